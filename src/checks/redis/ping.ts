@@ -1,0 +1,26 @@
+import { defineCheck } from '../../engine/check.js';
+
+/** Redis answers PING, and how long the round trip takes. */
+export default defineCheck({
+  id: 'redis.ping',
+  title: 'Redis answers PING',
+  item: 'All services running (target: 99.9% uptime)',
+  requires: ['redis'],
+  unit: 'ms',
+  // redis_exporter/APA alert on redis_up == 0; latency levels follow check_tcp's defaults for a loopback service
+  thresholds: { warn: '> 100ms', fail: '> 1s', source: 'monitoring-plugins check_tcp style response time' },
+  async run({ probes }) {
+    const redis = probes.redis;
+    const t0 = performance.now();
+    let reply: unknown;
+    try {
+      await redis.connect();
+      reply = await redis.call('PING');
+    } catch (e) {
+      return { status: 'fail', message: (e as Error).message };
+    }
+    const ms = performance.now() - t0;
+    if (reply !== 'PONG') return { status: 'fail', message: `${redis.address} answered ${String(reply)} to PING` };
+    return { value: Math.round(ms * 10) / 10, message: `${redis.address} PONG` };
+  },
+});

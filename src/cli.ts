@@ -1,0 +1,72 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfig } from './commands/config.js';
+import { registerHealth } from './commands/health.js';
+import { ConfigError, EXIT, UsageError } from './engine/errors.js';
+import { Redactor } from './engine/redact.js';
+
+declare const NVCOPS_VERSION: string;
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0   every check passed (or only warnings with --fail-on fail)
+  1   the worst result is a warning
+  2   at least one check failed
+  3   nothing failed, but some check could not be evaluated (error)
+  64  usage error: unknown command or flag, bad flag value
+  78  invalid configuration (the message names the key and what is allowed)
+  130 interrupted (Ctrl-C); what finished is still reported`;
+
+/** The one place that turns errors into messages and exit codes. */
+function fatal(e: unknown): number {
+  const redactor = new Redactor();
+  redactor.learnEnvironment(process.env);
+  const say = (msg: string) => process.stderr.write(redactor.apply(`nvcops: ${msg}\n`));
+  if (e instanceof UsageError) { say(e.message); return EXIT.usage; }
+  if (e instanceof ConfigError) { say(`invalid configuration: ${e.message}`); return EXIT.config; }
+  const err = e as Error;
+  say(`unexpected error: ${err?.message ?? String(e)}${process.env.NVCOPS_DEBUG ? `\n${err?.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)'}`);
+  return 70;
+}
+
+function exit(code: number): never {
+  // Sockets of a frozen server must not keep an on-call engineer's terminal waiting.
+  process.exit(code);
+}
+
+export function buildProgram(finish: (code: Promise<number>) => void): Command {
+  const program = new Command('nvcops')
+    .description('The NVC banking platform Operations Runbook as one CLI')
+    .version(typeof NVCOPS_VERSION === 'string' ? NVCOPS_VERSION : 'dev')
+    .option('-c, --config <path>', 'config file (default ./nvcops.yaml, then $XDG_CONFIG_HOME/nvcops/config.yaml)')
+    .option('-e, --env <name>', 'environment to use from the config file')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'nvcops: ')) })
+    .addHelpText('after', EXIT_CODES_HELP);
+  registerHealth(program, finish);
+  registerConfig(program, finish);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<never> {
+  let pending: Promise<number> | undefined;
+  const program = buildProgram((p) => { pending = p; });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') exit(EXIT.ok);
+      exit(EXIT.usage);
+    }
+    exit(fatal(e));
+  }
+  if (!pending) exit(EXIT.ok);
+  try {
+    exit(await pending);
+  } catch (e) {
+    exit(fatal(e));
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,50 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { FailOn } from '../engine/report.js';
+import { DURATION_FORMS, parseDuration } from '../engine/units.js';
+import { FORMATS, type Format } from '../report/formats.js';
+
+export interface GlobalOptions {
+  config?: string;
+  env?: string;
+  color: boolean;
+}
+
+export interface RunFlags extends GlobalOptions {
+  format: Format;
+  report?: { format: Format; path: string }[];
+  failOn: FailOn;
+  timeout: number;
+  concurrency: number;
+  wait?: number;
+  interval: number;
+}
+
+export const durationArg = (value: string): number => {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError(`use ${DURATION_FORMS}`);
+  return ms;
+};
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('use a whole number from 1 to 64');
+  return n;
+};
+
+const reportArg = (value: string, previous: NonNullable<RunFlags['report']> = []): NonNullable<RunFlags['report']> => {
+  const m = /^([a-z]+)=(.+)$/.exec(value);
+  if (!m || !FORMATS.includes(m[1] as Format)) throw new InvalidArgumentError(`use FORMAT=PATH with FORMAT one of ${FORMATS.join(', ')}`);
+  return [...previous, { format: m[1] as Format, path: m[2]! }];
+};
+
+/** The options every check command takes. */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('human'))
+    .option('--report <format=path>', 'also write the report to a file in that format (repeatable)', reportArg)
+    .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code non-zero').choices(['warn', 'fail']).default('warn'))
+    .option('--timeout <duration>', 'deadline for the whole run', durationArg, 30_000)
+    .option('--concurrency <n>', 'checks run at once', positiveInt, 8)
+    .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)
+    .option('--interval <duration>', 'pause between --wait attempts', durationArg, 10_000);
+}

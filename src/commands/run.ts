@@ -1,0 +1,86 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+import { checks, registry } from '../checks/index.js';
+import { loadConfig, type Config } from '../engine/config.js';
+import { EXIT } from '../engine/errors.js';
+import { Redactor } from '../engine/redact.js';
+import type { FailOn, RunReport } from '../engine/report.js';
+import { runProcedure } from '../engine/runner.js';
+import { resolveThresholds } from '../engine/thresholds.js';
+import { renderers } from '../report/index.js';
+import { procedures, type ProcedureId } from '../runbook/procedures.js';
+import type { GlobalOptions, RunFlags } from './options.js';
+
+/** The resolved config as YAML for `config check`. */
+export const toYaml = (value: unknown): string => stringify(value);
+
+export function write(text: string, redactor: Redactor, stream: NodeJS.WriteStream = process.stdout): void {
+  stream.write(redactor.apply(text));
+}
+
+/** Loads the config, learns its secrets, and validates every threshold before anything connects. */
+export async function prepare(opts: GlobalOptions): Promise<{ config: Config; redactor: Redactor }> {
+  const redactor = new Redactor();
+  redactor.learnEnvironment(process.env);
+  const config = await loadConfig({ path: opts.config, env: opts.env });
+  redactor.learn(config);
+  return { config, redactor };
+}
+
+function writeReportFile(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+async function progressLine(enabled: boolean) {
+  if (!enabled) return undefined;
+  const { default: ora } = await import('ora');
+  return ora({ stream: process.stderr, text: 'starting checks' }).start();
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+/** Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code. */
+export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags): Promise<number> {
+  const { config, redactor } = await prepare(flags);
+  const thresholds = resolveThresholds(checks, config.thresholds);
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+  const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
+  let report: RunReport;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true);
+      ({ report } = await runProcedure(procedures[procedureId], registry, {
+        config,
+        thresholds,
+        concurrency: flags.concurrency,
+        deadlineMs: flags.timeout,
+        failOn: flags.failOn,
+        signal: interrupt.signal,
+        onProgress: spinner && ((done, total, running) => {
+          spinner.text = `${done}/${total} checks done${running.length ? ` · running ${running.join(', ')}` : ''}`;
+        }),
+      }));
+      spinner?.stop();
+      const settled = report.exitCode === EXIT.ok || report.exitCode === EXIT.warn;
+      if (!flags.wait || settled || interrupt.signal.aborted || Date.now() + flags.interval > waitUntil) break;
+      write(`attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
+      await sleep(flags.interval, interrupt.signal);
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  write(renderers[flags.format](report, { color }), redactor);
+  for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(renderers[r.format](report, { color: false })));
+  return report.exitCode;
+}

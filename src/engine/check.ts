@@ -1,0 +1,52 @@
+import type { Config } from './config.js';
+import type { ThresholdSpec } from './thresholds.js';
+import type { Unit } from './units.js';
+import type { Probes } from '../probes/index.js';
+
+export const STATUSES = ['pass', 'warn', 'fail', 'error', 'skip', 'manual'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Kinds of system a check may need; a check whose target is not configured is `skip`. */
+export type Target = 'postgres' | 'replicas' | 'redis' | 'services' | 'logs' | 'backups' | 'aws';
+
+/** What a check returns: a measurement judged against its threshold, or an explicit verdict. */
+export interface CheckOutput {
+  /** The observed value in `unit`; null or absent means no data, which is `error`, never `pass`. */
+  value?: number | null;
+  /** Defaults to the check's declared unit. */
+  unit?: Unit;
+  /** An explicit verdict (a refused connection for a liveness check is `fail`, a missing extension is `skip`). */
+  status?: Status;
+  message: string;
+  /** One line per sub-target (each replica, each service) for the long output. */
+  details?: string[];
+}
+
+export interface CheckContext {
+  config: Config;
+  probes: Probes;
+  signal: AbortSignal;
+  now(): Date;
+}
+
+/** One check, one module: the typed definition the registry and the runner work from. */
+export interface CheckDefinition {
+  /** `<domain>.<name>`, equal to its path under src/checks (a registry test enforces it). */
+  id: string;
+  /** The wording shown on the checklist line. */
+  title: string;
+  /** The runbook line this check automates. */
+  item: string;
+  requires: readonly Target[];
+  /** The unit the check measures in; thresholds must be written in a unit of the same kind. */
+  unit: Unit;
+  /** Default warn and fail levels, with the source they come from. */
+  thresholds?: ThresholdSpec & { source: string };
+  /** Per-check time limit; default 10 s (check_postgres' --timeout). */
+  timeoutMs?: number;
+  run(ctx: CheckContext): Promise<CheckOutput>;
+}
+
+export const defineCheck = (check: CheckDefinition): CheckDefinition => check;
+
+export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;

@@ -1,0 +1,222 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, UsageError } from './errors.js';
+
+const name = z.string().min(1);
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|min|h|d)$/, 'a duration such as 500ms, 5s, 2m');
+
+const replica = z.union([z.string().min(1), z.strictObject({ name: name.optional(), url: z.string().min(1) })]);
+
+const threshold = z.strictObject({ warn: z.string().optional(), fail: z.string().optional() });
+
+/** Every key of one environment's configuration. The keys listed in the README are a stable contract. */
+const environmentShape = {
+  environment: name.optional(),
+  protected: z.boolean().optional(),
+  postgres: z
+    .strictObject({
+      url: z.string().min(1).optional(),
+      replicas: z.array(replica).optional(),
+      connectTimeout: duration.optional(),
+      statementTimeout: duration.optional(),
+    })
+    .optional(),
+  redis: z
+    .strictObject({
+      url: z.string().min(1).optional(),
+      connectTimeout: duration.optional(),
+    })
+    .optional(),
+  services: z
+    .array(z.strictObject({ name, url: z.url({ protocol: /^https?$/ }), timeout: duration.optional() }))
+    .optional(),
+  logs: z.strictObject({ application: z.string().min(1).optional() }).optional(),
+  backups: z.strictObject({ directory: z.string().min(1).optional() }).optional(),
+  aws: z
+    .strictObject({
+      region: z.string().min(1).optional(),
+      profile: z.string().min(1).optional(),
+      endpoint: z.url().optional(),
+      loadBalancer: z.string().min(1).optional(),
+      targetGroup: z.string().min(1).optional(),
+      autoScalingGroups: z.array(name).optional(),
+      route53HealthCheckId: z.string().min(1).optional(),
+    })
+    .optional(),
+  thresholds: z.record(z.string(), threshold).optional(),
+};
+
+const environmentSchema = z.strictObject(environmentShape);
+const fileSchema = z.strictObject({
+  ...environmentShape,
+  environments: z.record(z.string(), environmentSchema).optional(),
+});
+
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+type FileConfig = z.infer<typeof fileSchema>;
+
+export interface Replica {
+  name: string;
+  url: string;
+}
+
+/** The configuration a run uses: one environment, interpolated, overridden and validated. */
+export interface Config extends Omit<EnvironmentConfig, 'postgres'> {
+  /** Where the configuration came from, or undefined when no file was found. */
+  source?: string;
+  postgres?: {
+    /** Undefined when the target comes from the libpq PG* variables alone. */
+    url?: string;
+    replicas: Replica[];
+    connectTimeout?: string;
+    statementTimeout?: string;
+  };
+}
+
+export interface LoadOptions {
+  /** --config; when absent ./nvcops.yaml, then $XDG_CONFIG_HOME/nvcops/config.yaml. */
+  path?: string;
+  /** --env */
+  env?: string;
+  environ?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export function findConfigFile(opts: LoadOptions): string | undefined {
+  const environ = opts.environ ?? process.env;
+  if (opts.path) {
+    const p = resolve(opts.cwd ?? process.cwd(), opts.path);
+    if (!existsSync(p)) throw new ConfigError(`--config: file ${opts.path} does not exist`);
+    return p;
+  }
+  const xdg = environ.XDG_CONFIG_HOME || join(homedir(), '.config');
+  const cwd = opts.cwd ?? process.cwd();
+  return [join(cwd, 'nvcops.yaml'), join(cwd, 'nvcops.yml'), join(cwd, 'nvcops.json'), join(xdg, 'nvcops', 'config.yaml')].find((p) =>
+    existsSync(p),
+  );
+}
+
+function parseFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  if (path.endsWith('.json')) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(`${path}: not valid JSON (${(e as Error).message})`);
+    }
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (e) {
+    throw new ConfigError(`${path}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** Replaces ${VAR} and ${VAR:-default} in every string value; an unset variable without a default is an error. */
+export function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = ''): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, v: string, fallback?: string) => {
+      const got = environ[v];
+      if (got !== undefined && got !== '') return got;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(`${path || '(root)'}: \${${v}} is used but ${v} is not set in the environment`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, environ, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, environ, path ? `${path}.${k}` : k)]));
+  }
+  return value;
+}
+
+function zodToConfigError(error: z.ZodError, source: string): ConfigError {
+  const issue = error.issues[0]!;
+  let path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    path = path ? `${path}.${key}` : key;
+    message = 'unknown key; check the spelling against the config reference in the README';
+  }
+  return new ConfigError(`${source}: ${path || '(root)'}: ${message}`);
+}
+
+function mergeEnvironment(base: FileConfig, overlay: EnvironmentConfig): EnvironmentConfig {
+  const { environments: _ignored, ...rest } = base;
+  const merged: Record<string, unknown> = { ...rest };
+  for (const [k, v] of Object.entries(overlay)) {
+    const b = merged[k];
+    merged[k] = b && v && typeof b === 'object' && typeof v === 'object' && !Array.isArray(v) ? { ...b, ...v } : v;
+  }
+  return merged as EnvironmentConfig;
+}
+
+const LIBPQ_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE'];
+
+/** Loads, interpolates, selects the environment, applies NVCOPS_* and PG* overrides, validates. */
+export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
+  const environ = opts.environ ?? process.env;
+  const source = findConfigFile(opts);
+  const raw = source ? parseFile(source) : {};
+  const label = source ?? 'config';
+  const parsed = fileSchema.safeParse(interpolate(raw, environ));
+  if (!parsed.success) throw zodToConfigError(parsed.error, label);
+  const file = parsed.data;
+
+  let chosen: EnvironmentConfig;
+  if (opts.env) {
+    const overlay = file.environments?.[opts.env];
+    if (overlay) chosen = mergeEnvironment(file, { environment: opts.env, ...overlay });
+    else if (file.environment === opts.env) chosen = mergeEnvironment(file, {});
+    else {
+      const known = [...new Set([file.environment, ...Object.keys(file.environments ?? {})].filter(Boolean))];
+      throw new UsageError(`--env: no environment "${opts.env}" in ${label}; defined: ${known.join(', ') || 'none'}`);
+    }
+  } else {
+    chosen = mergeEnvironment(file, {});
+  }
+
+  const postgresUrl = environ.NVCOPS_POSTGRES_URL || chosen.postgres?.url;
+  const fromLibpq = LIBPQ_VARS.some((v) => environ[v]);
+  const config: Config = {
+    ...chosen,
+    source,
+    postgres:
+      postgresUrl || fromLibpq || chosen.postgres
+        ? {
+            ...chosen.postgres,
+            url: postgresUrl,
+            replicas: (chosen.postgres?.replicas ?? []).map((r, i) =>
+              typeof r === 'string' ? { name: `replica${i + 1}`, url: r } : { name: r.name ?? `replica${i + 1}`, url: r.url },
+            ),
+          }
+        : undefined,
+  };
+  if (config.postgres && !config.postgres.url && !fromLibpq) {
+    if (config.postgres.replicas.length === 0) delete config.postgres;
+  }
+  const redisUrl = environ.NVCOPS_REDIS_URL || chosen.redis?.url;
+  if (redisUrl) config.redis = { ...chosen.redis, url: redisUrl };
+  for (const [i, r] of (config.postgres?.replicas ?? []).entries()) checkUrl(r.url, ['postgres:', 'postgresql:'], `postgres.replicas[${i}].url`);
+  if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
+  if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], environ.NVCOPS_REDIS_URL ? 'NVCOPS_REDIS_URL' : 'redis.url');
+  return config;
+}
+
+function checkUrl(url: string, protocols: string[], field: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${field}: not a URL; use ${protocols[0]}//user@host:port/...`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${field}: scheme ${parsed.protocol} is not allowed; use ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+}
+
+/** Is this environment one that destructive actions guard? */
+export const isProtected = (c: Config): boolean => c.protected === true || c.environment === 'production';

@@ -1,0 +1,30 @@
+/** Exit codes: one table, used by the CLI, README and --help. */
+export const EXIT = {
+  ok: 0,
+  warn: 1,
+  fail: 2,
+  error: 3,
+  usage: 64,
+  config: 78,
+  interrupted: 130,
+} as const;
+
+/** A bad flag, argument or flag value: exit 64. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** An invalid configuration: exit 78. The message names the key path and what is allowed. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A target could not be reached or answered badly; becomes a check's `error`. */
+export class TargetError extends Error {
+  override name = 'TargetError';
+}
+
+/** Something the operator must fix on the server side (privilege, extension); becomes `error`. */
+export class PrivilegeError extends Error {
+  override name = 'PrivilegeError';
+}

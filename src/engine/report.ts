@@ -1,0 +1,69 @@
+import type { Status } from './check.js';
+import { EXIT } from './errors.js';
+import type { Unit } from './units.js';
+
+/**
+ * The JSON report schema. Changelog:
+ * 1 — first version: command, environment, startedAt, durationMs, status, exitCode, summary, items[].results[].
+ */
+export const SCHEMA_VERSION = 1;
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: Status;
+  observed: { value: number; unit: Unit } | null;
+  /** The levels judged against, as written (`> 200ms`), or null when the check has none. */
+  threshold: { warn?: string; fail?: string } | null;
+  message: string;
+  details?: string[];
+  durationMs: number;
+}
+
+export interface ItemResult {
+  /** The runbook checklist line, in the runbook's words. */
+  title: string;
+  status: Status;
+  results: CheckResult[];
+}
+
+export type Summary = Record<Status, number> & { total: number };
+
+export interface RunReport {
+  schemaVersion: typeof SCHEMA_VERSION;
+  command: string;
+  /** The runbook section the command automates. */
+  runbook: string;
+  environment: string | null;
+  startedAt: string;
+  durationMs: number;
+  status: Status;
+  exitCode: number;
+  /** True when Ctrl-C or the deadline stopped the run before every check finished. */
+  interrupted: boolean;
+  summary: Summary;
+  items: ItemResult[];
+}
+
+/** Severity order for rolling results up: the worst status wins. */
+const RANK: Record<Status, number> = { skip: 0, pass: 1, manual: 2, warn: 3, error: 4, fail: 5 };
+
+export function worst(statuses: Status[]): Status {
+  return statuses.reduce<Status>((w, s) => (RANK[s] > RANK[w] ? s : w), 'skip');
+}
+
+export function summarize(items: ItemResult[]): Summary {
+  const s: Summary = { pass: 0, warn: 0, fail: 0, error: 0, skip: 0, manual: 0, total: 0 };
+  for (const item of items) for (const r of item.results) { s[r.status]++; s.total++; }
+  return s;
+}
+
+export type FailOn = 'warn' | 'fail';
+
+/** The one exit-code policy: 2 any failure, 3 something could not be evaluated, 1 warnings, 0 otherwise. */
+export function exitCodeFor(summary: Summary, failOn: FailOn = 'warn'): number {
+  if (summary.fail > 0) return EXIT.fail;
+  if (summary.error > 0) return EXIT.error;
+  if (summary.warn > 0 && failOn === 'warn') return EXIT.warn;
+  return EXIT.ok;
+}

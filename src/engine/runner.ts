@@ -1,0 +1,169 @@
+import type { CheckDefinition, CheckOutput, Status } from './check.js';
+import { DEFAULT_CHECK_TIMEOUT_MS } from './check.js';
+import type { Config } from './config.js';
+import { EXIT } from './errors.js';
+import {
+  SCHEMA_VERSION, exitCodeFor, summarize, worst,
+  type CheckResult, type FailOn, type ItemResult, type RunReport,
+} from './report.js';
+import { missingTarget } from './targets.js';
+import { judge, type Threshold } from './thresholds.js';
+import { formatValue } from './units.js';
+import { Probes } from '../probes/index.js';
+import type { Procedure } from '../runbook/procedures.js';
+
+export interface RunOptions {
+  config: Config;
+  /** Resolved thresholds by check id (defaults merged with config), validated before the run. */
+  thresholds: Map<string, Threshold>;
+  /** How many checks run at once. */
+  concurrency: number;
+  /** The whole run's time limit; checks still running then are `error`. */
+  deadlineMs: number;
+  failOn: FailOn;
+  /** Aborted on Ctrl-C: what finished is reported, the rest is `error`. */
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, running: readonly string[]) => void;
+  now?: () => Date;
+}
+
+/** Thrown by the runner's timers; never escapes a check. */
+class Stop extends Error {}
+
+function withTimeout<T>(work: Promise<T>, ms: number, signals: AbortSignal[], why: (s?: AbortSignal) => string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Stop(why())), ms);
+    const onAbort = (s: AbortSignal) => () => reject(new Stop(why(s)));
+    const listeners = signals.map((s) => [s, onAbort(s)] as const);
+    for (const [s, l] of listeners) {
+      if (s.aborted) l();
+      s.addEventListener('abort', l, { once: true });
+    }
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      for (const [s, l] of listeners) s.removeEventListener('abort', l);
+    });
+  });
+}
+
+/** Turns a check's output into a verdict against its threshold. */
+export function verdict(check: CheckDefinition, output: CheckOutput, threshold: Threshold | undefined): Omit<CheckResult, 'durationMs'> {
+  const unit = output.unit ?? check.unit;
+  const hasValue = typeof output.value === 'number' && Number.isFinite(output.value);
+  const observed = hasValue ? { value: output.value as number, unit } : null;
+  let status: Status;
+  let message = output.message;
+  if (output.status) status = output.status;
+  else if (!observed) {
+    status = 'error';
+    message = `no data: ${message}`;
+  } else status = threshold && (threshold.warn || threshold.fail) ? judge(threshold, observed.value, unit) : 'pass';
+  const levels = threshold && (threshold.warn || threshold.fail)
+    ? { ...(threshold.warn && { warn: threshold.warn.text }), ...(threshold.fail && { fail: threshold.fail.text }) }
+    : null;
+  return {
+    id: check.id,
+    title: check.title,
+    status,
+    observed,
+    threshold: levels,
+    message,
+    ...(output.details?.length ? { details: output.details } : {}),
+  };
+}
+
+/** Runs one procedure's checks concurrently (bounded), each under its timeout, all under a deadline. */
+export async function runProcedure(
+  procedure: Procedure,
+  registry: ReadonlyMap<string, CheckDefinition>,
+  opts: RunOptions,
+): Promise<{ report: RunReport; requestCount: number }> {
+  const now = opts.now ?? (() => new Date());
+  const startedAt = now();
+  const started = performance.now();
+  const probes = new Probes(opts.config);
+  const deadline = new AbortController();
+  const deadlineTimer = setTimeout(() => deadline.abort(), opts.deadlineMs);
+  const signals = [deadline.signal, ...(opts.signal ? [opts.signal] : [])];
+
+  const jobs = procedure.items.flatMap((item, itemIndex) =>
+    item.checks.map((id) => {
+      const check = registry.get(id);
+      if (!check) throw new Error(`procedure ${procedure.id} names unknown check ${id}`);
+      return { itemIndex, check };
+    }),
+  );
+  const results: (CheckResult | undefined)[] = new Array(jobs.length);
+  const running = new Set<string>();
+  let done = 0;
+
+  const stopReason = (s?: AbortSignal) =>
+    s === opts.signal ? 'interrupted (Ctrl-C) before it finished' : s === deadline.signal
+      ? `not finished within the run deadline of ${formatValue(opts.deadlineMs, 'ms')}` : '';
+
+  async function runOne(index: number): Promise<void> {
+    const { check } = jobs[index]!;
+    const t0 = performance.now();
+    const missing = check.requires.map((t) => missingTarget(t, opts.config)).find(Boolean);
+    if (missing) {
+      results[index] = { ...verdict(check, { status: 'skip', message: missing }, undefined), durationMs: 0 };
+      return;
+    }
+    const aborted = signals.find((s) => s.aborted);
+    if (aborted) {
+      results[index] = { ...verdict(check, { status: 'error', message: `not started: ${stopReason(aborted)}` }, undefined), durationMs: 0 };
+      return;
+    }
+    running.add(check.id);
+    opts.onProgress?.(done, jobs.length, [...running]);
+    const own = new AbortController();
+    const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+    let output: CheckOutput;
+    try {
+      output = await withTimeout(
+        check.run({ config: opts.config, probes, signal: own.signal, now }),
+        timeoutMs,
+        signals,
+        (s) => (s ? stopReason(s) : `timed out after ${formatValue(timeoutMs, 'ms')}`),
+      );
+    } catch (e) {
+      own.abort();
+      output = { status: 'error', message: e instanceof Error ? e.message : String(e) };
+    }
+    const threshold = opts.thresholds.get(check.id);
+    results[index] = { ...verdict(check, output, threshold), durationMs: Math.round(performance.now() - t0) };
+    running.delete(check.id);
+    done++;
+    opts.onProgress?.(done, jobs.length, [...running]);
+  }
+
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(opts.concurrency, jobs.length)) }, async () => {
+    while (next < jobs.length) await runOne(next++);
+  });
+  await Promise.all(workers);
+  clearTimeout(deadlineTimer);
+  const requestCount = probes.requestCount;
+  await probes.close();
+
+  const items: ItemResult[] = procedure.items.map((item, i) => {
+    const rs = jobs.flatMap((j, k) => (j.itemIndex === i ? [results[k]!] : []));
+    return { title: item.title, status: worst(rs.map((r) => r.status)), results: rs };
+  });
+  const summary = summarize(items);
+  const interrupted = signals.some((s) => s.aborted);
+  const report: RunReport = {
+    schemaVersion: SCHEMA_VERSION,
+    command: procedure.id,
+    runbook: procedure.runbook,
+    environment: opts.config.environment ?? null,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    status: worst(items.map((i) => i.status)),
+    exitCode: opts.signal?.aborted ? EXIT.interrupted : exitCodeFor(summary, opts.failOn),
+    interrupted,
+    summary,
+    items,
+  };
+  return { report, requestCount };
+}

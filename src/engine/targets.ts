@@ -1,0 +1,22 @@
+import type { Target } from './check.js';
+import type { Config } from './config.js';
+
+/** Why a target is missing, or undefined when it is configured. */
+export function missingTarget(target: Target, c: Config): string | undefined {
+  switch (target) {
+    case 'postgres':
+      return c.postgres ? undefined : 'PostgreSQL not configured: set postgres.url, NVCOPS_POSTGRES_URL or the PG* variables';
+    case 'replicas':
+      return c.postgres?.replicas.length ? undefined : 'no replicas configured: list them in postgres.replicas';
+    case 'redis':
+      return c.redis?.url ? undefined : 'Redis not configured: set redis.url or NVCOPS_REDIS_URL';
+    case 'services':
+      return c.services?.length ? undefined : 'no services configured: list them in services[] (name, url)';
+    case 'logs':
+      return c.logs?.application ? undefined : 'no application log configured: set logs.application';
+    case 'backups':
+      return c.backups?.directory ? undefined : 'no backup repository configured: set backups.directory';
+    case 'aws':
+      return c.aws ? undefined : 'AWS not configured: set aws.region (and aws.loadBalancer, aws.targetGroup, ...)';
+  }
+}

@@ -1,0 +1,77 @@
+/** The units an observation or a threshold can carry. */
+export type Unit = 'ms' | 's' | 'days' | '%' | 'bytes' | 'count' | 'ratio';
+
+type Kind = 'time' | 'percent' | 'bytes' | 'count' | 'ratio';
+
+const KIND: Record<Unit, Kind> = {
+  ms: 'time', s: 'time', days: 'time', '%': 'percent', bytes: 'bytes', count: 'count', ratio: 'ratio',
+};
+
+/** Multipliers to the canonical unit of each kind (ms for time). */
+const TO_CANONICAL: Record<Unit, number> = {
+  ms: 1, s: 1000, days: 86_400_000, '%': 1, bytes: 1, count: 1, ratio: 1,
+};
+
+export const kindOf = (unit: Unit): Kind => KIND[unit];
+export const toCanonical = (value: number, unit: Unit): number => value * TO_CANONICAL[unit];
+
+/** Unit suffixes accepted in threshold strings and durations, mapped to a unit and a factor. */
+export const SUFFIXES: Record<string, { unit: Unit; factor: number }> = {
+  ms: { unit: 'ms', factor: 1 },
+  s: { unit: 's', factor: 1 },
+  sec: { unit: 's', factor: 1 },
+  m: { unit: 's', factor: 60 },
+  min: { unit: 's', factor: 60 },
+  h: { unit: 's', factor: 3600 },
+  d: { unit: 'days', factor: 1 },
+  day: { unit: 'days', factor: 1 },
+  days: { unit: 'days', factor: 1 },
+  '%': { unit: '%', factor: 1 },
+  b: { unit: 'bytes', factor: 1 },
+  bytes: { unit: 'bytes', factor: 1 },
+  kb: { unit: 'bytes', factor: 1024 },
+  mb: { unit: 'bytes', factor: 1024 ** 2 },
+  gb: { unit: 'bytes', factor: 1024 ** 3 },
+  tb: { unit: 'bytes', factor: 1024 ** 4 },
+  count: { unit: 'count', factor: 1 },
+  '': { unit: 'count', factor: 1 },
+};
+
+/** A human rendering of a value in its unit: 1.2 s, 340 ms, 92.1%, 15.0 MB, 3 days. */
+export function formatValue(value: number, unit: Unit): string {
+  const n = (x: number, digits = 1) => (Number.isInteger(x) ? String(x) : x.toFixed(digits));
+  switch (unit) {
+    case 'ms':
+      return value >= 10_000 ? `${n(value / 1000)} s` : `${value >= 100 ? Math.round(value) : n(value)} ms`;
+    case 's':
+      if (value >= 172_800) return `${n(value / 86_400)} days`;
+      if (value >= 7200) return `${n(value / 3600)} h`;
+      if (value >= 120) return `${n(value / 60)} min`;
+      return `${n(value)} s`;
+    case 'days':
+      return `${n(value)} days`;
+    case '%':
+      return `${Math.abs(value) < 1 && value !== 0 ? value.toFixed(3) : n(value, 2)}%`;
+    case 'bytes': {
+      const steps = ['B', 'kB', 'MB', 'GB', 'TB'];
+      let v = value;
+      let i = 0;
+      while (Math.abs(v) >= 1024 && i < steps.length - 1) { v /= 1024; i++; }
+      return `${i === 0 ? v : v.toFixed(1)} ${steps[i]}`;
+    }
+    case 'ratio':
+      return value.toFixed(3);
+    case 'count':
+      return String(value);
+  }
+}
+
+export const DURATION_FORMS = 'a number with ms, s, m, h or d (e.g. 30s, 5m, 2h)';
+
+/** Parses a duration such as 30s, 5m, 2h, 3d, 1500ms into milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d|days?)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const suffix = SUFFIXES[m[2]!.toLowerCase()]!;
+  return toCanonical(Number(m[1]) * suffix.factor, suffix.unit);
+}
