@@ -1,9 +1,8 @@
 import type { CheckDefinition } from '../engine/check.js';
-import postgresConnectTime from './postgres/connect-time.js';
-import postgresConnectionSaturation from './postgres/connection-saturation.js';
-import redisPing from './redis/ping.js';
+import { postgresChecks } from './postgres/index.js';
+import { redisChecks } from './redis/index.js';
 
-/** Every check nvcops has; procedures in src/runbook name them by id. */
-export const checks: readonly CheckDefinition[] = [postgresConnectTime, postgresConnectionSaturation, redisPing];
+/** Every check nvcops has, one index per domain; procedures in src/runbook name them by id. */
+export const checks: readonly CheckDefinition[] = [...postgresChecks, ...redisChecks];
 
 export const registry: ReadonlyMap<string, CheckDefinition> = new Map(checks.map((c) => [c.id, c]));

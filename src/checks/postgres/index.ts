@@ -1,0 +1,4 @@
+import connectTime from './connect-time.js';
+import connectionSaturation from './connection-saturation.js';
+
+export const postgresChecks = [connectTime, connectionSaturation];

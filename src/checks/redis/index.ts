@@ -1,0 +1,3 @@
+import ping from './ping.js';
+
+export const redisChecks = [ping];
