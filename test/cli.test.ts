@@ -65,3 +65,30 @@ describe('command line', () => {
     }
   });
 });
+
+describe('--wait for post-deploy gates', () => {
+  it('re-runs until the service comes up, then exits 0', async () => {
+    const { startRedis, freePort } = await import('./support/servers.js');
+    const port = await freePort();
+    const path = writeConfig({ redis: { url: `redis://127.0.0.1:${port}` } });
+    const run = nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '30s', '--interval', '1s']);
+    // The "deploy" finishes two seconds later: Redis comes up on the configured port.
+    await new Promise((r) => setTimeout(r, 2000));
+    const redis = await startRedis([], port);
+    try {
+      const r = await run;
+      expect(r.exitCode).toBe(0);
+      expect(JSON.parse(r.stdout).items[1].results[0]).toMatchObject({ id: 'redis.ping', status: 'pass' });
+      expect(r.stderr).toMatch(/attempt 1: fail \(exit 2\); trying again in 1 s/);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('gives up when the time is out and exits with the last run\'s code', async () => {
+    const path = writeConfig({ redis: { url: 'redis://127.0.0.1:1' } });
+    const r = await nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '2s', '--interval', '500ms']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/attempt 2: fail/);
+  });
+});
