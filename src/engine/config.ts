@@ -47,6 +47,12 @@ const environmentShape = {
     })
     .optional(),
   thresholds: z.record(z.string(), threshold).optional(),
+  /** Audit trail, run history, records. */
+  state: z
+    .strictObject({
+      path: z.string().min(1).optional(),
+    })
+    .optional(),
 };
 
 const environmentSchema = z.strictObject(environmentShape);
