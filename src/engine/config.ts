@@ -8,6 +8,10 @@ import { ConfigError, UsageError } from './errors.js';
 const name = z.string().min(1);
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|min|h|d)$/, 'a duration such as 500ms, 5s, 2m');
 
+const size = z.string().regex(/^\d+(\.\d+)?\s*(B|kB|MB|GB|TB)$/i, 'a size such as 10 MB, 512 kB, 1 GB');
+const path = z.string().min(1);
+const percent = z.number().min(0).max(100);
+
 const replica = z.union([z.string().min(1), z.strictObject({ name: name.optional(), url: z.string().min(1) })]);
 
 const threshold = z.strictObject({ warn: z.string().optional(), fail: z.string().optional() });
@@ -55,6 +59,40 @@ const environmentShape = {
     })
     .refine((s) => !(s.path && s.url), 'set state.path (local files) or state.url (PostgreSQL), not both')
     .optional(),
+  maintenance: z
+    .strictObject({
+      vacuum: z
+        .strictObject({
+          deadTupleRatio: percent.optional(),
+          minDeadTuples: z.number().int().min(0).optional(),
+          staleAfter: duration.optional(),
+          lockTimeout: duration.optional(),
+        })
+        .optional(),
+      indexes: z.strictObject({ unusedMinSize: size.optional(), bloatMinSize: size.optional(), bloatRatio: percent.optional() }).optional(),
+      logs: z
+        .array(
+          z.strictObject({
+            path,
+            maxSize: size.optional(),
+            maxAge: duration.optional(),
+            keep: z.number().int().min(1).max(1000).optional(),
+            strategy: z.enum(['copytruncate', 'rename']).optional(),
+            reopen: z.strictObject({ pidFile: path, signal: z.enum(['SIGHUP', 'SIGUSR1', 'SIGUSR2']).optional() }).optional(),
+          }),
+        )
+        .optional(),
+      tmp: z.strictObject({ directories: z.array(path).min(1), olderThan: duration.optional() }).optional(),
+    })
+    .optional(),
+  certificates: z
+    .strictObject({
+      endpoints: z.array(z.strictObject({ name: name.optional(), url: z.string().min(1), serverName: z.string().min(1).optional() })).optional(),
+      files: z.array(path).optional(),
+      ca: path.optional(),
+    })
+    .optional(),
+  security: z.strictObject({ applications: z.array(path).optional() }).optional(),
 };
 
 const environmentSchema = z.strictObject(environmentShape);

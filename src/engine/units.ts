@@ -75,3 +75,12 @@ export function parseDuration(text: string): number | undefined {
   const suffix = SUFFIXES[m[2]!.toLowerCase()]!;
   return toCanonical(Number(m[1]) * suffix.factor, suffix.unit);
 }
+
+export const SIZE_FORMS = 'a number with B, kB, MB, GB or TB (e.g. 10 MB)';
+
+/** Parses a size such as 10 MB, 512kB, 1.5 GB into bytes; undefined when malformed. */
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|bytes|kb|mb|gb|tb)\s*$/i.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * SUFFIXES[m[2]!.toLowerCase()]!.factor;
+}

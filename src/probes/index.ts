@@ -14,6 +14,7 @@ const ms = (text: string | undefined, fallback: number) => (text ? (parseDuratio
 export class Probes {
   private pg?: { primary: PostgresProbe; replicas: PostgresProbe[] };
   private redisProbe?: RedisProbe;
+  private readonly extra: PostgresProbe[] = [];
 
   constructor(readonly config: Config) {}
 
@@ -42,6 +43,20 @@ export class Probes {
     return this.redisProbe;
   }
 
+  /**
+   * A read-write session on the primary for a maintenance action (never the checks' read-only one):
+   * no statement_timeout, and `lockTimeoutMs` so that it never queues for long in front of application traffic.
+   */
+  maintenanceSession(lockTimeoutMs: number): PostgresProbe {
+    const c = this.config.postgres;
+    if (!c) throw new Error('PostgreSQL is not configured');
+    const session = new PostgresProbe({
+      name: 'primary', url: c.url, connectTimeoutMs: ms(c.connectTimeout, 5000), statementTimeoutMs: 0, readWrite: true, lockTimeoutMs,
+    });
+    this.extra.push(session);
+    return session;
+  }
+
   /** Statements and commands sent during the run (for the benchmark). */
   get requestCount(): number {
     const pg = this.pg ? [this.pg.primary, ...this.pg.replicas].reduce((n, p) => n + p.queryCount, 0) : 0;
@@ -52,6 +67,7 @@ export class Probes {
     const all: Promise<void>[] = [];
     if (this.pg) for (const p of [this.pg.primary, ...this.pg.replicas]) all.push(p.close());
     if (this.redisProbe) all.push(this.redisProbe.close());
+    for (const p of this.extra) all.push(p.close());
     await Promise.all(all);
   }
 }

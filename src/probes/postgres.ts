@@ -7,7 +7,12 @@ export interface PostgresTarget {
   /** Undefined: connect from the libpq PG* variables. */
   url?: string;
   connectTimeoutMs: number;
+  /** 0: no limit (maintenance statements such as VACUUM run as long as they need). */
   statementTimeoutMs: number;
+  /** A maintenance session: may write (VACUUM, REINDEX, ANALYZE); checks never get one. */
+  readWrite?: boolean;
+  /** How long a statement waits for a lock before giving up; default 1 s. */
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -44,14 +49,16 @@ export class PostgresProbe {
 
   private async open(): Promise<{ client: Client; connectMs: number }> {
     const { default: pg } = await import('pg');
-    const { connectTimeoutMs, statementTimeoutMs } = this.target;
+    const { connectTimeoutMs, statementTimeoutMs, readWrite, lockTimeoutMs = 1000 } = this.target;
+    const session = [`-c statement_timeout=${statementTimeoutMs}`, `-c lock_timeout=${lockTimeoutMs}`];
+    if (!readWrite) session.push('-c default_transaction_read_only=on', `-c idle_in_transaction_session_timeout=${statementTimeoutMs * 2}`);
     const client = new pg.Client({
       connectionString: this.target.url,
-      application_name: 'nvcops',
+      application_name: readWrite ? 'nvcops maintenance' : 'nvcops',
       connectionTimeoutMillis: connectTimeoutMs,
       // The server stops a slow statement; the client gives up too when the server cannot answer (SIGSTOP, network).
-      query_timeout: statementTimeoutMs + 1000,
-      options: `-c statement_timeout=${statementTimeoutMs} -c lock_timeout=1000 -c default_transaction_read_only=on -c idle_in_transaction_session_timeout=${statementTimeoutMs * 2}`,
+      ...(statementTimeoutMs > 0 && { query_timeout: statementTimeoutMs + 1000 }),
+      options: session.join(' '),
     });
     this.raw = client;
     client.on('error', () => {
@@ -85,6 +92,17 @@ export class PostgresProbe {
     return rows;
   }
 
+  /** Runs a statement every time it is called (no memo): for maintenance and for polling progress. */
+  async exec<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const { client } = await this.connect();
+    this.queryCount++;
+    try {
+      return (await client.query<T>(sql, params)).rows;
+    } catch (e) {
+      throw explain(e, this);
+    }
+  }
+
   async close(): Promise<void> {
     const client = this.raw;
     this.client = undefined;
@@ -102,8 +120,10 @@ function explain(e: unknown, probe: PostgresProbe): Error {
   const err = e as { code?: string; message?: string };
   const where = `PostgreSQL ${probe.name} (${probe.address})`;
   if (err.code === '42501') {
-    return new PrivilegeError(`${where}: missing privilege (${err.message}); grant pg_monitor to the nvcops role`);
+    const grant = probe.target.readWrite ? 'maintenance needs the table owner or a superuser (or pg_maintain on PostgreSQL 17+)' : 'grant pg_monitor to the nvcops role';
+    return new PrivilegeError(`${where}: missing privilege (${err.message}); ${grant}`);
   }
+  if (err.code === '55P03') return new TargetError(`${where}: lock not granted within lock_timeout (${err.message}); something holds a conflicting lock — try again later`);
   if (err.code === 'ECONNREFUSED') return new TargetError(`${where}: connection refused`);
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new TargetError(`${where}: host not found`);
   if (err.code === '57014') return new TargetError(`${where}: query cancelled by statement_timeout`);

@@ -1,0 +1,75 @@
+/** Runs an action as a command: prepare, plan, show, confirm, execute under the audit trail. Heavy: imported lazily. */
+import { createInterface } from 'node:readline/promises';
+import type { ActionIo, ActionPlan } from '../engine/action.js';
+import { runAction } from '../engine/action.js';
+import type { Config } from '../engine/config.js';
+import { EXIT, PrivilegeError, TargetError } from '../engine/errors.js';
+import type { Redactor } from '../engine/redact.js';
+import { Probes } from '../probes/index.js';
+import { openStore } from '../state/index.js';
+import type { ActionFlags } from './options.js';
+import { prepare, write } from './run.js';
+
+export interface PlanContext {
+  config: Config;
+  redactor: Redactor;
+  /** Probes for reading (and `maintenanceSession` for acting); closed when the command ends. */
+  probes: Probes;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+}
+
+async function terminalIo(flags: ActionFlags, redactor: Redactor): Promise<ActionIo> {
+  const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+  let spinner: ActionIo['spinner'];
+  if (flags.format === 'human' && process.stderr.isTTY) {
+    const { default: ora } = await import('ora');
+    const line = ora({ stream: process.stderr });
+    spinner = { start: (t) => line.start(redactor.apply(t)), update: (t) => { line.text = redactor.apply(t); }, stop: () => line.stop() };
+  }
+  return {
+    out: (t) => write(t, redactor),
+    err: (t) => write(t, redactor, process.stderr),
+    interactive,
+    async ask(question) {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+    spinner,
+    format: flags.format,
+    color: flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true,
+  };
+}
+
+/** Plans with `build`, then shows, confirms, executes and audits; returns the exit code. */
+export async function runActionCommand(flags: ActionFlags, build: (ctx: PlanContext) => Promise<ActionPlan>): Promise<number> {
+  const { config, redactor } = await prepare(flags);
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  const probes = new Probes(config);
+  try {
+    let plan: ActionPlan;
+    try {
+      plan = await build({ config, redactor, probes, signal: interrupt.signal });
+    } catch (e) {
+      // A target that cannot be read cannot be planned for: nothing was done, exit 3 like a check that could not evaluate.
+      if (!(e instanceof TargetError || e instanceof PrivilegeError)) throw e;
+      write(`nvcops: nothing was done: ${e.message}\n`, redactor, process.stderr);
+      return EXIT.error;
+    }
+    const store = await openStore(config);
+    try {
+      return await runAction(plan, { config, flags, io: await terminalIo(flags, redactor), store, redactor, by: flags.by, signal: interrupt.signal });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    await probes.close();
+  }
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { addActionOptions, type ActionFlags } from './options.js';
+
+type Finish = (code: Promise<number>) => void;
+
+/** Registers one maintenance action: its flags, then plan → confirm → execute through the action framework. */
+function action<O>(
+  group: Command,
+  finish: Finish,
+  name: string,
+  description: string,
+  options: (cmd: Command) => Command,
+  plan: (m: typeof import('../maintain/index.js'), opts: O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
+): void {
+  addActionOptions(options(group.command(name).description(description))).action((_o, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<ActionFlags & O>();
+    finish(Promise.all([import('./act.js'), import('../maintain/index.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags))));
+  });
+}
+
+export function registerMaintain(program: Command, finish: Finish): void {
+  const maintain = program.command('maintain').description('Maintenance Procedures: database, application and security maintenance');
+
+  action<{ vacuum?: boolean; analyze?: boolean; full?: boolean; table?: string[] }>(
+    maintain, finish, 'db', 'Database Maintenance — runbook: python scripts/db_maintenance.py --vacuum --analyze',
+    (c) => c
+      .option('--vacuum', 'VACUUM the tables with many dead tuples or no recent vacuum')
+      .option('--analyze', 'ANALYZE them too (with --vacuum: VACUUM (ANALYZE))')
+      .option('--table <name>', 'only this table (repeatable); skips the selection rule', (v: string, p: string[] = []) => [...p, v])
+      .option('--full', 'VACUUM FULL: rewrites the table under an ACCESS EXCLUSIVE lock (blocks reads and writes)'),
+    (m, o) => (ctx) => m.planDb(ctx, o),
+  );
+  action<{ all?: boolean }>(
+    maintain, finish, 'stats', 'Database Maintenance › Statistics update — runbook: python scripts/update_db_stats.py',
+    (c) => c.option('--all', 'ANALYZE every table, not only those autovacuum would analyze'),
+    (m, o) => (ctx) => m.planStats(ctx, o),
+  );
+}

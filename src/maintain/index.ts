@@ -1,0 +1,2 @@
+/** The maintenance actions, one planner per `maintain` subcommand. */
+export { planDb, planStats } from './db.js';

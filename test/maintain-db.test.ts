@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type PgServer } from './support/servers.js';
+import { nvcops, writeConfig } from './support/cli.js';
+
+const dead = async (pg: PgServer, table: string) =>
+  Number((await pg.sql<{ n: string }>(`SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = $1`, [table]))[0]!.n);
+
+/** The audit trail the CLI wrote into a state directory. */
+const auditOf = (state: string) => readFileSync(join(state, 'nvcops', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+describe('maintain db and maintain stats against a real PostgreSQL', () => {
+  let pg: PgServer;
+  let config: string;
+
+  beforeAll(async () => {
+    // autovacuum off: the dead tuples stay until nvcops removes them.
+    pg = await startPostgres({ settings: { autovacuum: 'off' } });
+    await pg.sql(`CREATE TABLE accounts (id int PRIMARY KEY, balance numeric, note text)`);
+    await pg.sql(`INSERT INTO accounts SELECT g, g, repeat('x', 100) FROM generate_series(1, 40000) g`);
+    await pg.sql(`DELETE FROM accounts WHERE id > 10000`);
+    await pg.sql(`CREATE TABLE ledger (id int PRIMARY KEY, amount numeric)`);
+    await pg.sql(`INSERT INTO ledger SELECT g, g FROM generate_series(1, 20000) g`);
+    await pg.sql(`DELETE FROM ledger WHERE id <= 100`);
+    config = writeConfig({ environment: 'staging', postgres: { url: pg.url } });
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('plans VACUUM (ANALYZE) for the table with many dead tuples only, and --dry-run changes nothing', async () => {
+    const r = await nvcops(['maintain', 'db', '--vacuum', '--analyze', '--dry-run', '--config', config, '--format', 'json']);
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ action: 'maintain db', status: 'planned', environment: 'staging', outcomes: [] });
+    expect(out.plan.map((s: { title: string }) => s.title)).toEqual(['VACUUM (ANALYZE) public.accounts']);
+    expect(out.plan[0].details[0]).toMatch(/30000 dead of 40000 rows \(75\.0%\)/);
+    expect(await dead(pg, 'accounts')).toBe(30000);
+  });
+
+  it('refuses without --yes when no one is at a terminal, and does nothing', async () => {
+    const r = await nvcops(['maintain', 'db', '--vacuum', '--analyze', '--config', config]);
+    expect(r.exitCode).toBe(64);
+    expect(r.stdout).toMatch(/1\. VACUUM \(ANALYZE\) public\.accounts/);
+    expect(r.stdout).toMatch(/refused: not confirmed: add --yes/);
+    expect(await dead(pg, 'accounts')).toBe(30000);
+  });
+
+  it('needs --confirm-env naming a protected environment', async () => {
+    const prod = writeConfig({ environment: 'production', postgres: { url: pg.url } });
+    const r = await nvcops(['maintain', 'db', '--vacuum', '--yes', '--config', prod]);
+    expect(r.exitCode).toBe(64);
+    expect(r.stdout).toMatch(/production is protected: add --confirm-env production/);
+    const wrong = await nvcops(['maintain', 'db', '--vacuum', '--yes', '--confirm-env', 'staging', '--config', prod]);
+    expect(wrong.exitCode).toBe(64);
+    expect(wrong.stdout).toMatch(/--confirm-env staging does not match this environment \(production\)/);
+    expect(await dead(pg, 'accounts')).toBe(30000);
+  });
+
+  it('vacuums with --yes, reports dead tuples before and after, and audits before and after', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+    const r = await nvcops(['maintain', 'db', '--vacuum', '--analyze', '--yes', '--config', config, '--by', 'alice'], { env: { XDG_STATE_HOME: state } });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/✔ 1\. VACUUM \(ANALYZE\) public\.accounts — dead tuples 30000 → 0/);
+    expect(r.stdout).toMatch(/DONE — 1 done, 0 failed, 0 not run of 1 steps · exit 0/);
+    expect(await dead(pg, 'accounts')).toBe(0);
+    const audit = auditOf(state);
+    expect(audit.map((a) => [a.phase, a.action, a.by])).toEqual([['started', 'maintain db', 'alice'], ['finished', 'maintain db', 'alice']]);
+    expect(audit[0].details.steps).toEqual(['VACUUM (ANALYZE) public.accounts']);
+    expect(audit[1]).toMatchObject({ outcome: 'ok', details: { outcomes: [{ status: 'done' }] } });
+    // Run again: the work is done, so there is nothing to do.
+    const again = await nvcops(['maintain', 'db', '--vacuum', '--analyze', '--yes', '--config', config]);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/nothing to do/);
+  });
+
+  it('gives up on a table it cannot lock within lock_timeout and goes on with the next', async () => {
+    await pg.sql(`DELETE FROM ledger WHERE id <= 200`);
+    const holder = await pg.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
+    try {
+      const cfg = writeConfig({ postgres: { url: pg.url }, maintenance: { vacuum: { lockTimeout: '1s' } } });
+      const r = await nvcops(['maintain', 'db', '--vacuum', '--table', 'accounts', '--table', 'public.ledger', '--yes', '--config', cfg, '--format', 'json']);
+      expect(r.exitCode).toBe(2);
+      const out = JSON.parse(r.stdout);
+      expect(out.status).toBe('failed');
+      expect(out.outcomes[0]).toMatchObject({ title: 'VACUUM public.accounts', status: 'failed', message: expect.stringMatching(/lock not granted within lock_timeout/) });
+      expect(out.outcomes[1]).toMatchObject({ title: 'VACUUM public.ledger', status: 'done', message: expect.stringMatching(/dead tuples 200 → 0/) });
+    } finally {
+      await holder.query('ROLLBACK');
+    }
+  });
+
+  it('runs VACUUM FULL only with --full, warns about the lock first, and shrinks the table', async () => {
+    await pg.sql(`DELETE FROM accounts WHERE id > 1000`);
+    const before = Number((await pg.sql<{ s: string }>(`SELECT pg_table_size('accounts') AS s`))[0]!.s);
+    const plan = await nvcops(['maintain', 'db', '--vacuum', '--full', '--table', 'accounts', '--dry-run', '--config', config]);
+    expect(plan.stdout).toMatch(/▲ VACUUM FULL rewrites each table under an ACCESS EXCLUSIVE lock: reads and writes of public\.accounts wait/);
+    const r = await nvcops(['maintain', 'db', '--vacuum', '--full', '--table', 'accounts', '--yes', '--config', config]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/VACUUM \(FULL\) public\.accounts — table rewritten, 9000 dead tuples removed, size [\d.]+ MB → [\d.]+ kB/);
+    const after = Number((await pg.sql<{ s: string }>(`SELECT pg_table_size('accounts') AS s`))[0]!.s);
+    expect(after).toBeLessThan(before / 2);
+  });
+
+  it.each([
+    [['maintain', 'db'], /say what to do: --vacuum, --analyze or both/],
+    [['maintain', 'db', '--analyze', '--full'], /--full rewrites tables with VACUUM FULL: it needs --vacuum/],
+    [['maintain', 'db', '--vacuum', '--table', 'nosuch'], /--table nosuch: no such table/],
+  ])('exits 64 for %j with one line', async (args, message) => {
+    const r = await nvcops([...args, '--config', config]);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('maintain stats analyzes the tables past the autovacuum analyze rule, or every table with --all', async () => {
+    await pg.sql(`CREATE TABLE transfers (id int, amount numeric)`);
+    await pg.sql(`ANALYZE`);
+    await pg.sql(`INSERT INTO transfers SELECT g, g FROM generate_series(1, 5000) g`);
+    const plan = await nvcops(['maintain', 'stats', '--dry-run', '--config', config, '--format', 'json']);
+    expect(JSON.parse(plan.stdout).plan.map((s: { title: string }) => s.title)).toEqual(['ANALYZE public.transfers']);
+    const all = await nvcops(['maintain', 'stats', '--all', '--dry-run', '--config', config, '--format', 'json']);
+    expect(JSON.parse(all.stdout).plan.length).toBe(3);
+    const r = await nvcops(['maintain', 'stats', '--yes', '--config', config]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/ANALYZE public\.transfers — rows changed since analyze 5000 → 0/);
+  });
+});
