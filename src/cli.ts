@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
+import { registerBackup } from './commands/backup.js';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerHistory } from './commands/history.js';
 import { registerMaintain } from './commands/maintain.js';
-import { ConfigError, EXIT, StateError, UsageError } from './engine/errors.js';
+import { ConfigError, EXIT, StateError, UnavailableError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
 declare const NVCOPS_VERSION: string;
@@ -16,6 +17,7 @@ Exit codes:
   2   at least one check failed
   3   nothing failed, but some check could not be evaluated (error)
   64  usage error: unknown command or flag, bad flag value
+  69  a program or server an action needs is unavailable (pg_dump not installed, server refused)
   74  the state store (audit trail, run history) cannot be read or written
   78  invalid configuration (the message names the key and what is allowed)
   130 interrupted (Ctrl-C); what finished is still reported`;
@@ -28,6 +30,7 @@ function fatal(e: unknown): number {
   if (e instanceof UsageError) { say(e.message); return EXIT.usage; }
   if (e instanceof ConfigError) { say(`invalid configuration: ${e.message}`); return EXIT.config; }
   if (e instanceof StateError) { say(e.message); return EXIT.state; }
+  if (e instanceof UnavailableError) { say(e.message); return EXIT.unavailable; }
   const err = e as Error;
   say(`unexpected error: ${err?.message ?? String(e)}${process.env.NVCOPS_DEBUG ? `\n${err?.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)'}`);
   return 70;
@@ -38,10 +41,13 @@ function exit(code: number): never {
   process.exit(code);
 }
 
+const VERSION = typeof NVCOPS_VERSION === 'string' ? NVCOPS_VERSION : 'dev';
+
 export function buildProgram(finish: (code: Promise<number>) => void): Command {
   const program = new Command('nvcops')
     .description('The NVC banking platform Operations Runbook as one CLI')
-    .version(typeof NVCOPS_VERSION === 'string' ? NVCOPS_VERSION : 'dev')
+    // Only -V belongs to the program: commander would take --version anywhere, and `backup app --version 1.4.2` needs it (main() reads a leading --version).
+    .version(VERSION, '-V', 'output the version number (or --version before any command)')
     .option('-c, --config <path>', 'config file (default ./nvcops.yaml, then $XDG_CONFIG_HOME/nvcops/config.yaml)')
     .option('-e, --env <name>', 'environment to use from the config file')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
@@ -52,6 +58,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   registerHealth(program, finish);
   registerMaintain(program, finish);
+  registerBackup(program, finish);
   registerConfig(program, finish);
   registerAudit(program, finish);
   registerHistory(program, finish);
@@ -60,6 +67,10 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
 
 export async function main(argv: string[]): Promise<never> {
   let pending: Promise<number> | undefined;
+  if (argv[2] === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    exit(EXIT.ok);
+  }
   const program = buildProgram((p) => { pending = p; });
   try {
     await program.parseAsync(argv);

@@ -57,12 +57,12 @@ export const limitArg = (value: string): number => {
 export const listFormat = () => new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human');
 
 /** The options every check command takes. */
-export function addRunOptions(cmd: Command): Command {
+export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {}): Command {
   return cmd
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('human'))
     .option('--report <format=path>', 'also write the report to a file in that format (repeatable)', reportArg)
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code non-zero').choices(['warn', 'fail']).default('warn'))
-    .option('--timeout <duration>', 'deadline for the whole run', durationArg, 30_000)
+    .option('--timeout <duration>', 'deadline for the whole run', durationArg, defaults.timeoutMs ?? 30_000)
     .option('--concurrency <n>', 'checks run at once', positiveInt, 8)
     .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)
     .option('--interval <duration>', 'pause between --wait attempts', durationArg, 10_000);

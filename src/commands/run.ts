@@ -47,9 +47,10 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });
 
-/** Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code. */
-export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags): Promise<number> {
+/** Runs a procedure as a command: prepare (`adjust` applies flags that stand for config keys), run (again under --wait), render, write reports; returns the exit code. */
+export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags, adjust?: (config: Config) => void): Promise<number> {
   const { config, redactor } = await prepare(flags);
+  adjust?.(config);
   const thresholds = resolveThresholds(checks, config.thresholds);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();

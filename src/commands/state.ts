@@ -51,7 +51,7 @@ async function withStore(flags: GlobalOptions, fn: (s: Session) => Promise<numbe
 const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 /** A borderless table: readable in a terminal, and still aligned when piped to a file. */
-async function table(head: string[], rows: string[][]): Promise<string> {
+export async function table(head: string[], rows: string[][]): Promise<string> {
   const { default: Table } = await import('cli-table3');
   const t = new Table({
     head,

@@ -30,8 +30,12 @@ export interface ActionStep {
   title: string;
   /** Lines shown under the step in the plan: why it was chosen, sizes, counts. */
   details?: string[];
-  /** Does the work; returns what it did in one line. A thrown error fails this step; later steps still run. */
-  run(ctx: StepContext): Promise<string | void>;
+  /**
+   * Does the work; returns what it did in one line (and, for the JSON output and the audit record,
+   * what it measured). A thrown error fails this step; later steps still run unless the plan says
+   * `stopOnFailure`.
+   */
+  run(ctx: StepContext): Promise<string | void | { message: string; data: Record<string, unknown> }>;
 }
 
 export interface ActionPlan {
@@ -44,6 +48,15 @@ export interface ActionPlan {
   /** What the person must know before saying yes (locks taken, data removed). */
   warnings: string[];
   steps: ActionStep[];
+  /** Each step needs the ones before it (a restore's rename needs its verification): after a failure the rest are not run. */
+  stopOnFailure?: boolean;
+}
+
+/** A step that did its work and found it wanting (row counts differ, an objective missed): the failure keeps what it measured. */
+export class StepFailure extends Error {
+  constructor(message: string, readonly data: Record<string, unknown>) {
+    super(message);
+  }
 }
 
 export interface ConfirmFlags {
@@ -58,6 +71,8 @@ export interface StepOutcome {
   status: StepStatus;
   message: string;
   durationMs: number;
+  /** What the step measured (a restore's row counts, a drill's RTO). */
+  data?: Record<string, unknown>;
 }
 
 export type ActionStatus = 'planned' | 'nothing to do' | 'refused' | 'done' | 'failed' | 'interrupted';
@@ -172,14 +187,22 @@ async function runSteps(plan: ActionPlan, result: ActionResult, io: ActionIo, si
       result.outcomes.push({ title: step.title, status: 'not run', message: 'interrupted before it started', durationMs: 0 });
       continue;
     }
+    if (plan.stopOnFailure && result.outcomes.some((o) => o.status === 'failed')) {
+      const outcome: StepOutcome = { title: step.title, status: 'not run', message: 'not run: an earlier step failed', durationMs: 0 };
+      result.outcomes.push(outcome);
+      if (human) io.out(renderOutcome(i, outcome, io.color));
+      continue;
+    }
     io.spinner?.start(label);
     const t0 = performance.now();
     let outcome: StepOutcome;
     try {
-      const message = await step.run({ signal, progress: (text) => io.spinner?.update(`${label} — ${text}`) });
-      outcome = { title: step.title, status: 'done', message: message || 'done', durationMs: Math.round(performance.now() - t0) };
+      const said = await step.run({ signal, progress: (text) => io.spinner?.update(`${label} — ${text}`) });
+      const { message, data } = typeof said === 'object' ? said : { message: said, data: undefined };
+      outcome = { title: step.title, status: 'done', message: message || 'done', durationMs: Math.round(performance.now() - t0), ...(data && { data }) };
     } catch (e) {
-      outcome = { title: step.title, status: 'failed', message: (e as Error).message ?? String(e), durationMs: Math.round(performance.now() - t0) };
+      const data = e instanceof StepFailure ? e.data : undefined;
+      outcome = { title: step.title, status: 'failed', message: (e as Error).message ?? String(e), durationMs: Math.round(performance.now() - t0), ...(data && { data }) };
     }
     io.spinner?.stop();
     result.outcomes.push(outcome);

@@ -12,7 +12,10 @@ const size = z.string().regex(/^\d+(\.\d+)?\s*(B|kB|MB|GB|TB)$/i, 'a size such a
 const path = z.string().min(1);
 const percent = z.number().min(0).max(100);
 
-const replica = z.union([z.string().min(1), z.strictObject({ name: name.optional(), url: z.string().min(1) })]);
+const replica = z.union([
+  z.string().min(1),
+  z.strictObject({ name: name.optional(), url: z.string().min(1), adminUrl: z.string().min(1).optional() }),
+]);
 
 const threshold = z.strictObject({ warn: z.string().optional(), fail: z.string().optional() });
 
@@ -23,6 +26,8 @@ const environmentShape = {
   postgres: z
     .strictObject({
       url: z.string().min(1).optional(),
+      /** A role that may dump, create databases and promote (backups, restores, DR drills); default postgres.url. */
+      adminUrl: z.string().min(1).optional(),
       replicas: z.array(replica).optional(),
       connectTimeout: duration.optional(),
       statementTimeout: duration.optional(),
@@ -38,7 +43,23 @@ const environmentShape = {
     .array(z.strictObject({ name, url: z.url({ protocol: /^https?$/ }), timeout: duration.optional() }))
     .optional(),
   logs: z.strictObject({ application: z.string().min(1).optional() }).optional(),
-  backups: z.strictObject({ directory: z.string().min(1).optional() }).optional(),
+  backups: z
+    .strictObject({
+      directory: z.string().min(1).optional(),
+      /** What backup verify checksums and reads: the newest backup of each kind, or every backup (--all). */
+      verify: z.enum(['newest', 'all']).optional(),
+    })
+    .optional(),
+  /** Monthly Disaster Recovery Test: objectives and the replica the failover drill promotes. */
+  dr: z
+    .strictObject({
+      rto: duration.optional(),
+      rpo: duration.optional(),
+      replica: name.optional(),
+      maxReplicaLag: size.optional(),
+      verificationQueries: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
   aws: z
     .strictObject({
       region: z.string().min(1).optional(),
@@ -107,6 +128,8 @@ type FileConfig = z.infer<typeof fileSchema>;
 export interface Replica {
   name: string;
   url: string;
+  /** A role allowed to pg_promote there (the failover drill); default url. */
+  adminUrl?: string;
 }
 
 /** The configuration a run uses: one environment, interpolated, overridden and validated. */
@@ -116,6 +139,7 @@ export interface Config extends Omit<EnvironmentConfig, 'postgres'> {
   postgres?: {
     /** Undefined when the target comes from the libpq PG* variables alone. */
     url?: string;
+    adminUrl?: string;
     replicas: Replica[];
     connectTimeout?: string;
     statementTimeout?: string;
@@ -236,7 +260,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
             ...chosen.postgres,
             url: postgresUrl,
             replicas: (chosen.postgres?.replicas ?? []).map((r, i) =>
-              typeof r === 'string' ? { name: `replica${i + 1}`, url: r } : { name: r.name ?? `replica${i + 1}`, url: r.url },
+              typeof r === 'string' ? { name: `replica${i + 1}`, url: r } : { ...r, name: r.name ?? `replica${i + 1}` },
             ),
           }
         : undefined,
@@ -246,7 +270,11 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   }
   const redisUrl = environ.NVCOPS_REDIS_URL || chosen.redis?.url;
   if (redisUrl) config.redis = { ...chosen.redis, url: redisUrl };
-  for (const [i, r] of (config.postgres?.replicas ?? []).entries()) checkUrl(r.url, ['postgres:', 'postgresql:'], `postgres.replicas[${i}].url`);
+  for (const [i, r] of (config.postgres?.replicas ?? []).entries()) {
+    checkUrl(r.url, ['postgres:', 'postgresql:'], `postgres.replicas[${i}].url`);
+    if (r.adminUrl) checkUrl(r.adminUrl, ['postgres:', 'postgresql:'], `postgres.replicas[${i}].adminUrl`);
+  }
+  if (config.postgres?.adminUrl) checkUrl(config.postgres.adminUrl, ['postgres:', 'postgresql:'], 'postgres.adminUrl');
   if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
   if (config.state?.url) checkUrl(config.state.url, ['postgres:', 'postgresql:'], 'state.url');
   if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], environ.NVCOPS_REDIS_URL ? 'NVCOPS_REDIS_URL' : 'redis.url');

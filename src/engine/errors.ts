@@ -5,6 +5,7 @@ export const EXIT = {
   fail: 2,
   error: 3,
   usage: 64,
+  unavailable: 69,
   config: 78,
   state: 74,
   interrupted: 130,
@@ -38,4 +39,9 @@ export class StateError extends Error {
 /** A record changed since the caller read it (another on-call engineer updated it first). */
 export class StateConflictError extends StateError {
   override name = 'StateConflictError';
+}
+
+/** A program or server an action needs is not there (pg_dump not installed, server refused): exit 69. */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
 }

@@ -84,3 +84,6 @@ export function parseSize(text: string): number | undefined {
   if (!m) return undefined;
   return Number(m[1]) * SUFFIXES[m[2]!.toLowerCase()]!.factor;
 }
+
+/** `1 table`, `3 tables`: a count with its noun. */
+export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -1,5 +1,7 @@
 import type { Config } from '../engine/config.js';
 import { parseDuration } from '../engine/units.js';
+import { repositoryDirectory } from '../backups/repository.js';
+import { BackupsProbe } from './backups.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe } from './redis.js';
 
@@ -15,6 +17,7 @@ export class Probes {
   private pg?: { primary: PostgresProbe; replicas: PostgresProbe[] };
   private redisProbe?: RedisProbe;
   private readonly extra: PostgresProbe[] = [];
+  private backupsProbe?: BackupsProbe;
 
   constructor(readonly config: Config) {}
 
@@ -55,6 +58,13 @@ export class Probes {
     });
     this.extra.push(session);
     return session;
+  }
+
+  get backups(): BackupsProbe {
+    if (!this.backupsProbe) {
+      this.backupsProbe = new BackupsProbe(repositoryDirectory(this.config));
+    }
+    return this.backupsProbe;
   }
 
   /** Statements and commands sent during the run (for the benchmark). */

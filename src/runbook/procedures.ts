@@ -1,3 +1,4 @@
+import { backupProcedures } from './backup.js';
 import { healthProcedures } from './health.js';
 import type { Procedure } from './procedure.js';
 
@@ -6,6 +7,7 @@ export type { Procedure } from './procedure.js';
 /** Every procedure, keyed by the command that runs it; one file per runbook section. */
 export const procedures = {
   ...healthProcedures,
+  ...backupProcedures,
 } as const satisfies Record<string, Procedure>;
 
 export type ProcedureId = keyof typeof procedures;

@@ -1,0 +1,142 @@
+/**
+ * Recovery Procedures as actions: `backup restore-db` (restore_database.sh --backup-id),
+ * `backup restore-app` (restore_application.sh --version), `backup restore-config`
+ * (restore_config.sh --date). Each plans from what it finds, so a re-run after an interruption
+ * picks up cleanly.
+ */
+import type { PlanContext } from '../commands/act.js';
+import { StepFailure, type ActionPlan } from '../engine/action.js';
+import type { Config } from '../engine/config.js';
+import { UsageError } from '../engine/errors.js';
+import { counted, formatValue } from '../engine/units.js';
+import { planUnpack, putInPlace, unpackToStaging } from './artifact.js';
+import type { BackupManifest } from './manifest.js';
+import { adminTarget } from './pgtools.js';
+import { BackupRepository, repositoryDirectory } from './repository.js';
+import { checkRestored, describeMismatches, dropDatabase, planRestoreDb, restoreInto, swapIn, verifyBackup } from './restore.js';
+
+export const repositoryOf = (config: Config): BackupRepository => new BackupRepository(repositoryDirectory(config));
+
+const age = (m: BackupManifest, now: Date) => formatValue(Math.max(0, Math.round((now.getTime() - Date.parse(m.created)) / 1000)), 's');
+
+/** One line about a backup for a plan's summary. */
+export function backupLine(m: BackupManifest, now: Date): string {
+  const pg = m.postgres ? `, PostgreSQL ${m.postgres.version}, LSN ${m.postgres.lsn.start} – ${m.postgres.lsn.end}` : '';
+  return `backup ${m.id}: ${m.kind}${m.version ? ` version ${m.version}` : ''} of ${m.source}, taken ${m.created} (${age(m, now)} ago), ${formatValue(m.size, 'bytes')}${pg}`;
+}
+
+export interface RestoreDbOptions {
+  backupId: string;
+  target?: string;
+  replace?: boolean;
+  jobs: number;
+  dryRun?: boolean;
+  confirmEnv?: string;
+}
+
+export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions): Promise<ActionPlan> {
+  const repo = repositoryOf(ctx.config);
+  const backup = await repo.get(o.backupId, 'db');
+  const admin = adminTarget(ctx.config);
+  const now = new Date();
+  const plan = await planRestoreDb(admin, backup, { target: o.target, replace: o.replace === true, jobs: o.jobs, owners: true, at: now });
+  if (plan.keptAs && !o.dryRun && o.confirmEnv === undefined) {
+    const env = ctx.config.environment;
+    throw new UsageError(`--replace: replacing the live database "${plan.target}" needs --confirm-env ${env ?? '<environment>'}${env ? '' : ' (name the environment in the config: environment: <name>)'}; nothing was done`);
+  }
+  const tables = Object.entries(backup.postgres?.rowCounts ?? {});
+  let started = 0;
+  return {
+    action: 'backup restore-db',
+    target: `PostgreSQL ${plan.server} database "${plan.target}"${plan.keptAs ? ' (replacing the live one)' : ' (new)'}`,
+    summary: [backupLine(backup, now), `manifest: ${counted(tables.length, 'table')}, ${counted(tables.reduce((n, [, r]) => n + r, 0), 'row')}`],
+    warnings: plan.keptAs ? [`--replace: sessions on "${plan.target}" are ended and the live database is renamed to "${plan.keptAs}" (kept, not dropped)`] : [],
+    stopOnFailure: true,
+    steps: [
+      {
+        title: `Verify ${backup.id} against its manifest (size, sha256)`,
+        run: async () => {
+          started = performance.now();
+          return verifyBackup(repo, backup);
+        },
+      },
+      {
+        title: `Create database "${plan.staging}" and pg_restore ${backup.id} into it`,
+        details: [`${counted(plan.jobs, 'parallel job')}; a staging database left by an interrupted restore is dropped first`],
+        run: ({ signal }) => restoreInto(repo, admin, plan, signal),
+      },
+      {
+        title: `Compare the row counts of ${counted(tables.length, 'table')} with the manifest`,
+        details: [`a mismatch drops "${plan.staging}" and stops: the target is not touched`],
+        run: async () => {
+          const check = await checkRestored(admin, plan);
+          const data = { queryableMs: Math.round(check.queryableAt - started), rows: check.rows };
+          if (check.mismatches.length) {
+            await dropDatabase(admin, plan.staging);
+            throw new StepFailure(`row counts differ from the manifest: ${describeMismatches(check.mismatches)}; "${plan.staging}" dropped`, data);
+          }
+          return { message: `${counted(tables.length, 'table')} match${tables.length === 1 ? 'es' : ''} the manifest; queryable ${formatValue(data.queryableMs, 'ms')} after the restore began`, data };
+        },
+      },
+      {
+        title: plan.keptAs ? `Rename the live "${plan.target}" to "${plan.keptAs}", then "${plan.staging}" to "${plan.target}"` : `Rename "${plan.staging}" to "${plan.target}"`,
+        run: async () => {
+          const said = await swapIn(admin, plan);
+          const totalMs = Math.round(performance.now() - started);
+          return { message: `${said}; restore took ${formatValue(totalMs, 'ms')} in all`, data: { totalMs, database: plan.target, ...(plan.keptAs && { keptAs: plan.keptAs }) } };
+        },
+      },
+    ],
+  };
+}
+
+/** A restore of an archive (application artifact or configuration snapshot) into a directory. */
+async function planArtifactRestore(ctx: PlanContext, action: string, backup: BackupManifest, to: string): Promise<ActionPlan> {
+  const repo = repositoryOf(ctx.config);
+  const now = new Date();
+  const unpack = planUnpack(to, now);
+  return {
+    action,
+    target: `directory ${unpack.target}${unpack.keptAs ? ' (exists: moved aside, not overwritten)' : ' (new)'}`,
+    summary: [backupLine(backup, now)],
+    warnings: unpack.keptAs ? [`${unpack.target} exists: it is renamed to ${unpack.keptAs}, nothing in it is overwritten or deleted`] : [],
+    stopOnFailure: true,
+    steps: [
+      { title: `Verify ${backup.id} against its manifest (size, sha256)`, run: () => verifyBackup(repo, backup) },
+      { title: `Unpack ${backup.id} into ${unpack.staging}`, run: ({ signal }) => unpackToStaging(repo, backup, unpack, signal) },
+      {
+        title: unpack.keptAs ? `Move ${unpack.target} aside to ${unpack.keptAs}, then rename the unpacked copy into place` : `Rename the unpacked copy to ${unpack.target}`,
+        run: () => putInPlace(unpack),
+      },
+    ],
+  };
+}
+
+export async function planRestoreApplication(ctx: PlanContext, o: { version: string; target: string }): Promise<ActionPlan> {
+  const { backups } = await repositoryOf(ctx.config).list();
+  const apps = backups.filter((b) => b.kind === 'app');
+  const match = apps.filter((b) => b.version === o.version).at(-1);
+  if (!match) {
+    const versions = [...new Set(apps.map((b) => b.version))].slice(-10);
+    throw new UsageError(`--version: no application backup of version ${o.version}${versions.length ? `; backed-up versions: ${versions.join(', ')}` : '; the repository holds no application backup'}`);
+  }
+  return planArtifactRestore(ctx, 'backup restore-app', match, o.target);
+}
+
+/** `--date`: a day (YYYY-MM-DD, taken as its end in UTC) or an ISO time. */
+export function parseRestoreDate(text: string): Date {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text))) return new Date(`${text}T23:59:59.999Z`);
+  if (/^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))) return new Date(text);
+  throw new UsageError(`--date: "${text}" is not a date; use YYYY-MM-DD (the snapshot nearest before the end of that day, UTC) or an ISO time such as 2025-07-14T08:00:00Z`);
+}
+
+export async function planRestoreConfiguration(ctx: PlanContext, o: { date: string; target: string }): Promise<ActionPlan> {
+  const before = parseRestoreDate(o.date);
+  const { backups } = await repositoryOf(ctx.config).list();
+  const snapshots = backups.filter((b) => b.kind === 'config');
+  const match = snapshots.filter((b) => Date.parse(b.created) <= before.getTime()).at(-1);
+  if (!match) {
+    throw new UsageError(`--date: no configuration snapshot at or before ${before.toISOString()}${snapshots[0] ? `; the oldest is ${snapshots[0].id} from ${snapshots[0].created}` : '; the repository holds none'}`);
+  }
+  return planArtifactRestore(ctx, 'backup restore-config', match, o.target);
+}

@@ -1,0 +1,174 @@
+/**
+ * Database restore (restore_database.sh): a backup is checked against its manifest, restored
+ * into a staging database, its row counts compared with the manifest's, and only then renamed
+ * to the target. Over a live database the old one is renamed aside, never dropped. The monthly
+ * restore drill runs this same code into a scratch database.
+ */
+import type { Client } from 'pg';
+import { execa } from 'execa';
+import { UsageError } from '../engine/errors.js';
+import { formatValue } from '../engine/units.js';
+import { programFailure } from './dump.js';
+import type { BackupManifest } from './manifest.js';
+import { connectAdmin, databaseOf, onDatabase, pgEnv, pgProgram, quoteIdent, type PgTarget } from './pgtools.js';
+import type { BackupRepository } from './repository.js';
+
+/** PostgreSQL truncates identifiers to 63 bytes; names are cut to fit before they get there. */
+const MAX_IDENT = 63;
+const fit = (base: string, suffix: string) => `${base.slice(0, MAX_IDENT - suffix.length)}${suffix}`;
+const stampOf = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase();
+
+export interface RestoreDbPlan {
+  backup: BackupManifest;
+  /** host:port of the server restored into. */
+  server: string;
+  target: string;
+  /** Restored into first; renamed to target once verified. */
+  staging: string;
+  /** The target exists and --replace was given: it is renamed to keptAs. */
+  keptAs?: string;
+  jobs: number;
+  /** false for scratch restores (drills): no ownership or grants, so missing roles do not matter. */
+  owners: boolean;
+}
+
+export interface RowCheck {
+  table: string;
+  expected: number;
+  /** null: the table is missing after the restore. */
+  actual: number | null;
+}
+
+/** The database the target name defaults to: the source's name plus the backup's time, a new database. */
+export function defaultTarget(m: BackupManifest): string {
+  const source = m.source.includes('/') ? m.source.slice(m.source.indexOf('/') + 1) : 'restored';
+  return fit(source || 'restored', `_restored_${stampOf(new Date(m.created))}`);
+}
+
+/** A session on the server for CREATE/ALTER/DROP DATABASE, never inside a database being renamed. */
+async function maintenanceSession(admin: PgTarget, avoid: string[]): Promise<Client> {
+  return connectAdmin(avoid.includes(databaseOf(admin)) ? onDatabase(admin, 'postgres') : admin);
+}
+
+const exists = async (c: Client, db: string) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])).rowCount! > 0;
+
+export async function planRestoreDb(
+  admin: PgTarget,
+  backup: BackupManifest,
+  opts: { target?: string; replace: boolean; jobs: number; owners: boolean; at: Date },
+): Promise<RestoreDbPlan> {
+  const target = opts.target ?? defaultTarget(backup);
+  if (Buffer.byteLength(target) > MAX_IDENT) throw new UsageError(`--target: "${target}" is longer than PostgreSQL's ${MAX_IDENT}-byte limit for names`);
+  const staging = fit(target, '_nvcops_restoring');
+  const c = await maintenanceSession(admin, [target, staging]);
+  try {
+    const present = await exists(c, target);
+    if (present && !opts.replace) {
+      throw new UsageError(`--target: database "${target}" already exists on ${admin.address.split('/')[0]}; restore into a new database (omit --target or name another) or add --replace to replace it`);
+    }
+    return {
+      backup, server: admin.address.split('/')[0]!, target, staging, jobs: opts.jobs, owners: opts.owners,
+      ...(present ? { keptAs: fit(target, `_before_restore_${stampOf(opts.at)}`) } : {}),
+    };
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** Counts every table the manifest lists, in the restored database. */
+export async function compareRowCounts(db: Client, expected: Record<string, number>): Promise<RowCheck[]> {
+  const out: RowCheck[] = [];
+  for (const [table, rows] of Object.entries(expected)) {
+    const dot = table.indexOf('.');
+    try {
+      const r = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${quoteIdent(table.slice(0, dot))}.${quoteIdent(table.slice(dot + 1))}`);
+      out.push({ table, expected: rows, actual: Number(r.rows[0]!.n) });
+    } catch (e) {
+      if ((e as { code?: string }).code !== '42P01') throw e;
+      out.push({ table, expected: rows, actual: null });
+    }
+  }
+  return out;
+}
+
+/** Recomputes the backup's checksum; a backup that does not match its manifest is never restored. */
+export async function verifyBackup(repo: BackupRepository, m: BackupManifest): Promise<string> {
+  const integrity = await repo.check(m);
+  if (!integrity.ok) throw new Error(`not restoring: ${integrity.message}`);
+  return `${m.id}: ${formatValue(integrity.digest.size, 'bytes')}, sha256 ${integrity.digest.sha256.slice(0, 12)}… matches the manifest`;
+}
+
+/** Creates the staging database (dropping one an interrupted restore left) and pg_restores the backup into it. */
+export async function restoreInto(repo: BackupRepository, admin: PgTarget, plan: RestoreDbPlan, signal?: AbortSignal): Promise<string> {
+  const pgRestore = pgProgram('pg_restore');
+  const c = await maintenanceSession(admin, [plan.target, plan.staging]);
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(plan.staging)} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${quoteIdent(plan.staging)} TEMPLATE template0`);
+    const staging = onDatabase(admin, plan.staging);
+    try {
+      await execa(pgRestore, [
+        '--no-password', '--exit-on-error', `--jobs=${plan.jobs}`, ...(plan.owners ? [] : ['--no-owner', '--no-privileges']),
+        ...(staging.url ? [`--dbname=${staging.url}`] : ['--dbname', plan.staging]), repo.pathOf(plan.backup),
+      ], { env: pgEnv(staging), extendEnv: false, cancelSignal: signal });
+    } catch (e) {
+      await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(plan.staging)} WITH (FORCE)`).catch(() => undefined);
+      throw programFailure('pg_restore', e);
+    }
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+  return `pg_restore into "${plan.staging}" finished`;
+}
+
+export interface RestoredCheck {
+  /** When the restored database first answered a query (performance.now() clock). */
+  queryableAt: number;
+  rows: RowCheck[];
+  mismatches: RowCheck[];
+}
+
+/** Connects to the restored database (the moment it is queryable), compares row counts, and runs `verify` in it. */
+export async function checkRestored(admin: PgTarget, plan: RestoreDbPlan, verify?: (db: Client) => Promise<void>): Promise<RestoredCheck> {
+  const db = await connectAdmin(onDatabase(admin, plan.staging));
+  try {
+    await db.query('SELECT 1');
+    const queryableAt = performance.now();
+    const rows = await compareRowCounts(db, plan.backup.postgres?.rowCounts ?? {});
+    await verify?.(db);
+    return { queryableAt, rows, mismatches: rows.filter((r) => r.actual !== r.expected) };
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
+
+export const describeMismatches = (m: RowCheck[]): string =>
+  m.map((r) => `${r.table}: ${r.actual === null ? 'missing' : `${r.actual} rows`}, manifest ${r.expected}`).join('; ');
+
+/** Puts the verified staging database in place: a live target is renamed aside first, never dropped. */
+export async function swapIn(admin: PgTarget, plan: RestoreDbPlan): Promise<string> {
+  const c = await maintenanceSession(admin, [plan.target, plan.staging]);
+  try {
+    if (plan.keptAs) {
+      // Renaming needs the database idle: refuse new sessions, end the current ones, then give connections back to the kept copy.
+      await c.query(`ALTER DATABASE ${quoteIdent(plan.target)} WITH ALLOW_CONNECTIONS false`);
+      await c.query('SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [plan.target]);
+      await c.query(`ALTER DATABASE ${quoteIdent(plan.target)} RENAME TO ${quoteIdent(plan.keptAs)}`);
+      await c.query(`ALTER DATABASE ${quoteIdent(plan.keptAs)} WITH ALLOW_CONNECTIONS true`);
+    }
+    await c.query(`ALTER DATABASE ${quoteIdent(plan.staging)} RENAME TO ${quoteIdent(plan.target)}`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+  return plan.keptAs ? `"${plan.target}" is the restored database; the one it replaced is "${plan.keptAs}"` : `"${plan.target}" is the restored database`;
+}
+
+/** Drops a scratch database (the drill's teardown). */
+export async function dropDatabase(admin: PgTarget, name: string): Promise<void> {
+  const c = await maintenanceSession(admin, [name]);
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Taking backups (`backup db|app|config|logs`) and listing them (`backup list`). Taking a backup
+ * only adds to the repository, so it needs no confirmation; it is noted in the audit trail when
+ * the trail can take it, and a trail that cannot never stops a scheduled backup.
+ */
+import { prepare, write } from '../commands/run.js';
+import type { GlobalOptions } from '../commands/options.js';
+import type { Config } from '../engine/config.js';
+import { EXIT, UsageError } from '../engine/errors.js';
+import type { Redactor } from '../engine/redact.js';
+import { counted, formatValue } from '../engine/units.js';
+import { repositoryOf } from './actions.js';
+import { archivePath } from './artifact.js';
+import { dumpDatabase } from './dump.js';
+import type { BackupKind, BackupManifest } from './manifest.js';
+import { adminTarget } from './pgtools.js';
+
+type Format = 'human' | 'json';
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Ctrl-C stops the child program and removes the partial backup. */
+async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await work(interrupt.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function noteInAuditTrail(config: Config, redactor: Redactor, by: string | undefined, m: BackupManifest): Promise<void> {
+  try {
+    const { openStore, auditEvent } = await import('../state/index.js');
+    const store = await openStore(config);
+    try {
+      await auditEvent(store, { action: `backup ${m.kind}`, config, redactor, by }, { outcome: 'ok', message: `${m.id} stored`, details: { id: m.id, sha256: m.sha256, size: m.size } });
+    } finally {
+      await store.close();
+    }
+  } catch (e) {
+    write(`nvcops: audit trail not updated: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+  }
+}
+
+function stored(m: BackupManifest, path: string, ms: number, format: Format): string {
+  if (format === 'json') return json({ manifest: m, path, durationMs: Math.round(ms) });
+  const lines = [`${m.id} stored: ${path}`];
+  if (m.postgres) {
+    const rows = Object.values(m.postgres.rowCounts).reduce((n, r) => n + r, 0);
+    lines.push(`  ${m.postgres.format}-format dump of ${m.source}, PostgreSQL ${m.postgres.version}, LSN ${m.postgres.lsn.start} – ${m.postgres.lsn.end}`);
+    lines.push(`  ${counted(Object.keys(m.postgres.rowCounts).length, 'table')}, ${counted(rows, 'row')} counted for restore verification`);
+  } else {
+    lines.push(`  ${m.kind}${m.version ? ` version ${m.version}` : ''} from ${m.source}`);
+  }
+  lines.push(`  ${formatValue(m.size, 'bytes')}, sha256 ${m.sha256}, ${formatValue(ms, 'ms')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function take(flags: GlobalOptions & { format: Format }, work: (config: Config, signal: AbortSignal) => Promise<BackupManifest>): Promise<number> {
+  const { config, redactor } = await prepare(flags);
+  const repo = repositoryOf(config);
+  const t0 = performance.now();
+  const m = await interruptible((signal) => work(config, signal));
+  write(stored(m, repo.pathOf(m), performance.now() - t0, flags.format), redactor);
+  await noteInAuditTrail(config, redactor, flags.by, m);
+  return EXIT.ok;
+}
+
+export const backupDatabase = (flags: GlobalOptions & { format: Format; jobs: number }): Promise<number> =>
+  take(flags, (config, signal) => dumpDatabase(repositoryOf(config), adminTarget(config), { jobs: flags.jobs, signal }));
+
+export function backupArtifact(kind: 'app' | 'config' | 'logs', flags: GlobalOptions & { format: Format; from?: string; version?: string }): Promise<number> {
+  return take(flags, (config, signal) => {
+    const from = flags.from ?? (kind === 'logs' ? config.logs?.application : undefined);
+    if (!from) throw new UsageError(kind === 'logs' ? '--from: name the log file or directory (or set logs.application)' : '--from: name the directory to back up');
+    return archivePath(repositoryOf(config), kind, from, { version: flags.version, flag: flags.from ? '--from' : 'logs.application', at: new Date(), signal });
+  });
+}
+
+export async function backupList(flags: GlobalOptions & { format: Format; kind?: BackupKind }): Promise<number> {
+  const { config, redactor } = await prepare(flags);
+  const repo = repositoryOf(config);
+  const listing = await repo.list();
+  const backups = listing.backups.filter((b) => !flags.kind || b.kind === flags.kind);
+  if (flags.format === 'json') {
+    write(json({ directory: repo.directory, backups, broken: listing.broken, partial: listing.partial }), redactor);
+    return EXIT.ok;
+  }
+  const now = Date.now();
+  const { table } = await import('../commands/state.js');
+  const rows = [...backups].reverse().map((b) => [
+    b.id, b.kind, `${b.created.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (${formatValue(Math.max(0, Math.round((now - Date.parse(b.created)) / 1000)), 's')} ago)`,
+    formatValue(b.size, 'bytes'), b.version ?? (b.postgres ? `PostgreSQL ${b.postgres.version}` : ''), b.source,
+  ]);
+  let out = rows.length ? await table(['id', 'kind', 'created', 'size', 'version', 'source'], rows) : `no ${flags.kind ?? ''}${flags.kind ? ' ' : ''}backups in ${repo.directory}\n`;
+  for (const b of listing.broken) out += `unreadable manifest: ${b.error}\n`;
+  if (listing.partial.length) out += `${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${listing.partial.join(', ')}\n`;
+  write(out, redactor);
+  return EXIT.ok;
+}

@@ -1,0 +1,50 @@
+import type { CheckContext, CheckOutput } from '../engine/check.js';
+import { counted, formatValue } from '../engine/units.js';
+
+/** backups.verify: the newest backup of each kind (default), or every backup. */
+const everyBackup = (ctx: CheckContext) => ctx.config.backups?.verify === 'all';
+
+/** How many of the chosen backups fail their manifest's size and sha256. */
+export async function verifyChecksums(ctx: CheckContext): Promise<CheckOutput> {
+  const backups = ctx.probes.backups;
+  const { broken } = await backups.list();
+  const chosen = await backups.selection(everyBackup(ctx));
+  const results = await Promise.all(chosen.map(async (m) => ({ m, r: await backups.check(m) })));
+  const bad = results.filter((x) => !x.r.ok).map((x) => (x.r.ok ? '' : x.r.message));
+  const details = [
+    ...results.map(({ m, r }) => (r.ok ? `${m.id} (${m.kind}, ${formatValue(m.size, 'bytes')}): sha256 matches` : `${r.message}`)),
+    ...broken.map((b) => `unreadable manifest ${b.error}`),
+  ];
+  if (!chosen.length && !broken.length) return { status: 'fail', message: `no backup to verify in ${backups.directory}` };
+  const failing = bad.length + broken.length;
+  return {
+    value: failing,
+    message: failing ? [...bad, ...broken.map((b) => `unreadable manifest ${b.name}`)].join('; ') : chosen.length === 1 ? `${chosen[0]!.id} matches its manifest` : `${chosen.length} backups match their manifests`,
+    details,
+  };
+}
+
+/** pg_restore --list reads the chosen database dumps, and every table the manifest counted has its data entry. */
+export async function verifyRestorable(ctx: CheckContext): Promise<CheckOutput> {
+  const backups = ctx.probes.backups;
+  const dumps = everyBackup(ctx) ? (await backups.list()).backups.filter((b) => b.kind === 'db') : [await backups.newest('db')].filter((b) => b !== undefined);
+  if (!dumps.length) return { status: 'fail', message: `no database backup in ${backups.directory} to read` };
+  const failures: string[] = [];
+  const details: string[] = [];
+  for (const m of dumps) {
+    try {
+      const toc = await backups.toc(m, ctx.signal);
+      const missing = Object.keys(m.postgres?.rowCounts ?? {}).filter((t) => !toc.tableData.has(t));
+      if (missing.length) failures.push(`${m.id}: no data entry for ${missing.join(', ')}`);
+      details.push(`${m.id}: ${toc.entries} table-of-contents entr${toc.entries === 1 ? 'y' : 'ies'}, data for ${counted(toc.tableData.size, 'table')}`);
+    } catch (e) {
+      failures.push(`${m.id}: ${(e as Error).message}`);
+      details.push(`${m.id}: unreadable`);
+    }
+  }
+  return {
+    value: failures.length,
+    message: failures.length ? failures.join('; ') : `pg_restore reads ${dumps.length === 1 ? dumps[0]!.id : `all ${dumps.length} dumps`}`,
+    details,
+  };
+}

@@ -1,0 +1,102 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { BACKUP_KINDS } from '../backups/manifest.js';
+import { addActionOptions, addRunOptions, listFormat, type ActionFlags, type RunFlags } from './options.js';
+
+type Finish = (code: Promise<number>) => void;
+
+const jobsArg = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 32) throw new InvalidArgumentError('use a whole number from 1 to 32');
+  return n;
+};
+
+const backups = () => import('../backups/take.js');
+
+export function registerBackup(program: Command, finish: Finish): void {
+  const backup = program.command('backup').description('Backup and Recovery: the Backup Schedule and the Recovery Procedures');
+
+  backup
+    .command('db')
+    .description('Database backup (Backup Schedule: every 6 hours): pg_dump of postgres.adminUrl into backups.directory, with its manifest')
+    .option('--jobs <n>', 'dump N tables at once; above 1 this writes pg_dump\'s directory format (-Fd), as the custom format cannot be written in parallel', jobsArg, 1)
+    .addOption(listFormat())
+    .action((_o, cmd: Command) => finish(backups().then((m) => m.backupDatabase(cmd.optsWithGlobals()))));
+  backup
+    .command('app')
+    .description('Application backup (Backup Schedule: daily): a directory archived with its version')
+    .requiredOption('--version <version>', 'the application version the directory holds')
+    .requiredOption('--from <dir>', 'the directory to archive (the deployed artifact)')
+    .addOption(listFormat())
+    .action((_o, cmd: Command) => finish(backups().then((m) => m.backupArtifact('app', cmd.optsWithGlobals()))));
+  backup
+    .command('config')
+    .description('Configuration backup (Backup Schedule: weekly): a snapshot of a configuration directory')
+    .requiredOption('--from <dir>', 'the configuration directory to snapshot')
+    .addOption(listFormat())
+    .action((_o, cmd: Command) => finish(backups().then((m) => m.backupArtifact('config', cmd.optsWithGlobals()))));
+  backup
+    .command('logs')
+    .description('Log archival (Backup Schedule: continuous): the application log archived into the repository')
+    .option('--from <path>', 'the log file or directory (default: logs.application)')
+    .addOption(listFormat())
+    .action((_o, cmd: Command) => finish(backups().then((m) => m.backupArtifact('logs', cmd.optsWithGlobals()))));
+  backup
+    .command('list')
+    .description('The backups in backups.directory, newest first')
+    .addOption(new Option('--kind <kind>', 'only this kind').choices(BACKUP_KINDS))
+    .addOption(listFormat())
+    .action((_o, cmd: Command) => finish(backups().then((m) => m.backupList(cmd.optsWithGlobals()))));
+
+  addRunOptions(
+    backup
+      .command('verify')
+      .description('Backup verification: freshness against the Backup Schedule, WAL archiving, checksums, pg_restore --list')
+      .option('--all', 'checksum and read every backup, not only the newest of each kind (backups.verify: all)'),
+    // Checksumming a large repository takes minutes.
+    { timeoutMs: 30 * 60_000 },
+  ).action((_o, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<RunFlags & { all?: boolean }>();
+    finish(import('./run.js').then((m) => m.runChecksCommand('backup verify', flags, (config) => {
+      if (flags.all) config.backups = { ...config.backups, verify: 'all' };
+    })));
+  });
+
+  restore<{ backupId: string; target?: string; replace?: boolean; jobs: number }>(
+    backup, finish, 'restore-db', 'Database recovery — runbook: ./scripts/restore_database.sh --backup-id $BACKUP_ID',
+    (c) => c
+      .requiredOption('--backup-id <id>', 'the database backup to restore (see backup list)')
+      .option('--target <database>', 'database to restore into (default: a new one named after the source and the backup time)')
+      .option('--replace', 'replace an existing database (renamed aside, not dropped); needs --confirm-env')
+      .option('--jobs <n>', 'pg_restore jobs', jobsArg, 1),
+    (m, flags) => (ctx) => m.planRestoreDatabase(ctx, flags),
+  );
+  restore<{ version: string; target: string }>(
+    backup, finish, 'restore-app', 'Application recovery — runbook: ./scripts/restore_application.sh --version $VERSION',
+    (c) => c
+      .requiredOption('--version <version>', 'the application version to restore')
+      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)'),
+    (m, flags) => (ctx) => m.planRestoreApplication(ctx, flags),
+  );
+  restore<{ date: string; target: string }>(
+    backup, finish, 'restore-config', 'Configuration recovery — runbook: ./scripts/restore_config.sh --date $DATE',
+    (c) => c
+      .requiredOption('--date <date>', 'restore the snapshot nearest before this date (YYYY-MM-DD, end of day UTC) or ISO time')
+      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)'),
+    (m, flags) => (ctx) => m.planRestoreConfiguration(ctx, flags),
+  );
+}
+
+/** A Recovery Procedure: its flags, then plan → confirm → execute through the action framework. */
+function restore<O>(
+  group: Command,
+  finish: Finish,
+  name: string,
+  description: string,
+  options: (cmd: Command) => Command,
+  plan: (m: typeof import('../backups/actions.js'), flags: ActionFlags & O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
+): void {
+  addActionOptions(options(group.command(name).description(description))).action((_o, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<ActionFlags & O>();
+    finish(Promise.all([import('./act.js'), import('../backups/actions.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags))));
+  });
+}

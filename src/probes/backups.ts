@@ -1,0 +1,79 @@
+import { execa } from 'execa';
+import { programFailure } from '../backups/dump.js';
+import type { BackupKind, BackupManifest } from '../backups/manifest.js';
+import { pgProgram } from '../backups/pgtools.js';
+import { BackupRepository, type Integrity, type Listing } from '../backups/repository.js';
+
+/** What `pg_restore --list` read from a dump's table of contents. */
+export interface TocReading {
+  entries: number;
+  /** `schema.table` of every TABLE DATA entry. */
+  tableData: Set<string>;
+}
+
+/**
+ * The backup repository for one run: the listing read once, each backup checksummed and each
+ * dump's table of contents read at most once, however many checks ask.
+ */
+export class BackupsProbe {
+  readonly repository: BackupRepository;
+  private listing?: Promise<Listing>;
+  private readonly integrity = new Map<string, Promise<Integrity>>();
+  private readonly tocs = new Map<string, Promise<TocReading>>();
+
+  constructor(directory: string) {
+    this.repository = new BackupRepository(directory);
+  }
+
+  get directory(): string {
+    return this.repository.directory;
+  }
+
+  list(): Promise<Listing> {
+    this.listing ??= this.repository.list();
+    return this.listing;
+  }
+
+  async newest(kind: BackupKind): Promise<BackupManifest | undefined> {
+    return (await this.list()).backups.filter((b) => b.kind === kind).at(-1);
+  }
+
+  /** The newest backup of each kind present, or every backup. */
+  async selection(all: boolean): Promise<BackupManifest[]> {
+    const { backups } = await this.list();
+    if (all) return backups;
+    const newest = new Map<BackupKind, BackupManifest>();
+    for (const b of backups) newest.set(b.kind, b);
+    return [...newest.values()];
+  }
+
+  check(m: BackupManifest): Promise<Integrity> {
+    let p = this.integrity.get(m.id);
+    if (!p) this.integrity.set(m.id, (p = this.repository.check(m)));
+    return p;
+  }
+
+  /** Reads a dump's table of contents with pg_restore --list: proof that pg_restore can read it. */
+  toc(m: BackupManifest, signal?: AbortSignal): Promise<TocReading> {
+    let p = this.tocs.get(m.id);
+    if (!p) {
+      p = (async () => {
+        const bin = pgProgram('pg_restore');
+        try {
+          const { stdout } = await execa(bin, ['--list', this.repository.pathOf(m)], { cancelSignal: signal });
+          const lines = stdout.split('\n').filter((l) => /^\d+;/.test(l));
+          // e.g. `3345; 0 16385 TABLE DATA public accounts postgres`
+          const tableData = new Set(lines.flatMap((l) => {
+            const x = /\bTABLE DATA (\S+) (\S+) /.exec(l);
+            return x ? [`${x[1]}.${x[2]}`] : [];
+          }));
+          return { entries: lines.length, tableData };
+        } catch (e) {
+          throw programFailure('pg_restore --list', e);
+        }
+      })();
+      this.tocs.set(m.id, p);
+    }
+    return p;
+  }
+}

@@ -1,0 +1,253 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nvcops, writeConfig } from './support/cli.js';
+import { startPostgres, type PgServer } from './support/servers.js';
+
+const PASSWORD = 'Restore-S3cret-pw';
+
+interface Outcome { title: string; status: string; message: string; data?: Record<string, unknown> }
+
+describe('Recovery Procedures against a real PostgreSQL', () => {
+  let pg: PgServer;
+  let repo: string;
+  let config: string;
+  let protectedConfig: string;
+  let stateHome: string;
+  let dbBackup: string;
+  const run = (args: string[]) => nvcops(args, { env: { XDG_STATE_HOME: stateHome } });
+  const databases = async () => (await pg.sql<{ datname: string }>('SELECT datname FROM pg_database ORDER BY 1')).map((r) => r.datname);
+  const count = async (db: string, table: string) => {
+    const c = await pg.connect('postgres', db);
+    try {
+      return Number((await c.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+    } finally {
+      await c.end();
+    }
+  };
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+    await pg.sql('CREATE DATABASE bank');
+    const bank = await pg.connect('postgres', 'bank');
+    await bank.query(`CREATE TABLE accounts (id int PRIMARY KEY, balance numeric);
+      INSERT INTO accounts SELECT g, g FROM generate_series(1, 500) g;
+      CREATE TABLE audit_log (id serial, at timestamptz DEFAULT now());
+      INSERT INTO audit_log (at) SELECT now() FROM generate_series(1, 120);`);
+    await bank.end();
+    repo = mkdtempSync(join(tmpdir(), 'nvcops-restore-repo-'));
+    stateHome = mkdtempSync(join(tmpdir(), 'nvcops-restore-state-'));
+    const base = { postgres: { url: pg.urlFor('postgres', 'bank'), adminUrl: pg.urlFor('postgres', 'bank', PASSWORD) }, backups: { directory: repo } };
+    config = writeConfig({ environment: 'staging', ...base });
+    protectedConfig = writeConfig({ environment: 'production', ...base });
+    const r = await run(['backup', 'db', '--config', config, '--format', 'json']);
+    expect(r.exitCode).toBe(0);
+    dbBackup = JSON.parse(r.stdout).manifest.id;
+    // Changes after the backup: a restore must bring back the backup's state, not these.
+    await pg.sql('CREATE TABLE IF NOT EXISTS unrelated (x int)');
+    const again = await pg.connect('postgres', 'bank');
+    await again.query('INSERT INTO accounts SELECT g, g FROM generate_series(501, 520) g');
+    await again.end();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('shows the plan and does nothing with --dry-run, or without --yes off a terminal (exit 64)', async () => {
+    const dry = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--dry-run']);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toContain(`Verify ${dbBackup} against its manifest (size, sha256)`);
+    expect(dry.stdout).toMatch(/Compare the row counts of 2 tables with the manifest/);
+    expect(dry.stdout).toContain('dry run: nothing was done.');
+    const refused = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup]);
+    expect(refused.exitCode).toBe(64);
+    expect(refused.stdout).toContain('refused: not confirmed: add --yes');
+    expect((await databases()).filter((d) => d.startsWith('bank_'))).toEqual([]);
+  });
+
+  it('restores into a new database by default, verifies row counts against the manifest and reports the time taken', async () => {
+    const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--yes', '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ action: 'backup restore-db', status: 'done', exitCode: 0 });
+    const outcomes: Outcome[] = result.outcomes;
+    expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'done', 'done']);
+    expect(outcomes[2]!.data!.rows).toEqual([
+      { table: 'public.accounts', expected: 500, actual: 500 },
+      { table: 'public.audit_log', expected: 120, actual: 120 },
+    ]);
+    expect(outcomes[2]!.data!.queryableMs).toBeGreaterThan(0);
+    expect(outcomes[3]!.message).toMatch(/restore took .+ in all/);
+    const target = outcomes[3]!.data!.database as string;
+    expect(target).toMatch(/^bank_restored_\d{8}t\d{6}$/);
+    expect(await count(target, 'accounts')).toBe(500);
+    expect(await count('bank', 'accounts')).toBe(520);
+    expect(r.stdout).not.toContain(PASSWORD);
+  });
+
+  it('refuses an existing target without --replace, and --replace without --confirm-env', async () => {
+    const exists = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank', '--yes']);
+    expect(exists.exitCode).toBe(64);
+    expect(exists.stderr).toMatch(/^nvcops: --target: database "bank" already exists on 127\.0\.0\.1:\d+; restore into a new database .* or add --replace/);
+    const unconfirmed = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank', '--replace', '--yes']);
+    expect(unconfirmed.exitCode).toBe(64);
+    expect(unconfirmed.stderr.trim()).toBe('nvcops: --replace: replacing the live database "bank" needs --confirm-env staging; nothing was done');
+    expect(await count('bank', 'accounts')).toBe(520);
+  });
+
+  it('replaces a live database with --replace --confirm-env: sessions ended, the old one kept under a new name', async () => {
+    const app = await pg.connect('postgres', 'bank');
+    const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank', '--replace', '--confirm-env', 'staging', '--yes']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('--replace: sessions on "bank" are ended and the live database is renamed to "bank_before_restore_');
+    expect(await count('bank', 'accounts')).toBe(500);
+    const kept = (await databases()).find((d) => d.startsWith('bank_before_restore_'))!;
+    expect(await count(kept, 'accounts')).toBe(520);
+    await expect(app.query('SELECT 1')).rejects.toThrow();
+  });
+
+  it('needs --confirm-env in a protected environment, whatever else is given', async () => {
+    const r = await run(['backup', 'restore-db', '--config', protectedConfig, '--backup-id', dbBackup, '--target', 'bank_copy', '--yes']);
+    expect(r.exitCode).toBe(64);
+    expect(r.stdout).toContain('production is protected: add --confirm-env production');
+    expect(await databases()).not.toContain('bank_copy');
+  });
+
+  it('stops before touching the target when the restored row counts differ from the manifest, and drops the staging copy', async () => {
+    const path = join(repo, `${dbBackup}.manifest.json`);
+    const original = readFileSync(path, 'utf8');
+    const m = JSON.parse(original);
+    m.postgres.rowCounts['public.accounts'] = 501;
+    m.postgres.rowCounts['public.missing_table'] = 3;
+    writeFileSync(path, JSON.stringify(m));
+    try {
+      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank_check', '--yes', '--format', 'json']);
+      expect(r.exitCode).toBe(2);
+      const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
+      expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'failed', 'not run']);
+      expect(outcomes[2]!.message).toBe('row counts differ from the manifest: public.accounts: 500 rows, manifest 501; public.missing_table: missing, manifest 3; "bank_check_nvcops_restoring" dropped');
+      expect((await databases()).filter((d) => d.startsWith('bank_check'))).toEqual([]);
+    } finally {
+      writeFileSync(path, original);
+    }
+  });
+
+  it('never restores a backup whose checksum does not match', async () => {
+    const file = join(repo, `${dbBackup}.dump`);
+    const original = readFileSync(file);
+    const bad = Buffer.from(original);
+    bad[bad.length - 10] = bad[bad.length - 10]! ^ 0xff;
+    writeFileSync(file, bad);
+    try {
+      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank_corrupt', '--yes']);
+      expect(r.exitCode).toBe(2);
+      expect(r.stdout).toMatch(/✖ 1\. Verify .* — not restoring: .*sha256 [0-9a-f]{12}… does not match/);
+      expect(await databases()).not.toContain('bank_corrupt_nvcops_restoring');
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it('names the backups that exist when the id is unknown (exit 64)', async () => {
+    const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', 'db-nope', '--yes']);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr.trim()).toBe(`nvcops: --backup-id: no db backup "db-nope" in ${repo}; newest: ${dbBackup} (see nvcops backup list)`);
+  });
+
+  it('records the restores in the audit trail, before and after', async () => {
+    const r = await run(['audit', 'show', '--config', config, '--action', 'backup restore-db', '--format', 'json']);
+    expect(r.exitCode).toBe(0);
+    const records: { phase: string; outcome?: string; args: string[] }[] = JSON.parse(r.stdout);
+    expect(records.filter((x) => x.phase === 'started').length).toBe(records.filter((x) => x.phase === 'finished').length);
+    expect(records.filter((x) => x.phase === 'finished').map((x) => x.outcome)).toEqual(['ok', 'ok', 'failed', 'failed']);
+    expect(records.map((x) => x.outcome)).toContain('dry-run');
+    expect(records.map((x) => x.outcome)).toContain('refused');
+    expect(JSON.stringify(records)).not.toContain(PASSWORD);
+  });
+});
+
+describe('application and configuration recovery', () => {
+  let repo: string;
+  let config: string;
+  const run = (args: string[]) => nvcops(args);
+
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), 'nvcops-artifacts-'));
+    config = writeConfig({ environment: 'staging', backups: { directory: repo } });
+  });
+
+  const snapshot = async (kind: 'app' | 'config', content: string, extra: string[] = []) => {
+    const dir = mkdtempSync(join(tmpdir(), `nvcops-${kind}-src-`));
+    mkdirSync(join(dir, 'conf.d'));
+    writeFileSync(join(dir, 'conf.d', 'main.yaml'), content);
+    const r = await run(['backup', kind, '--config', config, '--from', dir, '--format', 'json', ...extra]);
+    expect(r.exitCode).toBe(0);
+    return JSON.parse(r.stdout).manifest as { id: string; created: string };
+  };
+
+  it('restores the application artifact of a version, checksum verified, into a new directory', async () => {
+    await snapshot('app', 'version: 2.0.0\n', ['--version', '2.0.0']);
+    await snapshot('app', 'version: 2.1.0\n', ['--version', '2.1.0']);
+    const target = join(mkdtempSync(join(tmpdir(), 'nvcops-app-dst-')), 'current');
+    const r = await run(['backup', 'restore-app', '--config', config, '--version', '2.0.0', '--target', target, '--yes']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/sha256 [0-9a-f]{12}… matches the manifest/);
+    expect(readFileSync(join(target, 'conf.d', 'main.yaml'), 'utf8')).toBe('version: 2.0.0\n');
+    const unknown = await run(['backup', 'restore-app', '--config', config, '--version', '9.9', '--target', target, '--yes']);
+    expect(unknown.exitCode).toBe(64);
+    expect(unknown.stderr.trim()).toBe('nvcops: --version: no application backup of version 9.9; backed-up versions: 2.0.0, 2.1.0');
+  });
+
+  it('never overwrites an existing directory without --yes, and with --yes moves it aside', async () => {
+    const target = mkdtempSync(join(tmpdir(), 'nvcops-app-live-'));
+    writeFileSync(join(target, 'local-edit.txt'), 'keep me\n');
+    const refused = await run(['backup', 'restore-app', '--config', config, '--version', '2.1.0', '--target', target]);
+    expect(refused.exitCode).toBe(64);
+    expect(refused.stdout).toContain(`${target} exists: it is renamed to ${target}.before-restore-`);
+    expect(readdirSync(target)).toEqual(['local-edit.txt']);
+    const r = await run(['backup', 'restore-app', '--config', config, '--version', '2.1.0', '--target', target, '--yes']);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(target, 'conf.d', 'main.yaml'), 'utf8')).toBe('version: 2.1.0\n');
+    const kept = readdirSync(join(target, '..')).find((d) => d.startsWith(`${target.split('/').pop()}.before-restore-`))!;
+    expect(readFileSync(join(target, '..', kept, 'local-edit.txt'), 'utf8')).toBe('keep me\n');
+  });
+
+  it('restores the configuration snapshot nearest before a date, and refuses a date before every snapshot', async () => {
+    const first = await snapshot('config', 'tier: one\n');
+    const second = await snapshot('config', 'tier: two\n');
+    // Back-date the first snapshot so the two fall on different days.
+    const path = join(repo, `${first.id}.manifest.json`);
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), created: '2025-03-01T10:00:00.000Z' }));
+    const target = join(mkdtempSync(join(tmpdir(), 'nvcops-conf-dst-')), 'etc');
+    const r = await run(['backup', 'restore-config', '--config', config, '--date', '2025-03-02', '--target', target, '--yes', '--format', 'json']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).summary[0]).toContain(first.id);
+    expect(readFileSync(join(target, 'conf.d', 'main.yaml'), 'utf8')).toBe('tier: one\n');
+    const latest = join(mkdtempSync(join(tmpdir(), 'nvcops-conf-dst-')), 'etc');
+    const now = await run(['backup', 'restore-config', '--config', config, '--date', new Date(Date.now() + 60_000).toISOString(), '--target', latest, '--yes']);
+    expect(now.stdout).toContain(second.id);
+    expect(readFileSync(join(latest, 'conf.d', 'main.yaml'), 'utf8')).toBe('tier: two\n');
+    const early = await run(['backup', 'restore-config', '--config', config, '--date', '2024-01-01', '--target', latest, '--yes']);
+    expect(early.exitCode).toBe(64);
+    expect(early.stderr).toContain(`--date: no configuration snapshot at or before 2024-01-01T23:59:59.999Z; the oldest is ${first.id}`);
+    const bad = await run(['backup', 'restore-config', '--config', config, '--date', 'last tuesday', '--target', latest, '--yes']);
+    expect(bad.exitCode).toBe(64);
+    expect(bad.stderr.trim()).toBe('nvcops: --date: "last tuesday" is not a date; use YYYY-MM-DD (the snapshot nearest before the end of that day, UTC) or an ISO time such as 2025-07-14T08:00:00Z');
+  });
+
+  it('refuses an archive whose checksum does not match, leaving the target alone', async () => {
+    const m = await snapshot('app', 'version: 3.0.0\n', ['--version', '3.0.0']);
+    const file = join(repo, `${m.id}.tar.gz`);
+    const bytes = readFileSync(file);
+    bytes[20] = bytes[20]! ^ 0xff;
+    writeFileSync(file, bytes);
+    const target = join(mkdtempSync(join(tmpdir(), 'nvcops-app-dst-')), 'v3');
+    const r = await run(['backup', 'restore-app', '--config', config, '--version', '3.0.0', '--target', target, '--yes']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toMatch(/not restoring: .* does not match the manifest's/);
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(`${target}.nvcops-restoring`)).toBe(false);
+  });
+});

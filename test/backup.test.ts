@@ -1,0 +1,291 @@
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nvcops, writeConfig } from './support/cli.js';
+import { startPostgres, type PgServer } from './support/servers.js';
+
+const PASSWORD = 'Backup-S3cret-pw';
+const hours = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
+
+interface Result { id: string; status: string; message: string; observed: { value: number } | null; details?: string[] }
+const results = (stdout: string): Record<string, Result> =>
+  Object.fromEntries(JSON.parse(stdout).items.flatMap((i: { results: Result[] }) => i.results).map((r: Result) => [r.id, r]));
+
+/** Sets a manifest field (to age a backup or tamper with what it promises). */
+function editManifest(dir: string, id: string, edit: (m: Record<string, any>) => void): void {
+  const path = join(dir, `${id}.manifest.json`);
+  const m = JSON.parse(readFileSync(path, 'utf8'));
+  edit(m);
+  writeFileSync(path, JSON.stringify(m));
+}
+
+/** Waits until the archiver has archived (or failed to archive) a segment after a WAL switch. */
+async function switchWal(pg: PgServer, until: 'archived' | 'failed'): Promise<void> {
+  const column = until === 'archived' ? 'archived_count' : 'failed_count';
+  const [{ before }] = (await pg.sql<{ before: string }>(`SELECT ${column} AS before FROM pg_stat_archiver`)) as [{ before: string }];
+  await pg.sql('CREATE TABLE IF NOT EXISTS wal_filler (x int); INSERT INTO wal_filler SELECT generate_series(1, 1000)');
+  await pg.sql('SELECT pg_switch_wal()');
+  for (let i = 0; i < 600; i++) {
+    const [{ now }] = (await pg.sql<{ now: string }>(`SELECT ${column} AS now FROM pg_stat_archiver`)) as [{ now: string }];
+    if (Number(now) > Number(before)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`archiver never ${until}`);
+}
+
+describe('backup repository, verify and restores against a real PostgreSQL', () => {
+  let pg: PgServer;
+  let repo: string;
+  let config: string;
+  let appDir: string;
+  let confDir: string;
+  let logFile: string;
+  const ids: Record<string, string> = {};
+
+  const configFor = (directory: string, extra: Record<string, unknown> = {}) =>
+    writeConfig({
+      environment: 'staging',
+      postgres: { url: pg.urlFor('postgres', 'bank'), adminUrl: pg.urlFor('postgres', 'bank', PASSWORD) },
+      backups: { directory },
+      ...extra,
+    });
+  /** A copy of the repository for one scenario, so tampering stays there. */
+  const copyRepo = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-repo-copy-'));
+    cpSync(repo, dir, { recursive: true });
+    return dir;
+  };
+
+  beforeAll(async () => {
+    // WAL archiving into a directory next to the data directory, as a transaction log backup would.
+    pg = await startPostgres({ settings: { archive_mode: 'on', archive_command: 'mkdir -p ../wal-archive && cp %p ../wal-archive/%f' } });
+    await pg.sql('CREATE DATABASE bank');
+    const bank = await pg.connect('postgres', 'bank');
+    await bank.query(`CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance numeric);
+      INSERT INTO accounts SELECT g, 'owner ' || g, g * 10 FROM generate_series(1, 1000) g;
+      CREATE TABLE transfers (id bigserial PRIMARY KEY, account int REFERENCES accounts, amount numeric);
+      INSERT INTO transfers (account, amount) SELECT 1 + g % 1000, g FROM generate_series(1, 5000) g;
+      CREATE SCHEMA ledger; CREATE TABLE ledger."Entries" (id int, note text);
+      INSERT INTO ledger."Entries" SELECT g, 'entry' FROM generate_series(1, 37) g;
+      CREATE TABLE empty_table (id int);`);
+    await bank.end();
+    repo = mkdtempSync(join(tmpdir(), 'nvcops-repo-'));
+    config = configFor(repo);
+    appDir = mkdtempSync(join(tmpdir(), 'nvcops-app-'));
+    mkdirSync(join(appDir, 'lib'));
+    writeFileSync(join(appDir, 'server.js'), 'console.log("v1.4.2")\n');
+    writeFileSync(join(appDir, 'lib', 'util.js'), 'export const x = 1;\n');
+    confDir = mkdtempSync(join(tmpdir(), 'nvcops-conf-'));
+    writeFileSync(join(confDir, 'app.yaml'), 'mode: weekly-snapshot-1\n');
+    logFile = join(mkdtempSync(join(tmpdir(), 'nvcops-logs-')), 'application.log');
+    writeFileSync(logFile, '2025-07-14T08:00:00Z INFO started\n');
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('takes a custom-format database backup with its manifest: checksum, size, version, LSN range and row counts', async () => {
+    const r = await nvcops(['backup', 'db', '--config', config, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const { manifest, path } = JSON.parse(r.stdout);
+    ids.db = manifest.id;
+    expect(manifest).toMatchObject({ kind: 'db', source: expect.stringMatching(/^127\.0\.0\.1:\d+\/bank$/), file: `${manifest.id}.dump` });
+    expect(manifest.postgres).toMatchObject({ format: 'custom', version: expect.stringMatching(/^\d+\.\d+/) });
+    expect(manifest.postgres.rowCounts).toEqual({ 'public.accounts': 1000, 'public.transfers': 5000, 'ledger.Entries': 37, 'public.empty_table': 0 });
+    const [start, end] = [manifest.postgres.lsn.start, manifest.postgres.lsn.end].map((l: string) => l.split('/').reduce((a, h) => a * 2 ** 32 + parseInt(h, 16), 0)) as [number, number];
+    expect(end).toBeGreaterThanOrEqual(start);
+    const bytes = readFileSync(path);
+    expect(manifest.size).toBe(bytes.length);
+    expect(manifest.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(bytes.subarray(0, 5).toString()).toBe('PGDMP');
+    expect(readdirSync(repo).filter((f) => f.startsWith('.partial'))).toEqual([]);
+    expect(r.stdout).not.toContain(PASSWORD);
+  });
+
+  it('with --jobs writes the directory format in parallel and checksums its listing', async () => {
+    const r = await nvcops(['backup', 'db', '--config', config, '--jobs', '2']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/directory-format dump of 127\.0\.0\.1:\d+\/bank/);
+    expect(r.stdout).toMatch(/4 tables, 6037 rows counted/);
+    const id = /^(db-\S+) stored/.exec(r.stdout)![1]!;
+    ids.dbDir = id;
+    expect(existsSync(join(repo, `${id}.dir`, 'toc.dat'))).toBe(true);
+  });
+
+  it('stores application, configuration and log archives', async () => {
+    const app = await nvcops(['backup', 'app', '--config', config, '--version', '1.4.2', '--from', appDir, '--format', 'json']);
+    expect(app.exitCode).toBe(0);
+    ids.app = JSON.parse(app.stdout).manifest.id;
+    expect(JSON.parse(app.stdout).manifest).toMatchObject({ kind: 'app', version: '1.4.2', source: appDir });
+    const conf = await nvcops(['backup', 'config', '--config', config, '--from', confDir, '--format', 'json']);
+    expect(conf.exitCode).toBe(0);
+    ids.config = JSON.parse(conf.stdout).manifest.id;
+    const logs = await nvcops(['backup', 'logs', '--config', configFor(repo, { logs: { application: logFile } }), '--format', 'json']);
+    expect(logs.exitCode).toBe(0);
+    expect(JSON.parse(logs.stdout).manifest).toMatchObject({ kind: 'logs', source: logFile });
+  });
+
+  it('lists the repository newest first, in both formats', async () => {
+    const j = await nvcops(['backup', 'list', '--config', config, '--format', 'json']);
+    expect(j.exitCode).toBe(0);
+    const listed = JSON.parse(j.stdout);
+    expect(listed.backups.map((b: { kind: string }) => b.kind).sort()).toEqual(['app', 'config', 'db', 'db', 'logs']);
+    expect(listed.broken).toEqual([]);
+    const h = await nvcops(['backup', 'list', '--config', config, '--kind', 'db']);
+    expect(h.exitCode).toBe(0);
+    expect(h.stdout.indexOf(ids.dbDir!)).toBeLessThan(h.stdout.indexOf(ids.db!));
+    expect(h.stdout).not.toContain(ids.app!);
+  });
+
+  it('verifies a healthy repository: fresh, archiving, checksums match, dumps readable (exit 0)', async () => {
+    await switchWal(pg, 'archived');
+    const r = await nvcops(['backup', 'verify', '--config', config, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    const byId = results(r.stdout);
+    for (const id of Object.keys(byId)) expect(byId[id]!.status, `${id}: ${byId[id]!.message}`).toBe('pass');
+    expect(r.exitCode).toBe(0);
+    expect(byId['backups.wal-archiving']!.message).toMatch(/last archived [0-9A-F]{24}/);
+    expect(byId['backups.checksums']!.message).toBe('4 backups match their manifests');
+    expect(byId['backups.restorable']!.message).toContain(ids.dbDir);
+    const all = await nvcops(['backup', 'verify', '--all', '--config', config, '--format', 'json']);
+    expect(results(all.stdout)['backups.checksums']!.message).toBe('5 backups match their manifests');
+    expect(results(all.stdout)['backups.restorable']!.message).toBe('pg_restore reads all 2 dumps');
+  });
+
+  it('catches a corrupted backup by its checksum, even though pg_restore still reads its table of contents', async () => {
+    const dir = copyRepo();
+    const file = join(dir, `${ids.db}.dump`);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
+    writeFileSync(file, bytes);
+    const r = await nvcops(['backup', 'verify', '--all', '--config', configFor(dir), '--format', 'json']);
+    expect(r.exitCode).toBe(2);
+    const byId = results(r.stdout);
+    expect(byId['backups.checksums']).toMatchObject({ status: 'fail', observed: { value: 1 } });
+    expect(byId['backups.checksums']!.message).toMatch(new RegExp(`${ids.db}: sha256 [0-9a-f]{12}… does not match the manifest's`));
+    expect(byId['backups.restorable']!.status).toBe('pass');
+    // The morning run checks only the newest of each kind; the corrupted one is older.
+    const newest = await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json']);
+    expect(results(newest.stdout)['backups.checksums']!.status).toBe('pass');
+  });
+
+  it('fails a dump pg_restore cannot read, and a backup whose file is gone', async () => {
+    const dir = copyRepo();
+    const garbage = Buffer.from('this is not a pg_dump archive\n');
+    writeFileSync(join(dir, `${ids.db}.dump`), garbage);
+    editManifest(dir, ids.db!, (m) => {
+      m.size = garbage.length;
+      m.sha256 = createHash('sha256').update(garbage).digest('hex');
+      m.created = new Date().toISOString();
+    });
+    const r = await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json']);
+    const byId = results(r.stdout);
+    expect(byId['backups.checksums']!.status).toBe('pass');
+    expect(byId['backups.restorable']).toMatchObject({ status: 'fail', message: expect.stringMatching(/pg_restore --list failed: .*(input file|not a valid archive)/) });
+    expect(r.exitCode).toBe(2);
+
+    const gone = copyRepo();
+    cpSync(join(gone, `${ids.app}.tar.gz`), join(gone, 'moved-away.tar.gz'));
+    writeFileSync(join(gone, `${ids.app}.tar.gz`), '');
+    const missing = await nvcops(['backup', 'verify', '--config', configFor(gone), '--format', 'json']);
+    expect(results(missing.stdout)['backups.checksums']!.message).toMatch(new RegExp(`${ids.app}: size 0 bytes, manifest says \\d+`));
+  });
+
+  it('flags stale backups against the Backup Schedule: db late warns, db missed fails, app and config missed fail', async () => {
+    const dir = copyRepo();
+    for (const id of [ids.db!, ids.dbDir!]) editManifest(dir, id, (m) => { m.created = hours(8); });
+    const late = results((await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json'])).stdout);
+    expect(late['backups.database-freshness']).toMatchObject({ status: 'warn', observed: { value: expect.any(Number) } });
+    expect(late['backups.database-freshness']!.observed!.value).toBeGreaterThanOrEqual(8 * 3600);
+
+    editManifest(dir, ids.dbDir!, (m) => { m.created = hours(13); });
+    editManifest(dir, ids.db!, (m) => { m.created = hours(14); });
+    editManifest(dir, ids.app!, (m) => { m.created = hours(49); });
+    editManifest(dir, ids.config!, (m) => { m.created = hours(15 * 24); });
+    const r = await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json']);
+    expect(r.exitCode).toBe(2);
+    const byId = results(r.stdout);
+    expect(byId['backups.database-freshness']).toMatchObject({ status: 'fail', message: expect.stringContaining(ids.dbDir!) });
+    expect(byId['backups.application-freshness']!.status).toBe('fail');
+    expect(byId['backups.configuration-freshness']!.status).toBe('fail');
+    expect(byId['backups.logs-freshness']!.status).toBe('pass');
+  });
+
+  it('fails an empty repository, names an unreadable manifest, and skips when no repository is configured', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'nvcops-empty-repo-'));
+    writeFileSync(join(empty, 'db-x.manifest.json'), '{"id": "db-x", "kind": "tape"}');
+    const r = await nvcops(['backup', 'verify', '--config', configFor(empty), '--format', 'json']);
+    expect(r.exitCode).toBe(2);
+    const byId = results(r.stdout);
+    expect(byId['backups.database-freshness']).toMatchObject({ status: 'fail', message: `no database backup in ${empty}` });
+    expect(byId['backups.checksums']).toMatchObject({ status: 'fail', message: 'unreadable manifest db-x.manifest.json' });
+    expect(byId['backups.checksums']!.details![0]).toMatch(/db-x\.manifest\.json: kind: Invalid option/);
+
+    const none = writeConfig({ postgres: { url: pg.url } });
+    const skipped = results((await nvcops(['backup', 'verify', '--config', none, '--format', 'json'])).stdout);
+    expect(skipped['backups.checksums']).toMatchObject({ status: 'skip', message: expect.stringContaining('backups.directory') });
+  });
+
+  it('renders the verify report in every format with the documented exit codes', async () => {
+    const dir = copyRepo();
+    for (const id of [ids.db!, ids.dbDir!]) editManifest(dir, id, (m) => { m.created = hours(8); });
+    const cfg = configFor(dir);
+    const nagios = await nvcops(['backup', 'verify', '--config', cfg, '--format', 'nagios']);
+    expect(nagios.exitCode).toBe(1);
+    expect(nagios.stdout).toMatch(/^NVCOPS WARNING/);
+    expect(nagios.stdout).toContain("'backups.database-freshness'=");
+    const junit = await nvcops(['backup', 'verify', '--config', cfg, '--format', 'junit', '--fail-on', 'fail']);
+    expect(junit.exitCode).toBe(0);
+    expect(junit.stdout).toContain('<testsuite name="Database: Every 6 hours + transaction log backup"');
+    const human = await nvcops(['backup', 'verify', '--config', cfg]);
+    expect(human.stdout).toContain('Database backed up every 6 hours');
+    expect(human.stdout).not.toContain(PASSWORD);
+  });
+
+  it('refuses a missing pg_dump with one line naming the package (exit 69), and leaves nothing behind', async () => {
+    const r = await nvcops(['backup', 'db', '--config', config], { env: { PG_BIN: '/nonexistent/bin' } });
+    expect(r.exitCode).toBe(69);
+    expect(r.stderr.trim()).toBe('nvcops: pg_dump not found in PG_BIN (/nonexistent/bin): install the postgresql-client package or point PG_BIN at its bin directory');
+    expect(readdirSync(repo).filter((f) => f.startsWith('.partial'))).toEqual([]);
+  });
+
+  it('reports a server that refuses as one line (exit 69) and writes no manifest', async () => {
+    const before = readdirSync(repo).length;
+    const down = writeConfig({ postgres: { url: `postgres://postgres:${PASSWORD}@127.0.0.1:1/bank` }, backups: { directory: repo } });
+    const r = await nvcops(['backup', 'db', '--config', down]);
+    expect(r.exitCode).toBe(69);
+    expect(r.stderr).toMatch(/^nvcops: PostgreSQL 127\.0\.0\.1:1\/bank: .*ECONNREFUSED/);
+    expect(r.stderr).not.toContain(PASSWORD);
+    expect(readdirSync(repo).length).toBe(before);
+  });
+});
+
+describe('backup verify: transaction log archiving', () => {
+  it('fails when archive_command is broken, naming the segment it cannot archive', async () => {
+    const pg = await startPostgres({ settings: { archive_mode: 'on', archive_command: 'false' } });
+    try {
+      await switchWal(pg, 'failed');
+      const r = await nvcops(['backup', 'verify', '--config', writeConfig({ postgres: { url: pg.url } }), '--format', 'json']);
+      const wal = results(r.stdout)['backups.wal-archiving']!;
+      expect(wal.status).toBe('fail');
+      expect(wal.message).toMatch(/^archiving is failing: [0-9A-F]{24} could not be archived .*\d+ failed attempts/);
+      expect(wal.details).toContain("archive_mode on; archive_command 'false'");
+      expect(r.exitCode).toBe(2);
+    } finally {
+      await pg.stop();
+    }
+  });
+
+  it('fails when archive_mode is off: no transaction log backup at all', async () => {
+    const pg = await startPostgres();
+    try {
+      const r = await nvcops(['backup', 'verify', '--config', writeConfig({ postgres: { url: pg.url } }), '--format', 'json']);
+      expect(results(r.stdout)['backups.wal-archiving']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^archive_mode is off/) });
+    } finally {
+      await pg.stop();
+    }
+  });
+});
