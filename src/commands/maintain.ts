@@ -30,6 +30,11 @@ export function registerMaintain(program: Command, finish: Finish): void {
       .option('--full', 'VACUUM FULL: rewrites the table under an ACCESS EXCLUSIVE lock (blocks reads and writes)'),
     (m, o) => (ctx) => m.planDb(ctx, o),
   );
+  action<{ drop?: boolean }>(
+    maintain, finish, 'indexes', 'Database Maintenance › Index optimization — runbook: python scripts/optimize_indexes.py',
+    (c) => c.option('--drop', 'also DROP INDEX CONCURRENTLY the unused and duplicate indexes (otherwise only listed)'),
+    (m, o) => (ctx) => m.planIndexes(ctx, o),
+  );
   action<{ all?: boolean }>(
     maintain, finish, 'stats', 'Database Maintenance › Statistics update — runbook: python scripts/update_db_stats.py',
     (c) => c.option('--all', 'ANALYZE every table, not only those autovacuum would analyze'),
