@@ -85,7 +85,9 @@ const environmentShape = {
     .optional(),
   certificates: z
     .strictObject({
-      endpoints: z.array(z.strictObject({ name: name.optional(), url: z.string().min(1), serverName: z.string().min(1).optional() })).optional(),
+      endpoints: z
+        .array(z.strictObject({ name: name.optional(), url: z.string().regex(/^(https|postgres|postgresql|rediss):\/\/[^/]/, 'a URL starting https://, postgres:// (STARTTLS) or rediss://'), serverName: z.string().min(1).optional() }))
+        .optional(),
       files: z.array(path).optional(),
       ca: path.optional(),
     })

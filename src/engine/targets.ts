@@ -16,6 +16,11 @@ export function missingTarget(target: Target, c: Config): string | undefined {
       return c.logs?.application ? undefined : 'no application log configured: set logs.application';
     case 'backups':
       return c.backups?.directory ? undefined : 'no backup repository configured: set backups.directory';
+    case 'certificates':
+      return c.certificates?.endpoints?.length || c.certificates?.files?.length
+        ? undefined : 'no certificates configured: list them in certificates.endpoints[] (url) and certificates.files[]';
+    case 'applications':
+      return c.security?.applications?.length ? undefined : 'no application directories configured: list them in security.applications[]';
     case 'aws':
       return c.aws ? undefined : 'AWS not configured: set aws.region (and aws.loadBalancer, aws.targetGroup, ...)';
   }

@@ -4,7 +4,7 @@
  * function takes a query function, so a check passes its read-only probe and an action its
  * maintenance session.
  */
-import { parseSize } from '../engine/units.js';
+import { formatValue, parseSize } from '../engine/units.js';
 import type { Config } from '../engine/config.js';
 
 export type Query = <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
@@ -233,4 +233,25 @@ export async function tableBloat(query: Query): Promise<{ bloat: Bloat[]; unesti
                           WHERE c.relkind IN ('r', 'm') AND c.relpages > 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'`),
   ]);
   return { bloat: rows.map(toBloat), unestimated: Math.max(0, Number(count!.n) - rows.length) };
+}
+
+/** A probe's memoised read-only query as a `Query`. */
+export const viaProbe = (probe: { query: Query }): Query => (sql, params) => probe.query(sql, params);
+
+/** The check shared by postgres.index-bloat and postgres.table-bloat: the worst estimated waste, every bloated relation in details. */
+export async function bloatCheck(probe: { query: Query }, kind: 'index' | 'table', remedy: (name: string) => string) {
+  const { bloat, unestimated } = await (kind === 'index' ? indexBloat : tableBloat)(viaProbe(probe));
+  const unseen = unestimated ? `; ${unestimated} without statistics (never analyzed, or the role may not read their pg_stats rows) not estimated` : '';
+  if (bloat.length === 0) {
+    return unestimated
+      ? { status: 'error' as const, message: `no ${kind} could be estimated${unseen}` }
+      : { value: 0, message: `no ${kind === "index" ? "indexes" : "tables"} with pages to estimate` };
+  }
+  const worst = bloat[0]!;
+  const size = (n: number) => formatValue(n, 'bytes');
+  return {
+    value: worst.wasted,
+    message: `worst: ${worst.name} about ${size(worst.wasted)} of ${size(worst.size)} wasted (${worst.ratio.toFixed(0)}%)${unseen}`,
+    details: bloat.filter((b) => b.wasted > 0).slice(0, 10).map((b) => `${b.name}: ${size(b.wasted)} of ${size(b.size)} wasted (${b.ratio.toFixed(0)}%) — ${remedy(b.name)}`),
+  };
 }
