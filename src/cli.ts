@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerMaintain } from './commands/maintain.js';
+import { registerHistory } from './commands/history.js';
 import { ConfigError, EXIT, StateError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
@@ -51,6 +53,8 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
   registerHealth(program, finish);
   registerMaintain(program, finish);
   registerConfig(program, finish);
+  registerAudit(program, finish);
+  registerHistory(program, finish);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addActionOptions, type ActionFlags } from './options.js';
+import type { ActionCommandFlags } from './act.js';
+import { addActionOptions, listFormat } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -12,8 +13,8 @@ function action<O>(
   options: (cmd: Command) => Command,
   plan: (m: typeof import('../maintain/index.js'), opts: O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
 ): void {
-  addActionOptions(options(group.command(name).description(description))).action((_o, cmd: Command) => {
-    const flags = cmd.optsWithGlobals<ActionFlags & O>();
+  addActionOptions(options(group.command(name).description(description))).addOption(listFormat()).action((_o, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<ActionCommandFlags & O>();
     finish(Promise.all([import('./act.js'), import('../maintain/index.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags))));
   });
 }

@@ -23,8 +23,12 @@ export function statePath(config: Config, environ: NodeJS.ProcessEnv = process.e
   return join(environ.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'nvcops');
 }
 
-/** The store the configuration names. */
+/** The store the configuration names: PostgreSQL for `state.url`, else the local directory. */
 export async function openStore(config: Config, environ: NodeJS.ProcessEnv = process.env): Promise<Store> {
+  if (config.state?.url) {
+    const { PostgresStore } = await import('./postgres.js');
+    return PostgresStore.open(config.state.url);
+  }
   return LocalStore.open(statePath(config, environ));
 }
 
