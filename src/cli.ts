@@ -3,6 +3,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerMaintain } from './commands/maintain.js';
+import { registerWeekly } from './commands/weekly.js';
 import { registerHistory } from './commands/history.js';
 import { ConfigError, EXIT, StateError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
@@ -51,6 +52,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
     .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'nvcops: ')) })
     .addHelpText('after', EXIT_CODES_HELP);
   registerHealth(program, finish);
+  registerWeekly(program, finish);
   registerMaintain(program, finish);
   registerConfig(program, finish);
   registerAudit(program, finish);

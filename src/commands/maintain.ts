@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ActionCommandFlags } from './act.js';
-import { addActionOptions, listFormat } from './options.js';
+import { addActionOptions, addRunOptions, listFormat, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -17,6 +17,12 @@ function action<O>(
     const flags = cmd.optsWithGlobals<ActionCommandFlags & O>();
     finish(Promise.all([import('./act.js'), import('../maintain/index.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags))));
   });
+}
+
+/** A read-only review that runs as a check procedure. */
+function review(group: Command, finish: Finish, name: 'certs' | 'security-updates' | 'access', description: string): void {
+  addRunOptions(group.command(name).description(description)).action((_o, cmd: Command) =>
+    finish(import('./run.js').then((m) => m.runChecksCommand(`maintain ${name}`, cmd.optsWithGlobals<RunFlags>()))));
 }
 
 export function registerMaintain(program: Command, finish: Finish): void {
@@ -41,4 +47,7 @@ export function registerMaintain(program: Command, finish: Finish): void {
     (c) => c.option('--all', 'ANALYZE every table, not only those autovacuum would analyze'),
     (m, o) => (ctx) => m.planStats(ctx, o),
   );
+  review(maintain, finish, 'certs', 'Security Maintenance › Certificate renewal check — runbook: ./scripts/check_certificates.sh');
+  review(maintain, finish, 'security-updates', 'Security Maintenance › Security patch review — runbook: ./scripts/security_updates.sh');
+  review(maintain, finish, 'access', 'Security Maintenance › Access review — runbook: python scripts/access_audit.py');
 }

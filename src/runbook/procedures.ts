@@ -1,11 +1,15 @@
 import { healthProcedures } from './health.js';
+import { maintenanceProcedures } from './maintenance.js';
 import type { Procedure } from './procedure.js';
+import { weeklyProcedures } from './weekly.js';
 
 export type { Procedure } from './procedure.js';
 
 /** Every procedure, keyed by the command that runs it; one file per runbook section. */
 export const procedures = {
   ...healthProcedures,
+  ...weeklyProcedures,
+  ...maintenanceProcedures,
 } as const satisfies Record<string, Procedure>;
 
 export type ProcedureId = keyof typeof procedures;
