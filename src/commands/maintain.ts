@@ -1,8 +1,14 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { ActionCommandFlags } from './act.js';
-import { addActionOptions, addRunOptions, listFormat, type RunFlags } from './options.js';
+import { addActionOptions, addRunOptions, durationArg, listFormat, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
+
+const dbIndex = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 15) throw new InvalidArgumentError('use a database index from 0 to 15');
+  return n;
+};
 
 /** Registers one maintenance action: its flags, then plan → confirm → execute through the action framework. */
 function action<O>(
@@ -46,6 +52,24 @@ export function registerMaintain(program: Command, finish: Finish): void {
     maintain, finish, 'stats', 'Database Maintenance › Statistics update — runbook: python scripts/update_db_stats.py',
     (c) => c.option('--all', 'ANALYZE every table, not only those autovacuum would analyze'),
     (m, o) => (ctx) => m.planStats(ctx, o),
+  );
+  action<{ rotate?: boolean }>(
+    maintain, finish, 'logs', 'Application Maintenance › Log rotation — runbook: ./scripts/rotate_logs.sh',
+    (c) => c.option('--rotate', 'rotate the configured logs that are due (by size or age); with --dry-run, only show them'),
+    (m, o) => (ctx) => m.planLogs(ctx, o),
+  );
+  action<{ flush?: boolean; db?: number; pattern?: string }>(
+    maintain, finish, 'cache', 'Application Maintenance › Cache cleanup — runbook: redis-cli FLUSHDB',
+    (c) => c
+      .option('--flush', 'FLUSHDB ASYNC the database (needs --yes and --confirm-env <environment> everywhere)')
+      .option('--db <n>', 'the database index (default 0)', dbIndex)
+      .option('--pattern <glob>', 'remove only the keys matching this pattern (SCAN + UNLINK in batches) instead of the whole database'),
+    (m, o) => (ctx) => m.planCache(ctx, o),
+  );
+  action<{ olderThan?: number }>(
+    maintain, finish, 'tmp', 'Application Maintenance › Temporary file cleanup — runbook: ./scripts/cleanup_temp_files.sh',
+    (c) => c.option('--older-than <duration>', 'remove files not modified for this long (default maintenance.tmp.olderThan, else 10d)', durationArg),
+    (m, o) => (ctx) => m.planTmp(ctx, o),
   );
   review(maintain, finish, 'certs', 'Security Maintenance › Certificate renewal check — runbook: ./scripts/check_certificates.sh');
   review(maintain, finish, 'security-updates', 'Security Maintenance › Security patch review — runbook: ./scripts/security_updates.sh');
