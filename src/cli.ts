@@ -5,6 +5,7 @@ import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerHistory } from './commands/history.js';
 import { registerMaintain } from './commands/maintain.js';
+import { registerWeekly } from './commands/weekly.js';
 import { ConfigError, EXIT, StateError, UnavailableError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
@@ -57,6 +58,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
     .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'nvcops: ')) })
     .addHelpText('after', EXIT_CODES_HELP);
   registerHealth(program, finish);
+  registerWeekly(program, finish);
   registerMaintain(program, finish);
   registerBackup(program, finish);
   registerConfig(program, finish);

@@ -93,7 +93,7 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     expect(exists.stderr).toMatch(/^nvcops: --target: database "bank" already exists on 127\.0\.0\.1:\d+; restore into a new database .* or add --replace/);
     const unconfirmed = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank', '--replace', '--yes']);
     expect(unconfirmed.exitCode).toBe(64);
-    expect(unconfirmed.stderr.trim()).toBe('nvcops: --replace: replacing the live database "bank" needs --confirm-env staging; nothing was done');
+    expect(unconfirmed.stdout).toContain('refused: this replaces or removes live data in any environment: add --confirm-env staging (and --yes) to go ahead; nothing was done');
     expect(await count('bank', 'accounts')).toBe(520);
   });
 
@@ -143,7 +143,7 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     try {
       const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank_corrupt', '--yes']);
       expect(r.exitCode).toBe(2);
-      expect(r.stdout).toMatch(/✖ 1\. Verify .* — not restoring: .*sha256 [0-9a-f]{12}… does not match/);
+      expect(r.stdout).toMatch(/✖ 1\. Verify .* — not restoring db-\S+: db-\S+\.dump: SHA-256 [0-9a-f]{16}… does not match/);
       expect(await databases()).not.toContain('bank_corrupt_nvcops_restoring');
     } finally {
       writeFileSync(file, original);
@@ -193,7 +193,7 @@ describe('application and configuration recovery', () => {
     const target = join(mkdtempSync(join(tmpdir(), 'nvcops-app-dst-')), 'current');
     const r = await run(['backup', 'restore-app', '--config', config, '--version', '2.0.0', '--target', target, '--yes']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/sha256 [0-9a-f]{12}… matches the manifest/);
+    expect(r.stdout).toMatch(/SHA-256 [0-9a-f]{16}… matches the manifest/);
     expect(readFileSync(join(target, 'conf.d', 'main.yaml'), 'utf8')).toBe('version: 2.0.0\n');
     const unknown = await run(['backup', 'restore-app', '--config', config, '--version', '9.9', '--target', target, '--yes']);
     expect(unknown.exitCode).toBe(64);
@@ -246,7 +246,7 @@ describe('application and configuration recovery', () => {
     const target = join(mkdtempSync(join(tmpdir(), 'nvcops-app-dst-')), 'v3');
     const r = await run(['backup', 'restore-app', '--config', config, '--version', '3.0.0', '--target', target, '--yes']);
     expect(r.exitCode).toBe(2);
-    expect(r.stdout).toMatch(/not restoring: .* does not match the manifest's/);
+    expect(r.stdout).toMatch(/not restoring app-\S+: app-\S+\.tar\.gz: SHA-256 [0-9a-f]{16}… does not match the manifest's/);
     expect(existsSync(target)).toBe(false);
     expect(existsSync(`${target}.nvcops-restoring`)).toBe(false);
   });

@@ -112,3 +112,14 @@ describe('check runs go into the run history', () => {
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: run history not saved: state: cannot create the state directory \/etc\/hostname\/not-a-dir: ENOTDIR/)]);
   });
 });
+
+describe('state configuration', () => {
+  it('refuses both state.path and state.url, and a state.url that is not PostgreSQL (exit 78)', async () => {
+    const both = await nvcops(['history', '--config', writeConfig({ state: { path: '/tmp/x', url: 'postgres://h/db' } })]);
+    expect([both.exitCode, both.stderr]).toEqual([78, expect.stringMatching(/: state: set state\.path \(local files\) or state\.url \(PostgreSQL\), not both$/)]);
+    const scheme = await nvcops(['history', '--config', writeConfig({ state: { url: 'mysql://h/db' } })]);
+    expect([scheme.exitCode, scheme.stderr]).toEqual([78, 'nvcops: invalid configuration: state.url: scheme mysql: is not allowed; use postgres:// or postgresql://']);
+    const typo = await nvcops(['history', '--config', writeConfig({ state: { dir: '/tmp/x' } })]);
+    expect([typo.exitCode, typo.stderr]).toEqual([78, expect.stringContaining('state.dir: unknown key')]);
+  });
+});

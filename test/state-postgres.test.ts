@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashOf } from '../src/state/chain.js';
 import { MIGRATIONS, PostgresStore } from '../src/state/postgres.js';
 import type { AuditRecord } from '../src/state/store.js';
+import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 import { entry, stateSuite, type Tamper } from './support/state-suite.js';
 
@@ -97,5 +98,22 @@ describe('PostgreSQL store schema', () => {
   it('says where and why when the server cannot be reached, without the password', async () => {
     const err = await PostgresStore.open(`postgres://nvcops_state:${PASSWORD}@127.0.0.1:1/state`).catch((e: Error) => e);
     expect((err as Error).message).toBe('state: PostgreSQL 127.0.0.1:1/state: connection refused');
+  });
+
+  it('keeps check runs in the shared store; an unreachable one costs one line, never the password', async () => {
+    const { url } = await freshDatabase();
+    const r = await nvcops(['health', 'db', '--format', 'json', '--config', writeConfig({ environment: 'staging', state: { url } })]);
+    expect([r.exitCode, r.stderr]).toEqual([0, '']);
+    const store = await PostgresStore.open(url);
+    expect((await store.history.list()).map((e) => [e.command, e.environment])).toEqual([['health db', 'staging']]);
+    await store.close();
+    const gone = writeConfig({ state: { url: `postgres://nvcops_state:${PASSWORD}@127.0.0.1:1/state` } });
+    const run = await nvcops(['health', 'db', '--format', 'json', '--config', gone]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toBe('nvcops: run history not saved: state: PostgreSQL 127.0.0.1:1/state: connection refused');
+    const verify = await nvcops(['audit', 'verify', '--config', gone]);
+    expect([verify.exitCode, verify.stderr]).toEqual([74, 'nvcops: state: PostgreSQL 127.0.0.1:1/state: connection refused']);
+    const check = await nvcops(['config', 'check', '--config', gone]);
+    for (const out of [run, verify, check]) expect(out.stdout + out.stderr).not.toContain(PASSWORD);
   });
 });

@@ -10,19 +10,19 @@ import type { Config } from '../engine/config.js';
 import { UsageError } from '../engine/errors.js';
 import { counted, formatValue } from '../engine/units.js';
 import { planUnpack, putInPlace, unpackToStaging } from './artifact.js';
-import type { BackupManifest } from './manifest.js';
+import type { Manifest } from './manifest.js';
 import { adminTarget } from './pgtools.js';
 import { BackupRepository, repositoryDirectory } from './repository.js';
 import { checkRestored, describeMismatches, dropDatabase, planRestoreDb, restoreInto, swapIn, verifyBackup } from './restore.js';
 
 export const repositoryOf = (config: Config): BackupRepository => new BackupRepository(repositoryDirectory(config));
 
-const age = (m: BackupManifest, now: Date) => formatValue(Math.max(0, Math.round((now.getTime() - Date.parse(m.created)) / 1000)), 's');
+const age = (m: Manifest, now: Date) => formatValue(Math.max(0, Math.round((now.getTime() - Date.parse(m.created)) / 1000)), 's');
 
 /** One line about a backup for a plan's summary. */
-export function backupLine(m: BackupManifest, now: Date): string {
-  const pg = m.postgres ? `, PostgreSQL ${m.postgres.version}, LSN ${m.postgres.lsn.start} – ${m.postgres.lsn.end}` : '';
-  return `backup ${m.id}: ${m.kind}${m.version ? ` version ${m.version}` : ''} of ${m.source}, taken ${m.created} (${age(m, now)} ago), ${formatValue(m.size, 'bytes')}${pg}`;
+export function backupLine(m: Manifest, now: Date): string {
+  const pg = m.postgres ? `, PostgreSQL ${m.postgres.version}, LSN ${m.postgres.startLsn} – ${m.postgres.stopLsn}` : '';
+  return `backup ${m.id}: ${m.kind}${m.app ? ` version ${m.app.version}` : ''} of ${m.source}, taken ${m.created} (${age(m, now)} ago), ${formatValue(m.size, 'bytes')}${pg}`;
 }
 
 export interface RestoreDbOptions {
@@ -30,8 +30,6 @@ export interface RestoreDbOptions {
   target?: string;
   replace?: boolean;
   jobs: number;
-  dryRun?: boolean;
-  confirmEnv?: string;
 }
 
 export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions): Promise<ActionPlan> {
@@ -40,10 +38,6 @@ export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions)
   const admin = adminTarget(ctx.config);
   const now = new Date();
   const plan = await planRestoreDb(admin, backup, { target: o.target, replace: o.replace === true, jobs: o.jobs, owners: true, at: now });
-  if (plan.keptAs && !o.dryRun && o.confirmEnv === undefined) {
-    const env = ctx.config.environment;
-    throw new UsageError(`--replace: replacing the live database "${plan.target}" needs --confirm-env ${env ?? '<environment>'}${env ? '' : ' (name the environment in the config: environment: <name>)'}; nothing was done`);
-  }
   const tables = Object.entries(backup.postgres?.rowCounts ?? {});
   let started = 0;
   return {
@@ -52,6 +46,8 @@ export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions)
     summary: [backupLine(backup, now), `manifest: ${counted(tables.length, 'table')}, ${counted(tables.reduce((n, [, r]) => n + r, 0), 'row')}`],
     warnings: plan.keptAs ? [`--replace: sessions on "${plan.target}" are ended and the live database is renamed to "${plan.keptAs}" (kept, not dropped)`] : [],
     stopOnFailure: true,
+    // Replacing a live database needs the environment named, protected or not.
+    confirmEnvAlways: plan.keptAs !== undefined,
     steps: [
       {
         title: `Verify ${backup.id} against its manifest (size, sha256)`,
@@ -91,7 +87,7 @@ export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions)
 }
 
 /** A restore of an archive (application artifact or configuration snapshot) into a directory. */
-async function planArtifactRestore(ctx: PlanContext, action: string, backup: BackupManifest, to: string): Promise<ActionPlan> {
+async function planArtifactRestore(ctx: PlanContext, action: string, backup: Manifest, to: string): Promise<ActionPlan> {
   const repo = repositoryOf(ctx.config);
   const now = new Date();
   const unpack = planUnpack(to, now);
@@ -115,9 +111,9 @@ async function planArtifactRestore(ctx: PlanContext, action: string, backup: Bac
 export async function planRestoreApplication(ctx: PlanContext, o: { version: string; target: string }): Promise<ActionPlan> {
   const { backups } = await repositoryOf(ctx.config).list();
   const apps = backups.filter((b) => b.kind === 'app');
-  const match = apps.filter((b) => b.version === o.version).at(-1);
+  const match = apps.filter((b) => b.app?.version === o.version).at(-1);
   if (!match) {
-    const versions = [...new Set(apps.map((b) => b.version))].slice(-10);
+    const versions = [...new Set(apps.flatMap((b) => (b.app ? [b.app.version] : [])))].slice(-10);
     throw new UsageError(`--version: no application backup of version ${o.version}${versions.length ? `; backed-up versions: ${versions.join(', ')}` : '; the repository holds no application backup'}`);
   }
   return planArtifactRestore(ctx, 'backup restore-app', match, o.target);

@@ -9,7 +9,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { execa } from 'execa';
 import { UnavailableError, UsageError } from '../engine/errors.js';
-import type { BackupKind, BackupManifest } from './manifest.js';
+import type { BackupKind, Manifest } from './manifest.js';
 import { programFailure } from './dump.js';
 import { writeHashed, type BackupRepository } from './repository.js';
 
@@ -29,7 +29,7 @@ export interface ArchiveOptions {
 }
 
 /** Archives a directory's contents (or one file) into the repository. */
-export async function archivePath(repo: BackupRepository, kind: BackupKind, from: string, opts: ArchiveOptions): Promise<BackupManifest> {
+export async function archivePath(repo: BackupRepository, kind: BackupKind, from: string, opts: ArchiveOptions): Promise<Manifest> {
   const source = resolve(from);
   let isDir: boolean;
   try {
@@ -43,7 +43,7 @@ export async function archivePath(repo: BackupRepository, kind: BackupKind, from
     const child = execa(tar, args, { buffer: { stdout: false }, cancelSignal: opts.signal });
     try {
       const [digest] = await Promise.all([writeHashed(child.stdout, partial).catch((e) => { child.kill(); throw e; }), child]);
-      return { created: opts.at.toISOString(), source, digest, ...(opts.version ? { version: opts.version } : {}) };
+      return { created: opts.at.toISOString(), source, digest, ...(opts.version ? { app: { version: opts.version } } : {}) };
     } catch (e) {
       throw programFailure('tar', e);
     }
@@ -68,7 +68,7 @@ export function planUnpack(to: string, at: Date): UnpackPlan {
 }
 
 /** Unpacks an archive into the plan's staging directory (a staging directory an interrupted restore left is started again). */
-export async function unpackToStaging(repo: BackupRepository, m: BackupManifest, plan: UnpackPlan, signal?: AbortSignal): Promise<string> {
+export async function unpackToStaging(repo: BackupRepository, m: Manifest, plan: UnpackPlan, signal?: AbortSignal): Promise<string> {
   const tar = tarProgram();
   await rm(plan.staging, { recursive: true, force: true });
   await mkdir(plan.staging, { recursive: true });

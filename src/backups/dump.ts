@@ -5,7 +5,7 @@
  */
 import { execa } from 'execa';
 import { UnavailableError } from '../engine/errors.js';
-import type { BackupManifest } from './manifest.js';
+import type { Manifest } from './manifest.js';
 import { connectAdmin, pgEnv, pgProgram, tableRowCounts, type PgTarget } from './pgtools.js';
 import { writeHashed, type BackupRepository } from './repository.js';
 
@@ -24,7 +24,7 @@ export function programFailure(name: string, e: unknown): Error {
   return new UnavailableError(`${name} failed: ${last}`);
 }
 
-export async function dumpDatabase(repo: BackupRepository, target: PgTarget, opts: DumpOptions): Promise<BackupManifest> {
+export async function dumpDatabase(repo: BackupRepository, target: PgTarget, opts: DumpOptions): Promise<Manifest> {
   const pgDump = pgProgram('pg_dump');
   const client = await connectAdmin(target);
   try {
@@ -57,7 +57,7 @@ export async function dumpDatabase(repo: BackupRepository, target: PgTarget, opt
       return {
         created: head!.at.toISOString(),
         source: target.address,
-        postgres: { version: head!.version, format, lsn: { start: head!.lsn, end: end!.lsn }, rowCounts },
+        postgres: { version: head!.version, startLsn: head!.lsn, stopLsn: end!.lsn, format, rowCounts },
         digest,
       };
     }, opts.signal);

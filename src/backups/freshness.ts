@@ -11,7 +11,7 @@ export async function newestBackupAge(kind: BackupKind, { probes, now }: CheckCo
   const backups = probes.backups;
   const { broken } = await backups.list();
   const newest = await backups.newest(kind);
-  const details = broken.map((b) => `unreadable manifest ${b.error}`);
+  const details = broken.map((b) => `unreadable manifest ${b}`);
   if (!newest) return { status: 'fail', message: `no ${WORDS[kind]} backup in ${backups.directory}`, details };
   const age = Math.max(0, (now().getTime() - Date.parse(newest.created)) / 1000);
   return { value: Math.round(age), message: `newest ${WORDS[kind]} backup ${newest.id} taken ${newest.created}`, details };

@@ -1,62 +1,136 @@
-/**
- * The backup manifest: one JSON file per backup in `backups.directory`, written after the backup
- * itself is complete (a half-written backup never has one). It is what freshness, checksum and
- * restore verification read.
- */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { z } from 'zod';
+import { TargetError } from '../engine/errors.js';
 
-/** The runbook's Backup Schedule: database (+ transaction log), application, configuration, logs. */
+/** What a backup holds (runbook Backup Schedule: database, transaction log, application, configuration, logs). */
 export const BACKUP_KINDS = ['db', 'wal', 'app', 'config', 'logs'] as const;
 export type BackupKind = (typeof BACKUP_KINDS)[number];
 
-const lsn = z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i, 'a PostgreSQL LSN such as 0/1A2B3C4');
+const lsn = z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i, 'a PostgreSQL LSN such as 0/3000028');
 
-export const manifestSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore'),
-  kind: z.enum(BACKUP_KINDS),
-  /** ISO time of the point the backup holds (for db: when its snapshot was taken). */
-  created: z.iso.datetime({ offset: true }),
-  /** Bytes on disk (for a directory-format dump: the sum of its files). */
-  size: z.number().int().nonnegative(),
-  /** Hex sha256 of the file; for a directory, of its `sha256  name` listing (sha256sum style, names sorted). */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits'),
-  /** Path of the backup relative to the repository directory. */
-  file: z.string().min(1).refine((f) => !f.startsWith('/') && !f.split('/').includes('..'), 'a path inside the repository'),
-  /** What was backed up, without credentials: host:port/db, or a directory. */
-  source: z.string().min(1),
-  /** db only: the server and the WAL range the dump spans. */
-  postgres: z
-    .strictObject({
-      version: z.string().min(1),
-      /** custom = pg_dump -Fc (one file); directory = pg_dump -Fd -j N (parallel). */
-      format: z.enum(['custom', 'directory']),
-      lsn: z.strictObject({ start: lsn, end: lsn }),
-      /** Exact row count of every table in the dump's snapshot, `schema.table` → rows, for restore verification. */
-      rowCounts: z.record(z.string(), z.number().int().nonnegative()),
-    })
-    .optional(),
-  /** app only: the application version the artifact is. */
-  version: z.string().min(1).optional(),
-});
+/**
+ * One backup, described by `<anything>.manifest.json` in `backups.directory`. Version 1 fields:
+ * id, kind, created (ISO 8601: for a database dump, when its snapshot was taken), size (bytes),
+ * sha256 (hex; for a directory, of its sorted `sha256  name` listing, as sha256sum prints it) and
+ * file (relative to the manifest) of the backup, source (where it was taken from, without
+ * credentials), and for a database backup the PostgreSQL server version and the WAL range
+ * (startLsn..stopLsn) a restore needs. Optional: the dump's format and the exact row count of every
+ * table in its snapshot (restores are checked against them), and an application backup's version.
+ */
+export const manifestSchema = z
+  .strictObject({
+    version: z.literal(1),
+    id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore'),
+    kind: z.enum(BACKUP_KINDS),
+    created: z.iso.datetime({ offset: true }),
+    size: z.int().min(0),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
+    file: z.string().min(1).refine((f) => !f.startsWith('/') && !f.split('/').includes('..'), 'a path inside the backup directory'),
+    source: z.string().min(1),
+    postgres: z
+      .strictObject({
+        version: z.string().min(1),
+        startLsn: lsn,
+        stopLsn: lsn,
+        /** custom = pg_dump -Fc (one file); directory = pg_dump -Fd -j N (written in parallel). */
+        format: z.enum(['custom', 'directory']).optional(),
+        /** `schema.table` → rows, counted in the dump's own snapshot. */
+        rowCounts: z.record(z.string(), z.int().min(0)).optional(),
+      })
+      .optional(),
+    app: z.strictObject({ version: z.string().min(1) }).optional(),
+  })
+  .refine((m) => m.kind !== 'db' || m.postgres, { message: 'a db backup needs postgres { version, startLsn, stopLsn }', path: ['postgres'] });
 
-export type BackupManifest = z.infer<typeof manifestSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
 
-/** Manifests are `<id>.manifest.json` next to the backup they describe. */
+export interface ManifestFile {
+  /** Where the manifest is. */
+  path: string;
+  manifest: Manifest;
+}
+
 export const MANIFEST_SUFFIX = '.manifest.json';
 
-/** Parses one manifest; the error names the field and what is allowed. */
-export function parseManifest(text: string, name: string): BackupManifest {
-  let raw: unknown;
+/** Every manifest in the directory, newest first; the ones that do not parse are listed with the field at fault. */
+export async function readManifests(directory: string): Promise<{ manifests: ManifestFile[]; invalid: string[] }> {
+  let names: string[];
   try {
-    raw = JSON.parse(text);
+    names = (await readdir(directory)).filter((n) => n.endsWith(MANIFEST_SUFFIX)).sort();
   } catch (e) {
-    throw new Error(`${name}: not valid JSON (${(e as Error).message})`);
+    const err = e as NodeJS.ErrnoException;
+    throw new TargetError(`backups.directory ${directory}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
   }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${name}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const manifests: ManifestFile[] = [];
+  const invalid: string[] = [];
+  for (const name of names) {
+    const path = join(directory, name);
+    let data: unknown;
+    try {
+      data = JSON.parse(await readFile(path, 'utf8'));
+    } catch (e) {
+      invalid.push(`${name}: not valid JSON (${(e as Error).message})`);
+      continue;
+    }
+    const parsed = manifestSchema.safeParse(data);
+    if (parsed.success) manifests.push({ path, manifest: parsed.data });
+    else {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.join('.');
+      invalid.push(`${name}: ${field || '(root)'}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}`);
+    }
   }
-  if (parsed.data.kind === 'db' && !parsed.data.postgres) throw new Error(`${name}: postgres: required for a db backup`);
-  return parsed.data;
+  manifests.sort((a, b) => Date.parse(b.manifest.created) - Date.parse(a.manifest.created) || b.manifest.id.localeCompare(a.manifest.id));
+  return { manifests, invalid };
+}
+
+export interface Digest {
+  sha256: string;
+  size: number;
+}
+
+async function sha256File(path: string, signal?: AbortSignal): Promise<Digest> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path, { signal }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** sha256 of a file, or of a directory's sorted `sha256  name` listing (what sha256sum prints), read as a stream. */
+export async function digest(path: string, signal?: AbortSignal): Promise<Digest> {
+  if (!(await stat(path)).isDirectory()) return sha256File(path, signal);
+  const names = (await readdir(path, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile())
+    .map((d) => relative(path, join(d.parentPath, d.name)))
+    .sort();
+  let listing = '';
+  let size = 0;
+  for (const name of names) {
+    const d = await sha256File(join(path, name), signal);
+    listing += `${d.sha256}  ${name}\n`;
+    size += d.size;
+  }
+  return { sha256: createHash('sha256').update(listing).digest('hex'), size };
+}
+
+export type Verification = { ok: true; bytes: number; sha256: string } | { ok: false; problem: string };
+
+/** Re-reads the backup at `path` (a file, or a directory-format dump) and compares its size and SHA-256 with the manifest. */
+export async function verifyBackup(m: Manifest, path: string, signal?: AbortSignal): Promise<Verification> {
+  const { file, size, sha256 } = m;
+  let d: Digest;
+  try {
+    d = await digest(path, signal);
+  } catch (e) {
+    return { ok: false, problem: `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message}` };
+  }
+  if (d.size !== size) return { ok: false, problem: `${file}: ${d.size} bytes, the manifest says ${size}` };
+  if (d.sha256 !== sha256) return { ok: false, problem: `${file}: SHA-256 ${d.sha256.slice(0, 16)}… does not match the manifest's ${sha256.slice(0, 16)}…` };
+  return { ok: true, bytes: d.size, sha256: d.sha256 };
 }

@@ -4,15 +4,15 @@
  * so a backup cut short by a crash or Ctrl-C never looks complete.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../engine/config.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
-import { MANIFEST_SUFFIX, parseManifest, type BackupKind, type BackupManifest } from './manifest.js';
+import { MANIFEST_SUFFIX, digest, readManifests, verifyBackup, type BackupKind, type Digest, type Manifest, type Verification } from './manifest.js';
 
 export const PARTIAL_PREFIX = '.partial-';
 
@@ -24,56 +24,13 @@ export function repositoryDirectory(config: Config): string {
   return isAbsolute(dir) ? dir : resolve(config.source ? dirname(config.source) : process.cwd(), dir);
 }
 
-export interface Digest {
-  sha256: string;
-  size: number;
-}
-
-/** A manifest that could not be read, named so the operator can find it. */
-export interface BrokenManifest {
-  name: string;
-  error: string;
-}
-
 export interface Listing {
   /** Oldest first. */
-  backups: BackupManifest[];
-  broken: BrokenManifest[];
+  backups: Manifest[];
+  /** Manifests that do not parse, each with the field at fault. */
+  broken: string[];
   /** Leftovers of backups that never finished (no manifest; ignored by everything else). */
   partial: string[];
-}
-
-/** What checking one backup against its manifest found. */
-export type Integrity =
-  | { ok: true; digest: Digest }
-  | { ok: false; problem: 'missing' | 'size' | 'checksum'; message: string };
-
-const sha256File = async (path: string): Promise<Digest> => {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), size };
-};
-
-/** sha256 of a file, or of a directory's sorted `sha256  name` listing (what sha256sum prints), read as a stream. */
-export async function digest(path: string): Promise<Digest> {
-  const info = await stat(path);
-  if (!info.isDirectory()) return sha256File(path);
-  const names = (await readdir(path, { recursive: true, withFileTypes: true }))
-    .filter((d) => d.isFile())
-    .map((d) => relative(path, join(d.parentPath, d.name)))
-    .sort();
-  let listing = '';
-  let size = 0;
-  for (const name of names) {
-    const d = await sha256File(join(path, name));
-    listing += `${d.sha256}  ${name}\n`;
-    size += d.size;
-  }
-  return { sha256: createHash('sha256').update(listing).digest('hex'), size };
 }
 
 /** A Transform that hashes and counts what flows through it. */
@@ -114,33 +71,18 @@ export class BackupRepository {
 
   /** Every manifest in the repository; one that cannot be parsed is listed as broken, not skipped silently. */
   async list(): Promise<Listing> {
-    let names: string[];
-    try {
-      names = await readdir(this.directory);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(`backups.directory ${this.directory}: ${code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
-    }
-    const backups: BackupManifest[] = [];
-    const broken: BrokenManifest[] = [];
-    for (const name of names.filter((n) => n.endsWith(MANIFEST_SUFFIX)).sort()) {
-      try {
-        backups.push(parseManifest(await readFile(join(this.directory, name), 'utf8'), name));
-      } catch (e) {
-        broken.push({ name, error: (e as Error).message });
-      }
-    }
-    backups.sort((a, b) => Date.parse(a.created) - Date.parse(b.created) || a.id.localeCompare(b.id));
-    return { backups, broken, partial: names.filter((n) => n.startsWith(PARTIAL_PREFIX)).sort() };
+    const { manifests, invalid } = await readManifests(this.directory);
+    const partial = (await readdir(this.directory)).filter((n) => n.startsWith(PARTIAL_PREFIX)).sort();
+    return { backups: manifests.map((m) => m.manifest).reverse(), broken: invalid, partial };
   }
 
   /** The newest backup of a kind, or undefined when there is none. */
-  async newest(kind: BackupKind): Promise<BackupManifest | undefined> {
+  async newest(kind: BackupKind): Promise<Manifest | undefined> {
     return (await this.list()).backups.filter((b) => b.kind === kind).at(-1);
   }
 
   /** The backup with this id; a usage error naming the ids that exist when there is none. */
-  async get(id: string, kind?: BackupKind): Promise<BackupManifest> {
+  async get(id: string, kind?: BackupKind): Promise<Manifest> {
     const { backups } = await this.list();
     const found = backups.find((b) => b.id === id);
     if (found && (!kind || found.kind === kind)) return found;
@@ -148,22 +90,13 @@ export class BackupRepository {
     throw new UsageError(`--backup-id: no ${kind ?? ''}${kind ? ' ' : ''}backup "${id}" in ${this.directory}${same.length ? `; newest: ${same.join(', ')}` : ''} (see nvcops backup list)`);
   }
 
-  pathOf(m: BackupManifest): string {
+  pathOf(m: Manifest): string {
     return join(this.directory, m.file);
   }
 
   /** Recomputes size and sha256 and compares them with the manifest. */
-  async check(m: BackupManifest): Promise<Integrity> {
-    let d: Digest;
-    try {
-      d = await digest(this.pathOf(m));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return { ok: false, problem: 'missing', message: `${m.id}: ${m.file} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${(e as Error).message})`}` };
-    }
-    if (d.size !== m.size) return { ok: false, problem: 'size', message: `${m.id}: size ${d.size} bytes, manifest says ${m.size}` };
-    if (d.sha256 !== m.sha256) return { ok: false, problem: 'checksum', message: `${m.id}: sha256 ${d.sha256.slice(0, 12)}… does not match the manifest's ${m.sha256.slice(0, 12)}…` };
-    return { ok: true, digest: d };
+  check(m: Manifest, signal?: AbortSignal): Promise<Verification> {
+    return verifyBackup(m, this.pathOf(m), signal);
   }
 
   /**
@@ -175,9 +108,9 @@ export class BackupRepository {
     kind: BackupKind,
     ext: string,
     at: Date,
-    produce: (partialPath: string) => Promise<Omit<BackupManifest, 'id' | 'kind' | 'file' | 'size' | 'sha256'> & { digest?: Digest }>,
+    produce: (partialPath: string) => Promise<Omit<Manifest, 'version' | 'id' | 'kind' | 'file' | 'size' | 'sha256'> & { digest?: Digest }>,
     signal?: AbortSignal,
-  ): Promise<BackupManifest> {
+  ): Promise<Manifest> {
     await mkdir(this.directory, { recursive: true });
     const id = newBackupId(kind, at);
     const file = `${id}${ext}`;
@@ -187,10 +120,10 @@ export class BackupRepository {
     const onAbort = () => void cleanUp();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const { digest: streamed, ...fields } = await produce(partial);
+      const { digest: streamed, created, source, postgres, app } = await produce(partial);
       const d = streamed ?? (await digest(partial));
       await rename(partial, join(this.directory, file));
-      const manifest: BackupManifest = { id, kind, ...fields, size: d.size, sha256: d.sha256, file };
+      const manifest: Manifest = { version: 1, id, kind, created, size: d.size, sha256: d.sha256, file, source, ...(postgres && { postgres }), ...(app && { app }) };
       await writeFileAtomic(join(this.directory, `${id}${MANIFEST_SUFFIX}`), `${JSON.stringify(manifest, null, 2)}\n`);
       return manifest;
     } catch (e) {

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { UsageError } from '../engine/errors.js';
 import { formatValue } from '../engine/units.js';
 import { programFailure } from './dump.js';
-import type { BackupManifest } from './manifest.js';
+import type { Manifest } from './manifest.js';
 import { connectAdmin, databaseOf, onDatabase, pgEnv, pgProgram, quoteIdent, type PgTarget } from './pgtools.js';
 import type { BackupRepository } from './repository.js';
 
@@ -19,7 +19,7 @@ const fit = (base: string, suffix: string) => `${base.slice(0, MAX_IDENT - suffi
 const stampOf = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase();
 
 export interface RestoreDbPlan {
-  backup: BackupManifest;
+  backup: Manifest;
   /** host:port of the server restored into. */
   server: string;
   target: string;
@@ -40,7 +40,7 @@ export interface RowCheck {
 }
 
 /** The database the target name defaults to: the source's name plus the backup's time, a new database. */
-export function defaultTarget(m: BackupManifest): string {
+export function defaultTarget(m: Manifest): string {
   const source = m.source.includes('/') ? m.source.slice(m.source.indexOf('/') + 1) : 'restored';
   return fit(source || 'restored', `_restored_${stampOf(new Date(m.created))}`);
 }
@@ -54,7 +54,7 @@ const exists = async (c: Client, db: string) => (await c.query('SELECT 1 FROM pg
 
 export async function planRestoreDb(
   admin: PgTarget,
-  backup: BackupManifest,
+  backup: Manifest,
   opts: { target?: string; replace: boolean; jobs: number; owners: boolean; at: Date },
 ): Promise<RestoreDbPlan> {
   const target = opts.target ?? defaultTarget(backup);
@@ -92,10 +92,10 @@ export async function compareRowCounts(db: Client, expected: Record<string, numb
 }
 
 /** Recomputes the backup's checksum; a backup that does not match its manifest is never restored. */
-export async function verifyBackup(repo: BackupRepository, m: BackupManifest): Promise<string> {
+export async function verifyBackup(repo: BackupRepository, m: Manifest): Promise<string> {
   const integrity = await repo.check(m);
-  if (!integrity.ok) throw new Error(`not restoring: ${integrity.message}`);
-  return `${m.id}: ${formatValue(integrity.digest.size, 'bytes')}, sha256 ${integrity.digest.sha256.slice(0, 12)}… matches the manifest`;
+  if (!integrity.ok) throw new Error(`not restoring ${m.id}: ${integrity.problem}`);
+  return `${m.id}: ${formatValue(integrity.bytes, 'bytes')}, SHA-256 ${integrity.sha256.slice(0, 16)}… matches the manifest`;
 }
 
 /** Creates the staging database (dropping one an interrupted restore left) and pg_restores the backup into it. */

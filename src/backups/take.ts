@@ -12,7 +12,7 @@ import { counted, formatValue } from '../engine/units.js';
 import { repositoryOf } from './actions.js';
 import { archivePath } from './artifact.js';
 import { dumpDatabase } from './dump.js';
-import type { BackupKind, BackupManifest } from './manifest.js';
+import type { BackupKind, Manifest } from './manifest.js';
 import { adminTarget } from './pgtools.js';
 
 type Format = 'human' | 'json';
@@ -31,7 +31,7 @@ async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Prom
   }
 }
 
-async function noteInAuditTrail(config: Config, redactor: Redactor, by: string | undefined, m: BackupManifest): Promise<void> {
+async function noteInAuditTrail(config: Config, redactor: Redactor, by: string | undefined, m: Manifest): Promise<void> {
   try {
     const { openStore, auditEvent } = await import('../state/index.js');
     const store = await openStore(config);
@@ -45,21 +45,21 @@ async function noteInAuditTrail(config: Config, redactor: Redactor, by: string |
   }
 }
 
-function stored(m: BackupManifest, path: string, ms: number, format: Format): string {
+function stored(m: Manifest, path: string, ms: number, format: Format): string {
   if (format === 'json') return json({ manifest: m, path, durationMs: Math.round(ms) });
   const lines = [`${m.id} stored: ${path}`];
   if (m.postgres) {
-    const rows = Object.values(m.postgres.rowCounts).reduce((n, r) => n + r, 0);
-    lines.push(`  ${m.postgres.format}-format dump of ${m.source}, PostgreSQL ${m.postgres.version}, LSN ${m.postgres.lsn.start} – ${m.postgres.lsn.end}`);
-    lines.push(`  ${counted(Object.keys(m.postgres.rowCounts).length, 'table')}, ${counted(rows, 'row')} counted for restore verification`);
+    const counts = Object.values(m.postgres.rowCounts ?? {});
+    lines.push(`  ${m.postgres.format}-format dump of ${m.source}, PostgreSQL ${m.postgres.version}, LSN ${m.postgres.startLsn} – ${m.postgres.stopLsn}`);
+    lines.push(`  ${counted(counts.length, 'table')}, ${counted(counts.reduce((n, r) => n + r, 0), 'row')} counted for restore verification`);
   } else {
-    lines.push(`  ${m.kind}${m.version ? ` version ${m.version}` : ''} from ${m.source}`);
+    lines.push(`  ${m.kind}${m.app ? ` version ${m.app.version}` : ''} from ${m.source}`);
   }
   lines.push(`  ${formatValue(m.size, 'bytes')}, sha256 ${m.sha256}, ${formatValue(ms, 'ms')}`);
   return `${lines.join('\n')}\n`;
 }
 
-async function take(flags: GlobalOptions & { format: Format }, work: (config: Config, signal: AbortSignal) => Promise<BackupManifest>): Promise<number> {
+async function take(flags: GlobalOptions & { format: Format }, work: (config: Config, signal: AbortSignal) => Promise<Manifest>): Promise<number> {
   const { config, redactor } = await prepare(flags);
   const repo = repositoryOf(config);
   const t0 = performance.now();
@@ -93,10 +93,10 @@ export async function backupList(flags: GlobalOptions & { format: Format; kind?:
   const { table } = await import('../commands/state.js');
   const rows = [...backups].reverse().map((b) => [
     b.id, b.kind, `${b.created.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (${formatValue(Math.max(0, Math.round((now - Date.parse(b.created)) / 1000)), 's')} ago)`,
-    formatValue(b.size, 'bytes'), b.version ?? (b.postgres ? `PostgreSQL ${b.postgres.version}` : ''), b.source,
+    formatValue(b.size, 'bytes'), b.app?.version ?? (b.postgres ? `PostgreSQL ${b.postgres.version}` : ''), b.source,
   ]);
   let out = rows.length ? await table(['id', 'kind', 'created', 'size', 'version', 'source'], rows) : `no ${flags.kind ?? ''}${flags.kind ? ' ' : ''}backups in ${repo.directory}\n`;
-  for (const b of listing.broken) out += `unreadable manifest: ${b.error}\n`;
+  for (const b of listing.broken) out += `unreadable manifest ${b}\n`;
   if (listing.partial.length) out += `${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${listing.partial.join(', ')}\n`;
   write(out, redactor);
   return EXIT.ok;

@@ -10,16 +10,16 @@ export async function verifyChecksums(ctx: CheckContext): Promise<CheckOutput> {
   const { broken } = await backups.list();
   const chosen = await backups.selection(everyBackup(ctx));
   const results = await Promise.all(chosen.map(async (m) => ({ m, r: await backups.check(m) })));
-  const bad = results.filter((x) => !x.r.ok).map((x) => (x.r.ok ? '' : x.r.message));
+  const bad = results.flatMap(({ m, r }) => (r.ok ? [] : [`${m.id}: ${r.problem}`]));
   const details = [
-    ...results.map(({ m, r }) => (r.ok ? `${m.id} (${m.kind}, ${formatValue(m.size, 'bytes')}): sha256 matches` : `${r.message}`)),
-    ...broken.map((b) => `unreadable manifest ${b.error}`),
+    ...results.map(({ m, r }) => (r.ok ? `${m.id} (${m.kind}, ${formatValue(m.size, 'bytes')}): SHA-256 matches` : `${m.id}: ${r.problem}`)),
+    ...broken.map((b) => `unreadable manifest ${b}`),
   ];
   if (!chosen.length && !broken.length) return { status: 'fail', message: `no backup to verify in ${backups.directory}` };
   const failing = bad.length + broken.length;
   return {
     value: failing,
-    message: failing ? [...bad, ...broken.map((b) => `unreadable manifest ${b.name}`)].join('; ') : chosen.length === 1 ? `${chosen[0]!.id} matches its manifest` : `${chosen.length} backups match their manifests`,
+    message: failing ? [...bad, ...broken.map((b) => `unreadable manifest ${b.slice(0, b.indexOf(':'))}`)].join('; ') : chosen.length === 1 ? `${chosen[0]!.id} matches its manifest` : `${chosen.length} backups match their manifests`,
     details,
   };
 }

@@ -8,6 +8,8 @@ import type { Redactor } from '../engine/redact.js';
 import { Probes } from '../probes/index.js';
 import { openStore } from '../state/index.js';
 import type { ActionFlags } from './options.js';
+
+export type ActionCommandFlags = ActionFlags & { format: 'human' | 'json' };
 import { prepare, write } from './run.js';
 
 export interface PlanContext {
@@ -19,7 +21,7 @@ export interface PlanContext {
   signal: AbortSignal;
 }
 
-async function terminalIo(flags: ActionFlags, redactor: Redactor): Promise<ActionIo> {
+async function terminalIo(flags: ActionCommandFlags, redactor: Redactor): Promise<ActionIo> {
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
   let spinner: ActionIo['spinner'];
   if (flags.format === 'human' && process.stderr.isTTY) {
@@ -46,7 +48,7 @@ async function terminalIo(flags: ActionFlags, redactor: Redactor): Promise<Actio
 }
 
 /** Plans with `build`, then shows, confirms, executes and audits; returns the exit code. */
-export async function runActionCommand(flags: ActionFlags, build: (ctx: PlanContext) => Promise<ActionPlan>): Promise<number> {
+export async function runActionCommand(flags: ActionCommandFlags, build: (ctx: PlanContext) => Promise<ActionPlan>): Promise<number> {
   const { config, redactor } = await prepare(flags);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();

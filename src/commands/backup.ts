@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/manifest.js';
-import { addActionOptions, addRunOptions, listFormat, type ActionFlags, type RunFlags } from './options.js';
+import type { Config } from '../engine/config.js';
+import type { ActionCommandFlags } from './act.js';
+import { addActionOptions, addRunOptions, listFormat, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -56,9 +58,10 @@ export function registerBackup(program: Command, finish: Finish): void {
     { timeoutMs: 30 * 60_000 },
   ).action((_o, cmd: Command) => {
     const flags = cmd.optsWithGlobals<RunFlags & { all?: boolean }>();
-    finish(import('./run.js').then((m) => m.runChecksCommand('backup verify', flags, (config) => {
+    const adjust = (config: Config) => {
       if (flags.all) config.backups = { ...config.backups, verify: 'all' };
-    })));
+    };
+    finish(import('./run.js').then((m) => m.runChecksCommand('backup verify', flags, { adjust })));
   });
 
   restore<{ backupId: string; target?: string; replace?: boolean; jobs: number }>(
@@ -93,10 +96,10 @@ function restore<O>(
   name: string,
   description: string,
   options: (cmd: Command) => Command,
-  plan: (m: typeof import('../backups/actions.js'), flags: ActionFlags & O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
+  plan: (m: typeof import('../backups/actions.js'), flags: ActionCommandFlags & O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
 ): void {
-  addActionOptions(options(group.command(name).description(description))).action((_o, cmd: Command) => {
-    const flags = cmd.optsWithGlobals<ActionFlags & O>();
+  addActionOptions(options(group.command(name).description(description))).addOption(listFormat()).action((_o, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<ActionCommandFlags & O>();
     finish(Promise.all([import('./act.js'), import('../backups/actions.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags))));
   });
 }

@@ -16,6 +16,7 @@ export function registerHistory(program: Command, finish: (code: Promise<number>
     history
       .command('prune')
       .description('Remove check runs older than a duration (the audit trail is never pruned)')
-      .requiredOption('--older-than <duration>', 'remove runs that started longer ago than this, e.g. 400d', durationArg),
+      .requiredOption('--older-than <duration>', 'remove runs that started longer ago than this, e.g. 400d', durationArg)
+      .addOption(listFormat()),
   ).action((_opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyPrune(cmd.optsWithGlobals()))));
 }

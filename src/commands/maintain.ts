@@ -1,7 +1,14 @@
-import type { Command } from 'commander';
-import { addActionOptions, type ActionFlags } from './options.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { ActionCommandFlags } from './act.js';
+import { addActionOptions, addRunOptions, durationArg, listFormat, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
+
+const dbIndex = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 15) throw new InvalidArgumentError('use a database index from 0 to 15');
+  return n;
+};
 
 /** Registers one maintenance action: its flags, then plan → confirm → execute through the action framework. */
 function action<O>(
@@ -12,10 +19,16 @@ function action<O>(
   options: (cmd: Command) => Command,
   plan: (m: typeof import('../maintain/index.js'), opts: O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
 ): void {
-  addActionOptions(options(group.command(name).description(description))).action((_o, cmd: Command) => {
-    const flags = cmd.optsWithGlobals<ActionFlags & O>();
+  addActionOptions(options(group.command(name).description(description))).addOption(listFormat()).action((_o, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<ActionCommandFlags & O>();
     finish(Promise.all([import('./act.js'), import('../maintain/index.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags))));
   });
+}
+
+/** A read-only review that runs as a check procedure. */
+function review(group: Command, finish: Finish, name: 'certs' | 'security-updates' | 'access', description: string): void {
+  addRunOptions(group.command(name).description(description)).action((_o, cmd: Command) =>
+    finish(import('./run.js').then((m) => m.runChecksCommand(`maintain ${name}`, cmd.optsWithGlobals<RunFlags>()))));
 }
 
 export function registerMaintain(program: Command, finish: Finish): void {
@@ -30,9 +43,35 @@ export function registerMaintain(program: Command, finish: Finish): void {
       .option('--full', 'VACUUM FULL: rewrites the table under an ACCESS EXCLUSIVE lock (blocks reads and writes)'),
     (m, o) => (ctx) => m.planDb(ctx, o),
   );
+  action<{ drop?: boolean }>(
+    maintain, finish, 'indexes', 'Database Maintenance › Index optimization — runbook: python scripts/optimize_indexes.py',
+    (c) => c.option('--drop', 'also DROP INDEX CONCURRENTLY the unused and duplicate indexes (otherwise only listed)'),
+    (m, o) => (ctx) => m.planIndexes(ctx, o),
+  );
   action<{ all?: boolean }>(
     maintain, finish, 'stats', 'Database Maintenance › Statistics update — runbook: python scripts/update_db_stats.py',
     (c) => c.option('--all', 'ANALYZE every table, not only those autovacuum would analyze'),
     (m, o) => (ctx) => m.planStats(ctx, o),
   );
+  action<{ rotate?: boolean }>(
+    maintain, finish, 'logs', 'Application Maintenance › Log rotation — runbook: ./scripts/rotate_logs.sh',
+    (c) => c.option('--rotate', 'rotate the configured logs that are due (by size or age); with --dry-run, only show them'),
+    (m, o) => (ctx) => m.planLogs(ctx, o),
+  );
+  action<{ flush?: boolean; db?: number; pattern?: string }>(
+    maintain, finish, 'cache', 'Application Maintenance › Cache cleanup — runbook: redis-cli FLUSHDB',
+    (c) => c
+      .option('--flush', 'FLUSHDB ASYNC the database (needs --yes and --confirm-env <environment> everywhere)')
+      .option('--db <n>', 'the database index (default 0)', dbIndex)
+      .option('--pattern <glob>', 'remove only the keys matching this pattern (SCAN + UNLINK in batches) instead of the whole database'),
+    (m, o) => (ctx) => m.planCache(ctx, o),
+  );
+  action<{ olderThan?: number }>(
+    maintain, finish, 'tmp', 'Application Maintenance › Temporary file cleanup — runbook: ./scripts/cleanup_temp_files.sh',
+    (c) => c.option('--older-than <duration>', 'remove files not modified for this long (default maintenance.tmp.olderThan, else 10d)', durationArg),
+    (m, o) => (ctx) => m.planTmp(ctx, o),
+  );
+  review(maintain, finish, 'certs', 'Security Maintenance › Certificate renewal check — runbook: ./scripts/check_certificates.sh');
+  review(maintain, finish, 'security-updates', 'Security Maintenance › Security patch review — runbook: ./scripts/security_updates.sh');
+  review(maintain, finish, 'access', 'Security Maintenance › Access review — runbook: python scripts/access_audit.py');
 }

@@ -56,6 +56,20 @@ export const limitArg = (value: string): number => {
 /** `--format human|json` for commands that are not check runs (lists, plans). */
 export const listFormat = () => new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human');
 
+export interface ActionFlags extends GlobalOptions {
+  yes?: boolean;
+  dryRun?: boolean;
+  confirmEnv?: string;
+}
+
+/** The options every mutating action takes: it plans first, and acts only when told to. */
+export function addActionOptions(cmd: Command): Command {
+  return cmd
+    .option('-y, --yes', 'act without asking (the plan is still shown)')
+    .option('--dry-run', 'show the plan only; change nothing')
+    .option('--confirm-env <name>', 'required against a protected environment: its name, typed out');
+}
+
 /** The options every check command takes. */
 export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {}): Command {
   return cmd
@@ -66,20 +80,4 @@ export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {
     .option('--concurrency <n>', 'checks run at once', positiveInt, 8)
     .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)
     .option('--interval <duration>', 'pause between --wait attempts', durationArg, 10_000);
-}
-
-export interface ActionFlags extends GlobalOptions {
-  yes?: boolean;
-  dryRun?: boolean;
-  confirmEnv?: string;
-  format: 'human' | 'json';
-}
-
-/** The options every action (a command that changes something) takes. */
-export function addActionOptions(cmd: Command): Command {
-  return cmd
-    .option('-y, --yes', 'act without asking (otherwise a terminal asks; without one, nothing is done)')
-    .option('--dry-run', 'show the plan only; change nothing')
-    .option('--confirm-env <name>', 'name the environment to act on a protected one (production)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human'));
 }

@@ -48,9 +48,13 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 /** Runs a procedure as a command: prepare (`adjust` applies flags that stand for config keys), run (again under --wait), render, write reports; returns the exit code. */
-export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags, adjust?: (config: Config) => void): Promise<number> {
+export async function runChecksCommand(
+  procedureId: ProcedureId,
+  flags: RunFlags,
+  opts: { compareWithLastRun?: boolean; adjust?: (config: Config) => void } = {},
+): Promise<number> {
   const { config, redactor } = await prepare(flags);
-  adjust?.(config);
+  opts.adjust?.(config);
   const thresholds = resolveThresholds(checks, config.thresholds);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
@@ -81,6 +85,7 @@ export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags
   } finally {
     process.off('SIGINT', onSigint);
   }
+  if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, config, redactor);
   write(renderers[flags.format](report, { color }), redactor);
   for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(renderers[r.format](report, { color: false })));
   await keepInHistory(report, config, redactor, flags.by);
@@ -94,5 +99,22 @@ async function keepInHistory(report: RunReport, config: Config, redactor: Redact
     await recordRun(report, { config, redactor, by });
   } catch (e) {
     write(`nvcops: run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+  }
+}
+
+/** What changed since the previous run of this command in this environment, from the run history (read before this run is kept). */
+async function compareWithLastRun(report: RunReport, config: Config, redactor: Redactor): Promise<RunReport['changes']> {
+  try {
+    const [{ openStore }, { changesBetween }] = await Promise.all([import('../state/index.js'), import('../engine/changes.js')]);
+    const store = await openStore(config);
+    try {
+      const [last] = await store.history.list({ command: report.command, environment: report.environment ?? undefined, limit: 1 });
+      return changesBetween(last?.report, report);
+    } finally {
+      await store.close();
+    }
+  } catch (e) {
+    write(`nvcops: run history not read, no comparison: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+    return undefined;
   }
 }

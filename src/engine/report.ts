@@ -5,6 +5,7 @@ import type { Unit } from './units.js';
 /**
  * The JSON report schema. Changelog:
  * 1 — first version: command, environment, startedAt, durationMs, status, exitCode, summary, items[].results[].
+ *     Optional `changes` (weekly security): what changed since the previous run of the command.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -43,6 +44,15 @@ export interface RunReport {
   interrupted: boolean;
   summary: Summary;
   items: ItemResult[];
+  /** What changed since the previous run of the same command (set by reviews that compare, e.g. weekly security). */
+  changes?: RunChanges;
+}
+
+export interface RunChanges {
+  /** When the run compared with started; null when there was none. */
+  since: string | null;
+  /** One line per change: a status that moved, a finding that appeared or went away. */
+  lines: string[];
 }
 
 /** Severity order for rolling results up: the worst status wins. */

@@ -9,13 +9,20 @@ export function missingTarget(target: Target, c: Config): string | undefined {
     case 'replicas':
       return c.postgres?.replicas.length ? undefined : 'no replicas configured: list them in postgres.replicas';
     case 'redis':
-      return c.redis?.url ? undefined : 'Redis not configured: set redis.url or NVCOPS_REDIS_URL';
+      return c.redis?.url || c.redis?.sentinels || c.redis?.cluster
+        ? undefined
+        : 'Redis not configured: set redis.url (or redis.sentinels with redis.name, or redis.cluster) or NVCOPS_REDIS_URL';
     case 'services':
       return c.services?.length ? undefined : 'no services configured: list them in services[] (name, url)';
     case 'logs':
       return c.logs?.application ? undefined : 'no application log configured: set logs.application';
     case 'backups':
       return c.backups?.directory ? undefined : 'no backup repository configured: set backups.directory';
+    case 'certificates':
+      return c.certificates?.endpoints?.length || c.certificates?.files?.length
+        ? undefined : 'no certificates configured: list them in certificates.endpoints[] (url) and certificates.files[]';
+    case 'applications':
+      return c.security?.applications?.length ? undefined : 'no application directories configured: list them in security.applications[]';
     case 'aws':
       return c.aws ? undefined : 'AWS not configured: set aws.region (and aws.loadBalancer, aws.targetGroup, ...)';
   }

@@ -1,8 +1,9 @@
 import { execa } from 'execa';
 import { programFailure } from '../backups/dump.js';
-import type { BackupKind, BackupManifest } from '../backups/manifest.js';
+import type { BackupKind, Manifest } from '../backups/manifest.js';
 import { pgProgram } from '../backups/pgtools.js';
-import { BackupRepository, type Integrity, type Listing } from '../backups/repository.js';
+import type { Verification } from '../backups/manifest.js';
+import { BackupRepository, type Listing } from '../backups/repository.js';
 
 /** What `pg_restore --list` read from a dump's table of contents. */
 export interface TocReading {
@@ -18,7 +19,7 @@ export interface TocReading {
 export class BackupsProbe {
   readonly repository: BackupRepository;
   private listing?: Promise<Listing>;
-  private readonly integrity = new Map<string, Promise<Integrity>>();
+  private readonly integrity = new Map<string, Promise<Verification>>();
   private readonly tocs = new Map<string, Promise<TocReading>>();
 
   constructor(directory: string) {
@@ -34,27 +35,27 @@ export class BackupsProbe {
     return this.listing;
   }
 
-  async newest(kind: BackupKind): Promise<BackupManifest | undefined> {
+  async newest(kind: BackupKind): Promise<Manifest | undefined> {
     return (await this.list()).backups.filter((b) => b.kind === kind).at(-1);
   }
 
   /** The newest backup of each kind present, or every backup. */
-  async selection(all: boolean): Promise<BackupManifest[]> {
+  async selection(all: boolean): Promise<Manifest[]> {
     const { backups } = await this.list();
     if (all) return backups;
-    const newest = new Map<BackupKind, BackupManifest>();
+    const newest = new Map<BackupKind, Manifest>();
     for (const b of backups) newest.set(b.kind, b);
     return [...newest.values()];
   }
 
-  check(m: BackupManifest): Promise<Integrity> {
+  check(m: Manifest): Promise<Verification> {
     let p = this.integrity.get(m.id);
     if (!p) this.integrity.set(m.id, (p = this.repository.check(m)));
     return p;
   }
 
   /** Reads a dump's table of contents with pg_restore --list: proof that pg_restore can read it. */
-  toc(m: BackupManifest, signal?: AbortSignal): Promise<TocReading> {
+  toc(m: Manifest, signal?: AbortSignal): Promise<TocReading> {
     let p = this.tocs.get(m.id);
     if (!p) {
       p = (async () => {

@@ -2,8 +2,10 @@ import type { Config } from '../engine/config.js';
 import { parseDuration } from '../engine/units.js';
 import { repositoryDirectory } from '../backups/repository.js';
 import { BackupsProbe } from './backups.js';
+import { HttpProbe } from './http.js';
+import { LogsProbe } from './logs.js';
 import { PostgresProbe } from './postgres.js';
-import { RedisProbe } from './redis.js';
+import { RedisProbe, type RedisTarget } from './redis.js';
 
 /** A config duration already validated by the schema. */
 const ms = (text: string | undefined, fallback: number) => (text ? (parseDuration(text) ?? fallback) : fallback);
@@ -18,6 +20,8 @@ export class Probes {
   private redisProbe?: RedisProbe;
   private readonly extra: PostgresProbe[] = [];
   private backupsProbe?: BackupsProbe;
+  private httpProbe?: HttpProbe;
+  private logsProbe?: LogsProbe;
 
   constructor(readonly config: Config) {}
 
@@ -40,8 +44,14 @@ export class Probes {
   get redis(): RedisProbe {
     if (!this.redisProbe) {
       const c = this.config.redis;
-      if (!c?.url) throw new Error('Redis is not configured');
-      this.redisProbe = new RedisProbe({ url: c.url, connectTimeoutMs: ms(c.connectTimeout, 5000), commandTimeoutMs: 5000 });
+      const timeouts = { connectTimeoutMs: ms(c?.connectTimeout, 5000), commandTimeoutMs: 5000 };
+      const auth = { ...(c?.username && { username: c.username }), ...(c?.password && { password: c.password }) };
+      let target: RedisTarget;
+      if (c?.cluster) target = { mode: 'cluster', seeds: c.cluster, ...auth, ...timeouts };
+      else if (c?.sentinels) target = { mode: 'sentinel', sentinels: c.sentinels, name: c.name!, ...auth, ...timeouts };
+      else if (c?.url) target = { mode: 'standalone', url: c.url, ...timeouts };
+      else throw new Error('Redis is not configured');
+      this.redisProbe = new RedisProbe(target);
     }
     return this.redisProbe;
   }
@@ -61,16 +71,26 @@ export class Probes {
   }
 
   get backups(): BackupsProbe {
-    if (!this.backupsProbe) {
-      this.backupsProbe = new BackupsProbe(repositoryDirectory(this.config));
-    }
+    this.backupsProbe ??= new BackupsProbe(repositoryDirectory(this.config));
     return this.backupsProbe;
+  }
+
+  get http(): HttpProbe {
+    this.httpProbe ??= new HttpProbe(
+      (this.config.services ?? []).map((s) => ({ name: s.name, url: s.url, timeoutMs: ms(s.timeout, 5000), samples: s.samples ?? 10 })),
+    );
+    return this.httpProbe;
+  }
+
+  get logs(): LogsProbe {
+    this.logsProbe ??= new LogsProbe();
+    return this.logsProbe;
   }
 
   /** Statements and commands sent during the run (for the benchmark). */
   get requestCount(): number {
     const pg = this.pg ? [this.pg.primary, ...this.pg.replicas].reduce((n, p) => n + p.queryCount, 0) : 0;
-    return pg + (this.redisProbe?.commandCount ?? 0);
+    return pg + (this.redisProbe?.commandCount ?? 0) + (this.httpProbe?.requestCount ?? 0);
   }
 
   async close(): Promise<void> {
@@ -78,6 +98,7 @@ export class Probes {
     if (this.pg) for (const p of [this.pg.primary, ...this.pg.replicas]) all.push(p.close());
     if (this.redisProbe) all.push(this.redisProbe.close());
     for (const p of this.extra) all.push(p.close());
+    this.httpProbe?.close();
     await Promise.all(all);
   }
 }

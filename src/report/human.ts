@@ -36,6 +36,11 @@ export function human(report: RunReport, opts: RenderOptions): string {
       for (const d of r.details ?? []) out.push(c.gray(`        ${d}`));
     }
   }
+  if (report.changes) {
+    out.push('', c.bold(report.changes.since ? `What changed since the run of ${report.changes.since}:` : 'What changed: no earlier run to compare with'));
+    for (const line of report.changes.lines) out.push(`    ${line}`);
+    if (report.changes.since && !report.changes.lines.length) out.push('    nothing');
+  }
   out.push('');
   const interrupted = report.interrupted ? c.red(' · interrupted') : '';
   out.push(

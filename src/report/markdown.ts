@@ -20,5 +20,9 @@ export function markdown(report: RunReport): string {
       out.push(`| ${SYMBOL[r.status]} | ${cell(r.title)} (\`${r.id}\`) | ${r.status} | ${cell(observedText(r))} | ${cell(thresholdText(r))} | ${cell(message)} |`);
     }
   }
+  if (report.changes) {
+    out.push('', `### What changed since ${report.changes.since ?? 'the last run (none recorded)'}`, '');
+    for (const line of report.changes.lines.length ? report.changes.lines : ['nothing']) out.push(`- ${line}`);
+  }
   return `${out.join('\n')}\n`;
 }

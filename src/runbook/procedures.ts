@@ -1,6 +1,8 @@
 import { backupProcedures } from './backup.js';
 import { healthProcedures } from './health.js';
+import { maintenanceProcedures } from './maintenance.js';
 import type { Procedure } from './procedure.js';
+import { weeklyProcedures } from './weekly.js';
 
 export type { Procedure } from './procedure.js';
 
@@ -8,6 +10,8 @@ export type { Procedure } from './procedure.js';
 export const procedures = {
   ...healthProcedures,
   ...backupProcedures,
+  ...weeklyProcedures,
+  ...maintenanceProcedures,
 } as const satisfies Record<string, Procedure>;
 
 export type ProcedureId = keyof typeof procedures;

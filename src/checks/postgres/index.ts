@@ -1,4 +1,32 @@
+import connectionLogging from './connection-logging.js';
+import passwordEncryption from './password-encryption.js';
+import pgaudit from './pgaudit.js';
+import ssl from './ssl.js';
+import autovacuumBacklog from './autovacuum-backlog.js';
+import duplicateIndexes from './duplicate-indexes.js';
+import indexBloat from './index-bloat.js';
+import missingIndexes from './missing-indexes.js';
+import tableBloat from './table-bloat.js';
+import unusedIndexes from './unused-indexes.js';
+import blockedQueries from './blocked-queries.js';
+import cacheHitRatio from './cache-hit-ratio.js';
 import connectTime from './connect-time.js';
 import connectionSaturation from './connection-saturation.js';
+import deadTuples from './dead-tuples.js';
+import idleInTransaction from './idle-in-transaction.js';
+import invalidIndexes from './invalid-indexes.js';
+import longRunningQueries from './long-running-queries.js';
+import replicationLag from './replication-lag.js';
+import replicationSlots from './replication-slots.js';
+import sequences from './sequences.js';
+import slowStatements from './slow-statements.js';
+import transactionWraparound from './transaction-wraparound.js';
+import vacuumAnalyze from './vacuum-analyze.js';
 
-export const postgresChecks = [connectTime, connectionSaturation];
+export const postgresChecks = [
+  connectTime, connectionSaturation,
+  unusedIndexes, duplicateIndexes, missingIndexes, indexBloat, tableBloat, autovacuumBacklog,
+  ssl, passwordEncryption, connectionLogging, pgaudit,
+  idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
+  cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
+];

@@ -1,0 +1,12 @@
+import { defineCheck } from '../../engine/check.js';
+import { redisUserFindings, verdictOf } from '../../maintain/access.js';
+
+/** Redis ACL users: the default user without a password, users with +@all. */
+export default defineCheck({
+  id: 'access.redis-users',
+  title: 'Redis ACL users',
+  item: 'Access review (access_audit.py)',
+  requires: ['redis'],
+  unit: 'count',
+  run: async ({ probes }) => verdictOf(await redisUserFindings(probes.redis), 'ACL users'),
+});

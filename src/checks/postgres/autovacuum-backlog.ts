@@ -1,0 +1,31 @@
+import { defineCheck } from '../../engine/check.js';
+
+/** Tables past autovacuum's own vacuum threshold that it has not processed yet. */
+export default defineCheck({
+  id: 'postgres.autovacuum-backlog',
+  title: 'Autovacuum backlog',
+  item: 'Vacuum and analyze operations',
+  requires: ['postgres'],
+  unit: 'count',
+  // awesome-prometheus-alerts "table not auto vacuumed": a table waiting past its threshold is a warning
+  thresholds: { warn: '> 0', source: 'awesome-prometheus-alerts Postgresql table not auto vacuumed' },
+  async run({ probes }) {
+    const rows = await probes.postgres.primary.query<{ name: string; dead: string; limit: string; running: boolean; off: boolean }>(
+      `SELECT format('%I.%I', s.schemaname, s.relname) AS name, s.n_dead_tup AS dead,
+              round(current_setting('autovacuum_vacuum_threshold')::float8
+                    + current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(c.reltuples, 0))::bigint AS limit,
+              EXISTS (SELECT 1 FROM pg_stat_progress_vacuum p WHERE p.relid = s.relid) AS running,
+              NOT current_setting('autovacuum')::bool OR coalesce(c.reloptions::text ~ 'autovacuum_enabled=(false|off)', false) AS off
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8
+                             + current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(c.reltuples, 0)
+        ORDER BY s.n_dead_tup DESC`,
+    );
+    const waiting = rows.filter((r) => !r.running);
+    return {
+      value: waiting.length,
+      message: `${waiting.length} tables past autovacuum's vacuum threshold and not being vacuumed${rows.length > waiting.length ? ` (${rows.length - waiting.length} in progress)` : ''}`,
+      details: waiting.map((r) => `${r.name}: ${r.dead} dead tuples (threshold ${r.limit})${r.off ? ', autovacuum is off for it' : ''} — nvcops maintain db --vacuum --analyze --table ${r.name}; if this recurs raise autovacuum_max_workers or lower its cost delay`),
+    };
+  },
+});

@@ -1,0 +1,22 @@
+import { defineCheck } from '../../engine/check.js';
+import { formatValue } from '../../engine/units.js';
+import { duplicates, indexes, viaProbe } from '../../maintain/postgres-catalog.js';
+
+/** Indexes whose columns are a prefix of another index on the same table: the longer one already serves their queries. */
+export default defineCheck({
+  id: 'postgres.duplicate-indexes',
+  title: 'Duplicate indexes',
+  item: 'Database optimization: python scripts/db_optimization.py',
+  requires: ['postgres'],
+  unit: 'count',
+  // PgHero duplicate_indexes: any covered index is a warning
+  thresholds: { warn: '> 0', source: 'PgHero duplicate_indexes' },
+  async run({ probes }) {
+    const found = duplicates(await indexes(viaProbe(probes.postgres.primary)));
+    return {
+      value: found.length,
+      message: `${found.length} indexes covered by another index's leading columns`,
+      details: found.map((d) => `${d.index.name} (${formatValue(d.index.size, 'bytes')}) is covered by ${d.coveredBy.name} — drop it: nvcops maintain indexes --drop`),
+    };
+  },
+});

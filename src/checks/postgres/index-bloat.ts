@@ -1,0 +1,14 @@
+import { defineCheck } from '../../engine/check.js';
+import { bloatCheck } from '../../maintain/postgres-catalog.js';
+
+/** The most bloated btree index, by estimated wasted bytes. */
+export default defineCheck({
+  id: 'postgres.index-bloat',
+  title: 'Index bloat',
+  item: 'Database optimization: python scripts/db_optimization.py',
+  requires: ['postgres'],
+  unit: 'bytes',
+  // PgHero index_bloat_bytes flags 100 MB wasted; check_postgres bloat warns at 1 GB wasted per relation
+  thresholds: { warn: '> 100 MB', fail: '> 1 GB', source: 'PgHero index_bloat_bytes, check_postgres bloat' },
+  run: ({ probes }) => bloatCheck(probes.postgres.primary, 'index', (name) => `REINDEX INDEX CONCURRENTLY ${name} (nvcops maintain indexes)`),
+});

@@ -1,0 +1,18 @@
+import { defineCheck } from '../../engine/check.js';
+import { redisConfig } from '../../maintain/redis-security.js';
+
+/** protected-mode stops a Redis without a password from answering anyone but loopback clients. */
+export default defineCheck({
+  id: 'redis.protected-mode',
+  title: 'Redis protected mode',
+  item: 'Security scan (weekly_security_scan.sh)',
+  requires: ['redis'],
+  unit: 'count',
+  async run({ probes }) {
+    const mode = await redisConfig(probes.redis, 'protected-mode');
+    // redis.conf SECURITY: protected-mode yes is the default; turning it off is only safe with a password or ACL
+    return mode === 'yes'
+      ? { status: 'pass', message: 'protected-mode yes' }
+      : { status: 'warn', message: 'protected-mode no: a Redis reachable beyond loopback answers clients the network lets through — set protected-mode yes (CONFIG SET protected-mode yes, and in redis.conf)' };
+  },
+});

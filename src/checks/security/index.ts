@@ -1,0 +1,4 @@
+import npmAudit from './npm-audit.js';
+import osUpdates from './os-updates.js';
+
+export const securityChecks = [osUpdates, npmAudit];

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { addRunOptions, type RunFlags } from './options.js';
+
+export function registerWeekly(program: Command, finish: (code: Promise<number>) => void): void {
+  const weekly = program.command('weekly').description('Weekly Operations');
+
+  addRunOptions(
+    weekly
+      .command('security')
+      .description('Wednesday: Security Review — runbook: ./scripts/weekly_security_scan.sh; python scripts/vulnerability_check.py (with what changed since last week\'s run)')
+      .summary('PostgreSQL and Redis hardening, certificates, access, pending updates; changes since last week'),
+  ).action((_opts, cmd: Command) =>
+    finish(import('./run.js').then((m) => m.runChecksCommand('weekly security', cmd.optsWithGlobals<RunFlags>(), { compareWithLastRun: true }))));
+
+  addRunOptions(
+    weekly
+      .command('performance')
+      .description('Friday: Performance Optimization — runbook: python scripts/db_optimization.py; redis-cli info stats')
+      .summary('slow statements, indexes, bloat, autovacuum; Redis hit ratio, evictions, memory, slow log, largest keys'),
+  ).action((_opts, cmd: Command) => finish(import('./run.js').then((m) => m.runChecksCommand('weekly performance', cmd.optsWithGlobals<RunFlags>()))));
+}

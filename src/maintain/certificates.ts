@@ -1,0 +1,227 @@
+/**
+ * Certificates of the configured endpoints (HTTPS, PostgreSQL through its SSLRequest STARTTLS,
+ * Redis over TLS) and PEM files: days left, chain and host name, key size, signature algorithm.
+ * Read with Node's own TLS and X509Certificate: no openssl binary needed at run time.
+ */
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { isIP, Socket, connect as tcpConnect } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
+import type { Config } from '../engine/config.js';
+
+export interface CertificateReport {
+  /** The endpoint's name or URL without credentials, or the file path. */
+  source: string;
+  subject?: string;
+  notAfter?: string;
+  daysLeft?: number;
+  /** Why the chain does not lead to a trusted CA, or undefined when it does. */
+  chainProblem?: string;
+  /** Why the certificate does not name the host, or undefined when it does (endpoints only). */
+  hostProblem?: string;
+  key?: string;
+  signature?: string;
+  /** Weak key or signature, in words. */
+  weaknesses: string[];
+  /** The certificate could not be read at all (refused, no TLS, unreadable file). */
+  error?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+// Signature algorithm OIDs (RFC 4055, RFC 5758, RFC 8410); SHA-1 and MD5 ones are weak (CA/Browser Forum BR 7.1.3).
+const SIGNATURES: Record<string, string> = {
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
+  '1.2.840.113549.1.1.10': 'RSASSA-PSS',
+  '1.2.840.113549.1.1.11': 'sha256WithRSAEncryption',
+  '1.2.840.113549.1.1.12': 'sha384WithRSAEncryption',
+  '1.2.840.113549.1.1.13': 'sha512WithRSAEncryption',
+  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
+  '1.2.840.10045.4.3.2': 'ecdsa-with-SHA256',
+  '1.2.840.10045.4.3.3': 'ecdsa-with-SHA384',
+  '1.2.840.10045.4.3.4': 'ecdsa-with-SHA512',
+  '1.3.101.112': 'Ed25519',
+  '1.3.101.113': 'Ed448',
+};
+
+/** One DER element: where its content starts and ends. */
+function der(buf: Buffer, at: number): { tag: number; start: number; end: number } {
+  const tag = buf[at]!;
+  let len = buf[at + 1]!;
+  let start = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[start + i]!;
+    start += n;
+  }
+  return { tag, start, end: start + len };
+}
+
+/** The certificate's signatureAlgorithm OID (Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }). */
+export function signatureOid(raw: Buffer): string {
+  const cert = der(raw, 0);
+  const tbs = der(raw, cert.start);
+  const alg = der(raw, tbs.end);
+  const oid = der(raw, alg.start);
+  const bytes = raw.subarray(oid.start, oid.end);
+  const parts = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
+  let v = 0;
+  for (const b of bytes.subarray(1)) {
+    v = v * 128 + (b & 0x7f);
+    if (!(b & 0x80)) { parts.push(v); v = 0; }
+  }
+  return parts.join('.');
+}
+
+// NIST SP 800-57 / CA/Browser Forum BR 6.1.5: RSA at least 2048 bits, ECC at least 256 bits.
+const MIN_RSA_BITS = 2048;
+const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp256k1: 256, secp384r1: 384, secp521r1: 521, secp224r1: 224, secp192r1: 192 };
+
+function describe(cert: X509Certificate, now: Date): Pick<CertificateReport, 'subject' | 'notAfter' | 'daysLeft' | 'key' | 'signature' | 'weaknesses'> {
+  const weaknesses: string[] = [];
+  const k = cert.publicKey;
+  const details = k.asymmetricKeyDetails ?? {};
+  let key = k.asymmetricKeyType ?? 'unknown';
+  if (details.modulusLength) {
+    key = `${key} ${details.modulusLength} bits`;
+    if (details.modulusLength < MIN_RSA_BITS) weaknesses.push(`${details.modulusLength}-bit ${k.asymmetricKeyType} key (< ${MIN_RSA_BITS})`);
+  } else if (details.namedCurve) {
+    key = `${key} ${details.namedCurve}`;
+    const bits = CURVE_BITS[details.namedCurve];
+    if (bits !== undefined && bits < 256) weaknesses.push(`${details.namedCurve} curve (< 256 bits)`);
+  }
+  const oid = signatureOid(cert.raw);
+  const signature = SIGNATURES[oid] ?? oid;
+  if (/md5|sha1/i.test(signature)) weaknesses.push(`${signature} signature (SHA-1 and MD5 are broken)`);
+  const notAfter = new Date(cert.validTo);
+  return {
+    subject: cert.subject.replace(/\n/g, ', '),
+    notAfter: notAfter.toISOString(),
+    daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS),
+    key,
+    signature,
+    weaknesses,
+  };
+}
+
+/** The CAs to trust: Node's roots plus `certificates.ca` (an internal CA bundle). */
+function trustedCas(config: Config): string[] | undefined {
+  const ca = config.certificates?.ca;
+  return ca ? [...rootCertificates, readFileSync(ca, 'utf8')] : undefined;
+}
+
+const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** A chain (leaf first) leads, certificate by certificate, to one of the trusted CAs. */
+function chainProblem(chain: X509Certificate[], cas: string[]): string | undefined {
+  for (let i = 0; i + 1 < chain.length; i++) {
+    if (!chain[i]!.checkIssued(chain[i + 1]!) || !chain[i]!.verify(chain[i + 1]!.publicKey)) {
+      return `certificate ${i + 1} is not signed by certificate ${i + 2} in the file`;
+    }
+  }
+  const last = chain[chain.length - 1]!;
+  const roots = cas.flatMap((pem) => pem.match(PEM) ?? []).map((pem) => new X509Certificate(pem));
+  if (roots.some((r) => r.fingerprint256 === last.fingerprint256)) return undefined;
+  if (roots.some((r) => last.checkIssued(r) && last.verify(r.publicKey))) return undefined;
+  return last.checkIssued(last) ? 'self-signed and not a trusted CA' : `issuer "${last.issuer.replace(/\n/g, ', ')}" is not a trusted CA (set certificates.ca for an internal CA)`;
+}
+
+export function inspectFile(path: string, config: Config, now = new Date()): CertificateReport {
+  let chain: X509Certificate[];
+  try {
+    const pems = readFileSync(path, 'utf8').match(PEM) ?? [];
+    if (!pems.length) return { source: path, weaknesses: [], error: 'no PEM certificate in the file' };
+    chain = pems.map((p) => new X509Certificate(p));
+  } catch (e) {
+    return { source: path, weaknesses: [], error: (e as Error).message };
+  }
+  return { source: path, ...describe(chain[0]!, now), chainProblem: chainProblem(chain, trustedCas(config) ?? [...rootCertificates]) };
+}
+
+/** PostgreSQL's SSLRequest: 8 bytes (length 8, code 80877103); the server answers S (go ahead with TLS) or N. */
+function postgresStartTls(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host, port });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      const req = Buffer.alloc(8);
+      req.writeInt32BE(8, 0);
+      req.writeInt32BE(80877103, 4);
+      socket.write(req);
+    });
+    socket.once('data', (d) => {
+      if (d[0] === 0x53) { socket.setTimeout(0); socket.removeListener('error', reject); resolve(socket); }
+      else { socket.destroy(); reject(new Error('the server does not accept SSL (answered N to SSLRequest): ssl = off')); }
+    });
+  });
+}
+
+const DEFAULT_PORTS: Record<string, number> = { 'https:': 443, 'postgres:': 5432, 'postgresql:': 5432, 'rediss:': 6379 };
+export const ENDPOINT_SCHEMES = Object.keys(DEFAULT_PORTS);
+
+export async function inspectEndpoint(
+  endpoint: { name?: string; url: string; serverName?: string },
+  config: Config,
+  now = new Date(),
+  timeoutMs = 5000,
+): Promise<CertificateReport> {
+  const url = new URL(endpoint.url);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port) || DEFAULT_PORTS[url.protocol]!;
+  const source = endpoint.name ?? `${url.protocol}//${url.host}`;
+  const name = endpoint.serverName ?? host;
+  try {
+    const raw = url.protocol.startsWith('postgres') ? await postgresStartTls(host, port, timeoutMs) : undefined;
+    const socket = await new Promise<TLSSocket>((resolve, reject) => {
+      const s = tlsConnect({
+        host, port, socket: raw, ca: trustedCas(config), rejectUnauthorized: false,
+        ...(isIP(name) ? {} : { servername: name }),
+        // Judged separately below, so that "untrusted chain" and "wrong host" are told apart.
+        checkServerIdentity: () => undefined,
+      });
+      s.setTimeout(timeoutMs, () => s.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)));
+      s.once('secureConnect', () => resolve(s));
+      s.once('error', reject);
+    });
+    const leaf = socket.getPeerX509Certificate();
+    const legacy = socket.getPeerCertificate();
+    const chain = socket.authorized ? undefined : `${socket.authorizationError}`;
+    socket.destroy();
+    if (!leaf) return { source, weaknesses: [], error: 'the server sent no certificate' };
+    const hostError = checkServerIdentity(name, legacy);
+    return { source, ...describe(leaf, now), chainProblem: chain, hostProblem: hostError ? hostError.message : undefined };
+  } catch (e) {
+    return { source, weaknesses: [], error: (e as Error).message };
+  }
+}
+
+/** Every configured certificate, endpoints read concurrently. */
+export async function inspectAll(config: Config, now = new Date()): Promise<CertificateReport[]> {
+  const c = config.certificates ?? {};
+  const files = (c.files ?? []).map((f) => inspectFile(f, config, now));
+  const endpoints = await Promise.all((c.endpoints ?? []).map((e) => inspectEndpoint(e, config, now)));
+  return [...endpoints, ...files];
+}
+
+const perRun = new WeakMap<object, Promise<CertificateReport[]>>();
+
+/** The certificates read once per run (the run's probes object), shared by the certs.* checks. */
+export function certificatesOf(run: object, config: Config, now: Date): Promise<CertificateReport[]> {
+  let reports = perRun.get(run);
+  if (!reports) perRun.set(run, (reports = inspectAll(config, now)));
+  return reports;
+}
+
+/** Certificates that could not be read make a check `error` (it cannot say they are fine), naming each. */
+export function unreadable(reports: CertificateReport[]): { status: 'error'; message: string; details: string[] } | undefined {
+  const bad = reports.filter((r) => r.error);
+  if (!bad.length) return undefined;
+  return {
+    status: 'error',
+    message: `${bad.length} of ${reports.length} certificates could not be read`,
+    details: reports.map((r) => (r.error ? `${r.source}: ${r.error}` : `${r.source}: read`)),
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * `maintain logs --rotate` (rotate_logs.sh): rotate the configured logs by size or age, gzip them,
+ * keep N, and never follow a link out of the log directory.
+ *
+ * Two strategies, as logrotate has them:
+ * - `rename` (with `reopen`): the file is renamed to `<name>.1`, a new empty file takes its place,
+ *   the writer is signalled to reopen, and `<name>.1` is compressed only once no process holds it
+ *   open (read from /proc/<pid>/fd). No line is lost.
+ * - `copytruncate` (default without `reopen`): the file is copied into `<name>.1.gz` and truncated
+ *   in place, for writers that cannot reopen. Lines written between the last copy and the
+ *   truncation are lost (one short gap at the rotation point); writers must open with O_APPEND.
+ *
+ * Re-running after an interruption finishes the job: a leftover uncompressed `<name>.1` is
+ * compressed (into the next slot) before anything else.
+ */
+import { createReadStream, createWriteStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, openSync, closeSync, fchownSync, truncateSync, type Stats } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { ActionPlan, ActionStep } from '../engine/action.js';
+import type { Config } from '../engine/config.js';
+import { ConfigError, UsageError } from '../engine/errors.js';
+import { formatValue, parseDuration, parseSize } from '../engine/units.js';
+import type { PlanContext } from '../commands/act.js';
+
+// Debian's /etc/logrotate.conf: weekly, rotate 4.
+export const DEFAULT_MAX_AGE = '7d';
+export const DEFAULT_KEEP = 4;
+/** How long a writer gets to reopen its log after the signal before the old file is left for the next run. */
+const REOPEN_WAIT_MS = 10_000;
+
+type LogConfig = NonNullable<NonNullable<Config['maintenance']>['logs']>[number];
+
+/** Gzips `src` (bytes `start`..`end`) into `out`; appending makes a second gzip member, which gunzip reads as one stream. */
+async function gzip(src: string, out: string, range: { start?: number; end?: number } = {}, flags = 'w'): Promise<void> {
+  await pipeline(createReadStream(src, range), createGzip(), createWriteStream(out, { flags, mode: 0o640 }));
+}
+
+/** Compresses a whole file through a temp name, so a half-written archive never has the final name. */
+async function archive(src: string, dst: string): Promise<void> {
+  await gzip(src, `${dst}.tmp`);
+  renameSync(`${dst}.tmp`, dst);
+}
+
+/** `<name>.1.gz … <name>.<keep-1>.gz` move up one; the ones that would go past `keep` are removed. */
+function shift(file: string, keep: number): void {
+  const dir = dirname(file);
+  const base = basename(file);
+  const numbered = readdirSync(dir)
+    .map((f) => ({ f, n: f.startsWith(`${base}.`) && f.endsWith('.gz') ? Number(f.slice(base.length + 1, -3)) : NaN }))
+    .filter((x) => Number.isInteger(x.n) && x.n > 0)
+    .sort((a, b) => b.n - a.n);
+  for (const { f, n } of numbered) {
+    if (n >= keep) unlinkSync(join(dir, f));
+    else renameSync(join(dir, f), join(dir, `${base}.${n + 1}.gz`));
+  }
+}
+
+/** Is any process still holding `path` open? (Linux /proc; elsewhere assume not.) */
+function heldOpen(path: string): boolean {
+  if (!existsSync('/proc/self/fd')) return false;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === path) return true;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return false;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The files one entry names: a path, or `*` in its last part. Returns them with why any was left out. */
+function matches(entry: LogConfig, base: string | undefined): { dir: string; files: string[]; skipped: string[] } {
+  const path = resolve(base ?? process.cwd(), entry.path);
+  const configuredDir = dirname(path);
+  if (!existsSync(configuredDir)) return { dir: configuredDir, files: [], skipped: [`${configuredDir}: does not exist`] };
+  const dir = realpathSync(configuredDir);
+  const pattern = new RegExp(`^${basename(path).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+  const files: string[] = [];
+  const skipped: string[] = [];
+  for (const name of readdirSync(dir).filter((n) => pattern.test(n) && !/\.\d+(\.gz)?(\.tmp)?$/.test(n)).sort()) {
+    const file = join(dir, name);
+    const st = lstatSync(file);
+    if (st.isSymbolicLink()) {
+      const target = existsSync(file) ? realpathSync(file) : readlinkSync(file);
+      skipped.push(target.startsWith(dir + sep)
+        ? `${file}: a link to ${target}; configure the file itself`
+        : `${file}: a link out of the log directory (to ${target}): never followed`);
+    } else if (st.isFile()) files.push(file);
+  }
+  return { dir, files, skipped };
+}
+
+function rotateStep(file: string, st: Stats, entry: LogConfig, keep: number, why: string, base: string | undefined): ActionStep {
+  const strategy = entry.strategy ?? (entry.reopen ? 'rename' : 'copytruncate');
+  const first = `${file}.1`;
+  return {
+    title: `rotate ${file} (${strategy}, keep ${keep})`,
+    details: [`${why}; ${formatValue(st.size, 'bytes')}`],
+    async run(step) {
+      const notes: string[] = [];
+      // An interrupted earlier run may have left <name>.1 uncompressed: finish it first.
+      if (existsSync(first) && !heldOpen(first)) {
+        shift(file, keep);
+        await archive(first, `${first}.gz`);
+        unlinkSync(first);
+        notes.push('finished the archive an earlier run left uncompressed');
+      }
+      shift(file, keep);
+      if (strategy === 'copytruncate') {
+        const tmp = `${first}.gz.tmp`;
+        const size = lstatSync(file).size;
+        await gzip(file, tmp, { start: 0, end: size - 1 });
+        // Copy what arrived during the first copy too, then truncate at once: the window for loss is this last step.
+        const grown = lstatSync(file).size;
+        if (grown > size) await gzip(file, tmp, { start: size, end: grown - 1 }, 'a');
+        truncateSync(file, 0);
+        renameSync(tmp, `${first}.gz`);
+        return [...notes, `copied ${formatValue(grown, 'bytes')} into ${first}.gz and truncated ${file}`].join('; ');
+      }
+      renameSync(file, first);
+      const fd = openSync(file, 'wx', st.mode & 0o777);
+      try {
+        fchownSync(fd, st.uid, st.gid);
+      } finally {
+        closeSync(fd);
+      }
+      if (entry.reopen) {
+        const pid = Number(readFileSync(resolve(base ?? process.cwd(), entry.reopen.pidFile), 'utf8').trim());
+        process.kill(pid, entry.reopen.signal ?? 'SIGHUP');
+        step.progress(`waiting for process ${pid} to reopen ${file}`);
+      }
+      for (const started = Date.now(); heldOpen(first); await sleep(100)) {
+        if (Date.now() - started > REOPEN_WAIT_MS) {
+          return [...notes, `renamed to ${first}, but a process still writes to it after ${REOPEN_WAIT_MS / 1000} s: it is compressed on the next run (check reopen.signal)`].join('; ');
+        }
+      }
+      await archive(first, `${first}.gz`);
+      unlinkSync(first);
+      return [...notes, `renamed, reopened and compressed into ${first}.gz`].join('; ');
+    },
+  };
+}
+
+export async function planLogs(ctx: PlanContext, opts: { rotate?: boolean }): Promise<ActionPlan> {
+  if (!opts.rotate) throw new UsageError('maintain logs: say what to do: --rotate (add --dry-run to only see which logs are due)');
+  const entries = ctx.config.maintenance?.logs;
+  if (!entries?.length) throw new ConfigError('maintain logs: no logs configured: list them in maintenance.logs[] (path, maxSize or maxAge, keep)');
+  const base = ctx.config.source ? dirname(ctx.config.source) : undefined;
+  const summary: string[] = [];
+  const steps: ActionStep[] = [];
+  const now = Date.now();
+  for (const entry of entries) {
+    const maxSize = entry.maxSize ? parseSize(entry.maxSize)! : undefined;
+    const maxAgeMs = parseDuration(entry.maxAge ?? (entry.maxSize ? '0d' : DEFAULT_MAX_AGE))!;
+    const keep = entry.keep ?? DEFAULT_KEEP;
+    const { files, skipped } = matches(entry, base);
+    summary.push(...skipped);
+    for (const file of files) {
+      const st = lstatSync(file);
+      // Age counts from the last rotation (the newest archive), or from when the file was created.
+      const since = existsSync(`${file}.1.gz`) ? lstatSync(`${file}.1.gz`).mtimeMs : st.birthtimeMs || st.ctimeMs;
+      const bySize = maxSize !== undefined && st.size >= maxSize;
+      const byAge = maxAgeMs > 0 && now - since >= maxAgeMs;
+      const state = `${file}: ${formatValue(st.size, 'bytes')}, last rotated ${formatValue(Math.round((now - since) / 1000), 's')} ago`;
+      if (st.size === 0 || !(bySize || byAge)) {
+        summary.push(`${state}: not due`);
+        continue;
+      }
+      summary.push(`${state}: due`);
+      steps.push(rotateStep(file, st, entry, keep, bySize ? `>= ${entry.maxSize}` : `older than ${entry.maxAge ?? DEFAULT_MAX_AGE}`, base));
+    }
+  }
+  return {
+    action: 'maintain logs',
+    target: `logs: ${entries.map((e) => e.path).join(', ')}`,
+    summary,
+    warnings: steps.some((s) => s.title.includes('copytruncate'))
+      ? ['copytruncate: lines written between the last copy and the truncation are lost (a short gap at the rotation point); configure reopen (pidFile, signal) for the rename strategy, which loses none']
+      : [],
+    steps,
+  };
+}

@@ -1,0 +1,44 @@
+/** What `weekly security` and `maintain access` read from Redis: configuration and ACL users. */
+import { TargetError } from '../engine/errors.js';
+
+interface Caller {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/** One CONFIG GET value; a server that forbids CONFIG (renamed, or ACL) says so instead of guessing. */
+export async function redisConfig(redis: Caller, parameter: string): Promise<string> {
+  const reply = (await redis.call('CONFIG', 'GET', parameter)) as string[];
+  if (!Array.isArray(reply) || reply.length < 2) throw new TargetError(`CONFIG GET ${parameter}: no such setting on this server`);
+  return String(reply[1]);
+}
+
+export interface AclUser {
+  name: string;
+  on: boolean;
+  nopass: boolean;
+  allCommands: boolean;
+  rule: string;
+}
+
+/** ACL LIST parsed: `user default on nopass ~* &* +@all`. */
+export function parseAcl(lines: string[]): AclUser[] {
+  return lines.map((rule) => {
+    const words = rule.split(' ');
+    return {
+      name: words[1]!,
+      on: words.includes('on'),
+      nopass: words.includes('nopass'),
+      allCommands: words.includes('+@all') || words.includes('allcommands'),
+      rule: rule.replace(/ [#>][0-9a-f]{64}/g, ' #…'),
+    };
+  });
+}
+
+export async function aclUsers(redis: Caller): Promise<AclUser[]> {
+  return parseAcl((await redis.call('ACL', 'LIST')) as string[]);
+}
+
+/** Commands that wipe data, reconfigure, or stop the server (ACL category @dangerous, the ones that matter most). */
+export const DANGEROUS_COMMANDS: string[][] = [
+  ['FLUSHALL'], ['FLUSHDB'], ['CONFIG', 'SET', 'dir', '/tmp'], ['SHUTDOWN'], ['DEBUG', 'SLEEP', '0'], ['KEYS', '*'], ['MODULE', 'LIST'],
+];

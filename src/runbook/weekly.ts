@@ -1,0 +1,36 @@
+import type { Procedure } from './procedure.js';
+
+/** Weekly Operations. */
+export const weeklyProcedures = {
+  'weekly security': {
+    id: 'weekly security',
+    runbook: 'Weekly Operations › Wednesday: Security Review: ./scripts/weekly_security_scan.sh; python scripts/vulnerability_check.py',
+    items: [
+      {
+        title: 'Security scan: PostgreSQL settings (weekly_security_scan.sh)',
+        checks: ['postgres.ssl', 'postgres.password-encryption', 'postgres.connection-logging', 'postgres.pgaudit'],
+      },
+      { title: 'Security scan: Redis hardening (weekly_security_scan.sh)', checks: ['redis.protected-mode', 'redis.authentication', 'redis.dangerous-commands', 'redis.tls'] },
+      { title: 'Security scan: certificates', checks: ['certs.days-left', 'certs.validity', 'certs.strength'] },
+      { title: 'Security scan: access audit summary', checks: ['access.postgres-roles', 'access.postgres-privileges', 'access.redis-users'] },
+      { title: 'Vulnerability assessment: pending updates (vulnerability_check.py)', checks: ['security.os-updates', 'security.npm-audit'] },
+    ],
+  },
+  'weekly performance': {
+    id: 'weekly performance',
+    runbook: 'Weekly Operations › Friday: Performance Optimization: python scripts/db_optimization.py; redis-cli info stats',
+    items: [
+      {
+        title: 'Database optimization (db_optimization.py)',
+        checks: [
+          'postgres.slow-statements', 'postgres.missing-indexes', 'postgres.unused-indexes', 'postgres.duplicate-indexes', 'postgres.invalid-indexes',
+          'postgres.table-bloat', 'postgres.index-bloat', 'postgres.cache-hit-ratio', 'postgres.autovacuum-backlog',
+        ],
+      },
+      {
+        title: 'Cache performance review (redis-cli info stats)',
+        checks: ['redis.hit-ratio', 'redis.evictions', 'redis.expired-keys', 'redis.memory', 'redis.fragmentation', 'redis.slowlog', 'redis.largest-keys'],
+      },
+    ],
+  },
+} as const satisfies Record<string, Procedure>;
