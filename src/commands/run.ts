@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
+import type { CheckDefinition } from '../engine/check.js';
 import { loadConfig, type Config } from '../engine/config.js';
 import { EXIT } from '../engine/errors.js';
 import { Redactor } from '../engine/redact.js';
@@ -47,15 +48,26 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });
 
-/** Runs a procedure as a command: prepare (`adjust` applies flags that stand for config keys), run (again under --wait), render, write reports; returns the exit code. */
-export async function runChecksCommand(
-  procedureId: ProcedureId,
-  flags: RunFlags,
-  opts: { compareWithLastRun?: boolean; adjust?: (config: Config) => void } = {},
-): Promise<number> {
+/** Checks a command adds from the configuration (business metrics), shown as one more checklist line. */
+export type ProcedureExtension = (config: Config) => { title: string; checks: CheckDefinition[] } | undefined;
+
+export interface RunCommandOptions {
+  compareWithLastRun?: boolean;
+  /** Applies flags that stand for config keys (`backup verify --all` = backups.verify: all). */
+  adjust?: (config: Config) => void;
+  extend?: ProcedureExtension;
+}
+
+/** Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code. */
+export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags, opts: RunCommandOptions = {}): Promise<number> {
   const { config, redactor } = await prepare(flags);
   opts.adjust?.(config);
-  const thresholds = resolveThresholds(checks, config.thresholds);
+  const extra = opts.extend?.(config);
+  const thresholds = resolveThresholds(extra ? [...checks, ...extra.checks] : checks, config.thresholds);
+  const procedure = extra?.checks.length
+    ? { ...procedures[procedureId], items: [...procedures[procedureId].items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
+    : procedures[procedureId];
+  const registered = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
@@ -65,7 +77,7 @@ export async function runChecksCommand(
   try {
     for (let attempt = 1; ; attempt++) {
       const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true);
-      ({ report } = await runProcedure(procedures[procedureId], registry, {
+      ({ report } = await runProcedure(procedure, registered, {
         config,
         thresholds,
         concurrency: flags.concurrency,

@@ -25,6 +25,7 @@ export class PostgresProbe {
   /** The driver's client from the moment it exists, so close() can cut a connect still in progress. */
   private raw?: Client;
   private readonly memo = new Map<string, Promise<unknown[]>>();
+  private last: Promise<unknown> = Promise.resolve();
   /** How many statements this probe sent to the server (for the benchmark). */
   queryCount = 0;
 
@@ -79,14 +80,16 @@ export class PostgresProbe {
     const key = `${sql}\u0000${JSON.stringify(params)}`;
     let rows = this.memo.get(key) as Promise<T[]> | undefined;
     if (!rows) {
-      rows = this.connect().then(async ({ client }) => {
-        this.queryCount++;
-        try {
-          return (await client.query<T>(sql, params)).rows;
-        } catch (e) {
-          throw explain(e, this);
-        }
-      });
+      rows = this.connect().then(({ client }) =>
+        this.serial(async () => {
+          this.queryCount++;
+          try {
+            return (await client.query<T>(sql, params)).rows;
+          } catch (e) {
+            throw explain(e, this);
+          }
+        }),
+      );
       this.memo.set(key, rows);
     }
     return rows;
@@ -95,12 +98,21 @@ export class PostgresProbe {
   /** Runs a statement every time it is called (no memo): for maintenance and for polling progress. */
   async exec<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     const { client } = await this.connect();
-    this.queryCount++;
-    try {
-      return (await client.query<T>(sql, params)).rows;
-    } catch (e) {
-      throw explain(e, this);
-    }
+    return this.serial(async () => {
+      this.queryCount++;
+      try {
+        return (await client.query<T>(sql, params)).rows;
+      } catch (e) {
+        throw explain(e, this);
+      }
+    });
+  }
+
+  /** One statement at a time on the one connection (node-postgres deprecates overlapping queries), in the order asked. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.last.then(fn, fn);
+    this.last = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {
