@@ -5,6 +5,7 @@ import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerHistory } from './commands/history.js';
 import { registerMaintain } from './commands/maintain.js';
+import { registerMonthly } from './commands/monthly.js';
 import { registerWeekly } from './commands/weekly.js';
 import { ConfigError, EXIT, StateError, UnavailableError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
@@ -61,6 +62,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
   registerWeekly(program, finish);
   registerMaintain(program, finish);
   registerBackup(program, finish);
+  registerMonthly(program, finish);
   registerConfig(program, finish);
   registerAudit(program, finish);
   registerHistory(program, finish);

@@ -1,16 +1,10 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/manifest.js';
 import type { Config } from '../engine/config.js';
 import type { ActionCommandFlags } from './act.js';
-import { addActionOptions, addRunOptions, listFormat, type RunFlags } from './options.js';
+import { addActionOptions, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
-
-const jobsArg = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 32) throw new InvalidArgumentError('use a whole number from 1 to 32');
-  return n;
-};
 
 const backups = () => import('../backups/take.js');
 

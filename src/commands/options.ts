@@ -53,6 +53,13 @@ export const limitArg = (value: string): number => {
   return n;
 };
 
+/** `--jobs N` for pg_dump and pg_restore. */
+export const jobsArg = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 32) throw new InvalidArgumentError('use a whole number from 1 to 32');
+  return n;
+};
+
 /** `--format human|json` for commands that are not check runs (lists, plans). */
 export const listFormat = () => new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human');
 

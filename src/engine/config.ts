@@ -75,10 +75,17 @@ const environmentShape = {
   /** Monthly Disaster Recovery Test: objectives and the replica the failover drill promotes. */
   dr: z
     .strictObject({
+      /** Recovery time objective: restore drill to a queryable database, failover drill to a writable replica. */
       rto: duration.optional(),
+      /** Recovery point objective: the data a recovery may lose. */
       rpo: duration.optional(),
+      /** The one of postgres.replicas the failover drill promotes. */
       replica: name.optional(),
+      /** Preflight: the most WAL the replica may be behind before it is promoted. */
       maxReplicaLag: size.optional(),
+      /** Where the restore drill creates its scratch database (default postgres.adminUrl's server). */
+      restoreUrl: z.string().min(1).optional(),
+      /** Run in the restored database; each must succeed, and a boolean first column must be true. */
       verificationQueries: z.array(z.string().min(1)).optional(),
     })
     .optional(),
@@ -322,6 +329,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     if (r.adminUrl) checkUrl(r.adminUrl, ['postgres:', 'postgresql:'], `postgres.replicas[${i}].adminUrl`);
   }
   if (config.postgres?.adminUrl) checkUrl(config.postgres.adminUrl, ['postgres:', 'postgresql:'], 'postgres.adminUrl');
+  if (config.dr?.restoreUrl) checkUrl(config.dr.restoreUrl, ['postgres:', 'postgresql:'], 'dr.restoreUrl');
   if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
   if (config.state?.url) checkUrl(config.state.url, ['postgres:', 'postgresql:'], 'state.url');
   if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], environ.NVCOPS_REDIS_URL ? 'NVCOPS_REDIS_URL' : 'redis.url');

@@ -1,0 +1,21 @@
+import { Option, type Command } from 'commander';
+import type { ActionCommandFlags } from './act.js';
+import { addActionOptions, jobsArg, listFormat } from './options.js';
+
+export function registerMonthly(program: Command, finish: (code: Promise<number>) => void): void {
+  const monthly = program.command('monthly').description('Monthly Operations');
+
+  addActionOptions(
+    monthly
+      .command('dr-test')
+      .description('Second Monday: Disaster Recovery Test — ./scripts/test_backup_restore.sh (restore the newest database backup into a scratch database) and ./scripts/test_failover.sh (promote dr.replica); RTO and RPO against dr.rto and dr.rpo')
+      .summary('second Monday: disaster recovery test (restore drill, failover drill)')
+      .addOption(new Option('--only <drill>', 'run one drill').choices(['restore', 'failover']))
+      .option('--jobs <n>', 'pg_restore jobs for the restore drill', jobsArg, 1),
+  )
+    .addOption(listFormat())
+    .action((_o, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<ActionCommandFlags & { only?: 'restore' | 'failover'; jobs: number }>();
+      finish(Promise.all([import('./act.js'), import('../dr/drill.js')]).then(([act, dr]) => act.runActionCommand(flags, (ctx) => dr.planDrTest(ctx, flags))));
+    });
+}
