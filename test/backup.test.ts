@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nvcops, writeConfig } from './support/cli.js';
+import { execa } from 'execa';
+import { CLI, nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 
 const PASSWORD = 'Backup-S3cret-pw';
@@ -243,6 +244,34 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     const human = await nvcops(['backup', 'verify', '--config', cfg]);
     expect(human.stdout).toContain('Database backed up every 6 hours');
     expect(human.stdout).not.toContain(PASSWORD);
+  });
+
+  it('Ctrl-C while pg_dump waits on a lock stops it, removes the partial backup and exits 130', async () => {
+    const holder = await pg.connect('postgres', 'bank');
+    await holder.query('BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
+    const manifests = () => readdirSync(repo).filter((f) => f.endsWith('.manifest.json')).length;
+    const before = manifests();
+    try {
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|NVCOPS_)/.test(k)));
+      const child = execa('node', [CLI, 'backup', 'db', '--config', config], { reject: false, extendEnv: false, env: { ...env, NO_COLOR: '1', XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-state-')) } });
+      let waiting = false;
+      for (let i = 0; i < 300 && !waiting; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const partial = readdirSync(repo).some((f) => f.startsWith('.partial-'));
+        const [{ n }] = (await pg.sql<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'nvcops' AND wait_event_type = 'Lock'")) as [{ n: string }];
+        waiting = partial && Number(n) > 0;
+      }
+      expect(waiting).toBe(true);
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      expect(r.stderr.trim()).toBe('nvcops: interrupted: nothing was stored (the partial backup was removed)');
+      expect(readdirSync(repo).filter((f) => f.startsWith('.partial-'))).toEqual([]);
+      expect(manifests()).toBe(before);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
   });
 
   it('refuses a missing pg_dump with one line naming the package (exit 69), and leaves nothing behind', async () => {

@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import { UnavailableError } from '../engine/errors.js';
 import type { Manifest } from './manifest.js';
-import { connectAdmin, pgEnv, pgProgram, tableRowCounts, type PgTarget } from './pgtools.js';
+import { connectAdmin, cutConnection, pgEnv, pgProgram, tableRowCounts, type PgTarget } from './pgtools.js';
 import { writeHashed, type BackupRepository } from './repository.js';
 
 export interface DumpOptions {
@@ -24,9 +24,32 @@ export function programFailure(name: string, e: unknown): Error {
   return new UnavailableError(`${name} failed: ${last}`);
 }
 
-export async function dumpDatabase(repo: BackupRepository, target: PgTarget, opts: DumpOptions): Promise<Manifest> {
+/** pg_dump of the snapshot into the partial path; the digest when the custom format was hashed on its way to disk. */
+async function runPgDump(target: PgTarget, snapshot: string, format: 'custom' | 'directory', jobs: number, partial: string, signal: AbortSignal) {
   const pgDump = pgProgram('pg_dump');
+  const common = ['--no-password', `--snapshot=${snapshot}`, ...(target.url ? [`--dbname=${target.url}`] : [])];
+  const options = { env: pgEnv(target), extendEnv: false, cancelSignal: signal } as const;
+  try {
+    if (format === 'directory') {
+      await execa(pgDump, ['--format=directory', `--jobs=${jobs}`, `--file=${partial}`, ...common], options);
+      return undefined;
+    }
+    const child = execa(pgDump, ['--format=custom', ...common], { ...options, buffer: { stdout: false } });
+    // A failed write (disk full) must not leave pg_dump running.
+    const [digest] = await Promise.all([writeHashed(child.stdout, partial).catch((e) => { child.kill(); throw e; }), child]);
+    return digest;
+  } catch (e) {
+    throw programFailure('pg_dump', e);
+  }
+}
+
+export async function dumpDatabase(repo: BackupRepository, target: PgTarget, opts: DumpOptions): Promise<Manifest> {
+  // A missing pg_dump is reported before anything connects.
+  pgProgram('pg_dump');
   const client = await connectAdmin(target);
+  // Ctrl-C: a row count waiting on a lock stops too.
+  const onAbort = () => cutConnection(client);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     // A read-only repeatable-read transaction: its snapshot is the one pg_dump uses (--snapshot) and the one rows are counted in.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -34,22 +57,20 @@ export async function dumpDatabase(repo: BackupRepository, target: PgTarget, opt
       `SELECT pg_export_snapshot() AS snapshot, now() AS at, split_part(current_setting('server_version'), ' ', 1) AS version,
               CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS lsn`,
     );
-    const rowCounts = await tableRowCounts(client);
     const format = opts.jobs > 1 ? 'directory' : 'custom';
     return await repo.store('db', format === 'custom' ? '.dump' : '.dir', head!.at, async (partial) => {
-      const common = ['--no-password', `--snapshot=${head!.snapshot}`, ...(target.url ? [`--dbname=${target.url}`] : [])];
-      const env = pgEnv(target);
+      // pg_dump and the row counts read the same snapshot at the same time; either failing stops the other.
+      const stop = new AbortController();
+      const dumping = runPgDump(target, head!.snapshot, format, opts.jobs, partial, opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal);
+      const counting = tableRowCounts(client);
       let digest;
+      let rowCounts;
       try {
-        if (format === 'custom') {
-          const child = execa(pgDump, ['--format=custom', ...common], { env, extendEnv: false, buffer: { stdout: false }, cancelSignal: opts.signal, stdout: 'pipe' });
-          // A failed write (disk full) must not leave pg_dump running.
-          [digest] = await Promise.all([writeHashed(child.stdout, partial).catch((e) => { child.kill(); throw e; }), child]);
-        } else {
-          await execa(pgDump, ['--format=directory', `--jobs=${opts.jobs}`, `--file=${partial}`, ...common], { env, extendEnv: false, cancelSignal: opts.signal });
-        }
+        [digest, rowCounts] = await Promise.all([dumping, counting]);
       } catch (e) {
-        throw programFailure('pg_dump', e);
+        stop.abort();
+        await Promise.allSettled([dumping, counting]);
+        throw e;
       }
       const { rows: [end] } = await client.query<{ lsn: string }>(
         'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn',
@@ -62,6 +83,7 @@ export async function dumpDatabase(repo: BackupRepository, target: PgTarget, opt
       };
     }, opts.signal);
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     await client.end().catch(() => undefined);
   }
 }

@@ -83,6 +83,11 @@ export async function connectAdmin(t: PgTarget, connectTimeoutMs = 10_000): Prom
   return client;
 }
 
+/** Cuts a session's socket: a statement waiting on a lock (or a frozen server) stops at once. */
+export function cutConnection(client: Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
 /** `schema.table` for messages and manifests; quote_ident-style quoting for SQL. */
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 

@@ -19,18 +19,6 @@ type Format = 'human' | 'json';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Ctrl-C stops the child program and removes the partial backup. */
-async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    return await work(interrupt.signal);
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-}
-
 async function noteInAuditTrail(config: Config, redactor: Redactor, by: string | undefined, m: Manifest): Promise<void> {
   try {
     const { openStore, auditEvent } = await import('../state/index.js');
@@ -63,7 +51,20 @@ async function take(flags: GlobalOptions & { format: Format }, work: (config: Co
   const { config, redactor } = await prepare(flags);
   const repo = repositoryOf(config);
   const t0 = performance.now();
-  const m = await interruptible((signal) => work(config, signal));
+  // Ctrl-C stops the child program and removes the partial backup; nothing is stored.
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.on('SIGINT', onSigint);
+  let m: Manifest;
+  try {
+    m = await work(config, interrupt.signal);
+  } catch (e) {
+    if (!interrupt.signal.aborted) throw e;
+    write('nvcops: interrupted: nothing was stored (the partial backup was removed)\n', redactor, process.stderr);
+    return EXIT.interrupted;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
   write(stored(m, repo.pathOf(m), performance.now() - t0, flags.format), redactor);
   await noteInAuditTrail(config, redactor, flags.by, m);
   return EXIT.ok;

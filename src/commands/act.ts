@@ -52,7 +52,7 @@ export async function runActionCommand(flags: ActionCommandFlags, build: (ctx: P
   const { config, redactor } = await prepare(flags);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   const probes = new Probes(config);
   try {
     let plan: ActionPlan;

@@ -70,7 +70,7 @@ export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags
   const registered = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
   const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
   let report: RunReport;
