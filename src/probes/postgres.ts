@@ -25,6 +25,8 @@ export class PostgresProbe {
   /** The driver's client from the moment it exists, so close() can cut a connect still in progress. */
   private raw?: Client;
   private readonly memo = new Map<string, Promise<unknown[]>>();
+  /** The statement in flight; the next waits for it. */
+  private tail: Promise<unknown> = Promise.resolve();
   /** How many statements this probe sent to the server (for the benchmark). */
   queryCount = 0;
 
@@ -79,28 +81,26 @@ export class PostgresProbe {
     const key = `${sql}\u0000${JSON.stringify(params)}`;
     let rows = this.memo.get(key) as Promise<T[]> | undefined;
     if (!rows) {
-      rows = this.connect().then(async ({ client }) => {
-        this.queryCount++;
-        try {
-          return (await client.query<T>(sql, params)).rows;
-        } catch (e) {
-          throw explain(e, this);
-        }
-      });
+      rows = this.exec<T>(sql, params);
       this.memo.set(key, rows);
     }
     return rows;
   }
 
   /** Runs a statement every time it is called (no memo): for maintenance and for polling progress. */
-  async exec<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const { client } = await this.connect();
-    this.queryCount++;
-    try {
-      return (await client.query<T>(sql, params)).rows;
-    } catch (e) {
-      throw explain(e, this);
-    }
+  exec<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    // One statement at a time on the connection: checks run concurrently, and pg deprecates overlapping client.query calls.
+    const run = this.tail.then(async () => {
+      const { client } = await this.connect();
+      this.queryCount++;
+      try {
+        return (await client.query<T>(sql, params)).rows;
+      } catch (e) {
+        throw explain(e, this);
+      }
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {
