@@ -24,7 +24,8 @@ export interface PlanContext {
 async function terminalIo(flags: ActionCommandFlags, redactor: Redactor): Promise<ActionIo> {
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
   let spinner: ActionIo['spinner'];
-  if (flags.format === 'human' && process.stderr.isTTY) {
+  // A terminal that reports no width (some pseudo-terminals) would make ora clear lines without end.
+  if (flags.format === 'human' && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0) {
     const { default: ora } = await import('ora');
     const line = ora({ stream: process.stderr });
     spinner = { start: (t) => line.start(redactor.apply(t)), update: (t) => { line.text = redactor.apply(t); }, stop: () => line.stop() };
