@@ -30,6 +30,8 @@ export function parseInfo(text: string): RedisInfo {
  */
 export class RedisProbe {
   private redis?: Promise<{ redis: Redis; connectMs: number }>;
+  /** The driver's client from the moment it exists, so close() can cut a connect still in progress. */
+  private raw?: Redis;
   private infoMemo?: Promise<RedisInfo>;
   commandCount = 0;
 
@@ -57,6 +59,7 @@ export class RedisProbe {
       enableOfflineQueue: false,
       connectionName: 'nvcops',
     });
+    this.raw = redis;
     redis.on('error', () => {
       // Surfaced through the failing command instead.
     });
@@ -96,10 +99,9 @@ export class RedisProbe {
   }
 
   async close(): Promise<void> {
-    const opened = this.redis;
+    this.redis?.catch(() => undefined);
     this.redis = undefined;
-    if (!opened) return;
-    const got = await opened.catch(() => undefined);
-    got?.redis.disconnect();
+    this.raw?.disconnect();
+    this.raw = undefined;
   }
 }
