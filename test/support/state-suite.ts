@@ -244,7 +244,7 @@ export function stateSuite(backend: Backend): void {
         const { store, config } = await backend.fresh();
         await store.history.append(history(report('health db', '2025-01-06T08:00:00.000Z', [{ id: 'postgres.connect-time', value: 41 }])));
         const runs = await Promise.all([0, 1, 2].map(() => cli(config, ['health', 'db', '--format', 'json', '--by', 'anna'])));
-        for (const r of runs) expect([r.exitCode, r.stderr]).toEqual([0, '']);
+        for (const r of runs) expect([r.exitCode, r.stderr]).toEqual([3, '']); // nothing configured: every check skips, verdict 3
         const all = await cli(config, ['history', '--format', 'json']);
         expect(JSON.parse(all.stdout).map((e: HistoryEntry) => [e.command, e.by])).toEqual([['health db', 'alice'], ['health db', 'anna'], ['health db', 'anna'], ['health db', 'anna']]);
         const trend = await cli(config, ['history', '--check', 'postgres.connect-time', '--since', '2025-01-01', '--format', 'json']);
