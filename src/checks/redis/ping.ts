@@ -18,8 +18,9 @@ export default defineCheck({
     }
     const pings = await Promise.all(
       nodes.map(async (node) => {
-        const t0 = performance.now();
         try {
+          await node.connect();
+          const t0 = performance.now();
           const reply = await node.call('PING');
           const ms = Math.round((performance.now() - t0) * 10) / 10;
           return reply === 'PONG' ? { node, ms } : { node, error: `answered ${String(reply)} to PING` };
