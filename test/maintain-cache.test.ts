@@ -53,6 +53,16 @@ describe('maintain cache --flush against a real Redis', () => {
     expect(await cli('-n', '0', 'DBSIZE')).toBe('30');
   });
 
+  it('needs Redis configured (78), and says nothing was done when Redis cannot be reached (3); no password in any output', async () => {
+    const none = await nvcops(['maintain', 'cache', '--flush', '--config', writeConfig({})]);
+    expect(none.exitCode).toBe(78);
+    expect(none.stderr).toMatch(/maintain cache: Redis not configured: set redis\.url/);
+    const down = await nvcops(['maintain', 'cache', '--flush', '--yes', '--confirm-env', 'staging', '--config', writeConfig({ environment: 'staging', redis: { url: 'redis://:Fl0sh-S3cret@127.0.0.1:1' } })]);
+    expect(down.exitCode).toBe(3);
+    expect(down.stderr).toMatch(/^nvcops: nothing was done: Redis .*127\.0\.0\.1:1.*connection refused/im);
+    expect(down.stdout + down.stderr).not.toContain('Fl0sh-S3cret');
+  });
+
   it('rejects a bad --db and needs --flush', async () => {
     const bad = await nvcops(['maintain', 'cache', '--flush', '--db', 'x', '--config', config]);
     expect(bad.exitCode).toBe(64);

@@ -3,7 +3,9 @@ import { createInterface } from 'node:readline/promises';
 import type { ActionIo, ActionPlan } from '../engine/action.js';
 import { runAction } from '../engine/action.js';
 import type { Config } from '../engine/config.js';
-import { EXIT, PrivilegeError, TargetError } from '../engine/errors.js';
+import type { Target } from '../engine/check.js';
+import { ConfigError, EXIT, PrivilegeError, TargetError } from '../engine/errors.js';
+import { missingTarget } from '../engine/targets.js';
 import type { Redactor } from '../engine/redact.js';
 import { Probes } from '../probes/index.js';
 import { openStore } from '../state/index.js';
@@ -49,8 +51,15 @@ async function terminalIo(flags: ActionCommandFlags, redactor: Redactor): Promis
 }
 
 /** Plans with `build`, then shows, confirms, executes and audits; returns the exit code. */
-export async function runActionCommand(flags: ActionCommandFlags, build: (ctx: PlanContext) => Promise<ActionPlan>): Promise<number> {
+export async function runActionCommand(
+  flags: ActionCommandFlags,
+  build: (ctx: PlanContext) => Promise<ActionPlan>,
+  /** The action's name and the targets it needs configured (a missing one is exit 78, before anything connects). */
+  needs: { action: string; targets: Target[] },
+): Promise<number> {
   const { config, redactor } = await prepare(flags);
+  const missing = needs.targets.map((t) => missingTarget(t, config)).find(Boolean);
+  if (missing) throw new ConfigError(`${needs.action}: ${missing}`);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);

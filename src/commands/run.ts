@@ -104,7 +104,8 @@ async function compareWithLastRun(report: RunReport, config: Config, redactor: R
     const [{ openStore }, { changesBetween }] = await Promise.all([import('../state/index.js'), import('../engine/changes.js')]);
     const store = await openStore(config);
     try {
-      const [last] = await store.history.list({ command: report.command, environment: report.environment ?? undefined, limit: 1 });
+      const runs = await store.history.list({ command: report.command });
+      const last = runs.reverse().find((r) => r.environment === report.environment);
       return changesBetween(last?.report, report);
     } finally {
       await store.close();
