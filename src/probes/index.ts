@@ -4,6 +4,7 @@ import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, type RedisTarget } from './redis.js';
+import type { Store } from '../state/store.js';
 
 /** A config duration already validated by the schema. */
 const ms = (text: string | undefined, fallback: number) => (text ? (parseDuration(text) ?? fallback) : fallback);
@@ -19,6 +20,7 @@ export class Probes {
   private readonly extra: PostgresProbe[] = [];
   private httpProbe?: HttpProbe;
   private logsProbe?: LogsProbe;
+  private store?: Promise<Store>;
 
   constructor(readonly config: Config) {}
 
@@ -79,6 +81,12 @@ export class Probes {
     return this.logsProbe;
   }
 
+  /** The state store (acknowledgements, history), opened on first use. */
+  state(): Promise<Store> {
+    this.store ??= import('../state/index.js').then((m) => m.openStore(this.config));
+    return this.store;
+  }
+
   /** Statements and commands sent during the run (for the benchmark). */
   get requestCount(): number {
     const pg = this.pg ? [this.pg.primary, ...this.pg.replicas].reduce((n, p) => n + p.queryCount, 0) : 0;
@@ -91,6 +99,7 @@ export class Probes {
     if (this.redisProbe) all.push(this.redisProbe.close());
     for (const p of this.extra) all.push(p.close());
     this.httpProbe?.close();
+    if (this.store) all.push(this.store.then((s) => s.close(), () => undefined));
     await Promise.all(all);
   }
 }

@@ -30,7 +30,7 @@ export interface LogWindow {
   failedRequests: number;
   /** Error-level lines that are not requests. */
   errorLines: number;
-  /** Lines without a timestamp nvcops could read; they are left out of the window. */
+  /** Lines without a timestamp nvcops could read and no dated line above them; they are left out of the window. */
   undated: number;
   /** The oldest time seen: the window is fully covered when it is at or before `since`. */
   oldest?: Date;
@@ -201,10 +201,21 @@ export class LogsProbe {
     for (const path of [file, `${file}.1`]) {
       if (path !== file && (!existsSync(path) || (w.oldest && w.oldest <= since))) break;
       w.files.push(path);
+      // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace).
+      let continuation: string[] = [];
       try {
         for await (const raw of linesBackwards(path)) {
           const e = parseLine(raw, file);
-          if (!e.time) { w.undated++; continue; }
+          if (!e.time) {
+            continuation.push(raw);
+            continue;
+          }
+          if (continuation.length) {
+            const rest = continuation.reverse().join('\n');
+            e.message = `${e.message}\n${rest}`;
+            e.raw = `${e.raw}\n${rest}`;
+            continuation = [];
+          }
           if (!w.oldest || e.time < w.oldest) w.oldest = e.time;
           if (e.time.getTime() < stopAt) break;
           if (e.time < since) continue;
@@ -218,6 +229,7 @@ export class LogsProbe {
             w.notable.push(e);
           }
         }
+        w.undated += continuation.length;
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'ENOENT') throw new TargetError(`${path}: no such file`);

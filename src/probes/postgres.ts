@@ -25,8 +25,7 @@ export class PostgresProbe {
   /** The driver's client from the moment it exists, so close() can cut a connect still in progress. */
   private raw?: Client;
   private readonly memo = new Map<string, Promise<unknown[]>>();
-  /** The statement in flight; the next waits for it. */
-  private tail: Promise<unknown> = Promise.resolve();
+  private last: Promise<unknown> = Promise.resolve();
   /** How many statements this probe sent to the server (for the benchmark). */
   queryCount = 0;
 
@@ -89,17 +88,22 @@ export class PostgresProbe {
 
   /** Runs a statement every time it is called (no memo): for maintenance and for polling progress. */
   exec<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    // One statement at a time on the connection: checks run concurrently, and pg deprecates overlapping client.query calls.
-    const run = this.tail.then(async () => {
-      const { client } = await this.connect();
-      this.queryCount++;
-      try {
-        return (await client.query<T>(sql, params)).rows;
-      } catch (e) {
-        throw explain(e, this);
-      }
-    });
-    this.tail = run.catch(() => undefined);
+    return this.connect().then(({ client }) =>
+      this.serial(async () => {
+        this.queryCount++;
+        try {
+          return (await client.query<T>(sql, params)).rows;
+        } catch (e) {
+          throw explain(e, this);
+        }
+      }),
+    );
+  }
+
+  /** One statement at a time on the one connection (node-postgres deprecates overlapping queries), in the order asked. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.last.then(fn, fn);
+    this.last = run.catch(() => undefined);
     return run;
   }
 

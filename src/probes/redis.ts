@@ -305,7 +305,12 @@ export async function judgeNodes(
   const broken = readings.find((x) => x.error);
   if (broken) return { status: 'error', message: broken.error!.message, ...(details && { details }) };
   const measured = readings.filter((x) => x.r!.status !== 'skip' && typeof x.r!.value === 'number');
-  if (!measured.length) return { status: 'skip', message: label(readings[0]!.node, readings[0]!.r!.line), ...(details && { details }) };
+  if (!measured.length) {
+    // Verdicts without a number (a replication link is up) pass; readings that are all skips skip.
+    const passed = readings.find((x) => x.r!.status === 'pass');
+    const shown = passed ?? readings[0]!;
+    return { status: passed ? 'pass' : 'skip', message: label(shown.node, shown.r!.line), ...(details && { details }) };
+  }
   const sign = worse === 'higher-is-worse' ? 1 : -1;
   // A node whose reading already passes outright (fragmentation of a few MB) yields to one judged by its value.
   const judged = measured.filter((x) => x.r!.status !== 'pass');

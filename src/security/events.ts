@@ -91,14 +91,21 @@ function field(e: LogEntry, names: string[]): string | undefined {
   return undefined;
 }
 
-/** Which kind of security event a log line records, if any. */
-export function classify(e: LogEntry): EventKind | undefined {
+/** Which kind of security event a log line records, if any, and the line of a multi-line entry that says so. */
+export function classify(e: LogEntry): { kind: EventKind; line?: string } | undefined {
   const name = field(e, ['event', 'action', 'event.action', 'type', 'event_type']);
-  if (name) for (const r of EVENT_NAMES) if (r.test.test(name)) return r.kind;
-  for (const r of RULES) if (r.test.test(e.message)) return r.kind;
-  if (e.status === 401) return 'auth-failure';
-  if (e.status === 403) return 'access-denied';
+  if (name) for (const r of EVENT_NAMES) if (r.test.test(name)) return { kind: r.kind };
+  for (const r of RULES) if (r.test.test(e.message)) return { kind: r.kind, line: e.message.split('\n').find((l) => r.test.test(l)) };
+  if (e.status === 401) return { kind: 'auth-failure' };
+  if (e.status === 403) return { kind: 'access-denied' };
   return undefined;
+}
+
+/** The entry as printed: one line, or the first line and the one that matched for a long multi-line entry. */
+function excerpt(raw: string, line?: string): string {
+  const lines = raw.trim().split('\n');
+  const text = lines.length > 1 && line && line !== lines[0] ? `${lines[0]!.trim()} … ${line.trim()}` : raw.trim();
+  return maskCardNumbers(text).slice(0, 500);
 }
 
 function userOf(e: LogEntry): string | undefined {
@@ -115,8 +122,9 @@ function fromOf(e: LogEntry): string | undefined {
 export function eventsFromLog(entries: LogEntry[], source: SourceName, bruteForce = BRUTE_FORCE_DEFAULT): SecurityEvent[] {
   const events: SecurityEvent[] = [];
   for (const e of entries) {
-    const kind = classify(e);
-    if (!kind || !e.time) continue;
+    const found = classify(e);
+    if (!found || !e.time) continue;
+    const { kind } = found;
     const user = userOf(e);
     const from = fromOf(e);
     events.push({
@@ -128,7 +136,7 @@ export function eventsFromLog(entries: LogEntry[], source: SourceName, bruteForc
       ...(user && { user }),
       ...(from && { from }),
       count: 1,
-      message: maskCardNumbers(e.raw.trim()).slice(0, 500),
+      message: excerpt(e.raw, found.line),
     });
   }
   return [...events, ...bursts(events, bruteForce)];

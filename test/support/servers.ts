@@ -163,7 +163,7 @@ export async function startReplica(primary: PgServer): Promise<PgServer> {
   const dir = ownedTempDir('nvcops-pg-replica-');
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
-  await pgExec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream'], dir);
+  await pgExec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '--checkpoint=fast'], dir);
   const port = await freePort();
   await pgStart(dataDir, dir, port, logFile);
   return makeServer(port, dir, dataDir, logFile);
@@ -197,7 +197,8 @@ export async function startRedis(extraArgs: string[] = [], port?: number): Promi
     url: `redis://127.0.0.1:${port}`,
     process: child,
     async stop() {
-      if (child.exitCode === null) {
+      // Stopping twice is harmless: a process killed by a signal has signalCode set and exitCode still null.
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGCONT');
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGKILL');
