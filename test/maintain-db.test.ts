@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PgServer } from './support/servers.js';
-import { nvcops, writeConfig } from './support/cli.js';
+import { execa } from 'execa';
+import { CLI, nvcops, writeConfig } from './support/cli.js';
 
 const dead = async (pg: PgServer, table: string) =>
   Number((await pg.sql<{ n: string }>(`SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = $1`, [table]))[0]!.n);
@@ -105,6 +106,26 @@ describe('maintain db and maintain stats against a real PostgreSQL', () => {
     expect(r.stdout).toMatch(/VACUUM \(FULL\) public\.accounts — table rewritten, 9000 dead tuples removed, size [\d.]+ MB → [\d.]+ kB/);
     const after = Number((await pg.sql<{ s: string }>(`SELECT pg_table_size('accounts') AS s`))[0]!.s);
     expect(after).toBeLessThan(before / 2);
+  });
+
+  it('asks at a terminal: typed "yes" acts, anything else does nothing', async () => {
+    await pg.sql(`DELETE FROM ledger WHERE id <= 300`);
+    await pg.sql(`SELECT pg_stat_force_next_flush()`);
+    // script(1) gives the CLI a real pseudo-terminal; what it reads is the answer typed at the prompt.
+    const atTerminal = (answer: string) =>
+      // A width for the terminal, so the live progress line (ora) runs as it does for a person.
+      execa('script', ['-qec', `stty cols 120 rows 40; node ${CLI} maintain db --vacuum --table ledger --config ${config}`, '/dev/null'], {
+        input: `${answer}\n`, timeout: 20_000, env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-state-')) }, reject: false,
+      });
+    const no = await atTerminal('no');
+    expect(no.stdout).toMatch(/Type "yes" to go ahead:/);
+    expect(no.stdout).toMatch(/refused: not confirmed at the prompt; nothing was done/);
+    expect(no.exitCode).toBe(64);
+    const before = await dead(pg, 'ledger');
+    expect(before).toBeGreaterThanOrEqual(100);
+    const yes = await atTerminal('yes');
+    expect(yes.stdout).toMatch(new RegExp(`VACUUM public\\.ledger — dead tuples ${before} → 0`));
+    expect(yes.exitCode).toBe(0);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import type { CheckDefinition } from '../engine/check.js';
-import { backupsChecks } from './backups/index.js';
 import { accessChecks } from './access/index.js';
 import { certsChecks } from './certs/index.js';
+import { backupsChecks } from './backups/index.js';
 import { httpChecks } from './http/index.js';
 import { logsChecks } from './logs/index.js';
 import { postgresChecks } from './postgres/index.js';
@@ -10,7 +10,7 @@ import { securityChecks } from './security/index.js';
 
 /** Every check nvcops has, one index per domain; procedures in src/runbook name them by id. */
 export const checks: readonly CheckDefinition[] = [
-  ...postgresChecks, ...redisChecks, ...httpChecks, ...logsChecks, ...certsChecks, ...accessChecks, ...securityChecks, ...backupsChecks,
+  ...postgresChecks, ...redisChecks, ...httpChecks, ...logsChecks, ...securityChecks, ...backupsChecks, ...certsChecks, ...accessChecks,
 ];
 
 export const registry: ReadonlyMap<string, CheckDefinition> = new Map(checks.map((c) => [c.id, c]));

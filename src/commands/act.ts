@@ -3,7 +3,9 @@ import { createInterface } from 'node:readline/promises';
 import type { ActionIo, ActionPlan } from '../engine/action.js';
 import { runAction } from '../engine/action.js';
 import type { Config } from '../engine/config.js';
-import { EXIT, PrivilegeError, TargetError } from '../engine/errors.js';
+import type { Target } from '../engine/check.js';
+import { ConfigError, EXIT, PrivilegeError, TargetError } from '../engine/errors.js';
+import { missingTarget } from '../engine/targets.js';
 import type { Redactor } from '../engine/redact.js';
 import { Probes } from '../probes/index.js';
 import { openStore } from '../state/index.js';
@@ -24,7 +26,8 @@ export interface PlanContext {
 async function terminalIo(flags: ActionCommandFlags, redactor: Redactor): Promise<ActionIo> {
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
   let spinner: ActionIo['spinner'];
-  if (flags.format === 'human' && process.stderr.isTTY) {
+  // A terminal that reports no width (some pseudo-terminals) would make ora clear lines without end.
+  if (flags.format === 'human' && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0) {
     const { default: ora } = await import('ora');
     const line = ora({ stream: process.stderr });
     spinner = { start: (t) => line.start(redactor.apply(t)), update: (t) => { line.text = redactor.apply(t); }, stop: () => line.stop() };
@@ -48,8 +51,15 @@ async function terminalIo(flags: ActionCommandFlags, redactor: Redactor): Promis
 }
 
 /** Plans with `build`, then shows, confirms, executes and audits; returns the exit code. */
-export async function runActionCommand(flags: ActionCommandFlags, build: (ctx: PlanContext) => Promise<ActionPlan>): Promise<number> {
+export async function runActionCommand(
+  flags: ActionCommandFlags,
+  build: (ctx: PlanContext) => Promise<ActionPlan>,
+  /** The action's name and the targets it needs configured (a missing one is exit 78, before anything connects). */
+  needs: { action: string; targets: Target[] },
+): Promise<number> {
   const { config, redactor } = await prepare(flags);
+  const missing = needs.targets.map((t) => missingTarget(t, config)).find(Boolean);
+  if (missing) throw new ConfigError(`${needs.action}: ${missing}`);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.on('SIGINT', onSigint);

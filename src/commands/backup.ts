@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/manifest.js';
+import type { Target } from '../engine/check.js';
 import type { Config } from '../engine/config.js';
 import type { ActionCommandFlags } from './act.js';
 import { addActionOptions, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
@@ -55,11 +56,11 @@ export function registerBackup(program: Command, finish: Finish): void {
     const adjust = (config: Config) => {
       if (flags.all) config.backups = { ...config.backups, verify: 'all' };
     };
-    finish(import('./run.js').then((m) => m.runChecksCommand('backup verify', flags, { adjust })));
+    finish(import('./run.js').then((m) => m.runChecksCommand('backup verify', flags, undefined, { adjust })));
   });
 
   restore<{ backupId: string; target?: string; replace?: boolean; jobs: number }>(
-    backup, finish, 'restore-db', 'Database recovery — runbook: ./scripts/restore_database.sh --backup-id $BACKUP_ID',
+    backup, finish, 'restore-db', ['postgres', 'backups'], 'Database recovery — runbook: ./scripts/restore_database.sh --backup-id $BACKUP_ID',
     (c) => c
       .requiredOption('--backup-id <id>', 'the database backup to restore (see backup list)')
       .option('--target <database>', 'database to restore into (default: a new one named after the source and the backup time)')
@@ -68,14 +69,14 @@ export function registerBackup(program: Command, finish: Finish): void {
     (m, flags) => (ctx) => m.planRestoreDatabase(ctx, flags),
   );
   restore<{ version: string; target: string }>(
-    backup, finish, 'restore-app', 'Application recovery — runbook: ./scripts/restore_application.sh --version $VERSION',
+    backup, finish, 'restore-app', ['backups'], 'Application recovery — runbook: ./scripts/restore_application.sh --version $VERSION',
     (c) => c
       .requiredOption('--version <version>', 'the application version to restore')
       .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)'),
     (m, flags) => (ctx) => m.planRestoreApplication(ctx, flags),
   );
   restore<{ date: string; target: string }>(
-    backup, finish, 'restore-config', 'Configuration recovery — runbook: ./scripts/restore_config.sh --date $DATE',
+    backup, finish, 'restore-config', ['backups'], 'Configuration recovery — runbook: ./scripts/restore_config.sh --date $DATE',
     (c) => c
       .requiredOption('--date <date>', 'restore the snapshot nearest before this date (YYYY-MM-DD, end of day UTC) or ISO time')
       .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)'),
@@ -88,12 +89,13 @@ function restore<O>(
   group: Command,
   finish: Finish,
   name: string,
+  targets: Target[],
   description: string,
   options: (cmd: Command) => Command,
   plan: (m: typeof import('../backups/actions.js'), flags: ActionCommandFlags & O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
 ): void {
   addActionOptions(options(group.command(name).description(description))).addOption(listFormat()).action((_o, cmd: Command) => {
     const flags = cmd.optsWithGlobals<ActionCommandFlags & O>();
-    finish(Promise.all([import('./act.js'), import('../backups/actions.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags))));
+    finish(Promise.all([import('./act.js'), import('../backups/actions.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags), { action: `backup ${name}`, targets })));
   });
 }

@@ -14,9 +14,7 @@ export function registerHealth(program: Command, finish: (code: Promise<number>)
   ).action((_opts, cmd: Command) =>
     finish(
       Promise.all([import('./run.js'), import('../checks/business/index.js')]).then(([run, business]) =>
-        run.runChecksCommand('health daily', cmd.optsWithGlobals<RunFlags>(), {
-          extend: (config) => ({ title: business.BUSINESS_ITEM, checks: business.businessMetricChecks(config) }),
-        }),
+        run.runChecksCommand('health daily', cmd.optsWithGlobals<RunFlags>(), (config) => ({ title: business.BUSINESS_ITEM, checks: business.businessMetricChecks(config) })),
       ),
     ),
   );

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import type { Target } from '../engine/check.js';
 import type { ActionCommandFlags } from './act.js';
 import { addActionOptions, addRunOptions, durationArg, listFormat, type RunFlags } from './options.js';
 
@@ -15,13 +16,14 @@ function action<O>(
   group: Command,
   finish: Finish,
   name: string,
+  targets: Target[],
   description: string,
   options: (cmd: Command) => Command,
   plan: (m: typeof import('../maintain/index.js'), opts: O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
 ): void {
   addActionOptions(options(group.command(name).description(description))).addOption(listFormat()).action((_o, cmd: Command) => {
     const flags = cmd.optsWithGlobals<ActionCommandFlags & O>();
-    finish(Promise.all([import('./act.js'), import('../maintain/index.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags))));
+    finish(Promise.all([import('./act.js'), import('../maintain/index.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags), { action: `maintain ${name}`, targets })));
   });
 }
 
@@ -35,7 +37,7 @@ export function registerMaintain(program: Command, finish: Finish): void {
   const maintain = program.command('maintain').description('Maintenance Procedures: database, application and security maintenance');
 
   action<{ vacuum?: boolean; analyze?: boolean; full?: boolean; table?: string[] }>(
-    maintain, finish, 'db', 'Database Maintenance — runbook: python scripts/db_maintenance.py --vacuum --analyze',
+    maintain, finish, 'db', ['postgres'], 'Database Maintenance — runbook: python scripts/db_maintenance.py --vacuum --analyze',
     (c) => c
       .option('--vacuum', 'VACUUM the tables with many dead tuples or no recent vacuum')
       .option('--analyze', 'ANALYZE them too (with --vacuum: VACUUM (ANALYZE))')
@@ -44,22 +46,22 @@ export function registerMaintain(program: Command, finish: Finish): void {
     (m, o) => (ctx) => m.planDb(ctx, o),
   );
   action<{ drop?: boolean }>(
-    maintain, finish, 'indexes', 'Database Maintenance › Index optimization — runbook: python scripts/optimize_indexes.py',
+    maintain, finish, 'indexes', ['postgres'], 'Database Maintenance › Index optimization — runbook: python scripts/optimize_indexes.py',
     (c) => c.option('--drop', 'also DROP INDEX CONCURRENTLY the unused and duplicate indexes (otherwise only listed)'),
     (m, o) => (ctx) => m.planIndexes(ctx, o),
   );
   action<{ all?: boolean }>(
-    maintain, finish, 'stats', 'Database Maintenance › Statistics update — runbook: python scripts/update_db_stats.py',
+    maintain, finish, 'stats', ['postgres'], 'Database Maintenance › Statistics update — runbook: python scripts/update_db_stats.py',
     (c) => c.option('--all', 'ANALYZE every table, not only those autovacuum would analyze'),
     (m, o) => (ctx) => m.planStats(ctx, o),
   );
   action<{ rotate?: boolean }>(
-    maintain, finish, 'logs', 'Application Maintenance › Log rotation — runbook: ./scripts/rotate_logs.sh',
+    maintain, finish, 'logs', [], 'Application Maintenance › Log rotation — runbook: ./scripts/rotate_logs.sh',
     (c) => c.option('--rotate', 'rotate the configured logs that are due (by size or age); with --dry-run, only show them'),
     (m, o) => (ctx) => m.planLogs(ctx, o),
   );
   action<{ flush?: boolean; db?: number; pattern?: string }>(
-    maintain, finish, 'cache', 'Application Maintenance › Cache cleanup — runbook: redis-cli FLUSHDB',
+    maintain, finish, 'cache', ['redis'], 'Application Maintenance › Cache cleanup — runbook: redis-cli FLUSHDB',
     (c) => c
       .option('--flush', 'FLUSHDB ASYNC the database (needs --yes and --confirm-env <environment> everywhere)')
       .option('--db <n>', 'the database index (default 0)', dbIndex)
@@ -67,7 +69,7 @@ export function registerMaintain(program: Command, finish: Finish): void {
     (m, o) => (ctx) => m.planCache(ctx, o),
   );
   action<{ olderThan?: number }>(
-    maintain, finish, 'tmp', 'Application Maintenance › Temporary file cleanup — runbook: ./scripts/cleanup_temp_files.sh',
+    maintain, finish, 'tmp', [], 'Application Maintenance › Temporary file cleanup — runbook: ./scripts/cleanup_temp_files.sh',
     (c) => c.option('--older-than <duration>', 'remove files not modified for this long (default maintenance.tmp.olderThan, else 10d)', durationArg),
     (m, o) => (ctx) => m.planTmp(ctx, o),
   );

@@ -51,18 +51,17 @@ const sleep = (ms: number, signal: AbortSignal) =>
 /** Checks a command adds from the configuration (business metrics), shown as one more checklist line. */
 export type ProcedureExtension = (config: Config) => { title: string; checks: CheckDefinition[] } | undefined;
 
-export interface RunCommandOptions {
-  compareWithLastRun?: boolean;
-  /** Applies flags that stand for config keys (`backup verify --all` = backups.verify: all). */
-  adjust?: (config: Config) => void;
-  extend?: ProcedureExtension;
-}
-
 /** Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code. */
-export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags, opts: RunCommandOptions = {}): Promise<number> {
+export async function runChecksCommand(
+  procedureId: ProcedureId,
+  flags: RunFlags,
+  extend?: ProcedureExtension,
+  /** `adjust` applies flags that stand for config keys (`backup verify --all` = backups.verify: all). */
+  opts: { compareWithLastRun?: boolean; adjust?: (config: Config) => void } = {},
+): Promise<number> {
   const { config, redactor } = await prepare(flags);
   opts.adjust?.(config);
-  const extra = opts.extend?.(config);
+  const extra = extend?.(config);
   const thresholds = resolveThresholds(extra ? [...checks, ...extra.checks] : checks, config.thresholds);
   const procedure = extra?.checks.length
     ? { ...procedures[procedureId], items: [...procedures[procedureId].items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
@@ -76,7 +75,8 @@ export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags
   let report: RunReport;
   try {
     for (let attempt = 1; ; attempt++) {
-      const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true);
+      // A terminal that reports no width (some pseudo-terminals) would make the spinner's line arithmetic run away.
+      const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
       ({ report } = await runProcedure(procedure, registered, {
         config,
         thresholds,
@@ -120,7 +120,8 @@ async function compareWithLastRun(report: RunReport, config: Config, redactor: R
     const [{ openStore }, { changesBetween }] = await Promise.all([import('../state/index.js'), import('../engine/changes.js')]);
     const store = await openStore(config);
     try {
-      const [last] = await store.history.list({ command: report.command, environment: report.environment ?? undefined, limit: 1 });
+      const runs = await store.history.list({ command: report.command });
+      const last = runs.reverse().find((r) => r.environment === report.environment);
       return changesBetween(last?.report, report);
     } finally {
       await store.close();

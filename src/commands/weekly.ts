@@ -10,7 +10,7 @@ export function registerWeekly(program: Command, finish: (code: Promise<number>)
       .description('Wednesday: Security Review — runbook: ./scripts/weekly_security_scan.sh; python scripts/vulnerability_check.py (with what changed since last week\'s run)')
       .summary('PostgreSQL and Redis hardening, certificates, access, pending updates; changes since last week'),
   ).action((_opts, cmd: Command) =>
-    finish(import('./run.js').then((m) => m.runChecksCommand('weekly security', cmd.optsWithGlobals<RunFlags>(), { compareWithLastRun: true }))));
+    finish(import('./run.js').then((m) => m.runChecksCommand('weekly security', cmd.optsWithGlobals<RunFlags>(), undefined, { compareWithLastRun: true }))));
 
   addRunOptions(
     weekly

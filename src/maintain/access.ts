@@ -68,7 +68,7 @@ export async function roleFindings(pg: PostgresProbe): Promise<{ findings: Findi
         ? { severity: 'low', subject: r.name, finding: 'superuser (the bootstrap role that owns the cluster)', remedy: 'use it only for administration, never from applications' }
         : { severity: 'high', subject: r.name, finding: `superuser${r.login ? ' that can log in' : ''}`, remedy: `ALTER ROLE ${r.name} NOSUPERUSER; grant only what it needs` });
     }
-    if (r.createrole || r.bypassrls) {
+    if (!r.superuser && (r.createrole || r.bypassrls)) {
       findings.push({ severity: 'medium', subject: r.name, finding: [r.createrole && 'CREATEROLE', r.bypassrls && 'BYPASSRLS'].filter(Boolean).join(' and '), remedy: 'keep these for administrators only' });
     }
     for (const g of r.member_of) {

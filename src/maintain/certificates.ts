@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { isIP, Socket, connect as tcpConnect } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
 import type { Config } from '../engine/config.js';
 
 export interface CertificateReport {
@@ -187,12 +187,12 @@ export async function inspectEndpoint(
       s.once('error', reject);
     });
     const leaf = socket.getPeerX509Certificate();
-    const legacy = socket.getPeerCertificate();
     const chain = socket.authorized ? undefined : `${socket.authorizationError}`;
     socket.destroy();
     if (!leaf) return { source, weaknesses: [], error: 'the server sent no certificate' };
-    const hostError = checkServerIdentity(name, legacy);
-    return { source, ...describe(leaf, now), chainProblem: chain, hostProblem: hostError ? hostError.message : undefined };
+    const named = isIP(name) ? leaf.checkIP(name) : leaf.checkHost(name);
+    const hostProblem = named ? undefined : `${name} is not among the names it is issued for (${leaf.subjectAltName ?? leaf.subject.replace(/\n/g, ', ')})`;
+    return { source, ...describe(leaf, now), chainProblem: chain, hostProblem };
   } catch (e) {
     return { source, weaknesses: [], error: (e as Error).message };
   }

@@ -239,7 +239,8 @@ export async function tableBloat(query: Query): Promise<{ bloat: Bloat[]; unesti
 export const viaProbe = (probe: { query: Query }): Query => (sql, params) => probe.query(sql, params);
 
 /** The check shared by postgres.index-bloat and postgres.table-bloat: the worst estimated waste, every bloated relation in details. */
-export async function bloatCheck(probe: { query: Query }, kind: 'index' | 'table', remedy: (name: string) => string) {
+export async function bloatCheck(probe: { query: Query }, config: Config, kind: 'index' | 'table', remedy: (name: string) => string) {
+  const { bloatRatio } = indexSettings(config);
   const { bloat, unestimated } = await (kind === 'index' ? indexBloat : tableBloat)(viaProbe(probe));
   const unseen = unestimated ? `; ${unestimated} without statistics (never analyzed, or the role may not read their pg_stats rows) not estimated` : '';
   if (bloat.length === 0) {
@@ -252,6 +253,7 @@ export async function bloatCheck(probe: { query: Query }, kind: 'index' | 'table
   return {
     value: worst.wasted,
     message: `worst: ${worst.name} about ${size(worst.wasted)} of ${size(worst.size)} wasted (${worst.ratio.toFixed(0)}%)${unseen}`,
-    details: bloat.filter((b) => b.wasted > 0).slice(0, 10).map((b) => `${b.name}: ${size(b.wasted)} of ${size(b.size)} wasted (${b.ratio.toFixed(0)}%) — ${remedy(b.name)}`),
+    // Only relations mostly made of waste get a remedy; the rest is ordinary free space.
+    details: bloat.filter((b) => b.ratio >= bloatRatio).slice(0, 10).map((b) => `${b.name}: ${size(b.wasted)} of ${size(b.size)} wasted (${b.ratio.toFixed(0)}%) — ${remedy(b.name)}`),
   };
 }

@@ -28,7 +28,8 @@ export function parseAcl(lines: string[]): AclUser[] {
       name: words[1]!,
       on: words.includes('on'),
       nopass: words.includes('nopass'),
-      allCommands: words.includes('+@all') || words.includes('allcommands'),
+      // +@all with nothing taken away afterwards (`-@dangerous`, `-flushall`) is every command
+      allCommands: (words.includes('+@all') || words.includes('allcommands')) && !words.slice(words.indexOf('+@all') + 1).some((w) => w.startsWith('-')),
       rule: rule.replace(/ [#>][0-9a-f]{64}/g, ' #…'),
     };
   });

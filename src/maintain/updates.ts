@@ -36,6 +36,7 @@ export interface NpmAudit {
 }
 
 interface AuditJson {
+  message?: string;
   error?: { code?: string; summary?: string; detail?: string };
   metadata?: { vulnerabilities?: Partial<Record<NpmSeverity, number>> };
   vulnerabilities?: Record<string, {
@@ -54,7 +55,7 @@ export function parseNpmAudit(text: string, dir: string): NpmAudit {
   }
   if (json.error) {
     const e = json.error;
-    throw new Error(`${dir}: npm audit failed: ${e.code ? `${e.code}: ` : ''}${(e.summary || e.detail || 'no detail').split('\n')[0]}`);
+    throw new Error(`${dir}: npm audit failed: ${e.code ? `${e.code}: ` : ''}${(json.message || e.summary || e.detail || 'no detail').split('\n')[0]}`);
   }
   if (!json.metadata?.vulnerabilities) throw new Error(`${dir}: npm audit JSON has no metadata.vulnerabilities (npm older than 7?)`);
   const counts = Object.fromEntries(NPM_SEVERITIES.map((s) => [s, json.metadata!.vulnerabilities![s] ?? 0])) as Record<NpmSeverity, number>;

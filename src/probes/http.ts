@@ -22,6 +22,9 @@ export interface Sample {
 
 export interface ServiceMeasurement {
   service: ServiceTarget;
+  /** The first request, which also opens the connection (TCP, TLS): it counts for availability, not for latency. */
+  first?: Sample;
+  /** The timed requests that follow it on the open connection. */
   samples: Sample[];
 }
 
@@ -64,14 +67,15 @@ export class HttpProbe {
     const lib: HttpLib = secure ? await import('node:https') : await import('node:http');
     const agent = new lib.Agent({ keepAlive: true, maxSockets: 1 });
     this.agents.push(agent);
+    const first = await this.once(lib, agent, service);
     const samples: Sample[] = [];
-    for (let i = 0; i < service.samples && !signal?.aborted; i++) {
+    // A server that does not answer at all is down; waiting out its timeout again says nothing new.
+    for (let i = 0; i < service.samples && first.status !== undefined && !signal?.aborted; i++) {
       const s = await this.once(lib, agent, service);
       samples.push(s);
-      // A server that does not answer at all is down; waiting out its timeout again says nothing new.
       if (s.status === undefined) break;
     }
-    return { service, samples };
+    return { service, first, samples };
   }
 
   private once(lib: HttpLib, agent: Agent, service: ServiceTarget): Promise<Sample> {

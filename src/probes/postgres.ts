@@ -80,32 +80,24 @@ export class PostgresProbe {
     const key = `${sql}\u0000${JSON.stringify(params)}`;
     let rows = this.memo.get(key) as Promise<T[]> | undefined;
     if (!rows) {
-      rows = this.connect().then(({ client }) =>
-        this.serial(async () => {
-          this.queryCount++;
-          try {
-            return (await client.query<T>(sql, params)).rows;
-          } catch (e) {
-            throw explain(e, this);
-          }
-        }),
-      );
+      rows = this.exec<T>(sql, params);
       this.memo.set(key, rows);
     }
     return rows;
   }
 
   /** Runs a statement every time it is called (no memo): for maintenance and for polling progress. */
-  async exec<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const { client } = await this.connect();
-    return this.serial(async () => {
-      this.queryCount++;
-      try {
-        return (await client.query<T>(sql, params)).rows;
-      } catch (e) {
-        throw explain(e, this);
-      }
-    });
+  exec<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.connect().then(({ client }) =>
+      this.serial(async () => {
+        this.queryCount++;
+        try {
+          return (await client.query<T>(sql, params)).rows;
+        } catch (e) {
+          throw explain(e, this);
+        }
+      }),
+    );
   }
 
   /** One statement at a time on the one connection (node-postgres deprecates overlapping queries), in the order asked. */

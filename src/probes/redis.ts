@@ -71,15 +71,17 @@ export class RedisNode {
       connectionName: 'nvcops',
     });
     this.raw = redis;
-    redis.on('error', () => {
-      // Surfaced through the failing command instead.
+    // ioredis rejects connect() with "Connection is closed"; the cause (refused, timeout) arrives as an 'error' event.
+    let cause: unknown;
+    redis.on('error', (e) => {
+      cause = e;
     });
     const started = performance.now();
     try {
       await redis.connect();
     } catch (e) {
       redis.disconnect();
-      throw this.explain(e);
+      throw this.explain(cause ?? e);
     }
     if (this.options.sentinels) {
       const stream = (redis as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;

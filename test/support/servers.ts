@@ -197,7 +197,8 @@ export async function startRedis(extraArgs: string[] = [], port?: number): Promi
     url: `redis://127.0.0.1:${port}`,
     process: child,
     async stop() {
-      if (child.exitCode === null) {
+      // Stopping twice is harmless: a process killed by a signal has signalCode set and exitCode still null.
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGCONT');
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGKILL');

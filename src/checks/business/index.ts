@@ -1,6 +1,7 @@
 import { defineCheck, type CheckDefinition } from '../../engine/check.js';
 import type { Config } from '../../engine/config.js';
 import { ConfigError, TargetError } from '../../engine/errors.js';
+import { parseThreshold } from '../../engine/thresholds.js';
 
 /** The runbook's Continuous Monitoring line these metrics serve. */
 export const BUSINESS_ITEM = 'Business Metrics: Transaction volumes and success rates';
@@ -15,12 +16,15 @@ export function businessMetricChecks(config: Config): CheckDefinition[] {
   return metrics.map((m, i) => {
     if (seen.has(m.name)) throw new ConfigError(`business.metrics[${i}].name: "${m.name}" is used by an earlier metric; names must be unique`);
     seen.add(m.name);
+    const unit = m.unit ?? 'count';
+    // Validated here so that a bad level names the key the operator wrote.
+    parseThreshold({ warn: m.warn, fail: m.fail }, unit, `business.metrics[${i}]`);
     return defineCheck({
       id: `business.${m.name}`,
       title: m.title ?? m.name,
       item: BUSINESS_ITEM,
       requires: ['postgres'],
-      unit: m.unit ?? 'count',
+      unit,
       thresholds: { ...(m.warn && { warn: m.warn }), ...(m.fail && { fail: m.fail }), source: `business.metrics[${i}] in the configuration` },
       async run({ probes }) {
         const rows = await probes.postgres.primary.query<Record<string, unknown>>(m.sql);

@@ -2,7 +2,7 @@ import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
 import { isOk, percentile } from '../../probes/http.js';
 
-/** p95 (with p50 and max) of an active probe of each service endpoint; the slowest service is judged. */
+/** p95 (with p50 and max) of an active probe of each service endpoint over an open connection; the slowest service is judged. */
 export default defineCheck({
   id: 'http.response-time',
   title: 'API response time p95 (active probe)',
@@ -16,13 +16,16 @@ export default defineCheck({
     const all = await probes.http.measureAll(signal);
     const rows = all.map((m) => {
       const times = m.samples.filter(isOk).map((s) => s.ms);
-      return { name: m.service.name, n: times.length, of: m.samples.length, p50: percentile(times, 0.5), p95: percentile(times, 0.95), max: percentile(times, 1) };
+      return { name: m.service.name, n: times.length, of: m.samples.length, first: m.first?.ms, p50: percentile(times, 0.5), p95: percentile(times, 0.95), max: percentile(times, 1) };
     });
     const ms = (v: number | undefined) => (v === undefined ? '—' : formatValue(v, 'ms'));
-    const details = rows.map((r) => `${r.name}: p50 ${ms(r.p50)}, p95 ${ms(r.p95)}, max ${ms(r.max)} over ${r.n} of ${r.of} requests`);
-    const blind = rows.filter((r) => r.p95 === undefined);
-    if (blind.length) return { status: 'error', message: `no successful response to time from ${blind.map((r) => r.name).join(', ')}`, details };
-    const slowest = rows.reduce((a, b) => (b.p95! > a.p95! ? b : a));
-    return { value: slowest.p95!, message: `slowest ${slowest.name}: p50 ${ms(slowest.p50)}, p95 ${ms(slowest.p95)}, max ${ms(slowest.max)}`, details };
+    const details = rows.map((r) => `${r.name}: p50 ${ms(r.p50)}, p95 ${ms(r.p95)}, max ${ms(r.max)} over ${r.n} of ${r.of} requests (first request, opening the connection: ${ms(r.first)})`);
+    const timed = rows.filter((r) => r.p95 !== undefined);
+    const blind = rows.filter((r) => r.p95 === undefined).map((r) => r.name);
+    // A service that never answered 2xx is the availability check's failure; here it only means no timing.
+    if (!timed.length) return { status: 'error', message: `no successful response to time from ${blind.join(', ')}`, details };
+    const slowest = timed.reduce((a, b) => (b.p95! > a.p95! ? b : a));
+    const untimed = blind.length ? `; no successful response to time from ${blind.join(', ')}` : '';
+    return { value: slowest.p95!, message: `slowest ${slowest.name}: p50 ${ms(slowest.p50)}, p95 ${ms(slowest.p95)}, max ${ms(slowest.max)}${untimed}`, details };
   },
 });

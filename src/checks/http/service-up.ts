@@ -1,11 +1,12 @@
 import { defineCheck } from '../../engine/check.js';
-import { isOk, type ServiceMeasurement } from '../../probes/http.js';
+import { isOk, type Sample, type ServiceMeasurement } from '../../probes/http.js';
 
 const describe = (m: ServiceMeasurement) => {
-  const ok = m.samples.filter(isOk).length;
-  const bad = m.samples.find((s) => !isOk(s));
+  const all = [m.first, ...m.samples].filter((s): s is Sample => s !== undefined);
+  const ok = all.filter(isOk).length;
+  const bad = all.find((s) => !isOk(s));
   const why = bad ? (bad.error ?? `HTTP ${bad.status}`) : '';
-  return { ok, total: m.samples.length, line: `${m.service.name}: ${ok} of ${m.samples.length} requests answered 2xx${why ? ` (${why})` : ''}` };
+  return { ok, total: all.length, line: `${m.service.name}: ${ok} of ${all.length} requests answered 2xx${why ? ` (${why})` : ''}` };
 };
 
 /** Every configured service endpoint answers HTTP 2xx within its timeout. */

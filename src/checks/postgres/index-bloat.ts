@@ -10,5 +10,5 @@ export default defineCheck({
   unit: 'bytes',
   // PgHero index_bloat_bytes flags 100 MB wasted; check_postgres bloat warns at 1 GB wasted per relation
   thresholds: { warn: '> 100 MB', fail: '> 1 GB', source: 'PgHero index_bloat_bytes, check_postgres bloat' },
-  run: ({ probes }) => bloatCheck(probes.postgres.primary, 'index', (name) => `REINDEX INDEX CONCURRENTLY ${name} (nvcops maintain indexes)`),
+  run: ({ probes, config }) => bloatCheck(probes.postgres.primary, config, 'index', (name) => `REINDEX INDEX CONCURRENTLY ${name} (nvcops maintain indexes)`),
 });

@@ -10,5 +10,5 @@ export default defineCheck({
   unit: 'bytes',
   // check_postgres bloat: warning 1 GB, critical 5 GB wasted per relation
   thresholds: { warn: '> 1 GB', fail: '> 5 GB', source: 'check_postgres bloat' },
-  run: ({ probes }) => bloatCheck(probes.postgres.primary, 'table', (name) => `VACUUM FULL ${name} in a maintenance window (nvcops maintain db --vacuum --full --table ${name}), or pg_repack online`),
+  run: ({ probes, config }) => bloatCheck(probes.postgres.primary, config, 'table', (name) => `VACUUM FULL ${name} in a maintenance window (nvcops maintain db --vacuum --full --table ${name}), or pg_repack online`),
 });

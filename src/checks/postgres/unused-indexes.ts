@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { indexes, indexSettings, statsSince, unused, viaProbe } from '../../maintain/postgres-catalog.js';
+import { duplicates, indexes, indexSettings, statsSince, unused, viaProbe } from '../../maintain/postgres-catalog.js';
 
 /** Indexes nothing has scanned since the stats reset (here or on a replica): they cost writes and space. */
 export default defineCheck({
@@ -15,7 +15,10 @@ export default defineCheck({
     const { unusedMinSize } = indexSettings(config);
     const q = viaProbe(probes.postgres.primary);
     const replicas = probes.postgres.replicas.map(viaProbe);
-    const found = await unused(await indexes(q), unusedMinSize, replicas);
+    const all = await indexes(q);
+    // A duplicate is reported (and dropped) as a duplicate.
+    const covered = new Set(duplicates(all).map((d) => d.index.name));
+    const found = (await unused(all, unusedMinSize, replicas)).filter((i) => !covered.has(i.name));
     const since = await statsSince(q);
     const total = found.reduce((n, i) => n + i.size, 0);
     return {

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { startRedis, type RedisServer } from './support/servers.js';
+import { nvcops, writeConfig } from './support/cli.js';
+
+describe('maintain cache --flush against a real Redis', () => {
+  let redis: RedisServer;
+  let config: string;
+  const cli = (...args: string[]) => execa('redis-cli', ['-p', String(redis.port), ...args]).then((r) => r.stdout);
+  const fill = async () => {
+    const session = Array.from({ length: 120 }, (_, i) => [`session:${i}`, 'v']).flat();
+    const rate = Array.from({ length: 30 }, (_, i) => [`rate:${i}`, 'v']).flat();
+    await cli('-n', '0', 'MSET', ...session, ...rate);
+    await cli('-n', '1', 'SET', 'other-db', 'stays');
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    config = writeConfig({ environment: 'staging', redis: { url: redis.url } });
+    await fill();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('shows the database, key count and memory first, and refuses without --yes or without --confirm-env', async () => {
+    const r = await nvcops(['maintain', 'cache', '--flush', '--config', config]);
+    expect(r.exitCode).toBe(64);
+    expect(r.stdout).toMatch(/database 0: 150 keys; server memory used [\d.]+[KM]/);
+    expect(r.stdout).toMatch(/1\. FLUSHDB ASYNC on database 0/);
+    const yesOnly = await nvcops(['maintain', 'cache', '--flush', '--yes', '--config', config]);
+    expect(yesOnly.exitCode).toBe(64);
+    expect(yesOnly.stdout).toMatch(/refused: this removes data in any environment: add --confirm-env staging/);
+    expect(await cli('-n', '0', 'DBSIZE')).toBe('150');
+  });
+
+  it('flushes one database with --yes and --confirm-env, and leaves the others alone', async () => {
+    const r = await nvcops(['maintain', 'cache', '--flush', '--db', '0', '--yes', '--confirm-env', 'staging', '--config', config]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/FLUSHDB ASYNC on database 0 — database 0: 150 → 0 keys/);
+    expect(await cli('-n', '0', 'DBSIZE')).toBe('0');
+    expect(await cli('-n', '1', 'GET', 'other-db')).toBe('stays');
+  });
+
+  it('removes only the keys matching --pattern with SCAN and UNLINK', async () => {
+    await fill();
+    const plan = await nvcops(['maintain', 'cache', '--flush', '--pattern', 'session:*', '--dry-run', '--config', config, '--format', 'json']);
+    expect(JSON.parse(plan.stdout).summary[0]).toMatch(/database 0: 150 keys, 120 matching session:\*/);
+    const r = await nvcops(['maintain', 'cache', '--flush', '--pattern', 'session:*', '--yes', '--confirm-env', 'staging', '--config', config]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/120 keys removed; database 0: 150 → 30 keys/);
+    expect(await cli('-n', '0', 'KEYS', 'session:*')).toBe('');
+    expect(await cli('-n', '0', 'DBSIZE')).toBe('30');
+  });
+
+  it('needs Redis configured (78), and says nothing was done when Redis cannot be reached (3); no password in any output', async () => {
+    const none = await nvcops(['maintain', 'cache', '--flush', '--config', writeConfig({})]);
+    expect(none.exitCode).toBe(78);
+    expect(none.stderr).toMatch(/maintain cache: Redis not configured: set redis\.url/);
+    const down = await nvcops(['maintain', 'cache', '--flush', '--yes', '--confirm-env', 'staging', '--config', writeConfig({ environment: 'staging', redis: { url: 'redis://:Fl0sh-S3cret@127.0.0.1:1' } })]);
+    expect(down.exitCode).toBe(3);
+    expect(down.stderr).toMatch(/^nvcops: nothing was done: Redis .*127\.0\.0\.1:1.*connection refused/im);
+    expect(down.stdout + down.stderr).not.toContain('Fl0sh-S3cret');
+  });
+
+  it('rejects a bad --db and needs --flush', async () => {
+    const bad = await nvcops(['maintain', 'cache', '--flush', '--db', 'x', '--config', config]);
+    expect(bad.exitCode).toBe(64);
+    expect(bad.stderr).toMatch(/--db <n>' argument 'x' is invalid\. use a database index from 0 to 15/);
+    const none = await nvcops(['maintain', 'cache', '--config', config]);
+    expect(none.exitCode).toBe(64);
+    expect(none.stderr).toMatch(/say what to do: --flush/);
+  });
+});

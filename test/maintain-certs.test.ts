@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
+import { forPostgres, makeCa, type TestCa } from './support/certs.js';
+import { nvcops, writeConfig } from './support/cli.js';
+
+type Result = { id: string; status: string; observed: { value: number } | null; message: string; details?: string[] };
+const results = (stdout: string): Record<string, Result> =>
+  Object.fromEntries(JSON.parse(stdout).items.flatMap((i: { results: Result[] }) => i.results).map((r: Result) => [r.id, r]));
+
+async function https(pair: { cert: string; key: string }): Promise<{ server: Server; url: string }> {
+  const server = createServer({ cert: readFileSync(pair.cert), key: readFileSync(pair.key) }, (_q, s) => s.end('ok'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `https://127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
+describe('maintain certs with certificates made by openssl', () => {
+  let ca: TestCa;
+  let pg: PgServer;
+  let plainPg: PgServer;
+  let redis: RedisServer;
+  let redisTls: number;
+  const servers: Server[] = [];
+  let good: { cert: string; key: string };
+  let goodUrl: string;
+  let wrongHostUrl: string;
+
+  beforeAll(async () => {
+    ca = await makeCa();
+    good = await ca.leaf('good');
+    const pgPair = await forPostgres(good);
+    redisTls = await freePort();
+    [pg, plainPg, redis] = await Promise.all([
+      startPostgres({ settings: { ssl: 'on', ssl_cert_file: pgPair.cert, ssl_key_file: pgPair.key } }),
+      startPostgres(),
+      startRedis(['--port', '0', '--tls-port', String(redisTls), '--tls-cert-file', good.cert, '--tls-key-file', good.key, '--tls-ca-cert-file', ca.ca, '--tls-auth-clients', 'no']),
+    ]);
+    const a = await https(good);
+    const b = await https(await ca.leaf('elsewhere', { hosts: ['payments.example.com'] }));
+    servers.push(a.server, b.server);
+    goodUrl = a.url;
+    wrongHostUrl = b.url;
+  });
+  afterAll(async () => {
+    for (const s of servers) s.close();
+    await Promise.all([pg?.stop(), plainPg?.stop(), redis?.stop()]);
+  });
+
+  it('passes HTTPS, PostgreSQL (STARTTLS) and Redis TLS endpoints and a PEM file with a valid chain, host and strong key', async () => {
+    const config = writeConfig({
+      certificates: {
+        ca: ca.ca,
+        endpoints: [{ name: 'api', url: goodUrl }, { name: 'db', url: `postgres://127.0.0.1:${pg.port}` }, { name: 'cache', url: `rediss://127.0.0.1:${redisTls}` }],
+        files: [good.cert],
+      },
+    });
+    const r = await nvcops(['maintain', 'certs', '--config', config, '--format', 'json']);
+    expect(r.exitCode, r.stdout).toBe(0);
+    const byId = results(r.stdout);
+    expect(byId['certs.days-left']!.status).toBe('pass');
+    expect(byId['certs.days-left']!.observed!.value).toBeGreaterThanOrEqual(364);
+    expect(byId['certs.days-left']!.details).toHaveLength(4);
+    expect(byId['certs.days-left']!.details!.join('\n')).toMatch(/^db: 36\d days left/m);
+    expect(byId['certs.validity']).toMatchObject({ status: 'pass', message: '4 certificates: chains trusted, host names match' });
+    expect(byId['certs.strength']!.details!.join('\n')).toMatch(/cache: rsa 2048 bits, sha256WithRSAEncryption/);
+  });
+
+  it('fails an expired certificate and one with 10 days left (warn < 30, fail < 14 days)', async () => {
+    const expired = await ca.leaf('expired', { expired: true });
+    const soon = await ca.leaf('soon', { days: 10 });
+    const month = await ca.leaf('month', { days: 20 });
+    const r = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { ca: ca.ca, files: [expired.cert, soon.cert] } }), '--format', 'json']);
+    expect(r.exitCode).toBe(2);
+    const days = results(r.stdout)['certs.days-left']!;
+    expect(days.status).toBe('fail');
+    expect(days.observed!.value).toBeLessThan(-2000);
+    expect(days.details![0]).toMatch(/expired\.pem: -\d+ days left \(until 2020-02-01T00:00:00\.000Z\).*renew it now/);
+    const warn = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { ca: ca.ca, files: [month.cert] } }), '--format', 'json']);
+    expect(warn.exitCode).toBe(1);
+    expect(results(warn.stdout)['certs.days-left']).toMatchObject({ status: 'warn', observed: { value: 19 } });
+  });
+
+  it('fails a certificate for another host, and a chain that does not lead to a trusted CA', async () => {
+    const wrong = writeConfig({ certificates: { ca: ca.ca, endpoints: [{ url: wrongHostUrl }] } });
+    const r = await nvcops(['maintain', 'certs', '--config', wrong, '--format', 'json']);
+    expect(r.exitCode).toBe(2);
+    expect(results(r.stdout)['certs.validity']!.details![0]).toMatch(/host: 127\.0\.0\.1 is not among the names it is issued for \(DNS:payments\.example\.com\) — reissue/);
+    const untrusted = writeConfig({ certificates: { endpoints: [{ url: goodUrl }], files: [good.cert] } });
+    const u = await nvcops(['maintain', 'certs', '--config', untrusted, '--format', 'json']);
+    const details = results(u.stdout)['certs.validity']!.details!.join('\n');
+    expect(details).toMatch(/127\.0\.0\.1:\d+: chain: UNABLE_TO_(GET_ISSUER_CERT_LOCALLY|VERIFY_LEAF_SIGNATURE)/);
+    expect(details).toMatch(/good\.pem: chain: issuer "CN=nvcops test CA" is not a trusted CA/);
+  });
+
+  it('fails a weak key and a SHA-1 signature', async () => {
+    const weak = await ca.leaf('weak', { bits: 1024, md: 'sha1' });
+    const r = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { ca: ca.ca, files: [weak.cert, good.cert] } }), '--format', 'json']);
+    expect(r.exitCode).toBe(2);
+    const strength = results(r.stdout)['certs.strength']!;
+    expect(strength).toMatchObject({ status: 'fail', message: '1 of 2 certificates have a weak key or signature' });
+    expect(strength.details![0]).toMatch(/weak\.pem: rsa 1024 bits, sha1WithRSAEncryption — WEAK: 1024-bit rsa key \(< 2048\); sha1WithRSAEncryption signature/);
+  });
+
+  it('says error, never pass, for an endpoint it cannot read: PostgreSQL without SSL, a closed port', async () => {
+    const config = writeConfig({ certificates: { endpoints: [{ name: 'plain-db', url: `postgres://127.0.0.1:${plainPg.port}` }, { name: 'closed', url: 'https://127.0.0.1:1' }] } });
+    const r = await nvcops(['maintain', 'certs', '--config', config, '--format', 'json']);
+    expect(r.exitCode).toBe(3);
+    const days = results(r.stdout)['certs.days-left']!;
+    expect(days.status).toBe('error');
+    expect(days.details).toEqual([
+      'plain-db: the server does not accept SSL (answered N to SSLRequest): ssl = off',
+      expect.stringMatching(/^closed: connect ECONNREFUSED 127\.0\.0\.1:1$/),
+    ]);
+    const bad = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { endpoints: [{ url: 'ftp://x' }] } })]);
+    expect(bad.exitCode).toBe(78);
+    expect(bad.stderr).toMatch(/certificates\.endpoints\[0\]\.url: a URL starting https:\/\/, postgres:\/\/ \(STARTTLS\) or rediss:\/\//);
+  });
+});

@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { nvcops, writeConfig } from './support/cli.js';
+
+const WRITER = new URL('./support/log-writer.mjs', import.meta.url).pathname;
+
+/** Starts the writer, waits until the log has `bytes`, and returns a stop() that gives the number of lines written. */
+async function startWriter(file: string, mode: 'reopen' | 'plain', bytes: number) {
+  const pidFile = `${file}.pid`;
+  const child = spawn('node', [WRITER, file, pidFile, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  while (!existsSync(file) || statSync(file).size < bytes) await new Promise((r) => setTimeout(r, 20));
+  return {
+    pidFile,
+    async stop(): Promise<number> {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      return Number(out);
+    },
+  };
+}
+
+const numbers = (text: string) => text.split('\n').filter(Boolean).map((l) => {
+  expect(l).toMatch(/^line \d+ x{40}$/);
+  return Number(l.split(' ')[1]);
+});
+
+const daysAgo = (path: string, days: number) => {
+  const t = new Date(Date.now() - days * 86_400_000);
+  utimesSync(path, t, t);
+};
+
+describe('maintain logs --rotate', () => {
+  it('renames, signals the writer to reopen, and compresses: a process writing throughout loses no line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-logs-'));
+    const log = join(dir, 'app.log');
+    const writer = await startWriter(log, 'reopen', 20_000);
+    const config = writeConfig({ maintenance: { logs: [{ path: log, maxSize: '10 kB', keep: 3, reopen: { pidFile: writer.pidFile, signal: 'SIGHUP' } }] } });
+    const r = await nvcops(['maintain', 'logs', '--rotate', '--yes', '--config', config]);
+    await new Promise((res) => setTimeout(res, 200));
+    const written = await writer.stop();
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/rotate .*app\.log \(rename, keep 3\) — renamed, reopened and compressed into .*app\.log\.1\.gz/);
+    const rotated = numbers(gunzipSync(readFileSync(`${log}.1.gz`)).toString());
+    const current = numbers(readFileSync(log, 'utf8'));
+    expect(rotated.length).toBeGreaterThan(100);
+    expect(current.length).toBeGreaterThan(0);
+    expect([...rotated, ...current]).toEqual(Array.from({ length: written }, (_, i) => i + 1));
+    expect(existsSync(`${log}.1`)).toBe(false);
+  });
+
+  it('copytruncate keeps writing in place; only lines at the rotation point may be lost, in one gap; keeps N archives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-logs-'));
+    const log = join(dir, 'api.log');
+    writeFileSync(`${log}.1.gz`, gzipSync('old one\n'));
+    writeFileSync(`${log}.2.gz`, gzipSync('old two\n'));
+    const writer = await startWriter(log, 'plain', 20_000);
+    const config = writeConfig({ maintenance: { logs: [{ path: join(dir, '*.log'), maxSize: '10 kB', keep: 2 }] } });
+    const plan = await nvcops(['maintain', 'logs', '--rotate', '--dry-run', '--config', config]);
+    expect(plan.stdout).toMatch(/▲ copytruncate: lines written between the last copy and the truncation are lost/);
+    const r = await nvcops(['maintain', 'logs', '--rotate', '--yes', '--config', config]);
+    await new Promise((res) => setTimeout(res, 200));
+    const written = await writer.stop();
+    expect(r.exitCode).toBe(0);
+    const rotated = numbers(gunzipSync(readFileSync(`${log}.1.gz`)).toString());
+    const current = numbers(readFileSync(log, 'utf8'));
+    const all = [...rotated, ...current];
+    for (let i = 1; i < all.length; i++) expect(all[i]).toBeGreaterThan(all[i - 1]!);
+    const seen = new Set(all);
+    const missing = Array.from({ length: written }, (_, i) => i + 1).filter((n) => !seen.has(n));
+    if (missing.length) {
+      expect(missing[missing.length - 1]! - missing[0]! + 1).toBe(missing.length);
+      expect(missing[0]).toBe(rotated[rotated.length - 1]! + 1);
+    }
+    expect(gunzipSync(readFileSync(`${log}.2.gz`)).toString()).toBe('old one\n');
+    expect(existsSync(`${log}.3.gz`)).toBe(false);
+  });
+
+  it('never follows a link out of the log directory, and finishes an archive an interrupted run left uncompressed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-logs-'));
+    const outside = join(mkdtempSync(join(tmpdir(), 'nvcops-outside-')), 'secret.log');
+    writeFileSync(outside, 'x'.repeat(50_000));
+    symlinkSync(outside, join(dir, 'evil.log'));
+    writeFileSync(join(dir, 'jobs.log'), 'current\n'.repeat(5000));
+    writeFileSync(join(dir, 'jobs.log.1'), 'left behind\n');
+    const config = writeConfig({ maintenance: { logs: [{ path: join(dir, '*.log'), maxSize: '1 kB' }] } });
+    const r = await nvcops(['maintain', 'logs', '--rotate', '--yes', '--config', config, '--format', 'json']);
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary.join('\n')).toMatch(/evil\.log: a link out of the log directory \(to .*secret\.log\): never followed/);
+    expect(out.plan.map((s: { title: string }) => s.title)).toEqual([expect.stringMatching(/rotate .*jobs\.log \(copytruncate, keep 4\)/)]);
+    expect(out.outcomes[0].message).toMatch(/finished the archive an earlier run left uncompressed/);
+    expect(readFileSync(outside, 'utf8')).toHaveLength(50_000);
+    expect(gunzipSync(readFileSync(join(dir, 'jobs.log.2.gz'))).toString()).toBe('left behind\n');
+    expect(gunzipSync(readFileSync(join(dir, 'jobs.log.1.gz'))).toString()).toBe('current\n'.repeat(5000));
+    expect(readFileSync(join(dir, 'jobs.log'), 'utf8')).toBe('');
+    expect(existsSync(join(dir, 'jobs.log.1'))).toBe(false);
+  });
+
+  it('says what to do without --rotate, and names the config key when no logs are configured', async () => {
+    const config = writeConfig({ maintenance: { logs: [{ path: '/nonexistent/app.log' }] } });
+    const r = await nvcops(['maintain', 'logs', '--config', config]);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr).toMatch(/say what to do: --rotate/);
+    const none = await nvcops(['maintain', 'logs', '--rotate', '--config', writeConfig({})]);
+    expect(none.exitCode).toBe(78);
+    expect(none.stderr).toMatch(/maintenance\.logs\[\]/);
+    const bad = await nvcops(['maintain', 'logs', '--rotate', '--config', writeConfig({ maintenance: { logs: [{ path: 'a.log', strategy: 'move' }] } })]);
+    expect(bad.exitCode).toBe(78);
+    expect(bad.stderr).toMatch(/maintenance\.logs\[0\]\.strategy/);
+  });
+});
+
+describe('maintain tmp', () => {
+  it('lists old files with sizes first, removes only them with --yes, and never follows or removes links', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-tmp-'));
+    const outside = mkdtempSync(join(tmpdir(), 'nvcops-outside-'));
+    writeFileSync(join(outside, 'keep.dat'), 'k'.repeat(100));
+    daysAgo(join(outside, 'keep.dat'), 30);
+    mkdirSync(join(dir, 'uploads'));
+    writeFileSync(join(dir, 'old.csv'), 'o'.repeat(2048));
+    writeFileSync(join(dir, 'uploads', 'old.pdf'), 'p'.repeat(4096));
+    writeFileSync(join(dir, 'fresh.csv'), 'f');
+    daysAgo(join(dir, 'old.csv'), 20);
+    daysAgo(join(dir, 'uploads', 'old.pdf'), 15);
+    symlinkSync(outside, join(dir, 'elsewhere'));
+    const linked = join(mkdtempSync(join(tmpdir(), 'nvcops-tmp-')), 'link');
+    symlinkSync(dir, linked);
+    const config = writeConfig({ maintenance: { tmp: { directories: [dir, linked], olderThan: '7d' } } });
+
+    const refused = await nvcops(['maintain', 'tmp', '--config', config]);
+    expect(refused.exitCode).toBe(64);
+    expect(refused.stdout).toMatch(/2 files older than 7 days, 6\.0 kB; 1 symbolic links left alone/);
+    expect(refused.stdout).toMatch(/4\.0 kB {2}\d{4}-\d\d-\d\d {2}.*uploads\/old\.pdf/);
+    expect(refused.stdout).toMatch(/link: not a directory itself \(a link or a file\): skipped/);
+    expect(existsSync(join(dir, 'old.csv'))).toBe(true);
+
+    const r = await nvcops(['maintain', 'tmp', '--yes', '--config', config]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/2 files removed, 6\.0 kB freed/);
+    expect(existsSync(join(dir, 'old.csv'))).toBe(false);
+    expect(existsSync(join(dir, 'uploads', 'old.pdf'))).toBe(false);
+    expect(existsSync(join(dir, 'fresh.csv'))).toBe(true);
+    expect(existsSync(join(dir, 'elsewhere'))).toBe(true);
+    expect(existsSync(join(outside, 'keep.dat'))).toBe(true);
+    // --older-than overrides the config: the fresh file is not a day old either.
+    const none = await nvcops(['maintain', 'tmp', '--older-than', '1d', '--yes', '--config', config]);
+    expect(none.stdout).toMatch(/nothing to do/);
+  });
+});

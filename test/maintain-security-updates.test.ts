@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNpmRegistry } from './support/npm-registry.js';
+import { nvcops, writeConfig } from './support/cli.js';
+
+/** An application directory with a lockfile naming these packages (npm audit reads the lockfile only). */
+function app(deps: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nvcops-app-'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bank-app', version: '1.0.0', dependencies: deps }));
+  const packages = Object.fromEntries(Object.entries(deps).map(([n, v]) => [`node_modules/${n}`, { version: v, resolved: `http://127.0.0.1/${n}-${v}.tgz`, integrity: 'sha512-AAAA' }]));
+  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({
+    name: 'bank-app', version: '1.0.0', lockfileVersion: 3, requires: true,
+    packages: { '': { name: 'bank-app', version: '1.0.0', dependencies: deps }, ...packages },
+  }));
+  return dir;
+}
+
+type Result = { id: string; status: string; message: string; details?: string[] };
+const audit = (stdout: string): Result => JSON.parse(stdout).items[0].results.find((r: Result) => r.id === 'security.npm-audit');
+
+describe('maintain security-updates: npm audit of the configured applications', () => {
+  let registry: Awaited<ReturnType<typeof startNpmRegistry>>;
+  beforeAll(async () => {
+    registry = await startNpmRegistry(
+      {
+        'left-pad': [{ id: 1001, title: 'Prototype pollution in left-pad', severity: 'moderate', vulnerable_versions: '<1.3.0' }],
+        'card-utils': [{ id: 1002, title: 'Card numbers logged in clear', severity: 'critical', vulnerable_versions: '<2.0.0' }],
+      },
+      { 'left-pad': ['1.0.0', '1.3.0'], 'card-utils': ['1.4.0', '2.0.0'], 'safe-lib': ['1.0.0'] },
+    );
+  });
+  afterAll(() => registry?.stop());
+
+  // A cache of its own: npm keeps registry answers, and another run's must not leak in.
+  const cache = mkdtempSync(join(tmpdir(), 'nvcops-npm-cache-'));
+  const env = () => ({ npm_config_registry: registry.url, npm_config_fetch_retries: '0', npm_config_cache: cache });
+
+  it('lists vulnerable dependencies from real npm audit JSON, most severe first, and fails on critical', async () => {
+    const config = writeConfig({ security: { applications: [app({ 'left-pad': '1.0.0', 'card-utils': '1.4.0', 'safe-lib': '1.0.0' })] } });
+    const r = await nvcops(['maintain', 'security-updates', '--config', config, '--format', 'json'], { env: env() });
+    const npm = audit(r.stdout);
+    expect(npm.status).toBe('fail');
+    expect(npm.message).toBe('1 critical, 0 high, 1 moderate, 0 low, 0 info vulnerabilities');
+    expect(npm.details).toEqual([
+      expect.stringMatching(/: card-utils 1\.4\.0 \(critical, direct\): Card numbers logged in clear — npm install card-utils@2\.0\.0 \(major version\)$/),
+      expect.stringMatching(/: left-pad 1\.0\.0 \(moderate, direct\): Prototype pollution in left-pad — npm install left-pad@1\.3\.0$/),
+    ]);
+  });
+
+  it('passes an application with no known vulnerability, and warns on moderate only', async () => {
+    const clean = await nvcops(['maintain', 'security-updates', '--config', writeConfig({ security: { applications: [app({ 'safe-lib': '1.0.0' })] } }), '--format', 'json'], { env: env() });
+    expect(audit(clean.stdout)).toMatchObject({ status: 'pass', message: '0 critical, 0 high, 0 moderate, 0 low, 0 info vulnerabilities' });
+    const moderate = await nvcops(['maintain', 'security-updates', '--config', writeConfig({ security: { applications: [app({ 'left-pad': '1.0.0' })] } }), '--format', 'json'], { env: env() });
+    expect(audit(moderate.stdout).status).toBe('warn');
+  });
+
+  it('says error naming the cause when the registry cannot be reached (never pass)', async () => {
+    const config = writeConfig({ security: { applications: [app({ 'left-pad': '1.0.0' })] } });
+    const r = await nvcops(['maintain', 'security-updates', '--config', config, '--format', 'json'], { env: { ...env(), npm_config_registry: 'http://127.0.0.1:1/' } });
+    const npm = audit(r.stdout);
+    expect(npm.status).toBe('error');
+    expect(npm.details![0]).toMatch(/npm audit failed: request to http:\/\/127\.0\.0\.1:1\/-\/npm\/v1\/security\/advisories\/bulk failed, reason: connect ECONNREFUSED/);
+    const noLock = await nvcops(['maintain', 'security-updates', '--config', writeConfig({ security: { applications: [mkdtempSync(join(tmpdir(), 'nvcops-empty-'))] } }), '--format', 'json'], { env: env() });
+    expect(audit(noLock.stdout).status).toBe('error');
+  });
+});

@@ -1,0 +1,228 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { nvcops, writeConfig } from './support/cli.js';
+import { parseReport } from './support/report.js';
+import { freePort, startRedis, type RedisServer } from './support/servers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(read: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await read())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+const started: RedisServer[] = [];
+const clients: Redis[] = [];
+async function redisServer(args: string[] = []): Promise<RedisServer> {
+  const s = await startRedis(args);
+  started.push(s);
+  return s;
+}
+function client(port: number): Redis {
+  const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on('error', () => undefined);
+  clients.push(c);
+  return c;
+}
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  await Promise.all(started.map((s) => s.stop()));
+});
+
+async function healthDb(redis: Record<string, unknown>, thresholds = {}) {
+  const r = await nvcops(['health', 'db', '--config', writeConfig({ redis, thresholds }), '--format', 'json']);
+  return { ...parseReport(r.stdout), exitCode: r.exitCode, stderr: r.stderr };
+}
+
+/** 400,000 keys of 100 bytes, written by the server itself. */
+const FILL = "for i=0,399999 do redis.call('SET','key:'..i, string.rep('x',100)) end";
+
+describe('health db: the Redis checks on real servers, healthy and in their faults', () => {
+  it('passes a healthy standalone server, persistence included', async () => {
+    const s = await redisServer(['--save', '3600 1']);
+    const c = client(s.port);
+    await c.set('session:1', 'ok');
+    for (let i = 0; i < 20; i++) await c.get('session:1');
+    await c.bgsave();
+    await until(async () => /rdb_bgsave_in_progress:0/.test(await c.info('persistence')), 'BGSAVE');
+    const { byId, exitCode, report } = await healthDb({ url: s.url });
+    const redis = report.items.find((i) => i.title === 'Cache performance review')!.results;
+    expect(redis.map((x) => [x.id, x.status])).toEqual([
+      ['redis.ping', 'pass'], ['redis.clients', 'pass'], ['redis.rejected-connections', 'pass'], ['redis.memory', 'pass'],
+      ['redis.evictions', 'pass'], ['redis.fragmentation', 'pass'], ['redis.hit-ratio', 'pass'], ['redis.blocked-clients', 'pass'],
+      ['redis.replication', 'pass'], ['redis.persistence', 'pass'], ['redis.slowlog', 'pass'], ['redis.cluster', 'skip'],
+    ]);
+    expect(byId['redis.persistence']!.message).toMatch(/last successful save \d+ s ago/);
+    expect(byId['postgres.connect-time']).toMatchObject({ status: 'skip' });
+    expect(exitCode).toBe(0);
+  });
+
+  it('fails memory when a noeviction server is full and refuses writes', async () => {
+    const s = await redisServer(['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction']);
+    const c = client(s.port);
+    // A running script may pass maxmemory; the next write is refused.
+    await c.eval(FILL, 0).catch(() => undefined);
+    await expect(c.set('one-more', 'x')).rejects.toThrow(/OOM/);
+    const { byId } = await healthDb({ url: s.url });
+    expect(byId['redis.memory']).toMatchObject({ status: 'fail', message: expect.stringMatching(/of maxmemory 2\.0 MB, policy noeviction: full, writes are refused \(OOM\)/) });
+    expect(byId['redis.memory']!.observed!.value).toBeGreaterThanOrEqual(100);
+  });
+
+  it('warns about evictions and memory near maxmemory on an LRU cache', async () => {
+    const s = await redisServer(['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-lru']);
+    await client(s.port).eval(FILL, 0);
+    const { byId } = await healthDb({ url: s.url });
+    expect(byId['redis.evictions']!.status).toBe('warn');
+    expect(byId['redis.evictions']!.observed!.value).toBeGreaterThan(1000);
+    expect(byId['redis.memory']).toMatchObject({ status: 'warn', message: expect.stringContaining('policy allkeys-lru') });
+  });
+
+  it('warns about fragmentation once most keys of a large keyspace are deleted', async () => {
+    const s = await redisServer();
+    const c = client(s.port);
+    await c.eval(FILL, 0);
+    const before = await healthDb({ url: s.url });
+    expect(before.byId['redis.fragmentation']!.status).toBe('pass');
+    await c.eval("for i=0,399999 do if i%5~=0 then redis.call('DEL','key:'..i) end end", 0);
+    await until(async () => Number(/mem_fragmentation_ratio:([\d.]+)/.exec(await c.info('memory'))![1]) > 1.5, 'fragmentation');
+    const { byId } = await healthDb({ url: s.url });
+    expect(byId['redis.fragmentation']).toMatchObject({ status: 'warn', message: expect.stringMatching(/ratio \d+\.\d\d, [\d.]+ MB fragmented/) });
+  });
+
+  it('warns when most lookups miss, and counts blocked clients', async () => {
+    const s = await redisServer();
+    const c = client(s.port);
+    await c.set('present', '1');
+    await c.get('present');
+    for (let i = 0; i < 50; i++) await c.get(`absent:${i}`);
+    const worker = client(s.port);
+    void worker.blpop('jobs', 0).catch(() => undefined);
+    await until(async () => /blocked_clients:1/.test(await c.info('clients')), 'BLPOP');
+    const { byId } = await healthDb({ url: s.url });
+    expect(byId['redis.hit-ratio']).toMatchObject({ status: 'warn', observed: { value: 0.02 }, message: '1 hits, 50 misses' });
+    expect(byId['redis.blocked-clients']).toMatchObject({ status: 'warn', observed: { value: 1 } });
+  });
+
+  it('fails client saturation and counts the connection maxclients refused', async () => {
+    const s = await redisServer(['--maxclients', '4']);
+    const held = [client(s.port), client(s.port), client(s.port), client(s.port)];
+    await Promise.all(held.map((c) => c.ping()));
+    // The server answers "max number of clients reached" and hangs up.
+    await expect(client(s.port).ping()).rejects.toThrow();
+    held.pop()!.disconnect();
+    await until(async () => /connected_clients:3\b/.test(await held[0]!.info('clients')), 'the released slot');
+    const { byId } = await healthDb({ url: s.url });
+    expect(byId['redis.clients']).toMatchObject({ status: 'fail', observed: { value: 100 }, message: '4 of maxclients 4' });
+    expect(byId['redis.rejected-connections']).toMatchObject({ status: 'warn', observed: { value: 1 } });
+  });
+
+  it('passes a replica with its link up, and fails it when the master goes away', async () => {
+    const master = await redisServer();
+    const replica = await redisServer(['--replicaof', '127.0.0.1', String(master.port)]);
+    const r = client(replica.port);
+    await until(async () => /master_link_status:up/.test(await r.info('replication')), 'the replication link');
+    const up = await healthDb({ url: replica.url });
+    expect(up.byId['redis.replication']).toMatchObject({ status: 'pass', message: expect.stringMatching(new RegExp(`replica of 127\\.0\\.0\\.1:${master.port}, link up`)) });
+    const onMaster = await healthDb({ url: master.url });
+    expect(onMaster.byId['redis.replication']).toMatchObject({ status: 'pass', message: expect.stringMatching(/master with 1 replica online/) });
+    await master.stop();
+    await until(async () => /master_link_status:down/.test(await r.info('replication')), 'the link to drop');
+    const down = await healthDb({ url: replica.url });
+    expect(down.byId['redis.replication']).toMatchObject({ status: 'fail', message: expect.stringContaining('link down') });
+  });
+
+  it('fails persistence when a background save cannot be written', async () => {
+    const s = await redisServer(['--save', '3600 1']);
+    const c = client(s.port);
+    await c.set('k', 'v');
+    const [, dir] = (await c.config('GET', 'dir')) as string[];
+    rmSync(dir!, { recursive: true, force: true });
+    await c.bgsave();
+    await until(async () => /rdb_last_bgsave_status:err/.test(await c.info('persistence')), 'the failed BGSAVE');
+    const { byId } = await healthDb({ url: s.url });
+    expect(byId['redis.persistence']).toMatchObject({ status: 'fail', message: expect.stringContaining('last RDB save failed (rdb_last_bgsave_status err)') });
+  });
+
+  it('lists slow commands of the last 24 h with card numbers masked', async () => {
+    const s = await redisServer();
+    const c = client(s.port);
+    await c.eval('local i = 0 while i < 3e6 do i = i + 1 end return ARGV[1]', 0, '4111 1111 1111 1111');
+    const { byId } = await healthDb({ url: s.url });
+    const slow = byId['redis.slowlog']!;
+    expect(slow.status).toBe('warn');
+    expect(slow.message).toMatch(/1 slow command in 24 h; slowest [\d.]+ ms: eval local i = 0/);
+    expect(slow.message).toContain('************1111');
+    expect(slow.message).not.toContain('4111 1111 1111 1111');
+  });
+
+  it('turns a frozen server (SIGSTOP) into a failed PING and errors within the timeout, and the run finishes', async () => {
+    const s = await redisServer();
+    process.kill(s.process.pid!, 'SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const { byId, exitCode } = await healthDb({ url: s.url, connectTimeout: '2s' });
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect(byId['redis.ping']!.status).toBe('fail');
+      for (const id of ['redis.memory', 'redis.clients', 'redis.slowlog']) expect(byId[id]!.status, id).toBe('error');
+      expect(exitCode).toBe(2);
+    } finally {
+      process.kill(s.process.pid!, 'SIGCONT');
+    }
+  });
+});
+
+describe('Redis Cluster: a real local three-master cluster', () => {
+  it('passes when every slot is served, and fails naming the node when a master stops', async () => {
+    const nodes = await Promise.all([0, 1, 2].map(() => redisServer(['--cluster-enabled', 'yes', '--cluster-node-timeout', '1000'])));
+    await execa('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes']);
+    const c = client(nodes[0]!.port);
+    await until(async () => /cluster_state:ok/.test(String(await c.cluster('INFO'))), 'cluster_state ok');
+    const seeds = { cluster: [nodes[0]!.url, nodes[1]!.url] };
+    const ok = await healthDb(seeds);
+    expect(ok.byId['redis.cluster']).toMatchObject({ status: 'pass', observed: { value: 100 }, message: '3 masters, 0 replicas; 16384 of 16384 slots served' });
+    expect(ok.byId['redis.ping']).toMatchObject({ status: 'pass', message: '3 nodes PONG' });
+    expect(ok.byId['redis.memory']!.details).toHaveLength(3);
+    const victim = nodes[2]!;
+    await victim.stop();
+    await until(async () => /cluster_state:fail/.test(String(await c.cluster('INFO'))), 'the cluster to notice');
+    const broken = await healthDb(seeds);
+    const cluster = broken.byId['redis.cluster']!;
+    expect(cluster.status).toBe('fail');
+    expect(cluster.message).toContain(`127.0.0.1:${victim.port} unreachable`);
+    expect(cluster.message).toMatch(/says cluster_state fail/);
+    expect(cluster.observed!.value).toBeLessThan(100);
+    expect(broken.byId['redis.ping']).toMatchObject({ status: 'fail', message: expect.stringContaining('1 of 3 not answering') });
+    expect(broken.exitCode).toBe(2);
+  });
+});
+
+describe('Redis Sentinel', () => {
+  it('finds the master through the sentinels and checks it', async () => {
+    const master = await redisServer();
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-sentinel-'));
+    const port = await freePort();
+    writeFileSync(join(dir, 'sentinel.conf'), `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor payments 127.0.0.1 ${master.port} 1\n`);
+    const sentinel = spawn('redis-server', [join(dir, 'sentinel.conf'), '--sentinel'], { stdio: 'ignore' });
+    try {
+      await until(async () => (await execa('redis-cli', ['-p', String(port), 'SENTINEL', 'get-master-addr-by-name', 'payments'], { reject: false })).stdout.includes(String(master.port)), 'the sentinel');
+      const { byId, exitCode } = await healthDb({ sentinels: [`redis://127.0.0.1:${port}`], name: 'payments' });
+      expect(byId['redis.ping']).toMatchObject({ status: 'pass', message: `127.0.0.1:${master.port} (master payments) PONG` });
+      expect(byId['redis.memory']!.status).toBe('pass');
+      expect(exitCode).toBe(0);
+      const wrong = await nvcops(['health', 'db', '--config', writeConfig({ redis: { sentinels: [`redis://127.0.0.1:${port}`] } })]);
+      expect(wrong.exitCode).toBe(78);
+      expect(wrong.stderr).toMatch(/redis\.name: required with redis\.sentinels/);
+    } finally {
+      sentinel.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
