@@ -9,7 +9,7 @@ import { parseDuration } from '../engine/units.js';
 import type { LogEntry } from '../probes/logs.js';
 import type { Probes } from '../probes/index.js';
 import type { RedisNode } from '../probes/redis.js';
-import { maskCardNumbers } from './cards.js';
+import { maskCardNumbers, maskLogLine } from './mask.js';
 
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -105,7 +105,7 @@ export function classify(e: LogEntry): { kind: EventKind; line?: string } | unde
 function excerpt(raw: string, line?: string): string {
   const lines = raw.trim().split('\n');
   const text = lines.length > 1 && line && line !== lines[0] ? `${lines[0]!.trim()} … ${line.trim()}` : raw.trim();
-  return maskCardNumbers(text).slice(0, 500);
+  return maskLogLine(text).slice(0, 500);
 }
 
 function userOf(e: LogEntry): string | undefined {

@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { judgeNodes } from '../../probes/redis.js';
-import { maskCardNumbers } from '../../security/cards.js';
+import { maskCardNumbers } from '../../security/mask.js';
 
 type Entry = [number, number, number, string[], string?, string?];
 

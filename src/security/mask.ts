@@ -26,3 +26,9 @@ export function maskCardNumbers(text: string): string {
     return `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
   });
 }
+
+/** PASSWORD '…' in SQL that a server log echoes (CREATE/ALTER ROLE under log_statement = ddl). */
+const SQL_PASSWORD = /(\bPASSWORD\s+)'(?:[^']|'')*'/gi;
+
+/** Everything nvcops masks in a log line before printing it: card numbers and passwords in logged SQL. */
+export const maskLogLine = (text: string): string => maskCardNumbers(text).replace(SQL_PASSWORD, "$1'***'");

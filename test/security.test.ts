@@ -1,0 +1,201 @@
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bursts, eventsFromLog, type SecurityEvent } from '../src/security/events.js';
+import { luhnValid, maskCardNumbers, maskLogLine } from '../src/security/mask.js';
+import { parseLine } from '../src/probes/logs.js';
+import { nvcops, writeConfig } from './support/cli.js';
+import { parseReport } from './support/report.js';
+import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
+
+const CARD = '4111 1111 1111 1111';
+
+describe('card numbers in printed log lines', () => {
+  it('masks Luhn-valid 13-19 digit numbers, keeping the last four, and leaves other numbers alone', () => {
+    expect(luhnValid('4111111111111111')).toBe(true);
+    expect(luhnValid('4111111111111112')).toBe(false);
+    expect(maskCardNumbers(`refund to ${CARD} done`)).toBe('refund to ************1111 done');
+    expect(maskCardNumbers('card 5500-0000-0000-0004 declined')).toBe('card ************0004 declined');
+    expect(maskCardNumbers('order 4111111111111112 and phone 4155550123')).toBe('order 4111111111111112 and phone 4155550123');
+    expect(maskCardNumbers('amex 378282246310005.')).toBe('amex ***********0005.');
+    expect(maskLogLine("LOG:  statement: ALTER ROLE teller PASSWORD 'it''s-secret' VALID UNTIL 'infinity'")).toBe("LOG:  statement: ALTER ROLE teller PASSWORD '***' VALID UNTIL 'infinity'");
+  });
+});
+
+describe('security events from log lines', () => {
+  const at = (s: number) => new Date(Date.UTC(2025, 6, 1, 8, 0, s)).toISOString();
+  const entry = (line: object | string) => parseLine(typeof line === 'string' ? line : JSON.stringify(line), 'app.log');
+
+  it('classifies failed logins, lockouts, privilege changes and denied access, with user and source', () => {
+    const events = eventsFromLog([
+      entry({ time: at(1), level: 'warn', event: 'login_failed', user: 'alice', ip: '10.0.0.7', msg: 'bad password' }),
+      entry({ time: at(2), level: 'warn', msg: 'account alice locked after 5 attempts', user: 'alice' }),
+      entry(`${at(3)} INFO role granted: user=bob role=admin by=carol`),
+      entry(`10.0.0.9 - mallory [01/Jul/2025:08:00:04 +0000] "GET /admin HTTP/1.1" 403 12`),
+    ], 'application log');
+    expect(events.map((e) => [e.kind, e.severity, e.user, e.from])).toEqual([
+      ['auth-failure', 'low', 'alice', '10.0.0.7'],
+      ['lockout', 'medium', 'alice', undefined],
+      ['privilege-change', 'high', 'bob', undefined],
+      ['access-denied', 'medium', 'mallory', '10.0.0.9'],
+    ]);
+    // Ids are stable: the same line gives the same id on every run.
+    expect(eventsFromLog([entry({ time: at(1), level: 'warn', event: 'login_failed', user: 'alice', ip: '10.0.0.7', msg: 'bad password' })], 'application log')[0]!.id).toBe(events[0]!.id);
+  });
+
+  it('raises five failed logins by one user from one source within ten minutes as brute force (fail2ban defaults)', () => {
+    const fail = (user: string, ip: string, s: number): SecurityEvent => ({ id: `${user}${s}`, time: at(s), kind: 'auth-failure', severity: 'low', source: 'application log', user, from: ip, count: 1, message: '' });
+    const four = [0, 10, 20, 30].map((s) => fail('alice', '10.0.0.7', s));
+    expect(bursts(four)).toEqual([]);
+    const spread = [0, 10, 20, 30, 40].map((s, i) => fail('bob', `10.0.0.${i}`, s));
+    expect(bursts(spread)).toEqual([]);
+    const five = [...four, fail('alice', '10.0.0.7', 50)];
+    const [burst] = bursts(five);
+    expect(burst).toMatchObject({ kind: 'brute-force', severity: 'high', user: 'alice', from: '10.0.0.7', count: 5 });
+    expect(bursts(five, { failures: 6, withinMs: 600_000 })).toEqual([]);
+  });
+
+  it('reads JSON (pino levels), logfmt, Common Log Format and PostgreSQL lines', () => {
+    expect(entry({ time: 1751356800000, level: 50, msg: 'boom', res: { statusCode: 502 } })).toMatchObject({ level: 'error', status: 502, message: 'boom' });
+    expect(entry('time=2025-07-01T08:00:00Z level=error status=500 msg="upstream timed out"')).toMatchObject({ level: 'error', status: 500, message: 'upstream timed out' });
+    expect(entry('127.0.0.1 - - [01/Jul/2025:10:00:00 +0200] "POST /v1/pay HTTP/1.1" 201 7').time!.toISOString()).toBe('2025-07-01T08:00:00.000Z');
+    expect(entry('2025-07-01 08:00:00.123 UTC [42] teller@bank FATAL:  password authentication failed for user "teller"')).toMatchObject({ level: 'fatal', time: new Date('2025-07-01T08:00:00.123Z') });
+    expect(entry('2025-07-01 08:00:00,5 ERROR payments: declined')).toMatchObject({ level: 'error' });
+  });
+});
+
+describe('nvcops health security --last-24h and ack, against real servers', () => {
+  let server: PgServer;
+  let redis: RedisServer;
+  let work: string;
+  let config: string;
+  let appLog: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'nvcops-security-'));
+    [server, redis] = await Promise.all([startPostgres({ settings: { log_statement: 'ddl' } }), startRedis(['--requirepass', 'redis-admin-pw'])]);
+    // Passwords for everyone but the harness's own superuser, as in production.
+    writeFileSync(join(server.dataDir, 'pg_hba.conf'), 'host all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
+    await server.sql('SELECT pg_reload_conf()');
+    await server.sql("CREATE ROLE teller LOGIN PASSWORD 'right-password'; CREATE TABLE vault (secret text)");
+    for (let i = 0; i < 6; i++) {
+      const c = new pg.Client({ connectionString: server.urlFor('teller', 'postgres', 'wrong-password') });
+      await expect(c.connect()).rejects.toThrow(/password authentication failed/);
+    }
+    const teller = new pg.Client({ connectionString: server.urlFor('teller', 'postgres', 'right-password') });
+    await teller.connect();
+    await expect(teller.query('SELECT * FROM vault')).rejects.toThrow(/permission denied for table vault/);
+    await teller.end();
+    await server.sql('GRANT SELECT ON vault TO teller');
+    // Redis: three wrong passwords, and a user whose ACL keeps it away from a key.
+    for (let i = 0; i < 3; i++) {
+      const bad = await execa('redis-cli', ['-p', String(redis.port), '--no-auth-warning', '-a', 'guess', 'PING'], { reject: false });
+      expect(bad.stdout + bad.stderr).toMatch(/WRONGPASS|NOAUTH/);
+    }
+    const admin = new Redis({ port: redis.port, password: 'redis-admin-pw' });
+    await admin.call('ACL', 'SETUSER', 'cache-reader', 'on', '>reader-pw', '~cache:*', '+get', '+ping', '+info');
+    const reader = new Redis({ port: redis.port, username: 'cache-reader', password: 'reader-pw' });
+    await expect(reader.get('accounts:1')).rejects.toThrow(/NOPERM/);
+    reader.disconnect();
+    admin.disconnect();
+    appLog = join(work, 'application.log');
+    const now = Date.now();
+    const line = (ago: number, o: object) => JSON.stringify({ time: new Date(now - ago).toISOString(), ...o });
+    writeFileSync(appLog, [
+      line(30 * 3600_000, { level: 'warn', event: 'login_failed', user: 'old', ip: '10.9.9.9', msg: 'outside the window' }),
+      line(7200_000, { level: 'info', msg: `refund to ${CARD} after a dispute`, user: 'ops', status: 200 }),
+      line(3600_000, { level: 'warn', msg: `account locked for cardholder ${CARD}`, user: 'j.doe' }),
+      line(1800_000, { level: 'info', msg: 'request', status: 200 }),
+    ].join('\n') + '\n');
+    config = writeConfig({
+      environment: 'staging',
+      logs: { application: appLog, postgres: server.logFile },
+      redis: { url: `redis://:redis-admin-pw@127.0.0.1:${redis.port}` },
+      state: { path: join(work, 'state') },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([server?.stop(), redis?.stop()]);
+  });
+
+  const summary = async (cfg = config) => {
+    const r = await nvcops(['health', 'security', '--last-24h', '--config', cfg, '--format', 'json']);
+    return { exitCode: r.exitCode, report: JSON.parse(r.stdout) as { events: (SecurityEvent & { reviewed: { by: string; note: string } | null })[]; sources: { name: string; state: string; note: string }[] } };
+  };
+
+  it('finds the day\'s events in every source, raises the burst of failed passwords, and exits 2 while high ones are unreviewed', async () => {
+    const { exitCode, report } = await summary();
+    expect(report.sources.map((s) => [s.name, s.state])).toEqual([['application log', 'read'], ['postgres log', 'read'], ['redis', 'read']]);
+    const kinds = report.events.map((e) => `${e.severity} ${e.kind} ${e.source} ${e.user ?? ''}`);
+    expect(kinds).toContain('high brute-force postgres log teller');
+    // CREATE ROLE and GRANT, both logged under log_statement = ddl.
+    expect(kinds.filter((k) => k === 'high privilege-change postgres log ')).toHaveLength(2);
+    expect(kinds).toContain('medium access-denied postgres log ');
+    expect(kinds).toContain('medium lockout application log j.doe');
+    expect(kinds).toContain('low auth-failure redis default');
+    expect(kinds).toContain('medium access-denied redis cache-reader');
+    expect(report.events.find((e) => e.kind === 'brute-force')!.count).toBe(6);
+    expect(report.events.find((e) => e.source === 'redis' && e.kind === 'auth-failure')!.count).toBe(3);
+    expect(report.events.map((e) => e.message).join('\n')).toMatch(/statement: GRANT SELECT ON vault TO teller/);
+    expect(report.events.map((e) => e.message).join('\n')).toMatch(/CREATE ROLE teller LOGIN PASSWORD '\*\*\*'/);
+    expect(kinds.join('\n')).not.toContain(' old');
+    expect(exitCode).toBe(2);
+    const human = await nvcops(['health', 'security', '--config', config]);
+    expect(human.stdout).toMatch(/HIGH: 3 events, 3 unreviewed/);
+    expect(human.stdout).toMatch(/6 {2}teller from \? \(postgres log\) {2}brute force/);
+    expect(human.stdout).toContain('************1111');
+    expect(human.stdout + JSON.stringify(report)).not.toContain(CARD);
+    expect(human.stdout + JSON.stringify(report)).not.toContain('right-password');
+  });
+
+  it('fails the morning line until the high-severity events are acknowledged, and records who, when and why', async () => {
+    const daily = async () => parseReport((await nvcops(['health', 'daily', '--config', config, '--format', 'json'])).stdout).byId['security.alerts-reviewed']!;
+    expect(await daily()).toMatchObject({ status: 'fail', observed: { value: 3 } });
+    const { report } = await summary();
+    const high = report.events.filter((e) => e.severity === 'high').map((e) => e.id);
+
+    const unknown = await nvcops(['health', 'security', 'ack', high[0]!, 'deadbeef00', '--note', 'x', '--config', config]);
+    expect(unknown.exitCode).toBe(64);
+    expect(unknown.stderr).toMatch(/no security event with id deadbeef00 .*nothing was recorded/);
+    const dry = await nvcops(['health', 'security', 'ack', ...high, '--note', 'checked', '--dry-run', '--config', config]);
+    expect(dry.stdout).toMatch(/Would acknowledge 3 events/);
+    expect((await summary()).report.events.filter((e) => e.reviewed)).toEqual([]);
+
+    const ack = await nvcops(['health', 'security', 'ack', ...high, '--note', 'teller lockout confirmed with branch; grant approved in CHG-1042', '--by', 'a.rivera', '--config', config]);
+    expect(ack.exitCode).toBe(0);
+    expect(ack.stdout).toMatch(/Recorded 3 acknowledgements/);
+    const after = await summary();
+    expect(after.exitCode).toBe(0);
+    expect(after.report.events.filter((e) => e.reviewed).map((e) => [e.id, e.reviewed!.by, e.reviewed!.note])).toEqual(
+      high.map((id) => [id, 'a.rivera', 'teller lockout confirmed with branch; grant approved in CHG-1042']),
+    );
+    expect(await daily()).toMatchObject({ status: 'pass', observed: { value: 0 } });
+    const again = await nvcops(['health', 'security', 'ack', high[0]!, '--note', 'twice', '--config', config]);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/Already reviewed, left as they are: .* \(by a\.rivera at /);
+    const audit = await nvcops(['audit', 'show', '--action', 'health security ack', '--format', 'json', '--config', config]);
+    const records = JSON.parse(audit.stdout) as { by: string; phase: string; details: { note: string; events: { id: string }[] } }[];
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ by: 'a.rivera', phase: 'event', details: { note: 'teller lockout confirmed with branch; grant approved in CHG-1042' } });
+    expect(records[0]!.details.events.map((e) => e.id).sort()).toEqual([...high].sort());
+  });
+
+  it('a new burst after the review opens the line again; a source it cannot read is an error, not a quiet day', async () => {
+    const now = Date.now();
+    appendFileSync(appLog, [0, 1, 2, 3, 4].map((k) => JSON.stringify({ time: new Date(now - 60_000 + k * 5000).toISOString(), level: 'warn', event: 'login_failed', user: 'cfo', ip: '198.51.100.4' })).join('\n') + '\n');
+    const { exitCode, report } = await summary();
+    expect(exitCode).toBe(2);
+    expect(report.events.filter((e) => e.severity === 'high' && !e.reviewed).map((e) => `${e.kind} ${e.user} ${e.from}`)).toEqual(['brute-force cfo 198.51.100.4']);
+    await nvcops(['health', 'security', 'ack', '--all', '--note', 'cfo travelling, reset done', '--config', config]);
+    const limited = writeConfig({ logs: { application: appLog }, redis: { url: `redis://cache-reader:reader-pw@127.0.0.1:${redis.port}` }, state: { path: join(work, 'state') } });
+    const blind = await summary(limited);
+    expect(blind.exitCode).toBe(3);
+    expect(blind.report.sources.find((s) => s.name === 'redis')).toMatchObject({ state: 'error', note: expect.stringContaining('+acl|log') });
+    const line = parseReport((await nvcops(['health', 'daily', '--config', limited, '--format', 'json'])).stdout).byId['security.alerts-reviewed']!;
+    expect(line).toMatchObject({ status: 'error', message: expect.stringContaining('cannot read redis') });
+  });
+});
