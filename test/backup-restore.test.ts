@@ -93,7 +93,7 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     expect(exists.stderr).toMatch(/^nvcops: --target: database "bank" already exists on 127\.0\.0\.1:\d+; restore into a new database .* or add --replace/);
     const unconfirmed = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank', '--replace', '--yes']);
     expect(unconfirmed.exitCode).toBe(64);
-    expect(unconfirmed.stdout).toContain('refused: this replaces or removes live data in any environment: add --confirm-env staging (and --yes) to go ahead; nothing was done');
+    expect(unconfirmed.stdout).toContain('refused: this replaces a live database (in any environment): add --confirm-env staging (and --yes) to go ahead; nothing was done');
     expect(await count('bank', 'accounts')).toBe(520);
   });
 

@@ -73,7 +73,7 @@ describe('monthly dr-test: restore drill and failover drill on a real primary an
   it('needs the environment named for a failover drill, even with --yes (exit 64)', async () => {
     const r = await run(['monthly', 'dr-test', '--config', configWith({ replica: 'replica1' }), '--yes']);
     expect(r.exitCode).toBe(64);
-    expect(r.stdout).toContain('refused: this replaces or removes live data in any environment: add --confirm-env staging');
+    expect(r.stdout).toContain('refused: this promotes a replica (in any environment): add --confirm-env staging');
     expect(await inRecovery(replica)).toBe(true);
   });
 

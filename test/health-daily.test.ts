@@ -71,10 +71,9 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     writeFileSync(logFile, requestLog(5000, 1));
     backups = join(work, 'backups');
     mkdirSync(backups);
-    writeBackup(backups, 'db-morning', 2 * 3600_000);
     base = {
       environment: 'staging',
-      postgres: { url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD), connectTimeout: '2s', statementTimeout: '2s' },
+      postgres: { url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD), adminUrl: pg.urlFor('postgres', 'postgres'), connectTimeout: '2s', statementTimeout: '2s' },
       redis: { url: `redis://:${PASSWORD}@127.0.0.1:${redis.port}`, connectTimeout: '2s' },
       services: [{ name: 'payments-api', url: `http://127.0.0.1:${servicePort}/ok`, timeout: '1s', samples: 5 }],
       logs: { application: logFile },
@@ -83,6 +82,14 @@ describe('nvcops health daily: the morning checklist against real servers', () =
       // The machine is shared: round-trip levels are loosened here and tested at their defaults where they are the point.
       thresholds: { 'redis.ping': { warn: '> 2s', fail: '> 5s' }, 'http.response-time': { warn: '> 1s', fail: '> 2s' } },
     };
+    // The Backup Schedule kept: a database dump, an application artifact, a configuration snapshot and the log, taken by nvcops.
+    const app = join(work, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'server.js'), 'listen()\n');
+    for (const args of [['db'], ['app', '--version', '1.0.0', '--from', app], ['config', '--from', app], ['logs']]) {
+      const r = await nvcops(['backup', ...args, '--config', writeConfig(base)]);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
   });
   afterAll(async () => {
     service?.kill('SIGCONT');
@@ -108,8 +115,9 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     expect(byId['http.response-time']).toMatchObject({ status: 'pass' });
     expect(byId['http.response-time']!.details![0]).toMatch(/payments-api: p50 [\d.]+ ms, p95 [\d.]+ ms, max [\d.]+ ms over 5 of 5 requests \(first request, opening the connection: [\d.]+ ms\)/);
     expect(byId['logs.error-rate']).toMatchObject({ status: 'pass', observed: { value: 0.02, unit: '%' }, message: expect.stringMatching(/^1 of 5000 requests failed \(5xx or level error\) over the 23(\.0)? h the log covers$/) });
-    expect(byId['backups.freshness']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^db-morning taken 2(\.0)? h ago/) });
-    expect(byId['backups.checksum']).toMatchObject({ status: 'pass', message: expect.stringContaining('SHA-256 matches the manifest') });
+    expect(byId['backups.database-freshness']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^newest database backup db-\S+ taken /) });
+    expect(byId['backups.checksums']).toMatchObject({ status: 'pass', message: '4 backups match their manifests' });
+    expect(byId['backups.restorable']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^pg_restore reads db-/) });
     expect(byId['backups.wal-archiving']).toMatchObject({ status: 'pass', message: expect.stringMatching(/last archived 0000000100000000000000\w\w/) });
     expect(byId['security.alerts-reviewed']).toMatchObject({ status: 'pass', observed: { value: 0 } });
     expect(exitCode).toBe(0);
@@ -153,22 +161,23 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     writeBackup(stale, 'db-old', 30 * 3600_000);
     writeBackup(stale, 'db-late', 7 * 3600_000);
     const late = await daily({ backups: { directory: stale } });
-    expect(late.byId['backups.freshness']).toMatchObject({ status: 'warn', message: expect.stringMatching(/^db-late taken 7(\.0)? h ago/) });
+    expect(late.byId['backups.database-freshness']).toMatchObject({ status: 'warn', message: expect.stringMatching(/^newest database backup db-late taken /) });
+    expect(late.byId['backups.database-freshness']!.observed!.value).toBeGreaterThanOrEqual(7 * 3600);
     const corrupt = mkdtempSync(join(tmpdir(), 'nvcops-backups-'));
     const file = writeBackup(corrupt, 'db-now', 60_000, 'ABCDEFGH');
     writeFileSync(file, 'ABCDEFGX');
     const bad = await daily({ backups: { directory: corrupt } });
-    expect(bad.byId['backups.checksum']).toMatchObject({ status: 'fail', message: expect.stringMatching(/db-now: .*db-now\.dump: SHA-256 [0-9a-f]{16}… does not match the manifest's/) });
+    expect(bad.byId['backups.checksums']).toMatchObject({ status: 'fail', message: expect.stringMatching(/db-now: .*db-now\.dump: SHA-256 [0-9a-f]{16}… does not match the manifest's/) });
     appendFileSync(file, 'more');
     const grown = await daily({ backups: { directory: corrupt } });
-    expect(grown.byId['backups.checksum']!.message).toMatch(/12 bytes, the manifest says 8/);
+    expect(grown.byId['backups.checksums']!.message).toMatch(/12 bytes, the manifest says 8/);
     const manifest = join(corrupt, 'db-now.manifest.json');
     const { sha256: _dropped, ...rest } = JSON.parse(readFileSync(manifest, 'utf8'));
     writeFileSync(manifest, JSON.stringify(rest));
     const broken = await daily({ backups: { directory: corrupt } });
-    expect(broken.byId['backups.freshness']).toMatchObject({ status: 'error', message: expect.stringContaining('db-now.manifest.json: sha256:') });
+    expect(broken.byId['backups.database-freshness']).toMatchObject({ status: 'error', message: expect.stringContaining('db-now.manifest.json: sha256:') });
     const none = await daily({ backups: { directory: mkdtempSync(join(tmpdir(), 'nvcops-backups-')) } });
-    expect(none.byId['backups.freshness']).toMatchObject({ status: 'fail', message: expect.stringContaining('no database backup manifest') });
+    expect(none.byId['backups.database-freshness']).toMatchObject({ status: 'fail', message: expect.stringContaining('no database backup in') });
   });
 
   it('fails WAL archiving when archive_command fails', async () => {
@@ -180,7 +189,7 @@ describe('nvcops health daily: the morning checklist against real servers', () =
       const end = Date.now() + 20_000;
       while (Number((await pg.sql<{ n: string }>('SELECT failed_count AS n FROM pg_stat_archiver'))[0]!.n) === 0 && Date.now() < end) await sleep(200);
       const { byId, line } = await daily();
-      expect(byId['backups.wal-archiving']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^archive_command failing: 0000000100000000000000\w\w failed at /) });
+      expect(byId['backups.wal-archiving']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^archiving is failing: 0000000100000000000000\w\w could not be archived \(last failure /) });
       expect(line('Backup verification completed').status).toBe('fail');
     } finally {
       await pg.sql("ALTER SYSTEM SET archive_command = 'mkdir -p ../wal-archive && cp %p ../wal-archive/%f'");
@@ -227,7 +236,7 @@ describe('nvcops health daily: the morning checklist against real servers', () =
       for (const id of ['postgres.connection-saturation', 'postgres.idle-in-transaction', 'redis.clients', 'backups.wal-archiving']) expect(byId[id]!.status, id).toBe('error');
       // What does not depend on the frozen servers is still judged.
       expect(byId['logs.error-rate']!.status).toBe('pass');
-      expect(byId['backups.checksum']!.status).toBe('pass');
+      expect(byId['backups.checksums']!.status).toBe('pass');
       expect(exitCode).toBe(2);
     } finally {
       process.kill(pg.pid(), 'SIGCONT');
@@ -245,6 +254,6 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     const bare = await daily({ services: undefined, logs: undefined, backups: undefined });
     expect(bare.byId['http.service-up']).toMatchObject({ status: 'skip', message: expect.stringContaining('services[]') });
     expect(bare.byId['logs.error-rate']).toMatchObject({ status: 'skip', message: expect.stringContaining('logs.application') });
-    expect(bare.byId['backups.freshness']).toMatchObject({ status: 'skip', message: expect.stringContaining('backups.directory') });
+    expect(bare.byId['backups.database-freshness']).toMatchObject({ status: 'skip', message: expect.stringContaining('backups.directory') });
   });
 });

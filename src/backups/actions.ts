@@ -48,6 +48,7 @@ export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions)
     stopOnFailure: true,
     // Replacing a live database needs the environment named, protected or not.
     confirmEnvAlways: plan.keptAs !== undefined,
+    confirmEnvReason: 'this replaces a live database (in any environment)',
     steps: [
       {
         title: `Verify ${backup.id} against its manifest (size, sha256)`,

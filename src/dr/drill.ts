@@ -276,5 +276,6 @@ export async function planDrTest(ctx: PlanContext, opts: DrTestOptions): Promise
     steps,
     // Promoting a replica changes the topology in any environment: the environment must be named.
     confirmEnvAlways: doFailover,
+    confirmEnvReason: 'this promotes a replica (in any environment)',
   };
 }

@@ -52,6 +52,8 @@ export interface ActionPlan {
   stopOnFailure?: boolean;
   /** Destructive anywhere (a cache flush): --confirm-env is needed even where the environment is not protected. */
   confirmEnvAlways?: boolean;
+  /** Why, when it is not that data is removed (a replica promoted, a live database replaced). */
+  confirmEnvReason?: string;
 }
 
 /** A step that did its work and found it wanting (row counts differ, an objective missed): the failure keeps what it measured. */
@@ -112,10 +114,10 @@ export interface ActionResult {
 const REFUSED = EXIT.usage;
 
 /** Why the action may not go ahead without more from the person, or undefined when it may. */
-export function guard(config: Config, flags: ConfirmFlags, always = false): string | undefined {
+export function guard(config: Config, flags: ConfirmFlags, always = false, why = 'this removes data in any environment'): string | undefined {
   const env = config.environment;
   if (always && flags.confirmEnv === undefined) {
-    return `this replaces or removes live data in any environment: add --confirm-env ${env ?? 'unnamed'} (and --yes) to go ahead; nothing was done`;
+    return `${why}: add --confirm-env ${env ?? 'unnamed'} (and --yes) to go ahead; nothing was done`;
   }
   if (flags.confirmEnv !== undefined && flags.confirmEnv !== (env ?? 'unnamed')) {
     return `--confirm-env ${flags.confirmEnv} does not match this environment (${env ?? 'unnamed'}); nothing was done`;
@@ -171,7 +173,7 @@ export async function runAction(
     await auditEvent(opts.store, audit, { outcome: 'dry-run' });
     return finish(result);
   }
-  const refusal = guard(config, flags, plan.confirmEnvAlways) ?? (await confirmation(flags, io));
+  const refusal = guard(config, flags, plan.confirmEnvAlways, plan.confirmEnvReason) ?? (await confirmation(flags, io));
   if (refusal) {
     await auditEvent(opts.store, audit, { outcome: 'refused', message: refusal });
     return finish({ ...result, status: 'refused', exitCode: REFUSED, reason: refusal });
