@@ -1,8 +1,9 @@
 import type { CheckDefinition } from '../engine/check.js';
+import { awsChecks } from './aws/index.js';
 import { postgresChecks } from './postgres/index.js';
 import { redisChecks } from './redis/index.js';
 
 /** Every check nvcops has, one index per domain; procedures in src/runbook name them by id. */
-export const checks: readonly CheckDefinition[] = [...postgresChecks, ...redisChecks];
+export const checks: readonly CheckDefinition[] = [...postgresChecks, ...redisChecks, ...awsChecks];
 
 export const registry: ReadonlyMap<string, CheckDefinition> = new Map(checks.map((c) => [c.id, c]));

@@ -1,5 +1,6 @@
 import type { Config } from '../engine/config.js';
 import { parseDuration } from '../engine/units.js';
+import { AwsProbe } from './aws.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe } from './redis.js';
 
@@ -14,6 +15,7 @@ const ms = (text: string | undefined, fallback: number) => (text ? (parseDuratio
 export class Probes {
   private pg?: { primary: PostgresProbe; replicas: PostgresProbe[] };
   private redisProbe?: RedisProbe;
+  private awsProbe?: AwsProbe;
 
   constructor(readonly config: Config) {}
 
@@ -42,16 +44,24 @@ export class Probes {
     return this.redisProbe;
   }
 
+  /** CloudWatch and Auto Scaling; the SDK itself loads on the first call. */
+  get aws(): AwsProbe {
+    if (!this.config.aws) throw new Error('AWS is not configured');
+    this.awsProbe ??= new AwsProbe(this.config.aws);
+    return this.awsProbe;
+  }
+
   /** Statements and commands sent during the run (for the benchmark). */
   get requestCount(): number {
     const pg = this.pg ? [this.pg.primary, ...this.pg.replicas].reduce((n, p) => n + p.queryCount, 0) : 0;
-    return pg + (this.redisProbe?.commandCount ?? 0);
+    return pg + (this.redisProbe?.commandCount ?? 0) + (this.awsProbe?.requestCount ?? 0);
   }
 
   async close(): Promise<void> {
     const all: Promise<void>[] = [];
     if (this.pg) for (const p of [this.pg.primary, ...this.pg.replicas]) all.push(p.close());
     if (this.redisProbe) all.push(this.redisProbe.close());
+    this.awsProbe?.close();
     await Promise.all(all);
   }
 }
