@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
+import { registerWeekly } from './commands/weekly.js';
 import { ConfigError, EXIT, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
@@ -45,6 +46,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
     .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'nvcops: ')) })
     .addHelpText('after', EXIT_CODES_HELP);
   registerHealth(program, finish);
+  registerWeekly(program, finish);
   registerConfig(program, finish);
   return program;
 }

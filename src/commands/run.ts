@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
 import { loadConfig, type Config } from '../engine/config.js';
-import { EXIT } from '../engine/errors.js';
+import { ConfigError, EXIT } from '../engine/errors.js';
 import { Redactor } from '../engine/redact.js';
 import type { FailOn, RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
+import { missingTarget } from '../engine/targets.js';
 import { resolveThresholds } from '../engine/thresholds.js';
 import { renderers } from '../report/index.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
@@ -50,6 +51,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
 /** Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code. */
 export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags): Promise<number> {
   const { config, redactor } = await prepare(flags);
+  const noAws = flags.emit === 'cloudwatch' ? missingTarget('aws', config) : undefined;
+  if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
   const thresholds = resolveThresholds(checks, config.thresholds);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
@@ -82,5 +85,19 @@ export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags
   }
   write(renderers[flags.format](report, { color }), redactor);
   for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(renderers[r.format](report, { color: false })));
+  if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;
+}
+
+/** --emit cloudwatch: a failed publish is said on stderr and turns a passing run into exit 3 (nothing was seen to pass). */
+async function emitToCloudWatch(report: RunReport, config: Config, redactor: Redactor): Promise<number> {
+  const { emitVerdicts } = await import('../probes/aws-emit.js');
+  try {
+    const sent = await emitVerdicts(report, config);
+    write(`nvcops: published ${sent} verdicts to CloudWatch (NVCOps/CheckStatus)\n`, redactor, process.stderr);
+    return report.exitCode;
+  } catch (e) {
+    write(`nvcops: --emit cloudwatch: ${(e as Error).message}\n`, redactor, process.stderr);
+    return report.exitCode === EXIT.fail ? EXIT.fail : EXIT.error;
+  }
 }
