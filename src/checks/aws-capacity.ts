@@ -42,7 +42,7 @@ export function recommend(days: number | undefined, r2: number, advice: string):
 }
 
 /**
- * Weekly peaks and the least-squares trend of daily peaks over 14 days for each resource, projected
+ * Weekly peaks and the least-squares trend of daily peaks (lows for free space) over 14 days for each resource, projected
  * to its limit. The observed value is the fewest days left among the resources.
  */
 export function capacityCheck(spec: CapacitySpec): CheckDefinition {
@@ -59,6 +59,7 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
       const resources = spec.resources(config.aws!);
       const window = windowEnding(now(), HISTORY_MS, 86_400);
       const series = await probes.aws.metricData(resources.map((r, i) => ({ id: `r${i}`, metric: r.metric, stat: spec.stat, period: 86_400 })), window);
+      const daily = spec.stat === 'Maximum' ? 'daily peaks' : 'daily lows';
       const details: string[] = [];
       const missing: string[] = [];
       let soonest: { label: string; days: number } | undefined;
@@ -85,8 +86,8 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
         if (days !== undefined && (!soonest || days < soonest.days)) soonest = { label: r.label, days };
       });
       if (missing.length) return { status: 'error', message: `no data: too few daily values for ${missing.join(', ')} (last 14 days)`, details };
-      if (!soonest) return { status: 'pass', message: 'nothing is trending toward its limit (daily peaks, last 14 days)', details };
-      return { value: round(soonest.days, 1), message: `${soonest.label} runs out first at this trend (daily peaks, last 14 days)`, details };
+      if (!soonest) return { status: 'pass', message: `nothing is trending toward its limit (${daily}, last 14 days)`, details };
+      return { value: round(soonest.days, 1), message: `${soonest.label} runs out first at this trend (${daily}, last 14 days)`, details };
     },
   });
 }
