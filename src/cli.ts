@@ -3,8 +3,9 @@ import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerMaintain } from './commands/maintain.js';
-import { registerWeekly } from './commands/weekly.js';
 import { registerHistory } from './commands/history.js';
+import { registerIncident } from './commands/incident.js';
+import { registerWeekly } from './commands/weekly.js';
 import { ConfigError, EXIT, StateError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
@@ -54,6 +55,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
   registerHealth(program, finish);
   registerWeekly(program, finish);
   registerMaintain(program, finish);
+  registerIncident(program, finish);
   registerConfig(program, finish);
   registerAudit(program, finish);
   registerHistory(program, finish);
