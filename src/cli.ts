@@ -7,6 +7,7 @@ import { registerHistory } from './commands/history.js';
 import { registerMaintain } from './commands/maintain.js';
 import { registerMonthly } from './commands/monthly.js';
 import { registerWeekly } from './commands/weekly.js';
+import { registerIncident } from './commands/incident.js';
 import { ConfigError, EXIT, StateError, UnavailableError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
@@ -63,6 +64,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
   registerMaintain(program, finish);
   registerBackup(program, finish);
   registerMonthly(program, finish);
+  registerIncident(program, finish);
   registerConfig(program, finish);
   registerAudit(program, finish);
   registerHistory(program, finish);

@@ -96,6 +96,38 @@ describe('maintain db and maintain stats against a real PostgreSQL', () => {
     }
   });
 
+  it('on Ctrl-C cancels the VACUUM waiting on the server, runs no further step, exits 130 and audits it as interrupted', async () => {
+    const holder = await pg.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+    try {
+      const cfg = writeConfig({ postgres: { url: pg.url }, maintenance: { vacuum: { lockTimeout: '60s' } } });
+      const child = execa('node', [CLI, 'maintain', 'db', '--vacuum', '--table', 'accounts', '--table', 'ledger', '--yes', '--config', cfg, '--format', 'json'], {
+        reject: false, env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: state },
+      });
+      // Wait until the VACUUM is queued behind the lock, then interrupt.
+      for (let i = 0; i < 100; i++) {
+        const [w] = await pg.sql<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'VACUUM%' AND wait_event_type = 'Lock'`);
+        if (Number(w!.n) > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      const out = JSON.parse(r.stdout);
+      expect(out.status).toBe('interrupted');
+      expect(out.outcomes[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/canceling statement due to user request/) });
+      expect(out.outcomes[1]).toMatchObject({ title: 'VACUUM public.ledger', status: 'not run' });
+      const audit = auditOf(state);
+      expect(audit.map((a) => [a.phase, a.outcome])).toEqual([['started', undefined], ['finished', 'interrupted']]);
+      const [left] = await pg.sql<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'VACUUM%' AND state = 'active'`);
+      expect(Number(left!.n)).toBe(0);
+    } finally {
+      await holder.query('ROLLBACK');
+    }
+  });
+
   it('runs VACUUM FULL only with --full, warns about the lock first, and shrinks the table', async () => {
     await pg.sql(`DELETE FROM accounts WHERE id > 1000`);
     const before = Number((await pg.sql<{ s: string }>(`SELECT pg_table_size('accounts') AS s`))[0]!.s);

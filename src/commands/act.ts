@@ -34,7 +34,6 @@ async function terminalIo(flags: ActionCommandFlags, redactor: Redactor): Promis
   }
   return {
     out: (t) => write(t, redactor),
-    err: (t) => write(t, redactor, process.stderr),
     interactive,
     async ask(question) {
       const rl = createInterface({ input: process.stdin, output: process.stderr });

@@ -4,10 +4,11 @@ import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
 import { loadConfig, type Config } from '../engine/config.js';
-import { EXIT } from '../engine/errors.js';
+import { ConfigError, EXIT } from '../engine/errors.js';
 import { Redactor } from '../engine/redact.js';
 import type { FailOn, RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
+import { missingTarget } from '../engine/targets.js';
 import { resolveThresholds } from '../engine/thresholds.js';
 import { renderers } from '../report/index.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
@@ -61,6 +62,8 @@ export async function runChecksCommand(
 ): Promise<number> {
   const { config, redactor } = await prepare(flags);
   opts.adjust?.(config);
+  const noAws = flags.emit === 'cloudwatch' ? missingTarget('aws', config) : undefined;
+  if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
   const extra = extend?.(config);
   const thresholds = resolveThresholds(extra ? [...checks, ...extra.checks] : checks, config.thresholds);
   const procedure = extra?.checks.length
@@ -101,6 +104,7 @@ export async function runChecksCommand(
   write(renderers[flags.format](report, { color }), redactor);
   for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(renderers[r.format](report, { color: false })));
   await keepInHistory(report, config, redactor, flags.by);
+  if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;
 }
 
@@ -129,5 +133,18 @@ async function compareWithLastRun(report: RunReport, config: Config, redactor: R
   } catch (e) {
     write(`nvcops: run history not read, no comparison: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
     return undefined;
+  }
+}
+
+/** --emit cloudwatch: a failed publish is said on stderr and turns a passing run into exit 3 (nothing was seen to pass). */
+async function emitToCloudWatch(report: RunReport, config: Config, redactor: Redactor): Promise<number> {
+  const { emitVerdicts } = await import('../probes/aws-emit.js');
+  try {
+    const sent = await emitVerdicts(report, config);
+    write(`nvcops: published ${sent} verdicts to CloudWatch (NVCOps/CheckStatus)\n`, redactor, process.stderr);
+    return report.exitCode;
+  } catch (e) {
+    write(`nvcops: --emit cloudwatch: ${(e as Error).message}\n`, redactor, process.stderr);
+    return report.exitCode === EXIT.fail ? EXIT.fail : EXIT.error;
   }
 }

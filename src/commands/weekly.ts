@@ -6,6 +6,13 @@ export function registerWeekly(program: Command, finish: (code: Promise<number>)
 
   addRunOptions(
     weekly
+      .command('capacity')
+      .description('Monday: Capacity Planning — runbook: python scripts/capacity_analysis.py --week; aws autoscaling describe-auto-scaling-groups')
+      .summary('capacity trends and the Auto Scaling review (capacity_analysis.py --week)'),
+  ).action((_opts, cmd: Command) => finish(import('./run.js').then((m) => m.runChecksCommand('weekly capacity', cmd.optsWithGlobals<RunFlags>()))));
+
+  addRunOptions(
+    weekly
       .command('security')
       .description('Wednesday: Security Review — runbook: ./scripts/weekly_security_scan.sh; python scripts/vulnerability_check.py (with what changed since last week\'s run)')
       .summary('PostgreSQL and Redis hardening, certificates, access, pending updates; changes since last week'),

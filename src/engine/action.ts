@@ -1,14 +1,16 @@
 /**
  * Actions: the commands that change something (maintenance, restore, failover).
  *
- *   plan → show → confirm (--yes, or "yes" typed on a terminal) → [--dry-run stops here]
- *   → protected environment needs --confirm-env <name> → audit "before" → steps with progress
- *   → audit "after" → exit code
+ *   plan → show → [--dry-run stops here] → a protected environment needs --confirm-env <name>
+ *   → --yes, or "yes" typed on a terminal → audit `started` → steps with progress
+ *   → audit `finished` (each step's outcome) → exit code 0 done, 2 a step failed, 64 refused, 130 interrupted
  *
- * A command builds an `ActionPlan` (reading only), then hands it to `runAction`. A plan is data a
- * person can read before anything happens; each step does one thing and says what it did. A
+ * A command builds an `ActionPlan` (reading only) and hands it over; from a command module that is
+ * `runActionCommand(flags, (ctx) => plan, { action, targets })` in src/commands/act.ts, which also
+ * opens the probes and the audit store and turns an unreachable target into exit 3. A plan is data
+ * a person can read before anything happens; each step does one thing and says what it did. A
  * re-run after an interruption plans again from what it finds, so steps must be idempotent or
- * their plan must notice work already done.
+ * their plan must notice work already done. Dry runs and refusals are audited as events.
  */
 import { Chalk } from 'chalk';
 import { isProtected, type Config } from './config.js';
@@ -84,8 +86,6 @@ export type ActionStatus = 'planned' | 'nothing to do' | 'refused' | 'done' | 'f
 export interface ActionIo {
   /** Standard output (already redacted by the caller's writer). */
   out(text: string): void;
-  /** Standard error: prompts and progress. */
-  err(text: string): void;
   /** True when a person is at a terminal who can type a confirmation. */
   interactive: boolean;
   /** Reads one answer from the person (only called when interactive). */

@@ -60,7 +60,7 @@ function der(buf: Buffer, at: number): { tag: number; start: number; end: number
 }
 
 /** The certificate's signatureAlgorithm OID (Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }). */
-export function signatureOid(raw: Buffer): string {
+function signatureOid(raw: Buffer): string {
   const cert = der(raw, 0);
   const tbs = der(raw, cert.start);
   const alg = der(raw, tbs.end);
@@ -128,7 +128,7 @@ function chainProblem(chain: X509Certificate[], cas: string[]): string | undefin
   return last.checkIssued(last) ? 'self-signed and not a trusted CA' : `issuer "${last.issuer.replace(/\n/g, ', ')}" is not a trusted CA (set certificates.ca for an internal CA)`;
 }
 
-export function inspectFile(path: string, config: Config, now = new Date()): CertificateReport {
+function inspectFile(path: string, config: Config, now = new Date()): CertificateReport {
   let chain: X509Certificate[];
   try {
     const pems = readFileSync(path, 'utf8').match(PEM) ?? [];
@@ -160,9 +160,8 @@ function postgresStartTls(host: string, port: number, timeoutMs: number): Promis
 }
 
 const DEFAULT_PORTS: Record<string, number> = { 'https:': 443, 'postgres:': 5432, 'postgresql:': 5432, 'rediss:': 6379 };
-export const ENDPOINT_SCHEMES = Object.keys(DEFAULT_PORTS);
 
-export async function inspectEndpoint(
+async function inspectEndpoint(
   endpoint: { name?: string; url: string; serverName?: string },
   config: Config,
   now = new Date(),
@@ -199,7 +198,7 @@ export async function inspectEndpoint(
 }
 
 /** Every configured certificate, endpoints read concurrently. */
-export async function inspectAll(config: Config, now = new Date()): Promise<CertificateReport[]> {
+async function inspectAll(config: Config, now = new Date()): Promise<CertificateReport[]> {
   const c = config.certificates ?? {};
   const files = (c.files ?? []).map((f) => inspectFile(f, config, now));
   const endpoints = await Promise.all((c.endpoints ?? []).map((e) => inspectEndpoint(e, config, now)));

@@ -6,10 +6,10 @@ import type { PostgresProbe } from '../probes/postgres.js';
 import type { PlanContext } from '../commands/act.js';
 
 // APA "Postgresql too many dead tuples": more than 10,000 dead tuples and >= 10% of the table.
-export const DEFAULT_DEAD_TUPLE_RATIO = 10;
-export const DEFAULT_MIN_DEAD_TUPLES = 10_000;
+const DEFAULT_DEAD_TUPLE_RATIO = 10;
+const DEFAULT_MIN_DEAD_TUPLES = 10_000;
 // APA "Postgresql table not auto vacuumed": 10 days without a vacuum while changes accumulate.
-export const DEFAULT_STALE_AFTER = '10d';
+const DEFAULT_STALE_AFTER = '10d';
 // Waits at most this long for a table lock, so maintenance never queues for long in front of application traffic.
 export const DEFAULT_LOCK_TIMEOUT = '5s';
 
@@ -37,7 +37,7 @@ const TABLE_STATS = `
    ORDER BY s.n_dead_tup DESC, 1`;
 
 /** Table statistics with the numbers as numbers. */
-export async function tableStats(pg: PostgresProbe): Promise<TableStats[]> {
+async function tableStats(pg: PostgresProbe): Promise<TableStats[]> {
   const rows = await pg.exec<Record<string, unknown>>(TABLE_STATS);
   return rows.map((r) => ({
     name: String(r.name),

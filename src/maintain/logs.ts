@@ -24,8 +24,8 @@ import { formatValue, parseDuration, parseSize } from '../engine/units.js';
 import type { PlanContext } from '../commands/act.js';
 
 // Debian's /etc/logrotate.conf: weekly, rotate 4.
-export const DEFAULT_MAX_AGE = '7d';
-export const DEFAULT_KEEP = 4;
+const DEFAULT_MAX_AGE = '7d';
+const DEFAULT_KEEP = 4;
 /** How long a writer gets to reopen its log after the signal before the old file is left for the next run. */
 const REOPEN_WAIT_MS = 10_000;
 

@@ -10,11 +10,11 @@ import type { Config } from '../engine/config.js';
 export type Query = <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 // PgHero unused_index_megabytes: an unused index smaller than 10 MB is not worth a change.
-export const DEFAULT_UNUSED_MIN_SIZE = '10 MB';
+const DEFAULT_UNUSED_MIN_SIZE = '10 MB';
 // PgHero index_bloat_bytes: 100 MB of wasted space before an index counts as bloated.
-export const DEFAULT_BLOAT_MIN_SIZE = '100 MB';
+const DEFAULT_BLOAT_MIN_SIZE = '100 MB';
 // awesome-prometheus-alerts "Postgresql bloat index high": more than 80% of the index is waste.
-export const DEFAULT_BLOAT_RATIO = 80;
+const DEFAULT_BLOAT_RATIO = 80;
 
 export interface IndexSettings {
   unusedMinSize: number;

@@ -21,7 +21,7 @@ export interface AclUser {
 }
 
 /** ACL LIST parsed: `user default on nopass ~* &* +@all`. */
-export function parseAcl(lines: string[]): AclUser[] {
+function parseAcl(lines: string[]): AclUser[] {
   return lines.map((rule) => {
     const words = rule.split(' ');
     return {

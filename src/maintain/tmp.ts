@@ -7,7 +7,7 @@ import { formatValue, parseDuration } from '../engine/units.js';
 import type { PlanContext } from '../commands/act.js';
 
 // systemd tmpfiles.d/tmp.conf: /tmp is cleaned of files unused for 10 days.
-export const DEFAULT_OLDER_THAN = '10d';
+const DEFAULT_OLDER_THAN = '10d';
 /** Files listed one by one in the plan; the rest are counted. */
 const LISTED = 100;
 

@@ -130,7 +130,10 @@ function explain(e: unknown, probe: PostgresProbe): Error {
   if (err.code === '55P03') return new TargetError(`${where}: lock not granted within lock_timeout (${err.message}); something holds a conflicting lock — try again later`);
   if (err.code === 'ECONNREFUSED') return new TargetError(`${where}: connection refused`);
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new TargetError(`${where}: host not found`);
-  if (err.code === '57014') return new TargetError(`${where}: query cancelled by statement_timeout`);
+  // 57014 is both statement_timeout and a cancel request (Ctrl-C of a maintenance step): the server's words tell which.
+  if (err.code === '57014') {
+    return new TargetError(/statement timeout/i.test(err.message ?? '') ? `${where}: query cancelled by statement_timeout` : `${where}: ${err.message}`);
+  }
   if (err.code === '28P01' || err.code === '28000') return new TargetError(`${where}: authentication failed (${err.message})`);
   if (err.code === '53300') return new TargetError(`${where}: too many connections (${err.message})`);
   const message = err.message ?? String(e);
