@@ -215,13 +215,17 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     expect(byId['backups.logs-freshness']!.status).toBe('pass');
   });
 
-  it('fails an empty repository, names an unreadable manifest, and skips when no repository is configured', async () => {
+  it('fails an empty repository, errs on an unreadable manifest, and skips when no repository is configured', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'nvcops-empty-repo-'));
     writeFileSync(join(empty, 'db-x.manifest.json'), '{"id": "db-x", "kind": "tape"}');
     const r = await nvcops(['backup', 'verify', '--config', configFor(empty), '--format', 'json']);
     expect(r.exitCode).toBe(2);
     const byId = results(r.stdout);
-    expect(byId['backups.database-freshness']).toMatchObject({ status: 'fail', message: `no database backup in ${empty}` });
+    // The newest backup may be the one whose manifest cannot be read: its age is unknown, not judged.
+    expect(byId['backups.database-freshness']).toMatchObject({ status: 'error', message: expect.stringMatching(/^no readable database backup manifest; unreadable: db-x\.manifest\.json: version: /) });
+    const bare = mkdtempSync(join(tmpdir(), 'nvcops-empty-repo-'));
+    const nothing = results((await nvcops(['backup', 'verify', '--config', configFor(bare), '--format', 'json'])).stdout);
+    expect(nothing['backups.database-freshness']).toMatchObject({ status: 'fail', message: `no database backup in ${bare}` });
     expect(byId['backups.checksums']).toMatchObject({ status: 'fail', message: 'unreadable manifest db-x.manifest.json' });
     expect(byId['backups.checksums']!.details![0]).toMatch(/^unreadable manifest db-x\.manifest\.json: version: /);
 
