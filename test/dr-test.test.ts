@@ -77,10 +77,16 @@ describe('monthly dr-test: restore drill and failover drill on a real primary an
     expect(await inRecovery(replica)).toBe(true);
   });
 
-  it('names a dr.replica that is not configured (exit 78)', async () => {
+  it('names a dr.replica that is not configured, and a malformed objective or lag (exit 78)', async () => {
     const r = await run(['monthly', 'dr-test', '--config', configWith({ replica: 'replica9' }), '--dry-run']);
     expect(r.exitCode).toBe(78);
     expect(r.stderr.trim()).toBe('nvcops: invalid configuration: dr.replica: no replica named "replica9" in postgres.replicas; configured: replica1');
+    const badRto = await run(['monthly', 'dr-test', '--config', configWith({ rto: '15 minutes' }), '--dry-run']);
+    expect(badRto.exitCode).toBe(78);
+    expect(badRto.stderr).toMatch(/dr\.rto: a duration such as 500ms, 5s, 2m/);
+    const badLag = await run(['monthly', 'dr-test', '--config', configWith({ replica: 'replica1', maxReplicaLag: 'a lot' }), '--dry-run']);
+    expect(badLag.exitCode).toBe(78);
+    expect(badLag.stderr).toMatch(/dr\.maxReplicaLag: a size such as 10 MB/);
   });
 
   it('restore drill: restores the newest backup into a scratch database, runs the verification queries, measures RTO and RPO, drops it', async () => {
