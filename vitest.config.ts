@@ -8,5 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Each file starts its own servers; two cores.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

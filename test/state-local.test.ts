@@ -97,18 +97,19 @@ describe('check runs go into the run history', () => {
   it('keeps every run of a check command, with who ran it', async () => {
     const state = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
     const r = await nvcops(['health', 'db', '--format', 'json', '--by', 'oncall-anna'], { env: { XDG_STATE_HOME: state } });
-    expect(r.exitCode).toBe(0);
+    // Nothing configured: every check skips and the verdict is 3; the run is kept all the same.
+    expect(r.exitCode).toBe(3);
     expect(r.stderr).toBe('');
     const kept = await LocalStore.open(join(state, 'nvcops')).history.list();
     expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatchObject({ command: 'health db', by: 'oncall-anna', status: 'skip', exitCode: 0, report: JSON.parse(r.stdout) });
+    expect(kept[0]).toMatchObject({ command: 'health db', by: 'oncall-anna', status: 'skip', exitCode: 3, report: JSON.parse(r.stdout) });
   });
 
   it('a store that cannot be written costs one line on stderr, not the verdict', async () => {
     const config = writeConfig({ state: { path: '/etc/hostname/not-a-dir' } });
     const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
-    expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout).command).toBe('health db');
+    expect(r.exitCode).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: 'health db', exitCode: 3 });
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: run history not saved: state: cannot create the state directory \/etc\/hostname\/not-a-dir: ENOTDIR/)]);
   });
 });

@@ -103,13 +103,13 @@ describe('PostgreSQL store schema', () => {
   it('keeps check runs in the shared store; an unreachable one costs one line, never the password', async () => {
     const { url } = await freshDatabase();
     const r = await nvcops(['health', 'db', '--format', 'json', '--config', writeConfig({ environment: 'staging', state: { url } })]);
-    expect([r.exitCode, r.stderr]).toEqual([0, '']);
+    expect([r.exitCode, r.stderr]).toEqual([3, '']); // nothing to check is verdict 3; the run is kept
     const store = await PostgresStore.open(url);
     expect((await store.history.list()).map((e) => [e.command, e.environment])).toEqual([['health db', 'staging']]);
     await store.close();
     const gone = writeConfig({ state: { url: `postgres://nvcops_state:${PASSWORD}@127.0.0.1:1/state` } });
     const run = await nvcops(['health', 'db', '--format', 'json', '--config', gone]);
-    expect(run.exitCode).toBe(0);
+    expect(run.exitCode).toBe(3);
     expect(run.stderr).toBe('nvcops: run history not saved: state: PostgreSQL 127.0.0.1:1/state: connection refused');
     const verify = await nvcops(['audit', 'verify', '--config', gone]);
     expect([verify.exitCode, verify.stderr]).toEqual([74, 'nvcops: state: PostgreSQL 127.0.0.1:1/state: connection refused']);

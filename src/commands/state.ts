@@ -78,7 +78,7 @@ export const auditVerify = (flags: GlobalOptions & { format: ListFormat }): Prom
     } else {
       const p = v.problem!;
       out(`audit trail BROKEN at record ${p.seq}: ${p.kind} — ${p.message} (${store.location})\n`);
-      out(`records 1–${p.seq - 1} are intact; head of the intact part ${v.head}\n`);
+      out(v.count === 0 ? 'no record before it to trust\n' : `the ${v.count === 1 ? 'record' : `${v.count} records`} before it ${v.count === 1 ? 'is' : 'are'} intact, ending at hash ${v.head}\n`);
     }
     return v.ok ? EXIT.ok : EXIT.fail;
   });

@@ -60,10 +60,13 @@ export function summarize(items: ItemResult[]): Summary {
 
 export type FailOn = 'warn' | 'fail';
 
-/** The one exit-code policy: 2 any failure, 3 something could not be evaluated, 1 warnings, 0 otherwise. */
+/**
+ * The one exit-code policy: 2 any failure, 3 something could not be evaluated (or nothing at all
+ * was, because no target is configured: a gate must not pass on nothing), 1 warnings, 0 otherwise.
+ */
 export function exitCodeFor(summary: Summary, failOn: FailOn = 'warn'): number {
   if (summary.fail > 0) return EXIT.fail;
-  if (summary.error > 0) return EXIT.error;
+  if (summary.error > 0 || (summary.total > 0 && summary.skip === summary.total)) return EXIT.error;
   if (summary.warn > 0 && failOn === 'warn') return EXIT.warn;
   return EXIT.ok;
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import { SUFFIXES, formatValue, kindOf, toCanonical, type Unit } from './units.js';
+import { SUFFIXES, kindOf, toCanonical, type Unit } from './units.js';
 
 export type Operator = '>' | '>=' | '<' | '<=';
 
@@ -71,12 +71,6 @@ export function judge(t: Threshold, observed: number, unit: Unit): 'pass' | 'war
   if (t.fail && breached(t.fail, observed, unit)) return 'fail';
   if (t.warn && breached(t.warn, observed, unit)) return 'warn';
   return 'pass';
-}
-
-/** "warn > 200 ms, fail > 500 ms" for reports. */
-export function describeThreshold(t: Threshold): string {
-  const part = (label: string, c?: Condition) => (c ? `${label} ${c.op} ${formatValue(fromCanonical(c.value, c.unit), c.unit)}` : undefined);
-  return [part('warn', t.warn), part('fail', t.fail)].filter(Boolean).join(', ');
 }
 
 export const fromCanonical = (value: number, unit: Unit): number => value / toCanonical(1, unit);

@@ -51,7 +51,7 @@ export function formatValue(value: number, unit: Unit): string {
     case 'days':
       return `${n(value)} days`;
     case '%':
-      return `${Math.abs(value) < 1 && value !== 0 ? value.toFixed(3) : n(value, 2)}%`;
+      return `${+value.toFixed(Math.abs(value) < 1 ? 3 : 2)}%`;
     case 'bytes': {
       const steps = ['B', 'kB', 'MB', 'GB', 'TB'];
       let v = value;

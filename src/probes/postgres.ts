@@ -17,6 +17,8 @@ export interface PostgresTarget {
  */
 export class PostgresProbe {
   private client?: Promise<{ client: Client; connectMs: number }>;
+  /** The driver's client from the moment it exists, so close() can cut a connect still in progress. */
+  private raw?: Client;
   private readonly memo = new Map<string, Promise<unknown[]>>();
   private last: Promise<unknown> = Promise.resolve();
   /** How many statements this probe sent to the server (for the benchmark). */
@@ -52,6 +54,7 @@ export class PostgresProbe {
       query_timeout: statementTimeoutMs + 1000,
       options: `-c statement_timeout=${statementTimeoutMs} -c lock_timeout=1000 -c default_transaction_read_only=on -c idle_in_transaction_session_timeout=${statementTimeoutMs * 2}`,
     });
+    this.raw = client;
     client.on('error', () => {
       // A server that goes away between queries surfaces on the next query; nothing to do here.
     });
@@ -93,12 +96,11 @@ export class PostgresProbe {
   }
 
   async close(): Promise<void> {
-    const opened = this.client;
+    const client = this.raw;
     this.client = undefined;
-    if (!opened) return;
-    const { client } = await opened.catch(() => ({ client: undefined }));
+    this.raw = undefined;
     if (!client) return;
-    // end() waits for the server; a frozen server would hold the process, so cut the socket after 500 ms.
+    // end() waits for the server; a frozen server (or a connect in progress) would hold the process, so cut the socket after 500 ms.
     const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
     await Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
     stream?.destroy();

@@ -42,6 +42,8 @@ function credentials(url: string | undefined, fallback: { username?: string; pas
 /** One Redis server: a single connection without retries or an offline queue, INFO memoised per run. */
 export class RedisNode {
   private redis?: Promise<{ redis: Redis; connectMs: number }>;
+  /** The driver's client from the moment it exists, so close() can cut a connect still in progress. */
+  private raw?: Redis;
   private infoMemo?: Promise<RedisInfo>;
 
   constructor(
@@ -68,15 +70,18 @@ export class RedisNode {
       enableOfflineQueue: false,
       connectionName: 'nvcops',
     });
-    redis.on('error', () => {
-      // Surfaced through the failing command instead.
+    this.raw = redis;
+    // ioredis rejects connect() with "Connection is closed"; the cause (refused, timeout) arrives as an 'error' event.
+    let cause: unknown;
+    redis.on('error', (e) => {
+      cause = e;
     });
     const started = performance.now();
     try {
       await redis.connect();
     } catch (e) {
       redis.disconnect();
-      throw this.explain(e);
+      throw this.explain(cause ?? e);
     }
     if (this.options.sentinels) {
       const stream = (redis as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
@@ -128,11 +133,10 @@ export class RedisNode {
   }
 
   async close(): Promise<void> {
-    const opened = this.redis;
+    this.redis?.catch(() => undefined);
     this.redis = undefined;
-    if (!opened) return;
-    const got = await opened.catch(() => undefined);
-    got?.redis.disconnect();
+    this.raw?.disconnect();
+    this.raw = undefined;
   }
 }
 

@@ -36,7 +36,10 @@ export function nagios(report: RunReport): string {
   const perf = results.map(perfdata).filter(Boolean).join(' ');
   const long = results.map((r) => {
     const t = thresholdText(r);
-    return `[${r.status.toUpperCase()}] ${r.title}: ${observedText(r)}${t ? ` (${t})` : ''} — ${r.message}`;
+    const observed = r.observed ? `${observedText(r)}${t ? ` (${t})` : ''} — ` : '';
+    return `[${r.status.toUpperCase()}] ${r.title}: ${observed}${r.message}`;
   });
-  return `NVCOPS ${state} - ${report.command}: ${headline}${perf ? ` | ${perf}` : ''}\n${long.join('\n')}\n`;
+  // Nagios reads everything after a "|" as perfdata, so none may appear in the text.
+  const text = (s: string) => s.replace(/\|/g, '/');
+  return `NVCOPS ${state} - ${text(`${report.command}: ${headline}`)}${perf ? ` | ${perf}` : ''}\n${text(long.join('\n'))}\n`;
 }

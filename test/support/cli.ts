@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 
-const CLI = new URL('../../bin/nvcops.js', import.meta.url).pathname;
+export const CLI = new URL('../../bin/nvcops.js', import.meta.url).pathname;
 
 export interface CliResult {
   exitCode: number;

@@ -176,9 +176,9 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** redis-server on a free loopback port, nothing persisted. */
-export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
-  const port = await freePort();
+/** redis-server on a free loopback port (or the one given), nothing persisted. */
+export async function startRedis(extraArgs: string[] = [], port?: number): Promise<RedisServer> {
+  port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'nvcops-redis-'));
   const child = spawn(redisBin(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -94,7 +94,7 @@ export function stateSuite(backend: Backend): void {
 
     it('finds an edited record, even when the forger recomputed its hash', async () => {
       const { store, tamper } = await backend.fresh();
-      await fill(store, 6);
+      const written = await fill(store, 6);
       await tamper.edit(3, (r) => { r.outcome = 'failed'; });
       expect((await store.audit.verify()).problem).toEqual({ seq: 3, kind: 'edited', message: expect.stringContaining('record 3 was changed') });
       await tamper.edit(3, (r) => { r.outcome = 'ok'; r.by = 'mallory'; }, true);
@@ -102,6 +102,8 @@ export function stateSuite(backend: Backend): void {
       expect(v.ok).toBe(false);
       expect(v.problem).toMatchObject({ seq: 3, kind: 'edited' });
       expect(v.problem!.message).toMatch(/record 4 links to a different hash/);
+      // What is still intact: records 1–2, and the hash that ends them.
+      expect([v.count, v.head]).toEqual([2, written[1]!.hash]);
       await store.close();
     });
 
@@ -176,9 +178,13 @@ export function stateSuite(backend: Backend): void {
       await expect(audited(store, { ...ctx, details: { plan: 'VACUUM accounts' } }, async () => { throw new Error('refused by hunter2-secret'); })).rejects.toThrow('refused');
       await audited(store, ctx, async () => 'planned', () => ({ outcome: 'dry-run' }));
       await auditEvent(store, { ...ctx, action: 'compliance attest' }, { outcome: 'ok', details: { control: 'SOX-1' } });
+      // A trail that stops taking records after the action ran: the error says the action ended, and how.
+      const failing: Store = { ...store, audit: { ...store.audit, append: async (e) => (e.phase === 'finished' ? Promise.reject(new Error('disk full')) : store.audit.append(e)) } };
+      await expect(audited(failing, { ...ctx, action: 'cache flush' }, async () => 1)).rejects.toThrow('cache flush ended (ok) but its finished audit record was not written: disk full');
       const records = await store.audit.list();
       expect(records.map((r) => [r.phase, r.outcome])).toEqual([
         ['started', undefined], ['finished', 'ok'], ['started', undefined], ['finished', 'failed'], ['started', undefined], ['finished', 'dry-run'], ['event', 'ok'],
+        ['started', undefined],
       ]);
       expect(records[0]).toMatchObject({ action: 'maintain vacuum', by: 'bob', environment: 'staging', args: ['maintain', 'vacuum', '--token', '***'] });
       expect(records[1]!.operation).toBe(records[0]!.operation);
@@ -238,7 +244,7 @@ export function stateSuite(backend: Backend): void {
         const { store, config } = await backend.fresh();
         await store.history.append(history(report('health db', '2025-01-06T08:00:00.000Z', [{ id: 'postgres.connect-time', value: 41 }])));
         const runs = await Promise.all([0, 1, 2].map(() => cli(config, ['health', 'db', '--format', 'json', '--by', 'anna'])));
-        for (const r of runs) expect([r.exitCode, r.stderr]).toEqual([0, '']);
+        for (const r of runs) expect([r.exitCode, r.stderr]).toEqual([3, '']); // nothing configured: every check skips, verdict 3
         const all = await cli(config, ['history', '--format', 'json']);
         expect(JSON.parse(all.stdout).map((e: HistoryEntry) => [e.command, e.by])).toEqual([['health db', 'alice'], ['health db', 'anna'], ['health db', 'anna'], ['health db', 'anna']]);
         const trend = await cli(config, ['history', '--check', 'postgres.connect-time', '--since', '2025-01-01', '--format', 'json']);

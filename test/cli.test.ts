@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo } from 'node:net';
+import { execa } from 'execa';
+import { CLI, nvcops, writeConfig } from './support/cli.js';
+
+describe('command line', () => {
+  it('shows help with the exit code table, and exits 0', async () => {
+    const r = await nvcops(['--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes:\n\s+0 /);
+    expect(r.stdout).toMatch(/78\s+invalid configuration/);
+    const db = await nvcops(['health', 'db', '--help']);
+    expect(db.stdout).toMatch(/db_performance_check\.py/);
+  });
+
+  it.each([
+    [['bogus'], /unknown command 'bogus'/],
+    [['health', 'db', '--bogus'], /unknown option '--bogus'/],
+    [['health', 'db', '--format', 'xml'], /argument 'xml' is invalid\. Allowed choices are human, json, junit, nagios, markdown/],
+    [['health', 'db', '--timeout', 'soon'], /--timeout <duration>' argument 'soon' is invalid\. use a number with ms, s, m, h or d/],
+    [['health', 'db', '--concurrency', '0'], /use a whole number from 1 to 64/],
+    [['health', 'db', '--report', 'pdf=/tmp/x.pdf'], /use FORMAT=PATH with FORMAT one of human, json, junit, nagios, markdown/],
+    [['health', 'db', '--fail-on', 'never'], /Allowed choices are warn, fail/],
+    [['health'], /Usage: nvcops health/],
+  ])('exits 64 for %j with one clear message', async (args, message) => {
+    const r = await nvcops(args);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 64 for an environment the config does not define', async () => {
+    const path = writeConfig({ environment: 'production' });
+    const r = await nvcops(['health', 'db', '--config', path, '--env', 'prod']);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr).toMatch(/--env: no environment "prod" .*defined: production/);
+  });
+
+  it('skips every check, with the reason, when nothing is configured, and does not pass a gate on nothing (exit 3)', async () => {
+    const r = await nvcops(['health', 'db', '--format', 'json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.summary).toMatchObject({ skip: 3, total: 3 });
+    expect(report.status).toBe('skip');
+    expect(r.exitCode).toBe(3);
+  });
+
+  it('on Ctrl-C prints what finished and exits 130', async () => {
+    // A server that accepts TCP but never speaks: the PostgreSQL connect hangs until interrupted.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    const path = writeConfig({ postgres: { url: `postgres://nvcops@127.0.0.1:${port}/bank`, connectTimeout: '60s' } });
+    try {
+      const child = execa('node', [CLI, 'health', 'db', '--config', path, '--format', 'json'], { reject: false, env: { NO_COLOR: '1' } });
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      const report = JSON.parse(r.stdout);
+      expect(report.interrupted).toBe(true);
+      expect(report.items[0].results[0]).toMatchObject({ id: 'postgres.connect-time', status: 'error', message: 'interrupted (Ctrl-C) before it finished' });
+      expect(report.items[1].results[0]).toMatchObject({ id: 'redis.ping', status: 'skip' });
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+describe('--wait for post-deploy gates', () => {
+  it('re-runs until the service comes up, then exits 0', async () => {
+    const { startRedis, freePort } = await import('./support/servers.js');
+    const port = await freePort();
+    const path = writeConfig({ redis: { url: `redis://127.0.0.1:${port}` } });
+    const run = nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '30s', '--interval', '1s']);
+    // The "deploy" finishes two seconds later: Redis comes up on the configured port.
+    await new Promise((r) => setTimeout(r, 2000));
+    const redis = await startRedis([], port);
+    try {
+      const r = await run;
+      expect(r.exitCode).toBe(0);
+      expect(JSON.parse(r.stdout).items[1].results[0]).toMatchObject({ id: 'redis.ping', status: 'pass' });
+      expect(r.stderr).toMatch(/attempt 1: fail \(exit 2\); trying again in 1 s/);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('gives up when the time is out and exits with the last run\'s code', async () => {
+    const path = writeConfig({ redis: { url: 'redis://127.0.0.1:1' } });
+    const r = await nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '2s', '--interval', '500ms']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/attempt 2: fail/);
+  });
+});

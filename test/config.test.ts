@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/engine/config.js';
+import { ConfigError, UsageError } from '../src/engine/errors.js';
+import { Redactor } from '../src/engine/redact.js';
+import { nvcops, writeConfig } from './support/cli.js';
+
+describe('configuration', () => {
+  it('reads YAML and JSON, fills ${VAR} and ${VAR:-default} from the environment', async () => {
+    const yaml = writeConfig({ postgres: { url: 'postgres://nvcops:${DB_PASS}@db:5432/bank' }, redis: { url: '${REDIS_URL:-redis://cache:6379}' } });
+    const c = await loadConfig({ path: yaml, environ: { DB_PASS: 'pw0rd-x' } });
+    expect(c.postgres?.url).toBe('postgres://nvcops:pw0rd-x@db:5432/bank');
+    expect(c.redis?.url).toBe('redis://cache:6379');
+    const json = writeConfig({ services: [{ name: 'api', url: 'http://127.0.0.1:1/health' }] }, 'nvcops.json');
+    expect((await loadConfig({ path: json, environ: {} })).services?.[0]?.name).toBe('api');
+  });
+
+  it('refuses an unset variable, naming the key', async () => {
+    const path = writeConfig({ postgres: { url: 'postgres://u:${MISSING_SECRET}@db/bank' } });
+    await expect(loadConfig({ path, environ: {} })).rejects.toThrow(/postgres\.url: \$\{MISSING_SECRET\} is used but MISSING_SECRET is not set/);
+  });
+
+  it('merges the chosen environment over the top-level keys', async () => {
+    const path = writeConfig({
+      environment: 'production',
+      postgres: { url: 'postgres://prod/bank', replicas: ['postgres://prod-r1/bank'] },
+      thresholds: { 'postgres.connect-time': { warn: '> 1s' } },
+      environments: { staging: { environment: 'staging', postgres: { url: 'postgres://staging/bank' } } },
+    });
+    const staging = await loadConfig({ path, env: 'staging', environ: {} });
+    expect(staging.environment).toBe('staging');
+    expect(staging.postgres?.url).toBe('postgres://staging/bank');
+    expect(staging.postgres?.replicas).toEqual([{ name: 'replica1', url: 'postgres://prod-r1/bank' }]);
+    expect(staging.thresholds).toEqual({ 'postgres.connect-time': { warn: '> 1s' } });
+    const prod = await loadConfig({ path, env: 'production', environ: {} });
+    expect(prod.postgres?.url).toBe('postgres://prod/bank');
+    await expect(loadConfig({ path, env: 'qa', environ: {} })).rejects.toThrow(UsageError);
+    await expect(loadConfig({ path, env: 'qa', environ: {} })).rejects.toThrow(/--env: no environment "qa" .*defined: production, staging/);
+  });
+
+  it('lets NVCOPS_POSTGRES_URL and NVCOPS_REDIS_URL override the file', async () => {
+    const path = writeConfig({ postgres: { url: 'postgres://file/bank' }, redis: { url: 'redis://file:6379' } });
+    const c = await loadConfig({ path, environ: { NVCOPS_POSTGRES_URL: 'postgres://env/bank', NVCOPS_REDIS_URL: 'redis://env:6379' } });
+    expect(c.postgres?.url).toBe('postgres://env/bank');
+    expect(c.redis?.url).toBe('redis://env:6379');
+  });
+
+  it('names the key path and what is allowed for a wrong type, an unknown key and a bad scheme', async () => {
+    const wrongType = writeConfig({ postgres: { url: 5432 } });
+    await expect(loadConfig({ path: wrongType, environ: {} })).rejects.toThrow(/postgres\.url: Invalid input: expected string, received number/);
+    const typo = writeConfig({ postgres: { urll: 'postgres://x/y' } });
+    await expect(loadConfig({ path: typo, environ: {} })).rejects.toThrow(/postgres\.urll: unknown key/);
+    const scheme = writeConfig({ redis: { url: 'http://cache:6379' } });
+    await expect(loadConfig({ path: scheme, environ: {} })).rejects.toThrow(/redis\.url: scheme http: is not allowed; use redis:\/\/ or rediss:\/\//);
+    const service = writeConfig({ services: [{ name: 'api', url: 'ftp://x' }] });
+    await expect(loadConfig({ path: service, environ: {} })).rejects.toThrow(/services\[0\]\.url/);
+    await expect(loadConfig({ path: '/nonexistent/nvcops.yaml', environ: {} })).rejects.toThrow(ConfigError);
+  });
+
+  it('exits 78 naming the key, with no stack trace, before connecting anywhere', async () => {
+    const path = writeConfig({ postgres: { url: 'postgres://nvcops:topsecret-pw@127.0.0.1:1/bank', connectTimeout: 5 } });
+    const r = await nvcops(['health', 'db', '--config', path]);
+    expect(r.exitCode).toBe(78);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^nvcops: invalid configuration: .*postgres\.connectTimeout: Invalid input: expected string, received number/);
+    const badThreshold = writeConfig({ thresholds: { 'postgres.connection-saturation': { warn: '> 200ms' } } });
+    const t = await nvcops(['health', 'db', '--config', badThreshold]);
+    expect(t.exitCode).toBe(78);
+    expect(t.stderr).toMatch(/thresholds\.postgres\.connection-saturation\.warn: "> 200ms" is in ms but this check measures %/);
+    const broken = writeConfig({}, 'nvcops.yaml');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(broken, 'postgres: [unclosed');
+    const y = await nvcops(['config', 'check', '--config', broken]);
+    expect(y.exitCode).toBe(78);
+    expect(y.stderr).toMatch(/not valid YAML/);
+  });
+
+  it('finds ./nvcops.yaml in the working directory', async () => {
+    const path = writeConfig({ environment: 'here', redis: { url: 'redis://127.0.0.1:1' } });
+    const r = await nvcops(['config', 'check'], { cwd: path.replace(/\/nvcops\.yaml$/, '') });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/environment: here/);
+  });
+});
+
+describe('redaction', () => {
+  it('masks URL passwords and values of secret-looking keys, learnt or not', () => {
+    const r = new Redactor();
+    r.learn({ postgres: { url: 'postgres://u:p%40ss-word@h/db' }, incident: { pagerduty: { routingKey: 'R0UTINGKEY123' } } });
+    r.learnEnvironment({ PGPASSWORD: 'envsecret-1' });
+    expect(r.apply('postgres://u:p%40ss-word@h/db failed')).toBe('postgres://u:***@h/db failed');
+    expect(r.apply('password p@ss-word in a message')).toBe('password *** in a message');
+    expect(r.apply('key R0UTINGKEY123 and envsecret-1')).toBe('key *** and ***');
+    expect(r.apply('redis://:unknown-pw@cache:6379')).toBe('redis://:***@cache:6379');
+    expect(r.applyDeep({ token: 'abc', url: 'https://u:pw12@x' })).toEqual({ token: '***', url: 'https://u:***@x' });
+  });
+});

@@ -1,0 +1,45 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checks, registry } from '../src/checks/index.js';
+import { resolveThresholds } from '../src/engine/thresholds.js';
+import { procedures } from '../src/runbook/procedures.js';
+
+const root = new URL('../src/checks/', import.meta.url).pathname;
+
+describe('check registry', () => {
+  it('has unique ids', () => {
+    expect(registry.size).toBe(checks.length);
+  });
+
+  it('names each check by its path: <domain>.<name> lives in src/checks/<domain>/<name>.ts', () => {
+    for (const c of checks) {
+      const [domain, name] = c.id.split('.');
+      expect(existsSync(`${root}${domain}/${name}.ts`), c.id).toBe(true);
+    }
+  });
+
+  it('registers every check module in the tree', () => {
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('index.ts') && f.includes('/'))
+      .map((f) => f.replace(/\.ts$/, '').replace('/', '.'));
+    expect(files.sort()).toEqual([...registry.keys()].sort());
+  });
+
+  it('puts every check in at least one procedure, and every procedure names only known checks', () => {
+    const used = new Set<string>(Object.values(procedures).flatMap((p) => p.items.flatMap((i) => i.checks)));
+    for (const c of checks) expect(used.has(c.id), `${c.id} belongs to no procedure`).toBe(true);
+    for (const id of used) expect(registry.has(id), `procedure names unknown check ${id}`).toBe(true);
+  });
+
+  it('gives every check a title, a runbook line, and a source for its default thresholds', () => {
+    for (const c of checks) {
+      expect(c.title.length, c.id).toBeGreaterThan(3);
+      expect(c.item.length, c.id).toBeGreaterThan(3);
+      if (c.thresholds) expect(c.thresholds.source.length, c.id).toBeGreaterThan(3);
+    }
+  });
+
+  it('has default thresholds that parse against each check unit', () => {
+    expect(() => resolveThresholds(checks)).not.toThrow();
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { defineCheck, type CheckDefinition } from '../src/engine/check.js';
+import { runProcedure, type RunOptions } from '../src/engine/runner.js';
+import { resolveThresholds } from '../src/engine/thresholds.js';
+
+const never = () => new Promise<never>(() => undefined);
+const checks: CheckDefinition[] = [
+  defineCheck({ id: 't.fast', title: 'Fast', item: 'x', requires: [], unit: 'ms', thresholds: { warn: '> 100ms', fail: '> 200ms', source: 'test' }, run: async () => ({ value: 150, message: 'slowish' }) }),
+  defineCheck({ id: 't.throws', title: 'Throws', item: 'x', requires: [], unit: 'count', run: async () => { throw new Error('permission denied for pg_stat_activity'); } }),
+  defineCheck({ id: 't.hangs', title: 'Hangs', item: 'x', requires: [], unit: 'count', timeoutMs: 200, run: never }),
+  defineCheck({ id: 't.nodata', title: 'No data', item: 'x', requires: [], unit: '%', run: async () => ({ value: null, message: 'no rows' }) }),
+  defineCheck({ id: 't.redis', title: 'Needs Redis', item: 'y', requires: ['redis'], unit: 'ms', run: async () => ({ value: 1, message: 'never runs' }) }),
+  defineCheck({ id: 't.long', title: 'Long', item: 'y', requires: [], unit: 'count', timeoutMs: 60_000, run: never }),
+];
+const registry = new Map(checks.map((c) => [c.id, c]));
+const procedure = {
+  id: 'test run',
+  runbook: 'test',
+  items: [
+    { title: 'Line one', checks: ['t.fast', 't.throws', 't.hangs', 't.nodata'] },
+    { title: 'Line two', checks: ['t.redis'] },
+  ],
+};
+const base: RunOptions = { config: { }, thresholds: resolveThresholds(checks), concurrency: 4, deadlineMs: 10_000, failOn: 'warn' };
+
+describe('runner', () => {
+  it('keeps going when a check throws or hangs; each gets its own verdict', async () => {
+    const { report } = await runProcedure(procedure, registry, base);
+    const r = Object.fromEntries(report.items.flatMap((i) => i.results).map((x) => [x.id, x]));
+    expect(r['t.fast']).toMatchObject({ status: 'warn', observed: { value: 150, unit: 'ms' }, threshold: { warn: '> 100ms', fail: '> 200ms' } });
+    expect(r['t.throws']).toMatchObject({ status: 'error', message: 'permission denied for pg_stat_activity' });
+    expect(r['t.hangs']).toMatchObject({ status: 'error', message: 'timed out after 200 ms' });
+    expect(r['t.nodata']).toMatchObject({ status: 'error', message: 'no data: no rows' });
+    expect(r['t.redis']).toMatchObject({ status: 'skip', message: expect.stringContaining('redis.url') });
+    expect(report.summary).toMatchObject({ warn: 1, error: 3, skip: 1, total: 5 });
+    expect(report.items.map((i) => i.status)).toEqual(['error', 'skip']);
+    expect(report.exitCode).toBe(3);
+  });
+
+  it('stops at the run deadline and reports what finished', async () => {
+    const p = { id: 'deadline', runbook: 't', items: [{ title: 'L', checks: ['t.fast', 't.long'] }] };
+    const t0 = Date.now();
+    const { report } = await runProcedure(p, registry, { ...base, deadlineMs: 300 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(report.items[0]!.results.map((x) => [x.id, x.status])).toEqual([['t.fast', 'warn'], ['t.long', 'error']]);
+    expect(report.items[0]!.results[1]!.message).toBe('not finished within the run deadline of 300 ms');
+    expect(report.interrupted).toBe(true);
+  });
+
+  it('on Ctrl-C reports what finished and exits 130', async () => {
+    const ctrlC = new AbortController();
+    const p = { id: 'ctrl-c', runbook: 't', items: [{ title: 'L', checks: ['t.fast', 't.long'] }] };
+    setTimeout(() => ctrlC.abort(), 100);
+    const { report } = await runProcedure(p, registry, { ...base, signal: ctrlC.signal });
+    expect(report.items[0]!.results.map((x) => x.status)).toEqual(['warn', 'error']);
+    expect(report.items[0]!.results[1]!.message).toBe('interrupted (Ctrl-C) before it finished');
+    expect(report.exitCode).toBe(130);
+  });
+
+  it('bounds concurrency', async () => {
+    let running = 0;
+    let peak = 0;
+    const slow = Array.from({ length: 6 }, (_, i) => defineCheck({
+      id: `t.slow${i}`, title: `Slow ${i}`, item: 'x', requires: [], unit: 'count',
+      run: async () => { running++; peak = Math.max(peak, running); await new Promise((r) => setTimeout(r, 30)); running--; return { value: 0, message: 'ok' }; },
+    }));
+    const p = { id: 'bounded', runbook: 't', items: [{ title: 'L', checks: slow.map((c) => c.id) }] };
+    const { report } = await runProcedure(p, new Map(slow.map((c) => [c.id, c])), { ...base, concurrency: 2, thresholds: new Map() });
+    expect(peak).toBe(2);
+    expect(report.status).toBe('pass');
+    expect(report.exitCode).toBe(0);
+  });
+
+  it('turns warnings into exit 0 with --fail-on fail, but never errors', async () => {
+    const p = { id: 'gate', runbook: 't', items: [{ title: 'L', checks: ['t.fast'] }] };
+    expect((await runProcedure(p, registry, { ...base, failOn: 'fail' })).report.exitCode).toBe(0);
+    const e = { id: 'gate', runbook: 't', items: [{ title: 'L', checks: ['t.fast', 't.throws'] }] };
+    expect((await runProcedure(e, registry, { ...base, failOn: 'fail' })).report.exitCode).toBe(3);
+  });
+});
