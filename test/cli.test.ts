@@ -39,7 +39,8 @@ describe('command line', () => {
   it('skips every check, with the reason, when nothing is configured, and does not pass a gate on nothing (exit 3)', async () => {
     const r = await nvcops(['health', 'db', '--format', 'json']);
     const report = JSON.parse(r.stdout);
-    expect(report.summary).toMatchObject({ skip: 3, total: 3 });
+    expect(report.summary.total).toBeGreaterThan(20);
+    expect(report.summary.skip).toBe(report.summary.total);
     expect(report.status).toBe('skip');
     expect(r.exitCode).toBe(3);
   });
@@ -59,7 +60,7 @@ describe('command line', () => {
       const report = JSON.parse(r.stdout);
       expect(report.interrupted).toBe(true);
       expect(report.items[0].results[0]).toMatchObject({ id: 'postgres.connect-time', status: 'error', message: 'interrupted (Ctrl-C) before it finished' });
-      expect(report.items[1].results[0]).toMatchObject({ id: 'redis.ping', status: 'skip' });
+      expect(report.items.flatMap((i: { results: { id: string }[] }) => i.results).find((x: { id: string }) => x.id === 'redis.ping')).toMatchObject({ status: 'skip' });
     } finally {
       silent.close();
     }
@@ -78,7 +79,7 @@ describe('--wait for post-deploy gates', () => {
     try {
       const r = await run;
       expect(r.exitCode).toBe(0);
-      expect(JSON.parse(r.stdout).items[1].results[0]).toMatchObject({ id: 'redis.ping', status: 'pass' });
+      expect(JSON.parse(r.stdout).items.flatMap((i: { results: { id: string }[] }) => i.results).find((x: { id: string }) => x.id === 'redis.ping')).toMatchObject({ status: 'pass' });
       expect(r.stderr).toMatch(/attempt 1: fail \(exit 2\); trying again in 1 s/);
     } finally {
       await redis.stop();
