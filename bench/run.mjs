@@ -6,7 +6,7 @@
 // Needs: PostgreSQL server binaries and pgbench, redis-server, check_postgres, hyperfine:
 //   apt-get install postgresql postgresql-contrib redis-server check-postgres hyperfine
 // Env: RUNS (15), SCALE (pgbench scale, 10).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,6 +84,12 @@ try {
   writeFileSync(cp, `#!/bin/sh\n${[
     'connection', 'backends', 'locks', 'txn_wraparound', 'txn_idle -w 5m -c 15m', 'query_time -w 5m -c 15m', 'hitratio', 'bloat', 'last_autovacuum', 'database_size -w 10GB -c 50GB',
   ].map((a) => `check_postgres --action=${a.split(' ')[0]} ${C} ${a.split(' ').slice(1).join(' ')} >/dev/null`).join('\n')}\nexit 0\n`, { mode: 0o755 });
+
+  say('one run of each, for the record');
+  for (const cmd of [NVCOPS_DB, NVCOPS_DAILY]) {
+    const out = spawnSync('sh', ['-c', cmd.replace('--format json', '--format nagios')], { encoding: 'utf8' });
+    console.log(out.stdout.split('\n')[0].slice(0, 300));
+  }
 
   // Statements, connections and server time, from the server's own log of one run each.
   for (const s of ['log_min_duration_statement = 0', 'log_connections = on']) await server.sql(`ALTER SYSTEM SET ${s}`);
