@@ -219,6 +219,8 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     const badLevel = await nvcops(['health', 'daily', '--config', writeConfig({ ...base, business: { metrics: [{ name: 'x', sql: 'SELECT 1', unit: '%', warn: '< 5 ms' }] } })]);
     expect(badLevel.exitCode).toBe(78);
     expect(badLevel.stderr).toMatch(/business\.metrics\[0\]\.warn: "< 5 ms" is in ms but this check measures %/);
+    const checked = await nvcops(['config', 'check', '--config', writeConfig({ business: { metrics: [{ name: 'x', sql: 'SELECT 1', unit: '%', warn: '< 5 ms' }] } })]);
+    expect([checked.exitCode, checked.stderr]).toEqual([78, badLevel.stderr]);
   });
 
   it('turns frozen servers (SIGSTOP) into fail or error within their timeouts, and the run still finishes', async () => {

@@ -91,6 +91,7 @@ describe('nvcops health db against real servers', () => {
       expect(x.status, x.id).toBe('error');
     }
     expect(byId['postgres.connect-time']!.message).toMatch(/connection refused/);
+    expect(byId['redis.ping']!.message).toBe('Redis (127.0.0.1:1): connection refused');
     expect(r.stdout).not.toContain(PASSWORD);
   });
 

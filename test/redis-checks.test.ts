@@ -51,8 +51,7 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     const c = client(s.port);
     await c.set('session:1', 'ok');
     for (let i = 0; i < 20; i++) await c.get('session:1');
-    await c.bgsave();
-    await until(async () => /rdb_bgsave_in_progress:0/.test(await c.info('persistence')), 'BGSAVE');
+    // Saving on (save 3600 1) and no save has failed. No BGSAVE here: its fork can itself land in the slow log.
     const { byId, exitCode, report } = await healthDb({ url: s.url });
     const redis = report.items.find((i) => i.title === 'Cache performance review')!.results;
     expect(redis.map((x) => [x.id, x.status])).toEqual([

@@ -14,6 +14,8 @@ export function registerConfig(program: Command, finish: (code: Promise<number>)
           ]);
           const { config: resolved, redactor } = await prepare(cmd.optsWithGlobals<GlobalOptions>());
           resolveThresholds(checks, resolved.thresholds);
+          // Business metrics are checks made from the config: their levels are validated the same way.
+          (await import('../checks/business/index.js')).businessMetricChecks(resolved);
           const { source, ...rest } = resolved;
           write(`# ${source ? `from ${source}` : 'no config file found: defaults and environment only'} — valid\n`, redactor);
           write(toYaml(redactor.applyDeep(rest)), redactor);

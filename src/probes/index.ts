@@ -88,7 +88,7 @@ export class Probes {
 
   get http(): HttpProbe {
     this.httpProbe ??= new HttpProbe(
-      (this.config.services ?? []).map((s) => ({ name: s.name, url: s.url, timeoutMs: ms(s.timeout, 5000), samples: s.samples ?? 10 })),
+      (this.config.services ?? []).map((s) => ({ name: s.name, url: s.url, timeoutMs: ms(s.timeout, 5000), samples: s.samples ?? 20 })),
     );
     return this.httpProbe;
   }

@@ -79,12 +79,17 @@ function normaliseLevel(value: unknown): string | undefined {
   return l === 'warning' ? 'warn' : l;
 }
 
-const get = (o: Record<string, unknown>, path: string): unknown =>
-  path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+/** Field paths as key lists, split once: this runs for every line of a day's log. */
+const paths = (...names: string[]) => names.map((n) => n.split('.'));
+const TIME = paths('time', 'timestamp', '@timestamp', 'ts', 'date', 'datetime', 'eventTime');
+const LEVEL = paths('level', 'severity', 'lvl', 'log.level', 'levelname');
+const STATUS = paths('status', 'status_code', 'statusCode', 'http.status', 'http.status_code', 'http.response.status_code', 'res.statusCode', 'response.status');
+const MESSAGE = paths('msg', 'message', 'event', 'error.message');
 
-const first = (o: Record<string, unknown>, paths: string[]): unknown => {
-  for (const p of paths) {
-    const v = get(o, p);
+const first = (o: Record<string, unknown>, candidates: string[][]): unknown => {
+  for (const keys of candidates) {
+    let v: unknown = o;
+    for (const k of keys) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
     if (v !== undefined && v !== null && v !== '') return v;
   }
   return undefined;
@@ -116,10 +121,10 @@ export function parseLine(raw: string, file: string): LogEntry {
     try {
       const o = JSON.parse(line) as Record<string, unknown>;
       return {
-        time: parseTime(first(o, ['time', 'timestamp', '@timestamp', 'ts', 'date', 'datetime', 'eventTime'])),
-        level: normaliseLevel(first(o, ['level', 'severity', 'lvl', 'log.level', 'levelname'])),
-        status: statusOf(first(o, ['status', 'status_code', 'statusCode', 'http.status', 'http.status_code', 'http.response.status_code', 'res.statusCode', 'response.status'])),
-        message: String(first(o, ['msg', 'message', 'event', 'error.message']) ?? line),
+        time: parseTime(first(o, TIME)),
+        level: normaliseLevel(first(o, LEVEL)),
+        status: statusOf(first(o, STATUS)),
+        message: String(first(o, MESSAGE) ?? line),
         fields: o,
         raw,
         file,
@@ -184,11 +189,12 @@ const SLACK_MS = 5 * 60_000;
 export class LogsProbe {
   private readonly memo = new Map<string, Promise<LogWindow>>();
 
-  window(file: string, since: Date): Promise<LogWindow> {
-    const key = `${file}\u0000${since.getTime()}`;
+  /** The last `spanMs` of a log up to `now`; every check asking for the same span in one run shares the first reading. */
+  window(file: string, spanMs: number, now: Date): Promise<LogWindow> {
+    const key = `${file}\u0000${spanMs}`;
     let w = this.memo.get(key);
     if (!w) {
-      w = this.read(file, since);
+      w = this.read(file, new Date(now.getTime() - spanMs));
       this.memo.set(key, w);
     }
     return w;

@@ -234,7 +234,7 @@ export async function collectSecurityEvents(config: Config, probes: Probes, sinc
     ...logs.map(async ([name, file, how]) => {
       if (!file) return sources.push({ name, state: 'skipped', note: `not configured: ${how}` });
       try {
-        const w = await probes.logs.window(file, since);
+        const w = await probes.logs.window(file, now.getTime() - since.getTime(), now);
         events.push(...eventsFromLog(w.notable, name, bruteForce));
         sources.push({ name, state: 'read', note: `${file}: ${w.lines} lines in the window` });
       } catch (e) {

@@ -15,7 +15,7 @@ export default defineCheck({
   thresholds: { warn: '>= 0.05%', fail: '>= 0.1%', source: 'runbook (< 0.1%); monitoring-plugins perfdata example' },
   async run({ config, probes, now }) {
     const file = config.logs!.application!;
-    const w = await probes.logs.window(file, new Date(now().getTime() - DAY_MS));
+    const w = await probes.logs.window(file, DAY_MS, now());
     const covered = w.oldest && w.oldest.getTime() <= w.since.getTime() + 60_000;
     const span = w.oldest ? formatValue(Math.round((now().getTime() - w.oldest.getTime()) / 1000), 's') : 'nothing';
     const details = [

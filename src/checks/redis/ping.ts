@@ -31,7 +31,10 @@ export default defineCheck({
     );
     const details = nodes.length > 1 ? pings.map((p) => `${p.node.address}: ${p.error ?? `PONG in ${p.ms} ms`}`) : undefined;
     const down = pings.filter((p) => p.error);
-    if (down.length) return { status: 'fail', message: `${down.length} of ${pings.length} not answering: ${down[0]!.error}`, ...(details && { details }) };
+    if (down.length) {
+      const message = pings.length > 1 ? `${down.length} of ${pings.length} not answering: ${down[0]!.error}` : down[0]!.error!;
+      return { status: 'fail', message, ...(details && { details }) };
+    }
     const slowest = pings.reduce((a, b) => (b.ms! > a.ms! ? b : a));
     return { value: slowest.ms!, message: nodes.length > 1 ? `${nodes.length} nodes PONG` : `${slowest.node.address} PONG`, ...(details && { details }) };
   },

@@ -1,0 +1,154 @@
+// npm run bench: wall time and request count of `nvcops health db` and `nvcops health daily`
+// against local throwaway servers, beside check_postgres run as people run it from cron (one
+// process per action, the ten actions of ../shared/bench/peer-baseline.sh), and beside the floor:
+// bare node start-up + one PostgreSQL connect + the server time of the statements nvcops sends.
+//
+// Needs: PostgreSQL server binaries and pgbench, redis-server, check_postgres, hyperfine:
+//   apt-get install postgresql postgresql-contrib redis-server check-postgres hyperfine
+// Env: RUNS (15), SCALE (pgbench scale, 10).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { loadHarness } from '../scripts/harness.mjs';
+
+const RUNS = Number(process.env.RUNS ?? 15);
+const SCALE = Number(process.env.SCALE ?? 10);
+const CLI = new URL('../bin/nvcops.js', import.meta.url).pathname;
+const have = (bin) => { try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); return true; } catch { return false; } };
+const missing = ['hyperfine', 'check_postgres', 'redis-server', 'redis-cli'].filter((b) => !have(b));
+const { startPostgres, startRedis, postgresBin } = await loadHarness();
+let bin;
+try { bin = postgresBin(); } catch { missing.push('postgresql'); }
+if (bin && !existsSync(join(bin, 'pgbench'))) missing.push('pgbench (postgresql-contrib)');
+if (missing.length) {
+  console.error(`bench: missing ${missing.join(', ')}\n  apt-get install postgresql postgresql-contrib redis-server check-postgres hyperfine`);
+  process.exit(2);
+}
+
+const say = (t) => console.log(`# ${t}`);
+const work = mkdtempSync(join(tmpdir(), 'nvcops-bench-'));
+const stops = [];
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor((s.length - 1) / 2)]; };
+
+try {
+  say(`work dir ${work}; pgbench scale ${SCALE}; ${RUNS} runs each`);
+  const server = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', archive_mode: 'on', archive_command: 'mkdir -p ../wal-archive && cp %p ../wal-archive/%f' } });
+  stops.push(() => server.stop());
+  const redis = await startRedis();
+  stops.push(() => redis.stop());
+  await server.sql('CREATE DATABASE bench');
+  const pgUrl = server.urlFor('postgres', 'bench');
+  execFileSync(join(bin, 'pgbench'), ['-i', '-s', String(SCALE), '-q', pgUrl], { stdio: 'ignore' });
+  execFileSync(join(bin, 'pgbench'), ['-T', '5', '-c', '2', pgUrl], { stdio: 'ignore' });
+  const bench = new pg.Client({ connectionString: pgUrl });
+  bench.on('error', (e) => say(`bench connection: ${e.message}`));
+  await bench.connect();
+  await bench.query('CREATE EXTENSION pg_stat_statements; ANALYZE; CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO nvcops_monitor');
+  await bench.end();
+
+  // The rest of the morning: an HTTP service (its own process), a day of log, a backup.
+  const service = spawn(process.execPath, ['-e', "require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  stops.push(async () => service.kill());
+  const servicePort = Number(await new Promise((r) => service.stdout.once('data', r)));
+  const log = join(work, 'application.log');
+  const now = Date.now();
+  writeFileSync(log, Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ time: new Date(now - 86_000_000 + i * 4300).toISOString(), level: 'info', msg: 'request', status: 200 })).join('\n') + '\n');
+  const backups = join(work, 'backups');
+  mkdirSync(backups);
+  const dump = join(backups, 'bench.dump');
+  execFileSync(join(bin, 'pg_dump'), ['-Fc', '-f', dump, pgUrl]);
+  writeFileSync(join(backups, 'bench.manifest.json'), JSON.stringify({
+    version: 1, id: 'bench', kind: 'db', created: new Date().toISOString(), size: statSync(dump).size,
+    sha256: createHash('sha256').update(readFileSync(dump)).digest('hex'), file: 'bench.dump', source: 'bench', postgres: { version: '15', startLsn: '0/1', stopLsn: '0/2' },
+  }));
+  const config = join(work, 'nvcops.yaml');
+  writeFileSync(config, stringify({
+    postgres: { url: server.urlFor('nvcops_monitor', 'bench') },
+    redis: { url: redis.url },
+    services: [{ name: 'api', url: `http://127.0.0.1:${servicePort}/`, samples: 10 }],
+    logs: { application: log },
+    backups: { directory: backups },
+    state: { path: join(work, 'state') },
+  }));
+
+  const NVCOPS_DB = `${process.execPath} ${CLI} health db --config ${config} --format json`;
+  const NVCOPS_DAILY = `${process.execPath} ${CLI} health daily --config ${config} --format json`;
+  writeFileSync(join(work, 'empty.mjs'), '');
+  const BARE = `${process.execPath} ${join(work, 'empty.mjs')}`;
+  const cp = join(work, 'check_postgres-x10.sh');
+  const C = `-H 127.0.0.1 -p ${server.port} -u postgres -db bench`;
+  writeFileSync(cp, `#!/bin/sh\n${[
+    'connection', 'backends', 'locks', 'txn_wraparound', 'txn_idle -w 5m -c 15m', 'query_time -w 5m -c 15m', 'hitratio', 'bloat', 'last_autovacuum', 'database_size -w 10GB -c 50GB',
+  ].map((a) => `check_postgres --action=${a.split(' ')[0]} ${C} ${a.split(' ').slice(1).join(' ')} >/dev/null`).join('\n')}\nexit 0\n`, { mode: 0o755 });
+
+  say('one run of each, for the record');
+  for (const cmd of [NVCOPS_DB, NVCOPS_DAILY]) {
+    const out = spawnSync('sh', ['-c', cmd.replace('--format json', '--format nagios')], { encoding: 'utf8' });
+    console.log(out.stdout.split('\n')[0].slice(0, 300));
+  }
+
+  // Statements, connections and server time, from the server's own log of one run each.
+  for (const s of ['log_min_duration_statement = 0', 'log_connections = on']) await server.sql(`ALTER SYSTEM SET ${s}`);
+  await server.sql('SELECT pg_reload_conf()');
+  const redisCommands = () => Number(/total_commands_processed:(\d+)/.exec(execFileSync('redis-cli', ['-p', String(redis.port), 'INFO', 'stats']).toString())[1]);
+  const measure = (command) => {
+    const from = statSync(server.logFile).size;
+    const r0 = redisCommands();
+    execFileSync('sh', ['-c', `${command} >/dev/null 2>&1 || true`]);
+    const r1 = redisCommands();
+    const text = readFileSync(server.logFile, 'utf8').slice(from);
+    const durations = [...text.matchAll(/duration: ([\d.]+) ms/g)].map((m) => Number(m[1]));
+    return { statements: durations.length, connections: (text.match(/connection authorized/g) ?? []).length, serverMs: durations.reduce((a, b) => a + b, 0), redis: r1 - r0 - 1 };
+  };
+  const counts = { db: [], daily: [], cp: [] };
+  for (let i = 0; i < 5; i++) {
+    counts.db.push(measure(NVCOPS_DB));
+    counts.daily.push(measure(NVCOPS_DAILY));
+    counts.cp.push(measure(cp));
+  }
+  for (const s of ['log_min_duration_statement', 'log_connections']) await server.sql(`ALTER SYSTEM RESET ${s}`);
+  await server.sql('SELECT pg_reload_conf()');
+
+  // One connect, as nvcops does it, for the floor.
+  const connects = [];
+  for (let i = 0; i < 30; i++) {
+    const c = new pg.Client({ connectionString: server.urlFor('nvcops_monitor', 'bench') });
+    const t0 = performance.now();
+    await c.connect();
+    connects.push(performance.now() - t0);
+    await c.end();
+  }
+
+  say('timing with hyperfine (-N, warm-up 2)');
+  const hf = join(work, 'hf.json');
+  execFileSync('hyperfine', ['-N', '-i', '--style', 'basic', '--warmup', '2', '--runs', String(RUNS), '--export-json', hf,
+    '-n', 'nvcops health db', NVCOPS_DB, '-n', 'nvcops health daily', NVCOPS_DAILY, '-n', 'check_postgres x10', cp, '-n', 'bare node', BARE], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const m = Object.fromEntries(JSON.parse(readFileSync(hf, 'utf8')).results.map((r) => [r.command, r.median * 1000]));
+
+  const row = (name, c) => {
+    const med = (k) => median(c.map((x) => x[k]));
+    return `${name.padEnd(22)} ${m[name].toFixed(1).padStart(8)} ms   ${String(med('statements')).padStart(4)} statements on ${med('connections')} connection(s), server ${med('serverMs').toFixed(1)} ms${c[0].redis > 0 ? `, ${med('redis')} Redis commands` : ''}`;
+  };
+  console.log('\n# results (medians)');
+  console.log(row('nvcops health db', counts.db));
+  console.log(row('nvcops health daily', counts.daily));
+  console.log(row('check_postgres x10', counts.cp));
+  console.log(`${'bare node'.padEnd(22)} ${m['bare node'].toFixed(1).padStart(8)} ms`);
+  const floor = (c) => m['bare node'] + median(connects) + median(c.map((x) => x.serverMs));
+  const verdict = (ok) => (ok ? 'met' : 'MISSED');
+  const speedup = m['check_postgres x10'] / m['nvcops health db'];
+  console.log(`\ncheck_postgres x10 / nvcops health db  = ${speedup.toFixed(1)}x  (target >= 8x: ${verdict(speedup >= 8)})`);
+  console.log(`check_postgres x10 / nvcops health daily = ${(m['check_postgres x10'] / m['nvcops health daily']).toFixed(1)}x`);
+  for (const [name, c] of [['nvcops health db', counts.db], ['nvcops health daily', counts.daily]]) {
+    const f = floor(c);
+    console.log(`${name}: floor = bare node ${m['bare node'].toFixed(1)} + connect ${median(connects).toFixed(1)} + server ${median(c.map((x) => x.serverMs)).toFixed(1)} = ${f.toFixed(1)} ms; measured ${(m[name] / f).toFixed(2)}x the floor (target <= 2x: ${verdict(m[name] / f <= 2)})`);
+  }
+  console.log('note: health db runs 26 checks (PostgreSQL and Redis) where check_postgres runs 10 PostgreSQL actions; health daily also probes HTTP, reads the log and hashes the backup.');
+} finally {
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  rmSync(work, { recursive: true, force: true });
+}
