@@ -166,6 +166,21 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     expect(records.map((x) => x.outcome)).toContain('refused');
     expect(JSON.stringify(records)).not.toContain(PASSWORD);
   });
+
+  it('restores a directory-format dump taken with --jobs, in parallel', async () => {
+    const taken = await run(['backup', 'db', '--config', config, '--jobs', '2', '--format', 'json']);
+    expect(taken.exitCode).toBe(0);
+    const { manifest } = JSON.parse(taken.stdout);
+    expect(manifest.postgres.format).toBe('directory');
+    const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', manifest.id, '--target', 'bank_parallel', '--jobs', '2', '--yes', '--format', 'json']);
+    expect(r.exitCode).toBe(0);
+    // "bank" holds the 500 accounts the --replace restore above put back.
+    expect(JSON.parse(r.stdout).outcomes[2].data.rows).toEqual([
+      { table: 'public.accounts', expected: 500, actual: 500 },
+      { table: 'public.audit_log', expected: 120, actual: 120 },
+    ]);
+    expect(await count('bank_parallel', 'accounts')).toBe(500);
+  });
 });
 
 describe('application and configuration recovery', () => {
