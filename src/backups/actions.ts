@@ -20,12 +20,12 @@ export const repositoryOf = (config: Config): BackupRepository => new BackupRepo
 const age = (m: Manifest, now: Date) => formatValue(Math.max(0, Math.round((now.getTime() - Date.parse(m.created)) / 1000)), 's');
 
 /** One line about a backup for a plan's summary. */
-export function backupLine(m: Manifest, now: Date): string {
+function backupLine(m: Manifest, now: Date): string {
   const pg = m.postgres ? `, PostgreSQL ${m.postgres.version}, LSN ${m.postgres.startLsn} – ${m.postgres.stopLsn}` : '';
   return `backup ${m.id}: ${m.kind}${m.app ? ` version ${m.app.version}` : ''} of ${m.source}, taken ${m.created} (${age(m, now)} ago), ${formatValue(m.size, 'bytes')}${pg}`;
 }
 
-export interface RestoreDbOptions {
+interface RestoreDbOptions {
   backupId: string;
   target?: string;
   replace?: boolean;
@@ -121,7 +121,7 @@ export async function planRestoreApplication(ctx: PlanContext, o: { version: str
 }
 
 /** `--date`: a day (YYYY-MM-DD, taken as its end in UTC) or an ISO time. */
-export function parseRestoreDate(text: string): Date {
+function parseRestoreDate(text: string): Date {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text))) return new Date(`${text}T23:59:59.999Z`);
   if (/^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))) return new Date(text);
   throw new UsageError(`--date: "${text}" is not a date; use YYYY-MM-DD (the snapshot nearest before the end of that day, UTC) or an ISO time such as 2025-07-14T08:00:00Z`);

@@ -19,7 +19,7 @@ function tarProgram(): string {
   return found;
 }
 
-export interface ArchiveOptions {
+interface ArchiveOptions {
   /** app only. */
   version?: string;
   /** The flag that named the source, for error messages. */
@@ -51,7 +51,7 @@ export async function archivePath(repo: BackupRepository, kind: BackupKind, from
 }
 
 /** Where an artifact restore puts things and what it moves aside. */
-export interface UnpackPlan {
+interface UnpackPlan {
   target: string;
   /** Unpacked here first, next to the target (same filesystem, so the final rename is atomic). */
   staging: string;

@@ -9,7 +9,7 @@ import type { Manifest } from './manifest.js';
 import { connectAdmin, cutConnection, pgEnv, pgProgram, tableRowCounts, type PgTarget } from './pgtools.js';
 import { writeHashed, type BackupRepository } from './repository.js';
 
-export interface DumpOptions {
+interface DumpOptions {
   /** 1: custom format (one file, -Fc). More: directory format with -j (custom format cannot be written in parallel). */
   jobs: number;
   signal?: AbortSignal;

@@ -9,7 +9,7 @@ import type { Client } from 'pg';
 import type { Config } from '../engine/config.js';
 import { ConfigError, UnavailableError } from '../engine/errors.js';
 
-export type PgProgram = 'pg_dump' | 'pg_restore';
+type PgProgram = 'pg_dump' | 'pg_restore';
 
 /** $PG_BIN when set (and only there), else the newest /usr/lib/postgresql/<major>/bin, else PATH: a client at least as new as the server. */
 export function pgProgram(name: PgProgram, environ: NodeJS.ProcessEnv = process.env): string {

@@ -14,7 +14,7 @@ import type { Config } from '../engine/config.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { MANIFEST_SUFFIX, digest, readManifests, verifyBackup, type BackupKind, type Digest, type Manifest, type Verification } from './manifest.js';
 
-export const PARTIAL_PREFIX = '.partial-';
+const PARTIAL_PREFIX = '.partial-';
 
 /** backups.directory: `~` is the home directory; a relative path is relative to the config file. */
 export function repositoryDirectory(config: Config): string {
@@ -34,7 +34,7 @@ export interface Listing {
 }
 
 /** A Transform that hashes and counts what flows through it. */
-export function hashing(): Transform & { result(): Digest } {
+function hashing(): Transform & { result(): Digest } {
   const hash = createHash('sha256');
   let size = 0;
   const t = new Transform({
@@ -49,7 +49,7 @@ export function hashing(): Transform & { result(): Digest } {
 }
 
 /** `db-20250714T080000Z-3fa2`: kind, UTC time, and a random suffix so two backups in one second differ. */
-export function newBackupId(kind: BackupKind, at: Date): string {
+function newBackupId(kind: BackupKind, at: Date): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${kind}-${stamp}-${randomBytes(2).toString('hex')}`;
 }

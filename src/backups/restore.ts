@@ -32,7 +32,7 @@ export interface RestoreDbPlan {
   owners: boolean;
 }
 
-export interface RowCheck {
+interface RowCheck {
   table: string;
   expected: number;
   /** null: the table is missing after the restore. */
@@ -40,7 +40,7 @@ export interface RowCheck {
 }
 
 /** The database the target name defaults to: the source's name plus the backup's time, a new database. */
-export function defaultTarget(m: Manifest): string {
+function defaultTarget(m: Manifest): string {
   const source = m.source.includes('/') ? m.source.slice(m.source.indexOf('/') + 1) : 'restored';
   return fit(source || 'restored', `_restored_${stampOf(new Date(m.created))}`);
 }
@@ -76,7 +76,7 @@ export async function planRestoreDb(
 }
 
 /** Counts every table the manifest lists, in the restored database. */
-export async function compareRowCounts(db: Client, expected: Record<string, number>): Promise<RowCheck[]> {
+async function compareRowCounts(db: Client, expected: Record<string, number>): Promise<RowCheck[]> {
   const out: RowCheck[] = [];
   for (const [table, rows] of Object.entries(expected)) {
     const dot = table.indexOf('.');
@@ -121,7 +121,7 @@ export async function restoreInto(repo: BackupRepository, admin: PgTarget, plan:
   return `pg_restore into "${plan.staging}" finished`;
 }
 
-export interface RestoredCheck {
+interface RestoredCheck {
   /** When the restored database first answered a query (performance.now() clock). */
   queryableAt: number;
   rows: RowCheck[];

@@ -17,18 +17,18 @@ import { ConfigError } from '../engine/errors.js';
 import { counted, formatValue, parseDuration, parseSize } from '../engine/units.js';
 
 // Objectives when dr.rto / dr.rpo are not set: RTO 15 min, RPO 5 min (reference/operations.md §29 policy example).
-export const DEFAULT_RTO = '15m';
-export const DEFAULT_RPO = '5m';
+const DEFAULT_RTO = '15m';
+const DEFAULT_RPO = '5m';
 // Patroni maximum_lag_on_failover: 1 MB of WAL behind is the most a promotion candidate may lag.
-export const DEFAULT_MAX_REPLICA_LAG = '1MB';
+const DEFAULT_MAX_REPLICA_LAG = '1MB';
 /** The restore drill's database: a fixed name, so a drill cut short is cleaned up by the next. */
-export const SCRATCH_DATABASE = 'nvcops_dr_restore_drill';
+const SCRATCH_DATABASE = 'nvcops_dr_restore_drill';
 /** Where the failover drill writes its canary rows (kept as evidence of each drill). */
-export const CANARY_TABLE = 'nvcops_dr_canary';
+const CANARY_TABLE = 'nvcops_dr_canary';
 /** How long the promoted replica has to start accepting writes before the drill gives up. */
 const PROMOTE_TIMEOUT_S = 60;
 
-export type Drill = 'restore' | 'failover';
+type Drill = 'restore' | 'failover';
 
 interface Measured {
   rtoMs: number;
@@ -40,7 +40,7 @@ const ms = (v: number) => (v < 10_000 ? formatValue(Math.round(v), 'ms') : forma
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 /** RTO, RPO and the replica lag limit from config, validated before anything runs. */
-export function objectives(config: Config): { rtoMs: number; rpoMs: number; rto: string; rpo: string; maxLagBytes: number; maxLag: string } {
+function objectives(config: Config): { rtoMs: number; rpoMs: number; rto: string; rpo: string; maxLagBytes: number; maxLag: string } {
   const rto = config.dr?.rto ?? DEFAULT_RTO;
   const rpo = config.dr?.rpo ?? DEFAULT_RPO;
   const maxLag = config.dr?.maxReplicaLag ?? DEFAULT_MAX_REPLICA_LAG;
@@ -232,7 +232,7 @@ function objectivesStep(o: ReturnType<typeof objectives>, drills: { name: string
   };
 }
 
-export interface DrTestOptions {
+interface DrTestOptions {
   only?: Drill;
   jobs: number;
 }

@@ -6,7 +6,7 @@ import type { Verification } from '../backups/manifest.js';
 import { BackupRepository, type Listing } from '../backups/repository.js';
 
 /** What `pg_restore --list` read from a dump's table of contents. */
-export interface TocReading {
+interface TocReading {
   entries: number;
   /** `schema.table` of every TABLE DATA entry. */
   tableData: Set<string>;
