@@ -165,6 +165,9 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     expect(records.map((x) => x.outcome)).toContain('dry-run');
     expect(records.map((x) => x.outcome)).toContain('refused');
     expect(JSON.stringify(records)).not.toContain(PASSWORD);
+    // Taking a backup is noted too: one event with its id and checksum.
+    const taken = JSON.parse((await run(['audit', 'show', '--config', config, '--action', 'backup db', '--format', 'json'])).stdout);
+    expect(taken[0]).toMatchObject({ phase: 'event', outcome: 'ok', message: `${dbBackup} stored`, details: { id: dbBackup, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
   });
 
   it('restores a directory-format dump taken with --jobs, in parallel', async () => {
