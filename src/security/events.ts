@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../engine/config.js';
+import { missingTarget } from '../engine/targets.js';
 import { parseDuration } from '../engine/units.js';
 import type { LogEntry } from '../probes/logs.js';
 import type { Probes } from '../probes/index.js';
@@ -242,9 +243,8 @@ export async function collectSecurityEvents(config: Config, probes: Probes, sinc
       }
     }),
     (async () => {
-      if (!config.redis?.url && !config.redis?.sentinels && !config.redis?.cluster) {
-        return sources.push({ name: 'redis', state: 'skipped', note: 'not configured: set redis.url' });
-      }
+      const missing = missingTarget('redis', config);
+      if (missing) return sources.push({ name: 'redis', state: 'skipped', note: missing });
       try {
         const nodes = await probes.redis.nodes();
         const read = await Promise.all(nodes.map((n) => redisEvents(n, now, since, bruteForce)));
