@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
+import { registerIncident } from './commands/incident.js';
 import { ConfigError, EXIT, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   registerHealth(program, finish);
   registerConfig(program, finish);
+  registerIncident(program, finish);
   return program;
 }
 
