@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerIncident } from './commands/incident.js';
-import { ConfigError, EXIT, UsageError } from './engine/errors.js';
+import { ConfigError, EXIT, StateError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
 declare const NVCOPS_VERSION: string;
@@ -14,6 +14,7 @@ Exit codes:
   2   at least one check failed
   3   nothing failed, but some check could not be evaluated (error)
   64  usage error: unknown command or flag, bad flag value
+  74  the state store (audit trail, run history) cannot be read or written
   78  invalid configuration (the message names the key and what is allowed)
   130 interrupted (Ctrl-C); what finished is still reported`;
 
@@ -24,6 +25,7 @@ function fatal(e: unknown): number {
   const say = (msg: string) => process.stderr.write(redactor.apply(`nvcops: ${msg}\n`));
   if (e instanceof UsageError) { say(e.message); return EXIT.usage; }
   if (e instanceof ConfigError) { say(`invalid configuration: ${e.message}`); return EXIT.config; }
+  if (e instanceof StateError) { say(e.message); return EXIT.state; }
   const err = e as Error;
   say(`unexpected error: ${err?.message ?? String(e)}${process.env.NVCOPS_DEBUG ? `\n${err?.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)'}`);
   return 70;
@@ -41,6 +43,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
     .option('-c, --config <path>', 'config file (default ./nvcops.yaml, then $XDG_CONFIG_HOME/nvcops/config.yaml)')
     .option('-e, --env <name>', 'environment to use from the config file')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--by <name>', 'who is acting, for the audit trail and run history (default: the OS user)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'nvcops: ')) })

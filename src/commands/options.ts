@@ -7,6 +7,8 @@ export interface GlobalOptions {
   config?: string;
   env?: string;
   color: boolean;
+  /** Who is acting, for the audit trail and run history (default: the OS user). */
+  by?: string;
 }
 
 export interface RunFlags extends GlobalOptions {

@@ -82,5 +82,16 @@ export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags
   }
   write(renderers[flags.format](report, { color }), redactor);
   for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(renderers[r.format](report, { color: false })));
+  await keepInHistory(report, config, redactor, flags.by);
   return report.exitCode;
+}
+
+/** Every run goes into the run history; a store that cannot take it costs one line on stderr, never the verdict's exit code. */
+async function keepInHistory(report: RunReport, config: Config, redactor: Redactor, by?: string): Promise<void> {
+  try {
+    const { recordRun } = await import('../state/index.js');
+    await recordRun(report, { config, redactor, by });
+  } catch (e) {
+    write(`nvcops: run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+  }
 }

@@ -65,6 +65,12 @@ const environmentShape = {
         .optional(),
     })
     .optional(),
+  /** Audit trail, run history, records. */
+  state: z
+    .strictObject({
+      path: z.string().min(1).optional(),
+    })
+    .optional(),
 };
 
 const environmentSchema = z.strictObject(environmentShape);

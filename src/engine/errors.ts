@@ -6,6 +6,7 @@ export const EXIT = {
   error: 3,
   usage: 64,
   config: 78,
+  state: 74,
   interrupted: 130,
 } as const;
 
@@ -27,4 +28,14 @@ export class TargetError extends Error {
 /** Something the operator must fix on the server side (privilege, extension); becomes `error`. */
 export class PrivilegeError extends Error {
   override name = 'PrivilegeError';
+}
+
+/** The state store (audit trail, history, records) cannot be read or written: exit 74. */
+export class StateError extends Error {
+  override name = 'StateError';
+}
+
+/** A record changed since the caller read it (another on-call engineer updated it first). */
+export class StateConflictError extends StateError {
+  override name = 'StateConflictError';
 }

@@ -1,0 +1,82 @@
+/** The audit hash chain: how a record is sealed and how a trail is verified, shared by both backends. */
+import { createHash } from 'node:crypto';
+import type { AuditEntry, AuditRecord, VerifyResult } from './store.js';
+
+/** The `prev` of the first record. */
+export const GENESIS = '0'.repeat(64);
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS };
+
+/** JSON with object keys sorted at every level, so the hash does not depend on key order or storage (jsonb reorders). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function hashOf(record: Omit<AuditRecord, 'hash'> & { hash?: string }): string {
+  const { hash: _hash, ...rest } = record;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+/** The next record after `head`. */
+export function seal(entry: AuditEntry, head: ChainHead, at = new Date()): AuditRecord {
+  const unsealed = { ...entry, seq: head.seq + 1, at: at.toISOString(), prev: head.hash };
+  return { ...unsealed, hash: hashOf(unsealed) };
+}
+
+/** A stored line that could not be read as a record (its position is all we know). */
+export interface Unreadable {
+  unreadable: true;
+  position: number;
+}
+
+/**
+ * Walks a trail in storage order and names the first bad record: a gap in `seq` is a removal unless
+ * the missing record turns up later (then the trail was reordered); a hash that does not match its
+ * record, or a `prev` that does not match the record before, is an edit. `anchor` is the head the
+ * store kept beside the trail, which catches records cut off the end.
+ */
+export function verifyChain(records: (AuditRecord | Unreadable)[], anchor?: ChainHead): VerifyResult {
+  let expected = 1;
+  let prev = GENESIS;
+  const fail = (seq: number, kind: 'edited' | 'removed' | 'reordered', message: string, count: number): VerifyResult => ({
+    ok: false, count, head: prev, problem: { seq, kind, message },
+  });
+  for (const [i, r] of records.entries()) {
+    if ('unreadable' in r) return fail(expected, 'edited', `record ${expected} (line ${r.position}) is not a valid record`, i);
+    if (r.seq !== expected) {
+      if (r.seq < expected) return fail(r.seq, 'reordered', `record ${r.seq} appears after record ${expected - 1}`, i);
+      const later = records.slice(i + 1).some((x) => !('unreadable' in x) && x.seq === expected);
+      if (later) return fail(expected, 'reordered', `record ${expected} appears after record ${r.seq}`, i);
+      const missing = r.seq - expected === 1 ? `record ${expected} is` : `records ${expected}–${r.seq - 1} are`;
+      return fail(expected, 'removed', `${missing} missing (record ${r.seq} follows record ${expected - 1})`, i);
+    }
+    if (hashOf(r) !== r.hash) return fail(r.seq, 'edited', `record ${r.seq} was changed after it was written (its hash does not match its content)`, i);
+    if (r.prev !== prev) {
+      return fail(r.seq - 1, 'edited', `record ${r.seq - 1} was changed after it was written (record ${r.seq} links to a different hash)`, i);
+    }
+    prev = r.hash;
+    expected++;
+  }
+  const count = expected - 1;
+  if (anchor && anchor.seq > count) {
+    const missing = anchor.seq - count === 1 ? `record ${anchor.seq} is` : `records ${count + 1}–${anchor.seq} are`;
+    return fail(count + 1, 'removed', `${missing} missing from the end (the trail's head says ${anchor.seq} records were written)`, count);
+  }
+  if (anchor && anchor.seq > 0) {
+    const atAnchor = records[anchor.seq - 1] as AuditRecord;
+    if (atAnchor.hash !== anchor.hash) {
+      return fail(anchor.seq, 'edited', `record ${anchor.seq} differs from the one first written (the trail's head holds another hash)`, count);
+    }
+  }
+  return { ok: true, count, head: prev };
+}

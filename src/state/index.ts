@@ -1,0 +1,129 @@
+/** Opening the state store, and the helpers commands use to audit themselves and keep their runs. */
+import { randomUUID } from 'node:crypto';
+import { homedir, hostname, userInfo } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Config } from '../engine/config.js';
+import type { Redactor } from '../engine/redact.js';
+import type { RunReport } from '../engine/report.js';
+import { LocalStore } from './local.js';
+import type { AuditOutcome, AuditRecord, HistoryEntry, Store } from './store.js';
+
+export type * from './store.js';
+
+declare const NVCOPS_VERSION: string;
+export const VERSION = typeof NVCOPS_VERSION === 'string' ? NVCOPS_VERSION : 'dev';
+
+/** The local directory the store uses: state.path (relative to the config file), else $XDG_STATE_HOME/nvcops, else ~/.local/state/nvcops. */
+export function statePath(config: Config, environ: NodeJS.ProcessEnv = process.env): string {
+  const configured = config.state?.path;
+  if (configured) {
+    if (configured === '~' || configured.startsWith('~/')) return join(homedir(), configured.slice(1));
+    return isAbsolute(configured) ? configured : resolve(config.source ? dirname(config.source) : process.cwd(), configured);
+  }
+  return join(environ.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'nvcops');
+}
+
+/** The store the configuration names. */
+export async function openStore(config: Config, environ: NodeJS.ProcessEnv = process.env): Promise<Store> {
+  return LocalStore.open(statePath(config, environ));
+}
+
+/** Who is acting: `--by`, else the OS user. */
+export function actor(by?: string): string {
+  if (by) return by;
+  try {
+    return userInfo().username;
+  } catch {
+    // A container user without a passwd entry still has a uid.
+    return process.env.USER || process.env.LOGNAME || `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+export interface ActionContext {
+  /** The action in the command's words: `maintain vacuum`, `backup restore`. */
+  action: string;
+  config: Config;
+  redactor: Redactor;
+  /** `--by`. */
+  by?: string;
+  /** The command line after `nvcops`; defaults to this process's. Secrets are redacted before they are stored. */
+  argv?: string[];
+  /** On the `started` record: the plan, the target, the incident id. */
+  details?: Record<string, unknown>;
+  /** Aborted by Ctrl-C: a failure then is recorded as `interrupted`. */
+  signal?: AbortSignal;
+}
+
+/** How an action reports its own outcome when it returns normally (a dry run, a refusal). */
+export interface Outcome {
+  outcome: AuditOutcome;
+  message?: string;
+  details?: Record<string, unknown>;
+}
+
+function baseEntry(ctx: ActionContext, operation: string, startedAt: string) {
+  return {
+    operation,
+    action: ctx.action,
+    by: actor(ctx.by),
+    host: hostname(),
+    environment: ctx.config.environment ?? null,
+    args: (ctx.argv ?? process.argv.slice(2)).map((a) => ctx.redactor.apply(a)),
+    version: VERSION,
+    startedAt,
+  };
+}
+
+const redactDetails = (ctx: ActionContext, details?: Record<string, unknown>) => (details ? ctx.redactor.applyDeep(details) : undefined);
+
+/**
+ * Runs an action between two audit records: `started` before it (if that cannot be written, the
+ * action does not run), and `finished` after it with the outcome — `ok`, what `describe` says, or
+ * `failed`/`interrupted` with the error. The error is rethrown.
+ */
+export async function audited<T>(
+  store: Store,
+  ctx: ActionContext,
+  fn: (operation: string) => Promise<T>,
+  describe?: (result: T) => Outcome,
+): Promise<T> {
+  const operation = randomUUID();
+  const base = baseEntry(ctx, operation, new Date().toISOString());
+  await store.audit.append({ ...base, phase: 'started', details: redactDetails(ctx, ctx.details) });
+  const finish = (o: Outcome) =>
+    store.audit.append({
+      ...base, phase: 'finished', endedAt: new Date().toISOString(), outcome: o.outcome,
+      message: o.message === undefined ? undefined : ctx.redactor.apply(o.message), details: redactDetails(ctx, o.details),
+    });
+  let result: T;
+  try {
+    result = await fn(operation);
+  } catch (e) {
+    await finish({ outcome: ctx.signal?.aborted ? 'interrupted' : 'failed', message: (e as Error)?.message ?? String(e) });
+    throw e;
+  }
+  await finish(describe ? describe(result) : { outcome: 'ok' });
+  return result;
+}
+
+/** A one-shot audit record: an attestation, an acknowledgement, a sign-off. */
+export function auditEvent(store: Store, ctx: ActionContext, o: Outcome): Promise<AuditRecord> {
+  const now = new Date().toISOString();
+  return store.audit.append({
+    ...baseEntry(ctx, randomUUID(), now), phase: 'event', endedAt: now, outcome: o.outcome,
+    message: o.message === undefined ? undefined : ctx.redactor.apply(o.message), details: redactDetails(ctx, { ...ctx.details, ...o.details }),
+  });
+}
+
+/** Keeps a check run's report in the run history; secrets are masked before it is written. */
+export async function recordRun(report: RunReport, ctx: { config: Config; redactor: Redactor; by?: string }): Promise<HistoryEntry> {
+  const store = await openStore(ctx.config);
+  try {
+    return await store.history.append({
+      at: report.startedAt, by: actor(ctx.by), host: hostname(), command: report.command, environment: report.environment,
+      status: report.status, exitCode: report.exitCode, report: ctx.redactor.applyDeep(report),
+    });
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The local store: append-only JSON Lines files in one directory (see README "State").
+ *
+ *   audit.jsonl           the hash-chained audit trail, one record a line, never rewritten
+ *   audit.head            {seq, hash} of the last record, so records cut off the end are noticed
+ *   history/YYYY-MM.jsonl run reports by the month they started (prune drops or rewrites whole months)
+ *   records.jsonl         record versions (incidents, attestations, waivers), one version a line
+ *   lock                  the single-writer lock (O_EXCL create), held for one append
+ *
+ * Every write is one write(2) of whole lines on an O_APPEND descriptor, under the lock, then fsync.
+ * A crash mid-write can leave only a last line without its newline: readers ignore it, and the next
+ * writer cuts it off before appending, so no torn record ever becomes part of the trail.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
+  renameSync, unlinkSync, writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { StateError } from '../engine/errors.js';
+import { EMPTY_HEAD, seal, verifyChain, type ChainHead, type Unreadable } from './chain.js';
+import {
+  checkExpected, matchesAudit, matchesHistory, newest,
+  type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type PutOptions, type RecordVersion, type Store,
+  type VerifyResult,
+} from './store.js';
+import { withLock } from './lock.js';
+
+/** Turns a file-system failure into one line that names the file. */
+function io<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof StateError) throw e;
+    throw new StateError(`state: cannot ${what}: ${(e as Error).message}`);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+}
+
+/** The offset just past the last newline (0 when none): where a torn last line starts. */
+function endOfLastLine(fd: number, size: number): number {
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const n = readSync(fd, chunk, 0, end - start, start);
+    const nl = chunk.subarray(0, n).lastIndexOf(10);
+    if (nl >= 0) return start + nl + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/** The last complete line of an open file (after any torn tail was cut). */
+function lastLine(fd: number, size: number): string | undefined {
+  if (size === 0) return undefined;
+  const start = endOfLastLine(fd, size - 1);
+  const buf = Buffer.alloc(size - 1 - start);
+  readSync(fd, buf, 0, buf.length, start);
+  return buf.toString('utf8');
+}
+
+/**
+ * Appends whole lines to `path` (created if absent) and fsyncs; `before` sees the file (torn tail
+ * already cut) and returns the lines to write. The caller holds the lock.
+ */
+function append(path: string, before: (fd: number, size: number) => string[]): void {
+  const fd = openSync(path, 'a+', 0o600);
+  try {
+    let size = fstatSync(fd).size;
+    const whole = endOfLastLine(fd, size);
+    if (whole < size) {
+      ftruncateSync(fd, whole);
+      size = whole;
+    }
+    const lines = before(fd, size);
+    writeAll(fd, Buffer.from(lines.map((l) => `${l}\n`).join('')));
+    fsyncSync(fd);
+    if (size === 0) fsyncDir(join(path, '..'));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Complete lines of a file; a last line without its newline (a write cut short) is left out. */
+function readLines(path: string): { lines: string[]; torn: boolean } {
+  if (!existsSync(path)) return { lines: [], torn: false };
+  const text = readFileSync(path, 'utf8');
+  const parts = text.split('\n');
+  const tail = parts.pop();
+  return { lines: parts.filter((l) => l !== ''), torn: tail !== '' && tail !== undefined };
+}
+
+function parseLines<T>(path: string): T[] {
+  return readLines(path).lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as T];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Writes a file whole: temp, fsync, rename, fsync the directory. */
+function replaceFile(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeAll(fd, Buffer.from(text));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  fsyncDir(join(path, '..'));
+}
+
+const monthOf = (iso: string) => iso.slice(0, 7);
+
+export class LocalStore implements Store {
+  private readonly auditFile: string;
+  private readonly headFile: string;
+  private readonly historyDir: string;
+  private readonly recordsFile: string;
+  private readonly lockFile: string;
+
+  constructor(readonly location: string) {
+    this.auditFile = join(location, 'audit.jsonl');
+    this.headFile = join(location, 'audit.head');
+    this.historyDir = join(location, 'history');
+    this.recordsFile = join(location, 'records.jsonl');
+    this.lockFile = join(location, 'lock');
+  }
+
+  /** Creates the directory (private to the user: the trail names people and hosts). */
+  static open(dir: string): LocalStore {
+    io(`create the state directory ${dir}`, () => mkdirSync(join(dir, 'history'), { recursive: true, mode: 0o700 }));
+    return new LocalStore(dir);
+  }
+
+  private locked<T>(what: string, fn: () => T): Promise<T> {
+    return withLock(this.lockFile, () => io(what, fn));
+  }
+
+  private readAnchor(): ChainHead | undefined {
+    try {
+      const h = JSON.parse(readFileSync(this.headFile, 'utf8')) as ChainHead;
+      return Number.isInteger(h.seq) && typeof h.hash === 'string' ? h : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  readonly audit = {
+    append: (entry: AuditEntry): Promise<AuditRecord> =>
+      this.locked(`append to ${this.auditFile}`, () => {
+        let record!: AuditRecord;
+        append(this.auditFile, (fd, size) => {
+          const line = lastLine(fd, size);
+          let head = EMPTY_HEAD;
+          if (line !== undefined) {
+            try {
+              const last = JSON.parse(line) as AuditRecord;
+              head = { seq: last.seq, hash: last.hash };
+            } catch {
+              throw new StateError(`state: the last record of ${this.auditFile} is unreadable; run \`nvcops audit verify\``);
+            }
+          }
+          // Chain on from the kept head when records were cut off the end, so the gap stays visible to verify.
+          const anchor = this.readAnchor();
+          if (anchor && anchor.seq > head.seq) head = anchor;
+          record = seal(entry, head);
+          return [JSON.stringify(record)];
+        });
+        replaceFile(this.headFile, JSON.stringify({ seq: record.seq, hash: record.hash }));
+        return record;
+      }),
+
+    list: async (filter: AuditFilter = {}): Promise<AuditRecord[]> =>
+      io(`read ${this.auditFile}`, () => parseLines<AuditRecord>(this.auditFile).filter((r) => matchesAudit(r, filter))),
+
+    verify: async (): Promise<VerifyResult> =>
+      io(`read ${this.auditFile}`, () => {
+        const { lines, torn } = readLines(this.auditFile);
+        const records = lines.map((l, i): AuditRecord | Unreadable => {
+          try {
+            return JSON.parse(l) as AuditRecord;
+          } catch {
+            return { unreadable: true, position: i + 1 };
+          }
+        });
+        const result = verifyChain(records, this.readAnchor());
+        return torn ? { ...result, tornTail: true } : result;
+      }),
+  };
+
+  private historyFiles(since?: Date): string[] {
+    const files = io(`read ${this.historyDir}`, () => (existsSync(this.historyDir) ? readdirSync(this.historyDir) : []));
+    const from = since ? `${monthOf(since.toISOString())}.jsonl` : '';
+    return files.filter((f) => /^\d{4}-\d{2}\.jsonl$/.test(f) && f >= from).sort();
+  }
+
+  readonly history = {
+    append: (entry: Omit<HistoryEntry, 'id'>): Promise<HistoryEntry> =>
+      this.locked(`append to ${this.historyDir}`, () => {
+        const full: HistoryEntry = { id: randomUUID(), ...entry };
+        append(join(this.historyDir, `${monthOf(entry.at)}.jsonl`), () => [JSON.stringify(full)]);
+        return full;
+      }),
+
+    list: async (filter: HistoryFilter = {}): Promise<HistoryEntry[]> => {
+      const entries = this.historyFiles(filter.since).flatMap((f) => io(`read ${f}`, () => parseLines<HistoryEntry>(join(this.historyDir, f))));
+      const matching = entries.filter((e) => matchesHistory(e, filter)).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      return newest(matching, filter.limit);
+    },
+
+    prune: (before: Date): Promise<number> =>
+      this.locked(`prune ${this.historyDir}`, () => {
+        const cut = before.toISOString();
+        let removed = 0;
+        for (const f of this.historyFiles()) {
+          const path = join(this.historyDir, f);
+          if (f.slice(0, 7) > monthOf(cut)) continue;
+          const lines = readLines(path).lines;
+          const kept = lines.filter((l) => {
+            try {
+              return (JSON.parse(l) as HistoryEntry).at >= cut;
+            } catch {
+              return true;
+            }
+          });
+          removed += lines.length - kept.length;
+          if (kept.length === 0) unlinkSync(path);
+          else if (kept.length < lines.length) replaceFile(path, kept.map((l) => `${l}\n`).join(''));
+        }
+        return removed;
+      }),
+  };
+
+  private allVersions(): RecordVersion[] {
+    return io(`read ${this.recordsFile}`, () => parseLines<RecordVersion>(this.recordsFile));
+  }
+
+  readonly records = {
+    put: <T extends Record<string, unknown>>(kind: string, id: string, data: T, opts: PutOptions): Promise<RecordVersion<T>> =>
+      this.locked(`append to ${this.recordsFile}`, () => {
+        const current = this.allVersions().filter((v) => v.kind === kind && v.id === id).reduce((n, v) => Math.max(n, v.version), 0);
+        checkExpected(kind, id, current, opts.expectedVersion);
+        const version: RecordVersion<T> = { kind, id, version: current + 1, at: new Date().toISOString(), by: opts.by, data };
+        append(this.recordsFile, () => [JSON.stringify(version)]);
+        return version;
+      }),
+
+    get: async <T extends Record<string, unknown>>(kind: string, id: string): Promise<RecordVersion<T> | undefined> =>
+      (await this.records.versions<T>(kind, id)).at(-1),
+
+    versions: async <T extends Record<string, unknown>>(kind: string, id: string): Promise<RecordVersion<T>[]> =>
+      this.allVersions().filter((v) => v.kind === kind && v.id === id).sort((a, b) => a.version - b.version) as RecordVersion<T>[],
+
+    list: async <T extends Record<string, unknown>>(kind: string): Promise<RecordVersion<T>[]> => {
+      const latest = new Map<string, RecordVersion>();
+      for (const v of this.allVersions()) {
+        if (v.kind !== kind) continue;
+        const had = latest.get(v.id);
+        if (!had || v.version > had.version) latest.set(v.id, v);
+      }
+      return [...latest.values()] as RecordVersion<T>[];
+    },
+  };
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls.
+  }
+}

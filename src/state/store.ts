@@ -1,0 +1,173 @@
+/**
+ * The state store: a hash-chained audit trail, the run history, and versioned records (incidents,
+ * attestations, waivers). Two backends implement it — local files (default) and PostgreSQL (a team
+ * sharing one trail) — and one test suite runs against both.
+ */
+import { StateConflictError } from '../engine/errors.js';
+import type { RunReport } from '../engine/report.js';
+
+/** Where an audit record sits in an action's life: `started` before acting, `finished` after; `event` for one-shot facts (an attestation, an acknowledgement). */
+export type AuditPhase = 'started' | 'finished' | 'event';
+
+/** How an action ended; `started` records carry none. */
+export type AuditOutcome = 'ok' | 'failed' | 'interrupted' | 'dry-run' | 'refused';
+
+/** What a caller hands to `audit.append`; the store adds the chain fields. */
+export interface AuditEntry {
+  /** Links a `started` record to its `finished` record. */
+  operation: string;
+  phase: AuditPhase;
+  /** The action in the command's words: `maintain vacuum`, `incident ack`, `compliance attest`. */
+  action: string;
+  /** OS user, or `--by`. */
+  by: string;
+  host: string;
+  environment: string | null;
+  /** The command line after `nvcops`, secrets redacted. */
+  args: string[];
+  version: string;
+  startedAt: string;
+  endedAt?: string;
+  outcome?: AuditOutcome;
+  message?: string;
+  /** Anything else the action wants on record (the plan, the incident id, evidence hashes). */
+  details?: Record<string, unknown>;
+}
+
+/** An audit record as stored: `seq` counts from 1; `prev` is the previous record's `hash` (GENESIS for the first). */
+export interface AuditRecord extends AuditEntry {
+  seq: number;
+  /** When the store wrote it. */
+  at: string;
+  prev: string;
+  /** sha256 of the record's canonical JSON without `hash`. */
+  hash: string;
+}
+
+export interface AuditFilter {
+  since?: Date;
+  until?: Date;
+  /** Exact action, or a prefix ending in a space (`maintain ` matches every maintenance action). */
+  action?: string;
+  environment?: string;
+}
+
+export type TamperKind = 'edited' | 'removed' | 'reordered';
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Records read and checked. */
+  count: number;
+  /** The hash of the last good record (the value to anchor elsewhere). */
+  head: string;
+  /** The first bad record; absent when ok. */
+  problem?: { seq: number; kind: TamperKind; message: string };
+  /** A last line cut short by a crash mid-write: never acknowledged, so not part of the trail; dropped on the next write. */
+  tornTail?: boolean;
+}
+
+/** One check run, as kept in the run history. */
+export interface HistoryEntry {
+  id: string;
+  /** The run's start (report.startedAt). */
+  at: string;
+  by: string;
+  host: string;
+  command: string;
+  environment: string | null;
+  status: RunReport['status'];
+  exitCode: number;
+  /** The whole report, secrets redacted. */
+  report: RunReport;
+}
+
+export interface HistoryFilter {
+  command?: string;
+  /** Runs that include this check id. */
+  check?: string;
+  environment?: string;
+  since?: Date;
+  until?: Date;
+  /** The newest N (after the other filters). */
+  limit?: number;
+}
+
+/**
+ * A record (incident, attestation, waiver) is a series of versions: every update appends version
+ * n+1 and nothing is rewritten, so an incident's states over time stay readable as its timeline.
+ */
+export interface RecordVersion<T = Record<string, unknown>> {
+  kind: string;
+  id: string;
+  /** 1 for the first put, then +1 per update. */
+  version: number;
+  at: string;
+  by: string;
+  data: T;
+}
+
+export interface PutOptions {
+  by: string;
+  /** Optimistic concurrency: the version the caller read; a different current version is a StateConflictError. 0 = must not exist yet. */
+  expectedVersion?: number;
+}
+
+export interface Store {
+  /** Where the data lives, without credentials (a directory, or host:port/db). */
+  readonly location: string;
+  readonly audit: {
+    append(entry: AuditEntry): Promise<AuditRecord>;
+    /** Oldest first. */
+    list(filter?: AuditFilter): Promise<AuditRecord[]>;
+    verify(): Promise<VerifyResult>;
+  };
+  readonly history: {
+    append(entry: Omit<HistoryEntry, 'id'>): Promise<HistoryEntry>;
+    /** Oldest first. */
+    list(filter?: HistoryFilter): Promise<HistoryEntry[]>;
+    /** Removes runs that started before `before`; returns how many. The audit trail is never pruned. */
+    prune(before: Date): Promise<number>;
+  };
+  readonly records: {
+    put<T extends Record<string, unknown>>(kind: string, id: string, data: T, opts: PutOptions): Promise<RecordVersion<T>>;
+    /** The latest version, or undefined. */
+    get<T extends Record<string, unknown>>(kind: string, id: string): Promise<RecordVersion<T> | undefined>;
+    /** Every version, oldest first. */
+    versions<T extends Record<string, unknown>>(kind: string, id: string): Promise<RecordVersion<T>[]>;
+    /** The latest version of each record of a kind, oldest first by first creation. */
+    list<T extends Record<string, unknown>>(kind: string): Promise<RecordVersion<T>[]>;
+  };
+  close(): Promise<void>;
+}
+
+/** Filters shared by both backends so they answer alike. */
+export function matchesAudit(r: AuditRecord, f: AuditFilter): boolean {
+  if (f.since && r.at < f.since.toISOString()) return false;
+  if (f.until && r.at >= f.until.toISOString()) return false;
+  if (f.environment !== undefined && r.environment !== f.environment) return false;
+  if (f.action !== undefined && !(f.action.endsWith(' ') ? r.action.startsWith(f.action) : r.action === f.action)) return false;
+  return true;
+}
+
+export function matchesHistory(e: HistoryEntry, f: HistoryFilter): boolean {
+  if (f.command !== undefined && e.command !== f.command) return false;
+  if (f.environment !== undefined && e.environment !== f.environment) return false;
+  if (f.since && e.at < f.since.toISOString()) return false;
+  if (f.until && e.at >= f.until.toISOString()) return false;
+  if (f.check !== undefined && !e.report.items.some((i) => i.results.some((r) => r.id === f.check))) return false;
+  return true;
+}
+
+export const newest = <T>(items: T[], limit?: number): T[] => (limit !== undefined ? items.slice(Math.max(0, items.length - limit)) : items);
+
+/** Optimistic concurrency for record updates, the same for both backends. */
+export function checkExpected(kind: string, id: string, current: number, expected?: number): void {
+  if (expected === undefined || expected === current) return;
+  throw new StateConflictError(
+    current === 0
+      ? `state: ${kind} ${id} does not exist (expected version ${expected})`
+      : expected === 0
+        ? `state: ${kind} ${id} already exists (version ${current})`
+        : `state: ${kind} ${id} was changed by someone else (now version ${current}, you read version ${expected}); read it again and retry`,
+  );
+}

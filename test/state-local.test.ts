@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hashOf } from '../src/state/chain.js';
+import { LocalStore } from '../src/state/local.js';
+import { statePath } from '../src/state/index.js';
+import type { AuditRecord } from '../src/state/store.js';
+import { nvcops, writeConfig } from './support/cli.js';
+import { entry, stateSuite, type Tamper } from './support/state-suite.js';
+
+function lines(file: string): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+}
+
+function fileTamper(dir: string): Tamper {
+  const file = join(dir, 'audit.jsonl');
+  const rewrite = (f: (ls: string[]) => string[]) => writeFileSync(file, f(lines(file)).map((l) => `${l}\n`).join(''));
+  const index = (ls: string[], seq: number) => ls.findIndex((l) => (JSON.parse(l) as AuditRecord).seq === seq);
+  return {
+    async edit(seq, change, rehash) {
+      rewrite((ls) => ls.map((l) => {
+        const r = JSON.parse(l) as AuditRecord;
+        if (r.seq !== seq) return l;
+        change(r);
+        if (rehash) r.hash = hashOf(r);
+        return JSON.stringify(r);
+      }));
+    },
+    async remove(seq) {
+      rewrite((ls) => ls.filter((_, i) => i !== index(ls, seq)));
+    },
+    async swap(a, b) {
+      rewrite((ls) => {
+        const [i, j] = [index(ls, a), index(ls, b)];
+        const out = [...ls];
+        [out[i], out[j]] = [ls[j]!, ls[i]!];
+        return out;
+      });
+    },
+  };
+}
+
+const fresh = async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nvcops-state-local-'));
+  return { store: LocalStore.open(dir), config: { state: { path: dir } }, tamper: fileTamper(dir), dir };
+};
+
+stateSuite({ name: 'local files', fresh });
+
+describe('local store files', () => {
+  it('ignores a last line torn by a crash, then cuts it off on the next write', async () => {
+    const { store, dir } = await fresh();
+    await store.audit.append(entry('incident ack'));
+    const file = join(dir, 'audit.jsonl');
+    appendFileSync(file, '{"operation":"op-torn","phase":"eve');
+    expect(await store.audit.verify()).toMatchObject({ ok: true, count: 1, tornTail: true });
+    expect(await store.audit.list()).toHaveLength(1);
+    await store.audit.append(entry('maintain vacuum'));
+    expect(await store.audit.verify()).toEqual({ ok: true, count: 2, head: expect.any(String) });
+    expect(readFileSync(file, 'utf8')).not.toContain('op-torn');
+    expect(lines(file).map((l) => JSON.parse(l).seq)).toEqual([1, 2]);
+  });
+
+  it('names a garbled line in the middle as an edit', async () => {
+    const { store, dir } = await fresh();
+    for (let i = 0; i < 3; i++) await store.audit.append(entry('incident ack'));
+    const file = join(dir, 'audit.jsonl');
+    const ls = lines(file);
+    ls[1] = ls[1]!.slice(0, 40);
+    writeFileSync(file, ls.map((l) => `${l}\n`).join(''));
+    expect((await store.audit.verify()).problem).toEqual({ seq: 2, kind: 'edited', message: 'record 2 (line 2) is not a valid record' });
+  });
+
+  it('breaks a lock left by a killed process instead of waiting on it', async () => {
+    const { store, dir } = await fresh();
+    const dead = spawnSync('node', ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(dir, 'lock'), `${dead} ${hostname()} some-nonce ${Date.now()}`);
+    await store.audit.append(entry('incident ack'));
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
+    // An empty lock (killed between create and write) is broken once it is a second old.
+    writeFileSync(join(dir, 'lock'), '');
+    await store.audit.append(entry('incident ack'));
+    expect((await store.audit.verify()).count).toBe(2);
+  });
+
+  it('lives in state.path, else $XDG_STATE_HOME/nvcops, else ~/.local/state/nvcops', () => {
+    expect(statePath({ state: { path: '/srv/nvcops' } } as never)).toBe('/srv/nvcops');
+    expect(statePath({ state: { path: 'state' }, source: '/etc/nvcops/config.yaml' } as never)).toBe('/etc/nvcops/state');
+    expect(statePath({} as never, { XDG_STATE_HOME: '/x' })).toBe('/x/nvcops');
+    expect(statePath({} as never, {})).toMatch(/\/\.local\/state\/nvcops$/);
+  });
+});
+
+describe('check runs go into the run history', () => {
+  it('keeps every run of a check command, with who ran it', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
+    const r = await nvcops(['health', 'db', '--format', 'json', '--by', 'oncall-anna'], { env: { XDG_STATE_HOME: state } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe('');
+    const kept = await LocalStore.open(join(state, 'nvcops')).history.list();
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ command: 'health db', by: 'oncall-anna', status: 'skip', exitCode: 0, report: JSON.parse(r.stdout) });
+  });
+
+  it('a store that cannot be written costs one line on stderr, not the verdict', async () => {
+    const config = writeConfig({ state: { path: '/etc/hostname/not-a-dir' } });
+    const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).command).toBe('health db');
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: run history not saved: state: cannot create the state directory \/etc\/hostname\/not-a-dir: ENOTDIR/)]);
+  });
+});

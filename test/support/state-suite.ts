@@ -1,0 +1,229 @@
+/**
+ * The state store's behaviour, written once and run against each backend (test/state-*.test.ts).
+ * Writers are separate node processes (test/support/state-writer.ts, bundled with esbuild), so
+ * concurrency and kill -9 are tested for real.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { build } from 'esbuild';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../src/engine/config.js';
+import { StateConflictError } from '../../src/engine/errors.js';
+import { Redactor } from '../../src/engine/redact.js';
+import { SCHEMA_VERSION, type RunReport } from '../../src/engine/report.js';
+import { audited, auditEvent, type AuditEntry, type AuditRecord, type Store } from '../../src/state/index.js';
+
+/** Ways an insider might change the trail behind nvcops's back. */
+export interface Tamper {
+  /** Changes a record; `rehash` also recomputes its own hash, as a careful forger would. */
+  edit(seq: number, change: (r: AuditRecord) => void, rehash?: boolean): Promise<void>;
+  remove(seq: number): Promise<void>;
+  /** Swaps the places of two records. */
+  swap(a: number, b: number): Promise<void>;
+}
+
+export interface Backend {
+  name: string;
+  /** A fresh, empty store; `config` opens the same store from another process. */
+  fresh(): Promise<{ store: Store; config: Config; tamper: Tamper }>;
+}
+
+const WRITER_DIR = new URL('../../node_modules/.cache/nvcops-test/', import.meta.url).pathname;
+let writer: Promise<string> | undefined;
+
+/** Bundles the writer once per test file (dependencies stay in node_modules). */
+function writerScript(): Promise<string> {
+  writer ??= (async () => {
+    mkdirSync(WRITER_DIR, { recursive: true });
+    const outfile = `${WRITER_DIR}state-writer-${process.pid}.mjs`;
+    await build({
+      entryPoints: [new URL('./state-writer.ts', import.meta.url).pathname], outfile, bundle: true, platform: 'node', format: 'esm',
+      target: 'node20', packages: 'external', logLevel: 'warning',
+    });
+    return outfile;
+  })();
+  return writer;
+}
+
+export function entry(action: string, extra: Partial<AuditEntry> = {}): AuditEntry {
+  const now = new Date().toISOString();
+  return {
+    operation: `op-${Math.random()}`, phase: 'event', action, by: 'alice', host: hostname(), environment: 'staging',
+    args: [action], version: 'test', startedAt: now, endedAt: now, outcome: 'ok', ...extra,
+  };
+}
+
+export function report(command: string, startedAt: string, checks: { id: string; value: number }[]): RunReport {
+  return {
+    schemaVersion: SCHEMA_VERSION, command, runbook: 'Daily Operations', environment: 'staging', startedAt, durationMs: 12,
+    status: 'pass', exitCode: 0, interrupted: false, summary: { pass: checks.length, warn: 0, fail: 0, error: 0, skip: 0, manual: 0, total: checks.length },
+    items: [{
+      title: 'Database connections healthy', status: 'pass',
+      results: checks.map((c) => ({ id: c.id, title: c.id, status: 'pass' as const, observed: { value: c.value, unit: 'ms' as const }, threshold: null, message: 'ok', durationMs: 1 })),
+    }],
+  };
+}
+
+const history = (r: RunReport) => ({ at: r.startedAt, by: 'alice', host: 'h', command: r.command, environment: r.environment, status: r.status, exitCode: r.exitCode, report: r });
+
+async function fill(store: Store, n: number): Promise<AuditRecord[]> {
+  const out: AuditRecord[] = [];
+  for (let i = 0; i < n; i++) out.push(await store.audit.append(entry(i % 2 ? 'maintain vacuum' : 'incident ack')));
+  return out;
+}
+
+export function stateSuite(backend: Backend): void {
+  describe(`state store: ${backend.name}`, () => {
+    it('chains audit records and lists them by action, time and environment', async () => {
+      const { store } = await backend.fresh();
+      const written = await fill(store, 5);
+      expect(written.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(written[1]!.prev).toBe(written[0]!.hash);
+      expect(await store.audit.verify()).toMatchObject({ ok: true, count: 5, head: written[4]!.hash });
+      expect((await store.audit.list({ action: 'maintain vacuum' })).map((r) => r.seq)).toEqual([2, 4]);
+      expect((await store.audit.list({ action: 'maintain ' })).map((r) => r.seq)).toEqual([2, 4]);
+      expect(await store.audit.list({ since: new Date(Date.now() + 60_000) })).toEqual([]);
+      expect(await store.audit.list({ environment: 'production' })).toEqual([]);
+      expect((await store.audit.list()).at(-1)).toEqual(written[4]);
+      await store.close();
+    });
+
+    it('finds an edited record, even when the forger recomputed its hash', async () => {
+      const { store, tamper } = await backend.fresh();
+      await fill(store, 6);
+      await tamper.edit(3, (r) => { r.outcome = 'failed'; });
+      expect((await store.audit.verify()).problem).toEqual({ seq: 3, kind: 'edited', message: expect.stringContaining('record 3 was changed') });
+      await tamper.edit(3, (r) => { r.outcome = 'ok'; r.by = 'mallory'; }, true);
+      const v = await store.audit.verify();
+      expect(v.ok).toBe(false);
+      expect(v.problem).toMatchObject({ seq: 3, kind: 'edited' });
+      expect(v.problem!.message).toMatch(/record 4 links to a different hash/);
+      await store.close();
+    });
+
+    it('finds a removed record, in the middle and at the end', async () => {
+      const { store, tamper } = await backend.fresh();
+      await fill(store, 6);
+      await tamper.remove(6);
+      expect((await store.audit.verify()).problem).toMatchObject({ seq: 6, kind: 'removed', message: expect.stringContaining('missing from the end') });
+      await tamper.remove(2);
+      expect((await store.audit.verify()).problem).toEqual({ seq: 2, kind: 'removed', message: 'record 2 is missing (record 3 follows record 1)' });
+      // Writing on does not hide the gap.
+      await store.audit.append(entry('incident ack'));
+      expect((await store.audit.verify()).problem).toMatchObject({ seq: 2, kind: 'removed' });
+      await store.close();
+    });
+
+    it('finds reordered records', async () => {
+      const { store, tamper } = await backend.fresh();
+      await fill(store, 5);
+      await tamper.swap(2, 4);
+      expect((await store.audit.verify()).problem).toEqual({ seq: 2, kind: 'reordered', message: 'record 2 appears after record 4' });
+      await store.close();
+    });
+
+    it('keeps one consistent chain with several writer processes at once', async () => {
+      const { store, config } = await backend.fresh();
+      const script = await writerScript();
+      const writers = ['w1', 'w2', 'w3', 'w4'];
+      await Promise.all(writers.map((w) => execa('node', [script, JSON.stringify(config), '15', w], { timeout: 120_000 })));
+      const v = await store.audit.verify();
+      expect(v).toMatchObject({ ok: true, count: 60 });
+      const records = await store.audit.list();
+      for (const w of writers) expect(records.filter((r) => r.by === w).map((r) => r.details!.i)).toEqual([...Array(15).keys()]);
+      for (const w of writers) expect((await store.records.get('counter', w))!.version).toBe(15);
+      await store.close();
+    });
+
+    it('survives a writer killed mid-burst: no torn record, the chain verifies, writing goes on', async () => {
+      const { store, config } = await backend.fresh();
+      const script = await writerScript();
+      const steady = execa('node', [script, JSON.stringify(config), '20', 'steady'], { timeout: 120_000 });
+      for (let round = 0; round < 3; round++) {
+        const victim = spawn('node', [script, JSON.stringify(config), 'forever', `victim${round}`], { stdio: 'ignore' });
+        const exited = new Promise((r) => victim.once('exit', r));
+        const target = (await store.audit.list()).length + 8;
+        while ((await store.audit.list()).length < target) await new Promise((r) => setTimeout(r, 20));
+        victim.kill('SIGKILL');
+        await exited;
+      }
+      await steady;
+      await store.audit.append(entry('incident ack'));
+      const v = await store.audit.verify();
+      expect(v.ok, v.problem?.message).toBe(true);
+      const records = await store.audit.list();
+      expect(v.count).toBe(records.length);
+      expect(records.filter((r) => r.by === 'steady')).toHaveLength(20);
+      expect(records.at(-1)!.action).toBe('incident ack');
+      await store.close();
+    });
+
+    it('audits an action before and after, with the outcome, and secrets masked', async () => {
+      const { store, config } = await backend.fresh();
+      const redactor = new Redactor();
+      redactor.add('hunter2-secret');
+      const ctx = { action: 'maintain vacuum', config: { ...config, environment: 'staging' }, redactor, by: 'bob', argv: ['maintain', 'vacuum', '--token', 'hunter2-secret'] };
+      const seen: number[] = [];
+      const out = await audited(store, ctx, async () => { seen.push((await store.audit.list()).length); return 7; });
+      expect(out).toBe(7);
+      expect(seen).toEqual([1]);
+      await expect(audited(store, { ...ctx, details: { plan: 'VACUUM accounts' } }, async () => { throw new Error('refused by hunter2-secret'); })).rejects.toThrow('refused');
+      await audited(store, ctx, async () => 'planned', () => ({ outcome: 'dry-run' }));
+      await auditEvent(store, { ...ctx, action: 'compliance attest' }, { outcome: 'ok', details: { control: 'SOX-1' } });
+      const records = await store.audit.list();
+      expect(records.map((r) => [r.phase, r.outcome])).toEqual([
+        ['started', undefined], ['finished', 'ok'], ['started', undefined], ['finished', 'failed'], ['started', undefined], ['finished', 'dry-run'], ['event', 'ok'],
+      ]);
+      expect(records[0]).toMatchObject({ action: 'maintain vacuum', by: 'bob', environment: 'staging', args: ['maintain', 'vacuum', '--token', '***'] });
+      expect(records[1]!.operation).toBe(records[0]!.operation);
+      expect(records[2]!.details).toEqual({ plan: 'VACUUM accounts' });
+      expect(records[3]!.message).toBe('refused by ***');
+      expect(records[6]!.details).toEqual({ control: 'SOX-1' });
+      expect(JSON.stringify(records)).not.toContain('hunter2-secret');
+      expect((await store.audit.verify()).ok).toBe(true);
+      await store.close();
+    });
+
+    it('keeps run history, filters it by command, check and time, and prunes old runs', async () => {
+      const { store } = await backend.fresh();
+      const old = report('health db', '2024-01-15T08:00:00.000Z', [{ id: 'postgres.connect-time', value: 10 }]);
+      const mid = report('health db', '2024-03-31T23:59:00.000Z', [{ id: 'postgres.connect-time', value: 12 }]);
+      const other = report('health daily', '2024-04-02T08:00:00.000Z', [{ id: 'redis.ping', value: 1 }]);
+      const recent = report('health db', new Date().toISOString(), [{ id: 'postgres.connect-time', value: 14 }]);
+      for (const r of [recent, old, other, mid]) await store.history.append(history(r));
+      expect((await store.history.list()).map((e) => e.at)).toEqual([old, mid, other, recent].map((r) => r.startedAt));
+      expect((await store.history.list({ command: 'health db' })).map((e) => e.report.items[0]!.results[0]!.observed!.value)).toEqual([10, 12, 14]);
+      expect((await store.history.list({ check: 'redis.ping' })).map((e) => e.command)).toEqual(['health daily']);
+      expect((await store.history.list({ since: new Date('2024-03-01') , until: new Date('2024-05-01') })).length).toBe(2);
+      expect((await store.history.list({ limit: 1 }))[0]!.report).toEqual(recent);
+      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'))).toBe(2);
+      expect((await store.history.list()).map((e) => e.command)).toEqual(['health daily', 'health db']);
+      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'))).toBe(0);
+      // The audit trail is not touched by pruning.
+      await fill(store, 2);
+      await store.history.prune(new Date(Date.now() + 1000));
+      expect(await store.history.list()).toEqual([]);
+      expect((await store.audit.verify()).count).toBe(2);
+      await store.close();
+    });
+
+    it('versions records: every update is kept, and a stale update is refused', async () => {
+      const { store } = await backend.fresh();
+      const v1 = await store.records.put('incident', 'INC-1', { status: 'detected', severity: 'P1' }, { by: 'alice', expectedVersion: 0 });
+      expect(v1).toMatchObject({ kind: 'incident', id: 'INC-1', version: 1, by: 'alice' });
+      await store.records.put('incident', 'INC-2', { status: 'detected' }, { by: 'bob' });
+      await store.records.put('incident', 'INC-1', { status: 'acknowledged', severity: 'P1' }, { by: 'bob', expectedVersion: 1 });
+      await expect(store.records.put('incident', 'INC-1', { status: 'resolved' }, { by: 'carol', expectedVersion: 1 })).rejects.toThrow(StateConflictError);
+      await expect(store.records.put('incident', 'INC-1', { status: 'new' }, { by: 'carol', expectedVersion: 0 })).rejects.toThrow(/already exists/);
+      await store.records.put('waiver', 'INC-1', { reason: 'same id, other kind' }, { by: 'carol' });
+      expect((await store.records.get('incident', 'INC-1'))!.data).toEqual({ status: 'acknowledged', severity: 'P1' });
+      expect((await store.records.versions('incident', 'INC-1')).map((v) => [v.version, v.by, v.data.status])).toEqual([[1, 'alice', 'detected'], [2, 'bob', 'acknowledged']]);
+      expect((await store.records.list('incident')).map((v) => [v.id, v.version])).toEqual([['INC-1', 2], ['INC-2', 1]]);
+      expect(await store.records.get('incident', 'INC-9')).toBeUndefined();
+      expect(await store.records.list('attestation')).toEqual([]);
+      await store.close();
+    });
+  });
+}
