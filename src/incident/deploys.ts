@@ -11,7 +11,8 @@ export interface ChangeEvent {
   author: string;
   subject: string;
   tags: string[];
-  inIncidentWindow: boolean;
+  /** The incidents whose window holds this change (a deploy in the hour before an incident is a suspect). */
+  incidents: string[];
 }
 
 export interface RepositoryChanges {
@@ -44,16 +45,16 @@ async function git(repo: string, args: string[]): Promise<string> {
   return r.stdout;
 }
 
-const inWindow = (t: Date, w?: IncidentWindow) => !!w && t >= w.from && t <= w.to;
+const inWindows = (t: Date, ws: IncidentWindow[]) => ws.filter((w) => t >= w.from && t <= w.to).map((w) => w.incidentId);
 
 /** `git log --since` of one clone plus its deploy tags, newest first. */
-export async function repositoryChanges(repo: string, since: Date, tagPattern: string, window?: IncidentWindow): Promise<RepositoryChanges> {
+export async function repositoryChanges(repo: string, since: Date, tagPattern: string, windows: IncidentWindow[] = []): Promise<RepositoryChanges> {
   try {
     const log = await git(repo, ['log', 'HEAD', `--since=${since.toISOString()}`, '--date=iso-strict', `--format=%h${US}%an <%ae>${US}%cI${US}%P${US}%s${US}%D${RS}`]);
     const events: ChangeEvent[] = log.split(RS).map((r) => r.replace(/^\n/, '')).filter(Boolean).map((rec) => {
       const [sha, author, time, parents, subject, decoration] = rec.split(US) as [string, string, string, string, string, string];
       const tags = decoration.split(', ').filter((d) => d.startsWith('tag: ')).map((d) => d.slice(5));
-      return { kind: parents.trim().split(' ').length > 1 ? 'merge' : 'commit', sha, time: new Date(time).toISOString(), author, subject, tags, inIncidentWindow: inWindow(new Date(time), window) };
+      return { kind: parents.trim().split(' ').length > 1 ? 'merge' : 'commit', sha, time: new Date(time).toISOString(), author, subject, tags, incidents: inWindows(new Date(time), windows) };
     });
     const refs = await git(repo, ['for-each-ref', '--sort=-creatordate',
       `--format=%(refname:short)${US}%(creatordate:iso-strict)${US}%(*objectname:short)${US}%(objectname:short)${US}%(taggername) %(taggeremail)${US}%(authorname) %(authoremail)${US}%(contents:subject)${RS}`,
@@ -64,7 +65,7 @@ export async function repositoryChanges(repo: string, since: Date, tagPattern: s
       if (time < since) continue;
       events.push({
         kind: 'deploy', sha: peeled || object, time: time.toISOString(), author: (tagger.trim() || author.trim()),
-        subject: message && message !== tag ? `${tag}: ${message}` : tag, tags: [tag], inIncidentWindow: inWindow(time, window),
+        subject: message && message !== tag ? `${tag}: ${message}` : tag, tags: [tag], incidents: inWindows(time, windows),
       });
     }
     events.sort((a, b) => b.time.localeCompare(a.time) || (a.kind === 'deploy' ? -1 : b.kind === 'deploy' ? 1 : 0));
@@ -74,23 +75,23 @@ export async function repositoryChanges(repo: string, since: Date, tagPattern: s
   }
 }
 
-export function deploySections(changes: RepositoryChanges[], since: Date, now: Date, window?: IncidentWindow): Section[] {
+export function deploySections(changes: RepositoryChanges[], since: Date, now: Date, windows: IncidentWindow[] = []): Section[] {
   return changes.map((c) => {
     const title = `${basename(c.repository)} (${c.repository})`;
     if (c.error) return { title, state: 'error' as const, summary: `cannot read the repository: ${c.error}`, data: c };
     const count = (k: ChangeEvent['kind']) => c.events.filter((e) => e.kind === k).length;
-    const flagged = c.events.filter((e) => e.inIncidentWindow).length;
+    const flagged = c.events.filter((e) => e.incidents.length).length;
     const counts = `${count('deploy')} deploys, ${count('merge')} merges, ${count('commit')} commits since ${since.toISOString()}`;
     return {
       title,
       state: flagged ? 'attention' as const : 'ok' as const,
-      summary: `${counts}${window ? ` · ${flagged} inside the window of ${window.incidentId} (from ${window.from.toISOString()})` : ''}`,
+      summary: `${counts}${windows.length ? ` · ${flagged} inside the window of ${windows.map((w) => `${w.incidentId} (from ${w.from.toISOString()})`).join(', ')}` : ''}`,
       table: {
         head: ['when', 'time', 'kind', 'commit', 'author', 'subject', ''],
         rows: c.events.map((e) => [
           ago(new Date(e.time), now), e.time, e.kind, e.sha, e.author,
           e.subject + (e.kind !== 'deploy' && e.tags.length ? ` [${e.tags.join(', ')}]` : ''),
-          e.inIncidentWindow ? `◀ ${window!.incidentId}` : '',
+          e.incidents.length ? `◀ ${e.incidents.join(', ')}` : '',
         ]),
       },
       data: c,

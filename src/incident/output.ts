@@ -1,4 +1,3 @@
-import { maskCardNumbers } from '../engine/cards.js';
 import { clockFromEnv } from '../engine/clock.js';
 import type { Config } from '../engine/config.js';
 import type { Redactor } from '../engine/redact.js';
@@ -17,7 +16,7 @@ export interface IncidentContext {
   redactor: Redactor;
   now: () => Date;
   flags: IncidentFlags;
-  /** Writes text with secrets redacted and card numbers masked. */
+  /** Writes text with secrets redacted. */
   print(text: string, stream?: NodeJS.WriteStream): void;
 }
 
@@ -26,7 +25,7 @@ export async function incidentContext(flags: IncidentFlags): Promise<IncidentCon
   const { config, redactor } = await prepare(flags);
   return {
     config, redactor, now, flags,
-    print: (text, stream = process.stdout) => write(maskCardNumbers(text), redactor, stream),
+    print: (text, stream = process.stdout) => write(text, redactor, stream),
   };
 }
 
