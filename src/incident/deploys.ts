@@ -53,19 +53,20 @@ export async function repositoryChanges(repo: string, since: Date, tagPattern: s
     const log = await git(repo, ['log', 'HEAD', `--since=${since.toISOString()}`, '--date=iso-strict', `--format=%h${US}%an <%ae>${US}%cI${US}%P${US}%s${US}%D${RS}`]);
     const events: ChangeEvent[] = log.split(RS).map((r) => r.replace(/^\n/, '')).filter(Boolean).map((rec) => {
       const [sha, author, time, parents, subject, decoration] = rec.split(US) as [string, string, string, string, string, string];
-      const tags = decoration.split(', ').filter((d) => d.startsWith('tag: ')).map((d) => d.slice(5));
+      const tags = decoration.split(', ').filter((d) => d.startsWith('tag: ')).map((d) => d.slice(5)).sort();
       return { kind: parents.trim().split(' ').length > 1 ? 'merge' : 'commit', sha, time: new Date(time).toISOString(), author, subject, tags, incidents: inWindows(new Date(time), windows) };
     });
     const refs = await git(repo, ['for-each-ref', '--sort=-creatordate',
-      `--format=%(refname:short)${US}%(creatordate:iso-strict)${US}%(*objectname:short)${US}%(objectname:short)${US}%(taggername) %(taggeremail)${US}%(authorname) %(authoremail)${US}%(contents:subject)${RS}`,
+      `--format=%(refname:short)${US}%(objecttype)${US}%(creatordate:iso-strict)${US}%(*objectname:short)${US}%(objectname:short)${US}%(taggername) %(taggeremail)${US}%(authorname) %(authoremail)${US}%(contents:subject)${RS}`,
       `refs/tags/${tagPattern}`]);
     for (const rec of refs.split(RS).map((r) => r.replace(/^\n/, '')).filter(Boolean)) {
-      const [tag, created, peeled, object, tagger, author, message] = rec.split(US) as [string, string, string, string, string, string, string];
+      const [tag, type, created, peeled, object, tagger, author, message] = rec.split(US) as [string, string, string, string, string, string, string, string];
       const time = new Date(created);
       if (time < since) continue;
       events.push({
         kind: 'deploy', sha: peeled || object, time: time.toISOString(), author: (tagger.trim() || author.trim()),
-        subject: message && message !== tag ? `${tag}: ${message}` : tag, tags: [tag], incidents: inWindows(time, windows),
+        // Only an annotated tag has a message of its own; a lightweight tag would repeat the commit's.
+        subject: type === 'tag' && message ? `${tag}: ${message}` : tag, tags: [tag], incidents: inWindows(time, windows),
       });
     }
     events.sort((a, b) => b.time.localeCompare(a.time) || (a.kind === 'deploy' ? -1 : b.kind === 'deploy' ? 1 : 0));
