@@ -33,7 +33,14 @@ async function timed(kind: SystemState['kind'], name: string, address: string, t
 }
 
 async function httpCheck(url: string, timeoutMs: number): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    if (err.name === 'TimeoutError') throw new Error(`no answer within ${timeoutMs / 1000} s`);
+    throw new Error(err.cause?.code === 'ECONNREFUSED' ? 'connection refused' : (err.cause?.message ?? err.message));
+  }
   await res.body?.cancel();
   if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
   return `HTTP ${res.status}`;

@@ -60,15 +60,15 @@ export class RedisProbe {
       connectionName: 'nvcops',
     });
     this.raw = redis;
-    redis.on('error', () => {
-      // Surfaced through the failing command instead.
-    });
+    // Surfaced through the failing command instead; kept because a refused connect rejects only with "Connection is closed".
+    let socketError: unknown;
+    redis.on('error', (e) => { socketError ??= e; });
     const started = performance.now();
     try {
       await redis.connect();
     } catch (e) {
       redis.disconnect();
-      throw this.explain(e);
+      throw this.explain(socketError ?? e);
     }
     return { redis, connectMs: performance.now() - started };
   }
