@@ -57,4 +57,62 @@ export function registerIncident(program: Command, finish: Finish): void {
       .summary('database diagnostics (db_diagnostics.py)')
       .option('--long <duration>', 'list queries running longer than this', durationArg, 60_000),
   ).action((_o, cmd: Command) => finish(load().then((m) => m.db(cmd.optsWithGlobals<DbFlags>()))));
+
+  registerIncidentLifecycle(incident, finish);
+}
+
+export function registerIncidentLifecycle(incident: Command, finish: Finish): void {
+  const life = () => Promise.all([import('../incident/lifecycle.js'), import('../incident/output.js')]);
+  const human = (cmd: Command) => cmd.addOption(new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human'));
+  const run = (fn: (m: typeof import('../incident/lifecycle.js'), ctx: import('../incident/output.js').IncidentContext, opts: Record<string, any>) => Promise<number>) =>
+    (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      finish(life().then(async ([m, out]) => fn(m, await out.incidentContext(command.optsWithGlobals<IncidentFlags>()), { ...command.optsWithGlobals(), args: command.args })));
+    };
+
+  const open = human(incident.command('open')
+    .description('Open an incident: records it with the checks failing now, starts the 5-minute acknowledgement and the severity\'s response timer, and notifies stakeholders for P0/P1 — runbook: Detection and Alert, Initial Response')
+    .summary('open an incident (P0–P3)')
+    .addOption(new Option('--severity <level>', 'P0 immediate, P1 1 h, P2 4 h, P3 24 h (runbook Severity Levels)').choices(['P0', 'P1', 'P2', 'P3']).makeOptionMandatory())
+    .requiredOption('--title <text>', 'what is wrong, in a line')
+    .option('--started <time>', 'when impact began, if before now: a duration ago (20m), "20 minutes ago" or a date')
+    .option('--no-checks', 'do not record the failing checks (otherwise from the last hour\'s runs, or a health run now)'));
+  open.action(run(async (m, ctx, o) => {
+    const { parseSince } = await import('../incident/time.js');
+    return m.openIncident(ctx, { severity: o.severity, title: o.title, started: o.started ? parseSince(o.started, ctx.now(), '--started') : undefined, checks: o.checks });
+  }));
+
+  const ack = human(incident.command('ack').argument('[id]', 'incident id (default: the only open one)')
+    .description('Acknowledge an incident (runbook: "Acknowledge alert within 5 minutes"); P0/P1 acknowledge the PagerDuty alert too')
+    .summary('acknowledge'));
+  ack.action(run((m, ctx, o) => m.ackIncident(ctx, o.args[0])));
+
+  const note = human(incident.command('note').argument('<text...>', 'what you found or did')
+    .description('Add a note to the incident timeline (the first note marks the start of the investigation)')
+    .summary('add a note to the timeline')
+    .option('--id <id>', 'incident id (default: the only open one)'));
+  note.action(run((m, ctx, o) => m.noteIncident(ctx, o.args.join(' '), o.id)));
+
+  const resolve = human(incident.command('resolve').argument('[id]', 'incident id (default: the only open one)')
+    .description('Resolve: re-runs the checks that were failing when the incident opened and resolves only if they pass (runbook: Verify resolution, Document resolution, Update stakeholders)')
+    .summary('verify and resolve')
+    .requiredOption('--note <text>', 'the resolution: what fixed it')
+    .option('--force', 'resolve even though checks failing at open still fail (recorded)'));
+  resolve.action(run((m, ctx, o) => m.resolveIncident(ctx, o.args[0], { note: o.note, force: !!o.force })));
+
+  const list = withFormat(incident.command('list')
+    .description('Open incidents (and those resolved in the last 24 h) with their acknowledgement and response timers; overdue ones flagged')
+    .summary('incidents and what is overdue')
+    .option('--all', 'every incident'));
+  list.action(run((m, ctx, o) => m.listCommand(ctx, !!o.all)));
+
+  const show = withFormat(incident.command('show').argument('[id]', 'incident id (default: the only open one)')
+    .description('One incident: timers, checks failing at open and at resolve, notifications, attached diagnostic reports')
+    .summary('one incident'));
+  show.action(run((m, ctx, o) => m.showCommand(ctx, o.args[0])));
+
+  const timeline = withFormat(incident.command('timeline').argument('[id]', 'incident id (default: the only open one)')
+    .description('The incident\'s events with every nvcops action and check run of its environment while it was open')
+    .summary('timeline'));
+  timeline.action(run((m, ctx, o) => m.timelineCommand(ctx, o.args[0])));
 }

@@ -18,6 +18,7 @@ export async function status(flags: IncidentFlags): Promise<number> {
   const states = await systemStatus(ctx.config);
   const doc = makeDocument(ctx, 'nvcops incident status', 'Incident Response › Detection and Alert: ./scripts/system_status.sh', statusSections(states, ctx.config));
   const code = await printDocument(ctx, doc);
+  await recordInvestigation(ctx, 'incident status', doc.sections);
   return states.some((s) => !s.up) ? 2 : code;
 }
 
@@ -35,11 +36,21 @@ export async function deploySectionsFor(ctx: IncidentContext, since: Date, windo
 }
 
 /** incident deploys: the runbook's `git log --oneline --since="1 hour ago"` over every configured clone. */
-export async function deploys(flags: DeploysFlags, windows: (ctx: IncidentContext) => Promise<IncidentWindow[]> = async () => []): Promise<number> {
+export async function deploys(flags: DeploysFlags): Promise<number> {
   const ctx = await incidentContext(flags);
   const since = parseSince(flags.since, ctx.now());
-  const sections = await deploySectionsFor(ctx, since, await windows(ctx));
-  return printDocument(ctx, makeDocument(ctx, 'nvcops incident deploys', 'Incident Response › Detection and Alert: git log --oneline --since="1 hour ago"', sections));
+  const { incidentWindows } = await import('./lifecycle.js');
+  const sections = await deploySectionsFor(ctx, since, await incidentWindows(ctx));
+  const code = await printDocument(ctx, makeDocument(ctx, 'nvcops incident deploys', 'Incident Response › Detection and Alert: git log --oneline --since="1 hour ago"', sections));
+  await recordInvestigation(ctx, 'incident deploys', sections);
+  return code;
+}
+
+/** Adds what an investigation found to the open incidents' timelines. */
+async function recordInvestigation(ctx: IncidentContext, what: string, sections: Section[]): Promise<void> {
+  const notable = sections.filter((s) => s.state === 'attention' || s.state === 'error');
+  const { recordInvestigation: record } = await import('./lifecycle.js');
+  await record(ctx, what, notable.length ? notable.map((s) => `${s.title}: ${s.summary}`).join('; ') : 'nothing abnormal');
 }
 
 export interface LogsFlags extends IncidentFlags {
@@ -103,6 +114,7 @@ export async function logs(flags: LogsFlags): Promise<number> {
   const since = parseSince(flags.since, ctx.now());
   const { sections, summary, path } = await logSectionsFor(ctx, { since, level: flags.level, grep, top: flags.top, file: flags.file });
   const code = await printDocument(ctx, makeDocument(ctx, 'nvcops incident logs', 'Incident Response › Investigation: tail -f /var/log/nvcfund/application.log', sections));
+  await recordInvestigation(ctx, 'incident logs', sections);
   if (!flags.follow || !path) return code;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -158,5 +170,7 @@ export async function dbSectionsFor(ctx: IncidentContext, longRunningMs: number)
 export async function db(flags: DbFlags): Promise<number> {
   const ctx = await incidentContext(flags);
   const sections = await dbSectionsFor(ctx, flags.long);
-  return printDocument(ctx, makeDocument(ctx, 'nvcops incident db', 'Incident Response › Investigation: python scripts/db_diagnostics.py', sections));
+  const code = await printDocument(ctx, makeDocument(ctx, 'nvcops incident db', 'Incident Response › Investigation: python scripts/db_diagnostics.py', sections));
+  await recordInvestigation(ctx, 'incident db', sections);
+  return code;
 }
