@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
+import { registerHistory } from './commands/history.js';
 import { registerIncident } from './commands/incident.js';
 import { ConfigError, EXIT, StateError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
@@ -50,6 +52,8 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   registerHealth(program, finish);
   registerConfig(program, finish);
+  registerAudit(program, finish);
+  registerHistory(program, finish);
   registerIncident(program, finish);
   return program;
 }

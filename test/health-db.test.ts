@@ -86,6 +86,7 @@ describe('nvcops health db against real servers', () => {
       ['redis.ping', 'fail'],
     ]);
     expect(results[0].message).toMatch(/connection refused/);
+    expect(results[2].message).toBe('Redis (127.0.0.1:1): connection refused');
     expect(r.stdout).not.toContain(PASSWORD);
   });
 

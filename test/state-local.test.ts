@@ -97,18 +97,30 @@ describe('check runs go into the run history', () => {
   it('keeps every run of a check command, with who ran it', async () => {
     const state = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
     const r = await nvcops(['health', 'db', '--format', 'json', '--by', 'oncall-anna'], { env: { XDG_STATE_HOME: state } });
-    expect(r.exitCode).toBe(0);
+    // Nothing configured: every check skips and the verdict is 3; the run is kept all the same.
+    expect(r.exitCode).toBe(3);
     expect(r.stderr).toBe('');
     const kept = await LocalStore.open(join(state, 'nvcops')).history.list();
     expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatchObject({ command: 'health db', by: 'oncall-anna', status: 'skip', exitCode: 0, report: JSON.parse(r.stdout) });
+    expect(kept[0]).toMatchObject({ command: 'health db', by: 'oncall-anna', status: 'skip', exitCode: 3, report: JSON.parse(r.stdout) });
   });
 
   it('a store that cannot be written costs one line on stderr, not the verdict', async () => {
     const config = writeConfig({ state: { path: '/etc/hostname/not-a-dir' } });
     const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
-    expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout).command).toBe('health db');
+    expect(r.exitCode).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: 'health db', exitCode: 3 });
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: run history not saved: state: cannot create the state directory \/etc\/hostname\/not-a-dir: ENOTDIR/)]);
+  });
+});
+
+describe('state configuration', () => {
+  it('refuses both state.path and state.url, and a state.url that is not PostgreSQL (exit 78)', async () => {
+    const both = await nvcops(['history', '--config', writeConfig({ state: { path: '/tmp/x', url: 'postgres://h/db' } })]);
+    expect([both.exitCode, both.stderr]).toEqual([78, expect.stringMatching(/: state: set state\.path \(local files\) or state\.url \(PostgreSQL\), not both$/)]);
+    const scheme = await nvcops(['history', '--config', writeConfig({ state: { url: 'mysql://h/db' } })]);
+    expect([scheme.exitCode, scheme.stderr]).toEqual([78, 'nvcops: invalid configuration: state.url: scheme mysql: is not allowed; use postgres:// or postgresql://']);
+    const typo = await nvcops(['history', '--config', writeConfig({ state: { dir: '/tmp/x' } })]);
+    expect([typo.exitCode, typo.stderr]).toEqual([78, expect.stringContaining('state.dir: unknown key')]);
   });
 });

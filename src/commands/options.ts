@@ -39,6 +39,37 @@ const reportArg = (value: string, previous: NonNullable<RunFlags['report']> = []
   return [...previous, { format: m[1] as Format, path: m[2]! }];
 };
 
+/** `--since`: a duration back from now (7d, 24h) or a date (2025-01-31, an ISO time). */
+export const sinceArg = (value: string): Date => {
+  const ms = parseDuration(value);
+  if (ms !== undefined) return new Date(Date.now() - ms);
+  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value))) return new Date(value);
+  throw new InvalidArgumentError('use a duration back from now such as 7d or 24h, or a date such as 2025-01-31');
+};
+
+export const limitArg = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('use a whole number of 1 or more');
+  return n;
+};
+
+/** `--format human|json` for commands that are not check runs (lists, plans). */
+export const listFormat = () => new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human');
+
+export interface ActionFlags extends GlobalOptions {
+  yes?: boolean;
+  dryRun?: boolean;
+  confirmEnv?: string;
+}
+
+/** The options every mutating action takes: it plans first, and acts only when told to. */
+export function addActionOptions(cmd: Command): Command {
+  return cmd
+    .option('-y, --yes', 'act without asking (the plan is still shown)')
+    .option('--dry-run', 'show the plan only; change nothing')
+    .option('--confirm-env <name>', 'required against a protected environment: its name, typed out');
+}
+
 /** The options every check command takes. */
 export function addRunOptions(cmd: Command): Command {
   return cmd

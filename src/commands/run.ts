@@ -59,7 +59,8 @@ export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags
   let report: RunReport;
   try {
     for (let attempt = 1; ; attempt++) {
-      const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true);
+      // A terminal that reports no width (some pseudo-terminals) would make the spinner's line arithmetic run away.
+      const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
       ({ report } = await runProcedure(procedures[procedureId], registry, {
         config,
         thresholds,

@@ -65,11 +65,13 @@ const environmentShape = {
         .optional(),
     })
     .optional(),
-  /** Audit trail, run history, records. */
+  /** Audit trail, run history, records: a local directory (default) or a shared PostgreSQL. */
   state: z
     .strictObject({
       path: z.string().min(1).optional(),
+      url: z.string().min(1).optional(),
     })
+    .refine((s) => !(s.path && s.url), 'set state.path (local files) or state.url (PostgreSQL), not both')
     .optional(),
 };
 
@@ -226,6 +228,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   if (redisUrl) config.redis = { ...chosen.redis, url: redisUrl };
   for (const [i, r] of (config.postgres?.replicas ?? []).entries()) checkUrl(r.url, ['postgres:', 'postgresql:'], `postgres.replicas[${i}].url`);
   if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
+  if (config.state?.url) checkUrl(config.state.url, ['postgres:', 'postgresql:'], 'state.url');
   if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], environ.NVCOPS_REDIS_URL ? 'NVCOPS_REDIS_URL' : 'redis.url');
   return config;
 }

@@ -60,15 +60,17 @@ export class RedisProbe {
       connectionName: 'nvcops',
     });
     this.raw = redis;
-    // Surfaced through the failing command instead; kept because a refused connect rejects only with "Connection is closed".
-    let socketError: unknown;
-    redis.on('error', (e) => { socketError ??= e; });
+    // ioredis rejects connect() with "Connection is closed"; the cause (refused, timeout) arrives as an 'error' event.
+    let cause: unknown;
+    redis.on('error', (e) => {
+      cause = e;
+    });
     const started = performance.now();
     try {
       await redis.connect();
     } catch (e) {
       redis.disconnect();
-      throw this.explain(socketError ?? e);
+      throw this.explain(cause ?? e);
     }
     return { redis, connectMs: performance.now() - started };
   }

@@ -46,37 +46,34 @@ export interface Unreadable {
  * store kept beside the trail, which catches records cut off the end.
  */
 export function verifyChain(records: (AuditRecord | Unreadable)[], anchor?: ChainHead): VerifyResult {
-  let expected = 1;
-  let prev = GENESIS;
-  const fail = (seq: number, kind: 'edited' | 'removed' | 'reordered', message: string, count: number): VerifyResult => ({
-    ok: false, count, head: prev, problem: { seq, kind, message },
+  // Hashes of the records checked so far, by seq - 1: the intact part ends just before a bad record.
+  const good: string[] = [];
+  const fail = (seq: number, kind: 'edited' | 'removed' | 'reordered', message: string): VerifyResult => ({
+    ok: false, count: seq - 1, head: good[seq - 2] ?? GENESIS, problem: { seq, kind, message },
   });
   for (const [i, r] of records.entries()) {
-    if ('unreadable' in r) return fail(expected, 'edited', `record ${expected} (line ${r.position}) is not a valid record`, i);
+    const expected = good.length + 1;
+    if ('unreadable' in r) return fail(expected, 'edited', `record ${expected} (line ${r.position}) is not a valid record`);
     if (r.seq !== expected) {
-      if (r.seq < expected) return fail(r.seq, 'reordered', `record ${r.seq} appears after record ${expected - 1}`, i);
+      if (r.seq < expected) return fail(r.seq, 'reordered', `record ${r.seq} appears after record ${expected - 1}`);
       const later = records.slice(i + 1).some((x) => !('unreadable' in x) && x.seq === expected);
-      if (later) return fail(expected, 'reordered', `record ${expected} appears after record ${r.seq}`, i);
+      if (later) return fail(expected, 'reordered', `record ${expected} appears after record ${r.seq}`);
       const missing = r.seq - expected === 1 ? `record ${expected} is` : `records ${expected}–${r.seq - 1} are`;
-      return fail(expected, 'removed', `${missing} missing (record ${r.seq} follows record ${expected - 1})`, i);
+      return fail(expected, 'removed', `${missing} missing (record ${r.seq} follows record ${expected - 1})`);
     }
-    if (hashOf(r) !== r.hash) return fail(r.seq, 'edited', `record ${r.seq} was changed after it was written (its hash does not match its content)`, i);
-    if (r.prev !== prev) {
-      return fail(r.seq - 1, 'edited', `record ${r.seq - 1} was changed after it was written (record ${r.seq} links to a different hash)`, i);
+    if (hashOf(r) !== r.hash) return fail(r.seq, 'edited', `record ${r.seq} was changed after it was written (its hash does not match its content)`);
+    if (r.prev !== (good[expected - 2] ?? GENESIS)) {
+      return fail(r.seq - 1, 'edited', `record ${r.seq - 1} was changed after it was written (record ${r.seq} links to a different hash)`);
     }
-    prev = r.hash;
-    expected++;
+    good.push(r.hash);
   }
-  const count = expected - 1;
+  const count = good.length;
   if (anchor && anchor.seq > count) {
     const missing = anchor.seq - count === 1 ? `record ${anchor.seq} is` : `records ${count + 1}–${anchor.seq} are`;
-    return fail(count + 1, 'removed', `${missing} missing from the end (the trail's head says ${anchor.seq} records were written)`, count);
+    return fail(count + 1, 'removed', `${missing} missing from the end (the trail's head says ${anchor.seq} records were written)`);
   }
-  if (anchor && anchor.seq > 0) {
-    const atAnchor = records[anchor.seq - 1] as AuditRecord;
-    if (atAnchor.hash !== anchor.hash) {
-      return fail(anchor.seq, 'edited', `record ${anchor.seq} differs from the one first written (the trail's head holds another hash)`, count);
-    }
+  if (anchor && anchor.seq > 0 && good[anchor.seq - 1] !== anchor.hash) {
+    return fail(anchor.seq, 'edited', `record ${anchor.seq} differs from the one first written (the trail's head holds another hash)`);
   }
-  return { ok: true, count, head: prev };
+  return { ok: true, count, head: good.at(-1) ?? GENESIS };
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { homedir, hostname, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../engine/config.js';
+import { StateError } from '../engine/errors.js';
 import type { Redactor } from '../engine/redact.js';
 import type { RunReport } from '../engine/report.js';
 import { LocalStore } from './local.js';
@@ -23,8 +24,12 @@ export function statePath(config: Config, environ: NodeJS.ProcessEnv = process.e
   return join(environ.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'nvcops');
 }
 
-/** The store the configuration names. */
+/** The store the configuration names: PostgreSQL for `state.url`, else the local directory. */
 export async function openStore(config: Config, environ: NodeJS.ProcessEnv = process.env): Promise<Store> {
+  if (config.state?.url) {
+    const { PostgresStore } = await import('./postgres.js');
+    return PostgresStore.open(config.state.url);
+  }
   return LocalStore.open(statePath(config, environ));
 }
 
@@ -90,11 +95,17 @@ export async function audited<T>(
   const operation = randomUUID();
   const base = baseEntry(ctx, operation, new Date().toISOString());
   await store.audit.append({ ...base, phase: 'started', details: redactDetails(ctx, ctx.details) });
-  const finish = (o: Outcome) =>
-    store.audit.append({
-      ...base, phase: 'finished', endedAt: new Date().toISOString(), outcome: o.outcome,
-      message: o.message === undefined ? undefined : ctx.redactor.apply(o.message), details: redactDetails(ctx, o.details),
-    });
+  const finish = async (o: Outcome) => {
+    try {
+      await store.audit.append({
+        ...base, phase: 'finished', endedAt: new Date().toISOString(), outcome: o.outcome,
+        message: o.message === undefined ? undefined : ctx.redactor.apply(o.message), details: redactDetails(ctx, o.details),
+      });
+    } catch (e) {
+      const ended = `${o.outcome}${o.message ? `: ${ctx.redactor.apply(o.message)}` : ''}`;
+      throw new StateError(`${ctx.action} ended (${ended}) but its finished audit record was not written: ${(e as Error).message}`);
+    }
+  };
   let result: T;
   try {
     result = await fn(operation);

@@ -40,6 +40,9 @@ function tryCreate(path: string, content: string): boolean {
   return true;
 }
 
+/** What a lock file says about its holder: pid, host, a nonce (so a reused pid is not mistaken for us), since when. */
+const ownerTag = () => `${process.pid} ${hostname()} ${randomUUID()} ${Date.now()}`;
+
 const read = (path: string): string | undefined => {
   try {
     return readFileSync(path, 'utf8');
@@ -70,9 +73,9 @@ function abandoned(path: string, content: string): boolean {
  * file, so two waiters that find the same dead lock cannot both break it (the second would delete
  * the first one's fresh lock).
  */
-function breakLock(path: string, content: string, me: string): void {
+function breakLock(path: string, content: string): void {
   const breaker = `${path}.break`;
-  if (!tryCreate(breaker, me)) {
+  if (!tryCreate(breaker, ownerTag())) {
     const other = read(breaker);
     if (other !== undefined && abandoned(breaker, other)) unlinkQuiet(breaker);
     return;
@@ -94,17 +97,18 @@ function unlinkQuiet(path: string): void {
 
 /** Runs `fn` holding the lock at `path`. */
 export async function withLock<T>(path: string, fn: () => T | Promise<T>): Promise<T> {
-  const me = `${process.pid} ${hostname()} ${randomUUID()} ${Date.now()}`;
+  const me = ownerTag();
   const deadline = Date.now() + WAIT_MS;
   let pause = 2;
   while (!tryCreate(path, me)) {
     const content = read(path);
-    if (content !== undefined && abandoned(path, content)) {
-      breakLock(path, content, me);
-      continue;
-    }
     if (Date.now() > deadline) {
       throw new StateError(`state: ${path} is held by ${content?.split(' ').slice(0, 2).join(' on ') || 'another process'} for over ${WAIT_MS / 1000} s`);
+    }
+    if (content !== undefined && abandoned(path, content)) {
+      breakLock(path, content);
+      await sleep(1);
+      continue;
     }
     await sleep(pause + Math.random() * pause);
     pause = Math.min(pause * 2, 50);

@@ -13,7 +13,9 @@ import type { Config } from '../../src/engine/config.js';
 import { StateConflictError } from '../../src/engine/errors.js';
 import { Redactor } from '../../src/engine/redact.js';
 import { SCHEMA_VERSION, type RunReport } from '../../src/engine/report.js';
-import { audited, auditEvent, type AuditEntry, type AuditRecord, type Store } from '../../src/state/index.js';
+import { verifyChain } from '../../src/state/chain.js';
+import { audited, auditEvent, type AuditEntry, type AuditRecord, type HistoryEntry, type Store } from '../../src/state/index.js';
+import { nvcops, writeConfig } from './cli.js';
 
 /** Ways an insider might change the trail behind nvcops's back. */
 export interface Tamper {
@@ -92,7 +94,7 @@ export function stateSuite(backend: Backend): void {
 
     it('finds an edited record, even when the forger recomputed its hash', async () => {
       const { store, tamper } = await backend.fresh();
-      await fill(store, 6);
+      const written = await fill(store, 6);
       await tamper.edit(3, (r) => { r.outcome = 'failed'; });
       expect((await store.audit.verify()).problem).toEqual({ seq: 3, kind: 'edited', message: expect.stringContaining('record 3 was changed') });
       await tamper.edit(3, (r) => { r.outcome = 'ok'; r.by = 'mallory'; }, true);
@@ -100,6 +102,8 @@ export function stateSuite(backend: Backend): void {
       expect(v.ok).toBe(false);
       expect(v.problem).toMatchObject({ seq: 3, kind: 'edited' });
       expect(v.problem!.message).toMatch(/record 4 links to a different hash/);
+      // What is still intact: records 1–2, and the hash that ends them.
+      expect([v.count, v.head]).toEqual([2, written[1]!.hash]);
       await store.close();
     });
 
@@ -128,12 +132,14 @@ export function stateSuite(backend: Backend): void {
       const { store, config } = await backend.fresh();
       const script = await writerScript();
       const writers = ['w1', 'w2', 'w3', 'w4'];
-      await Promise.all(writers.map((w) => execa('node', [script, JSON.stringify(config), '15', w], { timeout: 120_000 })));
+      await Promise.all(writers.map((w) => execa('node', [script, JSON.stringify(config), '30', w], { timeout: 120_000 })));
       const v = await store.audit.verify();
-      expect(v).toMatchObject({ ok: true, count: 60 });
+      expect(v).toMatchObject({ ok: true, count: 120 });
       const records = await store.audit.list();
-      for (const w of writers) expect(records.filter((r) => r.by === w).map((r) => r.details!.i)).toEqual([...Array(15).keys()]);
-      for (const w of writers) expect((await store.records.get('counter', w))!.version).toBe(15);
+      for (const w of writers) expect(records.filter((r) => r.by === w).map((r) => r.details!.i)).toEqual([...Array(30).keys()]);
+      for (const w of writers) expect((await store.records.get('counter', w))!.version).toBe(30);
+      // The writers really overlapped: one writer's records are interleaved with another's.
+      expect(new Set(records.slice(0, 60).map((r) => r.by)).size).toBeGreaterThan(1);
       await store.close();
     });
 
@@ -172,9 +178,13 @@ export function stateSuite(backend: Backend): void {
       await expect(audited(store, { ...ctx, details: { plan: 'VACUUM accounts' } }, async () => { throw new Error('refused by hunter2-secret'); })).rejects.toThrow('refused');
       await audited(store, ctx, async () => 'planned', () => ({ outcome: 'dry-run' }));
       await auditEvent(store, { ...ctx, action: 'compliance attest' }, { outcome: 'ok', details: { control: 'SOX-1' } });
+      // A trail that stops taking records after the action ran: the error says the action ended, and how.
+      const failing: Store = { ...store, audit: { ...store.audit, append: async (e) => (e.phase === 'finished' ? Promise.reject(new Error('disk full')) : store.audit.append(e)) } };
+      await expect(audited(failing, { ...ctx, action: 'cache flush' }, async () => 1)).rejects.toThrow('cache flush ended (ok) but its finished audit record was not written: disk full');
       const records = await store.audit.list();
       expect(records.map((r) => [r.phase, r.outcome])).toEqual([
         ['started', undefined], ['finished', 'ok'], ['started', undefined], ['finished', 'failed'], ['started', undefined], ['finished', 'dry-run'], ['event', 'ok'],
+        ['started', undefined],
       ]);
       expect(records[0]).toMatchObject({ action: 'maintain vacuum', by: 'bob', environment: 'staging', args: ['maintain', 'vacuum', '--token', '***'] });
       expect(records[1]!.operation).toBe(records[0]!.operation);
@@ -224,6 +234,93 @@ export function stateSuite(backend: Backend): void {
       expect(await store.records.get('incident', 'INC-9')).toBeUndefined();
       expect(await store.records.list('attestation')).toEqual([]);
       await store.close();
+    });
+
+    describe('commands', () => {
+      const cli = (config: Config, args: string[], extra: Record<string, unknown> = {}) =>
+        nvcops([...args, '--config', writeConfig({ ...config, ...extra })]);
+
+      it('history lists check runs, by command and by check, as a table or JSON', async () => {
+        const { store, config } = await backend.fresh();
+        await store.history.append(history(report('health db', '2025-01-06T08:00:00.000Z', [{ id: 'postgres.connect-time', value: 41 }])));
+        const runs = await Promise.all([0, 1, 2].map(() => cli(config, ['health', 'db', '--format', 'json', '--by', 'anna'])));
+        for (const r of runs) expect([r.exitCode, r.stderr]).toEqual([3, '']); // nothing configured: every check skips, verdict 3
+        const all = await cli(config, ['history', '--format', 'json']);
+        expect(JSON.parse(all.stdout).map((e: HistoryEntry) => [e.command, e.by])).toEqual([['health db', 'alice'], ['health db', 'anna'], ['health db', 'anna'], ['health db', 'anna']]);
+        const trend = await cli(config, ['history', '--check', 'postgres.connect-time', '--since', '2025-01-01', '--format', 'json']);
+        expect(JSON.parse(trend.stdout)[0]).toMatchObject({ at: '2025-01-06T08:00:00.000Z', check: { status: 'pass', observed: { value: 41, unit: 'ms' } } });
+        const table = await cli(config, ['history', '--check', 'postgres.connect-time', '--limit', '2']);
+        expect(table.exitCode).toBe(0);
+        expect(table.stdout.split('\n')[0]).toMatch(/^started\s+command\s+environment\s+postgres\.connect-time\s+observed\s+message$/);
+        expect(table.stdout.trim().split('\n')).toHaveLength(3);
+        expect((await cli(config, ['history', '--since', '1d'])).stdout).not.toContain('2025-01-06');
+        const bad = await cli(config, ['history', '--since', 'last tuesday']);
+        expect([bad.exitCode, bad.stderr.split('\n')[0]]).toEqual([64, "nvcops: option '--since <when>' argument 'last tuesday' is invalid. use a duration back from now such as 7d or 24h, or a date such as 2025-01-31"]);
+        await store.close();
+      });
+
+      it('history prune plans, asks for --yes, honours --dry-run and protected environments, and is audited', async () => {
+        const { store, config } = await backend.fresh();
+        const old = new Date(Date.now() - 500 * 86_400_000).toISOString();
+        await store.history.append(history(report('health db', old, [{ id: 'redis.ping', value: 1 }])));
+        await store.history.append(history(report('health db', new Date().toISOString(), [{ id: 'redis.ping', value: 1 }])));
+        const refused = await cli(config, ['history', 'prune', '--older-than', '400d']);
+        expect(refused.exitCode).toBe(64);
+        expect(refused.stdout).toMatch(/^plan: remove 1 check run that started before .* from the run history in .*; the audit trail is kept$/m);
+        expect(refused.stderr).toContain('nothing was changed; add --yes');
+        const dry = await cli(config, ['history', 'prune', '--older-than', '400d', '--dry-run', '--yes']);
+        expect(dry.exitCode).toBe(0);
+        expect((await store.history.list()).length).toBe(2);
+        const prod = { environment: 'production' };
+        const guarded = await cli(config, ['history', 'prune', '--older-than', '400d', '--yes'], prod);
+        expect([guarded.exitCode, guarded.stderr.trim()]).toEqual([64, 'nvcops: history prune: production is a protected environment; nothing was changed. Add --confirm-env production to go ahead']);
+        const done = await cli(config, ['history', 'prune', '--older-than', '400d', '--yes', '--confirm-env', 'production', '--by', 'carol', '--format', 'json'], prod);
+        expect(done.exitCode).toBe(0);
+        expect(JSON.parse(done.stdout)).toMatchObject({ planned: 1, removed: 1, dryRun: false });
+        expect((await store.history.list()).length).toBe(1);
+        const again = await cli(config, ['history', 'prune', '--older-than', '400d', '--yes', '--confirm-env', 'production']);
+        expect(again.stdout).toMatch(/plan: remove 0 check runs/);
+        const shown = JSON.parse((await cli(config, ['audit', 'show', '--action', 'history prune', '--format', 'json'])).stdout) as AuditRecord[];
+        expect(shown.map((r) => [r.phase, r.outcome, r.by, r.environment])).toEqual([['started', undefined, 'carol', 'production'], ['finished', 'ok', 'carol', 'production']]);
+        expect(shown[0]!.args).toEqual(['history', 'prune', '--older-than', '400d', '--yes', '--confirm-env', 'production', '--by', 'carol', '--format', 'json', '--config', expect.any(String)]);
+        expect(shown[1]!.details).toEqual({ removed: 1 });
+        await store.close();
+      });
+
+      it('audit verify exits 0 on an intact trail and 2 naming the first bad record', async () => {
+        const { store, config, tamper } = await backend.fresh();
+        const ok = await cli(config, ['audit', 'verify']);
+        expect([ok.exitCode, ok.stdout.split('\n')[0]]).toEqual([0, expect.stringMatching(/^audit trail intact: 0 records/)]);
+        await fill(store, 4);
+        expect((await cli(config, ['audit', 'verify'])).stdout).toMatch(/^audit trail intact: 4 records, every hash and link checked/);
+        await tamper.edit(2, (r) => { r.by = 'mallory'; });
+        const edited = await cli(config, ['audit', 'verify']);
+        expect(edited.exitCode).toBe(2);
+        expect(edited.stdout.split('\n')[0]).toMatch(/^audit trail BROKEN at record 2: edited — record 2 was changed after it was written/);
+        const asJson = JSON.parse((await cli(config, ['audit', 'verify', '--format', 'json'])).stdout);
+        expect(asJson).toMatchObject({ ok: false, count: 1, problem: { seq: 2, kind: 'edited' } });
+        await tamper.remove(2);
+        expect((await cli(config, ['audit', 'verify'])).stdout).toMatch(/^audit trail BROKEN at record 2: removed — record 2 is missing/);
+        await store.close();
+      });
+
+      it('audit show filters by action and time; export writes the chain as JSON Lines that still verifies', async () => {
+        const { store, config } = await backend.fresh();
+        await fill(store, 4);
+        const human = await cli(config, ['audit', 'show']);
+        expect(human.stdout.split('\n')[0]).toMatch(/^#\s+time\s+action\s+outcome\s+by\s+host\s+environment\s+command$/);
+        expect(human.stdout).toMatch(/^2\s+\S+ \S+\s+maintain vacuum\s+ok\s+alice\s+/m);
+        expect(JSON.parse((await cli(config, ['audit', 'show', '--action', 'incident ack', '--format', 'json'])).stdout).map((r: AuditRecord) => r.seq)).toEqual([1, 3]);
+        expect((await cli(config, ['audit', 'show', '--since', '2099-01-01'])).stdout).toMatch(/^no audit records match/);
+        const exported = await cli(config, ['audit', 'export', '--format', 'jsonl']);
+        expect(exported.exitCode).toBe(0);
+        const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+        expect(lines).toEqual(await store.audit.list());
+        expect(verifyChain(lines)).toMatchObject({ ok: true, count: 4 });
+        const wrong = await cli(config, ['audit', 'export', '--format', 'csv']);
+        expect(wrong.exitCode).toBe(64);
+        await store.close();
+      });
     });
   });
 }

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { addActionOptions, durationArg, limitArg, listFormat, sinceArg } from './options.js';
+
+export function registerHistory(program: Command, finish: (code: Promise<number>) => void): void {
+  const history = program
+    .command('history')
+    .description('The run history: every check run with its report, for trends and month-over-month comparisons')
+    .option('--command <command>', 'only runs of this command (`health db`)')
+    .option('--check <id>', 'only runs that include this check, showing its status and observed value')
+    .option('--since <when>', 'runs started since: a duration back from now (7d, 24h) or a date', sinceArg)
+    .option('--limit <n>', 'only the newest N', limitArg)
+    .addOption(listFormat())
+    .action((_opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyList(cmd.optsWithGlobals()))));
+
+  addActionOptions(
+    history
+      .command('prune')
+      .description('Remove check runs older than a duration (the audit trail is never pruned)')
+      .requiredOption('--older-than <duration>', 'remove runs that started longer ago than this, e.g. 400d', durationArg)
+      .addOption(listFormat()),
+  ).action((_opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyPrune(cmd.optsWithGlobals()))));
+}

@@ -1,0 +1,163 @@
+/** `nvcops audit …` and `nvcops history …`: reading, verifying, exporting and pruning the state store. */
+import { EXIT } from '../engine/errors.js';
+import type { Redactor } from '../engine/redact.js';
+import type { CheckResult } from '../engine/report.js';
+import { summaryText, observedText } from '../report/text.js';
+import { audited, openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
+import type { Config } from '../engine/config.js';
+import { confirmAction } from './confirm.js';
+import type { ActionFlags, GlobalOptions } from './options.js';
+import { prepare, write } from './run.js';
+
+type ListFormat = 'human' | 'json';
+
+export interface AuditShowFlags extends GlobalOptions {
+  since?: Date;
+  action?: string;
+  limit?: number;
+  format: ListFormat;
+}
+
+export interface HistoryFlags extends GlobalOptions {
+  command?: string;
+  check?: string;
+  since?: Date;
+  limit?: number;
+  format: ListFormat;
+}
+
+export interface PruneFlags extends ActionFlags {
+  olderThan: number;
+  format: ListFormat;
+}
+
+interface Session {
+  store: Store;
+  config: Config;
+  redactor: Redactor;
+  out: (text: string) => void;
+}
+
+async function withStore(flags: GlobalOptions, fn: (s: Session) => Promise<number>): Promise<number> {
+  const { config, redactor } = await prepare(flags);
+  const store = await openStore(config);
+  try {
+    return await fn({ store, config, redactor, out: (text) => write(text, redactor) });
+  } finally {
+    await store.close();
+  }
+}
+
+const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+/** A borderless table: readable in a terminal, and still aligned when piped to a file. */
+async function table(head: string[], rows: string[][]): Promise<string> {
+  const { default: Table } = await import('cli-table3');
+  const t = new Table({
+    head,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
+    chars: {
+      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+    },
+  });
+  t.push(...rows);
+  return `${t.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+export const auditVerify = (flags: GlobalOptions & { format: ListFormat }): Promise<number> =>
+  withStore(flags, async ({ store, out }) => {
+    const v = await store.audit.verify();
+    if (flags.format === 'json') out(json({ location: store.location, ...v }));
+    else if (v.ok) {
+      out(`audit trail intact: ${v.count} record${v.count === 1 ? '' : 's'}, every hash and link checked (${store.location})\n`);
+      out(`head ${v.head}\n`);
+      if (v.tornTail) out('note: a last line cut short by an interrupted write was ignored; it was never acknowledged, and the next write removes it\n');
+    } else {
+      const p = v.problem!;
+      out(`audit trail BROKEN at record ${p.seq}: ${p.kind} — ${p.message} (${store.location})\n`);
+      out(v.count === 0 ? 'no record before it to trust\n' : `the ${v.count === 1 ? 'record' : `${v.count} records`} before it ${v.count === 1 ? 'is' : 'are'} intact, ending at hash ${v.head}\n`);
+    }
+    return v.ok ? EXIT.ok : EXIT.fail;
+  });
+
+const outcomeText = (r: AuditRecord) => (r.phase === 'started' ? 'started' : `${r.outcome ?? ''}${r.message ? `: ${r.message}` : ''}`);
+
+export const auditShow = (flags: AuditShowFlags): Promise<number> =>
+  withStore(flags, async ({ store, out }) => {
+    let records = await store.audit.list({ since: flags.since, action: flags.action });
+    if (flags.limit) records = records.slice(-flags.limit);
+    if (flags.format === 'json') out(json(records));
+    else if (records.length === 0) out(`no audit records${flags.since || flags.action ? ' match' : ' yet'} (${store.location})\n`);
+    else {
+      out(await table(
+        ['#', 'time', 'action', 'outcome', 'by', 'host', 'environment', 'command'],
+        records.map((r) => [String(r.seq), time(r.at), r.action, outcomeText(r), r.by, r.host, r.environment ?? '—', `nvcops ${r.args.join(' ')}`]),
+      ));
+    }
+    return EXIT.ok;
+  });
+
+/** One record per line, exactly as chained, for write-once storage; verifiable with the same hashes. */
+export const auditExport = (flags: GlobalOptions & { since?: Date }): Promise<number> =>
+  withStore(flags, async ({ store, redactor }) => {
+    for (const r of await store.audit.list({ since: flags.since })) {
+      const line = JSON.stringify(r);
+      const masked = redactor.apply(line);
+      // Secrets are masked before a record is written; one known only now is still kept out, at the cost of that record's hash.
+      if (masked !== line) write(`nvcops: record ${r.seq} holds a secret; masked in the export, so its hash will not verify there\n`, redactor, process.stderr);
+      process.stdout.write(`${masked}\n`);
+    }
+    return EXIT.ok;
+  });
+
+const resultOf = (e: HistoryEntry, check: string): CheckResult | undefined =>
+  e.report.items.flatMap((i) => i.results).find((r) => r.id === check);
+
+export const historyList = (flags: HistoryFlags): Promise<number> =>
+  withStore(flags, async ({ store, out }) => {
+    const entries = await store.history.list({ command: flags.command, check: flags.check, since: flags.since, limit: flags.limit });
+    const check = flags.check;
+    if (flags.format === 'json') {
+      out(json(check
+        ? entries.map(({ report, ...e }) => ({ ...e, check: resultOf({ ...e, report }, check) }))
+        : entries));
+    } else if (entries.length === 0) out(`no check runs${flags.command || check || flags.since ? ' match' : ' kept yet'} (${store.location})\n`);
+    else if (check) {
+      out(await table(
+        ['started', 'command', 'environment', check, 'observed', 'message'],
+        entries.map((e) => {
+          const r = resultOf(e, check)!;
+          return [time(e.at), e.command, e.environment ?? '—', r.status, observedText(r), r.message];
+        }),
+      ));
+    } else {
+      out(await table(
+        ['started', 'command', 'environment', 'status', 'exit', 'checks', 'by'],
+        entries.map((e) => [time(e.at), e.command, e.environment ?? '—', e.status, String(e.exitCode), summaryText(e.report.summary), e.by]),
+      ));
+    }
+    return EXIT.ok;
+  });
+
+export const historyPrune = (flags: PruneFlags): Promise<number> =>
+  withStore(flags, async ({ store, config, redactor, out }) => {
+    const before = new Date(Date.now() - flags.olderThan);
+    const planned = (await store.history.list({ until: before })).length;
+    const plan = `plan: remove ${planned} check run${planned === 1 ? '' : 's'} that started before ${time(before.toISOString())} from the run history in ${store.location}; the audit trail is kept\n`;
+    const report = (removed: number | null) =>
+      flags.format === 'json' ? out(json({ before: before.toISOString(), planned, removed, dryRun: Boolean(flags.dryRun) })) : undefined;
+    write(plan, redactor, flags.format === 'human' ? process.stdout : process.stderr);
+    if (planned === 0 || !(await confirmAction(config, flags, 'history prune', 'prune'))) {
+      report(null);
+      return EXIT.ok;
+    }
+    const removed = await audited(store, { action: 'history prune', config, redactor, by: flags.by, details: { before: before.toISOString(), planned } },
+      () => store.history.prune(before),
+      (n) => ({ outcome: 'ok', details: { removed: n } }));
+    if (flags.format === 'human') out(`removed ${removed} check run${removed === 1 ? '' : 's'}\n`);
+    report(removed);
+    return EXIT.ok;
+  });
