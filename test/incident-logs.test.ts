@@ -52,11 +52,11 @@ describe('nvcops incident logs (tail -f application.log)', () => {
     expect(byPrint['payment <n> failed for card <n>-<n>-<n>-<n> (txn <hex>)']).toMatchObject({ level: 'error', count: 3, firstSeen: at(20), lastSeen: at(10) });
     expect(byPrint['slow query took <n> ms for user <uuid>']).toMatchObject({ level: 'warn', count: 2, firstSeen: at(8), lastSeen: at(7) });
     expect(byPrint['database connection pool exhausted (<n> of <n> in use)']).toMatchObject({ level: 'fatal', count: 1 });
-    expect(byPrint['"POST /api/transfers HTTP/<n>" <n>']).toMatchObject({ level: 'error', count: 1 });
+    expect(byPrint['POST /api/transfers HTTP/<n> <n>']).toMatchObject({ level: 'error', count: 1 });
     expect(groups.data.map((g: { level: string }) => g.level)).not.toContain('info');
     expect(groups.data[0].level).toBe('fatal');
     expect(r.stdout).not.toContain('4111-1111-1111-1111');
-    expect(r.stdout).toContain('****-****-****-1111');
+    expect(r.stdout).toContain('************1111');
 
     const grep = await nvcops(['incident', 'logs', '--config', config, '--since', '1h', '--grep', 'PAYMENT \\d+ failed', '--format', 'json'], { env: { NVCOPS_NOW: NOW } });
     const only = sectionsOf(grep.stdout)['Errors and warnings by fingerprint']!.data;
@@ -147,7 +147,7 @@ describe('nvcops incident logs (tail -f application.log)', () => {
       expect(followed.indexOf('last line into the rotated file')).toBeGreaterThan(0);
       expect(followed.indexOf('last line into the rotated file')).toBeLessThan(followed.indexOf('first line of the new file'));
       expect(followed).not.toContain('not shown');
-      expect(followed).toContain('card **** **** **** 0004');
+      expect(followed).toContain('card ************0004');
     } finally {
       child.kill('SIGTERM');
     }

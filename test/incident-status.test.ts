@@ -67,7 +67,7 @@ describe('nvcops incident status (system_status.sh)', () => {
     expect(states.slice(0, down.length)).toEqual(down);
     expect(Object.fromEntries(down.map((s) => [s.name, s.detail]))).toEqual({
       ledger: 'HTTP 503',
-      cards: 'no answer within 1 s',
+      cards: 'no answer within 1000 ms',
       replica1: expect.stringMatching(/connection refused/),
       redis: expect.stringMatching(/connection refused/),
     });

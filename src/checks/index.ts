@@ -1,8 +1,12 @@
 import type { CheckDefinition } from '../engine/check.js';
+import { backupsChecks } from './backups/index.js';
+import { httpChecks } from './http/index.js';
+import { logsChecks } from './logs/index.js';
 import { postgresChecks } from './postgres/index.js';
 import { redisChecks } from './redis/index.js';
+import { securityChecks } from './security/index.js';
 
 /** Every check nvcops has, one index per domain; procedures in src/runbook name them by id. */
-export const checks: readonly CheckDefinition[] = [...postgresChecks, ...redisChecks];
+export const checks: readonly CheckDefinition[] = [...postgresChecks, ...redisChecks, ...httpChecks, ...logsChecks, ...securityChecks, ...backupsChecks];
 
 export const registry: ReadonlyMap<string, CheckDefinition> = new Map(checks.map((c) => [c.id, c]));

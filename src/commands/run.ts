@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
+import type { CheckDefinition } from '../engine/check.js';
 import { loadConfig, type Config } from '../engine/config.js';
 import { EXIT } from '../engine/errors.js';
 import { Redactor } from '../engine/redact.js';
@@ -47,10 +48,18 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });
 
+/** Checks a command adds from the configuration (business metrics), shown as one more checklist line. */
+export type ProcedureExtension = (config: Config) => { title: string; checks: CheckDefinition[] } | undefined;
+
 /** Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code. */
-export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags): Promise<number> {
+export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags, extend?: ProcedureExtension): Promise<number> {
   const { config, redactor } = await prepare(flags);
-  const thresholds = resolveThresholds(checks, config.thresholds);
+  const extra = extend?.(config);
+  const thresholds = resolveThresholds(extra ? [...checks, ...extra.checks] : checks, config.thresholds);
+  const procedure = extra?.checks.length
+    ? { ...procedures[procedureId], items: [...procedures[procedureId].items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
+    : procedures[procedureId];
+  const registered = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
@@ -61,7 +70,7 @@ export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags
     for (let attempt = 1; ; attempt++) {
       // A terminal that reports no width (some pseudo-terminals) would make the spinner's line arithmetic run away.
       const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
-      ({ report } = await runProcedure(procedures[procedureId], registry, {
+      ({ report } = await runProcedure(procedure, registered, {
         config,
         thresholds,
         concurrency: flags.concurrency,

@@ -28,13 +28,57 @@ const environmentShape = {
     .strictObject({
       url: z.string().min(1).optional(),
       connectTimeout: duration.optional(),
+      /** Sentinel: the sentinels' URLs and the monitored master's name. */
+      sentinels: z.array(z.string().min(1)).min(1).optional(),
+      name: name.optional(),
+      /** Cluster: seed node URLs; every node is found from them. */
+      cluster: z.array(z.string().min(1)).min(1).optional(),
+      /** Credentials of the data nodes behind sentinels or in a cluster (a URL carries its own). */
+      username: name.optional(),
+      password: z.string().min(1).optional(),
     })
     .optional(),
   services: z
-    .array(z.strictObject({ name, url: z.url({ protocol: /^https?$/ }), timeout: duration.optional() }))
+    .array(
+      z.strictObject({
+        name,
+        url: z.url({ protocol: /^https?$/ }),
+        timeout: duration.optional(),
+        /** Requests per run for the response-time percentiles. */
+        samples: z.int().min(1).max(100).optional(),
+      }),
+    )
     .optional(),
-  logs: z.strictObject({ application: z.string().min(1).optional() }).optional(),
+  logs: z
+    .strictObject({
+      application: z.string().min(1).optional(),
+      /** The PostgreSQL server log, read for security events when readable. */
+      postgres: z.string().min(1).optional(),
+    })
+    .optional(),
   backups: z.strictObject({ directory: z.string().min(1).optional() }).optional(),
+  security: z
+    .strictObject({
+      /** Authentication failures from one user and source that count as brute force. */
+      bruteForce: z.strictObject({ failures: z.int().min(2), within: duration }).optional(),
+    })
+    .optional(),
+  business: z
+    .strictObject({
+      metrics: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes (it becomes the check id business.<name>)'),
+            title: name.optional(),
+            sql: z.string().min(1),
+            unit: z.enum(['count', '%', 'ms', 's', 'bytes', 'ratio']).optional(),
+            warn: z.string().optional(),
+            fail: z.string().optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
   aws: z
     .strictObject({
       region: z.string().min(1).optional(),
@@ -230,6 +274,11 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
   if (config.state?.url) checkUrl(config.state.url, ['postgres:', 'postgresql:'], 'state.url');
   if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], environ.NVCOPS_REDIS_URL ? 'NVCOPS_REDIS_URL' : 'redis.url');
+  for (const key of ['sentinels', 'cluster'] as const) {
+    for (const [i, u] of (config.redis?.[key] ?? []).entries()) checkUrl(u, ['redis:', 'rediss:'], `redis.${key}[${i}]`);
+  }
+  if (config.redis?.sentinels && !config.redis.name) throw new ConfigError('redis.name: required with redis.sentinels (the master name the sentinels monitor)');
+  if (config.redis?.sentinels && config.redis.cluster) throw new ConfigError('redis: use redis.sentinels or redis.cluster, not both');
   return config;
 }
 

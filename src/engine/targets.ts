@@ -9,7 +9,9 @@ export function missingTarget(target: Target, c: Config): string | undefined {
     case 'replicas':
       return c.postgres?.replicas.length ? undefined : 'no replicas configured: list them in postgres.replicas';
     case 'redis':
-      return c.redis?.url ? undefined : 'Redis not configured: set redis.url or NVCOPS_REDIS_URL';
+      return c.redis?.url || c.redis?.sentinels || c.redis?.cluster
+        ? undefined
+        : 'Redis not configured: set redis.url (or redis.sentinels with redis.name, or redis.cluster) or NVCOPS_REDIS_URL';
     case 'services':
       return c.services?.length ? undefined : 'no services configured: list them in services[] (name, url)';
     case 'logs':

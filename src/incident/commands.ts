@@ -1,11 +1,9 @@
-import { maskCardNumbers } from '../engine/cards.js';
+import { maskCardNumbers } from '../security/cards.js';
 import { UsageError } from '../engine/errors.js';
 import { dbDiagnostics, type Counters } from './db.js';
 import { DEFAULT_DEPLOY_TAG_PATTERN, deploySections, repositoryChanges, type IncidentWindow } from './deploys.js';
 import type { Section } from './document.js';
-import { LEVELS, type Level } from './logformat.js';
-import { fingerprint, followLog, matches, summarizeLogs, type LogSummary } from './logs.js';
-import { parseLogLine } from './logformat.js';
+import { fingerprint, followLog, LEVELS, matches, parseLogLine, summarizeLogs, type Level, type LogSummary } from './logs.js';
 import { incidentContext, makeDocument, printDocument, type IncidentContext, type IncidentFlags } from './output.js';
 import { statusSections, systemStatus } from './status.js';
 import { parseSince } from './time.js';
@@ -99,7 +97,7 @@ export async function logSectionsFor(ctx: IncidentContext, opts: { since: Date; 
   const path = opts.file ?? ctx.config.logs?.application;
   if (!path) return { sections: [{ title: 'Application log', state: 'error', summary: 'no application log configured: set logs.application (or pass --file)' }] };
   try {
-    const summary = await summarizeLogs(path, { since: opts.since, level: opts.level, grep: opts.grep, now: ctx.now() });
+    const summary = await summarizeLogs(path, { since: opts.since, level: opts.level, grep: opts.grep });
     return { sections: logSections(summary, opts.since, opts.top), summary, path };
   } catch (e) {
     return { sections: [{ title: 'Application log', state: 'error', summary: (e as Error).message }], path };
@@ -123,7 +121,7 @@ export async function logs(flags: LogsFlags): Promise<number> {
   ctx.print(`following ${path} (Ctrl-C to stop)\n`, process.stderr);
   try {
     await followLog(path, summary?.current, (line) => {
-      const rec = parseLogLine(line, ctx.now());
+      const rec = parseLogLine(line);
       if (!matches(rec, line, { level: flags.level, grep })) return;
       ctx.print(flags.format === 'json'
         ? `${JSON.stringify({ time: rec.time?.toISOString() ?? null, level: rec.level, fingerprint: fingerprint(rec.message), line: maskCardNumbers(line) })}\n`

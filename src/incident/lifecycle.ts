@@ -56,7 +56,7 @@ export async function recordInvestigation(ctx: IncidentContext, what: string, su
 }
 
 /** The procedure whose failing checks an incident starts from: the morning health check. */
-const healthProcedure = (): Procedure => (procedures as Record<string, Procedure>)['health daily'] ?? procedures['health db'];
+const healthProcedure = (): Procedure => procedures['health daily'];
 
 function failingOf(report: RunReport): FailingCheck[] {
   return report.items.flatMap((item) => item.results).filter((r) => r.status === 'fail' || r.status === 'error').map((r) => ({ id: r.id, status: r.status, message: r.message }));

@@ -4,8 +4,37 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { maskCardNumbers } from '../engine/cards.js';
-import { levelRank, parseLogLine, type Level, type LogRecord } from './logformat.js';
+import { maskCardNumbers } from '../security/cards.js';
+import { parseLine } from '../probes/logs.js';
+
+/** Levels, most severe first; every format's words and HTTP statuses map onto these. */
+export const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export interface LogRecord {
+  time?: Date;
+  level?: Level;
+  /** The message without the line's own time and level, for fingerprinting. */
+  message: string;
+}
+
+const WORDS: Record<string, Level> = {
+  fatal: 'fatal', panic: 'fatal', emerg: 'fatal', emergency: 'fatal', alert: 'fatal',
+  critical: 'error', crit: 'error', error: 'error', err: 'error', severe: 'error',
+  warn: 'warn', info: 'info', notice: 'info', log: 'info', debug: 'debug', trace: 'trace',
+};
+const TEXT_PREFIX = /^\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?\]?\s*(?:\[?(?:\w+\.)?(?:TRACE|DEBUG|INFO|NOTICE|LOG|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC|ALERT|EMERG|SEVERE)\]?:?\s+)?/;
+
+export const levelRank = (l: Level): number => LEVELS.indexOf(l);
+
+/** One line through the health checks' log parser (src/probes/logs.ts); a request without a level is an error at 5xx and a warning at 4xx. */
+export function parseLogLine(line: string): LogRecord {
+  const e = parseLine(line, '');
+  const status = e.status;
+  const level = e.level ? WORDS[e.level] : status === undefined ? undefined : status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  const message = e.raw === e.message || line.trim() === e.message ? e.message.replace(TEXT_PREFIX, '') : e.message;
+  return { time: e.time, level, message: status === undefined ? message : `${message} ${status}` };
+}
 
 /** Below this a log is read from the start; above it `--since` binary-searches for the first line in the window. */
 export const SEEK_MIN_BYTES = 1024 * 1024;
@@ -16,7 +45,6 @@ export interface LogQuery {
   /** The least severe level counted (warn counts warn, error and fatal). */
   level: Level;
   grep?: RegExp;
-  now: Date;
 }
 
 export interface FileRead {
@@ -73,7 +101,7 @@ export async function rotatedFiles(path: string): Promise<{ path: string; mtimeM
 }
 
 /** The time of the first timestamped line that starts after `offset`, and where that line starts. */
-async function timeAfter(fh: FileHandle, offset: number, size: number, now: Date): Promise<{ time: Date; at: number } | undefined> {
+async function timeAfter(fh: FileHandle, offset: number, size: number): Promise<{ time: Date; at: number } | undefined> {
   const buf = Buffer.alloc(Math.min(PROBE_BYTES, size - offset));
   const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
   const text = buf.subarray(0, bytesRead).toString('utf8');
@@ -82,7 +110,7 @@ async function timeAfter(fh: FileHandle, offset: number, size: number, now: Date
   while (pos < text.length) {
     const end = text.indexOf('\n', pos);
     if (end < 0) return undefined;
-    const rec = parseLogLine(text.slice(pos, end), now);
+    const rec = parseLogLine(text.slice(pos, end));
     if (rec.time) return { time: rec.time, at: offset + Buffer.byteLength(text.slice(0, pos)) };
     pos = end + 1;
   }
@@ -93,7 +121,7 @@ async function timeAfter(fh: FileHandle, offset: number, size: number, now: Date
  * Binary search by byte offset for the first line at or after `since`, reading a few 64 kB probes
  * instead of the whole file. Assumes the log is written in time order, as appenders do.
  */
-export async function seekTo(path: string, since: Date, now: Date): Promise<{ offset: number; bytesRead: number }> {
+export async function seekTo(path: string, since: Date): Promise<{ offset: number; bytesRead: number }> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -102,7 +130,7 @@ export async function seekTo(path: string, since: Date, now: Date): Promise<{ of
     let bytesRead = 0;
     while (hi - lo > PROBE_BYTES) {
       const mid = Math.floor((lo + hi) / 2);
-      const t = await timeAfter(fh, mid, size, now);
+      const t = await timeAfter(fh, mid, size);
       bytesRead += Math.min(PROBE_BYTES, size - mid);
       if (!t || t.time >= since) hi = mid;
       else lo = t.at;
@@ -114,13 +142,13 @@ export async function seekTo(path: string, since: Date, now: Date): Promise<{ of
 }
 
 /** Streams records of one file from `start` (a line boundary), with the bytes it consumed. */
-async function* records(path: string, start: number, now: Date, counter: { bytes: number }): AsyncGenerator<{ line: string; rec: LogRecord }> {
+async function* records(path: string, start: number, counter: { bytes: number }): AsyncGenerator<{ line: string; rec: LogRecord }> {
   const raw = createReadStream(path, { start });
   raw.on('data', (chunk) => { counter.bytes += chunk.length; });
   const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   const lines = createInterface({ input, crlfDelay: Infinity });
   try {
-    for await (const line of lines) yield { line, rec: parseLogLine(line, now) };
+    for await (const line of lines) yield { line, rec: parseLogLine(line) };
   } finally {
     lines.close();
     raw.destroy();
@@ -153,13 +181,13 @@ export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSumma
     let start = 0;
     const counter = { bytes: 0 };
     if (plain && st.size >= SEEK_MIN_BYTES) {
-      const sought = await seekTo(file, q.since, q.now);
+      const sought = await seekTo(file, q.since);
       start = sought.offset;
       counter.bytes += sought.bytesRead;
     }
     let lines = 0;
     let end = start;
-    for await (const { line, rec } of records(file, start, q.now, counter)) {
+    for await (const { line, rec } of records(file, start, counter)) {
       lines++;
       end += Buffer.byteLength(line) + 1;
       if (rec.time && rec.time < q.since) continue;

@@ -1,5 +1,7 @@
 import type { Config } from '../engine/config.js';
 import { parseDuration } from '../engine/units.js';
+import { missingTarget } from '../engine/targets.js';
+import { HttpProbe, isOk } from '../probes/http.js';
 import { Probes } from '../probes/index.js';
 import type { Section } from './document.js';
 
@@ -32,20 +34,6 @@ async function timed(kind: SystemState['kind'], name: string, address: string, t
   }
 }
 
-async function httpCheck(url: string, timeoutMs: number): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-  } catch (e) {
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    if (err.name === 'TimeoutError') throw new Error(`no answer within ${timeoutMs / 1000} s`);
-    throw new Error(err.cause?.code === 'ECONNREFUSED' ? 'connection refused' : (err.cause?.message ?? err.message));
-  }
-  await res.body?.cancel();
-  if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
-  return `HTTP ${res.status}`;
-}
-
 /** Every configured service, PostgreSQL server and Redis, probed at once; down first, then slowest first. */
 export async function systemStatus(config: Config): Promise<SystemState[]> {
   const cap = (text: string | undefined) => Math.min(text ? (parseDuration(text) ?? STATUS_PROBE_TIMEOUT_MS) : STATUS_PROBE_TIMEOUT_MS, STATUS_PROBE_TIMEOUT_MS);
@@ -55,30 +43,36 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
     ...(config.redis && { redis: { ...config.redis, connectTimeout: `${cap(config.redis.connectTimeout)}ms` } }),
   });
   const jobs: Promise<SystemState>[] = [];
-  for (const s of config.services ?? []) {
-    const t = cap(s.timeout);
+  const services = (config.services ?? []).map((s) => ({ name: s.name, url: s.url, timeoutMs: cap(s.timeout), samples: 1 }));
+  const http = new HttpProbe(services);
+  for (const s of services) {
     const u = new URL(s.url);
-    jobs.push(timed('service', s.name, `${u.host}${u.pathname}`, t, () => httpCheck(s.url, t)));
+    jobs.push(timed('service', s.name, `${u.host}${u.pathname}`, s.timeoutMs + 500, async () => {
+      const [sample] = (await http.measure(s)).samples;
+      if (!sample || !isOk(sample)) throw new Error(sample?.error ?? `HTTP ${sample?.status}`);
+      return `HTTP ${sample.status}`;
+    }));
   }
   if (config.postgres) {
     const { primary, replicas } = probes.postgres;
     for (const p of [primary, ...replicas]) {
       jobs.push(timed('postgres', p.name, p.address, STATUS_PROBE_TIMEOUT_MS, async () => {
         const [row] = await p.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
-        const role = row!.recovery ? 'in recovery (read-only)' : 'accepting writes';
         if (p === primary && row!.recovery) throw new Error('the primary is in recovery: not accepting writes');
-        return role;
+        return row!.recovery ? 'in recovery (read-only)' : 'accepting writes';
       }));
     }
   }
-  if (config.redis?.url) {
-    const r = probes.redis;
-    jobs.push(timed('redis', 'redis', r.address, STATUS_PROBE_TIMEOUT_MS, async () => `${String(await r.call('PING'))}`));
+  if (!missingTarget('redis', config)) {
+    const nodes = await within(probes.redis.nodes(), STATUS_PROBE_TIMEOUT_MS, 'redis').catch((e: Error) => e);
+    if (nodes instanceof Error) jobs.push(Promise.resolve({ kind: 'redis', name: 'redis', address: probes.redis.address, up: false, latencyMs: null, detail: nodes.message }));
+    else for (const n of nodes) jobs.push(timed('redis', nodes.length > 1 ? `redis ${n.address}` : 'redis', n.address, STATUS_PROBE_TIMEOUT_MS, async () => String(await n.call('PING'))));
   }
   try {
     const states = await Promise.all(jobs);
     return states.sort((a, b) => Number(a.up) - Number(b.up) || (b.latencyMs ?? 0) - (a.latencyMs ?? 0));
   } finally {
+    http.close();
     await probes.close();
   }
 }

@@ -1,7 +1,10 @@
 import type { Config } from '../engine/config.js';
 import { parseDuration } from '../engine/units.js';
+import { HttpProbe } from './http.js';
+import { LogsProbe } from './logs.js';
 import { PostgresProbe } from './postgres.js';
-import { RedisProbe } from './redis.js';
+import { RedisProbe, type RedisTarget } from './redis.js';
+import type { Store } from '../state/store.js';
 
 /** A config duration already validated by the schema. */
 const ms = (text: string | undefined, fallback: number) => (text ? (parseDuration(text) ?? fallback) : fallback);
@@ -14,6 +17,9 @@ const ms = (text: string | undefined, fallback: number) => (text ? (parseDuratio
 export class Probes {
   private pg?: { primary: PostgresProbe; replicas: PostgresProbe[] };
   private redisProbe?: RedisProbe;
+  private httpProbe?: HttpProbe;
+  private logsProbe?: LogsProbe;
+  private store?: Promise<Store>;
 
   constructor(readonly config: Config) {}
 
@@ -36,22 +42,48 @@ export class Probes {
   get redis(): RedisProbe {
     if (!this.redisProbe) {
       const c = this.config.redis;
-      if (!c?.url) throw new Error('Redis is not configured');
-      this.redisProbe = new RedisProbe({ url: c.url, connectTimeoutMs: ms(c.connectTimeout, 5000), commandTimeoutMs: 5000 });
+      const timeouts = { connectTimeoutMs: ms(c?.connectTimeout, 5000), commandTimeoutMs: 5000 };
+      const auth = { ...(c?.username && { username: c.username }), ...(c?.password && { password: c.password }) };
+      let target: RedisTarget;
+      if (c?.cluster) target = { mode: 'cluster', seeds: c.cluster, ...auth, ...timeouts };
+      else if (c?.sentinels) target = { mode: 'sentinel', sentinels: c.sentinels, name: c.name!, ...auth, ...timeouts };
+      else if (c?.url) target = { mode: 'standalone', url: c.url, ...timeouts };
+      else throw new Error('Redis is not configured');
+      this.redisProbe = new RedisProbe(target);
     }
     return this.redisProbe;
+  }
+
+  get http(): HttpProbe {
+    this.httpProbe ??= new HttpProbe(
+      (this.config.services ?? []).map((s) => ({ name: s.name, url: s.url, timeoutMs: ms(s.timeout, 5000), samples: s.samples ?? 10 })),
+    );
+    return this.httpProbe;
+  }
+
+  get logs(): LogsProbe {
+    this.logsProbe ??= new LogsProbe();
+    return this.logsProbe;
+  }
+
+  /** The state store (acknowledgements, history), opened on first use. */
+  state(): Promise<Store> {
+    this.store ??= import('../state/index.js').then((m) => m.openStore(this.config));
+    return this.store;
   }
 
   /** Statements and commands sent during the run (for the benchmark). */
   get requestCount(): number {
     const pg = this.pg ? [this.pg.primary, ...this.pg.replicas].reduce((n, p) => n + p.queryCount, 0) : 0;
-    return pg + (this.redisProbe?.commandCount ?? 0);
+    return pg + (this.redisProbe?.commandCount ?? 0) + (this.httpProbe?.requestCount ?? 0);
   }
 
   async close(): Promise<void> {
     const all: Promise<void>[] = [];
     if (this.pg) for (const p of [this.pg.primary, ...this.pg.replicas]) all.push(p.close());
     if (this.redisProbe) all.push(this.redisProbe.close());
+    this.httpProbe?.close();
+    if (this.store) all.push(this.store.then((s) => s.close(), () => undefined));
     await Promise.all(all);
   }
 }

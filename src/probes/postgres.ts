@@ -20,6 +20,7 @@ export class PostgresProbe {
   /** The driver's client from the moment it exists, so close() can cut a connect still in progress. */
   private raw?: Client;
   private readonly memo = new Map<string, Promise<unknown[]>>();
+  private last: Promise<unknown> = Promise.resolve();
   /** How many statements this probe sent to the server (for the benchmark). */
   queryCount = 0;
 
@@ -72,17 +73,26 @@ export class PostgresProbe {
     const key = `${sql}\u0000${JSON.stringify(params)}`;
     let rows = this.memo.get(key) as Promise<T[]> | undefined;
     if (!rows) {
-      rows = this.connect().then(async ({ client }) => {
-        this.queryCount++;
-        try {
-          return (await client.query<T>(sql, params)).rows;
-        } catch (e) {
-          throw explain(e, this);
-        }
-      });
+      rows = this.connect().then(({ client }) =>
+        this.serial(async () => {
+          this.queryCount++;
+          try {
+            return (await client.query<T>(sql, params)).rows;
+          } catch (e) {
+            throw explain(e, this);
+          }
+        }),
+      );
       this.memo.set(key, rows);
     }
     return rows;
+  }
+
+  /** One statement at a time on the one connection (node-postgres deprecates overlapping queries), in the order asked. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.last.then(fn, fn);
+    this.last = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {

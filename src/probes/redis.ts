@@ -1,11 +1,13 @@
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import type { CheckOutput } from '../engine/check.js';
 import { TargetError } from '../engine/errors.js';
 
-export interface RedisTarget {
-  url: string;
-  connectTimeoutMs: number;
-  commandTimeoutMs: number;
-}
+/** How nvcops finds Redis: one server, the master behind sentinels, or every node of a cluster. */
+export type RedisTarget = { connectTimeoutMs: number; commandTimeoutMs: number } & (
+  | { mode: 'standalone'; url: string }
+  | { mode: 'sentinel'; sentinels: string[]; name: string; username?: string; password?: string }
+  | { mode: 'cluster'; seeds: string[]; username?: string; password?: string }
+);
 
 /** INFO as sections of key → value: `info.memory.used_memory`. */
 export type RedisInfo = Record<string, Record<string, string>>;
@@ -24,23 +26,32 @@ export function parseInfo(text: string): RedisInfo {
   return info;
 }
 
-/**
- * One Redis server for one run: a single connection without retries or an offline queue (a
- * health check must see a dead server, not wait for it), INFO memoised per run.
- */
-export class RedisProbe {
+const hostPort = (url: string) => {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port || 6379) };
+};
+
+/** Credentials from a URL's userinfo, or the configured ones for nodes that are found rather than named. */
+function credentials(url: string | undefined, fallback: { username?: string; password?: string }): { username?: string; password?: string } {
+  const u = url ? new URL(url) : undefined;
+  const username = u?.username ? decodeURIComponent(u.username) : fallback.username;
+  const password = u?.password ? decodeURIComponent(u.password) : fallback.password;
+  return { ...(username && { username }), ...(password && { password }) };
+}
+
+/** One Redis server: a single connection without retries or an offline queue, INFO memoised per run. */
+export class RedisNode {
   private redis?: Promise<{ redis: Redis; connectMs: number }>;
   /** The driver's client from the moment it exists, so close() can cut a connect still in progress. */
   private raw?: Redis;
   private infoMemo?: Promise<RedisInfo>;
-  commandCount = 0;
 
-  constructor(readonly target: RedisTarget) {}
-
-  get address(): string {
-    const u = new URL(this.target.url);
-    return `${u.hostname}:${u.port || 6379}`;
-  }
+  constructor(
+    /** host:port as the operator knows it (for a sentinel master: the master's address once found). */
+    public address: string,
+    private readonly options: RedisOptions,
+    private readonly count: () => void,
+  ) {}
 
   connect(): Promise<{ redis: Redis; connectMs: number }> {
     this.redis ??= this.open();
@@ -50,12 +61,12 @@ export class RedisProbe {
   private async open(): Promise<{ redis: Redis; connectMs: number }> {
     // A CommonJS module: its exports arrive as `default`, the same bundled or not.
     const { default: ioredis } = await import('ioredis');
-    const redis = new ioredis.Redis(this.target.url, {
+    const redis = new ioredis.Redis({
+      ...this.options,
       lazyConnect: true,
-      connectTimeout: this.target.connectTimeoutMs,
-      commandTimeout: this.target.commandTimeoutMs,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+      sentinelRetryStrategy: () => null,
       enableOfflineQueue: false,
       connectionName: 'nvcops',
     });
@@ -72,13 +83,17 @@ export class RedisProbe {
       redis.disconnect();
       throw this.explain(cause ?? e);
     }
+    if (this.options.sentinels) {
+      const stream = (redis as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+      if (stream?.remoteAddress) this.address = `${stream.remoteAddress}:${stream.remotePort} (master ${this.options.name})`;
+    }
     return { redis, connectMs: performance.now() - started };
   }
 
   /** Sends one command; errors name the server. */
   async call(command: string, ...args: (string | number)[]): Promise<unknown> {
     const { redis } = await this.connect();
-    this.commandCount++;
+    this.count();
     try {
       return await redis.call(command, ...args);
     } catch (e) {
@@ -91,13 +106,30 @@ export class RedisProbe {
     return this.infoMemo;
   }
 
+  /** CONFIG GET of one parameter; a user without the right to it gets an error naming the ACL rule to add. */
+  async config(parameter: string): Promise<string> {
+    try {
+      const reply = (await this.call('CONFIG', 'GET', parameter)) as string[];
+      return reply[1] ?? '';
+    } catch (e) {
+      if (/NOPERM/.test((e as Error).message)) {
+        throw new TargetError(`Redis (${this.address}): missing privilege: the user may not run CONFIG GET; add "+config|get" to its ACL`);
+      }
+      throw e;
+    }
+  }
+
   explain(e: unknown): Error {
+    if (e instanceof TargetError) return e;
     const err = e as { code?: string; message?: string };
     const where = `Redis (${this.address})`;
-    if (err.code === 'ECONNREFUSED') return new TargetError(`${where}: connection refused`);
-    if (/NOAUTH|WRONGPASS/.test(err.message ?? '')) return new TargetError(`${where}: authentication failed (${err.message})`);
-    if (/timed? ?out/i.test(err.message ?? '')) return new TargetError(`${where}: no answer in time`);
-    return new TargetError(`${where}: ${err.message ?? String(e)}`);
+    const message = err.message ?? String(e);
+    if (err.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return new TargetError(`${where}: connection refused`);
+    if (/NOAUTH|WRONGPASS/.test(message)) return new TargetError(`${where}: authentication failed (${message})`);
+    if (/NOPERM/.test(message)) return new TargetError(`${where}: missing privilege (${message}); extend the user's ACL`);
+    if (/timed? ?out/i.test(message)) return new TargetError(`${where}: no answer in time`);
+    if (/All sentinels are unreachable/i.test(message)) return new TargetError(`${where}: no sentinel answered (${message})`);
+    return new TargetError(`${where}: ${message}`);
   }
 
   async close(): Promise<void> {
@@ -106,4 +138,195 @@ export class RedisProbe {
     this.raw?.disconnect();
     this.raw = undefined;
   }
+}
+
+/** One cluster node as CLUSTER NODES lists it. */
+export interface ClusterNodeLine {
+  id: string;
+  address: string;
+  flags: string[];
+  master: string;
+  linkState: string;
+  slots: string[];
+}
+
+export function parseClusterNodes(text: string): ClusterNodeLine[] {
+  return text.trim().split('\n').filter(Boolean).map((line) => {
+    const [id, addr, flags, master, , , , linkState, ...slots] = line.trim().split(' ');
+    return {
+      id: id!,
+      // ip:port@cport[,hostname]
+      address: addr!.split('@')[0]!,
+      flags: flags!.split(','),
+      master: master!,
+      linkState: linkState!,
+      slots,
+    };
+  });
+}
+
+/**
+ * Redis for one run. Standalone: the configured server. Sentinel: the master the sentinels name
+ * (found through ioredis). Cluster: every node CLUSTER NODES lists, each on its own connection,
+ * so that one dead node is reported as such instead of hiding the others.
+ */
+export class RedisProbe {
+  private readonly main: RedisNode;
+  private nodesMemo?: Promise<{ nodes: RedisNode[]; cluster?: ClusterNodeLine[] }>;
+  private readonly extra: RedisNode[] = [];
+  commandCount = 0;
+
+  constructor(readonly target: RedisTarget) {
+    const common: RedisOptions = { connectTimeout: target.connectTimeoutMs, commandTimeout: target.commandTimeoutMs };
+    const count = () => { this.commandCount++; };
+    if (target.mode === 'standalone') {
+      const { host, port } = hostPort(target.url);
+      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(target.url, {}), ...(target.url.startsWith('rediss:') && { tls: {} }) }, count);
+    } else if (target.mode === 'sentinel') {
+      const sentinels = target.sentinels.map(hostPort);
+      const sentinelAuth = credentials(target.sentinels[0], {});
+      this.main = new RedisNode(`master ${target.name} via sentinels ${sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`, {
+        ...common,
+        sentinels,
+        name: target.name,
+        ...(sentinelAuth.username && { sentinelUsername: sentinelAuth.username }),
+        ...(sentinelAuth.password && { sentinelPassword: sentinelAuth.password }),
+        ...credentials(undefined, target),
+      }, count);
+    } else {
+      const first = target.seeds[0]!;
+      const { host, port } = hostPort(first);
+      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(first, target) }, count);
+    }
+  }
+
+  get mode(): RedisTarget['mode'] {
+    return this.target.mode;
+  }
+
+  get address(): string {
+    return this.main.address;
+  }
+
+  connect(): Promise<{ redis: Redis; connectMs: number }> {
+    return this.main.connect();
+  }
+
+  call(command: string, ...args: (string | number)[]): Promise<unknown> {
+    return this.main.call(command, ...args);
+  }
+
+  info(): Promise<RedisInfo> {
+    return this.main.info();
+  }
+
+  /** Every node the checks should look at: the one server or master, or each node of the cluster. */
+  nodes(): Promise<RedisNode[]> {
+    return this.topology().then((t) => t.nodes);
+  }
+
+  /** CLUSTER NODES as the first reachable seed sees it (cluster mode only). */
+  clusterNodes(): Promise<ClusterNodeLine[]> {
+    return this.topology().then((t) => {
+      if (!t.cluster) throw new TargetError('Redis is not configured as a cluster (redis.cluster)');
+      return t.cluster;
+    });
+  }
+
+  private topology(): Promise<{ nodes: RedisNode[]; cluster?: ClusterNodeLine[] }> {
+    this.nodesMemo ??= (async () => {
+      if (this.target.mode !== 'cluster') return { nodes: [this.main] };
+      const target = this.target;
+      const count = () => { this.commandCount++; };
+      const common: RedisOptions = { connectTimeout: target.connectTimeoutMs, commandTimeout: target.commandTimeoutMs };
+      // The first seed that answers describes the cluster.
+      let lines: ClusterNodeLine[] | undefined;
+      let seed: RedisNode | undefined;
+      const errors: string[] = [];
+      for (const [i, url] of target.seeds.entries()) {
+        const { host, port } = hostPort(url);
+        const node = i === 0 ? this.main : new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(url, target) }, count);
+        if (i > 0) this.extra.push(node);
+        try {
+          lines = parseClusterNodes(String(await node.call('CLUSTER', 'NODES')));
+          seed = node;
+          break;
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+      }
+      if (!lines || !seed) throw new TargetError(`Redis cluster: no seed node answered CLUSTER NODES (${errors.join('; ')})`);
+      const nodes = lines.map((l) => {
+        if (l.flags.includes('myself')) {
+          seed!.address = l.address;
+          return seed!;
+        }
+        const [host, port] = [l.address.slice(0, l.address.lastIndexOf(':')), Number(l.address.slice(l.address.lastIndexOf(':') + 1))];
+        const node = new RedisNode(l.address, { ...common, host, port, ...credentials(target.seeds[0], target) }, count);
+        this.extra.push(node);
+        return node;
+      });
+      return { nodes, cluster: lines };
+    })();
+    return this.nodesMemo;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.main, ...this.extra].map((n) => n.close()));
+  }
+}
+
+/** What one node says for a check: its value, the line shown for it, and a verdict when the value alone cannot carry it. */
+export interface NodeReading {
+  value?: number;
+  line: string;
+  status?: 'pass' | 'fail' | 'skip';
+}
+
+/**
+ * Reads every node and reports the worst (highest, or lowest for `lower-is-worse`) value, one
+ * detail line per node when there are several. A node that cannot be read makes the check `error`
+ * unless another node already fails it.
+ */
+export async function judgeNodes(
+  probe: RedisProbe,
+  read: (node: RedisNode) => Promise<NodeReading>,
+  worse: 'higher-is-worse' | 'lower-is-worse' = 'higher-is-worse',
+): Promise<CheckOutput> {
+  const nodes = await probe.nodes();
+  const readings = await Promise.all(
+    nodes.map((node) => read(node).then((r) => ({ node, r, error: undefined }), (error: Error) => ({ node, r: undefined, error }))),
+  );
+  const many = nodes.length > 1;
+  const details = many ? readings.map(({ node, r, error }) => `${node.address}: ${error ? error.message : r!.line}`) : undefined;
+  const label = (node: RedisNode, line: string) => (many ? `${node.address}: ${line}` : line);
+  const failed = readings.find((x) => x.r?.status === 'fail');
+  if (failed) return { status: 'fail', value: failed.r!.value ?? null, message: label(failed.node, failed.r!.line), ...(details && { details }) };
+  const broken = readings.find((x) => x.error);
+  if (broken) return { status: 'error', message: broken.error!.message, ...(details && { details }) };
+  const measured = readings.filter((x) => x.r!.status !== 'skip' && typeof x.r!.value === 'number');
+  if (!measured.length) {
+    // Verdicts without a number (a replication link is up) pass; readings that are all skips skip.
+    const passed = readings.find((x) => x.r!.status === 'pass');
+    const shown = passed ?? readings[0]!;
+    return { status: passed ? 'pass' : 'skip', message: label(shown.node, shown.r!.line), ...(details && { details }) };
+  }
+  const sign = worse === 'higher-is-worse' ? 1 : -1;
+  // A node whose reading already passes outright (fragmentation of a few MB) yields to one judged by its value.
+  const judged = measured.filter((x) => x.r!.status !== 'pass');
+  const top = (judged.length ? judged : measured).reduce((a, b) => (sign * b.r!.value! > sign * a.r!.value! ? b : a));
+  return {
+    value: top.r!.value!,
+    ...(top.r!.status === 'pass' && { status: 'pass' as const }),
+    message: label(top.node, top.r!.line),
+    ...(details && { details }),
+  };
+}
+
+/** A number from INFO; an absent field is an error naming it (an old or unusual server). */
+export function infoNumber(info: RedisInfo, section: string, field: string): number {
+  const raw = info[section]?.[field];
+  const n = raw === undefined ? NaN : Number(raw);
+  if (!Number.isFinite(n)) throw new TargetError(`INFO ${section} has no numeric ${field}`);
+  return n;
 }

@@ -163,7 +163,7 @@ export async function startReplica(primary: PgServer): Promise<PgServer> {
   const dir = ownedTempDir('nvcops-pg-replica-');
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
-  await pgExec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream'], dir);
+  await pgExec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '--checkpoint=fast'], dir);
   const port = await freePort();
   await pgStart(dataDir, dir, port, logFile);
   return makeServer(port, dir, dataDir, logFile);

@@ -5,7 +5,7 @@ import { formatValue } from '../../engine/units.js';
 export default defineCheck({
   id: 'postgres.connect-time',
   title: 'PostgreSQL accepts connections',
-  item: 'Database connections healthy',
+  item: 'All services running (target: 99.9% uptime)',
   requires: ['postgres'],
   unit: 'ms',
   // monitoring-plugins check_pgsql: DEFAULT_WARN 2 s, DEFAULT_CRIT 8 s

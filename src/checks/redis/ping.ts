@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 
-/** Redis answers PING, and how long the round trip takes. */
+/** Redis answers PING (every node of a cluster), and how long the round trip takes. */
 export default defineCheck({
   id: 'redis.ping',
   title: 'Redis answers PING',
@@ -10,19 +10,29 @@ export default defineCheck({
   // redis_exporter/APA alert on redis_up == 0; latency levels follow check_tcp's defaults for a loopback service
   thresholds: { warn: '> 100ms', fail: '> 1s', source: 'monitoring-plugins check_tcp style response time' },
   async run({ probes }) {
-    const redis = probes.redis;
-    let reply: unknown;
-    let ms: number;
+    let nodes;
     try {
-      await redis.connect();
-      // The round trip alone: connecting and loading the driver are not the server's latency.
-      const t0 = performance.now();
-      reply = await redis.call('PING');
-      ms = performance.now() - t0;
+      nodes = await probes.redis.nodes();
     } catch (e) {
       return { status: 'fail', message: (e as Error).message };
     }
-    if (reply !== 'PONG') return { status: 'fail', message: `${redis.address} answered ${String(reply)} to PING` };
-    return { value: Math.round(ms * 10) / 10, message: `${redis.address} PONG` };
+    const pings = await Promise.all(
+      nodes.map(async (node) => {
+        try {
+          await node.connect();
+          const t0 = performance.now();
+          const reply = await node.call('PING');
+          const ms = Math.round((performance.now() - t0) * 10) / 10;
+          return reply === 'PONG' ? { node, ms } : { node, error: `answered ${String(reply)} to PING` };
+        } catch (e) {
+          return { node, error: (e as Error).message };
+        }
+      }),
+    );
+    const details = nodes.length > 1 ? pings.map((p) => `${p.node.address}: ${p.error ?? `PONG in ${p.ms} ms`}`) : undefined;
+    const down = pings.filter((p) => p.error);
+    if (down.length) return { status: 'fail', message: `${down.length} of ${pings.length} not answering: ${down[0]!.error}`, ...(details && { details }) };
+    const slowest = pings.reduce((a, b) => (b.ms! > a.ms! ? b : a));
+    return { value: slowest.ms!, message: nodes.length > 1 ? `${nodes.length} nodes PONG` : `${slowest.node.address} PONG`, ...(details && { details }) };
   },
 });

@@ -1,0 +1,3 @@
+import errorRate from './error-rate.js';
+
+export const logsChecks = [errorRate];

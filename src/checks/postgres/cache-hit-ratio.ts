@@ -1,0 +1,35 @@
+import { defineCheck } from '../../engine/check.js';
+
+interface Blocks { table_hit: number | null; table_read: number | null; index_hit: number | null; index_read: number | null }
+
+/** Share of table and index block reads served from shared buffers. */
+export default defineCheck({
+  id: 'postgres.cache-hit-ratio',
+  title: 'Cache hit ratio (tables and indexes)',
+  item: 'Query performance analysis',
+  requires: ['postgres'],
+  unit: '%',
+  // PgHero cache_hit_rate_threshold = 99; below 95% reads go to disk far too often (awesome-prometheus-alerts alerts < 98%)
+  thresholds: { warn: '< 99%', fail: '< 95%', source: 'PgHero cache_hit_rate_threshold; awesome-prometheus-alerts' },
+  async run({ probes }) {
+    const [b] = await probes.postgres.primary.query<Blocks>(
+      `SELECT (SELECT sum(heap_blks_hit) FROM pg_statio_user_tables)::float8 AS table_hit,
+              (SELECT sum(heap_blks_read) FROM pg_statio_user_tables)::float8 AS table_read,
+              (SELECT sum(idx_blks_hit) FROM pg_statio_user_indexes)::float8 AS index_hit,
+              (SELECT sum(idx_blks_read) FROM pg_statio_user_indexes)::float8 AS index_read`,
+    );
+    const ratio = (hit: number | null, read: number | null) => {
+      const total = (hit ?? 0) + (read ?? 0);
+      return total > 0 ? (100 * (hit ?? 0)) / total : undefined;
+    };
+    const table = ratio(b!.table_hit, b!.table_read);
+    const index = ratio(b!.index_hit, b!.index_read);
+    const seen = [table, index].filter((r): r is number => r !== undefined);
+    if (!seen.length) return { status: 'skip', message: 'no table or index block has been read since the statistics were reset: nothing to judge yet' };
+    const pct = (r: number | undefined) => (r === undefined ? 'no reads' : `${r.toFixed(2)}%`);
+    return {
+      value: Math.floor(Math.min(...seen) * 100) / 100,
+      message: `tables ${pct(table)}, indexes ${pct(index)}`,
+    };
+  },
+});

@@ -1,0 +1,21 @@
+import { defineCheck } from '../../engine/check.js';
+import { infoNumber, judgeNodes } from '../../probes/redis.js';
+
+/** Share of key lookups that found their key, since the server started. */
+export default defineCheck({
+  id: 'redis.hit-ratio',
+  title: 'Redis keyspace hit ratio',
+  item: 'Cache performance review',
+  requires: ['redis'],
+  unit: 'ratio',
+  // sysdig promcat "[Redis] Low Hit Ratio": < 0.9
+  thresholds: { warn: '< 0.9', source: 'promcat Redis alerts' },
+  run: ({ probes }) =>
+    judgeNodes(probes.redis, async (node) => {
+      const info = await node.info();
+      const hits = infoNumber(info, 'stats', 'keyspace_hits');
+      const misses = infoNumber(info, 'stats', 'keyspace_misses');
+      if (hits + misses === 0) return { status: 'skip', line: 'no key lookups since the server started: nothing to judge' };
+      return { value: Math.round((1000 * hits) / (hits + misses)) / 1000, line: `${hits} hits, ${misses} misses` };
+    }, 'lower-is-worse'),
+});

@@ -1,0 +1,3 @@
+import alertsReviewed from './alerts-reviewed.js';
+
+export const securityChecks = [alertsReviewed];

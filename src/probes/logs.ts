@@ -1,0 +1,244 @@
+import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { TargetError } from '../engine/errors.js';
+
+/** One parsed log line. */
+export interface LogEntry {
+  time?: Date;
+  /** Lower-case: error, warn, info, fatal, log, … */
+  level?: string;
+  /** HTTP status when the line records a request. */
+  status?: number;
+  message: string;
+  /** JSON or logfmt fields, when the line had them. */
+  fields: Record<string, unknown>;
+  raw: string;
+  file: string;
+}
+
+/** What one log says about a time window: request and error counts, and the lines worth a closer look. */
+export interface LogWindow {
+  file: string;
+  /** Files read, newest first (the current log, then `.1` when the window reaches back into it). */
+  files: string[];
+  since: Date;
+  /** Lines in the window. */
+  lines: number;
+  /** Lines that record an HTTP request (they carry a status). */
+  requests: number;
+  /** Requests answered 5xx or logged at error level. */
+  failedRequests: number;
+  /** Error-level lines that are not requests. */
+  errorLines: number;
+  /** Lines without a timestamp nvcops could read and no dated line above them; they are left out of the window. */
+  undated: number;
+  /** The oldest time seen: the window is fully covered when it is at or before `since`. */
+  oldest?: Date;
+  /** Warnings, errors, 4xx/5xx and lines that talk about authentication or privileges. */
+  notable: LogEntry[];
+}
+
+const ERROR_LEVELS = new Set(['error', 'err', 'fatal', 'critical', 'crit', 'panic', 'alert', 'emerg', 'emergency', 'severe']);
+const LEVEL_WORD = /\b(TRACE|DEBUG|INFO|NOTICE|LOG|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC|ALERT|EMERG|SEVERE)\b/;
+const NOTABLE_TEXT = /auth|login|logon|password|credential|grant|revoke|role|privilege|permission|denied|forbidden|locked|lockout|unauthori[sz]ed|brute|sudo|acl/i;
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+/** Bound on kept lines, so a log flooded with errors cannot exhaust memory. */
+const MAX_NOTABLE = 50_000;
+
+export const isErrorLevel = (level: string | undefined): boolean => level !== undefined && ERROR_LEVELS.has(level);
+
+function parseTime(value: unknown): Date | undefined {
+  if (typeof value === 'number') return new Date(value > 1e12 ? value : value * 1000);
+  if (typeof value !== 'string') return undefined;
+  // 2024-05-01 12:00:00.123 UTC (PostgreSQL), 2024-05-01 12:00:00,123 (Python), ISO 8601
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?/.exec(value.trim());
+  if (!m) {
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? undefined : new Date(t);
+  }
+  const frac = m[3] ? `.${m[3].slice(0, 3).padEnd(3, '0')}` : '';
+  const zone = !m[4] ? '' : m[4] === 'UTC' || m[4] === 'GMT' ? 'Z' : m[4].length === 5 ? `${m[4].slice(0, 3)}:${m[4].slice(3)}` : m[4];
+  const t = Date.parse(`${m[1]}T${m[2]}${frac}${zone}`);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+/** 10/Oct/2000:13:55:36 -0700 (Common Log Format). */
+function parseClfTime(text: string): Date | undefined {
+  const m = /^(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(text);
+  if (!m || MONTHS[m[2]!] === undefined) return undefined;
+  const utc = Date.UTC(Number(m[3]), MONTHS[m[2]!]!, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+  const offset = (Number(m[8]) * 60 + Number(m[9])) * (m[7] === '-' ? -1 : 1);
+  return new Date(utc - offset * 60_000);
+}
+
+/** pino's numeric levels, and the usual words. */
+function normaliseLevel(value: unknown): string | undefined {
+  if (typeof value === 'number') return value >= 60 ? 'fatal' : value >= 50 ? 'error' : value >= 40 ? 'warn' : value >= 30 ? 'info' : 'debug';
+  if (typeof value !== 'string' || !value) return undefined;
+  const l = value.toLowerCase();
+  return l === 'warning' ? 'warn' : l;
+}
+
+const get = (o: Record<string, unknown>, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
+const first = (o: Record<string, unknown>, paths: string[]): unknown => {
+  for (const p of paths) {
+    const v = get(o, p);
+    if (v !== undefined && v !== null && v !== '') return v;
+  }
+  return undefined;
+};
+
+function statusOf(value: unknown): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 100 && n < 600 ? n : undefined;
+}
+
+function parseLogfmt(line: string): Record<string, string> | undefined {
+  const fields: Record<string, string> = {};
+  let n = 0;
+  for (const m of line.matchAll(/([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
+    fields[m[1]!] = m[2]!.startsWith('"') ? m[2]!.slice(1, -1).replace(/\\"/g, '"') : m[2]!;
+    n++;
+  }
+  return n >= 2 ? fields : undefined;
+}
+
+/**
+ * Reads one line in any of the formats an application log is usually written in: JSON lines
+ * (pino, bunyan, logstash, zap), logfmt, Common/Combined Log Format, and text lines that start
+ * with a timestamp and a level (PostgreSQL, Python logging, log4j).
+ */
+export function parseLine(raw: string, file: string): LogEntry {
+  const line = raw.trim();
+  if (line.startsWith('{')) {
+    try {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      return {
+        time: parseTime(first(o, ['time', 'timestamp', '@timestamp', 'ts', 'date', 'datetime', 'eventTime'])),
+        level: normaliseLevel(first(o, ['level', 'severity', 'lvl', 'log.level', 'levelname'])),
+        status: statusOf(first(o, ['status', 'status_code', 'statusCode', 'http.status', 'http.status_code', 'http.response.status_code', 'res.statusCode', 'response.status'])),
+        message: String(first(o, ['msg', 'message', 'event', 'error.message']) ?? line),
+        fields: o,
+        raw,
+        file,
+      };
+    } catch {
+      // not JSON after all: read it as text
+    }
+  }
+  const clf = /^(\S+) \S+ (\S+) \[([^\]]+)\] "([^"]*)" (\d{3}) /.exec(line);
+  if (clf) {
+    return { time: parseClfTime(clf[3]!), status: statusOf(clf[5]), message: clf[4]!, fields: { client: clf[1], user: clf[2] }, raw, file };
+  }
+  const kv = parseLogfmt(line);
+  if (kv && (kv.level || kv.time || kv.ts || kv.status || kv.msg)) {
+    return {
+      time: parseTime(kv.time ?? kv.ts ?? kv.timestamp),
+      level: normaliseLevel(kv.level ?? kv.lvl ?? kv.severity),
+      status: statusOf(kv.status ?? kv.status_code),
+      message: kv.msg ?? kv.message ?? line,
+      fields: kv,
+      raw,
+      file,
+    };
+  }
+  const level = LEVEL_WORD.exec(line.slice(0, 200))?.[1];
+  // Monolog and Laravel put the time in brackets: [2025-07-01 03:00:00] production.ERROR: …
+  return { time: parseTime(line.replace(/^\[/, '')), level: normaliseLevel(level), message: line, fields: {}, raw, file };
+}
+
+/** Lines of a file from the end backwards, in chunks, so a day's window of a large log costs only that day. */
+async function* linesBackwards(path: string): AsyncGenerator<string> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const chunk = 256 * 1024;
+    let pos = size;
+    let rest = Buffer.alloc(0);
+    while (pos > 0) {
+      const len = Math.min(chunk, pos);
+      pos -= len;
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, pos);
+      let data = Buffer.concat([buf, rest]);
+      let nl = data.lastIndexOf(10);
+      while (nl !== -1) {
+        const line = data.subarray(nl + 1).toString('utf8');
+        if (line.trim()) yield line;
+        data = data.subarray(0, nl);
+        nl = data.lastIndexOf(10);
+      }
+      rest = data;
+    }
+    if (rest.length && rest.toString('utf8').trim()) yield rest.toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** How far past the window's start to keep reading, for lines written slightly out of order. */
+const SLACK_MS = 5 * 60_000;
+
+/** Log files for one run, each window read once however many checks ask. */
+export class LogsProbe {
+  private readonly memo = new Map<string, Promise<LogWindow>>();
+
+  window(file: string, since: Date): Promise<LogWindow> {
+    const key = `${file}\u0000${since.getTime()}`;
+    let w = this.memo.get(key);
+    if (!w) {
+      w = this.read(file, since);
+      this.memo.set(key, w);
+    }
+    return w;
+  }
+
+  private async read(file: string, since: Date): Promise<LogWindow> {
+    const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
+    const stopAt = since.getTime() - SLACK_MS;
+    // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
+    for (const path of [file, `${file}.1`]) {
+      if (path !== file && (!existsSync(path) || (w.oldest && w.oldest <= since))) break;
+      w.files.push(path);
+      // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace).
+      let continuation: string[] = [];
+      try {
+        for await (const raw of linesBackwards(path)) {
+          const e = parseLine(raw, file);
+          if (!e.time) {
+            continuation.push(raw);
+            continue;
+          }
+          if (continuation.length) {
+            const rest = continuation.reverse().join('\n');
+            e.message = `${e.message}\n${rest}`;
+            e.raw = `${e.raw}\n${rest}`;
+            continuation = [];
+          }
+          if (!w.oldest || e.time < w.oldest) w.oldest = e.time;
+          if (e.time.getTime() < stopAt) break;
+          if (e.time < since) continue;
+          w.lines++;
+          const error = isErrorLevel(e.level);
+          if (e.status !== undefined) {
+            w.requests++;
+            if (e.status >= 500 || error) w.failedRequests++;
+          } else if (error) w.errorLines++;
+          if (w.notable.length < MAX_NOTABLE && (error || e.level === 'warn' || e.level === 'fatal' || (e.status ?? 0) >= 400 || NOTABLE_TEXT.test(e.message))) {
+            w.notable.push(e);
+          }
+        }
+        w.undated += continuation.length;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'ENOENT') throw new TargetError(`${path}: no such file`);
+        if (err.code === 'EACCES') throw new TargetError(`${path}: permission denied: nvcops runs as a user that may not read it`);
+        throw new TargetError(`${path}: ${err.message}`);
+      }
+    }
+    w.notable.reverse();
+    return w;
+  }
+}

@@ -1,0 +1,63 @@
+import { PrivilegeError } from '../engine/errors.js';
+import type { PostgresProbe } from './postgres.js';
+
+/** One session from pg_stat_activity, with its times in seconds and whom it waits for. */
+export interface Session {
+  pid: number;
+  usename: string | null;
+  application_name: string | null;
+  client_addr: string | null;
+  backend_type: string | null;
+  state: string | null;
+  wait_event_type: string | null;
+  wait_event: string | null;
+  xact_s: number | null;
+  query_s: number | null;
+  state_s: number | null;
+  lock_wait_s: number | null;
+  blocked_by: number[] | null;
+  query: string | null;
+  me: boolean;
+}
+
+// One statement feeds every session check (idle in transaction, long queries, lock waits); the probe memoises it.
+const ACTIVITY = `SELECT a.pid, a.usename, a.application_name, a.client_addr::text, a.backend_type, a.state,
+  a.wait_event_type, a.wait_event,
+  extract(epoch FROM now() - a.xact_start)::float8 AS xact_s,
+  extract(epoch FROM now() - a.query_start)::float8 AS query_s,
+  extract(epoch FROM now() - a.state_change)::float8 AS state_s,
+  CASE WHEN a.wait_event_type = 'Lock' THEN extract(epoch FROM now() - coalesce(
+    (SELECT min(l.waitstart) FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted), a.query_start))::float8 END AS lock_wait_s,
+  CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
+  left(a.query, 300) AS query,
+  a.pid = pg_backend_pid() AS me
+FROM pg_stat_activity a`;
+
+/** Sessions of other roles, or an error naming the privilege when the role cannot see them. */
+export async function sessions(probe: PostgresProbe): Promise<Session[]> {
+  const rows = await probe.query<Session>(ACTIVITY);
+  const hidden = rows.filter((r) => r.query === '<insufficient privilege>').length;
+  if (hidden > 0) {
+    const user = await currentUser(probe);
+    throw new PrivilegeError(
+      `PostgreSQL ${probe.name}: missing privilege: ${hidden} sessions of other roles are hidden (<insufficient privilege>); GRANT pg_monitor (or pg_read_all_stats) TO ${user}`,
+    );
+  }
+  return rows;
+}
+
+/** Client sessions other than nvcops' own. */
+export const clientSessions = (all: Session[]): Session[] => all.filter((s) => s.backend_type === 'client backend' && !s.me);
+
+/** "pid 4242 alice@billing (10.0.0.7): UPDATE accounts …" for a detail line. */
+export function describeSession(s: Session): string {
+  const who = `${s.usename ?? '?'}${s.application_name ? `@${s.application_name}` : ''}`;
+  const query = (s.query ?? '').replace(/\s+/g, ' ').trim();
+  return `pid ${s.pid} ${who}${s.client_addr ? ` (${s.client_addr})` : ''}: ${query.length > 120 ? `${query.slice(0, 117)}...` : query}`;
+}
+
+/** The current role's name, for messages that tell the operator what to grant. */
+export async function currentUser(probe: PostgresProbe): Promise<string> {
+  const [row] = await probe.query<{ user: string }>('SELECT current_user AS "user"');
+  return row?.user ?? 'the nvcops role';
+}
