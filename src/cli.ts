@@ -4,6 +4,7 @@ import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerHistory } from './commands/history.js';
 import { registerIncident } from './commands/incident.js';
+import { registerWeekly } from './commands/weekly.js';
 import { ConfigError, EXIT, StateError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
@@ -51,6 +52,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
     .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'nvcops: ')) })
     .addHelpText('after', EXIT_CODES_HELP);
   registerHealth(program, finish);
+  registerWeekly(program, finish);
   registerConfig(program, finish);
   registerAudit(program, finish);
   registerHistory(program, finish);

@@ -3,6 +3,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { execa } from 'execa';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
 
+/** One check's result wherever its checklist line puts it (health db grows as checks land). */
+const result = (report: { items: { results: { id: string }[] }[] }, id: string) => report.items.flatMap((i) => i.results).find((r) => r.id === id);
+
 describe('command line', () => {
   it('shows help with the exit code table, and exits 0', async () => {
     const r = await nvcops(['--help']);
@@ -39,7 +42,8 @@ describe('command line', () => {
   it('skips every check, with the reason, when nothing is configured, and does not pass a gate on nothing (exit 3)', async () => {
     const r = await nvcops(['health', 'db', '--format', 'json']);
     const report = JSON.parse(r.stdout);
-    expect(report.summary).toMatchObject({ skip: 3, total: 3 });
+    expect(report.summary.total).toBeGreaterThan(0);
+    expect(report.summary.skip).toBe(report.summary.total);
     expect(report.status).toBe('skip');
     expect(r.exitCode).toBe(3);
   });
@@ -58,8 +62,8 @@ describe('command line', () => {
       expect(r.exitCode).toBe(130);
       const report = JSON.parse(r.stdout);
       expect(report.interrupted).toBe(true);
-      expect(report.items[0].results[0]).toMatchObject({ id: 'postgres.connect-time', status: 'error', message: 'interrupted (Ctrl-C) before it finished' });
-      expect(report.items[1].results[0]).toMatchObject({ id: 'redis.ping', status: 'skip' });
+      expect(result(report, 'postgres.connect-time')).toMatchObject({ status: 'error', message: 'interrupted (Ctrl-C) before it finished' });
+      expect(result(report, 'redis.ping')).toMatchObject({ status: 'skip' });
     } finally {
       silent.close();
     }
@@ -78,7 +82,7 @@ describe('--wait for post-deploy gates', () => {
     try {
       const r = await run;
       expect(r.exitCode).toBe(0);
-      expect(JSON.parse(r.stdout).items[1].results[0]).toMatchObject({ id: 'redis.ping', status: 'pass' });
+      expect(result(JSON.parse(r.stdout), 'redis.ping')).toMatchObject({ status: 'pass' });
       expect(r.stderr).toMatch(/attempt 1: fail \(exit 2\); trying again in 1 s/);
     } finally {
       await redis.stop();

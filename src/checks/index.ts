@@ -1,4 +1,5 @@
 import type { CheckDefinition } from '../engine/check.js';
+import { awsChecks } from './aws/index.js';
 import { backupsChecks } from './backups/index.js';
 import { httpChecks } from './http/index.js';
 import { logsChecks } from './logs/index.js';
@@ -7,6 +8,6 @@ import { redisChecks } from './redis/index.js';
 import { securityChecks } from './security/index.js';
 
 /** Every check nvcops has, one index per domain; procedures in src/runbook name them by id. */
-export const checks: readonly CheckDefinition[] = [...postgresChecks, ...redisChecks, ...httpChecks, ...logsChecks, ...securityChecks, ...backupsChecks];
+export const checks: readonly CheckDefinition[] = [...postgresChecks, ...redisChecks, ...httpChecks, ...logsChecks, ...securityChecks, ...backupsChecks, ...awsChecks];
 
 export const registry: ReadonlyMap<string, CheckDefinition> = new Map(checks.map((c) => [c.id, c]));

@@ -19,6 +19,7 @@ export interface RunFlags extends GlobalOptions {
   concurrency: number;
   wait?: number;
   interval: number;
+  emit?: 'cloudwatch';
 }
 
 export const durationArg = (value: string): number => {
@@ -79,5 +80,6 @@ export function addRunOptions(cmd: Command): Command {
     .option('--timeout <duration>', 'deadline for the whole run', durationArg, 30_000)
     .option('--concurrency <n>', 'checks run at once', positiveInt, 8)
     .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)
-    .option('--interval <duration>', 'pause between --wait attempts', durationArg, 10_000);
+    .option('--interval <duration>', 'pause between --wait attempts', durationArg, 10_000)
+    .addOption(new Option('--emit <sink>', 'also publish each verdict as a CloudWatch metric (NVCOps/CheckStatus)').choices(['cloudwatch']));
 }

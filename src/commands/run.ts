@@ -4,10 +4,11 @@ import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
 import { loadConfig, type Config } from '../engine/config.js';
-import { EXIT } from '../engine/errors.js';
+import { ConfigError, EXIT } from '../engine/errors.js';
 import { Redactor } from '../engine/redact.js';
 import type { FailOn, RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
+import { missingTarget } from '../engine/targets.js';
 import { resolveThresholds } from '../engine/thresholds.js';
 import { renderers } from '../report/index.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
@@ -54,6 +55,8 @@ export type ProcedureExtension = (config: Config) => { title: string; checks: Ch
 /** Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code. */
 export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags, extend?: ProcedureExtension): Promise<number> {
   const { config, redactor } = await prepare(flags);
+  const noAws = flags.emit === 'cloudwatch' ? missingTarget('aws', config) : undefined;
+  if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
   const extra = extend?.(config);
   const thresholds = resolveThresholds(extra ? [...checks, ...extra.checks] : checks, config.thresholds);
   const procedure = extra?.checks.length
@@ -93,6 +96,7 @@ export async function runChecksCommand(procedureId: ProcedureId, flags: RunFlags
   write(renderers[flags.format](report, { color }), redactor);
   for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(renderers[r.format](report, { color: false })));
   await keepInHistory(report, config, redactor, flags.by);
+  if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;
 }
 
@@ -103,5 +107,18 @@ async function keepInHistory(report: RunReport, config: Config, redactor: Redact
     await recordRun(report, { config, redactor, by });
   } catch (e) {
     write(`nvcops: run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+  }
+}
+
+/** --emit cloudwatch: a failed publish is said on stderr and turns a passing run into exit 3 (nothing was seen to pass). */
+async function emitToCloudWatch(report: RunReport, config: Config, redactor: Redactor): Promise<number> {
+  const { emitVerdicts } = await import('../probes/aws-emit.js');
+  try {
+    const sent = await emitVerdicts(report, config);
+    write(`nvcops: published ${sent} verdicts to CloudWatch (NVCOps/CheckStatus)\n`, redactor, process.stderr);
+    return report.exitCode;
+  } catch (e) {
+    write(`nvcops: --emit cloudwatch: ${(e as Error).message}\n`, redactor, process.stderr);
+    return report.exitCode === EXIT.fail ? EXIT.fail : EXIT.error;
   }
 }

@@ -7,7 +7,9 @@ export const STATUSES = ['pass', 'warn', 'fail', 'error', 'skip', 'manual'] as c
 export type Status = (typeof STATUSES)[number];
 
 /** Kinds of system a check may need; a check whose target is not configured is `skip`. */
-export type Target = 'postgres' | 'replicas' | 'redis' | 'services' | 'logs' | 'backups' | 'aws';
+export type Target =
+  | 'postgres' | 'replicas' | 'redis' | 'services' | 'logs' | 'backups'
+  | 'aws' | 'aws-alb' | 'aws-uptime' | 'aws-rds' | 'aws-rds-replicas' | 'aws-elasticache' | 'aws-autoscaling';
 
 /** What a check returns: a measurement judged against its threshold, or an explicit verdict. */
 export interface CheckOutput {

@@ -20,5 +20,19 @@ export function missingTarget(target: Target, c: Config): string | undefined {
       return c.backups?.directory ? undefined : 'no backup repository configured: set backups.directory';
     case 'aws':
       return c.aws ? undefined : 'AWS not configured: set aws.region (and aws.loadBalancer, aws.targetGroup, ...)';
+    case 'aws-alb':
+      return c.aws?.loadBalancer ? undefined : 'no load balancer configured: set aws.loadBalancer (app/<name>/<id>)';
+    case 'aws-uptime':
+      return c.aws?.route53HealthCheckId || (c.aws?.loadBalancer && c.aws.targetGroup)
+        ? undefined : 'no uptime source configured: set aws.route53HealthCheckId, or aws.loadBalancer and aws.targetGroup';
+    case 'aws-rds':
+      return c.aws?.rds?.instances.length ? undefined : 'no RDS instances configured: list them in aws.rds.instances';
+    case 'aws-rds-replicas':
+      return c.aws?.rds?.instances.some((i) => typeof i === 'object' && i.replica)
+        ? undefined : 'no RDS read replicas configured: mark them in aws.rds.instances with replica: true';
+    case 'aws-elasticache':
+      return c.aws?.elasticache?.clusters.length ? undefined : 'no ElastiCache clusters configured: list them in aws.elasticache.clusters';
+    case 'aws-autoscaling':
+      return c.aws?.autoScalingGroups?.length ? undefined : 'no Auto Scaling groups configured: list them in aws.autoScalingGroups';
   }
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../engine/config.js';
 import { parseDuration } from '../engine/units.js';
+import { AwsProbe } from './aws.js';
 import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
 import { PostgresProbe } from './postgres.js';
@@ -17,6 +18,7 @@ const ms = (text: string | undefined, fallback: number) => (text ? (parseDuratio
 export class Probes {
   private pg?: { primary: PostgresProbe; replicas: PostgresProbe[] };
   private redisProbe?: RedisProbe;
+  private awsProbe?: AwsProbe;
   private httpProbe?: HttpProbe;
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
@@ -54,6 +56,13 @@ export class Probes {
     return this.redisProbe;
   }
 
+  /** CloudWatch and Auto Scaling; the SDK itself loads on the first call. */
+  get aws(): AwsProbe {
+    if (!this.config.aws) throw new Error('AWS is not configured');
+    this.awsProbe ??= new AwsProbe(this.config.aws);
+    return this.awsProbe;
+  }
+
   get http(): HttpProbe {
     this.httpProbe ??= new HttpProbe(
       (this.config.services ?? []).map((s) => ({ name: s.name, url: s.url, timeoutMs: ms(s.timeout, 5000), samples: s.samples ?? 10 })),
@@ -75,13 +84,14 @@ export class Probes {
   /** Statements and commands sent during the run (for the benchmark). */
   get requestCount(): number {
     const pg = this.pg ? [this.pg.primary, ...this.pg.replicas].reduce((n, p) => n + p.queryCount, 0) : 0;
-    return pg + (this.redisProbe?.commandCount ?? 0) + (this.httpProbe?.requestCount ?? 0);
+    return pg + (this.redisProbe?.commandCount ?? 0) + (this.httpProbe?.requestCount ?? 0) + (this.awsProbe?.requestCount ?? 0);
   }
 
   async close(): Promise<void> {
     const all: Promise<void>[] = [];
     if (this.pg) for (const p of [this.pg.primary, ...this.pg.replicas]) all.push(p.close());
     if (this.redisProbe) all.push(this.redisProbe.close());
+    this.awsProbe?.close();
     this.httpProbe?.close();
     if (this.store) all.push(this.store.then((s) => s.close(), () => undefined));
     await Promise.all(all);

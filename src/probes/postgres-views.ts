@@ -21,7 +21,7 @@ export interface Session {
 }
 
 // One statement feeds every session check (idle in transaction, long queries, lock waits); the probe memoises it.
-const ACTIVITY = `SELECT a.pid, a.usename, a.application_name, a.client_addr::text, a.backend_type, a.state,
+const ACTIVITY = `SELECT a.pid, a.usename, a.application_name, host(a.client_addr) AS client_addr, a.backend_type, a.state,
   a.wait_event_type, a.wait_event,
   extract(epoch FROM now() - a.xact_start)::float8 AS xact_s,
   extract(epoch FROM now() - a.query_start)::float8 AS query_s,

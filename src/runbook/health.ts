@@ -1,3 +1,4 @@
+import { awsDailyChecks } from './aws.js';
 import type { Procedure } from './procedure.js';
 
 const DAILY = {
@@ -20,13 +21,16 @@ export const healthProcedures = {
     id: 'health daily',
     runbook: 'Daily Operations › Morning Health Check (8:00 AM EST): the checklist',
     items: [
-      { title: DAILY.services, checks: ['http.service-up', 'postgres.connect-time', 'redis.ping', 'http.uptime'] },
+      { title: DAILY.services, checks: ['http.service-up', 'postgres.connect-time', 'redis.ping', 'http.uptime', ...awsDailyChecks[DAILY.services]] },
       {
         title: DAILY.connections,
-        checks: ['postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'redis.clients', 'redis.rejected-connections'],
+        checks: [
+          'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'redis.clients', 'redis.rejected-connections',
+          ...awsDailyChecks[DAILY.connections],
+        ],
       },
-      { title: DAILY.latency, checks: ['http.response-time'] },
-      { title: DAILY.errors, checks: ['logs.error-rate'] },
+      { title: DAILY.latency, checks: ['http.response-time', ...awsDailyChecks[DAILY.latency]] },
+      { title: DAILY.errors, checks: ['logs.error-rate', ...awsDailyChecks[DAILY.errors]] },
       { title: DAILY.security, checks: ['security.alerts-reviewed'] },
       { title: DAILY.backups, checks: ['backups.freshness', 'backups.checksum', 'backups.wal-archiving'] },
     ],

@@ -1,11 +1,13 @@
 import { healthProcedures } from './health.js';
 import type { Procedure } from './procedure.js';
+import { weeklyProcedures } from './weekly.js';
 
 export type { Procedure } from './procedure.js';
 
 /** Every procedure, keyed by the command that runs it; one file per runbook section. */
 export const procedures = {
   ...healthProcedures,
+  ...weeklyProcedures,
 } as const satisfies Record<string, Procedure>;
 
 export type ProcedureId = keyof typeof procedures;

@@ -1,0 +1,93 @@
+import { defineCheck, type CheckDefinition, type Target } from '../engine/check.js';
+import { leastSquares, untilLimit } from '../engine/trend.js';
+import { formatValue, type Unit } from '../engine/units.js';
+import { windowEnding, type AwsConfig, type MetricRef } from '../probes/aws.js';
+import { DAY, describeMetric } from '../probes/aws-metrics.js';
+import { round } from './aws-check.js';
+
+/** Two weekly cycles of daily peaks, so a quiet weekend does not read as a trend. */
+const HISTORY_MS = 14 * DAY;
+/** Below this the line explains little of the movement; say so beside the date. */
+const WEAK_FIT = 0.5;
+
+export interface CapacityResource {
+  label: string;
+  metric: MetricRef;
+  /** Where the resource runs out, in the metric's unit; a string says why it is unknown. */
+  limit: number | string;
+  /** Free storage runs out going down; everything else going up. */
+  direction?: 'up' | 'down';
+  /** The unit values are shown in. */
+  unit: Unit;
+  /** What to do when it runs out soon, in plain words. */
+  advice: string;
+}
+
+export interface CapacitySpec {
+  id: string;
+  title: string;
+  requires: readonly Target[];
+  /** Daily Maximum for things that fill up, Minimum for free space. */
+  stat: 'Maximum' | 'Minimum';
+  resources(aws: AwsConfig): CapacityResource[];
+}
+
+/** One plain recommendation from days left and the fit quality. */
+export function recommend(days: number | undefined, r2: number, advice: string): string {
+  if (days === undefined) return 'No action: not growing toward its limit.';
+  const weak = r2 < WEAK_FIT ? ` The trend is weak (R² ${round(r2, 2)}): confirm it next week before spending.` : '';
+  if (days < 7) return `Act now: ${advice} — it runs out before next week's review.${weak}`;
+  if (days < 30) return `Plan it this month: ${advice}.${weak}`;
+  return `No action: about ${Math.round(days)} days of headroom at this trend.${weak}`;
+}
+
+/**
+ * Weekly peaks and the least-squares trend of daily peaks (lows for free space) over 14 days for each resource, projected
+ * to its limit. The observed value is the fewest days left among the resources.
+ */
+export function capacityCheck(spec: CapacitySpec): CheckDefinition {
+  return defineCheck({
+    id: spec.id,
+    title: spec.title,
+    item: 'Generate capacity report (capacity_analysis.py --week)',
+    requires: spec.requires,
+    unit: 'days',
+    // Runbook cadence: out before the next weekly review (7 d) fails; before the monthly Fourth-Monday capacity review (30 d) warns
+    thresholds: { warn: '< 30 days', fail: '< 7 days', source: 'Operations Runbook review cadence (weekly capacity, monthly scaling review)' },
+    timeoutMs: 20_000,
+    async run({ probes, config, now }) {
+      const resources = spec.resources(config.aws!);
+      const window = windowEnding(now(), HISTORY_MS, 86_400);
+      const series = await probes.aws.metricData(resources.map((r, i) => ({ id: `r${i}`, metric: r.metric, stat: spec.stat, period: 86_400 })), window);
+      const daily = spec.stat === 'Maximum' ? 'daily peaks' : 'daily lows';
+      const details: string[] = [];
+      const missing: string[] = [];
+      let soonest: { label: string; days: number } | undefined;
+      resources.forEach((r, i) => {
+        const points = series.get(`r${i}`) ?? [];
+        const trend = leastSquares(points.map((p) => ({ x: (p.t.getTime() - window.end.getTime()) / DAY, y: p.v })));
+        if (!trend) {
+          missing.push(r.label);
+          details.push(`${r.label}: ${points.length} daily ${spec.stat} values for ${describeMetric(r.metric)}; a trend needs 3 or more`);
+          return;
+        }
+        const lastWeek = points.filter((p) => p.t.getTime() >= window.end.getTime() - 7 * DAY).map((p) => p.v);
+        const peak = spec.stat === 'Maximum' ? Math.max(...lastWeek) : Math.min(...lastWeek);
+        const perDay = `${trend.slope >= 0 ? '+' : '−'}${formatValue(round(Math.abs(trend.slope), 2), r.unit)}/day`;
+        const fit = `R² ${round(trend.r2, 2)}`;
+        const head = `${r.label}: week ${spec.stat === 'Maximum' ? 'peak' : 'low'} ${formatValue(round(peak, 1), r.unit)}, trend ${perDay} (${fit})`;
+        if (typeof r.limit === 'string') {
+          details.push(`${head}; no limit known: ${r.limit}`);
+          return;
+        }
+        const days = untilLimit(trend, r.limit, 0, r.direction);
+        const when = days === undefined ? 'not reaching' : `${round(days, 1)} days to`;
+        details.push(`${head}; ${when} ${formatValue(r.limit, r.unit)}. ${recommend(days, trend.r2, r.advice)}`);
+        if (days !== undefined && (!soonest || days < soonest.days)) soonest = { label: r.label, days };
+      });
+      if (missing.length) return { status: 'error', message: `no data: too few daily values for ${missing.join(', ')} (last 14 days)`, details };
+      if (!soonest) return { status: 'pass', message: `nothing is trending toward its limit (${daily}, last 14 days)`, details };
+      return { value: round(soonest.days, 1), message: `${soonest.label} runs out first at this trend (${daily}, last 14 days)`, details };
+    },
+  });
+}

@@ -1,0 +1,35 @@
+import { defineCheck } from '../../engine/check.js';
+import { leastSquares } from '../../engine/trend.js';
+import { windowEnding } from '../../probes/aws.js';
+import { DAY, albMetric } from '../../probes/aws-metrics.js';
+import { round } from '../aws-check.js';
+
+/** Daily request volume at the load balancer: how fast load grows week on week (it has no fixed limit). */
+export default defineCheck({
+  id: 'aws.capacity-requests',
+  title: 'Request volume trend (ALB)',
+  item: 'Generate capacity report (capacity_analysis.py --week)',
+  requires: ['aws', 'aws-alb'],
+  unit: '%',
+  // nvcops policy: load rising by half in one week outgrows a monthly scaling review (runbook P1: degradation > 50%)
+  thresholds: { warn: '> 50%', source: 'Operations Runbook severity P1 (> 50%), monthly scaling review cadence' },
+  timeoutMs: 20_000,
+  async run({ probes, config, now }) {
+    const window = windowEnding(now(), 14 * DAY, 86_400);
+    const series = await probes.aws.metricData([{ id: 'requests', metric: albMetric('RequestCount', config.aws!), stat: 'Sum', period: 86_400 }], window);
+    const points = series.get('requests') ?? [];
+    const trend = leastSquares(points.map((p) => ({ x: (p.t.getTime() - window.end.getTime()) / DAY, y: p.v })));
+    if (!trend) return { value: null, message: `${points.length} days of RequestCount in the last 14; a trend needs 3 or more` };
+    const mean = points.reduce((a, p) => a + p.v, 0) / points.length;
+    const weekly = mean > 0 ? (100 * trend.slope * 7) / mean : 0;
+    const peak = Math.max(...points.filter((p) => p.t.getTime() >= window.end.getTime() - 7 * DAY).map((p) => p.v));
+    const advice = weekly > 50
+      ? 'Plan it this week: check that the Auto Scaling groups\' MaxSize and the database can carry this growth.'
+      : weekly > 0 ? 'No action: growth is within what the monthly review can follow.' : 'No action: not growing.';
+    return {
+      value: round(weekly, 1),
+      message: `${weekly >= 0 ? '+' : ''}${round(weekly, 1)}% a week (R² ${round(trend.r2, 2)}); busiest day this week ${Math.round(peak)} requests`,
+      details: [advice],
+    };
+  },
+});

@@ -1,0 +1,266 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { nvcops, writeConfig } from './support/cli.js';
+import { parseReport } from './support/report.js';
+import { startPostgres, startReplica, type PgServer } from './support/servers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `read` returns true (statistics reach the views asynchronously). */
+async function until(read: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await read())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+describe('health db: every PostgreSQL check against a real server, healthy and in its fault', () => {
+  let server: PgServer;
+  const thresholds: Record<string, { warn?: string; fail?: string }> = {};
+
+  async function healthDb(extra: Record<string, unknown> = {}, user = 'nvcops_monitor') {
+    const config = writeConfig({ postgres: { url: server.urlFor(user) }, thresholds, ...extra });
+    const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    return { ...parseReport(r.stdout), exitCode: r.exitCode };
+  }
+
+  beforeAll(async () => {
+    server = await startPostgres({
+      settings: { shared_preload_libraries: 'pg_stat_statements', shared_buffers: '1MB', max_connections: 30, autovacuum_freeze_max_age: 100000 },
+    });
+    await server.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor');
+    await server.sql('CREATE ROLE plain_login LOGIN');
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('passes a fresh server as the pg_monitor role', async () => {
+    const { byId, exitCode } = await healthDb();
+    for (const id of ['postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.long-running-queries', 'postgres.dead-tuples',
+      'postgres.vacuum-analyze', 'postgres.sequences', 'postgres.invalid-indexes', 'postgres.replication-slots', 'postgres.transaction-wraparound']) {
+      expect(byId[id]!.status, `${id}: ${byId[id]!.message}`).toBe('pass');
+    }
+    expect(byId['postgres.slow-statements']).toMatchObject({ status: 'skip', message: expect.stringContaining('CREATE EXTENSION pg_stat_statements') });
+    expect(exitCode).toBe(0);
+  });
+
+  it('flags a session idle in transaction, the session it blocks, and a long query, naming who blocks whom', async () => {
+    await server.sql('CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts VALUES (1, 100)');
+    const holder = await server.connect();
+    const holderPid = (await holder.query<{ pid: number }>("SET application_name = 'teller'; SELECT pg_backend_pid() AS pid") as unknown as pg.QueryResult[])[1]!.rows[0]!.pid;
+    await holder.query('BEGIN; UPDATE accounts SET balance = 90 WHERE id = 1');
+    const waiter = await server.connect();
+    await waiter.query("SET application_name = 'batch'");
+    const blocked = waiter.query('UPDATE accounts SET balance = 80 WHERE id = 1').catch(() => undefined);
+    await sleep(2500);
+    try {
+      const defaults = await healthDb();
+      // Under the documented defaults (5 min, 1 min, 60 s) a few seconds pass, but the sessions are already shown.
+      expect(defaults.byId['postgres.blocked-queries']).toMatchObject({ status: 'pass', message: expect.stringContaining(`blocked by pid ${holderPid}`) });
+      Object.assign(thresholds, {
+        'postgres.idle-in-transaction': { warn: '> 1s', fail: '> 2s' },
+        'postgres.blocked-queries': { warn: '> 1s', fail: '> 2s' },
+        'postgres.long-running-queries': { warn: '> 1s', fail: '> 2s' },
+      });
+      const { byId, exitCode } = await healthDb();
+      const idle = byId['postgres.idle-in-transaction']!;
+      expect(idle.status).toBe('fail');
+      expect(idle.details!.join('\n')).toMatch(new RegExp(`pid ${holderPid} postgres@teller .*UPDATE accounts SET balance = 90`));
+      const lock = byId['postgres.blocked-queries']!;
+      expect(lock.status).toBe('fail');
+      expect(lock.details!.join('\n')).toMatch(/postgres@batch.*UPDATE accounts SET balance = 80[\s\S]*blocked by pid \d+ postgres@teller/);
+      expect(byId['postgres.long-running-queries']).toMatchObject({ status: 'fail', message: expect.stringMatching(/longest \d+(\.\d)? s/) });
+      expect(exitCode).toBe(2);
+    } finally {
+      for (const k of Object.keys(thresholds)) delete thresholds[k];
+      await holder.query('ROLLBACK');
+      await blocked;
+    }
+  });
+
+  it('reports error naming pg_monitor when the role cannot see other sessions, never a pass', async () => {
+    const other = await server.connect();
+    await other.query('BEGIN; SELECT 1');
+    try {
+      const { byId, exitCode } = await healthDb({}, 'plain_login');
+      for (const id of ['postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.long-running-queries']) {
+        expect(byId[id]!.status, id).toBe('error');
+        expect(byId[id]!.message, id).toMatch(/missing privilege: \d+ sessions of other roles are hidden .*GRANT pg_monitor \(or pg_read_all_stats\) TO plain_login/);
+      }
+      // Other checks judge what every role may see (the cache hit ratio of the earlier tests fails on its own merits).
+      expect(exitCode).not.toBe(0);
+    } finally {
+      await other.query('ROLLBACK');
+    }
+  });
+
+  it('finds sequences and integer keys near their maximum, and says which GRANT it needs to see them', async () => {
+    await server.sql("CREATE TABLE transfers (id serial PRIMARY KEY, ref bigint GENERATED ALWAYS AS IDENTITY); SELECT setval('transfers_id_seq', 2061584302)");
+    const hidden = await healthDb();
+    expect(hidden.byId['postgres.sequences']).toMatchObject({ status: 'error', message: expect.stringContaining('GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO nvcops_monitor') });
+    await server.sql('GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO nvcops_monitor');
+    const { byId } = await healthDb();
+    // 2,061,584,302 of an int4 column's 2,147,483,647 (the sequence itself is bigint): 96%.
+    expect(byId['postgres.sequences']).toMatchObject({ status: 'fail', message: expect.stringMatching(/public\.transfers_id_seq \(feeds transfers\.id, int4\) at 96(\.\d+)?%/) });
+    await server.sql('DROP TABLE transfers');
+  });
+
+  it('warns about an index left invalid by a failed CREATE INDEX CONCURRENTLY', async () => {
+    await server.sql('CREATE TABLE ledger (ref int); INSERT INTO ledger VALUES (1), (1)');
+    await expect(server.sql('CREATE UNIQUE INDEX CONCURRENTLY ledger_ref ON ledger (ref)')).rejects.toThrow(/could not create unique index/);
+    const { byId } = await healthDb();
+    expect(byId['postgres.invalid-indexes']).toMatchObject({ status: 'warn', observed: { value: 1 }, message: expect.stringContaining('public.ledger_ref on ledger') });
+    await server.sql('DROP TABLE ledger');
+  });
+
+  it('warns about an inactive replication slot and the WAL it keeps', async () => {
+    await server.sql("SELECT pg_create_physical_replication_slot('forgotten_standby', true)");
+    await server.sql('CREATE TABLE churn AS SELECT g FROM generate_series(1, 20000) g');
+    const { byId } = await healthDb();
+    const slots = byId['postgres.replication-slots']!;
+    expect(slots.status).toBe('warn');
+    expect(slots.observed!.value).toBeGreaterThan(0);
+    expect(slots.message).toMatch(/1 inactive slot \(forgotten_standby\) retain [\d.]+ [kM]?B of WAL/);
+    await server.sql("SELECT pg_drop_replication_slot('forgotten_standby'); DROP TABLE churn");
+  });
+
+  it('warns about dead tuples piling up and tables waiting long for vacuum and analyse', async () => {
+    await server.sql('CREATE TABLE sessions (id int, payload text) WITH (autovacuum_enabled = false)');
+    await server.sql("INSERT INTO sessions SELECT g, 'x' FROM generate_series(1, 50000) g; DELETE FROM sessions WHERE id <= 20000");
+    await until(async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'sessions'"))[0]?.n) >= 20000, 'dead tuples in the statistics');
+    thresholds['postgres.vacuum-analyze'] = { warn: '> 1s', fail: '> 1h' };
+    try {
+      const { byId } = await healthDb();
+      expect(byId['postgres.dead-tuples']).toMatchObject({ status: 'warn', message: expect.stringContaining('public.sessions: 20,000 dead of 50,000 rows') });
+      expect(byId['postgres.dead-tuples']!.observed!.value).toBe(40);
+      expect(byId['postgres.vacuum-analyze']).toMatchObject({ status: 'warn', message: expect.stringMatching(/public\.sessions needs vacuum and analyse, last done never/) });
+      await server.sql('VACUUM ANALYZE sessions');
+      await until(async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'sessions'"))[0]?.n) === 0, 'the vacuum in the statistics');
+      const after = await healthDb();
+      expect(after.byId['postgres.dead-tuples']!.status).toBe('pass');
+      expect(after.byId['postgres.vacuum-analyze']!.status).toBe('pass');
+    } finally {
+      delete thresholds['postgres.vacuum-analyze'];
+      await server.sql('DROP TABLE sessions');
+    }
+  });
+
+  it('judges the cache hit ratio of tables and indexes, and drops below 95% when a table outgrows shared_buffers', async () => {
+    await server.sql('CREATE TABLE small (id int PRIMARY KEY); INSERT INTO small SELECT generate_series(1, 100)');
+    await server.sql('SELECT pg_stat_reset()');
+    const c = await server.connect();
+    for (let i = 0; i < 300; i++) await c.query('SELECT * FROM small WHERE id = $1', [1 + (i % 100)]);
+    await until(async () => Number((await server.sql<{ n: string }>("SELECT idx_blks_hit AS n FROM pg_statio_user_tables WHERE relname = 'small'"))[0]?.n) > 0, 'statio counters');
+    const warm = await healthDb();
+    expect(warm.byId['postgres.cache-hit-ratio']).toMatchObject({ status: 'pass', message: expect.stringMatching(/tables (9\d|100)\.\d\d%, indexes (9\d|100)\.\d\d%/) });
+    // 1 MB of shared_buffers and a 30 MB table: every scan reads from outside the buffer cache.
+    await server.sql("CREATE TABLE big AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 120000) g");
+    await server.sql('SELECT pg_stat_reset()');
+    await c.query('SELECT count(*) FROM big');
+    await c.query('SELECT count(*) FROM big');
+    await until(async () => Number((await server.sql<{ n: string }>("SELECT heap_blks_read AS n FROM pg_statio_user_tables WHERE relname = 'big'"))[0]?.n) > 1000, 'heap reads');
+    const cold = await healthDb();
+    expect(cold.byId['postgres.cache-hit-ratio']!.status).toBe('fail');
+    expect(cold.byId['postgres.cache-hit-ratio']!.observed!.value).toBeLessThan(95);
+    await server.sql('DROP TABLE big; DROP TABLE small');
+  });
+
+  it('lists statements slow on average from pg_stat_statements once the extension is installed', async () => {
+    await server.sql('CREATE EXTENSION pg_stat_statements');
+    await server.sql('SELECT pg_stat_statements_reset()');
+    const quiet = await healthDb();
+    expect(quiet.byId['postgres.slow-statements']).toMatchObject({ status: 'pass', observed: { value: 0 } });
+    const c = await server.connect();
+    for (let i = 0; i < 100; i++) await c.query('SELECT pg_sleep(0.021)');
+    const { byId } = await healthDb();
+    const slow = byId['postgres.slow-statements']!;
+    expect(slow.status).toBe('warn');
+    expect(slow.details!.join('\n')).toMatch(/2\d\.\d ms mean x 100 calls \(postgres\): SELECT pg_sleep\(\$1\)/);
+  });
+
+  it('warns, then fails, as transaction-ID age nears autovacuum_freeze_max_age', async () => {
+    const before = await healthDb();
+    expect(before.byId['postgres.transaction-wraparound']!.status).toBe('pass');
+    // 95,000 real transactions on a server whose autovacuum_freeze_max_age is the minimum, 100,000.
+    await server.sql('CREATE PROCEDURE burn(n int) LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP PERFORM txid_current(); COMMIT; END LOOP; END $$');
+    await server.sql('CALL burn(95000)');
+    const { byId } = await healthDb();
+    const wrap = byId['postgres.transaction-wraparound']!;
+    expect(wrap.status).toBe('fail');
+    expect(wrap.observed!.value).toBeGreaterThanOrEqual(95);
+    expect(wrap.message).toMatch(/of autovacuum_freeze_max_age 100,000/);
+  });
+});
+
+describe('replication lag, measured on a real streaming replica', () => {
+  let primary: PgServer;
+  let replica: PgServer;
+  let paused: pg.Client | undefined;
+
+  beforeAll(async () => {
+    primary = await startPostgres();
+    replica = await startReplica(primary);
+    await primary.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor; CREATE TABLE ticks (at timestamptz)');
+  });
+  afterAll(async () => {
+    await replica?.stop();
+    await primary?.stop();
+  });
+
+  const run = async (thresholds = {}) => {
+    const config = writeConfig({ postgres: { url: primary.urlFor('nvcops_monitor'), replicas: [{ name: 'standby1', url: replica.urlFor('nvcops_monitor') }] }, thresholds });
+    const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
+    return parseReport(r.stdout).byId;
+  };
+
+  it('passes a replica that keeps up', async () => {
+    await until(async () => (await replica.sql<{ n: string }>('SELECT count(*) AS n FROM pg_stat_wal_receiver'))[0]?.n === '1', 'the WAL receiver');
+    const byId = await run();
+    expect(byId['postgres.replication-lag']).toMatchObject({ status: 'pass', details: [expect.stringMatching(/standby1: lag 0 s, WAL receiver streaming/)] });
+  });
+
+  it('fails when replay stops while the primary keeps writing', async () => {
+    paused = await replica.connect();
+    await paused.query('SELECT pg_wal_replay_pause()');
+    await primary.sql('INSERT INTO ticks VALUES (now())');
+    await sleep(1500);
+    await primary.sql('INSERT INTO ticks VALUES (now())');
+    await sleep(1500);
+    const byId = await run({ 'postgres.replication-lag': { warn: '> 1s', fail: '> 2s' } });
+    const lag = byId['postgres.replication-lag']!;
+    expect(lag.status).toBe('fail');
+    expect(lag.observed!.value).toBeGreaterThan(2);
+    expect(lag.details![0]).toMatch(/standby1: lag [\d.]+ s, WAL receiver streaming, replay PAUSED/);
+    await paused.query('SELECT pg_wal_replay_resume()');
+  });
+
+  it('fails the connection check and cannot judge lag when the replica is down', async () => {
+    await replica.stop();
+    const byId = await run();
+    expect(byId['postgres.connect-time']).toMatchObject({ status: 'fail', message: expect.stringContaining('standby1 not accepting connections') });
+    expect(byId['postgres.replication-lag']).toMatchObject({ status: 'error', message: expect.stringContaining('connection refused') });
+  });
+});
+
+describe('a server whose connection slots are used up', () => {
+  it('fails the connection check with the server\'s own reason', async () => {
+    const small = await startPostgres({ settings: { max_connections: 6 } });
+    try {
+      await small.sql('CREATE ROLE app LOGIN; CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor');
+      // 6 slots, 3 reserved for superusers: three ordinary sessions leave none for nvcops.
+      const held: pg.Client[] = [];
+      for (let i = 0; i < 3; i++) held.push(await small.connect('app'));
+      const config = writeConfig({ postgres: { url: small.urlFor('nvcops_monitor') } });
+      const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
+      const { byId } = parseReport(r.stdout);
+      expect(byId['postgres.connect-time']).toMatchObject({ status: 'fail', message: expect.stringMatching(/too many connections|remaining connection slots/) });
+      expect(byId['postgres.connection-saturation']!.status).toBe('error');
+      expect(r.exitCode).toBe(2);
+    } finally {
+      await small.stop();
+    }
+  });
+});
