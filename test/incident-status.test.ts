@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsEndpoint } from './support/aws-endpoint.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 
@@ -76,6 +77,30 @@ describe('nvcops incident status (system_status.sh)', () => {
     const human = await nvcops(['incident', 'status', '--config', config]);
     expect(human.stdout).toMatch(/▲ Systems — 4 of 6 DOWN/);
     expect(human.stdout).toMatch(/– Dashboards — none configured: list them in links.dashboards\[\]/);
+  });
+
+  it('reads the load balancer\'s healthy targets from CloudWatch when AWS is configured', async () => {
+    const aws = await startAwsEndpoint();
+    try {
+      const lb = 'app/bank-api/50dc6c495c0c9188';
+      const tg = 'targetgroup/bank-api/73e2d6bc24d8a067';
+      const config = writeConfig({ aws: { region: 'eu-west-1', loadBalancer: lb, targetGroup: tg } });
+      let healthy = 2;
+      aws.metric('AWS/ApplicationELB', 'HealthyHostCount', { LoadBalancer: lb, TargetGroup: tg }, () => healthy);
+      const up = await nvcops(['incident', 'status', '--config', config, '--format', 'json'], { env: aws.env() });
+      expect(up.exitCode).toBe(0);
+      expect(JSON.parse(up.stdout).sections[0].data).toEqual([expect.objectContaining({ kind: 'aws', name: 'load balancer targets', up: true, detail: '2 healthy host(s)' })]);
+      expect(aws.calls('GetMetricStatistics')[0]!.body).toMatchObject({ Namespace: 'AWS/ApplicationELB', MetricName: 'HealthyHostCount', Statistics: ['Minimum'] });
+      healthy = 0;
+      const down = await nvcops(['incident', 'status', '--config', config, '--format', 'json'], { env: aws.env() });
+      expect(down.exitCode).toBe(2);
+      expect(JSON.parse(down.stdout).sections[0].data[0]).toMatchObject({ up: false, detail: 'no healthy target behind the load balancer' });
+      aws.fail('GetMetricStatistics', 'AccessDenied', Infinity);
+      const denied = await nvcops(['incident', 'status', '--config', config, '--format', 'json'], { env: aws.env() });
+      expect(JSON.parse(denied.stdout).sections[0].data[0]).toMatchObject({ up: false, detail: expect.stringMatching(/cloudwatch:GetMetricStatistics/) });
+    } finally {
+      await aws.stop();
+    }
   });
 
   it('exits 3 when nothing is configured to probe, and 78 for a dashboard without a URL', async () => {

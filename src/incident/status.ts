@@ -6,7 +6,7 @@ import { Probes } from '../probes/index.js';
 import type { Section } from './document.js';
 
 export interface SystemState {
-  kind: 'service' | 'postgres' | 'redis';
+  kind: 'service' | 'postgres' | 'redis' | 'aws';
   name: string;
   /** Where it is, without credentials. */
   address: string;
@@ -68,6 +68,19 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
     if (nodes instanceof Error) jobs.push(Promise.resolve({ kind: 'redis', name: 'redis', address: probes.redis.address, up: false, latencyMs: null, detail: nodes.message }));
     else for (const n of nodes) jobs.push(timed('redis', nodes.length > 1 ? `redis ${n.address}` : 'redis', n.address, STATUS_PROBE_TIMEOUT_MS, async () => String(await n.call('PING'))));
   }
+  if (!missingTarget('aws', config) && config.aws?.loadBalancer && config.aws.targetGroup) {
+    const tg = config.aws.targetGroup;
+    jobs.push(timed('aws', 'load balancer targets', tg, STATUS_PROBE_TIMEOUT_MS, async () => {
+      const { presetSummaries } = await import('../commands/incident-metrics.js');
+      // Five minutes: CloudWatch publishes HealthyHostCount each minute, a little late.
+      const [hosts] = await presetSummaries(config, ['healthy-hosts'], 5 * 60_000);
+      if (!hosts) throw new Error('healthy-hosts cannot be read from this configuration');
+      if (hosts.error) throw new Error(hosts.error);
+      if (hosts.last === null) throw new Error('no data: CloudWatch returned no HealthyHostCount, so nothing says a target is healthy');
+      if (hosts.last < 1) throw new Error('no healthy target behind the load balancer');
+      return `${hosts.last} healthy host(s)`;
+    }));
+  }
   try {
     const states = await Promise.all(jobs);
     return states.sort((a, b) => Number(a.up) - Number(b.up) || (b.latencyMs ?? 0) - (a.latencyMs ?? 0));
@@ -83,7 +96,7 @@ export function statusSections(states: SystemState[], config: Config): Section[]
     title: 'Systems',
     state: states.length === 0 ? 'error' : down.length ? 'attention' : 'ok',
     summary: states.length === 0
-      ? 'nothing configured to probe: set services[], postgres.url or redis.url'
+      ? 'nothing configured to probe: set services[], postgres.url, redis.url or aws.loadBalancer with aws.targetGroup'
       : down.length ? `${down.length} of ${states.length} DOWN: ${down.map((s) => s.name).join(', ')}` : `all ${states.length} up`,
     table: {
       head: ['', 'system', 'kind', 'address', 'latency', 'detail'],
