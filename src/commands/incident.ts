@@ -146,4 +146,27 @@ export function registerIncidentLifecycle(incident: Command, finish: Finish): vo
     .description('The incident\'s events with every nvcops action and check run of its environment while it was open')
     .summary('timeline'));
   timeline.action(run((m, ctx, o) => m.timelineCommand(ctx, o.args[0])));
+
+  const classify = human(incident.command('classify')
+    .description('Propose a severity from every system\'s status, a health run now (with business metrics) and the run history, with the reasons in the runbook\'s categories — runbook: Initial Response, "Assess severity and impact"')
+    .summary('propose a severity with reasons'));
+  classify.action(run((m, ctx) => m.classifyCommand(ctx)));
+
+  const diagnose = incident.command('diagnose')
+    .description('Status, recent deploys, application log, database diagnostics and (with AWS) metrics in one markdown report, attached to the open incident — runbook: Investigation')
+    .summary('everything at once, attached to the incident')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
+    .option('--id <id>', 'incident to attach to (default: the only open one)')
+    .option('--since <time>', 'log window start (default: 30 minutes before impact began)')
+    .option('--long <duration>', 'list queries running longer than this', durationArg, 60_000)
+    .option('--output <path>', 'also write the report to this file');
+  diagnose.action(run(async (_m, ctx, o) => (await import('../incident/diagnose.js')).diagnose(ctx, { id: o.id, since: o.since, longRunningMs: o.long, output: o.output })));
+
+  const postmortem = incident.command('postmortem').argument('[id]', 'incident id (default: the only open one)')
+    .description('Write a post-mortem draft for a P0/P1: summary, impact, timeline from the records, detection, root cause and trigger to fill in, action items typed mitigate/prevent/process with owners, lessons — runbook: Post-Incident')
+    .summary('post-mortem draft (P0/P1)')
+    .option('--owner <name>', 'owner of the action items (default: who resolved it)')
+    .option('--output <path>', 'write the draft to this file instead of stdout')
+    .option('--force', 'write one for a P2/P3 too');
+  postmortem.action(run(async (_m, ctx, o) => (await import('../incident/postmortem.js')).postmortem(ctx, o.args[0], { owner: o.owner, output: o.output, force: !!o.force })));
 }

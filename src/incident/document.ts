@@ -30,7 +30,8 @@ export interface Document {
 const MARK: Record<SectionState, string> = { ok: '✔', attention: '▲', error: '!', skipped: '–' };
 
 /** Exit code of an investigation: 3 when some part could not be read (it must not look clean), else 0. */
-export const documentExitCode = (doc: Document): number => (doc.sections.some((s) => s.state === 'error') ? 3 : 0);
+export const sectionsExitCode = (sections: Section[]): number => (sections.some((s) => s.state === 'error') ? 3 : 0);
+export const documentExitCode = (doc: Document): number => sectionsExitCode(doc.sections);
 
 async function tableText(t: Table): Promise<string> {
   const { default: Table } = await import('cli-table3');

@@ -1,4 +1,6 @@
+import { BUSINESS_ITEM, businessMetricChecks } from '../checks/business/index.js';
 import { checks, registry } from '../checks/index.js';
+import type { CheckDefinition } from '../engine/check.js';
 import { UsageError } from '../engine/errors.js';
 import type { RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
@@ -62,10 +64,21 @@ function failingOf(report: RunReport): FailingCheck[] {
   return report.items.flatMap((item) => item.results).filter((r) => r.status === 'fail' || r.status === 'error').map((r) => ({ id: r.id, status: r.status, message: r.message }));
 }
 
-async function runChecks(ctx: IncidentContext, procedure: Procedure): Promise<RunReport> {
-  const { report } = await runProcedure(procedure, registry, {
-    config: ctx.config, thresholds: resolveThresholds(checks, ctx.config.thresholds), concurrency: 8, deadlineMs: 20_000, failOn: 'warn', now: ctx.now,
+async function runChecks(ctx: IncidentContext, procedure: Procedure, extra: CheckDefinition[] = []): Promise<RunReport> {
+  const all = [...checks, ...extra];
+  const { report } = await runProcedure(procedure, new Map([...registry, ...extra.map((c) => [c.id, c] as const)]), {
+    config: ctx.config, thresholds: resolveThresholds(all, ctx.config.thresholds), concurrency: 8, deadlineMs: 20_000, failOn: 'warn', now: ctx.now,
   });
+  return report;
+}
+
+/** The morning health check with the configured business metrics, run now and kept in the run history. */
+export async function healthRunNow(ctx: IncidentContext): Promise<RunReport> {
+  const business = businessMetricChecks(ctx.config);
+  const base = healthProcedure();
+  const procedure = business.length ? { ...base, items: [...base.items, { title: BUSINESS_ITEM, checks: business.map((c) => c.id) }] } : base;
+  const report = await runChecks(ctx, procedure, business);
+  await recordRun(report, { config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by });
   return report;
 }
 
@@ -78,10 +91,9 @@ export async function currentFailures(ctx: IncidentContext, store: Store): Promi
     for (const run of [...newest.values()].sort((a, b) => a.at.localeCompare(b.at))) for (const f of failingOf(run.report)) failing.set(f.id, f);
     return { from: `run history: ${[...newest.values()].map((r) => `${r.command} at ${r.at}`).join(', ')}`, failing: [...failing.values()] };
   }
-  const procedure = healthProcedure();
-  const report = await runChecks(ctx, procedure);
-  await recordRun(report, { config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by });
-  return { from: `${procedure.id} run at open (${report.startedAt})`, failing: failingOf(report), report };
+  const report = await healthRunNow(ctx);
+  const skipped = report.summary.skip === report.summary.total ? ': every check skipped, nothing is configured' : '';
+  return { from: `${report.command} run at open (${report.startedAt})${skipped}`, failing: failingOf(report), report };
 }
 
 function notificationLine(n: NotifyResult): string {
@@ -144,7 +156,6 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
       `${incident.id} opened: [${incident.severity} ${level.name}] ${incident.title}`,
       `  acknowledge by ${t.ackDueAt.toISOString()} (within 5 minutes); response target ${level.response} (by ${t.responseDueAt.toISOString()})`,
       `  failing checks (${from}): ${failing.length ? failing.map((f) => `${f.id} ${f.status}`).join(', ') : 'none'}`,
-      level.notifyStakeholders ? '  P0/P1: notifying stakeholders' : '',
     ].filter(Boolean).join('\n') + '\n');
     await notifyAndRecord(ctx, store, incident, 'trigger');
     return 0;
@@ -196,13 +207,15 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
     const chosen = await chooseIncident(store, env(ctx), id, 'incident resolve');
     if (!isOpen(chosen)) throw new UsageError(`${chosen.id} is already resolved (by ${chosen.resolvedBy} at ${chosen.resolvedAt})`);
     const ids = [...new Set(chosen.failingChecks.map((f) => f.id))];
-    const known = ids.filter((c) => registry.has(c));
-    let verification: Verification[] = ids.filter((c) => !registry.has(c)).map((c) => ({ id: c, before: chosen.failingChecks.find((f) => f.id === c)!.status, after: 'unknown', message: 'no such check in this nvcops version' }));
+    const business = businessMetricChecks(ctx.config);
+    const exists = (c: string) => registry.has(c) || business.some((b) => b.id === c);
+    const known = ids.filter(exists);
+    let verification: Verification[] = ids.filter((c) => !exists(c)).map((c) => ({ id: c, before: chosen.failingChecks.find((f) => f.id === c)!.status, after: 'unknown', message: 'no such check in this nvcops version' }));
     if (known.length) {
       const report = await runChecks(ctx, {
         id: 'incident resolve', runbook: 'Incident Response › Resolution: Verify resolution',
         items: [{ title: 'Checks that were failing when the incident opened', checks: known }],
-      });
+      }, business.filter((b) => known.includes(b.id)));
       await recordRun(report, { config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by });
       verification = [...report.items.flatMap((i) => i.results).map((r) => ({ id: r.id, before: chosen.failingChecks.find((f) => f.id === r.id)!.status, after: r.status, message: r.message })), ...verification];
     }
@@ -354,3 +367,18 @@ export async function timelineCommand(ctx: IncidentContext, id?: string): Promis
   });
 }
 
+
+/** incident classify: the status of every system and a health run now, against the runbook's severity categories. */
+export async function classifyCommand(ctx: IncidentContext): Promise<number> {
+  const { systemStatus } = await import('./status.js');
+  const { classify, classificationText } = await import('./classify.js');
+  return withStore(ctx, async (store) => {
+    // Earlier runs are the baseline for "performance degradation"; read them before this run joins them.
+    const history = await store.history.list({ environment: ctx.config.environment, since: new Date(ctx.now().getTime() - 7 * 86_400_000) });
+    const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx)]);
+    const c = classify(states, report, history);
+    if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: SEVERITY_LEVELS[c.proposed].response, summary: report.summary });
+    else ctx.print(`${classificationText(c)}\n`);
+    return 0;
+  });
+}
