@@ -105,7 +105,7 @@ function notificationLine(n: NotifyResult): string {
 async function notifyAndRecord(ctx: IncidentContext, store: Store, incident: Incident, action: NotifyAction): Promise<NotifyResult[]> {
   if (!SEVERITY_LEVELS[incident.severity].notifyStakeholders) return [];
   if (!notificationsConfigured(ctx.config)) {
-    if (action === 'trigger') ctx.print(`▲ ${incident.severity}: stakeholders must be notified, but incident.notify has no webhook or PagerDuty routing key — notify them by hand\n`);
+    if (action === 'trigger') ctx.print(`▲ ${incident.severity}: stakeholders must be notified, but incident.notify has no webhook or PagerDuty routing key — notify them by hand\n`, process.stderr);
     return [];
   }
   const results = await notifyStakeholders(ctx.config, ctx.redactor, incident, action, who(ctx), ctx.now);
@@ -113,7 +113,8 @@ async function notifyAndRecord(ctx: IncidentContext, store: Store, incident: Inc
     i.notifications.push(...results);
     for (const r of results) addEvent(i, { at: r.at, by: who(ctx), type: 'notification', message: notificationLine(r).replace(/^. /, '') });
   });
-  for (const r of results) ctx.print(`${notificationLine(r)}\n`, r.ok ? process.stdout : process.stderr);
+  // Failures always reach the terminal; successes are in the JSON when that is the format.
+  for (const r of results) if (!r.ok || ctx.flags.format !== 'json') ctx.print(`${notificationLine(r)}\n`, r.ok ? process.stdout : process.stderr);
   return results;
 }
 

@@ -38,4 +38,4 @@ export function formatAge(ms: number): string {
   return `${Math.floor(h / 24)} days`;
 }
 
-export const ago = (then: Date, now: Date): string => (then > now ? `in ${formatAge(then.getTime() - now.getTime())}` : `${formatAge(now.getTime() - then.getTime())} ago`);
+export const ago = (then: Date, now: Date): string => (then.getTime() === now.getTime() ? 'now' : then > now ? `in ${formatAge(then.getTime() - now.getTime())}` : `${formatAge(now.getTime() - then.getTime())} ago`);
