@@ -135,6 +135,7 @@ export async function dbDiagnostics(primary: PostgresProbe, replicas: PostgresPr
       const rows = Object.entries(groups).flatMap(([by, entries]) => entries.slice(0, 10).map(([k, n]) => [by, k, String(n)]));
       const pct = (100 * all.length) / max;
       return {
+        // awesome-prometheus-alerts "too many connections": 80% of max_connections.
         state: pct >= 80 ? 'attention' : 'ok',
         summary: `${all.length} client connections of max_connections ${max} (${pct.toFixed(0)}%)`,
         table: { head: ['by', 'value', 'connections'], rows },
