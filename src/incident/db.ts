@@ -102,7 +102,7 @@ export async function dbDiagnostics(primary: PostgresProbe, replicas: PostgresPr
       const long = (await clients()).filter((s) => s.state !== 'idle' && (s.query_age ?? 0) > limit).sort((a, b) => (b.query_age ?? 0) - (a.query_age ?? 0));
       return {
         state: long.length ? 'attention' : 'ok',
-        summary: long.length ? `${long.length} running longer than ${formatValue(opts.longRunningMs, 'ms')}` : `none longer than ${formatValue(opts.longRunningMs, 'ms')}`,
+        summary: long.length ? `${long.length} running longer than ${formatAge(opts.longRunningMs)}` : `none longer than ${formatAge(opts.longRunningMs)}`,
         table: { head: ['pid', 'who', 'state', 'running', 'transaction', 'query'], rows: long.map((s) => [String(s.pid), who(s), s.state ?? '?', age(s.query_age), age(s.xact_age), oneLine(s.query)]) },
         data: long,
       };

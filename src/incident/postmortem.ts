@@ -4,7 +4,7 @@ import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
 import { timelineOf, withStore } from './lifecycle.js';
 import type { IncidentContext } from './output.js';
-import { addEvent, chooseIncident, timers, updateIncident, type Incident } from './records.js';
+import { addEvent, chooseIncident, updateIncident, type Incident } from './records.js';
 import { formatAge } from './time.js';
 
 export interface PostmortemOptions {
@@ -25,7 +25,6 @@ function took(from: string, to: string | undefined, targetMs?: number): string {
 /** The draft, following the runbook's Post-Incident checklist and the SRE book's post-mortem sections. */
 export function postmortemMarkdown(i: Incident, timeline: { at: string; source: string; by: string; what: string }[], owner: string, now: Date): string {
   const level = SEVERITY_LEVELS[i.severity];
-  const t = timers(i, now);
   const failing = i.failingChecks.map((f) => `\`${f.id}\` (${f.status}: ${f.message})`);
   const action = (n: number, type: 'mitigate' | 'prevent' | 'process', what: string) => `| ${n} | ${type} | ${cell(what)} | ${cell(owner)} | | open |`;
   const actions = [
