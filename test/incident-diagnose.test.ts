@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsEndpoint } from './support/aws-endpoint.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 
@@ -83,6 +84,28 @@ describe('incident diagnose and classify', () => {
     ]);
   });
 
+  it('adds the CloudWatch metrics when AWS is configured, and says error (exit 3) for the parts it cannot reach', async () => {
+    const aws = await startAwsEndpoint();
+    try {
+      const lb = 'app/bank-api/50dc6c495c0c9188';
+      aws.metric('AWS/ApplicationELB', 'TargetResponseTime', { LoadBalancer: lb }, (minute) => (minute % 120 === 0 ? 0.9 : 0.12));
+      const config = writeConfig({ aws: { region: 'eu-west-1', loadBalancer: lb } });
+      const r = await nvcops(['incident', 'diagnose', '--config', config, '--format', 'json'], { env: { ...aws.env(), XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-diagnose-state-')) } });
+      expect(r.exitCode).toBe(3);
+      const out = JSON.parse(r.stdout);
+      const [metrics] = out.sections['Infrastructure metrics'];
+      expect(metrics.state).toBe('ok');
+      const latency = metrics.data.find((m: { preset: string }) => m.preset === 'api-latency');
+      expect(latency).toMatchObject({ stat: 'p95', max: 0.9, min: 0.12 });
+      expect(latency.points).toBeGreaterThan(30);
+      expect(metrics.data.map((m: { preset: string }) => m.preset)).toEqual(['api-latency', 'error-rate', 'requests']);
+      expect(out.sections['Database'][0]).toMatchObject({ state: 'error', summary: expect.stringMatching(/PostgreSQL not configured/) });
+      expect(out.sections['Application log'][0]).toMatchObject({ state: 'error', summary: expect.stringMatching(/no application log configured/) });
+    } finally {
+      await aws.stop();
+    }
+  });
+
   it('classify proposes P3 when all is well, P1 for a partial outage, P0 for a payment service down or a complete outage', async () => {
     const config = writeConfig({ services: [{ name: 'payments-api', url: `${base}/payments` }, { name: 'statements', url: `${base}/statements` }] });
     const state = mkdtempSync(join(tmpdir(), 'nvcops-classify-state-'));
@@ -103,6 +126,19 @@ describe('incident diagnose and classify', () => {
       behaviour['/statements'] = { status: 200, delayMs: 0 };
       behaviour['/payments'] = { status: 200, delayMs: 0 };
     }
+  });
+
+  it('classify calls a failing payment business metric a P0 payment processing failure', async () => {
+    await pg.sql('CREATE TABLE IF NOT EXISTS payments (ok boolean NOT NULL)');
+    await pg.sql('INSERT INTO payments SELECT g % 4 <> 0 FROM generate_series(1, 100) g');
+    const config = writeConfig({
+      postgres: { url: pg.urlFor('nvcops_monitor') },
+      business: { metrics: [{ name: 'payment-success-rate', title: 'Payment success rate', sql: 'SELECT 100.0 * avg(ok::int) FROM payments', unit: '%', fail: '< 99%' }] },
+    });
+    await pg.sql('GRANT SELECT ON payments TO nvcops_monitor');
+    const c = JSON.parse((await nvcops(['incident', 'classify', '--config', config, '--format', 'json'], { env: { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-classify-state-')) } })).stdout);
+    expect(c.proposed).toBe('P0');
+    expect(c.reasons[0]).toMatchObject({ kind: 'Payment processing failure', evidence: expect.stringMatching(/^Payment success rate: /) });
   });
 
   it('classify calls a response time more than 50% above its usual level a P1 performance degradation', async () => {
