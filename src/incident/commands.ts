@@ -1,5 +1,7 @@
-import { maskCardNumbers } from '../security/cards.js';
 import { UsageError } from '../engine/errors.js';
+import { formatValue } from '../engine/units.js';
+import { Probes } from '../probes/index.js';
+import { maskCardNumbers } from '../security/cards.js';
 import { dbDiagnostics, type Counters } from './db.js';
 import { DEFAULT_DEPLOY_TAG_PATTERN, deploySections, repositoryChanges, type IncidentWindow } from './deploys.js';
 import type { Section } from './document.js';
@@ -7,8 +9,6 @@ import { fingerprint, followLog, LEVELS, matches, parseLogLine, summarizeLogs, t
 import { incidentContext, makeDocument, printDocument, type IncidentContext, type IncidentFlags } from './output.js';
 import { statusSections, systemStatus } from './status.js';
 import { parseSince } from './time.js';
-import { Probes } from '../probes/index.js';
-import { formatValue } from '../engine/units.js';
 
 /** incident status: exit 2 when something is down, 3 when nothing is configured to probe. */
 export async function status(flags: IncidentFlags): Promise<number> {

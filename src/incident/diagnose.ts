@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { StateConflictError } from '../engine/errors.js';
 import { formatAge } from './time.js';
 import { renderSectionsMarkdown, sectionsExitCode, type Section } from './document.js';
 import { dbSectionsFor, deploySectionsFor, logSectionsFor } from './commands.js';
@@ -80,9 +81,16 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
   if (incident) {
     attached = await withStore(ctx, async (store) => {
       const by = actor(ctx.flags.by);
-      const current = await chooseIncident(store, incident.environment, incident.id);
-      const reportId = `${incident.id}/diagnosis-${current.reports.length + 1}`;
-      await store.records.put(REPORT_KIND, reportId, { incident: incident.id, at: now.toISOString(), by, summary, markdown }, { by, expectedVersion: 0 });
+      let reportId = '';
+      // Two engineers diagnosing at once each get their own report number.
+      for (let n = (await chooseIncident(store, incident.environment, incident.id)).reports.length + 1; !reportId; n++) {
+        try {
+          await store.records.put(REPORT_KIND, `${incident.id}/diagnosis-${n}`, { incident: incident.id, at: now.toISOString(), by, summary, markdown }, { by, expectedVersion: 0 });
+          reportId = `${incident.id}/diagnosis-${n}`;
+        } catch (e) {
+          if (!(e instanceof StateConflictError) || n > 100) throw e;
+        }
+      }
       await updateIncident(store, incident.id, by, (i) => {
         i.reports.push({ id: reportId, at: now.toISOString(), by, summary });
         addEvent(i, { at: now.toISOString(), by, type: 'diagnosis', message: `${reportId}: ${summary}` });
