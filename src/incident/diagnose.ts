@@ -1,15 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { StateConflictError } from '../engine/errors.js';
-import { formatAge } from './time.js';
-import { renderSectionsMarkdown, sectionsExitCode, type Section } from './document.js';
+import { SEVERITY_LEVELS } from '../runbook/severity.js';
+import { actor } from '../state/index.js';
 import { dbSectionsFor, deploySectionsFor, logSectionsFor } from './commands.js';
+import { renderSectionsMarkdown, sectionsExitCode, type Section } from './document.js';
 import { incidentWindows, SUSPECT_LEAD_MS, withStore } from './lifecycle.js';
 import type { IncidentContext } from './output.js';
 import { addEvent, chooseIncident, isOpen, listIncidents, REPORT_KIND, updateIncident, type Incident } from './records.js';
 import { statusSections, systemStatus } from './status.js';
-import { parseSince } from './time.js';
-import { actor } from '../state/index.js';
-import { SEVERITY_LEVELS } from '../runbook/severity.js';
+import { formatAge, parseSince } from './time.js';
 
 export interface DiagnoseOptions {
   id?: string;
