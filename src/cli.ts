@@ -64,10 +64,10 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
   registerMaintain(program, finish);
   registerBackup(program, finish);
   registerMonthly(program, finish);
-  registerIncident(program, finish);
   registerConfig(program, finish);
   registerAudit(program, finish);
   registerHistory(program, finish);
+  registerIncident(program, finish);
   return program;
 }
 

@@ -146,3 +146,52 @@ export async function incidentMetrics(flags: MetricsFlags): Promise<number> {
   }
   return summary ? EXIT.ok : EXIT.error;
 }
+
+export interface PresetSummary {
+  preset: MetricPreset;
+  what: string;
+  stat: string;
+  unit: string | null;
+  points: number;
+  last: number | null;
+  min: number | null;
+  max: number | null;
+  spark: string;
+  /** Why it could not be read (AccessDenied, throttled, unreachable). */
+  error?: string;
+}
+
+/**
+ * The presets the configuration can name, each read over the last `sinceMs` (for `incident status`
+ * and `incident diagnose`); presets the config cannot name are left out, failures are kept with the reason.
+ */
+export async function presetSummaries(config: Config, presets: readonly MetricPreset[], sinceMs: number): Promise<PresetSummary[]> {
+  if (missingTarget('aws', config)) return [];
+  const requests = presets.flatMap((preset) => {
+    if (preset === 'error-rate' && !config.aws!.loadBalancer) return [];
+    try {
+      return [{ preset, request: resolveRequest({ preset, since: sinceMs, format: 'json', color: false }, config) }];
+    } catch {
+      return [];
+    }
+  });
+  if (!requests.length) return [];
+  const { AwsProbe } = await import('../probes/aws.js');
+  const aws = new AwsProbe(config.aws!);
+  try {
+    return await Promise.all(requests.map(async ({ preset, request }): Promise<PresetSummary> => {
+      try {
+        const s = await fetchSeries(aws, config, request, sinceMs);
+        const values = s.points.map((p) => p.v);
+        return {
+          preset, what: s.what, stat: request.stat, unit: s.unit ?? null, points: values.length, last: values.at(-1) ?? null,
+          min: values.length ? Math.min(...values) : null, max: values.length ? Math.max(...values) : null, spark: values.length ? sparkline(values) : '',
+        };
+      } catch (e) {
+        return { preset, what: request.metric ? describeMetric(request.metric) : preset, stat: request.stat, unit: null, points: 0, last: null, min: null, max: null, spark: '', error: (e as Error).message };
+      }
+    }));
+  } finally {
+    aws.close();
+  }
+}

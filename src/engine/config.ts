@@ -143,6 +143,24 @@ const environmentShape = {
     })
     .optional(),
   thresholds: z.record(z.string(), threshold).optional(),
+  links: z.strictObject({ dashboards: z.array(z.strictObject({ name, url: z.url({ protocol: /^https?$/ }) })).optional() }).optional(),
+  deploys: z
+    .strictObject({
+      repositories: z.array(z.string().min(1)).optional(),
+      /** git for-each-ref glob of the tags that mark a deploy. */
+      tagPattern: z.string().min(1).optional(),
+    })
+    .optional(),
+  incident: z
+    .strictObject({
+      notify: z
+        .strictObject({
+          webhook: z.url({ protocol: /^https?$/ }).optional(),
+          pagerduty: z.strictObject({ routingKey: z.string().min(1).optional(), url: z.url({ protocol: /^https?$/ }).optional() }).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
   /** Audit trail, run history, records: a local directory (default) or a shared PostgreSQL. */
   state: z
     .strictObject({

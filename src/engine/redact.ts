@@ -1,5 +1,6 @@
 /** Keys whose values are secrets wherever they appear in config. */
-const SECRET_KEY = /pass(word)?|secret|token|routing.?key|api.?key|credential/i;
+// A webhook URL carries its credential in the path (Slack: /services/T…/B…/secret).
+const SECRET_KEY = /pass(word)?|secret|token|routing.?key|api.?key|credential|webhook/i;
 const MASK = '***';
 
 /**

@@ -150,7 +150,8 @@ export function parseLine(raw: string, file: string): LogEntry {
     };
   }
   const level = LEVEL_WORD.exec(line.slice(0, 200))?.[1];
-  return { time: parseTime(line), level: normaliseLevel(level), message: line, fields: {}, raw, file };
+  // Monolog and Laravel put the time in brackets: [2025-07-01 03:00:00] production.ERROR: …
+  return { time: parseTime(line.replace(/^\[/, '')), level: normaliseLevel(level), message: line, fields: {}, raw, file };
 }
 
 /** Lines of a file from the end backwards, in chunks, so a day's window of a large log costs only that day. */

@@ -1,0 +1,89 @@
+import type { CheckResult, RunReport } from '../engine/report.js';
+import { SEVERITIES, SEVERITY_LEVELS, type Severity } from '../runbook/severity.js';
+import type { HistoryEntry } from '../state/store.js';
+import type { SystemState } from './status.js';
+
+export interface Reason {
+  severity: Severity;
+  /** The runbook's words for the kind of incident. */
+  kind: string;
+  evidence: string;
+}
+
+export interface Classification {
+  proposed: Severity;
+  reasons: Reason[];
+}
+
+/** Services whose failure stops money moving: the runbook's "payment processing failure". */
+const PAYMENT = /pay|card|transfer|transaction|ledger|settle/i;
+const AUTH = /auth|login|password|credential|token|sso/i;
+/** Performance degradation >50% is P1, <50% P2 (runbook Severity Levels). */
+const DEGRADED_RATIO = 1.5;
+
+const failing = (r: CheckResult) => r.status === 'fail';
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** A latency check's current value against its median over earlier runs: how much worse, as a ratio. */
+function degradation(result: CheckResult, history: HistoryEntry[]): { ratio: number; baseline: number; runs: number } | undefined {
+  if (!result.observed || (result.observed.unit !== 'ms' && result.observed.unit !== 's')) return undefined;
+  const past = history.flatMap((h) => h.report.items.flatMap((i) => i.results)).filter((r) => r.id === result.id && r.observed && r.observed.unit === result.observed!.unit).map((r) => r.observed!.value);
+  if (past.length < 2) return undefined;
+  const baseline = median(past);
+  return baseline > 0 ? { ratio: result.observed.value / baseline, baseline, runs: past.length } : undefined;
+}
+
+/**
+ * Proposes a severity from what nvcops can see, in the runbook's own categories; the most severe
+ * reason wins (PagerDuty: "if unsure, treat it as the higher one").
+ */
+export function classify(states: SystemState[], report: RunReport, history: HistoryEntry[]): Classification {
+  const reasons: Reason[] = [];
+  const explained = new Set<string>();
+  const add = (severity: Severity, kind: string, evidence: string, checkId?: string) => {
+    reasons.push({ severity, kind, evidence });
+    if (checkId) explained.add(checkId);
+  };
+  const services = states.filter((s) => s.kind === 'service' || s.kind === 'aws');
+  const down = states.filter((s) => !s.up);
+  const primaryDown = states.some((s) => s.kind === 'postgres' && s.name === 'primary' && !s.up);
+  if (services.length && services.every((s) => !s.up)) add('P0', 'Complete system outage', `all ${services.length} services down: ${services.map((s) => `${s.name} (${s.detail})`).join(', ')}`);
+  else if (primaryDown) add('P0', 'Complete system outage', `the PostgreSQL primary is down: ${states.find((s) => s.name === 'primary')!.detail}`);
+  for (const s of down.filter((x) => x.kind === 'service' && PAYMENT.test(x.name))) add('P0', 'Payment processing failure', `${s.name} is down (${s.detail})`);
+  const results = report.items.flatMap((i) => i.results);
+  for (const r of results.filter((x) => failing(x) && x.id.startsWith('business.') && PAYMENT.test(`${x.id} ${x.title}`))) add('P0', 'Payment processing failure', `${r.title}: ${r.message}`, r.id);
+  for (const r of results.filter((x) => failing(x) && x.id.startsWith('security.'))) add('P0', 'Security breach', `${r.title}: ${r.message} — confirm whether it is a breach`, r.id);
+  for (const r of results.filter((x) => failing(x) && /corrupt|checksum/i.test(`${x.id} ${x.message}`))) add('P0', 'Data corruption', `${r.title}: ${r.message}`, r.id);
+
+  const partial = down.filter((s) => !(s.kind === 'postgres' && s.name === 'primary'));
+  if (partial.length && !(services.length && services.every((s) => !s.up))) add('P1', 'Partial system outage', `${partial.map((s) => `${s.name} (${s.detail})`).join(', ')} down`);
+  for (const r of results) {
+    const d = degradation(r, history);
+    if (!d || d.ratio <= 1) continue;
+    const pct = Math.round((d.ratio - 1) * 100);
+    const evidence = `${r.title}: ${r.observed!.value} ${r.observed!.unit} against a median of ${Math.round(d.baseline * 10) / 10} ${r.observed!.unit} over ${d.runs} earlier runs (+${pct}%)`;
+    if (d.ratio > DEGRADED_RATIO) add('P1', 'Performance degradation >50%', evidence, r.id);
+    else if (failing(r)) add('P2', 'Performance degradation <50%', evidence, r.id);
+  }
+  for (const r of results.filter((x) => failing(x) && !x.id.startsWith('security.') && AUTH.test(`${x.id} ${x.title} ${x.message}`))) add('P1', 'Authentication issues', `${r.title}: ${r.message}`, r.id);
+  for (const r of results.filter((x) => failing(x) && x.id.startsWith('compliance.'))) add('P1', 'Compliance violations', `${r.title}: ${r.message}`, r.id);
+
+  // Liveness checks of what is down are the outage already named above.
+  const outage = new Set(['http.service-up', 'postgres.connect-time', 'redis.ping']);
+  for (const r of results.filter((x) => failing(x) && !explained.has(x.id) && !(down.length && outage.has(x.id)))) add('P2', 'Non-critical feature issues', `${r.title}: ${r.message}`);
+  if (!reasons.length) add('P3', 'Minor bugs', `nothing is down and no check fails (${report.summary.pass} pass, ${report.summary.warn} warn, ${report.summary.error} could not be evaluated)`);
+  reasons.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
+  return { proposed: reasons[0]!.severity, reasons };
+}
+
+export function classificationText(c: Classification): string {
+  const level = SEVERITY_LEVELS[c.proposed];
+  return [
+    `Proposed severity: ${c.proposed} — ${level.name} (response: ${level.response})`,
+    ...c.reasons.map((r) => `  ${r.severity} ${r.kind}: ${r.evidence}`),
+    'If unsure, take the higher severity. Then: nvcops incident open --severity ' + c.proposed + ' --title "…"',
+  ].join('\n');
+}

@@ -1,0 +1,385 @@
+import { BUSINESS_ITEM, businessMetricChecks } from '../checks/business/index.js';
+import { checks, registry } from '../checks/index.js';
+import type { CheckDefinition } from '../engine/check.js';
+import { UsageError } from '../engine/errors.js';
+import type { RunReport } from '../engine/report.js';
+import { runProcedure } from '../engine/runner.js';
+import { resolveThresholds } from '../engine/thresholds.js';
+import { SEVERITY_LEVELS, type Severity } from '../runbook/severity.js';
+import type { Procedure } from '../runbook/procedure.js';
+import { procedures } from '../runbook/procedures.js';
+import { actor, auditEvent, openStore, recordRun } from '../state/index.js';
+import type { Store } from '../state/store.js';
+import type { Section } from './document.js';
+import type { IncidentWindow } from './deploys.js';
+import { notificationsConfigured, notifyStakeholders, type NotifyAction, type NotifyResult } from './notify.js';
+import { makeDocument, printDocument, type IncidentContext } from './output.js';
+import {
+  addEvent, chooseIncident, createIncident, isOpen, listIncidents, timers, updateIncident,
+  type FailingCheck, type Incident, type IncidentEvent, type Verification,
+} from './records.js';
+import { ago, formatAge } from './time.js';
+
+/** Runs with the store open and closes it whatever happens. */
+export async function withStore<T>(ctx: IncidentContext, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(ctx.config);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const who = (ctx: IncidentContext) => actor(ctx.flags.by);
+const env = (ctx: IncidentContext) => ctx.config.environment ?? null;
+
+/** The runbook's detection window: the hour before impact is where `git log --since="1 hour ago"` looks for the deploy that caused it. */
+export const SUSPECT_LEAD_MS = 3_600_000;
+
+/** Windows of this environment's incidents, for flagging deploys: from an hour before impact to resolution (or now). */
+export async function incidentWindows(ctx: IncidentContext): Promise<IncidentWindow[]> {
+  return withStore(ctx, async (store) =>
+    (await listIncidents(store)).filter((i) => i.environment === env(ctx)).map((i) => ({
+      incidentId: i.id, from: new Date(Date.parse(i.startedAt) - SUSPECT_LEAD_MS), to: i.resolvedAt ? new Date(i.resolvedAt) : ctx.now(),
+    })));
+}
+
+/** Adds an investigation (incident db, logs, …) to every open incident of this environment; never fails the investigation itself. */
+export async function recordInvestigation(ctx: IncidentContext, what: string, summary: string): Promise<void> {
+  try {
+    await withStore(ctx, async (store) => {
+      for (const i of (await listIncidents(store)).filter((x) => isOpen(x) && x.environment === env(ctx))) {
+        await updateIncident(store, i.id, who(ctx), (x) => addEvent(x, { at: ctx.now().toISOString(), by: who(ctx), type: 'investigation', message: `${what}: ${summary}` }));
+      }
+    });
+  } catch (e) {
+    ctx.print(`nvcops: not added to the incident timeline: ${(e as Error).message.split('\n')[0]}\n`, process.stderr);
+  }
+}
+
+/** The procedure whose failing checks an incident starts from: the morning health check. */
+const healthProcedure = (): Procedure => procedures['health daily'];
+
+function failingOf(report: RunReport): FailingCheck[] {
+  return report.items.flatMap((item) => item.results).filter((r) => r.status === 'fail' || r.status === 'error').map((r) => ({ id: r.id, status: r.status, message: r.message }));
+}
+
+async function runChecks(ctx: IncidentContext, procedure: Procedure, extra: CheckDefinition[] = []): Promise<RunReport> {
+  const all = [...checks, ...extra];
+  const { report } = await runProcedure(procedure, new Map([...registry, ...extra.map((c) => [c.id, c] as const)]), {
+    config: ctx.config, thresholds: resolveThresholds(all, ctx.config.thresholds), concurrency: 8, deadlineMs: 20_000, failOn: 'warn', now: ctx.now,
+  });
+  return report;
+}
+
+/** The morning health check with the configured business metrics, run now and kept in the run history. */
+export async function healthRunNow(ctx: IncidentContext): Promise<RunReport> {
+  const business = businessMetricChecks(ctx.config);
+  const base = healthProcedure();
+  const procedure = business.length ? { ...base, items: [...base.items, { title: BUSINESS_ITEM, checks: business.map((c) => c.id) }] } : base;
+  const report = await runChecks(ctx, procedure, business);
+  await recordRun(report, { config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by });
+  return report;
+}
+
+/** The checks failing now: from the newest run of each command in the last hour, else from a health run made here. */
+export async function currentFailures(ctx: IncidentContext, store: Store): Promise<{ from: string; failing: FailingCheck[]; report?: RunReport }> {
+  const runs = (await store.history.list({ since: new Date(ctx.now().getTime() - 3_600_000) })).filter((r) => r.environment === env(ctx));
+  const newest = new Map(runs.map((r) => [r.command, r]));
+  if (newest.size) {
+    const failing = new Map<string, FailingCheck>();
+    for (const run of [...newest.values()].sort((a, b) => a.at.localeCompare(b.at))) for (const f of failingOf(run.report)) failing.set(f.id, f);
+    return { from: `run history: ${[...newest.values()].map((r) => `${r.command} at ${r.at}`).join(', ')}`, failing: [...failing.values()] };
+  }
+  const report = await healthRunNow(ctx);
+  const skipped = report.summary.skip === report.summary.total ? ': every check skipped, nothing is configured' : '';
+  return { from: `${report.command} run at open (${report.startedAt})${skipped}`, failing: failingOf(report), report };
+}
+
+function notificationLine(n: NotifyResult): string {
+  const name = n.channel === 'pagerduty' ? 'PagerDuty' : 'webhook';
+  return n.ok ? `✔ ${name} ${n.action} sent${n.attempts > 1 ? ` after ${n.attempts} attempts` : ''}` : `▲ ${name} ${n.action} FAILED after ${n.attempts} attempt(s): ${n.error} — recorded; tell stakeholders another way`;
+}
+
+/** Notifies P0/P1 stakeholders after the record is safe, and records every outcome (a failure too) on the incident. */
+async function notifyAndRecord(ctx: IncidentContext, store: Store, incident: Incident, action: NotifyAction): Promise<NotifyResult[]> {
+  if (!SEVERITY_LEVELS[incident.severity].notifyStakeholders) return [];
+  if (!notificationsConfigured(ctx.config)) {
+    if (action === 'trigger') ctx.print(`▲ ${incident.severity}: stakeholders must be notified, but incident.notify has no webhook or PagerDuty routing key — notify them by hand\n`, process.stderr);
+    return [];
+  }
+  const results = await notifyStakeholders(ctx.config, ctx.redactor, incident, action, who(ctx), ctx.now);
+  await updateIncident(store, incident.id, who(ctx), (i) => {
+    i.notifications.push(...results);
+    for (const r of results) addEvent(i, { at: r.at, by: who(ctx), type: 'notification', message: notificationLine(r).replace(/^. /, '') });
+  });
+  // Failures always reach the terminal; successes are in the JSON when that is the format.
+  for (const r of results) if (!r.ok || ctx.flags.format !== 'json') ctx.print(`${notificationLine(r)}\n`, r.ok ? process.stdout : process.stderr);
+  return results;
+}
+
+const audit = (store: Store, ctx: IncidentContext, action: string, incident: Incident, message: string) =>
+  auditEvent(store, { action, config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by, details: { incident: incident.id, severity: incident.severity } }, { outcome: 'ok', message });
+
+function printJson(ctx: IncidentContext, value: unknown): void {
+  ctx.print(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export interface OpenOptions {
+  severity: Severity;
+  title: string;
+  started?: Date;
+  checks: boolean;
+}
+
+export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promise<number> {
+  if (!o.title.trim()) throw new UsageError('--title: say what is wrong, e.g. --title "Payments API returning 503"');
+  return withStore(ctx, async (store) => {
+    const now = ctx.now();
+    const { from, failing } = o.checks ? await currentFailures(ctx, store) : { from: 'not looked at (--no-checks)', failing: [] };
+    const by = who(ctx);
+    const draft: Omit<Incident, 'id' | 'dedupKey'> = {
+      title: o.title.trim(), severity: o.severity, status: 'open', environment: env(ctx),
+      startedAt: (o.started ?? now).toISOString(), openedAt: now.toISOString(), openedBy: by,
+      checksFrom: from, failingChecks: failing, notifications: [], reports: [], events: [],
+    };
+    addEvent(draft as Incident, { at: now.toISOString(), by, type: 'opened', message: `${o.severity} opened: ${draft.title}${failing.length ? ` — failing: ${failing.map((f) => f.id).join(', ')}` : ''}` });
+    const incident = await createIncident(store, draft, by);
+    await audit(store, ctx, 'incident open', incident, `${incident.id} ${incident.severity}: ${incident.title}`);
+    const t = timers(incident, now);
+    const level = SEVERITY_LEVELS[incident.severity];
+    if (ctx.flags.format === 'json') {
+      const notifications = await notifyAndRecord(ctx, store, incident, 'trigger');
+      printJson(ctx, { ...incident, notifications, timers: t });
+      return 0;
+    }
+    ctx.print([
+      `${incident.id} opened: [${incident.severity} ${level.name}] ${incident.title}`,
+      `  acknowledge by ${t.ackDueAt.toISOString()} (within 5 minutes); response target ${level.response} (by ${t.responseDueAt.toISOString()})`,
+      `  failing checks (${from}): ${failing.length ? failing.map((f) => `${f.id} ${f.status}`).join(', ') : 'none'}`,
+    ].filter(Boolean).join('\n') + '\n');
+    await notifyAndRecord(ctx, store, incident, 'trigger');
+    return 0;
+  });
+}
+
+export async function ackIncident(ctx: IncidentContext, id?: string): Promise<number> {
+  return withStore(ctx, async (store) => {
+    const chosen = await chooseIncident(store, env(ctx), id, 'incident ack');
+    if (chosen.status !== 'open') throw new UsageError(`${chosen.id} is already ${chosen.status}${chosen.acknowledgedBy ? ` (acknowledged by ${chosen.acknowledgedBy} at ${chosen.acknowledgedAt})` : ''}`);
+    const now = ctx.now();
+    const took = now.getTime() - Date.parse(chosen.openedAt);
+    const late = took > 5 * 60_000;
+    const message = `acknowledged after ${formatAge(took)}${late ? ' — the 5-minute target was missed' : ''}`;
+    const incident = await updateIncident(store, chosen.id, who(ctx), (i) => {
+      i.status = 'acknowledged';
+      i.acknowledgedAt = now.toISOString();
+      i.acknowledgedBy = who(ctx);
+      addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'acknowledged', message });
+    });
+    await audit(store, ctx, 'incident ack', incident, message);
+    ctx.print(ctx.flags.format === 'json' ? `${JSON.stringify({ ...incident, timers: timers(incident, now) }, null, 2)}\n` : `${incident.id} ${message}\n`);
+    await notifyAndRecord(ctx, store, incident, 'acknowledge');
+    return 0;
+  });
+}
+
+export async function noteIncident(ctx: IncidentContext, text: string, id?: string): Promise<number> {
+  if (!text.trim()) throw new UsageError('note: write what you found or did');
+  return withStore(ctx, async (store) => {
+    const chosen = await chooseIncident(store, env(ctx), id, 'incident note --id');
+    const now = ctx.now();
+    const incident = await updateIncident(store, chosen.id, who(ctx), (i) => addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'note', message: text.trim() }));
+    await audit(store, ctx, 'incident note', incident, text.trim());
+    ctx.print(ctx.flags.format === 'json' ? `${JSON.stringify(incident.events.at(-1), null, 2)}\n` : `${incident.id}: note added\n`);
+    return 0;
+  });
+}
+
+export interface ResolveOptions {
+  note: string;
+  force: boolean;
+}
+
+/** The runbook's "Verify resolution": re-runs the checks failing at open; still failing means not resolved, unless --force (recorded). */
+export async function resolveIncident(ctx: IncidentContext, id: string | undefined, o: ResolveOptions): Promise<number> {
+  if (!o.note.trim()) throw new UsageError('--note: document the resolution (what fixed it)');
+  return withStore(ctx, async (store) => {
+    const chosen = await chooseIncident(store, env(ctx), id, 'incident resolve');
+    if (!isOpen(chosen)) throw new UsageError(`${chosen.id} is already resolved (by ${chosen.resolvedBy} at ${chosen.resolvedAt})`);
+    const ids = [...new Set(chosen.failingChecks.map((f) => f.id))];
+    const business = businessMetricChecks(ctx.config);
+    const exists = (c: string) => registry.has(c) || business.some((b) => b.id === c);
+    const known = ids.filter(exists);
+    let verification: Verification[] = ids.filter((c) => !exists(c)).map((c) => ({ id: c, before: chosen.failingChecks.find((f) => f.id === c)!.status, after: 'unknown', message: 'no such check in this nvcops version' }));
+    if (known.length) {
+      const report = await runChecks(ctx, {
+        id: 'incident resolve', runbook: 'Incident Response › Resolution: Verify resolution',
+        items: [{ title: 'Checks that were failing when the incident opened', checks: known }],
+      }, business.filter((b) => known.includes(b.id)));
+      await recordRun(report, { config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by });
+      verification = [...report.items.flatMap((i) => i.results).map((r) => ({ id: r.id, before: chosen.failingChecks.find((f) => f.id === r.id)!.status, after: r.status, message: r.message })), ...verification];
+    }
+    const still = verification.filter((v) => v.after !== 'pass');
+    const now = ctx.now();
+    const summary = ids.length === 0 ? 'no checks were failing when it opened: nothing to re-run'
+      : still.length ? `still not passing: ${still.map((v) => `${v.id} ${v.after}`).join(', ')}` : `all ${verification.length} checks failing at open now pass`;
+    const lines = verification.map((v) => `  ${v.after === 'pass' ? '✔' : '✖'} ${v.id}: ${v.before} → ${v.after} — ${v.message}`);
+    if (still.length && !o.force) {
+      await updateIncident(store, chosen.id, who(ctx), (i) => {
+        i.verification = verification;
+        addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'verification', message: `resolution not verified: ${summary}` });
+      });
+      ctx.print(`${chosen.id} NOT resolved — ${summary}\n${lines.join('\n')}\nFix them, or resolve anyway with --force (recorded).\n`, process.stderr);
+      return 2;
+    }
+    const incident = await updateIncident(store, chosen.id, who(ctx), (i) => {
+      i.verification = verification;
+      i.status = 'resolved';
+      i.resolvedAt = now.toISOString();
+      i.resolvedBy = who(ctx);
+      i.resolution = o.note.trim();
+      addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'verification', message: `${still.length ? 'resolved with --force; ' : ''}${summary}` });
+      addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'resolved', message: o.note.trim() });
+    });
+    await audit(store, ctx, 'incident resolve', incident, `${summary}; ${o.note.trim()}`);
+    if (ctx.flags.format === 'json') printJson(ctx, { ...incident, timers: timers(incident, now) });
+    else {
+      ctx.print(`${incident.id} resolved after ${formatAge(now.getTime() - Date.parse(incident.openedAt))} — ${summary}\n${lines.join('\n')}${lines.length ? '\n' : ''}`);
+      if (SEVERITY_LEVELS[incident.severity].postmortem) ctx.print(`Post-Incident: a ${incident.severity} needs a post-mortem — nvcops incident postmortem ${incident.id}\n`);
+    }
+    await notifyAndRecord(ctx, store, incident, 'resolve');
+    return 0;
+  });
+}
+
+function timerText(i: Incident, now: Date): { ack: string; response: string } {
+  const t = timers(i, now);
+  const ack = i.acknowledgedAt ? `${formatAge(t.ackMs!)}${t.ackMs! > 5 * 60_000 ? ' (late)' : ''}` : t.ackOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.ackDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.ackDueAt, now)}` : '—';
+  const response = i.respondedAt ? `${formatAge(t.responseMs!)}${Date.parse(i.respondedAt) > t.responseDueAt.getTime() ? ' (late)' : ''}`
+    : t.responseOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.responseDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.responseDueAt, now)}` : '—';
+  return { ack, response };
+}
+
+export async function listCommand(ctx: IncidentContext, all: boolean): Promise<number> {
+  return withStore(ctx, async (store) => {
+    const now = ctx.now();
+    const dayAgo = now.getTime() - 86_400_000;
+    const shown = (await listIncidents(store))
+      .filter((i) => all || isOpen(i) || Date.parse(i.resolvedAt!) >= dayAgo)
+      .sort((a, b) => Number(isOpen(b)) - Number(isOpen(a)) || b.openedAt.localeCompare(a.openedAt));
+    if (ctx.flags.format === 'json') {
+      printJson(ctx, shown.map((i) => ({ id: i.id, severity: i.severity, status: i.status, title: i.title, environment: i.environment, openedAt: i.openedAt, resolvedAt: i.resolvedAt ?? null, timers: timers(i, now) })));
+      return 0;
+    }
+    const overdue = shown.filter((i) => timers(i, now).ackOverdue || timers(i, now).responseOverdue);
+    const section: Section = {
+      title: all ? 'Incidents' : 'Open incidents and those resolved in the last 24 hours',
+      state: overdue.length ? 'attention' : 'ok',
+      summary: `${shown.filter(isOpen).length} open${overdue.length ? `, ${overdue.length} OVERDUE: ${overdue.map((i) => i.id).join(', ')}` : ''}`,
+      table: {
+        head: ['id', 'sev', 'status', 'opened', 'ack (5 min)', 'response', 'env', 'title'],
+        rows: shown.map((i) => {
+          const t = timerText(i, now);
+          return [i.id, i.severity, i.status, ago(new Date(i.openedAt), now), t.ack, `${t.response} (${SEVERITY_LEVELS[i.severity].response})`, i.environment ?? '—', i.title];
+        }),
+      },
+    };
+    await printDocument(ctx, makeDocument(ctx, 'nvcops incident list', 'Incident Response › Severity Levels and Initial Response', [section]));
+    return 0;
+  });
+}
+
+export async function showCommand(ctx: IncidentContext, id?: string): Promise<number> {
+  return withStore(ctx, async (store) => {
+    const i = await chooseIncident(store, env(ctx), id, 'incident show');
+    const now = ctx.now();
+    if (ctx.flags.format === 'json') {
+      printJson(ctx, { ...i, timers: timers(i, now) });
+      return 0;
+    }
+    const t = timerText(i, now);
+    const level = SEVERITY_LEVELS[i.severity];
+    const sections: Section[] = [
+      {
+        title: `${i.id} [${i.severity} ${level.name}] ${i.title}`, state: isOpen(i) ? 'attention' : 'ok',
+        summary: `${i.status} · ${i.environment ?? 'no environment named'}`,
+        lines: [
+          `impact began ${i.startedAt}; opened ${i.openedAt} by ${i.openedBy}`,
+          `acknowledged: ${i.acknowledgedAt ? `${i.acknowledgedAt} by ${i.acknowledgedBy} (${t.ack})` : t.ack}`,
+          `response (${level.response}): ${i.respondedAt ? `${i.respondedAt} (${t.response})` : t.response}`,
+          ...(i.resolvedAt ? [`resolved ${i.resolvedAt} by ${i.resolvedBy} after ${formatAge(Date.parse(i.resolvedAt) - Date.parse(i.openedAt))}: ${i.resolution}`] : []),
+        ],
+      },
+      {
+        title: 'Checks failing at open', state: i.failingChecks.length ? 'attention' : 'ok', summary: i.checksFrom,
+        table: { head: ['check', 'at open', 'at resolve', 'message'], rows: i.failingChecks.map((f) => [f.id, f.status, i.verification?.find((v) => v.id === f.id)?.after ?? '—', f.message]) },
+      },
+      {
+        title: 'Notifications', state: i.notifications.some((n) => !n.ok) ? 'attention' : 'ok',
+        summary: i.notifications.length ? `${i.notifications.filter((n) => n.ok).length} sent, ${i.notifications.filter((n) => !n.ok).length} failed` : level.notifyStakeholders ? 'none sent' : `not needed for ${i.severity}`,
+        lines: i.notifications.map((n) => `${n.at} ${notificationLine(n)}`),
+      },
+      { title: 'Diagnostic reports', state: 'ok', summary: `${i.reports.length} attached`, lines: i.reports.map((r) => `${r.id} at ${r.at} by ${r.by}: ${r.summary}`) },
+    ];
+    await printDocument(ctx, makeDocument(ctx, `nvcops incident show ${i.id}`, 'Incident Response', sections));
+    return 0;
+  });
+}
+
+export interface TimelineEntry {
+  at: string;
+  source: 'incident' | 'audit' | 'history';
+  by: string;
+  what: string;
+}
+
+/** The incident's own events, and every nvcops action and check run of its environment between opening and resolution. */
+export async function timelineOf(store: Store, i: Incident): Promise<TimelineEntry[]> {
+  const from = new Date(i.openedAt);
+  const until = i.resolvedAt ? new Date(Date.parse(i.resolvedAt) + 1) : undefined;
+  const entries: TimelineEntry[] = i.events.map((e: IncidentEvent) => ({ at: e.at, source: 'incident', by: e.by, what: `${e.type}: ${e.message}` }));
+  for (const a of await store.audit.list({ since: from, until })) {
+    if (a.environment !== i.environment || a.details?.incident === i.id || a.phase === 'started') continue;
+    entries.push({ at: a.endedAt ?? a.at, source: 'audit', by: a.by, what: `${a.action}: ${a.outcome ?? a.phase}${a.message ? ` — ${a.message}` : ''}` });
+  }
+  for (const h of await store.history.list({ since: from, until })) {
+    if (h.environment !== i.environment || h.command === 'incident resolve') continue;
+    const s = h.report.summary;
+    entries.push({ at: h.at, source: 'history', by: h.by, what: `${h.command}: ${h.status} (${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error)` });
+  }
+  return entries.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+export async function timelineCommand(ctx: IncidentContext, id?: string): Promise<number> {
+  return withStore(ctx, async (store) => {
+    const i = await chooseIncident(store, env(ctx), id, 'incident timeline');
+    const entries = await timelineOf(store, i);
+    if (ctx.flags.format === 'json') {
+      printJson(ctx, { incident: i.id, entries });
+      return 0;
+    }
+    const section: Section = {
+      title: `${i.id} [${i.severity}] ${i.title}`, state: isOpen(i) ? 'attention' : 'ok', summary: `${entries.length} entries, ${i.status}`,
+      table: { head: ['time (UTC)', 'source', 'by', 'what'], rows: entries.map((e) => [e.at, e.source, e.by, e.what]) },
+    };
+    await printDocument(ctx, makeDocument(ctx, `nvcops incident timeline ${i.id}`, 'Incident Response › Resolution: Document resolution', [section]));
+    return 0;
+  });
+}
+
+
+/** incident classify: the status of every system and a health run now, against the runbook's severity categories. */
+export async function classifyCommand(ctx: IncidentContext): Promise<number> {
+  const { systemStatus } = await import('./status.js');
+  const { classify, classificationText } = await import('./classify.js');
+  return withStore(ctx, async (store) => {
+    // Earlier runs are the baseline for "performance degradation"; read them before this run joins them.
+    const history = (await store.history.list({ since: new Date(ctx.now().getTime() - 7 * 86_400_000) })).filter((h) => h.environment === env(ctx));
+    const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx)]);
+    const c = classify(states, report, history);
+    if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: SEVERITY_LEVELS[c.proposed].response, summary: report.summary });
+    else ctx.print(`${classificationText(c)}\n`);
+    return 0;
+  });
+}

@@ -1,0 +1,272 @@
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { maskCardNumbers } from '../security/cards.js';
+import { parseLine } from '../probes/logs.js';
+
+/** Levels, most severe first; every format's words and HTTP statuses map onto these. */
+export const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export interface LogRecord {
+  time?: Date;
+  level?: Level;
+  /** The message without the line's own time and level, for fingerprinting. */
+  message: string;
+}
+
+const WORDS: Record<string, Level> = {
+  fatal: 'fatal', panic: 'fatal', emerg: 'fatal', emergency: 'fatal', alert: 'fatal',
+  critical: 'error', crit: 'error', error: 'error', err: 'error', severe: 'error',
+  warn: 'warn', info: 'info', notice: 'info', log: 'info', debug: 'debug', trace: 'trace',
+};
+const TEXT_PREFIX = /^\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?\]?\s*(?:\[?(?:\w+\.)?(?:TRACE|DEBUG|INFO|NOTICE|LOG|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC|ALERT|EMERG|SEVERE)\]?:?\s+)?/;
+
+export const levelRank = (l: Level): number => LEVELS.indexOf(l);
+
+/** One line through the health checks' log parser (src/probes/logs.ts); a request without a level is an error at 5xx and a warning at 4xx. */
+export function parseLogLine(line: string): LogRecord {
+  const e = parseLine(line, '');
+  const status = e.status;
+  const level = e.level ? WORDS[e.level] : status === undefined ? undefined : status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  const message = e.raw === e.message || line.trim() === e.message ? e.message.replace(TEXT_PREFIX, '') : e.message;
+  return { time: e.time, level, message: status === undefined ? message : `${message} ${status}` };
+}
+
+/** Below this a log is read from the start; above it `--since` binary-searches for the first line in the window. */
+export const SEEK_MIN_BYTES = 1024 * 1024;
+const PROBE_BYTES = 64 * 1024;
+
+export interface LogQuery {
+  since: Date;
+  /** The least severe level counted (warn counts warn, error and fatal). */
+  level: Level;
+  grep?: RegExp;
+}
+
+export interface FileRead {
+  path: string;
+  size: number;
+  /** Bytes actually read (compressed bytes for .gz): far below size when --since seeked. */
+  bytesRead: number;
+  /** Where reading started. */
+  startOffset: number;
+  seeked: boolean;
+  lines: number;
+}
+
+export interface Group {
+  fingerprint: string;
+  level: Level;
+  count: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  sample: string;
+}
+
+export interface LogSummary {
+  files: FileRead[];
+  groups: Group[];
+  matched: number;
+  /** The current file as far as it was read, so --follow picks up exactly there. */
+  current?: { path: string; offset: number; ino: number };
+}
+
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+const IP = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g;
+const HEX = /\b(?:0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,})\b/gi;
+const NUMBER = /\d+(?:\.\d+)?/g;
+
+/** The shape of a message with its variable parts normalised, so one error repeated with different ids groups together. */
+export function fingerprint(message: string): string {
+  return message.replace(UUID, '<uuid>').replace(IP, '<ip>').replace(HEX, '<hex>').replace(NUMBER, '<n>').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/** The rotated siblings of a log (application.log.1, .2.gz, application.log-20250701.gz), oldest first. */
+export async function rotatedFiles(path: string): Promise<{ path: string; mtimeMs: number }[]> {
+  const dir = dirname(path);
+  const base = basename(path);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const rotated = names.filter((n) => n !== base && (n.startsWith(`${base}.`) || n.startsWith(`${base}-`)));
+  const withTimes = await Promise.all(rotated.map(async (n) => ({ path: join(dir, n), mtimeMs: (await stat(join(dir, n))).mtimeMs })));
+  return withTimes.sort((a, b) => a.mtimeMs - b.mtimeMs);
+}
+
+/** The time of the first timestamped line that starts after `offset`, and where that line starts. */
+async function timeAfter(fh: FileHandle, offset: number, size: number): Promise<{ time: Date; at: number } | undefined> {
+  const buf = Buffer.alloc(Math.min(PROBE_BYTES, size - offset));
+  const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+  const text = buf.subarray(0, bytesRead).toString('utf8');
+  let pos = offset === 0 ? 0 : text.indexOf('\n') + 1;
+  if (offset !== 0 && pos === 0) return undefined;
+  while (pos < text.length) {
+    const end = text.indexOf('\n', pos);
+    if (end < 0) return undefined;
+    const rec = parseLogLine(text.slice(pos, end));
+    if (rec.time) return { time: rec.time, at: offset + Buffer.byteLength(text.slice(0, pos)) };
+    pos = end + 1;
+  }
+  return undefined;
+}
+
+/**
+ * Binary search by byte offset for the first line at or after `since`, reading a few 64 kB probes
+ * instead of the whole file. Assumes the log is written in time order, as appenders do.
+ */
+export async function seekTo(path: string, since: Date): Promise<{ offset: number; bytesRead: number }> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    let lo = 0;
+    let hi = size;
+    let bytesRead = 0;
+    while (hi - lo > PROBE_BYTES) {
+      const mid = Math.floor((lo + hi) / 2);
+      const t = await timeAfter(fh, mid, size);
+      bytesRead += Math.min(PROBE_BYTES, size - mid);
+      if (!t || t.time >= since) hi = mid;
+      else lo = t.at;
+    }
+    return { offset: lo, bytesRead };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Streams records of one file from `start` (a line boundary), with the bytes it consumed. */
+async function* records(path: string, start: number, counter: { bytes: number }): AsyncGenerator<{ line: string; rec: LogRecord }> {
+  const raw = createReadStream(path, { start });
+  raw.on('data', (chunk) => { counter.bytes += chunk.length; });
+  const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) yield { line, rec: parseLogLine(line) };
+  } finally {
+    lines.close();
+    raw.destroy();
+  }
+}
+
+export const matches = (rec: LogRecord, line: string, q: Pick<LogQuery, 'level' | 'grep'>): boolean =>
+  rec.level !== undefined && levelRank(rec.level) <= levelRank(q.level) && (!q.grep || q.grep.test(line));
+
+/** Errors and warnings of the window grouped by fingerprint, from rotated files that reach into it and the current file. */
+export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSummary> {
+  const groups = new Map<string, Group>();
+  const files: FileRead[] = [];
+  let matched = 0;
+  let current: LogSummary['current'];
+  const candidates = [
+    // A rotated file last written before the window holds nothing in it.
+    ...(await rotatedFiles(path)).filter((f) => f.mtimeMs >= q.since.getTime()).map((f) => f.path),
+    path,
+  ];
+  for (const file of candidates) {
+    let st;
+    try {
+      st = await stat(file);
+    } catch (e) {
+      if (file === path && (e as NodeJS.ErrnoException).code === 'ENOENT' && files.length) continue;
+      throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    const plain = !file.endsWith('.gz');
+    let start = 0;
+    const counter = { bytes: 0 };
+    if (plain && st.size >= SEEK_MIN_BYTES) {
+      const sought = await seekTo(file, q.since);
+      start = sought.offset;
+      counter.bytes += sought.bytesRead;
+    }
+    let lines = 0;
+    let end = start;
+    for await (const { line, rec } of records(file, start, counter)) {
+      lines++;
+      end += Buffer.byteLength(line) + 1;
+      if (rec.time && rec.time < q.since) continue;
+      if (!matches(rec, line, q)) continue;
+      matched++;
+      const fp = fingerprint(rec.message);
+      const key = `${rec.level}\u0000${fp}`;
+      const at = rec.time?.toISOString() ?? null;
+      const g = groups.get(key);
+      if (!g) groups.set(key, { fingerprint: fp, level: rec.level!, count: 1, firstSeen: at, lastSeen: at, sample: maskCardNumbers(line.slice(0, 500)) });
+      else {
+        g.count++;
+        if (at && (!g.firstSeen || at < g.firstSeen)) g.firstSeen = at;
+        if (at && (!g.lastSeen || at > g.lastSeen)) g.lastSeen = at;
+      }
+    }
+    files.push({ path: file, size: st.size, bytesRead: counter.bytes, startOffset: start, seeked: start > 0, lines });
+    if (file === path) current = { path, offset: Math.min(end, st.size), ino: st.ino };
+  }
+  const sorted = [...groups.values()].sort((a, b) => levelRank(a.level) - levelRank(b.level) || b.count - a.count);
+  return { files, groups: sorted, matched, current };
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+/**
+ * tail -F: prints lines appended from `offset` on, and when the log is rotated (renamed and a new
+ * file created) finishes the old file before switching to the new one; a truncated file is read
+ * again from the start. Polls, because inotify does not follow a rename on every filesystem.
+ */
+export async function followLog(path: string, from: { offset: number; ino: number } | undefined, onLine: (line: string) => void, signal: AbortSignal, pollMs = 200): Promise<void> {
+  let fh: FileHandle | undefined;
+  let ino = from?.ino;
+  let pos = from?.offset ?? 0;
+  let partial = '';
+  let decoder = new StringDecoder('utf8');
+  const buf = Buffer.alloc(64 * 1024);
+  const drain = async () => {
+    if (!fh) return;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      const text = partial + decoder.write(buf.subarray(0, bytesRead));
+      const parts = text.split('\n');
+      partial = parts.pop()!;
+      for (const l of parts) onLine(l);
+    }
+  };
+  try {
+    while (!signal.aborted) {
+      if (!fh) {
+        fh = await open(path, 'r').catch(() => undefined);
+        if (fh) {
+          const st = await fh.stat();
+          // Another file than the one summarised (or none was): read the new one from its start.
+          if (st.ino !== ino) pos = 0;
+          ino = st.ino;
+        }
+      }
+      await drain();
+      const st = await stat(path).catch(() => undefined);
+      if (st && st.ino !== ino) {
+        // Rotated: what the writer put in the old file before the rename is still ours to print.
+        await drain();
+        if (partial) { onLine(partial); partial = ''; }
+        decoder = new StringDecoder('utf8');
+        await fh?.close();
+        fh = undefined;
+        continue;
+      }
+      if (st && fh && st.size < pos) { pos = 0; partial = ''; decoder = new StringDecoder('utf8'); }
+      await sleep(pollMs, signal);
+    }
+  } finally {
+    await fh?.close();
+  }
+}

@@ -1,0 +1,41 @@
+import { UsageError } from '../engine/errors.js';
+import { parseDuration } from '../engine/units.js';
+
+const UNIT_MS: Record<string, number> = {
+  second: 1000, sec: 1000, minute: 60_000, min: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000,
+};
+
+export const SINCE_FORMS = 'a duration (30m, 2h, 3d), git-style "1 hour ago" / "yesterday", or a date (2025-07-01T03:00Z)';
+
+/** Parses --since the way git log does for the forms people type: a duration, "N units ago", yesterday, or a date. */
+export function parseSince(text: string, now: Date, flag = '--since'): Date {
+  const t = text.trim().toLowerCase();
+  const duration = parseDuration(t);
+  if (duration !== undefined) return new Date(now.getTime() - duration);
+  const ago = /^(\d+(?:\.\d+)?)[\s.]*(second|sec|minute|min|hour|day|week)s?[\s.]+ago$/.exec(t);
+  if (ago) return new Date(now.getTime() - Number(ago[1]) * UNIT_MS[ago[2]!]!);
+  if (t === 'yesterday' || t === 'today') {
+    const d = new Date(now);
+    d.setHours(0, 0, 0, 0);
+    if (t === 'yesterday') d.setDate(d.getDate() - 1);
+    return d;
+  }
+  if (/^\d{4}-\d{2}-\d{2}([t\s]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?)?$/.test(t)) {
+    const ms = Date.parse(text.trim().replace(' ', 'T'));
+    if (!Number.isNaN(ms)) return new Date(ms);
+  }
+  throw new UsageError(`${flag}: "${text}" is not a time; use ${SINCE_FORMS}`);
+}
+
+/** A short age for a terminal: 45 s, 12 min, 2 h 5 min, 3 days. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 120) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  return `${Math.floor(h / 24)} days`;
+}
+
+export const ago = (then: Date, now: Date): string => (then.getTime() === now.getTime() ? 'now' : then > now ? `in ${formatAge(then.getTime() - now.getTime())}` : `${formatAge(now.getTime() - then.getTime())} ago`);

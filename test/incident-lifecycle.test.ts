@@ -1,0 +1,170 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nvcops, writeConfig } from './support/cli.js';
+import { startPostgres, type PgServer } from './support/servers.js';
+
+const T0 = Date.parse('2025-07-01T03:00:00.000Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const stateDir = () => mkdtempSync(join(tmpdir(), 'nvcops-incident-state-'));
+
+/** One on-call engineer's terminal: their own state directory unless the config names a shared store, and a clock. */
+function terminal(config: string, state = stateDir(), by = 'ada') {
+  return (args: string[], minutes?: number) =>
+    nvcops([...args, '--config', config, '--by', by], { env: { XDG_STATE_HOME: state, ...(minutes !== undefined && { NVCOPS_NOW: at(minutes) }) } });
+}
+
+describe('incident lifecycle: severity, response timers, list of what is overdue', () => {
+  const config = writeConfig({ environment: 'staging' });
+
+  it('starts the 5-minute acknowledgement and the severity\'s response timer, and lists what is overdue as time passes', async () => {
+    const run = terminal(config);
+    const opened = await run(['incident', 'open', '--severity', 'P1', '--title', 'Payments API returning 503', '--no-checks', '--format', 'json'], 0);
+    // No notification channel configured: the P1 says to notify stakeholders by hand.
+    expect(opened.stderr).toMatch(/^▲ P1: stakeholders must be notified, but incident.notify has no webhook or PagerDuty routing key/);
+    expect(opened.exitCode).toBe(0);
+    const incident = JSON.parse(opened.stdout);
+    expect(incident).toMatchObject({ id: 'INC-1', severity: 'P1', status: 'open', environment: 'staging', openedBy: 'ada', openedAt: at(0), dedupKey: 'nvcops/staging/INC-1' });
+    expect(incident.timers).toMatchObject({ ackDueAt: at(5), responseDueAt: at(60), ackOverdue: false, responseOverdue: false });
+    const p3 = await run(['incident', 'open', '--severity', 'P3', '--title', 'Typo on the statements page', '--no-checks', '--format', 'json'], 0);
+    expect(JSON.parse(p3.stdout).timers.responseDueAt).toBe(at(24 * 60));
+    const p0 = await run(['incident', 'open', '--severity', 'P0', '--title', 'Ledger writes failing', '--no-checks', '--format', 'json'], 1);
+    // "Immediate" is held to the 5-minute acknowledgement window.
+    expect(JSON.parse(p0.stdout).timers.responseDueAt).toBe(at(6));
+
+    const list = async (minutes: number) => Object.fromEntries(JSON.parse((await run(['incident', 'list', '--format', 'json'], minutes)).stdout).map((i: { id: string; timers: unknown }) => [i.id, i.timers]));
+    expect((await list(4))['INC-1']).toMatchObject({ ackOverdue: false, responseOverdue: false });
+    expect((await list(6))['INC-1']).toMatchObject({ ackOverdue: true, responseOverdue: false });
+    const human = await run(['incident', 'list'], 6);
+    expect(human.stdout).toMatch(/▲ Open incidents and those resolved in the last 24 hours — 3 open, 2 OVERDUE: INC-1, INC-2/);
+    expect(human.stdout).toMatch(/INC-3\s+P0\s+open\s+5 min ago\s+due now\s+due now \(Immediate\)/);
+    expect(human.stdout).toMatch(/INC-1\s+P1\s+open\s+6 min ago\s+OVERDUE by 60 s\s+due in 54 min \(1 hour\)/);
+
+    const ambiguous = await run(['incident', 'ack'], 6);
+    expect(ambiguous.exitCode).toBe(64);
+    expect(ambiguous.stderr).toMatch(/3 incidents are open \(INC-1, INC-2, INC-3\); name the one you mean/);
+    const ack = await run(['incident', 'ack', 'INC-1'], 6);
+    expect(ack.stdout).toBe('INC-1 acknowledged after 6 min — the 5-minute target was missed');
+    const again = await run(['incident', 'ack', 'INC-1'], 7);
+    expect(again.exitCode).toBe(64);
+    expect(again.stderr).toMatch(/INC-1 is already acknowledged \(acknowledged by ada at 2025-07-01T03:06:00.000Z\)/);
+
+    expect((await list(61))['INC-1']).toMatchObject({ ackOverdue: false, responseOverdue: true });
+    expect((await list(61))['INC-2']).toMatchObject({ ackOverdue: true, responseOverdue: false });
+    await run(['incident', 'note', '--id', 'INC-1', 'pool exhausted on payments-db; raising the limit'], 62);
+    expect((await list(62))['INC-1']).toMatchObject({ ackOverdue: false, responseOverdue: false, responseMs: 62 * 60_000 });
+    const show = await run(['incident', 'show', 'INC-1'], 62);
+    expect(show.stdout).toMatch(/acknowledged: 2025-07-01T03:06:00.000Z by ada \(6 min \(late\)\)/);
+    expect(show.stdout).toMatch(/response \(1 hour\): 2025-07-01T04:02:00.000Z \(62 min \(late\)\)/);
+  });
+
+  it('refuses bad input with one line and exit 64', async () => {
+    const run = terminal(config);
+    const bad = await run(['incident', 'open', '--severity', 'P5', '--title', 'x']);
+    expect(bad.exitCode).toBe(64);
+    expect(bad.stderr).toMatch(/Allowed choices are P0, P1, P2, P3/);
+    const noTitle = await run(['incident', 'open', '--severity', 'P2']);
+    expect(noTitle.exitCode).toBe(64);
+    expect(noTitle.stderr).toMatch(/--title <text>' not specified/);
+    const none = await run(['incident', 'ack']);
+    expect(none.exitCode).toBe(64);
+    expect(none.stderr).toMatch(/no open incident in staging/);
+    const unknown = await run(['incident', 'show', 'INC-99']);
+    expect(unknown.exitCode).toBe(64);
+    expect(unknown.stderr).toMatch(/no incident INC-99/);
+    const started = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', 'around lunch']);
+    expect(started.exitCode).toBe(64);
+    expect(started.stderr).toMatch(/--started: "around lunch" is not a time/);
+  });
+});
+
+describe('incident records on a real PostgreSQL', () => {
+  let db: PgServer;
+  let state: PgServer;
+  beforeAll(async () => {
+    [db, state] = await Promise.all([
+      startPostgres({ settings: { max_connections: 20, archive_mode: 'on', archive_command: '/bin/true', archive_timeout: 60 } }),
+      startPostgres(),
+    ]);
+    await db.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor');
+    await db.sql('SELECT pg_switch_wal()');
+  });
+  afterAll(async () => {
+    await Promise.all([db?.stop(), state?.stop()]);
+  });
+
+  it('one incident list for a team on state.url: several engineers open at once and each gets their own number', async () => {
+    const config = writeConfig({ environment: 'production', state: { url: state.url } });
+    const engineers = ['ada', 'grace', 'linus', 'barbara'].map((by) => terminal(config, stateDir(), by));
+    const opened = await Promise.all(engineers.map((run, k) => run(['incident', 'open', '--severity', 'P2', '--title', `report ${k}`, '--no-checks', '--format', 'json'])));
+    expect(opened.map((r) => r.exitCode)).toEqual([0, 0, 0, 0]);
+    expect(opened.map((r) => JSON.parse(r.stdout).id).sort()).toEqual(['INC-1', 'INC-2', 'INC-3', 'INC-4']);
+    const seen = JSON.parse((await engineers[3]!(['incident', 'list', '--format', 'json'])).stdout);
+    expect(seen.map((i: { title: string }) => i.title).sort()).toEqual(['report 0', 'report 1', 'report 2', 'report 3']);
+    await engineers[1]!(['incident', 'ack', 'INC-1']);
+    const show = JSON.parse((await engineers[2]!(['incident', 'show', 'INC-1', '--format', 'json'])).stdout);
+    expect(show).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'grace' });
+  });
+
+  it('records the checks failing at open and resolves only when they pass again (verify resolution)', async () => {
+    const config = writeConfig({ environment: 'staging', postgres: { url: db.urlFor('nvcops_monitor') } });
+    const run = terminal(config);
+    let held: pg.Client[] = await Promise.all(Array.from({ length: 15 }, () => db.connect()));
+    try {
+      const opened = JSON.parse((await run(['incident', 'open', '--severity', 'P1', '--title', 'Connections exhausted', '--format', 'json'])).stdout);
+      expect(opened.checksFrom).toMatch(/^health daily run at open/);
+      expect(opened.failingChecks).toEqual([expect.objectContaining({ id: 'postgres.connection-saturation', status: 'fail' })]);
+      const refused = await run(['incident', 'resolve', '--note', 'raised max_connections']);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toMatch(/INC-1 NOT resolved — still not passing: postgres.connection-saturation fail/);
+      expect(refused.stderr).toMatch(/resolve anyway with --force/);
+      expect(JSON.parse((await run(['incident', 'show', '--format', 'json'])).stdout).status).toBe('open');
+      await Promise.all(held.map((c) => c.end()));
+      held = [];
+      const resolved = await run(['incident', 'resolve', '--note', 'killed the leaking batch job']);
+      expect(resolved.exitCode).toBe(0);
+      expect(resolved.stdout).toMatch(/INC-1 resolved after .* — all 1 checks failing at open now pass\n\s+✔ postgres.connection-saturation: fail → pass/);
+      expect(resolved.stdout).toMatch(/a P1 needs a post-mortem — nvcops incident postmortem INC-1/);
+      const show = JSON.parse((await run(['incident', 'show', 'INC-1', '--format', 'json'])).stdout);
+      expect(show).toMatchObject({ status: 'resolved', resolution: 'killed the leaking batch job', verification: [{ id: 'postgres.connection-saturation', before: 'fail', after: 'pass' }] });
+
+      const pm = join(stateDir(), 'INC-1.md');
+      const written = await run(['incident', 'postmortem', 'INC-1', '--output', pm, '--owner', 'grace']);
+      expect(written.stdout).toBe(`post-mortem draft for INC-1 written to ${pm}`);
+      const text = readFileSync(pm, 'utf8');
+      for (const heading of ['## Summary', '## Impact', '## Timeline (UTC)', '## Detection', '## Root causes', '## Trigger', '## Resolution', '## Action items', '## Lessons learned', '### Where we got lucky']) expect(text).toContain(heading);
+      expect(text).toMatch(/\| 1 \| mitigate \| Make the fix permanent: killed the leaking batch job \| grace \|/);
+      expect(text).toMatch(/\| \d \| prevent \| Keep `postgres.connection-saturation` passing/);
+      expect(text).toMatch(/\| \d \| process \| Update runbooks/);
+      expect(text).toMatch(/\| .* \| incident \| ada \| verification: resolution not verified: still not passing: postgres.connection-saturation fail \|/);
+      expect(text).toMatch(/\| .* \| history \| ada \| health daily: fail/);
+    } finally {
+      await Promise.all(held.map((c) => c.end()));
+    }
+  });
+
+  it('puts every nvcops action and check run of the environment into the open incident\'s timeline, and only while it is open', async () => {
+    const config = writeConfig({ environment: 'staging', postgres: { url: db.urlFor('nvcops_monitor') } });
+    const run = terminal(config);
+    await run(['health', 'db']);
+    await run(['incident', 'open', '--severity', 'P2', '--title', 'Slow statements page', '--no-checks']);
+    await run(['incident', 'open', '--severity', 'P3', '--title', 'Unrelated cosmetic bug', '--no-checks']);
+    await run(['health', 'db']);
+    await run(['incident', 'note', '--id', 'INC-2', 'checked the CSS']);
+    await run(['incident', 'db']);
+    await run(['incident', 'resolve', 'INC-1', '--note', 'added an index']);
+    await run(['health', 'db']);
+    const timeline = JSON.parse((await run(['incident', 'timeline', 'INC-1', '--format', 'json'])).stdout).entries;
+    const whats = timeline.map((e: { source: string; what: string }) => `${e.source}: ${e.what}`);
+    expect(whats[0]).toBe('incident: opened: P2 opened: Slow statements page');
+    expect(whats.filter((w: string) => w.startsWith('history: health db')).length).toBe(1);
+    expect(whats).toContainEqual(expect.stringMatching(/^audit: incident open: ok — INC-2 P3: Unrelated cosmetic bug$/));
+    expect(whats).toContainEqual(expect.stringMatching(/^audit: incident note: ok — checked the CSS$/));
+    expect(whats).toContainEqual(expect.stringMatching(/^incident: investigation: incident db: /));
+    expect(whats.at(-1)).toBe('incident: resolved: added an index');
+    const human = await run(['incident', 'timeline', 'INC-1']);
+    expect(human.stdout).toMatch(/✔ INC-1 \[P2\] Slow statements page — \d+ entries, resolved/);
+  });
+});
