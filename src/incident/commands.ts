@@ -1,7 +1,7 @@
 import { UsageError } from '../engine/errors.js';
 import { formatValue } from '../engine/units.js';
 import { Probes } from '../probes/index.js';
-import { maskCardNumbers } from '../security/cards.js';
+import { maskCardNumbers } from '../security/mask.js';
 import { dbDiagnostics, type Counters } from './db.js';
 import { DEFAULT_DEPLOY_TAG_PATTERN, deploySections, repositoryChanges, type IncidentWindow } from './deploys.js';
 import type { Section } from './document.js';

@@ -1,5 +1,5 @@
 import type { PostgresProbe } from '../probes/postgres.js';
-import { maskCardNumbers } from '../security/cards.js';
+import { maskCardNumbers } from '../security/mask.js';
 import { formatValue } from '../engine/units.js';
 import type { Section, SectionState } from './document.js';
 import { formatAge } from './time.js';

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { maskCardNumbers } from '../security/cards.js';
+import { maskCardNumbers } from '../security/mask.js';
 import { parseLine } from '../probes/logs.js';
 
 /** Levels, most severe first; every format's words and HTTP statuses map onto these. */
