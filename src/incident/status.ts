@@ -1,7 +1,7 @@
 import type { Config } from '../engine/config.js';
 import { parseDuration } from '../engine/units.js';
 import { missingTarget } from '../engine/targets.js';
-import { HttpProbe, isOk } from '../probes/http.js';
+import { HttpProbe, isOk, type Sample } from '../probes/http.js';
 import { Probes } from '../probes/index.js';
 import type { Section } from './document.js';
 
@@ -48,8 +48,10 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
   for (const s of services) {
     const u = new URL(s.url);
     jobs.push(timed('service', s.name, `${u.host}${u.pathname}`, s.timeoutMs + 500, async () => {
-      const [sample] = (await http.measure(s)).samples;
-      if (!sample || !isOk(sample)) throw new Error(sample?.error ?? `HTTP ${sample?.status}`);
+      // A server that never answers has only its first (untimed) request to show.
+      const { first, samples } = await http.measure(s);
+      const sample: Sample = samples[0] ?? first!;
+      if (!isOk(sample)) throw new Error(sample.error ?? `HTTP ${sample.status}`);
       return `HTTP ${sample.status}`;
     }));
   }
