@@ -2,10 +2,17 @@ import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/manifest.js';
 import type { Target } from '../engine/check.js';
 import type { Config } from '../engine/config.js';
-import type { ActionCommandFlags } from './act.js';
-import { addActionOptions, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
+import { actionCommand, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
+
+type BackupActions = typeof import('../backups/actions.js');
+
+/** One recovery/maintenance action of this group, planned by ../backups/actions.js. */
+const restore = <O>(
+  group: Command, finish: Finish, name: string, targets: Target[], description: string,
+  options: (cmd: Command) => Command, plan: Parameters<typeof actionCommand<BackupActions, O>>[2]['plan'],
+): void => actionCommand<BackupActions, O>(group, finish, { name, targets, description, options, load: () => import('../backups/actions.js'), plan });
 
 const backups = () => import('../backups/take.js');
 
@@ -84,18 +91,3 @@ export function registerBackup(program: Command, finish: Finish): void {
   );
 }
 
-/** A Recovery Procedure: its flags, then plan → confirm → execute through the action framework. */
-function restore<O>(
-  group: Command,
-  finish: Finish,
-  name: string,
-  targets: Target[],
-  description: string,
-  options: (cmd: Command) => Command,
-  plan: (m: typeof import('../backups/actions.js'), flags: ActionCommandFlags & O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
-): void {
-  addActionOptions(options(group.command(name).description(description))).addOption(listFormat()).action((_o, cmd: Command) => {
-    const flags = cmd.optsWithGlobals<ActionCommandFlags & O>();
-    finish(Promise.all([import('./act.js'), import('../backups/actions.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags), { action: `backup ${name}`, targets })));
-  });
-}

@@ -1,31 +1,22 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Target } from '../engine/check.js';
-import type { ActionCommandFlags } from './act.js';
-import { addActionOptions, addRunOptions, durationArg, listFormat, type RunFlags } from './options.js';
+import { actionCommand, addRunOptions, durationArg, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
+
+type MaintainActions = typeof import('../maintain/index.js');
+
+/** One recovery/maintenance action of this group, planned by ../maintain/index.js. */
+const action = <O>(
+  group: Command, finish: Finish, name: string, targets: Target[], description: string,
+  options: (cmd: Command) => Command, plan: Parameters<typeof actionCommand<MaintainActions, O>>[2]['plan'],
+): void => actionCommand<MaintainActions, O>(group, finish, { name, targets, description, options, load: () => import('../maintain/index.js'), plan });
 
 const dbIndex = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 15) throw new InvalidArgumentError('use a database index from 0 to 15');
   return n;
 };
-
-/** Registers one maintenance action: its flags, then plan → confirm → execute through the action framework. */
-function action<O>(
-  group: Command,
-  finish: Finish,
-  name: string,
-  targets: Target[],
-  description: string,
-  options: (cmd: Command) => Command,
-  plan: (m: typeof import('../maintain/index.js'), opts: O) => Parameters<typeof import('./act.js')['runActionCommand']>[1],
-): void {
-  addActionOptions(options(group.command(name).description(description))).addOption(listFormat()).action((_o, cmd: Command) => {
-    const flags = cmd.optsWithGlobals<ActionCommandFlags & O>();
-    finish(Promise.all([import('./act.js'), import('../maintain/index.js')]).then(([act, m]) => act.runActionCommand(flags, plan(m, flags), { action: `maintain ${name}`, targets })));
-  });
-}
 
 /** A read-only review that runs as a check procedure. */
 function review(group: Command, finish: Finish, name: 'certs' | 'security-updates' | 'access', description: string): void {

@@ -90,3 +90,25 @@ export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {
     .option('--interval <duration>', 'pause between --wait attempts', durationArg, 10_000)
     .addOption(new Option('--emit <sink>', 'also publish each verdict as a CloudWatch metric (NVCOps/CheckStatus)').choices(['cloudwatch']));
 }
+
+type ActionPlanFor = Parameters<typeof import('./act.js')['runActionCommand']>[1];
+
+/** Registers one action command: its flags, then plan → confirm → execute through the action framework (src/engine/action.ts). */
+export function actionCommand<M, O>(
+  group: Command,
+  finish: (code: Promise<number>) => void,
+  spec: {
+    name: string;
+    targets: import('../engine/check.js').Target[];
+    description: string;
+    options: (cmd: Command) => Command;
+    /** The module that plans the action, imported only when the command runs. */
+    load: () => Promise<M>;
+    plan: (m: M, flags: import('./act.js').ActionCommandFlags & O) => ActionPlanFor;
+  },
+): void {
+  addActionOptions(spec.options(group.command(spec.name).description(spec.description))).addOption(listFormat()).action((_o, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<import('./act.js').ActionCommandFlags & O>();
+    finish(Promise.all([import('./act.js'), spec.load()]).then(([act, m]) => act.runActionCommand(flags, spec.plan(m, flags), { action: `${group.name()} ${spec.name}`, targets: spec.targets })));
+  });
+}
