@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addActionOptions, durationArg, limitArg, listFormat, sinceArg } from './options.js';
+import { actionCommand, durationArg, limitArg, listFormat, sinceArg } from './options.js';
 
 export function registerHistory(program: Command, finish: (code: Promise<number>) => void): void {
   const history = program
@@ -12,11 +12,12 @@ export function registerHistory(program: Command, finish: (code: Promise<number>
     .addOption(listFormat())
     .action((_opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyList(cmd.optsWithGlobals()))));
 
-  addActionOptions(
-    history
-      .command('prune')
-      .description('Remove check runs older than a duration (the audit trail is never pruned)')
-      .requiredOption('--older-than <duration>', 'remove runs that started longer ago than this, e.g. 400d', durationArg)
-      .addOption(listFormat()),
-  ).action((_opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyPrune(cmd.optsWithGlobals()))));
+  actionCommand<typeof import('./state.js'), { olderThan: number }>(history, finish, {
+    name: 'prune',
+    targets: [],
+    description: 'Remove check runs older than a duration (the audit trail is never pruned)',
+    options: (cmd) => cmd.requiredOption('--older-than <duration>', 'remove runs that started longer ago than this, e.g. 400d', durationArg),
+    load: () => import('./state.js'),
+    plan: (m, flags) => (ctx) => m.planHistoryPrune(ctx, flags.olderThan),
+  });
 }

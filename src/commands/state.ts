@@ -3,10 +3,10 @@ import { EXIT } from '../engine/errors.js';
 import type { Redactor } from '../engine/redact.js';
 import type { CheckResult } from '../engine/report.js';
 import { summaryText, observedText } from '../report/text.js';
-import { audited, openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
-import type { Config } from '../engine/config.js';
-import { confirmAction } from './confirm.js';
-import type { ActionFlags, GlobalOptions } from './options.js';
+import { openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
+import type { ActionPlan } from '../engine/action.js';
+import type { PlanContext } from './act.js';
+import type { GlobalOptions } from './options.js';
 import { prepare, write } from './run.js';
 
 type ListFormat = 'human' | 'json';
@@ -26,14 +26,8 @@ export interface HistoryFlags extends GlobalOptions {
   format: ListFormat;
 }
 
-export interface PruneFlags extends ActionFlags {
-  olderThan: number;
-  format: ListFormat;
-}
-
 interface Session {
   store: Store;
-  config: Config;
   redactor: Redactor;
   out: (text: string) => void;
 }
@@ -42,7 +36,7 @@ async function withStore(flags: GlobalOptions, fn: (s: Session) => Promise<numbe
   const { config, redactor } = await prepare(flags);
   const store = await openStore(config);
   try {
-    return await fn({ store, config, redactor, out: (text) => write(text, redactor) });
+    return await fn({ store, redactor, out: (text) => write(text, redactor) });
   } finally {
     await store.close();
   }
@@ -142,22 +136,25 @@ export const historyList = (flags: HistoryFlags): Promise<number> =>
     return EXIT.ok;
   });
 
-export const historyPrune = (flags: PruneFlags): Promise<number> =>
-  withStore(flags, async ({ store, config, redactor, out }) => {
-    const before = new Date(Date.now() - flags.olderThan);
-    const planned = (await store.history.list({ until: before })).length;
-    const plan = `plan: remove ${planned} check run${planned === 1 ? '' : 's'} that started before ${time(before.toISOString())} from the run history in ${store.location}; the audit trail is kept\n`;
-    const report = (removed: number | null) =>
-      flags.format === 'json' ? out(json({ before: before.toISOString(), planned, removed, dryRun: Boolean(flags.dryRun) })) : undefined;
-    write(plan, redactor, flags.format === 'human' ? process.stdout : process.stderr);
-    if (planned === 0 || !(await confirmAction(config, flags, 'history prune', 'prune'))) {
-      report(null);
-      return EXIT.ok;
-    }
-    const removed = await audited(store, { action: 'history prune', config, redactor, by: flags.by, details: { before: before.toISOString(), planned } },
-      () => store.history.prune(before),
-      (n) => ({ outcome: 'ok', details: { removed: n } }));
-    if (flags.format === 'human') out(`removed ${removed} check run${removed === 1 ? '' : 's'}\n`);
-    report(removed);
-    return EXIT.ok;
-  });
+/** `history prune`: plans the removal of old check runs; the action framework confirms, runs and audits it. */
+export async function planHistoryPrune(ctx: PlanContext, olderThan: number): Promise<ActionPlan> {
+  const store = await ctx.probes.state();
+  const before = new Date(Date.now() - olderThan);
+  const planned = (await store.history.list({ until: before })).length;
+  const runs = (n: number) => `${n} check run${n === 1 ? '' : 's'}`;
+  return {
+    action: 'history prune',
+    target: `the run history in ${store.location}`,
+    summary: [`${runs(planned)} started before ${time(before.toISOString())}; the audit trail is kept`],
+    warnings: planned ? ['removed runs no longer count in trends and month-over-month comparisons'] : [],
+    steps: planned
+      ? [{
+          title: `remove ${runs(planned)} that started before ${time(before.toISOString())}`,
+          async run() {
+            const removed = await store.history.prune(before);
+            return { message: `removed ${runs(removed)}`, data: { removed } };
+          },
+        }]
+      : [],
+  };
+}
