@@ -60,6 +60,22 @@ describe('maintain db and maintain stats against a real PostgreSQL', () => {
     expect(await dead(pg, 'accounts')).toBe(30000);
   });
 
+  it('acts as postgres.adminUrl: a pg_monitor role in postgres.url is refused before anything is done, naming what it lacks', async () => {
+    await pg.sql(`DROP ROLE IF EXISTS nvcops_monitor; CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor`);
+    const monitor = { environment: 'staging', postgres: { url: pg.urlFor('nvcops_monitor') } };
+    // PostgreSQL itself would only warn and skip the table: the plan must not pretend the vacuum happened.
+    for (const args of [['db', '--vacuum', '--analyze'], ['stats', '--all']]) {
+      const r = await nvcops(['maintain', ...args, '--yes', '--config', writeConfig(monitor)]);
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toMatch(/nothing was done: maintain (db|stats): role nvcops_monitor may not act on public\.accounts.*only the owner, the database owner or a superuser may .*set postgres\.adminUrl/);
+    }
+    expect(await dead(pg, 'accounts')).toBe(30000);
+    const admin = writeConfig({ ...monitor, postgres: { ...monitor.postgres, adminUrl: pg.url } });
+    const planned = await nvcops(['maintain', 'db', '--vacuum', '--analyze', '--dry-run', '--config', admin, '--format', 'json']);
+    expect(planned.exitCode).toBe(0);
+    expect(JSON.parse(planned.stdout).plan.map((s: { title: string }) => s.title)).toEqual(['VACUUM (ANALYZE) public.accounts']);
+  });
+
   it('vacuums with --yes, reports dead tuples before and after, and audits before and after', async () => {
     const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
     const r = await nvcops(['maintain', 'db', '--vacuum', '--analyze', '--yes', '--config', config, '--by', 'alice'], { env: { XDG_STATE_HOME: state } });

@@ -4,6 +4,7 @@ import { UsageError } from '../engine/errors.js';
 import { formatValue, parseDuration } from '../engine/units.js';
 import type { PostgresProbe } from '../probes/postgres.js';
 import type { PlanContext } from '../commands/act.js';
+import { assertMaintainable } from './postgres-catalog.js';
 
 // APA "Postgresql too many dead tuples": more than 10,000 dead tuples and >= 10% of the table.
 const DEFAULT_DEAD_TUPLE_RATIO = 10;
@@ -148,6 +149,7 @@ export async function planDb(ctx: PlanContext, opts: DbOptions): Promise<ActionP
     });
   }
 
+  await assertMaintainable((sql, params) => session.exec(sql, params), chosen.map((c) => c.table.name), 'maintain db');
   const what = opts.vacuum ? `VACUUM (${[opts.full && 'FULL', opts.analyze && 'ANALYZE'].filter(Boolean).join(', ')})`.replace(' ()', '') : 'ANALYZE';
   const steps: ActionStep[] = chosen.map(({ table, why }) => ({
     title: `${what} ${table.name}`,
@@ -188,6 +190,7 @@ export async function planStats(ctx: PlanContext, opts: { all?: boolean }): Prom
   const now = new Date();
   const stats = await tableStats(session);
   const chosen = opts.all ? stats : stats.filter((t) => t.analyze_due);
+  await assertMaintainable((sql, params) => session.exec(sql, params), chosen.map((t) => t.name), 'maintain stats');
   return {
     action: 'maintain stats',
     target: `PostgreSQL ${session.address}`,

@@ -4,7 +4,7 @@ import { formatValue, parseDuration } from '../engine/units.js';
 import type { PostgresProbe } from '../probes/postgres.js';
 import type { PlanContext } from '../commands/act.js';
 import { DEFAULT_LOCK_TIMEOUT } from './db.js';
-import { duplicates, indexBloat, indexes, indexSettings, isLeftover, statsSince, unused, type Query } from './postgres-catalog.js';
+import { assertMaintainable, duplicates, indexBloat, indexes, indexSettings, isLeftover, statsSince, unused, type Query } from './postgres-catalog.js';
 
 const size = (n: number) => formatValue(n, 'bytes');
 
@@ -79,6 +79,7 @@ export async function planIndexes(ctx: PlanContext, opts: { drop?: boolean }): P
   ];
   if (opts.drop) for (const d of drops) steps.push(dropStep(session, d.index.name, d.index.size, [d.why, d.index.definition]));
 
+  await assertMaintainable(q, [...invalid.map((i) => i.name), ...bloated.map((b) => b.name), ...(opts.drop ? drops.map((d) => d.index.name) : [])], 'maintain indexes');
   const dropBytes = drops.reduce((n, d) => n + d.index.size, 0);
   const bloatBytes = bloated.reduce((n, b) => n + b.wasted, 0);
   const reclaim = (opts.drop ? dropBytes : 0) + bloatBytes;

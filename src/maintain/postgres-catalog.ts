@@ -6,6 +6,7 @@
  */
 import { formatValue, parseSize } from '../engine/units.js';
 import type { Config } from '../engine/config.js';
+import { PrivilegeError } from '../engine/errors.js';
 
 export type Query = <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
 
@@ -256,4 +257,31 @@ export async function bloatCheck(probe: { query: Query }, config: Config, kind: 
     // Only relations mostly made of waste get a remedy; the rest is ordinary free space.
     details: bloat.filter((b) => b.ratio >= bloatRatio).slice(0, 10).map((b) => `${b.name}: ${size(b.wasted)} of ${size(b.size)} wasted (${b.ratio.toFixed(0)}%) — ${remedy(b.name)}`),
   };
+}
+
+/**
+ * The relations (quoted names) this role may not VACUUM, ANALYZE, REINDEX or DROP: PostgreSQL lets
+ * only the owner, the database owner or a superuser do it (17 adds the MAINTAIN privilege), and
+ * otherwise VACUUM and ANALYZE skip the table with a warning instead of failing.
+ */
+export async function notMaintainable(q: Query, relations: string[]): Promise<string[]> {
+  if (relations.length === 0) return [];
+  const rows = await q<{ name: string }>(
+    `SELECT r.name FROM unnest($1::text[]) AS r(name) JOIN pg_class c ON c.oid = r.name::regclass
+      WHERE NOT (pg_has_role(c.relowner, 'USAGE')
+             OR pg_has_role((SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE')
+             OR CASE WHEN current_setting('server_version_num')::int >= 170000 THEN has_table_privilege(c.oid, 'MAINTAIN') ELSE false END)`,
+    [relations],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** Throws before anything is done when the maintenance role may not act on some of the relations. */
+export async function assertMaintainable(q: Query, relations: string[], what: string): Promise<void> {
+  const denied = await notMaintainable(q, relations);
+  if (denied.length === 0) return;
+  const [{ role }] = (await q<{ role: string }>('SELECT current_user AS role')) as [{ role: string }];
+  throw new PrivilegeError(
+    `${what}: role ${role} may not act on ${denied.join(', ')}: only the owner, the database owner or a superuser may (PostgreSQL 17: GRANT MAINTAIN); set postgres.adminUrl to such a role`,
+  );
 }

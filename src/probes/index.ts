@@ -61,14 +61,14 @@ export class Probes {
   }
 
   /**
-   * A read-write session on the primary for a maintenance action (never the checks' read-only one):
+   * A read-write session on the primary for a maintenance action, as postgres.adminUrl (else postgres.url; never the checks' read-only session):
    * no statement_timeout, and `lockTimeoutMs` so that it never queues for long in front of application traffic.
    */
   maintenanceSession(lockTimeoutMs: number): PostgresProbe {
     const c = this.config.postgres;
     if (!c) throw new Error('PostgreSQL is not configured');
     const session = new PostgresProbe({
-      name: 'primary', url: c.url, connectTimeoutMs: ms(c.connectTimeout, 5000), statementTimeoutMs: 0, readWrite: true, lockTimeoutMs,
+      name: 'primary', url: c.adminUrl ?? c.url, connectTimeoutMs: ms(c.connectTimeout, 5000), statementTimeoutMs: 0, readWrite: true, lockTimeoutMs,
     });
     this.extra.push(session);
     return session;
