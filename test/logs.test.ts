@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogsProbe } from '../src/probes/logs.js';
+import { LogsProbe, parseLine } from '../src/probes/logs.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'nvcops-logs-'));
 const NOW = Date.UTC(2025, 6, 2, 8, 0, 0);
@@ -54,5 +54,36 @@ describe('reading a day out of an application log', () => {
       `${pgTime(60_000)} [43] app@bank ERROR:  permission denied for table t`,
     ]);
     expect(w.errorLines).toBe(1);
+  });
+});
+
+describe('syslog lines', () => {
+  it('reads RFC 5424 and BSD (rsyslog file) lines: time, host, program, level from the priority, and the message read again', () => {
+    const r = parseLine('<163>1 2025-07-02T07:59:58.120Z api-1 payments 4242 - - {"level":"error","status":502,"msg":"upstream timed out"}', 'syslog');
+    expect(r).toMatchObject({ time: new Date('2025-07-02T07:59:58.120Z'), level: 'error', status: 502, message: 'upstream timed out', fields: { host: 'api-1', app: 'payments', pid: '4242' } });
+    const sd = parseLine('<165>1 2025-07-02T07:00:00Z api-1 payments - ID47 [exampleSDID@32473 iut="3" eventSource="App"] user alice logged in', 'syslog');
+    expect(sd).toMatchObject({ level: 'notice', message: 'user alice logged in', fields: { host: 'api-1', app: 'payments' } });
+    expect(sd.fields.pid).toBeUndefined();
+    const bsd = parseLine('Jul  2 07:58:00 db-1 postgres[812]: [5-1] FATAL:  password authentication failed for user "teller"', 'syslog', at);
+    expect(bsd).toMatchObject({ time: new Date(2025, 6, 2, 7, 58, 0), level: 'fatal', fields: { host: 'db-1', app: 'postgres', pid: '812' } });
+    expect(parseLine('<11>Jul  2 07:58:01 api-1 payments: request failed', 'syslog', at)).toMatchObject({ level: 'error', message: 'request failed' });
+    // No year in a BSD line: a December line read on 2 July is from last December.
+    expect(parseLine('Dec 31 23:00:00 api-1 cron[1]: done', 'syslog', at).time).toEqual(new Date(2024, 11, 31, 23, 0, 0));
+    // Not syslog: read as before.
+    expect(parseLine('Julia said hello', 'app.log', at).fields).toEqual({});
+  });
+
+  it('counts requests and errors of a day out of a syslog file', async () => {
+    const d = dir();
+    const file = join(d, 'syslog');
+    const stamp = (msAgo: number) => new Date(NOW - msAgo).toISOString();
+    writeFileSync(file, [
+      `<134>1 ${stamp(30 * 3600_000)} api-1 payments 1 - - {"status":500}`,
+      `<134>1 ${stamp(3600_000)} api-1 payments 1 - - {"status":200}`,
+      `<134>1 ${stamp(1800_000)} api-1 payments 1 - - {"status":503}`,
+      `<131>1 ${stamp(60_000)} api-1 payments 1 - - disk quota exceeded`,
+    ].join('\n') + '\n');
+    const w = await new LogsProbe().window(file, DAY, at);
+    expect([w.lines, w.requests, w.failedRequests, w.errorLines]).toEqual([3, 2, 1, 1]);
   });
 });

@@ -110,12 +110,55 @@ function parseLogfmt(line: string): Record<string, string> | undefined {
   return n >= 2 ? fields : undefined;
 }
 
+// RFC 5424: <165>1 2026-11-27T08:00:00.000Z host app 1234 ID47 [sd] message
+const SYSLOG_5424 = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)$/;
+// RFC 3164, as rsyslog and syslog-ng write files: [<PRI>]Nov 27 08:00:00 host app[1234]: message
+const SYSLOG_BSD = /^(?:<(\d{1,3})>)?([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
+const SYSLOG_SEVERITY = ['emerg', 'alert', 'crit', 'error', 'warn', 'notice', 'info', 'debug'] as const;
+const DAY_MS = 86_400_000;
+
+/**
+ * A syslog line: the header gives time, host, program and (with a priority) the level; the message
+ * is read again as a line of its own, so JSON or logfmt sent through syslog keeps its fields. BSD
+ * lines carry no year and no zone: the host's local time, in the year that puts the line no more
+ * than a day after `now`.
+ */
+function parseSyslog(line: string, raw: string, file: string, now: Date): LogEntry | undefined {
+  let pri: string | undefined;
+  let time: Date | undefined;
+  let host: string, app: string, pid: string | undefined, message: string;
+  const r = SYSLOG_5424.exec(line);
+  if (r) {
+    [pri, time, host, app, pid, message] = [r[1], parseTime(r[2]), r[3]!, r[4]!, r[5] === '-' ? undefined : r[5], r[8]!];
+  } else {
+    const b = SYSLOG_BSD.exec(line);
+    if (!b || MONTHS[b[2]!] === undefined) return undefined;
+    pri = b[1];
+    const at = (year: number) => new Date(year, MONTHS[b[2]!]!, Number(b[3]), Number(b[4]), Number(b[5]), Number(b[6]));
+    time = at(now.getFullYear());
+    if (time.getTime() > now.getTime() + DAY_MS) time = at(now.getFullYear() - 1);
+    [host, app, pid, message] = [b[7]!, b[8]!, b[9], b[10]!];
+  }
+  const inner = parseLine(message, file, now);
+  const severity = pri === undefined ? undefined : SYSLOG_SEVERITY[Number(pri) % 8];
+  return {
+    time: inner.time ?? time,
+    level: inner.level ?? severity,
+    status: inner.status,
+    message: inner.message,
+    fields: { host, app, ...(pid && { pid }), ...inner.fields },
+    raw,
+    file,
+  };
+}
+
 /**
  * Reads one line in any of the formats an application log is usually written in: JSON lines
- * (pino, bunyan, logstash, zap), logfmt, Common/Combined Log Format, and text lines that start
- * with a timestamp and a level (PostgreSQL, Python logging, log4j).
+ * (pino, bunyan, logstash, zap), logfmt, Common/Combined Log Format, syslog (RFC 5424 and the BSD
+ * format of rsyslog files), and text lines that start with a timestamp and a level (PostgreSQL,
+ * Python logging, log4j). `now` places BSD syslog lines, which carry no year.
  */
-export function parseLine(raw: string, file: string): LogEntry {
+export function parseLine(raw: string, file: string, now: Date = new Date()): LogEntry {
   const line = raw.trim();
   if (line.startsWith('{')) {
     try {
@@ -132,6 +175,10 @@ export function parseLine(raw: string, file: string): LogEntry {
     } catch {
       // not JSON after all: read it as text
     }
+  }
+  if (line.startsWith('<') || /^[A-Z][a-z]{2} [ \d]\d /.test(line)) {
+    const syslog = parseSyslog(line, raw, file, now);
+    if (syslog) return syslog;
   }
   const clf = /^(\S+) \S+ (\S+) \[([^\]]+)\] "([^"]*)" (\d{3}) /.exec(line);
   if (clf) {
@@ -195,13 +242,13 @@ export class LogsProbe {
     const key = `${file}\u0000${spanMs}`;
     let w = this.memo.get(key);
     if (!w) {
-      w = this.read(file, new Date(now.getTime() - spanMs));
+      w = this.read(file, new Date(now.getTime() - spanMs), now);
       this.memo.set(key, w);
     }
     return w;
   }
 
-  private async read(file: string, since: Date): Promise<LogWindow> {
+  private async read(file: string, since: Date, now: Date): Promise<LogWindow> {
     const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
     const stopAt = since.getTime() - SLACK_MS;
     // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
@@ -212,7 +259,7 @@ export class LogsProbe {
       let continuation: string[] = [];
       try {
         for await (const raw of linesBackwards(path)) {
-          const e = parseLine(raw, file);
+          const e = parseLine(raw, file, now);
           if (!e.time) {
             continuation.push(raw);
             continue;
