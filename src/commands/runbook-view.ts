@@ -88,11 +88,12 @@ export async function runbookOncall(flags: ViewFlags): Promise<number> {
     return { ...r, turns, next };
   });
   // The runbook's contacts in its order, then any others the configuration adds.
-  const emergency = [
+  const emergency: { role: string; name?: string; phone?: string; email?: string }[] = [
     ...EMERGENCY_ROLES.map((role) => oncall.emergency?.find((e) => e.role === role) ?? { role }),
     ...(oncall.emergency ?? []).filter((e) => !(EMERGENCY_ROLES as readonly string[]).includes(e.role)),
   ];
   const local = (t: Date) => `${dateIn(t, tz)} ${timeIn(t, tz)} ${zoneName(t, tz)}`;
+  const contact = (p: { phone?: string; email?: string }) => [p.phone, p.email].filter(Boolean).join(', ') || '—';
   const turnJson = (s: Shift) => ({ ...s.person, ...(s.from && { from: s.from.toISOString() }), ...(s.to && { to: s.to.toISOString() }) });
 
   if (flags.format === 'json') {
@@ -113,14 +114,14 @@ export async function runbookOncall(flags: ViewFlags): Promise<number> {
     return [from, to].filter(Boolean).join(' ');
   };
   text += await table(
-    ['role', 'runbook', 'name', 'phone', 'turn'],
+    ['role', 'runbook', 'name', 'contact', 'turn'],
     roles.flatMap((r) => r.turns.length
-      ? r.turns.map((s) => [r.label, r.runbook, s.person.name, s.person.phone ?? '—', `${span(s)}${r.next ? `, then ${r.next.person.name}` : ''}`])
+      ? r.turns.map((s) => [r.label, r.runbook, s.person.name, contact(s.person), `${span(s)}${r.next ? `, then ${r.next.person.name}` : ''}`])
       : [[r.label, r.runbook, '—', '—', 'not configured']]),
   );
   if (!configured) text += 'Names are not configured: set oncall.primary, oncall.secondary and oncall.escalation (see the README\'s Configuration).\n';
   text += 'Emergency Contacts\n';
-  text += await table(['role', 'name', 'phone'], emergency.map((e) => [e.role, 'name' in e && e.name ? e.name : '—', 'phone' in e && e.phone ? e.phone : 'not configured']));
+  text += await table(['role', 'name', 'contact'], emergency.map((e) => [e.role, e.name ?? '—', e.phone || e.email ? contact(e) : 'not configured']));
   write(text, redactor);
   return EXIT.ok;
 }
