@@ -113,6 +113,14 @@ describe('runbook today, from runs and actions recorded in the state store', () 
     expect(out.due[0]).toMatchObject({ dueAt: '2026-12-13T23:00:00.000Z', due: '08:00 GMT+9', status: 'overdue' });
   });
 
+  it('moves the 8:00 due time with New York\'s clock change, and counts the 23-hour and 25-hour days whole', async () => {
+    const empty = writeConfig({ state: { path: stateDir() } });
+    const first = async (date: string) => JSON.parse((await today(['--date', date, '--format', 'json'], '2026-11-27T12:00:00Z', empty)).stdout).due[0];
+    expect(await first('2026-03-07')).toMatchObject({ dueAt: '2026-03-07T13:00:00.000Z', due: '08:00 EST', countsFrom: '2026-03-07T05:00:00.000Z' });
+    expect(await first('2026-03-08')).toMatchObject({ dueAt: '2026-03-08T12:00:00.000Z', due: '08:00 EDT', countsFrom: '2026-03-08T05:00:00.000Z' });
+    expect(await first('2026-11-01')).toMatchObject({ dueAt: '2026-11-01T13:00:00.000Z', due: '08:00 EST', countsFrom: '2026-11-01T04:00:00.000Z' });
+  });
+
   it('refuses a day that is not YYYY-MM-DD with exit 64, and a time zone that does not exist with exit 78', async () => {
     for (const bad of ['2026-02-29', '2026-13-01', 'tomorrow', '2026-12-14T08:00']) {
       const r = await today(['--date', bad], '2026-12-14T15:30:00Z');
