@@ -38,6 +38,8 @@ describe('runbook today, from runs and actions recorded in the state store', () 
     await store.history.append(run('health db', '2026-12-14T04:59:00.000Z', 'staging'));
     // Monday's capacity review ran, but in production.
     await store.history.append(run('weekly capacity', '2026-12-14T14:00:00.000Z', 'production'));
+    // Monday 2026-12-07, the first Monday: the compliance review ran in the afternoon.
+    await store.history.append(run('monthly compliance', '2026-12-07T19:30:00.000Z', 'staging', ['postgres.ssl']));
     await action(store, 'monthly dr-test', '2026-12-14T14:00:00.000Z', 'ok', ['--yes', '--confirm-env', 'staging'], 'bo', 'RTO 42 s, RPO 3 min: within objectives');
     await action(store, 'maintain db', '2026-12-10T15:00:00.000Z', 'ok', ['--vacuum', '--analyze', '--yes'], 'ada');
     // Monday 2027-01-11, the second Monday of January: the DR test was only a dry run, the weekly maintenance never finished.
@@ -77,6 +79,11 @@ describe('runbook today, from runs and actions recorded in the state store', () 
     expect(row('health daily')).toMatchObject({ dueAt: '2026-12-14T13:00:00.000Z', due: '08:00 EST', status: 'done', late: false, runs: [{ at: '2026-12-14T12:55:00.000Z', by: 'ada', source: 'history', result: 'pass' }, { by: 'bo' }] });
     expect(row('monthly dr-test')).toMatchObject({ status: 'done', runs: [{ at: '2026-12-14T14:00:00.000Z', by: 'bo', host: 'ops2', source: 'audit', result: 'ok' }] });
     expect(row('health db')).toMatchObject({ status: 'overdue', runs: [] });
+
+    const firstMonday = JSON.parse((await today(['--format', 'json', '--date', '2026-12-07'], '2026-12-14T15:30:00Z')).stdout);
+    expect(firstMonday.due.find((d: { command: string }) => d.command === 'nvcops monthly compliance')).toMatchObject({
+      procedure: 'First Monday: Compliance Review', status: 'done', runs: [{ at: '2026-12-07T19:30:00.000Z', by: 'ada', result: 'pass' }],
+    });
 
     const production = writeConfig({ environment: 'production', state: { path: dir } });
     const prod = JSON.parse((await today(['--format', 'json', '--date', '2026-12-14'], '2026-12-14T15:30:00Z', production)).stdout);
