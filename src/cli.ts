@@ -6,6 +6,7 @@ import { registerHealth } from './commands/health.js';
 import { registerHistory } from './commands/history.js';
 import { registerMaintain } from './commands/maintain.js';
 import { registerMonthly } from './commands/monthly.js';
+import { registerRunbook } from './commands/runbook.js';
 import { registerWeekly } from './commands/weekly.js';
 import { registerIncident } from './commands/incident.js';
 import { ConfigError, EXIT, StateError, UnavailableError, UsageError } from './engine/errors.js';
@@ -68,6 +69,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
   registerAudit(program, finish);
   registerHistory(program, finish);
   registerIncident(program, finish);
+  registerRunbook(program, finish);
   return program;
 }
 

@@ -1,0 +1,143 @@
+/**
+ * `nvcops runbook today [--date YYYY-MM-DD]`: what the runbook's calendar has due on a day in its
+ * time zone, the command for each, and whether it ran — from the run history (check runs) and the
+ * audit trail (actions), in the same environment.
+ */
+import { clockFromEnv } from '../engine/clock.js';
+import { EXIT } from '../engine/errors.js';
+import { dateIn, dayWindow, timeIn, weekdayName, weekdayOf, zoneName } from '../engine/zoned.js';
+import { cadenceText, DEFAULT_TIMEZONE, dueOn, type Evidence, type Occurrence, type ScheduledCommand } from '../runbook/schedule.js';
+import { openStore, type AuditRecord, type Store } from '../state/index.js';
+import type { GlobalOptions } from './options.js';
+import { prepare, write } from './run.js';
+import { table } from './state.js';
+
+export interface TodayFlags extends GlobalOptions {
+  date?: string;
+  format: 'human' | 'json';
+  failOnOverdue?: boolean;
+}
+
+/** One run that counts for a scheduled command. */
+interface Run {
+  at: string;
+  by: string;
+  host: string;
+  source: 'history' | 'audit';
+  /** The check run's status (or the named check's), or the action's outcome. */
+  result: string;
+  message?: string;
+}
+
+type Status = 'done' | 'started' | 'not-run' | 'overdue';
+
+interface Row {
+  occurrence: Occurrence;
+  command: ScheduledCommand;
+  status: Status;
+  /** The first run of the window came after the stated due time. */
+  late: boolean;
+  runs: Run[];
+  /** An action whose `started` record has no `finished` one: running now, or cut short. */
+  unfinished: Run[];
+  /** For a task due once a week on no stated day and not run within it: its last run before. */
+  lastBefore?: Run;
+}
+
+const RAN: readonly string[] = ['ok', 'failed', 'interrupted'];
+
+const auditRun = (r: AuditRecord): Run => ({
+  at: r.startedAt, by: r.by, host: r.host, source: 'audit', result: r.outcome ?? r.phase, ...(r.message !== undefined && { message: r.message }),
+});
+
+/** The runs one kind of evidence shows in [from, to), oldest first, and actions begun there that never finished. */
+async function evidenceIn(store: Store, ev: Evidence, environment: string | null, from: Date | undefined, to: Date): Promise<{ runs: Run[]; unfinished: Run[] }> {
+  if ('history' in ev) {
+    const entries = await store.history.list({ command: ev.history, check: ev.check, since: from, until: to, ...(environment !== null && { environment }) });
+    const runs = entries.filter((e) => e.environment === environment).map((e): Run => {
+      const check = ev.check ? e.report.items.flatMap((i) => i.results).find((r) => r.id === ev.check) : undefined;
+      return { at: e.at, by: e.by, host: e.host, source: 'history', result: check?.status ?? e.status, ...(check && { message: `${check.id}: ${check.message}` }) };
+    });
+    return { runs, unfinished: [] };
+  }
+  // An action belongs to the day it started; the store's own time (`at`) is when each record was written.
+  const records = (await store.audit.list({ action: ev.audit })).filter((r) => r.environment === environment && (ev.args ?? []).every((a) => r.args.includes(a)));
+  const inWindow = (r: AuditRecord) => (!from || r.startedAt >= from.toISOString()) && r.startedAt < to.toISOString();
+  const closed = new Set(records.filter((r) => r.phase !== 'started').map((r) => r.operation));
+  return {
+    runs: records.filter((r) => r.phase !== 'started' && RAN.includes(r.outcome ?? '') && inWindow(r)).map(auditRun),
+    unfinished: records.filter((r) => r.phase === 'started' && !closed.has(r.operation) && inWindow(r)).map(auditRun),
+  };
+}
+
+async function evidence(store: Store, cmd: ScheduledCommand, environment: string | null, from: Date | undefined, to: Date) {
+  const found = await Promise.all(cmd.evidence.map((ev) => evidenceIn(store, ev, environment, from, to)));
+  const byTime = (a: Run, b: Run) => a.at.localeCompare(b.at);
+  return { runs: found.flatMap((f) => f.runs).sort(byTime), unfinished: found.flatMap((f) => f.unfinished).sort(byTime) };
+}
+
+async function rowFor(store: Store, occurrence: Occurrence, command: ScheduledCommand, environment: string | null, now: Date, dayStart: Date): Promise<Row> {
+  const { runs, unfinished } = await evidence(store, command, environment, occurrence.from, occurrence.to);
+  const status: Status = runs.length ? 'done' : unfinished.length ? 'started' : now >= occurrence.dueAt ? 'overdue' : 'not-run';
+  const late = occurrence.timed && runs.length > 0 && runs[0]!.at > occurrence.dueAt.toISOString();
+  const row: Row = { occurrence, command, status, late, runs, unfinished };
+  if (!runs.length && occurrence.from < dayStart) row.lastBefore = (await evidence(store, command, environment, undefined, occurrence.from)).runs.at(-1);
+  return row;
+}
+
+const STATUS_TEXT: Record<Status, string> = { done: '✔ done', started: '… started, not finished', 'not-run': '☐ not yet run', overdue: '✖ OVERDUE' };
+
+export async function runbookToday(flags: TodayFlags): Promise<number> {
+  const now = clockFromEnv()();
+  const { config, redactor } = await prepare(flags);
+  const tz = config.schedule?.timezone ?? DEFAULT_TIMEZONE;
+  const date = flags.date ?? dateIn(now, tz);
+  const environment = config.environment ?? null;
+  const occurrences = dueOn(date, tz);
+  const dayStart = dayWindow(date, tz).start;
+  const store = await openStore(config);
+  let rows: Row[];
+  try {
+    rows = await Promise.all(occurrences.flatMap((o) => o.entry.commands.map((c) => rowFor(store, o, c, environment, now, dayStart))));
+  } finally {
+    await store.close();
+  }
+  const count = (s: Status) => rows.filter((r) => r.status === s).length;
+  const summary = { due: rows.length, done: count('done'), started: count('started'), notRun: count('not-run'), overdue: count('overdue') };
+  const exitCode = flags.failOnOverdue && summary.overdue > 0 ? EXIT.fail : EXIT.ok;
+  const local = (iso: string) => {
+    const t = new Date(iso);
+    const day = dateIn(t, tz);
+    return `${day === date ? '' : `${day} `}${timeIn(t, tz)} ${zoneName(t, tz)}`;
+  };
+  const dueText = (o: Occurrence) => (o.timed ? local(o.dueAt.toISOString()) : 'by end of day');
+
+  if (flags.format === 'json') {
+    write(`${JSON.stringify({
+      date, weekday: weekdayOf(date), timezone: tz, environment, now: now.toISOString(), store: store.location, summary, exitCode,
+      due: rows.map((r) => ({
+        procedure: r.occurrence.entry.title, section: r.occurrence.entry.section, runbook: r.occurrence.entry.runbook,
+        cadence: cadenceText(r.occurrence.entry.cadence, tz), command: `nvcops ${r.command.command}`, replaces: r.command.runbook,
+        dueAt: r.occurrence.dueAt.toISOString(), due: dueText(r.occurrence), status: r.status, late: r.late,
+        countsFrom: r.occurrence.from.toISOString(), runs: r.runs, unfinished: r.unfinished, ...(r.lastBefore && { lastBefore: r.lastBefore }),
+      })),
+    }, null, 2)}\n`, redactor);
+    return exitCode;
+  }
+
+  const runText = (run: Run) => `${local(run.at)} by ${run.by}: ${run.result}${run.message ? ` (${run.message})` : ''}`;
+  const lastText = (r: Row) => {
+    const last = r.runs.at(-1) ?? r.unfinished.at(-1);
+    if (last) return `${runText(last)}${r.runs.length > 1 ? ` — ${r.runs.length} runs` : ''}`;
+    if (r.lastBefore) return `last run ${runText(r.lastBefore)}`;
+    return r.occurrence.from < dayStart ? 'no run in the last 7 days' : '';
+  };
+  const counts = [`${summary.done} done`, summary.started && `${summary.started} started`, `${summary.notRun} not yet run`, summary.overdue && `${summary.overdue} OVERDUE`].filter(Boolean);
+  let text = `Runbook, ${weekdayName(weekdayOf(date))} ${date} (${tz})${environment ? `, environment ${environment}` : ''}: ${summary.due} due — ${counts.join(', ')}\n`;
+  text += await table(
+    ['due', 'procedure', 'command', 'status', 'ran'],
+    rows.map((r) => [dueText(r.occurrence), r.occurrence.entry.title, `nvcops ${r.command.command}`, `${STATUS_TEXT[r.status]}${r.late ? ' (late)' : ''}`, lastText(r)]),
+  );
+  write(text, redactor);
+  return exitCode;
+}

@@ -1,0 +1,127 @@
+/** `nvcops runbook show|severity|oncall`: the runbook's sections, severity levels and on-call rotation, as data the tool holds. */
+import { clockFromEnv } from '../engine/clock.js';
+import { EXIT } from '../engine/errors.js';
+import { dateIn, dayWindow, timeIn, weekdayName, weekdayOf, zoneName } from '../engine/zoned.js';
+import { EMERGENCY_ROLES, namesConfigured, ONCALL_ROLES, shifts, type Shift } from '../runbook/oncall.js';
+import { procedures } from '../runbook/procedures.js';
+import { cadenceText, DEFAULT_TIMEZONE } from '../runbook/schedule.js';
+import { SECTIONS, type RunbookSection, type SectionCommand, type SectionId } from '../runbook/sections.js';
+import { ACKNOWLEDGE_WITHIN_MS, SEVERITIES, SEVERITY_LEVELS } from '../runbook/severity.js';
+import type { GlobalOptions } from './options.js';
+import { prepare, write } from './run.js';
+import { table } from './state.js';
+
+interface ViewFlags extends GlobalOptions {
+  format: 'human' | 'json';
+  date?: string;
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** The checklist lines a command's procedure verifies (`health daily` → its six lines), or none for an action. */
+function itemsOf(c: SectionCommand) {
+  const id = c.command.split(' --')[0]!;
+  return id in procedures ? procedures[id as keyof typeof procedures].items : undefined;
+}
+
+export async function runbookShow(flags: ViewFlags, section?: SectionId): Promise<number> {
+  const { config, redactor } = await prepare(flags);
+  const tz = config.schedule?.timezone ?? DEFAULT_TIMEZONE;
+  const chosen: readonly RunbookSection[] = section ? SECTIONS.filter((s) => s.id === section) : SECTIONS;
+  if (flags.format === 'json') {
+    write(json(chosen.map((s) => ({
+      id: s.id, title: s.title,
+      headings: s.headings.map((h) => ({
+        title: h.title, ...(h.cadence && { cadence: cadenceText(h.cadence, tz) }), ...(h.checklist && { checklist: h.checklist }),
+        commands: h.commands.map((c) => ({
+          command: `nvcops ${c.command}`, replaces: c.runbook, ...(c.cadence && { cadence: cadenceText(c.cadence, tz) }),
+          ...(itemsOf(c) && { checklist: itemsOf(c)!.map((i) => ({ title: i.title, checks: i.checks })) }),
+        })),
+      })),
+    }))), redactor);
+    return EXIT.ok;
+  }
+  const lines: string[] = [];
+  for (const s of chosen) {
+    lines.push(s.title);
+    for (const h of s.headings) {
+      lines.push(`  ${h.title}${h.cadence ? ` — ${cadenceText(h.cadence, tz)}` : ''}`);
+      for (const c of h.commands) {
+        lines.push(`    nvcops ${c.command}  ← ${c.runbook}${c.cadence ? ` (${cadenceText(c.cadence, tz)})` : ''}`);
+        for (const i of itemsOf(c) ?? []) lines.push(`      - ${i.title} (${i.checks.length} check${i.checks.length === 1 ? '' : 's'})`);
+      }
+      if (h.checklist) lines.push('    Checklist:', ...h.checklist.map((l) => `      - [ ] ${l}`));
+    }
+    lines.push('');
+  }
+  write(`${lines.join('\n')}`, redactor);
+  return EXIT.ok;
+}
+
+export async function runbookSeverity(flags: ViewFlags): Promise<number> {
+  const levels = SEVERITIES.map((s) => SEVERITY_LEVELS[s]);
+  const ackMinutes = ACKNOWLEDGE_WITHIN_MS / 60_000;
+  if (flags.format === 'json') {
+    process.stdout.write(json({ acknowledgeWithinMinutes: ackMinutes, levels: levels.map(({ pagerDutySeverity: _p, ...l }) => l) }));
+    return EXIT.ok;
+  }
+  process.stdout.write(await table(
+    ['level', 'name', 'response', 'notify stakeholders', 'post-mortem', 'examples'],
+    levels.map((l) => [l.id, l.name, l.response, l.notifyStakeholders ? 'yes' : 'no', l.postmortem ? 'yes' : 'no', l.examples.join('; ')]),
+  ));
+  process.stdout.write(`Every alert is acknowledged within ${ackMinutes} minutes (Initial Response); "Immediate" is held to that window. nvcops incident list shows what is overdue.\n`);
+  return EXIT.ok;
+}
+
+export async function runbookOncall(flags: ViewFlags): Promise<number> {
+  const { config, redactor } = await prepare(flags);
+  const tz = config.schedule?.timezone ?? DEFAULT_TIMEZONE;
+  const oncall = config.oncall ?? {};
+  const now = clockFromEnv()();
+  const window = flags.date ? dayWindow(flags.date, tz) : { start: now, end: new Date(now.getTime() + 1) };
+  const configured = namesConfigured(oncall);
+  const roles = ONCALL_ROLES.map((r) => {
+    const turns = shifts(oncall, r.key, window.start, window.end, tz);
+    // For "now": who takes over at the end of the current turn.
+    const last = turns.at(-1);
+    const next = !flags.date && last?.to ? shifts(oncall, r.key, last.to, new Date(last.to.getTime() + 1), tz)[0] : undefined;
+    return { ...r, turns, next };
+  });
+  // The runbook's contacts in its order, then any others the configuration adds.
+  const emergency: { role: string; name?: string; phone?: string; email?: string }[] = [
+    ...EMERGENCY_ROLES.map((role) => oncall.emergency?.find((e) => e.role === role) ?? { role }),
+    ...(oncall.emergency ?? []).filter((e) => !(EMERGENCY_ROLES as readonly string[]).includes(e.role)),
+  ];
+  const local = (t: Date) => `${dateIn(t, tz)} ${timeIn(t, tz)} ${zoneName(t, tz)}`;
+  const contact = (p: { phone?: string; email?: string }) => [p.phone, p.email].filter(Boolean).join(', ') || '—';
+  const turnJson = (s: Shift) => ({ ...s.person, ...(s.from && { from: s.from.toISOString() }), ...(s.to && { to: s.to.toISOString() }) });
+
+  if (flags.format === 'json') {
+    write(json({
+      ...(flags.date ? { date: flags.date } : { at: now.toISOString() }), timezone: tz, configured,
+      ...(oncall.rotation && { rotation: oncall.rotation }),
+      roles: roles.map((r) => ({ role: r.label, runbook: r.runbook, turns: r.turns.map(turnJson), ...(r.next && { next: turnJson(r.next) }) })),
+      emergency,
+    }), redactor);
+    return EXIT.ok;
+  }
+  const when = flags.date ? `on ${weekdayName(weekdayOf(flags.date))} ${flags.date}` : `now, ${local(now)}`;
+  let text = `On-Call Rotation ${when} (${tz})${oncall.rotation ? `; turns hand over every ${weekdayName(oncall.rotation.day)} at ${oncall.rotation.time}` : ''}\n`;
+  const span = (s: Shift) => {
+    if (!flags.date) return s.to ? `until ${local(s.to)}` : '';
+    const from = s.from && s.from > window.start ? `from ${local(s.from)}` : '';
+    const to = s.to && s.to < window.end ? `until ${local(s.to)}` : '';
+    return [from, to].filter(Boolean).join(' ');
+  };
+  text += await table(
+    ['role', 'runbook', 'name', 'contact', 'turn'],
+    roles.flatMap((r) => r.turns.length
+      ? r.turns.map((s) => [r.label, r.runbook, s.person.name, contact(s.person), `${span(s)}${r.next ? `, then ${r.next.person.name}` : ''}`])
+      : [[r.label, r.runbook, '—', '—', 'not configured']]),
+  );
+  if (!configured) text += 'Names are not configured: set oncall.primary, oncall.secondary and oncall.escalation (see the README\'s Configuration).\n';
+  text += 'Emergency Contacts\n';
+  text += await table(['role', 'name', 'contact'], emergency.map((e) => [e.role, e.name ?? '—', e.phone || e.email ? contact(e) : 'not configured']));
+  write(text, redactor);
+  return EXIT.ok;
+}

@@ -1,0 +1,44 @@
+import { Argument, InvalidArgumentError, type Command } from 'commander';
+import { isDate } from '../engine/zoned.js';
+import { SECTION_IDS } from '../runbook/sections.js';
+import { listFormat } from './options.js';
+
+/** `--date YYYY-MM-DD`: a day of the runbook's calendar, in its time zone. */
+const dateArg = (value: string): string => {
+  if (!isDate(value)) throw new InvalidArgumentError('use a day written YYYY-MM-DD, such as 2026-11-30');
+  return value;
+};
+
+export function registerRunbook(program: Command, finish: (code: Promise<number>) => void): void {
+  const runbook = program.command('runbook').description('The runbook itself: its calendar, sections, severity levels and on-call rotation');
+  const view = (name: 'runbookShow' | 'runbookSeverity' | 'runbookOncall') => (...args: unknown[]) => {
+    const cmd = args.at(-1) as Command;
+    finish(import('./runbook-view.js').then((m) => m[name](cmd.optsWithGlobals(), cmd.processedArgs[0] as never)));
+  };
+
+  runbook
+    .command('today')
+    .description('What the runbook has due on a day in its time zone (schedule.timezone), the command for each, and whether it ran (run history, audit trail). Exit 0; with --fail-on-overdue, 2 when something is overdue')
+    .summary('what is due today, and whether it ran')
+    .option('--date <YYYY-MM-DD>', 'another day (default: today in the runbook\'s time zone)', dateArg)
+    .option('--fail-on-overdue', 'exit 2 when something due is past its time and has not run (for CI and cron)')
+    .addOption(listFormat())
+    .action((_o, cmd: Command) => finish(import('./runbook-today.js').then((m) => m.runbookToday(cmd.optsWithGlobals()))));
+  runbook
+    .command('show')
+    .description('The runbook\'s sections as nvcops carries them out: each heading, its cadence, commands and checklist lines')
+    .addArgument(new Argument('[section]', 'one section (default: all)').choices(SECTION_IDS))
+    .addOption(listFormat())
+    .action(view('runbookShow'));
+  runbook
+    .command('severity')
+    .description('Incident Response › Severity Levels: P0–P3, their response targets and examples')
+    .addOption(listFormat())
+    .action(view('runbookSeverity'));
+  runbook
+    .command('oncall')
+    .description('Contact Information › On-Call Rotation: who is Primary, Secondary and Escalation now (or on --date), from oncall in the configuration')
+    .option('--date <YYYY-MM-DD>', 'who is on call that day (a handover day shows both turns)', dateArg)
+    .addOption(listFormat())
+    .action(view('runbookOncall'));
+}
