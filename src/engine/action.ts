@@ -3,7 +3,8 @@
  *
  *   plan → show → [--dry-run stops here] → a protected environment needs --confirm-env <name>
  *   → --yes, or "yes" typed on a terminal → audit `started` → steps with progress
- *   → audit `finished` (each step's outcome) → exit code 0 done, 2 a step failed, 64 refused, 130 interrupted
+ *   → audit `finished` (each step's outcome) → exit code 0 done, 2 a step failed, 64 refused, 130 interrupted.
+ *   A plan with no steps is audited as one event: outcome ok (or dry-run), "nothing to do".
  *
  * A command builds an `ActionPlan` (reading only) and hands it over; from a command module that is
  * `runActionCommand(flags, (ctx) => plan, { action, targets })` in src/commands/act.ts, which also
@@ -163,12 +164,16 @@ export async function runAction(
   };
   if (human) io.out(renderPlan(result, io.color));
 
-  if (plan.steps.length === 0) return finish({ ...result, status: 'nothing to do' });
   const signal = opts.signal ?? new AbortController().signal;
   const steps = plan.steps.map((s) => s.title);
   const audit: ActionContext = {
     action: plan.action, config, redactor: opts.redactor, by: opts.by, signal, details: { target: plan.target, steps },
   };
+  // Looking and finding nothing to do is a run too (runbook today counts the weekly maintenance by it).
+  if (plan.steps.length === 0) {
+    await auditEvent(opts.store, audit, { outcome: flags.dryRun ? 'dry-run' : 'ok', message: 'nothing to do', details: { summary: plan.summary } });
+    return finish({ ...result, status: 'nothing to do' });
+  }
   if (flags.dryRun) {
     await auditEvent(opts.store, audit, { outcome: 'dry-run' });
     return finish(result);

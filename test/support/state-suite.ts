@@ -286,9 +286,12 @@ export function stateSuite(backend: Backend): void {
         expect([again.exitCode, again.stdout]).toEqual([0, expect.stringContaining('0 check runs started before')]);
         expect(again.stdout).toContain('nothing to do');
         const shown = JSON.parse((await cli(config, ['audit', 'show', '--action', 'history prune', '--format', 'json'])).stdout) as AuditRecord[];
-        // Refusals and the dry run are on record too, then the prune itself.
-        expect(shown.map((r) => [r.phase, r.outcome])).toEqual([['event', 'refused'], ['event', 'dry-run'], ['event', 'refused'], ['started', undefined], ['finished', 'ok']]);
-        expect(shown.slice(3).map((r) => [r.by, r.environment])).toEqual([['carol', 'production'], ['carol', 'production']]);
+        // Refusals and the dry run are on record too, then the prune itself, then the run that found nothing to do.
+        expect(shown.map((r) => [r.phase, r.outcome, r.message])).toEqual([
+          ['event', 'refused', expect.stringContaining('not confirmed')], ['event', 'dry-run', undefined], ['event', 'refused', expect.stringContaining('protected')],
+          ['started', undefined, undefined], ['finished', 'ok', undefined], ['event', 'ok', 'nothing to do'],
+        ]);
+        expect(shown.slice(3, 5).map((r) => [r.by, r.environment])).toEqual([['carol', 'production'], ['carol', 'production']]);
         expect(shown[3]!.args).toEqual(['history', 'prune', '--older-than', '400d', '--yes', '--confirm-env', 'production', '--by', 'carol', '--format', 'json', '--config', expect.any(String)]);
         expect(shown[4]!.details).toEqual({ outcomes: [expect.objectContaining({ status: 'done', data: { removed: 1 } })] });
         await store.close();
