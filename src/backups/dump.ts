@@ -3,7 +3,6 @@
  * and the start LSN come from one exported snapshot, so a restore can be checked table by table
  * against exactly what the dump holds.
  */
-import { execa } from 'execa';
 import { UnavailableError } from '../engine/errors.js';
 import type { Manifest } from './manifest.js';
 import { connectAdmin, cutConnection, pgEnv, pgProgram, tableRowCounts, type PgTarget } from './pgtools.js';
@@ -29,6 +28,7 @@ async function runPgDump(target: PgTarget, snapshot: string, format: 'custom' | 
   const pgDump = pgProgram('pg_dump');
   const common = ['--no-password', `--snapshot=${snapshot}`, ...(target.url ? [`--dbname=${target.url}`] : [])];
   const options = { env: pgEnv(target), extendEnv: false, cancelSignal: signal } as const;
+  const { execa } = await import('execa');
   try {
     if (format === 'directory') {
       await execa(pgDump, ['--format=directory', `--jobs=${jobs}`, `--file=${partial}`, ...common], options);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TargetError } from '../engine/errors.js';
 
 /** What a backup holds (runbook Backup Schedule: database, transaction log, application, configuration, logs). */

@@ -10,7 +10,7 @@ import type { FailOn, RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
 import { missingTarget } from '../engine/targets.js';
 import { resolveThresholds } from '../engine/thresholds.js';
-import { renderers } from '../report/index.js';
+import { renderer } from '../report/index.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
 import type { GlobalOptions, RunFlags } from './options.js';
 
@@ -101,8 +101,8 @@ export async function runChecksCommand(
     process.off('SIGINT', onSigint);
   }
   if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, config, redactor);
-  write(renderers[flags.format](report, { color }), redactor);
-  for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(renderers[r.format](report, { color: false })));
+  write((await renderer(flags.format))(report, { color }), redactor);
+  for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply((await renderer(r.format))(report, { color: false })));
   await keepInHistory(report, config, redactor, flags.by);
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, UsageError } from './errors.js';
 import { isDate, isLocalTime, isTimeZone, weekdayOf, WEEKDAYS } from './zoned.js';
 

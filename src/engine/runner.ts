@@ -93,6 +93,9 @@ export async function runProcedure(
       return { itemIndex, check };
     }),
   );
+  // Dial the servers the checks will use side by side from the start: otherwise the Redis checks wait
+  // behind the PostgreSQL ones (one connection, one statement at a time) before Redis is even dialled.
+  probes.connectAhead(new Set(jobs.flatMap(({ check }) => (check.requires.some((t) => missingTarget(t, opts.config)) ? [] : check.requires))));
   const results: (CheckResult | undefined)[] = new Array(jobs.length);
   const running = new Set<string>();
   let done = 0;

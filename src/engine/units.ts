@@ -86,4 +86,10 @@ export function parseSize(text: string): number | undefined {
 }
 
 /** `1 table`, `3 tables`: a count with its noun. */
+/**
+ * An integer with thousands separators, as `toLocaleString('en-US')` writes it (4,938) — without
+ * loading the ICU locale data, which costs a one-shot command 20-50 ms on its first use.
+ */
+export const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
 export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -1,4 +1,5 @@
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { programFailure } from '../backups/dump.js';
 import type { BackupKind, Manifest } from '../backups/manifest.js';
 import { pgProgram } from '../backups/pgtools.js';
@@ -61,7 +62,8 @@ export class BackupsProbe {
       p = (async () => {
         const bin = pgProgram('pg_restore');
         try {
-          const { stdout } = await execa(bin, ['--list', this.repository.pathOf(m)], { cancelSignal: signal });
+          // node's own execFile, not execa: the morning check should not load a process library for one listing.
+          const { stdout } = await promisify(execFile)(bin, ['--list', this.repository.pathOf(m)], { signal, maxBuffer: 100_000_000 });
           const lines = stdout.split('\n').filter((l) => /^\d+;/.test(l));
           // e.g. `3345; 0 16385 TABLE DATA public accounts postgres`
           const tableData = new Set(lines.flatMap((l) => {
@@ -70,7 +72,7 @@ export class BackupsProbe {
           }));
           return { entries: lines.length, tableData };
         } catch (e) {
-          throw programFailure('pg_restore --list', e);
+          throw programFailure('pg_restore --list', signal?.aborted ? { isCanceled: true } : e);
         }
       })();
       this.tocs.set(m.id, p);

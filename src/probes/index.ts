@@ -1,3 +1,4 @@
+import type { Target } from '../engine/check.js';
 import type { Config } from '../engine/config.js';
 import { parseDuration } from '../engine/units.js';
 import { repositoryDirectory } from '../backups/repository.js';
@@ -61,7 +62,21 @@ export class Probes {
   }
 
   /**
+<<<<<<< HEAD
    * A read-write session on the primary for a maintenance action, as postgres.adminUrl (else postgres.url; never the checks' read-only session):
+=======
+   * Starts connecting to the primary, then to Redis, when a run is going to use them; a failure is left
+   * to the checks that use them. Redis (and loading its driver) waits for the primary's connect to end,
+   * so that the connect time the checks report is the server's, not this process's other work.
+   */
+  connectAhead(targets: ReadonlySet<Target>): void {
+    const primary = targets.has('postgres') ? this.postgres.primary.connect().catch(() => undefined) : Promise.resolve();
+    if (targets.has('redis')) void primary.then(() => this.redis.connect()).catch(() => undefined);
+  }
+
+  /**
+   * A read-write session on the primary for a maintenance action (never the checks' read-only one):
+>>>>>>> startup
    * no statement_timeout, and `lockTimeoutMs` so that it never queues for long in front of application traffic.
    */
   maintenanceSession(lockTimeoutMs: number): PostgresProbe {

@@ -201,8 +201,12 @@ export function parseLine(raw: string, file: string, now: Date = new Date()): Lo
   return { time: parseTime(line.replace(/^\[/, '')), level: normaliseLevel(level), message: line, fields: {}, raw, file };
 }
 
-/** Lines of a file from the end backwards, in chunks, so a day's window of a large log costs only that day. */
-async function* linesBackwards(path: string): AsyncGenerator<string> {
+/**
+ * Lines of a file from the end backwards, in chunks, so a day's window of a large log costs only that
+ * day. Each chunk's whole lines are decoded at once and handed over together, newest first (a newline
+ * byte never falls inside a UTF-8 character, so this reads the same as decoding line by line).
+ */
+async function* linesBackwards(path: string): AsyncGenerator<string[]> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -214,17 +218,17 @@ async function* linesBackwards(path: string): AsyncGenerator<string> {
       pos -= len;
       const buf = Buffer.alloc(len);
       await fh.read(buf, 0, len, pos);
-      let data = Buffer.concat([buf, rest]);
-      let nl = data.lastIndexOf(10);
-      while (nl !== -1) {
-        const line = data.subarray(nl + 1).toString('utf8');
-        if (line.trim()) yield line;
-        data = data.subarray(0, nl);
-        nl = data.lastIndexOf(10);
+      const data = Buffer.concat([buf, rest]);
+      // The bytes before the first newline may be the end of a line that starts in the previous chunk.
+      const first = data.indexOf(10);
+      if (first === -1) {
+        rest = data;
+        continue;
       }
-      rest = data;
+      rest = data.subarray(0, first);
+      yield data.toString('utf8', first + 1).split('\n').reverse().filter((line) => line.trim());
     }
-    if (rest.length && rest.toString('utf8').trim()) yield rest.toString('utf8');
+    if (rest.length && rest.toString('utf8').trim()) yield [rest.toString('utf8')];
   } finally {
     await fh.close();
   }
@@ -258,7 +262,7 @@ export class LogsProbe {
       // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace).
       let continuation: string[] = [];
       try {
-        for await (const raw of linesBackwards(path)) {
+        reading: for await (const lines of linesBackwards(path)) for (const raw of lines) {
           const e = parseLine(raw, file, now);
           if (!e.time) {
             continuation.push(raw);
@@ -271,7 +275,7 @@ export class LogsProbe {
             continuation = [];
           }
           if (!w.oldest || e.time < w.oldest) w.oldest = e.time;
-          if (e.time.getTime() < stopAt) break;
+          if (e.time.getTime() < stopAt) break reading;
           if (e.time < since) continue;
           w.lines++;
           const error = isErrorLevel(e.level);

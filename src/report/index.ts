@@ -1,7 +1,6 @@
 import type { RunReport } from '../engine/report.js';
 import { human } from './human.js';
 import { json } from './json.js';
-import { junit } from './junit.js';
 import { markdown } from './markdown.js';
 import { nagios } from './nagios.js';
 import type { Format } from './formats.js';
@@ -11,7 +10,12 @@ export interface RenderOptions {
   color: boolean;
 }
 
-/** Pure renderers keyed by their --format value. */
+/** A pure renderer of one --format value. */
 export type Renderer = (report: RunReport, opts: RenderOptions) => string;
 
-export const renderers: Record<Format, Renderer> = { human, json, junit, nagios, markdown };
+const renderers: Record<Exclude<Format, 'junit'>, Renderer> = { human, json, nagios, markdown };
+
+/** The renderer of a --format value; junit's (and its XML builder) loads only when it is asked for. */
+export async function renderer(format: Format): Promise<Renderer> {
+  return format === 'junit' ? (await import('./junit.js')).junit : renderers[format];
+}

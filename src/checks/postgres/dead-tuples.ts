@@ -1,4 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
+import { grouped } from '../../engine/units.js';
 
 /** Tables where dead rows pile up: more than 10,000 of them and a large share of the table. */
 export default defineCheck({
@@ -19,8 +20,8 @@ export default defineCheck({
     const worst = rows[0]!;
     return {
       value: Math.round(worst.pct * 10) / 10,
-      message: `${worst.name}: ${Number(worst.dead).toLocaleString('en-US')} dead of ${(Number(worst.live) + Number(worst.dead)).toLocaleString('en-US')} rows`,
-      details: rows.map((r) => `${r.name}: ${r.pct.toFixed(1)}% dead (${Number(r.dead).toLocaleString('en-US')} rows)`),
+      message: `${worst.name}: ${grouped(Number(worst.dead))} dead of ${grouped(Number(worst.live) + Number(worst.dead))} rows`,
+      details: rows.map((r) => `${r.name}: ${r.pct.toFixed(1)}% dead (${grouped(Number(r.dead))} rows)`),
     };
   },
 });

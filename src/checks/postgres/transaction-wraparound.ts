@@ -1,4 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
+import { grouped } from '../../engine/units.js';
 
 /** Transaction-ID age of the oldest database against autovacuum_freeze_max_age. */
 export default defineCheck({
@@ -21,8 +22,8 @@ export default defineCheck({
     const left = 2 ** 31 - 3_000_000 - age;
     return {
       value: Math.round((1000 * age) / max) / 10,
-      message: `oldest ${oldest.datname}: age ${age.toLocaleString('en-US')} of autovacuum_freeze_max_age ${max.toLocaleString('en-US')}; ${left.toLocaleString('en-US')} transactions before the server stops writes`,
-      details: rows.map((r) => `${r.datname}: age ${Number(r.age).toLocaleString('en-US')}`),
+      message: `oldest ${oldest.datname}: age ${grouped(age)} of autovacuum_freeze_max_age ${grouped(max)}; ${grouped(left)} transactions before the server stops writes`,
+      details: rows.map((r) => `${r.datname}: age ${grouped(Number(r.age))}`),
     };
   },
 });
