@@ -50,13 +50,16 @@ describe('command line', () => {
 
   it('on Ctrl-C prints what finished and exits 130', async () => {
     // A server that accepts TCP but never speaks: the PostgreSQL connect hangs until interrupted.
-    const silent = createServer(() => undefined);
+    let connected!: () => void;
+    const dialled = new Promise<void>((r) => { connected = r; });
+    const silent = createServer(() => connected());
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
     const path = writeConfig({ postgres: { url: `postgres://nvcops@127.0.0.1:${port}/bank`, connectTimeout: '60s' } });
     try {
       const child = execa('node', [CLI, 'health', 'db', '--config', path, '--format', 'json'], { reject: false, env: { NO_COLOR: '1' } });
-      await new Promise((r) => setTimeout(r, 1500));
+      // Ctrl-C once the checks are running (the connect has reached the server), however slow the start-up.
+      await dialled;
       child.kill('SIGINT');
       const r = await child;
       expect(r.exitCode).toBe(130);
@@ -75,9 +78,9 @@ describe('--wait for post-deploy gates', () => {
     const { startRedis, freePort } = await import('./support/servers.js');
     const port = await freePort();
     const path = writeConfig({ redis: { url: `redis://127.0.0.1:${port}` } });
-    const run = nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '30s', '--interval', '1s']);
-    // The "deploy" finishes two seconds later: Redis comes up on the configured port.
-    await new Promise((r) => setTimeout(r, 2000));
+    const run = execa('node', [CLI, 'health', 'db', '--config', path, '--format', 'json', '--wait', '30s', '--interval', '1s'], { reject: false, env: { NO_COLOR: '1' } });
+    // The "deploy" finishes after the first attempt has failed: Redis comes up on the configured port.
+    await new Promise<void>((resolve) => run.stderr.on('data', (d: Buffer) => { if (d.toString().includes('attempt 1:')) resolve(); }));
     const redis = await startRedis([], port);
     try {
       const r = await run;
@@ -91,7 +94,7 @@ describe('--wait for post-deploy gates', () => {
 
   it('gives up when the time is out and exits with the last run\'s code', async () => {
     const path = writeConfig({ redis: { url: 'redis://127.0.0.1:1' } });
-    const r = await nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '2s', '--interval', '500ms']);
+    const r = await nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '5s', '--interval', '500ms']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/attempt 2: fail/);
   });
