@@ -138,7 +138,9 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     });
     expect(byId['http.response-time']!.threshold).toEqual({ warn: '> 150ms', fail: '> 200ms' });
     expect(byId['http.service-up']).toMatchObject({ status: 'fail', message: 'ledger down: 0 of 4 requests answered 2xx (HTTP 500)' });
-    expect(byId['http.response-time']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^slowest reports: p50 2\d\d ms/) });
+    expect(byId['http.response-time']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^slowest reports: p50 \d+ ms/) });
+    // /slow answers after 250 ms; a loaded machine only adds to that.
+    expect(Number(/p50 (\d+) ms/.exec(byId['http.response-time']!.message)![1])).toBeGreaterThanOrEqual(250);
     expect(line('API response times').status).toBe('fail');
     expect(exitCode).toBe(2);
   });
