@@ -89,12 +89,33 @@ const environmentShape = {
       verificationQueries: z.array(z.string().min(1)).optional(),
     })
     .optional(),
+  /** Monthly Capacity Planning: the cost items its cost optimization analysis reads. */
+  capacity: z
+    .strictObject({
+      costs: z
+        .array(
+          z.strictObject({
+            name,
+            /** The item's cost per month, in `currency`. */
+            monthly: z.number().min(0),
+            currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code such as USD or EUR'),
+            owner: name.optional(),
+            /** The monthly budget, in `currency`; over it fails. */
+            budget: z.number().positive().optional(),
+          }),
+        )
+        .min(1)
+        .optional(),
+    })
+    .optional(),
   security: z
     .strictObject({
       /** Authentication failures from one user and source that count as brute force. */
       bruteForce: z.strictObject({ failures: z.int().min(2), within: duration }).optional(),
       /** Application directories (with a package-lock.json) whose npm dependencies `maintain security-updates` audits. */
       applications: z.array(path).optional(),
+      /** The date of the last penetration test report (monthly security assessment). */
+      lastPenetrationTest: z.iso.date('a date such as 2026-03-14').optional(),
     })
     .optional(),
   business: z

@@ -1,6 +1,7 @@
 import { backupProcedures } from './backup.js';
 import { healthProcedures } from './health.js';
 import { maintenanceProcedures } from './maintenance.js';
+import { monthlyProcedures } from './monthly.js';
 import type { Procedure } from './procedure.js';
 import { weeklyProcedures } from './weekly.js';
 
@@ -12,6 +13,7 @@ export const procedures = {
   ...backupProcedures,
   ...weeklyProcedures,
   ...maintenanceProcedures,
+  ...monthlyProcedures,
 } as const satisfies Record<string, Procedure>;
 
 export type ProcedureId = keyof typeof procedures;
