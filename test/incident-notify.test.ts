@@ -120,6 +120,7 @@ describe('P0/P1 notify stakeholders: Slack-compatible webhook and PagerDuty Even
     expect(r.exitCode).toBe(0);
     expect(pd.bodies).toHaveLength(0);
   });
+
   it('says DRILL in every notification of a drill, so no one takes it for a real incident', async () => {
     const slack = await make([200]);
     const pd = await make([202]);

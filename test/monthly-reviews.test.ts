@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +158,19 @@ describe('monthly security: Third Monday Security Assessment', () => {
     } finally {
       await pg.sql('DROP ROLE dba');
     }
+  });
+
+  it('turns the attested lines red when the audit trail holding the attestations was edited', async () => {
+    const t = terminal({});
+    expect((await t.run(['monthly', 'security', '--attest', 'security-policy-updates', '--by', 'Sam Security', '--note', 'policy v4 published'])).exitCode).toBe(0);
+    expect((await t.review('security')).byId['security.policy-updates']!.status).toBe('pass');
+    const file = join(t.state, 'audit.jsonl');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('policy v4 published', 'policy v5 published'));
+    const { byId, line } = await t.review('security');
+    expect(byId['security.policy-updates']).toMatchObject({
+      status: 'fail', message: 'the audit trail failed verification at seq 1 (edited): attestations and waivers are untrusted — run nvcops audit verify',
+    });
+    expect(line('Security policy updates').status).toBe('fail');
   });
 
   it('refuses to attest an automated line or without --by and --note, recording nothing', async () => {
