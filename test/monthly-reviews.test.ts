@@ -160,6 +160,20 @@ describe('monthly security: Third Monday Security Assessment', () => {
     }
   });
 
+  it('reads a team\'s shared store (state.url): what one engineer recorded passes the review another runs', async () => {
+    await pg.sql('CREATE DATABASE reviews_state');
+    const shared = { postgres: { url: pg.url }, state: { url: pg.urlFor('postgres', 'reviews_state') } };
+    const ada = terminal(shared);
+    expect((await ada.run(['maintain', 'access'])).exitCode).toBe(0);
+    await ada.run(['incident', 'open', '--drill', '--severity', 'P2', '--title', 'Redis failover tabletop', '--no-checks'], daysAgo(3));
+    const { byId } = await terminal(shared).review('security');
+    expect(byId['security.access-audit-age']).toMatchObject({ status: 'pass', observed: { value: 0 } });
+    expect(byId['security.access-audit-findings']!.status).toBe('pass');
+    expect(byId['security.incident-drill']).toMatchObject({ status: 'pass', observed: { value: 3 } });
+    // A review with its own local store has seen none of it.
+    expect((await terminal({}).review('security')).byId['security.incident-drill']!.status).toBe('fail');
+  });
+
   it('turns the attested lines red when the audit trail holding the attestations was edited', async () => {
     const t = terminal({});
     expect((await t.run(['monthly', 'security', '--attest', 'security-policy-updates', '--by', 'Sam Security', '--note', 'policy v4 published'])).exitCode).toBe(0);
