@@ -309,6 +309,15 @@ describe('monthly capacity: Fourth Monday Capacity Planning', () => {
     expect(change).toMatchObject({ status: 'fail', observed: { value: 150.5 }, message: expect.stringMatching(/^postgres\.connection-saturation got worse by 150\.5% over the month/) });
   });
 
+  it('does not judge a value that wanders without a direction (a weak fit), however high it swings', async () => {
+    const t = terminal({});
+    for (let d = 30; d >= 1; d--) await replay(t.state, healthDb, d + 0.1, (r) => setObserved(r, 'postgres.connection-saturation', d % 2 ? 20 : 85));
+    const { byId } = await t.review('capacity');
+    expect(byId['capacity.performance-forecast']!.status).toBe('pass');
+    expect(byId['capacity.performance-change']).toMatchObject({ status: 'pass', observed: { value: 0 } });
+    expect(byId['capacity.performance-forecast']!.details).toContainEqual(expect.stringMatching(/^postgres\.connection-saturation: latest 20% \(30 values\), trend .*, R² 0(\.0\d)? \(weak fit: not judged\), /));
+  });
+
   it('says how much history it has when a month is missing, and fails a month without any weekly capacity run', async () => {
     const t = terminal({});
     for (const d of [3, 2, 1]) await replay(t.state, healthDb, d);

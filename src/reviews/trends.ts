@@ -124,6 +124,7 @@ export async function rankTrends(
 ): Promise<Ranked | { error: CheckOutput }> {
   const data = await performanceTrends(ctx);
   if (!data.ok) return { error: { status: 'error', message: `not enough history: ${data.message}` } };
+  if (!data.series.length) return { error: { status: 'error', message: `no check of the ${data.runs} runs measured a value with a level to trend` } };
   const ranked = judged(data.series)
     .map((s) => ({ s, v: measure(s) }))
     .filter((m): m is { s: Series; v: number } => m.v !== undefined)

@@ -1,7 +1,8 @@
 import { defineCheck, type Status } from '../../engine/check.js';
+import type { Severity } from '../../maintain/access.js';
 import { lastRunOf, where } from '../../reviews/history.js';
 
-const SEVERITIES = ['high', 'medium', 'low'] as const;
+const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
 
 /** Access control audit: what the last `maintain access` found (high findings fail it, medium warn), from the run history. */
 export default defineCheck({
