@@ -146,6 +146,7 @@ describe('monthly security: Third Monday Security Assessment', () => {
       expect(s.exitCode).toBe(2);
 
       await stale.run(['incident', 'open', '--drill', '--severity', 'P0', '--title', 'Ledger database lost', '--no-checks', '--by', 'bo'], daysAgo(50));
+      expect((await stale.run(['incident', 'list'])).stdout).toMatch(/— 2 open \(1 is a drill\), /);
       const old = await stale.review('security');
       expect(old.byId['security.incident-drill']).toMatchObject({ status: 'fail', observed: { value: 50 } });
       expect(old.byId['security.incident-drill']!.message).toMatch(/^last drill INC-2 \[P0\] 50 days ago \(\d{4}-\d\d-\d\d\): still open: resolve it with nvcops incident resolve INC-2 --note "…"$/);

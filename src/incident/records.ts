@@ -35,7 +35,7 @@ export interface Incident {
   title: string;
   severity: Severity;
   status: IncidentStatus;
-  /** An incident response drill (`incident open --drill`): exercised like a real one, never counted as one. */
+  /** An incident response drill (`incident open --drill`): exercised like a real one, marked DRILL wherever it is shown or sent. */
   drill?: boolean;
   environment: string | null;
   /** When impact began (--started), else when it was opened. */
