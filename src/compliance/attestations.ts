@@ -215,6 +215,26 @@ export async function trailVerification(store: Store): Promise<VerifyResult> {
   return (await readTrail(store)).verify;
 }
 
+/** What the trail holds for one control, for an evidence report: its latest attestation and waiver up to `now` (none when the trail fails verification). */
+export interface ControlRecords {
+  attestation?: { by: string; at: string; note: string; seq: number; hash: string; current: boolean };
+  waiver?: { by: string; at: string; reason: string; until: string; seq: number; record: string; recordVersion: number; active: boolean };
+}
+
+export async function controlRecords(store: Store, environment: string | null, now: Date, controlId: string, validFor?: string): Promise<ControlRecords> {
+  const t = await readTrail(store);
+  if (!t.verify.ok) return {};
+  const latest = (rs: AuditRecord[]) => rs.filter((r) => control(r) === controlId && r.environment === environment && r.at <= now.toISOString()).at(-1);
+  const a = latest(t.attestations);
+  const w = latest(t.waivers);
+  const validMs = validFor ? parseDuration(validFor) : undefined;
+  const d = w?.details as { reason: string; until: string; record: string; recordVersion: number } | undefined;
+  return {
+    ...(a && { attestation: { by: a.by, at: a.at, note: String(a.details?.note ?? ''), seq: a.seq, hash: a.hash, current: validMs !== undefined && now.getTime() - Date.parse(a.at) <= validMs } }),
+    ...(w && d && { waiver: { by: w.by, at: w.at, reason: d.reason, until: d.until, seq: w.seq, record: d.record, recordVersion: d.recordVersion, active: waiverEnds(d.until) > now } }),
+  };
+}
+
 // ── The --attest / --waive options of a review command ────────────────────────────────────────
 
 export interface AttestationFlags extends GlobalOptions {
@@ -223,7 +243,6 @@ export interface AttestationFlags extends GlobalOptions {
   waive?: string;
   reason?: string;
   until?: string;
-  format?: string;
 }
 
 /** A control a review command knows: manual ones can be attested; any can be waived. */
@@ -254,7 +273,8 @@ const needs = (value: string | undefined, flag: string, why: string): string => 
  * is checked before anything is written: a bad one is exit 64 and nothing is recorded.
  */
 export async function handleAttestation(
-  flags: AttestationFlags,
+  /** `format: 'json'` prints the record as JSON. */
+  flags: AttestationFlags & { format?: string },
   spec: { command: string; controls: readonly ControlRef[] },
 ): Promise<number | undefined> {
   const p = spec.command;

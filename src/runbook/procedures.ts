@@ -1,4 +1,5 @@
 import { backupProcedures } from './backup.js';
+import { complianceProcedures } from './compliance.js';
 import { healthProcedures } from './health.js';
 import { maintenanceProcedures } from './maintenance.js';
 import type { Procedure } from './procedure.js';
@@ -12,6 +13,7 @@ export const procedures = {
   ...backupProcedures,
   ...weeklyProcedures,
   ...maintenanceProcedures,
+  ...complianceProcedures,
 } as const satisfies Record<string, Procedure>;
 
 export type ProcedureId = keyof typeof procedures;
