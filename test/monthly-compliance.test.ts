@@ -85,7 +85,7 @@ describe('nvcops monthly compliance against real servers', () => {
       compliance: { changeTicket: 'CHG-\\d+', retention: [{ table: 'public.events', column: 'created_at', keep: '7y' }] },
     };
     hardConfig = writeConfig({ ...common, postgres: { url: `${hard.url}?sslmode=verify-full` } });
-    softConfig = writeConfig({ ...common, postgres: { url: soft.url }, compliance: { changeTicket: 'CHG-\\d+' } });
+    softConfig = writeConfig({ ...common, state: { path: join(work, 'soft-state') }, postgres: { url: soft.url }, compliance: { changeTicket: 'CHG-\\d+' } });
     // The run history the review reads: an access review 10 days ago and a backup verification yesterday.
     const store = LocalStore.open(state);
     await store.history.append(kept('maintain access', iso(10 * DAY), [{ id: 'access.postgres-roles', status: 'fail', details: ['[high] dba: superuser'] }]));
@@ -142,6 +142,16 @@ describe('nvcops monthly compliance against real servers', () => {
     expect(byId['postgres.connection-logging']!.status).toBe('warn');
     expect(byId['compliance.data-retention']).toMatchObject({ status: 'skip', message: expect.stringContaining('compliance.retention') });
     expect(r.exitCode).toBe(2);
+
+    // A waiver of the automated TLS control: both its checks read waived, with what they found; the rest still fails.
+    const until = new Date(Date.now() + 30 * DAY).toISOString().slice(0, 10);
+    const w = await review(softConfig, '--waive', 'tls-in-transit', '--by', 'Dana Auditor', '--reason', 'batch host on an isolated VLAN until its migration', '--until', until);
+    expect(w.exitCode).toBe(0);
+    const waived = parseReport((await review(softConfig, '--format', 'json')).stdout);
+    expect(waived.byId['postgres.ssl']).toMatchObject({ status: 'waived', message: expect.stringMatching(/^waived by Dana Auditor on .+ until .+: batch host on an isolated VLAN until its migration \(the check found: fail — ssl = off/) });
+    expect(waived.byId['postgres.hba-ssl']!.status).toBe('waived');
+    expect(waived.line('PCI DSS compliance check').status).toBe('fail');
+    expect(waived.report.exitCode).toBe(2);
   });
 
   it('scram-sha-256 set but an old MD5 hash left: fail naming the role; without pg_authid access, hba is error naming the privilege', async () => {

@@ -15,7 +15,8 @@ import type { CheckContext, CheckOutput } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { EXIT, UsageError } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
-import { actor, auditEvent, openStore, type ActionContext } from '../state/index.js';
+// The state module is loaded when used: the CLI registers --attest/--waive at start-up for every command.
+import type { ActionContext } from '../state/index.js';
 import type { AuditRecord, RecordVersion, Store, VerifyResult } from '../state/store.js';
 import type { GlobalOptions } from '../commands/options.js';
 
@@ -51,7 +52,8 @@ export const waiverId = (environment: string | null, control: string): string =>
 export const waiverEnds = (until: string): Date => new Date(Date.parse(`${until}T00:00:00Z`) + DAY_MS);
 
 /** Records an attestation of a manual control by `actionCtx.by`; `actionCtx.action` is the review command (`monthly compliance`). */
-export function recordAttestation(store: Store, actionCtx: ActionContext, a: { control: string; note: string }): Promise<AuditRecord> {
+export async function recordAttestation(store: Store, actionCtx: ActionContext, a: { control: string; note: string }): Promise<AuditRecord> {
+  const { auditEvent } = await import('../state/index.js');
   const details: Attestation = { command: actionCtx.action, control: a.control, note: a.note };
   return auditEvent(store, { ...actionCtx, action: ATTEST_ACTION }, { outcome: 'ok', message: `attested ${a.control}`, details: { ...details } });
 }
@@ -75,6 +77,7 @@ export async function recordWaiver(
 ): Promise<WaiverResult> {
   checkUntil(w.until, now);
   if (!w.reason.trim()) throw new UsageError('--reason must say why the control is waived (it goes on record)');
+  const { actor, auditEvent } = await import('../state/index.js');
   const environment = actionCtx.config.environment ?? null;
   const id = waiverId(environment, w.control);
   const by = actor(actionCtx.by);
@@ -302,7 +305,7 @@ export async function handleAttestation(
     checkUntil(flags.until!, clockFromEnv()());
   }
   // Loaded here, not at the top: checks import this module, and commands/run.js imports every check.
-  const { prepare, write } = await import('../commands/run.js');
+  const [{ prepare, write }, { openStore }] = await Promise.all([import('../commands/run.js'), import('../state/index.js')]);
   const { config, redactor } = await prepare(flags);
   const store = await openStore(config);
   const json = flags.format === 'json';

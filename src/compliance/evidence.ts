@@ -89,7 +89,7 @@ export async function buildEvidence(report: RunReport, store: Store, config: Con
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const STATUS_WORD: Record<CheckResult['status'], string> = {
-  pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR (not evaluated)', skip: 'SKIPPED (not configured)', manual: 'NOT ATTESTED', waived: 'WAIVED',
+  pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR: not evaluated', skip: 'SKIPPED: not configured', manual: 'NOT ATTESTED', waived: 'WAIVED',
 };
 
 /** The same evidence as markdown, in the order an auditor reads it: the run, the trail, each framework's requirements, then each control. */
