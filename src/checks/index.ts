@@ -4,6 +4,7 @@ import { awsChecks } from './aws/index.js';
 import { backupsChecks } from './backups/index.js';
 import { capacityChecks } from './capacity/index.js';
 import { certsChecks } from './certs/index.js';
+import { complianceChecks } from './compliance/index.js';
 import { httpChecks } from './http/index.js';
 import { logsChecks } from './logs/index.js';
 import { postgresChecks } from './postgres/index.js';
@@ -12,7 +13,8 @@ import { securityChecks } from './security/index.js';
 
 /** Every check nvcops has, one index per domain; procedures in src/runbook name them by id. */
 export const checks: readonly CheckDefinition[] = [
-  ...postgresChecks, ...redisChecks, ...httpChecks, ...logsChecks, ...securityChecks, ...backupsChecks, ...awsChecks, ...certsChecks, ...accessChecks, ...capacityChecks,
+  ...postgresChecks, ...redisChecks, ...httpChecks, ...logsChecks, ...securityChecks, ...backupsChecks, ...awsChecks, ...certsChecks, ...accessChecks,
+  ...complianceChecks, ...capacityChecks,
 ];
 
 export const registry: ReadonlyMap<string, CheckDefinition> = new Map(checks.map((c) => [c.id, c]));

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { ActionCommandFlags } from './act.js';
-import { addActionOptions, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
 import { addAttestationOptions, type AttestationFlags } from '../compliance/attestations.js';
+import { addActionOptions, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
 
 export function registerMonthly(program: Command, finish: (code: Promise<number>) => void): void {
   const monthly = program.command('monthly').description('Monthly Operations');
@@ -19,6 +19,18 @@ export function registerMonthly(program: Command, finish: (code: Promise<number>
       const flags = cmd.optsWithGlobals<ActionCommandFlags & { only?: 'restore' | 'failover'; jobs: number }>();
       finish(Promise.all([import('./act.js'), import('../dr/drill.js')]).then(([act, dr]) => act.runActionCommand(flags, (ctx) => dr.planDrTest(ctx, flags), { action: 'monthly dr-test', targets: ['postgres', 'backups'] })));
     });
+
+  addAttestationOptions(
+    addRunOptions(
+      monthly
+        .command('compliance')
+        .description('First Monday: Compliance Review — SOX controls verification, PCI DSS compliance check, GDPR data processing review, AML/KYC process audit: each control checked or attested, with an evidence report')
+        .summary('first Monday: compliance review (SOX, PCI DSS, GDPR, AML/KYC) with attestations and waivers'),
+      { timeoutMs: 600_000 },
+    ).option('--evidence <dir>', 'also write the evidence report for the auditor: DIR/evidence.md and DIR/evidence.json'),
+  ).action((_o, cmd: Command) => {
+    finish(import('../compliance/review.js').then((m) => m.complianceReview(cmd.optsWithGlobals())));
+  });
 
   attestedReview(
     monthly, finish, 'security',

@@ -15,7 +15,8 @@ import type { CheckContext, CheckOutput } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { EXIT, UsageError } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
-import { actor, auditEvent, openStore, type ActionContext } from '../state/index.js';
+// The state module is loaded when used: the CLI registers --attest/--waive at start-up for every command.
+import type { ActionContext } from '../state/index.js';
 import type { AuditRecord, RecordVersion, Store, VerifyResult } from '../state/store.js';
 import type { GlobalOptions } from '../commands/options.js';
 
@@ -51,7 +52,8 @@ export const waiverId = (environment: string | null, control: string): string =>
 export const waiverEnds = (until: string): Date => new Date(Date.parse(`${until}T00:00:00Z`) + DAY_MS);
 
 /** Records an attestation of a manual control by `actionCtx.by`; `actionCtx.action` is the review command (`monthly compliance`). */
-export function recordAttestation(store: Store, actionCtx: ActionContext, a: { control: string; note: string }): Promise<AuditRecord> {
+export async function recordAttestation(store: Store, actionCtx: ActionContext, a: { control: string; note: string }): Promise<AuditRecord> {
+  const { auditEvent } = await import('../state/index.js');
   const details: Attestation = { command: actionCtx.action, control: a.control, note: a.note };
   return auditEvent(store, { ...actionCtx, action: ATTEST_ACTION }, { outcome: 'ok', message: `attested ${a.control}`, details: { ...details } });
 }
@@ -75,6 +77,7 @@ export async function recordWaiver(
 ): Promise<WaiverResult> {
   checkUntil(w.until, now);
   if (!w.reason.trim()) throw new UsageError('--reason must say why the control is waived (it goes on record)');
+  const { actor, auditEvent } = await import('../state/index.js');
   const environment = actionCtx.config.environment ?? null;
   const id = waiverId(environment, w.control);
   const by = actor(actionCtx.by);
@@ -215,6 +218,26 @@ export async function trailVerification(store: Store): Promise<VerifyResult> {
   return (await readTrail(store)).verify;
 }
 
+/** What the trail holds for one control, for an evidence report: its latest attestation and waiver up to `now` (none when the trail fails verification). */
+export interface ControlRecords {
+  attestation?: { by: string; at: string; note: string; seq: number; hash: string; current: boolean };
+  waiver?: { by: string; at: string; reason: string; until: string; seq: number; record: string; recordVersion: number; active: boolean };
+}
+
+export async function controlRecords(store: Store, environment: string | null, now: Date, controlId: string, validFor?: string): Promise<ControlRecords> {
+  const t = await readTrail(store);
+  if (!t.verify.ok) return {};
+  const latest = (rs: AuditRecord[]) => rs.filter((r) => control(r) === controlId && r.environment === environment && r.at <= now.toISOString()).at(-1);
+  const a = latest(t.attestations);
+  const w = latest(t.waivers);
+  const validMs = validFor ? parseDuration(validFor) : undefined;
+  const d = w?.details as { reason: string; until: string; record: string; recordVersion: number } | undefined;
+  return {
+    ...(a && { attestation: { by: a.by, at: a.at, note: String(a.details?.note ?? ''), seq: a.seq, hash: a.hash, current: validMs !== undefined && now.getTime() - Date.parse(a.at) <= validMs } }),
+    ...(w && d && { waiver: { by: w.by, at: w.at, reason: d.reason, until: d.until, seq: w.seq, record: d.record, recordVersion: d.recordVersion, active: waiverEnds(d.until) > now } }),
+  };
+}
+
 // ── The --attest / --waive options of a review command ────────────────────────────────────────
 
 export interface AttestationFlags extends GlobalOptions {
@@ -223,7 +246,6 @@ export interface AttestationFlags extends GlobalOptions {
   waive?: string;
   reason?: string;
   until?: string;
-  format?: string;
 }
 
 /** A control a review command knows: manual ones can be attested; any can be waived. */
@@ -254,7 +276,8 @@ const needs = (value: string | undefined, flag: string, why: string): string => 
  * is checked before anything is written: a bad one is exit 64 and nothing is recorded.
  */
 export async function handleAttestation(
-  flags: AttestationFlags,
+  /** `format: 'json'` prints the record as JSON. */
+  flags: AttestationFlags & { format?: string },
   spec: { command: string; controls: readonly ControlRef[] },
 ): Promise<number | undefined> {
   const p = spec.command;
@@ -282,7 +305,7 @@ export async function handleAttestation(
     checkUntil(flags.until!, clockFromEnv()());
   }
   // Loaded here, not at the top: checks import this module, and commands/run.js imports every check.
-  const { prepare, write } = await import('../commands/run.js');
+  const [{ prepare, write }, { openStore }] = await Promise.all([import('../commands/run.js'), import('../state/index.js')]);
   const { config, redactor } = await prepare(flags);
   const store = await openStore(config);
   const json = flags.format === 'json';

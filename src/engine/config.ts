@@ -225,6 +225,23 @@ const environmentShape = {
       ca: path.optional(),
     })
     .optional(),
+  /** monthly compliance: what its automated controls read. */
+  compliance: z
+    .strictObject({
+      /** A regular expression every deploy of the period must carry in its tag name or tag message (a change ticket). */
+      changeTicket: z.string().min(1).refine((v) => { try { new RegExp(v); return true; } catch { return false; } }, 'a regular expression such as CHG-\\d+').optional(),
+      /** Tables whose rows must not outlive a retention: rows older than `keep` by `column` fail the data retention control. */
+      retention: z
+        .array(
+          z.strictObject({
+            table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/, 'a table name, optionally schema-qualified (schema.table), letters, digits and _'),
+            column: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'a column name: letters, digits and _'),
+            keep: z.string().regex(/^\d+\s*(d|days?|w|weeks?|mo|months?|y|years?)$/, 'a retention such as 90d, 18mo or 7y'),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
 };
 
 const environmentSchema = z.strictObject(environmentShape);

@@ -1,4 +1,5 @@
 import { backupProcedures } from './backup.js';
+import { complianceProcedures } from './compliance.js';
 import { healthProcedures } from './health.js';
 import { maintenanceProcedures } from './maintenance.js';
 import { monthlyProcedures } from './monthly.js';
@@ -13,6 +14,7 @@ export const procedures = {
   ...backupProcedures,
   ...weeklyProcedures,
   ...maintenanceProcedures,
+  ...complianceProcedures,
   ...monthlyProcedures,
 } as const satisfies Record<string, Procedure>;
 
