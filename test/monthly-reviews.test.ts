@@ -192,12 +192,25 @@ describe('monthly security: Third Monday Security Assessment', () => {
     const t = terminal({});
     const automated = await t.run(['monthly', 'security', '--attest', 'incident-response-drill', '--by', 'Sam', '--note', 'n']);
     expect(automated.exitCode).toBe(64);
-    expect(automated.stderr).toMatch(/--attest: unknown manual control "incident-response-drill"; allowed: penetration-testing-review, security-policy-updates/);
+    expect(automated.stderr).toMatch(/--attest: unknown manual control "incident-response-drill" \(incident-response-drill is checked automatically; it can be waived, not attested\); allowed: penetration-testing-review, security-policy-updates/);
     const noNote = await t.run(['monthly', 'security', '--attest', 'security-policy-updates', '--by', 'Sam']);
     expect(noNote.exitCode).toBe(64);
     expect(noNote.stderr).toMatch(/--note is required/);
     const { byId } = await t.review('security');
     expect(byId['security.policy-updates']!.status).toBe('manual');
+  });
+
+  it('waives an automated line until its expiry: reported waived with what the check found, never passed', async () => {
+    const t = terminal({});
+    const until = isoDate(new Date(Date.now() + 10 * DAY));
+    const w = await t.run(['monthly', 'security', '--waive', 'incident-response-drill', '--by', 'Sam Security', '--reason', 'drill moved to January: change freeze', '--until', until]);
+    expect(w.exitCode, w.stderr).toBe(0);
+    const { byId, line } = await t.review('security');
+    expect(byId['security.incident-drill']).toMatchObject({ status: 'waived', observed: null });
+    expect(byId['security.incident-drill']!.message).toMatch(new RegExp(`^waived by Sam Security on \\S+ until ${until}: drill moved to January: change freeze \\(the check found: fail — no incident response drill recorded`));
+    expect(line('Incident response drill').status).toBe('waived');
+    // The waiver covers its own line only.
+    expect(byId['security.access-audit-age']!.status).toBe('fail');
   });
 });
 

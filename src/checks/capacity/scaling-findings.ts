@@ -1,9 +1,10 @@
 import { defineCheck, type Status } from '../../engine/check.js';
 import { worst } from '../../engine/report.js';
 import { MONTH_WINDOW_DAYS, runsOf, where } from '../../reviews/history.js';
+import { CAPACITY, waivable } from '../../reviews/controls.js';
 
 /** Infrastructure scaling review: what the month's `weekly capacity` runs found — the latest verdict and the warnings that keep coming back. */
-export default defineCheck({
+export default waivable(CAPACITY.infrastructureScalingReview, defineCheck({
   id: 'capacity.scaling-findings',
   title: 'Findings of the month\'s weekly capacity reviews',
   item: 'Infrastructure scaling review',
@@ -34,4 +35,4 @@ export default defineCheck({
       recurring.length ? `recurring: ${recurring.map((r) => r.id).join(', ')}` : 'no recurring warnings'}`;
     return { status, value: recurring.length, message, details };
   },
-});
+}));

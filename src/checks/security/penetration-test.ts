@@ -1,8 +1,9 @@
 import { defineCheck } from '../../engine/check.js';
 import { DAY_MS } from '../../reviews/history.js';
+import { SECURITY, waivable } from '../../reviews/controls.js';
 
 /** Penetration testing review: how old the last penetration test report is (security.lastPenetrationTest). */
-export default defineCheck({
+export default waivable(SECURITY.penetrationTestReport, defineCheck({
   id: 'security.penetration-test',
   title: 'Age of the last penetration test report',
   item: 'Penetration testing review',
@@ -17,4 +18,4 @@ export default defineCheck({
     if (age < 0) return { status: 'error', message: `security.lastPenetrationTest ${last} is in the future` };
     return { value: age, message: `last penetration test report dated ${last}, ${age} days ago` };
   },
-});
+}));
