@@ -23,7 +23,7 @@ import type { GlobalOptions } from '../commands/options.js';
 export const ATTEST_ACTION = 'attest';
 export const WAIVE_ACTION = 'waive';
 export const WAIVER_KIND = 'waiver';
-/** The longest a waiver may run: a year (until the same date next year), so every waiver is reviewed at least yearly. */
+/** The longest a waiver may run: 366 days (a year, leap day included), so every waiver is reviewed at least yearly. */
 export const MAX_WAIVER_DAYS = 366;
 
 const DAY_MS = 86_400_000;
