@@ -104,6 +104,16 @@ describe('waivers', () => {
     expect(changed.audit!.seq).toBe(first.audit!.seq + 1);
   });
 
+  it('a waiver record written without its audit event (a crash between the two) is completed by re-running it', async () => {
+    const s = setup();
+    const args = { control: 'pci-tls', reason: 'proxy', until: until(9) };
+    await s.store.records.put(WAIVER_KIND, 'production/pci-tls', { command: COMMAND, environment: 'production', ...args }, { by: 'Dana Auditor', expectedVersion: 0 });
+    const repaired = await recordWaiver(s.store, s.action, args);
+    expect(repaired.record.version).toBe(2);
+    expect(repaired.audit).toMatchObject({ action: 'waive', details: { recordVersion: 2 } });
+    expect((await s.control(new Date(), 'pci-tls')).status).toBe('waived');
+  });
+
   it('refuses a waiver without a reason, with an expiry in the past, or longer than a year', async () => {
     const s = setup();
     await expect(recordWaiver(s.store, s.action, { control: 'pci-tls', reason: ' ', until: until(5) })).rejects.toThrow(/--reason must say why/);

@@ -23,7 +23,7 @@ import type { GlobalOptions } from '../commands/options.js';
 export const ATTEST_ACTION = 'attest';
 export const WAIVE_ACTION = 'waive';
 export const WAIVER_KIND = 'waiver';
-/** The longest a waiver may run: a year (until the same date next year), so every waiver is reviewed at least yearly. */
+/** The longest a waiver may run: 366 days (a year, leap day included), so every waiver is reviewed at least yearly. */
 export const MAX_WAIVER_DAYS = 366;
 
 const DAY_MS = 86_400_000;
@@ -82,9 +82,11 @@ export async function recordWaiver(
   const id = waiverId(environment, w.control);
   const by = actor(actionCtx.by);
   const current = await store.records.get<WaiverData>(WAIVER_KIND, id);
-  if (current && current.by === by && current.data.reason === w.reason && current.data.until === w.until && current.data.command === actionCtx.action) {
-    return { record: current };
-  }
+  const same = current && current.by === by && current.data.reason === w.reason && current.data.until === w.until && current.data.command === actionCtx.action;
+  // Unchanged only when the audit trail already holds this version too (a crash between the two writes is repaired by a re-run).
+  const audited = same && (await store.audit.list({ action: WAIVE_ACTION, environment: environment ?? undefined }))
+    .some((r) => r.environment === environment && r.details?.record === id && r.details?.recordVersion === current.version);
+  if (same && audited) return { record: current };
   const data: WaiverData = { command: actionCtx.action, control: w.control, environment, reason: w.reason, until: w.until };
   const record = await store.records.put<WaiverData>(WAIVER_KIND, id, data, { by, expectedVersion: current?.version ?? 0 });
   const audit = await auditEvent(store, { ...actionCtx, action: WAIVE_ACTION }, {

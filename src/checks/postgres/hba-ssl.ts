@@ -51,8 +51,9 @@ export default defineCheck({
       };
     }
     const rule = (r: HbaRule) => `line ${r.line_number}: ${r.type} ${(r.database ?? []).join(',')} ${(r.user_name ?? []).join(',')} ${[r.address, r.netmask].filter(Boolean).join(' ')} ${r.auth_method ?? ''}`.replace(/\s+/g, ' ').trim();
-    // PCI DSS 4.2.1 / CIS PostgreSQL 5.8: a `host` line also admits clients that do not ask for TLS.
-    const open = rules.filter((r) => !r.error && (r.type === 'host' || r.type === 'hostnossl') && r.auth_method !== 'reject' && !loopbackOnly(r.address, r.netmask));
+    // PCI DSS 4.2.1 / CIS PostgreSQL 5.8: a `host` line also admits clients that do not ask for TLS (`hostnogssenc` too;
+    // `hostgssenc` is encrypted by GSSAPI instead).
+    const open = rules.filter((r) => !r.error && ['host', 'hostnossl', 'hostnogssenc'].includes(r.type) && r.auth_method !== 'reject' && !loopbackOnly(r.address, r.netmask));
     const broken = rules.filter((r) => r.error).map((r) => `line ${r.line_number}: not loaded — ${r.error}`);
     const network = rules.filter((r) => !r.error && r.type.startsWith('host'));
     if (open.length) {
@@ -64,7 +65,7 @@ export default defineCheck({
     }
     return {
       status: 'pass', value: 0,
-      message: `every one of ${network.length} network line${network.length === 1 ? '' : 's'} of pg_hba.conf is hostssl, reject or loopback-only`,
+      message: `every one of ${network.length} network line${network.length === 1 ? '' : 's'} of pg_hba.conf is hostssl, hostgssenc, reject or loopback-only`,
       ...(broken.length ? { details: broken } : {}),
     };
   },
