@@ -9,6 +9,8 @@ const dir = new URL('../fixtures/golden/', import.meta.url).pathname;
 const fixtures: Record<string, RunReport> = {
   'health-db-fail': JSON.parse(readFileSync(`${dir}health-db-fail.report.json`, 'utf8')),
   'health-db-pass': JSON.parse(readFileSync(`${dir}health-db-pass.report.json`, 'utf8')),
+  // A review with a waived control (never shown as pass) and an unattested manual one (exit 3).
+  'review-waived-manual': JSON.parse(readFileSync(`${dir}review-waived-manual.report.json`, 'utf8')),
 };
 const ext = { human: 'txt', json: 'json', junit: 'xml', nagios: 'txt', markdown: 'md' } as const;
 

@@ -33,7 +33,7 @@ describe('nvcops health db against real servers', () => {
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ schemaVersion: 1, command: 'health db', environment: 'staging', status: 'pass', exitCode: 0 });
+    expect(report).toMatchObject({ schemaVersion: 2, command: 'health db', environment: 'staging', status: 'pass', exitCode: 0 });
     const { byId } = parseReport(r.stdout);
     // A fresh server: nothing to judge for the cache hit ratio or pg_stat_statements, and Redis persists nothing.
     for (const id of ['postgres.cache-hit-ratio', 'postgres.slow-statements', 'redis.persistence', 'redis.hit-ratio', 'redis.cluster']) expect(byId[id]!.status, id).toBe('skip');

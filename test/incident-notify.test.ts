@@ -120,4 +120,19 @@ describe('P0/P1 notify stakeholders: Slack-compatible webhook and PagerDuty Even
     expect(r.exitCode).toBe(0);
     expect(pd.bodies).toHaveLength(0);
   });
+
+  it('says DRILL in every notification of a drill, so no one takes it for a real incident', async () => {
+    const slack = await make([200]);
+    const pd = await make([202]);
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-notify-'));
+    const config = writeConfig({
+      environment: 'production',
+      incident: { notify: { webhook: `${slack.url}/services/${WEBHOOK_SECRET}`, pagerduty: { routingKey: ROUTING_KEY, url: `${pd.url}/v2/enqueue` } } },
+    });
+    const opened = await nvcops(['incident', 'open', '--drill', '--severity', 'P1', '--title', 'Card authorisations timing out', '--no-checks', '--config', config], { env: { XDG_STATE_HOME: state } });
+    expect(opened.exitCode).toBe(0);
+    expect(slack.bodies[0]!.body.text).toMatch(/^\[P1 High\] INC-1 opened in production: DRILL: Card authorisations timing out \(by /);
+    expect(slack.bodies[0]!.body.nvcops).toMatchObject({ incident: 'INC-1', drill: true });
+    expect(pd.bodies[0]!.body.payload).toMatchObject({ summary: '[P1] DRILL: Card authorisations timing out', custom_details: { incident: 'INC-1', drill: true } });
+  });
 });

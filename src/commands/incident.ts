@@ -107,10 +107,11 @@ export function registerIncidentLifecycle(incident: Command, finish: Finish): vo
     .addOption(new Option('--severity <level>', 'P0 immediate, P1 1 h, P2 4 h, P3 24 h (runbook Severity Levels)').choices(['P0', 'P1', 'P2', 'P3']).makeOptionMandatory())
     .requiredOption('--title <text>', 'what is wrong, in a line')
     .option('--started <time>', 'when impact began, if before now: a duration ago (20m), "20 minutes ago" or a date')
-    .option('--no-checks', 'do not record the failing checks (otherwise from the last hour\'s runs, or a health run now)'));
+    .option('--no-checks', 'do not record the failing checks (otherwise from the last hour\'s runs, or a health run now)')
+    .option('--drill', 'an incident response drill (Third Monday: Security Assessment): handled like a real incident, marked DRILL wherever it is shown or sent'));
   open.action(run(async (m, ctx, o) => {
     const { parseSince } = await import('../incident/time.js');
-    return m.openIncident(ctx, { severity: o.severity, title: o.title, started: o.started ? parseSince(o.started, ctx.now(), '--started') : undefined, checks: o.checks });
+    return m.openIncident(ctx, { severity: o.severity, title: o.title, started: o.started ? parseSince(o.started, ctx.now(), '--started') : undefined, checks: o.checks, drill: o.drill === true });
   }));
 
   const ack = human(incident.command('ack').argument('[id]', 'incident id (default: the only open one)')

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { ActionCommandFlags } from './act.js';
-import { addActionOptions, jobsArg, listFormat } from './options.js';
+import { addAttestationOptions, type AttestationFlags } from '../compliance/attestations.js';
+import { addActionOptions, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
 
 export function registerMonthly(program: Command, finish: (code: Promise<number>) => void): void {
   const monthly = program.command('monthly').description('Monthly Operations');
@@ -18,4 +19,42 @@ export function registerMonthly(program: Command, finish: (code: Promise<number>
       const flags = cmd.optsWithGlobals<ActionCommandFlags & { only?: 'restore' | 'failover'; jobs: number }>();
       finish(Promise.all([import('./act.js'), import('../dr/drill.js')]).then(([act, dr]) => act.runActionCommand(flags, (ctx) => dr.planDrTest(ctx, flags), { action: 'monthly dr-test', targets: ['postgres', 'backups'] })));
     });
+
+  addAttestationOptions(
+    addRunOptions(
+      monthly
+        .command('compliance')
+        .description('First Monday: Compliance Review — SOX controls verification, PCI DSS compliance check, GDPR data processing review, AML/KYC process audit: each control checked or attested, with an evidence report')
+        .summary('first Monday: compliance review (SOX, PCI DSS, GDPR, AML/KYC) with attestations and waivers'),
+      { timeoutMs: 600_000 },
+    ).option('--evidence <dir>', 'also write the evidence report for the auditor: DIR/evidence.md and DIR/evidence.json'),
+  ).action((_o, cmd: Command) => {
+    finish(import('../compliance/review.js').then((m) => m.complianceReview(cmd.optsWithGlobals())));
+  });
+
+  attestedReview(
+    monthly, finish, 'security',
+    'Third Monday: Security Assessment — penetration testing review (report age, attested review), access control audit (from nvcops maintain access), security policy updates (attested), incident response drill (from the incident records)',
+    'third Monday: security assessment (pen test, access audit, policies, incident drill)',
+  );
+  attestedReview(
+    monthly, finish, 'capacity',
+    'Fourth Monday: Capacity Planning — infrastructure scaling review (the month\'s weekly capacity runs), cost optimization analysis (capacity.costs budgets, attested analysis), performance trend analysis (health daily and health db over the month), technology roadmap update (attested)',
+    'fourth Monday: capacity planning (scaling, costs, performance trends, roadmap)',
+  );
+}
+
+/** A monthly review with manual controls: `--attest`/`--waive` record and exit; otherwise the review runs. */
+function attestedReview(monthly: Command, finish: (code: Promise<number>) => void, name: 'security' | 'capacity', description: string, summary: string): void {
+  addAttestationOptions(addRunOptions(monthly.command(name).description(description).summary(summary))).action((_o, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<RunFlags & AttestationFlags>();
+    finish((async () => {
+      const [{ handleAttestation }, { securityControls, capacityControls }, { runChecksCommand }] = await Promise.all([
+        import('../compliance/attestations.js'), import('../reviews/controls.js'), import('./run.js'),
+      ]);
+      const command = `monthly ${name}` as const;
+      const recorded = await handleAttestation(flags, { command, controls: name === 'security' ? securityControls : capacityControls });
+      return recorded ?? runChecksCommand(command, flags);
+    })());
+  });
 }

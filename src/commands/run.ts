@@ -30,7 +30,8 @@ export async function prepare(opts: GlobalOptions): Promise<{ config: Config; re
   return { config, redactor };
 }
 
-function writeReportFile(path: string, text: string): void {
+/** Writes a file whole (temporary name, then rename), creating its directory. */
+export function writeReportFile(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
@@ -57,8 +58,18 @@ export async function runChecksCommand(
   procedureId: ProcedureId,
   flags: RunFlags,
   extend?: ProcedureExtension,
-  /** `adjust` applies flags that stand for config keys (`backup verify --all` = backups.verify: all). */
-  opts: { compareWithLastRun?: boolean; adjust?: (config: Config) => void } = {},
+  /**
+   * `adjust` applies flags that stand for config keys (`backup verify --all` = backups.verify: all);
+   * `wrap` adapts each check for this command (waivers of the reviews' controls); `now` is the run's
+   * clock (NVCOPS_NOW); `onReport` gets the final report after it is printed (evidence files).
+   */
+  opts: {
+    compareWithLastRun?: boolean;
+    adjust?: (config: Config) => void;
+    wrap?: (check: CheckDefinition) => CheckDefinition;
+    now?: () => Date;
+    onReport?: (report: RunReport, ctx: { config: Config; redactor: Redactor }) => Promise<void>;
+  } = {},
 ): Promise<number> {
   const { config, redactor } = await prepare(flags);
   opts.adjust?.(config);
@@ -69,7 +80,8 @@ export async function runChecksCommand(
   const procedure = extra?.checks.length
     ? { ...procedures[procedureId], items: [...procedures[procedureId].items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
     : procedures[procedureId];
-  const registered = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
+  const known = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
+  const registered = opts.wrap ? new Map([...known].map(([id, c]) => [id, opts.wrap!(c)] as const)) : known;
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.on('SIGINT', onSigint);
@@ -87,6 +99,7 @@ export async function runChecksCommand(
         deadlineMs: flags.timeout,
         failOn: flags.failOn,
         signal: interrupt.signal,
+        now: opts.now,
         onProgress: spinner && ((done, total, running) => {
           spinner.text = `${done}/${total} checks done${running.length ? ` · running ${running.join(', ')}` : ''}`;
         }),
@@ -104,6 +117,7 @@ export async function runChecksCommand(
   write((await renderer(flags.format))(report, { color }), redactor);
   for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply((await renderer(r.format))(report, { color: false })));
   await keepInHistory(report, config, redactor, flags.by);
+  await opts.onReport?.(report, { config, redactor });
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;
 }

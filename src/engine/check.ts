@@ -3,7 +3,11 @@ import type { ThresholdSpec } from './thresholds.js';
 import type { Unit } from './units.js';
 import type { Probes } from '../probes/index.js';
 
-export const STATUSES = ['pass', 'warn', 'fail', 'error', 'skip', 'manual'] as const;
+/**
+ * `manual`: needs a person's attestation; `waived`: a control whose deviation is accepted until an
+ * expiry, with a reason on record (src/compliance/attestations.ts) — reported as waived, never as passed.
+ */
+export const STATUSES = ['pass', 'warn', 'fail', 'error', 'skip', 'manual', 'waived'] as const;
 export type Status = (typeof STATUSES)[number];
 
 /** Kinds of system a check may need; a check whose target is not configured is `skip`. */

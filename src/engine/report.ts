@@ -6,8 +6,10 @@ import type { Unit } from './units.js';
  * The JSON report schema. Changelog:
  * 1 — first version: command, environment, startedAt, durationMs, status, exitCode, summary, items[].results[].
  *     Optional `changes` (weekly security): what changed since the previous run of the command.
+ * 2 — the status `waived` (a control whose deviation is accepted until an expiry, with a reason on record),
+ *     in results, items, the run's status and `summary.waived`.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface CheckResult {
   id: string;
@@ -55,15 +57,15 @@ export interface RunChanges {
   lines: string[];
 }
 
-/** Severity order for rolling results up: the worst status wins. */
-const RANK: Record<Status, number> = { skip: 0, pass: 1, manual: 2, warn: 3, error: 4, fail: 5 };
+/** Severity order for rolling results up: the worst status wins (a line with a waived control is never shown as passed). */
+const RANK: Record<Status, number> = { skip: 0, pass: 1, waived: 2, manual: 3, warn: 4, error: 5, fail: 6 };
 
 export function worst(statuses: Status[]): Status {
   return statuses.reduce<Status>((w, s) => (RANK[s] > RANK[w] ? s : w), 'skip');
 }
 
 export function summarize(items: ItemResult[]): Summary {
-  const s: Summary = { pass: 0, warn: 0, fail: 0, error: 0, skip: 0, manual: 0, total: 0 };
+  const s: Summary = { pass: 0, warn: 0, fail: 0, error: 0, skip: 0, manual: 0, waived: 0, total: 0 };
   for (const item of items) for (const r of item.results) { s[r.status]++; s.total++; }
   return s;
 }
@@ -73,10 +75,13 @@ export type FailOn = 'warn' | 'fail';
 /**
  * The one exit-code policy: 2 any failure, 3 something could not be evaluated (or nothing at all
  * was, because no target is configured: a gate must not pass on nothing), 1 warnings, 0 otherwise.
+ * `waived` never changes it. `manual` does not either, except in a review whose manual lines are
+ * controls to attest (`attestedReview`): one not attested leaves the review incomplete, exit 3.
  */
-export function exitCodeFor(summary: Summary, failOn: FailOn = 'warn'): number {
+export function exitCodeFor(summary: Summary, failOn: FailOn = 'warn', attestedReview = false): number {
   if (summary.fail > 0) return EXIT.fail;
   if (summary.error > 0 || (summary.total > 0 && summary.skip === summary.total)) return EXIT.error;
+  if (attestedReview && summary.manual > 0) return EXIT.error;
   if (summary.warn > 0 && failOn === 'warn') return EXIT.warn;
   return EXIT.ok;
 }

@@ -163,7 +163,7 @@ export async function runProcedure(
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
     status: worst(items.map((i) => i.status)),
-    exitCode: opts.signal?.aborted ? EXIT.interrupted : exitCodeFor(summary, opts.failOn),
+    exitCode: opts.signal?.aborted ? EXIT.interrupted : exitCodeFor(summary, opts.failOn, procedure.attestedReview),
     interrupted,
     summary,
     items,

@@ -15,7 +15,7 @@ import type { IncidentWindow } from './deploys.js';
 import { notificationsConfigured, notifyStakeholders, type NotifyAction, type NotifyResult } from './notify.js';
 import { makeDocument, printDocument, type IncidentContext } from './output.js';
 import {
-  addEvent, chooseIncident, createIncident, isOpen, listIncidents, timers, updateIncident,
+  addEvent, chooseIncident, createIncident, isOpen, listIncidents, shownTitle, timers, updateIncident,
   type FailingCheck, type Incident, type IncidentEvent, type Verification,
 } from './records.js';
 import { ago, formatAge } from './time.js';
@@ -130,6 +130,8 @@ export interface OpenOptions {
   title: string;
   started?: Date;
   checks: boolean;
+  /** An incident response drill (Third Monday: Security Assessment). */
+  drill: boolean;
 }
 
 export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promise<number> {
@@ -139,13 +141,13 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
     const { from, failing } = o.checks ? await currentFailures(ctx, store) : { from: 'not looked at (--no-checks)', failing: [] };
     const by = who(ctx);
     const draft: Omit<Incident, 'id' | 'dedupKey'> = {
-      title: o.title.trim(), severity: o.severity, status: 'open', environment: env(ctx),
+      title: o.title.trim(), severity: o.severity, status: 'open', environment: env(ctx), ...(o.drill && { drill: true }),
       startedAt: (o.started ?? now).toISOString(), openedAt: now.toISOString(), openedBy: by,
       checksFrom: from, failingChecks: failing, notifications: [], reports: [], events: [],
     };
-    addEvent(draft as Incident, { at: now.toISOString(), by, type: 'opened', message: `${o.severity} opened: ${draft.title}${failing.length ? ` — failing: ${failing.map((f) => f.id).join(', ')}` : ''}` });
+    addEvent(draft as Incident, { at: now.toISOString(), by, type: 'opened', message: `${o.severity} opened: ${shownTitle(draft)}${failing.length ? ` — failing: ${failing.map((f) => f.id).join(', ')}` : ''}` });
     const incident = await createIncident(store, draft, by);
-    await audit(store, ctx, 'incident open', incident, `${incident.id} ${incident.severity}: ${incident.title}`);
+    await audit(store, ctx, 'incident open', incident, `${incident.id} ${incident.severity}: ${shownTitle(incident)}`);
     const t = timers(incident, now);
     const level = SEVERITY_LEVELS[incident.severity];
     if (ctx.flags.format === 'json') {
@@ -154,7 +156,7 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
       return 0;
     }
     ctx.print([
-      `${incident.id} opened: [${incident.severity} ${level.name}] ${incident.title}`,
+      `${incident.id} opened: [${incident.severity} ${level.name}] ${shownTitle(incident)}`,
       `  acknowledge by ${t.ackDueAt.toISOString()} (within 5 minutes); response target ${level.response} (by ${t.responseDueAt.toISOString()})`,
       `  failing checks (${from}): ${failing.length ? failing.map((f) => `${f.id} ${f.status}`).join(', ') : 'none'}`,
     ].filter(Boolean).join('\n') + '\n');
@@ -261,6 +263,12 @@ function timerText(i: Incident, now: Date): { ack: string; response: string } {
   return { ack, response };
 }
 
+/** How many of the open ones are drills, so the count of real incidents reads right. */
+const drills = (open: Incident[]) => {
+  const n = open.filter((i) => i.drill).length;
+  return n ? ` (${n} ${n === 1 ? 'is a drill' : 'are drills'})` : '';
+};
+
 export async function listCommand(ctx: IncidentContext, all: boolean): Promise<number> {
   return withStore(ctx, async (store) => {
     const now = ctx.now();
@@ -269,19 +277,19 @@ export async function listCommand(ctx: IncidentContext, all: boolean): Promise<n
       .filter((i) => all || isOpen(i) || Date.parse(i.resolvedAt!) >= dayAgo)
       .sort((a, b) => Number(isOpen(b)) - Number(isOpen(a)) || b.openedAt.localeCompare(a.openedAt));
     if (ctx.flags.format === 'json') {
-      printJson(ctx, shown.map((i) => ({ id: i.id, severity: i.severity, status: i.status, title: i.title, environment: i.environment, openedAt: i.openedAt, resolvedAt: i.resolvedAt ?? null, timers: timers(i, now) })));
+      printJson(ctx, shown.map((i) => ({ id: i.id, severity: i.severity, status: i.status, title: i.title, drill: i.drill === true, environment: i.environment, openedAt: i.openedAt, resolvedAt: i.resolvedAt ?? null, timers: timers(i, now) })));
       return 0;
     }
     const overdue = shown.filter((i) => timers(i, now).ackOverdue || timers(i, now).responseOverdue);
     const section: Section = {
       title: all ? 'Incidents' : 'Open incidents and those resolved in the last 24 hours',
       state: overdue.length ? 'attention' : 'ok',
-      summary: `${shown.filter(isOpen).length} open${overdue.length ? `, ${overdue.length} OVERDUE: ${overdue.map((i) => i.id).join(', ')}` : ''}`,
+      summary: `${shown.filter(isOpen).length} open${drills(shown.filter(isOpen))}${overdue.length ? `, ${overdue.length} OVERDUE: ${overdue.map((i) => i.id).join(', ')}` : ''}`,
       table: {
         head: ['id', 'sev', 'status', 'opened', 'ack (5 min)', 'response', 'env', 'title'],
         rows: shown.map((i) => {
           const t = timerText(i, now);
-          return [i.id, i.severity, i.status, ago(new Date(i.openedAt), now), t.ack, `${t.response} (${SEVERITY_LEVELS[i.severity].response})`, i.environment ?? '—', i.title];
+          return [i.id, i.severity, i.status, ago(new Date(i.openedAt), now), t.ack, `${t.response} (${SEVERITY_LEVELS[i.severity].response})`, i.environment ?? '—', shownTitle(i)];
         }),
       },
     };
@@ -302,7 +310,7 @@ export async function showCommand(ctx: IncidentContext, id?: string): Promise<nu
     const level = SEVERITY_LEVELS[i.severity];
     const sections: Section[] = [
       {
-        title: `${i.id} [${i.severity} ${level.name}] ${i.title}`, state: isOpen(i) ? 'attention' : 'ok',
+        title: `${i.id} [${i.severity} ${level.name}] ${shownTitle(i)}`, state: isOpen(i) ? 'attention' : 'ok',
         summary: `${i.status} · ${i.environment ?? 'no environment named'}`,
         lines: [
           `impact began ${i.startedAt}; opened ${i.openedAt} by ${i.openedBy}`,
@@ -360,7 +368,7 @@ export async function timelineCommand(ctx: IncidentContext, id?: string): Promis
       return 0;
     }
     const section: Section = {
-      title: `${i.id} [${i.severity}] ${i.title}`, state: isOpen(i) ? 'attention' : 'ok', summary: `${entries.length} entries, ${i.status}`,
+      title: `${i.id} [${i.severity}] ${shownTitle(i)}`, state: isOpen(i) ? 'attention' : 'ok', summary: `${entries.length} entries, ${i.status}`,
       table: { head: ['time (UTC)', 'source', 'by', 'what'], rows: entries.map((e) => [e.at, e.source, e.by, e.what]) },
     };
     await printDocument(ctx, makeDocument(ctx, `nvcops incident timeline ${i.id}`, 'Incident Response › Resolution: Document resolution', [section]));

@@ -142,7 +142,7 @@ export async function seekTo(path: string, since: Date): Promise<{ offset: numbe
 }
 
 /** Streams records of one file from `start` (a line boundary), with the bytes it consumed. */
-async function* records(path: string, start: number, counter: { bytes: number }): AsyncGenerator<{ line: string; rec: LogRecord }> {
+export async function* records(path: string, start: number, counter: { bytes: number }): AsyncGenerator<{ line: string; rec: LogRecord }> {
   const raw = createReadStream(path, { start });
   raw.on('data', (chunk) => { counter.bytes += chunk.length; });
   const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;

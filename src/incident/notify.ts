@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../engine/config.js';
 import type { Redactor } from '../engine/redact.js';
 import { SEVERITY_LEVELS } from '../runbook/severity.js';
-import type { Incident } from './records.js';
+import { shownTitle, type Incident } from './records.js';
 
 /** PagerDuty Events API v2 enqueue endpoint; incident.notify.pagerduty.url overrides it. */
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -61,8 +61,8 @@ export function webhookBody(i: Incident, action: NotifyAction, by: string): Reco
   const env = i.environment ? ` in ${i.environment}` : '';
   const extra = action === 'resolve' && i.resolution ? ` — ${i.resolution}` : action === 'trigger' ? ` — response target: ${level.response}` : '';
   return {
-    text: `[${i.severity} ${level.name}] ${i.id} ${VERB[action]}${env}: ${i.title} (by ${by})${extra}`,
-    nvcops: { incident: i.id, severity: i.severity, status: i.status, action, environment: i.environment, dedupKey: i.dedupKey },
+    text: `[${i.severity} ${level.name}] ${i.id} ${VERB[action]}${env}: ${shownTitle(i)} (by ${by})${extra}`,
+    nvcops: { incident: i.id, severity: i.severity, status: i.status, action, environment: i.environment, dedupKey: i.dedupKey, ...(i.drill && { drill: true }) },
   };
 }
 
@@ -74,14 +74,14 @@ export function pagerDutyBody(i: Incident, action: NotifyAction, routingKey: str
     ...base,
     client: 'nvcops',
     payload: {
-      summary: `[${i.severity}] ${i.title}`.slice(0, 1024),
+      summary: `[${i.severity}] ${shownTitle(i)}`.slice(0, 1024),
       source: i.environment ?? hostname(),
       severity: SEVERITY_LEVELS[i.severity].pagerDutySeverity,
       timestamp: at.toISOString(),
       component: 'nvcops',
       group: i.environment ?? 'default',
       class: 'incident',
-      custom_details: { incident: i.id, severity: i.severity, opened_by: i.openedBy, started_at: i.startedAt },
+      custom_details: { incident: i.id, severity: i.severity, opened_by: i.openedBy, started_at: i.startedAt, ...(i.drill && { drill: true }) },
     },
   };
 }

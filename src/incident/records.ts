@@ -35,6 +35,8 @@ export interface Incident {
   title: string;
   severity: Severity;
   status: IncidentStatus;
+  /** An incident response drill (`incident open --drill`): exercised like a real one, marked DRILL wherever it is shown or sent. */
+  drill?: boolean;
   environment: string | null;
   /** When impact began (--started), else when it was opened. */
   startedAt: string;
@@ -104,6 +106,9 @@ export async function updateIncident(store: Store, id: string, by: string, chang
 }
 
 export const isOpen = (i: Incident): boolean => i.status !== 'resolved';
+
+/** The title as shown and sent: a drill says so first, so no one takes it for a real incident. */
+export const shownTitle = (i: Pick<Incident, 'title' | 'drill'>): string => (i.drill ? `DRILL: ${i.title}` : i.title);
 
 /** The incident a command means: the id given, else the only open one in this environment. */
 export async function chooseIncident(store: Store, environment: string | null, id?: string, what = 'incident'): Promise<Incident> {

@@ -12,7 +12,7 @@ const CODE: Partial<Record<Status, number>> = { pass: 0, warn: 1, fail: 2, error
 /**
  * Publishes each verdict of a run as the metric NVCOps/CheckStatus with dimensions check and
  * environment, so CloudWatch alarms page on the same verdicts from every host that runs nvcops.
- * Skipped and manual lines say nothing about health and are not sent. Returns how many were sent.
+ * Skipped, manual and waived lines say nothing about health and are not sent. Returns how many were sent.
  */
 export async function emitVerdicts(report: RunReport, config: Config): Promise<number> {
   const at = new Date(report.startedAt);

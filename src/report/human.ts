@@ -9,7 +9,7 @@ import { SYMBOL, observedText, summaryText, thresholdText } from './text.js';
 export function human(report: RunReport, opts: RenderOptions): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const paint: Record<Status, (s: string) => string> = {
-    pass: c.green, warn: c.yellow, fail: c.red, error: c.magenta, skip: c.gray, manual: c.cyan,
+    pass: c.green, warn: c.yellow, fail: c.red, error: c.magenta, skip: c.gray, manual: c.cyan, waived: c.blue,
   };
   const mark = (s: Status) => paint[s](SYMBOL[s]);
   const rows = report.items.flatMap((i) => i.results);

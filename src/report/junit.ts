@@ -17,12 +17,14 @@ function testcase(r: CheckResult, item: string): Record<string, unknown> {
       return { ...attrs, skipped: { '@_message': r.message } };
     case 'manual':
       return { ...attrs, skipped: { '@_message': `needs a person's attestation: ${r.message}` } };
+    case 'waived':
+      return { ...attrs, skipped: { '@_message': `waived: ${r.message}` } };
     default:
       return { ...attrs, 'system-out': `${r.status.toUpperCase()} ${text}` };
   }
 }
 
-/** One testsuite per checklist line, one testcase per check: <failure> for fail, <error> for error, <skipped/> for skip. */
+/** One testsuite per checklist line, one testcase per check: <failure> for fail, <error> for error, <skipped/> for skip, manual and waived. */
 export function junit(report: RunReport): string {
   const suites = report.items.map((item) => {
     const count = (s: string) => item.results.filter((r) => r.status === s).length;
@@ -31,7 +33,7 @@ export function junit(report: RunReport): string {
       '@_tests': item.results.length,
       '@_failures': count('fail'),
       '@_errors': count('error'),
-      '@_skipped': count('skip') + count('manual'),
+      '@_skipped': count('skip') + count('manual') + count('waived'),
       '@_time': seconds(item.results.reduce((n, r) => n + r.durationMs, 0)),
       '@_timestamp': report.startedAt,
       testcase: item.results.map((r) => testcase(r, item.title)),
@@ -44,7 +46,7 @@ export function junit(report: RunReport): string {
       '@_tests': report.summary.total,
       '@_failures': report.summary.fail,
       '@_errors': report.summary.error,
-      '@_skipped': report.summary.skip + report.summary.manual,
+      '@_skipped': report.summary.skip + report.summary.manual + report.summary.waived,
       '@_time': seconds(report.durationMs),
       testsuite: suites,
     },

@@ -32,7 +32,7 @@ export function nagios(report: RunReport): string {
   const problems = results.filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'warn');
   const headline = problems.length
     ? problems.map((r) => `${r.id} ${r.status.toUpperCase()}${r.observed ? ` ${observedText(r)}` : ''}`).join(', ')
-    : `${report.summary.pass} of ${report.summary.total} checks pass`;
+    : `${report.summary.pass} of ${report.summary.total} checks pass${report.summary.waived ? `, ${report.summary.waived} waived` : ''}${report.summary.manual ? `, ${report.summary.manual} manual` : ''}`;
   const perf = results.map(perfdata).filter(Boolean).join(' ');
   const long = results.map((r) => {
     const t = thresholdText(r);

@@ -3,7 +3,7 @@ import type { CheckResult } from '../engine/report.js';
 import { formatValue } from '../engine/units.js';
 
 /** Shared wording of the plain-text formats. */
-export const SYMBOL: Record<Status, string> = { pass: '✔', warn: '▲', fail: '✖', error: '!', skip: '–', manual: '☐' };
+export const SYMBOL: Record<Status, string> = { pass: '✔', warn: '▲', fail: '✖', error: '!', skip: '–', manual: '☐', waived: '≈' };
 
 export const observedText = (r: CheckResult): string => (r.observed ? formatValue(r.observed.value, r.observed.unit) : '—');
 
@@ -11,6 +11,6 @@ export const thresholdText = (r: CheckResult): string =>
   r.threshold ? [r.threshold.warn && `warn ${r.threshold.warn}`, r.threshold.fail && `fail ${r.threshold.fail}`].filter(Boolean).join(' · ') : '';
 
 export function summaryText(s: Record<Status, number>): string {
-  const parts = (['pass', 'warn', 'fail', 'error', 'skip', 'manual'] as const).filter((k) => s[k] > 0 || k === 'pass' || k === 'fail').map((k) => `${s[k]} ${k}`);
+  const parts = (['pass', 'warn', 'fail', 'error', 'skip', 'manual', 'waived'] as const).filter((k) => s[k] > 0 || k === 'pass' || k === 'fail').map((k) => `${s[k]} ${k}`);
   return parts.join(', ');
 }

@@ -5,4 +5,9 @@ export interface Procedure {
   /** Where it lives in the runbook and the script it replaces. */
   runbook: string;
   items: readonly { title: string; checks: readonly string[] }[];
+  /**
+   * A review whose `manual` lines are controls to attest (monthly compliance, security, capacity):
+   * a control neither attested nor waived leaves the review incomplete, so the run exits 3, not 0.
+   */
+  attestedReview?: boolean;
 }

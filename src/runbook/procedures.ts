@@ -1,6 +1,8 @@
 import { backupProcedures } from './backup.js';
+import { complianceProcedures } from './compliance.js';
 import { healthProcedures } from './health.js';
 import { maintenanceProcedures } from './maintenance.js';
+import { monthlyProcedures } from './monthly.js';
 import type { Procedure } from './procedure.js';
 import { weeklyProcedures } from './weekly.js';
 
@@ -12,6 +14,8 @@ export const procedures = {
   ...backupProcedures,
   ...weeklyProcedures,
   ...maintenanceProcedures,
+  ...complianceProcedures,
+  ...monthlyProcedures,
 } as const satisfies Record<string, Procedure>;
 
 export type ProcedureId = keyof typeof procedures;

@@ -60,7 +60,7 @@ export function entry(action: string, extra: Partial<AuditEntry> = {}): AuditEnt
 export function report(command: string, startedAt: string, checks: { id: string; value: number }[]): RunReport {
   return {
     schemaVersion: SCHEMA_VERSION, command, runbook: 'Daily Operations', environment: 'staging', startedAt, durationMs: 12,
-    status: 'pass', exitCode: 0, interrupted: false, summary: { pass: checks.length, warn: 0, fail: 0, error: 0, skip: 0, manual: 0, total: checks.length },
+    status: 'pass', exitCode: 0, interrupted: false, summary: { pass: checks.length, warn: 0, fail: 0, error: 0, skip: 0, manual: 0, waived: 0, total: checks.length },
     items: [{
       title: 'Database connections healthy', status: 'pass',
       results: checks.map((c) => ({ id: c.id, title: c.id, status: 'pass' as const, observed: { value: c.value, unit: 'ms' as const }, threshold: null, message: 'ok', durationMs: 1 })),

@@ -1,4 +1,5 @@
 import connectionLogging from './connection-logging.js';
+import hbaSsl from './hba-ssl.js';
 import passwordEncryption from './password-encryption.js';
 import pgaudit from './pgaudit.js';
 import ssl from './ssl.js';
@@ -26,7 +27,7 @@ import vacuumAnalyze from './vacuum-analyze.js';
 export const postgresChecks = [
   connectTime, connectionSaturation,
   unusedIndexes, duplicateIndexes, missingIndexes, indexBloat, tableBloat, autovacuumBacklog,
-  ssl, passwordEncryption, connectionLogging, pgaudit,
+  ssl, passwordEncryption, connectionLogging, pgaudit, hbaSsl,
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
 ];

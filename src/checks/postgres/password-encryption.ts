@@ -1,6 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
+import { PrivilegeError } from '../../engine/errors.js';
 
-/** New passwords are stored as SCRAM-SHA-256, not MD5. */
+/** New passwords are stored as SCRAM-SHA-256, not MD5; and, when pg_authid is readable, no login role still has an MD5 hash. */
 export default defineCheck({
   id: 'postgres.password-encryption',
   title: 'PostgreSQL password_encryption scram-sha-256',
@@ -8,10 +9,22 @@ export default defineCheck({
   requires: ['postgres'],
   unit: 'count',
   async run({ probes }) {
-    const [row] = await probes.postgres.primary.query<{ v: string }>(`SELECT current_setting('password_encryption') AS v`);
+    const pg = probes.postgres.primary;
+    const [row] = await pg.query<{ v: string }>(`SELECT current_setting('password_encryption') AS v`);
     // pgdsat CIS 5.12: password_encryption = scram-sha-256 (MD5 hashes can be replayed and are weak)
-    return row!.v === 'scram-sha-256'
-      ? { status: 'pass', message: 'password_encryption = scram-sha-256' }
-      : { status: 'fail', message: `password_encryption = ${row!.v}: set it to scram-sha-256, then have each md5 role set its password again (nvcops maintain access lists them)` };
+    if (row!.v !== 'scram-sha-256') {
+      return { status: 'fail', message: `password_encryption = ${row!.v}: set it to scram-sha-256, then have each md5 role set its password again (nvcops maintain access lists them)` };
+    }
+    // A password set before the switch keeps its MD5 hash until it is set again.
+    let md5: string[];
+    try {
+      md5 = (await pg.query<{ name: string }>(`SELECT rolname AS name FROM pg_authid WHERE rolcanlogin AND rolpassword LIKE 'md5%' ORDER BY 1`)).map((r) => r.name);
+    } catch (e) {
+      if (!(e instanceof PrivilegeError)) throw e;
+      return { status: 'pass', message: 'password_encryption = scram-sha-256 (stored hashes not read: pg_authid needs a superuser)' };
+    }
+    return md5.length
+      ? { status: 'fail', message: `password_encryption = scram-sha-256, but ${md5.length} login role${md5.length === 1 ? '' : 's'} still ha${md5.length === 1 ? 's' : 've'} an MD5 password: ${md5.join(', ')} — set each password again`, details: md5.map((n) => `${n}: password stored as MD5`) }
+      : { status: 'pass', message: 'password_encryption = scram-sha-256; no login role has an MD5 password' };
   },
 });

@@ -1,0 +1,38 @@
+import { defineCheck, type Status } from '../../engine/check.js';
+import { worst } from '../../engine/report.js';
+import { MONTH_WINDOW_DAYS, runsOf, where } from '../../reviews/history.js';
+import { CAPACITY, waivable } from '../../reviews/controls.js';
+
+/** Infrastructure scaling review: what the month's `weekly capacity` runs found — the latest verdict and the warnings that keep coming back. */
+export default waivable(CAPACITY.infrastructureScalingReview, defineCheck({
+  id: 'capacity.scaling-findings',
+  title: 'Findings of the month\'s weekly capacity reviews',
+  item: 'Infrastructure scaling review',
+  requires: [],
+  unit: 'count',
+  async run(ctx) {
+    const runs = await runsOf(ctx, 'weekly capacity', MONTH_WINDOW_DAYS);
+    const latest = runs.at(-1);
+    if (!latest) return { status: 'error', message: `no weekly capacity run in the last ${MONTH_WINDOW_DAYS} days in ${where(ctx)}: nothing to review` };
+    const results = runs.map((r) => r.report.items.flatMap((i) => i.results));
+    if (results.every((rs) => rs.every((r) => r.status === 'skip'))) {
+      return { status: 'error', message: `the month's ${runs.length} weekly capacity runs evaluated nothing (every check skipped: ${results[0]![0]?.message ?? 'no checks'})` };
+    }
+    const ids = [...new Set(results.flat().map((r) => r.id))];
+    const rows = ids.map((id) => {
+      const seen = results.map((rs) => rs.find((r) => r.id === id)).filter((r) => r !== undefined);
+      const bad = seen.filter((r) => r.status === 'warn' || r.status === 'fail');
+      return { id, seen: seen.length, bad: bad.length, last: seen.at(-1)! };
+    });
+    // Two or more weeks of the month at warn or fail is a pattern, not a blip.
+    const recurring = rows.filter((r) => r.bad >= 2);
+    const latestStatus: Status = latest.status === 'skip' ? 'error' : latest.status;
+    const status = worst([latestStatus, recurring.length ? 'warn' : 'pass']);
+    const details = rows
+      .sort((a, b) => b.bad - a.bad)
+      .map((r) => `${r.id}: warn or fail in ${r.bad} of ${r.seen} runs; latest ${r.last.status} — ${r.last.message}`);
+    const message = `${runs.length} weekly capacity runs since ${runs[0]!.at.slice(0, 10)}, latest ${latest.at.slice(0, 10)} ${latest.status}; ${
+      recurring.length ? `recurring: ${recurring.map((r) => r.id).join(', ')}` : 'no recurring warnings'}`;
+    return { status, value: recurring.length, message, details };
+  },
+}));

@@ -1,0 +1,63 @@
+import { stat } from 'node:fs/promises';
+import { isoDay, reviewPeriod } from '../../compliance/checks.js';
+import { defineCheck } from '../../engine/check.js';
+import { records, rotatedFiles, SEEK_MIN_BYTES, seekTo } from '../../incident/logs.js';
+import { maskCardNumbers, maskLogLine } from '../../security/mask.js';
+
+/** Lines shown as evidence (masked); the count covers them all. */
+const SHOWN = 20;
+
+/**
+ * No card number (13–19 digits passing Luhn) in the application log or the PostgreSQL log over the
+ * review period, rotated files (.1, .gz) included. Found numbers are shown masked, never whole.
+ */
+export default defineCheck({
+  id: 'compliance.card-numbers-in-logs',
+  title: 'No card numbers in the application and database logs (Luhn scan)',
+  item: 'PCI DSS compliance check',
+  requires: ['logs'],
+  unit: 'count',
+  timeoutMs: 600_000,
+  async run({ config, now, signal }) {
+    const { from, to } = reviewPeriod(now());
+    const logs = [config.logs!.application!, ...(config.logs?.postgres ? [config.logs.postgres] : [])];
+    let lines = 0;
+    let hits = 0;
+    const shown: string[] = [];
+    const read: string[] = [];
+    for (const log of logs) {
+      // A rotated file last written before the period holds nothing of it.
+      const files = [...(await rotatedFiles(log)).filter((f) => f.mtimeMs >= from.getTime()).map((f) => f.path), log];
+      for (const file of files) {
+        let size: number;
+        try {
+          size = (await stat(file)).size;
+        } catch (e) {
+          throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        }
+        const start = !file.endsWith('.gz') && size >= SEEK_MIN_BYTES ? (await seekTo(file, from)).offset : 0;
+        let n = 0;
+        for await (const { line, rec } of records(file, start, { bytes: 0 })) {
+          if (signal.aborted) throw new Error('stopped before the scan finished');
+          // Lines without a time of their own (stack traces, continued statements) are scanned too.
+          if (rec.time && (rec.time < from || rec.time > to)) continue;
+          n++;
+          if (maskCardNumbers(line) === line) continue;
+          hits++;
+          if (shown.length < SHOWN) shown.push(`${file}${rec.time ? ` ${rec.time.toISOString()}` : ''}: ${maskLogLine(line).slice(0, 240)}`);
+        }
+        lines += n;
+        read.push(`${file}: ${n} lines in the period${start ? ` (from byte ${start})` : ''}`);
+      }
+    }
+    const span = `${isoDay(from)} → ${to.toISOString()}`;
+    if (hits) {
+      return {
+        status: 'fail', value: hits,
+        message: `${hits} log line${hits === 1 ? '' : 's'} of ${lines} hold a card number (${span}) — stop logging it, then purge or mask those logs`,
+        details: [...shown, ...(hits > shown.length ? [`… and ${hits - shown.length} more`] : []), ...read],
+      };
+    }
+    return { status: 'pass', value: 0, message: `no card number in ${lines} log lines (${span})`, details: read };
+  },
+});

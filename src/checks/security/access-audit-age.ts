@@ -1,0 +1,20 @@
+import { defineCheck } from '../../engine/check.js';
+import { daysSince, lastRunOf, where } from '../../reviews/history.js';
+import { SECURITY, waivable } from '../../reviews/controls.js';
+
+/** Access control audit: when `maintain access` (access_audit.py) last ran, from the run history. */
+export default waivable(SECURITY.accessControlAudit, defineCheck({
+  id: 'security.access-audit-age',
+  title: 'Access control audit done this month (nvcops maintain access)',
+  item: 'Access control audit',
+  requires: [],
+  unit: 'days',
+  // Monthly Security Assessment: one audit per month, and third Mondays are at most 35 days apart
+  thresholds: { fail: '> 35 days', source: 'runbook Monthly Operations › Third Monday: Security Assessment (monthly; 28–35 days between third Mondays)' },
+  async run(ctx) {
+    const last = await lastRunOf(ctx, 'maintain access');
+    if (!last) return { status: 'fail', message: `no access control audit recorded in ${where(ctx)}: run nvcops maintain access` };
+    const age = daysSince(ctx, last.at);
+    return { value: age, message: `last nvcops maintain access ${age} days ago (${last.at.slice(0, 10)}, by ${last.by}): ${last.status}` };
+  },
+}));

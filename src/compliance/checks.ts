@@ -1,0 +1,35 @@
+/** Shared by the compliance checks: the review period, the environment's runs, and the manual-control check factory. */
+import { defineCheck, type CheckContext, type CheckDefinition } from '../engine/check.js';
+import type { HistoryEntry } from '../state/store.js';
+import { manualControl } from './attestations.js';
+import { COMPLIANCE_COMMAND, control, FRAMEWORKS } from './controls.js';
+
+/** The period a review covers: from the first day of the previous calendar month (UTC) until the run. */
+export function reviewPeriod(now: Date): { from: Date; to: Date } {
+  return { from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)), to: now };
+}
+
+export const isoDay = (d: Date | string): string => (typeof d === 'string' ? d : d.toISOString()).slice(0, 10);
+
+/** Kept check runs of a command (or that include a check) in this run's environment, oldest first. */
+export async function runsOf(ctx: CheckContext, filter: { command?: string; check?: string; since: Date }): Promise<HistoryEntry[]> {
+  const store = await ctx.probes.state();
+  const environment = ctx.config.environment ?? null;
+  const runs = await store.history.list({ ...filter, until: new Date(ctx.now().getTime() + 1) });
+  return runs.filter((r) => r.environment === environment);
+}
+
+/** The check of a manual control: its attestation (or waiver) read from the verified audit trail. */
+export function manualComplianceCheck(controlId: string): CheckDefinition {
+  const c = control(controlId);
+  if (!c.manual) throw new Error(`compliance control ${controlId} is not manual`);
+  const manual = c.manual;
+  return defineCheck({
+    id: `compliance.${c.id}`,
+    title: `${c.title} (attested by ${manual.owner})`,
+    item: FRAMEWORKS.find((f) => f.id === c.requirements[0]!.framework)!.item,
+    requires: [],
+    unit: 'count',
+    run: (ctx) => manualControl(ctx, c.id, { validFor: manual.validFor, command: COMPLIANCE_COMMAND }),
+  });
+}

@@ -1,0 +1,216 @@
+/**
+ * The control catalogue of the First Monday Compliance Review, as data: each control has a stable id,
+ * the frameworks and requirements it serves (one control may serve several), and either the checks
+ * that verify it or `manual` (a person attests it, valid for a period).
+ *
+ * Mappings are to PCI DSS v4.0 requirement ids, SOX IT general control (ITGC) areas, GDPR articles and
+ * the AML/KYC programme elements (FATF Recommendations, US BSA rules). No open-source tool ships a SOX
+ * or AML/KYC framework (they are process controls), so those are mostly attested.
+ */
+
+/** The runbook's four lines, in its own words, and the framework each reviews. */
+export const FRAMEWORKS = [
+  { id: 'SOX', item: 'SOX controls verification' },
+  { id: 'PCI DSS', item: 'PCI DSS compliance check' },
+  { id: 'GDPR', item: 'GDPR data processing review' },
+  { id: 'AML/KYC', item: 'AML/KYC process audit' },
+] as const;
+
+export type Framework = (typeof FRAMEWORKS)[number]['id'];
+
+export interface Requirement {
+  framework: Framework;
+  /** The requirement id or area: `4.2.1`, `ITGC: access to programs and data`, `Art. 30`. */
+  ref: string;
+  /** What it asks, in a few words. */
+  text: string;
+}
+
+export interface Control {
+  /** Stable id: used by --attest/--waive and kept in the audit trail; never renamed. */
+  id: string;
+  title: string;
+  /** What the control makes sure of, for the auditor. */
+  objective: string;
+  /** The first requirement's framework is the checklist line the control is listed under. */
+  requirements: readonly Requirement[];
+  /** The checks that verify it (an automated control), or the one check that reads its attestation (a manual control). */
+  checks: readonly string[];
+  /** A manual control: who attests it, and how long an attestation counts. */
+  manual?: { owner: string; validFor: string };
+}
+
+export const COMPLIANCE_COMMAND = 'monthly compliance';
+
+const ITGC_ACCESS = { framework: 'SOX', ref: 'ITGC: access to programs and data', text: 'logical access is restricted and monitored' } as const;
+const ITGC_CHANGE = { framework: 'SOX', ref: 'ITGC: program change', text: 'changes to production are authorised, tested and recorded' } as const;
+const ITGC_OPERATIONS = { framework: 'SOX', ref: 'ITGC: computer operations', text: 'backups, job monitoring and problem management' } as const;
+
+export const CONTROLS: readonly Control[] = [
+  // SOX controls verification
+  {
+    id: 'access-review',
+    title: 'Access review done within 90 days',
+    objective: 'Database and cache accounts and privileges are reviewed at least every 90 days (nvcops maintain access).',
+    requirements: [
+      ITGC_ACCESS,
+      { framework: 'PCI DSS', ref: '7.2.4', text: 'user accounts and access privileges are reviewed periodically' },
+      { framework: 'PCI DSS', ref: '8.2.6', text: 'inactive user accounts are removed or disabled within 90 days' },
+    ],
+    checks: ['compliance.access-review'],
+  },
+  {
+    id: 'change-records',
+    title: 'Deploys of the period carry a change record',
+    objective: 'Every production deploy of the period names its change ticket, so it can be traced to an approved change.',
+    requirements: [ITGC_CHANGE, { framework: 'PCI DSS', ref: '6.5.1', text: 'changes to system components follow change control procedures' }],
+    checks: ['compliance.change-records'],
+  },
+  {
+    id: 'segregation-of-duties',
+    title: 'Segregation of duties sign-off',
+    objective: 'No one both develops and deploys a change to production unreviewed; production access is separate from development.',
+    requirements: [ITGC_CHANGE, ITGC_ACCESS, { framework: 'PCI DSS', ref: '6.5.4', text: 'roles and functions are separated between production and pre-production' }],
+    checks: ['compliance.segregation-of-duties'],
+    manual: { owner: 'the head of engineering', validFor: '31d' },
+  },
+  {
+    id: 'backups-verified',
+    title: 'Backups verified in the period',
+    objective: 'The database backups were verified (checksums, restorable) during the period, and the latest verification passed.',
+    requirements: [
+      ITGC_OPERATIONS,
+      { framework: 'GDPR', ref: 'Art. 32(1)(c)', text: 'the ability to restore availability of and access to personal data in a timely manner' },
+    ],
+    checks: ['compliance.backups-verified'],
+  },
+  {
+    id: 'audit-trail-integrity',
+    title: 'Audit trail integrity',
+    objective: "nvcops' own audit trail (who acted, attested, waived) verifies end to end: no record edited, removed or reordered.",
+    requirements: [
+      ITGC_OPERATIONS,
+      { framework: 'PCI DSS', ref: '10.3.2', text: 'audit log files are protected to prevent modifications' },
+      { framework: 'PCI DSS', ref: '10.3.4', text: 'changes to audit logs are detected' },
+    ],
+    checks: ['compliance.audit-trail'],
+  },
+  // PCI DSS compliance check
+  {
+    id: 'tls-in-transit',
+    title: 'TLS required for database connections',
+    objective: 'PostgreSQL accepts TLS and pg_hba.conf lets no network client in without it.',
+    requirements: [
+      { framework: 'PCI DSS', ref: '4.2.1', text: 'strong cryptography protects cardholder data in transmission' },
+      { framework: 'PCI DSS', ref: '8.3.2', text: 'authentication factors are unreadable in transmission' },
+      ITGC_ACCESS,
+      { framework: 'GDPR', ref: 'Art. 32(1)(a)', text: 'encryption of personal data' },
+    ],
+    checks: ['postgres.ssl', 'postgres.hba-ssl'],
+  },
+  {
+    id: 'password-storage',
+    title: 'Passwords stored as scram-sha-256',
+    objective: 'Database passwords are hashed with SCRAM-SHA-256, never MD5.',
+    requirements: [
+      { framework: 'PCI DSS', ref: '8.3.2', text: 'strong cryptography renders authentication factors unreadable in storage' },
+      ITGC_ACCESS,
+    ],
+    checks: ['postgres.password-encryption'],
+  },
+  {
+    id: 'audit-logging',
+    title: 'Audit logging enabled',
+    objective: 'The database logs every connection and audits statements (pgAudit), so who did what can be answered.',
+    requirements: [
+      { framework: 'PCI DSS', ref: '10.2.1', text: 'audit logs are enabled and active for all system components' },
+      { framework: 'PCI DSS', ref: '10.2.1.2', text: 'all actions by administrative accounts are logged' },
+      ITGC_ACCESS,
+    ],
+    checks: ['postgres.pgaudit', 'postgres.connection-logging'],
+  },
+  {
+    id: 'card-data-in-logs',
+    title: 'No card numbers in application logs',
+    objective: 'No primary account number (13–19 digits passing Luhn) was written to the application or database log in the period.',
+    requirements: [
+      { framework: 'PCI DSS', ref: '3.5.1', text: 'PAN is rendered unreadable anywhere it is stored' },
+      { framework: 'PCI DSS', ref: '3.3.1', text: 'sensitive authentication data is not retained' },
+      { framework: 'GDPR', ref: 'Art. 5(1)(c)', text: 'data minimisation' },
+    ],
+    checks: ['compliance.card-numbers-in-logs'],
+  },
+  // GDPR data processing review
+  {
+    id: 'data-retention',
+    title: 'Data retention',
+    objective: 'Tables with a retention rule hold no row older than it (compliance.retention).',
+    requirements: [
+      { framework: 'GDPR', ref: 'Art. 5(1)(e)', text: 'storage limitation' },
+      { framework: 'PCI DSS', ref: '3.2.1', text: 'account data storage is kept to a minimum by retention and disposal' },
+    ],
+    checks: ['compliance.data-retention'],
+  },
+  {
+    id: 'records-of-processing',
+    title: 'Records of processing activities reviewed',
+    objective: 'The register of processing activities (purposes, categories, recipients, retention, safeguards) is up to date.',
+    requirements: [{ framework: 'GDPR', ref: 'Art. 30', text: 'records of processing activities' }],
+    checks: ['compliance.records-of-processing'],
+    manual: { owner: 'the data protection officer', validFor: '31d' },
+  },
+  {
+    id: 'data-subject-requests',
+    title: 'Data subject requests answered in time',
+    objective: 'Access, rectification and erasure requests of the period were answered within one month.',
+    requirements: [{ framework: 'GDPR', ref: 'Art. 12(3), 15–17', text: 'requests answered without undue delay, within one month' }],
+    checks: ['compliance.data-subject-requests'],
+    manual: { owner: 'the data protection officer', validFor: '31d' },
+  },
+  // AML/KYC process audit
+  {
+    id: 'kyc-screening',
+    title: 'Customer due diligence and sanctions screening audited',
+    objective: 'New customers were identified and verified, and customers screened against sanctions and PEP lists, with exceptions resolved.',
+    requirements: [
+      { framework: 'AML/KYC', ref: 'FATF R.10, 31 CFR 1020.220', text: 'customer due diligence, customer identification programme' },
+      { framework: 'AML/KYC', ref: 'FATF R.6, OFAC', text: 'sanctions screening' },
+    ],
+    checks: ['compliance.kyc-screening'],
+    manual: { owner: 'the compliance officer', validFor: '31d' },
+  },
+  {
+    id: 'transaction-monitoring',
+    title: 'Transaction monitoring and suspicious activity reporting audited',
+    objective: 'Monitoring alerts of the period were worked, rule or threshold changes approved, and suspicious activity reported on time.',
+    requirements: [
+      { framework: 'AML/KYC', ref: 'FATF R.20, 31 CFR 1020.320', text: 'suspicious transaction reporting' },
+      { framework: 'AML/KYC', ref: 'FATF R.11', text: 'record keeping' },
+    ],
+    checks: ['compliance.transaction-monitoring'],
+    manual: { owner: 'the compliance officer', validFor: '31d' },
+  },
+];
+
+/** The catalogue entry of a control id (the catalogue is fixed data, so an unknown id is a programming error). */
+export function control(id: string): Control {
+  const c = CONTROLS.find((x) => x.id === id);
+  if (!c) throw new Error(`no compliance control ${id}`);
+  return c;
+}
+
+/** The control a check verifies in this review (each check serves exactly one control; a test enforces it). */
+export const controlOfCheck = (checkId: string): Control | undefined => CONTROLS.find((c) => c.checks.includes(checkId));
+
+/** `PCI DSS 4.2.1; 8.3.2 · SOX ITGC: access to programs and data · GDPR Art. 32(1)(a)`: the mappings on one line. */
+export function mappingText(c: Control): string {
+  const by = new Map<Framework, string[]>();
+  for (const r of c.requirements) by.set(r.framework, [...(by.get(r.framework) ?? []), r.ref]);
+  return [...by].map(([f, refs]) => `${f} ${refs.join('; ')}`).join(' · ');
+}
+
+/** The checklist: one line per framework, each control under its first framework. */
+export const complianceItems = FRAMEWORKS.map((f) => ({
+  title: f.item,
+  checks: CONTROLS.filter((c) => c.requirements[0]!.framework === f.id).flatMap((c) => c.checks),
+}));

@@ -1,0 +1,67 @@
+/** `nvcops monthly compliance`: the First Monday Compliance Review, its attestations and waivers, and the evidence report. */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CheckDefinition, CheckOutput } from '../engine/check.js';
+import { clockFromEnv } from '../engine/clock.js';
+import { UsageError } from '../engine/errors.js';
+import type { RunFlags } from '../commands/options.js';
+import { runChecksCommand, write, writeReportFile } from '../commands/run.js';
+import { openStore } from '../state/index.js';
+import { applyWaiver, handleAttestation, type AttestationFlags } from './attestations.js';
+import { COMPLIANCE_COMMAND, CONTROLS, controlOfCheck, mappingText } from './controls.js';
+import { writeEvidence } from './evidence.js';
+
+export interface ComplianceFlags extends RunFlags, AttestationFlags {
+  evidence?: string;
+}
+
+/**
+ * Each check of the review carries its control and mappings as its first detail line; an automated
+ * control's result becomes `waived` under an unexpired waiver (a manual control's check reads its own).
+ */
+export function asControl(check: CheckDefinition): CheckDefinition {
+  const c = controlOfCheck(check.id);
+  if (!c) return check;
+  return {
+    ...check,
+    async run(ctx) {
+      // A check that throws is `error` here as in the runner, so the control's mapping line and its waiver still apply.
+      const own = await check.run(ctx).catch((e: unknown): CheckOutput => ({ status: 'error', message: e instanceof Error ? e.message : String(e) }));
+      const out = c.manual ? own : await applyWaiver(ctx, c.id, own);
+      return { ...out, details: [`control ${c.id} · ${mappingText(c)}`, ...(out.details ?? [])] };
+    },
+  };
+}
+
+export async function complianceReview(flags: ComplianceFlags): Promise<number> {
+  const controls = CONTROLS.map((c) => ({ id: c.id, title: c.title, manual: c.manual !== undefined }));
+  const recorded = await handleAttestation(flags, { command: COMPLIANCE_COMMAND, controls });
+  if (recorded !== undefined) {
+    if (flags.evidence) throw new UsageError(`${COMPLIANCE_COMMAND}: --evidence goes with a review run, not with --attest or --waive`);
+    return recorded;
+  }
+  const clock = clockFromEnv();
+  const dir = flags.evidence ? resolve(flags.evidence) : undefined;
+  if (dir) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new UsageError(`--evidence: cannot create the directory ${dir}: ${(e as Error).message}`);
+    }
+  }
+  return runChecksCommand(COMPLIANCE_COMMAND, flags, undefined, {
+    wrap: asControl,
+    now: clock,
+    onReport: dir
+      ? async (report, ctx) => {
+        const store = await openStore(ctx.config);
+        try {
+          const files = await writeEvidence(dir, report, ctx, store, clock(), flags.by, writeReportFile);
+          write(`nvcops: evidence written to ${files.join(' and ')}\n`, ctx.redactor, process.stderr);
+        } finally {
+          await store.close();
+        }
+      }
+      : undefined,
+  });
+}
