@@ -93,35 +93,32 @@ describe('runbook oncall', () => {
 });
 
 describe('runbook show and runbook severity', () => {
-  it('shows a section\'s headings with cadence, commands and the runbook\'s checklist', async () => {
+  it('shows a section\'s headings with cadence, commands and each review\'s checklist lines with their checks', async () => {
     const r = await nvcops(['runbook', 'show', 'monthly']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe([
       'Monthly Operations',
       '  First Monday: Compliance Review — first Monday of the month',
-      '    nvcops monthly compliance  ← the checklist below',
-      '    Checklist:',
-      '      - [ ] SOX controls verification',
-      '      - [ ] PCI DSS compliance check',
-      '      - [ ] GDPR data processing review',
-      '      - [ ] AML/KYC process audit',
+      '    nvcops monthly compliance  ← its checklist, line by line',
+      '      - SOX controls verification (5 checks)',
+      '      - PCI DSS compliance check (6 checks)',
+      '      - GDPR data processing review (3 checks)',
+      '      - AML/KYC process audit (2 checks)',
       '  Second Monday: Disaster Recovery Test — second Monday of the month',
       '    nvcops monthly dr-test  ← ./scripts/test_backup_restore.sh; ./scripts/test_failover.sh',
       '  Third Monday: Security Assessment — third Monday of the month',
-      '    nvcops monthly security  ← the checklist below',
-      '    Checklist:',
-      '      - [ ] Penetration testing review',
-      '      - [ ] Access control audit',
-      '      - [ ] Security policy updates',
-      '      - [ ] Incident response drill',
+      '    nvcops monthly security  ← its checklist, line by line',
+      '      - Penetration testing review (2 checks)',
+      '      - Access control audit (2 checks)',
+      '      - Security policy updates (1 check)',
+      '      - Incident response drill (1 check)',
       '  Fourth Monday: Capacity Planning — fourth Monday of the month',
-      '    nvcops monthly capacity  ← the checklist below',
-      '    Checklist:',
-      '      - [ ] Infrastructure scaling review',
-      '      - [ ] Cost optimization analysis',
-      '      - [ ] Performance trend analysis',
-      '      - [ ] Technology roadmap update',
-    ].join('\n'));
+      '    nvcops monthly capacity  ← its checklist, line by line',
+      '      - Infrastructure scaling review (2 checks)',
+      '      - Cost optimization analysis (2 checks)',
+      '      - Performance trend analysis (2 checks)',
+      '      - Technology roadmap update (1 check)',
+    ].join('\n') + '\n');
   });
 
   it('lists each command\'s checklist lines and checks from its procedure, in the configured time zone', async () => {

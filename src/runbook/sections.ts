@@ -30,7 +30,7 @@ export interface RunbookSection {
 
 const fromSchedule = (section: ScheduleSection): SectionHeading[] =>
   SCHEDULE.filter((e) => e.section === section).map((e) => ({
-    title: e.title, cadence: e.cadence, commands: e.commands.map(({ command, runbook }) => ({ command, runbook })), checklist: e.checklist,
+    title: e.title, cadence: e.cadence, commands: e.commands.map(({ command, runbook }) => ({ command, runbook })),
   }));
 
 const weeklyMaintenance = SCHEDULE.find((e) => e.section === 'maintenance')!;
