@@ -118,7 +118,7 @@ describe('runbook show and runbook severity', () => {
       '      - Cost optimization analysis (2 checks)',
       '      - Performance trend analysis (2 checks)',
       '      - Technology roadmap update (1 check)',
-    ].join('\n') + '\n');
+    ].join('\n'));
   });
 
   it('lists each command\'s checklist lines and checks from its procedure, in the configured time zone', async () => {
