@@ -181,7 +181,7 @@ describe('nvcops monthly compliance against real servers', () => {
       const r = await review(hardConfig, '--format', 'json');
       const { byId } = parseReport(r.stdout);
       const cards = byId['compliance.card-numbers-in-logs']!;
-      expect(cards).toMatchObject({ status: 'fail', observed: { value: 1 }, message: expect.stringMatching(/^1 log line of 2 hold a card number/) });
+      expect(cards).toMatchObject({ status: 'fail', observed: { value: 1 }, message: expect.stringMatching(/^1 log line of 2 holds a card number/) });
       expect(cards.details![1]).toMatch(/application\.log .*refund to card \*{12}1111 issued/);
       expect(byId['compliance.data-retention']).toMatchObject({ status: 'fail', observed: { value: 3 }, message: '1 of 1 tables keep rows beyond their retention — delete or anonymise them' });
       expect(byId['compliance.data-retention']!.details![1]).toMatch(/^public\.events: 3 rows with created_at before .+ \(keep 7y\)$/);

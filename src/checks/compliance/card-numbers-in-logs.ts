@@ -54,7 +54,7 @@ export default defineCheck({
     if (hits) {
       return {
         status: 'fail', value: hits,
-        message: `${hits} log line${hits === 1 ? '' : 's'} of ${lines} hold a card number (${span}) — stop logging it, then purge or mask those logs`,
+        message: `${hits} log line${hits === 1 ? '' : 's'} of ${lines} ${hits === 1 ? 'holds' : 'hold'} a card number (${span}) — stop logging it, then purge or mask those logs`,
         details: [...shown, ...(hits > shown.length ? [`… and ${hits - shown.length} more`] : []), ...read],
       };
     }
