@@ -228,6 +228,7 @@ describe('nvcops monthly compliance against real servers', () => {
       [['--waive', 'data-retention', '--by', 'Kim', '--reason', 'r'], /--until is required/],
       [['--waive', 'data-retention', '--by', 'Kim', '--reason', 'r', '--until', '2099-01-01'], /more than 366 days ahead/],
       [['--attest', 'kyc-screening', '--waive', 'kyc-screening', '--by', 'Kim'], /cannot be used with option/],
+      [['--attest', 'kyc-screening', '--by', 'Kim', '--note', 'n', '--evidence', join(work, 'evidence-refused')], /--evidence goes with a review run, not with --attest or --waive/],
     ] as const;
     for (const [args, message] of usage) {
       const r = await review(hardConfig, ...args);

@@ -35,11 +35,12 @@ export function asControl(check: CheckDefinition): CheckDefinition {
 
 export async function complianceReview(flags: ComplianceFlags): Promise<number> {
   const controls = CONTROLS.map((c) => ({ id: c.id, title: c.title, manual: c.manual !== undefined }));
-  const recorded = await handleAttestation(flags, { command: COMPLIANCE_COMMAND, controls });
-  if (recorded !== undefined) {
-    if (flags.evidence) throw new UsageError(`${COMPLIANCE_COMMAND}: --evidence goes with a review run, not with --attest or --waive`);
-    return recorded;
+  // Refused before anything is recorded: nothing half-done.
+  if (flags.evidence && (flags.attest !== undefined || flags.waive !== undefined)) {
+    throw new UsageError(`${COMPLIANCE_COMMAND}: --evidence goes with a review run, not with --attest or --waive`);
   }
+  const recorded = await handleAttestation(flags, { command: COMPLIANCE_COMMAND, controls });
+  if (recorded !== undefined) return recorded;
   const clock = clockFromEnv();
   const dir = flags.evidence ? resolve(flags.evidence) : undefined;
   if (dir) {
