@@ -62,9 +62,6 @@ export class Probes {
   }
 
   /**
-<<<<<<< HEAD
-   * A read-write session on the primary for a maintenance action, as postgres.adminUrl (else postgres.url; never the checks' read-only session):
-=======
    * Starts connecting to the primary, then to Redis, when a run is going to use them; a failure is left
    * to the checks that use them. Redis (and loading its driver) waits for the primary's connect to end,
    * so that the connect time the checks report is the server's, not this process's other work.
@@ -75,8 +72,7 @@ export class Probes {
   }
 
   /**
-   * A read-write session on the primary for a maintenance action (never the checks' read-only one):
->>>>>>> startup
+   * A read-write session on the primary for a maintenance action, as postgres.adminUrl (else postgres.url; never the checks' read-only session):
    * no statement_timeout, and `lockTimeoutMs` so that it never queues for long in front of application traffic.
    */
   maintenanceSession(lockTimeoutMs: number): PostgresProbe {
