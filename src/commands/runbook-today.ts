@@ -6,8 +6,9 @@
 import { clockFromEnv } from '../engine/clock.js';
 import { EXIT } from '../engine/errors.js';
 import { dateIn, dayWindow, timeIn, weekdayName, weekdayOf, zoneName } from '../engine/zoned.js';
-import { cadenceText, DEFAULT_TIMEZONE, dueOn, type Evidence, type Occurrence, type ScheduledCommand } from '../runbook/schedule.js';
-import { openStore, type AuditRecord, type Store } from '../state/index.js';
+import { cadenceText, runbookTimeZone, dueOn, type Evidence, type Occurrence, type ScheduledCommand } from '../runbook/schedule.js';
+import { openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
+import { matchesAudit, matchesHistory, type HistoryFilter } from '../state/store.js';
 import type { GlobalOptions } from './options.js';
 import { prepare, write } from './run.js';
 import { table } from './state.js';
@@ -50,10 +51,20 @@ const auditRun = (r: AuditRecord): Run => ({
   at: r.startedAt, by: r.by, host: r.host, source: 'audit', result: r.outcome ?? r.phase, ...(r.message !== undefined && { message: r.message }),
 });
 
+/** What the store holds for the day, read once: the audit trail, and the run history from the earliest window on. */
+interface Records {
+  store: Store;
+  audit: Promise<AuditRecord[]>;
+  historySince: Date;
+  history: Promise<HistoryEntry[]>;
+}
+
 /** The runs one kind of evidence shows in [from, to), oldest first, and actions begun there that never finished. */
-async function evidenceIn(store: Store, ev: Evidence, environment: string | null, from: Date | undefined, to: Date): Promise<{ runs: Run[]; unfinished: Run[] }> {
+async function evidenceIn(records: Records, ev: Evidence, environment: string | null, from: Date | undefined, to: Date): Promise<{ runs: Run[]; unfinished: Run[] }> {
   if ('history' in ev) {
-    const entries = await store.history.list({ command: ev.history, check: ev.check, since: from, until: to, ...(environment !== null && { environment }) });
+    const filter: HistoryFilter = { command: ev.history, check: ev.check, since: from, until: to, ...(environment !== null && { environment }) };
+    // Only a search back before the day's windows (a last run before) goes to the store again.
+    const entries = from && from >= records.historySince ? (await records.history).filter((e) => matchesHistory(e, filter)) : await records.store.history.list(filter);
     const runs = entries.filter((e) => e.environment === environment).map((e): Run => {
       const check = ev.check ? e.report.items.flatMap((i) => i.results).find((r) => r.id === ev.check) : undefined;
       return { at: e.at, by: e.by, host: e.host, source: 'history', result: check?.status ?? e.status, ...(check && { message: `${check.id}: ${check.message}` }) };
@@ -61,27 +72,27 @@ async function evidenceIn(store: Store, ev: Evidence, environment: string | null
     return { runs, unfinished: [] };
   }
   // An action belongs to the day it started; the store's own time (`at`) is when each record was written.
-  const records = (await store.audit.list({ action: ev.audit })).filter((r) => r.environment === environment && (ev.args ?? []).every((a) => r.args.includes(a)));
+  const trail = (await records.audit).filter((r) => matchesAudit(r, { action: ev.audit }) && r.environment === environment && (ev.args ?? []).every((a) => r.args.includes(a)));
   const inWindow = (r: AuditRecord) => (!from || r.startedAt >= from.toISOString()) && r.startedAt < to.toISOString();
-  const closed = new Set(records.filter((r) => r.phase !== 'started').map((r) => r.operation));
+  const closed = new Set(trail.filter((r) => r.phase !== 'started').map((r) => r.operation));
   return {
-    runs: records.filter((r) => r.phase !== 'started' && RAN.includes(r.outcome ?? '') && inWindow(r)).map(auditRun),
-    unfinished: records.filter((r) => r.phase === 'started' && !closed.has(r.operation) && inWindow(r)).map(auditRun),
+    runs: trail.filter((r) => r.phase !== 'started' && RAN.includes(r.outcome ?? '') && inWindow(r)).map(auditRun),
+    unfinished: trail.filter((r) => r.phase === 'started' && !closed.has(r.operation) && inWindow(r)).map(auditRun),
   };
 }
 
-async function evidence(store: Store, cmd: ScheduledCommand, environment: string | null, from: Date | undefined, to: Date) {
-  const found = await Promise.all(cmd.evidence.map((ev) => evidenceIn(store, ev, environment, from, to)));
+async function evidence(records: Records, cmd: ScheduledCommand, environment: string | null, from: Date | undefined, to: Date) {
+  const found = await Promise.all(cmd.evidence.map((ev) => evidenceIn(records, ev, environment, from, to)));
   const byTime = (a: Run, b: Run) => a.at.localeCompare(b.at);
   return { runs: found.flatMap((f) => f.runs).sort(byTime), unfinished: found.flatMap((f) => f.unfinished).sort(byTime) };
 }
 
-async function rowFor(store: Store, occurrence: Occurrence, command: ScheduledCommand, environment: string | null, now: Date, dayStart: Date): Promise<Row> {
-  const { runs, unfinished } = await evidence(store, command, environment, occurrence.from, occurrence.to);
+async function rowFor(records: Records, occurrence: Occurrence, command: ScheduledCommand, environment: string | null, now: Date, dayStart: Date): Promise<Row> {
+  const { runs, unfinished } = await evidence(records, command, environment, occurrence.from, occurrence.to);
   const status: Status = runs.length ? 'done' : unfinished.length ? 'started' : now >= occurrence.dueAt ? 'overdue' : 'not-run';
   const late = occurrence.timed && runs.length > 0 && runs[0]!.at > occurrence.dueAt.toISOString();
   const row: Row = { occurrence, command, status, late, runs, unfinished };
-  if (!runs.length && occurrence.from < dayStart) row.lastBefore = (await evidence(store, command, environment, undefined, occurrence.from)).runs.at(-1);
+  if (!runs.length && occurrence.from < dayStart) row.lastBefore = (await evidence(records, command, environment, undefined, occurrence.from)).runs.at(-1);
   return row;
 }
 
@@ -90,7 +101,7 @@ const STATUS_TEXT: Record<Status, string> = { done: '✔ done', started: '… st
 export async function runbookToday(flags: TodayFlags): Promise<number> {
   const now = clockFromEnv()();
   const { config, redactor } = await prepare(flags);
-  const tz = config.schedule?.timezone ?? DEFAULT_TIMEZONE;
+  const tz = runbookTimeZone(config);
   const date = flags.date ?? dateIn(now, tz);
   const environment = config.environment ?? null;
   const occurrences = dueOn(date, tz);
@@ -98,7 +109,9 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
   const store = await openStore(config);
   let rows: Row[];
   try {
-    rows = await Promise.all(occurrences.flatMap((o) => o.entry.commands.map((c) => rowFor(store, o, c, environment, now, dayStart))));
+    const historySince = new Date(Math.min(dayStart.getTime(), ...occurrences.map((o) => o.from.getTime())));
+    const records: Records = { store, audit: store.audit.list(), historySince, history: store.history.list({ since: historySince }) };
+    rows = await Promise.all(occurrences.flatMap((o) => o.entry.commands.map((c) => rowFor(records, o, c, environment, now, dayStart))));
   } finally {
     await store.close();
   }

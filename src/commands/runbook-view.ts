@@ -1,10 +1,11 @@
 /** `nvcops runbook show|severity|oncall`: the runbook's sections, severity levels and on-call rotation, as data the tool holds. */
 import { clockFromEnv } from '../engine/clock.js';
 import { EXIT } from '../engine/errors.js';
+import { counted } from '../engine/units.js';
 import { dateIn, dayWindow, timeIn, weekdayName, weekdayOf, zoneName } from '../engine/zoned.js';
 import { EMERGENCY_ROLES, namesConfigured, ONCALL_ROLES, shifts, type Shift } from '../runbook/oncall.js';
 import { procedures } from '../runbook/procedures.js';
-import { cadenceText, DEFAULT_TIMEZONE } from '../runbook/schedule.js';
+import { cadenceText, runbookTimeZone } from '../runbook/schedule.js';
 import { SECTIONS, type RunbookSection, type SectionCommand, type SectionId } from '../runbook/sections.js';
 import { ACKNOWLEDGE_WITHIN_MS, SEVERITIES, SEVERITY_LEVELS } from '../runbook/severity.js';
 import type { GlobalOptions } from './options.js';
@@ -26,7 +27,7 @@ function itemsOf(c: SectionCommand) {
 
 export async function runbookShow(flags: ViewFlags, section?: SectionId): Promise<number> {
   const { config, redactor } = await prepare(flags);
-  const tz = config.schedule?.timezone ?? DEFAULT_TIMEZONE;
+  const tz = runbookTimeZone(config);
   const chosen: readonly RunbookSection[] = section ? SECTIONS.filter((s) => s.id === section) : SECTIONS;
   if (flags.format === 'json') {
     write(json(chosen.map((s) => ({
@@ -48,7 +49,7 @@ export async function runbookShow(flags: ViewFlags, section?: SectionId): Promis
       lines.push(`  ${h.title}${h.cadence ? ` — ${cadenceText(h.cadence, tz)}` : ''}`);
       for (const c of h.commands) {
         lines.push(`    nvcops ${c.command}  ← ${c.runbook}${c.cadence ? ` (${cadenceText(c.cadence, tz)})` : ''}`);
-        for (const i of itemsOf(c) ?? []) lines.push(`      - ${i.title} (${i.checks.length} check${i.checks.length === 1 ? '' : 's'})`);
+        for (const i of itemsOf(c) ?? []) lines.push(`      - ${i.title} (${counted(i.checks.length, 'check')})`);
       }
       if (h.checklist) lines.push('    Checklist:', ...h.checklist.map((l) => `      - [ ] ${l}`));
     }
@@ -75,7 +76,7 @@ export async function runbookSeverity(flags: ViewFlags): Promise<number> {
 
 export async function runbookOncall(flags: ViewFlags): Promise<number> {
   const { config, redactor } = await prepare(flags);
-  const tz = config.schedule?.timezone ?? DEFAULT_TIMEZONE;
+  const tz = runbookTimeZone(config);
   const oncall = config.oncall ?? {};
   const now = clockFromEnv()();
   const window = flags.date ? dayWindow(flags.date, tz) : { start: now, end: new Date(now.getTime() + 1) };

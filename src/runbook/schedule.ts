@@ -9,6 +9,9 @@ import { addDays, dayWindow, instantOf, nthOfMonth, weekdayName, weekdayOf, type
 /** The runbook's time zone when `schedule.timezone` is not set. */
 export const DEFAULT_TIMEZONE = 'America/New_York';
 
+/** The runbook's time zone: `schedule.timezone`, else the runbook's own. */
+export const runbookTimeZone = (config: { schedule?: { timezone?: string } }): string => config.schedule?.timezone ?? DEFAULT_TIMEZONE;
+
 export type Cadence =
   /** Every day, due at a wall-clock time. */
   | { every: 'day'; at: LocalTime }
@@ -136,7 +139,7 @@ export interface Occurrence {
 }
 
 /** Does the entry fall on this day of the runbook's calendar? A weekly task on no stated day falls on every day. */
-export function fallsOn(cadence: Cadence, date: string): boolean {
+function fallsOn(cadence: Cadence, date: string): boolean {
   switch (cadence.every) {
     case 'day':
       return true;
