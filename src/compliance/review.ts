@@ -1,7 +1,8 @@
 /** `nvcops monthly compliance`: the First Monday Compliance Review, its attestations and waivers, and the evidence report. */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CheckDefinition, CheckOutput } from '../engine/check.js';
+import type { CheckDefinition } from '../engine/check.js';
+import { outputOf } from '../reviews/controls.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { UsageError } from '../engine/errors.js';
 import type { RunFlags } from '../commands/options.js';
@@ -25,8 +26,7 @@ export function asControl(check: CheckDefinition): CheckDefinition {
   return {
     ...check,
     async run(ctx) {
-      // A check that throws is `error` here as in the runner, so the control's mapping line and its waiver still apply.
-      const own = await check.run(ctx).catch((e: unknown): CheckOutput => ({ status: 'error', message: e instanceof Error ? e.message : String(e) }));
+      const own = await outputOf(check, ctx);
       const out = c.manual ? own : await applyWaiver(ctx, c.id, own);
       return { ...out, details: [`control ${c.id} · ${mappingText(c)}`, ...(out.details ?? [])] };
     },

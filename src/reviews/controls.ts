@@ -1,6 +1,6 @@
 /** The controls of the monthly security and capacity reviews: manual ones a person attests, automated ones that can be waived (src/compliance/attestations.ts). */
 import { applyWaiver, manualControl, type ControlRef } from '../compliance/attestations.js';
-import { defineCheck, type CheckDefinition } from '../engine/check.js';
+import { defineCheck, type CheckContext, type CheckDefinition, type CheckOutput } from '../engine/check.js';
 
 /**
  * A monthly control's attestation counts for 35 days: the runbook puts these lines on a monthly
@@ -34,7 +34,12 @@ export const capacityControls: readonly ControlRef[] = Object.values(CAPACITY);
 
 /** An automated check whose control can be waived: its own verdict, or `waived` (with what it found) under an unexpired waiver. */
 export function waivable(control: ControlRef, check: CheckDefinition): CheckDefinition {
-  return { ...check, run: async (ctx) => applyWaiver(ctx, control.id, await check.run(ctx)) };
+  return { ...check, run: async (ctx) => applyWaiver(ctx, control.id, await outputOf(check, ctx)) };
+}
+
+/** A check's output, a throw read as `error` as the runner reads it: a wrapper's waiver or detail line still applies. */
+export function outputOf(check: CheckDefinition, ctx: CheckContext): Promise<CheckOutput> {
+  return check.run(ctx).catch((e: unknown): CheckOutput => ({ status: 'error', message: e instanceof Error ? e.message : String(e) }));
 }
 
 /** The check of a manual control: `manual` with the command that attests it, `pass` while an attestation is valid, `waived` under a waiver. */

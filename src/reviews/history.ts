@@ -1,6 +1,6 @@
 /** What the monthly reviews read from the run history: the runs of one command in this environment over a window. */
 import type { CheckContext } from '../engine/check.js';
-import type { HistoryEntry } from '../state/store.js';
+import type { HistoryEntry, Store } from '../state/store.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -11,20 +11,32 @@ export const DAY_MS = 86_400_000;
  */
 export const MONTH_WINDOW_DAYS = 35;
 
-/** Runs of `command` in the configured environment since `days` ago, oldest first. */
-export async function runsOf(ctx: CheckContext, command: string, days: number): Promise<HistoryEntry[]> {
+/**
+ * The run history of `command` in this environment, since `days` ago or all of it: read once per
+ * run (the store is the run's), however many of the review's checks ask.
+ */
+const reads = new WeakMap<Store, Map<string, Promise<HistoryEntry[]>>>();
+async function historyOf(ctx: CheckContext, command: string, days?: number): Promise<HistoryEntry[]> {
   const store = await ctx.probes.state();
-  const environment = ctx.config.environment ?? null;
-  const since = new Date(ctx.now().getTime() - days * DAY_MS);
-  return (await store.history.list({ command, since })).filter((r) => r.environment === environment && r.at <= ctx.now().toISOString());
+  const mine = reads.get(store) ?? new Map<string, Promise<HistoryEntry[]>>();
+  reads.set(store, mine);
+  const key = `${command}\u0000${days ?? 'all'}`;
+  let read = mine.get(key);
+  if (!read) {
+    const environment = ctx.config.environment ?? null;
+    const since = days === undefined ? undefined : new Date(ctx.now().getTime() - days * DAY_MS);
+    read = store.history.list({ command, since }).then((runs) => runs.filter((r) => r.environment === environment));
+    mine.set(key, read);
+  }
+  const now = ctx.now().toISOString();
+  return (await read).filter((r) => r.at <= now);
 }
 
+/** Runs of `command` in the configured environment since `days` ago, oldest first. */
+export const runsOf = (ctx: CheckContext, command: string, days: number): Promise<HistoryEntry[]> => historyOf(ctx, command, days);
+
 /** The newest run of `command` in the configured environment, however old. */
-export async function lastRunOf(ctx: CheckContext, command: string): Promise<HistoryEntry | undefined> {
-  const store = await ctx.probes.state();
-  const environment = ctx.config.environment ?? null;
-  return (await store.history.list({ command })).filter((r) => r.environment === environment && r.at <= ctx.now().toISOString()).at(-1);
-}
+export const lastRunOf = async (ctx: CheckContext, command: string): Promise<HistoryEntry | undefined> => (await historyOf(ctx, command)).at(-1);
 
 /** Days from `at` to now, one decimal. */
 export const daysSince = (ctx: CheckContext, at: string): number => Math.round(((ctx.now().getTime() - Date.parse(at)) / DAY_MS) * 10) / 10;
