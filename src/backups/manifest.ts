@@ -4,10 +4,10 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as z from 'zod';
 import { TargetError } from '../engine/errors.js';
+import { BACKUP_KINDS } from './kinds.js';
 
-/** What a backup holds (runbook Backup Schedule: database, transaction log, application, configuration, logs). */
-export const BACKUP_KINDS = ['db', 'wal', 'app', 'config', 'logs'] as const;
-export type BackupKind = (typeof BACKUP_KINDS)[number];
+// Kept apart from this module (and zod) so that the command line's choices load at start-up without it.
+export { BACKUP_KINDS, type BackupKind } from './kinds.js';
 
 const lsn = z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i, 'a PostgreSQL LSN such as 0/3000028');
 

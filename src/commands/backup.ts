@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { BACKUP_KINDS } from '../backups/manifest.js';
+import { BACKUP_KINDS } from '../backups/kinds.js';
 import type { Target } from '../engine/check.js';
 import type { Config } from '../engine/config.js';
 import { actionCommand, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
