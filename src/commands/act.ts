@@ -8,7 +8,6 @@ import { ConfigError, EXIT, PrivilegeError, TargetError } from '../engine/errors
 import { missingTarget } from '../engine/targets.js';
 import type { Redactor } from '../engine/redact.js';
 import { Probes } from '../probes/index.js';
-import { openStore } from '../state/index.js';
 import type { ActionFlags } from './options.js';
 
 export type ActionCommandFlags = ActionFlags & { format: 'human' | 'json' };
@@ -73,12 +72,9 @@ export async function runActionCommand(
       write(`nvcops: nothing was done: ${e.message}\n`, redactor, process.stderr);
       return EXIT.error;
     }
-    const store = await openStore(config);
-    try {
-      return await runAction(plan, { config, flags, io: await terminalIo(flags, redactor), store, redactor, by: flags.by, signal: interrupt.signal });
-    } finally {
-      await store.close();
-    }
+    // The plan's own store if it opened one (history prune), closed with the probes.
+    const store = await probes.state();
+    return await runAction(plan, { config, flags, io: await terminalIo(flags, redactor), store, redactor, by: flags.by, signal: interrupt.signal });
   } finally {
     process.off('SIGINT', onSigint);
     await probes.close();
