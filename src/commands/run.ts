@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
+import { clockFromEnv } from '../engine/clock.js';
 import { loadConfig, type Config } from '../engine/config.js';
 import { ConfigError, EXIT } from '../engine/errors.js';
 import { Redactor } from '../engine/redact.js';
@@ -60,18 +61,18 @@ export async function runChecksCommand(
   extend?: ProcedureExtension,
   /**
    * `adjust` applies flags that stand for config keys (`backup verify --all` = backups.verify: all);
-   * `wrap` adapts each check for this command (waivers of the reviews' controls); `now` is the run's
-   * clock (NVCOPS_NOW); `onReport` gets the final report after it is printed (evidence files).
+   * `wrap` adapts each check for this command (waivers of the reviews' controls); `onReport` gets the
+   * final report after it is printed (evidence files). The run's clock honours NVCOPS_NOW.
    */
   opts: {
     compareWithLastRun?: boolean;
     adjust?: (config: Config) => void;
     wrap?: (check: CheckDefinition) => CheckDefinition;
-    now?: () => Date;
     onReport?: (report: RunReport, ctx: { config: Config; redactor: Redactor }) => Promise<void>;
   } = {},
 ): Promise<number> {
   const { config, redactor } = await prepare(flags);
+  const now = clockFromEnv();
   opts.adjust?.(config);
   const noAws = flags.emit === 'cloudwatch' ? missingTarget('aws', config) : undefined;
   if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
@@ -99,7 +100,7 @@ export async function runChecksCommand(
         deadlineMs: flags.timeout,
         failOn: flags.failOn,
         signal: interrupt.signal,
-        now: opts.now,
+        now,
         onProgress: spinner && ((done, total, running) => {
           spinner.text = `${done}/${total} checks done${running.length ? ` · running ${running.join(', ')}` : ''}`;
         }),

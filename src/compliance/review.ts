@@ -52,7 +52,6 @@ export async function complianceReview(flags: ComplianceFlags): Promise<number> 
   }
   return runChecksCommand(COMPLIANCE_COMMAND, flags, undefined, {
     wrap: asControl,
-    now: clock,
     onReport: dir
       ? async (report, ctx) => {
         const store = await openStore(ctx.config);
