@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -134,5 +134,10 @@ describe('P0/P1 notify stakeholders: Slack-compatible webhook and PagerDuty Even
     expect(slack.bodies[0]!.body.text).toMatch(/^\[P1 High\] INC-1 opened in production: DRILL: Card authorisations timing out \(by /);
     expect(slack.bodies[0]!.body.nvcops).toMatchObject({ incident: 'INC-1', drill: true });
     expect(pd.bodies[0]!.body.payload).toMatchObject({ summary: '[P1] DRILL: Card authorisations timing out', custom_details: { incident: 'INC-1', drill: true } });
+    // The post-mortem draft says it was a drill too.
+    const pm = join(state, 'postmortem.md');
+    const written = await nvcops(['incident', 'postmortem', 'INC-1', '--output', pm, '--owner', 'grace', '--config', config], { env: { XDG_STATE_HOME: state } });
+    expect(written.exitCode).toBe(0);
+    expect(readFileSync(pm, 'utf8').split('\n')[0]).toBe('# Post-mortem: INC-1 — DRILL: Card authorisations timing out');
   });
 });

@@ -6,7 +6,7 @@ import { dbSectionsFor, deploySectionsFor, logSectionsFor } from './commands.js'
 import { renderSectionsMarkdown, sectionsExitCode, type Section } from './document.js';
 import { incidentWindows, SUSPECT_LEAD_MS, withStore } from './lifecycle.js';
 import type { IncidentContext } from './output.js';
-import { addEvent, chooseIncident, isOpen, listIncidents, REPORT_KIND, updateIncident, type Incident } from './records.js';
+import { addEvent, chooseIncident, isOpen, listIncidents, REPORT_KIND, shownTitle, updateIncident, type Incident } from './records.js';
 import { statusSections, systemStatus } from './status.js';
 import { formatAge, parseSince } from './time.js';
 
@@ -66,7 +66,7 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
   const all = parts.flatMap(([, s]) => s);
   const notable = all.filter((s) => s.state === 'attention' || s.state === 'error');
   const summary = notable.length ? notable.map((s) => s.title).join(', ') : 'nothing abnormal found';
-  const heading = incident ? `${incident.id} [${incident.severity} ${SEVERITY_LEVELS[incident.severity].name}] ${incident.title}` : 'no open incident';
+  const heading = incident ? `${incident.id} [${incident.severity} ${SEVERITY_LEVELS[incident.severity].name}] ${shownTitle(incident)}` : 'no open incident';
   const markdown = ctx.redactor.apply([
     `# Incident diagnosis — ${heading}`,
     '',

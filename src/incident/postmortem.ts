@@ -4,7 +4,7 @@ import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
 import { timelineOf, withStore } from './lifecycle.js';
 import type { IncidentContext } from './output.js';
-import { addEvent, chooseIncident, updateIncident, type Incident } from './records.js';
+import { addEvent, chooseIncident, shownTitle, updateIncident, type Incident } from './records.js';
 import { formatAge } from './time.js';
 
 export interface PostmortemOptions {
@@ -35,7 +35,7 @@ export function postmortemMarkdown(i: Incident, timeline: { at: string; source: 
     action(4 + i.failingChecks.length, 'process', 'Update runbooks with what was learnt (runbook Post-Incident)'),
   ];
   return [
-    `# Post-mortem: ${i.id} — ${i.title}`,
+    `# Post-mortem: ${i.id} — ${shownTitle(i)}`,
     '',
     `**Status:** draft · **Severity:** ${i.severity} ${level.name} (response: ${level.response}) · **Environment:** ${i.environment ?? 'not named'} · **Owner:** ${owner} · **Written:** ${now.toISOString()}`,
     '',
