@@ -15,16 +15,16 @@ import type { CheckContext, CheckOutput } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { EXIT, UsageError } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
-// The state module is loaded when used: the CLI registers --attest/--waive at start-up for every command.
+// The state module is loaded when used: the CLI registers --attest/--waive at start-up for the monthly reviews.
 import type { ActionContext } from '../state/index.js';
 import type { AuditRecord, RecordVersion, Store, VerifyResult } from '../state/store.js';
 import type { GlobalOptions } from '../commands/options.js';
 
-export const ATTEST_ACTION = 'attest';
-export const WAIVE_ACTION = 'waive';
+const ATTEST_ACTION = 'attest';
+const WAIVE_ACTION = 'waive';
 export const WAIVER_KIND = 'waiver';
 /** The longest a waiver may run: 366 days (a year, leap day included), so every waiver is reviewed at least yearly. */
-export const MAX_WAIVER_DAYS = 366;
+const MAX_WAIVER_DAYS = 366;
 
 const DAY_MS = 86_400_000;
 
@@ -36,7 +36,7 @@ export interface Attestation {
 }
 
 /** A waiver's record data (who and when are the record version's own `by` and `at`). */
-export interface WaiverData extends Record<string, unknown> {
+interface WaiverData extends Record<string, unknown> {
   command: string;
   control: string;
   environment: string | null;
@@ -46,10 +46,10 @@ export interface WaiverData extends Record<string, unknown> {
 }
 
 /** The record id of a waiver: one per environment and control. */
-export const waiverId = (environment: string | null, control: string): string => `${environment ?? 'unnamed'}/${control}`;
+const waiverId = (environment: string | null, control: string): string => `${environment ?? 'unnamed'}/${control}`;
 
 /** The end of a waiver's last day (UTC), from its `until` date. */
-export const waiverEnds = (until: string): Date => new Date(Date.parse(`${until}T00:00:00Z`) + DAY_MS);
+const waiverEnds = (until: string): Date => new Date(Date.parse(`${until}T00:00:00Z`) + DAY_MS);
 
 /** Records an attestation of a manual control by `actionCtx.by`; `actionCtx.action` is the review command (`monthly compliance`). */
 export async function recordAttestation(store: Store, actionCtx: ActionContext, a: { control: string; note: string }): Promise<AuditRecord> {
@@ -58,7 +58,7 @@ export async function recordAttestation(store: Store, actionCtx: ActionContext, 
   return auditEvent(store, { ...actionCtx, action: ATTEST_ACTION }, { outcome: 'ok', message: `attested ${a.control}`, details: { ...details } });
 }
 
-export interface WaiverResult {
+interface WaiverResult {
   record: RecordVersion<WaiverData>;
   /** The audit event written; undefined when the same waiver was already on record (nothing written). */
   audit?: AuditRecord;
@@ -138,7 +138,7 @@ const control = (r: AuditRecord) => r.details?.control;
 const day = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 
 /** How to attest a control, for the `manual` message. */
-export const attestCommand = (command: string, controlId: string): string => `nvcops ${command} --attest ${controlId} --by NAME --note "…"`;
+const attestCommand = (command: string, controlId: string): string => `nvcops ${command} --attest ${controlId} --by NAME --note "…"`;
 
 type Untrusted = CheckOutput & { status: 'fail' };
 

@@ -16,7 +16,7 @@ export const FRAMEWORKS = [
   { id: 'AML/KYC', item: 'AML/KYC process audit' },
 ] as const;
 
-export type Framework = (typeof FRAMEWORKS)[number]['id'];
+type Framework = (typeof FRAMEWORKS)[number]['id'];
 
 export interface Requirement {
   framework: Framework;

@@ -14,9 +14,9 @@ import { controlRecords, trailVerification, type ControlRecords } from './attest
 import { reviewPeriod } from './checks.js';
 import { CONTROLS, FRAMEWORKS, type Control, type Requirement } from './controls.js';
 
-export const EVIDENCE_VERSION = 1;
+const EVIDENCE_VERSION = 1;
 
-export interface ControlEvidence extends ControlRecords {
+interface ControlEvidence extends ControlRecords {
   id: string;
   title: string;
   objective: string;
@@ -50,7 +50,7 @@ export interface Evidence {
 }
 
 /** Builds the evidence of one run from its report and the state store it read attestations from. */
-export async function buildEvidence(report: RunReport, store: Store, config: Config, now: Date, by?: string): Promise<Evidence> {
+async function buildEvidence(report: RunReport, store: Store, config: Config, now: Date, by?: string): Promise<Evidence> {
   const results = new Map(report.items.flatMap((i) => i.results).map((r) => [r.id, r]));
   const verify = await trailVerification(store);
   const environment = config.environment ?? null;
@@ -93,7 +93,7 @@ const STATUS_WORD: Record<CheckResult['status'], string> = {
 };
 
 /** The same evidence as markdown, in the order an auditor reads it: the run, the trail, each framework's requirements, then each control. */
-export function evidenceMarkdown(e: Evidence): string {
+function evidenceMarkdown(e: Evidence): string {
   const out = [
     `# Compliance review evidence — ${e.environment ?? 'no environment named'}`,
     '',

@@ -12,7 +12,7 @@ import { applyWaiver, handleAttestation, type AttestationFlags } from './attesta
 import { COMPLIANCE_COMMAND, CONTROLS, controlOfCheck, mappingText } from './controls.js';
 import { writeEvidence } from './evidence.js';
 
-export interface ComplianceFlags extends RunFlags, AttestationFlags {
+interface ComplianceFlags extends RunFlags, AttestationFlags {
   evidence?: string;
 }
 
@@ -20,7 +20,7 @@ export interface ComplianceFlags extends RunFlags, AttestationFlags {
  * Each check of the review carries its control and mappings as its first detail line; an automated
  * control's result becomes `waived` under an unexpired waiver (a manual control's check reads its own).
  */
-export function asControl(check: CheckDefinition): CheckDefinition {
+function asControl(check: CheckDefinition): CheckDefinition {
   const c = controlOfCheck(check.id);
   if (!c) return check;
   return {

@@ -6,7 +6,7 @@ import { defineCheck, type CheckContext, type CheckDefinition, type CheckOutput 
  * A monthly control's attestation counts for 35 days: the runbook puts these lines on a monthly
  * review, and the third (or fourth) Mondays of consecutive months are 28 or 35 days apart.
  */
-export const MONTHLY_VALIDITY = '35d';
+const MONTHLY_VALIDITY = '35d';
 
 export const SECURITY_COMMAND = 'monthly security';
 export const CAPACITY_COMMAND = 'monthly capacity';

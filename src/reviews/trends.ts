@@ -9,13 +9,13 @@ import { formatValue, kindOf, toCanonical, type Unit } from '../engine/units.js'
 import { DAY_MS, MONTH_WINDOW_DAYS, runsOf } from './history.js';
 
 /** The commands whose observed values make the performance trends. */
-export const TREND_COMMANDS = ['health daily', 'health db'] as const;
+const TREND_COMMANDS = ['health daily', 'health db'] as const;
 /** A month's trend needs a week of mornings: fewer days of runs is not a trend. */
-export const MIN_DAYS = 7;
+const MIN_DAYS = 7;
 /** Below this the line explains little of the movement (the weekly capacity report's rule): shown, not judged. */
 export const WEAK_FIT = 0.5;
 
-export interface Series {
+interface Series {
   id: string;
   title: string;
   unit: Unit;
@@ -27,12 +27,12 @@ export interface Series {
   points: { x: number; y: number }[];
 }
 
-export type TrendData = { ok: true; series: Series[]; runs: number; days: number } | { ok: false; message: string };
+type TrendData = { ok: true; series: Series[]; runs: number; days: number } | { ok: false; message: string };
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 /** Every check of the trend commands with a measured value and a level, one series each, over the monthly window. */
-export async function performanceTrends(ctx: CheckContext): Promise<TrendData> {
+async function performanceTrends(ctx: CheckContext): Promise<TrendData> {
   const runs = (await Promise.all(TREND_COMMANDS.map((c) => runsOf(ctx, c, MONTH_WINDOW_DAYS)))).flat().sort((a, b) => a.at.localeCompare(b.at));
   const days = new Set(runs.map((r) => r.at.slice(0, 10))).size;
   if (days < MIN_DAYS) {
@@ -109,7 +109,7 @@ export function describe(s: Series): string {
 /** Series whose fit is good enough to judge. */
 const judged = (series: Series[]): Series[] => series.filter((s) => s.trend && s.trend.r2 >= WEAK_FIT);
 
-export interface Ranked {
+interface Ranked {
   /** Judged series with a measure, in the order given (the one to report first). */
   ranked: { s: Series; v: number }[];
   /** One line per series, the ranked ones first. */

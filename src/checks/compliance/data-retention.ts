@@ -7,7 +7,7 @@ const COUNT_LIMIT = 100_000;
 const UNITS: Record<string, string> = { d: 'days', w: 'weeks', mo: 'months', y: 'years' };
 
 /** `7y` → `7 years` (a PostgreSQL interval, so months and years are calendar ones). */
-export function retentionInterval(keep: string): string {
+function retentionInterval(keep: string): string {
   const m = /^(\d+)\s*([a-z]+)$/.exec(keep)!;
   const unit = m[2]!.startsWith('mo') ? 'mo' : m[2]![0]!;
   return `${m[1]} ${UNITS[unit]}`;
