@@ -11,10 +11,10 @@ export interface Trend {
 export function leastSquares(points: readonly { x: number; y: number }[]): Trend | undefined {
   const n = points.length;
   if (n < 3) return undefined;
-  // Exactly equal values: flat by definition (summing them can leave a rounding residue that reads as noise).
-  if (points.every((p) => p.y === points[0]!.y)) return new Set(points.map((p) => p.x)).size > 1 ? { slope: 0, intercept: points[0]!.y, r2: 1, n } : undefined;
   const mx = points.reduce((a, p) => a + p.x, 0) / n;
-  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  // The mean taken from the first value: exactly equal values then leave no rounding residue (flat, R² 1), not noise.
+  const y0 = points[0]!.y;
+  const my = y0 + points.reduce((a, p) => a + (p.y - y0), 0) / n;
   let sxx = 0;
   let sxy = 0;
   let syy = 0;
