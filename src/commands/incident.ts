@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { DbFlags, DeploysFlags, LogsFlags } from '../incident/commands.js';
 import type { IncidentFlags } from '../incident/output.js';
-import { durationArg, type GlobalOptions } from './options.js';
+import { durationArg, listFormat, type GlobalOptions } from './options.js';
 
 /** The presets `incident metrics --preset` knows; src/commands/incident-metrics.ts defines each. */
 export const METRIC_PRESETS = ['api-latency', 'error-rate', 'requests', 'healthy-hosts', 'db-connections', 'db-cpu', 'db-free-storage', 'replica-lag', 'redis-memory', 'redis-cpu'] as const;
@@ -86,7 +86,7 @@ export function registerIncident(program: Command, finish: Finish): void {
     .option('--stat <stat>', 'Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p95 (default: the preset\'s, else Average)')
     .option('--period <duration>', 'length of each datapoint, a multiple of 60s (default: the preset\'s, else 1m)', durationArg)
     .option('--since <duration>', 'how far back from now', durationArg, 3_600_000)
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human'))
+    .addOption(listFormat())
     .action((_opts, cmd: Command) => finish(import('./incident-metrics.js').then((m) => m.incidentMetrics(cmd.optsWithGlobals<MetricsFlags>()))));
 
   registerIncidentLifecycle(incident, finish);
@@ -94,7 +94,7 @@ export function registerIncident(program: Command, finish: Finish): void {
 
 export function registerIncidentLifecycle(incident: Command, finish: Finish): void {
   const life = () => Promise.all([import('../incident/lifecycle.js'), import('../incident/output.js')]);
-  const human = (cmd: Command) => cmd.addOption(new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human'));
+  const human = (cmd: Command) => cmd.addOption(listFormat());
   const run = (fn: (m: typeof import('../incident/lifecycle.js'), ctx: import('../incident/output.js').IncidentContext, opts: Record<string, any>) => Promise<number>) =>
     (...args: unknown[]) => {
       const command = args.at(-1) as Command;

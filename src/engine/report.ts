@@ -1,4 +1,4 @@
-import type { Status } from './check.js';
+import { STATUSES, type Status } from './check.js';
 import { EXIT } from './errors.js';
 import type { Unit } from './units.js';
 
@@ -65,7 +65,7 @@ export function worst(statuses: Status[]): Status {
 }
 
 export function summarize(items: ItemResult[]): Summary {
-  const s: Summary = { pass: 0, warn: 0, fail: 0, error: 0, skip: 0, manual: 0, waived: 0, total: 0 };
+  const s = { ...Object.fromEntries(STATUSES.map((k) => [k, 0])), total: 0 } as Summary;
   for (const item of items) for (const r of item.results) { s[r.status]++; s.total++; }
   return s;
 }

@@ -1,4 +1,4 @@
-import type { Status } from '../engine/check.js';
+import { STATUSES, type Status } from '../engine/check.js';
 import type { CheckResult } from '../engine/report.js';
 import { formatValue } from '../engine/units.js';
 
@@ -11,6 +11,6 @@ export const thresholdText = (r: CheckResult): string =>
   r.threshold ? [r.threshold.warn && `warn ${r.threshold.warn}`, r.threshold.fail && `fail ${r.threshold.fail}`].filter(Boolean).join(' · ') : '';
 
 export function summaryText(s: Record<Status, number>): string {
-  const parts = (['pass', 'warn', 'fail', 'error', 'skip', 'manual', 'waived'] as const).filter((k) => s[k] > 0 || k === 'pass' || k === 'fail').map((k) => `${s[k]} ${k}`);
+  const parts = STATUSES.filter((k) => s[k] > 0 || k === 'pass' || k === 'fail').map((k) => `${s[k]} ${k}`);
   return parts.join(', ');
 }
