@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-import '../dist/cli.js';
+import { createRequire } from 'node:module';
+import { useCodeCache } from './code-cache.js';
+
+useCodeCache(new URL('../dist/', import.meta.url).pathname);
+createRequire(import.meta.url)('../dist/cli.cjs');

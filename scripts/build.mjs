@@ -1,7 +1,14 @@
-// Bundles the CLI into dist/ with esbuild: one entry file that starts fast, with heavy modules
-// (pg, ioredis, the AWS SDK, ora) split into chunks loaded only by the commands that need them.
+// Bundles the CLI into dist/ with esbuild, as CommonJS so that V8 can reuse its compiled code:
+//   dist/cli.cjs  nvcops with commander, zod, yaml, pg, ioredis (their modules start only when used)
+//   dist/aws.cjs  the AWS SDK clients, loaded only by commands that talk to AWS
+// and beside each a V8 code cache (`<file>.cache`, see bin/code-cache.js) made by running it once.
+// Node 20 has no compile cache for ES modules: compiling the bundle on every run was about a third of
+// a health check's start-up.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 
 // pg asks at load time whether it runs on Cloudflare Workers by constructing a fetch `Response`: on
@@ -19,21 +26,80 @@ const pgOnNode = {
   },
 };
 
+// The two AWS clients share most of their code (@smithy): one bundle holds both, and the CLI
+// reaches it through `require('./aws.cjs')` only when a command imports a client.
+const AWS_CLIENTS = { '@aws-sdk/client-cloudwatch': 'cloudWatch', '@aws-sdk/client-auto-scaling': 'autoScaling' };
+const awsApart = {
+  name: 'aws-apart',
+  setup(b) {
+    b.onResolve({ filter: /^@aws-sdk\/client-/ }, ({ path }) => {
+      if (!AWS_CLIENTS[path]) throw new Error(`${path}: not in scripts/build.mjs AWS_CLIENTS`);
+      return { path, namespace: 'aws-apart' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'aws-apart' }, ({ path }) => ({ contents: `module.exports = require('./aws.cjs').${AWS_CLIENTS[path]};`, loader: 'js' }));
+    b.onResolve({ filter: /^\.\/aws\.cjs$/ }, () => ({ path: './aws.cjs', external: true }));
+  },
+};
+
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { cli: 'src/cli.ts' },
+const dist = new URL('../dist/', import.meta.url).pathname;
+rmSync(dist, { recursive: true, force: true });
+const common = {
   outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [pgOnNode],
-  define: { NVCOPS_VERSION: JSON.stringify(version) },
-  // CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __nvcopsCreateRequire } from 'node:module'; const require = __nvcopsCreateRequire(import.meta.url);" },
+};
+await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, plugins: [pgOnNode, awsApart], define: { NVCOPS_VERSION: JSON.stringify(version) } });
+await build({
+  ...common,
+  entryPoints: { aws: 'aws-entry' },
+  plugins: [{
+    name: 'aws-entry',
+    setup(b) {
+      b.onResolve({ filter: /^aws-entry$/ }, () => ({ path: 'aws-entry', namespace: 'aws-entry' }));
+      // Getters, so that a command using one client does not start the other.
+      b.onLoad({ filter: /.*/, namespace: 'aws-entry' }, () => ({
+        contents: Object.entries(AWS_CLIENTS).map(([pkg, name]) => `Object.defineProperty(exports, '${name}', { enumerable: true, get: () => require('${pkg}') });`).join('\n'),
+        resolveDir: process.cwd(),
+        loader: 'js',
+      }));
+    },
+  }],
 });
+
+// The code caches: V8 keeps what a run compiled, so the caches come from one run of the main job,
+// `health daily`, against servers that refuse the connection (its start-up, config, checks and report
+// are compiled; nothing is reached), and from loading both AWS clients.
+const node = (args, ok = [0]) => {
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: dist, env: { PATH: process.env.PATH, HOME: dist } });
+  if (!ok.includes(r.status)) throw new Error(`code cache: node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+};
+const training = mkdtempSync(join(tmpdir(), 'nvcops-build-'));
+try {
+  writeFileSync(join(training, 'application.log'), `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'request', status: 200 })}\n`);
+  const refused = '127.0.0.1:1';
+  writeFileSync(join(training, 'nvcops.yaml'), JSON.stringify({
+    postgres: { url: `postgres://nvcops@${refused}/postgres` },
+    redis: { url: `redis://${refused}` },
+    services: [{ name: 'api', url: `http://${refused}/` }],
+    logs: { application: join(training, 'application.log') },
+    backups: { directory: training },
+    state: { path: join(training, 'state') },
+  }));
+  node([new URL('../bin/nvcops.js', import.meta.url).pathname, 'health', 'daily', '--config', join(training, 'nvcops.yaml')], [0, 1, 2, 3]);
+} finally {
+  rmSync(training, { recursive: true, force: true });
+}
+node(['--input-type=module', '-e', `
+  import { createRequire } from 'node:module';
+  import { useCodeCache } from ${JSON.stringify(new URL('../bin/code-cache.js', import.meta.url).href)};
+  useCodeCache(${JSON.stringify(dist)});
+  const aws = createRequire(${JSON.stringify(dist)})('./aws.cjs');
+  for (const name of ${JSON.stringify(Object.values(AWS_CLIENTS))}) void aws[name];
+`]);

@@ -97,4 +97,4 @@ export async function main(argv: string[]): Promise<never> {
   }
 }
 
-await main(process.argv);
+void main(process.argv);
