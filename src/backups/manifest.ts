@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import * as z from 'zod';
 import { TargetError } from '../engine/errors.js';
 import { BACKUP_KINDS } from './kinds.js';
+import { compareText } from '../engine/order.js';
 
 // Kept apart from this module (and zod) so that the command line's choices load at start-up without it.
 export { BACKUP_KINDS, type BackupKind } from './kinds.js';
@@ -83,7 +84,7 @@ export async function readManifests(directory: string): Promise<{ manifests: Man
       invalid.push(`${name}: ${field || '(root)'}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}`);
     }
   }
-  manifests.sort((a, b) => Date.parse(b.manifest.created) - Date.parse(a.manifest.created) || b.manifest.id.localeCompare(a.manifest.id));
+  manifests.sort((a, b) => Date.parse(b.manifest.created) - Date.parse(a.manifest.created) || compareText(b.manifest.id, a.manifest.id));
   return { manifests, invalid };
 }
 

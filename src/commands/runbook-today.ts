@@ -12,6 +12,7 @@ import { matchesAudit, matchesHistory, type HistoryFilter } from '../state/store
 import type { GlobalOptions } from './options.js';
 import { prepare, write } from './run.js';
 import { table } from './state.js';
+import { compareText } from '../engine/order.js';
 
 export interface TodayFlags extends GlobalOptions {
   date?: string;
@@ -83,7 +84,7 @@ async function evidenceIn(records: Records, ev: Evidence, environment: string | 
 
 async function evidence(records: Records, cmd: ScheduledCommand, environment: string | null, from: Date | undefined, to: Date) {
   const found = await Promise.all(cmd.evidence.map((ev) => evidenceIn(records, ev, environment, from, to)));
-  const byTime = (a: Run, b: Run) => a.at.localeCompare(b.at);
+  const byTime = (a: Run, b: Run) => compareText(a.at, b.at);
   return { runs: found.flatMap((f) => f.runs).sort(byTime), unfinished: found.flatMap((f) => f.unfinished).sort(byTime) };
 }
 

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Section } from './document.js';
 import { ago } from './time.js';
+import { compareText } from '../engine/order.js';
 
 export interface ChangeEvent {
   kind: 'deploy' | 'merge' | 'commit';
@@ -69,7 +70,7 @@ export async function repositoryChanges(repo: string, since: Date, tagPattern: s
         subject: type === 'tag' && message ? `${tag}: ${message}` : tag, tags: [tag], incidents: inWindows(time, windows),
       });
     }
-    events.sort((a, b) => b.time.localeCompare(a.time) || (a.kind === 'deploy' ? -1 : b.kind === 'deploy' ? 1 : 0));
+    events.sort((a, b) => compareText(b.time, a.time) || (a.kind === 'deploy' ? -1 : b.kind === 'deploy' ? 1 : 0));
     return { repository: repo, events };
   } catch (e) {
     return { repository: repo, events: [], error: (e as Error).message };

@@ -19,6 +19,7 @@ import {
   type FailingCheck, type Incident, type IncidentEvent, type Verification,
 } from './records.js';
 import { ago, formatAge } from './time.js';
+import { compareText } from '../engine/order.js';
 
 /** Runs with the store open and closes it whatever happens. */
 export async function withStore<T>(ctx: IncidentContext, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -88,7 +89,7 @@ export async function currentFailures(ctx: IncidentContext, store: Store): Promi
   const newest = new Map(runs.map((r) => [r.command, r]));
   if (newest.size) {
     const failing = new Map<string, FailingCheck>();
-    for (const run of [...newest.values()].sort((a, b) => a.at.localeCompare(b.at))) for (const f of failingOf(run.report)) failing.set(f.id, f);
+    for (const run of [...newest.values()].sort((a, b) => compareText(a.at, b.at))) for (const f of failingOf(run.report)) failing.set(f.id, f);
     return { from: `run history: ${[...newest.values()].map((r) => `${r.command} at ${r.at}`).join(', ')}`, failing: [...failing.values()] };
   }
   const report = await healthRunNow(ctx);
@@ -275,7 +276,7 @@ export async function listCommand(ctx: IncidentContext, all: boolean): Promise<n
     const dayAgo = now.getTime() - 86_400_000;
     const shown = (await listIncidents(store))
       .filter((i) => all || isOpen(i) || Date.parse(i.resolvedAt!) >= dayAgo)
-      .sort((a, b) => Number(isOpen(b)) - Number(isOpen(a)) || b.openedAt.localeCompare(a.openedAt));
+      .sort((a, b) => Number(isOpen(b)) - Number(isOpen(a)) || compareText(b.openedAt, a.openedAt));
     if (ctx.flags.format === 'json') {
       printJson(ctx, shown.map((i) => ({ id: i.id, severity: i.severity, status: i.status, title: i.title, drill: i.drill === true, environment: i.environment, openedAt: i.openedAt, resolvedAt: i.resolvedAt ?? null, timers: timers(i, now) })));
       return 0;
@@ -356,7 +357,7 @@ export async function timelineOf(store: Store, i: Incident): Promise<TimelineEnt
     const s = h.report.summary;
     entries.push({ at: h.at, source: 'history', by: h.by, what: `${h.command}: ${h.status} (${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error)` });
   }
-  return entries.sort((a, b) => a.at.localeCompare(b.at));
+  return entries.sort((a, b) => compareText(a.at, b.at));
 }
 
 export async function timelineCommand(ctx: IncidentContext, id?: string): Promise<number> {

@@ -7,6 +7,7 @@ import { fromCanonical, parseCondition, type Condition } from '../engine/thresho
 import { leastSquares, untilLimit, type Trend } from '../engine/trend.js';
 import { formatValue, kindOf, toCanonical, type Unit } from '../engine/units.js';
 import { DAY_MS, MONTH_WINDOW_DAYS, runsOf } from './history.js';
+import { compareText } from '../engine/order.js';
 
 /** The commands whose observed values make the performance trends. */
 const TREND_COMMANDS = ['health daily', 'health db'] as const;
@@ -33,7 +34,7 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
 
 /** Every check of the trend commands with a measured value and a level, one series each, over the monthly window. */
 async function performanceTrends(ctx: CheckContext): Promise<TrendData> {
-  const runs = (await Promise.all(TREND_COMMANDS.map((c) => runsOf(ctx, c, MONTH_WINDOW_DAYS)))).flat().sort((a, b) => a.at.localeCompare(b.at));
+  const runs = (await Promise.all(TREND_COMMANDS.map((c) => runsOf(ctx, c, MONTH_WINDOW_DAYS)))).flat().sort((a, b) => compareText(a.at, b.at));
   const days = new Set(runs.map((r) => r.at.slice(0, 10))).size;
   if (days < MIN_DAYS) {
     return {

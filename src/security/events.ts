@@ -11,6 +11,7 @@ import type { LogEntry } from '../probes/logs.js';
 import type { Probes } from '../probes/index.js';
 import type { RedisNode } from '../probes/redis.js';
 import { maskCardNumbers, maskLogLine } from './mask.js';
+import { compareText } from '../engine/order.js';
 
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -152,7 +153,7 @@ export function bursts(events: SecurityEvent[], bruteForce = BRUTE_FORCE_DEFAULT
   }
   const out: SecurityEvent[] = [];
   for (const group of groups.values()) {
-    group.sort((a, b) => a.time.localeCompare(b.time));
+    group.sort((a, b) => compareText(a.time, b.time));
     let start = 0;
     for (let i = 1; i <= group.length; i++) {
       const gap = i < group.length ? Date.parse(group[i]!.time) - Date.parse(group[i - 1]!.time) : Infinity;
@@ -257,7 +258,7 @@ export async function collectSecurityEvents(config: Config, probes: Probes, sinc
     })(),
   ]);
   const order = (s: Severity) => SEVERITIES.indexOf(s);
-  events.sort((a, b) => order(a.severity) - order(b.severity) || b.time.localeCompare(a.time));
-  sources.sort((a, b) => a.name.localeCompare(b.name));
+  events.sort((a, b) => order(a.severity) - order(b.severity) || compareText(b.time, a.time));
+  sources.sort((a, b) => compareText(a.name, b.name));
   return { since: since.toISOString(), until: now.toISOString(), events, sources };
 }

@@ -4,6 +4,7 @@ import { SEVERITY_LEVELS } from '../../runbook/severity.js';
 import { formatAge } from '../../incident/time.js';
 import { daysSince, where } from '../../reviews/history.js';
 import { SECURITY, waivable } from '../../reviews/controls.js';
+import { compareText } from '../../engine/order.js';
 
 /** Incident response drill: the newest drill among the incident records (`nvcops incident open --drill`), and how it went. */
 export default waivable(SECURITY.incidentResponseDrill, defineCheck({
@@ -18,7 +19,7 @@ export default waivable(SECURITY.incidentResponseDrill, defineCheck({
     const environment = ctx.config.environment ?? null;
     const drills = (await listIncidents(await ctx.probes.state()))
       .filter((i) => i.drill && i.environment === environment && i.openedAt <= ctx.now().toISOString())
-      .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+      .sort((a, b) => compareText(a.openedAt, b.openedAt));
     const last = drills.at(-1);
     if (!last) {
       return {
