@@ -6,6 +6,7 @@
 // a health check's start-up.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,18 @@ const awsApart = {
   },
 };
 
+// A script started from a code cache has no import() on Node 20 ("A dynamic import callback was not
+// specified"), and esbuild keeps import() of Node's built-ins in CommonJS output: turn each into a
+// bundled module that require()s the built-in, which esbuild then loads with require() too.
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const builtinImports = {
+  name: 'builtin-imports',
+  setup(b) {
+    b.onResolve({ filter: /^[\w:/]+$/ }, ({ path, kind }) => (kind === 'dynamic-import' && builtins.has(path) ? { path, namespace: 'builtin-import' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-import' }, ({ path }) => ({ contents: `module.exports = require(${JSON.stringify(path)});`, loader: 'js' }));
+  },
+};
+
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const dist = new URL('../dist/', import.meta.url).pathname;
 rmSync(dist, { recursive: true, force: true });
@@ -55,11 +68,11 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
 };
-await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, plugins: [pgOnNode, awsApart], define: { NVCOPS_VERSION: JSON.stringify(version) } });
+await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, plugins: [pgOnNode, awsApart, builtinImports], define: { NVCOPS_VERSION: JSON.stringify(version) } });
 await build({
   ...common,
   entryPoints: { aws: 'aws-entry' },
-  plugins: [{
+  plugins: [builtinImports, {
     name: 'aws-entry',
     setup(b) {
       b.onResolve({ filter: /^aws-entry$/ }, () => ({ path: 'aws-entry', namespace: 'aws-entry' }));
@@ -72,6 +85,12 @@ await build({
     },
   }],
 });
+
+// Nothing may be left that would only fail at run time.
+for (const file of ['cli.cjs', 'aws.cjs']) {
+  const imports = readFileSync(join(dist, file), 'utf8').match(/\bimport\(["'][^"']+["']\)/g);
+  if (imports) throw new Error(`dist/${file}: ${imports.join(', ')}: see builtinImports`);
+}
 
 // The code caches: V8 keeps what a run compiled, so the caches come from one run of the main job,
 // `health daily`, against servers that refuse the connection (its start-up, config, checks and report
