@@ -1,4 +1,7 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
+
+/** A test that did not run because its suite failed around it (a beforeAll that threw) counts as failed. */
+const suiteFailed = (t: TestCase): boolean => t.parent.state() === 'failed';
 
 /** Ends the run with the plain line CI reads: "N passed, N failed, N skipped". */
 export default class SummaryReporter implements Reporter {
@@ -8,7 +11,7 @@ export default class SummaryReporter implements Reporter {
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === 'passed') count.passed++;
-        else if (state === 'failed') count.failed++;
+        else if (state === 'failed' || suiteFailed(t)) count.failed++;
         else count.skipped++;
       }
     }
