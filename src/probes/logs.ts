@@ -47,9 +47,20 @@ const MAX_NOTABLE = 50_000;
 
 export const isErrorLevel = (level: string | undefined): boolean => level !== undefined && ERROR_LEVELS.has(level);
 
+/**
+ * The ISO 8601 form most logs write (2026-11-27T08:00:00.123Z, …+01:00): parseTime's general reading would
+ * rebuild the very same string, so Date.parse can read it as it is. Fractions of other lengths than three
+ * digits are kept too: Date.parse pads and cuts them to milliseconds just as the general reading does.
+ */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
 function parseTime(value: unknown): Date | undefined {
   if (typeof value === 'number') return new Date(value > 1e12 ? value : value * 1000);
   if (typeof value !== 'string') return undefined;
+  if (ISO_TIME.test(value)) {
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? undefined : new Date(t);
+  }
   // 2024-05-01 12:00:00.123 UTC (PostgreSQL), 2024-05-01 12:00:00,123 (Python), ISO 8601
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?/.exec(value.trim());
   if (!m) {
