@@ -265,7 +265,8 @@ export class LogsProbe {
 
   private async read(file: string, since: Date, now: Date): Promise<LogWindow> {
     const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
-    const stopAt = since.getTime() - SLACK_MS;
+    const start = since.getTime();
+    const stopAt = start - SLACK_MS;
     // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
     for (const path of [file, `${file}.1`]) {
       if (path !== file && (!existsSync(path) || (w.oldest && w.oldest <= since))) break;
@@ -285,9 +286,11 @@ export class LogsProbe {
             e.raw = `${e.raw}\n${rest}`;
             continuation = [];
           }
-          if (!w.oldest || e.time < w.oldest) w.oldest = e.time;
-          if (e.time.getTime() < stopAt) break reading;
-          if (e.time < since) continue;
+          // Times compared as numbers: `<` on two Dates converts both through Symbol.toPrimitive, on every line.
+          const t = e.time.getTime();
+          if (!w.oldest || t < w.oldest.getTime()) w.oldest = e.time;
+          if (t < stopAt) break reading;
+          if (t < start) continue;
           w.lines++;
           const error = isErrorLevel(e.level);
           if (e.status !== undefined) {
