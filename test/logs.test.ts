@@ -87,3 +87,31 @@ describe('syslog lines', () => {
     expect([w.lines, w.requests, w.failedRequests, w.errorLines]).toEqual([3, 2, 1, 1]);
   });
 });
+
+describe('times', () => {
+  const timeOf = (value: string) => parseLine(JSON.stringify({ time: value }), 'app.log').time?.getTime();
+
+  it('reads the usual ISO 8601 forms to the millisecond', () => {
+    expect(timeOf('2026-11-27T08:00:00.123Z')).toBe(Date.UTC(2026, 10, 27, 8, 0, 0, 123));
+    expect(timeOf('2026-11-27T08:00:00Z')).toBe(Date.UTC(2026, 10, 27, 8, 0, 0));
+    expect(timeOf('2026-11-27T08:00:00.123+01:00')).toBe(Date.UTC(2026, 10, 27, 7, 0, 0, 123));
+    expect(timeOf('2026-11-27T08:00:00-05:30')).toBe(Date.UTC(2026, 10, 27, 13, 30, 0));
+    expect(timeOf('2026-11-27T08:00:00.1Z')).toBe(Date.UTC(2026, 10, 27, 8, 0, 0, 100));
+    expect(timeOf('2026-11-27T08:00:00.999999999Z')).toBe(Date.UTC(2026, 10, 27, 8, 0, 0, 999));
+    expect(timeOf('2026-11-27 08:00:00,5 UTC')).toBe(Date.UTC(2026, 10, 27, 8, 0, 0, 500));
+    expect(timeOf('2026-11-27T08:00:00.123+0100')).toBe(Date.UTC(2026, 10, 27, 7, 0, 0, 123));
+  });
+
+  // A leading space keeps a time off the fast path for the usual form: the general reading trims it and must agree.
+  it('reads the usual form as the general reading does, whatever the fraction, zone and date', () => {
+    const fractions = Array.from({ length: 13 }, (_, n) => (n ? `.${'987654321987'.slice(0, n)}` : ''));
+    const cases = fractions.flatMap((f) => ['Z', '+01:00', '-09:30', '+00:00'].map((zone) => `2026-11-27T08:00:00${f}${zone}`));
+    cases.push(
+      '2024-02-29T23:59:59.999Z', '2026-02-29T00:00:00Z', '2026-02-30T12:00:00Z', '2026-04-31T00:00:00+02:00', '2026-12-31T23:59:59-12:00',
+      '2026-13-01T00:00:00Z', '2026-00-10T00:00:00Z', '2026-01-00T00:00:00Z', '2026-01-32T00:00:00Z', '2026-11-27T24:00:00Z',
+      '2026-11-27T23:60:00Z', '2026-11-27T23:00:60Z', '2026-11-27T08:00:00+24:00', '2026-11-27T08:00:00+23:60', '0050-01-01T00:00:00Z',
+    );
+    for (const value of cases) expect([value, timeOf(value)]).toEqual([value, timeOf(` ${value}`)]);
+    expect(timeOf('2026-13-01T00:00:00Z')).toBeUndefined();
+  });
+});

@@ -47,9 +47,20 @@ const MAX_NOTABLE = 50_000;
 
 export const isErrorLevel = (level: string | undefined): boolean => level !== undefined && ERROR_LEVELS.has(level);
 
+/**
+ * The ISO 8601 form most logs write (2026-11-27T08:00:00.123Z, …+01:00): parseTime's general reading would
+ * rebuild the very same string, so Date.parse can read it as it is. Fractions of other lengths than three
+ * digits are kept too: Date.parse pads and cuts them to milliseconds just as the general reading does.
+ */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
 function parseTime(value: unknown): Date | undefined {
   if (typeof value === 'number') return new Date(value > 1e12 ? value : value * 1000);
   if (typeof value !== 'string') return undefined;
+  if (ISO_TIME.test(value)) {
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? undefined : new Date(t);
+  }
   // 2024-05-01 12:00:00.123 UTC (PostgreSQL), 2024-05-01 12:00:00,123 (Python), ISO 8601
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?/.exec(value.trim());
   if (!m) {
@@ -86,10 +97,13 @@ const LEVEL = paths('level', 'severity', 'lvl', 'log.level', 'levelname');
 const STATUS = paths('status', 'status_code', 'statusCode', 'http.status', 'http.status_code', 'http.response.status_code', 'res.statusCode', 'response.status');
 const MESSAGE = paths('msg', 'message', 'event', 'error.message');
 
+// Indexed loops: for…of costs an iterator per loop until the function is optimised, and most lines of a log are read before it
+// is. `o` is a parsed JSON object, so its first key needs no check.
 const first = (o: Record<string, unknown>, candidates: string[][]): unknown => {
-  for (const keys of candidates) {
-    let v: unknown = o;
-    for (const k of keys) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  for (let c = 0; c < candidates.length; c++) {
+    const keys = candidates[c]!;
+    let v = o[keys[0]!];
+    for (let i = 1; i < keys.length; i++) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[keys[i]!] : undefined;
     if (v !== undefined && v !== null && v !== '') return v;
   }
   return undefined;
@@ -254,7 +268,8 @@ export class LogsProbe {
 
   private async read(file: string, since: Date, now: Date): Promise<LogWindow> {
     const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
-    const stopAt = since.getTime() - SLACK_MS;
+    const start = since.getTime();
+    const stopAt = start - SLACK_MS;
     // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
     for (const path of [file, `${file}.1`]) {
       if (path !== file && (!existsSync(path) || (w.oldest && w.oldest <= since))) break;
@@ -274,9 +289,11 @@ export class LogsProbe {
             e.raw = `${e.raw}\n${rest}`;
             continuation = [];
           }
-          if (!w.oldest || e.time < w.oldest) w.oldest = e.time;
-          if (e.time.getTime() < stopAt) break reading;
-          if (e.time < since) continue;
+          // Times compared as numbers: `<` on two Dates converts both through Symbol.toPrimitive, on every line.
+          const t = e.time.getTime();
+          if (!w.oldest || t < w.oldest.getTime()) w.oldest = e.time;
+          if (t < stopAt) break reading;
+          if (t < start) continue;
           w.lines++;
           const error = isErrorLevel(e.level);
           if (e.status !== undefined) {
