@@ -7,7 +7,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -92,13 +92,8 @@ for (const file of ['cli.cjs', 'aws.cjs']) {
   if (imports) throw new Error(`dist/${file}: ${imports.join(', ')}: see builtinImports`);
 }
 
-// The code caches: V8 keeps what a run compiled, so the caches come from one run of the main job,
-// `health daily`, against servers that refuse the connection (its start-up, config, checks and report
-// are compiled; nothing is reached), and from loading both AWS clients.
-const node = (args, ok = [0]) => {
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: dist, env: { PATH: process.env.PATH, HOME: dist } });
-  if (!ok.includes(r.status)) throw new Error(`code cache: node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-};
+// The code caches come from one run of the main job, `health daily`, against servers that refuse the
+// connection: its start-up, config, checks and report are compiled, nothing is reached.
 const training = mkdtempSync(join(tmpdir(), 'nvcops-build-'));
 try {
   writeFileSync(join(training, 'application.log'), `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'request', status: 200 })}\n`);
@@ -111,14 +106,9 @@ try {
     backups: { directory: training },
     state: { path: join(training, 'state') },
   }));
-  node([new URL('../bin/nvcops.js', import.meta.url).pathname, 'health', 'daily', '--config', join(training, 'nvcops.yaml')], [0, 1, 2, 3]);
+  const args = [new URL('code-cache.mjs', import.meta.url).pathname, 'health', 'daily', '--config', join(training, 'nvcops.yaml')];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: training, env: { PATH: process.env.PATH, HOME: training } });
+  if (![0, 1, 2, 3].includes(r.status) || !existsSync(join(dist, 'cli.cjs.cache'))) throw new Error(`code cache: node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
 } finally {
   rmSync(training, { recursive: true, force: true });
 }
-node(['--input-type=module', '-e', `
-  import { createRequire } from 'node:module';
-  import { useCodeCache } from ${JSON.stringify(new URL('../bin/code-cache.js', import.meta.url).href)};
-  useCodeCache(${JSON.stringify(dist)});
-  const aws = createRequire(${JSON.stringify(dist)})('./aws.cjs');
-  for (const name of ${JSON.stringify(Object.values(AWS_CLIENTS))}) void aws[name];
-`]);

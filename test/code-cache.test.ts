@@ -1,56 +1,53 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const PACKAGE_VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+const installs: string[] = [];
 
 // A copy of the built CLI (bin/ and dist/), so that its caches can be removed and spoilt.
 function install(): string {
   const dir = mkdtempSync(join(tmpdir(), 'nvcops-install-'));
   for (const part of ['bin', 'dist']) cpSync(new URL(`../${part}/`, import.meta.url).pathname, join(dir, part), { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  installs.push(dir);
   return dir;
 }
-const version = (dir: string) => execa('node', [join(dir, 'bin', 'nvcops.js'), '--version'], { reject: false });
-const PACKAGE_VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+const run = (dir: string, args: string[]) => execa('node', [join(dir, 'bin', 'nvcops.js'), ...args], { reject: false, env: { NVCOPS_DEBUG: '1' } });
+
+afterEach(() => {
+  for (const dir of installs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('V8 code cache of the bundles', () => {
-  it('the build leaves a cache beside each bundle, and a run that V8 accepts it for leaves it as it was', async () => {
+  it('the build leaves a cache beside each bundle, and V8 takes the CLI’s', async () => {
     const dir = install();
-    const cache = join(dir, 'dist', 'cli.cjs.cache');
-    const before = readFileSync(cache);
-    expect(existsSync(join(dir, 'dist', 'aws.cjs.cache'))).toBe(true);
-    const r = await version(dir);
-    expect(r.stdout).toBe(PACKAGE_VERSION);
-    expect(readFileSync(cache).equals(before)).toBe(true);
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('runs without a cache and writes one at exit', async () => {
-    const dir = install();
-    const cache = join(dir, 'dist', 'cli.cjs.cache');
-    rmSync(cache);
-    const r = await version(dir);
+    const cache = readFileSync(join(dir, 'dist', 'cli.cjs.cache'));
+    expect(readFileSync(join(dir, 'dist', 'aws.cjs.cache')).length).toBeGreaterThan(1000);
+    const r = await run(dir, ['--version']);
     expect(r).toMatchObject({ exitCode: 0, stdout: PACKAGE_VERSION, stderr: '' });
-    expect(readFileSync(cache).length).toBeGreaterThan(1000);
-    rmSync(dir, { recursive: true, force: true });
+    expect(readFileSync(join(dir, 'dist', 'cli.cjs.cache')).equals(cache)).toBe(true);
   });
 
-  it('runs past a cache V8 rejects, and replaces it whole', async () => {
+  it('runs without a cache, and does not write one', async () => {
     const dir = install();
-    const cache = join(dir, 'dist', 'cli.cjs.cache');
+    rmSync(join(dir, 'dist', 'cli.cjs.cache'));
+    const r = await run(dir, ['--version']);
+    expect(r).toMatchObject({ exitCode: 0, stdout: PACKAGE_VERSION });
+    expect(r.stderr).toMatch(/^nvcops: no code cache for .*dist\/cli\.cjs: ENOENT$/);
+    expect(() => readFileSync(join(dir, 'dist', 'cli.cjs.cache'))).toThrow(/ENOENT/);
+  });
+
+  it('runs past a cache V8 rejects, says so under NVCOPS_DEBUG, and leaves it for the build to make anew', async () => {
+    const dir = install();
     const spoilt = Buffer.from('not a V8 code cache');
-    writeFileSync(cache, spoilt);
-    const r = await version(dir);
-    expect(r).toMatchObject({ exitCode: 0, stdout: PACKAGE_VERSION, stderr: '' });
-    const after = readFileSync(cache);
-    expect(after.equals(spoilt)).toBe(false);
-    expect(after.length).toBeGreaterThan(1000);
-    // Written under another name, then renamed: no partial file stays behind.
-    expect(readdirSync(join(dir, 'dist')).filter((f) => /\.cache\.\d+$/.test(f))).toEqual([]);
-    // The new cache is one V8 takes: the next run leaves it alone.
-    await version(dir);
-    expect(readFileSync(cache).equals(after)).toBe(true);
-    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(join(dir, 'dist', 'cli.cjs.cache'), spoilt);
+    const r = await run(dir, ['health', 'daily', '--config', '/nonexistent.yaml']);
+    expect(r.exitCode).toBe(78);
+    expect(r.stderr).toContain('nvcops: V8 rejected');
+    expect(r.stderr).toContain('/nonexistent.yaml');
+    expect(readFileSync(join(dir, 'dist', 'cli.cjs.cache')).equals(spoilt)).toBe(true);
   });
 });

@@ -1,0 +1,12 @@
+// Build step (scripts/build.mjs): runs the CLI once with the arguments given, loads the AWS clients,
+// and writes the V8 code cache of each bundle at exit (bin/code-cache.js): V8 keeps the code the run
+// compiled.
+import { createRequire } from 'node:module';
+import { useCodeCache } from '../bin/code-cache.js';
+
+const dist = new URL('../dist/', import.meta.url).pathname;
+useCodeCache(dist, { write: true });
+const load = createRequire(dist);
+load('./cli.cjs');
+const aws = load('./aws.cjs');
+for (const client of Object.keys(aws)) void aws[client];
