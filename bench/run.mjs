@@ -3,9 +3,14 @@
 // process per action, the ten actions of ../shared/bench/peer-baseline.sh), and beside the floor:
 // bare node start-up + one PostgreSQL connect + the server time of the statements nvcops sends.
 //
-// Needs: PostgreSQL server binaries and pgbench, redis-server, check_postgres, hyperfine:
-//   apt-get install postgresql postgresql-contrib redis-server check-postgres hyperfine
-// Env: RUNS (15), SCALE (pgbench scale, 10).
+// The commands run in turn, one of each per round, and each ratio is the median of the ratios within
+// a round (../shared/reference/performance-baseline.md's method): this machine's speed drifts by tens
+// of percent over minutes, which a block of runs of one command and then of the next would take for a
+// difference between them.
+//
+// Needs: PostgreSQL server binaries and pgbench, redis-server, check_postgres:
+//   apt-get install postgresql postgresql-contrib redis-server check-postgres
+// Env: RUNS (rounds, 15), SCALE (pgbench scale, 10).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,13 +24,13 @@ const RUNS = Number(process.env.RUNS ?? 15);
 const SCALE = Number(process.env.SCALE ?? 10);
 const CLI = new URL('../bin/nvcops.js', import.meta.url).pathname;
 const have = (bin) => { try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); return true; } catch { return false; } };
-const missing = ['hyperfine', 'check_postgres', 'redis-server', 'redis-cli'].filter((b) => !have(b));
+const missing = ['check_postgres', 'redis-server', 'redis-cli'].filter((b) => !have(b));
 const { startPostgres, startRedis, postgresBin } = await loadHarness();
 let bin;
 try { bin = postgresBin(); } catch { missing.push('postgresql'); }
 if (bin && !existsSync(join(bin, 'pgbench'))) missing.push('pgbench (postgresql-contrib)');
 if (missing.length) {
-  console.error(`bench: missing ${missing.join(', ')}\n  apt-get install postgresql postgresql-contrib redis-server check-postgres hyperfine`);
+  console.error(`bench: missing ${missing.join(', ')}\n  apt-get install postgresql postgresql-contrib redis-server check-postgres`);
   process.exit(2);
 }
 
@@ -123,11 +128,19 @@ try {
     await c.end();
   }
 
-  say('timing with hyperfine (-N, warm-up 2)');
-  const hf = join(work, 'hf.json');
-  execFileSync('hyperfine', ['-N', '-i', '--style', 'basic', '--warmup', '2', '--runs', String(RUNS), '--export-json', hf,
-    '-n', 'nvcops health db', NVCOPS_DB, '-n', 'nvcops health daily', NVCOPS_DAILY, '-n', 'check_postgres x10', cp, '-n', 'bare node', BARE], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const m = Object.fromEntries(JSON.parse(readFileSync(hf, 'utf8')).results.map((r) => [r.command, r.median * 1000]));
+  say(`timing: ${RUNS} rounds (after 2 to warm up), each command once per round, in turn`);
+  const commands = { 'nvcops health db': NVCOPS_DB, 'nvcops health daily': NVCOPS_DAILY, 'check_postgres x10': cp, 'bare node': BARE };
+  const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  for (let round = -2; round < RUNS; round++) {
+    for (const [name, command] of Object.entries(commands)) {
+      const [file, ...args] = command.split(' ');
+      const t0 = performance.now();
+      spawnSync(file, args, { stdio: 'ignore' });
+      if (round >= 0) times[name].push(performance.now() - t0);
+    }
+  }
+  const m = Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
+  const perRound = (f) => median(Array.from({ length: RUNS }, (_, r) => f(Object.fromEntries(Object.entries(times).map(([name, t]) => [name, t[r]])))));
 
   const row = (name, c) => {
     const med = (k) => median(c.map((x) => x[k]));
@@ -138,14 +151,14 @@ try {
   console.log(row('nvcops health daily', counts.daily));
   console.log(row('check_postgres x10', counts.cp));
   console.log(`${'bare node'.padEnd(22)} ${m['bare node'].toFixed(1).padStart(8)} ms`);
-  const floor = (c) => m['bare node'] + median(connects) + median(c.map((x) => x.serverMs));
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
-  const speedup = m['check_postgres x10'] / m['nvcops health db'];
-  console.log(`\ncheck_postgres x10 / nvcops health db  = ${speedup.toFixed(1)}x  (target >= 8x: ${verdict(speedup >= 8)})`);
-  console.log(`check_postgres x10 / nvcops health daily = ${(m['check_postgres x10'] / m['nvcops health daily']).toFixed(1)}x`);
+  const connect = median(connects);
   for (const [name, c] of [['nvcops health db', counts.db], ['nvcops health daily', counts.daily]]) {
-    const f = floor(c);
-    console.log(`${name}: floor = bare node ${m['bare node'].toFixed(1)} + connect ${median(connects).toFixed(1)} + server ${median(c.map((x) => x.serverMs)).toFixed(1)} = ${f.toFixed(1)} ms; measured ${(m[name] / f).toFixed(2)}x the floor (target <= 2x: ${verdict(m[name] / f <= 2)})`);
+    const server = median(c.map((x) => x.serverMs));
+    const speedup = perRound((t) => t['check_postgres x10'] / t[name]);
+    const overFloor = perRound((t) => t[name] / (t['bare node'] + connect + server));
+    console.log(`\n${name}: check_postgres x10 takes ${speedup.toFixed(1)}x as long (target >= 8x: ${verdict(speedup >= 8)})`);
+    console.log(`${name}: floor = bare node ${m['bare node'].toFixed(1)} + connect ${connect.toFixed(1)} + server ${server.toFixed(1)} = ${(m['bare node'] + connect + server).toFixed(1)} ms; measured ${overFloor.toFixed(2)}x the floor (target <= 2x: ${verdict(overFloor <= 2)})`);
   }
   console.log('note: health db runs 26 checks (PostgreSQL and Redis) where check_postgres runs 10 PostgreSQL actions; health daily also probes HTTP, reads the log and hashes the backup.');
 } finally {

@@ -3,12 +3,13 @@
 // compiling its source again. A cache that is missing or that V8 rejects (another Node version, other
 // V8 flags) costs only the usual compile; runs never write one, so what they cover stays the build's
 // choice. NVCOPS_DEBUG=1 says when a cache is not used.
-import { readFileSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { Script } from 'node:vm';
+'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname, join } = require('node:path');
+const { Script } = require('node:vm');
 
-export function useCodeCache(dir, { write = false } = {}) {
+exports.useCodeCache = function useCodeCache(dir, { write = false } = {}) {
   const compile = Module.prototype._compile;
   const compiled = [];
   Module.prototype._compile = function (content, filename) {
@@ -23,7 +24,7 @@ export function useCodeCache(dir, { write = false } = {}) {
     const script = new Script(Module.wrap(content), { filename, cachedData });
     if (cachedData && script.cachedDataRejected && process.env.NVCOPS_DEBUG) process.stderr.write(`nvcops: V8 rejected ${cacheFile} (made by another Node version?); npm run build makes it anew\n`);
     compiled.push({ script, cacheFile });
-    return script.runInThisContext().call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename));
+    return script.runInThisContext().call(this.exports, this.exports, Module.createRequire(filename), this, filename, dirname(filename));
   };
   if (write) process.once('exit', () => { for (const { script, cacheFile } of compiled) writeFileSync(cacheFile, script.createCachedData()); });
-}
+};

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-import { createRequire } from 'node:module';
-import { useCodeCache } from './code-cache.js';
+// CommonJS (bin/package.json): Node starts a CommonJS entry without its ES module loader.
+'use strict';
+const { join } = require('node:path');
+const { useCodeCache } = require('./code-cache.js');
 
-useCodeCache(new URL('../dist/', import.meta.url).pathname);
-createRequire(import.meta.url)('../dist/cli.cjs');
+useCodeCache(join(__dirname, '..', 'dist'));
+require('../dist/cli.cjs');
