@@ -47,7 +47,37 @@ function exit(code: number): never {
 
 const VERSION = typeof NVCOPS_VERSION === 'string' ? NVCOPS_VERSION : 'dev';
 
-export function buildProgram(finish: (code: Promise<number>) => void): Command {
+/** The top-level commands, each registered with its whole subtree. */
+const COMMANDS: Record<string, (program: Command, finish: (code: Promise<number>) => void) => void> = {
+  health: registerHealth,
+  weekly: registerWeekly,
+  maintain: registerMaintain,
+  backup: registerBackup,
+  monthly: registerMonthly,
+  config: registerConfig,
+  audit: registerAudit,
+  history: registerHistory,
+  incident: registerIncident,
+  runbook: registerRunbook,
+};
+/** The global options that take a value: the word after them is not the command. */
+const GLOBAL_VALUES = new Set(['-c', '--config', '-e', '--env', '--by']);
+
+/**
+ * The top-level command a command line names, when it names one: only its subtree need be built
+ * (building all of them is a tenth of a health check's start-up). Anything else — no command, a
+ * typo, `help` — gets every command, for commander's help and suggestions.
+ */
+function commandNamed(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (GLOBAL_VALUES.has(a)) i++;
+    else if (!a.startsWith('-')) return Object.hasOwn(COMMANDS, a) ? a : undefined;
+  }
+  return undefined;
+}
+
+function buildProgram(finish: (code: Promise<number>) => void, only?: string): Command {
   const program = new Command('nvcops')
     .description('The NVC banking platform Operations Runbook as one CLI')
     // Only -V belongs to the program: commander would take --version anywhere, and `backup app --version 1.4.2` needs it (main() reads a leading --version).
@@ -60,16 +90,7 @@ export function buildProgram(finish: (code: Promise<number>) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'nvcops: ')) })
     .addHelpText('after', EXIT_CODES_HELP);
-  registerHealth(program, finish);
-  registerWeekly(program, finish);
-  registerMaintain(program, finish);
-  registerBackup(program, finish);
-  registerMonthly(program, finish);
-  registerConfig(program, finish);
-  registerAudit(program, finish);
-  registerHistory(program, finish);
-  registerIncident(program, finish);
-  registerRunbook(program, finish);
+  for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);
   return program;
 }
 
@@ -79,7 +100,7 @@ export async function main(argv: string[]): Promise<never> {
     process.stdout.write(`${VERSION}\n`);
     exit(EXIT.ok);
   }
-  const program = buildProgram((p) => { pending = p; });
+  const program = buildProgram((p) => { pending = p; }, commandNamed(argv.slice(2)));
   try {
     await program.parseAsync(argv);
   } catch (e) {

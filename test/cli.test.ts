@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
 
@@ -30,6 +31,19 @@ describe('command line', () => {
     expect(r.exitCode).toBe(64);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('builds only the named command, past global options and their values, and every command otherwise', async () => {
+    // The values are named like commands: the config file, relative to the working directory, and --by.
+    const path = writeConfig({ environment: 'production' }, 'weekly');
+    const r = await nvcops(['-c', 'weekly', '--by', 'maintain', '-e', 'production', 'health', 'db', '--format', 'json'], { cwd: dirname(path) });
+    expect(JSON.parse(r.stdout).command).toBe('health db');
+    const typo = await nvcops(['helth', 'daily']);
+    expect(typo).toMatchObject({ exitCode: 64, stderr: expect.stringMatching(/unknown command 'helth'\n\(Did you mean health\?\)/) });
+    const help = await nvcops(['help', 'runbook']);
+    expect(help.stdout).toMatch(/Usage: nvcops runbook/);
+    const all = await nvcops(['--no-color', '--help']);
+    for (const name of ['health', 'weekly', 'maintain', 'backup', 'monthly', 'config', 'audit', 'history', 'incident', 'runbook']) expect(all.stdout).toMatch(new RegExp(`\\n  ${name}\\b`));
   });
 
   it('exits 64 for an environment the config does not define', async () => {
