@@ -139,8 +139,7 @@ async function compareWithLastRun(report: RunReport, config: Config, redactor: R
     const [{ openStore }, { changesBetween }] = await Promise.all([import('../state/index.js'), import('../engine/changes.js')]);
     const store = await openStore(config);
     try {
-      const runs = await store.history.list({ command: report.command });
-      const last = runs.reverse().find((r) => r.environment === report.environment);
+      const [last] = await store.history.list({ command: report.command, environment: report.environment, limit: 1 });
       return changesBetween(last?.report, report);
     } finally {
       await store.close();

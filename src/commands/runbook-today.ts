@@ -63,10 +63,10 @@ interface Records {
 /** The runs one kind of evidence shows in [from, to), oldest first, and actions begun there that never finished. */
 async function evidenceIn(records: Records, ev: Evidence, environment: string | null, from: Date | undefined, to: Date): Promise<{ runs: Run[]; unfinished: Run[] }> {
   if ('history' in ev) {
-    const filter: HistoryFilter = { command: ev.history, check: ev.check, since: from, until: to, ...(environment !== null && { environment }) };
+    const filter: HistoryFilter = { command: ev.history, check: ev.check, since: from, until: to, environment };
     // Only a search back before the day's windows (a last run before) goes to the store again.
     const entries = from && from >= records.historySince ? (await records.history).filter((e) => matchesHistory(e, filter)) : await records.store.history.list(filter);
-    const runs = entries.filter((e) => e.environment === environment).map((e): Run => {
+    const runs = entries.map((e): Run => {
       const check = ev.check ? e.report.items.flatMap((i) => i.results).find((r) => r.id === ev.check) : undefined;
       return { at: e.at, by: e.by, host: e.host, source: 'history', result: check?.status ?? e.status, ...(check && { message: `${check.id}: ${check.message}` }) };
     });

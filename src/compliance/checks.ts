@@ -1,6 +1,5 @@
-/** Shared by the compliance checks: the review period, the environment's runs, and the manual-control check factory. */
-import { defineCheck, type CheckContext, type CheckDefinition } from '../engine/check.js';
-import type { HistoryEntry } from '../state/store.js';
+/** Shared by the compliance checks: the review period and the manual-control check factory. */
+import { defineCheck, type CheckDefinition } from '../engine/check.js';
 import { manualControl } from './attestations.js';
 import { COMPLIANCE_COMMAND, control, FRAMEWORKS } from './controls.js';
 
@@ -10,14 +9,6 @@ export function reviewPeriod(now: Date): { from: Date; to: Date } {
 }
 
 export const isoDay = (d: Date | string): string => (typeof d === 'string' ? d : d.toISOString()).slice(0, 10);
-
-/** Kept check runs of a command (or that include a check) in this run's environment, oldest first. */
-export async function runsOf(ctx: CheckContext, filter: { command?: string; check?: string; since: Date }): Promise<HistoryEntry[]> {
-  const store = await ctx.probes.state();
-  const environment = ctx.config.environment ?? null;
-  const runs = await store.history.list({ ...filter, until: new Date(ctx.now().getTime() + 1) });
-  return runs.filter((r) => r.environment === environment);
-}
 
 /** The check of a manual control: its attestation (or waiver) read from the verified audit trail. */
 export function manualComplianceCheck(controlId: string): CheckDefinition {

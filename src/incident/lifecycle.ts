@@ -85,7 +85,7 @@ export async function healthRunNow(ctx: IncidentContext): Promise<RunReport> {
 
 /** The checks failing now: from the newest run of each command in the last hour, else from a health run made here. */
 export async function currentFailures(ctx: IncidentContext, store: Store): Promise<{ from: string; failing: FailingCheck[]; report?: RunReport }> {
-  const runs = (await store.history.list({ since: new Date(ctx.now().getTime() - 3_600_000) })).filter((r) => r.environment === env(ctx));
+  const runs = await store.history.list({ since: new Date(ctx.now().getTime() - 3_600_000), environment: env(ctx) });
   const newest = new Map(runs.map((r) => [r.command, r]));
   if (newest.size) {
     const failing = new Map<string, FailingCheck>();
@@ -384,7 +384,7 @@ export async function classifyCommand(ctx: IncidentContext): Promise<number> {
   const { classify, classificationText } = await import('./classify.js');
   return withStore(ctx, async (store) => {
     // Earlier runs are the baseline for "performance degradation"; read them before this run joins them.
-    const history = (await store.history.list({ since: new Date(ctx.now().getTime() - 7 * 86_400_000) })).filter((h) => h.environment === env(ctx));
+    const history = await store.history.list({ since: new Date(ctx.now().getTime() - 7 * 86_400_000), environment: env(ctx) });
     const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx)]);
     const c = classify(states, report, history);
     if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: SEVERITY_LEVELS[c.proposed].response, summary: report.summary });

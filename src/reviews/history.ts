@@ -1,4 +1,4 @@
-/** What the monthly reviews read from the run history: the runs of one command in this environment over a window. */
+/** What the monthly reviews and the compliance controls read from the run history: kept runs in this environment. */
 import type { CheckContext } from '../engine/check.js';
 import type { HistoryEntry, Store } from '../state/store.js';
 
@@ -11,32 +11,41 @@ export const DAY_MS = 86_400_000;
  */
 export const MONTH_WINDOW_DAYS = 35;
 
+/** Which kept runs a check reads; always this run's environment and up to its clock. */
+export interface RunsFilter {
+  command?: string;
+  /** Runs that include this check id. */
+  check?: string;
+  since?: Date;
+  /** The newest N. */
+  limit?: number;
+}
+
 /**
- * The run history of `command` in this environment, since `days` ago or all of it: read once per
+ * Kept check runs in this environment up to the run's clock, oldest first: each filter read once per
  * run (the store is the run's), however many of the review's checks ask.
  */
 const reads = new WeakMap<Store, Map<string, Promise<HistoryEntry[]>>>();
-async function historyOf(ctx: CheckContext, command: string, days?: number): Promise<HistoryEntry[]> {
+export async function keptRuns(ctx: CheckContext, filter: RunsFilter): Promise<HistoryEntry[]> {
   const store = await ctx.probes.state();
   const mine = reads.get(store) ?? new Map<string, Promise<HistoryEntry[]>>();
   reads.set(store, mine);
-  const key = `${command}\u0000${days ?? 'all'}`;
+  const until = new Date(ctx.now().getTime() + 1);
+  const key = JSON.stringify([filter.command, filter.check, filter.since, filter.limit, until]);
   let read = mine.get(key);
   if (!read) {
-    const environment = ctx.config.environment ?? null;
-    const since = days === undefined ? undefined : new Date(ctx.now().getTime() - days * DAY_MS);
-    read = store.history.list({ command, since }).then((runs) => runs.filter((r) => r.environment === environment));
+    read = store.history.list({ ...filter, environment: ctx.config.environment ?? null, until });
     mine.set(key, read);
   }
-  const now = ctx.now().toISOString();
-  return (await read).filter((r) => r.at <= now);
+  return read;
 }
 
 /** Runs of `command` in the configured environment since `days` ago, oldest first. */
-export const runsOf = (ctx: CheckContext, command: string, days: number): Promise<HistoryEntry[]> => historyOf(ctx, command, days);
+export const runsOf = (ctx: CheckContext, command: string, days: number): Promise<HistoryEntry[]> =>
+  keptRuns(ctx, { command, since: new Date(ctx.now().getTime() - days * DAY_MS) });
 
 /** The newest run of `command` in the configured environment, however old. */
-export const lastRunOf = async (ctx: CheckContext, command: string): Promise<HistoryEntry | undefined> => (await historyOf(ctx, command)).at(-1);
+export const lastRunOf = async (ctx: CheckContext, command: string): Promise<HistoryEntry | undefined> => (await keptRuns(ctx, { command, limit: 1 })).at(-1);
 
 /** Days from `at` to now, one decimal. */
 export const daysSince = (ctx: CheckContext, at: string): number => Math.round(((ctx.now().getTime() - Date.parse(at)) / DAY_MS) * 10) / 10;

@@ -220,9 +220,14 @@ export class LocalStore implements Store {
       }),
 
     list: async (filter: HistoryFilter = {}): Promise<HistoryEntry[]> => {
-      const entries = this.historyFiles(filter.since).flatMap((f) => io(`read ${f}`, () => parseLines<HistoryEntry>(join(this.historyDir, f))));
-      const matching = entries.filter((e) => matchesHistory(e, filter)).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-      return newest(matching, filter.limit);
+      // Each month's file holds the runs that started in it: newest month first, and no further back
+      // than `limit` needs (the last run of a command must not read years of history).
+      const matching: HistoryEntry[] = [];
+      for (const f of this.historyFiles(filter.since).reverse()) {
+        matching.push(...io(`read ${f}`, () => parseLines<HistoryEntry>(join(this.historyDir, f))).filter((e) => matchesHistory(e, filter)));
+        if (filter.limit !== undefined && matching.length >= filter.limit) break;
+      }
+      return newest(matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)), filter.limit);
     },
 
     prune: (before: Date): Promise<number> =>

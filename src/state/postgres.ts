@@ -226,9 +226,9 @@ export class PostgresStore implements Store {
         const rows = (await c.query<{ entry: HistoryEntry }>(
           `SELECT entry FROM nvcops.history
             WHERE ($1::text IS NULL OR command = $1) AND ($2::text IS NULL OR checks @> ARRAY[$2::text])
-              AND ($3::text IS NULL OR environment = $3) AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5)
-            ORDER BY at DESC, id LIMIT $6`,
-          [filter.command ?? null, filter.check ?? null, filter.environment ?? null, filter.since ?? null, filter.until ?? null, filter.limit ?? null],
+              AND (NOT $3::boolean OR environment IS NOT DISTINCT FROM $4) AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
+            ORDER BY at DESC, id LIMIT $7`,
+          [filter.command ?? null, filter.check ?? null, filter.environment !== undefined, filter.environment ?? null, filter.since ?? null, filter.until ?? null, filter.limit ?? null],
         )).rows;
         return rows.map((r) => r.entry).filter((e) => matchesHistory(e, filter)).reverse();
       }),

@@ -85,7 +85,8 @@ export interface HistoryFilter {
   command?: string;
   /** Runs that include this check id. */
   check?: string;
-  environment?: string;
+  /** One environment's runs; null: the runs made without an environment. */
+  environment?: string | null;
   since?: Date;
   until?: Date;
   /** The newest N (after the other filters). */

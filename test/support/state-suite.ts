@@ -208,7 +208,14 @@ export function stateSuite(backend: Backend): void {
       expect((await store.history.list({ check: 'redis.ping' })).map((e) => e.command)).toEqual(['health daily']);
       expect((await store.history.list({ since: new Date('2024-03-01') , until: new Date('2024-05-01') })).length).toBe(2);
       expect((await store.history.list({ limit: 1 }))[0]!.report).toEqual(recent);
-      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'))).toBe(2);
+      // The last run of a command in an environment, or made without one (null), across months.
+      const unnamed = { ...report('health db', '2024-02-10T08:00:00.000Z', [{ id: 'postgres.connect-time', value: 11 }]), environment: null };
+      await store.history.append(history(unnamed));
+      expect((await store.history.list({ command: 'health db', environment: null, limit: 1 })).map((e) => e.at)).toEqual([unnamed.startedAt]);
+      expect((await store.history.list({ command: 'health db', environment: 'staging', limit: 2 })).map((e) => e.at)).toEqual([mid.startedAt, recent.startedAt]);
+      expect((await store.history.list({ command: 'health daily', environment: 'production' }))).toEqual([]);
+      expect((await store.history.list({ environment: null })).map((e) => e.at)).toEqual([unnamed.startedAt]);
+      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'))).toBe(3);
       expect((await store.history.list()).map((e) => e.command)).toEqual(['health daily', 'health db']);
       expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'))).toBe(0);
       // The audit trail is not touched by pruning.
