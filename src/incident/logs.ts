@@ -37,7 +37,7 @@ export function parseLogLine(line: string): LogRecord {
 }
 
 /** Below this a log is read from the start; above it `--since` binary-searches for the first line in the window. */
-export const SEEK_MIN_BYTES = 1024 * 1024;
+const SEEK_MIN_BYTES = 1024 * 1024;
 const PROBE_BYTES = 64 * 1024;
 
 export interface LogQuery {
@@ -86,7 +86,7 @@ export function fingerprint(message: string): string {
 }
 
 /** The rotated siblings of a log (application.log.1, .2.gz, application.log-20250701.gz), oldest first. */
-export async function rotatedFiles(path: string): Promise<{ path: string; mtimeMs: number }[]> {
+async function rotatedFiles(path: string): Promise<{ path: string; mtimeMs: number }[]> {
   const dir = dirname(path);
   const base = basename(path);
   let names: string[];
@@ -121,7 +121,7 @@ async function timeAfter(fh: FileHandle, offset: number, size: number): Promise<
  * Binary search by byte offset for the first line at or after `since`, reading a few 64 kB probes
  * instead of the whole file. Assumes the log is written in time order, as appenders do.
  */
-export async function seekTo(path: string, since: Date): Promise<{ offset: number; bytesRead: number }> {
+async function seekTo(path: string, since: Date): Promise<{ offset: number; bytesRead: number }> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -158,17 +158,23 @@ export async function* records(path: string, start: number, counter: { bytes: nu
 export const matches = (rec: LogRecord, line: string, q: Pick<LogQuery, 'level' | 'grep'>): boolean =>
   rec.level !== undefined && levelRank(rec.level) <= levelRank(q.level) && (!q.grep || q.grep.test(line));
 
-/** Errors and warnings of the window grouped by fingerprint, from rotated files that reach into it and the current file. */
-export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSummary> {
-  const groups = new Map<string, Group>();
-  const files: FileRead[] = [];
-  let matched = 0;
-  let current: LogSummary['current'];
-  const candidates = [
-    // A rotated file last written before the window holds nothing in it.
-    ...(await rotatedFiles(path)).filter((f) => f.mtimeMs >= q.since.getTime()).map((f) => f.path),
-    path,
-  ];
+/** One file of a window: where its lines start (sought in a large plain file), the bytes seeking read, and its stat. */
+export interface WindowFile {
+  path: string;
+  size: number;
+  ino: number;
+  start: number;
+  seekBytes: number;
+}
+
+/**
+ * The files a window from `since` spans: the rotated files last written at or after it (a file last
+ * written before holds nothing of it), oldest first, then the log itself — unless it is missing
+ * because it was just rotated away.
+ */
+export async function windowFiles(path: string, since: Date): Promise<WindowFile[]> {
+  const candidates = [...(await rotatedFiles(path)).filter((f) => f.mtimeMs >= since.getTime()).map((f) => f.path), path];
+  const files: WindowFile[] = [];
   for (const file of candidates) {
     let st;
     try {
@@ -177,17 +183,23 @@ export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSumma
       if (file === path && (e as NodeJS.ErrnoException).code === 'ENOENT' && files.length) continue;
       throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
-    const plain = !file.endsWith('.gz');
-    let start = 0;
-    const counter = { bytes: 0 };
-    if (plain && st.size >= SEEK_MIN_BYTES) {
-      const sought = await seekTo(file, q.since);
-      start = sought.offset;
-      counter.bytes += sought.bytesRead;
-    }
+    const sought = !file.endsWith('.gz') && st.size >= SEEK_MIN_BYTES ? await seekTo(file, since) : { offset: 0, bytesRead: 0 };
+    files.push({ path: file, size: st.size, ino: st.ino, start: sought.offset, seekBytes: sought.bytesRead });
+  }
+  return files;
+}
+
+/** Errors and warnings of the window grouped by fingerprint, from rotated files that reach into it and the current file. */
+export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSummary> {
+  const groups = new Map<string, Group>();
+  const files: FileRead[] = [];
+  let matched = 0;
+  let current: LogSummary['current'];
+  for (const file of await windowFiles(path, q.since)) {
+    const counter = { bytes: file.seekBytes };
     let lines = 0;
-    let end = start;
-    for await (const { line, rec } of records(file, start, counter)) {
+    let end = file.start;
+    for await (const { line, rec } of records(file.path, file.start, counter)) {
       lines++;
       end += Buffer.byteLength(line) + 1;
       if (rec.time && rec.time < q.since) continue;
@@ -204,8 +216,8 @@ export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSumma
         if (at && (!g.lastSeen || at > g.lastSeen)) g.lastSeen = at;
       }
     }
-    files.push({ path: file, size: st.size, bytesRead: counter.bytes, startOffset: start, seeked: start > 0, lines });
-    if (file === path) current = { path, offset: Math.min(end, st.size), ino: st.ino };
+    files.push({ path: file.path, size: file.size, bytesRead: counter.bytes, startOffset: file.start, seeked: file.start > 0, lines });
+    if (file.path === path) current = { path, offset: Math.min(end, file.size), ino: file.ino };
   }
   const sorted = [...groups.values()].sort((a, b) => levelRank(a.level) - levelRank(b.level) || b.count - a.count);
   return { files, groups: sorted, matched, current };

@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { isoDay, reviewPeriod } from '../../compliance/checks.js';
 import { defineCheck } from '../../engine/check.js';
-import { records, rotatedFiles, SEEK_MIN_BYTES, seekTo } from '../../incident/logs.js';
+import { records, windowFiles } from '../../incident/logs.js';
 import { maskCardNumbers, maskLogLine } from '../../security/mask.js';
 
 /** Lines shown as evidence (masked); the count covers them all. */
@@ -26,28 +25,19 @@ export default defineCheck({
     const shown: string[] = [];
     const read: string[] = [];
     for (const log of logs) {
-      // A rotated file last written before the period holds nothing of it.
-      const files = [...(await rotatedFiles(log)).filter((f) => f.mtimeMs >= from.getTime()).map((f) => f.path), log];
-      for (const file of files) {
-        let size: number;
-        try {
-          size = (await stat(file)).size;
-        } catch (e) {
-          throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-        }
-        const start = !file.endsWith('.gz') && size >= SEEK_MIN_BYTES ? (await seekTo(file, from)).offset : 0;
+      for (const file of await windowFiles(log, from)) {
         let n = 0;
-        for await (const { line, rec } of records(file, start, { bytes: 0 })) {
+        for await (const { line, rec } of records(file.path, file.start, { bytes: 0 })) {
           if (signal.aborted) throw new Error('stopped before the scan finished');
           // Lines without a time of their own (stack traces, continued statements) are scanned too.
           if (rec.time && (rec.time < from || rec.time > to)) continue;
           n++;
           if (maskCardNumbers(line) === line) continue;
           hits++;
-          if (shown.length < SHOWN) shown.push(`${file}${rec.time ? ` ${rec.time.toISOString()}` : ''}: ${maskLogLine(line).slice(0, 240)}`);
+          if (shown.length < SHOWN) shown.push(`${file.path}${rec.time ? ` ${rec.time.toISOString()}` : ''}: ${maskLogLine(line).slice(0, 240)}`);
         }
         lines += n;
-        read.push(`${file}: ${n} lines in the period${start ? ` (from byte ${start})` : ''}`);
+        read.push(`${file.path}: ${n} lines in the period${file.start ? ` (from byte ${file.start})` : ''}`);
       }
     }
     const span = `${isoDay(from)} → ${to.toISOString()}`;
