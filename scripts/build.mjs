@@ -109,7 +109,8 @@ try {
     backups: { directory: training },
     state: { path: join(training, 'state') },
   }));
-  const args = [new URL('code-cache.mjs', import.meta.url).pathname, 'health', 'daily', '--config', join(training, 'nvcops.yaml')];
+  // Where a firewall drops the connections instead of refusing them, the run's deadline bounds the wait.
+  const args = [new URL('code-cache.mjs', import.meta.url).pathname, 'health', 'daily', '--config', join(training, 'nvcops.yaml'), '--timeout', '5s'];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: training, env: { PATH: process.env.PATH, HOME: training } });
   if (![0, 1, 2, 3].includes(r.status) || !existsSync(join(dist, 'cli.cjs.cache'))) throw new Error(`code cache: node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
 } finally {
