@@ -1,6 +1,7 @@
 // Bundles the CLI into dist/ with esbuild, as CommonJS so that V8 can reuse its compiled code:
 //   dist/cli.cjs  nvcops with commander, zod, yaml, pg, ioredis (their modules start only when used)
 //   dist/aws.cjs  the AWS SDK clients, loaded only by commands that talk to AWS
+//   dist/http-worker.cjs  the thread that samples services (src/probes/http-thread.ts)
 // and beside each a V8 code cache (`<file>.cache`, see bin/code-cache.js) made by running it once.
 // Node 20 has no compile cache for ES modules: compiling the bundle on every run was about a third of
 // a health check's start-up.
@@ -71,7 +72,8 @@ const common = {
   keepNames: true,
   logLevel: 'warning',
 };
-await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, plugins: [pgOnNode, awsApart, builtinImports], define: { NVCOPS_VERSION: JSON.stringify(version) } });
+await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, plugins: [pgOnNode, awsApart, builtinImports], define: { NVCOPS_VERSION: JSON.stringify(version), NVCOPS_HTTP_WORKER: JSON.stringify('http-worker.cjs') } });
+await build({ ...common, entryPoints: { 'http-worker': 'src/probes/http-worker.ts' }, plugins: [builtinImports] });
 await build({
   ...common,
   entryPoints: { aws: 'aws-entry' },
@@ -90,7 +92,7 @@ await build({
 });
 
 // Nothing may be left that would only fail at run time.
-for (const file of ['cli.cjs', 'aws.cjs']) {
+for (const file of ['cli.cjs', 'aws.cjs', 'http-worker.cjs']) {
   const imports = readFileSync(join(dist, file), 'utf8').match(/\bimport\(["'][^"']+["']\)/g);
   if (imports) throw new Error(`dist/${file}: ${imports.join(', ')}: see builtinImports`);
 }

@@ -87,7 +87,7 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
     const states = await Promise.all(jobs);
     return states.sort((a, b) => Number(a.up) - Number(b.up) || (b.latencyMs ?? 0) - (a.latencyMs ?? 0));
   } finally {
-    http.close();
+    await http.close();
     await probes.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { Agent, IncomingMessage, RequestOptions, ClientRequest } from 'node:http';
+import type { SamplingThread } from './http-thread.js';
 
 /** What http and https have in common for a GET. */
 interface HttpLib {
@@ -38,21 +39,67 @@ export function percentile(values: number[], p: number): number | undefined {
 export const isOk = (s: Sample): boolean => s.status !== undefined && s.status >= 200 && s.status < 300;
 
 /**
- * The configured service endpoints for one run. Each service is sampled once per run (memoised)
- * with its own keep-alive connection, the way its clients reach it; the availability and the
- * response-time checks read the same samples.
+ * One service sampled the way its clients reach it: a first request that opens a keep-alive
+ * connection, then the timed requests on it.
+ */
+export async function sampleService(service: ServiceTarget, signal?: AbortSignal): Promise<ServiceMeasurement> {
+  const secure = service.url.startsWith('https:');
+  const lib: HttpLib = secure ? await import('node:https') : await import('node:http');
+  const agent = new lib.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const first = await once(lib, agent, service);
+    const samples: Sample[] = [];
+    // A server that does not answer at all is down; waiting out its timeout again says nothing new.
+    for (let i = 0; i < service.samples && first.status !== undefined && !signal?.aborted; i++) {
+      const s = await once(lib, agent, service);
+      samples.push(s);
+      if (s.status === undefined) break;
+    }
+    return { service, first, samples };
+  } finally {
+    agent.destroy();
+  }
+}
+
+function once(lib: HttpLib, agent: Agent, service: ServiceTarget): Promise<Sample> {
+  const t0 = performance.now();
+  return new Promise<Sample>((resolve) => {
+    const done = (s: Omit<Sample, 'ms'>) => resolve({ ms: Math.round((performance.now() - t0) * 10) / 10, ...s });
+    const req = lib.get(service.url, { agent, timeout: service.timeoutMs, headers: { 'user-agent': 'nvcops health' } }, (res: IncomingMessage) => {
+      res.on('data', () => undefined);
+      res.on('end', () => done({ status: res.statusCode }));
+      res.on('error', (e) => done({ status: res.statusCode, error: e.message }));
+    });
+    // The socket timeout covers a silent server; the overall one a server that trickles.
+    const overall = setTimeout(() => req.destroy(new Error(`no answer within ${service.timeoutMs} ms`)), service.timeoutMs);
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${service.timeoutMs} ms`)));
+    req.on('error', (e: NodeJS.ErrnoException) => done({ error: e.code === 'ECONNREFUSED' ? 'connection refused' : e.message }));
+    req.on('close', () => clearTimeout(overall));
+  });
+}
+
+/**
+ * The configured service endpoints for one run. Each service is sampled once per run (memoised);
+ * the availability and the response-time checks read the same samples. With a `thread`, the
+ * sampling runs there, where the rest of the run's work (a day of log, a backup's checksum) cannot
+ * hold up the responses and add its own time to the latencies measured.
  */
 export class HttpProbe {
   private readonly memo = new Map<string, Promise<ServiceMeasurement>>();
-  private readonly agents: Agent[] = [];
   requestCount = 0;
 
-  constructor(readonly services: ServiceTarget[]) {}
+  constructor(
+    readonly services: ServiceTarget[],
+    private readonly thread?: SamplingThread,
+  ) {}
 
   measure(service: ServiceTarget, signal?: AbortSignal): Promise<ServiceMeasurement> {
     let m = this.memo.get(service.name);
     if (!m) {
-      m = this.sample(service, signal);
+      m = (this.thread ? this.thread.sample(service, signal) : sampleService(service, signal)).then((r) => {
+        this.requestCount += (r.first ? 1 : 0) + r.samples.length;
+        return r;
+      });
       this.memo.set(service.name, m);
     }
     return m;
@@ -62,41 +109,7 @@ export class HttpProbe {
     return Promise.all(this.services.map((s) => this.measure(s, signal)));
   }
 
-  private async sample(service: ServiceTarget, signal?: AbortSignal): Promise<ServiceMeasurement> {
-    const secure = service.url.startsWith('https:');
-    const lib: HttpLib = secure ? await import('node:https') : await import('node:http');
-    const agent = new lib.Agent({ keepAlive: true, maxSockets: 1 });
-    this.agents.push(agent);
-    const first = await this.once(lib, agent, service);
-    const samples: Sample[] = [];
-    // A server that does not answer at all is down; waiting out its timeout again says nothing new.
-    for (let i = 0; i < service.samples && first.status !== undefined && !signal?.aborted; i++) {
-      const s = await this.once(lib, agent, service);
-      samples.push(s);
-      if (s.status === undefined) break;
-    }
-    return { service, first, samples };
-  }
-
-  private once(lib: HttpLib, agent: Agent, service: ServiceTarget): Promise<Sample> {
-    this.requestCount++;
-    const t0 = performance.now();
-    return new Promise<Sample>((resolve) => {
-      const done = (s: Omit<Sample, 'ms'>) => resolve({ ms: Math.round((performance.now() - t0) * 10) / 10, ...s });
-      const req = lib.get(service.url, { agent, timeout: service.timeoutMs, headers: { 'user-agent': 'nvcops health' } }, (res: IncomingMessage) => {
-        res.on('data', () => undefined);
-        res.on('end', () => done({ status: res.statusCode }));
-        res.on('error', (e) => done({ status: res.statusCode, error: e.message }));
-      });
-      // The socket timeout covers a silent server; the overall one a server that trickles.
-      const overall = setTimeout(() => req.destroy(new Error(`no answer within ${service.timeoutMs} ms`)), service.timeoutMs);
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${service.timeoutMs} ms`)));
-      req.on('error', (e: NodeJS.ErrnoException) => done({ error: e.code === 'ECONNREFUSED' ? 'connection refused' : e.message }));
-      req.on('close', () => clearTimeout(overall));
-    });
-  }
-
-  close(): void {
-    for (const a of this.agents) a.destroy();
+  close(): Promise<void> {
+    return this.thread?.close() ?? Promise.resolve();
   }
 }

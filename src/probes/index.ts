@@ -4,6 +4,7 @@ import { parseDuration } from '../engine/units.js';
 import { repositoryDirectory } from '../backups/repository.js';
 import { BackupsProbe } from './backups.js';
 import { AwsProbe } from './aws.js';
+import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
 import { PostgresProbe } from './postgres.js';
@@ -100,6 +101,7 @@ export class Probes {
   get http(): HttpProbe {
     this.httpProbe ??= new HttpProbe(
       (this.config.services ?? []).map((s) => ({ name: s.name, url: s.url, timeoutMs: ms(s.timeout, 5000), samples: s.samples ?? 20 })),
+      HTTP_WORKER ? new SamplingThread(HTTP_WORKER) : undefined,
     );
     return this.httpProbe;
   }
@@ -127,7 +129,7 @@ export class Probes {
     if (this.redisProbe) all.push(this.redisProbe.close());
     for (const p of this.extra) all.push(p.close());
     this.awsProbe?.close();
-    this.httpProbe?.close();
+    if (this.httpProbe) all.push(this.httpProbe.close());
     if (this.store) all.push(this.store.then((s) => s.close(), () => undefined));
     await Promise.all(all);
   }
