@@ -11,6 +11,7 @@ const { Script } = require('node:vm');
 
 exports.useCodeCache = function useCodeCache(dir, { write = false } = {}) {
   const compile = Module.prototype._compile;
+  // What a writing run (the build's) compiled, for its caches at exit.
   const compiled = [];
   Module.prototype._compile = function (content, filename) {
     if (dirname(filename) !== join(dir, '.') || !filename.endsWith('.cjs')) return compile.call(this, content, filename);
@@ -23,7 +24,7 @@ exports.useCodeCache = function useCodeCache(dir, { write = false } = {}) {
     }
     const script = new Script(Module.wrap(content), { filename, cachedData });
     if (cachedData && script.cachedDataRejected && process.env.NVCOPS_DEBUG) process.stderr.write(`nvcops: V8 rejected ${cacheFile} (made by another Node version?); npm run build makes it anew\n`);
-    compiled.push({ script, cacheFile });
+    if (write) compiled.push({ script, cacheFile });
     return script.runInThisContext().call(this.exports, this.exports, Module.createRequire(filename), this, filename, dirname(filename));
   };
   if (write) process.once('exit', () => { for (const { script, cacheFile } of compiled) writeFileSync(cacheFile, script.createCachedData()); });
