@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/engine/config.js';
 import { ConfigError, UsageError } from '../src/engine/errors.js';
@@ -54,6 +57,16 @@ describe('configuration', () => {
     const service = writeConfig({ services: [{ name: 'api', url: 'ftp://x' }] });
     await expect(loadConfig({ path: service, environ: {} })).rejects.toThrow(/services\[0\]\.url/);
     await expect(loadConfig({ path: '/nonexistent/nvcops.yaml', environ: {} })).rejects.toThrow(ConfigError);
+  });
+
+  it('takes a YAML anchor used twice, and refuses an alias inside its own anchor', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-yaml-'));
+    const shared = join(dir, 'shared.yaml');
+    writeFileSync(shared, 'environments:\n  staging: &env\n    postgres: { url: "postgres://nvcops@db/bank" }\n  production: *env\n');
+    expect((await loadConfig({ path: shared, env: 'production', environ: {} })).postgres?.url).toBe('postgres://nvcops@db/bank');
+    const cycle = join(dir, 'cycle.yaml');
+    writeFileSync(cycle, 'postgres: &pg\n  url: postgres://nvcops@db/bank\n  replicas: [*pg]\n');
+    await expect(loadConfig({ path: cycle, environ: {} })).rejects.toThrow(new ConfigError('postgres.replicas[0]: refers to itself (a YAML alias inside its own anchor)'));
   });
 
   it('exits 78 naming the key, with no stack trace, before connecting anywhere', async () => {

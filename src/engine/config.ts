@@ -346,8 +346,11 @@ function parseFile(path: string): unknown {
   }
 }
 
-/** Replaces ${VAR} and ${VAR:-default} in every string value; an unset variable without a default is an error. */
-export function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = ''): unknown {
+/**
+ * Replaces ${VAR} and ${VAR:-default} in every string value; an unset variable without a default is an
+ * error. A YAML alias inside its own anchor makes the file a cycle, which no key can mean: refused.
+ */
+function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = '', inside: object[] = []): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, v: string, fallback?: string) => {
       const got = environ[v];
@@ -356,11 +359,11 @@ export function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = '
       throw new ConfigError(`${path || '(root)'}: \${${v}} is used but ${v} is not set in the environment`);
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, environ, `${path}[${i}]`));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, environ, path ? `${path}.${k}` : k)]));
-  }
-  return value;
+  if (!value || typeof value !== 'object') return value;
+  if (inside.includes(value)) throw new ConfigError(`${path}: refers to itself (a YAML alias inside its own anchor)`);
+  const within = [...inside, value];
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, environ, `${path}[${i}]`, within));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, environ, path ? `${path}.${k}` : k, within)]));
 }
 
 function zodToConfigError(error: z.ZodError, source: string): ConfigError {
