@@ -2,7 +2,8 @@
 //   dist/cli.cjs  nvcops with commander, zod, yaml, pg, ioredis (their modules start only when used)
 //   dist/aws.cjs  the AWS SDK clients, loaded only by commands that talk to AWS
 //   dist/http-worker.cjs  the thread that samples services (src/probes/http-thread.ts)
-// and beside each a V8 code cache (`<file>.cache`, see bin/code-cache.js) made by running it once.
+// and beside the first two a V8 code cache (`<file>.cache`, see bin/code-cache.js) made by running
+// them once (the worker is small, and compiles in its own thread).
 // Node 20 has no compile cache for ES modules: compiling the bundle on every run was about a third of
 // a health check's start-up.
 import { build } from 'esbuild';
