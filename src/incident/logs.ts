@@ -1,9 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import { maskCardNumbers } from '../security/mask.js';
 import { parseLine } from '../probes/logs.js';
 
@@ -143,6 +141,8 @@ async function seekTo(path: string, since: Date): Promise<{ offset: number; byte
 
 /** Streams records of one file from `start` (a line boundary), with the bytes it consumed. */
 export async function* records(path: string, start: number, counter: { bytes: number }): AsyncGenerator<{ line: string; rec: LogRecord }> {
+  // Loaded here, not with the module: every check run loads this module (the compliance checks use it), few read logs with it.
+  const [{ createInterface }, { createGunzip }] = await Promise.all([import('node:readline'), import('node:zlib')]);
   const raw = createReadStream(path, { start });
   raw.on('data', (chunk) => { counter.bytes += chunk.length; });
   const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
