@@ -4,7 +4,7 @@
  * for it, and that wait would be counted as the service's.
  */
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ServiceMeasurement, ServiceTarget } from './http.js';
 
 declare const NVCOPS_HTTP_WORKER: string | undefined;
@@ -48,6 +48,8 @@ export class SamplingThread {
 
   private start(): Worker {
     if (this.worker) return this.worker;
+    // Loaded on first use: most runs sample no service.
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     const worker = new Worker(this.script);
     worker.on('message', (m: SampleReply) => {
       const p = this.pending.get(m.id);
