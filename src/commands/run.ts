@@ -13,6 +13,7 @@ import { missingTarget } from '../engine/targets.js';
 import { resolveThresholds } from '../engine/thresholds.js';
 import { renderer } from '../report/index.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
+import type { Store } from '../state/store.js';
 import type { GlobalOptions, RunFlags } from './options.js';
 
 /** The resolved config as YAML for `config check`. */
@@ -68,7 +69,7 @@ export async function runChecksCommand(
     compareWithLastRun?: boolean;
     adjust?: (config: Config) => void;
     wrap?: (check: CheckDefinition) => CheckDefinition;
-    onReport?: (report: RunReport, ctx: { config: Config; redactor: Redactor }) => Promise<void>;
+    onReport?: (report: RunReport, ctx: { config: Config; redactor: Redactor; store: () => Promise<Store> }) => Promise<void>;
   } = {},
 ): Promise<number> {
   const { config, redactor } = await prepare(flags);
@@ -114,36 +115,38 @@ export async function runChecksCommand(
   } finally {
     process.off('SIGINT', onSigint);
   }
-  if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, config, redactor);
-  write((await renderer(flags.format))(report, { color }), redactor);
-  for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply((await renderer(r.format))(report, { color: false })));
-  await keepInHistory(report, config, redactor, flags.by);
-  await opts.onReport?.(report, { config, redactor });
+  // After the run, one state store serves the comparison, the run history and onReport.
+  let opened: Promise<Store> | undefined;
+  const store = () => (opened ??= import('../state/index.js').then((m) => m.openStore(config)));
+  try {
+    if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
+    write((await renderer(flags.format))(report, { color }), redactor);
+    for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply((await renderer(r.format))(report, { color: false })));
+    await keepInHistory(report, store, redactor, flags.by);
+    await opts.onReport?.(report, { config, redactor, store });
+  } finally {
+    if (opened) await opened.then((s) => s.close(), () => undefined);
+  }
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;
 }
 
 /** Every run goes into the run history; a store that cannot take it costs one line on stderr, never the verdict's exit code. */
-async function keepInHistory(report: RunReport, config: Config, redactor: Redactor, by?: string): Promise<void> {
+async function keepInHistory(report: RunReport, store: () => Promise<Store>, redactor: Redactor, by?: string): Promise<void> {
   try {
     const { recordRun } = await import('../state/index.js');
-    await recordRun(report, { config, redactor, by });
+    await recordRun(await store(), report, { redactor, by });
   } catch (e) {
     write(`nvcops: run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
   }
 }
 
 /** What changed since the previous run of this command in this environment, from the run history (read before this run is kept). */
-async function compareWithLastRun(report: RunReport, config: Config, redactor: Redactor): Promise<RunReport['changes']> {
+async function compareWithLastRun(report: RunReport, store: () => Promise<Store>, redactor: Redactor): Promise<RunReport['changes']> {
   try {
-    const [{ openStore }, { changesBetween }] = await Promise.all([import('../state/index.js'), import('../engine/changes.js')]);
-    const store = await openStore(config);
-    try {
-      const [last] = await store.history.list({ command: report.command, environment: report.environment, limit: 1 });
-      return changesBetween(last?.report, report);
-    } finally {
-      await store.close();
-    }
+    const { changesBetween } = await import('../engine/changes.js');
+    const [last] = await (await store()).history.list({ command: report.command, environment: report.environment, limit: 1 });
+    return changesBetween(last?.report, report);
   } catch (e) {
     write(`nvcops: run history not read, no comparison: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
     return undefined;

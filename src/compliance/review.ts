@@ -7,7 +7,6 @@ import { clockFromEnv } from '../engine/clock.js';
 import { UsageError } from '../engine/errors.js';
 import type { RunFlags } from '../commands/options.js';
 import { runChecksCommand, write, writeReportFile } from '../commands/run.js';
-import { openStore } from '../state/index.js';
 import { applyWaiver, handleAttestation, type AttestationFlags } from './attestations.js';
 import { COMPLIANCE_COMMAND, CONTROLS, controlOfCheck, mappingText } from './controls.js';
 import { writeEvidence } from './evidence.js';
@@ -54,13 +53,8 @@ export async function complianceReview(flags: ComplianceFlags): Promise<number> 
     wrap: asControl,
     onReport: dir
       ? async (report, ctx) => {
-        const store = await openStore(ctx.config);
-        try {
-          const files = await writeEvidence(dir, report, ctx, store, clock(), flags.by, writeReportFile);
-          write(`nvcops: evidence written to ${files.join(' and ')}\n`, ctx.redactor, process.stderr);
-        } finally {
-          await store.close();
-        }
+        const files = await writeEvidence(dir, report, ctx, await ctx.store(), clock(), flags.by, writeReportFile);
+        write(`nvcops: evidence written to ${files.join(' and ')}\n`, ctx.redactor, process.stderr);
       }
       : undefined,
   });

@@ -74,12 +74,12 @@ async function runChecks(ctx: IncidentContext, procedure: Procedure, extra: Chec
 }
 
 /** The morning health check with the configured business metrics, run now and kept in the run history. */
-export async function healthRunNow(ctx: IncidentContext): Promise<RunReport> {
+export async function healthRunNow(ctx: IncidentContext, store: Store): Promise<RunReport> {
   const business = businessMetricChecks(ctx.config);
   const base = healthProcedure();
   const procedure = business.length ? { ...base, items: [...base.items, { title: BUSINESS_ITEM, checks: business.map((c) => c.id) }] } : base;
   const report = await runChecks(ctx, procedure, business);
-  await recordRun(report, { config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by });
+  await recordRun(store, report, { redactor: ctx.redactor, by: ctx.flags.by });
   return report;
 }
 
@@ -92,7 +92,7 @@ export async function currentFailures(ctx: IncidentContext, store: Store): Promi
     for (const run of [...newest.values()].sort((a, b) => compareText(a.at, b.at))) for (const f of failingOf(run.report)) failing.set(f.id, f);
     return { from: `run history: ${[...newest.values()].map((r) => `${r.command} at ${r.at}`).join(', ')}`, failing: [...failing.values()] };
   }
-  const report = await healthRunNow(ctx);
+  const report = await healthRunNow(ctx, store);
   const skipped = report.summary.skip === report.summary.total ? ': every check skipped, nothing is configured' : '';
   return { from: `${report.command} run at open (${report.startedAt})${skipped}`, failing: failingOf(report), report };
 }
@@ -220,7 +220,7 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
         id: 'incident resolve', runbook: 'Incident Response › Resolution: Verify resolution',
         items: [{ title: 'Checks that were failing when the incident opened', checks: known }],
       }, business.filter((b) => known.includes(b.id)));
-      await recordRun(report, { config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by });
+      await recordRun(store, report, { redactor: ctx.redactor, by: ctx.flags.by });
       verification = [...report.items.flatMap((i) => i.results).map((r) => ({ id: r.id, before: chosen.failingChecks.find((f) => f.id === r.id)!.status, after: r.status, message: r.message })), ...verification];
     }
     const still = verification.filter((v) => v.after !== 'pass');
@@ -385,7 +385,7 @@ export async function classifyCommand(ctx: IncidentContext): Promise<number> {
   return withStore(ctx, async (store) => {
     // Earlier runs are the baseline for "performance degradation"; read them before this run joins them.
     const history = await store.history.list({ since: new Date(ctx.now().getTime() - 7 * 86_400_000), environment: env(ctx) });
-    const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx)]);
+    const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx, store)]);
     const c = classify(states, report, history);
     if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: SEVERITY_LEVELS[c.proposed].response, summary: report.summary });
     else ctx.print(`${classificationText(c)}\n`);

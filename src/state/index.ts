@@ -127,14 +127,9 @@ export function auditEvent(store: Store, ctx: ActionContext, o: Outcome): Promis
 }
 
 /** Keeps a check run's report in the run history; secrets are masked before it is written. */
-export async function recordRun(report: RunReport, ctx: { config: Config; redactor: Redactor; by?: string }): Promise<HistoryEntry> {
-  const store = await openStore(ctx.config);
-  try {
-    return await store.history.append({
-      at: report.startedAt, by: actor(ctx.by), host: hostname(), command: report.command, environment: report.environment,
-      status: report.status, exitCode: report.exitCode, report: ctx.redactor.applyDeep(report),
-    });
-  } finally {
-    await store.close();
-  }
+export function recordRun(store: Store, report: RunReport, ctx: { redactor: Redactor; by?: string }): Promise<HistoryEntry> {
+  return store.history.append({
+    at: report.startedAt, by: actor(ctx.by), host: hostname(), command: report.command, environment: report.environment,
+    status: report.status, exitCode: report.exitCode, report: ctx.redactor.applyDeep(report),
+  });
 }
