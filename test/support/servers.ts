@@ -96,6 +96,23 @@ export interface PgOptions {
   settings?: Record<string, string | number | boolean>;
 }
 
+/**
+ * The servers this test file started and has not stopped. test/support/setup.ts stops them when the
+ * file ends, so that a beforeAll failing after its first server (a missing extension) leaves none behind.
+ */
+const running = new Set<{ stop(): Promise<void> }>();
+/** Starts still under way: a Promise.all that rejected early leaves its other starts running. */
+const starting = new Set<Promise<unknown>>();
+function tracked<T>(start: Promise<T>): Promise<T> {
+  starting.add(start);
+  start.then(() => starting.delete(start), () => starting.delete(start));
+  return start;
+}
+export const stopLeftovers = async (): Promise<void> => {
+  await Promise.allSettled([...starting]);
+  await Promise.all([...running].map((s) => s.stop()));
+};
+
 function makeServer(port: number, dir: string, dataDir: string, logFile: string): PgServer {
   const urlFor = (user: string, database = 'postgres', password?: string) =>
     `postgres://${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${database}`;
@@ -132,8 +149,10 @@ function makeServer(port: number, dir: string, dataDir: string, logFile: string)
       }
       await pgExec('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], dir).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
+      running.delete(server);
     },
   };
+  running.add(server);
   return server;
 }
 
@@ -142,7 +161,11 @@ async function pgStart(dataDir: string, dir: string, port: number, logFile: stri
 }
 
 /** initdb + pg_ctl start on a free loopback port; wal_level replica so a streaming replica can follow. */
-export async function startPostgres(opts: PgOptions = {}): Promise<PgServer> {
+export function startPostgres(opts: PgOptions = {}): Promise<PgServer> {
+  return tracked(launchPostgres(opts));
+}
+
+async function launchPostgres(opts: PgOptions): Promise<PgServer> {
   const dir = ownedTempDir('nvcops-pg-');
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
@@ -159,7 +182,11 @@ export async function startPostgres(opts: PgOptions = {}): Promise<PgServer> {
 }
 
 /** A streaming replica of `primary` (pg_basebackup -R), started on its own port. */
-export async function startReplica(primary: PgServer): Promise<PgServer> {
+export function startReplica(primary: PgServer): Promise<PgServer> {
+  return tracked(launchReplica(primary));
+}
+
+async function launchReplica(primary: PgServer): Promise<PgServer> {
   const dir = ownedTempDir('nvcops-pg-replica-');
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
@@ -177,7 +204,11 @@ export interface RedisServer {
 }
 
 /** redis-server on a free loopback port (or the one given), nothing persisted. */
-export async function startRedis(extraArgs: string[] = [], port?: number): Promise<RedisServer> {
+export function startRedis(extraArgs: string[] = [], port?: number): Promise<RedisServer> {
+  return tracked(launchRedis(extraArgs, port));
+}
+
+async function launchRedis(extraArgs: string[], port?: number): Promise<RedisServer> {
   port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'nvcops-redis-'));
   const child = spawn(redisBin(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
@@ -192,7 +223,7 @@ export async function startRedis(extraArgs: string[] = [], port?: number): Promi
     }, 20);
     child.once('exit', (code) => { clearInterval(poll); clearTimeout(deadline); reject(new Error(`redis-server exited with ${code}: ${output}`)); });
   });
-  return {
+  const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
     process: child,
@@ -205,6 +236,9 @@ export async function startRedis(extraArgs: string[] = [], port?: number): Promi
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+      running.delete(server);
     },
   };
+  running.add(server);
+  return server;
 }
