@@ -16,6 +16,8 @@ export interface RunsFilter {
   command?: string;
   /** Runs that include this check id. */
   check?: string;
+  /** Since this many days before the run's clock, or since a fixed time. */
+  days?: number;
   since?: Date;
   /** The newest N. */
   limit?: number;
@@ -23,26 +25,27 @@ export interface RunsFilter {
 
 /**
  * Kept check runs in this environment up to the run's clock, oldest first: each filter read once per
- * run (the store is the run's), however many of the review's checks ask.
+ * run (the store is the run's), however many of the review's checks ask. The clock is read at the
+ * first asking, so it is not part of what makes two askings the same.
  */
 const reads = new WeakMap<Store, Map<string, Promise<HistoryEntry[]>>>();
 export async function keptRuns(ctx: CheckContext, filter: RunsFilter): Promise<HistoryEntry[]> {
   const store = await ctx.probes.state();
   const mine = reads.get(store) ?? new Map<string, Promise<HistoryEntry[]>>();
   reads.set(store, mine);
-  const until = new Date(ctx.now().getTime() + 1);
-  const key = JSON.stringify([filter.command, filter.check, filter.since, filter.limit, until]);
+  const key = JSON.stringify([filter.command, filter.check, filter.days, filter.since, filter.limit]);
   let read = mine.get(key);
   if (!read) {
-    read = store.history.list({ ...filter, environment: ctx.config.environment ?? null, until });
+    const now = ctx.now().getTime();
+    const since = filter.days === undefined ? filter.since : new Date(now - filter.days * DAY_MS);
+    read = store.history.list({ command: filter.command, check: filter.check, since, limit: filter.limit, environment: ctx.config.environment ?? null, until: new Date(now + 1) });
     mine.set(key, read);
   }
   return read;
 }
 
 /** Runs of `command` in the configured environment since `days` ago, oldest first. */
-export const runsOf = (ctx: CheckContext, command: string, days: number): Promise<HistoryEntry[]> =>
-  keptRuns(ctx, { command, since: new Date(ctx.now().getTime() - days * DAY_MS) });
+export const runsOf = (ctx: CheckContext, command: string, days: number): Promise<HistoryEntry[]> => keptRuns(ctx, { command, days });
 
 /** The newest run of `command` in the configured environment, however old. */
 export const lastRunOf = async (ctx: CheckContext, command: string): Promise<HistoryEntry | undefined> => (await keptRuns(ctx, { command, limit: 1 })).at(-1);

@@ -13,7 +13,7 @@ export default defineCheck({
   unit: 'days',
   async run(ctx) {
     const now = ctx.now();
-    const runs = await keptRuns(ctx, { command: 'maintain access', since: new Date(now.getTime() - DAYS * 86_400_000) });
+    const runs = await keptRuns(ctx, { command: 'maintain access', days: DAYS });
     // A run that could not read everything (error) or had nothing configured (skip) is not a review.
     const complete = runs.filter((r) => r.status !== 'error' && r.status !== 'skip');
     const last = complete.at(-1);
