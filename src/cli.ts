@@ -60,24 +60,24 @@ const COMMANDS: Record<string, (program: Command, finish: (code: Promise<number>
   incident: registerIncident,
   runbook: registerRunbook,
 };
-/** The global options that take a value: the word after them is not the command. */
-const GLOBAL_VALUES = new Set(['-c', '--config', '-e', '--env', '--by']);
-
 /**
  * The top-level command a command line names, when it names one: only its subtree need be built
- * (building all of them is a tenth of a health check's start-up). Anything else — no command, a
- * typo, `help` — gets every command, for commander's help and suggestions.
+ * (building all of them is a tenth of a health check's start-up). The word after a global option
+ * that takes a value is that value, not the command. Anything else — no command, a typo, `help` —
+ * gets every command, for commander's help and suggestions.
  */
-function commandNamed(args: string[]): string | undefined {
+function commandNamed(program: Command, args: string[]): string | undefined {
+  const takesValue = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long]));
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (GLOBAL_VALUES.has(a)) i++;
+    if (takesValue.has(a)) i++;
     else if (!a.startsWith('-')) return Object.hasOwn(COMMANDS, a) ? a : undefined;
   }
   return undefined;
 }
 
-function buildProgram(finish: (code: Promise<number>) => void, only?: string): Command {
+/** The program with every command, or with only the one `args` (the command line after node and script) names. */
+function buildProgram(finish: (code: Promise<number>) => void, args: string[]): Command {
   const program = new Command('nvcops')
     .description('The NVC banking platform Operations Runbook as one CLI')
     // Only -V belongs to the program: commander would take --version anywhere, and `backup app --version 1.4.2` needs it (main() reads a leading --version).
@@ -90,6 +90,7 @@ function buildProgram(finish: (code: Promise<number>) => void, only?: string): C
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'nvcops: ')) })
     .addHelpText('after', EXIT_CODES_HELP);
+  const only = commandNamed(program, args);
   for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);
   return program;
 }
@@ -100,7 +101,7 @@ export async function main(argv: string[]): Promise<never> {
     process.stdout.write(`${VERSION}\n`);
     exit(EXIT.ok);
   }
-  const program = buildProgram((p) => { pending = p; }, commandNamed(argv.slice(2)));
+  const program = buildProgram((p) => { pending = p; }, argv.slice(2));
   try {
     await program.parseAsync(argv);
   } catch (e) {
