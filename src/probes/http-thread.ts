@@ -35,8 +35,10 @@ export class SamplingThread {
       const worker = this.start();
       worker.ref();
       worker.postMessage({ id, service } satisfies SampleRequest);
-      // Stopped: the worker sends no more requests and answers with what it has.
-      signal?.addEventListener('abort', () => this.worker?.postMessage({ id, stop: true } satisfies SampleRequest), { once: true });
+      // Stopped (before or during): the worker sends no more requests and answers with what it has.
+      const stop = () => this.worker?.postMessage({ id, stop: true } satisfies SampleRequest);
+      if (signal?.aborted) stop();
+      else signal?.addEventListener('abort', stop, { once: true });
     });
   }
 
