@@ -7,7 +7,7 @@ import { clockFromEnv } from '../engine/clock.js';
 import { loadConfig, type Config } from '../engine/config.js';
 import { ConfigError, EXIT } from '../engine/errors.js';
 import { Redactor } from '../engine/redact.js';
-import type { FailOn, RunReport } from '../engine/report.js';
+import type { RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
 import { missingTarget } from '../engine/targets.js';
 import { resolveThresholds } from '../engine/thresholds.js';
