@@ -3,6 +3,8 @@
 // compiling its source again. A cache that is missing or that V8 rejects (another Node version, other
 // V8 flags) costs only the usual compile; runs never write one, so what they cover stays the build's
 // choice. NVCOPS_DEBUG=1 says when a cache is not used.
+// The bundles are ASCII (the build checks): their source is read as Latin-1, which costs a fraction of
+// the UTF-8 decoding Node's loader does (about 15 ms of the CLI's 1.2 MB on a small machine).
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
@@ -13,8 +15,14 @@ exports.useCodeCache = function useCodeCache(dir, { write = false } = {}) {
   const compile = Module.prototype._compile;
   // What a writing run (the build's) compiled, for its caches at exit.
   const compiled = [];
+  const ours = (filename) => dirname(filename) === join(dir, '.') && filename.endsWith('.cjs');
+  const loadJs = Module._extensions['.js'];
+  Module._extensions['.cjs'] = function (module, filename) {
+    if (!ours(filename)) return loadJs(module, filename);
+    module._compile(readFileSync(filename, 'latin1'), filename);
+  };
   Module.prototype._compile = function (content, filename) {
-    if (dirname(filename) !== join(dir, '.') || !filename.endsWith('.cjs')) return compile.call(this, content, filename);
+    if (!ours(filename)) return compile.call(this, content, filename);
     const cacheFile = `${filename}.cache`;
     let cachedData;
     try {

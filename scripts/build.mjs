@@ -7,6 +7,7 @@
 // Node 20 has no compile cache for ES modules: compiling the bundle on every run was about a third of
 // a health check's start-up.
 import { build } from 'esbuild';
+import { isAscii } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -92,9 +93,12 @@ await build({
   }],
 });
 
-// Nothing may be left that would only fail at run time.
+// Nothing may be left that would only fail at run time: no import(), and only ASCII, which bin/code-cache.js
+// reads as Latin-1 (esbuild's default charset escapes the rest).
 for (const file of ['cli.cjs', 'aws.cjs', 'http-worker.cjs']) {
-  const imports = readFileSync(join(dist, file), 'utf8').match(/\bimport\(["'][^"']+["']\)/g);
+  const source = readFileSync(join(dist, file));
+  if (!isAscii(source)) throw new Error(`dist/${file}: not ASCII; bin/code-cache.js reads it as Latin-1 (keep esbuild's charset: 'ascii')`);
+  const imports = source.toString('latin1').match(/\bimport\(["'][^"']+["']\)/g);
   if (imports) throw new Error(`dist/${file}: ${imports.join(', ')}: see builtinImports`);
 }
 
