@@ -62,6 +62,12 @@ describe('command line', () => {
     expect(r.exitCode).toBe(3);
   });
 
+  it('does not pass a gate when nothing was evaluated but a line for a person (health daily without targets: uptime is manual)', async () => {
+    const r = await nvcops(['health', 'daily', '--format', 'nagios']);
+    expect(r.stdout).toMatch(/^NVCOPS UNKNOWN - health daily: 0 of \d+ checks pass, 1 manual/);
+    expect(r.exitCode).toBe(3);
+  });
+
   it('on Ctrl-C prints what finished and exits 130', async () => {
     // A server that accepts TCP but never speaks: the PostgreSQL connect hangs until interrupted.
     let connected!: () => void;

@@ -74,13 +74,15 @@ export type FailOn = 'warn' | 'fail';
 
 /**
  * The one exit-code policy: 2 any failure, 3 something could not be evaluated (or nothing at all
- * was, because no target is configured: a gate must not pass on nothing), 1 warnings, 0 otherwise.
- * `waived` never changes it. `manual` does not either, except in a review whose manual lines are
- * controls to attest (`attestedReview`): one not attested leaves the review incomplete, exit 3.
+ * was, because no target is configured: a gate must not pass on nothing, nor on lines that only a
+ * person can settle), 1 warnings, 0 otherwise. `waived` never changes it (a waived check was
+ * evaluated). `manual` does not either, except in a review whose manual lines are controls to attest
+ * (`attestedReview`): one not attested leaves the review incomplete, exit 3.
  */
 export function exitCodeFor(summary: Summary, failOn: FailOn = 'warn', attestedReview = false): number {
   if (summary.fail > 0) return EXIT.fail;
-  if (summary.error > 0 || (summary.total > 0 && summary.skip === summary.total)) return EXIT.error;
+  const evaluated = summary.pass + summary.warn + summary.error + summary.waived;
+  if (summary.error > 0 || (summary.total > 0 && evaluated === 0)) return EXIT.error;
   if (attestedReview && summary.manual > 0) return EXIT.error;
   if (summary.warn > 0 && failOn === 'warn') return EXIT.warn;
   return EXIT.ok;
