@@ -71,6 +71,45 @@ describe('runner', () => {
     expect(report.exitCode).toBe(0);
   });
 
+  describe('checks that time a round trip run first, by themselves', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const traced = (events: string[], id: string, ms: number, timesRoundTrip?: true) => defineCheck({
+      id, title: id, item: 'x', requires: [], unit: 'ms', ...(timesRoundTrip && { timesRoundTrip }),
+      run: async () => { events.push(`${id} start`); await sleep(ms); events.push(`${id} end`); return { value: ms, message: 'ok' }; },
+    });
+    const run = (events: string[], roundTripMs: number, opts: Partial<RunOptions> = {}) => {
+      const defs = [traced(events, 't.work', 10), traced(events, 't.connect', roundTripMs, true), traced(events, 't.ping', 20, true)];
+      const p = { id: 'first', runbook: 't', items: [{ title: 'L', checks: defs.map((c) => c.id) }] };
+      return runProcedure(p, new Map(defs.map((c) => [c.id, c])), { ...base, thresholds: new Map(), ...opts });
+    };
+
+    it('the others start when they are done; the report keeps the procedure order', async () => {
+      const events: string[] = [];
+      const { report } = await run(events, 50);
+      expect(events.indexOf('t.work start')).toBeGreaterThan(Math.max(events.indexOf('t.connect end'), events.indexOf('t.ping end')));
+      expect(events.indexOf('t.ping start')).toBeLessThan(events.indexOf('t.connect end'));
+      expect(report.items[0]!.results.map((r) => r.id)).toEqual(['t.work', 't.connect', 't.ping']);
+    });
+
+    it('a slow server holds the others back one second at most, and never past the run deadline', async () => {
+      const events: string[] = [];
+      const t0 = performance.now();
+      let workStarted = 0;
+      const done = run(events, 3000);
+      while (!events.includes('t.work start')) await sleep(5);
+      workStarted = performance.now() - t0;
+      await done;
+      expect(workStarted).toBeGreaterThanOrEqual(990);
+      expect(workStarted).toBeLessThan(2500);
+      expect(events.indexOf('t.work end')).toBeLessThan(events.indexOf('t.connect end'));
+
+      const deadline: string[] = [];
+      const { report } = await run(deadline, 3000, { deadlineMs: 200 });
+      expect(deadline).not.toContain('t.work start');
+      expect(report.items[0]!.results[0]).toMatchObject({ id: 't.work', status: 'error', message: 'not started: not finished within the run deadline of 200 ms' });
+    });
+  });
+
   it('turns warnings into exit 0 with --fail-on fail, but never errors', async () => {
     const p = { id: 'gate', runbook: 't', items: [{ title: 'L', checks: ['t.fast'] }] };
     expect((await runProcedure(p, registry, { ...base, failOn: 'fail' })).report.exitCode).toBe(0);

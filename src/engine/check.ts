@@ -51,6 +51,12 @@ export interface CheckDefinition {
   thresholds?: ThresholdSpec & { source: string };
   /** Per-check time limit; default 10 s (check_postgres' --timeout). */
   timeoutMs?: number;
+  /**
+   * Its value is a round trip timed on the main thread (a connect, a PING): it runs before the other
+   * checks, beside only its own kind, so that no other check's work (a day of log, a checksum) holds
+   * up the reply and adds its time to the server's.
+   */
+  timesRoundTrip?: true;
   run(ctx: CheckContext): Promise<CheckOutput>;
 }
 

@@ -72,6 +72,9 @@ export function verdict(check: CheckDefinition, output: CheckOutput, threshold: 
   };
 }
 
+/** How long the round-trip checks have to themselves before the other checks start anyway. */
+const FIRST_WAVE_MS = 1000;
+
 /** Runs one procedure's checks concurrently (bounded), each under its timeout, all under a deadline. */
 export async function runProcedure(
   procedure: Procedure,
@@ -95,7 +98,7 @@ export async function runProcedure(
   );
   // Dial the servers the checks will use side by side from the start: otherwise the Redis checks wait
   // behind the PostgreSQL ones (one connection, one statement at a time) before Redis is even dialled.
-  probes.connectAhead(new Set(jobs.flatMap(({ check }) => (check.requires.some((t) => missingTarget(t, opts.config)) ? [] : check.requires))));
+  await probes.connectAhead(new Set(jobs.flatMap(({ check }) => (check.requires.some((t) => missingTarget(t, opts.config)) ? [] : check.requires))));
   const results: (CheckResult | undefined)[] = new Array(jobs.length);
   const running = new Set<string>();
   let done = 0;
@@ -140,11 +143,26 @@ export async function runProcedure(
     opts.onProgress?.(done, jobs.length, [...running]);
   }
 
+  // The checks that time a round trip go first, by themselves; the others start when those are done, or
+  // after FIRST_WAVE_MS when a server is slow to answer (its time is then long beside the others' work).
+  const queue = [...jobs.keys()].sort((a, b) => Number(!jobs[a]!.check.timesRoundTrip) - Number(!jobs[b]!.check.timesRoundTrip));
+  let roundTrips = queue.filter((i) => jobs[i]!.check.timesRoundTrip).length;
+  let openGate!: () => void;
+  const gate = new Promise<void>((resolve) => { openGate = resolve; });
+  const gateTimer = setTimeout(openGate, FIRST_WAVE_MS);
+  if (!roundTrips) openGate();
+  for (const s of signals) s.addEventListener('abort', openGate, { once: true });
   let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(opts.concurrency, jobs.length)) }, async () => {
-    while (next < jobs.length) await runOne(next++);
-  });
-  await Promise.all(workers);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, jobs.length)) }, async () => {
+    while (next < queue.length) {
+      const index = queue[next++]!;
+      const roundTrip = jobs[index]!.check.timesRoundTrip;
+      if (!roundTrip) await gate;
+      await runOne(index);
+      if (roundTrip && --roundTrips === 0) openGate();
+    }
+  }));
+  clearTimeout(gateTimer);
   clearTimeout(deadlineTimer);
   const requestCount = probes.requestCount;
   await probes.close();

@@ -10,6 +10,7 @@ export default defineCheck({
   unit: 'ms',
   // monitoring-plugins check_pgsql: DEFAULT_WARN 2 s, DEFAULT_CRIT 8 s
   thresholds: { warn: '> 2s', fail: '> 8s', source: 'monitoring-plugins check_pgsql' },
+  timesRoundTrip: true,
   async run({ probes }) {
     const { primary, replicas } = probes.postgres;
     const servers = [primary, ...replicas];

@@ -9,6 +9,7 @@ export default defineCheck({
   unit: 'ms',
   // redis_exporter/APA alert on redis_up == 0; latency levels follow check_tcp's defaults for a loopback service
   thresholds: { warn: '> 100ms', fail: '> 1s', source: 'monitoring-plugins check_tcp style response time' },
+  timesRoundTrip: true,
   async run({ probes }) {
     let nodes;
     try {
