@@ -89,9 +89,20 @@ export async function runChecksCommand(
   process.on('SIGINT', onSigint);
   const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
   const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
+  // One state store serves the run's checks (attestations, history) and then the comparison with the
+  // last run, the run history and onReport: each opening would read (and verify) the trail again.
+  let opened: Promise<Store> | undefined;
+  const store = () => (opened ??= import('../state/index.js').then((m) => m.openStore(config)));
+  const closeStore = async () => {
+    const s = opened;
+    opened = undefined;
+    if (s) await s.then((x) => x.close(), () => undefined);
+  };
   let report: RunReport;
   try {
     for (let attempt = 1; ; attempt++) {
+      // Another attempt reads the state afresh.
+      if (attempt > 1) await closeStore();
       // A terminal that reports no width (some pseudo-terminals) would make the spinner's line arithmetic run away.
       const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
       ({ report } = await runProcedure(procedure, registered, {
@@ -102,6 +113,7 @@ export async function runChecksCommand(
         failOn: flags.failOn,
         signal: interrupt.signal,
         now,
+        store,
         onProgress: spinner && ((done, total, running) => {
           spinner.text = `${done}/${total} checks done${running.length ? ` · running ${running.join(', ')}` : ''}`;
         }),
@@ -112,12 +124,12 @@ export async function runChecksCommand(
       write(`attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
       await sleep(flags.interval, interrupt.signal);
     }
+  } catch (e) {
+    await closeStore();
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
   }
-  // After the run, one state store serves the comparison, the run history and onReport.
-  let opened: Promise<Store> | undefined;
-  const store = () => (opened ??= import('../state/index.js').then((m) => m.openStore(config)));
   try {
     if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
     write((await renderer(flags.format))(report, { color }), redactor);
@@ -125,7 +137,7 @@ export async function runChecksCommand(
     await keepInHistory(report, store, redactor, flags.by);
     await opts.onReport?.(report, { config, redactor, store });
   } finally {
-    if (opened) await opened.then((s) => s.close(), () => undefined);
+    await closeStore();
   }
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;

@@ -11,6 +11,7 @@ import { judge, type Threshold } from './thresholds.js';
 import { formatValue } from './units.js';
 import { Probes } from '../probes/index.js';
 import type { Procedure } from '../runbook/procedures.js';
+import type { Store } from '../state/store.js';
 
 export interface RunOptions {
   config: Config;
@@ -25,6 +26,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, running: readonly string[]) => void;
   now?: () => Date;
+  /** The state store the checks read (attestations, history), when the caller keeps it open after the run; else the run opens and closes its own. */
+  store?: () => Promise<Store>;
 }
 
 /** Thrown by the runner's timers; never escapes a check. */
@@ -84,7 +87,7 @@ export async function runProcedure(
   const now = opts.now ?? (() => new Date());
   const startedAt = now();
   const started = performance.now();
-  const probes = new Probes(opts.config);
+  const probes = new Probes(opts.config, opts.store);
   const deadline = new AbortController();
   const deadlineTimer = setTimeout(() => deadline.abort(), opts.deadlineMs);
   const signals = [deadline.signal, ...(opts.signal ? [opts.signal] : [])];

@@ -29,7 +29,11 @@ export class Probes {
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
 
-  constructor(readonly config: Config) {}
+  /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
+  constructor(
+    readonly config: Config,
+    private readonly sharedStore?: () => Promise<Store>,
+  ) {}
 
   get postgres(): { primary: PostgresProbe; replicas: PostgresProbe[] } {
     if (!this.pg) {
@@ -115,6 +119,7 @@ export class Probes {
 
   /** The state store (acknowledgements, history), opened on first use. */
   state(): Promise<Store> {
+    if (this.sharedStore) return this.sharedStore();
     this.store ??= import('../state/index.js').then((m) => m.openStore(this.config));
     return this.store;
   }
