@@ -140,18 +140,21 @@ export const historyList = (flags: HistoryFlags): Promise<number> =>
 export async function planHistoryPrune(ctx: PlanContext, olderThan: number): Promise<ActionPlan> {
   const store = await ctx.probes.state();
   const before = new Date(Date.now() - olderThan);
-  const planned = (await store.history.list({ until: before })).length;
+  // This environment's runs only: a shared store also holds other environments', under their own protection.
+  const environment = ctx.probes.config.environment ?? null;
+  const planned = (await store.history.list({ until: before, environment })).length;
   const runs = (n: number) => `${n} check run${n === 1 ? '' : 's'}`;
+  const of = environment === null ? 'made without an environment' : `of ${environment}`;
   return {
     action: 'history prune',
     target: `the run history in ${store.location}`,
-    summary: [`${runs(planned)} started before ${time(before.toISOString())}; the audit trail is kept`],
+    summary: [`${runs(planned)} ${of} started before ${time(before.toISOString())}; other environments' runs and the audit trail are kept`],
     warnings: planned ? ['removed runs no longer count in trends and month-over-month comparisons'] : [],
     steps: planned
       ? [{
-          title: `remove ${runs(planned)} that started before ${time(before.toISOString())}`,
+          title: `remove ${runs(planned)} ${of} that started before ${time(before.toISOString())}`,
           async run() {
-            const removed = await store.history.prune(before);
+            const removed = await store.history.prune(before, environment);
             return { message: `removed ${runs(removed)}`, data: { removed } };
           },
         }]

@@ -230,7 +230,7 @@ export class LocalStore implements Store {
       return newest(matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)), filter.limit);
     },
 
-    prune: (before: Date): Promise<number> =>
+    prune: (before: Date, environment: string | null): Promise<number> =>
       this.locked(`prune ${this.historyDir}`, () => {
         const cut = before.toISOString();
         let removed = 0;
@@ -240,7 +240,8 @@ export class LocalStore implements Store {
           const lines = readLines(path).lines;
           const kept = lines.filter((l) => {
             try {
-              return (JSON.parse(l) as HistoryEntry).at >= cut;
+              const e = JSON.parse(l) as HistoryEntry;
+              return e.at >= cut || (e.environment ?? null) !== environment;
             } catch {
               return true;
             }

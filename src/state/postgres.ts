@@ -233,8 +233,8 @@ export class PostgresStore implements Store {
         return rows.map((r) => r.entry).filter((e) => matchesHistory(e, filter)).reverse();
       }),
 
-    prune: (before: Date): Promise<number> =>
-      this.run(async (c) => (await c.query('DELETE FROM nvcops.history WHERE at < $1', [before])).rowCount ?? 0),
+    prune: (before: Date, environment: string | null): Promise<number> =>
+      this.run(async (c) => (await c.query('DELETE FROM nvcops.history WHERE at < $1 AND environment IS NOT DISTINCT FROM $2', [before, environment])).rowCount ?? 0),
   };
 
   readonly records = {

@@ -126,8 +126,12 @@ export interface Store {
     append(entry: Omit<HistoryEntry, 'id'>): Promise<HistoryEntry>;
     /** Oldest first. */
     list(filter?: HistoryFilter): Promise<HistoryEntry[]>;
-    /** Removes runs that started before `before`; returns how many. The audit trail is never pruned. */
-    prune(before: Date): Promise<number>;
+    /**
+     * Removes one environment's runs (null: the runs made without one) that started before `before`;
+     * returns how many. Other environments' runs in a shared store are theirs to prune, under their own
+     * protection. The audit trail is never pruned.
+     */
+    prune(before: Date, environment: string | null): Promise<number>;
   };
   readonly records: {
     put<T extends Record<string, unknown>>(kind: string, id: string, data: T, opts: PutOptions): Promise<RecordVersion<T>>;

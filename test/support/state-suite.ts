@@ -215,12 +215,16 @@ export function stateSuite(backend: Backend): void {
       expect((await store.history.list({ command: 'health db', environment: 'staging', limit: 2 })).map((e) => e.at)).toEqual([mid.startedAt, recent.startedAt]);
       expect((await store.history.list({ command: 'health daily', environment: 'production' }))).toEqual([]);
       expect((await store.history.list({ environment: null })).map((e) => e.at)).toEqual([unnamed.startedAt]);
-      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'))).toBe(3);
+      // One environment's runs at a time: the run made without one is left to its own prune.
+      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'), 'staging')).toBe(2);
+      expect((await store.history.list()).map((e) => e.at)).toEqual([unnamed.startedAt, other.startedAt, recent.startedAt]);
+      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'), 'production')).toBe(0);
+      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'), null)).toBe(1);
       expect((await store.history.list()).map((e) => e.command)).toEqual(['health daily', 'health db']);
-      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'))).toBe(0);
+      expect(await store.history.prune(new Date('2024-04-01T00:00:00Z'), 'staging')).toBe(0);
       // The audit trail is not touched by pruning.
       await fill(store, 2);
-      await store.history.prune(new Date(Date.now() + 1000));
+      await store.history.prune(new Date(Date.now() + 1000), 'staging');
       expect(await store.history.list()).toEqual([]);
       expect((await store.audit.verify()).count).toBe(2);
       await store.close();
@@ -269,28 +273,31 @@ export function stateSuite(backend: Backend): void {
       it('history prune plans, asks for --yes, honours --dry-run and protected environments, and is audited', async () => {
         const { store, config } = await backend.fresh();
         const old = new Date(Date.now() - 500 * 86_400_000).toISOString();
+        const production = (r: RunReport) => ({ ...r, environment: 'production' });
+        await store.history.append(history(production(report('health db', old, [{ id: 'redis.ping', value: 1 }]))));
+        await store.history.append(history(production(report('health db', new Date().toISOString(), [{ id: 'redis.ping', value: 1 }]))));
+        // Another environment's old run in the same store: pruning production's history leaves it alone.
         await store.history.append(history(report('health db', old, [{ id: 'redis.ping', value: 1 }])));
-        await store.history.append(history(report('health db', new Date().toISOString(), [{ id: 'redis.ping', value: 1 }])));
-        const refused = await cli(config, ['history', 'prune', '--older-than', '400d']);
+        const refused = await cli(config, ['history', 'prune', '--older-than', '400d', '--confirm-env', 'production'], { environment: 'production' });
         expect(refused.exitCode).toBe(64);
-        expect(refused.stdout).toMatch(/^  1 check run started before .*; the audit trail is kept$/m);
-        expect(refused.stdout).toMatch(/^  1\. remove 1 check run that started before /m);
+        expect(refused.stdout).toMatch(/^  1 check run of production started before .*; other environments' runs and the audit trail are kept$/m);
+        expect(refused.stdout).toMatch(/^  1\. remove 1 check run of production that started before /m);
         expect(refused.stdout).toContain('refused: not confirmed: add --yes');
-        const dry = await cli(config, ['history', 'prune', '--older-than', '400d', '--dry-run', '--yes']);
+        const prod = { environment: 'production' };
+        const dry = await cli(config, ['history', 'prune', '--older-than', '400d', '--dry-run', '--yes'], prod);
         expect(dry.exitCode).toBe(0);
         expect(dry.stdout).toContain('dry run: nothing was done.');
-        expect((await store.history.list()).length).toBe(2);
-        const prod = { environment: 'production' };
+        expect((await store.history.list()).length).toBe(3);
         const guarded = await cli(config, ['history', 'prune', '--older-than', '400d', '--yes'], prod);
         expect(guarded.exitCode).toBe(64);
         expect(guarded.stdout).toContain('refused: production is protected: add --confirm-env production (and --yes) to act on it; nothing was done');
-        expect((await store.history.list()).length).toBe(2);
+        expect((await store.history.list()).length).toBe(3);
         const done = await cli(config, ['history', 'prune', '--older-than', '400d', '--yes', '--confirm-env', 'production', '--by', 'carol', '--format', 'json'], prod);
         expect(done.exitCode).toBe(0);
         expect(JSON.parse(done.stdout)).toMatchObject({ action: 'history prune', status: 'done', outcomes: [{ status: 'done', message: 'removed 1 check run', data: { removed: 1 } }] });
-        expect((await store.history.list()).length).toBe(1);
-        const again = await cli(config, ['history', 'prune', '--older-than', '400d', '--yes', '--confirm-env', 'production']);
-        expect([again.exitCode, again.stdout]).toEqual([0, expect.stringContaining('0 check runs started before')]);
+        expect((await store.history.list()).map((e) => [e.environment, e.at === old])).toEqual([['staging', true], ['production', false]]);
+        const again = await cli(config, ['history', 'prune', '--older-than', '400d', '--yes', '--confirm-env', 'production'], prod);
+        expect([again.exitCode, again.stdout]).toEqual([0, expect.stringContaining('0 check runs of production started before')]);
         expect(again.stdout).toContain('nothing to do');
         const shown = JSON.parse((await cli(config, ['audit', 'show', '--action', 'history prune', '--format', 'json'])).stdout) as AuditRecord[];
         // Refusals and the dry run are on record too, then the prune itself, then the run that found nothing to do.
