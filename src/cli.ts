@@ -96,6 +96,12 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
 }
 
 export async function main(argv: string[]): Promise<never> {
+  // Node leaves when nothing is pending, whatever main() was awaiting: a run that ends that way has
+  // printed no verdict, and must not read as a pass (exit 0) to a gate.
+  process.once('beforeExit', () => {
+    process.stderr.write('nvcops: internal error: the run stopped before it finished (nothing left to wait on); no verdict\n');
+    exit(70);
+  });
   let pending: Promise<number> | undefined;
   if (argv[2] === '--version') {
     process.stdout.write(`${VERSION}\n`);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
 
@@ -66,6 +68,21 @@ describe('command line', () => {
     const r = await nvcops(['health', 'daily', '--format', 'nagios']);
     expect(r.stdout).toMatch(/^NVCOPS UNKNOWN - health daily: 0 of \d+ checks pass, 1 manual/);
     expect(r.exitCode).toBe(3);
+  });
+
+  it('a run that stops with nothing left to wait on is an internal error (70), never a silent exit 0', async () => {
+    // A connect that never settles and holds nothing open (the socket's connect() does nothing), and timers
+    // that do not keep the process alive: no check finishes, and Node runs out of work mid-run.
+    const hook = join(mkdtempSync(join(tmpdir(), 'nvcops-hook-')), 'stall.cjs');
+    writeFileSync(hook, [
+      "require('node:net').Socket.prototype.connect = function () { return this; };",
+      'const setTimer = globalThis.setTimeout;',
+      'globalThis.setTimeout = (...args) => setTimer(...args).unref();',
+    ].join('\n'));
+    const path = writeConfig({ postgres: { url: 'postgres://nvcops@127.0.0.1:5999/db' } });
+    const r = await nvcops(['health', 'db', '--config', path, '--format', 'nagios'], { env: { NODE_OPTIONS: `--require ${hook}` } });
+    expect([r.exitCode, r.stdout]).toEqual([70, '']);
+    expect(r.stderr).toBe('nvcops: internal error: the run stopped before it finished (nothing left to wait on); no verdict');
   });
 
   it('on Ctrl-C prints what finished and exits 130', async () => {

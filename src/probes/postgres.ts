@@ -113,8 +113,12 @@ export class PostgresProbe {
     this.raw = undefined;
     if (!client) return;
     // end() waits for the server; a frozen server (or a connect in progress) would hold the process, so cut the socket after 500 ms.
+    // The timer keeps the process alive: end() of a client whose connect was refused never settles, and with nothing
+    // else pending Node would leave before the run's report was written.
     const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
-    await Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, 500).unref())]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([client.end().catch(() => undefined), new Promise((r) => { timer = setTimeout(r, 500); })]);
+    clearTimeout(timer);
     stream?.destroy();
   }
 }
