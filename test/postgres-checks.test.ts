@@ -205,7 +205,7 @@ describe('replication lag, measured on a real streaming replica', () => {
   beforeAll(async () => {
     primary = await startPostgres();
     replica = await startReplica(primary);
-    await primary.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor; CREATE TABLE ticks (at timestamptz)');
+    await primary.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor; CREATE ROLE plain LOGIN; CREATE TABLE ticks (at timestamptz)');
   });
   afterAll(async () => {
     await replica?.stop();
@@ -222,6 +222,16 @@ describe('replication lag, measured on a real streaming replica', () => {
     await until(async () => (await replica.sql<{ n: string }>('SELECT count(*) AS n FROM pg_stat_wal_receiver'))[0]?.n === '1', 'the WAL receiver');
     const byId = await run();
     expect(byId['postgres.replication-lag']).toMatchObject({ status: 'pass', details: [expect.stringMatching(/standby1: lag 0 s, WAL receiver streaming/)] });
+  });
+
+  it('says error, naming the privilege, when the role may not see the WAL receiver of a replica that streams', async () => {
+    const config = writeConfig({ postgres: { url: primary.urlFor('nvcops_monitor'), replicas: [{ name: 'standby1', url: replica.urlFor('plain') }] } });
+    const byId = parseReport((await nvcops(['health', 'db', '--config', config, '--format', 'json'])).stdout).byId;
+    expect(byId['postgres.replication-lag']).toMatchObject({
+      status: 'error',
+      message: expect.stringContaining('missing privilege: pg_stat_wal_receiver is hidden; GRANT pg_monitor'),
+      details: [expect.stringMatching(/standby1: lag [\d.]+ s, WAL receiver state hidden \(missing privilege\)/)],
+    });
   });
 
   it('fails when replay stops while the primary keeps writing', async () => {

@@ -162,6 +162,18 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     expect(slow.message).not.toContain('4111 1111 1111 1111');
   });
 
+  it('says error, not a clean slow log, when the server keeps no slow log', async () => {
+    const off = await redisServer(['--slowlog-log-slower-than', '-1']);
+    await client(off.port).eval('local i = 0 while i < 3e6 do i = i + 1 end return 1', 0);
+    expect((await healthDb({ url: off.url })).byId['redis.slowlog']).toMatchObject({
+      status: 'error', message: 'the slow log is off (slowlog-log-slower-than -1): no command is recorded; set it to 10000 (µs, the redis.conf default)',
+    });
+    const none = await redisServer(['--slowlog-max-len', '0']);
+    expect((await healthDb({ url: none.url })).byId['redis.slowlog']).toMatchObject({ status: 'error', message: expect.stringContaining('slowlog-max-len 0') });
+    const usual = await redisServer();
+    expect((await healthDb({ url: usual.url })).byId['redis.slowlog']).toMatchObject({ status: 'pass', message: 'no command slower than 10 ms (slowlog-log-slower-than) in 24 h' });
+  });
+
   it('turns a frozen server (SIGSTOP) into a failed PING and errors within the timeout, and the run finishes', async () => {
     const s = await redisServer();
     process.kill(s.process.pid!, 'SIGSTOP');

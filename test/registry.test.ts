@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checks, registry } from '../src/checks/index.js';
 import { resolveThresholds } from '../src/engine/thresholds.js';
@@ -7,6 +7,25 @@ import { procedures } from '../src/runbook/procedures.js';
 const root = new URL('../src/checks/', import.meta.url).pathname;
 
 describe('check registry', () => {
+  it('the README threshold table names real checks, with their default levels', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('| check id | unit | warn | fail | source |'));
+    const rows = table.split('\n').slice(2).filter((l) => l.startsWith('| `') && !l.startsWith('| `business.'));
+    expect(rows.length).toBeGreaterThan(20);
+    const level = (cell: string) => /^`([^`]+)`/.exec(cell.trim())?.[1];
+    for (const row of rows) {
+      const [ids, , warn, fail] = row.split(' | ').map((c) => c.replace(/^\| /, ''));
+      // `aws.capacity-cpu`, `-db-size`: a leading dash continues the first id's stem.
+      const named = ids!.split(', ').map((i) => i.replaceAll('`', ''));
+      const stem = named[0]!.slice(0, named[0]!.lastIndexOf('-'));
+      for (const id of named.map((i) => (i.startsWith('-') ? stem + i : i))) {
+        const check = registry.get(id);
+        expect(check, `README row ${id}`).toBeDefined();
+        expect([id, level(warn!), level(fail!)]).toEqual([id, check!.thresholds?.warn, check!.thresholds?.fail]);
+      }
+    }
+  });
+
   it('has unique ids', () => {
     expect(registry.size).toBe(checks.length);
   });

@@ -54,13 +54,15 @@ export default defineCheck({
         details.push(`${p.name}: not a replica (pg_is_in_recovery() = false)`);
         continue;
       }
-      if (row.receiver_pid !== null && row.receiver === null) {
+      // A receiver that runs (it has a pid) but whose state is hidden: the role may not see it, which says nothing about replication.
+      const hidden = row.receiver_pid !== null && row.receiver === null;
+      if (hidden) {
         cannotSee ??= new PrivilegeError(`PostgreSQL ${p.name}: missing privilege: pg_stat_wal_receiver is hidden; GRANT pg_monitor (or pg_read_all_stats) to the nvcops role`).message;
-      }
-      if (row.receiver !== 'streaming') problems.push(`${p.name}: WAL receiver ${row.receiver ?? 'not running'}`);
+      } else if (row.receiver !== 'streaming') problems.push(`${p.name}: WAL receiver ${row.receiver ?? 'not running'}`);
       const lag = Math.round((row.lag_s ?? 0) * 10) / 10;
       worst = Math.max(worst, lag);
-      details.push(`${p.name}: lag ${formatValue(lag, 's')}, WAL receiver ${row.receiver ?? 'not running'}${row.paused ? ', replay PAUSED' : ''}`);
+      const receiver = hidden ? 'state hidden (missing privilege)' : (row.receiver ?? 'not running');
+      details.push(`${p.name}: lag ${formatValue(lag, 's')}, WAL receiver ${receiver}${row.paused ? ', replay PAUSED' : ''}`);
     }
     if (problems.length) return { status: 'fail', value: worst, message: problems.join('; '), details };
     if (cannotSee) return { status: 'error', message: cannotSee, details };
