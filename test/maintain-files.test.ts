@@ -3,13 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 
 const WRITER = new URL('./support/log-writer.mjs', import.meta.url).pathname;
 
 /** Starts the writer, waits until the log has `bytes`, and returns a stop() that gives the number of lines written. */
-async function startWriter(file: string, mode: 'reopen' | 'plain', bytes: number) {
+async function startWriter(file: string, mode: 'reopen' | 'plain' | 'ignore', bytes: number) {
   const pidFile = `${file}.pid`;
   const child = spawn('node', [WRITER, file, pidFile, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -18,6 +18,7 @@ async function startWriter(file: string, mode: 'reopen' | 'plain', bytes: number
   return {
     pidFile,
     async stop(): Promise<number> {
+      if (child.exitCode !== null || child.signalCode !== null) return Number(out);
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
@@ -94,13 +95,105 @@ describe('maintain logs --rotate', () => {
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.summary.join('\n')).toMatch(/evil\.log: a link out of the log directory \(to .*secret\.log\): never followed/);
-    expect(out.plan.map((s: { title: string }) => s.title)).toEqual([expect.stringMatching(/rotate .*jobs\.log \(copytruncate, keep 4\)/)]);
-    expect(out.outcomes[0].message).toMatch(/finished the archive an earlier run left uncompressed/);
+    expect(out.plan.map((s: { title: string }) => s.title)).toEqual([
+      expect.stringMatching(/finish .*jobs\.log\.1 \(compress, keep 4\)/),
+      expect.stringMatching(/rotate .*jobs\.log \(copytruncate, keep 4\)/),
+    ]);
+    expect(out.outcomes.map((o: { status: string }) => o.status)).toEqual(['done', 'done']);
+    expect(out.outcomes[0].message).toMatch(/compressed into .*jobs\.log\.1\.gz/);
     expect(readFileSync(outside, 'utf8')).toHaveLength(50_000);
     expect(gunzipSync(readFileSync(join(dir, 'jobs.log.2.gz'))).toString()).toBe('left behind\n');
     expect(gunzipSync(readFileSync(join(dir, 'jobs.log.1.gz'))).toString()).toBe('current\n'.repeat(5000));
     expect(readFileSync(join(dir, 'jobs.log'), 'utf8')).toBe('');
     expect(existsSync(join(dir, 'jobs.log.1'))).toBe(false);
+  });
+
+  it('a writer that does not reopen: the rotation fails and says so, the leftover .1 is never replaced, and a later run finishes it; no line is lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-logs-'));
+    const log = join(dir, 'app.log');
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+    const run = () => nvcops(['maintain', 'logs', '--rotate', '--yes', '--config', config, '--format', 'json'], { env: { XDG_STATE_HOME: state } });
+    const audit = () => readFileSync(join(state, 'nvcops', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const first = await startWriter(log, 'ignore', 20_000);
+    let second: Awaited<ReturnType<typeof startWriter>> | undefined;
+    onTestFinished(async () => {
+      await first.stop();
+      await second?.stop();
+    });
+    const config = writeConfig({ maintenance: { logs: [{ path: log, maxSize: '10 kB', keep: 3, reopen: { pidFile: first.pidFile, signal: 'SIGHUP' } }] } });
+
+    // 1. The writer ignores the signal and keeps writing to app.log.1: the step fails, the audit and the exit code say so.
+    const r1 = await run();
+    expect(r1.exitCode).toBe(2);
+    const o1 = JSON.parse(r1.stdout);
+    expect(o1.status).toBe('failed');
+    expect(o1.outcomes[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/renamed to .*app\.log\.1, but process \d+ still writes to it after 10 s: not compressed/) });
+    expect(audit().at(-1)).toMatchObject({ phase: 'finished', outcome: 'failed', details: { outcomes: [{ status: 'failed' }] } });
+    expect(existsSync(`${log}.1`)).toBe(true);
+    expect(existsSync(`${log}.1.gz`)).toBe(false);
+
+    // 2. New lines in app.log make it due again while app.log.1 is still held: the plan finishes app.log.1 first and does not rotate over it.
+    const fresh = Array.from({ length: 1000 }, (_, i) => `fresh ${i + 1} ${'y'.repeat(40)}\n`).join('');
+    writeFileSync(log, fresh);
+    const r2 = await run();
+    expect(r2.exitCode).toBe(2);
+    const o2 = JSON.parse(r2.stdout);
+    expect(o2.plan.map((s: { title: string }) => s.title)).toEqual([expect.stringMatching(/finish .*app\.log\.1 \(compress, keep 3\)/)]);
+    expect(o2.summary.join('\n')).toMatch(/app\.log: .*: due, but waits: .*app\.log\.1 is still held open/);
+    expect(o2.outcomes[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/app\.log\.1 is still held open by process \d+/) });
+    expect(audit().at(-1)).toMatchObject({ phase: 'finished', outcome: 'failed' });
+    expect(readFileSync(log, 'utf8')).toBe(fresh);
+    expect(existsSync(`${log}.1.gz`)).toBe(false);
+
+    // 3. The writer lets go; a new one starts and reopens on the signal: the run finishes app.log.1, then rotates app.log.
+    const written1 = await first.stop();
+    second = await startWriter(log, 'reopen', fresh.length + 20_000);
+    const r3 = await run();
+    await new Promise((res) => setTimeout(res, 200));
+    const written2 = await second.stop();
+    expect(r3.exitCode).toBe(0);
+    const o3 = JSON.parse(r3.stdout);
+    expect(o3.plan.map((s: { title: string }) => s.title)).toEqual([
+      expect.stringMatching(/finish .*app\.log\.1 \(compress, keep 3\)/),
+      expect.stringMatching(/rotate .*app\.log \(rename, keep 3\)/),
+    ]);
+    expect(o3.outcomes.map((o: { status: string }) => o.status)).toEqual(['done', 'done']);
+    expect(audit().at(-1)).toMatchObject({ phase: 'finished', outcome: 'ok' });
+    expect(existsSync(`${log}.1`)).toBe(false);
+    // Every line is in an archive or the live file: the first writer's in app.log.2.gz, then the fresh ones and the second writer's.
+    expect(numbers(gunzipSync(readFileSync(`${log}.2.gz`)).toString())).toEqual(Array.from({ length: written1 }, (_, i) => i + 1));
+    const later = gunzipSync(readFileSync(`${log}.1.gz`)).toString() + readFileSync(log, 'utf8');
+    expect(later.startsWith(fresh)).toBe(true);
+    expect(numbers(later.slice(fresh.length))).toEqual(Array.from({ length: written2 }, (_, i) => i + 1));
+  });
+
+  it('never renames over a leftover .1 a process still writes to: the live file waits, the leftover keeps every line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-logs-'));
+    const log = join(dir, 'web.log');
+    // What a rotation whose writer did not reopen leaves: web.log.1, still written to; web.log has new lines and is due.
+    const writer = await startWriter(`${log}.1`, 'ignore', 20_000);
+    onTestFinished(async () => { await writer.stop(); });
+    const fresh = Array.from({ length: 1000 }, (_, i) => `fresh ${i + 1} ${'y'.repeat(40)}\n`).join('');
+    writeFileSync(log, fresh);
+    const config = writeConfig({ maintenance: { logs: [{ path: log, maxSize: '10 kB', keep: 3, strategy: 'rename' }] } });
+    const r = await nvcops(['maintain', 'logs', '--rotate', '--yes', '--config', config, '--format', 'json']);
+    const written = await writer.stop();
+    expect(existsSync(`${log}.1.gz`) ? gunzipSync(readFileSync(`${log}.1.gz`)).toString() : '').not.toBe(fresh);
+    expect(numbers(readFileSync(`${log}.1`, 'utf8'))).toEqual(Array.from({ length: written }, (_, i) => i + 1));
+    expect(r.exitCode).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary.join('\n')).toMatch(/web\.log: .*: due, but waits: .*web\.log\.1 is still held open/);
+    expect(out.plan.map((s: { title: string }) => s.title)).toEqual([expect.stringMatching(/finish .*web\.log\.1/)]);
+    expect(out.outcomes[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/still held open by process \d+/) });
+    expect(readFileSync(log, 'utf8')).toBe(fresh);
+    expect(existsSync(`${log}.1.gz`)).toBe(false);
+    // Once the writer has let go, the next run finishes web.log.1 and then rotates web.log: both archives are whole.
+    const again = await nvcops(['maintain', 'logs', '--rotate', '--yes', '--config', config, '--format', 'json']);
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(again.stdout).outcomes.map((o: { status: string }) => o.status)).toEqual(['done', 'done']);
+    expect(numbers(gunzipSync(readFileSync(`${log}.2.gz`)).toString())).toEqual(Array.from({ length: written }, (_, i) => i + 1));
+    expect(gunzipSync(readFileSync(`${log}.1.gz`)).toString()).toBe(fresh);
+    expect(readFileSync(log, 'utf8')).toBe('');
   });
 
   it('says what to do without --rotate, and names the config key when no logs are configured', async () => {

@@ -10,14 +10,17 @@
  *   in place, for writers that cannot reopen. Lines written between the last copy and the
  *   truncation are lost (one short gap at the rotation point); writers must open with O_APPEND.
  *
- * Re-running after an interruption finishes the job: a leftover uncompressed `<name>.1` is
- * compressed (into the next slot) before anything else.
+ * Re-running after an interruption finishes the job: whenever an uncompressed `<name>.1` is left
+ * (a writer that did not reopen, a run cut short), the plan has a step that compresses it once no
+ * process holds it open, before anything else. `<name>.1` is never replaced: the live file is not
+ * rotated while it is there (the plan says why), and the rename itself refuses an existing one.
+ * A rotation whose writer still holds `<name>.1` after the wait is a failed step, not a success.
  */
-import { createReadStream, createWriteStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, openSync, closeSync, fchownSync, truncateSync, type Stats } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, linkSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, openSync, closeSync, fchownSync, truncateSync, type BigIntStats, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { ActionPlan, ActionStep } from '../engine/action.js';
+import { StepFailure, type ActionPlan, type ActionStep } from '../engine/action.js';
 import type { Config } from '../engine/config.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { formatValue, parseDuration, parseSize } from '../engine/units.js';
@@ -56,9 +59,20 @@ function shift(file: string, keep: number): void {
   }
 }
 
-/** Is any process still holding `path` open? (Linux /proc; elsewhere assume not.) */
-function heldOpen(path: string): boolean {
-  if (!existsSync('/proc/self/fd')) return false;
+/**
+ * The processes that hold `path` open (Linux /proc; elsewhere assume none). Matched by device and
+ * inode, not by name: /proc names an open file by the path it was opened under, which after the
+ * link-and-unlink of a rotation reads `<name> (deleted)`.
+ */
+function holders(path: string): number[] {
+  const pids: number[] = [];
+  if (!existsSync('/proc/self/fd')) return pids;
+  let target: BigIntStats;
+  try {
+    target = statSync(path, { bigint: true });
+  } catch {
+    return pids;
+  }
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     let fds: string[];
     try {
@@ -68,13 +82,45 @@ function heldOpen(path: string): boolean {
     }
     for (const fd of fds) {
       try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === path) return true;
+        const st = statSync(`/proc/${pid}/fd/${fd}`, { bigint: true });
+        if (st.ino === target.ino && st.dev === target.dev) {
+          pids.push(Number(pid));
+          break;
+        }
       } catch {
         // closed meanwhile
       }
     }
   }
-  return false;
+  return pids;
+}
+
+const heldOpen = (path: string) => holders(path).length > 0;
+const byProcesses = (pids: number[]) => `process${pids.length === 1 ? '' : 'es'} ${pids.join(', ')}`;
+
+/** Compresses an uncompressed `<name>.1` an earlier rotation left into `<name>.1.gz` (the older archives move up first). */
+function finishStep(file: string, keep: number, size: number, held: number[]): ActionStep {
+  const first = `${file}.1`;
+  return {
+    title: `finish ${first} (compress, keep ${keep})`,
+    details: [`left uncompressed by an earlier rotation; ${formatValue(size, 'bytes')}; ${held.length
+      ? `still held open by ${byProcesses(held)}: compressed only once no process holds it`
+      : 'no process holds it open'}`],
+    async run() {
+      if (!existsSync(first)) return `${first} is gone already: nothing to finish`;
+      const pids = holders(first);
+      if (pids.length) {
+        throw new StepFailure(
+          `${first} is still held open by ${byProcesses(pids)} (it did not reopen ${file}): not compressed, and ${file} is not rotated until it is; make the writer reopen its log (check reopen.signal) or restart it, then run again`,
+          { file: first, pids },
+        );
+      }
+      shift(file, keep);
+      await archive(first, `${first}.gz`);
+      unlinkSync(first);
+      return `compressed into ${first}.gz`;
+    },
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,13 +154,9 @@ function rotateStep(file: string, st: Stats, entry: LogConfig, keep: number, why
     title: `rotate ${file} (${strategy}, keep ${keep})`,
     details: [`${why}; ${formatValue(st.size, 'bytes')}`],
     async run(step) {
-      const notes: string[] = [];
-      // An interrupted earlier run may have left <name>.1 uncompressed: finish it first.
-      if (existsSync(first) && !heldOpen(first)) {
-        shift(file, keep);
-        await archive(first, `${first}.gz`);
-        unlinkSync(first);
-        notes.push('finished the archive an earlier run left uncompressed');
+      // <name>.1 holds lines no archive has yet (a finish step before this one failed, or it appeared since the plan): never replace it.
+      if (existsSync(first)) {
+        throw new StepFailure(`${first} is still there uncompressed: ${file} is not rotated, so that no line in ${first} is lost; it is rotated once ${first} is finished`, { file: first });
       }
       shift(file, keep);
       if (strategy === 'copytruncate') {
@@ -126,9 +168,16 @@ function rotateStep(file: string, st: Stats, entry: LogConfig, keep: number, why
         if (grown > size) await gzip(file, tmp, { start: size, end: grown - 1 }, 'a');
         truncateSync(file, 0);
         renameSync(tmp, `${first}.gz`);
-        return [...notes, `copied ${formatValue(grown, 'bytes')} into ${first}.gz and truncated ${file}`].join('; ');
+        return `copied ${formatValue(grown, 'bytes')} into ${first}.gz and truncated ${file}`;
       }
-      renameSync(file, first);
+      // link + unlink rather than rename: a link fails where <name>.1 exists (EEXIST) instead of replacing it.
+      try {
+        linkSync(file, first);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new StepFailure(`${first} appeared meanwhile: ${file} is not rotated, so that no line in ${first} is lost`, { file: first });
+        throw e;
+      }
+      unlinkSync(file);
       const fd = openSync(file, 'wx', st.mode & 0o777);
       try {
         fchownSync(fd, st.uid, st.gid);
@@ -142,12 +191,16 @@ function rotateStep(file: string, st: Stats, entry: LogConfig, keep: number, why
       }
       for (const started = Date.now(); heldOpen(first); await sleep(100)) {
         if (Date.now() - started > REOPEN_WAIT_MS) {
-          return [...notes, `renamed to ${first}, but a process still writes to it after ${REOPEN_WAIT_MS / 1000} s: it is compressed on the next run (check reopen.signal)`].join('; ');
+          const pids = holders(first);
+          throw new StepFailure(
+            `renamed to ${first}, but ${pids.length ? byProcesses(pids) : 'a process'} still writes to it after ${REOPEN_WAIT_MS / 1000} s: not compressed, and ${file} is not rotated again until it is; make the writer reopen its log (check reopen.signal) or restart it, then run again to finish ${first}`,
+            { file: first, pids },
+          );
         }
       }
       await archive(first, `${first}.gz`);
       unlinkSync(first);
-      return [...notes, `renamed, reopened and compressed into ${first}.gz`].join('; ');
+      return `renamed, reopened and compressed into ${first}.gz`;
     },
   };
 }
@@ -173,8 +226,20 @@ export async function planLogs(ctx: PlanContext, opts: { rotate?: boolean }): Pr
       const bySize = maxSize !== undefined && st.size >= maxSize;
       const byAge = maxAgeMs > 0 && now - since >= maxAgeMs;
       const state = `${file}: ${formatValue(st.size, 'bytes')}, last rotated ${formatValue(Math.round((now - since) / 1000), 's')} ago`;
+      // An uncompressed <name>.1 is finished first, whether or not the live file is due.
+      const first = `${file}.1`;
+      const leftover = existsSync(first) ? lstatSync(first) : undefined;
+      const held = leftover ? holders(first) : [];
+      if (leftover) {
+        summary.push(`${first}: ${formatValue(leftover.size, 'bytes')} left uncompressed by an earlier rotation${held.length ? `, still held open by ${byProcesses(held)}` : ''}: finished first`);
+        steps.push(finishStep(file, keep, leftover.size, held));
+      }
       if (st.size === 0 || !(bySize || byAge)) {
         summary.push(`${state}: not due`);
+        continue;
+      }
+      if (held.length) {
+        summary.push(`${state}: due, but waits: ${first} is still held open, and rotating now would replace it`);
         continue;
       }
       summary.push(`${state}: due`);

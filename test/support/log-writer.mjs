@@ -1,4 +1,5 @@
-// A process that keeps writing numbered lines to a log, as an application does; with "reopen" it reopens the file on SIGHUP.
+// A process that keeps writing numbered lines to a log, as an application does; with "reopen" it reopens the file on SIGHUP,
+// with "ignore" it ignores SIGHUP and keeps writing to the file it opened (a writer whose reopen signal is misconfigured).
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 
 const [, , file, pidFile, mode] = process.argv;
@@ -7,6 +8,7 @@ let reopen = false;
 let stop = false;
 let i = 0;
 if (mode === 'reopen') process.on('SIGHUP', () => { reopen = true; });
+if (mode === 'ignore') process.on('SIGHUP', () => {});
 process.on('SIGTERM', () => { stop = true; });
 writeFileSync(pidFile, String(process.pid));
 const tick = () => {
