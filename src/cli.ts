@@ -9,8 +9,8 @@ import { registerMonthly } from './commands/monthly.js';
 import { registerRunbook } from './commands/runbook.js';
 import { registerWeekly } from './commands/weekly.js';
 import { registerIncident } from './commands/incident.js';
-import { ConfigError, EXIT, StateError, UnavailableError, UsageError } from './engine/errors.js';
-import { Redactor } from './engine/redact.js';
+import { EXIT } from './engine/errors.js';
+import { fatal } from './fatal.js';
 
 declare const NVCOPS_VERSION: string;
 
@@ -25,20 +25,6 @@ Exit codes:
   74  the state store (audit trail, run history) cannot be read or written
   78  invalid configuration (the message names the key and what is allowed)
   130 interrupted (Ctrl-C); what finished is still reported`;
-
-/** The one place that turns errors into messages and exit codes. */
-function fatal(e: unknown): number {
-  const redactor = new Redactor();
-  redactor.learnEnvironment(process.env);
-  const say = (msg: string) => process.stderr.write(redactor.apply(`nvcops: ${msg}\n`));
-  if (e instanceof UsageError) { say(e.message); return EXIT.usage; }
-  if (e instanceof ConfigError) { say(`invalid configuration: ${e.message}`); return EXIT.config; }
-  if (e instanceof StateError) { say(e.message); return EXIT.state; }
-  if (e instanceof UnavailableError) { say(e.message); return EXIT.unavailable; }
-  const err = e as Error;
-  say(`unexpected error: ${err?.message ?? String(e)}${process.env.NVCOPS_DEBUG ? `\n${err?.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)'}`);
-  return 70;
-}
 
 function exit(code: number): never {
   // Sockets of a frozen server must not keep an on-call engineer's terminal waiting.
@@ -115,13 +101,13 @@ export async function main(argv: string[]): Promise<never> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') exit(EXIT.ok);
       exit(EXIT.usage);
     }
-    exit(fatal(e));
+    exit(await fatal(e, program.opts()));
   }
   if (!pending) exit(EXIT.ok);
   try {
     exit(await pending);
   } catch (e) {
-    exit(fatal(e));
+    exit(await fatal(e, program.opts()));
   }
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/engine/config.js';
 import { ConfigError, UsageError } from '../src/engine/errors.js';
 import { Redactor } from '../src/engine/redact.js';
+import { fatal } from '../src/fatal.js';
 import { nvcops, writeConfig } from './support/cli.js';
 
 describe('configuration', () => {
@@ -106,5 +107,67 @@ describe('redaction', () => {
     expect(r.apply('key R0UTINGKEY123 and envsecret-1')).toBe('key *** and ***');
     expect(r.apply('redis://:unknown-pw@cache:6379')).toBe('redis://:***@cache:6379');
     expect(r.applyDeep({ token: 'abc', url: 'https://u:pw12@x' })).toEqual({ token: '***', url: 'https://u:***@x' });
+  });
+
+  it('masks a password up to the last @, with spaces or a raw /, and in ?password= / sslpassword= / conninfo', () => {
+    const r = new Redactor();
+    r.learn({
+      postgres: { url: 'postgres://u:hunter@2024secret@127.0.0.1:1/db', replicas: ['postgres://u@h/db?sslpassword=SslKeyPass&password=QueryParamSecret'] },
+      redis: { url: 'redis://:my pass word@127.0.0.1:1' },
+      state: { url: 'postgres://u:ab/cd+ef==@h:5432/db' },
+      dr: { conninfo: "host=h password='conn info pw' dbname=x" },
+    });
+    expect(r.apply('postgres://u:hunter@2024secret@127.0.0.1:1/db')).toBe('postgres://u:***@127.0.0.1:1/db');
+    expect(r.apply('pw hunter%402024secret and hunter@2024secretX')).toBe('pw *** and ***X');
+    expect(r.apply('AUTH my pass word / my%20pass%20word / my+pass+word')).toBe('AUTH *** / *** / ***');
+    expect(r.apply('QueryParamSecret SslKeyPass, conn info pw')).toBe('*** ***, ***');
+    expect(r.apply('ab/cd+ef== ab%2Fcd%2Bef%3D%3D')).toBe('*** ***');
+    // Not learnt: the structure alone says where the secret is.
+    const fresh = new Redactor();
+    expect(fresh.apply('http://admin:Pw@Secret1@host/p?q=a@b')).toBe('http://admin:***@host/p?q=a@b');
+    expect(fresh.apply("PGPASSWORD=abcd host=h password='x y' postgres://h/db?sslpassword=zz&x=1")).toBe('PGPASSWORD=*** host=h password=*** postgres://h/db?sslpassword=***&x=1');
+    expect(fresh.apply("passed=3 'aws.token'=3d;5")).toBe("passed=3 'aws.token'=3d;5");
+    expect(fresh.applyDeep({ a: 'redis://:a b@h:1', b: 'postgres://u:p/q@h/db', c: 'http://h:8080/users/@me', d: 'postgres://[::1]:5432/db' }))
+      .toEqual({ a: 'redis://:***@h:1', b: 'postgres://u:***@h/db', c: 'http://h:8080/users/@me', d: 'postgres://[::1]:5432/db' });
+  });
+
+  it('masks a secret shorter than 4 characters only where it stands as a secret, not as free text', () => {
+    const r = new Redactor();
+    r.learn({ redis: { url: 'redis://:pw1@h:1' }, incident: { token: 'ab' } });
+    expect(r.apply('redis://:pw1@h:1 pw1 and ab in a sentence')).toBe('redis://:***@h:1 pw1 and ab in a sentence');
+    expect(r.applyDeep({ token: 'ab', url: 'redis://:p w@h:1' })).toEqual({ token: '***', url: 'redis://:***@h:1' });
+  });
+
+  it('masks passwords with @, spaces and in the query in config check and health db through the CLI', async () => {
+    const path = writeConfig({
+      postgres: { url: 'postgres://u:hunter@2024secret@127.0.0.1:1/db', replicas: ['postgres://u@127.0.0.1:1/db?password=QueryParamSecret'] },
+      redis: { url: 'redis://:my pass word@127.0.0.1:1' },
+      services: [{ name: 'api', url: 'http://admin:Pw@Secret1@127.0.0.1:1/health' }],
+    });
+    const check = await nvcops(['config', 'check', '--config', path]);
+    expect(check.exitCode).toBe(0);
+    expect(check.stdout).toMatch(/url: postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db$/m);
+    expect(check.stdout).toMatch(/url: redis:\/\/:\*\*\*@127\.0\.0\.1:1$/m);
+    expect(check.stdout).toMatch(/url: http:\/\/admin:\*\*\*@127\.0\.0\.1:1\/health$/m);
+    expect(check.stdout).toMatch(/\?password=\*\*\*$/m);
+    const health = await nvcops(['health', 'db', '--format', 'json', '--config', path]);
+    expect(JSON.parse(health.stdout).command).toBe('health db');
+    for (const r of [check, health]) {
+      for (const secret of ['2024secret', 'Secret1', 'pass word', 'pass%20word', 'QueryParamSecret']) expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+    }
+  });
+
+  it('the last-resort error message masks the secrets of the config the command line names', async () => {
+    const path = writeConfig({ postgres: { url: 'postgres://u:Unexpected-Secret1@127.0.0.1:1/db' }, incident: { pagerduty: { routingKey: 'R0UTINGKEY123' } } });
+    let said = '';
+    const stderr = { write: (t: string) => { said += t; } };
+    const code = await fatal(new Error('boom near Unexpected-Secret1 and R0UTINGKEY123'), { config: path }, stderr, {});
+    expect(code).toBe(70);
+    expect(said).toBe('nvcops: unexpected error: boom near *** and *** (NVCOPS_DEBUG=1 shows the stack)\n');
+    // A config that fails validation is still read for its secrets.
+    const invalid = writeConfig({ postgres: { url: 'postgres://u:Unexpected-Secret1@127.0.0.1:1/db' }, bogusKey: 1 });
+    said = '';
+    await fatal(new Error('Unexpected-Secret1'), { config: invalid }, stderr, {});
+    expect(said).not.toContain('Unexpected-Secret1');
   });
 });
