@@ -138,6 +138,26 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     expect(down.byId['redis.replication']).toMatchObject({ status: 'fail', message: expect.stringContaining('link down') });
   });
 
+  it('fails a master that lost a replica it is expected to have (redis.replicas): the master forgets a lost replica', async () => {
+    const master = await redisServer();
+    const replica = await redisServer(['--replicaof', '127.0.0.1', String(master.port)]);
+    const m = client(master.port);
+    await until(async () => /slave0:.*state=online/.test(await m.info('replication')), 'the replica online');
+    expect((await healthDb({ url: master.url, replicas: 1 })).byId['redis.replication']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^master with 1 replica online/) });
+    await replica.stop();
+    await until(async () => /connected_slaves:0/.test(await m.info('replication')), 'the master to drop the replica');
+    expect((await healthDb({ url: master.url, replicas: 1 })).byId['redis.replication']).toMatchObject({ status: 'fail', message: 'master with 0 of 1 replicas online (redis.replicas)' });
+    // A replica taking its first copy (a diskless sync that waits 30 s for more replicas) is on its way: a warning.
+    const slow = await redisServer(['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '30']);
+    await redisServer(['--replicaof', '127.0.0.1', String(slow.port)]);
+    await until(async () => /slave0:.*state=wait_bgsave/.test(await client(slow.port).info('replication')), 'the replica waiting for its copy');
+    expect((await healthDb({ url: slow.url, replicas: 1 })).byId['redis.replication']).toMatchObject({ status: 'warn', message: expect.stringMatching(/^master; replica 127\.0\.0\.1:\d+ wait_bgsave \(copying the data set\)$/) });
+    // Without the number, the same master says what it cannot tell apart.
+    expect((await healthDb({ url: master.url })).byId['redis.replication']).toMatchObject({
+      status: 'pass', message: 'master, no replicas attached (set redis.replicas to the number expected: a lost replica also looks like none)',
+    });
+  });
+
   it('fails persistence when a background save cannot be written', async () => {
     const s = await redisServer(['--save', '3600 1']);
     const c = client(s.port);

@@ -78,6 +78,8 @@ const environmentShape = {
       /** Credentials of the data nodes behind sentinels or in a cluster (a URL carries its own). */
       username: name.optional(),
       password: z.string().min(1).optional(),
+      /** Replicas each master should have online: a master drops a replica it lost from its list, so only a number to expect shows the loss. */
+      replicas: z.int().min(0).max(100).optional(),
     })
     .optional(),
   services: z

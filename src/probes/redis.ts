@@ -280,7 +280,7 @@ export class RedisProbe {
 export interface NodeReading {
   value?: number;
   line: string;
-  status?: 'pass' | 'fail' | 'skip';
+  status?: 'pass' | 'warn' | 'fail' | 'skip';
 }
 
 /**
@@ -304,6 +304,8 @@ export async function judgeNodes(
   if (failed) return { status: 'fail', value: failed.r!.value ?? null, message: label(failed.node, failed.r!.line), ...(details && { details }) };
   const broken = readings.find((x) => x.error);
   if (broken) return { status: 'error', message: broken.error!.message, ...(details && { details }) };
+  const warned = readings.find((x) => x.r?.status === 'warn');
+  if (warned) return { status: 'warn', value: warned.r!.value ?? null, message: label(warned.node, warned.r!.line), ...(details && { details }) };
   const measured = readings.filter((x) => x.r!.status !== 'skip' && typeof x.r!.value === 'number');
   if (!measured.length) {
     // Verdicts without a number (a replication link is up) pass; readings that are all skips skip.
