@@ -186,6 +186,101 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
   });
 });
 
+describe('restore-db --replace when the live database cannot be renamed aside', () => {
+  let pg: PgServer;
+  let config: string;
+  let stateHome: string;
+  let backupId: string;
+  const run = (args: string[]) => nvcops(args, { env: { XDG_STATE_HOME: stateHome } });
+  const replace = (format: string[] = ['--format', 'json']) =>
+    run(['backup', 'restore-db', '--config', config, '--backup-id', backupId, '--target', 'bank', '--replace', '--confirm-env', 'staging', '--yes', ...format]);
+  const databases = async () => (await pg.sql<{ datname: string; datallowconn: boolean }>('SELECT datname, datallowconn FROM pg_database WHERE datname LIKE $1 ORDER BY 1', ['bank%']));
+  /** A new session on "bank": fails if the database refuses connections or is gone. */
+  const accounts = async () => {
+    const c = await pg.connect('postgres', 'bank');
+    try {
+      return Number((await c.query('SELECT count(*) AS n FROM accounts')).rows[0].n);
+    } finally {
+      await c.end();
+    }
+  };
+
+  beforeAll(async () => {
+    pg = await startPostgres({ settings: { max_prepared_transactions: 5 } });
+    await pg.sql('CREATE DATABASE bank');
+    const bank = await pg.connect('postgres', 'bank');
+    await bank.query('CREATE TABLE accounts (id int PRIMARY KEY, balance numeric); INSERT INTO accounts SELECT g, g FROM generate_series(1, 300) g');
+    stateHome = mkdtempSync(join(tmpdir(), 'nvcops-restore-held-state-'));
+    config = writeConfig({ environment: 'staging', postgres: { url: pg.urlFor('postgres', 'bank'), adminUrl: pg.urlFor('postgres', 'bank', PASSWORD) }, backups: { directory: mkdtempSync(join(tmpdir(), 'nvcops-restore-held-repo-')) } });
+    const r = await run(['backup', 'db', '--config', config, '--format', 'json']);
+    expect(r.exitCode).toBe(0);
+    backupId = JSON.parse(r.stdout).manifest.id;
+    // After the backup: a replacing restore takes "bank" back to 300 rows.
+    await bank.query('INSERT INTO accounts SELECT g, g FROM generate_series(301, 350) g');
+    await bank.end();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('refuses before touching anything when a prepared transaction holds the live database, and a re-run after ROLLBACK PREPARED replaces it', async () => {
+    const app = await pg.connect('postgres', 'bank');
+    await app.query("BEGIN; INSERT INTO accounts VALUES (9999, 0); PREPARE TRANSACTION 'p1'");
+    const dry = await replace(['--dry-run']);
+    expect(dry.stdout).toMatch(/▲ prepared transactions hold "bank": 'p1' \(prepared \S+ by postgres\); the restore stops at step 1/);
+    const r = await replace();
+    expect(r.exitCode).toBe(2);
+    const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
+    expect(outcomes.map((o) => o.status)).toEqual(['failed', 'not run', 'not run', 'not run', 'not run']);
+    expect(outcomes[0]!.message).toMatch(/^"bank" cannot be renamed aside: a prepared transaction holds it: 'p1' \(prepared .+ by postgres\); COMMIT PREPARED or ROLLBACK PREPARED it, then run the restore again; nothing was done$/);
+    // The live database is untouched: it takes new sessions, keeps its rows, and no staging copy was made.
+    expect(await databases()).toEqual([{ datname: 'bank', datallowconn: true }]);
+    expect(await accounts()).toBe(350);
+    expect(r.stdout).not.toContain(PASSWORD);
+
+    await app.query("ROLLBACK PREPARED 'p1'");
+    await app.end();
+    const again = await replace();
+    expect(again.exitCode).toBe(0);
+    expect(await accounts()).toBe(300);
+    const kept = (await databases()).find((d) => d.datname.startsWith('bank_before_restore_'))!;
+    expect(kept.datallowconn).toBe(true);
+    await pg.sql(`DROP DATABASE ${kept.datname}`);
+  });
+
+  it('puts the live database back, taking connections, when a session outlives termination and the rename fails; a re-run drops the copy left behind and replaces it', async () => {
+    const app = await pg.connect('postgres', 'bank');
+    await app.query('INSERT INTO accounts SELECT g, g FROM generate_series(1001, 1010) g');
+    const before = await accounts();
+    // A stopped backend cannot act on pg_terminate_backend: it stays, and the rename is refused.
+    const pid = Number((await app.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    process.kill(pid, 'SIGSTOP');
+    let r;
+    try {
+      r = await replace();
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(r.exitCode).toBe(2);
+    const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
+    expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'done', 'done', 'failed']);
+    expect(outcomes[4]!.message).toMatch(/^"bank" was not replaced: renaming the live "bank" aside failed \(database "bank" is being accessed by other users\); the live "bank" is as it was \(name and data\) and accepts connections again; the verified copy "bank_nvcops_restoring" is left for a re-run, which drops it first$/);
+    expect(await databases()).toEqual([{ datname: 'bank', datallowconn: true }, { datname: 'bank_nvcops_restoring', datallowconn: true }]);
+    expect(await accounts()).toBe(before);
+
+    // The session is gone now; the re-run says it drops the leftover copy, and replaces "bank".
+    const again = await replace([]);
+    expect(again.stdout).toContain('▲ "bank_nvcops_restoring" is left from an earlier restore that did not finish: it is dropped and restored again');
+    expect(again.exitCode).toBe(0);
+    expect((await databases()).map((d) => d.datname)).toEqual(['bank', expect.stringMatching(/^bank_before_restore_/)]);
+    expect(await accounts()).toBe(300);
+
+    const audit = await run(['audit', 'show', '--config', config, '--action', 'backup restore-db', '--format', 'json']);
+    const finished = JSON.parse(audit.stdout).filter((x: { phase: string }) => x.phase === 'finished').map((x: { outcome: string }) => x.outcome);
+    expect(finished).toEqual(['failed', 'ok', 'failed', 'ok']);
+  });
+});
+
 describe('application and configuration recovery', () => {
   let repo: string;
   let config: string;

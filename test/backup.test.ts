@@ -257,7 +257,8 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     const before = manifests();
     try {
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|NVCOPS_)/.test(k)));
-      const child = execa('node', [CLI, 'backup', 'db', '--config', config], { reject: false, extendEnv: false, env: { ...env, NO_COLOR: '1', XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-state-')) } });
+      const stateHome = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+      const child = execa('node', [CLI, 'backup', 'db', '--config', config], { reject: false, extendEnv: false, env: { ...env, NO_COLOR: '1', XDG_STATE_HOME: stateHome } });
       let waiting = false;
       for (let i = 0; i < 300 && !waiting; i++) {
         await new Promise((r) => setTimeout(r, 100));
@@ -272,6 +273,8 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
       expect(r.stderr.trim()).toBe('nvcops: interrupted: nothing was stored (the partial backup was removed)');
       expect(readdirSync(repo).filter((f) => f.startsWith('.partial-'))).toEqual([]);
       expect(manifests()).toBe(before);
+      const audit = await nvcops(['audit', 'show', '--config', config, '--action', 'backup db', '--format', 'json'], { env: { XDG_STATE_HOME: stateHome } });
+      expect(JSON.parse(audit.stdout)).toMatchObject([{ phase: 'event', outcome: 'interrupted', message: 'interrupted: nothing was stored (the partial backup was removed)' }]);
     } finally {
       await holder.query('ROLLBACK');
       await holder.end();
@@ -293,6 +296,26 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     expect(r.stderr).toMatch(/^nvcops: PostgreSQL 127\.0\.0\.1:1\/bank: .*ECONNREFUSED/);
     expect(r.stderr).not.toContain(PASSWORD);
     expect(readdirSync(repo).length).toBe(before);
+  });
+
+  it('notes a backup that failed in the audit trail, without the password, and still exits with the backup\'s own error', async () => {
+    const stateHome = mkdtempSync(join(tmpdir(), 'nvcops-backup-state-'));
+    const gone = writeConfig({ postgres: { url: pg.urlFor('postgres', 'no_such_bank', PASSWORD) }, backups: { directory: repo } });
+    const down = writeConfig({ postgres: { url: `postgres://postgres:${PASSWORD}@127.0.0.1:1/bank` }, backups: { directory: repo } });
+    const missing = await nvcops(['backup', 'db', '--config', gone], { env: { XDG_STATE_HOME: stateHome } });
+    expect(missing.exitCode).toBe(69);
+    expect(missing.stderr).toContain('database "no_such_bank" does not exist');
+    const refused = await nvcops(['backup', 'db', '--config', down], { env: { XDG_STATE_HOME: stateHome } });
+    expect(refused.exitCode).toBe(69);
+    const shown = await nvcops(['audit', 'show', '--config', gone, '--action', 'backup db', '--format', 'json'], { env: { XDG_STATE_HOME: stateHome } });
+    expect(shown.exitCode).toBe(0);
+    const records: { phase: string; outcome: string; message: string }[] = JSON.parse(shown.stdout);
+    expect(records.map((x) => [x.phase, x.outcome])).toEqual([['event', 'failed'], ['event', 'failed']]);
+    expect(records.map((x) => x.message)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^nothing was stored: .*database "no_such_bank" does not exist/),
+      expect.stringMatching(/^nothing was stored: .*ECONNREFUSED/),
+    ]));
+    expect(shown.stdout).not.toContain(PASSWORD);
   });
 });
 

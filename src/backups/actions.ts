@@ -13,7 +13,7 @@ import { planUnpack, putInPlace, unpackToStaging } from './artifact.js';
 import type { Manifest } from './manifest.js';
 import { adminTarget } from './pgtools.js';
 import { BackupRepository, repositoryDirectory } from './repository.js';
-import { checkRestored, describeMismatches, dropDatabase, planRestoreDb, restoreInto, swapIn, verifyBackup } from './restore.js';
+import { checkRestored, describeMismatches, dropDatabase, planRestoreDb, refuseHeldTarget, restoreInto, swapIn, verifyBackup } from './restore.js';
 
 export const repositoryOf = (config: Config): BackupRepository => new BackupRepository(repositoryDirectory(config));
 
@@ -44,12 +44,22 @@ export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions)
     action: 'backup restore-db',
     target: `PostgreSQL ${plan.server} database "${plan.target}"${plan.keptAs ? ' (replacing the live one)' : ' (new)'}`,
     summary: [backupLine(backup, now), `manifest: ${counted(tables.length, 'table')}, ${counted(tables.reduce((n, [, r]) => n + r, 0), 'row')}`],
-    warnings: plan.keptAs ? [`--replace: sessions on "${plan.target}" are ended and the live database is renamed to "${plan.keptAs}" (kept, not dropped)`] : [],
+    warnings: [
+      ...(plan.keptAs ? [`--replace: sessions on "${plan.target}" are ended and the live database is renamed to "${plan.keptAs}" (kept, not dropped); if that cannot be done it is left as it was`] : []),
+      ...(plan.prepared ? [`prepared transactions hold "${plan.target}": ${plan.prepared.join(', ')}; the restore stops at step 1 until they are committed or rolled back`] : []),
+      ...(plan.leftover ? [`"${plan.staging}" is left from an earlier restore that did not finish: it is dropped and restored again`] : []),
+    ],
     stopOnFailure: true,
     // Replacing a live database needs the environment named, protected or not.
     confirmEnvAlways: plan.keptAs !== undefined,
     confirmEnvReason: 'this replaces a live database (in any environment)',
     steps: [
+      // Checked before the pg_restore, not first at the rename: nothing is touched while the live database is held.
+      ...(plan.keptAs ? [{
+        title: `Check that no prepared transaction holds the live "${plan.target}"`,
+        details: ['a prepared transaction survives the end of its session and would stop the rename'],
+        run: () => refuseHeldTarget(admin, plan),
+      }] : []),
       {
         title: `Verify ${backup.id} against its manifest (size, sha256)`,
         run: async () => {

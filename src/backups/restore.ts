@@ -27,6 +27,10 @@ export interface RestoreDbPlan {
   staging: string;
   /** The target exists and --replace was given: it is renamed to keptAs. */
   keptAs?: string;
+  /** A staging database an earlier restore left (interrupted, or its swap failed): dropped and restored again. */
+  leftover?: boolean;
+  /** Prepared transactions holding the live target (found when planning): it cannot be renamed aside until they end. */
+  prepared?: string[];
   jobs: number;
   /** false for scratch restores (drills): no ownership or grants, so missing roles do not matter. */
   owners: boolean;
@@ -52,6 +56,19 @@ async function maintenanceSession(admin: PgTarget, avoid: string[]): Promise<Cli
 
 const exists = async (c: Client, db: string) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])).rowCount! > 0;
 
+/**
+ * A prepared transaction belongs to its database, not to a session: terminating sessions does not
+ * end it, and while it lasts the database cannot be renamed. Named so the person can COMMIT PREPARED
+ * or ROLLBACK PREPARED it.
+ */
+async function preparedOn(c: Client, db: string): Promise<string[]> {
+  const r = await c.query<{ gid: string; owner: string; prepared: Date }>('SELECT gid, owner, prepared FROM pg_prepared_xacts WHERE database = $1 ORDER BY prepared', [db]);
+  return r.rows.map((x) => `'${x.gid}' (prepared ${x.prepared.toISOString()} by ${x.owner})`);
+}
+
+const heldBy = (target: string, prepared: string[]) =>
+  `"${target}" cannot be renamed aside: ${prepared.length === 1 ? 'a prepared transaction holds it' : `${prepared.length} prepared transactions hold it`}: ${prepared.join(', ')}; COMMIT PREPARED or ROLLBACK PREPARED ${prepared.length === 1 ? 'it' : 'them'}, then run the restore again; nothing was done`;
+
 export async function planRestoreDb(
   admin: PgTarget,
   backup: Manifest,
@@ -66,9 +83,12 @@ export async function planRestoreDb(
     if (present && !opts.replace) {
       throw new UsageError(`--target: database "${target}" already exists on ${admin.address.split('/')[0]}; restore into a new database (omit --target or name another) or add --replace to replace it`);
     }
+    const prepared = present ? await preparedOn(c, target) : [];
     return {
       backup, server: admin.address.split('/')[0]!, target, staging, jobs: opts.jobs, owners: opts.owners,
       ...(present ? { keptAs: fit(target, `_before_restore_${stampOf(opts.at)}`) } : {}),
+      ...((await exists(c, staging)) ? { leftover: true } : {}),
+      ...(prepared.length ? { prepared } : {}),
     };
   } finally {
     await c.end().catch(() => undefined);
@@ -145,22 +165,71 @@ export async function checkRestored(admin: PgTarget, plan: RestoreDbPlan, verify
 export const describeMismatches = (m: RowCheck[]): string =>
   m.map((r) => `${r.table}: ${r.actual === null ? 'missing' : `${r.actual} rows`}, manifest ${r.expected}`).join('; ');
 
-/** Puts the verified staging database in place: a live target is renamed aside first, never dropped. */
-export async function swapIn(admin: PgTarget, plan: RestoreDbPlan): Promise<string> {
+/** Refuses, before anything is touched, a live target that prepared transactions hold (they would make the rename fail). */
+export async function refuseHeldTarget(admin: PgTarget, plan: RestoreDbPlan): Promise<string> {
   const c = await maintenanceSession(admin, [plan.target, plan.staging]);
   try {
-    if (plan.keptAs) {
-      // Renaming needs the database idle: refuse new sessions, end the current ones, then give connections back to the kept copy.
-      await c.query(`ALTER DATABASE ${quoteIdent(plan.target)} WITH ALLOW_CONNECTIONS false`);
-      await c.query('SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [plan.target]);
-      await c.query(`ALTER DATABASE ${quoteIdent(plan.target)} RENAME TO ${quoteIdent(plan.keptAs)}`);
-      await c.query(`ALTER DATABASE ${quoteIdent(plan.keptAs)} WITH ALLOW_CONNECTIONS true`);
-    }
-    await c.query(`ALTER DATABASE ${quoteIdent(plan.staging)} RENAME TO ${quoteIdent(plan.target)}`);
+    const prepared = await preparedOn(c, plan.target);
+    if (prepared.length) throw new Error(heldBy(plan.target, prepared));
+    return `no prepared transactions on "${plan.target}"`;
   } finally {
     await c.end().catch(() => undefined);
   }
-  return plan.keptAs ? `"${plan.target}" is the restored database; the one it replaced is "${plan.keptAs}"` : `"${plan.target}" is the restored database`;
+}
+
+/**
+ * Undoes a swap that did not complete: the live database gets its name back (if it was renamed
+ * aside) and takes connections again. Says where things stand, including when this fails too.
+ */
+async function putBack(c: Client, plan: RestoreDbPlan, renamedAside: boolean): Promise<string> {
+  const target = quoteIdent(plan.target);
+  let named = !renamedAside;
+  try {
+    if (renamedAside) await c.query(`ALTER DATABASE ${quoteIdent(plan.keptAs!)} RENAME TO ${target}`);
+    named = true;
+    await c.query(`ALTER DATABASE ${target} WITH ALLOW_CONNECTIONS true`);
+    return `the live "${plan.target}" is as it was (name and data) and accepts connections again; the verified copy "${plan.staging}" is left for a re-run, which drops it first`;
+  } catch (e) {
+    const now = named ? `"${plan.target}"` : `still named "${plan.keptAs}"`;
+    const fix = `${named ? '' : `ALTER DATABASE ${quoteIdent(plan.keptAs!)} RENAME TO ${target}; `}ALTER DATABASE ${target} WITH ALLOW_CONNECTIONS true`;
+    return `putting the live database back failed too (${(e as Error).message}): it is ${now} and refuses connections; as a superuser run: ${fix}`;
+  }
+}
+
+/** Puts the verified staging database in place: a live target is renamed aside first, never dropped, and put back if the swap does not complete. */
+export async function swapIn(admin: PgTarget, plan: RestoreDbPlan): Promise<string> {
+  const c = await maintenanceSession(admin, [plan.target, plan.staging]);
+  try {
+    if (!plan.keptAs) {
+      await c.query(`ALTER DATABASE ${quoteIdent(plan.staging)} RENAME TO ${quoteIdent(plan.target)}`);
+      return `"${plan.target}" is the restored database`;
+    }
+    // One may have been prepared while the restore ran; checked again while nothing is touched yet.
+    const prepared = await preparedOn(c, plan.target);
+    if (prepared.length) throw new Error(heldBy(plan.target, prepared));
+    // Renaming needs the database idle: refuse new sessions, end the current ones. The kept copy gets
+    // connections back only once the restored one is in place, so that nothing can connect to it
+    // while it may still have to be put back.
+    await c.query(`ALTER DATABASE ${quoteIdent(plan.target)} WITH ALLOW_CONNECTIONS false`);
+    let renamedAside = false;
+    try {
+      await c.query('SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [plan.target]);
+      await c.query(`ALTER DATABASE ${quoteIdent(plan.target)} RENAME TO ${quoteIdent(plan.keptAs)}`);
+      renamedAside = true;
+      await c.query(`ALTER DATABASE ${quoteIdent(plan.staging)} RENAME TO ${quoteIdent(plan.target)}`);
+    } catch (e) {
+      const step = renamedAside ? `renaming "${plan.staging}" to "${plan.target}"` : `renaming the live "${plan.target}" aside`;
+      throw new Error(`"${plan.target}" was not replaced: ${step} failed (${(e as Error).message}); ${await putBack(c, plan, renamedAside)}`);
+    }
+    const done = `"${plan.target}" is the restored database; the one it replaced is "${plan.keptAs}"`;
+    // The restore is in place whatever happens here: a kept copy still refusing connections is said, not failed.
+    return await c.query(`ALTER DATABASE ${quoteIdent(plan.keptAs)} WITH ALLOW_CONNECTIONS true`).then(
+      () => done,
+      (e: Error) => `${done} (it still refuses connections: ${e.message}; ALTER DATABASE ${quoteIdent(plan.keptAs!)} WITH ALLOW_CONNECTIONS true gives them back)`,
+    );
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
 
 /** Drops a scratch database (the drill's teardown). */

@@ -1,7 +1,8 @@
 /**
  * Taking backups (`backup db|app|config|logs`) and listing them (`backup list`). Taking a backup
  * only adds to the repository, so it needs no confirmation; it is noted in the audit trail when
- * the trail can take it, and a trail that cannot never stops a scheduled backup.
+ * the trail can take it, stored, failed or interrupted alike, and a trail that cannot never stops
+ * a scheduled backup nor hides why it failed.
  */
 import { prepare, write } from '../commands/run.js';
 import type { GlobalOptions } from '../commands/options.js';
@@ -19,12 +20,19 @@ type Format = 'human' | 'json';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-async function noteInAuditTrail(config: Config, redactor: Redactor, by: string | undefined, m: Manifest): Promise<void> {
+/** What the audit trail says of one backup run: stored (with its id and checksum), failed or interrupted. */
+type Noted = { outcome: 'ok'; m: Manifest } | { outcome: 'failed' | 'interrupted'; kind: BackupKind; message: string };
+
+async function noteInAuditTrail(config: Config, redactor: Redactor, by: string | undefined, noted: Noted): Promise<void> {
   try {
     const { openStore, auditEvent } = await import('../state/index.js');
     const store = await openStore(config);
     try {
-      await auditEvent(store, { action: `backup ${m.kind}`, config, redactor, by }, { outcome: 'ok', message: `${m.id} stored`, details: { id: m.id, sha256: m.sha256, size: m.size } });
+      const ctx = { action: `backup ${noted.outcome === 'ok' ? noted.m.kind : noted.kind}`, config, redactor, by };
+      // auditEvent redacts the message: a failing program's stderr can carry a connection URL.
+      await auditEvent(store, ctx, noted.outcome === 'ok'
+        ? { outcome: 'ok', message: `${noted.m.id} stored`, details: { id: noted.m.id, sha256: noted.m.sha256, size: noted.m.size } }
+        : { outcome: noted.outcome, message: noted.message });
     } finally {
       await store.close();
     }
@@ -47,7 +55,7 @@ function stored(m: Manifest, path: string, ms: number, format: Format): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function take(flags: GlobalOptions & { format: Format }, work: (config: Config, signal: AbortSignal) => Promise<Manifest>): Promise<number> {
+async function take(kind: BackupKind, flags: GlobalOptions & { format: Format }, work: (config: Config, signal: AbortSignal) => Promise<Manifest>): Promise<number> {
   const { config, redactor } = await prepare(flags);
   const repo = repositoryOf(config);
   const t0 = performance.now();
@@ -59,22 +67,29 @@ async function take(flags: GlobalOptions & { format: Format }, work: (config: Co
   try {
     m = await work(config, interrupt.signal);
   } catch (e) {
-    if (!interrupt.signal.aborted) throw e;
-    write('nvcops: interrupted: nothing was stored (the partial backup was removed)\n', redactor, process.stderr);
-    return EXIT.interrupted;
+    // A scheduled backup that did not happen is what the audit trail is read for; a bad flag is not a backup run.
+    if (interrupt.signal.aborted) {
+      await noteInAuditTrail(config, redactor, flags.by, { outcome: 'interrupted', kind, message: 'interrupted: nothing was stored (the partial backup was removed)' });
+      write('nvcops: interrupted: nothing was stored (the partial backup was removed)\n', redactor, process.stderr);
+      return EXIT.interrupted;
+    }
+    if (!(e instanceof UsageError)) {
+      await noteInAuditTrail(config, redactor, flags.by, { outcome: 'failed', kind, message: `nothing was stored: ${(e as Error)?.message ?? String(e)}` });
+    }
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
   }
   write(stored(m, repo.pathOf(m), performance.now() - t0, flags.format), redactor);
-  await noteInAuditTrail(config, redactor, flags.by, m);
+  await noteInAuditTrail(config, redactor, flags.by, { outcome: 'ok', m });
   return EXIT.ok;
 }
 
 export const backupDatabase = (flags: GlobalOptions & { format: Format; jobs: number }): Promise<number> =>
-  take(flags, (config, signal) => dumpDatabase(repositoryOf(config), adminTarget(config), { jobs: flags.jobs, signal }));
+  take('db', flags, (config, signal) => dumpDatabase(repositoryOf(config), adminTarget(config), { jobs: flags.jobs, signal }));
 
 export function backupArtifact(kind: 'app' | 'config' | 'logs', flags: GlobalOptions & { format: Format; from?: string; version?: string }): Promise<number> {
-  return take(flags, (config, signal) => {
+  return take(kind, flags, (config, signal) => {
     const from = flags.from ?? (kind === 'logs' ? config.logs?.application : undefined);
     if (!from) throw new UsageError(kind === 'logs' ? '--from: name the log file or directory (or set logs.application)' : '--from: name the directory to back up');
     return archivePath(repositoryOf(config), kind, from, { version: flags.version, flag: flags.from ? '--from' : 'logs.application', at: new Date(), signal });
