@@ -199,3 +199,20 @@ describe('nvcops health security --last-24h and ack, against real servers', () =
     expect(line).toMatchObject({ status: 'error', message: expect.stringContaining('cannot read redis') });
   });
 });
+
+describe('nvcops health security says when it saw nothing', () => {
+  const run = async (cfg: string) => {
+    const json = await nvcops(['health', 'security', '--config', cfg, '--format', 'json']);
+    const human = await nvcops(['health', 'security', '--config', cfg]);
+    return { json: JSON.parse(json.stdout) as { exitCode: number; sources: { name: string; state: string; note: string }[] }, exitCode: json.exitCode, human };
+  };
+
+  it('exits 3 without a tick when no source is configured, so nothing was read', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nvcops-security-none-'));
+    const { json, exitCode, human } = await run(writeConfig({ state: { path: join(work, 'state') } }));
+    expect(json.sources.map((s) => s.state)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect([exitCode, json.exitCode, human.exitCode]).toEqual([3, 3, 3]);
+    expect(human.stdout).not.toContain('✔');
+    expect(human.stdout).toMatch(/no source of security events was read/);
+  });
+});

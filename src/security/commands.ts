@@ -47,10 +47,10 @@ async function scan(flags: GlobalOptions & { since?: Date }) {
   }
 }
 
-/** 0: every high-severity event reviewed; 2: some are not; 3: a source could not be read. */
+/** 0: every high-severity event reviewed; 2: some are not; 3: a source could not be read, or none was. */
 function exitCode(events: Reviewed[], result: SecurityScan): number {
   if (events.some((e) => e.severity === 'high' && !e.reviewed)) return EXIT.fail;
-  if (result.sources.some((s) => s.state === 'error')) return EXIT.error;
+  if (result.sources.some((s) => s.state === 'error') || !result.sources.some((s) => s.state === 'read')) return EXIT.error;
   return EXIT.ok;
 }
 
@@ -91,13 +91,16 @@ function human(flags: SummaryFlags, environment: string | null, result: Security
   }
   const high = events.filter((e) => e.severity === 'high' && !e.reviewed).length;
   const broken = result.sources.filter((s) => s.state === 'error').length;
+  const read = result.sources.filter((s) => s.state === 'read').length;
   out.push(
     '',
     high
       ? c.red(`✖ ${high} high-severity event${high > 1 ? 's' : ''} unreviewed — after looking into them: nvcops health security ack <id…> --note "…"`)
       : broken
         ? c.magenta(`! ${broken} source${broken > 1 ? 's' : ''} could not be read: the review is incomplete`)
-        : c.green('✔ every high-severity event has been reviewed'),
+        : !read
+          ? c.magenta('! no source of security events was read: nothing was reviewed (set logs.application, logs.postgres or redis.url)')
+          : c.green('✔ every high-severity event has been reviewed'),
   );
   return `${out.join('\n')}\n`;
 }
