@@ -215,4 +215,21 @@ describe('nvcops health security says when it saw nothing', () => {
     expect(human.stdout).not.toContain('✔');
     expect(human.stdout).toMatch(/no source of security events was read/);
   });
+
+  it('an undated log and an empty log are errors, not a clean review', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nvcops-security-blind-'));
+    const app = join(work, 'application.log');
+    const pgLog = join(work, 'postgresql.log');
+    writeFileSync(app, Array.from({ length: 8 }, () => 'Mon 01/05 login failed for user bob from 10.0.0.9').join('\n') + '\n');
+    writeFileSync(pgLog, '');
+    const cfg = writeConfig({ logs: { application: app, postgres: pgLog }, state: { path: join(work, 'state') } });
+    const { json, exitCode, human } = await run(cfg);
+    expect(json.sources.map((s) => [s.name, s.state])).toEqual([['application log', 'error'], ['postgres log', 'error'], ['redis', 'skipped']]);
+    expect(json.sources[0]!.note).toMatch(/no line had a timestamp nvcops could read \(8 lines without one\)/);
+    expect(json.sources[1]!.note).toMatch(/empty/);
+    expect([exitCode, human.exitCode]).toEqual([3, 3]);
+    expect(human.stdout).not.toContain('✔');
+    const line = parseReport((await nvcops(['health', 'daily', '--config', cfg, '--format', 'json'])).stdout).byId['security.alerts-reviewed']!;
+    expect(line).toMatchObject({ status: 'error', message: expect.stringContaining('no line had a timestamp nvcops could read') });
+  });
 });
