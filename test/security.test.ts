@@ -7,6 +7,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bursts, eventsFromLog, type SecurityEvent } from '../src/security/events.js';
 import { luhnValid, maskCardNumbers, maskLogLine } from '../src/security/mask.js';
+import { reviewOf, type AckData } from '../src/security/acks.js';
+import type { RecordVersion } from '../src/state/store.js';
 import { parseLine } from '../src/probes/logs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
@@ -197,5 +199,118 @@ describe('nvcops health security --last-24h and ack, against real servers', () =
     expect(blind.report.sources.find((s) => s.name === 'redis')).toMatchObject({ state: 'error', note: expect.stringContaining('+acl|log') });
     const line = parseReport((await nvcops(['health', 'daily', '--config', limited, '--format', 'json'])).stdout).byId['security.alerts-reviewed']!;
     expect(line).toMatchObject({ status: 'error', message: expect.stringContaining('cannot read redis') });
+  });
+});
+
+describe('nvcops health security says when it saw nothing', () => {
+  const run = async (cfg: string) => {
+    const json = await nvcops(['health', 'security', '--config', cfg, '--format', 'json']);
+    const human = await nvcops(['health', 'security', '--config', cfg]);
+    return { json: JSON.parse(json.stdout) as { exitCode: number; sources: { name: string; state: string; note: string }[] }, exitCode: json.exitCode, human };
+  };
+
+  it('exits 3 without a tick when no source is configured, so nothing was read', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nvcops-security-none-'));
+    const { json, exitCode, human } = await run(writeConfig({ state: { path: join(work, 'state') } }));
+    expect(json.sources.map((s) => s.state)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect([exitCode, json.exitCode, human.exitCode]).toEqual([3, 3, 3]);
+    expect(human.stdout).not.toContain('✔');
+    expect(human.stdout).toMatch(/no source of security events was read/);
+  });
+
+  it('an undated log and an empty log are errors, not a clean review', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nvcops-security-blind-'));
+    const app = join(work, 'application.log');
+    const pgLog = join(work, 'postgresql.log');
+    writeFileSync(app, Array.from({ length: 8 }, () => 'Mon 01/05 login failed for user bob from 10.0.0.9').join('\n') + '\n');
+    writeFileSync(pgLog, '');
+    const cfg = writeConfig({ logs: { application: app, postgres: pgLog }, state: { path: join(work, 'state') } });
+    const { json, exitCode, human } = await run(cfg);
+    expect(json.sources.map((s) => [s.name, s.state])).toEqual([['application log', 'error'], ['postgres log', 'error'], ['redis', 'skipped']]);
+    expect(json.sources[0]!.note).toMatch(/no line had a timestamp nvcops could read \(8 lines without one\)/);
+    expect(json.sources[1]!.note).toMatch(/empty/);
+    expect([exitCode, human.exitCode]).toEqual([3, 3]);
+    expect(human.stdout).not.toContain('✔');
+    const line = parseReport((await nvcops(['health', 'daily', '--config', cfg, '--format', 'json'])).stdout).byId['security.alerts-reviewed']!;
+    expect(line).toMatchObject({ status: 'error', message: expect.stringContaining('no line had a timestamp nvcops could read') });
+  });
+});
+
+describe('a review covers the event as it was reviewed, not an attack that kept going', () => {
+  type Summary = { exitCode: number; events: (SecurityEvent & { reviewed: { by: string } | null; outgrown: { by: string; count: number | null; severity: string } | null })[] };
+  const summary = async (cfg: string) => {
+    const r = await nvcops(['health', 'security', '--config', cfg, '--format', 'json']);
+    return { ...(JSON.parse(r.stdout) as Summary), exitCode: r.exitCode };
+  };
+  const ackAll = (cfg: string, note: string) => nvcops(['health', 'security', 'ack', '--all', '--note', note, '--by', 'root', '--config', cfg]);
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis(['--requirepass', 'redis-admin-pw']);
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('a Redis ACL LOG entry acknowledged at 2 failed AUTHs is unreviewed again when it grows to a high brute force', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nvcops-security-grow-'));
+    const cfg = writeConfig({ redis: { url: `redis://:redis-admin-pw@127.0.0.1:${redis.port}` }, state: { path: join(work, 'state') } });
+    // One connection, one wrong password after another: redis-cli runs the lines of its input in turn.
+    const guess = async (n: number) => {
+      const r = await execa('redis-cli', ['-p', String(redis.port)], { input: Array.from({ length: n }, (_, i) => `AUTH alice guess-${i}`).join('\n') + '\n' });
+      expect(r.stdout.match(/WRONGPASS/g)).toHaveLength(n);
+    };
+    await guess(2);
+    const before = await summary(cfg);
+    const alice = before.events.find((e) => e.user === 'alice')!;
+    expect(alice).toMatchObject({ kind: 'auth-failure', severity: 'low', count: 2 });
+    expect((await ackAll(cfg, 'two typos')).exitCode).toBe(0);
+    expect((await summary(cfg)).exitCode).toBe(0);
+    await guess(300);
+    const after = await summary(cfg);
+    const grown = after.events.find((e) => e.id === alice.id)!;
+    expect(grown).toMatchObject({ kind: 'brute-force', severity: 'high', count: 302, reviewed: null, outgrown: { by: 'root', count: 2, severity: 'low' } });
+    expect(after.exitCode).toBe(2);
+    const human = await nvcops(['health', 'security', '--config', cfg]);
+    expect(human.stdout).toContain(`UNREVIEWED (reviewed at ×2 low by root; now ×302 high)`);
+    expect(human.stdout).not.toContain('✔ every high-severity event has been reviewed');
+    const line = parseReport((await nvcops(['health', 'daily', '--config', cfg, '--format', 'json'])).stdout).byId['security.alerts-reviewed']!;
+    expect(line).toMatchObject({ status: 'fail', observed: { value: 1 } });
+    // Reviewed again at ×302, it holds until it grows once more.
+    const again = await ackAll(cfg, 'alice blocked at the firewall');
+    expect(again.stdout).toMatch(/again: reviewed at ×2 low by root; now ×302 high/);
+    expect((await summary(cfg)).exitCode).toBe(0);
+    const audit = JSON.parse((await nvcops(['audit', 'show', '--action', 'health security ack', '--format', 'json', '--config', cfg])).stdout) as { details: { events: { id: string; count: number }[] } }[];
+    expect(audit.map((a) => a.details.events.find((e) => e.id === alice.id)!.count)).toEqual([2, 302]);
+  });
+
+  it('a brute force in the application log acknowledged at 5 failures is unreviewed again at 170; an unchanged one stays reviewed', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nvcops-security-burst-'));
+    const app = join(work, 'application.log');
+    const start = Date.now() - 30 * 60_000;
+    const fail = (k: number, user: string) => JSON.stringify({ time: new Date(start + k * 1000).toISOString(), level: 'warn', event: 'login_failed', user, ip: '203.0.113.7' });
+    writeFileSync(app, [0, 1, 2, 3, 4].flatMap((k) => [fail(k, 'eve'), fail(k, 'mallory')]).join('\n') + '\n');
+    const cfg = writeConfig({ logs: { application: app }, state: { path: join(work, 'state') } });
+    const first = await summary(cfg);
+    const burst = (s: Summary, user: string) => s.events.find((e) => e.kind === 'brute-force' && e.user === user)!;
+    expect(burst(first, 'eve')).toMatchObject({ severity: 'high', count: 5 });
+    await ackAll(cfg, 'pen test');
+    expect((await summary(cfg)).exitCode).toBe(0);
+    appendFileSync(app, Array.from({ length: 165 }, (_, i) => fail(5 + i, 'eve')).join('\n') + '\n');
+    const later = await summary(cfg);
+    expect(burst(later, 'eve')).toMatchObject({ id: burst(first, 'eve').id, count: 170, reviewed: null, outgrown: { count: 5, severity: 'high' } });
+    expect(burst(later, 'mallory')).toMatchObject({ id: burst(first, 'mallory').id, count: 5, reviewed: { by: 'root' }, outgrown: null });
+    expect(later.exitCode).toBe(2);
+    expect((await nvcops(['health', 'security', '--config', cfg])).stdout).toContain('UNREVIEWED (reviewed at ×5 high by root; now ×170 high)');
+  });
+
+  it('a review recorded before counts were kept covers a single event, not one that stands for several', () => {
+    const event = (count: number, severity: 'high' | 'low' = 'high'): SecurityEvent => ({ id: 'x', time: '2025-07-01T08:00:00.000Z', kind: severity === 'high' ? 'brute-force' : 'auth-failure', severity, source: 'redis', count, message: '' });
+    const old: RecordVersion<AckData> = { kind: 'security-ack', id: 'x', version: 1, at: '2025-07-01T09:00:00.000Z', by: 'root', data: { note: 'ok', event: { time: '', kind: 'privilege-change', severity: 'high', source: 'redis', message: '' } } };
+    expect(reviewOf(old, event(1))).toMatchObject({ reviewed: { by: 'root', count: null }, outgrown: null });
+    expect(reviewOf(old, event(6))).toMatchObject({ reviewed: null, outgrown: { count: null } });
+    const low = { ...old, data: { ...old.data, event: { ...old.data.event, severity: 'low' as const, count: 3 } } };
+    expect(reviewOf(low, event(3, 'low')).reviewed).not.toBeNull();
+    expect(reviewOf(low, event(3)).outgrown).toMatchObject({ severity: 'low', count: 3 });
+    expect(reviewOf(low, event(2, 'low')).reviewed).not.toBeNull();
   });
 });

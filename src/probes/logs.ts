@@ -45,6 +45,19 @@ const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4,
 /** Bound on kept lines, so a log flooded with errors cannot exhaust memory. */
 const MAX_NOTABLE = 50_000;
 
+/**
+ * Why a window holds no dated line, in words for a report (undefined when it holds some): nothing
+ * nvcops could place in time, lines older than the window only, or an empty log. Each means the
+ * window was not seen, never that it was quiet.
+ */
+export function noDatedLines(w: LogWindow): string | undefined {
+  if (w.lines) return undefined;
+  const undated = w.undated ? ` (${w.undated} line${w.undated === 1 ? '' : 's'} without one)` : '';
+  if (!w.oldest && w.undated) return `no line had a timestamp nvcops could read${undated}`;
+  if (w.oldest) return `no line in the window: every dated line is older than ${w.since.toISOString()}${w.undated ? `; ${w.undated} more without a readable time` : ''}`;
+  return 'the log is empty: nothing was written to it (a quiet service, or one whose log goes elsewhere: nvcops cannot tell which)';
+}
+
 export const isErrorLevel = (level: string | undefined): boolean => level !== undefined && ERROR_LEVELS.has(level);
 
 /**

@@ -6,7 +6,7 @@ import { Probes } from '../probes/index.js';
 import { actor, auditEvent, VERSION } from '../state/index.js';
 import type { GlobalOptions } from '../commands/options.js';
 import { prepare, write } from '../commands/run.js';
-import { acknowledge, acknowledgements } from './acks.js';
+import { acknowledge, acknowledgements, outgrownText, reviewOf, type Review } from './acks.js';
 import { collectSecurityEvents, SEVERITIES, type SecurityEvent, type SecurityScan } from './events.js';
 
 const DAY_MS = 86_400_000;
@@ -25,7 +25,10 @@ export interface AckFlags extends GlobalOptions {
 }
 
 interface Reviewed extends SecurityEvent {
-  reviewed: { by: string; at: string; note: string } | null;
+  /** The review that covers the event as it is now. */
+  reviewed: Review | null;
+  /** A review of the event at a lower severity or count: it no longer covers it. */
+  outgrown: Review | null;
 }
 
 async function scan(flags: GlobalOptions & { since?: Date }) {
@@ -36,10 +39,7 @@ async function scan(flags: GlobalOptions & { since?: Date }) {
     const result = await collectSecurityEvents(config, probes, flags.since ?? new Date(now.getTime() - DAY_MS), now);
     const store = await probes.state();
     const acks = await acknowledgements(store);
-    const events: Reviewed[] = result.events.map((e) => {
-      const a = acks.get(e.id);
-      return { ...e, reviewed: a ? { by: a.by, at: a.at, note: a.data.note } : null };
-    });
+    const events: Reviewed[] = result.events.map((e) => ({ ...e, ...reviewOf(acks.get(e.id), e) }));
     return { config, redactor, result, events, store, probes };
   } catch (e) {
     await probes.close();
@@ -47,16 +47,16 @@ async function scan(flags: GlobalOptions & { since?: Date }) {
   }
 }
 
-/** 0: every high-severity event reviewed; 2: some are not; 3: a source could not be read. */
+/** 0: every high-severity event reviewed; 2: some are not; 3: a source could not be read, or none was. */
 function exitCode(events: Reviewed[], result: SecurityScan): number {
   if (events.some((e) => e.severity === 'high' && !e.reviewed)) return EXIT.fail;
-  if (result.sources.some((s) => s.state === 'error')) return EXIT.error;
+  if (result.sources.some((s) => s.state === 'error') || !result.sources.some((s) => s.state === 'read')) return EXIT.error;
   return EXIT.ok;
 }
 
 function eventLine(e: Reviewed, c: InstanceType<typeof Chalk>): string {
   const who = [e.user && `user ${e.user}`, e.from && `from ${e.from}`].filter(Boolean).join(' ');
-  const mark = e.reviewed ? c.green(`reviewed by ${e.reviewed.by}`) : c.bold('UNREVIEWED');
+  const mark = e.reviewed ? c.green(`reviewed by ${e.reviewed.by}`) : c.bold(`UNREVIEWED${e.outgrown ? ` (${outgrownText(e.outgrown, e)})` : ''}`);
   return `  ${e.id}  ${e.time.replace(/\.\d+Z$/, 'Z')}  ${e.kind.padEnd(16)} ${e.source.padEnd(15)} ${who}${e.count > 1 ? ` ×${e.count}` : ''}  ${mark}\n      ${e.message.slice(0, 200)}`;
 }
 
@@ -91,13 +91,16 @@ function human(flags: SummaryFlags, environment: string | null, result: Security
   }
   const high = events.filter((e) => e.severity === 'high' && !e.reviewed).length;
   const broken = result.sources.filter((s) => s.state === 'error').length;
+  const read = result.sources.filter((s) => s.state === 'read').length;
   out.push(
     '',
     high
       ? c.red(`✖ ${high} high-severity event${high > 1 ? 's' : ''} unreviewed — after looking into them: nvcops health security ack <id…> --note "…"`)
       : broken
         ? c.magenta(`! ${broken} source${broken > 1 ? 's' : ''} could not be read: the review is incomplete`)
-        : c.green('✔ every high-severity event has been reviewed'),
+        : !read
+          ? c.magenta('! no source of security events was read: nothing was reviewed (set logs.application, logs.postgres or redis.url)')
+          : c.green('✔ every high-severity event has been reviewed'),
   );
   return `${out.join('\n')}\n`;
 }
@@ -139,7 +142,7 @@ export async function securityAck(ids: string[], flags: AckFlags): Promise<numbe
     const by = actor(flags.by);
     const plan = [
       `${flags.dryRun ? 'Would acknowledge' : 'Acknowledging'} ${todo.length} event${todo.length === 1 ? '' : 's'} as reviewed by ${by}: "${flags.note}"`,
-      ...todo.map((e) => `  ${e.id}  ${e.severity.padEnd(6)} ${e.kind}  ${e.message.slice(0, 120)}`),
+      ...todo.map((e) => `  ${e.id}  ${e.severity.padEnd(6)} ${e.kind}${e.count > 1 ? ` ×${e.count}` : ''}${e.outgrown ? ` (again: ${outgrownText(e.outgrown, e)})` : ''}  ${e.message.slice(0, 120)}`),
       ...(already.length ? [`Already reviewed, left as they are: ${already.map((e) => `${e.id} (by ${e.reviewed!.by} at ${e.reviewed!.at})`).join(', ')}`] : []),
     ];
     if (flags.format === 'human') write(`${plan.join('\n')}\n`, s.redactor);
@@ -153,7 +156,7 @@ export async function securityAck(ids: string[], flags: AckFlags): Promise<numbe
       config: s.config,
       redactor: s.redactor,
       by,
-      details: { events: written.map((w) => ({ id: w.id, severity: w.data.event.severity, kind: w.data.event.kind })), note: flags.note, host: hostname(), version: VERSION },
+      details: { events: written.map((w) => ({ id: w.id, severity: w.data.event.severity, kind: w.data.event.kind, count: w.data.event.count })), note: flags.note, host: hostname(), version: VERSION },
     }, { outcome: 'ok', message: `${written.length} security event${written.length === 1 ? '' : 's'} reviewed` });
     if (flags.format === 'json') {
       write(`${JSON.stringify({ dryRun: false, acknowledged: written.map((w) => ({ id: w.id, by: w.by, at: w.at })), alreadyReviewed: already.map((e) => e.id) }, null, 2)}\n`, s.redactor);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../engine/config.js';
 import { missingTarget } from '../engine/targets.js';
 import { parseDuration } from '../engine/units.js';
-import type { LogEntry } from '../probes/logs.js';
+import { noDatedLines, type LogEntry } from '../probes/logs.js';
 import type { Probes } from '../probes/index.js';
 import type { RedisNode } from '../probes/redis.js';
 import { maskCardNumbers, maskLogLine } from './mask.js';
@@ -237,8 +237,11 @@ export async function collectSecurityEvents(config: Config, probes: Probes, sinc
       if (!file) return sources.push({ name, state: 'skipped', note: `not configured: ${how}` });
       try {
         const w = await probes.logs.window(file, now.getTime() - since.getTime(), now);
+        // A window without one dated line was not seen: an empty log may be a quiet service, or one not logging here.
+        const blind = noDatedLines(w);
+        if (blind) return sources.push({ name, state: 'error', note: `${file}: ${blind}; no security event can be reviewed from it` });
         events.push(...eventsFromLog(w.notable, name, bruteForce));
-        sources.push({ name, state: 'read', note: `${file}: ${w.lines} lines in the window` });
+        sources.push({ name, state: 'read', note: `${file}: ${w.lines} lines in the window${w.undated ? `, ${w.undated} without a readable time (left out)` : ''}` });
       } catch (e) {
         sources.push({ name, state: 'error', note: (e as Error).message });
       }

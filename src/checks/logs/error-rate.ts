@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
+import { noDatedLines } from '../../probes/logs.js';
 
 const DAY_MS = 86_400_000;
 
@@ -25,7 +26,7 @@ export default defineCheck({
     if (w.requests === 0) {
       return {
         status: 'error',
-        message: `no request lines (with an HTTP status) in the last 24 h of ${file}: cannot compute an error rate${w.undated && !w.lines ? '; no line had a timestamp nvcops could read' : ''}`,
+        message: `no request lines (with an HTTP status) in the last 24 h of ${file}: cannot compute an error rate${w.undated && !w.lines ? `; ${noDatedLines(w)}` : ''}`,
         details,
       };
     }

@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { acknowledgements } from '../../security/acks.js';
+import { acknowledgements, outgrownText, reviewOf } from '../../security/acks.js';
 import { collectSecurityEvents, SEVERITIES } from '../../security/events.js';
 
 const DAY_MS = 86_400_000;
@@ -22,11 +22,11 @@ export default defineCheck({
       return { status: 'skip', message: 'no source of security events configured: set logs.application, logs.postgres or redis.url' };
     }
     const acks = await acknowledgements(await probes.state());
-    const open = scan.events.filter((e) => !acks.has(e.id));
+    const open = scan.events.map((e) => ({ ...e, ...reviewOf(acks.get(e.id), e) })).filter((e) => !e.reviewed);
     const high = open.filter((e) => e.severity === 'high');
-    const count = (list: typeof open) => SEVERITIES.map((s) => `${list.filter((e) => e.severity === s).length} ${s}`).join(', ');
+    const count = (list: { severity: string }[]) => SEVERITIES.map((s) => `${list.filter((e) => e.severity === s).length} ${s}`).join(', ');
     const details = [
-      ...high.slice(0, 10).map((e) => `${e.id} ${e.time} ${e.kind}${e.user ? ` user ${e.user}` : ''}${e.from ? ` from ${e.from}` : ''}: ${e.message.slice(0, 160)}`),
+      ...high.slice(0, 10).map((e) => `${e.id} ${e.time} ${e.kind}${e.user ? ` user ${e.user}` : ''}${e.from ? ` from ${e.from}` : ''}${e.outgrown ? ` (${outgrownText(e.outgrown, e)})` : ''}: ${e.message.slice(0, 160)}`),
       ...scan.sources.map((s) => `${s.name}: ${s.state === 'error' ? 'ERROR ' : ''}${s.note}`),
     ];
     const message = `${scan.events.length} events in 24 h (${count(scan.events)}); unreviewed: ${count(open)}${high.length ? ` — review with: nvcops health security, then nvcops health security ack <id…> --note …` : ''}`;
