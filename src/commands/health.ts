@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { addRunOptions, listFormat, sinceArg, type RunFlags } from './options.js';
 
 export function registerHealth(program: Command, finish: (code: Promise<number>) => void): void {
@@ -30,7 +30,7 @@ export function registerHealth(program: Command, finish: (code: Promise<number>)
     .command('security')
     .description('Security events review — runbook: python scripts/security_events_summary.py --last-24h. Exit 0: every high-severity event reviewed; 2: some are not; 3: a source could not be read')
     .summary('security events of the last 24 h (security_events_summary.py)')
-    .option('--last-24h', 'the last 24 hours (the default)')
+    .addOption(new Option('--last-24h', 'the last 24 hours (the default)').conflicts('since'))
     .option('--since <when>', 'another window: a duration back from now (48h, 7d) or a date', sinceArg)
     .addOption(listFormat())
     .action((_opts, cmd: Command) => finish(import('../security/commands.js').then((m) => m.securitySummary(cmd.optsWithGlobals()))));
