@@ -33,7 +33,7 @@ describe('command line', () => {
     [['health', 'db', '--wait', '1h', '--interval', '0.001ms'], /--interval <duration>' argument '0.001ms' is invalid\. use a duration of at least 1s/],
     [['health', 'db', '--wait', '1h', '--interval', '99999999d'], /--interval <duration>' argument '99999999d' is invalid\. use a duration of at least 1s and at most 24d/],
     [['health', 'security', '--last-24h', '--since', '48h'], /option '--last-24h' cannot be used with option '--since <when>'/],
-    [['health', 'security', '--since', '2026-02-31'], /--since <when>' argument '2026-02-31' is invalid\. use .* a date that exists/],
+    [['health', 'security', '--since', '2026-02-31'], /--since <when>' argument '2026-02-31' is invalid\. no such day; use a date that exists/],
     [['health', 'security', '--since', '2099-01-01'], /--since <when>' argument '2099-01-01' is invalid\. the window would start in the future/],
     [['health', 'security', '--since', '99999999h'], /--since <when>' argument '99999999h' is invalid\. the window would start before 1970/],
   ])('exits 64 for %j with one clear message', async (args, message) => {
@@ -145,6 +145,14 @@ describe('--wait for post-deploy gates', () => {
     } finally {
       await redis.stop();
     }
+  });
+
+  it('leaves no abort listener behind from one attempt to the next (no MaxListenersExceededWarning after 11 attempts)', async () => {
+    const path = writeConfig({ redis: { url: 'redis://127.0.0.1:1' } });
+    const r = await nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '14s', '--interval', '1s']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/attempt 11: fail/);
+    expect(r.stderr).not.toMatch(/MaxListenersExceededWarning/);
   });
 
   it('gives up when the time is out and exits with the last run\'s code', async () => {

@@ -89,21 +89,28 @@ export function makeReportDirectories(reports: RunFlags['report'] = []): void {
   }
 }
 
-const validDate = (value: string): Date | undefined => {
+/** A date such as 2025-01-31 or an ISO time, on a day that exists: Date.parse rolls 2026-02-31 over into March. */
+const dateArg = (value: string): Date | undefined => {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?=$|T)/.exec(value);
   if (!m || Number.isNaN(Date.parse(value))) return undefined;
-  // Date.parse rolls 2026-02-31 over into March: the day must exist in its month.
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const day = new Date(Date.UTC(y, mo - 1, d));
-  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d ? new Date(value) : undefined;
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) throw new InvalidArgumentError('no such day; use a date that exists such as 2025-01-31');
+  return new Date(value);
 };
 
-/** `--since`: a duration back from now (7d, 24h) or a date (2025-01-31, an ISO time); never in the future, never before 1970. */
+/** `--since`: a duration back from now (7d, 24h) or a date (2025-01-31, an ISO time); never before 1970. */
 export const sinceArg = (value: string): Date => {
   const ms = parseDuration(value);
-  const when = ms !== undefined ? new Date(Date.now() - ms) : validDate(value);
-  if (!when) throw new InvalidArgumentError('use a duration back from now such as 7d or 24h, or a date that exists such as 2025-01-31');
+  const when = ms !== undefined ? new Date(Date.now() - ms) : dateArg(value);
+  if (!when) throw new InvalidArgumentError('use a duration back from now such as 7d or 24h, or a date such as 2025-01-31');
   if (when.getTime() < 0) throw new InvalidArgumentError('the window would start before 1970; use a shorter duration or a later date');
+  return when;
+};
+
+/** `--since` of a window that ends now (health security): it cannot start in the future. */
+export const windowSinceArg = (value: string): Date => {
+  const when = sinceArg(value);
   if (when.getTime() > Date.now()) throw new InvalidArgumentError('the window would start in the future; use a date up to now');
   return when;
 };
