@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -28,6 +28,14 @@ describe('command line', () => {
     [['health', 'db', '--report', 'pdf=/tmp/x.pdf'], /use FORMAT=PATH with FORMAT one of human, json, junit, nagios, markdown/],
     [['health', 'db', '--fail-on', 'never'], /Allowed choices are warn, fail/],
     [['health'], /Usage: nvcops health/],
+    [['health', 'db', '--timeout', '99999999d'], /--timeout <duration>' argument '99999999d' is invalid\. use a duration above 0 and at most 24d/],
+    [['health', 'db', '--timeout', '0s'], /--timeout <duration>' argument '0s' is invalid\. use a duration above 0/],
+    [['health', 'db', '--wait', '1h', '--interval', '0.001ms'], /--interval <duration>' argument '0.001ms' is invalid\. use a duration of at least 1s/],
+    [['health', 'db', '--wait', '1h', '--interval', '99999999d'], /--interval <duration>' argument '99999999d' is invalid\. use a duration of at least 1s and at most 24d/],
+    [['health', 'security', '--last-24h', '--since', '48h'], /option '--last-24h' cannot be used with option '--since <when>'/],
+    [['health', 'security', '--since', '2026-02-31'], /--since <when>' argument '2026-02-31' is invalid\. no such day; use a date that exists/],
+    [['health', 'security', '--since', '2099-01-01'], /--since <when>' argument '2099-01-01' is invalid\. the window would start in the future/],
+    [['health', 'security', '--since', '99999999h'], /--since <when>' argument '99999999h' is invalid\. the window would start before 1970/],
   ])('exits 64 for %j with one clear message', async (args, message) => {
     const r = await nvcops(args);
     expect(r.exitCode).toBe(64);
@@ -46,6 +54,31 @@ describe('command line', () => {
     expect(help.stdout).toMatch(/Usage: nvcops runbook/);
     const all = await nvcops(['--no-color', '--help']);
     for (const name of ['health', 'weekly', 'maintain', 'backup', 'monthly', 'config', 'audit', 'history', 'incident', 'runbook']) expect(all.stdout).toMatch(new RegExp(`\\n  ${name}\\b`));
+  });
+
+  it('checks --report paths before the run: a directory, a path through a file (exit 64, nothing written, nothing left)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-report-'));
+    const target = join(dir, 'reports');
+    mkdirSync(target);
+    writeFileSync(join(dir, 'file'), '');
+    const asDir = await nvcops(['health', 'daily', '--report', `json=${target}`]);
+    expect(asDir).toMatchObject({ exitCode: 64, stdout: '', stderr: expect.stringMatching(/--report <format=path>' argument 'json=.*reports' is invalid\. .*reports is a directory; give a file path/) });
+    const throughFile = await nvcops(['health', 'daily', '--report', `json=${join(dir, 'file', 'x.json')}`]);
+    expect(throughFile).toMatchObject({ exitCode: 64, stdout: '', stderr: expect.stringMatching(/--report .* is invalid\. .*\/file is not a directory; a report goes into a directory/) });
+    expect(readdirSync(dir).sort()).toEqual(['file', 'reports']);
+    // A directory Node's recursive mkdir would never return from: refused before the run, one level at a time.
+    const proc = await nvcops(['health', 'db', '--report', 'json=/proc/1/nope/x.json'], { timeoutMs: 20_000 });
+    expect(proc).toMatchObject({ exitCode: 64, stdout: '', stderr: expect.stringMatching(/--report.*(directory \/proc\/1 is not writable|cannot create directory \/proc\/1\/nope)/) });
+  });
+
+  it('writes a report file through a temporary file beside it, and removes that file when the write fails', async () => {
+    const { writeReportFile } = await import('../src/commands/run.js');
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-report-'));
+    writeReportFile(join(dir, 'r.json'), '{}');
+    expect(readFileSync(join(dir, 'r.json'), 'utf8')).toBe('{}');
+    mkdirSync(join(dir, 'taken', 'sub'), { recursive: true });
+    expect(() => writeReportFile(join(dir, 'taken'), '{}')).toThrow();
+    expect(readdirSync(dir).sort()).toEqual(['r.json', 'taken']);
   });
 
   it('exits 64 for an environment the config does not define', async () => {
@@ -129,9 +162,17 @@ describe('--wait for post-deploy gates', () => {
     }
   });
 
+  it('leaves no abort listener behind from one attempt to the next (no MaxListenersExceededWarning after 11 attempts)', async () => {
+    const path = writeConfig({ redis: { url: 'redis://127.0.0.1:1' } });
+    const r = await nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '14s', '--interval', '1s']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/attempt 11: fail/);
+    expect(r.stderr).not.toMatch(/MaxListenersExceededWarning/);
+  });
+
   it('gives up when the time is out and exits with the last run\'s code', async () => {
     const path = writeConfig({ redis: { url: 'redis://127.0.0.1:1' } });
-    const r = await nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '5s', '--interval', '500ms']);
+    const r = await nvcops(['health', 'db', '--config', path, '--format', 'json', '--wait', '5s', '--interval', '1s']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/attempt 2: fail/);
   });

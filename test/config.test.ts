@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,62 @@ describe('configuration', () => {
     const y = await nvcops(['config', 'check', '--config', broken]);
     expect(y.exitCode).toBe(78);
     expect(y.stderr).toMatch(/not valid YAML/);
+  });
+
+  it('refuses a PGPORT or PGHOST the driver cannot use, up front, naming the variable (exit 78)', async () => {
+    for (const PGPORT of ['notaport', '99999', '0']) {
+      await expect(loadConfig({ environ: { PGPORT }, path: writeConfig({}) })).rejects.toThrow(new ConfigError('PGPORT: not a port; use a whole number from 1 to 65535'));
+    }
+    await expect(loadConfig({ environ: { PGHOST: 'db host' }, path: writeConfig({}) })).rejects.toThrow(/^PGHOST: not a host; use a host name, an IP address or a socket directory/);
+    expect((await loadConfig({ environ: { PGPORT: '5433', PGHOST: '/var/run/postgresql' }, path: writeConfig({}) })).postgres).toBeDefined();
+    const r = await nvcops(['health', 'db'], { env: { PGPORT: 'notaport' } });
+    expect(r).toMatchObject({ exitCode: 78, stdout: '', stderr: 'nvcops: invalid configuration: PGPORT: not a port; use a whole number from 1 to 65535' });
+  });
+
+  it('says where a JSON or YAML file is broken, never the text there (it may be a secret)', async () => {
+    const json = writeConfig({}, 'nvcops.json');
+    writeFileSync(json, '{"redis": {"password": TopSecretPw123}}');
+    await expect(loadConfig({ path: json, environ: {} })).rejects.toThrow(new ConfigError(`${json}: not valid JSON (line 1, column 24)`));
+    writeFileSync(json, '{\n  "redis": {"password": "TopSecretPw123"\n');
+    await expect(loadConfig({ path: json, environ: {} })).rejects.toThrow(new ConfigError(`${json}: not valid JSON (unexpected end, line 3, column 1)`));
+    const yaml = writeConfig({});
+    writeFileSync(yaml, 'redis:\n  password: "TopSecretPw123\n');
+    const e = await loadConfig({ path: yaml, environ: {} }).catch((x: Error) => x);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as Error).message).toMatch(/not valid YAML \(.*line \d+, column \d+\)$/);
+    expect((e as Error).message).not.toMatch(/TopSecret/);
+  });
+
+  it('refuses a --config that is a directory or a FIFO as not a regular file (exit 78), without reading it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-dir-'));
+    await expect(loadConfig({ path: dir, environ: {} })).rejects.toThrow(new ConfigError(`--config: ${dir} is not a regular file; give the path of a YAML or JSON file`));
+    const fifo = join(dir, 'nvcops.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const r = await nvcops(['config', 'check', '--config', fifo], { timeoutMs: 15_000 });
+    expect(r).toMatchObject({ exitCode: 78, stderr: `nvcops: invalid configuration: --config: ${fifo} is not a regular file; give the path of a YAML or JSON file` });
+    // Found in the working directory rather than named: the same.
+    const found = await nvcops(['config', 'check'], { cwd: dir, timeoutMs: 15_000 });
+    expect(found).toMatchObject({ exitCode: 78, stderr: expect.stringMatching(/nvcops\.yaml: not a regular file/) });
+  });
+
+  it('refuses timer durations a Node timer cannot take, and a connect or request timeout of 0', async () => {
+    const huge = writeConfig({ postgres: { connectTimeout: '99999999999999999999999999d' } });
+    await expect(loadConfig({ path: huge, environ: {} })).rejects.toThrow(/postgres\.connectTimeout: a duration at most 24d \(a timer cannot exceed 2147483647 ms/);
+    const service = writeConfig({ services: [{ name: 'api', url: 'http://127.0.0.1:1/health', timeout: '25d' }] });
+    await expect(loadConfig({ path: service, environ: {} })).rejects.toThrow(/services\[0\]\.timeout: a duration at most 24d/);
+    const zero = writeConfig({ redis: { connectTimeout: '0s' }, services: [{ name: 'api', url: 'http://127.0.0.1:1/health', timeout: '0s' }] });
+    await expect(loadConfig({ path: zero, environ: {} })).rejects.toThrow(/redis\.connectTimeout: a duration above 0/);
+    const zeroService = writeConfig({ services: [{ name: 'api', url: 'http://127.0.0.1:1/health', timeout: '0ms' }] });
+    await expect(loadConfig({ path: zeroService, environ: {} })).rejects.toThrow(/services\[0\]\.timeout: a duration above 0/);
+    // Not a timer: a retention age may be long.
+    expect((await loadConfig({ path: writeConfig({ postgres: { connectTimeout: '24d' }, dr: { rpo: '400d' } }), environ: {} })).dr?.rpo).toBe('400d');
+  });
+
+  it('refuses an --env that names no environment of the file, inherited names included', async () => {
+    const path = writeConfig({ environment: 'production', environments: { staging: {} } });
+    for (const env of ['__proto__', 'constructor', 'toString']) {
+      await expect(loadConfig({ path, env, environ: {} })).rejects.toThrow(new UsageError(`--env: no environment "${env}" in ${path}; defined: production, staging`));
+    }
   });
 
   it('finds ./nvcops.yaml in the working directory', async () => {

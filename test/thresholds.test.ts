@@ -35,6 +35,16 @@ describe('threshold grammar', () => {
     expect(() => parseThreshold({ warn: '> 10%', fail: '< 5%' }, '%', 't')).toThrow(/opposite directions/);
   });
 
+  it('refuses warn and fail the wrong way round, naming the key', () => {
+    expect(() => parseThreshold({ warn: '> 5s', fail: '> 1s' }, 'ms', 'thresholds.postgres.connect-time')).toThrow(
+      new ConfigError('thresholds.postgres.connect-time: fail "> 1s" is reached before warn "> 5s"; fail must be the same as or higher than warn'),
+    );
+    expect(() => parseThreshold({ warn: '< 99%', fail: '< 99.5%' }, '%', 't')).toThrow(/^t: fail "< 99.5%" is reached before warn "< 99%"; fail must be the same as or lower than warn$/);
+    const checks = [{ id: 'postgres.connect-time', unit: 'ms' as const, thresholds: { warn: '> 2s', fail: '> 8s' } }];
+    expect(() => resolveThresholds(checks, { 'postgres.connect-time': { fail: '> 1s' } })).toThrow(/^thresholds\.postgres\.connect-time: fail "> 1s" is reached before warn "> 2s"/);
+    expect(parseThreshold({ warn: '>= 5s', fail: '> 5s' }, 'ms', 't').fail?.value).toBe(5000);
+  });
+
   it('judges fail before warn, and pass otherwise, in both directions', () => {
     const above = parseThreshold({ warn: '>= 80%', fail: '>= 90%' }, '%', 't');
     expect(judge(above, 79.9, '%')).toBe('pass');

@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
-import { addRunOptions, listFormat, sinceArg, type RunFlags } from './options.js';
+import { Option, type Command } from 'commander';
+import { addRunOptions, listFormat, windowSinceArg, type RunFlags } from './options.js';
 
 export function registerHealth(program: Command, finish: (code: Promise<number>) => void): void {
   const health = program
@@ -30,8 +30,8 @@ export function registerHealth(program: Command, finish: (code: Promise<number>)
     .command('security')
     .description('Security events review — runbook: python scripts/security_events_summary.py --last-24h. Exit 0: every high-severity event reviewed; 2: some are not; 3: a source could not be read')
     .summary('security events of the last 24 h (security_events_summary.py)')
-    .option('--last-24h', 'the last 24 hours (the default)')
-    .option('--since <when>', 'another window: a duration back from now (48h, 7d) or a date', sinceArg)
+    .addOption(new Option('--last-24h', 'the last 24 hours (the default)').conflicts('since'))
+    .option('--since <when>', 'another window: a duration back from now (48h, 7d) or a date', windowSinceArg)
     .addOption(listFormat())
     .action((_opts, cmd: Command) => finish(import('../security/commands.js').then((m) => m.securitySummary(cmd.optsWithGlobals()))));
 
@@ -41,7 +41,7 @@ export function registerHealth(program: Command, finish: (code: Promise<number>)
     .argument('[ids...]', 'event ids from nvcops health security')
     .option('--all', 'every event of the window that is not reviewed yet')
     .requiredOption('--note <text>', 'what the review found (goes on record)')
-    .option('--since <when>', 'the window the ids come from (default: the last 24 h)', sinceArg)
+    .option('--since <when>', 'the window the ids come from (default: the last 24 h)', windowSinceArg)
     .option('--dry-run', 'show what would be recorded; record nothing')
     .addOption(listFormat())
     .action((ids: string[], _opts, cmd: Command) => finish(import('../security/commands.js').then((m) => m.securityAck(ids, cmd.optsWithGlobals()))));

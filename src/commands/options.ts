@@ -1,6 +1,9 @@
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UsageError } from '../engine/errors.js';
 import type { FailOn } from '../engine/report.js';
-import { DURATION_FORMS, parseDuration } from '../engine/units.js';
+import { DURATION_FORMS, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from '../engine/units.js';
 import { FORMATS, type Format } from '../report/formats.js';
 
 export interface GlobalOptions {
@@ -28,24 +31,88 @@ export const durationArg = (value: string): number => {
   return ms;
 };
 
+/** A duration that becomes a timer: above 0 and at most what a Node timer takes (longer ones fire after 1 ms). */
+export const timerArg = (value: string): number => {
+  const ms = durationArg(value);
+  if (ms <= 0 || ms > MAX_TIMER_MS) throw new InvalidArgumentError(`use a duration above 0 and ${MAX_TIMER_TEXT}`);
+  return ms;
+};
+
+/** --interval: at least 1 s between --wait attempts, so that a gate does not spin on a target. */
+const MIN_INTERVAL_MS = 1000;
+const intervalArg = (value: string): number => {
+  const ms = durationArg(value);
+  if (ms < MIN_INTERVAL_MS || ms > MAX_TIMER_MS) throw new InvalidArgumentError(`use a duration of at least 1s and ${MAX_TIMER_TEXT}`);
+  return ms;
+};
+
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('use a whole number from 1 to 64');
   return n;
 };
 
+/**
+ * `--report FORMAT=PATH`: checked when the flags are read, so that a path the run could not write
+ * fails before anything runs. The path must not be a directory; the nearest part of it that exists
+ * must be a writable directory. Missing directories are made before the run (makeReportDirectories).
+ */
 const reportArg = (value: string, previous: NonNullable<RunFlags['report']> = []): NonNullable<RunFlags['report']> => {
   const m = /^([a-z]+)=(.+)$/.exec(value);
   if (!m || !FORMATS.includes(m[1] as Format)) throw new InvalidArgumentError(`use FORMAT=PATH with FORMAT one of ${FORMATS.join(', ')}`);
+  const path = resolve(m[2]!);
+  if (existsSync(path) && !statSync(path).isFile()) {
+    throw new InvalidArgumentError(`${m[2]} is ${statSync(path).isDirectory() ? 'a directory' : 'not a regular file'}; give a file path such as ${m[1]}=DIR/report.${m[1]}`);
+  }
+  let dir = dirname(path);
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) throw new InvalidArgumentError(`${dir} is not a directory; a report goes into a directory`);
+  try { accessSync(dir, constants.W_OK | constants.X_OK); } catch { throw new InvalidArgumentError(`directory ${dir} is not writable`); }
   return [...previous, { format: m[1] as Format, path: m[2]! }];
 };
 
-/** `--since`: a duration back from now (7d, 24h) or a date (2025-01-31, an ISO time). */
+/**
+ * Makes the missing directories of the --report paths, one level at a time, before the run: Node's
+ * recursive mkdir never returns where a parent exists but refuses children (/proc/1/nope/x.json).
+ */
+export function makeReportDirectories(reports: RunFlags['report'] = []): void {
+  for (const r of reports) {
+    const missing: string[] = [];
+    for (let dir = dirname(resolve(r.path)); !existsSync(dir); dir = dirname(dir)) missing.unshift(dir);
+    for (const dir of missing) {
+      try {
+        mkdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`--report: cannot create directory ${dir} for ${r.path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+  }
+}
+
+/** A date such as 2025-01-31 or an ISO time, on a day that exists: Date.parse rolls 2026-02-31 over into March. */
+const dateArg = (value: string): Date | undefined => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?=$|T)/.exec(value);
+  if (!m || Number.isNaN(Date.parse(value))) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) throw new InvalidArgumentError('no such day; use a date that exists such as 2025-01-31');
+  return new Date(value);
+};
+
+/** `--since`: a duration back from now (7d, 24h) or a date (2025-01-31, an ISO time); never before 1970. */
 export const sinceArg = (value: string): Date => {
   const ms = parseDuration(value);
-  if (ms !== undefined) return new Date(Date.now() - ms);
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value))) return new Date(value);
-  throw new InvalidArgumentError('use a duration back from now such as 7d or 24h, or a date such as 2025-01-31');
+  const when = ms !== undefined ? new Date(Date.now() - ms) : dateArg(value);
+  if (!when) throw new InvalidArgumentError('use a duration back from now such as 7d or 24h, or a date such as 2025-01-31');
+  if (when.getTime() < 0) throw new InvalidArgumentError('the window would start before 1970; use a shorter duration or a later date');
+  return when;
+};
+
+/** `--since` of a window that ends now (health security): it cannot start in the future. */
+export const windowSinceArg = (value: string): Date => {
+  const when = sinceArg(value);
+  if (when.getTime() > Date.now()) throw new InvalidArgumentError('the window would start in the future; use a date up to now');
+  return when;
 };
 
 export const limitArg = (value: string): number => {
@@ -84,10 +151,10 @@ export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('human'))
     .option('--report <format=path>', 'also write the report to a file in that format (repeatable)', reportArg)
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code non-zero').choices(['warn', 'fail']).default('warn'))
-    .option('--timeout <duration>', 'deadline for the whole run', durationArg, defaults.timeoutMs ?? 30_000)
+    .option('--timeout <duration>', 'deadline for the whole run', timerArg, defaults.timeoutMs ?? 30_000)
     .option('--concurrency <n>', 'checks run at once', positiveInt, 8)
     .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)
-    .option('--interval <duration>', 'pause between --wait attempts', durationArg, 10_000)
+    .option('--interval <duration>', 'pause between --wait attempts (at least 1s)', intervalArg, 10_000)
     .addOption(new Option('--emit <sink>', 'also publish each verdict as a CloudWatch metric (NVCOps/CheckStatus)').choices(['cloudwatch']));
 }
 

@@ -1,5 +1,6 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
@@ -14,7 +15,7 @@ import { resolveThresholds } from '../engine/thresholds.js';
 import { renderer } from '../report/index.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
-import type { GlobalOptions, RunFlags } from './options.js';
+import { makeReportDirectories, type GlobalOptions, type RunFlags } from './options.js';
 
 /** The resolved config as YAML for `config check`. */
 export const toYaml = (value: unknown): string => stringify(value);
@@ -32,12 +33,20 @@ export async function prepare(opts: GlobalOptions): Promise<{ config: Config; re
   return { config, redactor };
 }
 
-/** Writes a file whole (temporary name, then rename), creating its directory. */
+/**
+ * Writes a file whole: a temporary file beside it (same directory, so the rename is atomic; a random
+ * name created exclusively, so nothing else's file is overwritten), then a rename; on failure the
+ * temporary file is removed. The directory must exist: --report makes it before the run (options.ts).
+ */
 export function writeReportFile(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, text, { flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 async function progressLine(enabled: boolean) {
@@ -48,8 +57,10 @@ async function progressLine(enabled: boolean) {
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    const onAbort = () => { clearTimeout(t); resolve(); };
+    // Each --wait attempt sleeps once: a listener left behind by a finished sleep would pile up on the signal.
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Checks a command adds from the configuration (business metrics), shown as one more checklist line. */
@@ -84,6 +95,7 @@ export async function runChecksCommand(
     : procedures[procedureId];
   const known = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
   const registered = opts.wrap ? new Map([...known].map(([id, c]) => [id, opts.wrap!(c)] as const)) : known;
+  makeReportDirectories(flags.report);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.on('SIGINT', onSigint);
@@ -133,8 +145,17 @@ export async function runChecksCommand(
   try {
     if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
     write((await renderer(flags.format))(report, { color }), redactor);
-    for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply((await renderer(r.format))(report, { color: false })));
+    // A report file that cannot be written (disk full) still leaves the run in the history.
+    let unwritten: unknown;
+    for (const r of flags.report ?? []) {
+      try {
+        writeReportFile(r.path, redactor.apply((await renderer(r.format))(report, { color: false })));
+      } catch (e) {
+        unwritten ??= e;
+      }
+    }
     await keepInHistory(report, store, redactor, flags.by);
+    if (unwritten) throw unwritten;
     await opts.onReport?.(report, { config, redactor, store });
   } finally {
     await closeStore();

@@ -1,13 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { ConfigError, UsageError } from './errors.js';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from './units.js';
 import { isDate, isLocalTime, isTimeZone, weekdayOf, WEEKDAYS } from './zoned.js';
 
 const name = z.string().min(1);
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|min|h|d)$/, 'a duration such as 500ms, 5s, 2m');
+/** A duration that becomes a timer (or a PostgreSQL int timeout): a longer one would fire after 1 ms. */
+const timer = duration.refine((v) => (parseDuration(v) ?? 0) <= MAX_TIMER_MS, `a duration ${MAX_TIMER_TEXT}`);
+/** A timeout of 0 would give up before it starts. */
+const timeout = timer.refine((v) => (parseDuration(v) ?? 0) > 0, 'a duration above 0 such as 5s');
 
 const size = z.string().regex(/^\d+(\.\d+)?\s*(B|kB|MB|GB|TB)$/i, 'a size such as 10 MB, 512 kB, 1 GB');
 const path = z.string().min(1);
@@ -62,14 +67,15 @@ const environmentShape = {
       /** A role that may dump, create databases and promote (backups, restores, DR drills); default postgres.url. */
       adminUrl: z.string().min(1).optional(),
       replicas: z.array(replica).optional(),
-      connectTimeout: duration.optional(),
-      statementTimeout: duration.optional(),
+      connectTimeout: timeout.optional(),
+      /** 0 turns PostgreSQL's statement_timeout off. */
+      statementTimeout: timer.optional(),
     })
     .optional(),
   redis: z
     .strictObject({
       url: z.string().min(1).optional(),
-      connectTimeout: duration.optional(),
+      connectTimeout: timeout.optional(),
       /** Sentinel: the sentinels' URLs and the monitored master's name. */
       sentinels: z.array(z.string().min(1)).min(1).optional(),
       name: name.optional(),
@@ -87,7 +93,7 @@ const environmentShape = {
       z.strictObject({
         name,
         url: z.url({ protocol: /^https?$/ }),
-        timeout: duration.optional(),
+        timeout: timeout.optional(),
         /** Requests per run for the response-time percentiles. */
         samples: z.int().min(1).max(100).optional(),
       }),
@@ -195,7 +201,7 @@ const environmentShape = {
         })
         .optional(),
       elasticache: z.strictObject({ clusters: z.array(name) }).optional(),
-      timeout: duration.optional(),
+      timeout: timeout.optional(),
     })
     .optional(),
   thresholds: z.record(z.string(), threshold).optional(),
@@ -232,7 +238,7 @@ const environmentShape = {
           deadTupleRatio: percent.optional(),
           minDeadTuples: z.number().int().min(0).optional(),
           staleAfter: duration.optional(),
-          lockTimeout: duration.optional(),
+          lockTimeout: timeout.optional(),
         })
         .optional(),
       indexes: z.strictObject({ unusedMinSize: size.optional(), bloatMinSize: size.optional(), bloatRatio: percent.optional() }).optional(),
@@ -323,6 +329,7 @@ export function findConfigFile(opts: LoadOptions): string | undefined {
   if (opts.path) {
     const p = resolve(opts.cwd ?? process.cwd(), opts.path);
     if (!existsSync(p)) throw new ConfigError(`--config: file ${opts.path} does not exist`);
+    if (!statSync(p).isFile()) throw new ConfigError(`--config: ${opts.path} is not a regular file; give the path of a YAML or JSON file`);
     return p;
   }
   const xdg = environ.XDG_CONFIG_HOME || join(homedir(), '.config');
@@ -333,18 +340,91 @@ export function findConfigFile(opts: LoadOptions): string | undefined {
 }
 
 function parseFile(path: string): unknown {
-  const text = readFileSync(path, 'utf8');
+  // A directory fails the read, and a FIFO or a device would block it: only a regular file is read.
+  if (!statSync(path).isFile()) throw new ConfigError(`${path}: not a regular file; the configuration is a YAML or JSON file`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  // The parsers' messages quote the text around the error, and a secret may stand there: only the position is said.
   if (path.endsWith('.json')) {
     try {
       return JSON.parse(text);
-    } catch (e) {
-      throw new ConfigError(`${path}: not valid JSON (${(e as Error).message})`);
+    } catch {
+      throw new ConfigError(`${path}: not valid JSON (${jsonErrorAt(text)})`);
     }
   }
   try {
     return parseYaml(text) ?? {};
   } catch (e) {
-    throw new ConfigError(`${path}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
+    const { code, linePos } = e as { code?: string; linePos?: [{ line: number; col: number }] };
+    const where = linePos ? `line ${linePos[0].line}, column ${linePos[0].col}` : 'position unknown';
+    throw new ConfigError(`${path}: not valid YAML (${code ? `${code.toLowerCase().replace(/_/g, ' ')} at ` : ''}${where})`);
+  }
+}
+
+/** Where JSON text stops being JSON, as `line L, column C`: JSON.parse says where only for some errors, and quotes the text for others. */
+export function jsonErrorAt(text: string): string {
+  let i = 0;
+  const ws = () => { while (/[ \t\n\r]/.test(text[i] ?? '')) i++; };
+  const fail = (): never => { throw i; };
+  const literal = (word: string) => { if (text.startsWith(word, i)) i += word.length; else fail(); };
+  const string = () => {
+    i++;
+    for (;;) {
+      const c = text[i];
+      if (c === undefined || c < ' ') fail();
+      if (c === '"') { i++; return; }
+      if (c === '\\') {
+        i++;
+        if (text[i] === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(); i += 5; }
+        else if (text[i] !== undefined && '"\\/bfnrt'.includes(text[i]!)) i++;
+        else fail();
+      } else i++;
+    }
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++; ws();
+      if (text[i] === '}') { i++; return; }
+      for (;;) {
+        ws(); if (text[i] !== '"') fail(); string(); ws();
+        if (text[i] !== ':') fail(); i++; value(); ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; return; }
+        fail();
+      }
+    }
+    if (c === '[') {
+      i++; ws();
+      if (text[i] === ']') { i++; return; }
+      for (;;) {
+        value(); ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; return; }
+        fail();
+      }
+    }
+    if (c === '"') return string();
+    const n = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (n) { i += n[0].length; return; }
+    if (c === 't') return literal('true');
+    if (c === 'f') return literal('false');
+    if (c === 'n') return literal('null');
+    fail();
+  };
+  try {
+    value(); ws();
+    if (i < text.length) fail();
+    return 'position unknown';
+  } catch (at) {
+    if (typeof at !== 'number') return 'position unknown';
+    const before = text.slice(0, at).split('\n');
+    return `${at >= text.length ? 'unexpected end, ' : ''}line ${before.length}, column ${before.at(-1)!.length + 1}`;
   }
 }
 
@@ -392,6 +472,21 @@ function mergeEnvironment(base: FileConfig, overlay: EnvironmentConfig): Environ
 
 const LIBPQ_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE'];
 
+/**
+ * PGPORT and PGHOST name the PostgreSQL server as much as postgres.url does (the driver reads them for
+ * what a URL leaves out): a value the driver cannot use is refused here, not met as a check that never connects.
+ */
+function checkLibpqEnvironment(environ: NodeJS.ProcessEnv): void {
+  const port = environ.PGPORT;
+  if (port && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+    throw new ConfigError('PGPORT: not a port; use a whole number from 1 to 65535');
+  }
+  const host = environ.PGHOST;
+  if (host && !(host.startsWith('/') || /^[A-Za-z0-9._%:[\]-]+$/.test(host))) {
+    throw new ConfigError('PGHOST: not a host; use a host name, an IP address or a socket directory (an absolute path)');
+  }
+}
+
 /** Loads, interpolates, selects the environment, applies NVCOPS_* and PG* overrides, validates. */
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const environ = opts.environ ?? process.env;
@@ -404,7 +499,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
 
   let chosen: EnvironmentConfig;
   if (opts.env) {
-    const overlay = file.environments?.[opts.env];
+    // Only an environment the file defines: never one an object inherits (__proto__, constructor).
+    const overlay = file.environments && Object.hasOwn(file.environments, opts.env) ? file.environments[opts.env] : undefined;
     if (overlay) chosen = mergeEnvironment(file, { environment: opts.env, ...overlay });
     else if (file.environment === opts.env) chosen = mergeEnvironment(file, {});
     else {
@@ -415,6 +511,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     chosen = mergeEnvironment(file, {});
   }
 
+  checkLibpqEnvironment(environ);
   const postgresUrl = environ.NVCOPS_POSTGRES_URL || chosen.postgres?.url;
   const fromLibpq = LIBPQ_VARS.some((v) => environ[v]);
   const config: Config = {

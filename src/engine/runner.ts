@@ -166,6 +166,8 @@ export async function runProcedure(
     }
   }));
   clearTimeout(gateTimer);
+  // The caller's signal outlives this run (--wait runs again on it): its listener must not pile up.
+  for (const s of signals) s.removeEventListener('abort', openGate);
   clearTimeout(deadlineTimer);
   const requestCount = probes.requestCount;
   await probes.close();

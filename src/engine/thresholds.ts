@@ -51,6 +51,11 @@ export function parseThreshold(spec: ThresholdSpec, unit: Unit, field: string): 
   if (t.warn && t.fail && direction(t.warn) !== direction(t.fail)) {
     throw new ConfigError(`${field}: warn "${t.warn.text}" and fail "${t.fail.text}" point in opposite directions; use both > or both <`);
   }
+  // fail is the stricter level: reached at or after warn. The other way round a value goes straight to fail, and warn never shows.
+  if (t.warn && t.fail && (direction(t.warn) === 'above' ? t.fail.value < t.warn.value : t.fail.value > t.warn.value)) {
+    const side = direction(t.warn) === 'above' ? 'higher' : 'lower';
+    throw new ConfigError(`${field}: fail "${t.fail.text}" is reached before warn "${t.warn.text}"; fail must be the same as or ${side} than warn`);
+  }
   return t;
 }
 

@@ -76,6 +76,10 @@ export function parseDuration(text: string): number | undefined {
   return toCanonical(Number(m[1]) * suffix.factor, suffix.unit);
 }
 
+/** The longest delay a Node timer takes (2^31-1 ms, 24.8 days); a longer one fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2_147_483_647;
+export const MAX_TIMER_TEXT = 'at most 24d (a timer cannot exceed 2147483647 ms, 24.8 days)';
+
 export const SIZE_FORMS = 'a number with B, kB, MB, GB or TB (e.g. 10 MB)';
 
 /** Parses a size such as 10 MB, 512kB, 1.5 GB into bytes; undefined when malformed. */
