@@ -72,9 +72,9 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
     .option('-e, --env <name>', 'environment to use from the config file')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--by <name>', 'who is acting, for the audit trail and run history (default: the OS user)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'nvcops: ')) })
+    // One line: the error, commander's suggestion if any, and where the usage is.
+    .configureOutput({ outputError: (str, write) => write(`${str.replace(/^error: /, 'nvcops: ').trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`) })
     .addHelpText('after', EXIT_CODES_HELP);
   const only = commandNamed(program, args);
   for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);

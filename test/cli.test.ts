@@ -41,6 +41,7 @@ describe('command line', () => {
     expect(r.exitCode).toBe(64);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    if (args.length > 1) expect(r.stderr).toMatch(/^nvcops: [^\n]+ \(run with --help for usage\)$/);
   });
 
   it('builds only the named command, past global options and their values, and every command otherwise', async () => {
@@ -49,7 +50,7 @@ describe('command line', () => {
     const r = await nvcops(['-c', 'weekly', '--by', 'maintain', '-e', 'production', 'health', 'db', '--format', 'json'], { cwd: dirname(path) });
     expect(JSON.parse(r.stdout).command).toBe('health db');
     const typo = await nvcops(['helth', 'daily']);
-    expect(typo).toMatchObject({ exitCode: 64, stderr: expect.stringMatching(/unknown command 'helth'\n\(Did you mean health\?\)/) });
+    expect(typo).toMatchObject({ exitCode: 64, stderr: "nvcops: unknown command 'helth' (Did you mean health?) (run with --help for usage)" });
     const help = await nvcops(['help', 'runbook']);
     expect(help.stdout).toMatch(/Usage: nvcops runbook/);
     const all = await nvcops(['--no-color', '--help']);
