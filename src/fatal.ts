@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ConfigError, EXIT, StateError, UnavailableError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
@@ -17,7 +17,8 @@ async function learnConfig(redactor: Redactor, opts: { config?: string; env?: st
   }
   try {
     const path = findConfigFile({ path: opts.config, environ });
-    if (!path) return;
+    // A FIFO or a directory (refused by loadConfig) is not read: a FIFO would hold the process.
+    if (!path || !statSync(path).isFile()) return;
     const { parse } = await import('yaml');
     const text = readFileSync(path, 'utf8');
     redactor.learn(parse(text));

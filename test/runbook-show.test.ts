@@ -142,7 +142,7 @@ describe('runbook show and runbook severity', () => {
   it('refuses an unknown section with exit 64 naming the allowed ones', async () => {
     const r = await nvcops(['runbook', 'show', 'quarterly']);
     expect(r.exitCode).toBe(64);
-    expect(r.stderr.split('\n')[0]).toBe("nvcops: command-argument value 'quarterly' is invalid for argument 'section'. Allowed choices are daily, weekly, monthly, incident, maintenance, backup, contacts.");
+    expect(r.stderr.split('\n')[0]).toBe("nvcops: command-argument value 'quarterly' is invalid for argument 'section'. Allowed choices are daily, weekly, monthly, incident, maintenance, backup, contacts. (run with --help for usage)");
     expect(r.stdout).toBe('');
   });
 

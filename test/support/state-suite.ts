@@ -266,7 +266,7 @@ export function stateSuite(backend: Backend): void {
         expect(table.stdout.trim().split('\n')).toHaveLength(3);
         expect((await cli(config, ['history', '--since', '1d'])).stdout).not.toContain('2025-01-06');
         const bad = await cli(config, ['history', '--since', 'last tuesday']);
-        expect([bad.exitCode, bad.stderr.split('\n')[0]]).toEqual([64, "nvcops: option '--since <when>' argument 'last tuesday' is invalid. use a duration back from now such as 7d or 24h, or a date such as 2025-01-31"]);
+        expect([bad.exitCode, bad.stderr.split('\n')[0]]).toEqual([64, "nvcops: option '--since <when>' argument 'last tuesday' is invalid. use a duration back from now such as 7d or 24h, or a date such as 2025-01-31 (run with --help for usage)"]);
         await store.close();
       });
 
