@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../src/engine/report.js';
 import { leastSquares } from '../src/engine/trend.js';
+import { capacityControls, securityControls } from '../src/reviews/controls.js';
+import { procedures } from '../src/runbook/procedures.js';
 import { LocalStore } from '../src/state/local.js';
 import type { HistoryEntry } from '../src/state/store.js';
 import { startAwsEndpoint, type AwsEndpoint } from './support/aws-endpoint.js';
@@ -58,6 +60,19 @@ async function recorded(state: string, command: string): Promise<HistoryEntry> {
 const setObserved = (report: RunReport, id: string, value: number) => {
   for (const r of report.items.flatMap((i) => i.results)) if (r.id === id && r.observed) r.observed.value = value;
 };
+
+describe('the monthly reviews\' controls', () => {
+  it.each([['monthly security', securityControls], ['monthly capacity', capacityControls]] as const)('%s: every automated control names checks of the review, each under one control; a manual one has its own line', (id, controls) => {
+    const checks = procedures[id].items.flatMap((i) => i.checks);
+    const judged = controls.flatMap((c) => c.checks ?? []);
+    expect(new Set(judged).size).toBe(judged.length);
+    for (const c of controls) {
+      if (c.manual) expect(c.checks, c.id).toBeUndefined();
+      else expect(c.checks?.length, c.id).toBeGreaterThan(0);
+    }
+    for (const check of judged) expect(checks, check).toContain(check);
+  });
+});
 
 describe('monthly security: Third Monday Security Assessment', () => {
   let pg: PgServer;

@@ -49,12 +49,13 @@ function attestedReview(monthly: Command, finish: (code: Promise<number>) => voi
   addAttestationOptions(addRunOptions(monthly.command(name).description(description).summary(summary))).action((_o, cmd: Command) => {
     const flags = cmd.optsWithGlobals<RunFlags & AttestationFlags>();
     finish((async () => {
-      const [{ handleAttestation }, { securityControls, capacityControls }, { runChecksCommand }] = await Promise.all([
+      const [{ handleAttestation }, { asControls, securityControls, capacityControls }, { runChecksCommand }] = await Promise.all([
         import('../compliance/attestations.js'), import('../reviews/controls.js'), import('./run.js'),
       ]);
       const command = `monthly ${name}` as const;
-      const recorded = await handleAttestation(flags, { command, controls: name === 'security' ? securityControls : capacityControls });
-      return recorded ?? runChecksCommand(command, flags);
+      const controls = name === 'security' ? securityControls : capacityControls;
+      const recorded = await handleAttestation(flags, { command, controls });
+      return recorded ?? runChecksCommand(command, flags, undefined, { wrap: asControls(controls) });
     })());
   });
 }

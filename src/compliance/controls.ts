@@ -199,9 +199,6 @@ export function control(id: string): Control {
   return c;
 }
 
-/** The control a check verifies in this review (each check serves exactly one control; a test enforces it). */
-export const controlOfCheck = (checkId: string): Control | undefined => CONTROLS.find((c) => c.checks.includes(checkId));
-
 /** `PCI DSS 4.2.1; 8.3.2 · SOX ITGC: access to programs and data · GDPR Art. 32(1)(a)`: the mappings on one line. */
 export function mappingText(c: Control): string {
   const by = new Map<Framework, string[]>();

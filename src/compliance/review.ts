@@ -1,14 +1,13 @@
 /** `nvcops monthly compliance`: the First Monday Compliance Review, its attestations and waivers, and the evidence report. */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CheckDefinition } from '../engine/check.js';
-import { outputOf } from '../reviews/controls.js';
+import { asControls } from '../reviews/controls.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { UsageError } from '../engine/errors.js';
 import type { RunFlags } from '../commands/options.js';
 import { runChecksCommand, write, writeReportFile } from '../commands/run.js';
-import { applyWaiver, handleAttestation, type AttestationFlags } from './attestations.js';
-import { COMPLIANCE_COMMAND, CONTROLS, controlOfCheck, mappingText } from './controls.js';
+import { handleAttestation, type AttestationFlags } from './attestations.js';
+import { COMPLIANCE_COMMAND, CONTROLS, mappingText } from './controls.js';
 import { writeEvidence } from './evidence.js';
 
 interface ComplianceFlags extends RunFlags, AttestationFlags {
@@ -19,18 +18,7 @@ interface ComplianceFlags extends RunFlags, AttestationFlags {
  * Each check of the review carries its control and mappings as its first detail line; an automated
  * control's result becomes `waived` under an unexpired waiver (a manual control's check reads its own).
  */
-function asControl(check: CheckDefinition): CheckDefinition {
-  const c = controlOfCheck(check.id);
-  if (!c) return check;
-  return {
-    ...check,
-    async run(ctx) {
-      const own = await outputOf(check, ctx);
-      const out = c.manual ? own : await applyWaiver(ctx, c.id, own);
-      return { ...out, details: [`control ${c.id} · ${mappingText(c)}`, ...(out.details ?? [])] };
-    },
-  };
-}
+const asControl = asControls(CONTROLS, (c) => `control ${c.id} · ${mappingText(c)}`);
 
 export async function complianceReview(flags: ComplianceFlags): Promise<number> {
   const controls = CONTROLS.map((c) => ({ id: c.id, title: c.title, manual: c.manual !== undefined }));

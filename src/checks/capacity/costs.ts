@@ -1,10 +1,9 @@
 import { defineCheck } from '../../engine/check.js';
-import { CAPACITY, waivable } from '../../reviews/controls.js';
 
 const money = (v: number, currency: string) => `${v.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${currency}`;
 
 /** Cost optimization analysis: the configured cost items (capacity.costs) against their budgets, with totals per currency. */
-export default waivable(CAPACITY.costBudgets, defineCheck({
+export default defineCheck({
   id: 'capacity.costs',
   title: 'Cost items within budget (capacity.costs)',
   item: 'Cost optimization analysis',
@@ -30,4 +29,4 @@ export default waivable(CAPACITY.costBudgets, defineCheck({
     const message = `${items.length} cost items, ${totals.join('; ')}${over.length ? `; over budget: ${over.map((i) => i.name).join(', ')}` : ''}`;
     return { value: over.length, message, details };
   },
-}));
+});

@@ -1,9 +1,8 @@
 import { defineCheck } from '../../engine/check.js';
 import { rankTrends, worsening } from '../../reviews/trends.js';
-import { CAPACITY, waivable } from '../../reviews/controls.js';
 
 /** Performance trend analysis: how much the morning checks' values got worse over the month (fitted line, first run to now). */
-export default waivable(CAPACITY.performanceTrendAnalysis, defineCheck({
+export default defineCheck({
   id: 'capacity.performance-change',
   title: 'Performance trends: change over the month (health daily, health db)',
   item: 'Performance trend analysis',
@@ -21,4 +20,4 @@ export default waivable(CAPACITY.performanceTrendAnalysis, defineCheck({
     const message = change > 0 ? `${worst.s.id} got worse by ${change}% over the month (${t.from})` : `nothing got worse over the month; the least improved is ${worst.s.id} (${t.from})`;
     return { value: change, message, details: t.details };
   },
-}));
+});

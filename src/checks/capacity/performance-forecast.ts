@@ -1,9 +1,8 @@
 import { defineCheck } from '../../engine/check.js';
 import { daysToFail, rankTrends } from '../../reviews/trends.js';
-import { CAPACITY, waivable } from '../../reviews/controls.js';
 
 /** Performance trend analysis: of the morning checks' values over the month, the first to reach its fail level at its trend. */
-export default waivable(CAPACITY.performanceTrendAnalysis, defineCheck({
+export default defineCheck({
   id: 'capacity.performance-forecast',
   title: 'Performance trends: days until a fail level (health daily, health db)',
   item: 'Performance trend analysis',
@@ -20,4 +19,4 @@ export default waivable(CAPACITY.performanceTrendAnalysis, defineCheck({
     const when = days === 0 ? `is past its fail level ${first.s.fail!.text} at its trend` : `reaches its fail level ${first.s.fail!.text} in ${days} days at its trend`;
     return { value: days, message: `${first.s.id} ${when} (${t.from})`, details: t.details };
   },
-}));
+});

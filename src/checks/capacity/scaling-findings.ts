@@ -1,10 +1,9 @@
 import { defineCheck, type Status } from '../../engine/check.js';
 import { worst } from '../../engine/report.js';
 import { MONTH_WINDOW_DAYS, runsOf, where } from '../../reviews/history.js';
-import { CAPACITY, waivable } from '../../reviews/controls.js';
 
 /** Infrastructure scaling review: what the month's `weekly capacity` runs found — the latest verdict and the warnings that keep coming back. */
-export default waivable(CAPACITY.infrastructureScalingReview, defineCheck({
+export default defineCheck({
   id: 'capacity.scaling-findings',
   title: 'Findings of the month\'s weekly capacity reviews',
   item: 'Infrastructure scaling review',
@@ -35,4 +34,4 @@ export default waivable(CAPACITY.infrastructureScalingReview, defineCheck({
       recurring.length ? `recurring: ${recurring.map((r) => r.id).join(', ')}` : 'no recurring warnings'}`;
     return { status, value: recurring.length, message, details };
   },
-}));
+});

@@ -1,11 +1,10 @@
 import { defineCheck } from '../../engine/check.js';
 import { DAY_MS, runsOf, where } from '../../reviews/history.js';
-import { CAPACITY, waivable } from '../../reviews/controls.js';
 
 const WEEKS = 4;
 
 /** Infrastructure scaling review: did `weekly capacity` (Monday: Capacity Planning) run in each of the last four weeks? */
-export default waivable(CAPACITY.infrastructureScalingReview, defineCheck({
+export default defineCheck({
   id: 'capacity.weekly-runs',
   title: 'Weekly capacity reviews held in the last 4 weeks (nvcops weekly capacity)',
   item: 'Infrastructure scaling review',
@@ -30,4 +29,4 @@ export default waivable(CAPACITY.infrastructureScalingReview, defineCheck({
       : `no weekly capacity run in the last ${WEEKS} weeks in ${where(ctx)}: run nvcops weekly capacity every Monday`;
     return { value: held.size, message, details };
   },
-}));
+});

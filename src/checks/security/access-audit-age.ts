@@ -1,9 +1,8 @@
 import { defineCheck } from '../../engine/check.js';
 import { daysSince, lastRunOf, where } from '../../reviews/history.js';
-import { SECURITY, waivable } from '../../reviews/controls.js';
 
 /** Access control audit: when `maintain access` (access_audit.py) last ran, from the run history. */
-export default waivable(SECURITY.accessControlAudit, defineCheck({
+export default defineCheck({
   id: 'security.access-audit-age',
   title: 'Access control audit done this month (nvcops maintain access)',
   item: 'Access control audit',
@@ -17,4 +16,4 @@ export default waivable(SECURITY.accessControlAudit, defineCheck({
     const age = daysSince(ctx, last.at);
     return { value: age, message: `last nvcops maintain access ${age} days ago (${last.at.slice(0, 10)}, by ${last.by}): ${last.status}` };
   },
-}));
+});

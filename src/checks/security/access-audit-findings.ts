@@ -1,12 +1,11 @@
 import { defineCheck, type Status } from '../../engine/check.js';
 import type { Severity } from '../../maintain/access.js';
 import { lastRunOf, where } from '../../reviews/history.js';
-import { SECURITY, waivable } from '../../reviews/controls.js';
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
 
 /** Access control audit: what the last `maintain access` found (high findings fail it, medium warn), from the run history. */
-export default waivable(SECURITY.accessControlAudit, defineCheck({
+export default defineCheck({
   id: 'security.access-audit-findings',
   title: 'Findings of the last access control audit',
   item: 'Access control audit',
@@ -29,4 +28,4 @@ export default waivable(SECURITY.accessControlAudit, defineCheck({
       details: [...results.map((r) => `${r.id}: ${r.status} — ${r.message}`), ...findings.filter((f) => !f.startsWith('[low]'))],
     };
   },
-}));
+});

@@ -3,11 +3,10 @@ import { listIncidents, timers } from '../../incident/records.js';
 import { SEVERITY_LEVELS } from '../../runbook/severity.js';
 import { formatAge } from '../../incident/time.js';
 import { daysSince, where } from '../../reviews/history.js';
-import { SECURITY, waivable } from '../../reviews/controls.js';
 import { compareText } from '../../engine/order.js';
 
 /** Incident response drill: the newest drill among the incident records (`nvcops incident open --drill`), and how it went. */
-export default waivable(SECURITY.incidentResponseDrill, defineCheck({
+export default defineCheck({
   id: 'security.incident-drill',
   title: 'Last incident response drill (nvcops incident open --drill)',
   item: 'Incident response drill',
@@ -41,4 +40,4 @@ export default waivable(SECURITY.incidentResponseDrill, defineCheck({
       ],
     };
   },
-}));
+});

@@ -1,9 +1,8 @@
 import { defineCheck } from '../../engine/check.js';
 import { DAY_MS } from '../../reviews/history.js';
-import { SECURITY, waivable } from '../../reviews/controls.js';
 
 /** Penetration testing review: how old the last penetration test report is (security.lastPenetrationTest). */
-export default waivable(SECURITY.penetrationTestReport, defineCheck({
+export default defineCheck({
   id: 'security.penetration-test',
   title: 'Age of the last penetration test report',
   item: 'Penetration testing review',
@@ -18,4 +17,4 @@ export default waivable(SECURITY.penetrationTestReport, defineCheck({
     if (age < 0) return { status: 'error', message: `security.lastPenetrationTest ${last} is in the future` };
     return { value: age, message: `last penetration test report dated ${last}, ${age} days ago` };
   },
-}));
+});
