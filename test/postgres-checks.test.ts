@@ -47,6 +47,13 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
     expect(exitCode).toBe(0);
   });
 
+  it('connects with the longest statement timeout the config allows (its idle-in-transaction twin stays within PostgreSQL\'s limit)', async () => {
+    const config = writeConfig({ postgres: { url: server.urlFor('nvcops_monitor'), statementTimeout: '24d' } });
+    const { byId } = parseReport((await nvcops(['health', 'db', '--config', config, '--format', 'json'])).stdout);
+    expect(byId['postgres.connect-time']!.status).toBe('pass');
+    expect(byId['postgres.idle-in-transaction']!.status).toBe('pass');
+  });
+
   it('flags a session idle in transaction, the session it blocks, and a long query, naming who blocks whom', async () => {
     await server.sql('CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts VALUES (1, 100)');
     const holder = await server.connect();

@@ -52,7 +52,8 @@ export class PostgresProbe {
     const { default: pg } = await import('pg');
     const { connectTimeoutMs, statementTimeoutMs, readWrite, lockTimeoutMs = 1000 } = this.target;
     const session = [`-c statement_timeout=${statementTimeoutMs}`, `-c lock_timeout=${lockTimeoutMs}`];
-    if (!readWrite) session.push('-c default_transaction_read_only=on', `-c idle_in_transaction_session_timeout=${statementTimeoutMs * 2}`);
+    // Twice the statement timeout, within PostgreSQL's limit for a timeout (INT_MAX ms, about 24.8 days).
+    if (!readWrite) session.push('-c default_transaction_read_only=on', `-c idle_in_transaction_session_timeout=${Math.min(statementTimeoutMs * 2, 2_147_483_647)}`);
     const client = new pg.Client({
       connectionString: this.target.url,
       application_name: readWrite ? 'nvcops maintenance' : 'nvcops',
