@@ -6,7 +6,7 @@
 import { clockFromEnv } from '../engine/clock.js';
 import { EXIT } from '../engine/errors.js';
 import { dateIn, dayWindow, timeIn, weekdayName, weekdayOf, zoneName } from '../engine/zoned.js';
-import { cadenceText, runbookTimeZone, dueOn, type Evidence, type Occurrence, type ScheduledCommand } from '../runbook/schedule.js';
+import { cadenceText, runbookTimeZone, dueOn, evidenceOf, type Evidence, type Occurrence, type ScheduledCommand } from '../runbook/schedule.js';
 import { openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
 import { matchesAudit, matchesHistory, type HistoryFilter } from '../state/store.js';
 import type { GlobalOptions } from './options.js';
@@ -83,7 +83,7 @@ async function evidenceIn(records: Records, ev: Evidence, environment: string | 
 }
 
 async function evidence(records: Records, cmd: ScheduledCommand, environment: string | null, from: Date | undefined, to: Date) {
-  const found = await Promise.all(cmd.evidence.map((ev) => evidenceIn(records, ev, environment, from, to)));
+  const found = await Promise.all(evidenceOf(cmd).map((ev) => evidenceIn(records, ev, environment, from, to)));
   const byTime = (a: Run, b: Run) => compareText(a.at, b.at);
   return { runs: found.flatMap((f) => f.runs).sort(byTime), unfinished: found.flatMap((f) => f.unfinished).sort(byTime) };
 }

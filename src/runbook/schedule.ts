@@ -32,9 +32,12 @@ export interface ScheduledCommand {
   command: string;
   /** The runbook's script it replaces. */
   runbook: string;
-  /** Any one of these, on the day, means it ran. */
-  evidence: readonly Evidence[];
+  /** Any one of these, on the day, means it ran; without them, a run of `command` in the run history. */
+  evidence?: readonly Evidence[];
 }
+
+/** What shows that a scheduled command ran. */
+export const evidenceOf = (c: ScheduledCommand): readonly Evidence[] => c.evidence ?? [{ history: c.command }];
 
 export type ScheduleSection = 'daily' | 'weekly' | 'monthly' | 'maintenance';
 
@@ -48,8 +51,6 @@ export interface ScheduleEntry {
   commands: readonly ScheduledCommand[];
 }
 
-const history = (command: string): Evidence => ({ history: command });
-
 export const SCHEDULE: readonly ScheduleEntry[] = [
   {
     title: 'Morning Health Check (8:00 AM EST)',
@@ -57,8 +58,8 @@ export const SCHEDULE: readonly ScheduleEntry[] = [
     runbook: 'Daily Operations › Morning Health Check (8:00 AM EST)',
     cadence: { every: 'day', at: '08:00' },
     commands: [
-      { command: 'health daily', runbook: './scripts/daily_health_check.sh', evidence: [history('health daily')] },
-      { command: 'health db', runbook: 'python scripts/db_performance_check.py', evidence: [history('health db')] },
+      { command: 'health daily', runbook: './scripts/daily_health_check.sh' },
+      { command: 'health db', runbook: 'python scripts/db_performance_check.py' },
       {
         command: 'health security --last-24h',
         runbook: 'python scripts/security_events_summary.py --last-24h',
@@ -72,28 +73,28 @@ export const SCHEDULE: readonly ScheduleEntry[] = [
     section: 'weekly',
     runbook: 'Weekly Operations › Monday: Capacity Planning',
     cadence: { every: 'week', on: 'monday' },
-    commands: [{ command: 'weekly capacity', runbook: 'python scripts/capacity_analysis.py --week; aws autoscaling describe-auto-scaling-groups', evidence: [history('weekly capacity')] }],
+    commands: [{ command: 'weekly capacity', runbook: 'python scripts/capacity_analysis.py --week; aws autoscaling describe-auto-scaling-groups' }],
   },
   {
     title: 'Wednesday: Security Review',
     section: 'weekly',
     runbook: 'Weekly Operations › Wednesday: Security Review',
     cadence: { every: 'week', on: 'wednesday' },
-    commands: [{ command: 'weekly security', runbook: './scripts/weekly_security_scan.sh; python scripts/vulnerability_check.py', evidence: [history('weekly security')] }],
+    commands: [{ command: 'weekly security', runbook: './scripts/weekly_security_scan.sh; python scripts/vulnerability_check.py' }],
   },
   {
     title: 'Friday: Performance Optimization',
     section: 'weekly',
     runbook: 'Weekly Operations › Friday: Performance Optimization',
     cadence: { every: 'week', on: 'friday' },
-    commands: [{ command: 'weekly performance', runbook: 'python scripts/db_optimization.py; redis-cli info stats', evidence: [history('weekly performance')] }],
+    commands: [{ command: 'weekly performance', runbook: 'python scripts/db_optimization.py; redis-cli info stats' }],
   },
   {
     title: 'First Monday: Compliance Review',
     section: 'monthly',
     runbook: 'Monthly Operations › First Monday: Compliance Review',
     cadence: { every: 'month', nth: 1, on: 'monday' },
-    commands: [{ command: 'monthly compliance', runbook: 'its checklist, line by line', evidence: [history('monthly compliance')] }],
+    commands: [{ command: 'monthly compliance', runbook: 'its checklist, line by line' }],
   },
   {
     title: 'Second Monday: Disaster Recovery Test',
@@ -107,14 +108,14 @@ export const SCHEDULE: readonly ScheduleEntry[] = [
     section: 'monthly',
     runbook: 'Monthly Operations › Third Monday: Security Assessment',
     cadence: { every: 'month', nth: 3, on: 'monday' },
-    commands: [{ command: 'monthly security', runbook: 'its checklist, line by line', evidence: [history('monthly security')] }],
+    commands: [{ command: 'monthly security', runbook: 'its checklist, line by line' }],
   },
   {
     title: 'Fourth Monday: Capacity Planning',
     section: 'monthly',
     runbook: 'Monthly Operations › Fourth Monday: Capacity Planning',
     cadence: { every: 'month', nth: 4, on: 'monday' },
-    commands: [{ command: 'monthly capacity', runbook: 'its checklist, line by line', evidence: [history('monthly capacity')] }],
+    commands: [{ command: 'monthly capacity', runbook: 'its checklist, line by line' }],
   },
   {
     title: 'Weekly maintenance',
