@@ -10,6 +10,7 @@ import { registerRunbook } from './commands/runbook.js';
 import { registerWeekly } from './commands/weekly.js';
 import { registerIncident } from './commands/incident.js';
 import { EXIT } from './engine/errors.js';
+import { actorArg } from './commands/options.js';
 import { fatal } from './fatal.js';
 
 declare const NVCOPS_VERSION: string;
@@ -71,7 +72,7 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
     .option('-c, --config <path>', 'config file (default ./nvcops.yaml, then $XDG_CONFIG_HOME/nvcops/config.yaml)')
     .option('-e, --env <name>', 'environment to use from the config file')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
-    .option('--by <name>', 'who is acting, for the audit trail and run history (default: the OS user)')
+    .option('--by <name>', 'who is acting, for the audit trail and run history (default: the OS user)', actorArg)
     .exitOverride()
     // One line: the error, commander's suggestion if any, and where the usage is.
     .configureOutput({ outputError: (str, write) => write(`${str.replace(/^error: /, 'nvcops: ').trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`) })

@@ -27,6 +27,7 @@ describe('command line', () => {
     [['health', 'db', '--concurrency', '0'], /use a whole number from 1 to 64/],
     [['health', 'db', '--report', 'pdf=/tmp/x.pdf'], /use FORMAT=PATH with FORMAT one of human, json, junit, nagios, markdown/],
     [['health', 'db', '--fail-on', 'never'], /Allowed choices are warn, fail/],
+    [['health', 'db', '--by', ' '], /option '--by <name>' argument ' ' is invalid\. use a name or handle of 1 to 200 printable characters/],
     [['health'], /Usage: nvcops health/],
     [['health', 'db', '--timeout', '99999999d'], /--timeout <duration>' argument '99999999d' is invalid\. use a duration above 0 and at most 24d/],
     [['health', 'db', '--timeout', '0s'], /--timeout <duration>' argument '0s' is invalid\. use a duration above 0/],

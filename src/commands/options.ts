@@ -25,6 +25,13 @@ export interface RunFlags extends GlobalOptions {
   emit?: 'cloudwatch';
 }
 
+/** Who acts (`--by`): what the audit trail and run history keep, so it must say someone. */
+export const actorArg = (value: string): string => {
+  const name = value.trim();
+  if (!name || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) throw new InvalidArgumentError('use a name or handle of 1 to 200 printable characters');
+  return name;
+};
+
 export const durationArg = (value: string): number => {
   const ms = parseDuration(value);
   if (ms === undefined) throw new InvalidArgumentError(`use ${DURATION_FORMS}`);
