@@ -114,6 +114,19 @@ describe('configuration', () => {
     expect((e as Error).message).not.toMatch(/TopSecret/);
   });
 
+  it('checks a PostgreSQL URL\'s TLS parameters before connecting: sslmode, and the certificate files it names (exit 78 naming the key)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-tls-'));
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
+    const load = (url: string) => loadConfig({ path: writeConfig({ postgres: { url } }), environ: {} });
+    await expect(load(`postgres://u@db:5432/bank?sslmode=verify-full&sslrootcert=${ca}`)).resolves.toBeDefined();
+    await expect(load('postgres://u@db:5432/bank?sslmode=bogus')).rejects.toThrow(new ConfigError('postgres.url: sslmode bogus is not one of disable, allow, prefer, require, verify-ca, verify-full, no-verify'));
+    await expect(load('postgres://u@db:5432/bank?sslrootcert=/nonexistent/ca.pem')).rejects.toThrow(new ConfigError('postgres.url: sslrootcert /nonexistent/ca.pem does not exist'));
+    await expect(load(`postgres://u@db:5432/bank?sslkey=${dir}`)).rejects.toThrow(new ConfigError(`postgres.url: sslkey ${dir} is not a regular file`));
+    const r = await nvcops(['health', 'db', '--config', writeConfig({ postgres: { url: 'postgres://u@127.0.0.1:1/bank?sslcert=/nonexistent/c.pem' } })]);
+    expect([r.exitCode, r.stderr]).toEqual([78, 'nvcops: invalid configuration: postgres.url: sslcert /nonexistent/c.pem does not exist']);
+  });
+
   it('refuses a --config that is a directory or a FIFO as not a regular file (exit 78), without reading it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nvcops-dir-'));
     await expect(loadConfig({ path: dir, environ: {} })).rejects.toThrow(new ConfigError(`--config: ${dir} is not a regular file; give the path of a YAML or JSON file`));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -559,6 +559,27 @@ function checkUrl(url: string, protocols: string[], field: string): void {
   }
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(`${field}: scheme ${parsed.protocol} is not allowed; use ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  if (parsed.protocol.startsWith('postgres')) checkPostgresTls(parsed.searchParams, field);
+}
+
+/** libpq's sslmode values (node-postgres also takes no-verify). */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/** The TLS parameters of a PostgreSQL URL, checked before anything connects: the driver would only fail on them at connect time, naming no key. */
+function checkPostgresTls(params: URLSearchParams, field: string): void {
+  const mode = params.get('sslmode');
+  if (mode !== null && !SSL_MODES.includes(mode)) throw new ConfigError(`${field}: sslmode ${mode} is not one of ${SSL_MODES.join(', ')}`);
+  for (const key of ['sslrootcert', 'sslcert', 'sslkey']) {
+    const path = params.get(key);
+    if (path === null) continue;
+    try {
+      if (!statSync(path).isFile()) throw new Error('is not a regular file');
+      accessSync(path, constants.R_OK);
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as NodeJS.ErrnoException).code === 'EACCES' ? 'is not readable by this user' : (e as Error).message;
+      throw new ConfigError(`${field}: ${key} ${path} ${reason}`);
+    }
   }
 }
 
