@@ -89,7 +89,7 @@ describe('nvcops monthly compliance against real servers', () => {
     // The run history the review reads: an access review 10 days ago and a backup verification yesterday.
     const store = LocalStore.open(state);
     await store.history.append(kept('maintain access', iso(10 * DAY), [{ id: 'access.postgres-roles', status: 'fail', details: ['[high] dba: superuser'] }]));
-    await store.history.append(kept('backup verify', iso(DAY), [{ id: 'backups.checksum', status: 'pass' }, { id: 'backups.restorable', status: 'pass' }]));
+    await store.history.append(kept('backup verify', iso(DAY), [{ id: 'backups.checksums', status: 'pass' }, { id: 'backups.restorable', status: 'pass' }]));
     await store.close();
   });
   afterAll(async () => {
@@ -210,14 +210,14 @@ describe('nvcops monthly compliance against real servers', () => {
     const dir = join(work, 'old-state');
     const store = LocalStore.open(dir);
     await store.history.append(kept('maintain access', iso(100 * DAY), [{ id: 'access.postgres-roles', status: 'pass' }]));
-    await store.history.append(kept('backup verify', iso(3 * DAY), [{ id: 'backups.checksum', status: 'pass' }]));
-    await store.history.append(kept('health daily', iso(DAY), [{ id: 'backups.checksum', status: 'fail', message: 'db-1 sha256 differs from its manifest' }]));
+    await store.history.append(kept('backup verify', iso(3 * DAY), [{ id: 'backups.checksums', status: 'pass' }]));
+    await store.history.append(kept('health daily', iso(DAY), [{ id: 'backups.checksums', status: 'fail', message: 'db-1 sha256 differs from its manifest' }]));
     await store.close();
     const config = writeConfig({ environment: 'production', state: { path: dir } });
     const { byId } = parseReport((await review(config, '--format', 'json')).stdout);
     expect(byId['compliance.access-review']).toMatchObject({ status: 'fail', message: 'no complete access review in the last 90 days — run nvcops maintain access and work its findings' });
     expect(byId['compliance.backups-verified']).toMatchObject({
-      status: 'fail', message: expect.stringMatching(/^the latest verification \(health daily by Ola Ops, .+\) did not pass: backups\.checksum fail — db-1 sha256 differs from its manifest$/),
+      status: 'fail', message: expect.stringMatching(/^the latest verification \(health daily by Ola Ops, .+\) did not pass: backups\.checksums fail — db-1 sha256 differs from its manifest$/),
     });
     expect(byId['compliance.backups-verified']!.details).toContain(`2 verification runs since ${new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1)).toISOString().slice(0, 10)}, 1 passed`);
   });

@@ -315,13 +315,21 @@ describe('monthly capacity: Fourth Monday Capacity Planning', () => {
     const t = terminal({ capacity: { costs: [{ name: 'RDS bank-db', monthly: 5600, currency: 'USD', owner: 'dba team', budget: 5000 }] } });
     await replay(t.state, weekly.warning, 20);
     await replay(t.state, weekly.warning, 6);
+    // A run that judged nothing (every check skipped) holds no review for its week.
+    await replay(t.state, weekly.passing, 13, (r) => {
+      for (const item of r.items) for (const x of item.results) x.status = 'skip';
+      r.summary = { ...r.summary, pass: 0, warn: 0, fail: 0, error: 0, waived: 0, manual: 0, skip: r.summary.total };
+      r.status = 'skip';
+      r.exitCode = 3;
+    });
     // Connection saturation climbs 1.5 points a day, from 30% to 73.5% over the month: past 90% in about 11 days.
     for (let d = 30; d >= 1; d--) await replay(t.state, healthDb, d + 0.1, (r) => setObserved(r, 'postgres.connection-saturation', 75 - 1.5 * d));
 
     const { exitCode, byId } = await t.review('capacity');
     expect(exitCode).toBe(2);
     expect(byId['capacity.weekly-runs']).toMatchObject({ status: 'warn', observed: { value: 2 }, message: '2 of the last 4 weeks had a weekly capacity run (2 runs)' });
-    expect(byId['capacity.weekly-runs']!.details!.filter((d) => d.endsWith('no weekly capacity run'))).toHaveLength(2);
+    expect(byId['capacity.weekly-runs']!.details!.filter((d) => d.endsWith('no weekly capacity run'))).toHaveLength(1);
+    expect(byId['capacity.weekly-runs']!.details).toContainEqual(expect.stringMatching(/: \d{4}-\d\d-\d\d judged nothing \(every check skipped\) \(by \S+\)$/));
     expect(byId['capacity.scaling-findings']).toMatchObject({ status: 'warn', observed: { value: 1 } });
     expect(byId['capacity.scaling-findings']!.message).toMatch(/; recurring: aws\.capacity-db-connections$/);
     expect(byId['capacity.scaling-findings']!.details![0]).toMatch(/^aws\.capacity-db-connections: warn or fail in 2 of 2 runs; latest warn — /);

@@ -26,6 +26,18 @@ describe('check registry', () => {
     }
   });
 
+  it('every check id the sources name in quotes is a registered check (a history filter on a misspelt id finds nothing, silently)', () => {
+    const src = new URL('../src/', import.meta.url).pathname;
+    const domains = [...new Set(checks.map((c) => c.id.split('.')[0]))].join('|');
+    const quoted = new RegExp(`'((?:${domains})\\.[a-z0-9]+(?:-[a-z0-9]+)*)'`, 'g');
+    const named = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...readFileSync(src + f, 'utf8').matchAll(quoted)].map((m) => `${f}: ${m[1]}`));
+    expect(named.length).toBeGreaterThan(50);
+    // Config keys and log field paths that look like check ids.
+    const notChecks = new Set(['logs.application', 'postgres.url', 'redis.url', 'http.status']);
+    expect(named.filter((n) => !registry.has(n.split(': ')[1]!) && !notChecks.has(n.split(': ')[1]!))).toEqual([]);
+  });
+
   it('has unique ids', () => {
     expect(registry.size).toBe(checks.length);
   });

@@ -156,6 +156,22 @@ describe('runbook today after real runs against a PostgreSQL server', () => {
   beforeAll(async () => { pg = await startPostgres(); });
   afterAll(async () => { await pg?.stop(); });
 
+  it('does not count a run that judged nothing (every check skipped) as done, and says why', async () => {
+    const state = stateDir();
+    const bare = writeConfig({ environment: 'staging', state: { path: state } });
+    const cli = (args: string[], now?: string) => nvcops([...args, '--config', bare, '--by', 'ada'], { env: { XDG_STATE_HOME: state, ...(now && { NVCOPS_NOW: now }) } });
+    // Friday 2026-12-18: the weekly performance review is due; with nothing configured every check skips (exit 3).
+    const skipped = await cli(['weekly', 'performance', '--format', 'json'], '2026-12-18T14:00:00Z');
+    expect(skipped.exitCode).toBe(3);
+    // Looked at the next morning: the day is over.
+    const r = await cli(['runbook', 'today', '--date', '2026-12-18', '--format', 'json', '--fail-on-overdue'], '2026-12-19T14:00:00Z');
+    const row = JSON.parse(r.stdout).due.find((d: { command: string }) => d.command === 'nvcops weekly performance');
+    expect(row).toMatchObject({ status: 'overdue', runs: [], judgedNothing: [{ by: 'ada', result: 'skip' }] });
+    expect(r.exitCode).toBe(2);
+    const human = await cli(['runbook', 'today', '--date', '2026-12-18'], '2026-12-19T14:00:00Z');
+    expect(human.stdout).toMatch(/nvcops weekly performance\s+✖ OVERDUE\s+09:00 EST by ada: skip: judged nothing \(every check skipped\); does not count/);
+  });
+
   it('shows a health db run and a weekly maintenance (maintain db --vacuum --analyze) as done, by whom and with what result', async () => {
     const state = stateDir();
     const config = writeConfig({ environment: 'staging', postgres: { url: pg.url }, state: { path: state } });

@@ -8,7 +8,7 @@ import { EXIT } from '../engine/errors.js';
 import { dateIn, dayWindow, timeIn, weekdayName, weekdayOf, zoneName } from '../engine/zoned.js';
 import { cadenceText, runbookTimeZone, dueOn, evidenceOf, type Evidence, type Occurrence, type ScheduledCommand } from '../runbook/schedule.js';
 import { openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
-import { matchesAudit, matchesHistory, type HistoryFilter } from '../state/store.js';
+import { judgedSomething, matchesAudit, matchesHistory, type HistoryFilter } from '../state/store.js';
 import type { GlobalOptions } from './options.js';
 import { prepare, write } from './run.js';
 import { table } from './state.js';
@@ -42,6 +42,8 @@ interface Row {
   runs: Run[];
   /** An action whose `started` record has no `finished` one: running now, or cut short. */
   unfinished: Run[];
+  /** Check runs in the window that judged nothing (every check skipped): they do not count as done. */
+  empty: Run[];
   /** For a task due once a week on no stated day and not run within it: its last run before. */
   lastBefore?: Run;
 }
@@ -61,16 +63,20 @@ interface Records {
 }
 
 /** The runs one kind of evidence shows in [from, to), oldest first, and actions begun there that never finished. */
-async function evidenceIn(records: Records, ev: Evidence, environment: string | null, from: Date | undefined, to: Date): Promise<{ runs: Run[]; unfinished: Run[] }> {
+async function evidenceIn(records: Records, ev: Evidence, environment: string | null, from: Date | undefined, to: Date): Promise<{ runs: Run[]; unfinished: Run[]; empty: Run[] }> {
   if ('history' in ev) {
     const filter: HistoryFilter = { command: ev.history, check: ev.check, since: from, until: to, environment };
     // Only a search back before the day's windows (a last run before) goes to the store again.
     const entries = from && from >= records.historySince ? (await records.history).filter((e) => matchesHistory(e, filter)) : await records.store.history.list(filter);
-    const runs = entries.map((e): Run => {
+    const runs: Run[] = [];
+    const empty: Run[] = [];
+    for (const e of entries) {
       const check = ev.check ? e.report.items.flatMap((i) => i.results).find((r) => r.id === ev.check) : undefined;
-      return { at: e.at, by: e.by, host: e.host, source: 'history', result: check?.status ?? e.status, ...(check && { message: `${check.id}: ${check.message}` }) };
-    });
-    return { runs, unfinished: [] };
+      const run: Run = { at: e.at, by: e.by, host: e.host, source: 'history', result: check?.status ?? e.status, ...(check && { message: `${check.id}: ${check.message}` }) };
+      // A run that judged nothing (every check skipped, or only lines for a person) did not do the task.
+      (evaluated(e, check?.status) ? runs : empty).push(run);
+    }
+    return { runs, unfinished: [], empty };
   }
   // An action belongs to the day it started; the store's own time (`at`) is when each record was written.
   const trail = (await records.audit).filter((r) => matchesAudit(r, { action: ev.audit }) && r.environment === environment && (ev.args ?? []).every((a) => r.args.includes(a)));
@@ -79,20 +85,25 @@ async function evidenceIn(records: Records, ev: Evidence, environment: string | 
   return {
     runs: trail.filter((r) => r.phase !== 'started' && RAN.includes(r.outcome ?? '') && inWindow(r)).map(auditRun),
     unfinished: trail.filter((r) => r.phase === 'started' && !closed.has(r.operation) && inWindow(r)).map(auditRun),
+    empty: [],
   };
 }
+
+/** Did a check run judge anything (the named check, when the evidence names one)? */
+const evaluated = (e: HistoryEntry, checkStatus: string | undefined): boolean =>
+  checkStatus === undefined ? judgedSomething(e) : checkStatus !== 'skip' && checkStatus !== 'manual';
 
 async function evidence(records: Records, cmd: ScheduledCommand, environment: string | null, from: Date | undefined, to: Date) {
   const found = await Promise.all(evidenceOf(cmd).map((ev) => evidenceIn(records, ev, environment, from, to)));
   const byTime = (a: Run, b: Run) => compareText(a.at, b.at);
-  return { runs: found.flatMap((f) => f.runs).sort(byTime), unfinished: found.flatMap((f) => f.unfinished).sort(byTime) };
+  return { runs: found.flatMap((f) => f.runs).sort(byTime), unfinished: found.flatMap((f) => f.unfinished).sort(byTime), empty: found.flatMap((f) => f.empty).sort(byTime) };
 }
 
 async function rowFor(records: Records, occurrence: Occurrence, command: ScheduledCommand, environment: string | null, now: Date, dayStart: Date): Promise<Row> {
-  const { runs, unfinished } = await evidence(records, command, environment, occurrence.from, occurrence.to);
+  const { runs, unfinished, empty } = await evidence(records, command, environment, occurrence.from, occurrence.to);
   const status: Status = runs.length ? 'done' : unfinished.length ? 'started' : now >= occurrence.dueAt ? 'overdue' : 'not-run';
   const late = occurrence.timed && runs.length > 0 && runs[0]!.at > occurrence.dueAt.toISOString();
-  const row: Row = { occurrence, command, status, late, runs, unfinished };
+  const row: Row = { occurrence, command, status, late, runs, unfinished, empty };
   if (!runs.length && occurrence.from < dayStart) row.lastBefore = (await evidence(records, command, environment, undefined, occurrence.from)).runs.at(-1);
   return row;
 }
@@ -133,7 +144,7 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
         procedure: r.occurrence.entry.title, section: r.occurrence.entry.section, runbook: r.occurrence.entry.runbook,
         cadence: cadenceText(r.occurrence.entry.cadence, tz), command: `nvcops ${r.command.command}`, replaces: r.command.runbook,
         dueAt: r.occurrence.dueAt.toISOString(), due: dueText(r.occurrence), status: r.status, late: r.late,
-        countsFrom: r.occurrence.from.toISOString(), runs: r.runs, unfinished: r.unfinished, ...(r.lastBefore && { lastBefore: r.lastBefore }),
+        countsFrom: r.occurrence.from.toISOString(), runs: r.runs, unfinished: r.unfinished, judgedNothing: r.empty, ...(r.lastBefore && { lastBefore: r.lastBefore }),
       })),
     }, null, 2)}\n`, redactor);
     return exitCode;
@@ -143,6 +154,7 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
   const lastText = (r: Row) => {
     const last = r.runs.at(-1) ?? r.unfinished.at(-1);
     if (last) return `${runText(last)}${r.runs.length > 1 ? ` — ${r.runs.length} runs` : ''}`;
+    if (r.empty.length) return `${runText(r.empty.at(-1)!)}: judged nothing (every check skipped); does not count`;
     if (r.lastBefore) return `last run ${runText(r.lastBefore)}`;
     return r.occurrence.from < dayStart ? 'no run in the last 7 days' : '';
   };

@@ -154,6 +154,12 @@ export function matchesAudit(r: AuditRecord, f: AuditFilter): boolean {
   return true;
 }
 
+/** Did a kept run judge anything: a verdict other than skip and manual on one of its checks? (Every check of a run with no target configured skips.) */
+export function judgedSomething(e: HistoryEntry): boolean {
+  const s = e.report.summary;
+  return s.pass + s.warn + s.fail + s.error + s.waived > 0;
+}
+
 export function matchesHistory(e: HistoryEntry, f: HistoryFilter): boolean {
   if (f.command !== undefined && e.command !== f.command) return false;
   if (f.environment !== undefined && e.environment !== f.environment) return false;

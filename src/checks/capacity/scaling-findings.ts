@@ -1,6 +1,7 @@
 import { defineCheck, type Status } from '../../engine/check.js';
 import { worst } from '../../engine/report.js';
 import { MONTH_WINDOW_DAYS, runsOf, where } from '../../reviews/history.js';
+import { judgedSomething } from '../../state/store.js';
 
 /** Infrastructure scaling review: what the month's `weekly capacity` runs found — the latest verdict and the warnings that keep coming back. */
 export default defineCheck({
@@ -10,13 +11,16 @@ export default defineCheck({
   requires: [],
   unit: 'count',
   async run(ctx) {
-    const runs = await runsOf(ctx, 'weekly capacity', MONTH_WINDOW_DAYS);
+    const kept = await runsOf(ctx, 'weekly capacity', MONTH_WINDOW_DAYS);
+    if (!kept.length) return { status: 'error', message: `no weekly capacity run in the last ${MONTH_WINDOW_DAYS} days in ${where(ctx)}: nothing to review` };
+    // Runs that judged nothing (every check skipped) found nothing either way.
+    const runs = kept.filter(judgedSomething);
     const latest = runs.at(-1);
-    if (!latest) return { status: 'error', message: `no weekly capacity run in the last ${MONTH_WINDOW_DAYS} days in ${where(ctx)}: nothing to review` };
-    const results = runs.map((r) => r.report.items.flatMap((i) => i.results));
-    if (results.every((rs) => rs.every((r) => r.status === 'skip'))) {
-      return { status: 'error', message: `the month's ${runs.length} weekly capacity runs evaluated nothing (every check skipped: ${results[0]![0]?.message ?? 'no checks'})` };
+    if (!latest) {
+      const skipped = kept[0]!.report.items.flatMap((i) => i.results)[0]?.message ?? 'no checks';
+      return { status: 'error', message: `the month's ${kept.length} weekly capacity runs evaluated nothing (every check skipped: ${skipped})` };
     }
+    const results = runs.map((r) => r.report.items.flatMap((i) => i.results));
     const ids = [...new Set(results.flat().map((r) => r.id))];
     const rows = ids.map((id) => {
       const seen = results.map((rs) => rs.find((r) => r.id === id)).filter((r) => r !== undefined);

@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { daysSince, lastRunOf, where } from '../../reviews/history.js';
+import { judgedSomething } from '../../state/store.js';
 
 /** Access control audit: when `maintain access` (access_audit.py) last ran, from the run history. */
 export default defineCheck({
@@ -13,6 +14,9 @@ export default defineCheck({
   async run(ctx) {
     const last = await lastRunOf(ctx, 'maintain access');
     if (!last) return { status: 'fail', message: `no access control audit recorded in ${where(ctx)}: run nvcops maintain access` };
+    if (!judgedSomething(last)) {
+      return { status: 'fail', message: `the last nvcops maintain access (${last.at.slice(0, 10)}, by ${last.by}) judged nothing: every check skipped (no target configured)` };
+    }
     const age = daysSince(ctx, last.at);
     return { value: age, message: `last nvcops maintain access ${age} days ago (${last.at.slice(0, 10)}, by ${last.by}): ${last.status}` };
   },
