@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
-import { forPostgres, makeCa, type TestCa } from './support/certs.js';
+import { forPostgres, makeCa, opensslDate, type TestCa } from './support/certs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 
 type Result = { id: string; status: string; observed: { value: number } | null; message: string; details?: string[] };
@@ -100,6 +101,49 @@ describe('maintain certs with certificates made by openssl', () => {
     const strength = results(r.stdout)['certs.strength']!;
     expect(strength).toMatchObject({ status: 'fail', message: '1 of 2 certificates have a weak key or signature' });
     expect(strength.details![0]).toMatch(/weak\.pem: rsa 1024 bits, sha1WithRSAEncryption — WEAK: 1024-bit rsa key \(< 2048\); sha1WithRSAEncryption signature/);
+  });
+
+  it('fails EC keys on weak curves by the names OpenSSL reports (P-192 is prime192v1, brainpoolP160r1), passes P-256', async () => {
+    const p192 = await ca.leaf('p192', { curve: 'prime192v1' });
+    const bp160 = await ca.leaf('bp160', { curve: 'brainpoolP160r1' });
+    const p256 = await ca.leaf('p256', { curve: 'prime256v1' });
+    const r = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { ca: ca.ca, files: [p192.cert, bp160.cert, p256.cert] } }), '--format', 'json']);
+    const strength = results(r.stdout)['certs.strength']!;
+    expect(strength).toMatchObject({ status: 'fail', message: '2 of 3 certificates have a weak key or signature' });
+    expect(strength.details![0]).toMatch(/p192\.pem: ec prime192v1, sha256WithRSAEncryption — WEAK: prime192v1 curve \(192 bits < 256\)/);
+    expect(strength.details![1]).toMatch(/bp160\.pem: ec brainpoolP160r1, sha256WithRSAEncryption — WEAK: brainpoolP160r1 curve \(160 bits < 256\)/);
+    expect(strength.details![2]).toMatch(/p256\.pem: ec prime256v1, sha256WithRSAEncryption$/);
+  });
+
+  it('judges every certificate of a file chain on the run clock: an expired intermediate, a leaf not yet valid, a weak intermediate key', async () => {
+    const bundle = (name: string, leaf: { cert: string }, inter: TestCa) => {
+      const path = join(ca.dir, `${name}-chain.pem`);
+      writeFileSync(path, readFileSync(leaf.cert, 'utf8') + readFileSync(inter.ca, 'utf8'));
+      return path;
+    };
+    const fine = await ca.intermediate('fine-int');
+    const okChain = bundle('ok', await fine.leaf('ok-leaf'), fine);
+    const lapsed = await ca.intermediate('lapsed-int', { startdate: opensslDate(-60), enddate: opensslDate(-5) });
+    const lapsedChain = bundle('lapsed', await lapsed.leaf('lapsed-leaf', { startdate: opensslDate(-10), enddate: opensslDate(300) }), lapsed);
+    const earlyChain = bundle('early', await fine.leaf('early-leaf', { startdate: opensslDate(20), enddate: opensslDate(400) }), fine);
+    const weakInt = await ca.intermediate('weak-int', { bits: 1024 });
+    const weakChain = bundle('weak', await weakInt.leaf('weak-int-leaf'), weakInt);
+
+    const ok = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { ca: ca.ca, files: [okChain] } }), '--format', 'json']);
+    expect(ok.exitCode, ok.stdout).toBe(0);
+    expect(results(ok.stdout)['certs.validity']).toMatchObject({ status: 'pass', message: '1 certificates: chains trusted, host names match' });
+
+    const r = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { ca: ca.ca, files: [lapsedChain, earlyChain, weakChain] } }), '--format', 'json']);
+    expect(r.exitCode).toBe(2);
+    const validity = results(r.stdout)['certs.validity']!;
+    expect(validity.status).toBe('fail');
+    const details = validity.details!.join('\n');
+    expect(details).toMatch(/lapsed-chain\.pem: chain: certificate 2 \(CN=lapsed-int\) expired on \d{4}-/);
+    expect(details).toMatch(/early-chain\.pem: chain: certificate 1 \(CN=localhost\) is not valid until \d{4}-/);
+    expect(details).not.toMatch(/weak-chain/);
+    const strength = results(r.stdout)['certs.strength']!;
+    expect(strength).toMatchObject({ status: 'fail', message: '1 of 3 certificates have a weak key or signature' });
+    expect(strength.details!.join('\n')).toMatch(/weak-chain\.pem: rsa 2048 bits, sha256WithRSAEncryption — WEAK: certificate 2 \(CN=weak-int\): 1024-bit rsa key \(< 2048\)/);
   });
 
   it('says error, never pass, for an endpoint it cannot read: PostgreSQL without SSL, a closed port', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,5 +64,52 @@ describe('maintain security-updates: npm audit of the configured applications', 
     expect(npm.details![0]).toMatch(/npm audit failed: request to http:\/\/127\.0\.0\.1:1\/-\/npm\/v1\/security\/advisories\/bulk failed, reason: connect ECONNREFUSED/);
     const noLock = await nvcops(['maintain', 'security-updates', '--config', writeConfig({ security: { applications: [mkdtempSync(join(tmpdir(), 'nvcops-empty-'))] } }), '--format', 'json'], { env: env() });
     expect(audit(noLock.stdout).status).toBe('error');
+  });
+});
+
+/** A fake apt on PATH: `apt-get -s upgrade` prints these lines, `apt-config` names this lists directory (as real apt-config does). */
+function fakeApt(inst: string[], lists: { ageDays: number } | 'none'): Record<string, string> {
+  const root = mkdtempSync(join(tmpdir(), 'nvcops-apt-'));
+  const bin = join(root, 'bin');
+  const dir = join(root, 'lists');
+  mkdirSync(bin);
+  mkdirSync(dir);
+  writeFileSync(join(root, 'sim.txt'), ['Reading package lists...', 'Building dependency tree...', ...inst, ''].join('\n'));
+  writeFileSync(join(bin, 'apt-get'), `#!/bin/sh\ncat '${join(root, 'sim.txt')}'\n`);
+  writeFileSync(join(bin, 'apt-config'), `#!/bin/sh\necho "L='${dir}/'"\n`);
+  chmodSync(join(bin, 'apt-get'), 0o755);
+  chmodSync(join(bin, 'apt-config'), 0o755);
+  if (lists !== 'none') {
+    const file = join(dir, 'deb.debian.org_debian-security_dists_bookworm-security_InRelease');
+    writeFileSync(file, '');
+    const t = (Date.now() - lists.ageDays * 86_400_000) / 1000;
+    utimesSync(file, t, t);
+  }
+  return { PATH: `${bin}:${process.env.PATH}` };
+}
+
+const SECURITY_INST = 'Inst libssl3 [3.0.17-1~deb12u2] (3.0.17-1~deb12u3 Debian-Security:12/stable-security [amd64])';
+const osUpdates = (stdout: string): Result => JSON.parse(stdout).items[0].results.find((r: Result) => r.id === 'security.os-updates');
+
+describe('maintain security-updates: OS updates only as fresh as apt\'s package lists (fake apt on PATH)', () => {
+  const run = async (env: Record<string, string>) =>
+    osUpdates((await nvcops(['maintain', 'security-updates', '--config', writeConfig({}), '--format', 'json'], { env })).stdout);
+
+  it('passes 0 pending with fresh lists, warns on a pending security update', async () => {
+    expect(await run(fakeApt([], { ageDays: 0.1 }))).toMatchObject({ status: 'pass', message: expect.stringMatching(/^0 security updates pending \(0 upgrades in all\); package lists from .* ago$/) });
+    const one = await run(fakeApt([SECURITY_INST], { ageDays: 0.1 }));
+    expect(one).toMatchObject({ status: 'warn', message: expect.stringMatching(/^1 security updates pending/) });
+    expect(one.details![0]).toMatch(/^SECURITY libssl3 3\.0\.17-1~deb12u2 → 3\.0\.17-1~deb12u3/);
+  });
+
+  it('is error, never pass, with no package lists or lists older than 7 days; warns on lists older than 1 day', async () => {
+    const none = await run(fakeApt([], 'none'));
+    expect(none.status).toBe('error');
+    expect(none.message).toMatch(/^apt has no package lists in .*: it cannot know of any update — run apt-get update$/);
+    const stale = await run(fakeApt([], { ageDays: 368.5 }));
+    expect(stale.status).toBe('error');
+    expect(stale.message).toMatch(/^package lists from .* ago \(> 7 days\): apt cannot know of fixes published since — run apt-get update; 0 security updates pending/);
+    const old = await run(fakeApt([], { ageDays: 3 }));
+    expect(old).toMatchObject({ status: 'warn', message: expect.stringMatching(/^0 security updates pending \(0 upgrades in all\); package lists from .* ago \(> 1 day\): run apt-get update$/) });
   });
 });

@@ -77,9 +77,19 @@ function signatureOid(raw: Buffer): string {
 
 // NIST SP 800-57 / CA/Browser Forum BR 6.1.5: RSA at least 2048 bits, ECC at least 256 bits.
 const MIN_RSA_BITS = 2048;
-const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp256k1: 256, secp384r1: 384, secp521r1: 521, secp224r1: 224, secp192r1: 192 };
+const MIN_EC_BITS = 256;
+/** Curve sizes by the names Node (OpenSSL) reports in asymmetricKeyDetails.namedCurve: NIST P-192 is `prime192v1`, P-256 `prime256v1`. */
+const CURVE_BITS: Record<string, number> = {
+  prime192v1: 192, prime192v2: 192, prime192v3: 192, prime239v1: 239, prime239v2: 239, prime239v3: 239, prime256v1: 256,
+  secp112r1: 112, secp112r2: 112, secp128r1: 128, secp128r2: 128, secp160k1: 160, secp160r1: 160, secp160r2: 160,
+  secp192k1: 192, secp224k1: 224, secp224r1: 224, secp256k1: 256, secp384r1: 384, secp521r1: 521,
+  brainpoolP160r1: 160, brainpoolP160t1: 160, brainpoolP192r1: 192, brainpoolP192t1: 192, brainpoolP224r1: 224, brainpoolP224t1: 224,
+  brainpoolP256r1: 256, brainpoolP256t1: 256, brainpoolP320r1: 320, brainpoolP320t1: 320, brainpoolP384r1: 384, brainpoolP384t1: 384,
+  brainpoolP512r1: 512, brainpoolP512t1: 512, SM2: 256,
+};
 
-function describe(cert: X509Certificate, now: Date): Pick<CertificateReport, 'subject' | 'notAfter' | 'daysLeft' | 'key' | 'signature' | 'weaknesses'> {
+/** Weak key or signature of one certificate, in words; a key whose strength cannot be judged is named as such, never passed. */
+function weaknessesOf(cert: X509Certificate): { key: string; signature: string; weaknesses: string[] } {
   const weaknesses: string[] = [];
   const k = cert.publicKey;
   const details = k.asymmetricKeyDetails ?? {};
@@ -90,19 +100,24 @@ function describe(cert: X509Certificate, now: Date): Pick<CertificateReport, 'su
   } else if (details.namedCurve) {
     key = `${key} ${details.namedCurve}`;
     const bits = CURVE_BITS[details.namedCurve];
-    if (bits !== undefined && bits < 256) weaknesses.push(`${details.namedCurve} curve (< 256 bits)`);
+    if (bits === undefined) weaknesses.push(`${details.namedCurve} curve of unknown strength (not a known curve of ${MIN_EC_BITS}+ bits)`);
+    else if (bits < MIN_EC_BITS) weaknesses.push(`${details.namedCurve} curve (${bits} bits < ${MIN_EC_BITS})`);
+  } else if (k.asymmetricKeyType !== 'ed25519' && k.asymmetricKeyType !== 'ed448') {
+    weaknesses.push(`${key} key of unknown strength`);
   }
   const oid = signatureOid(cert.raw);
   const signature = SIGNATURES[oid] ?? oid;
   if (/md5|sha1/i.test(signature)) weaknesses.push(`${signature} signature (SHA-1 and MD5 are broken)`);
+  return { key, signature, weaknesses };
+}
+
+function describe(cert: X509Certificate, now: Date): Pick<CertificateReport, 'subject' | 'notAfter' | 'daysLeft' | 'key' | 'signature' | 'weaknesses'> {
   const notAfter = new Date(cert.validTo);
   return {
     subject: cert.subject.replace(/\n/g, ', '),
     notAfter: notAfter.toISOString(),
     daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS),
-    key,
-    signature,
-    weaknesses,
+    ...weaknessesOf(cert),
   };
 }
 
@@ -128,6 +143,19 @@ function chainProblem(chain: X509Certificate[], cas: string[]): string | undefin
   return last.checkIssued(last) ? 'self-signed and not a trusted CA' : `issuer "${last.issuer.replace(/\n/g, ', ')}" is not a trusted CA (set certificates.ca for an internal CA)`;
 }
 
+/** Each certificate of a file's chain (leaf and intermediates) is within its validity dates at the run's clock. */
+function datesProblems(chain: X509Certificate[], now: Date): string[] {
+  return chain.flatMap((c, i) => {
+    const name = `certificate ${i + 1} (${c.subject.replace(/\n/g, ', ')})`;
+    const from = new Date(c.validFrom);
+    const to = new Date(c.validTo);
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return [`${name}: validity dates cannot be read (${c.validFrom} – ${c.validTo})`];
+    if (now < from) return [`${name} is not valid until ${from.toISOString()}`];
+    if (now > to) return [`${name} expired on ${to.toISOString()}`];
+    return [];
+  });
+}
+
 function inspectFile(path: string, config: Config, now = new Date()): CertificateReport {
   let chain: X509Certificate[];
   try {
@@ -137,7 +165,14 @@ function inspectFile(path: string, config: Config, now = new Date()): Certificat
   } catch (e) {
     return { source: path, weaknesses: [], error: (e as Error).message };
   }
-  return { source: path, ...describe(chain[0]!, now), chainProblem: chainProblem(chain, trustedCas(config) ?? [...rootCertificates]) };
+  const leaf = describe(chain[0]!, now);
+  // The intermediates' keys and signatures count too: a weak link anywhere breaks the chain.
+  const weaknesses = [
+    ...leaf.weaknesses,
+    ...chain.slice(1).flatMap((c, i) => weaknessesOf(c).weaknesses.map((w) => `certificate ${i + 2} (${c.subject.replace(/\n/g, ', ')}): ${w}`)),
+  ];
+  const problems = [chainProblem(chain, trustedCas(config) ?? [...rootCertificates]), ...datesProblems(chain, now)].filter((p): p is string => !!p);
+  return { source: path, ...leaf, weaknesses, chainProblem: problems.length ? problems.join('; ') : undefined };
 }
 
 /** PostgreSQL's SSLRequest: 8 bytes (length 8, code 80877103); the server answers S (go ahead with TLS) or N. */

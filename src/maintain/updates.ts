@@ -19,12 +19,24 @@ export function parseAptSimulation(text: string): AptUpgrade[] {
   });
 }
 
-/** When apt last refreshed its package lists (the newest file in /var/lib/apt/lists), or undefined. */
+/** Where apt keeps its package lists, as apt itself is configured (`apt-config`, honouring APT_CONFIG); the Debian default otherwise. */
+export async function aptListsDir(): Promise<string> {
+  const { execa } = await import('execa');
+  const r = await execa('apt-config', ['shell', 'L', 'Dir::State::lists/d'], { reject: false, env: { LC_ALL: 'C' } }).catch(() => undefined);
+  const m = r && r.exitCode === 0 ? /^L='(.+)'$/m.exec(r.stdout) : null;
+  return m ? m[1]! : '/var/lib/apt/lists';
+}
+
+/** How long ago apt last refreshed its package lists (the newest list or Release file in the lists directory), or undefined when it has none. */
 export function aptListsAge(now: Date, dir = '/var/lib/apt/lists'): number | undefined {
   if (!existsSync(dir)) return undefined;
-  const times = readdirSync(dir).filter((f) => f.endsWith('Packages') || f.endsWith('Release') || f.endsWith('InRelease')).map((f) => statSync(join(dir, f)).mtimeMs);
+  const times = readdirSync(dir).filter((f) => /_(Packages(\.\w+)?|Release|InRelease)$/.test(f)).map((f) => statSync(join(dir, f)).mtimeMs);
   return times.length ? now.getTime() - Math.max(...times) : undefined;
 }
+
+/** Package lists older than this warn, and older than the error limit make the count meaningless: apt cannot know of fixes published after them. */
+export const APT_LISTS_WARN_DAYS = 1;
+export const APT_LISTS_ERROR_DAYS = 7;
 
 export type NpmSeverity = 'critical' | 'high' | 'moderate' | 'low' | 'info';
 export const NPM_SEVERITIES: NpmSeverity[] = ['critical', 'high', 'moderate', 'low', 'info'];
