@@ -60,6 +60,36 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     expect(show.stdout).toMatch(/response \(1 hour\): 2025-07-01T04:02:00.000Z \(62 min \(late\)\)/);
   });
 
+  it('a note after resolution is not the response; a closed incident never acknowledged or responded to says "never", target missed', async () => {
+    const run = terminal(config);
+    expect((await run(['incident', 'open', '--severity', 'P1', '--title', 'Card authorisations slow', '--no-checks'], 0)).exitCode).toBe(0);
+    expect((await run(['incident', 'resolve', 'INC-1', '--note', 'restarted the card gateway'], 10)).exitCode).toBe(0);
+    expect((await run(['incident', 'note', '--id', 'INC-1', 'follow-up: gateway logs archived'], 60)).exitCode).toBe(0);
+    const show = JSON.parse((await run(['incident', 'show', 'INC-1', '--format', 'json'], 61)).stdout);
+    expect(show.respondedAt).toBeUndefined();
+    expect(show.timers.responseMs).toBeUndefined();
+    expect(show.events.map((e: { type: string; message: string }) => `${e.type}: ${e.message}`)).toContain('resolved: resolved without acknowledgement: the 5-minute acknowledgement was never made');
+    const human = await run(['incident', 'show', 'INC-1'], 61);
+    expect(human.stdout).toMatch(/acknowledged: never \(missed\)/);
+    expect(human.stdout).toMatch(/response \(1 hour\): never \(missed\)/);
+    const pm = (await run(['incident', 'postmortem', 'INC-1'], 61)).stdout;
+    expect(pm).toContain('| Time to acknowledge | never — resolved without acknowledgement (target 5 min: MISSED) |');
+    expect(pm).toContain('| Time to respond (investigation begun) | never — no note, investigation or diagnosis before resolution (target 60 min: MISSED) |');
+    expect(pm).toMatch(/\| incident \| ada \| resolved: resolved without acknowledgement/);
+    expect(pm).not.toContain('not yet');
+  });
+
+  it('an incident still open says "not yet" where nothing has happened, and a note while it is open is the response', async () => {
+    const run = terminal(config);
+    await run(['incident', 'open', '--severity', 'P1', '--title', 'Statements slow', '--no-checks'], 0);
+    const before = (await run(['incident', 'postmortem', 'INC-1'], 5)).stdout;
+    expect(before).toContain('| Time to acknowledge | not yet |');
+    await run(['incident', 'note', '--id', 'INC-1', 'looking at the statements queue'], 20);
+    await run(['incident', 'resolve', 'INC-1', '--note', 'drained the queue'], 30);
+    const pm = (await run(['incident', 'postmortem', 'INC-1'], 31)).stdout;
+    expect(pm).toContain('| Time to respond (investigation begun) | 20 min (target 60 min: met) |');
+  });
+
   it('refuses bad input with one line and exit 64', async () => {
     const run = terminal(config);
     const bad = await run(['incident', 'open', '--severity', 'P5', '--title', 'x']);

@@ -15,7 +15,7 @@ import type { IncidentWindow } from './deploys.js';
 import { notificationsConfigured, notifyStakeholders, type NotifyAction, type NotifyResult } from './notify.js';
 import { makeDocument, printDocument, type IncidentContext } from './output.js';
 import {
-  addEvent, chooseIncident, createIncident, isOpen, listIncidents, shownTitle, timers, updateIncident,
+  addEvent, chooseIncident, createIncident, isOpen, listIncidents, respondedAt, shownTitle, timers, updateIncident,
   type FailingCheck, type Incident, type IncidentEvent, type Verification,
 } from './records.js';
 import { ago, formatAge } from './time.js';
@@ -243,6 +243,8 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
       i.resolvedBy = who(ctx);
       i.resolution = o.note.trim();
       addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'verification', message: `${still.length ? 'resolved with --force; ' : ''}${summary}` });
+      // Allowed (the on-call engineer may fix first), but never hidden: the record says the alert was not acknowledged.
+      if (!i.acknowledgedAt) addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'resolved', message: 'resolved without acknowledgement: the 5-minute acknowledgement was never made' });
       addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'resolved', message: o.note.trim() });
     });
     await audit(store, ctx, 'incident resolve', incident, `${summary}; ${o.note.trim()}`);
@@ -258,9 +260,10 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
 
 function timerText(i: Incident, now: Date): { ack: string; response: string } {
   const t = timers(i, now);
-  const ack = i.acknowledgedAt ? `${formatAge(t.ackMs!)}${t.ackMs! > 5 * 60_000 ? ' (late)' : ''}` : t.ackOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.ackDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.ackDueAt, now)}` : '—';
-  const response = i.respondedAt ? `${formatAge(t.responseMs!)}${Date.parse(i.respondedAt) > t.responseDueAt.getTime() ? ' (late)' : ''}`
-    : t.responseOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.responseDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.responseDueAt, now)}` : '—';
+  const responded = respondedAt(i);
+  const ack = i.acknowledgedAt ? `${formatAge(t.ackMs!)}${t.ackMs! > 5 * 60_000 ? ' (late)' : ''}` : t.ackOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.ackDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.ackDueAt, now)}` : 'never (missed)';
+  const response = responded ? `${formatAge(t.responseMs!)}${Date.parse(responded) > t.responseDueAt.getTime() ? ' (late)' : ''}`
+    : t.responseOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.responseDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.responseDueAt, now)}` : 'never (missed)';
   return { ack, response };
 }
 
@@ -316,7 +319,7 @@ export async function showCommand(ctx: IncidentContext, id?: string): Promise<nu
         lines: [
           `impact began ${i.startedAt}; opened ${i.openedAt} by ${i.openedBy}`,
           `acknowledged: ${i.acknowledgedAt ? `${i.acknowledgedAt} by ${i.acknowledgedBy} (${t.ack})` : t.ack}`,
-          `response (${level.response}): ${i.respondedAt ? `${i.respondedAt} (${t.response})` : t.response}`,
+          `response (${level.response}): ${respondedAt(i) ? `${respondedAt(i)} (${t.response})` : t.response}`,
           ...(i.resolvedAt ? [`resolved ${i.resolvedAt} by ${i.resolvedBy} after ${formatAge(Date.parse(i.resolvedAt) - Date.parse(i.openedAt))}: ${i.resolution}`] : []),
         ],
       },
