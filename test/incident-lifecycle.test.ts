@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postmortemMarkdown } from '../src/incident/postmortem.js';
+import type { Incident } from '../src/incident/records.js';
+import { formatAge } from '../src/incident/time.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 
@@ -107,6 +110,29 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     const started = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', 'around lunch']);
     expect(started.exitCode).toBe(64);
     expect(started.stderr).toMatch(/--started: "around lunch" is not a time/);
+    const future = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', at(30), '--no-checks'], 0);
+    expect(future.exitCode).toBe(64);
+    expect(future.stderr.trim().split('\n')).toEqual([expect.stringContaining(`--started: ${at(30)} is later than now (${at(0)}); impact cannot begin in the future`)]);
+    expect(JSON.parse((await run(['incident', 'list', '--all', '--format', 'json'], 0)).stdout)).toEqual([]);
+    const past = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '20m', '--no-checks', '--format', 'json'], 30);
+    expect(past.exitCode).toBe(0);
+    expect(JSON.parse(past.stdout).startedAt).toBe(at(10));
+  });
+});
+
+describe('spans that run backwards', () => {
+  it('are never shown as 0: they say the times are inconsistent', () => {
+    expect(formatAge(-90_000)).toBe('-90 s (inconsistent: it ends before it begins)');
+    expect(formatAge(0)).toBe('0 s');
+    // A record written before --started was checked: impact "began" after it was resolved.
+    const i: Incident = {
+      id: 'INC-7', title: 'Old record', severity: 'P1', status: 'resolved', environment: null, startedAt: at(30), openedAt: at(0), openedBy: 'ada',
+      acknowledgedAt: at(1), acknowledgedBy: 'ada', respondedAt: at(2), resolvedAt: at(10), resolvedBy: 'ada', resolution: 'fixed',
+      checksFrom: 'not looked at', failingChecks: [], dedupKey: 'k', notifications: [], reports: [], events: [],
+    };
+    const md = postmortemMarkdown(i, [], 'ada', new Date(at(60)));
+    expect(md).toContain('| Duration of impact | -20 min (inconsistent: it ends before it begins) |');
+    expect(md).not.toMatch(/Duration of impact \| 0 s/);
   });
 });
 

@@ -137,8 +137,9 @@ export interface OpenOptions {
 
 export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promise<number> {
   if (!o.title.trim()) throw new UsageError('--title: say what is wrong, e.g. --title "Payments API returning 503"');
+  const now = ctx.now();
+  if (o.started && o.started > now) throw new UsageError(`--started: ${o.started.toISOString()} is later than now (${now.toISOString()}); impact cannot begin in the future`);
   return withStore(ctx, async (store) => {
-    const now = ctx.now();
     const { from, failing } = o.checks ? await currentFailures(ctx, store) : { from: 'not looked at (--no-checks)', failing: [] };
     const by = who(ctx);
     const draft: Omit<Incident, 'id' | 'dedupKey'> = {
