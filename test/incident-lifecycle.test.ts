@@ -93,6 +93,16 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     expect(pm).toContain('| Time to respond (investigation begun) | 20 min (target 60 min: met) |');
   });
 
+  it('the timeline starts when impact began (--started), so what was done before opening is in it', async () => {
+    // The audit trail keeps the real clock, so this one runs on it too.
+    const run = terminal(config);
+    await run(['incident', 'open', '--severity', 'P3', '--title', 'Typo on the login page', '--no-checks']);
+    await run(['incident', 'open', '--severity', 'P1', '--title', 'Transfers failing', '--started', '30m', '--no-checks']);
+    const entries = JSON.parse((await run(['incident', 'timeline', 'INC-2', '--format', 'json'])).stdout).entries;
+    expect(entries.map((e: { source: string; what: string }) => `${e.source}: ${e.what}`).slice(0, 2))
+      .toEqual(['audit: incident open: ok — INC-1 P3: Typo on the login page', 'incident: opened: P1 opened: Transfers failing']);
+  });
+
   it('refuses bad input with one line and exit 64', async () => {
     const run = terminal(config);
     const bad = await run(['incident', 'open', '--severity', 'P5', '--title', 'x']);

@@ -347,9 +347,9 @@ export interface TimelineEntry {
   what: string;
 }
 
-/** The incident's own events, and every nvcops action and check run of its environment between opening and resolution. */
+/** The incident's own events, and every nvcops action and check run of its environment from when impact began (or opening, if earlier) to resolution. */
 export async function timelineOf(store: Store, i: Incident): Promise<TimelineEntry[]> {
-  const from = new Date(i.openedAt);
+  const from = new Date(Math.min(Date.parse(i.startedAt), Date.parse(i.openedAt)));
   const until = i.resolvedAt ? new Date(Date.parse(i.resolvedAt) + 1) : undefined;
   const entries: TimelineEntry[] = i.events.map((e: IncidentEvent) => ({ at: e.at, source: 'incident', by: e.by, what: `${e.type}: ${e.message}` }));
   for (const a of await store.audit.list({ since: from, until })) {
