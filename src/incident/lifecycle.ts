@@ -385,14 +385,14 @@ export async function timelineCommand(ctx: IncidentContext, id?: string): Promis
 /** incident classify: the status of every system and a health run now, against the runbook's severity categories. */
 export async function classifyCommand(ctx: IncidentContext): Promise<number> {
   const { systemStatus } = await import('./status.js');
-  const { classify, classificationText } = await import('./classify.js');
+  const { classify, classificationExit, classificationText } = await import('./classify.js');
   return withStore(ctx, async (store) => {
     // Earlier runs are the baseline for "performance degradation"; read them before this run joins them.
     const history = await store.history.list({ since: new Date(ctx.now().getTime() - 7 * 86_400_000), environment: env(ctx) });
     const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx, store)]);
     const c = classify(states, report, history);
-    if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: SEVERITY_LEVELS[c.proposed].response, summary: report.summary });
+    if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: c.proposed ? SEVERITY_LEVELS[c.proposed].response : null, summary: report.summary });
     else ctx.print(`${classificationText(c)}\n`);
-    return 0;
+    return classificationExit(c);
   });
 }
