@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../src/engine/report.js';
+import { classificationExit, classificationText, classify } from '../src/incident/classify.js';
 import { startAwsEndpoint } from './support/aws-endpoint.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
@@ -126,6 +128,39 @@ describe('incident diagnose and classify', () => {
       behaviour['/statements'] = { status: 200, delayMs: 0 };
       behaviour['/payments'] = { status: 200, delayMs: 0 };
     }
+  });
+
+  it('classify with nothing configured cannot classify: it says what it could not see and exits 3, never P3', async () => {
+    const config = writeConfig({});
+    const env = { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-classify-state-')) };
+    const human = await nvcops(['incident', 'classify', '--config', config], { env });
+    expect(human.exitCode).toBe(3);
+    expect(human.stdout).toMatch(/^Cannot classify: no check passed, warned or failed and nothing is seen down/);
+    expect(human.stdout).toMatch(/could not be seen: \d+ checks skipped \(not configured\)/);
+    expect(human.stdout).not.toMatch(/Proposed severity|P3/);
+    const json = await nvcops(['incident', 'classify', '--config', config, '--format', 'json'], { env });
+    expect(json.exitCode).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ proposed: null, reasons: [], response: null });
+  });
+
+  it('classify: checks that errored are unseen, not evidence of a lower severity', () => {
+    const result = (id: string, status: string) => ({ id, title: id, status, message: status === 'error' ? 'connection refused' : 'ok' });
+    const report = (statuses: string[]) => {
+      const results = statuses.map((st, k) => result(`postgres.check-${k}`, st));
+      const count = (st: string) => statuses.filter((x) => x === st).length;
+      return { items: [{ title: 'Database', results }], summary: { total: statuses.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), error: count('error'), skip: count('skip') } } as unknown as RunReport;
+    };
+    const allErrored = classify([], report(['error', 'error', 'skip']), []);
+    expect(allErrored).toMatchObject({ proposed: null, unseen: ['postgres.check-0: connection refused', 'postgres.check-1: connection refused', '1 check skipped (not configured)'] });
+    expect(classificationExit(allErrored)).toBe(3);
+    const someErrored = classify([], report(['pass', 'error']), []);
+    expect(someErrored.proposed).toBe('P3');
+    expect(someErrored.reasons[0]!.evidence).toMatch(/1 could not be evaluated, so a higher severity is not ruled out/);
+    expect(classificationExit(someErrored)).toBe(3);
+    expect(classificationText(someErrored)).toMatch(/could not be seen: postgres.check-1: connection refused/);
+    const clean = classify([], report(['pass', 'pass']), []);
+    expect(clean.proposed).toBe('P3');
+    expect(classificationExit(clean)).toBe(0);
   });
 
   it('classify calls a failing payment business metric a P0 payment processing failure', async () => {

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postmortemMarkdown } from '../src/incident/postmortem.js';
+import type { Incident } from '../src/incident/records.js';
+import { formatAge } from '../src/incident/time.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 
@@ -60,6 +63,46 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     expect(show.stdout).toMatch(/response \(1 hour\): 2025-07-01T04:02:00.000Z \(62 min \(late\)\)/);
   });
 
+  it('a note after resolution is not the response; a closed incident never acknowledged or responded to says "never", target missed', async () => {
+    const run = terminal(config);
+    expect((await run(['incident', 'open', '--severity', 'P1', '--title', 'Card authorisations slow', '--no-checks'], 0)).exitCode).toBe(0);
+    expect((await run(['incident', 'resolve', 'INC-1', '--note', 'restarted the card gateway'], 10)).exitCode).toBe(0);
+    expect((await run(['incident', 'note', '--id', 'INC-1', 'follow-up: gateway logs archived'], 60)).exitCode).toBe(0);
+    const show = JSON.parse((await run(['incident', 'show', 'INC-1', '--format', 'json'], 61)).stdout);
+    expect(show.respondedAt).toBeUndefined();
+    expect(show.timers.responseMs).toBeUndefined();
+    expect(show.events.map((e: { type: string; message: string }) => `${e.type}: ${e.message}`)).toContain('resolved: resolved without acknowledgement: the 5-minute acknowledgement was never made');
+    const human = await run(['incident', 'show', 'INC-1'], 61);
+    expect(human.stdout).toMatch(/acknowledged: never \(missed\)/);
+    expect(human.stdout).toMatch(/response \(1 hour\): never \(missed\)/);
+    const pm = (await run(['incident', 'postmortem', 'INC-1'], 61)).stdout;
+    expect(pm).toContain('| Time to acknowledge | never — resolved without acknowledgement (target 5 min: MISSED) |');
+    expect(pm).toContain('| Time to respond (investigation begun) | never — no note, investigation or diagnosis before resolution (target 60 min: MISSED) |');
+    expect(pm).toMatch(/\| incident \| ada \| resolved: resolved without acknowledgement/);
+    expect(pm).not.toContain('not yet');
+  });
+
+  it('an incident still open says "not yet" where nothing has happened, and a note while it is open is the response', async () => {
+    const run = terminal(config);
+    await run(['incident', 'open', '--severity', 'P1', '--title', 'Statements slow', '--no-checks'], 0);
+    const before = (await run(['incident', 'postmortem', 'INC-1'], 5)).stdout;
+    expect(before).toContain('| Time to acknowledge | not yet |');
+    await run(['incident', 'note', '--id', 'INC-1', 'looking at the statements queue'], 20);
+    await run(['incident', 'resolve', 'INC-1', '--note', 'drained the queue'], 30);
+    const pm = (await run(['incident', 'postmortem', 'INC-1'], 31)).stdout;
+    expect(pm).toContain('| Time to respond (investigation begun) | 20 min (target 60 min: met) |');
+  });
+
+  it('the timeline starts when impact began (--started), so what was done before opening is in it', async () => {
+    // The audit trail keeps the real clock, so this one runs on it too.
+    const run = terminal(config);
+    await run(['incident', 'open', '--severity', 'P3', '--title', 'Typo on the login page', '--no-checks']);
+    await run(['incident', 'open', '--severity', 'P1', '--title', 'Transfers failing', '--started', '30m', '--no-checks']);
+    const entries = JSON.parse((await run(['incident', 'timeline', 'INC-2', '--format', 'json'])).stdout).entries;
+    expect(entries.map((e: { source: string; what: string }) => `${e.source}: ${e.what}`).slice(0, 2))
+      .toEqual(['audit: incident open: ok — INC-1 P3: Typo on the login page', 'incident: opened: P1 opened: Transfers failing']);
+  });
+
   it('refuses bad input with one line and exit 64', async () => {
     const run = terminal(config);
     const bad = await run(['incident', 'open', '--severity', 'P5', '--title', 'x']);
@@ -77,6 +120,29 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     const started = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', 'around lunch']);
     expect(started.exitCode).toBe(64);
     expect(started.stderr).toMatch(/--started: "around lunch" is not a time/);
+    const future = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', at(30), '--no-checks'], 0);
+    expect(future.exitCode).toBe(64);
+    expect(future.stderr.trim().split('\n')).toEqual([expect.stringContaining(`--started: ${at(30)} is later than now (${at(0)}); impact cannot begin in the future`)]);
+    expect(JSON.parse((await run(['incident', 'list', '--all', '--format', 'json'], 0)).stdout)).toEqual([]);
+    const past = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '20m', '--no-checks', '--format', 'json'], 30);
+    expect(past.exitCode).toBe(0);
+    expect(JSON.parse(past.stdout).startedAt).toBe(at(10));
+  });
+});
+
+describe('spans that run backwards', () => {
+  it('are never shown as 0: they say the times are inconsistent', () => {
+    expect(formatAge(-90_000)).toBe('-90 s (inconsistent: it ends before it begins)');
+    expect(formatAge(0)).toBe('0 s');
+    // A record written before --started was checked: impact "began" after it was resolved.
+    const i: Incident = {
+      id: 'INC-7', title: 'Old record', severity: 'P1', status: 'resolved', environment: null, startedAt: at(30), openedAt: at(0), openedBy: 'ada',
+      acknowledgedAt: at(1), acknowledgedBy: 'ada', respondedAt: at(2), resolvedAt: at(10), resolvedBy: 'ada', resolution: 'fixed',
+      checksFrom: 'not looked at', failingChecks: [], dedupKey: 'k', notifications: [], reports: [], events: [],
+    };
+    const md = postmortemMarkdown(i, [], 'ada', new Date(at(60)));
+    expect(md).toContain('| Duration of impact | -20 min (inconsistent: it ends before it begins) |');
+    expect(md).not.toMatch(/Duration of impact \| 0 s/);
   });
 });
 

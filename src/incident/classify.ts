@@ -11,8 +11,11 @@ export interface Reason {
 }
 
 export interface Classification {
-  proposed: Severity;
+  /** null: nothing was seen (every check skipped or errored, nothing down), so no severity can be proposed. */
+  proposed: Severity | null;
   reasons: Reason[];
+  /** What could not be seen: checks that errored (and, when nothing was seen, how many were skipped). */
+  unseen: string[];
 }
 
 /** Services whose failure stops money moving: the runbook's "payment processing failure". */
@@ -74,16 +77,35 @@ export function classify(states: SystemState[], report: RunReport, history: Hist
   // Liveness checks of what is down are the outage already named above.
   const outage = new Set(['http.service-up', 'postgres.connect-time', 'redis.ping']);
   for (const r of results.filter((x) => failing(x) && !explained.has(x.id) && !(down.length && outage.has(x.id)))) add('P2', 'Non-critical feature issues', `${r.title}: ${r.message}`);
-  if (!reasons.length) add('P3', 'Minor bugs', `nothing is down and no check fails (${report.summary.pass} pass, ${report.summary.warn} warn, ${report.summary.error} could not be evaluated)`);
+  // A check that errored saw nothing: it is listed as unseen, never counted as evidence that all is well.
+  const unseen = results.filter((r) => r.status === 'error').map((r) => `${r.id}: ${r.message}`);
+  const { pass, warn, fail, skip } = report.summary;
+  if (!reasons.length && pass + warn + fail === 0) {
+    if (skip) unseen.push(`${skip} check${skip === 1 ? '' : 's'} skipped (not configured)`);
+    return { proposed: null, reasons, unseen };
+  }
+  if (!reasons.length) add('P3', 'Minor bugs', `nothing seen is down and no check fails (${pass} pass, ${warn} warn)${unseen.length ? ` — but ${unseen.length} could not be evaluated, so a higher severity is not ruled out` : ''}`);
   reasons.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
-  return { proposed: reasons[0]!.severity, reasons };
+  return { proposed: reasons[0]!.severity, reasons, unseen };
 }
 
+/** Exit 3 when nothing could be classified, or when checks that could not be evaluated might hide something more severe than proposed. */
+export const classificationExit = (c: Classification): number => (c.proposed === null || (c.unseen.length && c.proposed !== 'P0') ? 3 : 0);
+
 export function classificationText(c: Classification): string {
+  const unseen = c.unseen.map((u) => `  could not be seen: ${u}`);
+  if (c.proposed === null) {
+    return [
+      'Cannot classify: no check passed, warned or failed and nothing is seen down — nothing could be seen',
+      ...unseen,
+      'Assess the severity by hand (nvcops runbook severity); if unsure, take the higher one.',
+    ].join('\n');
+  }
   const level = SEVERITY_LEVELS[c.proposed];
   return [
     `Proposed severity: ${c.proposed} — ${level.name} (response: ${level.response})`,
     ...c.reasons.map((r) => `  ${r.severity} ${r.kind}: ${r.evidence}`),
+    ...unseen,
     'If unsure, take the higher severity. Then: nvcops incident open --severity ' + c.proposed + ' --title "…"',
   ].join('\n');
 }

@@ -15,7 +15,7 @@ import type { IncidentWindow } from './deploys.js';
 import { notificationsConfigured, notifyStakeholders, type NotifyAction, type NotifyResult } from './notify.js';
 import { makeDocument, printDocument, type IncidentContext } from './output.js';
 import {
-  addEvent, chooseIncident, createIncident, isOpen, listIncidents, shownTitle, timers, updateIncident,
+  addEvent, chooseIncident, createIncident, isOpen, listIncidents, respondedAt, shownTitle, timers, updateIncident,
   type FailingCheck, type Incident, type IncidentEvent, type Verification,
 } from './records.js';
 import { ago, formatAge } from './time.js';
@@ -137,8 +137,9 @@ export interface OpenOptions {
 
 export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promise<number> {
   if (!o.title.trim()) throw new UsageError('--title: say what is wrong, e.g. --title "Payments API returning 503"');
+  const now = ctx.now();
+  if (o.started && o.started > now) throw new UsageError(`--started: ${o.started.toISOString()} is later than now (${now.toISOString()}); impact cannot begin in the future`);
   return withStore(ctx, async (store) => {
-    const now = ctx.now();
     const { from, failing } = o.checks ? await currentFailures(ctx, store) : { from: 'not looked at (--no-checks)', failing: [] };
     const by = who(ctx);
     const draft: Omit<Incident, 'id' | 'dedupKey'> = {
@@ -243,6 +244,8 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
       i.resolvedBy = who(ctx);
       i.resolution = o.note.trim();
       addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'verification', message: `${still.length ? 'resolved with --force; ' : ''}${summary}` });
+      // Allowed (the on-call engineer may fix first), but never hidden: the record says the alert was not acknowledged.
+      if (!i.acknowledgedAt) addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'resolved', message: 'resolved without acknowledgement: the 5-minute acknowledgement was never made' });
       addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'resolved', message: o.note.trim() });
     });
     await audit(store, ctx, 'incident resolve', incident, `${summary}; ${o.note.trim()}`);
@@ -258,9 +261,10 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
 
 function timerText(i: Incident, now: Date): { ack: string; response: string } {
   const t = timers(i, now);
-  const ack = i.acknowledgedAt ? `${formatAge(t.ackMs!)}${t.ackMs! > 5 * 60_000 ? ' (late)' : ''}` : t.ackOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.ackDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.ackDueAt, now)}` : '—';
-  const response = i.respondedAt ? `${formatAge(t.responseMs!)}${Date.parse(i.respondedAt) > t.responseDueAt.getTime() ? ' (late)' : ''}`
-    : t.responseOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.responseDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.responseDueAt, now)}` : '—';
+  const responded = respondedAt(i);
+  const ack = i.acknowledgedAt ? `${formatAge(t.ackMs!)}${t.ackMs! > 5 * 60_000 ? ' (late)' : ''}` : t.ackOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.ackDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.ackDueAt, now)}` : 'never (missed)';
+  const response = responded ? `${formatAge(t.responseMs!)}${Date.parse(responded) > t.responseDueAt.getTime() ? ' (late)' : ''}`
+    : t.responseOverdue ? `OVERDUE by ${formatAge(now.getTime() - t.responseDueAt.getTime())}` : isOpen(i) ? `due ${ago(t.responseDueAt, now)}` : 'never (missed)';
   return { ack, response };
 }
 
@@ -316,7 +320,7 @@ export async function showCommand(ctx: IncidentContext, id?: string): Promise<nu
         lines: [
           `impact began ${i.startedAt}; opened ${i.openedAt} by ${i.openedBy}`,
           `acknowledged: ${i.acknowledgedAt ? `${i.acknowledgedAt} by ${i.acknowledgedBy} (${t.ack})` : t.ack}`,
-          `response (${level.response}): ${i.respondedAt ? `${i.respondedAt} (${t.response})` : t.response}`,
+          `response (${level.response}): ${respondedAt(i) ? `${respondedAt(i)} (${t.response})` : t.response}`,
           ...(i.resolvedAt ? [`resolved ${i.resolvedAt} by ${i.resolvedBy} after ${formatAge(Date.parse(i.resolvedAt) - Date.parse(i.openedAt))}: ${i.resolution}`] : []),
         ],
       },
@@ -343,9 +347,9 @@ export interface TimelineEntry {
   what: string;
 }
 
-/** The incident's own events, and every nvcops action and check run of its environment between opening and resolution. */
+/** The incident's own events, and every nvcops action and check run of its environment from when impact began (or opening, if earlier) to resolution. */
 export async function timelineOf(store: Store, i: Incident): Promise<TimelineEntry[]> {
-  const from = new Date(i.openedAt);
+  const from = new Date(Math.min(Date.parse(i.startedAt), Date.parse(i.openedAt)));
   const until = i.resolvedAt ? new Date(Date.parse(i.resolvedAt) + 1) : undefined;
   const entries: TimelineEntry[] = i.events.map((e: IncidentEvent) => ({ at: e.at, source: 'incident', by: e.by, what: `${e.type}: ${e.message}` }));
   for (const a of await store.audit.list({ since: from, until })) {
@@ -381,14 +385,14 @@ export async function timelineCommand(ctx: IncidentContext, id?: string): Promis
 /** incident classify: the status of every system and a health run now, against the runbook's severity categories. */
 export async function classifyCommand(ctx: IncidentContext): Promise<number> {
   const { systemStatus } = await import('./status.js');
-  const { classify, classificationText } = await import('./classify.js');
+  const { classify, classificationExit, classificationText } = await import('./classify.js');
   return withStore(ctx, async (store) => {
     // Earlier runs are the baseline for "performance degradation"; read them before this run joins them.
     const history = await store.history.list({ since: new Date(ctx.now().getTime() - 7 * 86_400_000), environment: env(ctx) });
     const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx, store)]);
     const c = classify(states, report, history);
-    if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: SEVERITY_LEVELS[c.proposed].response, summary: report.summary });
+    if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: c.proposed ? SEVERITY_LEVELS[c.proposed].response : null, summary: report.summary });
     else ctx.print(`${classificationText(c)}\n`);
-    return 0;
+    return classificationExit(c);
   });
 }

@@ -4,7 +4,7 @@ import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
 import { timelineOf, withStore } from './lifecycle.js';
 import type { IncidentContext } from './output.js';
-import { addEvent, chooseIncident, shownTitle, updateIncident, type Incident } from './records.js';
+import { addEvent, chooseIncident, isOpen, respondedAt, shownTitle, updateIncident, type Incident } from './records.js';
 import { formatAge } from './time.js';
 
 export interface PostmortemOptions {
@@ -16,15 +16,18 @@ export interface PostmortemOptions {
 const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const TODO = (what: string) => `_To be written: ${what}_`;
 
-function took(from: string, to: string | undefined, targetMs?: number): string {
-  if (!to) return 'not yet';
+/** How long from → to against a target; on a closed incident what never happened is "never", and its target missed. */
+function took(from: string, to: string | undefined, closed: boolean, targetMs?: number, never = 'never'): string {
+  const target = (met: boolean) => (targetMs === undefined ? '' : ` (target ${formatAge(targetMs)}: ${met ? 'met' : 'MISSED'})`);
+  if (!to) return closed ? `${never}${target(false)}` : 'not yet';
   const ms = Date.parse(to) - Date.parse(from);
-  return `${formatAge(ms)}${targetMs === undefined ? '' : ms <= targetMs ? ` (target ${formatAge(targetMs)}: met)` : ` (target ${formatAge(targetMs)}: MISSED)`}`;
+  return `${formatAge(ms)}${target(ms <= targetMs!)}`;
 }
 
 /** The draft, following the runbook's Post-Incident checklist and the SRE book's post-mortem sections. */
 export function postmortemMarkdown(i: Incident, timeline: { at: string; source: string; by: string; what: string }[], owner: string, now: Date): string {
   const level = SEVERITY_LEVELS[i.severity];
+  const closed = !isOpen(i);
   const failing = i.failingChecks.map((f) => `\`${f.id}\` (${f.status}: ${f.message})`);
   const action = (n: number, type: 'mitigate' | 'prevent' | 'process', what: string) => `| ${n} | ${type} | ${cell(what)} | ${cell(owner)} | | open |`;
   const actions = [
@@ -49,10 +52,10 @@ export function postmortemMarkdown(i: Incident, timeline: { at: string; source: 
     '',
     '| measure | value |',
     '|---|---|',
-    `| Duration of impact | ${took(i.startedAt, i.resolvedAt)} |`,
-    `| Time to acknowledge | ${took(i.openedAt, i.acknowledgedAt, ACKNOWLEDGE_WITHIN_MS)} |`,
-    `| Time to respond (investigation begun) | ${took(i.openedAt, i.respondedAt, level.responseMs)} |`,
-    `| Time to resolve | ${took(i.openedAt, i.resolvedAt)} |`,
+    `| Duration of impact | ${took(i.startedAt, i.resolvedAt, closed)} |`,
+    `| Time to acknowledge | ${took(i.openedAt, i.acknowledgedAt, closed, ACKNOWLEDGE_WITHIN_MS, 'never — resolved without acknowledgement')} |`,
+    `| Time to respond (investigation begun) | ${took(i.openedAt, respondedAt(i), closed, level.responseMs, 'never — no note, investigation or diagnosis before resolution')} |`,
+    `| Time to resolve | ${took(i.openedAt, i.resolvedAt, closed)} |`,
     `| Checks failing at open | ${cell(failing.join(', ') || 'none recorded')} |`,
     `| Stakeholder notifications | ${i.notifications.length ? `${i.notifications.filter((n) => n.ok).length} sent, ${i.notifications.filter((n) => !n.ok).length} failed` : 'none'} |`,
     `| Customers, accounts and transactions affected | ${TODO('numbers from the business metrics')} |`,

@@ -131,6 +131,10 @@ export interface Timers {
   resolveMs?: number;
 }
 
+/** When the investigation began, if it began before resolution (records written before that rule may say otherwise). */
+export const respondedAt = (i: Incident): string | undefined =>
+  i.respondedAt && !(i.resolvedAt && Date.parse(i.respondedAt) > Date.parse(i.resolvedAt)) ? i.respondedAt : undefined;
+
 /** The runbook's response targets measured against an incident at `now`. */
 export function timers(i: Incident, now: Date): Timers {
   const opened = Date.parse(i.openedAt);
@@ -142,14 +146,15 @@ export function timers(i: Incident, now: Date): Timers {
     ackDueAt,
     responseDueAt,
     ackOverdue: open && !i.acknowledgedAt && now > ackDueAt,
-    responseOverdue: open && !i.respondedAt && now > responseDueAt,
+    responseOverdue: open && !respondedAt(i) && now > responseDueAt,
     ackMs: since(i.acknowledgedAt),
-    responseMs: since(i.respondedAt),
+    responseMs: since(respondedAt(i)),
     resolveMs: since(i.resolvedAt),
   };
 }
 
 export function addEvent(i: Incident, event: IncidentEvent): void {
   i.events.push(event);
-  if (!i.respondedAt && (event.type === 'note' || event.type === 'investigation' || event.type === 'diagnosis')) i.respondedAt = event.at;
+  // Only while it is open: a note written after resolution is not the response, and must not pass for one.
+  if (!i.respondedAt && isOpen(i) && (event.type === 'note' || event.type === 'investigation' || event.type === 'diagnosis')) i.respondedAt = event.at;
 }

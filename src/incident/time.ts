@@ -27,9 +27,10 @@ export function parseSince(text: string, now: Date, flag = '--since'): Date {
   throw new UsageError(`${flag}: "${text}" is not a time; use ${SINCE_FORMS}`);
 }
 
-/** A short age for a terminal: 45 s, 12 min, 2 h 5 min, 3 days. */
+/** A short age for a terminal: 45 s, 12 min, 2 h 5 min, 3 days. A negative span is never shown as 0: it says the times disagree. */
 export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
+  if (ms < 0) return `-${formatAge(-ms)} (inconsistent: it ends before it begins)`;
+  const s = Math.round(ms / 1000);
   if (s < 120) return `${s} s`;
   const m = Math.floor(s / 60);
   if (m < 120) return `${m} min`;
