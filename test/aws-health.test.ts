@@ -219,6 +219,45 @@ describe('health daily: CloudWatch SLO lines through the real SDK against a loop
     expect(r.exitCode).toBe(3);
   });
 
+  it('fails a replica whose ReplicaLag is -1 (replication not active), naming it and when, though -1 is below every threshold', async () => {
+    healthyDatabases();
+    const now = Date.UTC(2026, 0, 15, 12, 30) / 1000;
+    // Replication stopped 20 minutes ago: RDS reports -1 from then on.
+    cw.metric('AWS/RDS', 'ReplicaLag', { DBInstanceIdentifier: 'bank-db-replica1' }, (m) => (m >= now - 1200 ? -1 : 0.4));
+    const r = await run({ aws: { rds } }, [], { NVCOPS_NOW: new Date(now * 1000).toISOString() });
+    const lag = results(r.stdout)['aws.rds-replica-lag']!;
+    expect(lag).toMatchObject({ status: 'fail', message: expect.stringMatching(/^replication not active: bank-db-replica1 \(ReplicaLag -1 from 2026-01-15 12:10 UTC to 2026-01-15 12:29 UTC, 20 of 60 datapoints\)/) });
+    expect(lag.details).toEqual(['bank-db-replica1: replication not active — ReplicaLag -1 from 2026-01-15 12:10 UTC to 2026-01-15 12:29 UTC']);
+    expect(r.exitCode).toBe(2);
+  });
+
+  it('says "error", never pass, when data stopped arriving or covers too little of the window', async () => {
+    healthyDatabases();
+    const now = Date.UTC(2026, 0, 15, 12, 30) / 1000;
+    // bank-db stopped reporting 50 minutes ago; its last values looked healthy.
+    const d = { DBInstanceIdentifier: 'bank-db' };
+    const until = (v: number) => (m: number) => (m < now - 3000 ? v : undefined);
+    cw.metric('AWS/RDS', 'CPUUtilization', d, until(35));
+    cw.metric('AWS/RDS', 'DatabaseConnections', d, until(120));
+    cw.metric('AWS/RDS', 'FreeStorageSpace', d, until(120 * 1024 ** 3));
+    // Evictions reached CloudWatch for the last full hour only.
+    const c = { CacheClusterId: 'bank-cache-0001-001' };
+    cw.metric('AWS/ElastiCache', 'Evictions', c, (m) => (m >= now - 5400 && m < now - 1800 ? 0 : undefined));
+    const r = await run({ aws: { rds: { instances: [{ id: 'bank-db', maxConnections: 500, allocatedStorage: 200 }] }, elasticache } }, [], { NVCOPS_NOW: new Date(now * 1000).toISOString() });
+    const byId = results(r.stdout);
+    for (const id of ['aws.rds-cpu', 'aws.rds-connections', 'aws.rds-free-storage']) {
+      expect(byId[id], id).toMatchObject({ status: 'error', message: expect.stringMatching(/^too little recent data for bank-db \(last datapoint 50 min ago, \d+ of \d+ (minutes|5-min periods) reported\)/) });
+    }
+    expect(byId['aws.rds-cpu']!.details).toEqual([
+      'bank-db: last datapoint 50 min ago (2026-01-15 11:35 UTC) for AWS/RDS CPUUtilization DBInstanceIdentifier=bank-db',
+      'bank-db: 2 of 12 5-min periods reported for AWS/RDS CPUUtilization DBInstanceIdentifier=bank-db',
+    ]);
+    expect(byId['aws.elasticache-evictions']).toMatchObject({ status: 'error', message: 'too little recent data for bank-cache-0001-001 (1 of 24 hours reported) (Sum, Evictions summed over the last 24 h)' });
+    // The healthy resources still pass.
+    expect(byId['aws.elasticache-memory']!.status).toBe('pass');
+    expect(r.exitCode).toBe(3);
+  });
+
   it('retries throttling with backoff and passes; still throttled after the retries is an error', async () => {
     healthyDatabases();
     cw.fail('GetMetricData', 'Throttling', 1);

@@ -140,6 +140,26 @@ describe('weekly capacity: trends and the Auto Scaling review through the real S
     expect(byId['aws.autoscaling-activities']!.details![0]).toMatch(/^bank-api: Failed .* UTC — Launching a new EC2 instance: We currently do not have sufficient m5\.large capacity$/);
   });
 
+  it('skips a resource without a known limit, naming the key, and says "no data" when the last 7 days are empty', async () => {
+    // An RDS instance without maxConnections whose connections climb toward an unknown limit.
+    aws.metric('AWS/RDS', 'DatabaseConnections', { DBInstanceIdentifier: 'bank-db' }, line(300, 10));
+    aws.metric('AWS/RDS', 'CPUUtilization', { DBInstanceIdentifier: 'bank-db' }, () => 30);
+    // The fleet's CPU and the load balancer's requests stopped reaching CloudWatch 9 days ago.
+    const stopped = (v: (m: number) => number) => (m: number) => (m < end() - 9 * DAY ? v(m) : undefined);
+    aws.metric('AWS/EC2', 'CPUUtilization', { AutoScalingGroupName: 'bank-api' }, stopped(() => 50));
+    aws.metric('AWS/ApplicationELB', 'RequestCount', { LoadBalancer: LB }, stopped(line(2000, 120)));
+    const cfg = { aws: { loadBalancer: LB, autoScalingGroups: ['bank-api'], rds: { instances: ['bank-db'] } } };
+    const r = await nvcops(['weekly', 'capacity', '--config', writeConfig(cfg), '--format', 'json'], { env: aws.env() });
+    const byId = results(r.stdout);
+    expect(byId['aws.capacity-db-connections']).toMatchObject({ status: 'skip', message: 'no limit known: set maxConnections for bank-db in aws.rds.instances' });
+    expect(byId['aws.capacity-db-connections']!.details![0]).toMatch(/^bank-db: week peak 3\d\d, trend \+10\/day/);
+    expect(byId['aws.capacity-cpu']).toMatchObject({ status: 'error', message: 'no data: nothing reported in the last 7 days for bank-api' });
+    expect(byId['aws.capacity-cpu']!.details).toContain('bank-api: no daily Maximum value for AWS/EC2 CPUUtilization AutoScalingGroupName=bank-api in the last 7 days; an older trend says nothing about now');
+    expect(byId['aws.capacity-requests']).toMatchObject({ status: 'error', message: expect.stringMatching(/^no data: no RequestCount in the last 7 days \(5 days in the last 14\)/) });
+    expect(r.stdout).not.toMatch(/Infinity|NaN/);
+    expect(r.exitCode).toBe(3);
+  });
+
   it('flags a weak trend, says "no data" with too few days, and names the Auto Scaling IAM action on AccessDenied', async () => {
     // Memory that zigzags upward: a trend with a poor fit.
     aws.metric('AWS/ElastiCache', 'DatabaseMemoryUsagePercentage', { CacheClusterId: 'bank-cache-0001-001' }, (m) => 60 + (m - end()) / DAY + (Math.floor(m / DAY) % 2 ? 25 : 0));

@@ -7,6 +7,8 @@ import { round } from './aws-check.js';
 
 /** Two weekly cycles of daily peaks, so a quiet weekend does not read as a trend. */
 const HISTORY_MS = 14 * DAY;
+/** The week a peak is reported for; empty means the resource stopped reporting. */
+export const WEEK_MS = 7 * DAY;
 /** Below this the line explains little of the movement; say so beside the date. */
 const WEAK_FIT = 0.5;
 
@@ -62,6 +64,9 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
       const daily = spec.stat === 'Maximum' ? 'daily peaks' : 'daily lows';
       const details: string[] = [];
       const missing: string[] = [];
+      const quiet: string[] = [];
+      const unknown: { label: string; why: string }[] = [];
+      let judged = 0;
       let soonest: { label: string; days: number } | undefined;
       resources.forEach((r, i) => {
         const points = series.get(`r${i}`) ?? [];
@@ -71,23 +76,36 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
           details.push(`${r.label}: ${points.length} daily ${spec.stat} values for ${describeMetric(r.metric)}; a trend needs 3 or more`);
           return;
         }
-        const lastWeek = points.filter((p) => p.t.getTime() >= window.end.getTime() - 7 * DAY).map((p) => p.v);
+        const lastWeek = points.filter((p) => p.t.getTime() >= window.end.getTime() - WEEK_MS).map((p) => p.v);
+        if (!lastWeek.length) {
+          quiet.push(r.label);
+          details.push(`${r.label}: no daily ${spec.stat} value for ${describeMetric(r.metric)} in the last 7 days; an older trend says nothing about now`);
+          return;
+        }
         const peak = spec.stat === 'Maximum' ? Math.max(...lastWeek) : Math.min(...lastWeek);
         const perDay = `${trend.slope >= 0 ? '+' : '−'}${formatValue(round(Math.abs(trend.slope), 2), r.unit)}/day`;
         const fit = `R² ${round(trend.r2, 2)}`;
         const head = `${r.label}: week ${spec.stat === 'Maximum' ? 'peak' : 'low'} ${formatValue(round(peak, 1), r.unit)}, trend ${perDay} (${fit})`;
         if (typeof r.limit === 'string') {
+          unknown.push({ label: r.label, why: r.limit });
           details.push(`${head}; no limit known: ${r.limit}`);
           return;
         }
+        judged++;
         const days = untilLimit(trend, r.limit, 0, r.direction);
         const when = days === undefined ? 'not reaching' : `${round(days, 1)} days to`;
         details.push(`${head}; ${when} ${formatValue(r.limit, r.unit)}. ${recommend(days, trend.r2, r.advice)}`);
         if (days !== undefined && (!soonest || days < soonest.days)) soonest = { label: r.label, days };
       });
-      if (missing.length) return { status: 'error', message: `no data: too few daily values for ${missing.join(', ')} (last 14 days)`, details };
-      if (!soonest) return { status: 'pass', message: `nothing is trending toward its limit (${daily}, last 14 days)`, details };
-      return { value: round(soonest.days, 1), message: `${soonest.label} runs out first at this trend (${daily}, last 14 days)`, details };
+      const errors = [
+        ...(missing.length ? [`too few daily values for ${missing.join(', ')} (last 14 days)`] : []),
+        ...(quiet.length ? [`nothing reported in the last 7 days for ${quiet.join(', ')}`] : []),
+      ];
+      if (errors.length) return { status: 'error', message: `no data: ${errors.join('; ')}`, details };
+      if (judged === 0) return { status: 'skip', message: `no limit known: ${unknown.map((u) => u.why).join('; ')}`, details };
+      const notJudged = unknown.length ? `; not judged, no limit known: ${unknown.map((u) => u.label).join(', ')}` : '';
+      if (!soonest) return { status: 'pass', message: `nothing is trending toward its limit (${daily}, last 14 days)${notJudged}`, details };
+      return { value: round(soonest.days, 1), message: `${soonest.label} runs out first at this trend (${daily}, last 14 days)${notJudged}`, details };
     },
   });
 }

@@ -35,6 +35,11 @@ export interface ResourceMetricCheck<R> {
   over: string;
   reduce: Reduce;
   resources(aws: AwsConfig): Resource<R>[];
+  /**
+   * What any value below 0 in the window means (RDS ReplicaLag -1: replication not active). Such a
+   * value makes the check `fail` naming the resource and when, whatever the reduction would say.
+   */
+  belowZero?: string;
   /** Converts the reduced raw value into the check's unit, or says why this resource cannot be judged. */
   convert?(raw: number, facts: R): number | { skip: string };
 }
@@ -42,7 +47,8 @@ export interface ResourceMetricCheck<R> {
 /**
  * A check over one CloudWatch metric of each configured resource (RDS instances, ElastiCache
  * clusters): one GetMetricData call, the worst resource is the observed value, each resource a
- * detail line. A resource without datapoints makes the check `error`: it cannot vouch for it.
+ * detail line. A resource without datapoints, whose last datapoint is stale or which reported too
+ * little of the window makes the check `error`: it cannot vouch for it.
  */
 export function resourceMetricCheck<R>(spec: ResourceMetricCheck<R>): CheckDefinition {
   const below = /^\s*</.test(spec.thresholds.fail ?? spec.thresholds.warn ?? '');
@@ -64,13 +70,31 @@ export function resourceMetricCheck<R>(spec: ResourceMetricCheck<R>): CheckDefin
       const judged: { label: string; value: number }[] = [];
       const details: string[] = [];
       const missing: string[] = [];
+      const unvouched: string[] = [];
       const skipped: string[] = [];
+      const belowZero: string[] = [];
       resources.forEach((r, i) => {
         const raws = r.metrics.map((m, j) => ({ m, points: series.get(`m${i}_${j}`) ?? [] }));
         const empty = raws.filter((x) => x.points.length === 0);
         if (empty.length) {
           missing.push(r.label);
           details.push(`${r.label}: no data — CloudWatch returned no datapoints for ${empty.map((x) => describeMetric(x.m)).join(', ')}`);
+          return;
+        }
+        if (spec.belowZero) {
+          const negative = raws.flatMap((x) => x.points.filter((p) => p.v < 0).map((p) => ({ m: x.m, p })));
+          if (negative.length) {
+            const times = negative.map((n) => n.p.t.getTime());
+            const span = negative.length > 1 ? `from ${utc(Math.min(...times))} to ${utc(Math.max(...times))}` : `at ${utc(times[0]!)}`;
+            belowZero.push(`${r.label} (${negative[0]!.m.name} ${negative[0]!.p.v} ${span}, ${negative.length} of ${raws[0]!.points.length} datapoints)`);
+            details.push(`${r.label}: ${spec.belowZero} — ${negative[0]!.m.name} ${negative[0]!.p.v} ${span}`);
+            return;
+          }
+        }
+        const gaps = raws.flatMap((x) => dataGaps(x.m, x.points, now(), spec.periodSec, spec.windowMs));
+        if (gaps.length) {
+          unvouched.push(`${r.label} (${gaps.map((g) => g.short).join(', ')})`);
+          details.push(...gaps.map((g) => `${r.label}: ${g.long}`));
           return;
         }
         const reduced = raws.map((x) => reducers[spec.reduce](x.points.map((p: Point) => p.v)));
@@ -84,8 +108,12 @@ export function resourceMetricCheck<R>(spec: ResourceMetricCheck<R>): CheckDefin
         judged.push({ label: r.label, value });
         details.push(`${r.label}: ${formatValue(round(value), spec.unit)}`);
       });
-      if (missing.length) {
-        return { status: 'error', message: `no data for ${missing.join(', ')} (${spec.stat}, ${spec.over})`, details };
+      if (belowZero.length) {
+        return { status: 'fail', message: `${spec.belowZero}: ${belowZero.join('; ')} (${spec.over})`, details };
+      }
+      if (missing.length || unvouched.length) {
+        const parts = [...(missing.length ? [`no data for ${missing.join(', ')}`] : []), ...(unvouched.length ? [`too little recent data for ${unvouched.join('; ')}`] : [])];
+        return { status: 'error', message: `${parts.join('; ')} (${spec.stat}, ${spec.over})`, details };
       }
       if (judged.length === 0) return { status: 'skip', message: `${skipped.join(', ')}: cannot be judged`, details };
       const worst = judged.reduce((w, j) => ((below ? j.value < w.value : j.value > w.value) ? j : w));
@@ -100,6 +128,36 @@ export function resourceMetricCheck<R>(spec: ResourceMetricCheck<R>): CheckDefin
 }
 
 export const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
+
+/** CloudWatch publishes a period's datapoint a few minutes after it ends; later than this is stale. */
+const PUBLISH_DELAY_MS = 5 * 60_000;
+
+const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+const periodsWord = (periodSec: number): string =>
+  periodSec === 60 ? 'minutes' : periodSec === 3600 ? 'hours' : periodSec === 86_400 ? 'days' : `${periodSec / 60}-min periods`;
+
+const ago = (ms: number): string => (ms < 2 * 3_600_000 ? `${Math.round(ms / 60_000)} min ago` : `${round(ms / 3_600_000, 1)} h ago`);
+
+/**
+ * Why a series cannot vouch for the window ending now: its last period ended more than 2 periods
+ * (at least CloudWatch's publishing delay) before now, or it covers too little of the window.
+ */
+export function dataGaps(m: MetricRef, points: Point[], now: Date, periodSec: number, windowMs: number): { short: string; long: string }[] {
+  const periodMs = periodSec * 1000;
+  const gaps: { short: string; long: string }[] = [];
+  const lastEnd = Math.max(...points.map((p) => p.t.getTime())) + periodMs;
+  if (now.getTime() - lastEnd > Math.max(2 * periodMs, PUBLISH_DELAY_MS)) {
+    const text = `last datapoint ${ago(now.getTime() - lastEnd)}`;
+    gaps.push({ short: text, long: `${text} (${utc(lastEnd - periodMs)}) for ${describeMetric(m)}` });
+  }
+  const expected = Math.round(windowMs / periodMs);
+  if (!enoughCoverage({ coverage: points.length / expected })) {
+    const text = `${points.length} of ${expected} ${periodsWord(periodSec)} reported`;
+    gaps.push({ short: text, long: `${text} for ${describeMetric(m)}` });
+  }
+  return gaps;
+}
 
 
 /** "All services running (target: 99.9% uptime)" over one window. */

@@ -50,7 +50,7 @@ export const BUDGET_RATIO = 0.001;
 export const BUDGET_MINUTES_30D = 30 * 24 * 60 * BUDGET_RATIO;
 /** Below this many requests one error alone breaches 0.1%: too few to judge (1 / 0.001). */
 export const MIN_REQUESTS = Math.round(1 / BUDGET_RATIO);
-/** Too little of the window reported to vouch for uptime. */
+/** Too little of the window reported to vouch for uptime or any other metric over a window. */
 const MIN_COVERAGE = 0.9;
 
 export interface Uptime {
@@ -87,7 +87,7 @@ export async function uptime(aws: AwsProbe, config: AwsConfig, now: Date, window
   return { percent: (100 * (points.length - down)) / points.length, source: `target group ${config.targetGroup}: periods with a healthy host`, coverage: points.length / expected, downPeriods: down, periodSec };
 }
 
-export const enoughCoverage = (u: Uptime): boolean => u.coverage >= MIN_COVERAGE;
+export const enoughCoverage = (u: { coverage: number }): boolean => u.coverage >= MIN_COVERAGE;
 
 export interface ErrorSeries {
   requests: Point[];

@@ -3,6 +3,7 @@ import { leastSquares } from '../../engine/trend.js';
 import { windowEnding } from '../../probes/aws.js';
 import { DAY, albMetric } from '../../probes/aws-metrics.js';
 import { round } from '../aws-check.js';
+import { WEEK_MS } from '../aws-capacity.js';
 
 /** Daily request volume at the load balancer: how fast load grows week on week (it has no fixed limit). */
 export default defineCheck({
@@ -20,9 +21,13 @@ export default defineCheck({
     const points = series.get('requests') ?? [];
     const trend = leastSquares(points.map((p) => ({ x: (p.t.getTime() - window.end.getTime()) / DAY, y: p.v })));
     if (!trend) return { value: null, message: `${points.length} days of RequestCount in the last 14; a trend needs 3 or more` };
+    const lastWeek = points.filter((p) => p.t.getTime() >= window.end.getTime() - WEEK_MS).map((p) => p.v);
+    if (!lastWeek.length) {
+      return { status: 'error', message: `no data: no RequestCount in the last 7 days (${points.length} days in the last 14); an older trend says nothing about now` };
+    }
     const mean = points.reduce((a, p) => a + p.v, 0) / points.length;
     const weekly = mean > 0 ? (100 * trend.slope * 7) / mean : 0;
-    const peak = Math.max(...points.filter((p) => p.t.getTime() >= window.end.getTime() - 7 * DAY).map((p) => p.v));
+    const peak = Math.max(...lastWeek);
     const advice = weekly > 50
       ? 'Plan it this week: check that the Auto Scaling groups\' MaxSize and the database can carry this growth.'
       : weekly > 0 ? 'No action: growth is within what the monthly review can follow.' : 'No action: not growing.';

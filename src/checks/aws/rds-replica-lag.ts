@@ -15,5 +15,7 @@ export default resourceMetricCheck({
   windowMs: HOUR,
   over: 'max ReplicaLag, last 1 h',
   reduce: 'max',
+  // AWS RDS docs: ReplicaLag is -1 when replication is not active
+  belowZero: 'replication not active',
   resources: (aws) => rdsInstances(aws).filter((i) => i.replica).map((i) => ({ label: i.id, metrics: [rdsMetric('ReplicaLag', i.id)], facts: i })),
 });
