@@ -39,7 +39,7 @@ export const durationArg = (value: string): number => {
 };
 
 /** A duration that becomes a timer: above 0 and at most what a Node timer takes (longer ones fire after 1 ms). */
-export const timerArg = (value: string): number => {
+const timerArg = (value: string): number => {
   const ms = durationArg(value);
   if (ms <= 0 || ms > MAX_TIMER_MS) throw new InvalidArgumentError(`use a duration above 0 and ${MAX_TIMER_TEXT}`);
   return ms;

@@ -4,6 +4,7 @@
  * audit trail (actions), in the same environment.
  */
 import { clockFromEnv } from '../engine/clock.js';
+import { isJudged } from '../engine/report.js';
 import { EXIT } from '../engine/errors.js';
 import { dateIn, dayWindow, timeIn, weekdayName, weekdayOf, zoneName } from '../engine/zoned.js';
 import { cadenceText, runbookTimeZone, dueOn, evidenceOf, type Evidence, type Occurrence, type ScheduledCommand } from '../runbook/schedule.js';
@@ -91,12 +92,13 @@ async function evidenceIn(records: Records, ev: Evidence, environment: string | 
 
 /** Did a check run judge anything (the named check, when the evidence names one)? */
 const evaluated = (e: HistoryEntry, checkStatus: string | undefined): boolean =>
-  checkStatus === undefined ? judgedSomething(e) : checkStatus !== 'skip' && checkStatus !== 'manual';
+  checkStatus === undefined ? judgedSomething(e) : isJudged(checkStatus);
 
 async function evidence(records: Records, cmd: ScheduledCommand, environment: string | null, from: Date | undefined, to: Date) {
   const found = await Promise.all(evidenceOf(cmd).map((ev) => evidenceIn(records, ev, environment, from, to)));
   const byTime = (a: Run, b: Run) => compareText(a.at, b.at);
-  return { runs: found.flatMap((f) => f.runs).sort(byTime), unfinished: found.flatMap((f) => f.unfinished).sort(byTime), empty: found.flatMap((f) => f.empty).sort(byTime) };
+  const all = (kind: 'runs' | 'unfinished' | 'empty') => found.flatMap((f) => f[kind]).sort(byTime);
+  return { runs: all('runs'), unfinished: all('unfinished'), empty: all('empty') };
 }
 
 async function rowFor(records: Records, occurrence: Occurrence, command: ScheduledCommand, environment: string | null, now: Date, dayStart: Date): Promise<Row> {

@@ -366,7 +366,7 @@ function parseFile(path: string): unknown {
 }
 
 /** Where JSON text stops being JSON, as `line L, column C`: JSON.parse says where only for some errors, and quotes the text for others. */
-export function jsonErrorAt(text: string): string {
+function jsonErrorAt(text: string): string {
   let i = 0;
   const ws = () => { while (/[ \t\n\r]/.test(text[i] ?? '')) i++; };
   const fail = (): never => { throw i; };

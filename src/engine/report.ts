@@ -72,6 +72,12 @@ export function summarize(items: ItemResult[]): Summary {
 
 export type FailOn = 'warn' | 'fail';
 
+/** A status that is a judgement of the target (skip: not configured; manual: a person's to settle). */
+export const isJudged = (status: string): boolean => status !== 'skip' && status !== 'manual';
+
+/** Did a run judge anything: a verdict other than skip and manual on one of its checks? */
+export const judgedAny = (s: Summary): boolean => s.pass + s.warn + s.fail + s.error + s.waived > 0;
+
 /**
  * The one exit-code policy: 2 any failure, 3 something could not be evaluated (or nothing at all
  * was, because no target is configured: a gate must not pass on nothing, nor on lines that only a
@@ -81,8 +87,7 @@ export type FailOn = 'warn' | 'fail';
  */
 export function exitCodeFor(summary: Summary, failOn: FailOn = 'warn', attestedReview = false): number {
   if (summary.fail > 0) return EXIT.fail;
-  const evaluated = summary.pass + summary.warn + summary.error + summary.waived;
-  if (summary.error > 0 || (summary.total > 0 && evaluated === 0)) return EXIT.error;
+  if (summary.error > 0 || (summary.total > 0 && !judgedAny(summary))) return EXIT.error;
   if (attestedReview && summary.manual > 0) return EXIT.error;
   if (summary.warn > 0 && failOn === 'warn') return EXIT.warn;
   return EXIT.ok;

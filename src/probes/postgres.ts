@@ -1,5 +1,6 @@
 import type { Client, QueryResultRow } from 'pg';
 import { PrivilegeError, TargetError } from '../engine/errors.js';
+import { MAX_TIMER_MS } from '../engine/units.js';
 
 export interface PostgresTarget {
   /** `primary`, or the replica's name. */
@@ -52,8 +53,8 @@ export class PostgresProbe {
     const { default: pg } = await import('pg');
     const { connectTimeoutMs, statementTimeoutMs, readWrite, lockTimeoutMs = 1000 } = this.target;
     const session = [`-c statement_timeout=${statementTimeoutMs}`, `-c lock_timeout=${lockTimeoutMs}`];
-    // Twice the statement timeout, within PostgreSQL's limit for a timeout (INT_MAX ms, about 24.8 days).
-    if (!readWrite) session.push('-c default_transaction_read_only=on', `-c idle_in_transaction_session_timeout=${Math.min(statementTimeoutMs * 2, 2_147_483_647)}`);
+    // Twice the statement timeout, within PostgreSQL's limit for a timeout (INT_MAX ms, the same as a Node timer's).
+    if (!readWrite) session.push('-c default_transaction_read_only=on', `-c idle_in_transaction_session_timeout=${Math.min(statementTimeoutMs * 2, MAX_TIMER_MS)}`);
     const client = new pg.Client({
       connectionString: this.target.url,
       application_name: readWrite ? 'nvcops maintenance' : 'nvcops',

@@ -4,7 +4,7 @@
  * sharing one trail) — and one test suite runs against both.
  */
 import { StateConflictError } from '../engine/errors.js';
-import type { RunReport } from '../engine/report.js';
+import { judgedAny, type RunReport } from '../engine/report.js';
 
 /** Where an audit record sits in an action's life: `started` before acting, `finished` after; `event` for one-shot facts (an attestation, an acknowledgement). */
 export type AuditPhase = 'started' | 'finished' | 'event';
@@ -154,11 +154,8 @@ export function matchesAudit(r: AuditRecord, f: AuditFilter): boolean {
   return true;
 }
 
-/** Did a kept run judge anything: a verdict other than skip and manual on one of its checks? (Every check of a run with no target configured skips.) */
-export function judgedSomething(e: HistoryEntry): boolean {
-  const s = e.report.summary;
-  return s.pass + s.warn + s.fail + s.error + s.waived > 0;
-}
+/** Did a kept run judge anything? (Every check of a run with no target configured skips.) */
+export const judgedSomething = (e: HistoryEntry): boolean => judgedAny(e.report.summary);
 
 export function matchesHistory(e: HistoryEntry, f: HistoryFilter): boolean {
   if (f.command !== undefined && e.command !== f.command) return false;
