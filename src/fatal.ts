@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from 'node:fs';
 import { ConfigError, EXIT, StateError, UnavailableError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
@@ -8,23 +7,11 @@ import { Redactor } from './engine/redact.js';
  * be about it) is still read for what it holds; one that cannot be read holds nothing to leak.
  */
 async function learnConfig(redactor: Redactor, opts: { config?: string; env?: string }, environ: NodeJS.ProcessEnv): Promise<void> {
-  const { findConfigFile, loadConfig } = await import('./engine/config.js');
+  const { configValues, loadConfig } = await import('./engine/config.js');
   try {
     redactor.learn(await loadConfig({ path: opts.config, env: opts.env, environ }));
-    return;
   } catch {
-    // read it raw below
-  }
-  try {
-    const path = findConfigFile({ path: opts.config, environ });
-    // A FIFO or a directory (refused by loadConfig) is not read: a FIFO would hold the process.
-    if (!path || !statSync(path).isFile()) return;
-    const { parse } = await import('yaml');
-    const text = readFileSync(path, 'utf8');
-    redactor.learn(parse(text));
-    redactor.learn(parse(text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (m, v: string, d?: string) => environ[v] || d || m)));
-  } catch {
-    // not YAML (nor JSON): nothing was loaded from it
+    for (const values of configValues({ path: opts.config, environ })) redactor.learn(values);
   }
 }
 

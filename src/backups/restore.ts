@@ -165,12 +165,16 @@ export async function checkRestored(admin: PgTarget, plan: RestoreDbPlan, verify
 export const describeMismatches = (m: RowCheck[]): string =>
   m.map((r) => `${r.table}: ${r.actual === null ? 'missing' : `${r.actual} rows`}, manifest ${r.expected}`).join('; ');
 
+async function refuseIfHeld(c: Client, target: string): Promise<void> {
+  const prepared = await preparedOn(c, target);
+  if (prepared.length) throw new Error(heldBy(target, prepared));
+}
+
 /** Refuses, before anything is touched, a live target that prepared transactions hold (they would make the rename fail). */
 export async function refuseHeldTarget(admin: PgTarget, plan: RestoreDbPlan): Promise<string> {
   const c = await maintenanceSession(admin, [plan.target, plan.staging]);
   try {
-    const prepared = await preparedOn(c, plan.target);
-    if (prepared.length) throw new Error(heldBy(plan.target, prepared));
+    await refuseIfHeld(c, plan.target);
     return `no prepared transactions on "${plan.target}"`;
   } finally {
     await c.end().catch(() => undefined);
@@ -205,8 +209,7 @@ export async function swapIn(admin: PgTarget, plan: RestoreDbPlan): Promise<stri
       return `"${plan.target}" is the restored database`;
     }
     // One may have been prepared while the restore ran; checked again while nothing is touched yet.
-    const prepared = await preparedOn(c, plan.target);
-    if (prepared.length) throw new Error(heldBy(plan.target, prepared));
+    await refuseIfHeld(c, plan.target);
     // Renaming needs the database idle: refuse new sessions, end the current ones. The kept copy gets
     // connections back only once the restored one is in place, so that nothing can connect to it
     // while it may still have to be put back.

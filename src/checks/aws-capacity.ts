@@ -8,7 +8,11 @@ import { round } from './aws-check.js';
 /** Two weekly cycles of daily peaks, so a quiet weekend does not read as a trend. */
 const HISTORY_MS = 14 * DAY;
 /** The week a peak is reported for; empty means the resource stopped reporting. */
-export const WEEK_MS = 7 * DAY;
+const WEEK_MS = 7 * DAY;
+
+/** The values of the last week of a window (none: the metric stopped reporting). */
+export const lastWeekOf = (points: readonly { t: Date; v: number }[], end: Date): number[] =>
+  points.filter((p) => p.t.getTime() >= end.getTime() - WEEK_MS).map((p) => p.v);
 /** Below this the line explains little of the movement; say so beside the date. */
 const WEAK_FIT = 0.5;
 
@@ -66,7 +70,6 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
       const missing: string[] = [];
       const quiet: string[] = [];
       const unknown: { label: string; why: string }[] = [];
-      let judged = 0;
       let soonest: { label: string; days: number } | undefined;
       resources.forEach((r, i) => {
         const points = series.get(`r${i}`) ?? [];
@@ -76,7 +79,7 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
           details.push(`${r.label}: ${points.length} daily ${spec.stat} values for ${describeMetric(r.metric)}; a trend needs 3 or more`);
           return;
         }
-        const lastWeek = points.filter((p) => p.t.getTime() >= window.end.getTime() - WEEK_MS).map((p) => p.v);
+        const lastWeek = lastWeekOf(points, window.end);
         if (!lastWeek.length) {
           quiet.push(r.label);
           details.push(`${r.label}: no daily ${spec.stat} value for ${describeMetric(r.metric)} in the last 7 days; an older trend says nothing about now`);
@@ -91,7 +94,6 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
           details.push(`${head}; no limit known: ${r.limit}`);
           return;
         }
-        judged++;
         const days = untilLimit(trend, r.limit, 0, r.direction);
         const when = days === undefined ? 'not reaching' : `${round(days, 1)} days to`;
         details.push(`${head}; ${when} ${formatValue(r.limit, r.unit)}. ${recommend(days, trend.r2, r.advice)}`);
@@ -102,7 +104,8 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
         ...(quiet.length ? [`nothing reported in the last 7 days for ${quiet.join(', ')}`] : []),
       ];
       if (errors.length) return { status: 'error', message: `no data: ${errors.join('; ')}`, details };
-      if (judged === 0) return { status: 'skip', message: `no limit known: ${unknown.map((u) => u.why).join('; ')}`, details };
+      // Past the errors every resource has a trend: those without a known limit are the ones not judged.
+      if (unknown.length === resources.length) return { status: 'skip', message: `no limit known: ${unknown.map((u) => u.why).join('; ')}`, details };
       const notJudged = unknown.length ? `; not judged, no limit known: ${unknown.map((u) => u.label).join(', ')}` : '';
       if (!soonest) return { status: 'pass', message: `nothing is trending toward its limit (${daily}, last 14 days)${notJudged}`, details };
       return { value: round(soonest.days, 1), message: `${soonest.label} runs out first at this trend (${daily}, last 14 days)${notJudged}`, details };

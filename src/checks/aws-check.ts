@@ -66,7 +66,8 @@ export function resourceMetricCheck<R>(spec: ResourceMetricCheck<R>): CheckDefin
       const queries = resources.flatMap((r, i) =>
         r.metrics.map((metric, j) => ({ id: `m${i}_${j}`, metric, stat: spec.stat, period: spec.periodSec })),
       );
-      const series = await aws.metricData(queries, windowEnding(now(), spec.windowMs, spec.periodSec));
+      const at = now();
+      const series = await aws.metricData(queries, windowEnding(at, spec.windowMs, spec.periodSec));
       const judged: { label: string; value: number }[] = [];
       const details: string[] = [];
       const missing: string[] = [];
@@ -91,7 +92,7 @@ export function resourceMetricCheck<R>(spec: ResourceMetricCheck<R>): CheckDefin
             return;
           }
         }
-        const gaps = raws.flatMap((x) => dataGaps(x.m, x.points, now(), spec.periodSec, spec.windowMs));
+        const gaps = raws.flatMap((x) => dataGaps(x.m, x.points, at, spec.periodSec, spec.windowMs));
         if (gaps.length) {
           unvouched.push(`${r.label} (${gaps.map((g) => g.short).join(', ')})`);
           details.push(...gaps.map((g) => `${r.label}: ${g.long}`));
@@ -132,7 +133,8 @@ export const round = (v: number, digits = 3): number => Number(v.toFixed(digits)
 /** CloudWatch publishes a period's datapoint a few minutes after it ends; later than this is stale. */
 const PUBLISH_DELAY_MS = 5 * 60_000;
 
-const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** A minute in UTC, as the AWS lines write times: 2025-07-01 03:00 UTC. */
+export const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 const periodsWord = (periodSec: number): string =>
   periodSec === 60 ? 'minutes' : periodSec === 3600 ? 'hours' : periodSec === 86_400 ? 'days' : `${periodSec / 60}-min periods`;
@@ -143,7 +145,7 @@ const ago = (ms: number): string => (ms < 2 * 3_600_000 ? `${Math.round(ms / 60_
  * Why a series cannot vouch for the window ending now: its last period ended more than 2 periods
  * (at least CloudWatch's publishing delay) before now, or it covers too little of the window.
  */
-export function dataGaps(m: MetricRef, points: Point[], now: Date, periodSec: number, windowMs: number): { short: string; long: string }[] {
+function dataGaps(m: MetricRef, points: Point[], now: Date, periodSec: number, windowMs: number): { short: string; long: string }[] {
   const periodMs = periodSec * 1000;
   const gaps: { short: string; long: string }[] = [];
   const lastEnd = Math.max(...points.map((p) => p.t.getTime())) + periodMs;

@@ -430,22 +430,44 @@ function jsonErrorAt(text: string): string {
 
 /**
  * Replaces ${VAR} and ${VAR:-default} in every string value; an unset variable without a default is an
- * error. A YAML alias inside its own anchor makes the file a cycle, which no key can mean: refused.
+ * error (`lenient`: left as written). A YAML alias inside its own anchor makes the file a cycle, which no
+ * key can mean: refused.
  */
-function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = '', inside: object[] = []): unknown {
+function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = '', inside: object[] = [], lenient = false): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, v: string, fallback?: string) => {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (written, v: string, fallback?: string) => {
       const got = environ[v];
       if (got !== undefined && got !== '') return got;
       if (fallback !== undefined) return fallback;
+      if (lenient) return written;
       throw new ConfigError(`${path || '(root)'}: \${${v}} is used but ${v} is not set in the environment`);
     });
   }
   if (!value || typeof value !== 'object') return value;
   if (inside.includes(value)) throw new ConfigError(`${path}: refers to itself (a YAML alias inside its own anchor)`);
   const within = [...inside, value];
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, environ, `${path}[${i}]`, within));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, environ, path ? `${path}.${k}` : k, within)]));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, environ, `${path}[${i}]`, within, lenient));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, environ, path ? `${path}.${k}` : k, within, lenient)]));
+}
+
+/**
+ * What a config file holds even when it does not load, for the last-resort error path to mask: its
+ * values as written, and with the variables that are set filled in. Nothing when no regular file can be read.
+ */
+export function configValues(opts: LoadOptions): unknown[] {
+  let raw: unknown;
+  try {
+    const source = findConfigFile(opts);
+    if (!source) return [];
+    raw = parseFile(source);
+  } catch {
+    return [];
+  }
+  try {
+    return [raw, interpolate(raw, opts.environ ?? process.env, '', [], true)];
+  } catch {
+    return [raw];
+  }
 }
 
 function zodToConfigError(error: z.ZodError, source: string): ConfigError {

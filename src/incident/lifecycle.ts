@@ -65,10 +65,12 @@ function failingOf(report: RunReport): FailingCheck[] {
   return report.items.flatMap((item) => item.results).filter((r) => r.status === 'fail' || r.status === 'error').map((r) => ({ id: r.id, status: r.status, message: r.message }));
 }
 
-async function runChecks(ctx: IncidentContext, procedure: Procedure, extra: CheckDefinition[] = []): Promise<RunReport> {
+/** Runs a procedure's checks on the incident's own state store (they read acknowledgements and history from it). */
+async function runChecks(ctx: IncidentContext, store: Store, procedure: Procedure, extra: CheckDefinition[] = []): Promise<RunReport> {
   const all = [...checks, ...extra];
   const { report } = await runProcedure(procedure, new Map([...registry, ...extra.map((c) => [c.id, c] as const)]), {
     config: ctx.config, thresholds: resolveThresholds(all, ctx.config.thresholds), concurrency: 8, deadlineMs: 20_000, failOn: 'warn', now: ctx.now,
+    store: () => Promise.resolve(store),
   });
   return report;
 }
@@ -78,7 +80,7 @@ export async function healthRunNow(ctx: IncidentContext, store: Store): Promise<
   const business = businessMetricChecks(ctx.config);
   const base = healthProcedure();
   const procedure = business.length ? { ...base, items: [...base.items, { title: BUSINESS_ITEM, checks: business.map((c) => c.id) }] } : base;
-  const report = await runChecks(ctx, procedure, business);
+  const report = await runChecks(ctx, store, procedure, business);
   await recordRun(store, report, { redactor: ctx.redactor, by: ctx.flags.by });
   return report;
 }
@@ -217,7 +219,7 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
     const known = ids.filter(exists);
     let verification: Verification[] = ids.filter((c) => !exists(c)).map((c) => ({ id: c, before: chosen.failingChecks.find((f) => f.id === c)!.status, after: 'unknown', message: 'no such check in this nvcops version' }));
     if (known.length) {
-      const report = await runChecks(ctx, {
+      const report = await runChecks(ctx, store, {
         id: 'incident resolve', runbook: 'Incident Response › Resolution: Verify resolution',
         items: [{ title: 'Checks that were failing when the incident opened', checks: known }],
       }, business.filter((b) => known.includes(b.id)));

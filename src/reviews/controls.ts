@@ -62,7 +62,7 @@ export function asControls<C extends { id: string; manual?: unknown; checks?: re
 }
 
 /** A check's output, a throw read as `error` as the runner reads it: a wrapper's waiver or detail line still applies. */
-export function outputOf(check: CheckDefinition, ctx: CheckContext): Promise<CheckOutput> {
+function outputOf(check: CheckDefinition, ctx: CheckContext): Promise<CheckOutput> {
   return check.run(ctx).catch((e: unknown): CheckOutput => ({ status: 'error', message: e instanceof Error ? e.message : String(e) }));
 }
 

@@ -12,7 +12,7 @@ export const DAY_MS = 86_400_000;
 export const MONTH_WINDOW_DAYS = 35;
 
 /** Which kept runs a check reads; always this run's environment and up to its clock. */
-export interface RunsFilter {
+interface RunsFilter {
   command?: string;
   /** Runs that include this check id. */
   check?: string;

@@ -33,6 +33,13 @@ export function reviewOf(ack: RecordVersion<AckData> | undefined, e: SecurityEve
   return rose || grew ? { reviewed: null, outgrown: review } : { reviewed: review, outgrown: null };
 }
 
+/** An event with the review that covers it now, or the one it outgrew. */
+export type Reviewed = SecurityEvent & ReturnType<typeof reviewOf>;
+
+/** Each event beside its review on record. */
+export const withReviews = (events: readonly SecurityEvent[], acks: ReadonlyMap<string, RecordVersion<AckData>>): Reviewed[] =>
+  events.map((e) => ({ ...e, ...reviewOf(acks.get(e.id), e) }));
+
 /** Why an event is back for review, for a person: "reviewed at ×2 low by root; now ×302 high". */
 export const outgrownText = (r: Review, e: SecurityEvent): string =>
   `reviewed at ×${r.count ?? '? (count not recorded)'} ${r.severity} by ${r.by}; now ×${e.count} ${e.severity}`;

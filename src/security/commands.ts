@@ -6,8 +6,8 @@ import { Probes } from '../probes/index.js';
 import { actor, auditEvent, VERSION } from '../state/index.js';
 import type { GlobalOptions } from '../commands/options.js';
 import { prepare, write } from '../commands/run.js';
-import { acknowledge, acknowledgements, outgrownText, reviewOf, type Review } from './acks.js';
-import { collectSecurityEvents, SEVERITIES, type SecurityEvent, type SecurityScan } from './events.js';
+import { acknowledge, acknowledgements, outgrownText, withReviews, type Reviewed } from './acks.js';
+import { collectSecurityEvents, SEVERITIES, type SecurityScan } from './events.js';
 
 const DAY_MS = 86_400_000;
 
@@ -24,13 +24,6 @@ export interface AckFlags extends GlobalOptions {
   format: 'human' | 'json';
 }
 
-interface Reviewed extends SecurityEvent {
-  /** The review that covers the event as it is now. */
-  reviewed: Review | null;
-  /** A review of the event at a lower severity or count: it no longer covers it. */
-  outgrown: Review | null;
-}
-
 async function scan(flags: GlobalOptions & { since?: Date }) {
   const { config, redactor } = await prepare(flags);
   const probes = new Probes(config);
@@ -39,7 +32,7 @@ async function scan(flags: GlobalOptions & { since?: Date }) {
     const result = await collectSecurityEvents(config, probes, flags.since ?? new Date(now.getTime() - DAY_MS), now);
     const store = await probes.state();
     const acks = await acknowledgements(store);
-    const events: Reviewed[] = result.events.map((e) => ({ ...e, ...reviewOf(acks.get(e.id), e) }));
+    const events = withReviews(result.events, acks);
     return { config, redactor, result, events, store, probes };
   } catch (e) {
     await probes.close();

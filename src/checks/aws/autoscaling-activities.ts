@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { DAY } from '../../probes/aws-metrics.js';
+import { utc } from '../aws-check.js';
 
 /** Scaling activities of the last 7 days that failed or were cancelled: capacity that was asked for and never came. */
 export default defineCheck({
@@ -17,7 +18,7 @@ export default defineCheck({
     const all = await Promise.all(names.map(async (g) => ({ g, activities: await probes.aws.scalingActivities(g, since) })));
     const bad = all.flatMap(({ g, activities }) =>
       activities.filter((a) => a.status === 'Failed' || a.status === 'Cancelled')
-        .map((a) => `${g}: ${a.status} ${a.start.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${a.description}: ${a.cause}`),
+        .map((a) => `${g}: ${a.status} ${utc(a.start.getTime())} — ${a.description}: ${a.cause}`),
     );
     const count = all.reduce((n, x) => n + x.activities.length, 0);
     return { value: bad.length, message: `${count} scaling activities in the last 7 days`, details: bad };

@@ -3,7 +3,7 @@ import { leastSquares } from '../../engine/trend.js';
 import { windowEnding } from '../../probes/aws.js';
 import { DAY, albMetric } from '../../probes/aws-metrics.js';
 import { round } from '../aws-check.js';
-import { WEEK_MS } from '../aws-capacity.js';
+import { lastWeekOf } from '../aws-capacity.js';
 
 /** Daily request volume at the load balancer: how fast load grows week on week (it has no fixed limit). */
 export default defineCheck({
@@ -21,7 +21,7 @@ export default defineCheck({
     const points = series.get('requests') ?? [];
     const trend = leastSquares(points.map((p) => ({ x: (p.t.getTime() - window.end.getTime()) / DAY, y: p.v })));
     if (!trend) return { value: null, message: `${points.length} days of RequestCount in the last 14; a trend needs 3 or more` };
-    const lastWeek = points.filter((p) => p.t.getTime() >= window.end.getTime() - WEEK_MS).map((p) => p.v);
+    const lastWeek = lastWeekOf(points, window.end);
     if (!lastWeek.length) {
       return { status: 'error', message: `no data: no RequestCount in the last 7 days (${points.length} days in the last 14); an older trend says nothing about now` };
     }

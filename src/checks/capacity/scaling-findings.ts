@@ -1,4 +1,4 @@
-import { defineCheck, type Status } from '../../engine/check.js';
+import { defineCheck } from '../../engine/check.js';
 import { worst } from '../../engine/report.js';
 import { MONTH_WINDOW_DAYS, runsOf, where } from '../../reviews/history.js';
 import { judgedSomething } from '../../state/store.js';
@@ -29,8 +29,7 @@ export default defineCheck({
     });
     // Two or more weeks of the month at warn or fail is a pattern, not a blip.
     const recurring = rows.filter((r) => r.bad >= 2);
-    const latestStatus: Status = latest.status === 'skip' ? 'error' : latest.status;
-    const status = worst([latestStatus, recurring.length ? 'warn' : 'pass']);
+    const status = worst([latest.status, recurring.length ? 'warn' : 'pass']);
     const details = rows
       .sort((a, b) => b.bad - a.bad)
       .map((r) => `${r.id}: warn or fail in ${r.bad} of ${r.seen} runs; latest ${r.last.status} — ${r.last.message}`);

@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { acknowledgements, outgrownText, reviewOf } from '../../security/acks.js';
+import { acknowledgements, outgrownText, withReviews } from '../../security/acks.js';
 import { collectSecurityEvents, SEVERITIES } from '../../security/events.js';
 
 const DAY_MS = 86_400_000;
@@ -22,7 +22,7 @@ export default defineCheck({
       return { status: 'skip', message: 'no source of security events configured: set logs.application, logs.postgres or redis.url' };
     }
     const acks = await acknowledgements(await probes.state());
-    const open = scan.events.map((e) => ({ ...e, ...reviewOf(acks.get(e.id), e) })).filter((e) => !e.reviewed);
+    const open = withReviews(scan.events, acks).filter((e) => !e.reviewed);
     const high = open.filter((e) => e.severity === 'high');
     const count = (list: { severity: string }[]) => SEVERITIES.map((s) => `${list.filter((e) => e.severity === s).length} ${s}`).join(', ');
     const details = [
