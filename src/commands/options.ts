@@ -38,20 +38,15 @@ export const durationArg = (value: string): number => {
   return ms;
 };
 
-/** A duration that becomes a timer: above 0 and at most what a Node timer takes (longer ones fire after 1 ms). */
-const timerArg = (value: string): number => {
+/** A duration that becomes a timer: within `fits` and at most what a Node timer takes (longer ones fire after 1 ms). */
+const timerArgOf = (fits: (ms: number) => boolean, least: string) => (value: string): number => {
   const ms = durationArg(value);
-  if (ms <= 0 || ms > MAX_TIMER_MS) throw new InvalidArgumentError(`use a duration above 0 and ${MAX_TIMER_TEXT}`);
+  if (!fits(ms) || ms > MAX_TIMER_MS) throw new InvalidArgumentError(`use a duration ${least} and ${MAX_TIMER_TEXT}`);
   return ms;
 };
-
+const timerArg = timerArgOf((ms) => ms > 0, 'above 0');
 /** --interval: at least 1 s between --wait attempts, so that a gate does not spin on a target. */
-const MIN_INTERVAL_MS = 1000;
-const intervalArg = (value: string): number => {
-  const ms = durationArg(value);
-  if (ms < MIN_INTERVAL_MS || ms > MAX_TIMER_MS) throw new InvalidArgumentError(`use a duration of at least 1s and ${MAX_TIMER_TEXT}`);
-  return ms;
-};
+const intervalArg = timerArgOf((ms) => ms >= 1000, 'of at least 1s');
 
 const positiveInt = (value: string): number => {
   const n = Number(value);

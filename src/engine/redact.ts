@@ -65,8 +65,15 @@ function urlPasswordSpan(value: string): [number, number] | undefined {
  */
 export class Redactor {
   private readonly secrets = new Set<string>();
+  /** The secrets longest first (a shorter one inside a longer one must not split it), sorted when one is added. */
+  private longestFirst: string[] = [];
 
   add(secret: string | undefined): void {
+    this.addForms(secret);
+    this.longestFirst = [...this.secrets].sort((a, b) => b.length - a.length);
+  }
+
+  private addForms(secret: string | undefined): void {
     if (!secret || secret.length < MIN_FREE_TEXT) return;
     const decoded = coded(decodeURIComponent, secret);
     for (const form of [secret, decoded]) {
@@ -106,7 +113,7 @@ export class Redactor {
   apply(text: string): string {
     // Learnt secrets first: a pattern that masked part of one (up to an `@` inside it) would leave the rest.
     let out = text;
-    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(MASK);
+    for (const s of this.longestFirst) out = out.split(s).join(MASK);
     out = out.replace(URL_USERINFO, (m, scheme: string, userinfo: string) => {
       const colon = userinfo.indexOf(':');
       return colon < 0 ? m : `${scheme}${userinfo.slice(0, colon)}:${MASK}@`;

@@ -95,7 +95,6 @@ function holders(path: string): number[] {
   return pids;
 }
 
-const heldOpen = (path: string) => holders(path).length > 0;
 const byProcesses = (pids: number[]) => `process${pids.length === 1 ? '' : 'es'} ${pids.join(', ')}`;
 
 /** Compresses an uncompressed `<name>.1` an earlier rotation left into `<name>.1.gz` (the older archives move up first). */
@@ -189,11 +188,10 @@ function rotateStep(file: string, st: Stats, entry: LogConfig, keep: number, why
         process.kill(pid, entry.reopen.signal ?? 'SIGHUP');
         step.progress(`waiting for process ${pid} to reopen ${file}`);
       }
-      for (const started = Date.now(); heldOpen(first); await sleep(100)) {
+      for (let pids = holders(first), started = Date.now(); pids.length; await sleep(100), pids = holders(first)) {
         if (Date.now() - started > REOPEN_WAIT_MS) {
-          const pids = holders(first);
           throw new StepFailure(
-            `renamed to ${first}, but ${pids.length ? byProcesses(pids) : 'a process'} still writes to it after ${REOPEN_WAIT_MS / 1000} s: not compressed, and ${file} is not rotated again until it is; make the writer reopen its log (check reopen.signal) or restart it, then run again to finish ${first}`,
+            `renamed to ${first}, but ${byProcesses(pids)} still writes to it after ${REOPEN_WAIT_MS / 1000} s: not compressed, and ${file} is not rotated again until it is; make the writer reopen its log (check reopen.signal) or restart it, then run again to finish ${first}`,
             { file: first, pids },
           );
         }

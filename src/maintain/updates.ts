@@ -28,7 +28,7 @@ export async function aptListsDir(): Promise<string> {
 }
 
 /** How long ago apt last refreshed its package lists (the newest list or Release file in the lists directory), or undefined when it has none. */
-export function aptListsAge(now: Date, dir = '/var/lib/apt/lists'): number | undefined {
+export function aptListsAge(now: Date, dir: string): number | undefined {
   if (!existsSync(dir)) return undefined;
   const times = readdirSync(dir).filter((f) => /_(Packages(\.\w+)?|Release|InRelease)$/.test(f)).map((f) => statSync(join(dir, f)).mtimeMs);
   return times.length ? now.getTime() - Math.max(...times) : undefined;
