@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNpmRegistry } from './support/npm-registry.js';
 import { nvcops, writeConfig } from './support/cli.js';
@@ -111,5 +112,71 @@ describe('maintain security-updates: OS updates only as fresh as apt\'s package 
     expect(stale.message).toMatch(/^package lists from .* ago \(> 7 days\): apt cannot know of fixes published since — run apt-get update; 0 security updates pending/);
     const old = await run(fakeApt([], { ageDays: 3 }));
     expect(old).toMatchObject({ status: 'warn', message: expect.stringMatching(/^0 security updates pending \(0 upgrades in all\); package lists from .* ago \(> 1 day\): run apt-get update$/) });
+  });
+});
+
+/** One package as dpkg's status file or a repository's Packages file writes it. */
+interface DebPackage { name: string; version: string; depends?: string; hold?: boolean }
+const stanza = (p: DebPackage, installed: boolean): string => [
+  `Package: ${p.name}`, ...(installed ? [`Status: ${p.hold ? 'hold' : 'install'} ok installed`] : []), 'Priority: optional', 'Section: misc',
+  'Installed-Size: 1', 'Maintainer: Ops <ops@example.com>', 'Architecture: amd64', `Version: ${p.version}`,
+  ...(p.depends ? [`Depends: ${p.depends}`] : []), ...(installed ? [] : [`Filename: ${p.name}_${p.version}.deb`, 'Size: 1']), `Description: ${p.name}`, '', ''].join('\n');
+
+/**
+ * Real apt in a root of its own (APT_CONFIG): these packages installed (dpkg status), a local
+ * repository labelled like Debian's security archive offering these, and real `apt-get update` run
+ * on it — so `apt-get -s upgrade` decides itself what it upgrades and what it keeps back.
+ */
+async function realApt(installed: DebPackage[], offered: DebPackage[]): Promise<Record<string, string>> {
+  const root = mkdtempSync(join(tmpdir(), 'nvcops-aptroot-'));
+  for (const d of ['repo', 'lists/partial', 'cache/archives/partial', 'state', 'sources.list.d', 'preferences.d', 'log']) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, 'status'), installed.map((p) => stanza(p, true)).join(''));
+  writeFileSync(join(root, 'repo', 'Packages'), offered.map((p) => stanza(p, false)).join(''));
+  writeFileSync(join(root, 'repo', 'Release'), 'Origin: Debian\nLabel: Debian-Security\nSuite: stable-security\nVersion: 12\nCodename: bookworm-security\nArchitectures: amd64\n');
+  writeFileSync(join(root, 'sources.list'), `deb [trusted=yes] file:${root}/repo ./\n`);
+  writeFileSync(join(root, 'apt.conf'), [
+    `Dir::State "${root}/state";`, `Dir::State::status "${root}/status";`, `Dir::State::lists "${root}/lists";`, `Dir::Cache "${root}/cache";`,
+    `Dir::Etc::sourcelist "${root}/sources.list";`, `Dir::Etc::sourceparts "${root}/sources.list.d";`, `Dir::Etc::preferencesparts "${root}/preferences.d";`,
+    `Dir::Log "${root}/log";`, 'APT::Architecture "amd64";', 'APT::Architectures { "amd64"; };', 'APT::Sandbox::User "root";', 'Debug::NoLocking "1";', '',
+  ].join('\n'));
+  const env = { APT_CONFIG: join(root, 'apt.conf'), LC_ALL: 'C' };
+  await execa('apt-get', ['update'], { env });
+  return env;
+}
+
+describe('maintain security-updates: upgrades apt keeps back are still pending (real apt, a root of its own)', () => {
+  const run = async (env: Record<string, string>) =>
+    osUpdates((await nvcops(['maintain', 'security-updates', '--config', writeConfig({}), '--format', 'json'], { env })).stdout);
+  // A new kernel ABI: the meta-package's upgrade needs a package not installed yet, so `apt-get upgrade` keeps it back.
+  const kernel = (abi: number, version: string): DebPackage[] => [
+    { name: 'linux-image-amd64', version, depends: `linux-image-6.1.0-${abi}-amd64` },
+    { name: `linux-image-6.1.0-${abi}-amd64`, version },
+  ];
+
+  it('counts a held-back security upgrade, says it is held back and how to install it, and warns on it alone', async () => {
+    const r = await run(await realApt(kernel(37, '6.1.140-1'), kernel(38, '6.1.147-1')));
+    expect(r.status).toBe('warn');
+    expect(r.message).toMatch(/^1 security updates pending \(1 upgrades in all, 1 held back by apt-get upgrade\); package lists from .* ago$/);
+    expect(r.details).toEqual([
+      'SECURITY linux-image-amd64 6.1.140-1 → 6.1.147-1 (Debian-Security:12/stable-security) — held back by apt-get upgrade (it needs new packages or removals, or is held with apt-mark hold): apt-get install linux-image-amd64 or apt-get dist-upgrade',
+    ]);
+  });
+
+  it('counts a package held with apt-mark hold beside one apt-get upgrade installs', async () => {
+    const openssl = (version: string, hold = false): DebPackage => ({ name: 'libssl3', version, hold });
+    const r = await run(await realApt([openssl('3.0.17-1~deb12u2', true), { name: 'curl', version: '7.88.1-10+deb12u12' }], [openssl('3.0.17-1~deb12u3'), { name: 'curl', version: '7.88.1-10+deb12u14' }]));
+    expect(r.message).toMatch(/^2 security updates pending \(2 upgrades in all, 1 held back by apt-get upgrade\)/);
+    expect(r.details).toEqual([
+      'SECURITY curl 7.88.1-10+deb12u12 → 7.88.1-10+deb12u14 (Debian-Security:12/stable-security) — apt-get install --only-upgrade curl',
+      expect.stringMatching(/^SECURITY libssl3 3\.0\.17-1~deb12u2 → 3\.0\.17-1~deb12u3 \(Debian-Security:12\/stable-security\) — held back by apt-get upgrade/),
+    ]);
+  });
+
+  it('is error, never pass, when apt keeps an upgrade back that even dist-upgrade cannot plan', async () => {
+    const r = await run(await realApt(kernel(37, '6.1.140-1'), kernel(38, '6.1.147-1').slice(0, 1)));
+    expect(r).toMatchObject({
+      status: 'error',
+      message: 'apt keeps back linux-image-amd64 and cannot plan its upgrade even with dist-upgrade: whether it is a security fix is unknown — run apt-get install linux-image-amd64 to see why',
+    });
   });
 });

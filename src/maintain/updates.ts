@@ -8,6 +8,8 @@ export interface AptUpgrade {
   to: string;
   origin: string;
   security: boolean;
+  /** Left out by `apt-get upgrade` (kept back): it needs new packages or removals, or is held with apt-mark hold. */
+  heldBack: boolean;
 }
 
 /** `apt-get -s upgrade` lines: `Inst libssl3 [3.0.17-1~deb12u2] (3.0.17-1~deb12u3 Debian-Security:12/stable-security [amd64])`. */
@@ -15,8 +17,14 @@ export function parseAptSimulation(text: string): AptUpgrade[] {
   return text.split('\n').flatMap((line) => {
     const m = /^Inst (\S+) \[([^\]]+)\] \((\S+) (.+?) \[[^\]]+\]\)/.exec(line);
     if (!m) return [];
-    return [{ name: m[1]!, from: m[2]!, to: m[3]!, origin: m[4]!, security: /security/i.test(m[4]!) }];
+    return [{ name: m[1]!, from: m[2]!, to: m[3]!, origin: m[4]!, security: /security/i.test(m[4]!), heldBack: false }];
   });
+}
+
+/** The packages `apt-get -s upgrade` keeps back: `The following packages have been kept back:` then indented names. */
+export function parseKeptBack(text: string): string[] {
+  const m = /^The following packages have been kept back:\n((?: .*(?:\n|$))+)/m.exec(text);
+  return m ? m[1]!.trim().split(/\s+/) : [];
 }
 
 /** Where apt keeps its package lists, as apt itself is configured (`apt-config`, honouring APT_CONFIG); the Debian default otherwise. */
