@@ -140,7 +140,7 @@ describe('weekly capacity: trends and the Auto Scaling review through the real S
     expect(byId['aws.autoscaling-activities']!.details![0]).toMatch(/^bank-api: Failed .* UTC — Launching a new EC2 instance: We currently do not have sufficient m5\.large capacity$/);
   });
 
-  it('skips a resource without a known limit, naming the key, and says "no data" when the last 7 days are empty', async () => {
+  it('skips a resource without a known limit, naming the key, and says "no data" when the last 7 days are empty (the data stops)', async () => {
     // An RDS instance without maxConnections whose connections climb toward an unknown limit.
     aws.metric('AWS/RDS', 'DatabaseConnections', { DBInstanceIdentifier: 'bank-db' }, line(300, 10));
     aws.metric('AWS/RDS', 'CPUUtilization', { DBInstanceIdentifier: 'bank-db' }, () => 30);
@@ -153,10 +153,32 @@ describe('weekly capacity: trends and the Auto Scaling review through the real S
     const byId = results(r.stdout);
     expect(byId['aws.capacity-db-connections']).toMatchObject({ status: 'skip', message: 'no limit known: set maxConnections for bank-db in aws.rds.instances' });
     expect(byId['aws.capacity-db-connections']!.details![0]).toMatch(/^bank-db: week peak 3\d\d, trend \+10\/day/);
-    expect(byId['aws.capacity-cpu']).toMatchObject({ status: 'error', message: 'no data: nothing reported in the last 7 days for bank-api' });
-    expect(byId['aws.capacity-cpu']!.details).toContain('bank-api: no daily Maximum value for AWS/EC2 CPUUtilization AutoScalingGroupName=bank-api in the last 7 days; an older trend says nothing about now');
-    expect(byId['aws.capacity-requests']).toMatchObject({ status: 'error', message: expect.stringMatching(/^no data: no RequestCount in the last 7 days \(5 days in the last 14\)/) });
+    const stops = new Date((end() - 9 * DAY) * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    expect(byId['aws.capacity-cpu']).toMatchObject({ status: 'error', message: `no data: data stops at ${stops} for bank-api: the metric has not reported since` });
+    expect(byId['aws.capacity-cpu']!.details).toContainEqual(expect.stringMatching(/^bank-api: data stops at .* \(\d+(\.\d)? h ago\): AWS\/EC2 CPUUtilization AutoScalingGroupName=bank-api has not reported since; an older trend says nothing about now$/));
+    expect(byId['aws.capacity-requests']).toMatchObject({ status: 'error', message: `no data: RequestCount stops at ${stops}: it has not reported since (5 days in the last 14); an older trend says nothing about now` });
     expect(r.stdout).not.toMatch(/Infinity|NaN/);
+    expect(r.exitCode).toBe(3);
+  });
+
+  it('says error, never pass, when the data stops days before the week ends: the metric has not reported since', async () => {
+    scriptCommon();
+    // The fleet's CPU, the database's free storage and the requests stopped reaching CloudWatch 2 days before the window's end:
+    // 12 days of steady values, so a trend of the old data alone would pass.
+    const stopped = (v: (m: number) => number) => (m: number) => (m < end() - 2 * DAY ? v(m) : undefined);
+    aws.metric('AWS/EC2', 'CPUUtilization', { AutoScalingGroupName: 'bank-api' }, stopped(() => 50));
+    aws.metric('AWS/RDS', 'FreeStorageSpace', { DBInstanceIdentifier: 'bank-db' }, stopped(() => 150 * GiB));
+    aws.metric('AWS/RDS', 'DatabaseConnections', { DBInstanceIdentifier: 'bank-db' }, () => 120);
+    aws.metric('AWS/ApplicationELB', 'RequestCount', { LoadBalancer: LB }, stopped(() => 1000));
+    const r = await run();
+    const byId = results(r.stdout);
+    // The last daily value is the one of the day ending 2 days before the window's end.
+    const stops = new Date((end() - 2 * DAY) * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    expect(byId['aws.capacity-cpu']).toMatchObject({ status: 'error', message: `no data: data stops at ${stops} for bank-api: the metric has not reported since` });
+    expect(byId['aws.capacity-cpu']!.details).toContainEqual(expect.stringMatching(new RegExp(`^bank-api: data stops at ${stops} \\([\\d.]+ h ago\\): AWS/EC2 CPUUtilization AutoScalingGroupName=bank-api has not reported since; an older trend says nothing about now$`)));
+    expect(byId['aws.capacity-db-size']).toMatchObject({ status: 'error', message: `no data: data stops at ${stops} for bank-db: the metric has not reported since` });
+    expect(byId['aws.capacity-db-connections']!.status).toBe('pass');
+    expect(byId['aws.capacity-requests']).toMatchObject({ status: 'error', message: `no data: RequestCount stops at ${stops}: it has not reported since (12 days in the last 14); an older trend says nothing about now` });
     expect(r.exitCode).toBe(3);
   });
 

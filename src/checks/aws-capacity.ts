@@ -3,14 +3,14 @@ import { leastSquares, untilLimit } from '../engine/trend.js';
 import { formatValue, type Unit } from '../engine/units.js';
 import { windowEnding, type AwsConfig, type MetricRef } from '../probes/aws.js';
 import { DAY, describeMetric } from '../probes/aws-metrics.js';
-import { round } from './aws-check.js';
+import { round, stoppedReporting, utc } from './aws-check.js';
 
 /** Two weekly cycles of daily peaks, so a quiet weekend does not read as a trend. */
 const HISTORY_MS = 14 * DAY;
-/** The week a peak is reported for; empty means the resource stopped reporting. */
+/** The week a peak is reported for. */
 const WEEK_MS = 7 * DAY;
 
-/** The values of the last week of a window (none: the metric stopped reporting). */
+/** The values of the last week of a window (never none once the series is known not to have stopped reporting). */
 export const lastWeekOf = (points: readonly { t: Date; v: number }[], end: Date): number[] =>
   points.filter((p) => p.t.getTime() >= end.getTime() - WEEK_MS).map((p) => p.v);
 /** Below this the line explains little of the movement; say so beside the date. */
@@ -63,12 +63,13 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
     timeoutMs: 20_000,
     async run({ probes, config, now }) {
       const resources = spec.resources(config.aws!);
-      const window = windowEnding(now(), HISTORY_MS, 86_400);
+      const at = now();
+      const window = windowEnding(at, HISTORY_MS, 86_400);
       const series = await probes.aws.metricData(resources.map((r, i) => ({ id: `r${i}`, metric: r.metric, stat: spec.stat, period: 86_400 })), window);
       const daily = spec.stat === 'Maximum' ? 'daily peaks' : 'daily lows';
       const details: string[] = [];
       const missing: string[] = [];
-      const quiet: string[] = [];
+      const stale: string[] = [];
       const unknown: { label: string; why: string }[] = [];
       let soonest: { label: string; days: number } | undefined;
       resources.forEach((r, i) => {
@@ -79,12 +80,13 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
           details.push(`${r.label}: ${points.length} daily ${spec.stat} values for ${describeMetric(r.metric)}; a trend needs 3 or more`);
           return;
         }
-        const lastWeek = lastWeekOf(points, window.end);
-        if (!lastWeek.length) {
-          quiet.push(r.label);
-          details.push(`${r.label}: no daily ${spec.stat} value for ${describeMetric(r.metric)} in the last 7 days; an older trend says nothing about now`);
+        const stopped = stoppedReporting(points, at, 86_400);
+        if (stopped) {
+          stale.push(`data stops at ${utc(stopped.stopsAt)} for ${r.label}`);
+          details.push(`${r.label}: data stops at ${utc(stopped.stopsAt)} (${stopped.ago}): ${describeMetric(r.metric)} has not reported since; an older trend says nothing about now`);
           return;
         }
+        const lastWeek = lastWeekOf(points, window.end);
         const peak = spec.stat === 'Maximum' ? Math.max(...lastWeek) : Math.min(...lastWeek);
         const perDay = `${trend.slope >= 0 ? '+' : '−'}${formatValue(round(Math.abs(trend.slope), 2), r.unit)}/day`;
         const fit = `R² ${round(trend.r2, 2)}`;
@@ -101,7 +103,7 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
       });
       const errors = [
         ...(missing.length ? [`too few daily values for ${missing.join(', ')} (last 14 days)`] : []),
-        ...(quiet.length ? [`nothing reported in the last 7 days for ${quiet.join(', ')}`] : []),
+        ...(stale.length ? [`${stale.join(', ')}: the metric has not reported since`] : []),
       ];
       if (errors.length) return { status: 'error', message: `no data: ${errors.join('; ')}`, details };
       // Past the errors every resource has a trend: those without a known limit are the ones not judged.

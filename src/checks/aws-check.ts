@@ -142,16 +142,23 @@ const periodsWord = (periodSec: number): string =>
 const ago = (ms: number): string => (ms < 2 * 3_600_000 ? `${Math.round(ms / 60_000)} min ago` : `${round(ms / 3_600_000, 1)} h ago`);
 
 /**
- * Why a series cannot vouch for the window ending now: its last period ended more than 2 periods
- * (at least CloudWatch's publishing delay) before now, or it covers too little of the window.
+ * The one staleness rule of the AWS lines: a series (not empty) whose last period ended more than 2 periods (at least
+ * CloudWatch's publishing delay) before now has stopped reporting. When its data stops and how long ago; undefined while current.
  */
+export function stoppedReporting(points: readonly Point[], now: Date, periodSec: number): { stopsAt: number; ago: string } | undefined {
+  const periodMs = periodSec * 1000;
+  const stopsAt = Math.max(...points.map((p) => p.t.getTime())) + periodMs;
+  return now.getTime() - stopsAt > Math.max(2 * periodMs, PUBLISH_DELAY_MS) ? { stopsAt, ago: ago(now.getTime() - stopsAt) } : undefined;
+}
+
+/** Why a series cannot vouch for the window ending now: it has stopped reporting, or it covers too little of the window. */
 function dataGaps(m: MetricRef, points: Point[], now: Date, periodSec: number, windowMs: number): { short: string; long: string }[] {
   const periodMs = periodSec * 1000;
   const gaps: { short: string; long: string }[] = [];
-  const lastEnd = Math.max(...points.map((p) => p.t.getTime())) + periodMs;
-  if (now.getTime() - lastEnd > Math.max(2 * periodMs, PUBLISH_DELAY_MS)) {
-    const text = `last datapoint ${ago(now.getTime() - lastEnd)}`;
-    gaps.push({ short: text, long: `${text} (${utc(lastEnd - periodMs)}) for ${describeMetric(m)}` });
+  const stopped = stoppedReporting(points, now, periodSec);
+  if (stopped) {
+    const text = `last datapoint ${stopped.ago}`;
+    gaps.push({ short: text, long: `${text} (${utc(stopped.stopsAt - periodMs)}) for ${describeMetric(m)}` });
   }
   const expected = Math.round(windowMs / periodMs);
   if (!enoughCoverage({ coverage: points.length / expected })) {

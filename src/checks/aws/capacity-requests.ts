@@ -2,7 +2,7 @@ import { defineCheck } from '../../engine/check.js';
 import { leastSquares } from '../../engine/trend.js';
 import { windowEnding } from '../../probes/aws.js';
 import { DAY, albMetric } from '../../probes/aws-metrics.js';
-import { round } from '../aws-check.js';
+import { round, stoppedReporting, utc } from '../aws-check.js';
 import { lastWeekOf } from '../aws-capacity.js';
 
 /** Daily request volume at the load balancer: how fast load grows week on week (it has no fixed limit). */
@@ -16,15 +16,17 @@ export default defineCheck({
   thresholds: { warn: '> 50%', source: 'Operations Runbook severity P1 (> 50%), monthly scaling review cadence' },
   timeoutMs: 20_000,
   async run({ probes, config, now }) {
-    const window = windowEnding(now(), 14 * DAY, 86_400);
+    const at = now();
+    const window = windowEnding(at, 14 * DAY, 86_400);
     const series = await probes.aws.metricData([{ id: 'requests', metric: albMetric('RequestCount', config.aws!), stat: 'Sum', period: 86_400 }], window);
     const points = series.get('requests') ?? [];
     const trend = leastSquares(points.map((p) => ({ x: (p.t.getTime() - window.end.getTime()) / DAY, y: p.v })));
     if (!trend) return { value: null, message: `${points.length} days of RequestCount in the last 14; a trend needs 3 or more` };
-    const lastWeek = lastWeekOf(points, window.end);
-    if (!lastWeek.length) {
-      return { status: 'error', message: `no data: no RequestCount in the last 7 days (${points.length} days in the last 14); an older trend says nothing about now` };
+    const stopped = stoppedReporting(points, at, 86_400);
+    if (stopped) {
+      return { status: 'error', message: `no data: RequestCount stops at ${utc(stopped.stopsAt)}: it has not reported since (${points.length} days in the last 14); an older trend says nothing about now` };
     }
+    const lastWeek = lastWeekOf(points, window.end);
     const mean = points.reduce((a, p) => a + p.v, 0) / points.length;
     const weekly = mean > 0 ? (100 * trend.slope * 7) / mean : 0;
     const peak = Math.max(...lastWeek);
