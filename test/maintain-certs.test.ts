@@ -146,6 +146,40 @@ describe('maintain certs with certificates made by openssl', () => {
     expect(strength.details!.join('\n')).toMatch(/weak-chain\.pem: rsa 2048 bits, sha256WithRSAEncryption — WEAK: certificate 2 \(CN=weak-int\): 1024-bit rsa key \(< 2048\)/);
   });
 
+  it('judges an endpoint\'s chain dates on the run clock (NVCOPS_NOW), as a file\'s: valid today, expired in 60 days', async () => {
+    // The intermediate lapses in 30 days, the leaf in 300: today both are fine, on the run clock 60 days on the intermediate has expired.
+    const short = await ca.intermediate('short-int', { startdate: opensslDate(-1), enddate: opensslDate(30) });
+    const leaf = await short.leaf('short-leaf', { startdate: opensslDate(-1), enddate: opensslDate(300) });
+    const chain = join(ca.dir, 'short-chain.pem');
+    writeFileSync(chain, readFileSync(leaf.cert, 'utf8') + readFileSync(short.ca, 'utf8'));
+    const api = await https({ cert: chain, key: leaf.key });
+    servers.push(api.server);
+    const config = writeConfig({ certificates: { ca: ca.ca, endpoints: [{ name: 'api', url: api.url }], files: [chain] } });
+    const today = await nvcops(['maintain', 'certs', '--config', config, '--format', 'json']);
+    expect(results(today.stdout)['certs.validity']).toMatchObject({ status: 'pass', message: '2 certificates: chains trusted, host names match' });
+    const later = await nvcops(['maintain', 'certs', '--config', config, '--format', 'json'], { env: { NVCOPS_NOW: new Date(Date.now() + 60 * 86_400_000).toISOString() } });
+    const validity = results(later.stdout)['certs.validity']!;
+    expect(validity.status).toBe('fail');
+    expect(validity.details).toEqual([
+      expect.stringMatching(/^api: chain: certificate 2 \(CN=short-int\) expired on \d{4}-.* — install the full chain/),
+      expect.stringMatching(/short-chain\.pem: chain: certificate 2 \(CN=short-int\) expired on \d{4}-.* — install the full chain/),
+    ]);
+    expect(results(later.stdout)['certs.days-left']!.details!.join('\n')).toMatch(/^api: 2\d\d days left/m);
+  });
+
+  it('names an endpoint\'s expired certificate as a file\'s, and still sees an untrusted issuer behind OpenSSL\'s "expired"', async () => {
+    const expired = await ca.leaf('expired-endpoint', { expired: true });
+    const api = await https(expired);
+    servers.push(api.server);
+    const trusted = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { ca: ca.ca, endpoints: [{ name: 'api', url: api.url }] } }), '--format', 'json']);
+    expect(results(trusted.stdout)['certs.validity']!.details).toEqual([
+      expect.stringMatching(/^api: chain: certificate 1 \(CN=localhost\) expired on 2020-02-01T00:00:00\.000Z — install the full chain/),
+    ]);
+    const untrusted = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { endpoints: [{ name: 'api', url: api.url }] } }), '--format', 'json']);
+    // OpenSSL says only CERT_HAS_EXPIRED here: its last error hides that the issuer is not trusted.
+    expect(results(untrusted.stdout)['certs.validity']!.details![0]).toMatch(/^api: chain: issuer "CN=nvcops test CA" is not a trusted CA \(set certificates\.ca for an internal CA\); certificate 1 \(CN=localhost\) expired on 2020-02-01/);
+  });
+
   it('says error, never pass, for an endpoint it cannot read: PostgreSQL without SSL, a closed port', async () => {
     const config = writeConfig({ certificates: { endpoints: [{ name: 'plain-db', url: `postgres://127.0.0.1:${plainPg.port}` }, { name: 'closed', url: 'https://127.0.0.1:1' }] } });
     const r = await nvcops(['maintain', 'certs', '--config', config, '--format', 'json']);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { isIP, Socket, connect as tcpConnect } from 'node:net';
-import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, rootCertificates, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { Config } from '../engine/config.js';
 
 export interface CertificateReport {
@@ -127,6 +127,9 @@ function trustedCas(config: Config): string[] | undefined {
   return ca ? [...rootCertificates, readFileSync(ca, 'utf8')] : undefined;
 }
 
+/** The CAs a chain must lead to: `certificates.ca` with Node's roots, or Node's roots. */
+const trustAnchors = (config: Config): string[] => trustedCas(config) ?? [...rootCertificates];
+
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** A chain (leaf first) leads, certificate by certificate, to one of the trusted CAs. */
@@ -143,7 +146,7 @@ function chainProblem(chain: X509Certificate[], cas: string[]): string | undefin
   return last.checkIssued(last) ? 'self-signed and not a trusted CA' : `issuer "${last.issuer.replace(/\n/g, ', ')}" is not a trusted CA (set certificates.ca for an internal CA)`;
 }
 
-/** Each certificate of a file's chain (leaf and intermediates) is within its validity dates at the run's clock. */
+/** Each certificate of a chain (leaf and intermediates) is within its validity dates at the run's clock. */
 function datesProblems(chain: X509Certificate[], now: Date): string[] {
   return chain.flatMap((c, i) => {
     const name = `certificate ${i + 1} (${c.subject.replace(/\n/g, ', ')})`;
@@ -156,7 +159,13 @@ function datesProblems(chain: X509Certificate[], now: Date): string[] {
   });
 }
 
-function inspectFile(path: string, config: Config, now = new Date()): CertificateReport {
+/** A chain's verdict: its trust problem and each certificate's dates on the run clock, joined; undefined when it has none. */
+function chainVerdict(trust: string | undefined, chain: X509Certificate[], now: Date): string | undefined {
+  const problems = [trust, ...datesProblems(chain, now)].filter((p): p is string => !!p);
+  return problems.length ? problems.join('; ') : undefined;
+}
+
+function inspectFile(path: string, config: Config, now: Date): CertificateReport {
   let chain: X509Certificate[];
   try {
     const pems = readFileSync(path, 'utf8').match(PEM) ?? [];
@@ -171,8 +180,19 @@ function inspectFile(path: string, config: Config, now = new Date()): Certificat
     ...leaf.weaknesses,
     ...chain.slice(1).flatMap((c, i) => weaknessesOf(c).weaknesses.map((w) => `certificate ${i + 2} (${c.subject.replace(/\n/g, ', ')}): ${w}`)),
   ];
-  const problems = [chainProblem(chain, trustedCas(config) ?? [...rootCertificates]), ...datesProblems(chain, now)].filter((p): p is string => !!p);
-  return { source: path, ...leaf, weaknesses, chainProblem: problems.length ? problems.join('; ') : undefined };
+  return { source: path, ...leaf, weaknesses, chainProblem: chainVerdict(chainProblem(chain, trustAnchors(config)), chain, now) };
+}
+
+/** OpenSSL's verdicts that come from its clock (the system's): an endpoint's dates are judged on the run's clock instead. */
+const SYSTEM_CLOCK_VERDICTS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/** The certificates an endpoint sent, leaf first, in the order Node links them by issuer (with the trusted root it found). */
+function peerChain(socket: TLSSocket): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  for (let c: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true); c?.raw && !chain.some((x) => x.raw.equals(c!.raw)); c = c.issuerCertificate) {
+    chain.push(new X509Certificate(c.raw));
+  }
+  return chain;
 }
 
 /** PostgreSQL's SSLRequest: 8 bytes (length 8, code 80877103); the server answers S (go ahead with TLS) or N. */
@@ -199,7 +219,7 @@ const DEFAULT_PORTS: Record<string, number> = { 'https:': 443, 'postgres:': 5432
 async function inspectEndpoint(
   endpoint: { name?: string; url: string; serverName?: string },
   config: Config,
-  now = new Date(),
+  now: Date,
   timeoutMs = 5000,
 ): Promise<CertificateReport> {
   const url = new URL(endpoint.url);
@@ -220,20 +240,23 @@ async function inspectEndpoint(
       s.once('secureConnect', () => resolve(s));
       s.once('error', reject);
     });
-    const leaf = socket.getPeerX509Certificate();
-    const chain = socket.authorized ? undefined : `${socket.authorizationError}`;
+    const chain = peerChain(socket);
+    const verdict = socket.authorized ? undefined : `${socket.authorizationError}`;
     socket.destroy();
+    const leaf = chain[0];
     if (!leaf) return { source, weaknesses: [], error: 'the server sent no certificate' };
+    // OpenSSL judges the trust; where all it objects to is dates on its clock, the chain is walked as a file's is.
+    const trust = verdict && SYSTEM_CLOCK_VERDICTS.has(verdict) ? chainProblem(chain, trustAnchors(config)) : verdict;
     const named = isIP(name) ? leaf.checkIP(name) : leaf.checkHost(name);
     const hostProblem = named ? undefined : `${name} is not among the names it is issued for (${leaf.subjectAltName ?? leaf.subject.replace(/\n/g, ', ')})`;
-    return { source, ...describe(leaf, now), chainProblem: chain, hostProblem };
+    return { source, ...describe(leaf, now), chainProblem: chainVerdict(trust, chain, now), hostProblem };
   } catch (e) {
     return { source, weaknesses: [], error: (e as Error).message };
   }
 }
 
 /** Every configured certificate, endpoints read concurrently. */
-async function inspectAll(config: Config, now = new Date()): Promise<CertificateReport[]> {
+async function inspectAll(config: Config, now: Date): Promise<CertificateReport[]> {
   const c = config.certificates ?? {};
   const files = (c.files ?? []).map((f) => inspectFile(f, config, now));
   const endpoints = await Promise.all((c.endpoints ?? []).map((e) => inspectEndpoint(e, config, now)));
