@@ -143,7 +143,7 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
       const { byId } = await healthDb();
       expect(byId['postgres.dead-tuples']).toMatchObject({ status: 'warn', message: expect.stringContaining('public.sessions: 20,000 dead of 50,000 rows') });
       expect(byId['postgres.dead-tuples']!.observed!.value).toBe(40);
-      expect(byId['postgres.vacuum-analyze']).toMatchObject({ status: 'warn', message: expect.stringMatching(/public\.sessions needs vacuum and analyse, last done never/) });
+      expect(byId['postgres.vacuum-analyze']).toMatchObject({ status: 'warn', message: expect.stringMatching(/public\.sessions needs vacuum and analyse: last vacuumed never, analysed never/) });
       await server.sql('VACUUM ANALYZE sessions');
       await until(async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'sessions'"))[0]?.n) === 0, 'the vacuum in the statistics');
       const after = await healthDb();
@@ -152,6 +152,25 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
     } finally {
       delete thresholds['postgres.vacuum-analyze'];
       await server.sql('DROP TABLE sessions');
+    }
+  });
+
+  it('times a table never vacuumed from when the statistics began, not from its last analyse', async () => {
+    await server.sql('CREATE TABLE transfers (id int, payload text) WITH (autovacuum_enabled = false)');
+    try {
+      await server.sql("INSERT INTO transfers SELECT g, 'x' FROM generate_series(1, 50000) g");
+      // The analyse comes well after the server started, so that the two times cannot be taken for each other.
+      const up = async () => (await server.sql<{ s: number }>('SELECT extract(epoch FROM now() - pg_postmaster_start_time())::float8 AS s'))[0]!.s;
+      await sleep(Math.max(0, 5000 - 1000 * (await up())));
+      await server.sql('ANALYZE transfers');
+      await server.sql('DELETE FROM transfers WHERE id <= 20000');
+      await until(async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'transfers'"))[0]?.n) >= 20000, 'dead tuples in the statistics');
+      const since = Math.floor(await up());
+      const check = (await healthDb()).byId['postgres.vacuum-analyze']!;
+      expect(check.observed!.value).toBeGreaterThanOrEqual(since);
+      expect(check.message).toMatch(/public\.transfers needs vacuum and analyse: last vacuumed never, analysed [\d.]+ s ago/);
+    } finally {
+      await server.sql('DROP TABLE transfers');
     }
   });
 
