@@ -260,6 +260,23 @@ describe('replication lag, measured on a real streaming replica', () => {
     });
   });
 
+  it('cannot judge dead rows or vacuum and analyse on a standby given as postgres.url: their counters are kept on the primary', async () => {
+    await primary.sql('CREATE TABLE churned (id int) WITH (autovacuum_enabled = false); INSERT INTO churned SELECT generate_series(1, 50000); DELETE FROM churned WHERE id <= 20000');
+    try {
+      await until(async () => Number((await primary.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'churned'"))[0]?.n) >= 20000, 'dead tuples in the statistics');
+      const config = writeConfig({ postgres: { url: replica.urlFor('nvcops_monitor') } });
+      const { byId } = parseReport((await nvcops(['health', 'db', '--config', config, '--format', 'json'])).stdout);
+      const weekly = parseReport((await nvcops(['weekly', 'performance', '--config', config, '--format', 'json'])).stdout).byId;
+      for (const check of [byId['postgres.dead-tuples']!, byId['postgres.vacuum-analyze']!, weekly['postgres.autovacuum-backlog']!]) {
+        expect(check, check.id).toMatchObject({ status: 'error', message: expect.stringMatching(/^PostgreSQL primary \(127\.0\.0\.1:\d+\/postgres\) is a standby \(in recovery\): dead rows.* are counted on the primary only; point postgres\.url at the primary$/) });
+      }
+      // What the standby does keep is still judged there.
+      expect(byId['postgres.transaction-wraparound']!.status).toBe('pass');
+    } finally {
+      await primary.sql('DROP TABLE churned');
+    }
+  });
+
   it('fails when replay stops while the primary keeps writing', async () => {
     paused = await replica.connect();
     await paused.query('SELECT pg_wal_replay_pause()');

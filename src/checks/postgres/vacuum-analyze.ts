@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
+import { onPrimary } from '../../probes/postgres-views.js';
 
 interface Overdue { name: string; vacuum: boolean; analyse: boolean; since_s: number; vacuumed: string | null; analysed: string | null; vacuumed_s: number | null; analysed_s: number | null }
 
@@ -35,7 +36,9 @@ export default defineCheck({
   // check_postgres last_vacuum/last_analyze warn 1 day; awesome-prometheus-alerts: not (auto)vacuumed/analysed for 10 days while changed
   thresholds: { warn: '> 1d', fail: '> 10d', source: 'check_postgres last_vacuum; awesome-prometheus-alerts' },
   async run({ probes }) {
-    const rows = await probes.postgres.primary.query<Overdue>(OVERDUE);
+    const probe = probes.postgres.primary;
+    await onPrimary(probe, 'dead rows, changes since the last analyse and vacuum and analyse times');
+    const rows = await probe.query<Overdue>(OVERDUE);
     if (!rows.length) return { value: 0, message: 'no table has changes past its autovacuum trigger' };
     const worst = rows[0]!;
     const what = (r: Overdue) => [r.vacuum && 'vacuum', r.analyse && 'analyse'].filter(Boolean).join(' and ');
