@@ -194,6 +194,15 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     expect((await healthDb({ url: usual.url })).byId['redis.slowlog']).toMatchObject({ status: 'pass', message: 'no command slower than 10 ms (slowlog-log-slower-than) in 24 h' });
   });
 
+  it('says error, not down, when the ACL refuses PING to the nvcops user: the server answered', async () => {
+    const s = await redisServer();
+    await client(s.port).call('ACL', 'SETUSER', 'monitor', 'on', '>monitor-pw', '+info', '+config|get', '+slowlog');
+    const { byId, exitCode } = await healthDb({ url: `redis://monitor:monitor-pw@127.0.0.1:${s.port}` });
+    expect(byId['redis.ping']).toMatchObject({ status: 'error', message: expect.stringMatching(/^Redis \(127\.0\.0\.1:\d+\): missing privilege \(NOPERM .*'ping'.*\); extend the user's ACL \(the user needs "\+ping"\)$/) });
+    expect(byId['redis.clients']!.status).toBe('pass');
+    expect(exitCode).toBe(3);
+  });
+
   it('turns a frozen server (SIGSTOP) into a failed PING and errors within the timeout, and the run finishes', async () => {
     const s = await redisServer();
     process.kill(s.process.pid!, 'SIGSTOP');
