@@ -60,10 +60,12 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     await pg.sql(`CREATE ROLE nvcops_monitor LOGIN PASSWORD '${PASSWORD}' IN ROLE pg_monitor`);
     await pg.sql("CREATE TABLE payments (status text, created_at timestamptz); INSERT INTO payments SELECT CASE WHEN g % 100 = 0 THEN 'declined' ELSE 'succeeded' END, now() - g * interval '10 seconds' FROM generate_series(1, 1000) g; GRANT SELECT ON payments TO nvcops_monitor");
     await pg.sql('SELECT pg_switch_wal()');
-    // The service is its own process so that it can be frozen: /ok answers at once, /slow after 250 ms, /error with 500.
+    // The service is its own process so that it can be frozen: /ok answers at once, /slow after 250 ms, /error with 500,
+    // /stall answers its first three requests at once and never answers another.
     servicePort = await freePort();
-    service = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => {
+    service = spawn(process.execPath, ['-e', `let stalls = 0; require('http').createServer((q, s) => {
       if (q.url === '/slow') return setTimeout(() => s.end('slow'), 250);
+      if (q.url === '/stall' && ++stalls > 3) return;
       s.statusCode = q.url === '/error' ? 500 : 200; s.end('ok');
     }).listen(${servicePort}, '127.0.0.1', () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise((r) => service.stdout!.once('data', r));
@@ -143,6 +145,19 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     expect(Number(/p50 (\d+) ms/.exec(byId['http.response-time']!.message)![1])).toBeGreaterThanOrEqual(250);
     expect(line('API response times').status).toBe('fail');
     expect(exitCode).toBe(2);
+  });
+
+  it('counts a request that got no answer in time in the response time, at the time waited, instead of timing only the fast ones', async () => {
+    const { byId, line } = await daily({
+      services: [{ name: 'ledger', url: `http://127.0.0.1:${servicePort}/stall`, timeout: '1s', samples: 5 }],
+      thresholds: {},
+    });
+    expect(byId['http.service-up']).toMatchObject({ status: 'warn', details: ['ledger: 3 of 4 requests answered 2xx (no answer within 1000 ms)'] });
+    const time = byId['http.response-time']!;
+    expect(time).toMatchObject({ status: 'fail', message: expect.stringMatching(/^slowest ledger: p50 [\d.]+ ms, p95 \d{4} ms/) });
+    expect(time.observed!.value).toBeGreaterThanOrEqual(1000);
+    expect(time.details![0]).toMatch(/over 3 of 3 requests \(1 without an answer in time, counted at the time waited\)/);
+    expect(line('API response times').status).toBe('fail');
   });
 
   it('fails the error rate when more than 0.1% of the last 24 h of requests failed, and cannot judge a log it cannot read', async () => {

@@ -117,6 +117,21 @@ describe('nvcops health db against real servers', () => {
     }
   });
 
+  it('writes perfdata ranges that alert where the verdict does: at a ">=" level itself, not only above it', async () => {
+    // No dead rows (0%) and no invalid index (0): with "<= 0%" and ">= 0" both are warnings, and Nagios must read the perfdata the same way.
+    const thresholds = { 'postgres.dead-tuples': { warn: '<= 0%' }, 'postgres.invalid-indexes': { warn: '>= 0' } };
+    const plain = writeConfig({ postgres: { url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD) }, thresholds });
+    const r = await nvcops(['health', 'db', '--config', plain, '--format', 'nagios']);
+    expect(r.stdout.split('\n')[0]).toMatch(/^NVCOPS WARNING - health db: postgres\.dead-tuples WARN 0%, postgres\.invalid-indexes WARN 0 \| /);
+    const perf = r.stdout.split('\n')[0]!.split(' | ')[1]!.split(' ');
+    // monitoring-plugins ranges alert outside start:end, ends included; "@" alerts inside: ">= 0" is "@0:", "<= 0" is "@~:0".
+    expect(perf).toContain("'postgres.dead-tuples'=0%;@~:0;;0;100");
+    expect(perf).toContain("'postgres.invalid-indexes'=0;@0:");
+    expect(perf.find((p) => p.startsWith("'postgres.connection-saturation'="))).toMatch(/=[\d.]+%;@80:;@90:;0;100$/);
+    expect(perf).toContain("'postgres.idle-in-transaction'=0s;300;900");
+    expect(r.exitCode).toBe(1);
+  });
+
   it('renders every format, and the password in the URLs appears in none of them', async () => {
     for (const format of ['human', 'json', 'junit', 'nagios', 'markdown']) {
       const r = await nvcops(['health', 'db', '--config', config, '--format', format]);
@@ -126,7 +141,7 @@ describe('nvcops health db against real servers', () => {
       expect(r.stdout.length, format).toBeGreaterThan(50);
     }
     const nag = await nvcops(['health', 'db', '--config', config, '--format', 'nagios']);
-    expect(nag.stdout.split('\n')[0]).toMatch(/^NVCOPS CRITICAL - health db: postgres\.connect-time FAIL, postgres\.replication-lag ERROR \| 'postgres\.connection-saturation'=[\d.]+%;80;90;0;100 .*'redis\.ping'=[\d.]+ms;100;1000/);
+    expect(nag.stdout.split('\n')[0]).toMatch(/^NVCOPS CRITICAL - health db: postgres\.connect-time FAIL, postgres\.replication-lag ERROR \| 'postgres\.connection-saturation'=[\d.]+%;@80:;@90:;0;100 .*'redis\.ping'=[\d.]+ms;100;1000/);
     expect(nag.exitCode).toBe(2);
     const junit = new XMLParser({ ignoreAttributes: false }).parse((await nvcops(['health', 'db', '--config', config, '--format', 'junit'])).stdout);
     expect(junit.testsuites['@_tests']).toBe('26');

@@ -143,7 +143,7 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
       const { byId } = await healthDb();
       expect(byId['postgres.dead-tuples']).toMatchObject({ status: 'warn', message: expect.stringContaining('public.sessions: 20,000 dead of 50,000 rows') });
       expect(byId['postgres.dead-tuples']!.observed!.value).toBe(40);
-      expect(byId['postgres.vacuum-analyze']).toMatchObject({ status: 'warn', message: expect.stringMatching(/public\.sessions needs vacuum and analyse, last done never/) });
+      expect(byId['postgres.vacuum-analyze']).toMatchObject({ status: 'warn', message: expect.stringMatching(/public\.sessions needs vacuum and analyse: last vacuumed never, analysed never/) });
       await server.sql('VACUUM ANALYZE sessions');
       await until(async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'sessions'"))[0]?.n) === 0, 'the vacuum in the statistics');
       const after = await healthDb();
@@ -152,6 +152,25 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
     } finally {
       delete thresholds['postgres.vacuum-analyze'];
       await server.sql('DROP TABLE sessions');
+    }
+  });
+
+  it('times a table never vacuumed from when the statistics began, not from its last analyse', async () => {
+    await server.sql('CREATE TABLE transfers (id int, payload text) WITH (autovacuum_enabled = false)');
+    try {
+      await server.sql("INSERT INTO transfers SELECT g, 'x' FROM generate_series(1, 50000) g");
+      // The analyse comes well after the server started, so that the two times cannot be taken for each other.
+      const up = async () => (await server.sql<{ s: number }>('SELECT extract(epoch FROM now() - pg_postmaster_start_time())::float8 AS s'))[0]!.s;
+      await sleep(Math.max(0, 5000 - 1000 * (await up())));
+      await server.sql('ANALYZE transfers');
+      await server.sql('DELETE FROM transfers WHERE id <= 20000');
+      await until(async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'transfers'"))[0]?.n) >= 20000, 'dead tuples in the statistics');
+      const since = Math.floor(await up());
+      const check = (await healthDb()).byId['postgres.vacuum-analyze']!;
+      expect(check.observed!.value).toBeGreaterThanOrEqual(since);
+      expect(check.message).toMatch(/public\.transfers needs vacuum and analyse: last vacuumed never, analysed [\d.]+ s ago/);
+    } finally {
+      await server.sql('DROP TABLE transfers');
     }
   });
 
@@ -239,6 +258,23 @@ describe('replication lag, measured on a real streaming replica', () => {
       message: expect.stringContaining('missing privilege: pg_stat_wal_receiver is hidden; GRANT pg_monitor'),
       details: [expect.stringMatching(/standby1: lag [\d.]+ s, WAL receiver state hidden \(missing privilege\)/)],
     });
+  });
+
+  it('cannot judge dead rows or vacuum and analyse on a standby given as postgres.url: their counters are kept on the primary', async () => {
+    await primary.sql('CREATE TABLE churned (id int) WITH (autovacuum_enabled = false); INSERT INTO churned SELECT generate_series(1, 50000); DELETE FROM churned WHERE id <= 20000');
+    try {
+      await until(async () => Number((await primary.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'churned'"))[0]?.n) >= 20000, 'dead tuples in the statistics');
+      const config = writeConfig({ postgres: { url: replica.urlFor('nvcops_monitor') } });
+      const { byId } = parseReport((await nvcops(['health', 'db', '--config', config, '--format', 'json'])).stdout);
+      const weekly = parseReport((await nvcops(['weekly', 'performance', '--config', config, '--format', 'json'])).stdout).byId;
+      for (const check of [byId['postgres.dead-tuples']!, byId['postgres.vacuum-analyze']!, weekly['postgres.autovacuum-backlog']!]) {
+        expect(check, check.id).toMatchObject({ status: 'error', message: expect.stringMatching(/^PostgreSQL primary \(127\.0\.0\.1:\d+\/postgres\) is a standby \(in recovery\): dead rows.* are counted on the primary only; point postgres\.url at the primary$/) });
+      }
+      // What the standby does keep is still judged there.
+      expect(byId['postgres.transaction-wraparound']!.status).toBe('pass');
+    } finally {
+      await primary.sql('DROP TABLE churned');
+    }
   });
 
   it('fails when replay stops while the primary keeps writing', async () => {

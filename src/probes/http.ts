@@ -19,6 +19,8 @@ export interface Sample {
   ms: number;
   status?: number;
   error?: string;
+  /** No answer within the service's timeout: the request took at least that long. */
+  timedOut?: true;
 }
 
 export interface ServiceMeasurement {
@@ -65,15 +67,20 @@ function once(lib: HttpLib, agent: Agent, service: ServiceTarget): Promise<Sampl
   const t0 = performance.now();
   return new Promise<Sample>((resolve) => {
     const done = (s: Omit<Sample, 'ms'>) => resolve({ ms: Math.round((performance.now() - t0) * 10) / 10, ...s });
+    let timedOut = false;
     const req = lib.get(service.url, { agent, timeout: service.timeoutMs, headers: { 'user-agent': 'nvcops health' } }, (res: IncomingMessage) => {
       res.on('data', () => undefined);
       res.on('end', () => done({ status: res.statusCode }));
       res.on('error', (e) => done({ status: res.statusCode, error: e.message }));
     });
     // The socket timeout covers a silent server; the overall one a server that trickles.
-    const overall = setTimeout(() => req.destroy(new Error(`no answer within ${service.timeoutMs} ms`)), service.timeoutMs);
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${service.timeoutMs} ms`)));
-    req.on('error', (e: NodeJS.ErrnoException) => done({ error: e.code === 'ECONNREFUSED' ? 'connection refused' : e.message }));
+    const giveUp = () => {
+      timedOut = true;
+      req.destroy(new Error(`no answer within ${service.timeoutMs} ms`));
+    };
+    const overall = setTimeout(giveUp, service.timeoutMs);
+    req.on('timeout', giveUp);
+    req.on('error', (e: NodeJS.ErrnoException) => done({ error: e.code === 'ECONNREFUSED' ? 'connection refused' : e.message, ...(timedOut && { timedOut: true as const }) }));
     req.on('close', () => clearTimeout(overall));
   });
 }

@@ -1,4 +1,4 @@
-import { PrivilegeError } from '../engine/errors.js';
+import { PrivilegeError, TargetError } from '../engine/errors.js';
 import type { PostgresProbe } from './postgres.js';
 
 /** One session from pg_stat_activity, with its times in seconds and whom it waits for. */
@@ -60,4 +60,15 @@ export function describeSession(s: Session): string {
 export async function currentUser(probe: PostgresProbe): Promise<string> {
   const [row] = await probe.query<{ user: string }>('SELECT current_user AS "user"');
   return row?.user ?? 'the nvcops role';
+}
+
+/**
+ * Dead rows, changes since the last analyse and vacuum times are counted where the writes happen: on a
+ * standby they read 0 and "never", which would pass whatever the primary's tables are like.
+ */
+export async function onPrimary(probe: PostgresProbe, what: string): Promise<void> {
+  const [row] = await probe.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
+  if (row?.recovery) {
+    throw new TargetError(`PostgreSQL ${probe.name} (${probe.address}) is a standby (in recovery): ${what} are counted on the primary only; point postgres.url at the primary`);
+  }
 }

@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { CheckOutput } from '../engine/check.js';
-import { TargetError } from '../engine/errors.js';
+import { PrivilegeError, TargetError } from '../engine/errors.js';
 
 /** How nvcops finds Redis: one server, the master behind sentinels, or every node of a cluster. */
 export type RedisTarget = { connectTimeoutMs: number; commandTimeoutMs: number } & (
@@ -120,13 +120,13 @@ export class RedisNode {
   }
 
   explain(e: unknown): Error {
-    if (e instanceof TargetError) return e;
+    if (e instanceof TargetError || e instanceof PrivilegeError) return e;
     const err = e as { code?: string; message?: string };
     const where = `Redis (${this.address})`;
     const message = err.message ?? String(e);
     if (err.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return new TargetError(`${where}: connection refused`);
     if (/NOAUTH|WRONGPASS/.test(message)) return new TargetError(`${where}: authentication failed (${message})`);
-    if (/NOPERM/.test(message)) return new TargetError(`${where}: missing privilege (${message}); extend the user's ACL`);
+    if (/NOPERM/.test(message)) return new PrivilegeError(`${where}: missing privilege (${message}); extend the user's ACL`);
     if (/timed? ?out/i.test(message)) return new TargetError(`${where}: no answer in time`);
     if (/All sentinels are unreachable/i.test(message)) return new TargetError(`${where}: no sentinel answered (${message})`);
     return new TargetError(`${where}: ${message}`);

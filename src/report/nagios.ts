@@ -8,11 +8,15 @@ const STATE: Record<number, string> = { 0: 'OK', 1: 'WARNING', 2: 'CRITICAL', 3:
 /** monitoring-plugins units of measure; units without one are printed as plain numbers. */
 const UOM: Record<Unit, string> = { ms: 'ms', s: 's', '%': '%', bytes: 'B', count: '', days: '', ratio: '' };
 
-/** A monitoring-plugins range: `> 200` alerts outside 0..200 (`200`), `< 99.9` alerts below (`99.9:`). */
+/**
+ * A monitoring-plugins range, which alerts outside it, ends included: `> 200` alerts outside 0..200 (`200`),
+ * `< 99.9` below it (`99.9:`). `@` alerts inside: `>= 80` is `@80:`, `<= 0` is `@~:0` (`80` would pass 80).
+ */
 function range(c: Condition | undefined, unit: Unit): string {
   if (!c) return '';
   const v = +fromCanonical(c.value, unit).toFixed(6);
-  return c.op.startsWith('>') ? String(v) : `${v}:`;
+  const ranges: Record<Condition['op'], string> = { '>': String(v), '>=': `@${v}:`, '<': `${v}:`, '<=': `@~:${v}` };
+  return ranges[c.op];
 }
 
 function perfdata(r: CheckResult): string | undefined {

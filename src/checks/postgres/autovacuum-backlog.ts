@@ -1,4 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
+import { onPrimary } from '../../probes/postgres-views.js';
 
 /** Tables past autovacuum's own vacuum threshold that it has not processed yet. */
 export default defineCheck({
@@ -10,7 +11,9 @@ export default defineCheck({
   // awesome-prometheus-alerts "table not auto vacuumed": a table waiting past its threshold is a warning
   thresholds: { warn: '> 0', source: 'awesome-prometheus-alerts Postgresql table not auto vacuumed' },
   async run({ probes }) {
-    const rows = await probes.postgres.primary.query<{ name: string; dead: string; limit: string; running: boolean; off: boolean }>(
+    const probe = probes.postgres.primary;
+    await onPrimary(probe, 'dead rows');
+    const rows = await probe.query<{ name: string; dead: string; limit: string; running: boolean; off: boolean }>(
       `SELECT format('%I.%I', s.schemaname, s.relname) AS name, s.n_dead_tup AS dead,
               round(current_setting('autovacuum_vacuum_threshold')::float8
                     + current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(c.reltuples, 0))::bigint AS limit,

@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { grouped } from '../../engine/units.js';
+import { onPrimary } from '../../probes/postgres-views.js';
 
 /** Tables where dead rows pile up: more than 10,000 of them and a large share of the table. */
 export default defineCheck({
@@ -11,7 +12,9 @@ export default defineCheck({
   // awesome-prometheus-alerts "too many dead tuples": n_dead_tup > 10000 and >= 10% of the table
   thresholds: { warn: '>= 10%', source: 'awesome-prometheus-alerts' },
   async run({ probes }) {
-    const rows = await probes.postgres.primary.query<{ name: string; live: number; dead: number; pct: number }>(
+    const probe = probes.postgres.primary;
+    await onPrimary(probe, 'dead rows');
+    const rows = await probe.query<{ name: string; live: number; dead: number; pct: number }>(
       `SELECT format('%I.%I', schemaname, relname) AS name, n_live_tup AS live, n_dead_tup AS dead,
               (100.0 * n_dead_tup / (n_live_tup + n_dead_tup))::float8 AS pct
        FROM pg_stat_user_tables WHERE n_dead_tup > 10000 ORDER BY 4 DESC LIMIT 10`,

@@ -1,10 +1,12 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
+import { onPrimary } from '../../probes/postgres-views.js';
 
-interface Overdue { name: string; vacuum: boolean; analyse: boolean; since_s: number; last: string | null }
+interface Overdue { name: string; vacuum: boolean; analyse: boolean; since_s: number; vacuumed: string | null; analysed: string | null; vacuumed_s: number | null; analysed_s: number | null }
 
-// Tables whose changes are past autovacuum's own trigger, and how long since they were last vacuumed or
-// analysed (never: since the statistics began, the earliest time nvcops can know about).
+// Tables whose changes are past autovacuum's own trigger, and how long since the overdue operation was last
+// done — an operation never done counts from when the statistics began, the earliest time nvcops can know
+// about (least() would skip its NULL and time a table never vacuumed from its last analyse).
 const OVERDUE = `WITH t AS (
   SELECT format('%I.%I', s.schemaname, s.relname) AS name,
     s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8
@@ -17,11 +19,12 @@ const OVERDUE = `WITH t AS (
 origin AS (SELECT greatest(pg_postmaster_start_time(),
   (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database())) AS at)
 SELECT name, needs_vacuum AS vacuum, needs_analyze AS analyse,
-  extract(epoch FROM now() - coalesce(
-    CASE WHEN needs_vacuum AND needs_analyze THEN least(vacuumed, analysed) WHEN needs_vacuum THEN vacuumed ELSE analysed END,
-    (SELECT at FROM origin)))::float8 AS since_s,
-  (CASE WHEN needs_vacuum AND needs_analyze THEN least(vacuumed, analysed) WHEN needs_vacuum THEN vacuumed ELSE analysed END)::text AS last
-FROM t WHERE needs_vacuum OR needs_analyze ORDER BY since_s DESC LIMIT 10`;
+  extract(epoch FROM now() - least(
+    CASE WHEN needs_vacuum THEN coalesce(vacuumed, origin.at) END,
+    CASE WHEN needs_analyze THEN coalesce(analysed, origin.at) END))::float8 AS since_s,
+  vacuumed::text AS vacuumed, analysed::text AS analysed,
+  extract(epoch FROM now() - vacuumed)::float8 AS vacuumed_s, extract(epoch FROM now() - analysed)::float8 AS analysed_s
+FROM t, origin WHERE needs_vacuum OR needs_analyze ORDER BY since_s DESC LIMIT 10`;
 
 /** Tables that need a vacuum or an analyse and have not had one for long. */
 export default defineCheck({
@@ -33,14 +36,21 @@ export default defineCheck({
   // check_postgres last_vacuum/last_analyze warn 1 day; awesome-prometheus-alerts: not (auto)vacuumed/analysed for 10 days while changed
   thresholds: { warn: '> 1d', fail: '> 10d', source: 'check_postgres last_vacuum; awesome-prometheus-alerts' },
   async run({ probes }) {
-    const rows = await probes.postgres.primary.query<Overdue>(OVERDUE);
+    const probe = probes.postgres.primary;
+    await onPrimary(probe, 'dead rows, changes since the last analyse and vacuum and analyse times');
+    const rows = await probe.query<Overdue>(OVERDUE);
     if (!rows.length) return { value: 0, message: 'no table has changes past its autovacuum trigger' };
     const worst = rows[0]!;
     const what = (r: Overdue) => [r.vacuum && 'vacuum', r.analyse && 'analyse'].filter(Boolean).join(' and ');
+    // Each overdue operation with when it was last done: `ago` for the message, the time itself for the details.
+    const last = (r: Overdue, when: (at: string, s: number) => string) => [
+      r.vacuum && `vacuumed ${r.vacuumed === null ? 'never' : when(r.vacuumed, r.vacuumed_s!)}`,
+      r.analyse && `analysed ${r.analysed === null ? 'never' : when(r.analysed, r.analysed_s!)}`,
+    ].filter(Boolean).join(', ');
     return {
       value: Math.round(worst.since_s),
-      message: `${rows.length} table${rows.length > 1 ? 's' : ''} due; ${worst.name} needs ${what(worst)}, last done ${worst.last ? `${formatValue(Math.round(worst.since_s), 's')} ago` : 'never'}`,
-      details: rows.map((r) => `${r.name}: needs ${what(r)}; last ${r.last ?? 'never'}`),
+      message: `${rows.length} table${rows.length > 1 ? 's' : ''} due; ${worst.name} needs ${what(worst)}: last ${last(worst, (_, ago) => `${formatValue(Math.round(ago), 's')} ago`)}`,
+      details: rows.map((r) => `${r.name}: needs ${what(r)}; last ${last(r, (at) => at)}`),
     };
   },
 });

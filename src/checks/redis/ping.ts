@@ -1,4 +1,9 @@
 import { defineCheck } from '../../engine/check.js';
+import { PrivilegeError } from '../../engine/errors.js';
+import type { RedisNode } from '../../probes/redis.js';
+
+/** One node's answer: its round trip, or why there is none (`denied`: the server answered, refusing PING to this user). */
+interface Ping { node: RedisNode; ms?: number; error?: string; denied?: boolean }
 
 /** Redis answers PING (every node of a cluster), and how long the round trip takes. */
 export default defineCheck({
@@ -18,7 +23,7 @@ export default defineCheck({
       return { status: 'fail', message: (e as Error).message };
     }
     const pings = await Promise.all(
-      nodes.map(async (node) => {
+      nodes.map(async (node): Promise<Ping> => {
         try {
           await node.connect();
           const t0 = performance.now();
@@ -26,16 +31,18 @@ export default defineCheck({
           const ms = Math.round((performance.now() - t0) * 10) / 10;
           return reply === 'PONG' ? { node, ms } : { node, error: `answered ${String(reply)} to PING` };
         } catch (e) {
-          return { node, error: (e as Error).message };
+          return { node, error: (e as Error).message, denied: e instanceof PrivilegeError };
         }
       }),
     );
     const details = nodes.length > 1 ? pings.map((p) => `${p.node.address}: ${p.error ?? `PONG in ${p.ms} ms`}`) : undefined;
-    const down = pings.filter((p) => p.error);
+    const down = pings.filter((p) => p.error && !p.denied);
     if (down.length) {
       const message = pings.length > 1 ? `${down.length} of ${pings.length} not answering: ${down[0]!.error}` : down[0]!.error!;
       return { status: 'fail', message, ...(details && { details }) };
     }
+    const denied = pings.find((p) => p.denied);
+    if (denied) return { status: 'error', message: `${denied.error} (the user needs "+ping")`, ...(details && { details }) };
     const slowest = pings.reduce((a, b) => (b.ms! > a.ms! ? b : a));
     return { value: slowest.ms!, message: nodes.length > 1 ? `${nodes.length} nodes PONG` : `${slowest.node.address} PONG`, ...(details && { details }) };
   },
