@@ -5,6 +5,7 @@ import { formatValue, parseDuration } from '../engine/units.js';
 import type { PostgresProbe } from '../probes/postgres.js';
 import type { PlanContext } from '../commands/act.js';
 import { assertMaintainable } from './postgres-catalog.js';
+import { autovacuumTrigger } from '../probes/postgres-views.js';
 
 // APA "Postgresql too many dead tuples": more than 10,000 dead tuples and >= 10% of the table.
 const DEFAULT_DEAD_TUPLE_RATIO = 10;
@@ -32,8 +33,7 @@ const TABLE_STATS = `
          -- relpages as of the last VACUUM/ANALYZE: pg_table_size() would wait for a lock held by someone else
          c.relpages::bigint * current_setting('block_size')::int AS size,
          -- autovacuum's own rule for ANALYZE: changes since the last analyze above threshold + scale_factor * reltuples
-         s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
-           + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, s.n_live_tup) AS analyze_due
+         s.n_mod_since_analyze > ${autovacuumTrigger('analyze', 'greatest(c.reltuples, s.n_live_tup)')} AS analyze_due
     FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
    ORDER BY s.n_dead_tup DESC, 1`;
 
@@ -197,7 +197,7 @@ export async function planStats(ctx: PlanContext, opts: { all?: boolean }): Prom
     summary: [
       opts.all
         ? `--all: every one of ${stats.length} tables`
-        : `${chosen.length} of ${stats.length} tables changed more than autovacuum_analyze_threshold + autovacuum_analyze_scale_factor × rows since their last analyze`,
+        : `${chosen.length} of ${stats.length} tables changed more than autovacuum_analyze_threshold + autovacuum_analyze_scale_factor × rows since their last analyze (the table's own settings where set)`,
     ],
     warnings: [],
     steps: chosen.map((t) => ({
