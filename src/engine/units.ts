@@ -37,6 +37,12 @@ export const SUFFIXES: Record<string, { unit: Unit; factor: number }> = {
   '': { unit: 'count', factor: 1 },
 };
 
+/**
+ * Rounded down to `digits` decimals, for values judged by `<` levels (days left): 6.96 days is 6.9, never 7.0, which
+ * would pass `< 7 days`. The product is fixed to 6 decimals first so that binary fractions (0.29 × 100) do not drop a step.
+ */
+export const roundDown = (value: number, digits = 1): number => Math.floor(Number((value * 10 ** digits).toFixed(6))) / 10 ** digits;
+
 /** A human rendering of a value in its unit: 1.2 s, 340 ms, 92.1%, 15.0 MB, 3 days. */
 export function formatValue(value: number, unit: Unit): string {
   const n = (x: number, digits = 1) => (Number.isInteger(x) ? String(x) : x.toFixed(digits));
