@@ -153,6 +153,15 @@ describe('weekly capacity: trends and the Auto Scaling review through the real S
     }
   });
 
+  it('rounds request growth up, never down across its level: 50.04% a week warns (> 50%) and its advice says so', async () => {
+    // Per-minute requests from 10,000 at the window's end, rising so that the fitted daily sums grow 50.04% of their mean a week.
+    aws.metric('AWS/ApplicationELB', 'RequestCount', { LoadBalancer: LB }, line(10_000, (50.04 * 10_000) / (700 + 7 * 50.04)));
+    const r = await nvcops(['weekly', 'capacity', '--config', writeConfig({ aws: { loadBalancer: LB } }), '--format', 'json'], { env: aws.env() });
+    expect(results(r.stdout)['aws.capacity-requests']).toMatchObject({
+      status: 'warn', observed: { value: 50.1 }, message: expect.stringMatching(/^\+50\.1% a week/), details: [expect.stringMatching(/^Plan it this week/)],
+    });
+  });
+
   it('skips a resource without a known limit, naming the key, and says "no data" when the last 7 days are empty (the data stops)', async () => {
     // An RDS instance without maxConnections whose connections climb toward an unknown limit.
     aws.metric('AWS/RDS', 'DatabaseConnections', { DBInstanceIdentifier: 'bank-db' }, line(300, 10));

@@ -38,10 +38,15 @@ export const SUFFIXES: Record<string, { unit: Unit; factor: number }> = {
 };
 
 /**
- * Rounded down to `digits` decimals, for values judged by `<` levels (days left): 6.96 days is 6.9, never 7.0, which
- * would pass `< 7 days`. The product is fixed to 6 decimals first so that binary fractions (0.29 × 100) do not drop a step.
+ * Rounded to `digits` decimals toward the side its levels call worse, so that rounding never carries a value across one:
+ * days left (judged by `<`) down — 6.96 days is 6.9, not 7.0, which would pass `< 7 days`; growth (judged by `>`) up —
+ * 50.04% is 50.1%, not 50.0%, which would pass `> 50%`. Fixed to 6 decimals first so that binary fractions (0.29 × 100)
+ * do not move a step.
  */
-export const roundDown = (value: number, digits = 1): number => Math.floor(Number((value * 10 ** digits).toFixed(6))) / 10 ** digits;
+export function roundToward(worse: 'down' | 'up', value: number, digits = 1): number {
+  const scaled = Number((value * 10 ** digits).toFixed(6));
+  return (worse === 'down' ? Math.floor(scaled) : Math.ceil(scaled)) / 10 ** digits;
+}
 
 /** A human rendering of a value in its unit: 1.2 s, 340 ms, 92.1%, 15.0 MB, 3 days. */
 export function formatValue(value: number, unit: Unit): string {
