@@ -140,6 +140,28 @@ describe('weekly capacity: trends and the Auto Scaling review through the real S
     expect(byId['aws.autoscaling-activities']!.details![0]).toMatch(/^bank-api: Failed .* UTC — Launching a new EC2 instance: We currently do not have sufficient m5\.large capacity$/);
   });
 
+  it('rounds days left down, never up across a level: out in 6.96 days fails (< 7 days), in 29.96 days warns (< 30 days)', async () => {
+    const cfg = { aws: { rds: { instances: [{ id: 'bank-db', maxConnections: 500, allocatedStorage: 200 }] } } };
+    // Free storage falls 1 GiB a day; the daily low is the day's end, so a line at 7.96 GiB at the window's end runs out 6.96 days from it.
+    for (const [atEnd, status, shown, advice] of [[7.96, 'fail', 6.9, 'Act now'], [30.96, 'warn', 29.9, 'Plan it this month']] as const) {
+      aws.reset();
+      aws.metric('AWS/RDS', 'FreeStorageSpace', { DBInstanceIdentifier: 'bank-db' }, line(atEnd * GiB, -GiB));
+      const r = await nvcops(['weekly', 'capacity', '--config', writeConfig(cfg), '--format', 'json'], { env: aws.env() });
+      const size = results(r.stdout)['aws.capacity-db-size']!;
+      expect(size).toMatchObject({ status, observed: { value: shown } });
+      expect(size.details![0]).toMatch(new RegExp(`; ${shown} days to 0 B\\. ${advice}`));
+    }
+  });
+
+  it('rounds request growth up, never down across its level: 50.04% a week warns (> 50%) and its advice says so', async () => {
+    // Per-minute requests from 10,000 at the window's end, rising so that the fitted daily sums grow 50.04% of their mean a week.
+    aws.metric('AWS/ApplicationELB', 'RequestCount', { LoadBalancer: LB }, line(10_000, (50.04 * 10_000) / (700 + 7 * 50.04)));
+    const r = await nvcops(['weekly', 'capacity', '--config', writeConfig({ aws: { loadBalancer: LB } }), '--format', 'json'], { env: aws.env() });
+    expect(results(r.stdout)['aws.capacity-requests']).toMatchObject({
+      status: 'warn', observed: { value: 50.1 }, message: expect.stringMatching(/^\+50\.1% a week/), details: [expect.stringMatching(/^Plan it this week/)],
+    });
+  });
+
   it('skips a resource without a known limit, naming the key, and says "no data" when the last 7 days are empty (the data stops)', async () => {
     // An RDS instance without maxConnections whose connections climb toward an unknown limit.
     aws.metric('AWS/RDS', 'DatabaseConnections', { DBInstanceIdentifier: 'bank-db' }, line(300, 10));

@@ -10,8 +10,9 @@ type Result = { id: string; status: string; observed: { value: number } | null; 
 const results = (stdout: string): Record<string, Result> =>
   Object.fromEntries(JSON.parse(stdout).items.flatMap((i: { results: Result[] }) => i.results).map((r: Result) => [r.id, r]));
 
-async function https(pair: { cert: string; key: string }): Promise<{ server: Server; url: string }> {
-  const server = createServer({ cert: readFileSync(pair.cert), key: readFileSync(pair.key) }, (_q, s) => s.end('ok'));
+/** An HTTPS server on loopback; `ciphers` `DEFAULT@SECLEVEL=0` lets it serve a SHA-1 signed chain, as an old server would. */
+async function https(pair: { cert: string; key: string }, ciphers?: string): Promise<{ server: Server; url: string }> {
+  const server = createServer({ cert: readFileSync(pair.cert), key: readFileSync(pair.key), ciphers }, (_q, s) => s.end('ok'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, url: `https://127.0.0.1:${(server.address() as { port: number }).port}` };
 }
@@ -165,6 +166,38 @@ describe('maintain certs with certificates made by openssl', () => {
       expect.stringMatching(/short-chain\.pem: chain: certificate 2 \(CN=short-int\) expired on \d{4}-.* — install the full chain/),
     ]);
     expect(results(later.stdout)['certs.days-left']!.details!.join('\n')).toMatch(/^api: 2\d\d days left/m);
+  });
+
+  it('judges the keys and signatures of every certificate an endpoint sends, as a file\'s: a weak intermediate fails, a root\'s SHA-1 self-signature does not', async () => {
+    const served = async (inter: TestCa, name: string) => {
+      const leaf = await inter.leaf(`${name}-leaf`);
+      const chain = join(ca.dir, `${name}-served.pem`);
+      writeFileSync(chain, readFileSync(leaf.cert, 'utf8') + readFileSync(inter.ca, 'utf8'));
+      const api = await https({ cert: chain, key: leaf.key }, 'DEFAULT@SECLEVEL=0');
+      servers.push(api.server);
+      return api.url;
+    };
+    const short = await served(await ca.intermediate('short-key-int', { bits: 1024 }), 'short-key');
+    const sha1 = await served(await ca.intermediate('sha1-int', { md: 'sha1' }), 'sha1');
+    const fine = await served(await ca.intermediate('strong-int'), 'strong');
+    const r = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { ca: ca.ca, endpoints: [{ name: 'short', url: short }, { name: 'sha1', url: sha1 }, { name: 'fine', url: fine }] } }), '--format', 'json']);
+    const strength = results(r.stdout)['certs.strength']!;
+    expect(strength).toMatchObject({ status: 'fail', message: '2 of 3 certificates have a weak key or signature' });
+    expect(strength.details).toEqual([
+      expect.stringMatching(/^short: rsa 2048 bits, sha256WithRSAEncryption — WEAK: certificate 2 \(CN=short-key-int\): 1024-bit rsa key \(< 2048\)/),
+      expect.stringMatching(/^sha1: rsa 2048 bits, sha256WithRSAEncryption — WEAK: certificate 2 \(CN=sha1-int\): sha1WithRSAEncryption signature/),
+      'fine: rsa 2048 bits, sha256WithRSAEncryption',
+    ]);
+
+    // A trusted root is trusted as it is: its own SHA-1 self-signature is never checked, in a file or behind an endpoint.
+    const oldRoot = await makeCa({ md: 'sha1' });
+    const leaf = await oldRoot.leaf('old-root-leaf');
+    const file = join(oldRoot.dir, 'old-root-chain.pem');
+    writeFileSync(file, readFileSync(leaf.cert, 'utf8') + readFileSync(oldRoot.ca, 'utf8'));
+    const api = await https(leaf);
+    servers.push(api.server);
+    const old = await nvcops(['maintain', 'certs', '--config', writeConfig({ certificates: { ca: oldRoot.ca, endpoints: [{ name: 'api', url: api.url }], files: [file] } }), '--format', 'json']);
+    expect(results(old.stdout)['certs.strength']).toMatchObject({ status: 'pass', message: '2 certificates: keys and signatures strong' });
   });
 
   it('names an endpoint\'s expired certificate as a file\'s, and still sees an untrusted issuer behind OpenSSL\'s "expired"', async () => {

@@ -346,6 +346,22 @@ describe('monthly capacity: Fourth Monday Capacity Planning', () => {
     expect(change).toMatchObject({ status: 'fail', observed: { value: 150.5 }, message: expect.stringMatching(/^postgres\.connection-saturation got worse by 150\.5% over the month/) });
   });
 
+  it('rounds toward the worse side, never across a level: 6.96 days to a fail level fails (< 7 days), 50.04% worse fails (> 50%)', async () => {
+    // Saturation climbs 1.5 points a day; the fitted line is 0.15 above the last value now: 90 − 79.56 = 10.44 points, 6.96 days.
+    const soon = terminal({});
+    for (let d = 30; d >= 1; d--) await replay(soon.state, healthDb, d + 0.1, (r) => setObserved(r, 'postgres.connection-saturation', 79.41 - 1.5 * d));
+    const forecast = (await soon.review('capacity')).byId['capacity.performance-forecast']!;
+    expect(forecast).toMatchObject({ status: 'fail', observed: { value: 6.9 } });
+    expect(forecast.details![0]).toMatch(/, 6\.9 days to its fail level >= 90%$/);
+    // Saturation climbs 0.5 a day from a start of `a − 15` to `a + 0.05` now: 15.05 points, 50.04% of the start.
+    const a = 15 + 15.05 / 0.5004;
+    const worse = terminal({});
+    for (let d = 30; d >= 1; d--) await replay(worse.state, healthDb, d + 0.1, (r) => setObserved(r, 'postgres.connection-saturation', a - 0.5 * d));
+    const change = (await worse.review('capacity')).byId['capacity.performance-change']!;
+    expect(change).toMatchObject({ status: 'fail', observed: { value: 50.1 } });
+    expect(change.details).toContainEqual(expect.stringMatching(/^postgres\.connection-saturation: .*, worse by 50\.1% over the month, /));
+  });
+
   it('does not judge a value that wanders without a direction (a weak fit), however high it swings', async () => {
     const t = terminal({});
     for (let d = 30; d >= 1; d--) await replay(t.state, healthDb, d + 0.1, (r) => setObserved(r, 'postgres.connection-saturation', d % 2 ? 20 : 85));

@@ -106,8 +106,20 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     void worker.blpop('jobs', 0).catch(() => undefined);
     await until(async () => /blocked_clients:1/.test(await c.info('clients')), 'BLPOP');
     const { byId } = await healthDb({ url: s.url });
-    expect(byId['redis.hit-ratio']).toMatchObject({ status: 'warn', observed: { value: 0.02 }, message: '1 hits, 50 misses' });
+    expect(byId['redis.hit-ratio']).toMatchObject({ status: 'warn', observed: { value: 0.019 }, message: '1 hits, 50 misses' });
     expect(byId['redis.blocked-clients']).toMatchObject({ status: 'warn', observed: { value: 1 } });
+  });
+
+  it('rounds the hit ratio down, never up across its level: 8995 hits in 9999 lookups (0.89959) warns under 0.9', async () => {
+    const s = await redisServer();
+    const c = client(s.port);
+    await c.set('present', '1');
+    const lookups = c.pipeline();
+    for (let i = 0; i < 8995; i++) lookups.get('present');
+    for (let i = 0; i < 1004; i++) lookups.get('absent');
+    await lookups.exec();
+    const { byId } = await healthDb({ url: s.url });
+    expect(byId['redis.hit-ratio']).toMatchObject({ status: 'warn', observed: { value: 0.899 }, message: '8995 hits, 1004 misses' });
   });
 
   it('fails client saturation and counts the connection maxclients refused', async () => {

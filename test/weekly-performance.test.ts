@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 import { nvcops, writeConfig } from './support/cli.js';
@@ -93,5 +94,30 @@ describe('weekly performance against real servers', () => {
     expect(byId['redis.largest-keys']!.details![0]).toMatch(/^report:2026: [\d.]+ kB — split it/);
     expect(byId['redis.expired-keys']!.status).toBe('warn');
     expect(byId['redis.expired-keys']!.details).toEqual(['active expiry cannot keep up: raise active-expire-effort (1-10) or spread key expiry times']);
+  });
+
+  it('judges each table by autovacuum\'s trigger as the table sets it (ALTER TABLE … SET autovacuum_*_scale_factor), as autovacuum does', async () => {
+    await busyPg.sql('CREATE DATABASE tuned');
+    // One statement per session: each session's counts reach pg_stat when it ends.
+    const sql = async (text: string) => {
+      const c = new pg.Client({ connectionString: busyPg.urlFor('postgres', 'tuned') });
+      await c.connect();
+      await c.query(text).finally(() => c.end());
+    };
+    // Ledger is vacuumed and analysed at 1% changed, the audit log at 50%: with the server's 20% and 10% each would be judged the other way round.
+    await sql(`CREATE TABLE ledger (id int) WITH (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.01);
+               CREATE TABLE audit_log (id int) WITH (autovacuum_vacuum_scale_factor = 0.5, autovacuum_analyze_scale_factor = 0.5);
+               INSERT INTO ledger SELECT generate_series(1, 20000); INSERT INTO audit_log SELECT generate_series(1, 20000)`);
+    await sql('ANALYZE ledger, audit_log');
+    await sql('DELETE FROM ledger WHERE id <= 1000; DELETE FROM audit_log WHERE id <= 6000');
+    const config = writeConfig({ postgres: { url: busyPg.urlFor('postgres', 'tuned') } });
+    const weekly = await nvcops(['weekly', 'performance', '--config', config, '--format', 'json']);
+    expect(results(weekly.stdout)['postgres.autovacuum-backlog']!.details).toEqual([
+      expect.stringMatching(/^public\.ledger: 1000 dead tuples \(threshold 250\), autovacuum is off for it/),
+    ]);
+    const daily = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
+    expect(results(daily.stdout)['postgres.vacuum-analyze']!.details).toEqual([expect.stringMatching(/^public\.ledger: needs vacuum and analyse;/)]);
+    const stats = await nvcops(['maintain', 'stats', '--dry-run', '--config', config, '--format', 'json']);
+    expect(JSON.parse(stats.stdout).plan.map((s: { title: string }) => s.title)).toEqual(['ANALYZE public.ledger']);
   });
 });

@@ -128,6 +128,24 @@ describe('weekly security and maintain access against hardened and careless serv
     expect(hard.exitCode).toBe(3);
   });
 
+  it('postgres.ssl: says error, not pass, when the role cannot see other roles\' sessions; a pg_monitor role sees the unencrypted one', async () => {
+    await hardPg.sql(`CREATE ROLE watcher LOGIN; CREATE ROLE auditor LOGIN IN ROLE pg_monitor`);
+    // An application session over the network without TLS (host, not hostssl).
+    const plain = await hardPg.connect();
+    try {
+      const as = async (role: string) => {
+        const config = writeConfig({ postgres: { url: `${hardPg.urlFor(role)}?sslmode=verify-full` } });
+        return results((await nvcops(['weekly', 'security', '--config', config, '--format', 'json'], { env: env() })).stdout)['postgres.ssl']!;
+      };
+      expect(await as('watcher')).toMatchObject({ status: 'error', message: expect.stringMatching(/missing privilege: \d+ sessions? of other roles (is|are) hidden .*GRANT pg_monitor \(or pg_read_all_stats\) TO watcher/) });
+      expect(await as('auditor')).toMatchObject({ status: 'warn', message: 'ssl = on, but 1 of 2 network sessions are not encrypted — use hostssl (not host) lines in pg_hba.conf' });
+    } finally {
+      await plain.end();
+      // Login roles without a password: the access audit of the runs below must not find them.
+      await hardPg.sql(`DROP ROLE watcher; DROP ROLE auditor`);
+    }
+  });
+
   it('says what changed since last week\'s run, from the run history', async () => {
     const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
     const first = await nvcops(['weekly', 'security', '--config', hardConfig, '--format', 'json'], { env: { ...env(), XDG_STATE_HOME: state } });

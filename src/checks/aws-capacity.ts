@@ -1,6 +1,6 @@
 import { defineCheck, type CheckDefinition, type Target } from '../engine/check.js';
 import { leastSquares, untilLimit } from '../engine/trend.js';
-import { formatValue, type Unit } from '../engine/units.js';
+import { formatValue, roundToward, type Unit } from '../engine/units.js';
 import { windowEnding, type AwsConfig, type MetricRef } from '../probes/aws.js';
 import { DAY, describeMetric } from '../probes/aws-metrics.js';
 import { round, stoppedReporting, utc } from './aws-check.js';
@@ -49,7 +49,7 @@ export function recommend(days: number | undefined, r2: number, advice: string):
 
 /**
  * Weekly peaks and the least-squares trend of daily peaks (lows for free space) over 14 days for each resource, projected
- * to its limit. The observed value is the fewest days left among the resources.
+ * to its limit. The observed value is the fewest days left among the resources, rounded down (it is judged by `<` levels).
  */
 export function capacityCheck(spec: CapacitySpec): CheckDefinition {
   return defineCheck({
@@ -97,7 +97,7 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
           return;
         }
         const days = untilLimit(trend, r.limit, 0, r.direction);
-        const when = days === undefined ? 'not reaching' : `${round(days, 1)} days to`;
+        const when = days === undefined ? 'not reaching' : `${roundToward('down', days)} days to`;
         details.push(`${head}; ${when} ${formatValue(r.limit, r.unit)}. ${recommend(days, trend.r2, r.advice)}`);
         if (days !== undefined && (!soonest || days < soonest.days)) soonest = { label: r.label, days };
       });
@@ -110,7 +110,7 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
       if (unknown.length === resources.length) return { status: 'skip', message: `no limit known: ${unknown.map((u) => u.why).join('; ')}`, details };
       const notJudged = unknown.length ? `; not judged, no limit known: ${unknown.map((u) => u.label).join(', ')}` : '';
       if (!soonest) return { status: 'pass', message: `nothing is trending toward its limit (${daily}, last 14 days)${notJudged}`, details };
-      return { value: round(soonest.days, 1), message: `${soonest.label} runs out first at this trend (${daily}, last 14 days)${notJudged}`, details };
+      return { value: roundToward('down', soonest.days), message: `${soonest.label} runs out first at this trend (${daily}, last 14 days)${notJudged}`, details };
     },
   });
 }

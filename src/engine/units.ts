@@ -37,6 +37,17 @@ export const SUFFIXES: Record<string, { unit: Unit; factor: number }> = {
   '': { unit: 'count', factor: 1 },
 };
 
+/**
+ * Rounded to `digits` decimals toward the side its levels call worse, so that rounding never carries a value across one:
+ * days left (judged by `<`) down — 6.96 days is 6.9, not 7.0, which would pass `< 7 days`; growth (judged by `>`) up —
+ * 50.04% is 50.1%, not 50.0%, which would pass `> 50%`. Within a thousandth of a step counts as on it: binary
+ * fractions (0.29 × 100) and a fit read a moment after its last point (9.899994 days) do not move a step.
+ */
+export function roundToward(worse: 'down' | 'up', value: number, digits = 1): number {
+  const scaled = Number((value * 10 ** digits).toFixed(3));
+  return (worse === 'down' ? Math.floor(scaled) : Math.ceil(scaled)) / 10 ** digits;
+}
+
 /** A human rendering of a value in its unit: 1.2 s, 340 ms, 92.1%, 15.0 MB, 3 days. */
 export function formatValue(value: number, unit: Unit): string {
   const n = (x: number, digits = 1) => (Number.isInteger(x) ? String(x) : x.toFixed(digits));

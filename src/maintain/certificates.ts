@@ -88,8 +88,12 @@ const CURVE_BITS: Record<string, number> = {
   brainpoolP512r1: 512, brainpoolP512t1: 512, SM2: 256,
 };
 
-/** Weak key or signature of one certificate, in words; a key whose strength cannot be judged is named as such, never passed. */
-function weaknessesOf(cert: X509Certificate): { key: string; signature: string; weaknesses: string[] } {
+/**
+ * Weak key or signature of one certificate, in words; a key whose strength cannot be judged is named as such, never passed.
+ * `judgeSignature` false for a root's self-signature: a trust anchor is trusted as it is, its self-signature is never
+ * checked (RFC 5280 §6.1.1), and Node's own roots include SHA-1 self-signed ones.
+ */
+function weaknessesOf(cert: X509Certificate, judgeSignature = true): { key: string; signature: string; weaknesses: string[] } {
   const weaknesses: string[] = [];
   const k = cert.publicKey;
   const details = k.asymmetricKeyDetails ?? {};
@@ -107,17 +111,29 @@ function weaknessesOf(cert: X509Certificate): { key: string; signature: string; 
   }
   const oid = signatureOid(cert.raw);
   const signature = SIGNATURES[oid] ?? oid;
-  if (/md5|sha1/i.test(signature)) weaknesses.push(`${signature} signature (SHA-1 and MD5 are broken)`);
+  if (judgeSignature && /md5|sha1/i.test(signature)) weaknesses.push(`${signature} signature (SHA-1 and MD5 are broken)`);
   return { key, signature, weaknesses };
 }
 
-function describe(cert: X509Certificate, now: Date): Pick<CertificateReport, 'subject' | 'notAfter' | 'daysLeft' | 'key' | 'signature' | 'weaknesses'> {
-  const notAfter = new Date(cert.validTo);
+const selfSigned = (cert: X509Certificate): boolean => cert.checkIssued(cert) && cert.verify(cert.publicKey);
+
+/**
+ * A chain (leaf first) described by its leaf, with the weak keys and signatures of every certificate in it: a weak link
+ * anywhere breaks the chain. One rule for a file's chain and the one an endpoint sends.
+ */
+function describe(chain: X509Certificate[], now: Date): Pick<CertificateReport, 'subject' | 'notAfter' | 'daysLeft' | 'key' | 'signature' | 'weaknesses'> {
+  const leaf = chain[0]!;
+  const notAfter = new Date(leaf.validTo);
+  const { key, signature, weaknesses } = weaknessesOf(leaf);
+  const above = chain.slice(1).flatMap((c, i) =>
+    weaknessesOf(c, !selfSigned(c)).weaknesses.map((w) => `certificate ${i + 2} (${c.subject.replace(/\n/g, ', ')}): ${w}`));
   return {
-    subject: cert.subject.replace(/\n/g, ', '),
+    subject: leaf.subject.replace(/\n/g, ', '),
     notAfter: notAfter.toISOString(),
     daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS),
-    ...weaknessesOf(cert),
+    key,
+    signature,
+    weaknesses: [...weaknesses, ...above],
   };
 }
 
@@ -174,13 +190,7 @@ function inspectFile(path: string, config: Config, now: Date): CertificateReport
   } catch (e) {
     return { source: path, weaknesses: [], error: (e as Error).message };
   }
-  const leaf = describe(chain[0]!, now);
-  // The intermediates' keys and signatures count too: a weak link anywhere breaks the chain.
-  const weaknesses = [
-    ...leaf.weaknesses,
-    ...chain.slice(1).flatMap((c, i) => weaknessesOf(c).weaknesses.map((w) => `certificate ${i + 2} (${c.subject.replace(/\n/g, ', ')}): ${w}`)),
-  ];
-  return { source: path, ...leaf, weaknesses, chainProblem: chainVerdict(chainProblem(chain, trustAnchors(config)), chain, now) };
+  return { source: path, ...describe(chain, now), chainProblem: chainVerdict(chainProblem(chain, trustAnchors(config)), chain, now) };
 }
 
 /** OpenSSL's verdicts that come from its clock (the system's): an endpoint's dates are judged on the run's clock instead. */
@@ -249,7 +259,7 @@ async function inspectEndpoint(
     const trust = verdict && SYSTEM_CLOCK_VERDICTS.has(verdict) ? chainProblem(chain, trustAnchors(config)) : verdict;
     const named = isIP(name) ? leaf.checkIP(name) : leaf.checkHost(name);
     const hostProblem = named ? undefined : `${name} is not among the names it is issued for (${leaf.subjectAltName ?? leaf.subject.replace(/\n/g, ', ')})`;
-    return { source, ...describe(leaf, now), chainProblem: chainVerdict(trust, chain, now), hostProblem };
+    return { source, ...describe(chain, now), chainProblem: chainVerdict(trust, chain, now), hostProblem };
   } catch (e) {
     return { source, weaknesses: [], error: (e as Error).message };
   }

@@ -5,6 +5,7 @@ import { formatValue, parseDuration } from '../engine/units.js';
 import type { PostgresProbe } from '../probes/postgres.js';
 import type { PlanContext } from '../commands/act.js';
 import { assertMaintainable } from './postgres-catalog.js';
+import { autovacuumTrigger } from '../probes/postgres-views.js';
 
 // APA "Postgresql too many dead tuples": more than 10,000 dead tuples and >= 10% of the table.
 const DEFAULT_DEAD_TUPLE_RATIO = 10;
@@ -32,8 +33,7 @@ const TABLE_STATS = `
          -- relpages as of the last VACUUM/ANALYZE: pg_table_size() would wait for a lock held by someone else
          c.relpages::bigint * current_setting('block_size')::int AS size,
          -- autovacuum's own rule for ANALYZE: changes since the last analyze above threshold + scale_factor * reltuples
-         s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
-           + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, s.n_live_tup) AS analyze_due
+         s.n_mod_since_analyze > ${autovacuumTrigger('analyze', 'greatest(c.reltuples, s.n_live_tup)')} AS analyze_due
     FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
    ORDER BY s.n_dead_tup DESC, 1`;
 
@@ -151,18 +151,22 @@ export async function planDb(ctx: PlanContext, opts: DbOptions): Promise<ActionP
 
   await assertMaintainable((sql, params) => session.exec(sql, params), chosen.map((c) => c.table.name), 'maintain db');
   const what = opts.vacuum ? `VACUUM (${[opts.full && 'FULL', opts.analyze && 'ANALYZE'].filter(Boolean).join(', ')})`.replace(' ()', '') : 'ANALYZE';
+  // VACUUM FULL does not tell pg_stat what it removed (an ANALYZE or a plain VACUUM does): without one after it the
+  // dead tuples stay counted, and the next run would plan the same rewrite under the same lock again.
+  const report = opts.full && !opts.analyze ? 'VACUUM' : undefined;
   const steps: ActionStep[] = chosen.map(({ table, why }) => ({
     title: `${what} ${table.name}`,
     details: [
       `${why}; ${table.dead} dead of ${table.live + table.dead} rows (${ratio(table).toFixed(1)}%), ${formatValue(table.size, 'bytes')}`,
       `last vacuum ${when(table.last_vacuum, now)}, last analyze ${when(table.last_analyze, now)}`,
+      ...(report ? [`then ${report} ${table.name}, so that pg_stat counts the dead tuples VACUUM FULL removed (it does not report them)`] : []),
     ],
     async run(step) {
-      await withProgress(() => session.exec(`${what} ${table.name}`), session, watcher, step, (pid) => vacuumProgress(watcher, pid));
+      for (const statement of [what, report].filter((s) => s !== undefined)) {
+        await withProgress(() => session.exec(`${statement} ${table.name}`), session, watcher, step, (pid) => vacuumProgress(watcher, pid));
+      }
       const after = (await tableStats(session)).find((t) => t.name === table.name);
       const size = after ? `size ${formatValue(table.size, 'bytes')} → ${formatValue(after.size, 'bytes')}` : '';
-      // VACUUM FULL leaves no dead tuples but does not report to pg_stat (the counter updates at the next ANALYZE).
-      if (opts.full && !opts.analyze) return `table rewritten, ${table.dead} dead tuples removed, ${size}`;
       return `dead tuples ${table.dead} → ${after?.dead ?? '?'}, ${size}`;
     },
   }));
@@ -197,7 +201,7 @@ export async function planStats(ctx: PlanContext, opts: { all?: boolean }): Prom
     summary: [
       opts.all
         ? `--all: every one of ${stats.length} tables`
-        : `${chosen.length} of ${stats.length} tables changed more than autovacuum_analyze_threshold + autovacuum_analyze_scale_factor × rows since their last analyze`,
+        : `${chosen.length} of ${stats.length} tables changed more than autovacuum_analyze_threshold + autovacuum_analyze_scale_factor × rows since their last analyze (the table's own settings where set)`,
     ],
     warnings: [],
     steps: chosen.map((t) => ({

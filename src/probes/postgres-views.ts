@@ -1,6 +1,16 @@
 import { PrivilegeError, TargetError } from '../engine/errors.js';
 import type { PostgresProbe } from './postgres.js';
 
+/**
+ * autovacuum's own trigger for a table whose pg_class row is `c`, in SQL: threshold + scale_factor × rows, each
+ * setting the table's storage parameter (ALTER TABLE … SET (autovacuum_vacuum_scale_factor = …)) where set, else the server's.
+ */
+export function autovacuumTrigger(kind: 'vacuum' | 'analyze', rows = 'greatest(c.reltuples, 0)'): string {
+  const setting = (name: string) =>
+    `coalesce((SELECT o.option_value FROM pg_options_to_table(c.reloptions) o WHERE o.option_name = '${name}'), current_setting('${name}'))::float8`;
+  return `(${setting(`autovacuum_${kind}_threshold`)} + ${setting(`autovacuum_${kind}_scale_factor`)} * ${rows})`;
+}
+
 /** One session from pg_stat_activity, with its times in seconds and whom it waits for. */
 export interface Session {
   pid: number;

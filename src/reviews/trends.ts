@@ -5,7 +5,7 @@
 import type { CheckContext, CheckOutput } from '../engine/check.js';
 import { fromCanonical, parseCondition, type Condition } from '../engine/thresholds.js';
 import { leastSquares, untilLimit, type Trend } from '../engine/trend.js';
-import { formatValue, kindOf, toCanonical, type Unit } from '../engine/units.js';
+import { formatValue, kindOf, roundToward, toCanonical, type Unit } from '../engine/units.js';
 import { DAY_MS, MONTH_WINDOW_DAYS, runsOf } from './history.js';
 import { compareText } from '../engine/order.js';
 
@@ -101,9 +101,9 @@ export function describe(s: Series): string {
   if (!s.trend) return `${head}; a trend needs 3 or more values`;
   const perDay = `${s.trend.slope >= 0 ? '+' : '−'}${formatValue(round(Math.abs(s.trend.slope), 3), s.unit)}/day`;
   const change = worsening(s);
-  const moved = change === undefined ? 'from 0' : `${change > 0 ? 'worse' : 'better'} by ${round(Math.abs(change), 1)}%`;
+  const moved = change === undefined ? 'from 0' : `${change > 0 ? 'worse' : 'better'} by ${Math.abs(roundToward('up', change))}%`;
   const days = daysToFail(s);
-  const reach = !s.fail ? 'no fail level' : days === undefined ? `not heading to its fail level ${s.fail.text}` : days === 0 ? `past its fail level ${s.fail.text}` : `${round(days, 1)} days to its fail level ${s.fail.text}`;
+  const reach = !s.fail ? 'no fail level' : days === undefined ? `not heading to its fail level ${s.fail.text}` : days === 0 ? `past its fail level ${s.fail.text}` : `${roundToward('down', days)} days to its fail level ${s.fail.text}`;
   return `${head}, trend ${perDay}, R² ${round(s.trend.r2, 2)}${s.trend.r2 < WEAK_FIT ? ' (weak fit: not judged)' : ''}, ${moved} over the month, ${reach}`;
 }
 

@@ -32,11 +32,12 @@ export function opensslDate(daysFromNow: number): string {
   return new Date(Date.now() + daysFromNow * 86_400_000).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
 }
 
-export async function makeCa(): Promise<TestCa> {
+/** A self-signed CA; `md` signs its own certificate (sha1 for an old root like those Node still trusts). */
+export async function makeCa(opts: { md?: string } = {}): Promise<TestCa> {
   const dir = mkdtempSync(join(tmpdir(), 'nvcops-certs-'));
   const ca = join(dir, 'ca.pem');
   const caKey = join(dir, 'ca.key');
-  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '3650', '-subj', '/CN=nvcops test CA']);
+  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '3650', `-${opts.md ?? 'sha256'}`, '-subj', '/CN=nvcops test CA']);
   // `openssl ca` can sign with explicit dates (an already-expired certificate); it needs a small database.
   mkdirSync(join(dir, 'newcerts'));
   writeFileSync(join(dir, 'index.txt'), '');

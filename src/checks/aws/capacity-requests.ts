@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { leastSquares } from '../../engine/trend.js';
+import { roundToward } from '../../engine/units.js';
 import { windowEnding } from '../../probes/aws.js';
 import { DAY, albMetric } from '../../probes/aws-metrics.js';
 import { round, stoppedReporting, utc } from '../aws-check.js';
@@ -28,14 +29,15 @@ export default defineCheck({
     }
     const lastWeek = lastWeekOf(points, window.end);
     const mean = points.reduce((a, p) => a + p.v, 0) / points.length;
-    const weekly = mean > 0 ? (100 * trend.slope * 7) / mean : 0;
+    // Rounded once, up (it is judged by a `>` level): the verdict, the message and the advice read the same number.
+    const weekly = roundToward('up', mean > 0 ? (100 * trend.slope * 7) / mean : 0);
     const peak = Math.max(...lastWeek);
     const advice = weekly > 50
       ? 'Plan it this week: check that the Auto Scaling groups\' MaxSize and the database can carry this growth.'
       : weekly > 0 ? 'No action: growth is within what the monthly review can follow.' : 'No action: not growing.';
     return {
-      value: round(weekly, 1),
-      message: `${weekly >= 0 ? '+' : ''}${round(weekly, 1)}% a week (R² ${round(trend.r2, 2)}); busiest day this week ${Math.round(peak)} requests`,
+      value: weekly,
+      message: `${weekly >= 0 ? '+' : ''}${weekly}% a week (R² ${round(trend.r2, 2)}); busiest day this week ${Math.round(peak)} requests`,
       details: [advice],
     };
   },

@@ -1,4 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
+import { roundToward } from '../../engine/units.js';
 import { rankTrends, worsening } from '../../reviews/trends.js';
 
 /** Performance trend analysis: how much the morning checks' values got worse over the month (fitted line, first run to now). */
@@ -16,7 +17,7 @@ export default defineCheck({
     const worst = t.ranked[0];
     // Only weak fits (R² < 0.5) or series from 0: values that wander without a direction have not got worse.
     if (!worst) return { status: 'pass', message: `no measured check moved in a clear line over the month (${t.from})`, details: t.details };
-    const change = Math.round(worst.v * 10) / 10;
+    const change = roundToward('up', worst.v);
     const message = change > 0 ? `${worst.s.id} got worse by ${change}% over the month (${t.from})` : `nothing got worse over the month; the least improved is ${worst.s.id} (${t.from})`;
     return { value: change, message, details: t.details };
   },

@@ -1,4 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
+import { roundToward } from '../../engine/units.js';
 import { daysToFail, rankTrends } from '../../reviews/trends.js';
 
 /** Performance trend analysis: of the morning checks' values over the month, the first to reach its fail level at its trend. */
@@ -15,7 +16,7 @@ export default defineCheck({
     if ('error' in t) return t.error;
     const first = t.ranked[0];
     if (!first) return { status: 'pass', message: `nothing trends toward its fail level (${t.from})`, details: t.details };
-    const days = Math.round(first.v * 10) / 10;
+    const days = roundToward('down', first.v);
     const when = days === 0 ? `is past its fail level ${first.s.fail!.text} at its trend` : `reaches its fail level ${first.s.fail!.text} in ${days} days at its trend`;
     return { value: days, message: `${first.s.id} ${when} (${t.from})`, details: t.details };
   },

@@ -1,7 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
-import { onPrimary } from '../../probes/postgres-views.js';
+import { autovacuumTrigger, onPrimary } from '../../probes/postgres-views.js';
 
-/** Tables past autovacuum's own vacuum threshold that it has not processed yet. */
+/** Tables past autovacuum's own vacuum threshold (the table's storage parameters where set) that it has not processed yet. */
 export default defineCheck({
   id: 'postgres.autovacuum-backlog',
   title: 'Autovacuum backlog',
@@ -15,13 +15,11 @@ export default defineCheck({
     await onPrimary(probe, 'dead rows');
     const rows = await probe.query<{ name: string; dead: string; limit: string; running: boolean; off: boolean }>(
       `SELECT format('%I.%I', s.schemaname, s.relname) AS name, s.n_dead_tup AS dead,
-              round(current_setting('autovacuum_vacuum_threshold')::float8
-                    + current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(c.reltuples, 0))::bigint AS limit,
+              round(${autovacuumTrigger('vacuum')})::bigint AS limit,
               EXISTS (SELECT 1 FROM pg_stat_progress_vacuum p WHERE p.relid = s.relid) AS running,
               NOT current_setting('autovacuum')::bool OR coalesce(c.reloptions::text ~ 'autovacuum_enabled=(false|off)', false) AS off
          FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-        WHERE s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8
-                             + current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(c.reltuples, 0)
+        WHERE s.n_dead_tup > ${autovacuumTrigger('vacuum')}
         ORDER BY s.n_dead_tup DESC`,
     );
     const waiting = rows.filter((r) => !r.running);

@@ -1,4 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
+import { sessions } from '../../probes/postgres-views.js';
 
 /** The server accepts TLS, and how many of the current client sessions use it. */
 export default defineCheck({
@@ -8,6 +9,8 @@ export default defineCheck({
   requires: ['postgres'],
   unit: 'count',
   async run({ probes }) {
+    // Other roles' sessions show neither their address nor their TLS to a role without pg_read_all_stats: not seen is not encrypted.
+    await sessions(probes.postgres.primary);
     const [row] = await probes.postgres.primary.query<{ ssl: string; with: string; without: string }>(
       `SELECT current_setting('ssl') AS ssl,
               count(*) FILTER (WHERE s.ssl) AS with, count(*) FILTER (WHERE NOT s.ssl) AS without

@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { onPrimary } from '../../probes/postgres-views.js';
+import { autovacuumTrigger, onPrimary } from '../../probes/postgres-views.js';
 
 interface Overdue { name: string; vacuum: boolean; analyse: boolean; since_s: number; vacuumed: string | null; analysed: string | null; vacuumed_s: number | null; analysed_s: number | null }
 
@@ -9,10 +9,8 @@ interface Overdue { name: string; vacuum: boolean; analyse: boolean; since_s: nu
 // about (least() would skip its NULL and time a table never vacuumed from its last analyse).
 const OVERDUE = `WITH t AS (
   SELECT format('%I.%I', s.schemaname, s.relname) AS name,
-    s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8
-      + current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(c.reltuples, 0) AS needs_vacuum,
-    s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
-      + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0) AS needs_analyze,
+    s.n_dead_tup > ${autovacuumTrigger('vacuum')} AS needs_vacuum,
+    s.n_mod_since_analyze > ${autovacuumTrigger('analyze')} AS needs_analyze,
     greatest(s.last_vacuum, s.last_autovacuum) AS vacuumed,
     greatest(s.last_analyze, s.last_autoanalyze) AS analysed
   FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid),

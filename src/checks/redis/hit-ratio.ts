@@ -1,4 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
+import { roundToward } from '../../engine/units.js';
 import { infoNumber, judgeNodes } from '../../probes/redis.js';
 
 /** Share of key lookups that found their key, since the server started. */
@@ -16,6 +17,7 @@ export default defineCheck({
       const hits = infoNumber(info, 'stats', 'keyspace_hits');
       const misses = infoNumber(info, 'stats', 'keyspace_misses');
       if (hits + misses === 0) return { status: 'skip', line: 'no key lookups since the server started: nothing to judge' };
-      return { value: Math.round((1000 * hits) / (hits + misses)) / 1000, line: `${hits} hits, ${misses} misses` };
+      // Rounded down: judged by a `<` level, 0.8996 must not read (and pass) as 0.9.
+      return { value: roundToward('down', hits / (hits + misses), 3), line: `${hits} hits, ${misses} misses` };
     }, 'lower-is-worse'),
 });
