@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -127,6 +129,37 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     const past = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '20m', '--no-checks', '--format', 'json'], 30);
     expect(past.exitCode).toBe(0);
     expect(JSON.parse(past.stdout).startedAt).toBe(at(10));
+  });
+});
+
+describe('two engineers on one incident at once', () => {
+  let service: Server;
+  let up = false;
+  beforeAll(async () => {
+    // Down when the incident opens; then up, but slow, so each resolve's re-run of the checks takes a while.
+    service = createServer((_q, s) => (up ? setTimeout(() => s.end('ok'), 400) : s.writeHead(503).end('down')));
+    await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
+  });
+  afterAll(() => new Promise<void>((r) => service.close(() => r())));
+
+  it('resolve: the second to finish is refused, never overwrites who resolved it, when and how', async () => {
+    const config = writeConfig({ environment: 'staging', services: [{ name: 'payments-api', url: `http://127.0.0.1:${(service.address() as AddressInfo).port}/health`, samples: 3 }] });
+    const state = stateDir();
+    const [ada, grace] = [terminal(config, state, 'ada'), terminal(config, state, 'grace')];
+    expect((await ada(['incident', 'open', '--severity', 'P1', '--title', 'Payments API returning 503'])).exitCode).toBe(0);
+    up = true;
+    const [a, g] = await Promise.all([
+      ada(['incident', 'resolve', '--force', '--note', 'restarted the payments pods']),
+      grace(['incident', 'resolve', '--force', '--note', 'rolled back deploy-42']),
+    ]);
+    expect([a.exitCode, g.exitCode].sort()).toEqual([0, 64]);
+    const [winner, loser] = a.exitCode === 0 ? (['ada', g] as const) : (['grace', a] as const);
+    const note = winner === 'ada' ? 'restarted the payments pods' : 'rolled back deploy-42';
+    expect(loser.stderr).toMatch(new RegExp(`INC-1 is already resolved \\(by ${winner} at `));
+    const shown = JSON.parse((await ada(['incident', 'show', 'INC-1', '--format', 'json'])).stdout);
+    expect(shown).toMatchObject({ status: 'resolved', resolvedBy: winner, resolution: note });
+    expect(shown.events.filter((e: { type: string }) => e.type === 'resolved').map((e: { by: string; message: string }) => `${e.by}: ${e.message}`))
+      .toEqual([`${winner}: resolved without acknowledgement: the 5-minute acknowledgement was never made`, `${winner}: ${note}`]);
   });
 });
 

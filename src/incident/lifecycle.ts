@@ -169,15 +169,25 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
   });
 }
 
+// Judged on the record read and again on the one written: another engineer's ack or resolve in between is refused, never overwritten.
+function refuseAck(i: Incident): void {
+  if (i.status !== 'open') throw new UsageError(`${i.id} is already ${i.status}${i.acknowledgedBy ? ` (acknowledged by ${i.acknowledgedBy} at ${i.acknowledgedAt})` : ''}`);
+}
+
+function refuseResolved(i: Incident): void {
+  if (!isOpen(i)) throw new UsageError(`${i.id} is already resolved (by ${i.resolvedBy} at ${i.resolvedAt})`);
+}
+
 export async function ackIncident(ctx: IncidentContext, id?: string): Promise<number> {
   return withStore(ctx, async (store) => {
     const chosen = await chooseIncident(store, env(ctx), id, 'incident ack');
-    if (chosen.status !== 'open') throw new UsageError(`${chosen.id} is already ${chosen.status}${chosen.acknowledgedBy ? ` (acknowledged by ${chosen.acknowledgedBy} at ${chosen.acknowledgedAt})` : ''}`);
+    refuseAck(chosen);
     const now = ctx.now();
     const took = now.getTime() - Date.parse(chosen.openedAt);
     const late = took > 5 * 60_000;
     const message = `acknowledged after ${formatAge(took)}${late ? ' — the 5-minute target was missed' : ''}`;
     const incident = await updateIncident(store, chosen.id, who(ctx), (i) => {
+      refuseAck(i);
       i.status = 'acknowledged';
       i.acknowledgedAt = now.toISOString();
       i.acknowledgedBy = who(ctx);
@@ -212,7 +222,7 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
   if (!o.note.trim()) throw new UsageError('--note: document the resolution (what fixed it)');
   return withStore(ctx, async (store) => {
     const chosen = await chooseIncident(store, env(ctx), id, 'incident resolve');
-    if (!isOpen(chosen)) throw new UsageError(`${chosen.id} is already resolved (by ${chosen.resolvedBy} at ${chosen.resolvedAt})`);
+    refuseResolved(chosen);
     const ids = [...new Set(chosen.failingChecks.map((f) => f.id))];
     const business = businessMetricChecks(ctx.config);
     const exists = (c: string) => registry.has(c) || business.some((b) => b.id === c);
@@ -233,6 +243,7 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
     const lines = verification.map((v) => `  ${v.after === 'pass' ? '✔' : '✖'} ${v.id}: ${v.before} → ${v.after} — ${v.message}`);
     if (still.length && !o.force) {
       await updateIncident(store, chosen.id, who(ctx), (i) => {
+        refuseResolved(i);
         i.verification = verification;
         addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'verification', message: `resolution not verified: ${summary}` });
       });
@@ -240,6 +251,7 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
       return 2;
     }
     const incident = await updateIncident(store, chosen.id, who(ctx), (i) => {
+      refuseResolved(i);
       i.verification = verification;
       i.status = 'resolved';
       i.resolvedAt = now.toISOString();
