@@ -160,12 +160,15 @@ describe('monthly security: Third Monday Security Assessment', () => {
       });
       expect(s.exitCode).toBe(2);
 
+      const minutesAfter = (d: Date, m: number) => new Date(d.getTime() + m * 60_000);
       await stale.run(['incident', 'open', '--drill', '--severity', 'P0', '--title', 'Ledger database lost', '--no-checks', '--by', 'bo'], daysAgo(50));
       expect((await stale.run(['incident', 'list'])).stdout).toMatch(/— 2 open \(1 is a drill\), /);
+      await stale.run(['incident', 'ack', 'INC-2', '--by', 'bo'], minutesAfter(daysAgo(50), 2));
+      await stale.run(['incident', 'resolve', 'INC-2', '--note', 'drill complete', '--by', 'bo'], minutesAfter(daysAgo(50), 30));
       const old = await stale.review('security');
       expect(old.byId['security.incident-drill']).toMatchObject({ status: 'fail', observed: { value: 50 } });
-      expect(old.byId['security.incident-drill']!.message).toMatch(/^last drill INC-2 \[P0\] 50 days ago \(\d{4}-\d\d-\d\d\): still open: resolve it with nvcops incident resolve INC-2 --note "…"$/);
-      expect(old.byId['security.incident-drill']!.details![1]).toBe('acknowledged: not done (target 5 min); response: not done (target Immediate); resolved: not yet');
+      expect(old.byId['security.incident-drill']!.message).toMatch(/^last drill INC-2 \[P0\] 50 days ago \(\d{4}-\d\d-\d\d\): resolved \d{4}-\d\d-\d\d by bo$/);
+      expect(old.byId['security.incident-drill']!.details![1]).toBe('acknowledged: 2 min (target 5 min); response: not done (target Immediate); resolved: 30 min');
 
       // Never audited at all.
       const never = await terminal({}).review('security');
@@ -182,12 +185,33 @@ describe('monthly security: Third Monday Security Assessment', () => {
     const ada = terminal(shared);
     expect((await ada.run(['maintain', 'access'])).exitCode).toBe(0);
     await ada.run(['incident', 'open', '--drill', '--severity', 'P2', '--title', 'Redis failover tabletop', '--no-checks'], daysAgo(3));
+    await ada.run(['incident', 'ack', 'INC-1'], daysAgo(3));
+    await ada.run(['incident', 'resolve', 'INC-1', '--note', 'tabletop done'], daysAgo(3));
     const { byId } = await terminal(shared).review('security');
     expect(byId['security.access-audit-age']).toMatchObject({ status: 'pass', observed: { value: 0 } });
     expect(byId['security.access-audit-findings']!.status).toBe('pass');
     expect(byId['security.incident-drill']).toMatchObject({ status: 'pass', observed: { value: 3 } });
     // A review with its own local store has seen none of it.
     expect((await terminal({}).review('security')).byId['security.incident-drill']!.status).toBe('fail');
+  });
+
+  it('a drill counts once acknowledged and resolved: one opened and left, or resolved without acknowledgement, exercised nothing', async () => {
+    const t = terminal({});
+    await t.run(['incident', 'open', '--drill', '--severity', 'P1', '--title', 'Card gateway tabletop', '--no-checks', '--by', 'ada'], daysAgo(6));
+    await t.run(['incident', 'resolve', 'INC-1', '--note', 'closed the exercise', '--by', 'ada'], daysAgo(6));
+    await t.run(['incident', 'open', '--drill', '--severity', 'P1', '--title', 'Payments tabletop', '--no-checks', '--by', 'ada'], daysAgo(3));
+    const { byId } = await t.review('security');
+    expect(byId['security.incident-drill']).toMatchObject({ status: 'fail', observed: null });
+    expect(byId['security.incident-drill']!.message).toBe(`no incident response drill in environment production was acknowledged and resolved: INC-1 opened ${isoDate(daysAgo(6))} does not count: resolved without acknowledgement: the 5-minute acknowledgement was never exercised; INC-2 opened ${isoDate(daysAgo(3))} does not count: still open, never acknowledged: resolve it with nvcops incident resolve INC-2 --note "…"`);
+
+    // An earlier drill run end to end still counts, and the later one left open is named beside it.
+    await t.run(['incident', 'open', '--drill', '--severity', 'P2', '--title', 'Redis failover tabletop', '--no-checks', '--by', 'bo'], daysAgo(20));
+    await t.run(['incident', 'ack', 'INC-3', '--by', 'bo'], daysAgo(20));
+    await t.run(['incident', 'resolve', 'INC-3', '--note', 'tabletop done', '--by', 'bo'], daysAgo(20));
+    const after = (await t.review('security')).byId['security.incident-drill']!;
+    expect(after).toMatchObject({ status: 'pass', observed: { value: 20 } });
+    expect(after.message).toMatch(/^last drill INC-3 \[P2\] 20 days ago/);
+    expect(after.details).toContainEqual(`INC-2 opened ${isoDate(daysAgo(3))} does not count: still open, never acknowledged: resolve it with nvcops incident resolve INC-2 --note "…"`);
   });
 
   it('turns the attested lines red when the audit trail holding the attestations was edited', async () => {

@@ -1,11 +1,17 @@
 import { defineCheck } from '../../engine/check.js';
-import { listIncidents, timers } from '../../incident/records.js';
+import { listIncidents, timers, type Incident } from '../../incident/records.js';
 import { SEVERITY_LEVELS } from '../../runbook/severity.js';
 import { formatAge } from '../../incident/time.js';
 import { daysSince, where } from '../../reviews/history.js';
 import { compareText } from '../../engine/order.js';
 
-/** Incident response drill: the newest drill among the incident records (`nvcops incident open --drill`), and how it went. */
+/** Why a drill did not exercise the response (undefined when it did): it counts once acknowledged and resolved. */
+const unfinished = (i: Incident): string | undefined =>
+  !i.resolvedAt ? `still ${i.status}${i.acknowledgedAt ? '' : ', never acknowledged'}: resolve it with nvcops incident resolve ${i.id} --note "…"`
+    : !i.acknowledgedAt ? 'resolved without acknowledgement: the 5-minute acknowledgement was never exercised'
+      : undefined;
+
+/** Incident response drill: the newest drill among the incident records (`nvcops incident open --drill`) that was acknowledged and resolved, and how it went. */
 export default defineCheck({
   id: 'security.incident-drill',
   title: 'Last incident response drill (nvcops incident open --drill)',
@@ -19,24 +25,34 @@ export default defineCheck({
     const drills = (await listIncidents(await ctx.probes.state()))
       .filter((i) => i.drill && i.environment === environment && i.openedAt <= ctx.now().toISOString())
       .sort((a, b) => compareText(a.openedAt, b.openedAt));
-    const last = drills.at(-1);
-    if (!last) {
+    if (!drills.length) {
       return {
         status: 'fail',
         message: `no incident response drill recorded in ${where(ctx)}: run one and record it with nvcops incident open --drill --severity P1 --title "…", then ack, note and resolve it`,
       };
     }
+    // A drill opened and left, or closed without anyone acknowledging it, showed nothing of the response: it does not count.
+    const notCounted = drills.filter(unfinished).map((i) => `${i.id} opened ${i.openedAt.slice(0, 10)} does not count: ${unfinished(i)}`);
+    const last = drills.filter((i) => !unfinished(i)).at(-1);
+    const recorded = `${drills.length} drill${drills.length === 1 ? '' : 's'} recorded in ${where(ctx)}`;
+    if (!last) {
+      return {
+        status: 'fail',
+        message: `no incident response drill in ${where(ctx)} was acknowledged and resolved: ${notCounted.join('; ')}`,
+        details: [recorded],
+      };
+    }
     const t = timers(last, ctx.now());
     const took = (ms: number | undefined, target: string) => (ms === undefined ? `not done (target ${target})` : `${formatAge(ms)} (target ${target})`);
-    const outcome = last.resolvedAt ? `resolved ${last.resolvedAt.slice(0, 10)} by ${last.resolvedBy}` : `still ${last.status}: resolve it with nvcops incident resolve ${last.id} --note "…"`;
     const age = daysSince(ctx, last.openedAt);
     return {
       value: age,
-      message: `last drill ${last.id} [${last.severity}] ${age} days ago (${last.openedAt.slice(0, 10)}): ${outcome}`,
+      message: `last drill ${last.id} [${last.severity}] ${age} days ago (${last.openedAt.slice(0, 10)}): resolved ${last.resolvedAt!.slice(0, 10)} by ${last.resolvedBy}`,
       details: [
         `${last.id}: ${last.title} — opened by ${last.openedBy}`,
-        `acknowledged: ${took(t.ackMs, '5 min')}; response: ${took(t.responseMs, SEVERITY_LEVELS[last.severity].response)}; resolved: ${last.resolvedAt ? formatAge(t.resolveMs!) : 'not yet'}`,
-        `${drills.length} drill${drills.length === 1 ? '' : 's'} recorded in ${where(ctx)}`,
+        `acknowledged: ${took(t.ackMs, '5 min')}; response: ${took(t.responseMs, SEVERITY_LEVELS[last.severity].response)}; resolved: ${formatAge(t.resolveMs!)}`,
+        ...notCounted,
+        recorded,
       ],
     };
   },
