@@ -98,8 +98,11 @@ describe('nvcops incident db (db_diagnostics.py) against a real PostgreSQL', () 
     }
   });
 
-  it('reports a real deadlock since the last look, temp files that spilled, and checkpoint pressure', async () => {
-    await run([]);
+  const deadlocks = async () => Number((await primary.sql<{ d: string }>("SELECT deadlocks AS d FROM pg_stat_database WHERE datname = 'postgres'"))[0]!.d);
+
+  /** Two sessions that each wait for the other's row: PostgreSQL cancels one, and counts the deadlock. */
+  async function deadlock(): Promise<void> {
+    const before = await deadlocks();
     const a = await primary.connect();
     const b = await primary.connect();
     try {
@@ -117,9 +120,14 @@ describe('nvcops incident db (db_diagnostics.py) against a real PostgreSQL', () 
     } finally {
       await Promise.all([a.end(), b.end()]);
     }
+    await until('the deadlock counted', async () => (await deadlocks()) > before);
+  }
+
+  it('reports a real deadlock since the last look, temp files that spilled, and checkpoint pressure', async () => {
+    await run([]);
+    await deadlock();
     await primary.sql("SET work_mem = '64kB'; SELECT g FROM generate_series(1, 200000) g ORDER BY g DESC");
     for (let i = 0; i < 3; i++) await primary.sql('CHECKPOINT');
-    await until('the deadlock counted', async () => Number((await primary.sql<{ d: string }>("SELECT deadlocks AS d FROM pg_stat_database WHERE datname = 'postgres'"))[0]!.d) > 0);
     const r = await run([]);
     const s = sectionsOf(r.stdout);
     const dl = s['Deadlocks and temp files']!;
@@ -132,6 +140,17 @@ describe('nvcops incident db (db_diagnostics.py) against a real PostgreSQL', () 
     // Nothing new since: the next look is quiet again.
     const again = sectionsOf((await run([])).stdout)['Deadlocks and temp files']!;
     expect(again).toMatchObject({ state: 'ok', summary: expect.stringMatching(/^no deadlocks or temp files since the last look/) });
+  });
+
+  it('counts from the reset when the statistics were reset since the last look (pg_stat_reset, a crash), never hiding new deadlocks', async () => {
+    await deadlock();
+    await run([]);
+    // Two deadlocks on record at the last look; after the reset the counter starts again from 0.
+    await primary.sql('SELECT pg_stat_reset()');
+    await deadlock();
+    const dl = sectionsOf((await run([])).stdout)['Deadlocks and temp files']!;
+    expect(dl.state).toBe('attention');
+    expect(dl.summary).toMatch(/^postgres: 1 deadlocks, \d+ temp files \(.*\) since the last look at \S+ \(postgres since its statistics were reset at \d{4}-\d\d-\d\dT/);
   });
 
   it('lists top statements by time once pg_stat_statements is installed', async () => {

@@ -30,7 +30,18 @@ export interface DbOptions {
 /** Cumulative pg_stat_database counters kept between looks. */
 export interface Counters {
   at: string;
-  databases: Record<string, { deadlocks: number; temp_files: number; temp_bytes: number }>;
+  /** stats_reset: when the database's statistics were last reset (absent in counters kept by older versions). */
+  databases: Record<string, { deadlocks: number; temp_files: number; temp_bytes: number; stats_reset?: string | null }>;
+}
+
+type Counted = Counters['databases'][string];
+const COUNTED = ['deadlocks', 'temp_files', 'temp_bytes'] as const;
+
+/** The previous look at a database, unless its statistics were reset since (pg_stat_reset, a crash): then they count from the reset. */
+function unlessReset(previous: Counted | undefined, current: Counted): Counted | undefined {
+  if (!previous) return undefined;
+  const reset = (previous.stats_reset !== undefined && previous.stats_reset !== current.stats_reset) || COUNTED.some((k) => current[k] < previous[k]);
+  return reset ? undefined : previous;
 }
 
 const SESSIONS = `SELECT pid, pg_blocking_pids(pid) AS blocked_by, usename, application_name, client_addr::text AS client_addr, state,
@@ -181,11 +192,14 @@ export async function dbDiagnostics(primary: PostgresProbe, replicas: PostgresPr
         'SELECT datname, deadlocks, temp_files, temp_bytes, stats_reset FROM pg_stat_database WHERE datname IS NOT NULL ORDER BY datname');
       const [{ log_temp_files: logTemp, work_mem: workMem }] = (await primary.query<{ log_temp_files: string; work_mem: string }>(
         "SELECT current_setting('log_temp_files') AS log_temp_files, current_setting('work_mem') AS work_mem")) as [{ log_temp_files: string; work_mem: string }];
-      counters = { at: opts.now.toISOString(), databases: Object.fromEntries(rows.map((r) => [r.datname, { deadlocks: Number(r.deadlocks), temp_files: Number(r.temp_files), temp_bytes: Number(r.temp_bytes) }])) };
+      const resetAt = (r: { stats_reset: Date | null }) => (r.stats_reset ? new Date(r.stats_reset).toISOString() : null);
+      counters = { at: opts.now.toISOString(), databases: Object.fromEntries(rows.map((r) => [r.datname, { deadlocks: Number(r.deadlocks), temp_files: Number(r.temp_files), temp_bytes: Number(r.temp_bytes), stats_reset: resetAt(r) }])) };
       const prev = opts.previous;
-      const delta = (db: string, k: 'deadlocks' | 'temp_files' | 'temp_bytes') => counters!.databases[db]![k] - (prev?.databases[db]?.[k] ?? 0);
+      const since = new Map(rows.map((r) => [r.datname, unlessReset(prev?.databases[r.datname], counters!.databases[r.datname]!)]));
+      const delta = (db: string, k: (typeof COUNTED)[number]) => counters!.databases[db]![k] - (since.get(db)?.[k] ?? 0);
       const recent = rows.filter((r) => delta(r.datname, 'deadlocks') > 0 || delta(r.datname, 'temp_files') > 0);
-      const basis = prev ? `since the last look at ${prev.at}` : 'since the statistics were last reset';
+      const reset = rows.filter((r) => prev?.databases[r.datname] && !since.get(r.datname)).map((r) => `${r.datname} since its statistics were reset${resetAt(r) ? ` at ${resetAt(r)}` : ''}`);
+      const basis = prev ? `since the last look at ${prev.at}${reset.length ? ` (${reset.join('; ')})` : ''}` : 'since the statistics were last reset';
       return {
         state: rows.some((r) => delta(r.datname, 'deadlocks') > 0) ? 'attention' : 'ok',
         summary: recent.length
