@@ -129,6 +129,14 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     const past = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '20m', '--no-checks', '--format', 'json'], 30);
     expect(past.exitCode).toBe(0);
     expect(JSON.parse(past.stdout).startedAt).toBe(at(10));
+    // A file that cannot be written is refused before the post-mortem or the diagnosis is made, naming the flag.
+    const missing = join(stateDir(), 'no-such-dir', 'INC-1.md');
+    for (const args of [['incident', 'postmortem', '--force', '--output', missing], ['incident', 'diagnose', '--output', missing], ['incident', 'postmortem', '--force', '--output', stateDir()]]) {
+      const refused = await run(args, 31);
+      expect(refused.exitCode, refused.stderr).toBe(64);
+      expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: option '--output <path>' argument '.*' is invalid\. (directory .*no-such-dir does not exist|.* is a directory; give a file path such as DIR\/INC-1\.md)/)]);
+    }
+    expect(JSON.parse((await run(['incident', 'show', '--format', 'json'], 31)).stdout).events.map((e: { type: string }) => e.type)).toEqual(['opened']);
   });
 });
 

@@ -62,15 +62,27 @@ const positiveInt = (value: string): number => {
 const reportArg = (value: string, previous: NonNullable<RunFlags['report']> = []): NonNullable<RunFlags['report']> => {
   const m = /^([a-z]+)=(.+)$/.exec(value);
   if (!m || !FORMATS.includes(m[1] as Format)) throw new InvalidArgumentError(`use FORMAT=PATH with FORMAT one of ${FORMATS.join(', ')}`);
-  const path = resolve(m[2]!);
+  checkFilePath(m[2]!, `${m[1]}=DIR/report.${m[1]}`, true);
+  return [...previous, { format: m[1] as Format, path: m[2]! }];
+};
+
+/** A file path nvcops can write: not a directory or other non-file, in a writable directory (or, with `missingDirs`, under one where they can be made). */
+function checkFilePath(value: string, example: string, missingDirs: boolean): void {
+  const path = resolve(value);
   if (existsSync(path) && !statSync(path).isFile()) {
-    throw new InvalidArgumentError(`${m[2]} is ${statSync(path).isDirectory() ? 'a directory' : 'not a regular file'}; give a file path such as ${m[1]}=DIR/report.${m[1]}`);
+    throw new InvalidArgumentError(`${value} is ${statSync(path).isDirectory() ? 'a directory' : 'not a regular file'}; give a file path such as ${example}`);
   }
   let dir = dirname(path);
+  if (!missingDirs && !existsSync(dir)) throw new InvalidArgumentError(`directory ${dir} does not exist`);
   while (!existsSync(dir)) dir = dirname(dir);
   if (!statSync(dir).isDirectory()) throw new InvalidArgumentError(`${dir} is not a directory; a report goes into a directory`);
   try { accessSync(dir, constants.W_OK | constants.X_OK); } catch { throw new InvalidArgumentError(`directory ${dir} is not writable`); }
-  return [...previous, { format: m[1] as Format, path: m[2]! }];
+}
+
+/** `--output PATH` (a post-mortem draft, a diagnosis): checked when the flags are read, so that a long run never ends on a path it cannot write. */
+export const outputFileArg = (value: string): string => {
+  checkFilePath(value, 'DIR/INC-1.md', false);
+  return value;
 };
 
 /**

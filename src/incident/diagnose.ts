@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeReportFile } from '../commands/run.js';
 import { StateConflictError } from '../engine/errors.js';
 import { SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
@@ -97,7 +97,7 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
       return reportId;
     });
   }
-  if (o.output) writeFileSync(o.output, markdown);
+  if (o.output) writeReportFile(o.output, markdown);
   if (ctx.flags.format === 'json') ctx.print(`${JSON.stringify({ incident: incident?.id ?? null, report: attached || null, summary, sections: Object.fromEntries(parts) }, null, 2)}\n`);
   else ctx.print(`${markdown}\n`);
   ctx.print(attached ? `attached to ${incident!.id} as ${attached}${o.output ? `; written to ${o.output}` : ''}\n` : `no open incident: the report is not attached${o.output ? `; written to ${o.output}` : ''}\n`, process.stderr);
