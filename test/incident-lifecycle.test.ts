@@ -126,6 +126,12 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     expect(future.exitCode).toBe(64);
     expect(future.stderr.trim().split('\n')).toEqual([expect.stringContaining(`--started: ${at(30)} is later than now (${at(0)}); impact cannot begin in the future`)]);
     expect(JSON.parse((await run(['incident', 'list', '--all', '--format', 'json'], 0)).stdout)).toEqual([]);
+    // A time without a zone would be read on the machine's clock: hours apart between a UTC host and a New York one.
+    const zoneless = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '2025-07-01 02:50', '--no-checks'], 30);
+    expect(zoneless.exitCode).toBe(64);
+    expect(zoneless.stderr.trim().split('\n')).toEqual(['nvcops: --started: "2025-07-01 02:50" has no time zone; add one: 2025-07-01T02:50Z (UTC) or an offset such as 2025-07-01T02:50-05:00']);
+    const zoned = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '2025-07-01T02:50Z', '--no-checks', '--format', 'json'], 30);
+    expect(JSON.parse(zoned.stdout).startedAt).toBe(at(-10));
     const past = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '20m', '--no-checks', '--format', 'json'], 30);
     expect(past.exitCode).toBe(0);
     expect(JSON.parse(past.stdout).startedAt).toBe(at(10));
@@ -136,7 +142,7 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
       expect(refused.exitCode, refused.stderr).toBe(64);
       expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: option '--output <path>' argument '.*' is invalid\. (directory .*no-such-dir does not exist|.* is a directory; give a file path such as DIR\/INC-1\.md)/)]);
     }
-    expect(JSON.parse((await run(['incident', 'show', '--format', 'json'], 31)).stdout).events.map((e: { type: string }) => e.type)).toEqual(['opened']);
+    expect(JSON.parse((await run(['incident', 'show', 'INC-2', '--format', 'json'], 31)).stdout).events.map((e: { type: string }) => e.type)).toEqual(['opened']);
   });
 });
 

@@ -20,7 +20,10 @@ export function parseSince(text: string, now: Date, flag = '--since'): Date {
     if (t === 'yesterday') d.setDate(d.getDate() - 1);
     return d;
   }
-  if (/^\d{4}-\d{2}-\d{2}([t\s]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?)?$/.test(t)) {
+  const date = /^\d{4}-\d{2}-\d{2}(?:[t\s](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(z|[+-]\d{2}:?\d{2})?)?$/.exec(t);
+  if (date) {
+    // Without a zone, Date.parse reads a time on the machine's clock: the same words would be hours apart on two hosts.
+    if (date[1] && !date[2]) throw new UsageError(`${flag}: "${text}" has no time zone; add one: ${t.slice(0, 10)}T${date[1]}Z (UTC) or an offset such as ${t.slice(0, 10)}T${date[1]}-05:00`);
     const ms = Date.parse(text.trim().replace(' ', 'T'));
     if (!Number.isNaN(ms)) return new Date(ms);
   }
