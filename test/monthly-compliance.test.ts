@@ -331,3 +331,18 @@ describe('nvcops monthly compliance against real servers', () => {
     expect(badKeep.stderr).toMatch(/compliance\.changeTicket: a regular expression|compliance\.retention\[0\]\.keep: a retention such as 90d/);
   });
 });
+
+describe('monthly compliance --evidence DIR that cannot be made', () => {
+  it('is refused in one line, exit 64, before the review runs: under a parent that refuses children, or where a file is in the way', async () => {
+    const config = writeConfig({ environment: 'production' });
+    const file = join(mkdtempSync(join(tmpdir(), 'nvcops-evidence-')), 'evidence');
+    writeFileSync(file, 'not a directory');
+    for (const [dir, message] of [['/proc/1/nope', 'cannot create the directory /proc/1/nope (ENOENT)'], [file, `cannot create the directory ${file} (a file of that name is in the way)`]] as const) {
+      // Node's recursive mkdir spins for ever under /proc: the timeout is the test.
+      const r = await nvcops(['monthly', 'compliance', '--config', config, '--evidence', dir], { timeoutMs: 20_000 });
+      expect(r.exitCode, r.stderr).toBe(64);
+      expect(r.stderr.trim().split('\n')).toEqual([`nvcops: --evidence: ${message}`]);
+      expect(r.stdout).toBe('');
+    }
+  });
+});

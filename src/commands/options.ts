@@ -90,17 +90,21 @@ export const outputFileArg = (value: string): string => {
  * recursive mkdir never returns where a parent exists but refuses children (/proc/1/nope/x.json).
  */
 export function makeReportDirectories(reports: RunFlags['report'] = []): void {
-  for (const r of reports) {
-    const missing: string[] = [];
-    for (let dir = dirname(resolve(r.path)); !existsSync(dir); dir = dirname(dir)) missing.unshift(dir);
-    for (const dir of missing) {
-      try {
-        mkdirSync(dir);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`--report: cannot create directory ${dir} for ${r.path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
+  for (const r of reports) makeDirectories(dirname(resolve(r.path)), `--report: cannot create directory %s for ${r.path}`);
+}
+
+/** Makes `target` and its missing parents one level at a time; `refusal` (with %s for the directory) is the UsageError when one cannot be made. */
+export function makeDirectories(target: string, refusal: string): void {
+  const missing: string[] = [];
+  for (let dir = target; !existsSync(dir); dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`${refusal.replace('%s', dir)} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+  if (!statSync(target).isDirectory()) throw new UsageError(`${refusal.replace('%s', target)} (a file of that name is in the way)`);
 }
 
 /** A date such as 2025-01-31 or an ISO time, on a day that exists: Date.parse rolls 2026-02-31 over into March. */

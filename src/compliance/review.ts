@@ -1,10 +1,9 @@
 /** `nvcops monthly compliance`: the First Monday Compliance Review, its attestations and waivers, and the evidence report. */
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { asControls } from '../reviews/controls.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { UsageError } from '../engine/errors.js';
-import type { RunFlags } from '../commands/options.js';
+import { makeDirectories, type RunFlags } from '../commands/options.js';
 import { runChecksCommand, write, writeReportFile } from '../commands/run.js';
 import { handleAttestation, type AttestationFlags } from './attestations.js';
 import { COMPLIANCE_COMMAND, CONTROLS, mappingText } from './controls.js';
@@ -30,13 +29,8 @@ export async function complianceReview(flags: ComplianceFlags): Promise<number> 
   if (recorded !== undefined) return recorded;
   const clock = clockFromEnv();
   const dir = flags.evidence ? resolve(flags.evidence) : undefined;
-  if (dir) {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw new UsageError(`--evidence: cannot create the directory ${dir}: ${(e as Error).message}`);
-    }
-  }
+  // One level at a time: Node's recursive mkdir never returns under a parent that refuses children (/proc/1/nope).
+  if (dir) makeDirectories(dir, '--evidence: cannot create the directory %s');
   return runChecksCommand(COMPLIANCE_COMMAND, flags, undefined, {
     wrap: asControl,
     onReport: dir
