@@ -105,6 +105,17 @@ describe('check runs go into the run history', () => {
     expect(kept[0]).toMatchObject({ command: 'health db', by: 'oncall-anna', status: 'skip', exitCode: 3, report: JSON.parse(r.stdout) });
   });
 
+  it('history prune refuses the list\'s filters, which would look as if they narrowed what it removes (exit 64, nothing removed)', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
+    await nvcops(['health', 'db'], { env: { XDG_STATE_HOME: state } });
+    for (const args of [['history', 'prune', '--older-than', '0s', '--yes', '--command', 'weekly capacity'], ['history', '--since', '1d', 'prune', '--older-than', '0s', '--yes']]) {
+      const r = await nvcops(args, { env: { XDG_STATE_HOME: state } });
+      expect([r.exitCode, r.stdout]).toEqual([64, '']);
+      expect(r.stderr).toMatch(/^nvcops: history prune: --(command|since) filters the list, not the prune; prune removes every run of the environment older than --older-than$/);
+    }
+    expect(await LocalStore.open(join(state, 'nvcops')).history.list()).toHaveLength(1);
+  });
+
   it('a store that cannot be written costs one line on stderr, not the verdict', async () => {
     const config = writeConfig({ state: { path: '/etc/hostname/not-a-dir' } });
     const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
