@@ -123,6 +123,9 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     const future = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', at(30), '--no-checks'], 0);
     expect(future.exitCode).toBe(64);
     expect(future.stderr.trim().split('\n')).toEqual([expect.stringContaining(`--started: ${at(30)} is later than now (${at(0)}); impact cannot begin in the future`)]);
+    // Date.parse would take 2025-02-29 for 1 March: a day that does not exist is refused, not moved.
+    const noDay = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '2025-02-29 10:00', '--no-checks'], 0);
+    expect([noDay.exitCode, noDay.stderr]).toEqual([64, 'nvcops: --started: "2025-02-29 10:00": no such day; use a date that exists, such as 2025-07-01']);
     expect(JSON.parse((await run(['incident', 'list', '--all', '--format', 'json'], 0)).stdout)).toEqual([]);
     const past = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '20m', '--no-checks', '--format', 'json'], 30);
     expect(past.exitCode).toBe(0);
