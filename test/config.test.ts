@@ -61,6 +61,20 @@ describe('configuration', () => {
     await expect(loadConfig({ path: '/nonexistent/nvcops.yaml', environ: {} })).rejects.toThrow(ConfigError);
   });
 
+  it('refuses a URL whose password, user or database is not valid percent-encoding, never quoting it (exit 78, not a crash)', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ redis: { url: 'redis://:hunter%zz2@127.0.0.1:1' } }, /^nvcops: invalid configuration: redis\.url: the password is not valid percent-encoding; write a % in it as %25$/],
+      [{ postgres: { url: 'postgres://ops:hunter%zz2@127.0.0.1:1/bank' } }, /^nvcops: invalid configuration: postgres\.url: the password is not valid percent-encoding; write a % in it as %25$/],
+      [{ postgres: { url: 'postgres://op%g@127.0.0.1:1/bank%' } }, /^nvcops: invalid configuration: postgres\.url: the user name is not valid percent-encoding/],
+    ];
+    for (const [config, message] of cases) {
+      const r = await nvcops(['health', 'db', '--config', writeConfig(config)]);
+      expect([r.exitCode, r.stdout]).toEqual([78, '']);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/hunter/);
+    }
+  });
+
   it('takes a YAML anchor used twice, and refuses an alias inside its own anchor', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nvcops-yaml-'));
     const shared = join(dir, 'shared.yaml');

@@ -582,6 +582,14 @@ function checkUrl(url: string, protocols: string[], field: string): void {
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(`${field}: scheme ${parsed.protocol} is not allowed; use ${protocols.map((p) => `${p}//`).join(' or ')}`);
   }
+  // The drivers and pg_dump's environment decode these (%40 is @); a % that starts no escape makes them throw, naming nothing. The value is never quoted: it may be a secret.
+  for (const [part, text] of [['user name', parsed.username], ['password', parsed.password], ['database name', parsed.pathname]] as const) {
+    try {
+      decodeURIComponent(text);
+    } catch {
+      throw new ConfigError(`${field}: the ${part} is not valid percent-encoding; write a % in it as %25`);
+    }
+  }
   if (parsed.protocol.startsWith('postgres')) checkPostgresTls(parsed.searchParams, field);
 }
 
