@@ -345,3 +345,24 @@ describe('backup verify: transaction log archiving', () => {
     }
   });
 });
+
+describe('backups.directory that is not a directory', () => {
+  it('is exit 78 naming the key for listing, taking and restoring, and error in the checks; the file is left alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-repo-file-'));
+    const file = join(dir, 'backups');
+    writeFileSync(file, 'not a repository\n');
+    const from = mkdtempSync(join(tmpdir(), 'nvcops-conf-src-'));
+    for (const directory of [file, join(file, 'nvcfund')]) {
+      const config = writeConfig({ backups: { directory } });
+      const message = `nvcops: invalid configuration: backups.directory: ${directory} is a file, or lies under one; name a directory (local or mounted storage) for the backups`;
+      for (const args of [['backup', 'list'], ['backup', 'config', '--from', from], ['backup', 'restore-config', '--date', '2025-01-01', '--target', join(dir, 'etc'), '--yes']]) {
+        const r = await nvcops([...args, '--config', config]);
+        expect([r.exitCode, r.stdout, r.stderr]).toEqual([78, '', message]);
+      }
+      const verify = await nvcops(['backup', 'verify', '--config', config, '--format', 'json']);
+      expect(results(verify.stdout)['backups.checksums']).toMatchObject({ status: 'error', message: message.replace('nvcops: invalid configuration: ', '') });
+    }
+    expect(readdirSync(dir)).toEqual(['backups']);
+    expect(readFileSync(file, 'utf8')).toBe('not a repository\n');
+  });
+});
