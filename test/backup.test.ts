@@ -346,7 +346,7 @@ describe('backup verify: transaction log archiving', () => {
   });
 });
 
-describe('backups.directory that is not a directory', () => {
+describe('a backups.directory that cannot be used', () => {
   it('is exit 78 naming the key for listing, taking and restoring, and error in the checks; the file is left alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nvcops-repo-file-'));
     const file = join(dir, 'backups');
@@ -364,5 +364,11 @@ describe('backups.directory that is not a directory', () => {
     }
     expect(readdirSync(dir)).toEqual(['backups']);
     expect(readFileSync(file, 'utf8')).toBe('not a repository\n');
+  });
+
+  it('backup list of a repository that is not there (storage not mounted) is one line and exit 69, not an unexpected error', async () => {
+    const directory = join(mkdtempSync(join(tmpdir(), 'nvcops-repo-')), 'unmounted');
+    const r = await nvcops(['backup', 'list', '--config', writeConfig({ backups: { directory } })]);
+    expect([r.exitCode, r.stdout, r.stderr]).toEqual([69, '', `nvcops: backups.directory ${directory}: no such directory`]);
   });
 });
