@@ -73,6 +73,24 @@ describe('local store files', () => {
     expect((await store.audit.verify()).problem).toEqual({ seq: 2, kind: 'edited', message: 'record 2 (line 2) is not a valid record' });
   });
 
+  it('refuses a damaged record version instead of reading the record as it was before it (exit 74, nothing written)', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
+    const run = (args: string[]) => nvcops(args, { env: { XDG_STATE_HOME: state } });
+    expect((await run(['incident', 'open', '--severity', 'P3', '--title', 'disk filling', '--no-checks'])).exitCode).toBe(0);
+    expect((await run(['incident', 'resolve', 'INC-1', '--note', 'log rotated'])).exitCode).toBe(0);
+    // The resolution, cut short by a hand edit: left out, the incident would read as open and be resolved again as version 2.
+    const file = join(state, 'nvcops', 'records.jsonl');
+    const ls = lines(file);
+    writeFileSync(file, [...ls.slice(0, -1), ls.at(-1)!.slice(0, 60)].map((l) => `${l}\n`).join(''));
+    const before = readFileSync(file, 'utf8');
+    for (const args of [['incident', 'list'], ['incident', 'resolve', 'INC-1', '--note', 'again']]) {
+      const r = await run(args);
+      expect([r.exitCode, r.stdout]).toEqual([74, '']);
+      expect(r.stderr).toBe(`nvcops: state: line 2 of ${file} is not a readable record (damaged or edited by hand); restore the file from a copy, or remove that line knowingly`);
+    }
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
   it('breaks a lock left by a killed process instead of waiting on it', async () => {
     const { store, dir } = await fresh();
     const dead = spawnSync('node', ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();

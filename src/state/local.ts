@@ -102,12 +102,13 @@ function readLines(path: string): { lines: string[]; torn: boolean } {
   return { lines: parts.filter((l) => l !== ''), torn: tail !== '' && tail !== undefined };
 }
 
-function parseLines<T>(path: string): T[] {
-  return readLines(path).lines.flatMap((l) => {
+/** The records of a JSON Lines file; `unreadable` says what becomes of a complete line that does not parse (default: left out). */
+function parseLines<T>(path: string, unreadable: (line: number) => T[] = () => []): T[] {
+  return readLines(path).lines.flatMap((l, i) => {
     try {
       return [JSON.parse(l) as T];
     } catch {
-      return [];
+      return unreadable(i + 1);
     }
   });
 }
@@ -255,7 +256,10 @@ export class LocalStore implements Store {
   };
 
   private allVersions(): RecordVersion[] {
-    return io(`read ${this.recordsFile}`, () => parseLines<RecordVersion>(this.recordsFile));
+    // A version left out would show an incident in an older state, and the next update would reuse its number.
+    return io(`read ${this.recordsFile}`, () => parseLines<RecordVersion>(this.recordsFile, (line) => {
+      throw new StateError(`state: line ${line} of ${this.recordsFile} is not a readable record (damaged or edited by hand); restore the file from a copy, or remove that line knowingly`);
+    }));
   }
 
   readonly records = {
