@@ -18,6 +18,12 @@ const dbIndex = (value: string): number => {
   return n;
 };
 
+/** A name or pattern that says which part to act on: empty (an unset shell variable), it would say nothing, and the action would not narrow. */
+const named = (example: string) => (value: string): string => {
+  if (!value.trim()) throw new InvalidArgumentError(`use ${example}; it cannot be empty`);
+  return value;
+};
+
 /** A read-only review that runs as a check procedure. */
 function review(group: Command, finish: Finish, name: 'certs' | 'security-updates' | 'access', description: string): void {
   addRunOptions(group.command(name).description(description)).action((_o, cmd: Command) =>
@@ -56,7 +62,7 @@ export function registerMaintain(program: Command, finish: Finish): void {
     (c) => c
       .option('--flush', 'FLUSHDB ASYNC the database (needs --yes and --confirm-env <environment> everywhere)')
       .option('--db <n>', 'the database index (default 0)', dbIndex)
-      .option('--pattern <glob>', 'remove only the keys matching this pattern (SCAN + UNLINK in batches) instead of the whole database'),
+      .option('--pattern <glob>', 'remove only the keys matching this pattern (SCAN + UNLINK in batches) instead of the whole database', named('a glob such as session:*')),
     (m, o) => (ctx) => m.planCache(ctx, o),
   );
   action<{ olderThan?: number }>(
