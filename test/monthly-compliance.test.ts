@@ -331,3 +331,15 @@ describe('nvcops monthly compliance against real servers', () => {
     expect(badKeep.stderr).toMatch(/compliance\.changeTicket: a regular expression|compliance\.retention\[0\]\.keep: a retention such as 90d/);
   });
 });
+
+describe('--evidence directory', () => {
+  it('is checked before the review runs: a directory that cannot be made, or a file, is one line and exit 64, never a hang', async () => {
+    // Node's recursive mkdir never returns for /proc/1/nope: made one level at a time instead.
+    const proc = await nvcops(['monthly', 'compliance', '--evidence', '/proc/1/nope/evidence'], { timeoutMs: 20_000 });
+    expect([proc.exitCode, proc.stdout, proc.stderr]).toEqual([64, '', 'nvcops: --evidence: cannot create directory /proc/1/nope (ENOENT)']);
+    const file = join(mkdtempSync(join(tmpdir(), 'nvcops-evidence-')), 'evidence');
+    writeFileSync(file, '');
+    const r = await nvcops(['monthly', 'compliance', '--evidence', file]);
+    expect([r.exitCode, r.stdout, r.stderr]).toEqual([64, '', `nvcops: --evidence: ${file} is not a directory; name the directory for evidence.md and evidence.json`]);
+  });
+});

@@ -74,21 +74,24 @@ const reportArg = (value: string, previous: NonNullable<RunFlags['report']> = []
 };
 
 /**
- * Makes the missing directories of the --report paths, one level at a time, before the run: Node's
- * recursive mkdir never returns where a parent exists but refuses children (/proc/1/nope/x.json).
+ * Makes a directory and its missing parents, one level at a time: Node's recursive mkdir never
+ * returns where a parent exists but refuses children (/proc/1/nope). `flag` names the option in the error.
  */
-export function makeReportDirectories(reports: RunFlags['report'] = []): void {
-  for (const r of reports) {
-    const missing: string[] = [];
-    for (let dir = dirname(resolve(r.path)); !existsSync(dir); dir = dirname(dir)) missing.unshift(dir);
-    for (const dir of missing) {
-      try {
-        mkdirSync(dir);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`--report: cannot create directory ${dir} for ${r.path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
+export function makeDirectory(dir: string, flag: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`${flag}: cannot create directory ${d} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+}
+
+/** Makes the missing directories of the --report paths before the run. */
+export function makeReportDirectories(reports: RunFlags['report'] = []): void {
+  for (const r of reports) makeDirectory(dirname(resolve(r.path)), '--report');
 }
 
 /** A date such as 2025-01-31 or an ISO time, on a day that exists: Date.parse rolls 2026-02-31 over into March. */

@@ -1,10 +1,10 @@
 /** `nvcops monthly compliance`: the First Monday Compliance Review, its attestations and waivers, and the evidence report. */
-import { mkdirSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { asControls } from '../reviews/controls.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { UsageError } from '../engine/errors.js';
-import type { RunFlags } from '../commands/options.js';
+import { makeDirectory, type RunFlags } from '../commands/options.js';
 import { runChecksCommand, write, writeReportFile } from '../commands/run.js';
 import { handleAttestation, type AttestationFlags } from './attestations.js';
 import { COMPLIANCE_COMMAND, CONTROLS, mappingText } from './controls.js';
@@ -31,11 +31,8 @@ export async function complianceReview(flags: ComplianceFlags): Promise<number> 
   const clock = clockFromEnv();
   const dir = flags.evidence ? resolve(flags.evidence) : undefined;
   if (dir) {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw new UsageError(`--evidence: cannot create the directory ${dir}: ${(e as Error).message}`);
-    }
+    makeDirectory(dir, '--evidence');
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--evidence: ${dir} is not a directory; name the directory for evidence.md and evidence.json`);
   }
   return runChecksCommand(COMPLIANCE_COMMAND, flags, undefined, {
     wrap: asControl,
