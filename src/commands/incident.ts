@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { DbFlags, DeploysFlags, LogsFlags } from '../incident/commands.js';
 import type { IncidentFlags } from '../incident/output.js';
-import { durationArg, listFormat, type GlobalOptions } from './options.js';
+import { durationArg, listFormat, outputArg, type GlobalOptions } from './options.js';
 
 /** The presets `incident metrics --preset` knows; src/commands/incident-metrics.ts defines each. */
 export const METRIC_PRESETS = ['api-latency', 'error-rate', 'requests', 'healthy-hosts', 'db-connections', 'db-cpu', 'db-free-storage', 'replica-lag', 'redis-memory', 'redis-cpu'] as const;
@@ -160,14 +160,14 @@ export function registerIncidentLifecycle(incident: Command, finish: Finish): vo
     .option('--id <id>', 'incident to attach to (default: the only open one)')
     .option('--since <time>', 'log window start (default: 30 minutes before impact began)')
     .option('--long <duration>', 'list queries running longer than this', durationArg, 60_000)
-    .option('--output <path>', 'also write the report to this file');
+    .option('--output <path>', 'also write the report to this file', outputArg);
   diagnose.action(run(async (_m, ctx, o) => (await import('../incident/diagnose.js')).diagnose(ctx, { id: o.id, since: o.since, longRunningMs: o.long, output: o.output })));
 
   const postmortem = incident.command('postmortem').argument('[id]', 'incident id (default: the only open one)')
     .description('Write a post-mortem draft for a P0/P1: summary, impact, timeline from the records, detection, root cause and trigger to fill in, action items typed mitigate/prevent/process with owners, lessons — runbook: Post-Incident')
     .summary('post-mortem draft (P0/P1)')
     .option('--owner <name>', 'owner of the action items (default: who resolved it)')
-    .option('--output <path>', 'write the draft to this file instead of stdout')
+    .option('--output <path>', 'write the draft to this file instead of stdout', outputArg)
     .option('--force', 'write one for a P2/P3 too');
   postmortem.action(run(async (_m, ctx, o) => (await import('../incident/postmortem.js')).postmortem(ctx, o.args[0], { owner: o.owner, output: o.output, force: !!o.force })));
 }

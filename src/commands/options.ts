@@ -55,22 +55,33 @@ const positiveInt = (value: string): number => {
 };
 
 /**
- * `--report FORMAT=PATH`: checked when the flags are read, so that a path the run could not write
- * fails before anything runs. The path must not be a directory; the nearest part of it that exists
- * must be a writable directory. Missing directories are made before the run (makeReportDirectories).
+ * A file a command will write, checked when the flags are read so that a path it could not write
+ * fails before anything runs: not a directory, and the nearest part of it that exists a writable
+ * directory. Missing directories are made before writing (makeDirectory).
  */
-const reportArg = (value: string, previous: NonNullable<RunFlags['report']> = []): NonNullable<RunFlags['report']> => {
-  const m = /^([a-z]+)=(.+)$/.exec(value);
-  if (!m || !FORMATS.includes(m[1] as Format)) throw new InvalidArgumentError(`use FORMAT=PATH with FORMAT one of ${FORMATS.join(', ')}`);
-  const path = resolve(m[2]!);
+function checkFilePath(given: string, example: string): void {
+  const path = resolve(given);
   if (existsSync(path) && !statSync(path).isFile()) {
-    throw new InvalidArgumentError(`${m[2]} is ${statSync(path).isDirectory() ? 'a directory' : 'not a regular file'}; give a file path such as ${m[1]}=DIR/report.${m[1]}`);
+    throw new InvalidArgumentError(`${given} is ${statSync(path).isDirectory() ? 'a directory' : 'not a regular file'}; give a file path such as ${example}`);
   }
   let dir = dirname(path);
   while (!existsSync(dir)) dir = dirname(dir);
   if (!statSync(dir).isDirectory()) throw new InvalidArgumentError(`${dir} is not a directory; a report goes into a directory`);
   try { accessSync(dir, constants.W_OK | constants.X_OK); } catch { throw new InvalidArgumentError(`directory ${dir} is not writable`); }
+}
+
+/** `--report FORMAT=PATH` (repeatable). */
+const reportArg = (value: string, previous: NonNullable<RunFlags['report']> = []): NonNullable<RunFlags['report']> => {
+  const m = /^([a-z]+)=(.+)$/.exec(value);
+  if (!m || !FORMATS.includes(m[1] as Format)) throw new InvalidArgumentError(`use FORMAT=PATH with FORMAT one of ${FORMATS.join(', ')}`);
+  checkFilePath(m[2]!, `${m[1]}=DIR/report.${m[1]}`);
   return [...previous, { format: m[1] as Format, path: m[2]! }];
+};
+
+/** `--output PATH`: a markdown file (incident diagnose, incident postmortem). */
+export const outputArg = (value: string): string => {
+  checkFilePath(value, 'DIR/report.md');
+  return value;
 };
 
 /**

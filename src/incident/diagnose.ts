@@ -1,11 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import { StateConflictError } from '../engine/errors.js';
 import { SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
 import { dbSectionsFor, deploySectionsFor, logSectionsFor } from './commands.js';
 import { renderSectionsMarkdown, sectionsExitCode, type Section } from './document.js';
 import { incidentWindows, SUSPECT_LEAD_MS, withStore } from './lifecycle.js';
-import type { IncidentContext } from './output.js';
+import { writeOutput, type IncidentContext } from './output.js';
 import { addEvent, chooseIncident, isOpen, listIncidents, REPORT_KIND, shownTitle, updateIncident, type Incident } from './records.js';
 import { statusSections, systemStatus } from './status.js';
 import { formatAge, parseSince } from './time.js';
@@ -76,6 +75,8 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
     '',
     ...parts.map(([title, sections]) => `## ${title}\n\n${renderSectionsMarkdown(sections, 3)}`),
   ].join('\n'));
+  // Written before the report is attached: a file that cannot be written leaves the incident as it was.
+  if (o.output) writeOutput(o.output, markdown);
   let attached = '';
   if (incident) {
     attached = await withStore(ctx, async (store) => {
@@ -97,7 +98,6 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
       return reportId;
     });
   }
-  if (o.output) writeFileSync(o.output, markdown);
   if (ctx.flags.format === 'json') ctx.print(`${JSON.stringify({ incident: incident?.id ?? null, report: attached || null, summary, sections: Object.fromEntries(parts) }, null, 2)}\n`);
   else ctx.print(`${markdown}\n`);
   ctx.print(attached ? `attached to ${incident!.id} as ${attached}${o.output ? `; written to ${o.output}` : ''}\n` : `no open incident: the report is not attached${o.output ? `; written to ${o.output}` : ''}\n`, process.stderr);

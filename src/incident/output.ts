@@ -1,8 +1,9 @@
+import { dirname, resolve } from 'node:path';
 import { clockFromEnv } from '../engine/clock.js';
 import type { Config } from '../engine/config.js';
 import type { Redactor } from '../engine/redact.js';
-import { prepare, write } from '../commands/run.js';
-import type { GlobalOptions } from '../commands/options.js';
+import { prepare, write, writeReportFile } from '../commands/run.js';
+import { makeDirectory, type GlobalOptions } from '../commands/options.js';
 import { documentExitCode, renderDocument, type Document, type Section } from './document.js';
 
 export type DocFormat = 'human' | 'json' | 'markdown';
@@ -27,6 +28,12 @@ export async function incidentContext(flags: IncidentFlags): Promise<IncidentCon
     config, redactor, now, flags,
     print: (text, stream = process.stdout) => write(text, redactor, stream),
   };
+}
+
+/** `--output PATH` (checked when the flags were read): its missing directories made, written whole. */
+export function writeOutput(path: string, text: string): void {
+  makeDirectory(dirname(resolve(path)), '--output');
+  writeReportFile(path, text);
 }
 
 export const colorFor = (flags: GlobalOptions): boolean => flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;

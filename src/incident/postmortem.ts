@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { UsageError } from '../engine/errors.js';
 import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
 import { timelineOf, withStore } from './lifecycle.js';
-import type { IncidentContext } from './output.js';
+import { writeOutput, type IncidentContext } from './output.js';
 import { addEvent, chooseIncident, isOpen, respondedAt, shownTitle, updateIncident, type Incident } from './records.js';
 import { formatAge } from './time.js';
 
@@ -122,7 +121,7 @@ export async function postmortem(ctx: IncidentContext, id: string | undefined, o
     const now = ctx.now();
     const owner = o.owner ?? i.resolvedBy ?? i.acknowledgedBy ?? i.openedBy;
     const markdown = ctx.redactor.apply(postmortemMarkdown(i, await timelineOf(store, i), owner, now));
-    if (o.output) writeFileSync(o.output, markdown);
+    if (o.output) writeOutput(o.output, markdown);
     else ctx.print(markdown);
     const by = actor(ctx.flags.by);
     await updateIncident(store, i.id, by, (x) => addEvent(x, { at: now.toISOString(), by, type: 'postmortem', message: `post-mortem draft written${o.output ? ` to ${o.output}` : ''} (owner ${owner})` }));
