@@ -42,6 +42,18 @@ describe('configuration', () => {
     await expect(loadConfig({ path, env: 'qa', environ: {} })).rejects.toThrow(/--env: no environment "qa" .*defined: production, staging/);
   });
 
+  it('needs the variables of the environment in use only: a production host holds no staging secrets', async () => {
+    const path = writeConfig({
+      environment: 'production',
+      postgres: { url: 'postgres://nvcops:${PROD_PASSWORD}@prod/bank' },
+      environments: { staging: { environment: 'staging', postgres: { url: 'postgres://nvcops:${STAGING_PASSWORD}@staging/bank' } } },
+    });
+    const prod = await loadConfig({ path, env: 'production', environ: { PROD_PASSWORD: 'pr0d-pw' } });
+    expect(prod.postgres?.url).toBe('postgres://nvcops:pr0d-pw@prod/bank');
+    expect((await loadConfig({ path, environ: { PROD_PASSWORD: 'pr0d-pw' } })).postgres?.url).toBe('postgres://nvcops:pr0d-pw@prod/bank');
+    await expect(loadConfig({ path, env: 'staging', environ: { PROD_PASSWORD: 'pr0d-pw' } })).rejects.toThrow(/^environments\.staging\.postgres\.url: \$\{STAGING_PASSWORD\} is used but STAGING_PASSWORD is not set in the environment$/);
+  });
+
   it('lets NVCOPS_POSTGRES_URL and NVCOPS_REDIS_URL override the file', async () => {
     const path = writeConfig({ postgres: { url: 'postgres://file/bank' }, redis: { url: 'redis://file:6379' } });
     const c = await loadConfig({ path, environ: { NVCOPS_POSTGRES_URL: 'postgres://env/bank', NVCOPS_REDIS_URL: 'redis://env:6379' } });
