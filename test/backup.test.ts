@@ -372,3 +372,17 @@ describe('a backups.directory that cannot be used', () => {
     expect([r.exitCode, r.stdout, r.stderr]).toEqual([69, '', `nvcops: backups.directory ${directory}: no such directory`]);
   });
 });
+
+describe('empty flag values (an unset shell variable)', () => {
+  it('backup app and restore-app refuse an empty --version (a backup without one could never be restored by it); nothing stored', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'nvcops-repo-'));
+    const config = writeConfig({ backups: { directory } });
+    const from = mkdtempSync(join(tmpdir(), 'nvcops-app-src-'));
+    const message = "option '--version <version>' argument '' is invalid. use a version such as 1.4.2; it cannot be empty";
+    for (const args of [['backup', 'app', '--from', from, '--version', ''], ['backup', 'restore-app', '--version', '', '--target', join(from, 'x'), '--yes']]) {
+      const r = await nvcops([...args, '--config', config]);
+      expect([r.exitCode, r.stdout, r.stderr]).toEqual([64, '', `nvcops: ${message} (run with --help for usage)`]);
+    }
+    expect(readdirSync(directory)).toEqual([]);
+  });
+});

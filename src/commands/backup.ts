@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/kinds.js';
 import type { Target } from '../engine/check.js';
 import type { Config } from '../engine/config.js';
-import { actionCommand, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
+import { actionCommand, addRunOptions, jobsArg, listFormat, named, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -28,7 +28,7 @@ export function registerBackup(program: Command, finish: Finish): void {
   backup
     .command('app')
     .description('Application backup (Backup Schedule: daily): a directory archived with its version')
-    .requiredOption('--version <version>', 'the application version the directory holds')
+    .requiredOption('--version <version>', 'the application version the directory holds', named('a version such as 1.4.2'))
     .requiredOption('--from <dir>', 'the directory to archive (the deployed artifact)')
     .addOption(listFormat())
     .action((_o, cmd: Command) => finish(backups().then((m) => m.backupArtifact('app', cmd.optsWithGlobals()))));
@@ -78,7 +78,7 @@ export function registerBackup(program: Command, finish: Finish): void {
   restore<{ version: string; target: string }>(
     backup, finish, 'restore-app', ['backups'], 'Application recovery — runbook: ./scripts/restore_application.sh --version $VERSION',
     (c) => c
-      .requiredOption('--version <version>', 'the application version to restore')
+      .requiredOption('--version <version>', 'the application version to restore', named('a version such as 1.4.2'))
       .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)'),
     (m, flags) => (ctx) => m.planRestoreApplication(ctx, flags),
   );

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Target } from '../engine/check.js';
-import { actionCommand, addRunOptions, durationArg, type RunFlags } from './options.js';
+import { actionCommand, addRunOptions, durationArg, named, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -16,12 +16,6 @@ const dbIndex = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 15) throw new InvalidArgumentError('use a database index from 0 to 15');
   return n;
-};
-
-/** A name or pattern that says which part to act on: empty (an unset shell variable), it would say nothing, and the action would not narrow. */
-const named = (example: string) => (value: string): string => {
-  if (!value.trim()) throw new InvalidArgumentError(`use ${example}; it cannot be empty`);
-  return value;
 };
 
 /** A read-only review that runs as a check procedure. */

@@ -131,6 +131,12 @@ export const windowSinceArg = (value: string): Date => {
   return when;
 };
 
+/** A name, pattern or version that says which part to act on: empty (an unset shell variable), it would say nothing, and the action would not narrow. */
+export const named = (example: string) => (value: string): string => {
+  if (!value.trim()) throw new InvalidArgumentError(`use ${example}; it cannot be empty`);
+  return value;
+};
+
 export const limitArg = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('use a whole number of 1 or more');
