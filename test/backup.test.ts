@@ -385,4 +385,23 @@ describe('empty flag values (an unset shell variable)', () => {
     }
     expect(readdirSync(directory)).toEqual([]);
   });
+
+  it('the restores refuse an empty --target, which would have restored into the working directory, moving it aside', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'nvcops-repo-'));
+    const config = writeConfig({ backups: { directory } });
+    const from = mkdtempSync(join(tmpdir(), 'nvcops-app-src-'));
+    writeFileSync(join(from, 'app.js'), 'v1\n');
+    expect((await nvcops(['backup', 'app', '--from', from, '--version', '1.0', '--config', config])).exitCode).toBe(0);
+    const cwd = mkdtempSync(join(tmpdir(), 'nvcops-cwd-'));
+    writeFileSync(join(cwd, 'work-in-progress.txt'), 'mine\n');
+    for (const [args, flag] of [
+      [['backup', 'restore-app', '--version', '1.0', '--target', '', '--yes'], "'--target <dir>' argument '' is invalid. use a directory such as /srv/app"],
+      [['backup', 'restore-config', '--date', '2099-01-01', '--target', '', '--yes'], "'--target <dir>' argument '' is invalid. use a directory such as /srv/app"],
+      [['backup', 'restore-db', '--backup-id', 'db-x', '--target', '', '--yes'], "'--target <database>' argument '' is invalid. use a database name such as bank_restored"],
+    ] as const) {
+      const r = await nvcops([...args, '--config', config], { cwd });
+      expect([r.exitCode, r.stdout, r.stderr]).toEqual([64, '', `nvcops: option ${flag}; it cannot be empty (run with --help for usage)`]);
+    }
+    expect(readdirSync(cwd)).toEqual(['work-in-progress.txt']);
+  });
 });

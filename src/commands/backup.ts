@@ -70,7 +70,7 @@ export function registerBackup(program: Command, finish: Finish): void {
     backup, finish, 'restore-db', ['postgres', 'backups'], 'Database recovery — runbook: ./scripts/restore_database.sh --backup-id $BACKUP_ID',
     (c) => c
       .requiredOption('--backup-id <id>', 'the database backup to restore (see backup list)')
-      .option('--target <database>', 'database to restore into (default: a new one named after the source and the backup time)')
+      .option('--target <database>', 'database to restore into (default: a new one named after the source and the backup time)', named('a database name such as bank_restored'))
       .option('--replace', 'replace an existing database (renamed aside, not dropped); needs --confirm-env')
       .option('--jobs <n>', 'pg_restore jobs', jobsArg, 1),
     (m, flags) => (ctx) => m.planRestoreDatabase(ctx, flags),
@@ -79,14 +79,14 @@ export function registerBackup(program: Command, finish: Finish): void {
     backup, finish, 'restore-app', ['backups'], 'Application recovery — runbook: ./scripts/restore_application.sh --version $VERSION',
     (c) => c
       .requiredOption('--version <version>', 'the application version to restore', named('a version such as 1.4.2'))
-      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)'),
+      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)', named('a directory such as /srv/app')),
     (m, flags) => (ctx) => m.planRestoreApplication(ctx, flags),
   );
   restore<{ date: string; target: string }>(
     backup, finish, 'restore-config', ['backups'], 'Configuration recovery — runbook: ./scripts/restore_config.sh --date $DATE',
     (c) => c
       .requiredOption('--date <date>', 'restore the snapshot nearest before this date (YYYY-MM-DD, end of day UTC) or ISO time')
-      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)'),
+      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)', named('a directory such as /srv/app')),
     (m, flags) => (ctx) => m.planRestoreConfiguration(ctx, flags),
   );
 }
