@@ -91,6 +91,19 @@ describe('local store files', () => {
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
+  it('a head that is there but unreadable does not pass records cut off the end as intact, and is not written over', async () => {
+    const { store, dir } = await fresh();
+    for (let i = 0; i < 3; i++) await store.audit.append(entry('incident ack'));
+    const file = join(dir, 'audit.jsonl');
+    writeFileSync(file, lines(file).slice(0, 2).map((l) => `${l}\n`).join(''));
+    writeFileSync(join(dir, 'audit.head'), 'garbage\n');
+    expect(await store.audit.verify()).toMatchObject({
+      ok: false, count: 2, problem: { seq: 3, kind: 'edited', message: `the trail's head ${join(dir, 'audit.head')} is not readable, so records cut off the end cannot be ruled out` },
+    });
+    await expect(store.audit.append(entry('maintain vacuum'))).rejects.toThrow(`state: ${join(dir, 'audit.head')} is unreadable; run \`nvcops audit verify\``);
+    expect(readFileSync(join(dir, 'audit.head'), 'utf8')).toBe('garbage\n');
+  });
+
   it('breaks a lock left by a killed process instead of waiting on it', async () => {
     const { store, dir } = await fresh();
     const dead = spawnSync('node', ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
