@@ -130,6 +130,10 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     const past = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '20m', '--no-checks', '--format', 'json'], 30);
     expect(past.exitCode).toBe(0);
     expect(JSON.parse(past.stdout).startedAt).toBe(at(10));
+    // An id given but empty (an unset variable) is refused, never taken for the only open incident.
+    const emptyId = await run(['incident', 'resolve', '', '--note', 'fixed', '--force'], 40);
+    expect([emptyId.exitCode, emptyId.stderr]).toEqual([64, 'nvcops: incident resolve: the incident id is empty; name one such as INC-3 (`nvcops incident list --all` shows them)']);
+    expect(JSON.parse((await run(['incident', 'list', '--format', 'json'], 40)).stdout)).toEqual([expect.objectContaining({ status: 'open' })]);
   });
 });
 

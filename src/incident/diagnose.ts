@@ -35,7 +35,7 @@ async function metricSections(ctx: IncidentContext, sinceMs: number): Promise<Se
 /** The incident the bundle belongs to: the one named, else the only open one, else none (the report is still written). */
 async function target(ctx: IncidentContext, id?: string): Promise<Incident | undefined> {
   return withStore(ctx, async (store) => {
-    if (id) return chooseIncident(store, ctx.config.environment ?? null, id);
+    if (id !== undefined) return chooseIncident(store, ctx.config.environment ?? null, id, 'incident diagnose --id');
     const open = (await listIncidents(store)).filter((i) => isOpen(i) && i.environment === (ctx.config.environment ?? null));
     return open.length === 1 ? open[0] : open.length ? chooseIncident(store, ctx.config.environment ?? null) : undefined;
   });
