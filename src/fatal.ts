@@ -1,4 +1,4 @@
-import { ConfigError, EXIT, StateError, UnavailableError, UsageError } from './engine/errors.js';
+import { ConfigError, EXIT, StateError, TargetError, UnavailableError, UsageError } from './engine/errors.js';
 import { Redactor } from './engine/redact.js';
 
 /**
@@ -29,7 +29,8 @@ export async function fatal(
   if (e instanceof UsageError) { say(e.message); return EXIT.usage; }
   if (e instanceof ConfigError) { say(`invalid configuration: ${e.message}`); return EXIT.config; }
   if (e instanceof StateError) { say(e.message); return EXIT.state; }
-  if (e instanceof UnavailableError) { say(e.message); return EXIT.unavailable; }
+  // A target a command (not a check) needs could not be read: backup list of a repository not mounted.
+  if (e instanceof UnavailableError || e instanceof TargetError) { say(e.message); return EXIT.unavailable; }
   const err = e as Error;
   say(`unexpected error: ${err?.message ?? String(e)}${environ.NVCOPS_DEBUG ? `\n${err?.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)'}`);
   return 70;

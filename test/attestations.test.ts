@@ -185,6 +185,9 @@ describe('the --attest/--waive handler of a review command', () => {
     await expect(run({ waive: 'pci-tls', by: 'x', until: '2099-01-01' })).rejects.toThrow(/--reason is required/);
     await expect(run({ waive: 'pci-tls', by: 'x', reason: 'r' })).rejects.toThrow(/--until is required/);
     await expect(run({ note: 'n' })).rejects.toThrow(/--note goes with --attest CONTROL/);
+    // Given but empty (an unset variable): a control to name, never taken for no flag (which ran the review instead).
+    await expect(run({ attest: '', by: 'x', note: 'n' })).rejects.toThrow(new UsageError('monthly compliance: --attest: unknown manual control ""; allowed: sox-segregation-of-duties'));
+    await expect(run({ attest: '' })).rejects.toThrow(/--attest: unknown manual control ""/);
     await expect(run({ attest: 'sox-segregation-of-duties', by: 'x', note: 'n', until: '2099-01-01' })).rejects.toThrow(/--reason and --until go with --waive/);
   });
 });

@@ -345,6 +345,10 @@ describe('application and configuration recovery', () => {
     const early = await run(['backup', 'restore-config', '--config', config, '--date', '2024-01-01', '--target', latest, '--yes']);
     expect(early.exitCode).toBe(64);
     expect(early.stderr).toContain(`--date: no configuration snapshot at or before 2024-01-01T23:59:59.999Z; the oldest is ${first.id}`);
+    // 2025-02-29 does not exist: it is refused, not read as 1 March (which would restore the snapshot taken that day).
+    const noDay = await run(['backup', 'restore-config', '--config', config, '--date', '2025-02-29', '--target', latest, '--yes']);
+    expect([noDay.exitCode, noDay.stderr.trim()]).toEqual([64, 'nvcops: --date: "2025-02-29": no such day; use a date that exists, such as 2025-07-14']);
+    expect(readFileSync(join(latest, 'conf.d', 'main.yaml'), 'utf8')).toBe('tier: two\n');
     const bad = await run(['backup', 'restore-config', '--config', config, '--date', 'last tuesday', '--target', latest, '--yes']);
     expect(bad.exitCode).toBe(64);
     expect(bad.stderr.trim()).toBe('nvcops: --date: "last tuesday" is not a date; use YYYY-MM-DD (the snapshot nearest before the end of that day, UTC) or an ISO time such as 2025-07-14T08:00:00Z');

@@ -345,3 +345,63 @@ describe('backup verify: transaction log archiving', () => {
     }
   });
 });
+
+describe('a backups.directory that cannot be used', () => {
+  it('is exit 78 naming the key for listing, taking and restoring, and error in the checks; the file is left alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-repo-file-'));
+    const file = join(dir, 'backups');
+    writeFileSync(file, 'not a repository\n');
+    const from = mkdtempSync(join(tmpdir(), 'nvcops-conf-src-'));
+    for (const directory of [file, join(file, 'nvcfund')]) {
+      const config = writeConfig({ backups: { directory } });
+      const message = `nvcops: invalid configuration: backups.directory: ${directory} is a file, or lies under one; name a directory (local or mounted storage) for the backups`;
+      for (const args of [['backup', 'list'], ['backup', 'config', '--from', from], ['backup', 'restore-config', '--date', '2025-01-01', '--target', join(dir, 'etc'), '--yes']]) {
+        const r = await nvcops([...args, '--config', config]);
+        expect([r.exitCode, r.stdout, r.stderr]).toEqual([78, '', message]);
+      }
+      const verify = await nvcops(['backup', 'verify', '--config', config, '--format', 'json']);
+      expect(results(verify.stdout)['backups.checksums']).toMatchObject({ status: 'error', message: message.replace('nvcops: invalid configuration: ', '') });
+    }
+    expect(readdirSync(dir)).toEqual(['backups']);
+    expect(readFileSync(file, 'utf8')).toBe('not a repository\n');
+  });
+
+  it('backup list of a repository that is not there (storage not mounted) is one line and exit 69, not an unexpected error', async () => {
+    const directory = join(mkdtempSync(join(tmpdir(), 'nvcops-repo-')), 'unmounted');
+    const r = await nvcops(['backup', 'list', '--config', writeConfig({ backups: { directory } })]);
+    expect([r.exitCode, r.stdout, r.stderr]).toEqual([69, '', `nvcops: backups.directory ${directory}: no such directory`]);
+  });
+});
+
+describe('empty flag values (an unset shell variable)', () => {
+  it('backup app and restore-app refuse an empty --version (a backup without one could never be restored by it); nothing stored', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'nvcops-repo-'));
+    const config = writeConfig({ backups: { directory } });
+    const from = mkdtempSync(join(tmpdir(), 'nvcops-app-src-'));
+    const message = "option '--version <version>' argument '' is invalid. use a version such as 1.4.2; it cannot be empty";
+    for (const args of [['backup', 'app', '--from', from, '--version', ''], ['backup', 'restore-app', '--version', '', '--target', join(from, 'x'), '--yes']]) {
+      const r = await nvcops([...args, '--config', config]);
+      expect([r.exitCode, r.stdout, r.stderr]).toEqual([64, '', `nvcops: ${message} (run with --help for usage)`]);
+    }
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it('the restores refuse an empty --target, which would have restored into the working directory, moving it aside', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'nvcops-repo-'));
+    const config = writeConfig({ backups: { directory } });
+    const from = mkdtempSync(join(tmpdir(), 'nvcops-app-src-'));
+    writeFileSync(join(from, 'app.js'), 'v1\n');
+    expect((await nvcops(['backup', 'app', '--from', from, '--version', '1.0', '--config', config])).exitCode).toBe(0);
+    const cwd = mkdtempSync(join(tmpdir(), 'nvcops-cwd-'));
+    writeFileSync(join(cwd, 'work-in-progress.txt'), 'mine\n');
+    for (const [args, flag] of [
+      [['backup', 'restore-app', '--version', '1.0', '--target', '', '--yes'], "'--target <dir>' argument '' is invalid. use a directory such as /srv/app"],
+      [['backup', 'restore-config', '--date', '2099-01-01', '--target', '', '--yes'], "'--target <dir>' argument '' is invalid. use a directory such as /srv/app"],
+      [['backup', 'restore-db', '--backup-id', 'db-x', '--target', '', '--yes'], "'--target <database>' argument '' is invalid. use a database name such as bank_restored"],
+    ] as const) {
+      const r = await nvcops([...args, '--config', config], { cwd });
+      expect([r.exitCode, r.stdout, r.stderr]).toEqual([64, '', `nvcops: option ${flag}; it cannot be empty (run with --help for usage)`]);
+    }
+    expect(readdirSync(cwd)).toEqual(['work-in-progress.txt']);
+  });
+});

@@ -42,6 +42,18 @@ describe('configuration', () => {
     await expect(loadConfig({ path, env: 'qa', environ: {} })).rejects.toThrow(/--env: no environment "qa" .*defined: production, staging/);
   });
 
+  it('needs the variables of the environment in use only: a production host holds no staging secrets', async () => {
+    const path = writeConfig({
+      environment: 'production',
+      postgres: { url: 'postgres://nvcops:${PROD_PASSWORD}@prod/bank' },
+      environments: { staging: { environment: 'staging', postgres: { url: 'postgres://nvcops:${STAGING_PASSWORD}@staging/bank' } } },
+    });
+    const prod = await loadConfig({ path, env: 'production', environ: { PROD_PASSWORD: 'pr0d-pw' } });
+    expect(prod.postgres?.url).toBe('postgres://nvcops:pr0d-pw@prod/bank');
+    expect((await loadConfig({ path, environ: { PROD_PASSWORD: 'pr0d-pw' } })).postgres?.url).toBe('postgres://nvcops:pr0d-pw@prod/bank');
+    await expect(loadConfig({ path, env: 'staging', environ: { PROD_PASSWORD: 'pr0d-pw' } })).rejects.toThrow(/^environments\.staging\.postgres\.url: \$\{STAGING_PASSWORD\} is used but STAGING_PASSWORD is not set in the environment$/);
+  });
+
   it('lets NVCOPS_POSTGRES_URL and NVCOPS_REDIS_URL override the file', async () => {
     const path = writeConfig({ postgres: { url: 'postgres://file/bank' }, redis: { url: 'redis://file:6379' } });
     const c = await loadConfig({ path, environ: { NVCOPS_POSTGRES_URL: 'postgres://env/bank', NVCOPS_REDIS_URL: 'redis://env:6379' } });
@@ -59,6 +71,20 @@ describe('configuration', () => {
     const service = writeConfig({ services: [{ name: 'api', url: 'ftp://x' }] });
     await expect(loadConfig({ path: service, environ: {} })).rejects.toThrow(/services\[0\]\.url/);
     await expect(loadConfig({ path: '/nonexistent/nvcops.yaml', environ: {} })).rejects.toThrow(ConfigError);
+  });
+
+  it('refuses a URL whose password, user or database is not valid percent-encoding, never quoting it (exit 78, not a crash)', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ redis: { url: 'redis://:hunter%zz2@127.0.0.1:1' } }, /^nvcops: invalid configuration: redis\.url: the password is not valid percent-encoding; write a % in it as %25$/],
+      [{ postgres: { url: 'postgres://ops:hunter%zz2@127.0.0.1:1/bank' } }, /^nvcops: invalid configuration: postgres\.url: the password is not valid percent-encoding; write a % in it as %25$/],
+      [{ postgres: { url: 'postgres://op%g@127.0.0.1:1/bank%' } }, /^nvcops: invalid configuration: postgres\.url: the user name is not valid percent-encoding/],
+    ];
+    for (const [config, message] of cases) {
+      const r = await nvcops(['health', 'db', '--config', writeConfig(config)]);
+      expect([r.exitCode, r.stdout]).toEqual([78, '']);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/hunter/);
+    }
   });
 
   it('takes a YAML anchor used twice, and refuses an alias inside its own anchor', async () => {

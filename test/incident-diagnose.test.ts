@@ -193,3 +193,22 @@ describe('incident diagnose and classify', () => {
     }
   });
 });
+
+describe('incident diagnose and postmortem --output', () => {
+  it('refuses a directory before anything is attached or recorded (exit 64), and makes missing directories', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-output-'));
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-output-state-'));
+    const run = (args: string[]) => nvcops(args, { env: { XDG_STATE_HOME: state } });
+    await run(['incident', 'open', '--severity', 'P1', '--title', 'Payments timing out', '--no-checks']);
+    for (const args of [['incident', 'diagnose', '--output', dir], ['incident', 'postmortem', 'INC-1', '--output', dir]]) {
+      const r = await run(args);
+      expect([r.exitCode, r.stdout]).toEqual([64, '']);
+      expect(r.stderr).toBe(`nvcops: option '--output <path>' argument '${dir}' is invalid. ${dir} is a directory; give a file path such as DIR/report.md (run with --help for usage)`);
+    }
+    const show = JSON.parse((await run(['incident', 'show', '--format', 'json'])).stdout);
+    expect([show.reports, show.events.map((e: { type: string }) => e.type)]).toEqual([[], ['opened']]);
+    const out = join(dir, 'INC-1', 'diagnosis.md');
+    expect((await run(['incident', 'diagnose', '--output', out])).stderr).toMatch(/attached to INC-1 as INC-1\/diagnosis-1; written to /);
+    expect(readFileSync(out, 'utf8')).toMatch(/^# Incident diagnosis — INC-1/);
+  });
+});

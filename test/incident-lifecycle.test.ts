@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -125,6 +125,9 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     const future = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', at(30), '--no-checks'], 0);
     expect(future.exitCode).toBe(64);
     expect(future.stderr.trim().split('\n')).toEqual([expect.stringContaining(`--started: ${at(30)} is later than now (${at(0)}); impact cannot begin in the future`)]);
+    // Date.parse would take 2025-02-29 for 1 March: a day that does not exist is refused, not moved.
+    const noDay = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '2025-02-29 10:00', '--no-checks'], 0);
+    expect([noDay.exitCode, noDay.stderr]).toEqual([64, 'nvcops: --started: "2025-02-29 10:00": no such day; use a date that exists, such as 2025-07-01']);
     expect(JSON.parse((await run(['incident', 'list', '--all', '--format', 'json'], 0)).stdout)).toEqual([]);
     // A time without a zone would be read on the machine's clock: hours apart between a UTC host and a New York one.
     const zoneless = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '2025-07-01 02:50', '--no-checks'], 30);
@@ -132,15 +135,20 @@ describe('incident lifecycle: severity, response timers, list of what is overdue
     expect(zoneless.stderr.trim().split('\n')).toEqual(['nvcops: --started: "2025-07-01 02:50" has no time zone; add one: 2025-07-01T02:50Z (UTC) or an offset such as 2025-07-01T02:50-05:00']);
     const zoned = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '2025-07-01T02:50Z', '--no-checks', '--format', 'json'], 30);
     expect(JSON.parse(zoned.stdout).startedAt).toBe(at(-10));
+    // An id given but empty (an unset variable) is refused, never taken for the only open incident.
+    const emptyId = await run(['incident', 'resolve', '', '--note', 'fixed', '--force'], 30);
+    expect([emptyId.exitCode, emptyId.stderr]).toEqual([64, 'nvcops: incident resolve: the incident id is empty; name one such as INC-3 (`nvcops incident list --all` shows them)']);
+    expect(JSON.parse((await run(['incident', 'list', '--format', 'json'], 30)).stdout)).toEqual([expect.objectContaining({ status: 'open' })]);
     const past = await run(['incident', 'open', '--severity', 'P2', '--title', 'x', '--started', '20m', '--no-checks', '--format', 'json'], 30);
     expect(past.exitCode).toBe(0);
     expect(JSON.parse(past.stdout).startedAt).toBe(at(10));
     // A file that cannot be written is refused before the post-mortem or the diagnosis is made, naming the flag.
-    const missing = join(stateDir(), 'no-such-dir', 'INC-1.md');
-    for (const args of [['incident', 'postmortem', '--force', '--output', missing], ['incident', 'diagnose', '--output', missing], ['incident', 'postmortem', '--force', '--output', stateDir()]]) {
+    const blocked = join(stateDir(), 'a-file');
+    writeFileSync(blocked, '');
+    for (const args of [['incident', 'postmortem', '--force', '--output', join(blocked, 'INC-1.md')], ['incident', 'diagnose', '--output', join(blocked, 'INC-1.md')], ['incident', 'postmortem', '--force', '--output', stateDir()]]) {
       const refused = await run(args, 31);
       expect(refused.exitCode, refused.stderr).toBe(64);
-      expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: option '--output <path>' argument '.*' is invalid\. (directory .*no-such-dir does not exist|.* is a directory; give a file path such as DIR\/INC-1\.md)/)]);
+      expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: option '--output <path>' argument '.*' is invalid\. (.*a-file is not a directory; a report goes into a directory|.* is a directory; give a file path such as DIR\/report\.md)/)]);
     }
     expect(JSON.parse((await run(['incident', 'show', 'INC-2', '--format', 'json'], 31)).stdout).events.map((e: { type: string }) => e.type)).toEqual(['opened']);
   });

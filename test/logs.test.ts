@@ -57,6 +57,20 @@ describe('reading a day out of an application log', () => {
   });
 });
 
+describe('long lines', () => {
+  it('reads a line of 100 kB in linear time, and finds logfmt keys where they start as before', () => {
+    // A hex dump or a token with no '=' in it: every start position used to scan to the end of the line.
+    for (const blob of ['x'.repeat(100_000), 'ab9'.repeat(40_000), 'a.'.repeat(50_000)]) {
+      const t0 = performance.now();
+      expect(parseLine(`ts=2026-11-27T08:00:00Z level=error msg=dump data=${blob}`, 'app.log').level).toBe('error');
+      expect(parseLine(blob, 'app.log').fields).toEqual({});
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+    // A key starts at its first letter, after any digits, dots or dashes: --level=error is the key level.
+    expect(parseLine('--level=error 9msg="disk full" 12=3', 'app.log')).toMatchObject({ level: 'error', message: 'disk full' });
+  });
+});
+
 describe('syslog lines', () => {
   it('reads RFC 5424 and BSD (rsyslog file) lines: time, host, program, level from the priority, and the message read again', () => {
     const r = parseLine('<163>1 2025-07-02T07:59:58.120Z api-1 payments 4242 - - {"level":"error","status":502,"msg":"upstream timed out"}', 'syslog');

@@ -71,4 +71,12 @@ describe('maintain cache --flush against a real Redis', () => {
     expect(none.exitCode).toBe(64);
     expect(none.stderr).toMatch(/say what to do: --flush/);
   });
+
+  it('refuses an empty --pattern (an unset variable) instead of flushing the whole database', async () => {
+    await fill();
+    const r = await nvcops(['maintain', 'cache', '--flush', '--pattern', '', '--yes', '--confirm-env', 'staging', '--config', config]);
+    expect([r.exitCode, r.stdout]).toEqual([64, '']);
+    expect(r.stderr).toBe("nvcops: option '--pattern <glob>' argument '' is invalid. use a glob such as session:*; it cannot be empty (run with --help for usage)");
+    expect(await cli('-n', '0', 'DBSIZE')).toBe('150');
+  });
 });

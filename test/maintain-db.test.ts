@@ -180,6 +180,8 @@ describe('maintain db and maintain stats against a real PostgreSQL', () => {
     [['maintain', 'db'], /say what to do: --vacuum, --analyze or both/],
     [['maintain', 'db', '--analyze', '--full'], /--full rewrites tables with VACUUM FULL: it needs --vacuum/],
     [['maintain', 'db', '--vacuum', '--table', 'nosuch'], /--table nosuch: no such table/],
+    // An unset variable: refused naming the flag, not sent to the server as a name it cannot parse (exit 3).
+    [['maintain', 'db', '--vacuum', '--table', 'accounts', '--table', ''], /--table <name>' argument '' is invalid\. use a table name such as public\.payments; it cannot be empty/],
   ])('exits 64 for %j with one line', async (args, message) => {
     const r = await nvcops([...args, '--config', config]);
     expect(r.exitCode).toBe(64);

@@ -73,6 +73,37 @@ describe('local store files', () => {
     expect((await store.audit.verify()).problem).toEqual({ seq: 2, kind: 'edited', message: 'record 2 (line 2) is not a valid record' });
   });
 
+  it('refuses a damaged record version instead of reading the record as it was before it (exit 74, nothing written)', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
+    const run = (args: string[]) => nvcops(args, { env: { XDG_STATE_HOME: state } });
+    expect((await run(['incident', 'open', '--severity', 'P3', '--title', 'disk filling', '--no-checks'])).exitCode).toBe(0);
+    expect((await run(['incident', 'resolve', 'INC-1', '--note', 'log rotated'])).exitCode).toBe(0);
+    // The resolution, cut short by a hand edit: left out, the incident would read as open and be resolved again as version 2.
+    const file = join(state, 'nvcops', 'records.jsonl');
+    const ls = lines(file);
+    writeFileSync(file, [...ls.slice(0, -1), ls.at(-1)!.slice(0, 60)].map((l) => `${l}\n`).join(''));
+    const before = readFileSync(file, 'utf8');
+    for (const args of [['incident', 'list'], ['incident', 'resolve', 'INC-1', '--note', 'again']]) {
+      const r = await run(args);
+      expect([r.exitCode, r.stdout]).toEqual([74, '']);
+      expect(r.stderr).toBe(`nvcops: state: line 2 of ${file} is not a readable record (damaged or edited by hand); restore the file from a copy, or remove that line knowingly`);
+    }
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('a head that is there but unreadable does not pass records cut off the end as intact, and is not written over', async () => {
+    const { store, dir } = await fresh();
+    for (let i = 0; i < 3; i++) await store.audit.append(entry('incident ack'));
+    const file = join(dir, 'audit.jsonl');
+    writeFileSync(file, lines(file).slice(0, 2).map((l) => `${l}\n`).join(''));
+    writeFileSync(join(dir, 'audit.head'), 'garbage\n');
+    expect(await store.audit.verify()).toMatchObject({
+      ok: false, count: 2, problem: { seq: 3, kind: 'edited', message: `the trail's head ${join(dir, 'audit.head')} is not readable, so records cut off the end cannot be ruled out` },
+    });
+    await expect(store.audit.append(entry('maintain vacuum'))).rejects.toThrow(`state: ${join(dir, 'audit.head')} is unreadable; run \`nvcops audit verify\``);
+    expect(readFileSync(join(dir, 'audit.head'), 'utf8')).toBe('garbage\n');
+  });
+
   it('breaks a lock left by a killed process instead of waiting on it', async () => {
     const { store, dir } = await fresh();
     const dead = spawnSync('node', ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
@@ -103,6 +134,17 @@ describe('check runs go into the run history', () => {
     const kept = await LocalStore.open(join(state, 'nvcops')).history.list();
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ command: 'health db', by: 'oncall-anna', status: 'skip', exitCode: 3, report: JSON.parse(r.stdout) });
+  });
+
+  it('history prune refuses the list\'s filters, which would look as if they narrowed what it removes (exit 64, nothing removed)', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
+    await nvcops(['health', 'db'], { env: { XDG_STATE_HOME: state } });
+    for (const args of [['history', 'prune', '--older-than', '0s', '--yes', '--command', 'weekly capacity'], ['history', '--since', '1d', 'prune', '--older-than', '0s', '--yes']]) {
+      const r = await nvcops(args, { env: { XDG_STATE_HOME: state } });
+      expect([r.exitCode, r.stdout]).toEqual([64, '']);
+      expect(r.stderr).toMatch(/^nvcops: history prune: --(command|since) filters the list, not the prune; prune removes every run of the environment older than --older-than$/);
+    }
+    expect(await LocalStore.open(join(state, 'nvcops')).history.list()).toHaveLength(1);
   });
 
   it('a store that cannot be written costs one line on stderr, not the verdict', async () => {

@@ -9,6 +9,7 @@ import { StepFailure, type ActionPlan } from '../engine/action.js';
 import type { Config } from '../engine/config.js';
 import { UsageError } from '../engine/errors.js';
 import { counted, formatValue } from '../engine/units.js';
+import { isDate } from '../engine/zoned.js';
 import { planUnpack, putInPlace, unpackToStaging } from './artifact.js';
 import type { Manifest } from './manifest.js';
 import { adminTarget } from './pgtools.js';
@@ -132,6 +133,9 @@ export async function planRestoreApplication(ctx: PlanContext, o: { version: str
 
 /** `--date`: a day (YYYY-MM-DD, taken as its end in UTC) or an ISO time. */
 function parseRestoreDate(text: string): Date {
+  // Date.parse rolls a day that does not exist (2025-02-29) over into the next month, past snapshots taken after it.
+  const day = /^\d{4}-\d{2}-\d{2}(?=$|T)/.exec(text)?.[0];
+  if (day && !isDate(day)) throw new UsageError(`--date: "${text}": no such day; use a date that exists, such as 2025-07-14`);
   if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text))) return new Date(`${text}T23:59:59.999Z`);
   if (/^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))) return new Date(text);
   throw new UsageError(`--date: "${text}" is not a date; use YYYY-MM-DD (the snapshot nearest before the end of that day, UTC) or an ISO time such as 2025-07-14T08:00:00Z`);

@@ -4,7 +4,7 @@
  * so a backup cut short by a crash or Ctrl-C never looks complete.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, statSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -20,8 +20,16 @@ const PARTIAL_PREFIX = '.partial-';
 export function repositoryDirectory(config: Config): string {
   const dir = config.backups?.directory;
   if (!dir) throw new ConfigError('backups.directory: not set; name the directory (local or mounted storage) that holds the backups');
-  if (dir === '~' || dir.startsWith('~/')) return join(homedir(), dir.slice(1));
-  return isAbsolute(dir) ? dir : resolve(config.source ? dirname(config.source) : process.cwd(), dir);
+  const path = dir === '~' || dir.startsWith('~/') ? join(homedir(), dir.slice(1)) : isAbsolute(dir) ? dir : resolve(config.source ? dirname(config.source) : process.cwd(), dir);
+  // A file there, or on the way there: every backup command would stop on a bare ENOTDIR or EEXIST.
+  let isFile: boolean;
+  try {
+    isFile = !statSync(path).isDirectory();
+  } catch (e) {
+    isFile = (e as NodeJS.ErrnoException).code === 'ENOTDIR';
+  }
+  if (isFile) throw new ConfigError(`backups.directory: ${path} is a file, or lies under one; name a directory (local or mounted storage) for the backups`);
+  return path;
 }
 
 export interface Listing {

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/kinds.js';
 import type { Target } from '../engine/check.js';
 import type { Config } from '../engine/config.js';
-import { actionCommand, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
+import { actionCommand, addRunOptions, jobsArg, listFormat, named, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -28,7 +28,7 @@ export function registerBackup(program: Command, finish: Finish): void {
   backup
     .command('app')
     .description('Application backup (Backup Schedule: daily): a directory archived with its version')
-    .requiredOption('--version <version>', 'the application version the directory holds')
+    .requiredOption('--version <version>', 'the application version the directory holds', named('a version such as 1.4.2'))
     .requiredOption('--from <dir>', 'the directory to archive (the deployed artifact)')
     .addOption(listFormat())
     .action((_o, cmd: Command) => finish(backups().then((m) => m.backupArtifact('app', cmd.optsWithGlobals()))));
@@ -70,7 +70,7 @@ export function registerBackup(program: Command, finish: Finish): void {
     backup, finish, 'restore-db', ['postgres', 'backups'], 'Database recovery — runbook: ./scripts/restore_database.sh --backup-id $BACKUP_ID',
     (c) => c
       .requiredOption('--backup-id <id>', 'the database backup to restore (see backup list)')
-      .option('--target <database>', 'database to restore into (default: a new one named after the source and the backup time)')
+      .option('--target <database>', 'database to restore into (default: a new one named after the source and the backup time)', named('a database name such as bank_restored'))
       .option('--replace', 'replace an existing database (renamed aside, not dropped); needs --confirm-env')
       .option('--jobs <n>', 'pg_restore jobs', jobsArg, 1),
     (m, flags) => (ctx) => m.planRestoreDatabase(ctx, flags),
@@ -78,15 +78,15 @@ export function registerBackup(program: Command, finish: Finish): void {
   restore<{ version: string; target: string }>(
     backup, finish, 'restore-app', ['backups'], 'Application recovery — runbook: ./scripts/restore_application.sh --version $VERSION',
     (c) => c
-      .requiredOption('--version <version>', 'the application version to restore')
-      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)'),
+      .requiredOption('--version <version>', 'the application version to restore', named('a version such as 1.4.2'))
+      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)', named('a directory such as /srv/app')),
     (m, flags) => (ctx) => m.planRestoreApplication(ctx, flags),
   );
   restore<{ date: string; target: string }>(
     backup, finish, 'restore-config', ['backups'], 'Configuration recovery — runbook: ./scripts/restore_config.sh --date $DATE',
     (c) => c
       .requiredOption('--date <date>', 'restore the snapshot nearest before this date (YYYY-MM-DD, end of day UTC) or ISO time')
-      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)'),
+      .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)', named('a directory such as /srv/app')),
     (m, flags) => (ctx) => m.planRestoreConfiguration(ctx, flags),
   );
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../engine/errors.js';
 import { actionCommand, durationArg, limitArg, listFormat, sinceArg } from './options.js';
 
 export function registerHistory(program: Command, finish: (code: Promise<number>) => void): void {
@@ -16,7 +17,14 @@ export function registerHistory(program: Command, finish: (code: Promise<number>
     name: 'prune',
     targets: [],
     description: 'Remove check runs older than a duration (the audit trail is never pruned)',
-    options: (cmd) => cmd.requiredOption('--older-than <duration>', 'remove runs that started longer ago than this, e.g. 400d', durationArg),
+    options: (cmd) => cmd
+      .requiredOption('--older-than <duration>', 'remove runs that started longer ago than this, e.g. 400d', durationArg)
+      // The list's filters are history's own options, so commander takes them after `prune` too: there they
+      // would look as if they narrowed what is removed, while prune removes by age alone.
+      .hook('preAction', () => {
+        const given = ['command', 'check', 'since', 'limit'].filter((key) => history.getOptionValueSource(key) === 'cli');
+        if (given.length) throw new UsageError(`history prune: --${given[0]} filters the list, not the prune; prune removes every run of the environment older than --older-than`);
+      }),
     load: () => import('./state.js'),
     plan: (m, flags) => (ctx) => m.planHistoryPrune(ctx, flags.olderThan),
   });

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Target } from '../engine/check.js';
-import { actionCommand, addRunOptions, durationArg, type RunFlags } from './options.js';
+import { actionCommand, addRunOptions, durationArg, named, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -32,7 +32,7 @@ export function registerMaintain(program: Command, finish: Finish): void {
     (c) => c
       .option('--vacuum', 'VACUUM the tables with many dead tuples or no recent vacuum')
       .option('--analyze', 'ANALYZE them too (with --vacuum: VACUUM (ANALYZE))')
-      .option('--table <name>', 'only this table (repeatable); skips the selection rule', (v: string, p: string[] = []) => [...p, v])
+      .option('--table <name>', 'only this table (repeatable); skips the selection rule', (v: string, p: string[] = []) => [...p, named('a table name such as public.payments')(v)])
       .option('--full', 'VACUUM FULL: rewrites the table under an ACCESS EXCLUSIVE lock (blocks reads and writes)'),
     (m, o) => (ctx) => m.planDb(ctx, o),
   );
@@ -56,7 +56,7 @@ export function registerMaintain(program: Command, finish: Finish): void {
     (c) => c
       .option('--flush', 'FLUSHDB ASYNC the database (needs --yes and --confirm-env <environment> everywhere)')
       .option('--db <n>', 'the database index (default 0)', dbIndex)
-      .option('--pattern <glob>', 'remove only the keys matching this pattern (SCAN + UNLINK in batches) instead of the whole database'),
+      .option('--pattern <glob>', 'remove only the keys matching this pattern (SCAN + UNLINK in batches) instead of the whole database', named('a glob such as session:*')),
     (m, o) => (ctx) => m.planCache(ctx, o),
   );
   action<{ olderThan?: number }>(

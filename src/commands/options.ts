@@ -62,26 +62,25 @@ const positiveInt = (value: string): number => {
 const reportArg = (value: string, previous: NonNullable<RunFlags['report']> = []): NonNullable<RunFlags['report']> => {
   const m = /^([a-z]+)=(.+)$/.exec(value);
   if (!m || !FORMATS.includes(m[1] as Format)) throw new InvalidArgumentError(`use FORMAT=PATH with FORMAT one of ${FORMATS.join(', ')}`);
-  checkFilePath(m[2]!, `${m[1]}=DIR/report.${m[1]}`, true);
+  checkFilePath(m[2]!, `${m[1]}=DIR/report.${m[1]}`);
   return [...previous, { format: m[1] as Format, path: m[2]! }];
 };
 
-/** A file path nvcops can write: not a directory or other non-file, in a writable directory (or, with `missingDirs`, under one where they can be made). */
-function checkFilePath(value: string, example: string, missingDirs: boolean): void {
+/** A file path nvcops can write: not a directory or other non-file, under a writable directory where its missing directories can be made. */
+function checkFilePath(value: string, example: string): void {
   const path = resolve(value);
   if (existsSync(path) && !statSync(path).isFile()) {
     throw new InvalidArgumentError(`${value} is ${statSync(path).isDirectory() ? 'a directory' : 'not a regular file'}; give a file path such as ${example}`);
   }
   let dir = dirname(path);
-  if (!missingDirs && !existsSync(dir)) throw new InvalidArgumentError(`directory ${dir} does not exist`);
   while (!existsSync(dir)) dir = dirname(dir);
   if (!statSync(dir).isDirectory()) throw new InvalidArgumentError(`${dir} is not a directory; a report goes into a directory`);
   try { accessSync(dir, constants.W_OK | constants.X_OK); } catch { throw new InvalidArgumentError(`directory ${dir} is not writable`); }
 }
 
-/** `--output PATH` (a post-mortem draft, a diagnosis): checked when the flags are read, so that a long run never ends on a path it cannot write. */
+/** `--output PATH` (a post-mortem draft, a diagnosis): checked when the flags are read, as --report is, so that a long run never ends on a path it cannot write. */
 export const outputFileArg = (value: string): string => {
-  checkFilePath(value, 'DIR/INC-1.md', false);
+  checkFilePath(value, 'DIR/report.md');
   return value;
 };
 
@@ -131,6 +130,12 @@ export const windowSinceArg = (value: string): Date => {
   const when = sinceArg(value);
   if (when.getTime() > Date.now()) throw new InvalidArgumentError('the window would start in the future; use a date up to now');
   return when;
+};
+
+/** A name, pattern or version that says which part to act on: empty (an unset shell variable), it would say nothing, and the action would not narrow. */
+export const named = (example: string) => (value: string): string => {
+  if (!value.trim()) throw new InvalidArgumentError(`use ${example}; it cannot be empty`);
+  return value;
 };
 
 export const limitArg = (value: string): number => {

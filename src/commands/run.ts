@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
@@ -15,7 +15,7 @@ import { resolveThresholds } from '../engine/thresholds.js';
 import { renderer } from '../report/index.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
-import { makeReportDirectories, type GlobalOptions, type RunFlags } from './options.js';
+import { makeDirectories, makeReportDirectories, type GlobalOptions, type RunFlags } from './options.js';
 
 /** The resolved config as YAML for `config check`. */
 export const toYaml = (value: unknown): string => stringify(value);
@@ -47,6 +47,12 @@ export function writeReportFile(path: string, text: string): void {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** Writes an --output file (checked when the flags were read) whole, its missing directories made first. */
+export function writeOutputFile(path: string, text: string): void {
+  makeDirectories(dirname(resolve(path)), `--output: cannot create directory %s for ${path}`);
+  writeReportFile(path, text);
 }
 
 async function progressLine(enabled: boolean) {

@@ -283,14 +283,15 @@ export async function handleAttestation(
   spec: { command: string; controls: readonly ControlRef[] },
 ): Promise<number | undefined> {
   const p = spec.command;
-  if (!flags.attest && !flags.waive) {
+  // Given but empty (an unset variable) is a control name to check, not no flag: the review must not run instead.
+  if (flags.attest === undefined && flags.waive === undefined) {
     const stray = (['note', 'reason', 'until'] as const).find((k) => flags[k] !== undefined);
     if (stray) throw new UsageError(`${p}: --${stray} goes with ${stray === 'note' ? '--attest CONTROL' : '--waive CONTROL'}`);
     return undefined;
   }
   const manual = spec.controls.filter((c) => c.manual).map((c) => c.id);
   const all = spec.controls.map((c) => c.id);
-  if (flags.attest) {
+  if (flags.attest !== undefined) {
     if (flags.reason !== undefined || flags.until !== undefined) throw new UsageError(`${p}: --reason and --until go with --waive, not --attest`);
     if (!manual.includes(flags.attest)) {
       const automated = all.includes(flags.attest) ? ` (${flags.attest} is checked automatically; it can be waived, not attested)` : '';

@@ -450,6 +450,22 @@ function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = '', insi
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, environ, path ? `${path}.${k}` : k, within, lenient)]));
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Fills ${VAR} where the run reads it: the top-level keys and the chosen environment. The other
+ * environments are filled leniently (an unset variable stays as written), so that a production
+ * host need not hold staging's secrets.
+ */
+function interpolateInUse(raw: unknown, environ: NodeJS.ProcessEnv, env: string | undefined): unknown {
+  if (!isRecord(raw) || !isRecord(raw.environments)) return interpolate(raw, environ);
+  const { environments, ...top } = raw;
+  return {
+    ...(interpolate(top, environ) as Record<string, unknown>),
+    environments: Object.fromEntries(Object.entries(environments).map(([name, e]) => [name, interpolate(e, environ, `environments.${name}`, [], name !== env)])),
+  };
+}
+
 /**
  * What a config file holds even when it does not load, for the last-resort error path to mask: its
  * values as written, and with the variables that are set filled in. Nothing when no regular file can be read.
@@ -515,7 +531,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const source = findConfigFile(opts);
   const raw = source ? parseFile(source) : {};
   const label = source ?? 'config';
-  const parsed = fileSchema.safeParse(interpolate(raw, environ));
+  const parsed = fileSchema.safeParse(interpolateInUse(raw, environ, opts.env));
   if (!parsed.success) throw zodToConfigError(parsed.error, label);
   const file = parsed.data;
 
@@ -581,6 +597,14 @@ function checkUrl(url: string, protocols: string[], field: string): void {
   }
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(`${field}: scheme ${parsed.protocol} is not allowed; use ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  // The drivers and pg_dump's environment decode these (%40 is @); a % that starts no escape makes them throw, naming nothing. The value is never quoted: it may be a secret.
+  for (const [part, text] of [['user name', parsed.username], ['password', parsed.password], ['database name', parsed.pathname]] as const) {
+    try {
+      decodeURIComponent(text);
+    } catch {
+      throw new ConfigError(`${field}: the ${part} is not valid percent-encoding; write a % in it as %25`);
+    }
   }
   if (parsed.protocol.startsWith('postgres')) checkPostgresTls(parsed.searchParams, field);
 }

@@ -1,4 +1,4 @@
-import { writeReportFile } from '../commands/run.js';
+import { writeOutputFile } from '../commands/run.js';
 import { StateConflictError } from '../engine/errors.js';
 import { SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
@@ -36,7 +36,7 @@ async function metricSections(ctx: IncidentContext, sinceMs: number): Promise<Se
 /** The incident the bundle belongs to: the one named, else the only open one, else none (the report is still written). */
 async function target(ctx: IncidentContext, id?: string): Promise<Incident | undefined> {
   return withStore(ctx, async (store) => {
-    if (id) return chooseIncident(store, ctx.config.environment ?? null, id);
+    if (id !== undefined) return chooseIncident(store, ctx.config.environment ?? null, id, 'incident diagnose --id');
     const open = (await listIncidents(store)).filter((i) => isOpen(i) && i.environment === (ctx.config.environment ?? null));
     return open.length === 1 ? open[0] : open.length ? chooseIncident(store, ctx.config.environment ?? null) : undefined;
   });
@@ -76,6 +76,8 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
     '',
     ...parts.map(([title, sections]) => `## ${title}\n\n${renderSectionsMarkdown(sections, 3)}`),
   ].join('\n'));
+  // Written before the report is attached: a file that cannot be written leaves the incident as it was.
+  if (o.output) writeOutputFile(o.output, markdown);
   let attached = '';
   if (incident) {
     attached = await withStore(ctx, async (store) => {
@@ -97,7 +99,6 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
       return reportId;
     });
   }
-  if (o.output) writeReportFile(o.output, markdown);
   if (ctx.flags.format === 'json') ctx.print(`${JSON.stringify({ incident: incident?.id ?? null, report: attached || null, summary, sections: Object.fromEntries(parts) }, null, 2)}\n`);
   else ctx.print(`${markdown}\n`);
   ctx.print(attached ? `attached to ${incident!.id} as ${attached}${o.output ? `; written to ${o.output}` : ''}\n` : `no open incident: the report is not attached${o.output ? `; written to ${o.output}` : ''}\n`, process.stderr);

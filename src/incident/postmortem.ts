@@ -1,4 +1,4 @@
-import { writeReportFile } from '../commands/run.js';
+import { writeOutputFile } from '../commands/run.js';
 import { UsageError } from '../engine/errors.js';
 import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
@@ -122,7 +122,7 @@ export async function postmortem(ctx: IncidentContext, id: string | undefined, o
     const now = ctx.now();
     const owner = o.owner ?? i.resolvedBy ?? i.acknowledgedBy ?? i.openedBy;
     const markdown = ctx.redactor.apply(postmortemMarkdown(i, await timelineOf(store, i), owner, now));
-    if (o.output) writeReportFile(o.output, markdown);
+    if (o.output) writeOutputFile(o.output, markdown);
     else ctx.print(markdown);
     const by = actor(ctx.flags.by);
     await updateIncident(store, i.id, by, (x) => addEvent(x, { at: now.toISOString(), by, type: 'postmortem', message: `post-mortem draft written${o.output ? ` to ${o.output}` : ''} (owner ${owner})` }));

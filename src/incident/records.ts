@@ -112,6 +112,8 @@ export const shownTitle = (i: Pick<Incident, 'title' | 'drill'>): string => (i.d
 
 /** The incident a command means: the id given, else the only open one in this environment. */
 export async function chooseIncident(store: Store, environment: string | null, id?: string, what = 'incident'): Promise<Incident> {
+  // Given but empty (an unset variable): never the only open incident instead.
+  if (id === '') throw new UsageError(`${what}: the incident id is empty; name one such as INC-3 (\`nvcops incident list --all\` shows them)`);
   if (id) return getIncident(store, id);
   const open = (await listIncidents(store)).filter((i) => isOpen(i) && i.environment === environment);
   if (open.length === 1) return open[0]!;

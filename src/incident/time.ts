@@ -1,5 +1,6 @@
 import { UsageError } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
+import { isDate } from '../engine/zoned.js';
 
 const UNIT_MS: Record<string, number> = {
   second: 1000, sec: 1000, minute: 60_000, min: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000,
@@ -22,6 +23,8 @@ export function parseSince(text: string, now: Date, flag = '--since'): Date {
   }
   const date = /^\d{4}-\d{2}-\d{2}(?:[t\s](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(z|[+-]\d{2}:?\d{2})?)?$/.exec(t);
   if (date) {
+    // Date.parse rolls a day that does not exist (2026-02-30) over into the next month.
+    if (!isDate(t.slice(0, 10))) throw new UsageError(`${flag}: "${text}": no such day; use a date that exists, such as 2025-07-01`);
     // Without a zone, Date.parse reads a time on the machine's clock: the same words would be hours apart on two hosts.
     if (date[1] && !date[2]) throw new UsageError(`${flag}: "${text}" has no time zone; add one: ${t.slice(0, 10)}T${date[1]}Z (UTC) or an offset such as ${t.slice(0, 10)}T${date[1]}-05:00`);
     const ms = Date.parse(text.trim().replace(' ', 'T'));

@@ -130,7 +130,7 @@ function statusOf(value: unknown): number | undefined {
 function parseLogfmt(line: string): Record<string, string> | undefined {
   const fields: Record<string, string> = {};
   let n = 0;
-  for (const m of line.matchAll(/([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
+  for (const m of line.matchAll(/(?<![\w.-])[\d.-]*([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
     fields[m[1]!] = m[2]!.startsWith('"') ? m[2]!.slice(1, -1).replace(/\\"/g, '"') : m[2]!;
     n++;
   }

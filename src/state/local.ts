@@ -102,12 +102,13 @@ function readLines(path: string): { lines: string[]; torn: boolean } {
   return { lines: parts.filter((l) => l !== ''), torn: tail !== '' && tail !== undefined };
 }
 
-function parseLines<T>(path: string): T[] {
-  return readLines(path).lines.flatMap((l) => {
+/** The records of a JSON Lines file; `unreadable` says what becomes of a complete line that does not parse (default: left out). */
+function parseLines<T>(path: string, unreadable: (line: number) => T[] = () => []): T[] {
+  return readLines(path).lines.flatMap((l, i) => {
     try {
       return [JSON.parse(l) as T];
     } catch {
-      return [];
+      return unreadable(i + 1);
     }
   });
 }
@@ -153,12 +154,18 @@ export class LocalStore implements Store {
     return withLock(this.lockFile, () => io(what, fn));
   }
 
-  private readAnchor(): ChainHead | undefined {
+  /**
+   * The head kept beside the trail; undefined before the first record. A head that is there but holds
+   * no {seq, hash} is 'unreadable': it is written whole (temp + rename), so that is an edit, and read
+   * as absent it would hide records cut off the end.
+   */
+  private readAnchor(): ChainHead | 'unreadable' | undefined {
+    if (!existsSync(this.headFile)) return undefined;
     try {
       const h = JSON.parse(readFileSync(this.headFile, 'utf8')) as ChainHead;
-      return Number.isInteger(h.seq) && typeof h.hash === 'string' ? h : undefined;
+      return Number.isInteger(h?.seq) && typeof h.hash === 'string' ? h : 'unreadable';
     } catch {
-      return undefined;
+      return 'unreadable';
     }
   }
 
@@ -179,6 +186,7 @@ export class LocalStore implements Store {
           }
           // Chain on from the kept head when records were cut off the end, so the gap stays visible to verify.
           const anchor = this.readAnchor();
+          if (anchor === 'unreadable') throw new StateError(`state: ${this.headFile} is unreadable; run \`nvcops audit verify\``);
           if (anchor && anchor.seq > head.seq) head = anchor;
           record = seal(entry, head);
           return [JSON.stringify(record)];
@@ -200,7 +208,11 @@ export class LocalStore implements Store {
             return { unreadable: true, position: i + 1 };
           }
         });
-        const result = verifyChain(records, this.readAnchor());
+        const anchor = this.readAnchor();
+        let result = verifyChain(records, anchor === 'unreadable' ? undefined : anchor);
+        if (anchor === 'unreadable' && result.ok) {
+          result = { ...result, ok: false, problem: { seq: result.count + 1, kind: 'edited', message: `the trail's head ${this.headFile} is not readable, so records cut off the end cannot be ruled out` } };
+        }
         return torn ? { ...result, tornTail: true } : result;
       }),
   };
@@ -255,7 +267,10 @@ export class LocalStore implements Store {
   };
 
   private allVersions(): RecordVersion[] {
-    return io(`read ${this.recordsFile}`, () => parseLines<RecordVersion>(this.recordsFile));
+    // A version left out would show an incident in an older state, and the next update would reuse its number.
+    return io(`read ${this.recordsFile}`, () => parseLines<RecordVersion>(this.recordsFile, (line) => {
+      throw new StateError(`state: line ${line} of ${this.recordsFile} is not a readable record (damaged or edited by hand); restore the file from a copy, or remove that line knowingly`);
+    }));
   }
 
   readonly records = {
