@@ -25,6 +25,11 @@ describe('command line', () => {
     [['health', 'db', '--format', 'xml'], /argument 'xml' is invalid\. Allowed choices are human, json, junit, nagios, markdown/],
     [['health', 'db', '--timeout', 'soon'], /--timeout <duration>' argument 'soon' is invalid\. use a number with ms, s, m, h or d/],
     [['health', 'db', '--concurrency', '0'], /use a whole number from 1 to 64/],
+    // Numbers in decimal digits only: Number() reads '' (an unset variable) as 0, 0x10 as 16 and 1e3 as 1000.
+    [['health', 'db', '--concurrency', '0x10'], /--concurrency <n>' argument '0x10' is invalid\. use a whole number from 1 to 64/],
+    [['history', '--limit', '1e3'], /--limit <n>' argument '1e3' is invalid\. use a whole number of 1 or more/],
+    [['maintain', 'cache', '--flush', '--db', ''], /--db <n>' argument '' is invalid\. use a database index from 0 to 15/],
+    [['incident', 'logs', '--top', ' 5'], /--top <n>' argument ' 5' is invalid\. use a whole number from 1 to 1000/],
     [['health', 'db', '--report', 'pdf=/tmp/x.pdf'], /use FORMAT=PATH with FORMAT one of human, json, junit, nagios, markdown/],
     [['health', 'db', '--fail-on', 'never'], /Allowed choices are warn, fail/],
     [['health', 'db', '--by', ' '], /option '--by <name>' argument ' ' is invalid\. use a name or handle of 1 to 200 printable characters/],

@@ -1,7 +1,7 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { DbFlags, DeploysFlags, LogsFlags } from '../incident/commands.js';
 import type { IncidentFlags } from '../incident/output.js';
-import { durationArg, listFormat, outputFileArg, type GlobalOptions } from './options.js';
+import { durationArg, listFormat, outputFileArg, wholeNumberArg, type GlobalOptions } from './options.js';
 
 /** The presets `incident metrics --preset` knows; src/commands/incident-metrics.ts defines each. */
 export const METRIC_PRESETS = ['api-latency', 'error-rate', 'requests', 'healthy-hosts', 'db-connections', 'db-cpu', 'db-free-storage', 'replica-lag', 'redis-memory', 'redis-cpu'] as const;
@@ -25,11 +25,7 @@ const DOC_FORMATS = ['human', 'json', 'markdown'] as const;
 const withFormat = (cmd: Command): Command =>
   cmd.addOption(new Option('-f, --format <format>', 'output format').choices(DOC_FORMATS).default('human'));
 
-const countArg = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('use a whole number from 1 to 1000');
-  return n;
-};
+const countArg = wholeNumberArg(1, 1000);
 
 type Finish = (code: Promise<number>) => void;
 const load = () => import('../incident/commands.js');

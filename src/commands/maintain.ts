@@ -1,6 +1,6 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { Target } from '../engine/check.js';
-import { actionCommand, addRunOptions, durationArg, named, type RunFlags } from './options.js';
+import { actionCommand, addRunOptions, durationArg, named, wholeNumberArg, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -12,11 +12,7 @@ const action = <O>(
   options: (cmd: Command) => Command, plan: Parameters<typeof actionCommand<MaintainActions, O>>[2]['plan'],
 ): void => actionCommand<MaintainActions, O>(group, finish, { name, targets, description, options, load: () => import('../maintain/index.js'), plan });
 
-const dbIndex = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 15) throw new InvalidArgumentError('use a database index from 0 to 15');
-  return n;
-};
+const dbIndex = wholeNumberArg(0, 15, 'a database index');
 
 /** A read-only review that runs as a check procedure. */
 function review(group: Command, finish: Finish, name: 'certs' | 'security-updates' | 'access', description: string): void {

@@ -48,11 +48,17 @@ const timerArg = timerArgOf((ms) => ms > 0, 'above 0');
 /** --interval: at least 1 s between --wait attempts, so that a gate does not spin on a target. */
 const intervalArg = timerArgOf((ms) => ms >= 1000, 'of at least 1s');
 
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('use a whole number from 1 to 64');
+/**
+ * A whole-number flag from `min` to `max` (no upper bound when absent), written in decimal digits: Number() would
+ * also take '' (an unset variable) for 0, 0x10 for 16 and 1e3 for 1000.
+ */
+export const wholeNumberArg = (min: number, max?: number, what = 'a whole number') => (value: string): number => {
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= (max ?? Number.MAX_SAFE_INTEGER))) throw new InvalidArgumentError(max === undefined ? `use ${what} of ${min} or more` : `use ${what} from ${min} to ${max}`);
   return n;
 };
+
+const positiveInt = wholeNumberArg(1, 64);
 
 /**
  * `--report FORMAT=PATH`: checked when the flags are read, so that a path the run could not write
@@ -138,18 +144,10 @@ export const named = (example: string) => (value: string): string => {
   return value;
 };
 
-export const limitArg = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('use a whole number of 1 or more');
-  return n;
-};
+export const limitArg = wholeNumberArg(1);
 
 /** `--jobs N` for pg_dump and pg_restore. */
-export const jobsArg = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 32) throw new InvalidArgumentError('use a whole number from 1 to 32');
-  return n;
-};
+export const jobsArg = wholeNumberArg(1, 32);
 
 /** `--format human|json` for commands that are not check runs (lists, plans). */
 export const listFormat = () => new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human');
