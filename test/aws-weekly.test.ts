@@ -73,10 +73,10 @@ describe('weekly capacity: trends and the Auto Scaling review through the real S
     const byId = results(r.stdout);
     for (const r of Object.values(byId)) expect(r.status, `${r.id}: ${r.message}`).toBe('pass');
     expect(byId['aws.capacity-db-size']!.observed!.value).toBeGreaterThan(1000);
-    expect(byId['aws.capacity-db-size']!.details![0]).toMatch(/^bank-db: week low 1(49\.\d|50\.0) GB, trend −102\.4 MB\/day \(R² 1\); [\d.]+ days to 0 B\. No action: about \d+ days of headroom at this trend\.$/);
+    expect(byId['aws.capacity-db-size']!.details![0]).toMatch(/^bank-db: week low 1(49\.\d|50\.0) GB, trend −102\.4 MB\/day \(R² 1\); [\d.]+ days to 0 B\. About \d+ days of headroom at this trend\.$/);
     expect(byId['aws.capacity-cpu']!.details).toEqual([
-      'bank-api: week peak 51%, trend +0%/day (R² 1); not reaching 100%. No action: not growing toward its limit.',
-      'bank-db: week peak 30%, trend +0%/day (R² 1); not reaching 100%. No action: not growing toward its limit.',
+      'bank-api: week peak 51%, trend +0%/day (R² 1); not reaching 100%. Not growing toward its limit.',
+      'bank-db: week peak 30%, trend +0%/day (R² 1); not reaching 100%. Not growing toward its limit.',
     ]);
     expect(byId['aws.capacity-cpu']).toMatchObject({ observed: null, message: 'nothing is trending toward its limit (daily peaks, last 14 days)' });
     expect(byId['aws.capacity-requests']).toMatchObject({ observed: { value: 0 }, message: expect.stringContaining('busiest day this week 1440000 requests') });
@@ -96,6 +96,24 @@ describe('weekly capacity: trends and the Auto Scaling review through the real S
     expect(aws.calls('DescribeScalingActivities')[0]!.body).toMatchObject({ AutoScalingGroupName: 'bank-api' });
     // The describe call is shared by the three Auto Scaling lines.
     expect(aws.calls('DescribeAutoScalingGroups')).toHaveLength(1);
+  });
+
+  it('gives advice that never contradicts a verdict under thresholds the operator set', async () => {
+    scriptCommon();
+    aws.metric('AWS/EC2', 'CPUUtilization', { AutoScalingGroupName: 'bank-api' }, () => 45);
+    aws.metric('AWS/RDS', 'DatabaseConnections', { DBInstanceIdentifier: 'bank-db' }, () => 120);
+    aws.metric('AWS/RDS', 'FreeStorageSpace', { DBInstanceIdentifier: 'bank-db' }, line(150 * GiB, -0.1 * GiB));
+    aws.metric('AWS/ApplicationELB', 'RequestCount', { LoadBalancer: LB }, (m) => 1000 + m / 60);
+    aws.groups = [{ name: 'bank-api', min: 2, max: 10, desired: 4, instances: [] }];
+    // About 1,500 days of storage and a few % of request growth a week: fine by the defaults, not by these.
+    const strict = { ...config, thresholds: { 'aws.capacity-db-size': { warn: '< 5000 days' }, 'aws.capacity-requests': { warn: '> 0%' } } };
+    const r = await nvcops(['weekly', 'capacity', '--config', writeConfig(strict), '--format', 'json'], { env: aws.env() });
+    const byId = results(r.stdout);
+    for (const id of ['aws.capacity-db-size', 'aws.capacity-requests']) {
+      expect(byId[id]!.status, `${id}: ${byId[id]!.message}`).toBe('warn');
+      expect(byId[id]!.details!.join('\n')).not.toMatch(/No action/);
+    }
+    expect(byId['aws.capacity-db-size']!.details![0]).toMatch(/About \d+ days of headroom at this trend\.$/);
   });
 
   it('fails resources that run out before next week, warns within the month, and reviews a group stuck at max', async () => {

@@ -38,13 +38,16 @@ export interface CapacitySpec {
   resources(aws: AwsConfig): CapacityResource[];
 }
 
-/** One plain recommendation from days left and the fit quality. */
+/**
+ * One plain recommendation from days left and the fit quality. Past the runbook's review cadence it states the
+ * headroom only: the verdict comes from the thresholds, which the operator may have set otherwise.
+ */
 export function recommend(days: number | undefined, r2: number, advice: string): string {
-  if (days === undefined) return 'No action: not growing toward its limit.';
+  if (days === undefined) return 'Not growing toward its limit.';
   const weak = r2 < WEAK_FIT ? ` The trend is weak (R² ${round(r2, 2)}): confirm it next week before spending.` : '';
   if (days < 7) return `Act now: ${advice} — it runs out before next week's review.${weak}`;
   if (days < 30) return `Plan it this month: ${advice}.${weak}`;
-  return `No action: about ${Math.round(days)} days of headroom at this trend.${weak}`;
+  return `About ${Math.round(days)} days of headroom at this trend.${weak}`;
 }
 
 /**

@@ -34,7 +34,7 @@ export default defineCheck({
     const peak = Math.max(...lastWeek);
     const advice = weekly > 50
       ? 'Plan it this week: check that the Auto Scaling groups\' MaxSize and the database can carry this growth.'
-      : weekly > 0 ? 'No action: growth is within what the monthly review can follow.' : 'No action: not growing.';
+      : weekly > 0 ? 'Growing by 50% a week or less: the monthly capacity review follows the trend.' : 'Not growing.';
     return {
       value: weekly,
       message: `${weekly >= 0 ? '+' : ''}${weekly}% a week (R² ${round(trend.r2, 2)}); busiest day this week ${Math.round(peak)} requests`,
