@@ -1,7 +1,10 @@
 // npm run bench: wall time and request count of `nvcops health db` and `nvcops health daily`
 // against local throwaway servers, beside check_postgres run as people run it from cron (one
 // process per action, the ten actions of ../shared/bench/peer-baseline.sh), and beside the floor:
-// bare node start-up + one PostgreSQL connect + the server time of the statements nvcops sends.
+// bare node start-up + one PostgreSQL connect + the server time of the statements nvcops sends. That floor
+// counts none of health daily's other work (a day of log, the backup's checksum and listing, the service's
+// requests); bench/daily-floor.mjs does that work and nothing else, and daily is also shown beside it, for
+// information: the target stays the first floor.
 //
 // The commands run in turn, one of each per round, and each ratio is the median of the ratios within
 // a round (../shared/reference/performance-baseline.md's method): this machine's speed drifts by tens
@@ -84,6 +87,7 @@ try {
   const NVCOPS_DAILY = `${process.execPath} ${CLI} health daily --config ${config} --format json`;
   writeFileSync(join(work, 'empty.mjs'), '');
   const BARE = `${process.execPath} ${join(work, 'empty.mjs')}`;
+  const DAILY_WORK = `${process.execPath} ${new URL('daily-floor.mjs', import.meta.url).pathname} ${log} ${dump} ${join(bin, 'pg_restore')} http://127.0.0.1:${servicePort}/ 11`;
   const cp = join(work, 'check_postgres-x10.sh');
   const C = `-H 127.0.0.1 -p ${server.port} -u postgres -db bench`;
   writeFileSync(cp, `#!/bin/sh\n${[
@@ -129,7 +133,7 @@ try {
   }
 
   say(`timing: ${RUNS} rounds (after 2 to warm up), each command once per round, in turn`);
-  const commands = { 'nvcops health db': NVCOPS_DB, 'nvcops health daily': NVCOPS_DAILY, 'check_postgres x10': cp, 'bare node': BARE };
+  const commands = { 'nvcops health db': NVCOPS_DB, 'nvcops health daily': NVCOPS_DAILY, 'check_postgres x10': cp, 'bare node': BARE, 'daily-floor.mjs': DAILY_WORK };
   const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   for (let round = -2; round < RUNS; round++) {
     for (const [name, command] of Object.entries(commands)) {
@@ -151,6 +155,7 @@ try {
   console.log(row('nvcops health daily', counts.daily));
   console.log(row('check_postgres x10', counts.cp));
   console.log(`${'bare node'.padEnd(22)} ${m['bare node'].toFixed(1).padStart(8)} ms`);
+  console.log(`${'daily-floor.mjs'.padEnd(22)} ${m['daily-floor.mjs'].toFixed(1).padStart(8)} ms   bare node doing daily's work that is not SQL (log, backup hash, pg_restore --list, 11 requests)`);
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
   const connect = median(connects);
   for (const [name, c] of [['nvcops health db', counts.db], ['nvcops health daily', counts.daily]]) {
@@ -159,6 +164,11 @@ try {
     const overFloor = perRound((t) => t[name] / (t['bare node'] + connect + server));
     console.log(`\n${name}: check_postgres x10 takes ${speedup.toFixed(1)}x as long (target >= 8x: ${verdict(speedup >= 8)})`);
     console.log(`${name}: floor = bare node ${m['bare node'].toFixed(1)} + connect ${connect.toFixed(1)} + server ${server.toFixed(1)} = ${(m['bare node'] + connect + server).toFixed(1)} ms; measured ${overFloor.toFixed(2)}x the floor (target <= 2x: ${verdict(overFloor <= 2)})`);
+    if (name === 'nvcops health daily') {
+      // Not the issue's floor, which counts only the statements: the same plus what daily-floor.mjs needs beyond a bare start.
+      const withWork = perRound((t) => t[name] / (t['daily-floor.mjs'] + connect + server));
+      console.log(`${name}: for information, floor with its other work = daily-floor.mjs ${m['daily-floor.mjs'].toFixed(1)} + connect + server = ${(m['daily-floor.mjs'] + connect + server).toFixed(1)} ms; measured ${withWork.toFixed(2)}x that`);
+    }
   }
   console.log('note: health db runs 26 checks (PostgreSQL and Redis) where check_postgres runs 10 PostgreSQL actions; health daily also probes HTTP, reads the log and hashes the backup.');
 } finally {
