@@ -18,7 +18,7 @@ export async function status(flags: IncidentFlags): Promise<number> {
   const doc = makeDocument(ctx, 'nvcops incident status', 'Incident Response › Detection and Alert: ./scripts/system_status.sh', statusSections(states, ctx.config));
   const code = await printDocument(ctx, doc);
   await recordInvestigation(ctx, 'incident status', doc.sections);
-  return states.some((s) => !s.up) ? 2 : code;
+  return states.some((s) => s.up === false) ? 2 : code;
 }
 
 export interface DeploysFlags extends IncidentFlags {
