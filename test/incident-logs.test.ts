@@ -155,6 +155,21 @@ describe('nvcops incident logs (tail -f application.log)', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('--since today / yesterday begin at midnight of the runbook\'s day (schedule.timezone), whatever the machine\'s TZ', async () => {
+    const log = join(logDir(), 'application.log');
+    writeFileSync(log, `${at(5)} ERROR payment 1 failed\n`);
+    const since = async (when: string, schedule?: { timezone: string }) => {
+      const r = await nvcops(['incident', 'logs', '--config', writeConfig({ logs: { application: log }, ...(schedule && { schedule }) }), '--since', when], { env: { NVCOPS_NOW: NOW, TZ: 'Asia/Tokyo' } });
+      return /groups? since (\S+)/.exec(r.stdout)?.[1];
+    };
+    // 03:00Z on 1 July is 23:00 on 30 June in New York (EDT), and noon on 1 July in Tokyo.
+    expect(await since('today')).toBe('2025-06-30T04:00:00.000Z');
+    expect(await since('yesterday')).toBe('2025-06-29T04:00:00.000Z');
+    expect(await since('today', { timezone: 'Europe/London' })).toBe('2025-06-30T23:00:00.000Z');
+    // A date alone is that day in the runbook's zone too, not UTC midnight.
+    expect(await since('2025-06-29')).toBe('2025-06-29T04:00:00.000Z');
+  });
+
   it('says what is missing (exit 3) and rejects a bad --grep or --since (exit 64)', async () => {
     const none = await nvcops(['incident', 'logs']);
     expect(none.exitCode).toBe(3);

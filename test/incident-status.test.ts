@@ -1,8 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsEndpoint } from './support/aws-endpoint.js';
 import { nvcops, writeConfig } from './support/cli.js';
+import { parseReport } from './support/report.js';
 import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 
 interface State { kind: string; name: string; up: boolean; latencyMs: number | null; detail: string }
@@ -110,5 +114,68 @@ describe('nvcops incident status (system_status.sh)', () => {
     const bad = await nvcops(['incident', 'status', '--config', writeConfig({ links: { dashboards: [{ name: 'x', url: 'not a url' }] } })]);
     expect(bad.exitCode).toBe(78);
     expect(bad.stderr).toMatch(/links\.dashboards\[0\]\.url/);
+  });
+});
+
+describe('PostgreSQL that answers but refuses nvcops\' login', () => {
+  const PASSWORD = 'Wr0ng-hunter2-pw';
+  let pg: PgServer;
+  let refused: { postgres: unknown };
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+    // Passwords for everyone but the harness's own superuser, as in production.
+    writeFileSync(join(pg.dataDir, 'pg_hba.conf'), 'host all postgres 127.0.0.1/32 trust\nhost all blocked 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 scram-sha-256\n');
+    await pg.sql('SELECT pg_reload_conf()');
+    await pg.sql("CREATE ROLE nvcops_monitor LOGIN PASSWORD 'right-password' IN ROLE pg_monitor");
+    refused = {
+      postgres: {
+        url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD),
+        replicas: [
+          { name: 'no-role', url: pg.urlFor('nobody', 'postgres', PASSWORD) },
+          { name: 'no-db', url: pg.urlFor('nvcops_monitor', 'ledgr', 'right-password') },
+        ],
+      },
+    };
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('postgres.connect-time is error naming what to fix (28P01, 28000, 3D000), never fail; a refused connection stays fail', async () => {
+    const r = await nvcops(['health', 'db', '--config', writeConfig(refused), '--format', 'json']);
+    const { byId } = parseReport(r.stdout);
+    expect(byId['postgres.connect-time']).toMatchObject({
+      status: 'error',
+      message: '3 servers refused nvcops\' login: PostgreSQL primary (127.0.0.1:' + pg.port + '/postgres) refused nvcops\' login as nvcops_monitor: password authentication failed for user "nvcops_monitor" — fix the password in postgres.url',
+    });
+    expect(byId['postgres.connect-time']!.details).toEqual([
+      expect.stringMatching(/^PostgreSQL primary \(.+\) refused nvcops' login as nvcops_monitor: .+ — fix the password in postgres\.url$/),
+      expect.stringMatching(/^PostgreSQL no-role \(.+\) refused nvcops' login as nobody: password authentication failed for user "nobody" — fix the password in postgres\.replicas\[0\]\.url$/),
+      expect.stringMatching(/^PostgreSQL no-db \(.+\) refused nvcops' login as nvcops_monitor: database "ledgr" does not exist — fix the database in postgres\.replicas\[1\]\.url$/),
+    ]);
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).not.toContain(PASSWORD);
+    const rejected = writeConfig({ postgres: { url: pg.urlFor('blocked', 'postgres', PASSWORD) } });
+    const hba = parseReport((await nvcops(['health', 'db', '--config', rejected, '--format', 'json'])).stdout).byId['postgres.connect-time']!;
+    expect(hba).toMatchObject({ status: 'error', message: expect.stringMatching(/refused nvcops' login as blocked: pg_hba\.conf rejects connection for host .+ — fix the user in postgres\.url, or let the role log in/) });
+    const withGone = writeConfig({ postgres: { ...(refused.postgres as object), replicas: [{ name: 'gone', url: 'postgres://nvcops_monitor:x@127.0.0.1:1/postgres' }] } });
+    expect(parseReport((await nvcops(['health', 'db', '--config', withGone, '--format', 'json'])).stdout).byId['postgres.connect-time']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^gone not accepting connections: .+connection refused/) });
+  });
+
+  it('incident status shows it NOT SEEN (exit 3, not down) and classify proposes no P0 outage from it', async () => {
+    const config = writeConfig(refused);
+    const r = await nvcops(['incident', 'status', '--config', config, '--format', 'json']);
+    expect(r.exitCode).toBe(3);
+    const states: State[] = JSON.parse(r.stdout).sections[0].data;
+    expect(states.map((s) => [s.name, s.up])).toEqual([['primary', null], ['no-role', null], ['no-db', null]]);
+    expect(r.stdout).not.toContain(PASSWORD);
+    const human = await nvcops(['incident', 'status', '--config', config]);
+    expect(human.stdout).toMatch(/! Systems — 3 of 3 could not be seen: primary, no-role, no-db\n/);
+    expect(human.stdout).toMatch(/NOT SEEN\s+primary\s+postgres/);
+    const c = JSON.parse((await nvcops(['incident', 'classify', '--config', config, '--format', 'json'], { env: { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-classify-state-')) } })).stdout);
+    expect(c.proposed).not.toBe('P0');
+    expect(c.reasons.map((x: { kind: string }) => x.kind)).not.toContain('Complete system outage');
+    expect(c.unseen).toContain(`primary: PostgreSQL primary (127.0.0.1:${pg.port}/postgres) refused nvcops' login as nvcops_monitor: password authentication failed for user "nvcops_monitor" — fix the password in postgres.url`);
   });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -344,5 +344,24 @@ describe('monthly compliance --evidence DIR that cannot be made', () => {
       expect(r.stderr.trim().split('\n')).toEqual([`nvcops: --evidence: ${message}`]);
       expect(r.stdout).toBe('');
     }
+  });
+});
+
+describe('compliance.change-records on a clone that has not been fetched', () => {
+  it('is error, naming the clone and saying to fetch, until it was fetched since the period began: a stale clone cannot know of the period\'s deploys', async () => {
+    const origin = await deployRepo();
+    const clone = join(mkdtempSync(join(tmpdir(), 'nvcops-compliance-clone-')), 'payments');
+    await execa('git', ['clone', '-q', origin, clone]);
+    const config = writeConfig({ state: { path: join(clone, '..', 'state') }, deploys: { repositories: [clone] }, compliance: { changeTicket: 'CHG-\\d+' } });
+    const changeRecords = async () => parseReport((await nvcops(['monthly', 'compliance', '--config', config, '--format', 'json'])).stdout).byId['compliance.change-records']!;
+    expect(await changeRecords()).toMatchObject({ status: 'error', message: `${clone}: never fetched (no FETCH_HEAD), so it cannot show the period's deploys — run git -C ${clone} fetch --tags` });
+    await execa('git', ['fetch', '-q', '--tags'], { cwd: clone });
+    expect(await changeRecords()).toMatchObject({ status: 'pass', message: expect.stringMatching(/^all 1 deploys since \d{4}-\d\d-01 name a change ticket$/) });
+    const longAgo = new Date(Date.now() - 70 * DAY);
+    utimesSync(join(clone, '.git', 'FETCH_HEAD'), longAgo, longAgo);
+    expect(await changeRecords()).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(new RegExp(`^${clone}: last fetched ${longAgo.toISOString().slice(0, 10)}T.+, before the period under review began \\(\\d{4}-\\d\\d-01\\), so it cannot show the period's deploys — run git -C ${clone} fetch --tags$`)),
+    });
   });
 });

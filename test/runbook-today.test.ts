@@ -18,12 +18,17 @@ function run(command: string, at: string, environment: string | null, checks: st
 }
 
 /** An action's two audit records, as the action framework writes them. */
-async function action(store: LocalStore, action: string, startedAt: string, outcome: 'ok' | 'failed' | 'dry-run' | undefined, args: string[], by = 'bo', message?: string) {
+async function action(store: LocalStore, action: string, startedAt: string, outcome: 'ok' | 'failed' | 'dry-run' | undefined, args: string[], by = 'bo', message?: string, details?: Record<string, unknown>) {
   const operation = `op-${action}-${startedAt}`;
   const base = { operation, by, host: 'ops2', environment: 'staging', args: [...action.split(' '), ...args], startedAt };
   await store.audit.append(entry(action, { ...base, phase: 'started', outcome: undefined, endedAt: undefined }));
-  if (outcome) await store.audit.append(entry(action, { ...base, phase: 'finished', outcome, endedAt: startedAt, message }));
+  if (outcome) await store.audit.append(entry(action, { ...base, phase: 'finished', outcome, endedAt: startedAt, message, details }));
 }
+
+/** A monthly dr-test's finished details as its last step writes them: each drill it ran, judged against the objectives. */
+const drTest = (...drills: string[]) => ({
+  outcomes: [{ title: 'Compare RTO and RPO with the objectives (RTO ≤ 15m, RPO ≤ 5m)', status: 'done', data: { objectives: { rto: '15m', rpo: '5m' }, drills: drills.map((name) => ({ name, pass: true })) } }],
+});
 
 describe('runbook today, from runs and actions recorded in the state store', () => {
   const dir = stateDir();
@@ -40,13 +45,16 @@ describe('runbook today, from runs and actions recorded in the state store', () 
     await store.history.append(run('weekly capacity', '2026-12-14T14:00:00.000Z', 'production'));
     // Monday 2026-12-07, the first Monday: the compliance review ran in the afternoon.
     await store.history.append(run('monthly compliance', '2026-12-07T19:30:00.000Z', 'staging', ['postgres.ssl']));
-    await action(store, 'monthly dr-test', '2026-12-14T14:00:00.000Z', 'ok', ['--yes', '--confirm-env', 'staging'], 'bo', 'RTO 42 s, RPO 3 min: within objectives');
+    await action(store, 'monthly dr-test', '2026-12-14T14:00:00.000Z', 'ok', ['--yes', '--confirm-env', 'staging'], 'bo', 'RTO 42 s, RPO 3 min: within objectives', drTest('restore drill', 'failover drill'));
     await action(store, 'maintain db', '2026-12-10T15:00:00.000Z', 'ok', ['--vacuum', '--analyze', '--yes'], 'ada');
     // Monday 2027-01-11, the second Monday of January: the DR test was only a dry run, the weekly maintenance never finished.
     await action(store, 'monthly dr-test', '2027-01-11T14:00:00.000Z', 'dry-run', ['--dry-run']);
     await action(store, 'maintain db', '2027-01-02T15:00:00.000Z', 'ok', ['--vacuum', '--analyze', '--yes'], 'ada');
     await action(store, 'maintain db', '2027-01-09T15:00:00.000Z', 'ok', ['--analyze', '--yes'], 'ada');
     await action(store, 'maintain db', '2027-01-11T16:00:00.000Z', undefined, ['--vacuum', '--analyze', '--yes'], 'ada');
+    // Monday 2027-02-08, the second Monday of February: the restore drill alone (--only restore), then a run without dr.replica, so no failover drill.
+    await action(store, 'monthly dr-test', '2027-02-08T14:00:00.000Z', 'ok', ['--only', 'restore', '--yes'], 'bo', 'restore drill: RTO 40 s pass, RPO 2 min pass', drTest('restore drill'));
+    await action(store, 'monthly dr-test', '2027-02-08T16:00:00.000Z', 'ok', ['--yes'], 'bo', 'restore drill: RTO 41 s pass, RPO 1 min pass', drTest('restore drill'));
     await store.close();
   });
 
@@ -110,6 +118,17 @@ describe('runbook today, from runs and actions recorded in the state store', () 
     // The day before, the last full weekly maintenance (2027-01-02) is more than the seven days back.
     const before = JSON.parse((await today(['--date', '2027-01-10', '--format', 'json'], '2027-01-10T15:00:00Z')).stdout);
     expect(before.due.at(-1)).toMatchObject({ command: 'nvcops maintain db --vacuum --analyze', status: 'not-run', runs: [], lastBefore: { at: '2027-01-02T15:00:00.000Z', by: 'ada', result: 'ok' } });
+  });
+
+  it('does not count a DR test that left out the failover drill: partial, naming what was not judged', async () => {
+    const r = await today(['--format', 'json', '--date', '2027-02-08'], '2027-02-08T17:00:00Z');
+    const dr = JSON.parse(r.stdout).due.find((d: { command: string }) => d.command === 'nvcops monthly dr-test');
+    expect(dr).toMatchObject({ status: 'partial', runs: [], partial: [{ at: '2027-02-08T14:00:00.000Z', missing: ['failover drill'] }, { at: '2027-02-08T16:00:00.000Z', missing: ['failover drill'] }] });
+    const human = await today(['--date', '2027-02-08'], '2027-02-08T17:00:00Z');
+    expect(human.stdout).toMatch(/Second Monday: Disaster Recovery Test\s+nvcops monthly dr-test\s+◐ partial\s+11:00 EST by bo: ok \(restore drill: RTO 41 s pass, RPO 1 min pass\): failover drill not judged; does not count/);
+    expect(human.stdout).toMatch(/^Runbook, Monday 2027-02-08 .*: 6 due — 0 done, 1 partial, /);
+    // The day over, a partial DR test fails the gate as an overdue one would.
+    expect((await today(['--date', '2027-02-08', '--fail-on-overdue'], '2027-02-09T06:00:00Z')).exitCode).toBe(2);
   });
 
   it('takes today in the runbook\'s time zone: 23:30 UTC on a Sunday is already Monday in Tokyo', async () => {

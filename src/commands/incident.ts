@@ -106,8 +106,8 @@ export function registerIncidentLifecycle(incident: Command, finish: Finish): vo
     .option('--no-checks', 'do not record the failing checks (otherwise from the last hour\'s runs, or a health run now)')
     .option('--drill', 'an incident response drill (Third Monday: Security Assessment): handled like a real incident, marked DRILL wherever it is shown or sent'));
   open.action(run(async (m, ctx, o) => {
-    const { parseSince } = await import('../incident/time.js');
-    return m.openIncident(ctx, { severity: o.severity, title: o.title, started: o.started ? parseSince(o.started, ctx.now(), '--started') : undefined, checks: o.checks, drill: o.drill === true });
+    const [{ parseSince }, { runbookTimeZone }] = await Promise.all([import('../incident/time.js'), import('../runbook/schedule.js')]);
+    return m.openIncident(ctx, { severity: o.severity, title: o.title, started: o.started ? parseSince(o.started, ctx.now(), runbookTimeZone(ctx.config), '--started') : undefined, checks: o.checks, drill: o.drill === true });
   }));
 
   const ack = human(incident.command('ack').argument('[id]', 'incident id (default: the only open one)')

@@ -30,9 +30,11 @@ interface Run {
   /** The check run's status (or the named check's), or the action's outcome. */
   result: string;
   message?: string;
+  /** The parts of the runbook's task this run did not judge (a DR test without its failover drill). */
+  missing?: string[];
 }
 
-type Status = 'done' | 'started' | 'not-run' | 'overdue';
+type Status = 'done' | 'partial' | 'started' | 'not-run' | 'overdue';
 
 interface Row {
   occurrence: Occurrence;
@@ -45,6 +47,8 @@ interface Row {
   unfinished: Run[];
   /** Check runs in the window that judged nothing (every check skipped): they do not count as done. */
   empty: Run[];
+  /** Action runs that judged only some of the task's parts: they do not count as done. */
+  partial: Run[];
   /** For a task due once a week on no stated day and not run within it: its last run before. */
   lastBefore?: Run;
 }
@@ -63,8 +67,14 @@ interface Records {
   history: Promise<HistoryEntry[]>;
 }
 
+/** The parts an action's run judged: the drills its steps' data name (monthly dr-test's last step judges each drill it ran). */
+function judgedParts(r: AuditRecord): string[] {
+  const outcomes = (r.details?.outcomes ?? []) as { data?: { drills?: { name: string }[] } }[];
+  return outcomes.flatMap((o) => o.data?.drills?.map((d) => d.name) ?? []);
+}
+
 /** The runs one kind of evidence shows in [from, to), oldest first, and actions begun there that never finished. */
-async function evidenceIn(records: Records, ev: Evidence, environment: string | null, from: Date | undefined, to: Date): Promise<{ runs: Run[]; unfinished: Run[]; empty: Run[] }> {
+async function evidenceIn(records: Records, ev: Evidence, environment: string | null, from: Date | undefined, to: Date): Promise<{ runs: Run[]; unfinished: Run[]; empty: Run[]; partial: Run[] }> {
   if ('history' in ev) {
     const filter: HistoryFilter = { command: ev.history, check: ev.check, since: from, until: to, environment };
     // Only a search back before the day's windows (a last run before) goes to the store again.
@@ -77,16 +87,21 @@ async function evidenceIn(records: Records, ev: Evidence, environment: string | 
       // A run that judged nothing (every check skipped, or only lines for a person) did not do the task.
       (evaluated(e, check?.status) ? runs : empty).push(run);
     }
-    return { runs, unfinished: [], empty };
+    return { runs, unfinished: [], empty, partial: [] };
   }
   // An action belongs to the day it started; the store's own time (`at`) is when each record was written.
   const trail = (await records.audit).filter((r) => matchesAudit(r, { action: ev.audit }) && r.environment === environment && (ev.args ?? []).every((a) => r.args.includes(a)));
   const inWindow = (r: AuditRecord) => (!from || r.startedAt >= from.toISOString()) && r.startedAt < to.toISOString();
   const closed = new Set(trail.filter((r) => r.phase !== 'started').map((r) => r.operation));
+  const ran = trail.filter((r) => r.phase !== 'started' && RAN.includes(r.outcome ?? '') && inWindow(r)).map((r): Run => {
+    const missing = (ev.parts ?? []).filter((part) => !judgedParts(r).includes(part));
+    return { ...auditRun(r), ...(missing.length && { missing }) };
+  });
   return {
-    runs: trail.filter((r) => r.phase !== 'started' && RAN.includes(r.outcome ?? '') && inWindow(r)).map(auditRun),
+    runs: ran.filter((r) => !r.missing),
     unfinished: trail.filter((r) => r.phase === 'started' && !closed.has(r.operation) && inWindow(r)).map(auditRun),
     empty: [],
+    partial: ran.filter((r) => r.missing),
   };
 }
 
@@ -97,20 +112,20 @@ const evaluated = (e: HistoryEntry, checkStatus: string | undefined): boolean =>
 async function evidence(records: Records, cmd: ScheduledCommand, environment: string | null, from: Date | undefined, to: Date) {
   const found = await Promise.all(evidenceOf(cmd).map((ev) => evidenceIn(records, ev, environment, from, to)));
   const byTime = (a: Run, b: Run) => compareText(a.at, b.at);
-  const all = (kind: 'runs' | 'unfinished' | 'empty') => found.flatMap((f) => f[kind]).sort(byTime);
-  return { runs: all('runs'), unfinished: all('unfinished'), empty: all('empty') };
+  const all = (kind: 'runs' | 'unfinished' | 'empty' | 'partial') => found.flatMap((f) => f[kind]).sort(byTime);
+  return { runs: all('runs'), unfinished: all('unfinished'), empty: all('empty'), partial: all('partial') };
 }
 
 async function rowFor(records: Records, occurrence: Occurrence, command: ScheduledCommand, environment: string | null, now: Date, dayStart: Date): Promise<Row> {
-  const { runs, unfinished, empty } = await evidence(records, command, environment, occurrence.from, occurrence.to);
-  const status: Status = runs.length ? 'done' : unfinished.length ? 'started' : now >= occurrence.dueAt ? 'overdue' : 'not-run';
+  const { runs, unfinished, empty, partial } = await evidence(records, command, environment, occurrence.from, occurrence.to);
+  const status: Status = runs.length ? 'done' : unfinished.length ? 'started' : partial.length ? 'partial' : now >= occurrence.dueAt ? 'overdue' : 'not-run';
   const late = occurrence.timed && runs.length > 0 && runs[0]!.at > occurrence.dueAt.toISOString();
-  const row: Row = { occurrence, command, status, late, runs, unfinished, empty };
+  const row: Row = { occurrence, command, status, late, runs, unfinished, empty, partial };
   if (!runs.length && occurrence.from < dayStart) row.lastBefore = (await evidence(records, command, environment, undefined, occurrence.from)).runs.at(-1);
   return row;
 }
 
-const STATUS_TEXT: Record<Status, string> = { done: '✔ done', started: '… started, not finished', 'not-run': '☐ not yet run', overdue: '✖ OVERDUE' };
+const STATUS_TEXT: Record<Status, string> = { done: '✔ done', partial: '◐ partial', started: '… started, not finished', 'not-run': '☐ not yet run', overdue: '✖ OVERDUE' };
 
 export async function runbookToday(flags: TodayFlags): Promise<number> {
   const now = clockFromEnv()();
@@ -130,8 +145,10 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
     await store.close();
   }
   const count = (s: Status) => rows.filter((r) => r.status === s).length;
-  const summary = { due: rows.length, done: count('done'), started: count('started'), notRun: count('not-run'), overdue: count('overdue') };
-  const exitCode = flags.failOnOverdue && summary.overdue > 0 ? EXIT.fail : EXIT.ok;
+  const summary = { due: rows.length, done: count('done'), partial: count('partial'), started: count('started'), notRun: count('not-run'), overdue: count('overdue') };
+  // A partial run past the due time leaves the task as undone as no run.
+  const behind = summary.overdue > 0 || rows.some((r) => r.status === 'partial' && now >= r.occurrence.dueAt);
+  const exitCode = flags.failOnOverdue && behind ? EXIT.fail : EXIT.ok;
   const local = (iso: string) => {
     const t = new Date(iso);
     const day = dateIn(t, tz);
@@ -146,7 +163,7 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
         procedure: r.occurrence.entry.title, section: r.occurrence.entry.section, runbook: r.occurrence.entry.runbook,
         cadence: cadenceText(r.occurrence.entry.cadence, tz), command: `nvcops ${r.command.command}`, replaces: r.command.runbook,
         dueAt: r.occurrence.dueAt.toISOString(), due: dueText(r.occurrence), status: r.status, late: r.late,
-        countsFrom: r.occurrence.from.toISOString(), runs: r.runs, unfinished: r.unfinished, judgedNothing: r.empty, ...(r.lastBefore && { lastBefore: r.lastBefore }),
+        countsFrom: r.occurrence.from.toISOString(), runs: r.runs, partial: r.partial, unfinished: r.unfinished, judgedNothing: r.empty, ...(r.lastBefore && { lastBefore: r.lastBefore }),
       })),
     }, null, 2)}\n`, redactor);
     return exitCode;
@@ -156,11 +173,13 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
   const lastText = (r: Row) => {
     const last = r.runs.at(-1) ?? r.unfinished.at(-1);
     if (last) return `${runText(last)}${r.runs.length > 1 ? ` — ${r.runs.length} runs` : ''}`;
+    const partial = r.partial.at(-1);
+    if (partial) return `${runText(partial)}: ${partial.missing!.join(', ')} not judged; does not count`;
     if (r.empty.length) return `${runText(r.empty.at(-1)!)}: judged nothing (every check skipped); does not count`;
     if (r.lastBefore) return `last run ${runText(r.lastBefore)}`;
     return r.occurrence.from < dayStart ? 'no run in the last 7 days' : '';
   };
-  const counts = [`${summary.done} done`, summary.started && `${summary.started} started`, `${summary.notRun} not yet run`, summary.overdue && `${summary.overdue} OVERDUE`].filter(Boolean);
+  const counts = [`${summary.done} done`, summary.partial && `${summary.partial} partial`, summary.started && `${summary.started} started`, `${summary.notRun} not yet run`, summary.overdue && `${summary.overdue} OVERDUE`].filter(Boolean);
   let text = `Runbook, ${weekdayName(weekdayOf(date))} ${date} (${tz})${environment ? `, environment ${environment}` : ''}: ${summary.due} due — ${counts.join(', ')}\n`;
   text += await table(
     ['due', 'procedure', 'command', 'status', 'ran'],

@@ -26,6 +26,14 @@ export class TargetError extends Error {
   override name = 'TargetError';
 }
 
+/**
+ * The server answered but refused nvcops' login (password, role, pg_hba.conf, database): it is up for
+ * its applications as far as anyone can tell, and nvcops cannot see it; `error`, never down.
+ */
+export class LoginRefusedError extends TargetError {
+  override name = 'LoginRefusedError';
+}
+
 /** Something the operator must fix on the server side (privilege, extension); becomes `error`. */
 export class PrivilegeError extends Error {
   override name = 'PrivilegeError';

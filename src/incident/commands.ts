@@ -9,6 +9,7 @@ import { fingerprint, followLog, LEVELS, matches, parseLogLine, summarizeLogs, t
 import { incidentContext, makeDocument, printDocument, type IncidentContext, type IncidentFlags } from './output.js';
 import { statusSections, systemStatus } from './status.js';
 import { parseSince } from './time.js';
+import { runbookTimeZone } from '../runbook/schedule.js';
 
 /** incident status: exit 2 when something is down, 3 when nothing is configured to probe. */
 export async function status(flags: IncidentFlags): Promise<number> {
@@ -17,7 +18,7 @@ export async function status(flags: IncidentFlags): Promise<number> {
   const doc = makeDocument(ctx, 'nvcops incident status', 'Incident Response › Detection and Alert: ./scripts/system_status.sh', statusSections(states, ctx.config));
   const code = await printDocument(ctx, doc);
   await recordInvestigation(ctx, 'incident status', doc.sections);
-  return states.some((s) => !s.up) ? 2 : code;
+  return states.some((s) => s.up === false) ? 2 : code;
 }
 
 export interface DeploysFlags extends IncidentFlags {
@@ -36,7 +37,7 @@ export async function deploySectionsFor(ctx: IncidentContext, since: Date, windo
 /** incident deploys: the runbook's `git log --oneline --since="1 hour ago"` over every configured clone. */
 export async function deploys(flags: DeploysFlags): Promise<number> {
   const ctx = await incidentContext(flags);
-  const since = parseSince(flags.since, ctx.now());
+  const since = parseSince(flags.since, ctx.now(), runbookTimeZone(ctx.config));
   const { incidentWindows } = await import('./lifecycle.js');
   const sections = await deploySectionsFor(ctx, since, await incidentWindows(ctx));
   const code = await printDocument(ctx, makeDocument(ctx, 'nvcops incident deploys', 'Incident Response › Detection and Alert: git log --oneline --since="1 hour ago"', sections));
@@ -109,7 +110,7 @@ export async function logs(flags: LogsFlags): Promise<number> {
   const ctx = await incidentContext(flags);
   if (!LEVELS.includes(flags.level)) throw new UsageError(`--level: use one of ${LEVELS.join(', ')}`);
   const grep = grepOf(flags.grep);
-  const since = parseSince(flags.since, ctx.now());
+  const since = parseSince(flags.since, ctx.now(), runbookTimeZone(ctx.config));
   const { sections, summary, path } = await logSectionsFor(ctx, { since, level: flags.level, grep, top: flags.top, file: flags.file });
   const code = await printDocument(ctx, makeDocument(ctx, 'nvcops incident logs', 'Incident Response › Investigation: tail -f /var/log/nvcfund/application.log', sections));
   await recordInvestigation(ctx, 'incident logs', sections);

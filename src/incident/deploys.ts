@@ -48,6 +48,17 @@ async function git(repo: string, args: string[]): Promise<string> {
 
 const inWindows = (t: Date, ws: IncidentWindow[]) => ws.filter((w) => t >= w.from && t <= w.to).map((w) => w.incidentId);
 
+/**
+ * When a clone last heard from its remotes (FETCH_HEAD's time; null: never fetched), or `origin`
+ * when it has no remote: its tags are the deploys themselves, not a copy that can fall behind.
+ */
+export async function lastFetch(repo: string): Promise<Date | null | 'origin'> {
+  if (!(await git(repo, ['remote'])).trim()) return 'origin';
+  const path = (await git(repo, ['rev-parse', '--path-format=absolute', '--git-path', 'FETCH_HEAD'])).trim();
+  const { stat } = await import('node:fs/promises');
+  return stat(path).then((s) => s.mtime, () => null);
+}
+
 /** `git log --since` of one clone plus its deploy tags, newest first. */
 export async function repositoryChanges(repo: string, since: Date, tagPattern: string, windows: IncidentWindow[] = []): Promise<RepositoryChanges> {
   try {

@@ -9,6 +9,7 @@ import type { IncidentContext } from './output.js';
 import { addEvent, chooseIncident, isOpen, listIncidents, REPORT_KIND, shownTitle, updateIncident, type Incident } from './records.js';
 import { statusSections, systemStatus } from './status.js';
 import { formatAge, parseSince } from './time.js';
+import { runbookTimeZone } from '../runbook/schedule.js';
 
 export interface DiagnoseOptions {
   id?: string;
@@ -47,7 +48,7 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
   const now = ctx.now();
   const incident = await target(ctx, o.id);
   const started = incident ? new Date(incident.startedAt) : now;
-  const logsSince = o.since ? parseSince(o.since, now) : new Date(started.getTime() - 30 * 60_000);
+  const logsSince = o.since ? parseSince(o.since, now, runbookTimeZone(ctx.config)) : new Date(started.getTime() - 30 * 60_000);
   const deploysSince = new Date(Math.min(started.getTime() - SUSPECT_LEAD_MS, now.getTime() - SUSPECT_LEAD_MS));
   const [states, deploys, logs, db, metrics] = await Promise.all([
     systemStatus(ctx.config),

@@ -1,4 +1,5 @@
 import type { Config } from '../engine/config.js';
+import { LoginRefusedError } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { missingTarget } from '../engine/targets.js';
 import { HttpProbe, isOk, type Sample } from '../probes/http.js';
@@ -10,7 +11,8 @@ export interface SystemState {
   name: string;
   /** Where it is, without credentials. */
   address: string;
-  up: boolean;
+  /** null: it answered but refused nvcops' login, so whether it serves its applications is not seen. */
+  up: boolean | null;
   latencyMs: number | null;
   detail: string;
 }
@@ -30,7 +32,7 @@ async function timed(kind: SystemState['kind'], name: string, address: string, t
     const detail = await within(probe(), timeoutMs, name);
     return { kind, name, address, up: true, latencyMs: Math.round(performance.now() - t0), detail };
   } catch (e) {
-    return { kind, name, address, up: false, latencyMs: null, detail: (e as Error).message };
+    return { kind, name, address, up: e instanceof LoginRefusedError ? null : false, latencyMs: null, detail: (e as Error).message };
   }
 }
 
@@ -85,7 +87,9 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
   }
   try {
     const states = await Promise.all(jobs);
-    return states.sort((a, b) => Number(a.up) - Number(b.up) || (b.latencyMs ?? 0) - (a.latencyMs ?? 0));
+    // Down, then not seen, then up; slowest first within each.
+    const rank = (s: SystemState) => (s.up === false ? 0 : s.up === null ? 1 : 2);
+    return states.sort((a, b) => rank(a) - rank(b) || (b.latencyMs ?? 0) - (a.latencyMs ?? 0));
   } finally {
     await http.close();
     await probes.close();
@@ -93,16 +97,19 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
 }
 
 export function statusSections(states: SystemState[], config: Config): Section[] {
-  const down = states.filter((s) => !s.up);
+  const down = states.filter((s) => s.up === false);
+  const unseen = states.filter((s) => s.up === null);
+  const notSeen = `could not be seen: ${unseen.map((s) => s.name).join(', ')}`;
   const systems: Section = {
     title: 'Systems',
-    state: states.length === 0 ? 'error' : down.length ? 'attention' : 'ok',
+    state: states.length === 0 || (unseen.length && !down.length) ? 'error' : down.length ? 'attention' : 'ok',
     summary: states.length === 0
       ? 'nothing configured to probe: set services[], postgres.url, redis.url or aws.loadBalancer with aws.targetGroup'
-      : down.length ? `${down.length} of ${states.length} DOWN: ${down.map((s) => s.name).join(', ')}` : `all ${states.length} up`,
+      : down.length ? `${down.length} of ${states.length} DOWN: ${down.map((s) => s.name).join(', ')}${unseen.length ? `; ${unseen.length} ${notSeen}` : ''}`
+        : unseen.length ? `${unseen.length} of ${states.length} ${notSeen}` : `all ${states.length} up`,
     table: {
       head: ['', 'system', 'kind', 'address', 'latency', 'detail'],
-      rows: states.map((s) => [s.up ? 'up' : 'DOWN', s.name, s.kind, s.address, s.latencyMs === null ? '—' : `${s.latencyMs} ms`, s.detail]),
+      rows: states.map((s) => [s.up ? 'up' : s.up === null ? 'NOT SEEN' : 'DOWN', s.name, s.kind, s.address, s.latencyMs === null ? '—' : `${s.latencyMs} ms`, s.detail]),
     },
     data: states,
   };

@@ -14,6 +14,9 @@ import type { Store } from '../state/store.js';
 /** A config duration already validated by the schema. */
 const ms = (text: string | undefined, fallback: number) => (text ? (parseDuration(text) ?? fallback) : fallback);
 
+/** Where the primary's login is configured, to name when the server refuses it. */
+const primarySetting = (c: { url?: string }): string => (c.url ? 'postgres.url' : 'the PG* variables (PGUSER, PGPASSWORD, PGDATABASE)');
+
 /**
  * The probes of one run, created on first use from the config and closed together at the end.
  * Checks reach systems only through this object (no module singletons), so tests hand in
@@ -44,8 +47,8 @@ export class Probes {
         statementTimeoutMs: ms(c.statementTimeout, 5000),
       };
       this.pg = {
-        primary: new PostgresProbe({ name: 'primary', url: c.url, ...timeouts }),
-        replicas: c.replicas.map((r) => new PostgresProbe({ name: r.name, url: r.url, ...timeouts })),
+        primary: new PostgresProbe({ name: 'primary', url: c.url, setting: primarySetting(c), ...timeouts }),
+        replicas: c.replicas.map((r, i) => new PostgresProbe({ name: r.name, url: r.url, setting: `postgres.replicas[${i}].url`, ...timeouts })),
       };
     }
     return this.pg;
@@ -86,7 +89,7 @@ export class Probes {
     const c = this.config.postgres;
     if (!c) throw new Error('PostgreSQL is not configured');
     const session = new PostgresProbe({
-      name: 'primary', url: c.adminUrl ?? c.url, connectTimeoutMs: ms(c.connectTimeout, 5000), statementTimeoutMs: 0, readWrite: true, lockTimeoutMs,
+      name: 'primary', url: c.adminUrl ?? c.url, setting: c.adminUrl ? 'postgres.adminUrl' : primarySetting(c), connectTimeoutMs: ms(c.connectTimeout, 5000), statementTimeoutMs: 0, readWrite: true, lockTimeoutMs,
     });
     this.extra.push(session);
     return session;

@@ -1,5 +1,5 @@
 import type { Client, QueryResultRow } from 'pg';
-import { PrivilegeError, TargetError } from '../engine/errors.js';
+import { LoginRefusedError, PrivilegeError, TargetError } from '../engine/errors.js';
 import { MAX_TIMER_MS } from '../engine/units.js';
 
 export interface PostgresTarget {
@@ -7,6 +7,8 @@ export interface PostgresTarget {
   name: string;
   /** Undefined: connect from the libpq PG* variables. */
   url?: string;
+  /** Where the operator sets how this server is logged in to (postgres.url, postgres.replicas[0].url): named when the login is refused. */
+  setting: string;
   connectTimeoutMs: number;
   /** 0: no limit (maintenance statements such as VACUUM run as long as they need). */
   statementTimeoutMs: number;
@@ -41,6 +43,12 @@ export class PostgresProbe {
     if (!this.target.url) return `${process.env.PGHOST ?? 'localhost'}:${process.env.PGPORT ?? 5432}`;
     const u = new URL(this.target.url);
     return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  }
+
+  /** The role nvcops logs in as: the URL's user, else libpq's PGUSER, else the operating-system user (node-postgres' default). */
+  get role(): string {
+    const user = this.target.url ? decodeURIComponent(new URL(this.target.url).username) : '';
+    return user || process.env.PGUSER || process.env.USER || '(unknown)';
   }
 
   /** Opens (once) and returns the connection and the time the connect took. */
@@ -125,6 +133,13 @@ export class PostgresProbe {
   }
 }
 
+/** SQLSTATEs of a refused login (class 28, and 3D000 no such database), with what to fix. */
+const LOGIN_REFUSED: Record<string, (setting: string) => string> = {
+  '28P01': (setting) => `fix the password in ${setting}`,
+  '28000': (setting) => `fix the user in ${setting}, or let the role log in (CREATE ROLE … LOGIN, a pg_hba.conf line for it)`,
+  '3D000': (setting) => `fix the database in ${setting}`,
+};
+
 /** Turns driver errors into messages an on-call engineer can act on. */
 function explain(e: unknown, probe: PostgresProbe): Error {
   const err = e as { code?: string; message?: string };
@@ -140,7 +155,9 @@ function explain(e: unknown, probe: PostgresProbe): Error {
   if (err.code === '57014') {
     return new TargetError(/statement timeout/i.test(err.message ?? '') ? `${where}: query cancelled by statement_timeout` : `${where}: ${err.message}`);
   }
-  if (err.code === '28P01' || err.code === '28000') return new TargetError(`${where}: authentication failed (${err.message})`);
+  // The server answered and refused this login: nvcops cannot see, the applications may be fine.
+  const refused = LOGIN_REFUSED[err.code ?? ''];
+  if (refused) return new LoginRefusedError(`${where} refused nvcops' login as ${probe.role}: ${err.message} — ${refused(probe.target.setting)}`);
   if (err.code === '53300') return new TargetError(`${where}: too many connections (${err.message})`);
   const message = err.message ?? String(e);
   if (/timeout/i.test(message)) return new TargetError(`${where}: no answer in time (${message})`);

@@ -24,8 +24,11 @@ export type Cadence =
 export type Evidence =
   /** Check runs of `command`; with `check`, that check's result in them stands for the line. */
   | { history: string; check?: string }
-  /** `finished` audit records of `action` (dry runs and refusals are not runs); `args` the command line must hold. */
-  | { audit: string; args?: readonly string[] };
+  /**
+   * `finished` audit records of `action` (dry runs and refusals are not runs); `args` the command line must hold;
+   * `parts` what the runbook's task names, each of which the run must have judged (a run with some of them is partial).
+   */
+  | { audit: string; args?: readonly string[]; parts?: readonly string[] };
 
 export interface ScheduledCommand {
   /** What to type after `nvcops`. */
@@ -101,7 +104,7 @@ export const SCHEDULE: readonly ScheduleEntry[] = [
     section: 'monthly',
     runbook: 'Monthly Operations › Second Monday: Disaster Recovery Test',
     cadence: { every: 'month', nth: 2, on: 'monday' },
-    commands: [{ command: 'monthly dr-test', runbook: './scripts/test_backup_restore.sh; ./scripts/test_failover.sh', evidence: [{ audit: 'monthly dr-test' }] }],
+    commands: [{ command: 'monthly dr-test', runbook: './scripts/test_backup_restore.sh; ./scripts/test_failover.sh', evidence: [{ audit: 'monthly dr-test', parts: ['restore drill', 'failover drill'] }] }],
   },
   {
     title: 'Third Monday: Security Assessment',

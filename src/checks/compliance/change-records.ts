@@ -1,6 +1,6 @@
 import { isoDay, reviewPeriod } from '../../compliance/checks.js';
 import { defineCheck } from '../../engine/check.js';
-import { DEFAULT_DEPLOY_TAG_PATTERN, repositoryChanges } from '../../incident/deploys.js';
+import { DEFAULT_DEPLOY_TAG_PATTERN, lastFetch, repositoryChanges } from '../../incident/deploys.js';
 
 /** Every deploy of the period (a tag matching deploys.tagPattern) names its change ticket (compliance.changeTicket) in the tag's name or message. */
 export default defineCheck({
@@ -19,7 +19,15 @@ export default defineCheck({
     const { from, to } = reviewPeriod(now());
     const tagPattern = config.deploys?.tagPattern ?? DEFAULT_DEPLOY_TAG_PATTERN;
     const changes = await Promise.all(repos.map((r) => repositoryChanges(r, from, tagPattern)));
-    const unreadable = changes.filter((c) => c.error).map((c) => `${c.repository}: ${c.error}`);
+    // A clone not fetched since the period began cannot know of its deploys: "none" from it is not evidence.
+    const stale = (await Promise.all(changes.filter((c) => !c.error).map(async ({ repository }) => {
+      const fetched = await lastFetch(repository).catch((e: Error) => e);
+      if (fetched instanceof Error) return `${repository}: ${fetched.message}`;
+      if (fetched === 'origin' || (fetched && fetched >= from)) return undefined;
+      const when = fetched ? `last fetched ${fetched.toISOString()}, before the period under review began (${isoDay(from)})` : 'never fetched (no FETCH_HEAD)';
+      return `${repository}: ${when}, so it cannot show the period's deploys — run git -C ${repository} fetch --tags`;
+    }))).filter((s) => s !== undefined);
+    const unreadable = [...changes.filter((c) => c.error).map((c) => `${c.repository}: ${c.error}`), ...stale];
     const deploys = changes.flatMap((c) => c.events.filter((e) => e.kind === 'deploy' && e.time <= to.toISOString()).map((e) => ({ repo: c.repository, ...e })));
     const untagged = deploys.filter((d) => !ticket.test(d.subject));
     const line = (d: (typeof deploys)[number]) => `${d.repo}: ${d.subject} (${d.sha}, ${d.time}, ${d.author})`;
@@ -31,7 +39,7 @@ export default defineCheck({
         details: [...untagged.map(line), ...unreadable],
       };
     }
-    if (unreadable.length) return { status: 'error', message: `${unreadable.length} repositor${unreadable.length === 1 ? 'y' : 'ies'} could not be read`, details: unreadable };
+    if (unreadable.length) return { status: 'error', message: unreadable.length === 1 ? unreadable[0]! : `${unreadable.length} repositories cannot show the period's deploys: ${unreadable[0]} …`, details: unreadable };
     return {
       status: 'pass', value: 0,
       message: deploys.length ? `all ${deploys.length} deploys ${span} name a change ticket` : `no deploys ${span} (tags ${tagPattern} in ${repos.length} repositor${repos.length === 1 ? 'y' : 'ies'})`,

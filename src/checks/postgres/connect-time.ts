@@ -1,4 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
+import { LoginRefusedError } from '../../engine/errors.js';
 import { formatValue } from '../../engine/units.js';
 
 /** The primary and every replica accept a connection, and how long that takes. */
@@ -17,12 +18,19 @@ export default defineCheck({
     const outcomes = await Promise.all(
       servers.map((p) => p.connect().then(({ connectMs }) => ({ p, connectMs, error: undefined }), (error: Error) => ({ p, connectMs: undefined, error }))),
     );
+    // A refused login is an answer: the server is up for its applications, nvcops cannot see it.
+    const refused = outcomes.filter((o) => o.error instanceof LoginRefusedError);
+    const down = outcomes.filter((o) => o.error && !refused.includes(o));
     const details = outcomes.map((o) =>
-      o.error ? `${o.p.name} (${o.p.address}): DOWN — ${o.error.message}` : `${o.p.name} (${o.p.address}): up, connect ${formatValue(o.connectMs!, 'ms')}`,
+      !o.error ? `${o.p.name} (${o.p.address}): up, connect ${formatValue(o.connectMs!, 'ms')}`
+        : refused.includes(o) ? o.error.message
+          : `${o.p.name} (${o.p.address}): DOWN — ${o.error.message}`,
     );
-    const down = outcomes.filter((o) => o.error);
     if (down.length) {
       return { status: 'fail', message: `${down.map((o) => o.p.name).join(', ')} not accepting connections: ${down[0]!.error!.message}`, details };
+    }
+    if (refused.length) {
+      return { status: 'error', message: refused.length > 1 ? `${refused.length} servers refused nvcops' login: ${refused[0]!.error!.message}` : refused[0]!.error!.message, details };
     }
     const slowest = outcomes.reduce((a, b) => (b.connectMs! > a.connectMs! ? b : a));
     return {
