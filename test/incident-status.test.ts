@@ -179,3 +179,51 @@ describe('PostgreSQL that answers but refuses nvcops\' login', () => {
     expect(c.unseen).toContain(`primary: PostgreSQL primary (127.0.0.1:${pg.port}/postgres) refused nvcops' login as nvcops_monitor: password authentication failed for user "nvcops_monitor" — fix the password in postgres.url`);
   });
 });
+
+describe('Redis that answers but refuses nvcops\' login', () => {
+  const PASSWORD = 'Wr0ng-hunter2-pw';
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    redis = await startRedis(['--requirepass', 'right-pw']);
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  const at = () => `127.0.0.1:${redis.port}`;
+  const status = async (url: string) => {
+    const r = await nvcops(['incident', 'status', '--config', writeConfig({ redis: { url } }), '--format', 'json']);
+    expect(r.stdout).not.toContain(PASSWORD);
+    return { exitCode: r.exitCode, state: (JSON.parse(r.stdout).sections[0].data as State[])[0]! };
+  };
+
+  it('incident status shows it NOT SEEN (exit 3) for WRONGPASS and NOAUTH; up with the right password, down on a refused port', async () => {
+    expect(await status(`redis://:right-pw@${at()}`)).toMatchObject({ exitCode: 0, state: { up: true, detail: 'PONG' } });
+    expect(await status(`redis://:${PASSWORD}@${at()}`)).toEqual({ exitCode: 3, state: expect.objectContaining({
+      up: null, detail: `Redis (${at()}) refused nvcops' login as default: WRONGPASS invalid username-password pair or user is disabled. — fix the user or password in redis.url, or enable the user (ACL SETUSER default on)`,
+    }) });
+    expect(await status(`redis://${at()}`)).toMatchObject({ exitCode: 3, state: { up: null, detail: expect.stringMatching(/NOAUTH .+ — set the password in redis\.url$/) } });
+    expect(await status(`redis://:right-pw@127.0.0.1:1`)).toMatchObject({ exitCode: 2, state: { up: false, detail: expect.stringMatching(/connection refused/) } });
+    const human = await nvcops(['incident', 'status', '--config', writeConfig({ redis: { url: `redis://:${PASSWORD}@${at()}` } })]);
+    expect(human.stdout).toMatch(/! Systems — 1 of 1 could not be seen: redis\n/);
+    expect(human.stdout).toMatch(/NOT SEEN\s+redis\s+redis/);
+    expect(human.stdout).not.toContain(PASSWORD);
+  });
+
+  it('incident classify counts neither as an outage nor as an authentication issue, and lists it as could not be seen', async () => {
+    // Wrong password: no check sees anything, so nothing can be proposed.
+    for (const [url, unseen, proposed] of [
+      [`redis://:${PASSWORD}@${at()}`, `redis: Redis (${at()}) refused nvcops' login as default: WRONGPASS`, null],
+    ] as const) {
+      const r = await nvcops(['incident', 'classify', '--config', writeConfig({ redis: { url } }), '--format', 'json'], { env: { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-classify-state-')) } });
+      expect(r.stdout).not.toContain(PASSWORD);
+      const c = JSON.parse(r.stdout);
+      expect(c.proposed).toBe(proposed);
+      expect(c.reasons.map((x: { kind: string }) => x.kind)).toEqual(proposed ? ['Minor bugs'] : []);
+      expect(c.unseen).toContainEqual(expect.stringContaining(unseen));
+      expect(c.unseen).toContainEqual(expect.stringMatching(/^redis\.ping: /));
+      expect(r.exitCode).toBe(3);
+    }
+  });
+});

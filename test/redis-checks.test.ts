@@ -39,7 +39,7 @@ afterAll(async () => {
 
 async function healthDb(redis: Record<string, unknown>, thresholds = {}) {
   const r = await nvcops(['health', 'db', '--config', writeConfig({ redis, thresholds }), '--format', 'json']);
-  return { ...parseReport(r.stdout), exitCode: r.exitCode, stderr: r.stderr };
+  return { ...parseReport(r.stdout), exitCode: r.exitCode, stderr: r.stderr, stdout: r.stdout };
 }
 
 /** 400,000 keys of 100 bytes, written by the server itself. */
@@ -218,6 +218,28 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     expect(exitCode).toBe(3);
   });
 
+  it('says error naming the setting to fix, not down, when the server refuses nvcops\' login (WRONGPASS, NOAUTH); a refused port stays fail', async () => {
+    const PASSWORD = 'Wr0ng-hunter2-pw';
+    const s = await redisServer(['--requirepass', 'right-pw']);
+    const at = `127.0.0.1:${s.port}`;
+    const ping = async (redis: Record<string, unknown>) => {
+      const { byId, exitCode, stdout } = await healthDb(redis);
+      expect(stdout).not.toContain(PASSWORD);
+      return { ping: byId['redis.ping'], exitCode };
+    };
+    expect(await ping({ url: `redis://:right-pw@${at}` })).toMatchObject({ ping: { status: 'pass' }, exitCode: 0 });
+    const wrongpass = `Redis (${at}) refused nvcops' login as default: WRONGPASS invalid username-password pair or user is disabled. — fix the user or password in redis.url, or enable the user (ACL SETUSER default on)`;
+    expect(await ping({ url: `redis://:${PASSWORD}@${at}` })).toEqual({ ping: expect.objectContaining({ status: 'error', message: wrongpass }), exitCode: 3 });
+    expect((await ping({ url: `redis://nobody:${PASSWORD}@${at}` })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(/refused nvcops' login as nobody: WRONGPASS .* — fix the user or password in redis\.url/) });
+    expect((await ping({ url: `redis://${at}` })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(new RegExp(`^Redis \\(${at}\\) refused nvcops' login as default: NOAUTH .* — set the password in redis\\.url$`)) });
+    // A cluster's seeds take redis.username / redis.password unless their URL carries credentials.
+    expect((await ping({ cluster: [s.url], password: PASSWORD })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(/^Redis cluster: no seed node answered CLUSTER NODES \(.+ WRONGPASS .+ — fix the user or password in redis\.password, or enable/) });
+    expect((await ping({ cluster: [s.url], username: 'nvcops', password: PASSWORD })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(/as nvcops: WRONGPASS .+ — fix the user or password in redis\.username \/ redis\.password/) });
+    // A seed that is down makes the cluster down, whatever the others say.
+    expect((await ping({ cluster: [`redis://127.0.0.1:1`, `redis://:${PASSWORD}@${at}`] })).ping).toMatchObject({ status: 'fail', message: expect.stringMatching(/connection refused; .+ fix the user or password in redis\.cluster\[1\]/) });
+    expect(await ping({ url: `redis://:right-pw@127.0.0.1:${await freePort()}` })).toMatchObject({ ping: { status: 'fail', message: expect.stringMatching(/connection refused$/) }, exitCode: 2 });
+  });
+
   it('turns a frozen server (SIGSTOP) into a failed PING and errors within the timeout, and the run finishes', async () => {
     const s = await redisServer();
     process.kill(s.process.pid!, 'SIGSTOP');
@@ -272,6 +294,15 @@ describe('Redis Sentinel', () => {
       expect(byId['redis.ping']).toMatchObject({ status: 'pass', message: `127.0.0.1:${master.port} (master payments) PONG` });
       expect(byId['redis.memory']!.status).toBe('pass');
       expect(exitCode).toBe(0);
+      // The master's password is redis.password; the sentinels' own comes from the first sentinel's URL.
+      await client(master.port).config('SET', 'requirepass', 'right-pw');
+      expect((await healthDb({ sentinels: [`redis://127.0.0.1:${port}`], name: 'payments', password: 'Wr0ng-hunter2-pw' })).byId['redis.ping']).toMatchObject({
+        status: 'error', message: `Redis (master payments via sentinels 127.0.0.1:${port}) refused nvcops' login as default: WRONGPASS invalid username-password pair or user is disabled. — fix the user or password in redis.password, or enable the user (ACL SETUSER default on)`,
+      });
+      await execa('redis-cli', ['-p', String(port), 'ACL', 'SETUSER', 'default', 'resetpass', '>sentinel-pw']);
+      const sentinelRefused = await healthDb({ sentinels: [`redis://127.0.0.1:${port}`], name: 'payments', password: 'right-pw' });
+      expect(sentinelRefused.byId['redis.ping']).toMatchObject({ status: 'error', message: expect.stringMatching(/refused nvcops' login as default at the sentinels: .+ NOAUTH .+ — set the password in redis\.sentinels\[0\]$/) });
+      expect(sentinelRefused.exitCode).toBe(3);
       const wrong = await nvcops(['health', 'db', '--config', writeConfig({ redis: { sentinels: [`redis://127.0.0.1:${port}`] } })]);
       expect(wrong.exitCode).toBe(78);
       expect(wrong.stderr).toMatch(/redis\.name: required with redis\.sentinels/);

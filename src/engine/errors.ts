@@ -27,8 +27,9 @@ export class TargetError extends Error {
 }
 
 /**
- * The server answered but refused nvcops' login (password, role, pg_hba.conf, database): it is up for
- * its applications as far as anyone can tell, and nvcops cannot see it; `error`, never down.
+ * The server answered but refused nvcops' login (PostgreSQL: password, role, pg_hba.conf, database;
+ * Redis: WRONGPASS, NOAUTH): it is up for its applications as far as anyone can tell, and nvcops
+ * cannot see it; `error`, never down.
  */
 export class LoginRefusedError extends TargetError {
   override name = 'LoginRefusedError';
@@ -38,6 +39,12 @@ export class LoginRefusedError extends TargetError {
 export class PrivilegeError extends Error {
   override name = 'PrivilegeError';
 }
+
+/**
+ * The server answered and refused nvcops — its login, or a privilege it needs (a Redis ACL without
+ * +ping): nvcops cannot see whether it serves its applications, so it is `error` / not seen, never down.
+ */
+export const refusedNvcops = (e: unknown): boolean => e instanceof LoginRefusedError || e instanceof PrivilegeError;
 
 /** The state store (audit trail, history, records) cannot be read or written: exit 74. */
 export class StateError extends Error {

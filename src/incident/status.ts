@@ -26,13 +26,17 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
+/** A system that did not answer as asked: not seen when it answered and refused nvcops' login, else down. */
+const unreached = (kind: SystemState['kind'], name: string, address: string, e: unknown): SystemState =>
+  ({ kind, name, address, up: e instanceof LoginRefusedError ? null : false, latencyMs: null, detail: (e as Error).message });
+
 async function timed(kind: SystemState['kind'], name: string, address: string, timeoutMs: number, probe: () => Promise<string>): Promise<SystemState> {
   const t0 = performance.now();
   try {
     const detail = await within(probe(), timeoutMs, name);
     return { kind, name, address, up: true, latencyMs: Math.round(performance.now() - t0), detail };
   } catch (e) {
-    return { kind, name, address, up: e instanceof LoginRefusedError ? null : false, latencyMs: null, detail: (e as Error).message };
+    return unreached(kind, name, address, e);
   }
 }
 
@@ -69,7 +73,7 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
   }
   if (!missingTarget('redis', config)) {
     const nodes = await within(probes.redis.nodes(), STATUS_PROBE_TIMEOUT_MS, 'redis').catch((e: Error) => e);
-    if (nodes instanceof Error) jobs.push(Promise.resolve({ kind: 'redis', name: 'redis', address: probes.redis.address, up: false, latencyMs: null, detail: nodes.message }));
+    if (nodes instanceof Error) jobs.push(Promise.resolve(unreached('redis', 'redis', probes.redis.address, nodes)));
     else for (const n of nodes) jobs.push(timed('redis', nodes.length > 1 ? `redis ${n.address}` : 'redis', n.address, STATUS_PROBE_TIMEOUT_MS, async () => String(await n.call('PING'))));
   }
   if (!missingTarget('aws', config) && config.aws?.loadBalancer && config.aws.targetGroup) {

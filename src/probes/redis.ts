@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { CheckOutput } from '../engine/check.js';
-import { PrivilegeError, TargetError } from '../engine/errors.js';
+import { LoginRefusedError, PrivilegeError, refusedNvcops, TargetError } from '../engine/errors.js';
 
 /** How nvcops finds Redis: one server, the master behind sentinels, or every node of a cluster. */
 export type RedisTarget = { connectTimeoutMs: number; commandTimeoutMs: number } & (
@@ -39,6 +39,13 @@ function credentials(url: string | undefined, fallback: { username?: string; pas
   return { ...(username && { username }), ...(password && { password }) };
 }
 
+/** Where the operator fixes the credentials credentials() picks: the URL (named by its config key) when it carries any, else redis.username / redis.password. */
+function credentialSetting(fallback: { username?: string }, seed?: { url: string; key: string }): string {
+  const u = seed && new URL(seed.url);
+  if (seed && (u?.username || u?.password)) return seed.key;
+  return fallback.username ? 'redis.username / redis.password' : 'redis.password';
+}
+
 /** One Redis server: a single connection without retries or an offline queue, INFO memoised per run. */
 export class RedisNode {
   private redis?: Promise<{ redis: Redis; connectMs: number }>;
@@ -51,6 +58,8 @@ export class RedisNode {
     public address: string,
     private readonly options: RedisOptions,
     private readonly count: () => void,
+    /** Where the operator sets how this node is logged in to (redis.url, redis.password): named when the login is refused. */
+    private readonly setting: string,
   ) {}
 
   connect(): Promise<{ redis: Redis; connectMs: number }> {
@@ -125,7 +134,15 @@ export class RedisNode {
     const where = `Redis (${this.address})`;
     const message = err.message ?? String(e);
     if (err.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return new TargetError(`${where}: connection refused`);
-    if (/NOAUTH|WRONGPASS/.test(message)) return new TargetError(`${where}: authentication failed (${message})`);
+    // The server answered and refused this login: nvcops cannot see, the applications may be fine.
+    if (/NOAUTH|WRONGPASS/.test(message)) {
+      // ioredis logs in to the sentinels first; their credentials come from the first sentinel's URL.
+      const sentinel = /All sentinels/.test(message);
+      const user = (sentinel ? this.options.sentinelUsername : this.options.username) ?? 'default';
+      const setting = sentinel ? 'redis.sentinels[0]' : this.setting;
+      const fix = /NOAUTH/.test(message) ? `set the password in ${setting}` : `fix the user or password in ${setting}, or enable the user (ACL SETUSER ${user} on)`;
+      return new LoginRefusedError(`${where} refused nvcops' login as ${user}${sentinel ? ' at the sentinels' : ''}: ${message} — ${fix}`);
+    }
     if (/NOPERM/.test(message)) return new PrivilegeError(`${where}: missing privilege (${message}); extend the user's ACL`);
     if (/timed? ?out/i.test(message)) return new TargetError(`${where}: no answer in time`);
     if (/All sentinels are unreachable/i.test(message)) return new TargetError(`${where}: no sentinel answered (${message})`);
@@ -181,7 +198,7 @@ export class RedisProbe {
     const count = () => { this.commandCount++; };
     if (target.mode === 'standalone') {
       const { host, port } = hostPort(target.url);
-      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(target.url, {}), ...(target.url.startsWith('rediss:') && { tls: {} }) }, count);
+      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(target.url, {}), ...(target.url.startsWith('rediss:') && { tls: {} }) }, count, 'redis.url');
     } else if (target.mode === 'sentinel') {
       const sentinels = target.sentinels.map(hostPort);
       const sentinelAuth = credentials(target.sentinels[0], {});
@@ -192,11 +209,11 @@ export class RedisProbe {
         ...(sentinelAuth.username && { sentinelUsername: sentinelAuth.username }),
         ...(sentinelAuth.password && { sentinelPassword: sentinelAuth.password }),
         ...credentials(undefined, target),
-      }, count);
+      }, count, credentialSetting(target));
     } else {
       const first = target.seeds[0]!;
       const { host, port } = hostPort(first);
-      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(first, target) }, count);
+      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(first, target) }, count, credentialSetting(target, { url: first, key: 'redis.cluster[0]' }));
     }
   }
 
@@ -242,27 +259,33 @@ export class RedisProbe {
       // The first seed that answers describes the cluster.
       let lines: ClusterNodeLine[] | undefined;
       let seed: RedisNode | undefined;
-      const errors: string[] = [];
+      const errors: Error[] = [];
       for (const [i, url] of target.seeds.entries()) {
         const { host, port } = hostPort(url);
-        const node = i === 0 ? this.main : new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(url, target) }, count);
+        const node = i === 0 ? this.main : new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(url, target) }, count, credentialSetting(target, { url, key: `redis.cluster[${i}]` }));
         if (i > 0) this.extra.push(node);
         try {
           lines = parseClusterNodes(String(await node.call('CLUSTER', 'NODES')));
           seed = node;
           break;
         } catch (e) {
-          errors.push((e as Error).message);
+          errors.push(e as Error);
         }
       }
-      if (!lines || !seed) throw new TargetError(`Redis cluster: no seed node answered CLUSTER NODES (${errors.join('; ')})`);
+      if (!lines || !seed) {
+        const message = `Redis cluster: no seed node answered CLUSTER NODES (${errors.map((e) => e.message).join('; ')})`;
+        // Every seed answered and refused nvcops: the cluster is not seen, not down.
+        if (errors.every((e): boolean => e instanceof LoginRefusedError)) throw new LoginRefusedError(message);
+        if (errors.every(refusedNvcops)) throw new PrivilegeError(message);
+        throw new TargetError(message);
+      }
       const nodes = lines.map((l) => {
         if (l.flags.includes('myself')) {
           seed!.address = l.address;
           return seed!;
         }
         const [host, port] = [l.address.slice(0, l.address.lastIndexOf(':')), Number(l.address.slice(l.address.lastIndexOf(':') + 1))];
-        const node = new RedisNode(l.address, { ...common, host, port, ...credentials(target.seeds[0], target) }, count);
+        const node = new RedisNode(l.address, { ...common, host, port, ...credentials(target.seeds[0], target) }, count, credentialSetting(target, { url: target.seeds[0]!, key: 'redis.cluster[0]' }));
         this.extra.push(node);
         return node;
       });

@@ -1,9 +1,9 @@
 import { defineCheck } from '../../engine/check.js';
-import { PrivilegeError } from '../../engine/errors.js';
+import { PrivilegeError, refusedNvcops } from '../../engine/errors.js';
 import type { RedisNode } from '../../probes/redis.js';
 
-/** One node's answer: its round trip, or why there is none (`denied`: the server answered, refusing PING to this user). */
-interface Ping { node: RedisNode; ms?: number; error?: string; denied?: boolean }
+/** One node's answer: its round trip, or why there is none (`refused`: the server answered, refusing nvcops' login or PING to this user). */
+interface Ping { node: RedisNode; ms?: number; error?: string; refused?: Error }
 
 /** Redis answers PING (every node of a cluster), and how long the round trip takes. */
 export default defineCheck({
@@ -20,7 +20,7 @@ export default defineCheck({
     try {
       nodes = await probes.redis.nodes();
     } catch (e) {
-      return { status: 'fail', message: (e as Error).message };
+      return { status: refusedNvcops(e) ? 'error' : 'fail', message: (e as Error).message };
     }
     const pings = await Promise.all(
       nodes.map(async (node): Promise<Ping> => {
@@ -31,18 +31,21 @@ export default defineCheck({
           const ms = Math.round((performance.now() - t0) * 10) / 10;
           return reply === 'PONG' ? { node, ms } : { node, error: `answered ${String(reply)} to PING` };
         } catch (e) {
-          return { node, error: (e as Error).message, denied: e instanceof PrivilegeError };
+          return { node, error: (e as Error).message, ...(refusedNvcops(e) && { refused: e as Error }) };
         }
       }),
     );
     const details = nodes.length > 1 ? pings.map((p) => `${p.node.address}: ${p.error ?? `PONG in ${p.ms} ms`}`) : undefined;
-    const down = pings.filter((p) => p.error && !p.denied);
+    const down = pings.filter((p) => p.error && !p.refused);
     if (down.length) {
       const message = pings.length > 1 ? `${down.length} of ${pings.length} not answering: ${down[0]!.error}` : down[0]!.error!;
       return { status: 'fail', message, ...(details && { details }) };
     }
-    const denied = pings.find((p) => p.denied);
-    if (denied) return { status: 'error', message: `${denied.error} (the user needs "+ping")`, ...(details && { details }) };
+    const refused = pings.find((p) => p.refused);
+    if (refused) {
+      const message = refused.refused instanceof PrivilegeError ? `${refused.error} (the user needs "+ping")` : refused.error!;
+      return { status: 'error', message, ...(details && { details }) };
+    }
     const slowest = pings.reduce((a, b) => (b.ms! > a.ms! ? b : a));
     return { value: slowest.ms!, message: nodes.length > 1 ? `${nodes.length} nodes PONG` : `${slowest.node.address} PONG`, ...(details && { details }) };
   },
