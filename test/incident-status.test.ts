@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsEndpoint } from './support/aws-endpoint.js';
 import { nvcops, writeConfig } from './support/cli.js';
@@ -180,12 +181,15 @@ describe('PostgreSQL that answers but refuses nvcops\' login', () => {
   });
 });
 
-describe('Redis that answers but refuses nvcops\' login', () => {
+describe('Redis that answers but refuses nvcops\' login or PING', () => {
   const PASSWORD = 'Wr0ng-hunter2-pw';
   let redis: RedisServer;
 
   beforeAll(async () => {
     redis = await startRedis(['--requirepass', 'right-pw']);
+    const admin = new Redis({ port: redis.port, host: '127.0.0.1', password: 'right-pw', maxRetriesPerRequest: 0 });
+    await admin.call('ACL', 'SETUSER', 'monitor', 'on', '>monitor-pw', '+info');
+    admin.disconnect();
   });
   afterAll(async () => {
     await redis?.stop();
@@ -198,12 +202,13 @@ describe('Redis that answers but refuses nvcops\' login', () => {
     return { exitCode: r.exitCode, state: (JSON.parse(r.stdout).sections[0].data as State[])[0]! };
   };
 
-  it('incident status shows it NOT SEEN (exit 3) for WRONGPASS and NOAUTH; up with the right password, down on a refused port', async () => {
+  it('incident status shows it NOT SEEN (exit 3) for WRONGPASS, NOAUTH and NOPERM on PING; up with the right password, down on a refused port', async () => {
     expect(await status(`redis://:right-pw@${at()}`)).toMatchObject({ exitCode: 0, state: { up: true, detail: 'PONG' } });
     expect(await status(`redis://:${PASSWORD}@${at()}`)).toEqual({ exitCode: 3, state: expect.objectContaining({
       up: null, detail: `Redis (${at()}) refused nvcops' login as default: WRONGPASS invalid username-password pair or user is disabled. — fix the user or password in redis.url, or enable the user (ACL SETUSER default on)`,
     }) });
     expect(await status(`redis://${at()}`)).toMatchObject({ exitCode: 3, state: { up: null, detail: expect.stringMatching(/NOAUTH .+ — set the password in redis\.url$/) } });
+    expect(await status(`redis://monitor:monitor-pw@${at()}`)).toMatchObject({ exitCode: 3, state: { up: null, detail: expect.stringMatching(/missing privilege \(NOPERM .*'ping'/) } });
     expect(await status(`redis://:right-pw@127.0.0.1:1`)).toMatchObject({ exitCode: 2, state: { up: false, detail: expect.stringMatching(/connection refused/) } });
     const human = await nvcops(['incident', 'status', '--config', writeConfig({ redis: { url: `redis://:${PASSWORD}@${at()}` } })]);
     expect(human.stdout).toMatch(/! Systems — 1 of 1 could not be seen: redis\n/);
@@ -212,9 +217,10 @@ describe('Redis that answers but refuses nvcops\' login', () => {
   });
 
   it('incident classify counts neither as an outage nor as an authentication issue, and lists it as could not be seen', async () => {
-    // Wrong password: no check sees anything, so nothing can be proposed.
+    // Wrong password: no check sees anything, so nothing can be proposed; NOPERM on PING: the INFO checks pass, so P3 at most.
     for (const [url, unseen, proposed] of [
       [`redis://:${PASSWORD}@${at()}`, `redis: Redis (${at()}) refused nvcops' login as default: WRONGPASS`, null],
+      [`redis://monitor:monitor-pw@${at()}`, `redis: Redis (${at()}): missing privilege (NOPERM`, 'P3'],
     ] as const) {
       const r = await nvcops(['incident', 'classify', '--config', writeConfig({ redis: { url } }), '--format', 'json'], { env: { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-classify-state-')) } });
       expect(r.stdout).not.toContain(PASSWORD);

@@ -1,5 +1,5 @@
 import type { Config } from '../engine/config.js';
-import { LoginRefusedError } from '../engine/errors.js';
+import { refusedNvcops } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { missingTarget } from '../engine/targets.js';
 import { HttpProbe, isOk, type Sample } from '../probes/http.js';
@@ -11,7 +11,7 @@ export interface SystemState {
   name: string;
   /** Where it is, without credentials. */
   address: string;
-  /** null: it answered but refused nvcops' login, so whether it serves its applications is not seen. */
+  /** null: it answered but refused nvcops (its login, or PING to nvcops' Redis user), so whether it serves its applications is not seen. */
   up: boolean | null;
   latencyMs: number | null;
   detail: string;
@@ -26,9 +26,9 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-/** A system that did not answer as asked: not seen when it answered and refused nvcops' login, else down. */
+/** A system that did not answer as asked: not seen when it answered and refused nvcops, else down. */
 const unreached = (kind: SystemState['kind'], name: string, address: string, e: unknown): SystemState =>
-  ({ kind, name, address, up: e instanceof LoginRefusedError ? null : false, latencyMs: null, detail: (e as Error).message });
+  ({ kind, name, address, up: refusedNvcops(e) ? null : false, latencyMs: null, detail: (e as Error).message });
 
 async function timed(kind: SystemState['kind'], name: string, address: string, timeoutMs: number, probe: () => Promise<string>): Promise<SystemState> {
   const t0 = performance.now();
