@@ -102,7 +102,9 @@ describe('nvcops incident status (system_status.sh)', () => {
       expect(JSON.parse(down.stdout).sections[0].data[0]).toMatchObject({ up: false, detail: 'no healthy target behind the load balancer' });
       aws.fail('GetMetricStatistics', 'AccessDenied', Infinity);
       const denied = await nvcops(['incident', 'status', '--config', config, '--format', 'json'], { env: aws.env() });
-      expect(JSON.parse(denied.stdout).sections[0].data[0]).toMatchObject({ up: false, detail: expect.stringMatching(/cloudwatch:GetMetricStatistics/) });
+      // AWS answered and refused the credentials: the targets were not seen, which is not an outage (exit 3, not 2).
+      expect(denied.exitCode).toBe(3);
+      expect(JSON.parse(denied.stdout).sections[0].data[0]).toMatchObject({ up: null, detail: expect.stringMatching(/cloudwatch:GetMetricStatistics/) });
     } finally {
       await aws.stop();
     }

@@ -1,4 +1,4 @@
-import { ConfigError, EXIT, PrivilegeError, TargetError, UsageError } from '../engine/errors.js';
+import { ConfigError, EXIT, PrivilegeError, refusedNvcops, TargetError, UsageError } from '../engine/errors.js';
 import type { Config } from '../engine/config.js';
 import { missingTarget } from '../engine/targets.js';
 import { STATISTICS, windowEnding, type AwsConfig, type AwsProbe, type MetricRef, type Point } from '../probes/aws.js';
@@ -159,6 +159,8 @@ export interface PresetSummary {
   spark: string;
   /** Why it could not be read (AccessDenied, throttled, unreachable). */
   error?: string;
+  /** AWS answered and refused these credentials (AccessDenied): the metric was not seen, nothing is known to be down. */
+  refused?: true;
 }
 
 /**
@@ -188,7 +190,10 @@ export async function presetSummaries(config: Config, presets: readonly MetricPr
           min: values.length ? Math.min(...values) : null, max: values.length ? Math.max(...values) : null, spark: values.length ? sparkline(values) : '',
         };
       } catch (e) {
-        return { preset, what: request.metric ? describeMetric(request.metric) : preset, stat: request.stat, unit: null, points: 0, last: null, min: null, max: null, spark: '', error: (e as Error).message };
+        return {
+          preset, what: request.metric ? describeMetric(request.metric) : preset, stat: request.stat, unit: null, points: 0, last: null, min: null, max: null, spark: '',
+          error: (e as Error).message, ...(refusedNvcops(e) && { refused: true as const }),
+        };
       }
     }));
   } finally {

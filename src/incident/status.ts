@@ -1,5 +1,5 @@
 import type { Config } from '../engine/config.js';
-import { refusedNvcops } from '../engine/errors.js';
+import { PrivilegeError, refusedNvcops } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { missingTarget } from '../engine/targets.js';
 import { HttpProbe, isOk, type Sample } from '../probes/http.js';
@@ -83,7 +83,7 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
       // Five minutes: CloudWatch publishes HealthyHostCount each minute, a little late.
       const [hosts] = await presetSummaries(config, ['healthy-hosts'], 5 * 60_000);
       if (!hosts) throw new Error('healthy-hosts cannot be read from this configuration');
-      if (hosts.error) throw new Error(hosts.error);
+      if (hosts.error) throw hosts.refused ? new PrivilegeError(hosts.error) : new Error(hosts.error);
       if (hosts.last === null) throw new Error('no data: CloudWatch returned no HealthyHostCount, so nothing says a target is healthy');
       if (hosts.last < 1) throw new Error('no healthy target behind the load balancer');
       return `${hosts.last} healthy host(s)`;
