@@ -184,6 +184,28 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     ]);
     expect(await count('bank_parallel', 'accounts')).toBe(500);
   });
+
+  it('names the staging and kept databases of a long non-ASCII target within 63 bytes, exactly as the server then has them', async () => {
+    // 61 bytes: 'a' and 30 two-byte letters; the suffixes leave room for 45 and 31 bytes, cut between letters.
+    const target = `a${'б'.repeat(30)}`;
+    await pg.sql(`CREATE DATABASE "${target}"`);
+    const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', target, '--replace', '--confirm-env', 'staging', '--yes', '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
+    // The live database was renamed to what the plan said, not to a name the server cut.
+    const keptAs = outcomes.at(-1)!.data!.keptAs as string;
+    const now = await databases();
+    expect(now).toContain(keptAs);
+    expect(now).toContain(target);
+    expect(keptAs).toMatch(new RegExp(`^a${'б'.repeat(15)}_before_restore_\\d{8}t\\d{6}$`));
+    const staging = `a${'б'.repeat(22)}_nvcops_restoring`;
+    expect(outcomes.map((o) => o.title)).toContain(`Create database "${staging}" and pg_restore ${dbBackup} into it`);
+    expect(now).not.toContain(staging);
+    expect(await count(target, 'accounts')).toBe(500);
+    await pg.sql(`DROP DATABASE "${target}"`);
+    await pg.sql(`DROP DATABASE "${keptAs}"`);
+  });
 });
 
 describe('restore-db --replace when the live database cannot be renamed aside', () => {

@@ -195,6 +195,32 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     expect(results(missing.stdout)['backups.checksums']!.message).toMatch(new RegExp(`${ids.app}: ${ids.app}\\.tar\\.gz: 0 bytes, the manifest says \\d+`));
   });
 
+  it('judges the newest dump even when its manifest cannot be read, and never passes on an older one', async () => {
+    // ids.dbDir is the newer of the two dumps: its manifest broken, the older ids.db must not stand in for it.
+    const dir = copyRepo();
+    writeFileSync(join(dir, `${ids.dbDir}.manifest.json`), '{"version": 1, "id": ');
+    const r = await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json']);
+    const restorable = results(r.stdout)['backups.restorable']!;
+    expect(restorable).toMatchObject({ status: 'fail', observed: { value: 1 } });
+    expect(restorable.message).toMatch(new RegExp(`^unreadable manifest ${ids.dbDir}\\.manifest\\.json: not valid JSON .* \\(the newest database backup\\)$`));
+    expect(restorable.message).not.toContain(ids.db!);
+    expect(r.exitCode).toBe(2);
+    const all = results((await nvcops(['backup', 'verify', '--all', '--config', configFor(dir), '--format', 'json'])).stdout)['backups.restorable']!;
+    expect(all).toMatchObject({ status: 'fail', observed: { value: 1 }, message: expect.stringMatching(new RegExp(`^unreadable manifest ${ids.dbDir}\\.manifest\\.json: not valid JSON`)) });
+
+    // An older dump's broken manifest does not hide the newest, which is judged as usual.
+    const older = copyRepo();
+    writeFileSync(join(older, `${ids.db}.manifest.json`), '{"version": 1, "id": ');
+    const newest = results((await nvcops(['backup', 'verify', '--config', configFor(older), '--format', 'json'])).stdout)['backups.restorable']!;
+    expect(newest).toMatchObject({ status: 'pass', message: `pg_restore reads ${ids.dbDir}` });
+
+    // A manifest named otherwise tells neither kind nor time: it may be the newest dump.
+    const unnamed = copyRepo();
+    writeFileSync(join(unnamed, 'nightly.manifest.json'), '{}');
+    const unknown = results((await nvcops(['backup', 'verify', '--config', configFor(unnamed), '--format', 'json'])).stdout)['backups.restorable']!;
+    expect(unknown).toMatchObject({ status: 'fail', message: expect.stringMatching(/^unreadable manifest nightly\.manifest\.json: .* \(its name does not tell its kind or time: it may be the newest database backup\)$/) });
+  });
+
   it('flags stale backups against the Backup Schedule: db late warns, db missed fails, app and config missed fail', async () => {
     const dir = copyRepo();
     for (const id of [ids.db!, ids.dbDir!]) editManifest(dir, id, (m) => { m.created = hours(8); });

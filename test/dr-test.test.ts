@@ -17,13 +17,13 @@ describe('monthly dr-test: restore drill and failover drill on a real primary an
   let repo: string;
   let stateHome: string;
   const run = (args: string[]) => nvcops(args, { env: { XDG_STATE_HOME: stateHome }, timeoutMs: 180_000 });
-  const configWith = (dr: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  const configWith = (dr: Record<string, unknown>, extra: Record<string, unknown> = {}, standby = { name: 'replica1', server: replica }) =>
     writeConfig({
       environment: 'staging',
       postgres: {
         url: primary.urlFor('postgres', 'bank'),
         adminUrl: primary.urlFor('postgres', 'bank', PASSWORD),
-        replicas: [{ name: 'replica1', url: replica.urlFor('postgres', 'bank'), adminUrl: replica.urlFor('postgres', 'bank', PASSWORD) }],
+        replicas: [{ name: standby.name, url: standby.server.urlFor('postgres', 'bank'), adminUrl: standby.server.urlFor('postgres', 'bank', PASSWORD) }],
       },
       backups: { directory: repo },
       dr,
@@ -188,5 +188,29 @@ describe('monthly dr-test: restore drill and failover drill on a real primary an
     expect(promoted.details!.outcomes![1]!.data!.objectives).toEqual({ rto: '15m', rpo: '2m' });
     expect(records.map((x) => x.outcome)).toEqual(expect.arrayContaining(['dry-run', 'refused']));
     expect(JSON.stringify(records)).not.toContain(PASSWORD);
+  });
+
+  it('failover drill: a canary received but applied only at promotion is not an RPO of 0: measured until promotion, with the LSNs', async () => {
+    const standby = await startReplica(primary);
+    try {
+      // Replay paused: the standby keeps receiving WAL but applies none of it until pg_promote ends the pause.
+      await standby.sql('SELECT pg_wal_replay_pause()');
+      const cfg = configWith({ replica: 'replica2', rto: '15m', rpo: '2s' }, {}, { name: 'replica2', server: standby });
+      const r = await run(['monthly', 'dr-test', '--config', cfg, '--only', 'failover', '--yes', '--confirm-env', 'staging', '--format', 'json']);
+      expect(r.stderr).toBe('');
+      const result: Result = JSON.parse(r.stdout);
+      const drill = result.outcomes[0]!;
+      // The canary is on the promoted standby (it was received), but it was not applied within the wait.
+      expect(drill.status).toBe('done');
+      expect(drill.data!.rpoMs).toBeGreaterThan(2000);
+      expect(drill.data).toMatchObject({ replica: 'replica2', canaryArrived: true, appliedBeforePromotion: false });
+      expect(drill.data!.unappliedBytesAtPromotion).toBeGreaterThan(0);
+      expect(drill.data!.replayLsnAtPromotion).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+      expect(drill.message).toMatch(/^replica2 accepts writes .* after pg_promote \(RTO\); the canary was not applied on replica2 before promotion \(received to [0-9A-F/]+, replayed to [0-9A-F/]+, the canary at [0-9A-F/]+: [\d.]+ (B|kB|MB) behind\); pg_promote applied it, [\d.]+ m?s after it was written \(RPO\)/);
+      expect(result.outcomes[1]).toMatchObject({ status: 'failed', message: expect.stringMatching(/RPO [\d.]+ m?s FAIL \(objective 2s\)$/) });
+      expect(r.exitCode).toBe(2);
+    } finally {
+      await standby.stop();
+    }
   });
 });

@@ -182,11 +182,21 @@ describe('maintain db and maintain stats against a real PostgreSQL', () => {
     [['maintain', 'db', '--vacuum', '--table', 'nosuch'], /--table nosuch: no such table/],
     // An unset variable: refused naming the flag, not sent to the server as a name it cannot parse (exit 3).
     [['maintain', 'db', '--vacuum', '--table', 'accounts', '--table', ''], /--table <name>' argument '' is invalid\. use a table name such as public\.payments; it cannot be empty/],
+    // Names the server cannot parse: refused naming the flag, not sent to to_regclass (exit 3, "invalid name syntax").
+    [['maintain', 'db', '--vacuum', '--table', '"abc'], /--table <name>' argument '"abc' is invalid\. use a table name such as public\.payments: a name or schema\.name, each part plain or in double quotes/],
+    [['maintain', 'db', '--vacuum', '--table', 'a.b.c.d'], /--table <name>' argument 'a\.b\.c\.d' is invalid\. use a table name such as public\.payments: a name or schema\.name/],
+    [['maintain', 'db', '--vacuum', '--table', 'public.'], /--table <name>' argument 'public\.' is invalid/],
   ])('exits 64 for %j with one line', async (args, message) => {
     const r = await nvcops([...args, '--config', config]);
     expect(r.exitCode).toBe(64);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('takes a --table name in double quotes, as PostgreSQL writes it', async () => {
+    const r = await nvcops(['maintain', 'db', '--vacuum', '--table', '"public"."ledger"', '--dry-run', '--config', config]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('VACUUM public.ledger');
   });
 
   it('maintain stats analyzes the tables past the autovacuum analyze rule, or every table with --all', async () => {

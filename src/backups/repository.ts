@@ -62,6 +62,12 @@ function newBackupId(kind: BackupKind, at: Date): string {
   return `${kind}-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+/** Kind and time (to the second) that newBackupId put in a name, for a manifest that cannot be read; undefined for a name of another form. */
+export function backupIdParts(name: string): { kind: string; at: number } | undefined {
+  const m = /^([a-z]+)-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(name);
+  return m ? { kind: m[1]!, at: Date.parse(`${m[2]}-${m[3]}-${m[4]}T${m[5]}:${m[6]}:${m[7]}Z`) } : undefined;
+}
+
 async function writeFileAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   const fh = await open(tmp, 'w', 0o640);

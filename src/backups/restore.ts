@@ -15,7 +15,18 @@ import type { BackupRepository } from './repository.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes; names are cut to fit before they get there. */
 const MAX_IDENT = 63;
-const fit = (base: string, suffix: string) => `${base.slice(0, MAX_IDENT - suffix.length)}${suffix}`;
+
+/** `base` cut to the bytes `suffix` leaves of MAX_IDENT, between characters (as PostgreSQL cuts UTF-8), then `suffix`. */
+function fit(base: string, suffix: string): string {
+  let room = MAX_IDENT - Buffer.byteLength(suffix);
+  let kept = '';
+  for (const ch of base) {
+    room -= Buffer.byteLength(ch);
+    if (room < 0) break;
+    kept += ch;
+  }
+  return `${kept}${suffix}`;
+}
 const stampOf = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase();
 
 export interface RestoreDbPlan {

@@ -144,6 +144,16 @@ export const named = (example: string) => (value: string): string => {
   return value;
 };
 
+/** One part of a table name as to_regclass reads it: plain (folded to lower case), or in double quotes with "" for a quote. */
+const NAME_PART = String.raw`(?:[^\s."]+|"(?:[^"]|"")+")`;
+const TABLE_NAME = new RegExp(`^${NAME_PART}(?:\\.${NAME_PART})?$`);
+
+/** `--table`: a name or schema.name the server can parse; anything else would come back as its "invalid name syntax" (exit 3). */
+export const tableNameArg = (example: string) => (value: string): string => {
+  if (!TABLE_NAME.test(named(example)(value))) throw new InvalidArgumentError(`use ${example}: a name or schema.name, each part plain or in double quotes ("Payments")`);
+  return value;
+};
+
 export const limitArg = wholeNumberArg(1);
 
 /** `--jobs N` for pg_dump and pg_restore. */

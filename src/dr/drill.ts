@@ -121,6 +121,15 @@ async function canaryVisible(db: Client, drill: string): Promise<boolean> {
   }
 }
 
+/** How far the standby had replayed and received just before pg_promote, and the WAL bytes of the canary's commit it had not applied. */
+async function replayedAt(replica: Client, canaryLsn: string): Promise<{ replayLsn: string | null; receiveLsn: string | null; unappliedBytes: number }> {
+  const { rows: [r] } = await replica.query<{ replay: string | null; receive: string | null; behind: string }>(
+    `SELECT pg_last_wal_replay_lsn()::text AS replay, pg_last_wal_receive_lsn()::text AS receive, pg_wal_lsn_diff($1::pg_lsn, coalesce(pg_last_wal_replay_lsn(), '0/0'))::bigint::text AS behind`,
+    [canaryLsn],
+  );
+  return { replayLsn: r!.replay, receiveLsn: r!.receive, unappliedBytes: Math.max(0, Number(r!.behind)) };
+}
+
 interface Preflight {
   lagBytes: number;
   replayLsn: string;
@@ -149,7 +158,7 @@ function failoverDrill(config: Config, replicaName: string, replicaTarget: PgTar
     title: `Failover drill: promote ${replicaName} (${replicaTarget.address}) with pg_promote and verify a canary row written on the primary`,
     details: [
       `preflight: ${replicaName} in recovery and streaming, at most ${o.maxLag} of WAL behind; the primary writable`,
-      `canary: a row in ${CANARY_TABLE} on the primary; RPO: how long it took to reach ${replicaName} (or, if it never did, how much was lost)`,
+      `canary: a row in ${CANARY_TABLE} on the primary; RPO: how long until ${replicaName} applied it (pg_promote applies what it received but had not replayed: then until promotion); if it never arrives, how much was lost`,
       `RTO: from pg_promote until ${replicaName} accepts a write`,
     ],
     async run(ctx: StepContext) {
@@ -164,6 +173,8 @@ function failoverDrill(config: Config, replicaName: string, replicaTarget: PgTar
         await primary.query(`CREATE TABLE IF NOT EXISTS ${CANARY_TABLE} (drill text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
         await primary.query(`INSERT INTO ${CANARY_TABLE} (drill) VALUES ($1)`, [drill]);
         const written = performance.now();
+        // Where the WAL stood once the canary committed: a standby that has replayed this far has applied it.
+        const { rows: [c] } = await primary.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
         // A switchover waits for the standby to have everything; the wait is the data a sudden loss of the primary would take with it.
         ctx.progress(`waiting up to ${o.rpo} for the canary to show on ${replicaName}`);
         let arrivedAfter: number | undefined;
@@ -171,6 +182,7 @@ function failoverDrill(config: Config, replicaName: string, replicaTarget: PgTar
           if (await canaryVisible(replica, drill)) arrivedAfter = performance.now() - written;
           else await sleep(20);
         }
+        const atPromotion = await replayedAt(replica, c!.lsn);
         ctx.progress(`promoting ${replicaName}`);
         const promoteAt = performance.now();
         const { rows: [p] } = await replica.query<{ promoted: boolean }>(`SELECT pg_promote(true, ${PROMOTE_TIMEOUT_S}) AS promoted`).catch((e: { code?: string; message: string }) => {
@@ -192,13 +204,20 @@ function failoverDrill(config: Config, replicaName: string, replicaTarget: PgTar
         }
         if (rtoMs === undefined) throw new Error(`${replicaName} was promoted but did not accept a write within ${PROMOTE_TIMEOUT_S} s: ${lastError}`);
         const arrived = await canaryVisible(replica, drill);
-        measured = { rtoMs, rpoMs: arrived ? (arrivedAfter ?? 0) : promoteAt - written };
+        // Not applied within the wait, the canary was at risk until pg_promote at least: that is the RPO, never 0.
+        const appliedBeforePromotion = arrivedAfter !== undefined || atPromotion.unappliedBytes === 0;
+        measured = { rtoMs, rpoMs: arrivedAfter ?? promoteAt - written };
         const data = {
-          replica: replicaName, drill, lagBytesBeforeDrill: pre.lagBytes, canaryArrived: arrived, rtoMs: Math.round(rtoMs), rpoMs: Math.round(measured.rpoMs),
+          replica: replicaName, drill, lagBytesBeforeDrill: pre.lagBytes, canaryArrived: arrived, appliedBeforePromotion,
+          canaryLsn: c!.lsn, replayLsnAtPromotion: atPromotion.replayLsn, receiveLsnAtPromotion: atPromotion.receiveLsn, unappliedBytesAtPromotion: atPromotion.unappliedBytes,
+          rtoMs: Math.round(rtoMs), rpoMs: Math.round(measured.rpoMs),
         };
         if (!arrived) throw new StepFailure(`${replicaName} was promoted and accepts writes after ${ms(rtoMs)}, but the canary written ${ms(measured.rpoMs)} before promotion is missing: data was lost`, data);
+        const rpo = appliedBeforePromotion
+          ? `the canary arrived, ${ms(measured.rpoMs)} after it was written (RPO)`
+          : `the canary was not applied on ${replicaName} before promotion (received to ${atPromotion.receiveLsn ?? 'nothing'}, replayed to ${atPromotion.replayLsn}, the canary at ${c!.lsn}: ${formatValue(atPromotion.unappliedBytes, 'bytes')} behind); pg_promote applied it, ${ms(measured.rpoMs)} after it was written (RPO)`;
         return {
-          message: `${replicaName} accepts writes ${ms(rtoMs)} after pg_promote (RTO); the canary arrived, ${ms(measured.rpoMs)} after it was written (RPO); ${replicaName} is now a primary of its own: rebuild it as a standby`,
+          message: `${replicaName} accepts writes ${ms(rtoMs)} after pg_promote (RTO); ${rpo}; ${replicaName} is now a primary of its own: rebuild it as a standby`,
           data,
         };
       } finally {
