@@ -1,5 +1,6 @@
 import type { CheckContext, CheckOutput } from '../engine/check.js';
 import type { BackupKind } from './manifest.js';
+import { unreadableSince } from './repository.js';
 
 /** The schedule line's words for each kind, for messages. */
 const WORDS: Record<BackupKind, string> = {
@@ -7,15 +8,19 @@ const WORDS: Record<BackupKind, string> = {
 };
 
 /**
- * Age in seconds of the newest backup of a kind. None at all is a failure; none readable while
- * some manifests cannot be read is an error (the newest may be among them).
+ * Age in seconds of the newest backup of a kind. None at all is a failure; an unreadable manifest that is, or may
+ * be, of a newer backup of the kind than the newest readable one is an error: an older backup's age does not stand in.
  */
 export async function newestBackupAge(kind: BackupKind, { probes, now }: CheckContext): Promise<CheckOutput> {
   const backups = probes.backups;
   const { broken } = await backups.list();
   const newest = await backups.newest(kind);
   const details = broken.map((b) => `unreadable manifest ${b}`);
-  if (!newest && broken.length) return { status: 'error', message: `no readable ${WORDS[kind]} backup manifest; unreadable: ${broken[0]}`, details };
+  const newer = unreadableSince(broken, kind, newest);
+  if (newer.length) {
+    const what = newest ? `newer than ${newest.id}, the newest readable one` : 'none is readable';
+    return { status: 'error', message: `the newest ${WORDS[kind]} backup's manifest cannot be read (${what}): ${newer[0]}`, details };
+  }
   if (!newest) return { status: 'fail', message: `no ${WORDS[kind]} backup in ${backups.directory}`, details };
   const age = Math.max(0, (now().getTime() - Date.parse(newest.created)) / 1000);
   return { value: Math.round(age), message: `newest ${WORDS[kind]} backup ${newest.id} taken ${newest.created}`, details };

@@ -1,7 +1,6 @@
 import type { CheckContext, CheckOutput } from '../engine/check.js';
 import { counted, formatValue } from '../engine/units.js';
-import type { Manifest } from './manifest.js';
-import { backupIdParts } from './repository.js';
+import { backupIdParts, unreadableSince } from './repository.js';
 
 /** backups.verify: the newest backup of each kind (default), or every backup. */
 const everyBackup = (ctx: CheckContext) => ctx.config.backups?.verify === 'all';
@@ -27,18 +26,6 @@ export async function verifyChecksums(ctx: CheckContext): Promise<CheckOutput> {
 }
 
 /**
- * Unreadable manifests that are, or may be, of a database dump taken at or after `than` (any time when undefined):
- * those named as nvcops names backups tell their kind and time; any other may be the newest dump.
- */
-function unreadableDumps(broken: string[], than: Manifest | undefined): string[] {
-  const since = than ? Math.floor(Date.parse(than.created) / 1000) * 1000 : -Infinity;
-  return broken.filter((b) => {
-    const parts = backupIdParts(b);
-    return !parts || (parts.kind === 'db' && parts.at >= since);
-  });
-}
-
-/**
  * pg_restore --list reads the chosen database dumps, and every table the manifest counted has its data entry.
  * A dump whose manifest cannot be read fails: when it is the newest, an older readable one does not stand in for it.
  */
@@ -47,7 +34,7 @@ export async function verifyRestorable(ctx: CheckContext): Promise<CheckOutput> 
   const every = everyBackup(ctx);
   const { backups: listed, broken } = await backups.list();
   const newest = await backups.newest('db');
-  const unreadable = unreadableDumps(broken, every ? undefined : newest);
+  const unreadable = unreadableSince(broken, 'db', every ? undefined : newest);
   const dumps = every ? listed.filter((b) => b.kind === 'db') : unreadable.length ? [] : [newest].filter((b) => b !== undefined);
   if (!dumps.length && !unreadable.length) return { status: 'fail', message: `no database backup in ${backups.directory} to read` };
   const why = (b: string) => (every ? '' : backupIdParts(b) ? ' (the newest database backup)' : ' (its name does not tell its kind or time: it may be the newest database backup)');
