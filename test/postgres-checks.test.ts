@@ -232,6 +232,8 @@ describe('replication lag, measured on a real streaming replica', () => {
     primary = await startPostgres();
     replica = await startReplica(primary);
     await primary.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor; CREATE ROLE plain LOGIN; CREATE TABLE ticks (at timestamptz)');
+    // The roles reach the replica by replay: until then it refuses their logins, which is another test's case.
+    await until(async () => (await replica.sql<{ n: string }>("SELECT count(*) AS n FROM pg_roles WHERE rolname IN ('nvcops_monitor', 'plain')"))[0]?.n === '2', 'the roles on the replica');
   });
   afterAll(async () => {
     await replica?.stop();
