@@ -153,16 +153,16 @@ export async function planDb(ctx: PlanContext, opts: DbOptions): Promise<ActionP
   const what = opts.vacuum ? `VACUUM (${[opts.full && 'FULL', opts.analyze && 'ANALYZE'].filter(Boolean).join(', ')})`.replace(' ()', '') : 'ANALYZE';
   // VACUUM FULL does not tell pg_stat what it removed (an ANALYZE or a plain VACUUM does): without one after it the
   // dead tuples stay counted, and the next run would plan the same rewrite under the same lock again.
-  const report = opts.full && !opts.analyze ? 'VACUUM' : undefined;
+  const statements = opts.full && !opts.analyze ? [what, 'VACUUM'] : [what];
   const steps: ActionStep[] = chosen.map(({ table, why }) => ({
     title: `${what} ${table.name}`,
     details: [
       `${why}; ${table.dead} dead of ${table.live + table.dead} rows (${ratio(table).toFixed(1)}%), ${formatValue(table.size, 'bytes')}`,
       `last vacuum ${when(table.last_vacuum, now)}, last analyze ${when(table.last_analyze, now)}`,
-      ...(report ? [`then ${report} ${table.name}, so that pg_stat counts the dead tuples VACUUM FULL removed (it does not report them)`] : []),
+      ...(statements.length > 1 ? [`then VACUUM ${table.name}, so that pg_stat counts the dead tuples VACUUM FULL removed (it does not report them)`] : []),
     ],
     async run(step) {
-      for (const statement of [what, report].filter((s) => s !== undefined)) {
+      for (const statement of statements) {
         await withProgress(() => session.exec(`${statement} ${table.name}`), session, watcher, step, (pid) => vacuumProgress(watcher, pid));
       }
       const after = (await tableStats(session)).find((t) => t.name === table.name);
