@@ -4,6 +4,7 @@ import { SEVERITY_LEVELS } from '../../runbook/severity.js';
 import { formatAge } from '../../incident/time.js';
 import { daysSince, where } from '../../reviews/history.js';
 import { compareText } from '../../engine/order.js';
+import { counted } from '../../engine/units.js';
 
 /** Why a drill did not exercise the response (undefined when it did): it counts once acknowledged and resolved. */
 const unfinished = (i: Incident): string | undefined =>
@@ -32,9 +33,10 @@ export default defineCheck({
       };
     }
     // A drill opened and left, or closed without anyone acknowledging it, showed nothing of the response: it does not count.
-    const notCounted = drills.filter(unfinished).map((i) => `${i.id} opened ${i.openedAt.slice(0, 10)} does not count: ${unfinished(i)}`);
-    const last = drills.filter((i) => !unfinished(i)).at(-1);
-    const recorded = `${drills.length} drill${drills.length === 1 ? '' : 's'} recorded in ${where(ctx)}`;
+    const judged = drills.map((i) => ({ i, why: unfinished(i) }));
+    const notCounted = judged.filter((d) => d.why).map(({ i, why }) => `${i.id} opened ${i.openedAt.slice(0, 10)} does not count: ${why}`);
+    const last = judged.filter((d) => !d.why).at(-1)?.i;
+    const recorded = `${counted(drills.length, 'drill')} recorded in ${where(ctx)}`;
     if (!last) {
       return {
         status: 'fail',
