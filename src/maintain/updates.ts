@@ -9,7 +9,7 @@ export interface AptUpgrade {
   origin: string;
   security: boolean;
   /** Left out by `apt-get upgrade` (kept back): it needs new packages or removals, or is held with apt-mark hold. */
-  heldBack: boolean;
+  heldBack?: true;
 }
 
 /** `apt-get -s upgrade` lines: `Inst libssl3 [3.0.17-1~deb12u2] (3.0.17-1~deb12u3 Debian-Security:12/stable-security [amd64])`. */
@@ -17,7 +17,7 @@ export function parseAptSimulation(text: string): AptUpgrade[] {
   return text.split('\n').flatMap((line) => {
     const m = /^Inst (\S+) \[([^\]]+)\] \((\S+) (.+?) \[[^\]]+\]\)/.exec(line);
     if (!m) return [];
-    return [{ name: m[1]!, from: m[2]!, to: m[3]!, origin: m[4]!, security: /security/i.test(m[4]!), heldBack: false }];
+    return [{ name: m[1]!, from: m[2]!, to: m[3]!, origin: m[4]!, security: /security/i.test(m[4]!) }];
   });
 }
 

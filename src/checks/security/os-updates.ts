@@ -37,7 +37,7 @@ export default defineCheck({
       if (full instanceof Error || full.exitCode !== 0) {
         return { status: 'error', message: `apt-get -s --ignore-hold dist-upgrade failed (${full instanceof Error ? full.message : `exit ${full.exitCode}: ${full.stderr.trim().split('\n')[0]}`}): cannot tell which of the ${kept.length} packages apt-get upgrade keeps back are security fixes (${kept.join(', ')})` };
       }
-      heldBack = parseAptSimulation(full.stdout).filter((u) => kept.includes(u.name)).map((u) => ({ ...u, heldBack: true }));
+      heldBack = parseAptSimulation(full.stdout).filter((u) => kept.includes(u.name)).map((u) => ({ ...u, heldBack: true as const }));
       const unplanned = kept.filter((name) => !heldBack.some((u) => u.name === name));
       if (unplanned.length) {
         return { status: 'error', message: `apt keeps back ${unplanned.join(', ')} and cannot plan its upgrade even with dist-upgrade: whether it is a security fix is unknown — run apt-get install ${unplanned.join(' ')} to see why` };
