@@ -15,15 +15,18 @@ export default defineCheck({
   async run({ probes }) {
     const { primary, replicas } = probes.postgres;
     const servers = [primary, ...replicas];
-    const outcomes = await Promise.all(
-      servers.map((p) => p.connect().then(({ connectMs }) => ({ p, connectMs, error: undefined }), (error: Error) => ({ p, connectMs: undefined, error }))),
-    );
     // A refused login is an answer: the server is up for its applications, nvcops cannot see it.
-    const refused = outcomes.filter((o) => o.error instanceof LoginRefusedError);
-    const down = outcomes.filter((o) => o.error && !refused.includes(o));
+    const outcomes = await Promise.all(
+      servers.map((p) => p.connect().then(
+        ({ connectMs }) => ({ p, connectMs, error: undefined, refused: false }),
+        (error: Error) => ({ p, connectMs: undefined, error, refused: error instanceof LoginRefusedError }),
+      )),
+    );
+    const refused = outcomes.filter((o) => o.refused);
+    const down = outcomes.filter((o) => o.error && !o.refused);
     const details = outcomes.map((o) =>
       !o.error ? `${o.p.name} (${o.p.address}): up, connect ${formatValue(o.connectMs!, 'ms')}`
-        : refused.includes(o) ? o.error.message
+        : o.refused ? o.error.message
           : `${o.p.name} (${o.p.address}): DOWN — ${o.error.message}`,
     );
     if (down.length) {
