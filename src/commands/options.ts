@@ -5,6 +5,7 @@ import { UsageError } from '../engine/errors.js';
 import type { FailOn } from '../engine/report.js';
 import { DURATION_FORMS, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from '../engine/units.js';
 import { FORMATS, type Format } from '../report/formats.js';
+import { isDate } from '../engine/zoned.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -116,9 +117,7 @@ export function makeDirectories(target: string, refusal: string): void {
 const dateArg = (value: string): Date | undefined => {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?=$|T)/.exec(value);
   if (!m || Number.isNaN(Date.parse(value))) return undefined;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) throw new InvalidArgumentError('no such day; use a date that exists such as 2025-01-31');
+  if (!isDate(`${m[1]}-${m[2]}-${m[3]}`)) throw new InvalidArgumentError('no such day; use a date that exists such as 2025-01-31');
   return new Date(value);
 };
 

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Section } from './document.js';
 import { ago } from './time.js';
@@ -55,7 +56,6 @@ const inWindows = (t: Date, ws: IncidentWindow[]) => ws.filter((w) => t >= w.fro
 export async function lastFetch(repo: string): Promise<Date | null | 'origin'> {
   if (!(await git(repo, ['remote'])).trim()) return 'origin';
   const path = (await git(repo, ['rev-parse', '--path-format=absolute', '--git-path', 'FETCH_HEAD'])).trim();
-  const { stat } = await import('node:fs/promises');
   return stat(path).then((s) => s.mtime, () => null);
 }
 
