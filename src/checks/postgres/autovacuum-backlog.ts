@@ -15,11 +15,12 @@ export default defineCheck({
     await onPrimary(probe, 'dead rows');
     const rows = await probe.query<{ name: string; dead: string; limit: string; running: boolean; off: boolean }>(
       `SELECT format('%I.%I', s.schemaname, s.relname) AS name, s.n_dead_tup AS dead,
-              round(${autovacuumTrigger('vacuum')})::bigint AS limit,
+              round(v.trigger)::bigint AS limit,
               EXISTS (SELECT 1 FROM pg_stat_progress_vacuum p WHERE p.relid = s.relid) AS running,
               NOT current_setting('autovacuum')::bool OR coalesce(c.reloptions::text ~ 'autovacuum_enabled=(false|off)', false) AS off
          FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-        WHERE s.n_dead_tup > ${autovacuumTrigger('vacuum')}
+        CROSS JOIN LATERAL (SELECT ${autovacuumTrigger('vacuum')} AS trigger) v
+        WHERE s.n_dead_tup > v.trigger
         ORDER BY s.n_dead_tup DESC`,
     );
     const waiting = rows.filter((r) => !r.running);
