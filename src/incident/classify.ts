@@ -52,8 +52,9 @@ export function classify(states: SystemState[], report: RunReport, history: Hist
   };
   const services = states.filter((s) => s.kind === 'service' || s.kind === 'aws');
   const down = states.filter((s) => s.up === false);
-  const primaryDown = states.some((s) => s.kind === 'postgres' && s.name === 'primary' && s.up === false);
-  if (services.length && services.every((s) => s.up === false)) add('P0', 'Complete system outage', `all ${services.length} services down: ${services.map((s) => `${s.name} (${s.detail})`).join(', ')}`);
+  const primaryDown = down.some((s) => s.kind === 'postgres' && s.name === 'primary');
+  const allServicesDown = services.length > 0 && services.every((s) => s.up === false);
+  if (allServicesDown) add('P0', 'Complete system outage', `all ${services.length} services down: ${services.map((s) => `${s.name} (${s.detail})`).join(', ')}`);
   else if (primaryDown) add('P0', 'Complete system outage', `the PostgreSQL primary is down: ${states.find((s) => s.name === 'primary')!.detail}`);
   for (const s of down.filter((x) => x.kind === 'service' && PAYMENT.test(x.name))) add('P0', 'Payment processing failure', `${s.name} is down (${s.detail})`);
   const results = report.items.flatMap((i) => i.results);
@@ -62,7 +63,7 @@ export function classify(states: SystemState[], report: RunReport, history: Hist
   for (const r of results.filter((x) => failing(x) && /corrupt|checksum/i.test(`${x.id} ${x.message}`))) add('P0', 'Data corruption', `${r.title}: ${r.message}`, r.id);
 
   const partial = down.filter((s) => !(s.kind === 'postgres' && s.name === 'primary'));
-  if (partial.length && !(services.length && services.every((s) => s.up === false))) add('P1', 'Partial system outage', `${partial.map((s) => `${s.name} (${s.detail})`).join(', ')} down`);
+  if (partial.length && !allServicesDown) add('P1', 'Partial system outage', `${partial.map((s) => `${s.name} (${s.detail})`).join(', ')} down`);
   for (const r of results) {
     const d = degradation(r, history);
     if (!d || d.ratio <= 1) continue;
