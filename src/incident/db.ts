@@ -198,7 +198,10 @@ export async function dbDiagnostics(primary: PostgresProbe, replicas: PostgresPr
       const since = new Map(rows.map((r) => [r.datname, unlessReset(prev?.databases[r.datname], counters!.databases[r.datname]!)]));
       const delta = (db: string, k: (typeof COUNTED)[number]) => counters!.databases[db]![k] - (since.get(db)?.[k] ?? 0);
       const recent = rows.filter((r) => delta(r.datname, 'deadlocks') > 0 || delta(r.datname, 'temp_files') > 0);
-      const reset = rows.filter((r) => prev?.databases[r.datname] && !since.get(r.datname)).map((r) => `${r.datname} since its statistics were reset${resetAt(r) ? ` at ${resetAt(r)}` : ''}`);
+      const reset = rows.filter((r) => prev?.databases[r.datname] && !since.get(r.datname)).map((r) => {
+        const at = counters!.databases[r.datname]!.stats_reset;
+        return `${r.datname} since its statistics were reset${at ? ` at ${at}` : ''}`;
+      });
       const basis = prev ? `since the last look at ${prev.at}${reset.length ? ` (${reset.join('; ')})` : ''}` : 'since the statistics were last reset';
       return {
         state: rows.some((r) => delta(r.datname, 'deadlocks') > 0) ? 'attention' : 'ok',
