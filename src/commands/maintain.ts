@@ -28,7 +28,7 @@ export function registerMaintain(program: Command, finish: Finish): void {
     (c) => c
       .option('--vacuum', 'VACUUM the tables with many dead tuples or no recent vacuum')
       .option('--analyze', 'ANALYZE them too (with --vacuum: VACUUM (ANALYZE))')
-      .option('--table <name>', 'only this table (repeatable); skips the selection rule', (v: string, p: string[] = []) => [...p, tableNameArg('a table name such as public.payments')(v)])
+      .option('--table <name>', 'only this table (repeatable); skips the selection rule', (v: string, p: string[] = []) => [...p, tableNameArg(v)])
       .option('--full', 'VACUUM FULL: rewrites the table under an ACCESS EXCLUSIVE lock (blocks reads and writes)'),
     (m, o) => (ctx) => m.planDb(ctx, o),
   );

@@ -148,8 +148,10 @@ const NAME_PART = String.raw`(?:[^\s."]+|"(?:[^"]|"")+")`;
 const TABLE_NAME = new RegExp(`^${NAME_PART}(?:\\.${NAME_PART})?$`);
 
 /** `--table`: a name or schema.name the server can parse; anything else would come back as its "invalid name syntax" (exit 3). */
-export const tableNameArg = (example: string) => (value: string): string => {
-  if (!TABLE_NAME.test(named(example)(value))) throw new InvalidArgumentError(`use ${example}: a name or schema.name, each part plain or in double quotes ("Payments")`);
+const TABLE_EXAMPLE = 'a table name such as public.payments';
+const tableNamed = named(TABLE_EXAMPLE);
+export const tableNameArg = (value: string): string => {
+  if (!TABLE_NAME.test(tableNamed(value))) throw new InvalidArgumentError(`use ${TABLE_EXAMPLE}: a name or schema.name, each part plain or in double quotes ("Payments")`);
   return value;
 };
 
