@@ -143,20 +143,35 @@ function trustedCas(config: Config): string[] | undefined {
   return ca ? [...rootCertificates, readFileSync(ca, 'utf8')] : undefined;
 }
 
-/** The CAs a chain must lead to: `certificates.ca` with Node's roots, or Node's roots. */
-const trustAnchors = (config: Config): string[] => trustedCas(config) ?? [...rootCertificates];
-
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
+/**
+ * One run's trust, read on first need and then kept: the CAs for the TLS handshake (certificates.ca, when set), and the
+ * certificates a chain must lead to. A `certificates.ca` that cannot be read fails where it is needed, as before.
+ */
+interface Trust {
+  cas(): string[] | undefined;
+  roots(): X509Certificate[];
+}
+
+function trustOf(config: Config): Trust {
+  let cas: { value: string[] | undefined } | undefined;
+  let roots: X509Certificate[] | undefined;
+  const trust: Trust = {
+    cas: () => (cas ??= { value: trustedCas(config) }).value,
+    roots: () => (roots ??= (trust.cas() ?? rootCertificates).flatMap((pem) => pem.match(PEM) ?? []).map((pem) => new X509Certificate(pem))),
+  };
+  return trust;
+}
+
 /** A chain (leaf first) leads, certificate by certificate, to one of the trusted CAs. */
-function chainProblem(chain: X509Certificate[], cas: string[]): string | undefined {
+function chainProblem(chain: X509Certificate[], roots: X509Certificate[]): string | undefined {
   for (let i = 0; i + 1 < chain.length; i++) {
     if (!chain[i]!.checkIssued(chain[i + 1]!) || !chain[i]!.verify(chain[i + 1]!.publicKey)) {
       return `certificate ${i + 1} is not signed by certificate ${i + 2} in the file`;
     }
   }
   const last = chain[chain.length - 1]!;
-  const roots = cas.flatMap((pem) => pem.match(PEM) ?? []).map((pem) => new X509Certificate(pem));
   if (roots.some((r) => r.fingerprint256 === last.fingerprint256)) return undefined;
   if (roots.some((r) => last.checkIssued(r) && last.verify(r.publicKey))) return undefined;
   return last.checkIssued(last) ? 'self-signed and not a trusted CA' : `issuer "${last.issuer.replace(/\n/g, ', ')}" is not a trusted CA (set certificates.ca for an internal CA)`;
@@ -181,7 +196,7 @@ function chainVerdict(trust: string | undefined, chain: X509Certificate[], now: 
   return problems.length ? problems.join('; ') : undefined;
 }
 
-function inspectFile(path: string, config: Config, now: Date): CertificateReport {
+function inspectFile(path: string, trust: Trust, now: Date): CertificateReport {
   let chain: X509Certificate[];
   try {
     const pems = readFileSync(path, 'utf8').match(PEM) ?? [];
@@ -190,7 +205,7 @@ function inspectFile(path: string, config: Config, now: Date): CertificateReport
   } catch (e) {
     return { source: path, weaknesses: [], error: (e as Error).message };
   }
-  return { source: path, ...describe(chain, now), chainProblem: chainVerdict(chainProblem(chain, trustAnchors(config)), chain, now) };
+  return { source: path, ...describe(chain, now), chainProblem: chainVerdict(chainProblem(chain, trust.roots()), chain, now) };
 }
 
 /** OpenSSL's verdicts that come from its clock (the system's): an endpoint's dates are judged on the run's clock instead. */
@@ -228,7 +243,7 @@ const DEFAULT_PORTS: Record<string, number> = { 'https:': 443, 'postgres:': 5432
 
 async function inspectEndpoint(
   endpoint: { name?: string; url: string; serverName?: string },
-  config: Config,
+  trust: Trust,
   now: Date,
   timeoutMs = 5000,
 ): Promise<CertificateReport> {
@@ -241,7 +256,7 @@ async function inspectEndpoint(
     const raw = url.protocol.startsWith('postgres') ? await postgresStartTls(host, port, timeoutMs) : undefined;
     const socket = await new Promise<TLSSocket>((resolve, reject) => {
       const s = tlsConnect({
-        host, port, socket: raw, ca: trustedCas(config), rejectUnauthorized: false,
+        host, port, socket: raw, ca: trust.cas(), rejectUnauthorized: false,
         ...(isIP(name) ? {} : { servername: name }),
         // Judged separately below, so that "untrusted chain" and "wrong host" are told apart.
         checkServerIdentity: () => undefined,
@@ -256,10 +271,10 @@ async function inspectEndpoint(
     const leaf = chain[0];
     if (!leaf) return { source, weaknesses: [], error: 'the server sent no certificate' };
     // OpenSSL judges the trust; where all it objects to is dates on its clock, the chain is walked as a file's is.
-    const trust = verdict && SYSTEM_CLOCK_VERDICTS.has(verdict) ? chainProblem(chain, trustAnchors(config)) : verdict;
+    const trusted = verdict && SYSTEM_CLOCK_VERDICTS.has(verdict) ? chainProblem(chain, trust.roots()) : verdict;
     const named = isIP(name) ? leaf.checkIP(name) : leaf.checkHost(name);
     const hostProblem = named ? undefined : `${name} is not among the names it is issued for (${leaf.subjectAltName ?? leaf.subject.replace(/\n/g, ', ')})`;
-    return { source, ...describe(chain, now), chainProblem: chainVerdict(trust, chain, now), hostProblem };
+    return { source, ...describe(chain, now), chainProblem: chainVerdict(trusted, chain, now), hostProblem };
   } catch (e) {
     return { source, weaknesses: [], error: (e as Error).message };
   }
@@ -268,8 +283,9 @@ async function inspectEndpoint(
 /** Every configured certificate, endpoints read concurrently. */
 async function inspectAll(config: Config, now: Date): Promise<CertificateReport[]> {
   const c = config.certificates ?? {};
-  const files = (c.files ?? []).map((f) => inspectFile(f, config, now));
-  const endpoints = await Promise.all((c.endpoints ?? []).map((e) => inspectEndpoint(e, config, now)));
+  const trust = trustOf(config);
+  const files = (c.files ?? []).map((f) => inspectFile(f, trust, now));
+  const endpoints = await Promise.all((c.endpoints ?? []).map((e) => inspectEndpoint(e, trust, now)));
   return [...endpoints, ...files];
 }
 
