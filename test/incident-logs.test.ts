@@ -49,7 +49,7 @@ describe('nvcops incident logs (tail -f application.log)', () => {
     const groups = sectionsOf(r.stdout)['Errors and warnings by fingerprint']!;
     expect(groups.state).toBe('attention');
     const byPrint = Object.fromEntries(groups.data.map((g: { fingerprint: string }) => [g.fingerprint, g]));
-    expect(byPrint['payment <n> failed for card <n>-<n>-<n>-<n> (txn <hex>)']).toMatchObject({ level: 'error', count: 3, firstSeen: at(20), lastSeen: at(10) });
+    expect(byPrint['payment <n> failed for card ************<n> (txn <hex>)']).toMatchObject({ level: 'error', count: 3, firstSeen: at(20), lastSeen: at(10) });
     expect(byPrint['slow query took <n> ms for user <uuid>']).toMatchObject({ level: 'warn', count: 2, firstSeen: at(8), lastSeen: at(7) });
     expect(byPrint['database connection pool exhausted (<n> of <n> in use)']).toMatchObject({ level: 'fatal', count: 1 });
     expect(byPrint['POST /api/transfers HTTP/<n> <n>']).toMatchObject({ level: 'error', count: 1 });
@@ -61,7 +61,7 @@ describe('nvcops incident logs (tail -f application.log)', () => {
     const grep = await nvcops(['incident', 'logs', '--config', config, '--since', '1h', '--grep', 'PAYMENT \\d+ failed', '--format', 'json'], { env: { NVCOPS_NOW: NOW } });
     const only = sectionsOf(grep.stdout)['Errors and warnings by fingerprint']!.data;
     expect(only.map((g: { fingerprint: string; count: number }) => [g.fingerprint, g.count])).toEqual([
-      ['payment <n> failed for card <n>-<n>-<n>-<n> (txn <hex>)', 3], ['payment <n> failed: too old for the window', 1],
+      ['payment <n> failed for card ************<n> (txn <hex>)', 3], ['payment <n> failed: too old for the window', 1],
     ]);
 
     const human = await nvcops(['incident', 'logs', '--config', config], { env: { NVCOPS_NOW: NOW } });

@@ -7,10 +7,18 @@ const SECRET_KEY = /pass(word)?|secret|token|routing.?key|api.?key|credential|we
  * `access_token=`, … Narrower than SECRET_KEY: report text has `passed=3`-like words.
  */
 const SECRET_PARAM = /^[a-z0-9_.-]*(password|passwd|secret|token|api[_-]?key|secret[_-]?access[_-]?key)$/i;
-/** `key=value` in a URL query, a conninfo string or an environment listing; a value may be quoted. */
-const KEY_VALUE = /(^|[\s?&;,(])([a-z][a-z0-9_.-]*)(\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&#;,'")]+)/gi;
+/** `key=value` in a URL query, a conninfo string (inside an SQL literal too: ''quoted'') or an environment listing; a value may be quoted. */
+const KEY_VALUE = /(^|[\s?&;,('"])([a-z][a-z0-9_.-]*)(\s*=\s*)(''(?:[^'\\]|\\.)*''|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|(?:''|[^\s&#;,'")])+)/gi;
+/** `"key": value` in a JSON (or Python) object a log line carries. */
+const QUOTED_KEY = /(["'])([a-z][a-z0-9_.-]*)\1(\s*:\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,}\]]+)/gi;
 /** scheme://userinfo@ in text: the userinfo runs to the last `@` before the host (it may contain `@` itself). */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi;
+/**
+ * The literal after PASSWORD in SQL (CREATE/ALTER ROLE|USER … [ENCRYPTED] PASSWORD, USER MAPPING OPTIONS (password …)):
+ * 'standard' or U&'…' with '' inside, E'escaped', or $tag$dollar-quoted$tag$; a text cut inside it (pg_stat_activity keeps
+ * the first track_activity_query_size bytes) is masked to its end.
+ */
+const SQL_PASSWORD = /(\bPASSWORD\s+)(?:E'(?:[^'\\]|\\[\s\S]|'')*(?:'|$)|(?:U&)?'(?:[^']|'')*(?:'|$)|\$([a-z_][a-z0-9_]*)?\$[\s\S]*?(?:\$\2\$|$))/gi;
 const MASK = '***';
 
 /** Secrets shorter than this are not masked as free text (see Redactor). */
@@ -114,12 +122,7 @@ export class Redactor {
     // Learnt secrets first: a pattern that masked part of one (up to an `@` inside it) would leave the rest.
     let out = text;
     for (const s of this.longestFirst) out = out.split(s).join(MASK);
-    out = out.replace(URL_USERINFO, (m, scheme: string, userinfo: string) => {
-      const colon = userinfo.indexOf(':');
-      return colon < 0 ? m : `${scheme}${userinfo.slice(0, colon)}:${MASK}@`;
-    });
-    return out.replace(KEY_VALUE, (m, pre: string, k: string, eq: string, v: string) =>
-      SECRET_PARAM.test(k) && v !== MASK ? `${pre}${k}${eq}${MASK}` : m);
+    return maskCredentials(out);
   }
 
   /** A deep copy of a value with every secret string masked (for `config check`). */
@@ -137,4 +140,90 @@ export class Redactor {
     }
     return value;
   }
+}
+
+/** A value nvcops already masked (a text masked twice reads the same). */
+const isMasked = (v: string) => /^(['"]?)\*\*\*\1$/.test(v);
+
+/** Passwords that text shows by its structure: SQL PASSWORD literals, URL userinfo, secret parameters in a query, conninfo or JSON. */
+function maskCredentials(text: string): string {
+  return text
+    .replace(SQL_PASSWORD, `$1'${MASK}'`)
+    .replace(URL_USERINFO, (m, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(':');
+      return colon < 0 ? m : `${scheme}${userinfo.slice(0, colon)}:${MASK}@`;
+    })
+    .replace(KEY_VALUE, (m, pre: string, k: string, eq: string, v: string) => (SECRET_PARAM.test(k) && !isMasked(v) ? `${pre}${k}${eq}${MASK}` : m))
+    // JSON stays JSON: a quoted value is masked inside its quotes.
+    .replace(QUOTED_KEY, (m, q: string, k: string, sep: string, v: string) =>
+      SECRET_PARAM.test(k) && !isMasked(v) ? `${q}${k}${q}${sep}${/^["']/.test(v) ? `${v[0]}${MASK}${v[0]}` : MASK}` : m);
+}
+
+/**
+ * Runs of 13-19 digits, optionally grouped by single spaces or dashes, as card numbers are written, starting as a
+ * payment network's numbers do (ISO/IEC 7812: Mir 2200-2204, Mastercard 2221-2720, 3-6, RuPay 81-82): epoch times
+ * in ms, µs or ns start with 1 and are left alone.
+ */
+const CARD_CANDIDATE = /(?<![\w.])(?:2[2-7]|[3-6]\d|8[12])(?:[ -]?\d){11,17}(?!\w|\.\d)/g;
+const CARD_PREFIX = /^(?:220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720|[3-6]|8[12])/;
+
+/** The Luhn (mod 10) check every payment card number passes. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+const isCardNumber = (digits: string) => digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && luhnValid(digits);
+
+/**
+ * Masks card numbers (PAN) keeping the last four digits, as PCI DSS 3.4 allows for display: 4111 1111 1111 1111 →
+ * ************1111. A run of groups is tried whole, then by its longest card-number span of whole groups, so a card
+ * followed by another number (`4111 1111 1111 1111 12 items`) is masked too.
+ */
+function maskCardNumbers(text: string): string {
+  return text.replace(CARD_CANDIDATE, (run) => {
+    const groups = run.split(/[ -]/);
+    const seps = run.match(/[ -]/g) ?? [];
+    const out: string[] = [];
+    for (let i = 0; i < groups.length;) {
+      let end = -1;
+      for (let j = groups.length; j > i && end < 0; j--) if (isCardNumber(groups.slice(i, j).join(''))) end = j;
+      if (end < 0) {
+        out.push(groups[i]!, seps[i] ?? '');
+        i++;
+        continue;
+      }
+      const digits = groups.slice(i, end).join('');
+      out.push(`${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`, seps[end - 1] ?? '');
+      i = end;
+    }
+    return out.join('');
+  });
+}
+
+/** Whether a text holds a card number (the PCI log scan counts such lines). */
+export const holdsCardNumber = (text: string): boolean => maskCardNumbers(text) !== text;
+
+/**
+ * Every secret a query text or log line can carry, masked where the text enters nvcops (pg_stat_activity,
+ * pg_stat_statements, server and application logs, Redis slow log and ACL LOG), so no report, history or file sees it:
+ * SQL PASSWORD literals, `password=` (inside quotes too), URL userinfo, secret query parameters and JSON keys, card numbers.
+ */
+export const maskSecrets = (text: string): string => maskCardNumbers(maskCredentials(text));
+
+/** maskSecrets through the fields of a parsed log line: every string, and the whole value under a secret-looking key. */
+export function maskSecretFields(value: unknown, key = ''): unknown {
+  if (SECRET_PARAM.test(key) && value !== null && value !== undefined && value !== '') return MASK;
+  if (typeof value === 'string') return maskSecrets(value);
+  if (Array.isArray(value)) return value.map((v) => maskSecretFields(v));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecretFields(v, k)]));
+  return value;
 }

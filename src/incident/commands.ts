@@ -1,11 +1,10 @@
 import { UsageError } from '../engine/errors.js';
 import { formatValue } from '../engine/units.js';
 import { Probes } from '../probes/index.js';
-import { maskCardNumbers } from '../security/mask.js';
 import { dbDiagnostics, type Counters } from './db.js';
 import { DEFAULT_DEPLOY_TAG_PATTERN, deploySections, repositoryChanges, type IncidentWindow } from './deploys.js';
 import type { Section } from './document.js';
-import { fingerprint, followLog, LEVELS, matches, parseLogLine, summarizeLogs, type Level, type LogSummary } from './logs.js';
+import { fingerprint, followLog, LEVELS, parseLogLine, shownLine, summarizeLogs, type Level, type LogSummary } from './logs.js';
 import { incidentContext, makeDocument, printDocument, type IncidentContext, type IncidentFlags } from './output.js';
 import { statusSections, systemStatus } from './status.js';
 import { parseSince } from './time.js';
@@ -123,10 +122,11 @@ export async function logs(flags: LogsFlags): Promise<number> {
   try {
     await followLog(path, summary?.current, (line) => {
       const rec = parseLogLine(line);
-      if (!matches(rec, line, { level: flags.level, grep })) return;
+      const shown = shownLine(rec, line, { level: flags.level, grep });
+      if (!shown) return;
       ctx.print(flags.format === 'json'
-        ? `${JSON.stringify({ time: rec.time?.toISOString() ?? null, level: rec.level, fingerprint: fingerprint(rec.message), line: maskCardNumbers(line) })}\n`
-        : `${maskCardNumbers(line)}\n`);
+        ? `${JSON.stringify({ time: rec.time?.toISOString() ?? null, level: rec.level, fingerprint: fingerprint(shown.message), line: shown.line })}\n`
+        : `${shown.line}\n`);
     }, stop.signal);
   } finally {
     process.off('SIGINT', onSignal);

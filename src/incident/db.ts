@@ -1,5 +1,5 @@
 import type { PostgresProbe } from '../probes/postgres.js';
-import { maskCardNumbers } from '../security/mask.js';
+import { maskedQuery } from '../probes/postgres-views.js';
 import { formatValue } from '../engine/units.js';
 import type { Section, SectionState } from './document.js';
 import { formatAge } from './time.js';
@@ -47,12 +47,12 @@ function unlessReset(previous: Counted | undefined, current: Counted): Counted |
 const SESSIONS = `SELECT pid, pg_blocking_pids(pid) AS blocked_by, usename, application_name, client_addr::text AS client_addr, state,
   wait_event_type, wait_event, backend_type,
   EXTRACT(EPOCH FROM now() - xact_start)::float8 AS xact_age, EXTRACT(EPOCH FROM now() - query_start)::float8 AS query_age,
-  left(query, 300) AS query
+  query
 FROM pg_stat_activity WHERE pid <> pg_backend_pid()`;
 
 const oneLine = (q: string | null) => (q ?? '').replace(/\s+/g, ' ').trim().slice(0, 160);
-/** Query texts can carry literals from the application: card numbers among them. */
-const masked = <T extends { query: string | null }>(rows: T[]): T[] => rows.map((r) => ({ ...r, query: r.query === null ? null : maskCardNumbers(r.query) }));
+/** Query texts carry literals: passwords and card numbers among them. */
+const masked = <T extends { query: string | null }>(rows: T[]): T[] => rows.map((r) => ({ ...r, query: maskedQuery(r.query) }));
 const age = (s: number | null) => (s === null ? '—' : formatAge(s * 1000));
 const who = (s: Session) => `${s.usename ?? '?'}@${s.application_name || s.client_addr || 'local'}`;
 
@@ -239,7 +239,7 @@ export async function dbDiagnostics(primary: PostgresProbe, replicas: PostgresPr
       }
       const cols = (await version()) >= 130000 ? { total: 'total_exec_time', mean: 'mean_exec_time' } : { total: 'total_time', mean: 'mean_time' };
       const rows = masked(await primary.query<{ query: string; calls: string; total_ms: number; mean_ms: number; rows: string }>(
-        `SELECT left(query, 300) AS query, calls, ${cols.total}::float8 AS total_ms, ${cols.mean}::float8 AS mean_ms, rows FROM pg_stat_statements ORDER BY ${cols.total} DESC LIMIT 10`));
+        `SELECT query, calls, ${cols.total}::float8 AS total_ms, ${cols.mean}::float8 AS mean_ms, rows FROM pg_stat_statements ORDER BY ${cols.total} DESC LIMIT 10`));
       return {
         state: 'ok',
         summary: `the ${rows.length} statements with the most total time`,

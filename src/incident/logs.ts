@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { maskCardNumbers } from '../security/mask.js';
+import { maskSecrets } from '../engine/redact.js';
 import { parseLine } from '../probes/logs.js';
 
 /** Levels, most severe first; every format's words and HTTP statuses map onto these. */
@@ -155,8 +155,15 @@ export async function* records(path: string, start: number, counter: { bytes: nu
   }
 }
 
-export const matches = (rec: LogRecord, line: string, q: Pick<LogQuery, 'level' | 'grep'>): boolean =>
-  rec.level !== undefined && levelRank(rec.level) <= levelRank(q.level) && (!q.grep || q.grep.test(line));
+/**
+ * A line at or above the level, with its secrets masked before --grep, the fingerprint or the output see it (a grep for
+ * a password must not confirm it is there), or undefined. Lines below the level are dropped unmasked: a log is mostly those.
+ */
+export function shownLine(rec: LogRecord, line: string, q: Pick<LogQuery, 'level' | 'grep'>): { line: string; message: string } | undefined {
+  if (rec.level === undefined || levelRank(rec.level) > levelRank(q.level)) return undefined;
+  const masked = maskSecrets(line);
+  return !q.grep || q.grep.test(masked) ? { line: masked, message: maskSecrets(rec.message) } : undefined;
+}
 
 /** One file of a window: where its lines start (sought in a large plain file), the bytes seeking read, and its stat. */
 export interface WindowFile {
@@ -203,13 +210,14 @@ export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSumma
       lines++;
       end += Buffer.byteLength(line) + 1;
       if (rec.time && rec.time < q.since) continue;
-      if (!matches(rec, line, q)) continue;
+      const shown = shownLine(rec, line, q);
+      if (!shown) continue;
       matched++;
-      const fp = fingerprint(rec.message);
+      const fp = fingerprint(shown.message);
       const key = `${rec.level}\u0000${fp}`;
       const at = rec.time?.toISOString() ?? null;
       const g = groups.get(key);
-      if (!g) groups.set(key, { fingerprint: fp, level: rec.level!, count: 1, firstSeen: at, lastSeen: at, sample: maskCardNumbers(line.slice(0, 500)) });
+      if (!g) groups.set(key, { fingerprint: fp, level: rec.level!, count: 1, firstSeen: at, lastSeen: at, sample: shown.line.slice(0, 500) });
       else {
         g.count++;
         if (at && (!g.firstSeen || at < g.firstSeen)) g.firstSeen = at;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { TargetError } from '../engine/errors.js';
+import { maskSecretFields, maskSecrets } from '../engine/redact.js';
 
 /** One parsed log line. */
 export interface LogEntry {
@@ -34,7 +35,7 @@ export interface LogWindow {
   undated: number;
   /** The oldest time seen: the window is fully covered when it is at or before `since`. */
   oldest?: Date;
-  /** Warnings, errors, 4xx/5xx and lines that talk about authentication or privileges. */
+  /** Warnings, errors, 4xx/5xx and lines that talk about authentication or privileges, secrets masked. */
   notable: LogEntry[];
 }
 
@@ -314,7 +315,8 @@ export class LogsProbe {
             if (e.status >= 500 || error) w.failedRequests++;
           } else if (error) w.errorLines++;
           if (w.notable.length < MAX_NOTABLE && (error || e.level === 'warn' || e.level === 'fatal' || (e.status ?? 0) >= 400 || NOTABLE_TEXT.test(e.message))) {
-            w.notable.push(e);
+            // Only kept lines are masked: the others are counted and dropped, and a day of log is read on every run.
+            w.notable.push({ ...e, message: maskSecrets(e.message), raw: maskSecrets(e.raw), fields: maskSecretFields(e.fields) as LogEntry['fields'] });
           }
         }
         w.undated += continuation.length;

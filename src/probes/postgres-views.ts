@@ -1,4 +1,5 @@
 import { PrivilegeError, TargetError } from '../engine/errors.js';
+import { maskSecrets } from '../engine/redact.js';
 import type { PostgresProbe } from './postgres.js';
 
 /**
@@ -39,13 +40,16 @@ const ACTIVITY = `SELECT a.pid, a.usename, a.application_name, host(a.client_add
   CASE WHEN a.wait_event_type = 'Lock' THEN extract(epoch FROM now() - coalesce(
     (SELECT min(l.waitstart) FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted), a.query_start))::float8 END AS lock_wait_s,
   CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
-  left(a.query, 300) AS query,
+  a.query,
   a.pid = pg_backend_pid() AS me
 FROM pg_stat_activity a`;
 
-/** Sessions of other roles, or an error naming the privilege when the role cannot see them. */
+/** A query text as nvcops keeps it: secrets masked on the whole text, then cut (a cut first could split a card number). */
+export const maskedQuery = (query: string | null): string | null => (query === null ? null : maskSecrets(query).slice(0, 300));
+
+/** Sessions of other roles (their query texts masked), or an error naming the privilege when the role cannot see them. */
 export async function sessions(probe: PostgresProbe): Promise<Session[]> {
-  const rows = await probe.query<Session>(ACTIVITY);
+  const rows = (await probe.query<Session>(ACTIVITY)).map((r) => ({ ...r, query: maskedQuery(r.query) }));
   const hidden = rows.filter((r) => r.query === '<insufficient privilege>').length;
   if (hidden > 0) {
     const user = await currentUser(probe);

@@ -10,7 +10,7 @@ import { parseDuration } from '../engine/units.js';
 import { noDatedLines, type LogEntry } from '../probes/logs.js';
 import type { Probes } from '../probes/index.js';
 import type { RedisNode } from '../probes/redis.js';
-import { maskCardNumbers, maskLogLine } from './mask.js';
+import { maskSecrets } from '../engine/redact.js';
 import { compareText } from '../engine/order.js';
 
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
@@ -38,7 +38,7 @@ export interface SecurityEvent {
   from?: string;
   /** Failures a brute-force event stands for, or repeats merged into one Redis ACL LOG entry. */
   count: number;
-  /** The log line or entry, card numbers masked. */
+  /** The log line or entry, secrets masked (LogsProbe masks the lines it keeps; ACL LOG entries here). */
   message: string;
 }
 
@@ -107,7 +107,7 @@ export function classify(e: LogEntry): { kind: EventKind; line?: string } | unde
 function excerpt(raw: string, line?: string): string {
   const lines = raw.trim().split('\n');
   const text = lines.length > 1 && line && line !== lines[0] ? `${lines[0]!.trim()} … ${line.trim()}` : raw.trim();
-  return maskLogLine(text).slice(0, 500);
+  return text.slice(0, 500);
 }
 
 function userOf(e: LogEntry): string | undefined {
@@ -203,7 +203,7 @@ export function eventsFromAclLog(reply: unknown[], now: Date, since: Date, brute
       user: String(e.username),
       ...(from && { from }),
       count,
-      message: `ACL LOG: ${e.reason === 'auth' ? 'authentication failed' : `${e.reason} denied`} for user ${e.username}${e.reason !== 'auth' ? ` (${e.context} ${maskCardNumbers(String(e.object))})` : ''}, ${count} time${count > 1 ? 's' : ''}`,
+      message: `ACL LOG: ${e.reason === 'auth' ? 'authentication failed' : `${e.reason} denied`} for user ${e.username}${e.reason !== 'auth' ? ` (${e.context} ${maskSecrets(String(e.object))})` : ''}, ${count} time${count > 1 ? 's' : ''}`,
     });
   }
   return events;

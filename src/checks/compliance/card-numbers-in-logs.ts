@@ -1,7 +1,7 @@
 import { isoDay, reviewPeriod } from '../../compliance/checks.js';
 import { defineCheck } from '../../engine/check.js';
 import { records, windowFiles } from '../../incident/logs.js';
-import { maskCardNumbers, maskLogLine } from '../../security/mask.js';
+import { holdsCardNumber, maskSecrets } from '../../engine/redact.js';
 
 /** Lines shown as evidence (masked); the count covers them all. */
 const SHOWN = 20;
@@ -32,9 +32,9 @@ export default defineCheck({
           // Lines without a time of their own (stack traces, continued statements) are scanned too.
           if (rec.time && (rec.time < from || rec.time > to)) continue;
           n++;
-          if (maskCardNumbers(line) === line) continue;
+          if (!holdsCardNumber(line)) continue;
           hits++;
-          if (shown.length < SHOWN) shown.push(`${file.path}${rec.time ? ` ${rec.time.toISOString()}` : ''}: ${maskLogLine(line).slice(0, 240)}`);
+          if (shown.length < SHOWN) shown.push(`${file.path}${rec.time ? ` ${rec.time.toISOString()}` : ''}: ${maskSecrets(line).slice(0, 240)}`);
         }
         lines += n;
         read.push(`${file.path}: ${n} lines in the period${file.start ? ` (from byte ${file.start})` : ''}`);

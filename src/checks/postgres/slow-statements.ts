@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { TargetError } from '../../engine/errors.js';
-import { currentUser } from '../../probes/postgres-views.js';
+import { currentUser, maskedQuery } from '../../probes/postgres-views.js';
 
 interface Statement { datname: string | null; query: string; calls: number; mean_ms: number; total_ms: number }
 
@@ -25,11 +25,11 @@ export default defineCheck({
     const total = major! > 1 || minor! >= 8 ? 'total_exec_time' : 'total_time';
     let rows: Statement[];
     try {
-      rows = await probe.query<Statement>(
-        `SELECT d.datname, left(s.query, 300) AS query, s.calls::int8 AS calls, s.${mean}::float8 AS mean_ms, s.${total}::float8 AS total_ms
+      rows = (await probe.query<Statement>(
+        `SELECT d.datname, s.query, s.calls::int8 AS calls, s.${mean}::float8 AS mean_ms, s.${total}::float8 AS total_ms
          FROM pg_stat_statements s LEFT JOIN pg_database d ON d.oid = s.dbid
          WHERE s.calls >= 100 AND s.${mean} >= 20 ORDER BY s.${total} DESC`,
-      );
+      )).map((r) => ({ ...r, query: maskedQuery(r.query) ?? '' }));
     } catch (e) {
       if (/must be loaded via .?shared_preload_libraries/.test((e as Error).message)) {
         return { status: 'skip', message: `pg_stat_statements is installed but not loaded: ${HOW_TO_ENABLE}` };

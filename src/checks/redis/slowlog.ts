@@ -1,7 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
 import { infoNumber, judgeNodes, type RedisNode } from '../../probes/redis.js';
-import { maskCardNumbers } from '../../security/mask.js';
+import { maskSecrets } from '../../engine/redact.js';
 
 type Entry = [number, number, number, string[], string?, string?];
 
@@ -28,7 +28,7 @@ export default defineCheck({
       const window = uptime < DAY_S ? `in the ${formatValue(uptime, 's')} since the server started (a restart empties the slow log)` : 'in 24 h';
       if (!entries.length) return { value: 0, line: `no command slower than ${settings.threshold} ${window}` };
       const slowest = entries.reduce((a, b) => (Number(b[2]) > Number(a[2]) ? b : a));
-      const command = maskCardNumbers(slowest[3].map(String).join(' ')).slice(0, 80);
+      const command = maskSecrets(slowest[3].map(String).join(' ')).slice(0, 80);
       return { value: entries.length, line: `${entries.length} slow command${entries.length > 1 ? 's' : ''} ${window}; slowest ${(Number(slowest[2]) / 1000).toFixed(1)} ms: ${command}` };
     }),
 });

@@ -1,0 +1,148 @@
+/**
+ * Secrets in the query texts and log lines nvcops reads are masked where they enter: no command, format, run
+ * history, record or report file holds them. Sessions are really blocked on a real PostgreSQL; logs are real files.
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nvcops, writeConfig } from './support/cli.js';
+import { startPostgres, type PgServer } from './support/servers.js';
+import { until } from './support/until.js';
+
+const HOLDER_PW = 'Holder_P4ss11';
+const WAITER_PW = 'IdleLeak_P4ss77';
+const COMMENT_PW = 'Comment_P4ss33';
+const URL_PW = 'Url_P4ss55';
+const QUOTED_PW = 'Quoted_P4ss99';
+const CARD = '4111 1111 1111 1111';
+const SECRETS = [HOLDER_PW, WAITER_PW, COMMENT_PW, URL_PW, QUOTED_PW, CARD, CARD.replace(/ /g, '')];
+
+/** Every file under a directory, with its text. */
+function filesUnder(dir: string): { path: string; text: string }[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((p) => statSync(p).isFile())
+    .map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+}
+
+/** The secrets a text holds (an empty list is what every output must give). */
+const leaked = (text: string) => SECRETS.filter((s) => text.includes(s));
+
+describe('secrets in running SQL (pg_stat_activity, pg_stat_statements) never leave nvcops', () => {
+  let server: PgServer;
+  let holder: pg.Client;
+  let waiter: pg.Client;
+  let sleeper: pg.Client;
+  let pending: Promise<unknown>[] = [];
+  let config: string;
+  const work = mkdtempSync(join(tmpdir(), 'nvcops-secrets-'));
+  const state = join(work, 'state');
+  const run = (args: string[]) => nvcops([...args, '--config', config], { env: { XDG_STATE_HOME: state } });
+
+  beforeAll(async () => {
+    server = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
+    await server.sql('CREATE EXTENSION pg_stat_statements');
+    await server.sql("CREATE ROLE victim LOGIN PASSWORD 'first-one'");
+    [holder, waiter, sleeper] = await Promise.all([server.connect(), server.connect(), server.connect()]);
+    // The holder changes the password in an open transaction; the waiter's change waits for its row lock.
+    await holder.query('BEGIN');
+    await holder.query(`ALTER ROLE victim PASSWORD '${HOLDER_PW}'`);
+    pending = [
+      waiter.query(`ALTER ROLE victim PASSWORD '${WAITER_PW}'`).catch(() => undefined),
+      sleeper.query(`SELECT pg_sleep(600) /* password=${COMMENT_PW} card ${CARD} */, 'postgres://app:${URL_PW}@db1/bank' AS dsn`).catch(() => undefined),
+    ];
+    await until('the waiter blocked and the sleeper running', async () => {
+      const rows = await server.sql<{ n: string }>(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE (wait_event_type = 'Lock' AND query LIKE 'ALTER ROLE%') OR query LIKE 'SELECT pg_sleep(600)%'");
+      return Number(rows[0]!.n) === 2;
+    });
+    // Long-running lists queries running 1 s or more.
+    await new Promise((r) => setTimeout(r, 1500));
+    config = writeConfig({ environment: 'staging', postgres: { url: server.url } });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.sql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(600)%'").catch(() => undefined);
+    await holder?.query('ROLLBACK').catch(() => undefined);
+    await Promise.all(pending);
+    await server?.stop();
+  });
+
+  it('health daily and health db show the sessions masked in every format', async () => {
+    for (const command of [['health', 'daily'], ['health', 'db']]) {
+      for (const format of ['human', 'json', 'junit', 'nagios', 'markdown']) {
+        const r = await run([...command, '--format', format]);
+        expect({ command: command.join(' '), format, leaked: leaked(r.stdout + r.stderr) }).toEqual({ command: command.join(' '), format, leaked: [] });
+        // Where the details are printed, the statements are there, masked: the check saw them.
+        if (format === 'human' || format === 'json') expect(r.stdout).toContain("ALTER ROLE victim PASSWORD '***'");
+        // health db lists long-running queries too.
+        if (command[1] === 'db' && (format === 'human' || format === 'json')) {
+          expect(r.stdout).toMatch(/password=\*\*\* card \*{12}1111/);
+          expect(r.stdout).toContain('postgres://app:***@db1/bank');
+        }
+      }
+    }
+  });
+
+  it('incident db shows the blocking tree, long-running and top statements masked in every format', async () => {
+    for (const format of ['human', 'json', 'markdown']) {
+      const r = await run(['incident', 'db', '--long', '1s', '--format', format]);
+      expect({ format, leaked: leaked(r.stdout + r.stderr) }).toEqual({ format, leaked: [] });
+      expect(r.stdout).toContain("ALTER ROLE victim PASSWORD '***'");
+      expect(r.stdout).toMatch(/password=\*\*\* card \*{12}1111/);
+    }
+  });
+
+  it('incident diagnose --output writes a file without them, and the state directory (history, records) holds none', async () => {
+    const output = join(work, 'diagnosis.md');
+    const r = await run(['incident', 'diagnose', '--output', output]);
+    expect(leaked(r.stdout + r.stderr)).toEqual([]);
+    const report = readFileSync(output, 'utf8');
+    expect(report).toContain("ALTER ROLE victim PASSWORD '***'");
+    expect(leaked(report)).toEqual([]);
+    const stored = filesUnder(state);
+    // The runs above were kept: history of the check runs, and the investigations' records.
+    expect(stored.map((f) => f.path).join('\n')).toMatch(/history\/\d{4}-\d{2}\.jsonl/);
+    expect(stored.map((f) => f.path).join('\n')).toMatch(/records\.jsonl/);
+    expect(stored.map((f) => ({ path: f.path, leaked: leaked(f.text) })).filter((f) => f.leaked.length)).toEqual([]);
+    expect(stored.map((f) => f.text).join('\n')).toContain("PASSWORD '***'");
+  });
+});
+
+describe('secrets in log lines never leave nvcops', () => {
+  const work = mkdtempSync(join(tmpdir(), 'nvcops-secret-logs-'));
+  const state = join(work, 'state');
+  const appLog = join(work, 'application.log');
+  const now = Date.now();
+  const line = (ago: number, o: object) => JSON.stringify({ time: new Date(now - ago).toISOString(), ...o });
+  writeFileSync(appLog, [
+    line(600_000, { level: 'warn', msg: `account bob locked: rejected 'password=${QUOTED_PW}' for card ${CARD}`, user: 'bob', ip: '10.0.0.7' }),
+    line(500_000, { level: 'error', msg: `payment failed: postgres://app:${URL_PW}@db1/bank refused`, password: WAITER_PW }),
+    `${new Date(now - 400_000).toISOString()} ERROR connect "host=db1 password='${COMMENT_PW} x' dbname=bank" failed`,
+  ].join('\n') + '\n');
+  const config = writeConfig({ environment: 'staging', logs: { application: appLog } });
+  const run = (args: string[]) => nvcops([...args, '--config', config], { env: { XDG_STATE_HOME: state } });
+
+  it('incident logs shows the samples masked in every format, and --grep cannot find a secret', async () => {
+    for (const format of ['human', 'json', 'markdown']) {
+      const r = await run(['incident', 'logs', '--since', '1h', '--format', format]);
+      expect({ format, leaked: leaked(r.stdout + r.stderr) }).toEqual({ format, leaked: [] });
+      expect(r.stdout).toContain("'password=***'");
+      expect(r.stdout).toContain('************1111');
+      expect(r.stdout).toContain('postgres://app:***@db1/bank');
+    }
+    const grep = await run(['incident', 'logs', '--since', '1h', '--grep', QUOTED_PW, '--format', 'json']);
+    expect(grep.stdout).toMatch(/"summary": "0 lines in 0 groups since/);
+    expect(leaked(filesUnder(state).map((f) => f.text).join('\n'))).toEqual([]);
+  });
+
+  it('health security shows the event masked', async () => {
+    for (const format of ['human', 'json']) {
+      const r = await run(['health', 'security', '--last-24h', '--format', format]);
+      expect({ format, leaked: leaked(r.stdout + r.stderr) }).toEqual({ format, leaked: [] });
+      expect(r.stdout).toContain("'password=***'");
+      expect(r.stdout).toContain('************1111');
+    }
+  });
+});
