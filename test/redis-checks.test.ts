@@ -190,7 +190,8 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     const slow = byId['redis.slowlog']!;
     expect(slow.status).toBe('warn');
     expect(slow.message).toMatch(/^1 slow command in the [\d.]+ s since the server started \(a restart empties the slow log\); slowest [\d.]+ ms: eval local i = 0/);
-    expect(slow.message).toContain('************1111');
+    // numkeys 0 stays, the card is masked (the line is cut at 80 characters, inside its last four digits).
+    expect(slow.message).toMatch(/ARGV\[1\] 0 \*{12}1/);
     expect(slow.message).not.toContain('4111 1111 1111 1111');
   });
 
