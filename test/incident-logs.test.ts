@@ -141,13 +141,15 @@ describe('nvcops incident logs (tail -f application.log)', () => {
       closeSync(writer);
       appendFileSync(log, `${new Date().toISOString()} WARN first line of the new file, card 5500 0000 0000 0004\n`);
       await until('the new file', () => stdout.includes('first line of the new file'));
-      appendFileSync(log, `${new Date().toISOString()} ERROR second line of the new file\n`);
+      appendFileSync(log, `${new Date().toISOString()} ERROR second line of the new file: connect "host=db1 password='Follow_P4ss 1'" failed\n`);
       await until('more of the new file', () => stdout.includes('second line of the new file'));
       const followed = stdout.slice(stdout.indexOf('first while following'));
       expect(followed.indexOf('last line into the rotated file')).toBeGreaterThan(0);
       expect(followed.indexOf('last line into the rotated file')).toBeLessThan(followed.indexOf('first line of the new file'));
       expect(followed).not.toContain('not shown');
       expect(followed).toContain('card ************0004');
+      expect(followed).toContain(`connect "host=db1 password=***" failed`);
+      expect(followed).not.toContain('Follow_P4ss');
     } finally {
       child.kill('SIGTERM');
     }
