@@ -5,10 +5,12 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
-import { startPostgres, type PgServer } from './support/servers.js';
+import { startPostgres, startRedis } from './support/servers.js';
+import type { PgServer } from './support/servers.js';
 import { until } from './support/until.js';
 
 const HOLDER_PW = 'Holder_P4ss11';
@@ -143,6 +145,27 @@ describe('secrets in log lines never leave nvcops', () => {
       expect({ format, leaked: leaked(r.stdout + r.stderr) }).toEqual({ format, leaked: [] });
       expect(r.stdout).toContain("'password=***'");
       expect(r.stdout).toContain('************1111');
+    }
+  });
+});
+
+describe('secrets in Redis key names and slow commands never leave nvcops', () => {
+  it('weekly performance shows the largest key and the slow command masked', async () => {
+    const redis = await startRedis();
+    const c = new Redis(redis.url, { maxRetriesPerRequest: 0 });
+    try {
+      await c.set(`card:${CARD.replace(/ /g, '')}`, 'x'.repeat(20_000));
+      await c.eval('local i = 0 while i < 3e6 do i = i + 1 end return ARGV[1]', 0, `password=${QUOTED_PW}`);
+      const config = writeConfig({ redis: { url: redis.url } });
+      for (const format of ['human', 'json']) {
+        const r = await nvcops(['weekly', 'performance', '--config', config, '--format', format]);
+        expect({ format, leaked: leaked(r.stdout + r.stderr) }).toEqual({ format, leaked: [] });
+        expect(r.stdout).toContain('card:************1111');
+        expect(r.stdout).toContain('password=***');
+      }
+    } finally {
+      c.disconnect();
+      await redis.stop();
     }
   });
 });

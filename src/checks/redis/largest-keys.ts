@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
+import { maskSecrets } from '../../engine/redact.js';
 
 /** Bounded work: at most this many keys are sampled with SCAN, each measured with MEMORY USAGE (SAMPLES 5). */
 const SAMPLE_KEYS = 1000;
@@ -24,7 +25,8 @@ export default defineCheck({
       for (const key of keys) {
         if (sizes.length >= SAMPLE_KEYS || signal.aborted) break;
         const bytes = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', 5));
-        if (Number.isFinite(bytes)) sizes.push({ key, bytes });
+        // Key names carry application data (card:<PAN>): masked as soon as they are measured.
+        if (Number.isFinite(bytes)) sizes.push({ key: maskSecrets(key), bytes });
       }
     } while (cursor !== '0' && sizes.length < SAMPLE_KEYS && !signal.aborted);
     if (sizes.length === 0) return { value: 0, message: 'no keys in this database' };
