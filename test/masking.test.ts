@@ -41,6 +41,7 @@ describe('maskSecrets: password= parameters, conninfo, URLs and JSON', () => {
     ['env AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY region=eu-west-1', 'env AWS_SECRET_ACCESS_KEY=*** region=eu-west-1'],
     ['{"level":"warn","msg":"login","password":"hunter2x","api_key": "k-1"}', '{"level":"warn","msg":"login","password":"***","api_key": "***"}'],
     ["{'user': 'bob', 'password': 'hunter2x'}", "{'user': 'bob', 'password': '***'}"],
+    ['{"token": 42, "api_key": null, "password": ""}', '{"token": 42, "api_key": null, "password": "***"}'],
   ])('%s', (text, masked) => {
     expect(maskSecrets(text)).toBe(masked);
   });

@@ -9,8 +9,8 @@ const SECRET_KEY = /pass(word)?|secret|token|routing.?key|api.?key|credential|we
 const SECRET_PARAM = /^[a-z0-9_.-]*(password|passwd|secret|token|api[_-]?key|secret[_-]?access[_-]?key)$/i;
 /** `key=value` in a URL query, a conninfo string (inside an SQL literal too: ''quoted'') or an environment listing; a value may be quoted. */
 const KEY_VALUE = /(^|[\s?&;,('"])([a-z][a-z0-9_.-]*)(\s*=\s*)(''(?:[^'\\]|\\.)*''|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|(?:''|[^\s&#;,'")])+)/gi;
-/** `"key": value` in a JSON (or Python) object a log line carries. */
-const QUOTED_KEY = /(["'])([a-z][a-z0-9_.-]*)\1(\s*:\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,}\]]+)/gi;
+/** `"key": "value"` in a JSON (or Python) object a log line carries; a number, null or boolean is left as it is (JSON stays JSON). */
+const QUOTED_KEY = /(["'])([a-z][a-z0-9_.-]*)\1(\s*:\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/gi;
 /** scheme://userinfo@ in text: the userinfo runs to the last `@` before the host (it may contain `@` itself). */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi;
 /**
@@ -161,9 +161,9 @@ function maskCredentials(text: string): string {
       return colon < 0 ? m : `${scheme}${userinfo.slice(0, colon)}:${MASK}@`;
     })
     .replace(KEY_VALUE, (m, pre: string, k: string, eq: string, v: string) => (SECRET_PARAM.test(k) && !isMasked(v) ? `${pre}${k}${eq}${MASK}` : m))
-    // JSON stays JSON: a quoted value is masked inside its quotes.
+    // JSON stays JSON: the value is masked inside its quotes.
     .replace(QUOTED_KEY, (m, q: string, k: string, sep: string, v: string) =>
-      SECRET_PARAM.test(k) && !isMasked(v) ? `${q}${k}${q}${sep}${/^["']/.test(v) ? `${v[0]}${MASK}${v[0]}` : MASK}` : m);
+      SECRET_PARAM.test(k) && !isMasked(v) ? `${q}${k}${q}${sep}${v[0]}${MASK}${v[0]}` : m);
 }
 
 /**
