@@ -64,8 +64,10 @@ function urlPasswordSpan(value: string): [number, number] | undefined {
 /**
  * Removes secrets from any text before it leaves the process: passwords in URLs
  * (scheme://user:password@host, up to the last `@`), values of password/secret/token parameters
- * (`?password=`, `sslpassword=`, `PGPASSWORD=`), and every secret value learnt from config and
- * environment, raw, percent-encoded and decoded, wherever it appears (inside a longer word too).
+ * (`?password=`, `sslpassword=`, `PGPASSWORD=`, JSON keys), SQL PASSWORD literals, and every secret
+ * value learnt from config and environment, raw, percent-encoded and decoded, wherever it appears
+ * (inside a longer word too). Card numbers are masked where text enters (maskSecrets), not here:
+ * counters in a report (bytes, ids) may be 13-19 digits.
  *
  * Secrets shorter than 4 characters are masked only where their place says they are secrets (a URL's
  * userinfo, a password parameter, a secret-looking key in `config check`), not as free text: every
