@@ -47,6 +47,8 @@ describe('secrets in running SQL (pg_stat_activity, pg_stat_statements) never le
     server = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
     await server.sql('CREATE EXTENSION pg_stat_statements');
     await server.sql("CREATE ROLE victim LOGIN PASSWORD 'first-one'");
+    // A utility statement keeps its text in pg_stat_statements as sent; 300 ms puts it at the top by total time.
+    await server.sql(`DO $$ BEGIN PERFORM pg_sleep(0.3); END $$ /* password=${COMMENT_PW} */`);
     [holder, waiter, sleeper] = await Promise.all([server.connect(), server.connect(), server.connect()]);
     // The holder changes the password in an open transaction; the waiter's change waits for its row lock.
     await holder.query('BEGIN');
@@ -94,6 +96,9 @@ describe('secrets in running SQL (pg_stat_activity, pg_stat_statements) never le
       expect(r.stdout).toContain("ALTER ROLE victim PASSWORD '***'");
       expect(r.stdout).toMatch(/password=\*\*\* card \*{12}1111/);
     }
+    const top = (JSON.parse((await run(['incident', 'db', '--format', 'json'])).stdout).sections as { title: string; data: { query: string }[] }[])
+      .find((s) => s.title === 'Top statements by time')!;
+    expect(top.data.map((d) => d.query)).toContain('DO $$ BEGIN PERFORM pg_sleep(0.3); END $$ /* password=*** */');
   });
 
   it('incident diagnose --output writes a file without them, and the state directory (history, records) holds none', async () => {
