@@ -117,6 +117,36 @@ describe('secrets in running SQL (pg_stat_activity, pg_stat_statements) never le
   });
 });
 
+describe('a password literal cut off by track_activity_query_size', () => {
+  it('is masked to the end of the kept text: no prefix of it is shown', async () => {
+    const server = await startPostgres({ settings: { track_activity_query_size: 100 } });
+    const [holder, waiter] = await Promise.all([server.connect(), server.connect()]);
+    const cut = 'CutOff_P4ss_that_runs_past_the_kept_bytes';
+    try {
+      await server.sql("CREATE ROLE victim LOGIN PASSWORD 'first-one'");
+      await holder.query('BEGIN');
+      await holder.query('ALTER ROLE victim CONNECTION LIMIT 5');
+      // The literal starts before byte 100 and ends after it: PostgreSQL keeps `PASSWORD 'CutOff_P4…`.
+      const sql = `ALTER ROLE victim /* ${'-'.repeat(50)} */ PASSWORD '${cut}'`;
+      expect(sql.indexOf(cut)).toBeLessThan(95);
+      const pending = waiter.query(sql).catch(() => undefined);
+      await until('the waiter blocked', async () =>
+        Number((await server.sql<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))[0]!.n) === 1);
+      const [kept] = await server.sql<{ query: string }>("SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
+      expect(kept!.query).toMatch(/PASSWORD 'CutOff_P4\w*$/);
+      expect(kept!.query).not.toContain(cut);
+      const config = writeConfig({ postgres: { url: server.url } });
+      const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
+      expect(r.stdout).toContain("PASSWORD '***'");
+      expect(r.stdout).not.toContain(cut.slice(0, 6));
+      await holder.query('ROLLBACK');
+      await pending;
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('secrets in log lines never leave nvcops', () => {
   const work = mkdtempSync(join(tmpdir(), 'nvcops-secret-logs-'));
   const state = join(work, 'state');
