@@ -1,12 +1,26 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { CheckOutput } from '../engine/check.js';
+import type { Config } from '../engine/config.js';
+import { redisDatabase, redisTls } from '../engine/redis-connection.js';
 import { LoginRefusedError, PrivilegeError, refusedNvcops, TargetError } from '../engine/errors.js';
 
 /** How nvcops finds Redis: one server, the master behind sentinels, or every node of a cluster. */
-export type RedisTarget = { connectTimeoutMs: number; commandTimeoutMs: number } & (
+export type RedisTarget = {
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** The database every data connection selects (a cluster has only 0). */
+  database: number;
+  /** TLS for every connection (rediss:// or redis.tls): trusted CA and client certificate, read from their files. */
+  tls?: ConnectionOptions;
+  /** Credentials of nodes whose URL carries none (the master behind sentinels, found cluster nodes, a URL without them). */
+  username?: string;
+  password?: string;
+} & (
   | { mode: 'standalone'; url: string }
-  | { mode: 'sentinel'; sentinels: string[]; name: string; username?: string; password?: string }
-  | { mode: 'cluster'; seeds: string[]; username?: string; password?: string }
+  | { mode: 'sentinel'; sentinels: string[]; name: string }
+  | { mode: 'cluster'; seeds: string[] }
 );
 
 /** INFO as sections of key → value: `info.memory.used_memory`. */
@@ -45,6 +59,23 @@ function credentialSetting(fallback: { username?: string }, seed?: { url: string
   if (seed && (u?.username || u?.password)) return seed.key;
   return fallback.username ? 'redis.username / redis.password' : 'redis.password';
 }
+
+/** The database and TLS of every connection as the config sets them (validated when it was loaded); the TLS files are read now. */
+export function redisConnection(c: NonNullable<Config['redis']>): { database: number; tls?: ConnectionOptions } {
+  const database = redisDatabase(c, 'redis.url').value;
+  if (!redisTls(c, 'redis.url')) return { database };
+  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+  const [ca, cert, key] = [read(c.tls?.ca), read(c.tls?.cert), read(c.tls?.key)];
+  return { database, tls: { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) } };
+}
+
+/** Options every connection to the target shares: timeouts, its database, TLS. */
+const commonOptions = (target: RedisTarget): RedisOptions => ({
+  connectTimeout: target.connectTimeoutMs,
+  commandTimeout: target.commandTimeoutMs,
+  db: target.database,
+  ...(target.tls && { tls: target.tls }),
+});
 
 /** One Redis server: a single connection without retries or an offline queue, INFO memoised per run. */
 export class RedisNode {
@@ -194,11 +225,11 @@ export class RedisProbe {
   commandCount = 0;
 
   constructor(readonly target: RedisTarget) {
-    const common: RedisOptions = { connectTimeout: target.connectTimeoutMs, commandTimeout: target.commandTimeoutMs };
+    const common = commonOptions(target);
     const count = () => { this.commandCount++; };
     if (target.mode === 'standalone') {
       const { host, port } = hostPort(target.url);
-      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(target.url, {}), ...(target.url.startsWith('rediss:') && { tls: {} }) }, count, 'redis.url');
+      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(target.url, target) }, count, target.username || target.password ? credentialSetting(target, { url: target.url, key: 'redis.url' }) : 'redis.url');
     } else if (target.mode === 'sentinel') {
       const sentinels = target.sentinels.map(hostPort);
       const sentinelAuth = credentials(target.sentinels[0], {});
@@ -208,6 +239,8 @@ export class RedisProbe {
         name: target.name,
         ...(sentinelAuth.username && { sentinelUsername: sentinelAuth.username }),
         ...(sentinelAuth.password && { sentinelPassword: sentinelAuth.password }),
+        // The sentinels and the master they name speak TLS alike (tls-replication).
+        ...(target.tls && { sentinelTLS: target.tls, enableTLSForSentinelMode: true }),
         ...credentials(undefined, target),
       }, count, credentialSetting(target));
     } else {
@@ -255,7 +288,7 @@ export class RedisProbe {
       if (this.target.mode !== 'cluster') return { nodes: [this.main] };
       const target = this.target;
       const count = () => { this.commandCount++; };
-      const common: RedisOptions = { connectTimeout: target.connectTimeoutMs, commandTimeout: target.commandTimeoutMs };
+      const common = commonOptions(target);
       // The first seed that answers describes the cluster.
       let lines: ClusterNodeLine[] | undefined;
       let seed: RedisNode | undefined;
