@@ -86,6 +86,18 @@ describe('Redis: the database the URL names', () => {
     expect(JSON.stringify(largest)).not.toContain('zero:big');
   });
 
+  it('a database the server does not have is error on every line and a flush that does nothing, never database 0 instead', async () => {
+    const db0 = client(withDb(url, 0));
+    await db0.set('keep:99', 'a');
+    const missing = withDb(url, 99);
+    const r = await nvcops(['health', 'db', '--config', writeConfig({ redis: { url: missing } }), '--format', 'json']);
+    expect(parseReport(r.stdout).byId['redis.ping']).toMatchObject({ status: 'error', message: expect.stringMatching(/refused nvcops' database 99: ERR DB index is out of range — fix the database in redis\.url/) });
+    const flush = await nvcops(['maintain', 'cache', '--flush', '--yes', '--confirm-env', 'staging', '--config', writeConfig({ environment: 'staging', redis: { url: missing } })]);
+    expect(flush.exitCode).toBe(3);
+    expect(flush.stderr).toMatch(/^nvcops: nothing was done: .*database 99/m);
+    expect(await db0.get('keep:99')).toBe('a');
+  });
+
   it('redis.database sets the database when the URL names none; a conflicting one, a bad path, or a cluster database other than 0 is one line, exit 78', async () => {
     const db3 = client(url);
     await db3.flushdb();
@@ -177,9 +189,13 @@ describe('Redis over TLS: standalone, Sentinel and Cluster with a CA and a clien
     const { url } = await tlsRedis();
     const plain = url.replace(/^rediss:/, 'redis:');
     const dir = mkdtempSync(join(tmpdir(), 'nvcops-tls-'));
+    // A FIFO would block the TLS client's read forever.
+    const fifo = join(dir, 'ca.fifo');
+    await execa('mkfifo', [fifo]);
     const cases: [object, RegExp][] = [
       [{ url, tls: { ca: join(dir, 'missing.pem') } }, /^nvcops: invalid configuration: redis\.tls\.ca: .*missing\.pem does not exist$/m],
       [{ url, tls: { ca: dir } }, /^nvcops: invalid configuration: redis\.tls\.ca: .* is not a regular file$/m],
+      [{ url, tls: { ca: fifo } }, /^nvcops: invalid configuration: redis\.tls\.ca: .*ca\.fifo is not a regular file$/m],
       [{ url, tls: { cert: clientPair.cert } }, /^nvcops: invalid configuration: redis\.tls\.key: required with redis\.tls\.cert/m],
       [{ url, tls: { ca: ca.ca, verify: true } }, /redis\.tls.*verify/],
       [{ url: plain, tls: { ca: ca.ca } }, /^nvcops: invalid configuration: redis\.url: redis\.tls is set, so use rediss:\/\/$/m],

@@ -101,8 +101,10 @@ export class RedisNode {
   private async open(): Promise<{ redis: Redis; connectMs: number }> {
     // A CommonJS module: its exports arrive as `default`, the same bundled or not.
     const { default: ioredis } = await import('ioredis');
+    // ioredis carries on in database 0 when its own SELECT fails: select here, and stop if it fails.
+    const { db, ...options } = this.options;
     const redis = new ioredis.Redis({
-      ...this.options,
+      ...options,
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
@@ -122,6 +124,15 @@ export class RedisNode {
     } catch (e) {
       redis.disconnect();
       throw this.explain(cause ?? e);
+    }
+    if (db) {
+      try {
+        await redis.select(db);
+      } catch (e) {
+        redis.disconnect();
+        const refused = /DB index|invalid DB|SELECT is not allowed/i.test((e as Error).message);
+        throw refused ? new LoginRefusedError(`Redis (${this.address}) refused nvcops' database ${db}: ${(e as Error).message} — fix the database in redis.url (…/N) or redis.database`) : this.explain(e);
+      }
     }
     if (this.options.sentinels) {
       const stream = (redis as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
