@@ -178,6 +178,9 @@ describe('Redis over TLS: standalone, Sentinel and Cluster with a CA and a clien
     const { url } = await tlsRedis();
     const ok = await nvcops(['health', 'db', '--config', writeConfig({ redis: { url, ...tlsOptions() } }), '--format', 'json']);
     expect(parseReport(ok.stdout).byId['redis.ping']).toMatchObject({ status: 'pass' });
+    const shown = await nvcops(['config', 'check', '--config', writeConfig({ redis: { url, ...tlsOptions() } })]);
+    expect(shown.stdout).toMatch(/tls\s+on\s+redis\.tls and rediss:\/\//);
+    for (const key of ['ca', 'cert', 'key'] as const) expect(shown.stdout).toMatch(new RegExp(`tls ${key}\\s+${tlsOptions().tls[key].replace(/[.]/g, '\\.')}\\s+redis\\.tls\\.${key}`));
     const noCert = await nvcops(['health', 'db', '--config', writeConfig({ redis: { url, tls: { ca: ca.ca } } }), '--format', 'json']);
     expect(parseReport(noCert.stdout).byId['redis.ping']!.status).not.toBe('pass');
     // Without the CA the server's certificate is not trusted.
