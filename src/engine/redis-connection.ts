@@ -83,7 +83,7 @@ export function redisSources(c: RedisConfig, urlKey: string): SettingRow[] {
     { setting: 'password', value: urlPassword || c.password ? '(set)' : '(none)', source: urlPassword ? first!.key : c.password ? 'redis.password' : 'none' },
     { setting: 'tls', value: tls ? 'on' : 'off', source: tls ? (c.tls ? 'redis.tls and rediss://' : 'rediss://') : 'redis://' },
   ];
-  for (const key of ['ca', 'cert', 'key'] as const) {
+  for (const key of tls ? (['ca', 'cert', 'key'] as const) : []) {
     const file = c.tls?.[key];
     rows.push({ setting: `tls ${key}`, value: file ?? (key === 'ca' ? '(the system trust store)' : '(none)'), source: file ? `redis.tls.${key}` : 'default' });
   }
