@@ -108,6 +108,7 @@ describe('Redis: the database the URL names', () => {
     const cases: [object, RegExp][] = [
       [{ url, database: 2 }, /^nvcops: invalid configuration: redis\.database: 2, but redis\.url names database 3; keep one$/m],
       [{ url: url.replace(/\/3$/, '/three') }, /^nvcops: invalid configuration: redis\.url: the database three is not a number; end the URL with the database index/m],
+      [{ url: `${withDb(url, 0).replace(/\/0$/, '')}/?db=3` }, /^nvcops: invalid configuration: redis\.url: query parameter db is not read; put the database in the path/m],
       [{ cluster: [url] }, /^nvcops: invalid configuration: redis\.cluster\[0\]: a Redis Cluster has only database 0$/m],
       [{ sentinels: [url], name: 'payments' }, /^nvcops: invalid configuration: redis\.sentinels\[0\]: a sentinel has no database; set the master's in redis\.database$/m],
     ];

@@ -23,7 +23,10 @@ function urls(c: RedisConfig, urlKey: string): { url: string; key: string }[] {
 
 /** The database a URL names (redis://host:6379/3), or undefined when it names none. */
 function urlDatabase(url: string, key: string): number | undefined {
-  const path = new URL(url).pathname;
+  const { pathname: path, searchParams } = new URL(url);
+  // Other clients read ?db=, ?password=, ?tls=…: nvcops would ignore them and act elsewhere (database 0).
+  const param = [...searchParams.keys()][0];
+  if (param !== undefined) throw new ConfigError(`${key}: query parameter ${param} is not read; put the database in the path (…:6379/3), the user and password before the host, TLS files in redis.tls`);
   if (path === '' || path === '/') return undefined;
   const m = /^\/(\d{1,5})$/.exec(path);
   if (!m) throw new ConfigError(`${key}: the database ${path.slice(1)} is not a number; end the URL with the database index (redis://host:6379/3)`);
