@@ -69,6 +69,9 @@ export function redisConnection(c: NonNullable<Config['redis']>): { database: nu
   return { database, tls: { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) } };
 }
 
+/** Node's TLS codes for a server certificate that nvcops' CA does not vouch for (an expired one is the server's fault, and fails). */
+const UNTRUSTED = ['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID'];
+
 /** Options every connection to the target shares: timeouts, its database, TLS. */
 const commonOptions = (target: RedisTarget): RedisOptions => ({
   connectTimeout: target.connectTimeoutMs,
@@ -176,6 +179,12 @@ export class RedisNode {
     const where = `Redis (${this.address})`;
     const message = err.message ?? String(e);
     if (err.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return new TargetError(`${where}: connection refused`);
+    // nvcops' own trust settings stop the connection, not the server: the applications may be fine.
+    if (err.code && UNTRUSTED.includes(err.code)) return new LoginRefusedError(`${where}: its certificate is not trusted (${message}) — set redis.tls.ca to the CA that signed it`);
+    // A server with tls-auth-clients yes drops a client without a certificate during the handshake.
+    if (this.options.tls && !this.options.tls.cert && /ECONNRESET|EPIPE|socket hang up|certificate required|Connection is closed/i.test(message)) {
+      return new TargetError(`${where}: ${message} — if the server requires client certificates (tls-auth-clients), set redis.tls.cert and redis.tls.key`);
+    }
     // The server answered and refused this login: nvcops cannot see, the applications may be fine.
     if (/NOAUTH|WRONGPASS/.test(message)) {
       // ioredis logs in to the sentinels first; their credentials come from the first sentinel's URL.
