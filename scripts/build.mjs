@@ -32,11 +32,12 @@ const pgOnNode = {
 
 // The two AWS clients share most of their code (@smithy): one bundle holds both, and the CLI
 // reaches it through `require('./aws.cjs')` only when a command imports a client.
-const AWS_CLIENTS = { '@aws-sdk/client-cloudwatch': 'cloudWatch', '@aws-sdk/client-auto-scaling': 'autoScaling' };
+// The SDK's config loaders (region, profiles) travel with them: src/probes/aws-settings.ts.
+const AWS_CLIENTS = { '@aws-sdk/client-cloudwatch': 'cloudWatch', '@aws-sdk/client-auto-scaling': 'autoScaling', '@smithy/core/config': 'config' };
 const awsApart = {
   name: 'aws-apart',
   setup(b) {
-    b.onResolve({ filter: /^@aws-sdk\/client-/ }, ({ path }) => {
+    b.onResolve({ filter: /^(@aws-sdk\/client-|@smithy\/core\/config$)/ }, ({ path }) => {
       if (!AWS_CLIENTS[path]) throw new Error(`${path}: not in scripts/build.mjs AWS_CLIENTS`);
       return { path, namespace: 'aws-apart' };
     });

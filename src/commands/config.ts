@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import type { Config } from '../engine/config.js';
+import type { Redactor } from '../engine/redact.js';
+import type { SettingRow } from '../engine/redis-connection.js';
 import type { GlobalOptions } from './options.js';
 
 export function registerConfig(program: Command, finish: (code: Promise<number>) => void): void {
@@ -19,8 +22,26 @@ export function registerConfig(program: Command, finish: (code: Promise<number>)
           const { source, ...rest } = resolved;
           write(`# ${source ? `from ${source}` : 'no config file found: defaults and environment only'} — valid\n`, redactor);
           write(toYaml(redactor.applyDeep(rest)), redactor);
+          write(await redisAndAwsSources(resolved, redactor), redactor);
           return 0;
         })(),
       ),
     );
+}
+
+/** Rows of one system's settings (already redacted, so the columns line up) as YAML comments: setting, value, where it came from. */
+function sourceTable(title: string, rows: SettingRow[]): string {
+  const width = (k: 'setting' | 'value') => Math.max(...rows.map((r) => r[k].length));
+  return `# ${title}: where each setting comes from\n${rows.map((r) => `#   ${r.setting.padEnd(width('setting'))}  ${r.value.padEnd(width('value'))}  ${r.source}\n`).join('')}`;
+}
+
+/** Redis and AWS connection settings with their sources; the AWS SDK's loaders come in only when AWS is configured. */
+async function redisAndAwsSources(config: Config, redactor: Redactor): Promise<string> {
+  let text = '';
+  if (config.redis) {
+    const { redisSources, redisUrlKey } = await import('../engine/redis-connection.js');
+    text += sourceTable('Redis', redactor.applyDeep(redisSources(config.redis, redisUrlKey(process.env))));
+  }
+  if (config.aws) text += sourceTable('AWS', redactor.applyDeep(await (await import('../probes/aws-settings.js')).awsSources(config.aws)));
+  return text;
 }

@@ -51,7 +51,7 @@ export function registerMaintain(program: Command, finish: Finish): void {
     maintain, finish, 'cache', ['redis'], 'Application Maintenance › Cache cleanup — runbook: redis-cli FLUSHDB',
     (c) => c
       .option('--flush', 'FLUSHDB ASYNC the database (needs --yes and --confirm-env <environment> everywhere)')
-      .option('--db <n>', 'the database index (default 0)', dbIndex)
+      .option('--db <n>', 'the database index (default: the one redis.url names, else 0)', dbIndex)
       .option('--pattern <glob>', 'remove only the keys matching this pattern (SCAN + UNLINK in batches) instead of the whole database', named('a glob such as session:*')),
     (m, o) => (ctx) => m.planCache(ctx, o),
   );

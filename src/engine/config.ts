@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { ConfigError, UsageError } from './errors.js';
+import { redisDatabase, redisTls, redisUrlKey } from './redis-connection.js';
 import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from './units.js';
 import { isDate, isLocalTime, isTimeZone, weekdayOf, WEEKDAYS } from './zoned.js';
 
@@ -84,6 +85,10 @@ const environmentShape = {
       /** Credentials of the data nodes behind sentinels or in a cluster (a URL carries its own). */
       username: name.optional(),
       password: z.string().min(1).optional(),
+      /** The database for a master behind sentinels (a standalone URL names its own: redis://…/3). */
+      database: z.int().min(0).max(65535).optional(),
+      /** TLS for every connection (server, sentinels, master, cluster nodes): trusted CA and a client certificate for tls-auth-clients. */
+      tls: z.strictObject({ ca: path.optional(), cert: path.optional(), key: path.optional() }).optional(),
       /** Replicas each master should have online: a master drops a replica it lost from its list, so only a number to expect shows the loss. */
       replicas: z.int().min(0).max(100).optional(),
     })
@@ -579,12 +584,18 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   if (config.dr?.restoreUrl) checkUrl(config.dr.restoreUrl, ['postgres:', 'postgresql:'], 'dr.restoreUrl');
   if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
   if (config.state?.url) checkUrl(config.state.url, ['postgres:', 'postgresql:'], 'state.url');
-  if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], environ.NVCOPS_REDIS_URL ? 'NVCOPS_REDIS_URL' : 'redis.url');
+  if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], redisUrlKey(environ));
   for (const key of ['sentinels', 'cluster'] as const) {
     for (const [i, u] of (config.redis?.[key] ?? []).entries()) checkUrl(u, ['redis:', 'rediss:'], `redis.${key}[${i}]`);
   }
   if (config.redis?.sentinels && !config.redis.name) throw new ConfigError('redis.name: required with redis.sentinels (the master name the sentinels monitor)');
   if (config.redis?.sentinels && config.redis.cluster) throw new ConfigError('redis: use redis.sentinels or redis.cluster, not both');
+  if (config.redis) {
+    const urlKey = redisUrlKey(environ);
+    redisDatabase(config.redis, urlKey);
+    redisTls(config.redis, urlKey);
+    for (const [key, file] of Object.entries(config.redis.tls ?? {})) if (file) checkReadableFile(file, `redis.tls.${key}:`);
+  }
   return config;
 }
 
@@ -618,14 +629,18 @@ function checkPostgresTls(params: URLSearchParams, field: string): void {
   if (mode !== null && !SSL_MODES.includes(mode)) throw new ConfigError(`${field}: sslmode ${mode} is not one of ${SSL_MODES.join(', ')}`);
   for (const key of ['sslrootcert', 'sslcert', 'sslkey']) {
     const path = params.get(key);
-    if (path === null) continue;
-    try {
-      if (!statSync(path).isFile()) throw new Error('is not a regular file');
-      accessSync(path, constants.R_OK);
-    } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as NodeJS.ErrnoException).code === 'EACCES' ? 'is not readable by this user' : (e as Error).message;
-      throw new ConfigError(`${field}: ${key} ${path} ${reason}`);
-    }
+    if (path !== null) checkReadableFile(path, `${field}: ${key}`);
+  }
+}
+
+/** A certificate or key file the TLS client reads at connect time, checked now so that the error names its setting. */
+function checkReadableFile(path: string, setting: string): void {
+  try {
+    if (!statSync(path).isFile()) throw new Error('is not a regular file');
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as NodeJS.ErrnoException).code === 'EACCES' ? 'is not readable by this user' : (e as Error).message;
+    throw new ConfigError(`${setting} ${path} ${reason}`);
   }
 }
 

@@ -16,7 +16,8 @@ export interface CacheOptions {
 export async function planCache(ctx: PlanContext, opts: CacheOptions): Promise<ActionPlan> {
   if (!opts.flush) throw new UsageError('maintain cache: say what to do: --flush (one database with --db N, or only keys matching --pattern GLOB)');
   if (ctx.config.redis?.cluster) throw new UsageError('maintain cache --flush: a Redis Cluster has one database per node; flush it node by node with redis-cli');
-  const db = opts.db ?? 0;
+  // The database the connection is set up with (redis.url's /N), unless --db names another.
+  const db = opts.db ?? ctx.probes.redis.target.database;
   const { redis } = await ctx.probes.redis.connect();
   await redis.select(db);
   const keys = await redis.dbsize();

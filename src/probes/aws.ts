@@ -3,6 +3,7 @@ import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { Config } from '../engine/config.js';
 import { PrivilegeError, TargetError } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
+import { awsRegion, cjs, metadataRegion } from './aws-settings.js';
 
 export type AwsConfig = NonNullable<Config['aws']>;
 
@@ -45,6 +46,8 @@ export interface ScalingActivityView {
   start: Date;
 }
 
+const REGION_MISSING = 'AWS region missing: set aws.region or AWS_REGION (or AWS_DEFAULT_REGION, or region in the AWS profile: aws configure set region …)';
+
 /** Route 53 publishes health-check metrics only in us-east-1, whatever the main region is. */
 export const ROUTE53_REGION = 'us-east-1';
 
@@ -68,8 +71,6 @@ const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} 
 type CloudWatchSdk = typeof import('@aws-sdk/client-cloudwatch');
 type AutoScalingSdk = typeof import('@aws-sdk/client-auto-scaling');
 
-/** The SDK is CommonJS once bundled: its exports arrive as `default` there, as named exports elsewhere. */
-const cjs = <T>(mod: T): T => (mod as { default?: T }).default ?? mod;
 const cloudWatchSdk = async (): Promise<CloudWatchSdk> => cjs(await import('@aws-sdk/client-cloudwatch'));
 const autoScalingSdk = async (): Promise<AutoScalingSdk> => cjs(await import('@aws-sdk/client-auto-scaling'));
 
@@ -97,10 +98,16 @@ export class AwsProbe {
     private readonly environ: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  get region(): string {
-    const region = this.config.region ?? this.environ.AWS_REGION;
-    if (!region) throw new TargetError('AWS region missing: set aws.region or AWS_REGION (AWS_DEFAULT_REGION is not read by the SDK)');
-    return region;
+  private regionMemo?: Promise<string>;
+
+  /** The region as the AWS CLI finds it: aws.region, AWS_REGION, AWS_DEFAULT_REGION, the profile's, the instance's. */
+  region(): Promise<string> {
+    this.regionMemo ??= (async () => {
+      const region = (await awsRegion(this.config, this.environ))?.value ?? (await metadataRegion());
+      if (!region) throw new TargetError(REGION_MISSING);
+      return region;
+    })();
+    return this.regionMemo;
   }
 
   private options(region: string) {
@@ -116,7 +123,8 @@ export class AwsProbe {
     };
   }
 
-  private cloudWatch(region = this.region): Promise<CloudWatchClient> {
+  private async cloudWatch(region?: string): Promise<CloudWatchClient> {
+    region ??= await this.region();
     let client = this.clients.get(region);
     if (!client) {
       client = cloudWatchSdk().then(({ CloudWatchClient }) => new CloudWatchClient(this.options(region)));
@@ -126,8 +134,7 @@ export class AwsProbe {
   }
 
   private autoScaling(): Promise<AutoScalingClient> {
-    const region = this.region;
-    this.autoScalingClient ??= autoScalingSdk().then(({ AutoScalingClient }) => new AutoScalingClient(this.options(region)));
+    this.autoScalingClient ??= Promise.all([autoScalingSdk(), this.region()]).then(([{ AutoScalingClient }, region]) => new AutoScalingClient(this.options(region)));
     return this.autoScalingClient;
   }
 
@@ -252,7 +259,7 @@ export class AwsProbe {
         token = out.NextToken;
       } while (token);
       const missing = names.filter((n) => !groups.some((g) => g.name === n));
-      if (missing.length) throw new TargetError(`Auto Scaling group not found in ${this.region}: ${missing.join(', ')} (check aws.autoScalingGroups)`);
+      if (missing.length) throw new TargetError(`Auto Scaling group not found in ${await this.region()}: ${missing.join(', ')} (check aws.autoScalingGroups)`);
       return groups;
     });
   }
@@ -311,7 +318,7 @@ export function explain(e: unknown, operation: string, service: string, endpoint
   if (err.name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     return new TargetError(`AWS credentials not found: set aws.profile or AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, log in with SSO, or run with an instance or container role`);
   }
-  if (/^Region is missing/i.test(message)) return new TargetError('AWS region missing: set aws.region or AWS_REGION');
+  if (/^Region is missing/i.test(message)) return new TargetError(REGION_MISSING);
   if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name) || err.$metadata?.httpStatusCode === 403) {
     return new PrivilegeError(`AWS ${service}: access denied to ${action}; allow ${action} for these credentials (README: minimal IAM policy)`);
   }

@@ -8,7 +8,7 @@ import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
 import { PostgresProbe } from './postgres.js';
-import { RedisProbe, type RedisTarget } from './redis.js';
+import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
 
 /** A config duration already validated by the schema. */
@@ -57,12 +57,18 @@ export class Probes {
   get redis(): RedisProbe {
     if (!this.redisProbe) {
       const c = this.config.redis;
-      const timeouts = { connectTimeoutMs: ms(c?.connectTimeout, 5000), commandTimeoutMs: 5000 };
-      const auth = { ...(c?.username && { username: c.username }), ...(c?.password && { password: c.password }) };
+      if (!c) throw new Error('Redis is not configured');
+      const shared = {
+        connectTimeoutMs: ms(c.connectTimeout, 5000),
+        commandTimeoutMs: 5000,
+        ...(c.username && { username: c.username }),
+        ...(c.password && { password: c.password }),
+        ...redisConnection(c),
+      };
       let target: RedisTarget;
-      if (c?.cluster) target = { mode: 'cluster', seeds: c.cluster, ...auth, ...timeouts };
-      else if (c?.sentinels) target = { mode: 'sentinel', sentinels: c.sentinels, name: c.name!, ...auth, ...timeouts };
-      else if (c?.url) target = { mode: 'standalone', url: c.url, ...timeouts };
+      if (c.cluster) target = { mode: 'cluster', seeds: c.cluster, ...shared };
+      else if (c.sentinels) target = { mode: 'sentinel', sentinels: c.sentinels, name: c.name!, ...shared };
+      else if (c.url) target = { mode: 'standalone', url: c.url, ...shared };
       else throw new Error('Redis is not configured');
       this.redisProbe = new RedisProbe(target);
     }

@@ -1,12 +1,26 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { CheckOutput } from '../engine/check.js';
+import type { Config } from '../engine/config.js';
+import { redisDatabase, redisTls } from '../engine/redis-connection.js';
 import { LoginRefusedError, PrivilegeError, refusedNvcops, TargetError } from '../engine/errors.js';
 
 /** How nvcops finds Redis: one server, the master behind sentinels, or every node of a cluster. */
-export type RedisTarget = { connectTimeoutMs: number; commandTimeoutMs: number } & (
+export type RedisTarget = {
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** The database every data connection selects (a cluster has only 0). */
+  database: number;
+  /** TLS for every connection (rediss:// or redis.tls): trusted CA and client certificate, read from their files. */
+  tls?: ConnectionOptions;
+  /** Credentials of nodes whose URL carries none (the master behind sentinels, found cluster nodes, a URL without them). */
+  username?: string;
+  password?: string;
+} & (
   | { mode: 'standalone'; url: string }
-  | { mode: 'sentinel'; sentinels: string[]; name: string; username?: string; password?: string }
-  | { mode: 'cluster'; seeds: string[]; username?: string; password?: string }
+  | { mode: 'sentinel'; sentinels: string[]; name: string }
+  | { mode: 'cluster'; seeds: string[] }
 );
 
 /** INFO as sections of key → value: `info.memory.used_memory`. */
@@ -46,6 +60,26 @@ function credentialSetting(fallback: { username?: string }, seed?: { url: string
   return fallback.username ? 'redis.username / redis.password' : 'redis.password';
 }
 
+/** The database and TLS of every connection as the config sets them (validated when it was loaded); the TLS files are read now. */
+export function redisConnection(c: NonNullable<Config['redis']>): { database: number; tls?: ConnectionOptions } {
+  const database = redisDatabase(c, 'redis.url').value;
+  if (!redisTls(c, 'redis.url')) return { database };
+  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+  const [ca, cert, key] = [read(c.tls?.ca), read(c.tls?.cert), read(c.tls?.key)];
+  return { database, tls: { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) } };
+}
+
+/** Node's TLS codes for a server certificate that nvcops' CA does not vouch for (an expired one is the server's fault, and fails). */
+const UNTRUSTED = ['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID'];
+
+/** Options every connection to the target shares: timeouts, its database, TLS. */
+const commonOptions = (target: RedisTarget): RedisOptions => ({
+  connectTimeout: target.connectTimeoutMs,
+  commandTimeout: target.commandTimeoutMs,
+  db: target.database,
+  ...(target.tls && { tls: target.tls }),
+});
+
 /** One Redis server: a single connection without retries or an offline queue, INFO memoised per run. */
 export class RedisNode {
   private redis?: Promise<{ redis: Redis; connectMs: number }>;
@@ -70,8 +104,10 @@ export class RedisNode {
   private async open(): Promise<{ redis: Redis; connectMs: number }> {
     // A CommonJS module: its exports arrive as `default`, the same bundled or not.
     const { default: ioredis } = await import('ioredis');
+    // ioredis carries on in database 0 when its own SELECT fails: select here, and stop if it fails.
+    const { db, ...options } = this.options;
     const redis = new ioredis.Redis({
-      ...this.options,
+      ...options,
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
@@ -91,6 +127,15 @@ export class RedisNode {
     } catch (e) {
       redis.disconnect();
       throw this.explain(cause ?? e);
+    }
+    if (db) {
+      try {
+        await redis.select(db);
+      } catch (e) {
+        redis.disconnect();
+        const refused = /DB index|invalid DB|SELECT is not allowed/i.test((e as Error).message);
+        throw refused ? new LoginRefusedError(`Redis (${this.address}) refused nvcops' database ${db}: ${(e as Error).message} — fix the database in redis.url (…/N) or redis.database`) : this.explain(e);
+      }
     }
     if (this.options.sentinels) {
       const stream = (redis as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
@@ -134,6 +179,12 @@ export class RedisNode {
     const where = `Redis (${this.address})`;
     const message = err.message ?? String(e);
     if (err.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return new TargetError(`${where}: connection refused`);
+    // nvcops' own trust settings stop the connection, not the server: the applications may be fine.
+    if (err.code && UNTRUSTED.includes(err.code)) return new LoginRefusedError(`${where}: its certificate is not trusted (${message}) — set redis.tls.ca to the CA that signed it`);
+    // A server with tls-auth-clients yes drops a client without a certificate during the handshake.
+    if (this.options.tls && !this.options.tls.cert && /ECONNRESET|EPIPE|socket hang up|certificate required|Connection is closed/i.test(message)) {
+      return new TargetError(`${where}: ${message} — if the server requires client certificates (tls-auth-clients), set redis.tls.cert and redis.tls.key`);
+    }
     // The server answered and refused this login: nvcops cannot see, the applications may be fine.
     if (/NOAUTH|WRONGPASS/.test(message)) {
       // ioredis logs in to the sentinels first; their credentials come from the first sentinel's URL.
@@ -194,11 +245,11 @@ export class RedisProbe {
   commandCount = 0;
 
   constructor(readonly target: RedisTarget) {
-    const common: RedisOptions = { connectTimeout: target.connectTimeoutMs, commandTimeout: target.commandTimeoutMs };
+    const common = commonOptions(target);
     const count = () => { this.commandCount++; };
     if (target.mode === 'standalone') {
       const { host, port } = hostPort(target.url);
-      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(target.url, {}), ...(target.url.startsWith('rediss:') && { tls: {} }) }, count, 'redis.url');
+      this.main = new RedisNode(`${host}:${port}`, { ...common, host, port, ...credentials(target.url, target) }, count, target.username || target.password ? credentialSetting(target, { url: target.url, key: 'redis.url' }) : 'redis.url');
     } else if (target.mode === 'sentinel') {
       const sentinels = target.sentinels.map(hostPort);
       const sentinelAuth = credentials(target.sentinels[0], {});
@@ -208,6 +259,8 @@ export class RedisProbe {
         name: target.name,
         ...(sentinelAuth.username && { sentinelUsername: sentinelAuth.username }),
         ...(sentinelAuth.password && { sentinelPassword: sentinelAuth.password }),
+        // The sentinels and the master they name speak TLS alike (tls-replication).
+        ...(target.tls && { sentinelTLS: target.tls, enableTLSForSentinelMode: true }),
         ...credentials(undefined, target),
       }, count, credentialSetting(target));
     } else {
@@ -255,7 +308,7 @@ export class RedisProbe {
       if (this.target.mode !== 'cluster') return { nodes: [this.main] };
       const target = this.target;
       const count = () => { this.commandCount++; };
-      const common: RedisOptions = { connectTimeout: target.connectTimeoutMs, commandTimeout: target.commandTimeoutMs };
+      const common = commonOptions(target);
       // The first seed that answers describes the cluster.
       let lines: ClusterNodeLine[] | undefined;
       let seed: RedisNode | undefined;
