@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
@@ -106,6 +107,26 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     const kept = (await databases()).find((d) => d.startsWith('bank_before_restore_'))!;
     expect(await count(kept, 'accounts')).toBe(520);
     await expect(app.query('SELECT 1')).rejects.toThrow();
+  });
+
+  it('never restores into template0, template1, postgres or the database of nvcops\' own state store, even with --replace --confirm-env', async () => {
+    const stateConfig = writeConfig({ environment: 'staging', postgres: { url: pg.urlFor('postgres', 'bank') }, backups: { directory: repo }, state: { url: pg.urlFor('postgres', 'nvcops_state') } });
+    for (const [target, cfg, why] of [
+      ['template0', config, 'is a system database'], ['template1', config, 'is a system database'], ['postgres', config, 'is a system database'],
+      ['nvcops_state', stateConfig, "holds nvcops' own audit trail and history (state.url)"],
+    ] as const) {
+      const r = await run(['backup', 'restore-db', '--config', cfg, '--backup-id', dbBackup, '--target', target, '--replace', '--confirm-env', 'staging', '--yes']);
+      expect([r.exitCode, r.stdout], target).toEqual([64, '']);
+      expect(r.stderr.trim().split('\n'), target).toEqual([expect.stringMatching(new RegExp(`^nvcops: --target: "${target}" ${why.replace(/[()]/g, '\\$&')}`))]);
+    }
+    // template1 is still empty: a new database is not a copy of the bank's.
+    const t1 = await pg.connect('postgres', 'template1');
+    try {
+      expect((await t1.query("SELECT count(*)::int AS n FROM pg_class WHERE relname = 'accounts'")).rows[0].n).toBe(0);
+    } finally {
+      await t1.end();
+    }
+    expect((await databases()).filter((d) => d.startsWith('template') || d.includes('_before_restore_') && !d.startsWith('bank'))).toEqual(['template0', 'template1']);
   });
 
   it('needs --confirm-env in a protected environment, whatever else is given', async () => {
@@ -300,6 +321,55 @@ describe('restore-db --replace when the live database cannot be renamed aside', 
     const audit = await run(['audit', 'show', '--config', config, '--action', 'backup restore-db', '--format', 'json']);
     const finished = JSON.parse(audit.stdout).filter((x: { phase: string }) => x.phase === 'finished').map((x: { outcome: string }) => x.outcome);
     expect(finished).toEqual(['failed', 'ok', 'failed', 'ok']);
+  });
+});
+
+describe('restores refuse a --target that would hit the wrong thing', () => {
+  it('restore-app and restore-config: never the directory of nvcops\' own config, state or backups, a system directory, the temporary or home directory, nor . or a link resolving to one', async () => {
+    const base = join(mkdtempSync(join(tmpdir(), 'nvcops-srv-')), 'ops');
+    mkdirSync(join(base, 'state'), { recursive: true });
+    const config = join(base, 'nvcops.yaml');
+    writeFileSync(config, stringify({ environment: 'staging', backups: { directory: 'backups' }, state: { path: 'state' } }));
+    const from = mkdtempSync(join(tmpdir(), 'nvcops-app-src-'));
+    writeFileSync(join(from, 'app.js'), 'v1\n');
+    expect((await nvcops(['backup', 'app', '--from', from, '--version', '1.0', '--config', config])).exitCode).toBe(0);
+    expect((await nvcops(['backup', 'config', '--from', from, '--config', config])).exitCode).toBe(0);
+    const tree = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+    const before = tree(base);
+    const links = mkdtempSync(join(tmpdir(), 'nvcops-links-'));
+    symlinkSync('/', join(links, 'root'));
+    symlinkSync(join(base, 'state'), join(links, 'state'));
+    const cases: [string, string, RegExp][] = [
+      [base, base, /is nvcops' own directory of the configuration/],
+      ['.', base, /^\. \(.*\) is nvcops' own directory of the configuration/],
+      [dirname(base), base, /holds the configuration of nvcops/],
+      [join(base, 'backups'), base, /is nvcops' own directory of the backups/],
+      [join(base, 'state'), base, /is nvcops' own directory of the state/],
+      [join(base, 'state', 'audit.jsonl'), base, /is inside the state .* and would be moved aside/],
+      [join(links, 'state'), base, /\(.*\/state\) is nvcops' own directory of the state/],
+      ['/', base, /is a system directory/],
+      [join(links, 'root'), base, /\(\/\) is a system directory/],
+      ['/etc', base, /is a system directory/],
+      ['/usr/', base, /is a system directory/],
+      ['/proc/sys/kernel', base, /is under \/proc/],
+      [config, base, /is nvcops' own configuration file/],
+      [tmpdir(), base, /is the temporary directory/],
+      ['.', tmpdir(), /^\. \(.*\) is the temporary directory/],
+      [homedir(), base, /is the home directory/],
+    ];
+    for (const [target, cwd, why] of cases) {
+      for (const args of [['backup', 'restore-app', '--version', '1.0'], ['backup', 'restore-config', '--date', '2099-01-01']]) {
+        const r = await nvcops([...args, '--target', target, '--yes', '--config', config], { cwd });
+        expect([r.exitCode, r.stdout], `${args[1]} ${target}`).toEqual([64, '']);
+        expect(r.stderr.trim().split('\n'), `${args[1]} ${target}`).toEqual([expect.stringMatching(/^nvcops: --target: /)]);
+        expect(r.stderr.slice('nvcops: --target: '.length), `${args[1]} ${target}`).toMatch(why);
+      }
+    }
+    expect(tree(base)).toEqual(before);
+    expect(readdirSync(tmpdir()).filter((f) => f.includes('before-restore') || f.includes('nvcops-restoring'))).toEqual([]);
+    expect(existsSync('/etc/passwd')).toBe(true);
+    // The audit trail is still there to say what happened.
+    expect((await nvcops(['audit', 'verify', '--config', config])).exitCode).toBe(0);
   });
 });
 
