@@ -206,6 +206,41 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     expect(await count('bank_parallel', 'accounts')).toBe(500);
   });
 
+  it('restores into names with commas, spaces, quotes, percent signs, slashes and unicode, and refuses ? and # up front', async () => {
+    for (const target of ['bank,eu', 'bank eu', `bank "q" 'x'`, 'bänk€/eu;a:b@c&d=e+f$', 'bank%2Ceu']) {
+      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', target, '--yes', '--format', 'json']);
+      expect(r.stderr, target).toBe('');
+      expect([r.exitCode, JSON.parse(r.stdout).outcomes.map((o: Outcome) => o.status)], target).toEqual([0, ['done', 'done', 'done', 'done']]);
+      expect(await count(target, 'accounts'), target).toBe(500);
+      expect(await databases(), target).not.toContain(`${target}_nvcops_restoring`);
+      await pg.sql(`DROP DATABASE "${target.replace(/"/g, '""')}"`);
+    }
+    for (const target of ['bank?eu', 'bank#eu']) {
+      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', target, '--yes']);
+      expect([r.exitCode, r.stdout, r.stderr.trim()]).toEqual([64, '', `nvcops: --target: "${target}": database names with ? or # are not supported; name another database`]);
+    }
+    expect((await databases()).filter((d) => d.includes('eu'))).toEqual([]);
+  });
+
+  it('drops the staging database when the check after pg_restore fails, whatever the failure', async () => {
+    const path = join(repo, `${dbBackup}.manifest.json`);
+    const original = readFileSync(path, 'utf8');
+    const m = JSON.parse(original);
+    // A table name the server rejects outright (a NUL byte): the count fails with an error, not a mismatch.
+    m.postgres.rowCounts['public.bad\u0000name'] = 1;
+    writeFileSync(path, JSON.stringify(m));
+    try {
+      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank_nul', '--yes', '--format', 'json']);
+      expect(r.exitCode).toBe(2);
+      const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
+      expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'failed', 'not run']);
+      expect(outcomes[2]!.message).toMatch(/; "bank_nul_nvcops_restoring" dropped$/);
+      expect((await databases()).filter((d) => d.startsWith('bank_nul'))).toEqual([]);
+    } finally {
+      writeFileSync(path, original);
+    }
+  });
+
   it('names the staging and kept databases of a long non-ASCII target within 63 bytes, exactly as the server then has them', async () => {
     // 61 bytes: 'a' and 30 two-byte letters; the suffixes leave room for 45 and 31 bytes, cut between letters.
     const target = `a${'б'.repeat(30)}`;
@@ -298,20 +333,29 @@ describe('restore-db --replace when the live database cannot be renamed aside', 
     // A stopped backend cannot act on pg_terminate_backend: it stays, and the rename is refused.
     const pid = Number((await app.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
     process.kill(pid, 'SIGSTOP');
+    // Once resumed, the backend ends (it was terminated while stopped): a second SIGCONT finds no process.
+    const resume = () => { try { process.kill(pid, 'SIGCONT'); } catch { /* ended already */ } };
     let r;
     try {
-      r = await replace();
+      const replacing = replace();
+      // Dropping the staging copy waits until every backend, the stopped one too, has seen it: it goes on once the session does.
+      for (let dropping = false; !dropping; await new Promise((res) => setTimeout(res, 100))) {
+        dropping = (await pg.sql("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'DROP DATABASE IF EXISTS \"bank_nvcops_restoring\"%' AND state = 'active'")).length > 0;
+      }
+      resume();
+      r = await replacing;
     } finally {
-      process.kill(pid, 'SIGCONT');
+      resume();
     }
     expect(r.exitCode).toBe(2);
     const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
     expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'done', 'done', 'failed']);
-    expect(outcomes[4]!.message).toMatch(/^"bank" was not replaced: renaming the live "bank" aside failed \(database "bank" is being accessed by other users\); the live "bank" is as it was \(name and data\) and accepts connections again; the verified copy "bank_nvcops_restoring" is left for a re-run, which drops it first$/);
-    expect(await databases()).toEqual([{ datname: 'bank', datallowconn: true }, { datname: 'bank_nvcops_restoring', datallowconn: true }]);
+    expect(outcomes[4]!.message).toMatch(/^"bank" was not replaced: renaming the live "bank" aside failed \(database "bank" is being accessed by other users\); the live "bank" is as it was \(name and data\) and accepts connections again; "bank_nvcops_restoring" dropped$/);
+    expect(await databases()).toEqual([{ datname: 'bank', datallowconn: true }]);
     expect(await accounts()).toBe(before);
 
-    // The session is gone now; the re-run says it drops the leftover copy, and replaces "bank".
+    // The session is gone now. A copy a killed run left behind: the re-run says it drops it, and replaces "bank".
+    await pg.sql('CREATE DATABASE bank_nvcops_restoring');
     const again = await replace([]);
     expect(again.stdout).toContain('▲ "bank_nvcops_restoring" is left from an earlier restore that did not finish: it is dropped and restored again');
     expect(again.exitCode).toBe(0);

@@ -18,7 +18,7 @@ import type { Manifest } from './manifest.js';
 import { adminTarget } from './pgtools.js';
 import { BackupRepository, repositoryDirectory } from './repository.js';
 import { statePath } from '../state/index.js';
-import { checkRestored, describeMismatches, dropDatabase, planRestoreDb, refuseHeldTarget, restoreInto, swapIn, verifyBackup } from './restore.js';
+import { checkRestored, describeMismatches, droppingStagingOnFailure, planRestoreDb, refuseHeldTarget, restoreInto, swapIn, verifyBackup } from './restore.js';
 
 export const repositoryOf = (config: Config): BackupRepository => new BackupRepository(repositoryDirectory(config));
 
@@ -146,20 +146,17 @@ export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions)
       {
         title: `Compare the row counts of ${counted(tables.length, 'table')} with the manifest`,
         details: [`a mismatch drops "${plan.staging}" and stops: the target is not touched`],
-        run: async () => {
+        run: () => droppingStagingOnFailure(admin, plan, async () => {
           const check = await checkRestored(admin, plan);
           const data = { queryableMs: Math.round(check.queryableAt - started), rows: check.rows };
-          if (check.mismatches.length) {
-            await dropDatabase(admin, plan.staging);
-            throw new StepFailure(`row counts differ from the manifest: ${describeMismatches(check.mismatches)}; "${plan.staging}" dropped`, data);
-          }
+          if (check.mismatches.length) throw new StepFailure(`row counts differ from the manifest: ${describeMismatches(check.mismatches)}`, data);
           return { message: `${counted(tables.length, 'table')} match${tables.length === 1 ? 'es' : ''} the manifest; queryable ${formatValue(data.queryableMs, 'ms')} after the restore began`, data };
-        },
+        }),
       },
       {
         title: plan.keptAs ? `Rename the live "${plan.target}" to "${plan.keptAs}", then "${plan.staging}" to "${plan.target}"` : `Rename "${plan.staging}" to "${plan.target}"`,
         run: async () => {
-          const said = await swapIn(admin, plan);
+          const said = await droppingStagingOnFailure(admin, plan, () => swapIn(admin, plan));
           const totalMs = Math.round(performance.now() - started);
           return { message: `${said}; restore took ${formatValue(totalMs, 'ms')} in all`, data: { totalMs, database: plan.target, ...(plan.keptAs && { keptAs: plan.keptAs }) } };
         },
