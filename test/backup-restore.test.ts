@@ -136,23 +136,29 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     expect(await databases()).not.toContain('bank_copy');
   });
 
-  it('stops before touching the target when the restored row counts differ from the manifest, and drops the staging copy', async () => {
+  /** Restores into a new `target` with the manifest's row counts changed: the check step fails; gives its message once the staging copy is seen gone. */
+  const failedCheck = async (counts: Record<string, number>, target: string): Promise<string> => {
     const path = join(repo, `${dbBackup}.manifest.json`);
     const original = readFileSync(path, 'utf8');
     const m = JSON.parse(original);
-    m.postgres.rowCounts['public.accounts'] = 501;
-    m.postgres.rowCounts['public.missing_table'] = 3;
+    Object.assign(m.postgres.rowCounts, counts);
     writeFileSync(path, JSON.stringify(m));
     try {
-      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank_check', '--yes', '--format', 'json']);
+      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', target, '--yes', '--format', 'json']);
       expect(r.exitCode).toBe(2);
       const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
       expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'failed', 'not run']);
-      expect(outcomes[2]!.message).toBe('row counts differ from the manifest: public.accounts: 500 rows, manifest 501; public.missing_table: missing, manifest 3; "bank_check_nvcops_restoring" dropped');
-      expect((await databases()).filter((d) => d.startsWith('bank_check'))).toEqual([]);
+      expect((await databases()).filter((d) => d.startsWith(target))).toEqual([]);
+      return outcomes[2]!.message;
     } finally {
       writeFileSync(path, original);
     }
+  };
+
+  it('stops before touching the target when the restored row counts differ from the manifest, and drops the staging copy', async () => {
+    expect(await failedCheck({ 'public.accounts': 501, 'public.missing_table': 3 }, 'bank_check')).toBe(
+      'row counts differ from the manifest: public.accounts: 500 rows, manifest 501; public.missing_table: missing, manifest 3; "bank_check_nvcops_restoring" dropped',
+    );
   });
 
   it('never restores a backup whose checksum does not match', async () => {
@@ -223,22 +229,8 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
   });
 
   it('drops the staging database when the check after pg_restore fails, whatever the failure', async () => {
-    const path = join(repo, `${dbBackup}.manifest.json`);
-    const original = readFileSync(path, 'utf8');
-    const m = JSON.parse(original);
     // A table name the server rejects outright (a NUL byte): the count fails with an error, not a mismatch.
-    m.postgres.rowCounts['public.bad\u0000name'] = 1;
-    writeFileSync(path, JSON.stringify(m));
-    try {
-      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank_nul', '--yes', '--format', 'json']);
-      expect(r.exitCode).toBe(2);
-      const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
-      expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'failed', 'not run']);
-      expect(outcomes[2]!.message).toMatch(/; "bank_nul_nvcops_restoring" dropped$/);
-      expect((await databases()).filter((d) => d.startsWith('bank_nul'))).toEqual([]);
-    } finally {
-      writeFileSync(path, original);
-    }
+    expect(await failedCheck({ 'public.bad\u0000name': 1 }, 'bank_nul')).toMatch(/; "bank_nul_nvcops_restoring" dropped$/);
   });
 
   it('names the staging and kept databases of a long non-ASCII target within 63 bytes, exactly as the server then has them', async () => {
