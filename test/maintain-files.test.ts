@@ -229,8 +229,10 @@ describe('maintain logs --rotate', () => {
     };
     const audit = () => readFileSync(join(state, 'nvcops', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     writeFileSync(log, lines);
-    const refused: [string, RegExp][] = [
+    const refused: [string | Buffer, RegExp][] = [
       ['', /holds "", not a process id/],
+      [`${writer.pid}`.padEnd(100_000, '0'), new RegExp(`holds "${`${writer.pid}`.padEnd(32, '0')}…", not a process id`)],
+      [Buffer.from([0xff, 0x31]), /holds "\uFFFD1", not a process id/],
       ['-1', /holds "-1", not a process id/],
       ['0\n', /holds "0", not a process id/],
       ['abc', /holds "abc", not a process id/],
@@ -241,11 +243,11 @@ describe('maintain logs --rotate', () => {
     for (const [content, why] of refused) {
       writeFileSync(pidFile, content);
       const r = await run();
-      expect(r.exitCode, content).toBe(64);
-      expect(r.stderr.trim().split('\n'), content).toEqual([expect.stringMatching(new RegExp(`^nvcops: refused: maintenance\\.logs\\[\\]\\.reopen\\.pidFile .*app\\.pid: ${why.source}.*; nothing was done$`))]);
-      expect(readdirSync(dir).sort(), content).toEqual(['app.log', 'app.pid']);
+      expect(r.exitCode, String(content)).toBe(64);
+      expect(r.stderr.trim().split('\n'), String(content)).toEqual([expect.stringMatching(new RegExp(`^nvcops: refused: maintenance\\.logs\\[\\]\\.reopen\\.pidFile .*app\\.pid: ${why.source}.*; nothing was done$`))]);
+      expect(readdirSync(dir).sort(), String(content)).toEqual(['app.log', 'app.pid']);
       expect(readFileSync(log, 'utf8')).toBe(lines);
-      expect(audit().at(-1), content).toMatchObject({ action: 'maintain logs', phase: 'event', outcome: 'refused', message: expect.stringMatching(why) });
+      expect(audit().at(-1), String(content)).toMatchObject({ action: 'maintain logs', phase: 'event', outcome: 'refused', message: expect.stringMatching(why) });
     }
     expect(audit().filter((a) => a.phase === 'started')).toEqual([]);
     expect([writer.hups(), stranger.hups()]).toEqual([0, 0]);
