@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
@@ -108,6 +109,26 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     await expect(app.query('SELECT 1')).rejects.toThrow();
   });
 
+  it('never restores into template0, template1, postgres or the database of nvcops\' own state store, even with --replace --confirm-env', async () => {
+    const stateConfig = writeConfig({ environment: 'staging', postgres: { url: pg.urlFor('postgres', 'bank') }, backups: { directory: repo }, state: { url: pg.urlFor('postgres', 'nvcops_state') } });
+    for (const [target, cfg, why] of [
+      ['template0', config, 'is a system database'], ['template1', config, 'is a system database'], ['postgres', config, 'is a system database'],
+      ['nvcops_state', stateConfig, "holds nvcops' own audit trail and history (state.url)"],
+    ] as const) {
+      const r = await run(['backup', 'restore-db', '--config', cfg, '--backup-id', dbBackup, '--target', target, '--replace', '--confirm-env', 'staging', '--yes']);
+      expect([r.exitCode, r.stdout], target).toEqual([64, '']);
+      expect(r.stderr.trim().split('\n'), target).toEqual([expect.stringMatching(new RegExp(`^nvcops: --target: "${target}" ${why.replace(/[()]/g, '\\$&')}`))]);
+    }
+    // template1 is still empty: a new database is not a copy of the bank's.
+    const t1 = await pg.connect('postgres', 'template1');
+    try {
+      expect((await t1.query("SELECT count(*)::int AS n FROM pg_class WHERE relname = 'accounts'")).rows[0].n).toBe(0);
+    } finally {
+      await t1.end();
+    }
+    expect((await databases()).filter((d) => d.startsWith('template') || d.includes('_before_restore_') && !d.startsWith('bank'))).toEqual(['template0', 'template1']);
+  });
+
   it('needs --confirm-env in a protected environment, whatever else is given', async () => {
     const r = await run(['backup', 'restore-db', '--config', protectedConfig, '--backup-id', dbBackup, '--target', 'bank_copy', '--yes']);
     expect(r.exitCode).toBe(64);
@@ -115,23 +136,29 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     expect(await databases()).not.toContain('bank_copy');
   });
 
-  it('stops before touching the target when the restored row counts differ from the manifest, and drops the staging copy', async () => {
+  /** Restores into a new `target` with the manifest's row counts changed: the check step fails; gives its message once the staging copy is seen gone. */
+  const failedCheck = async (counts: Record<string, number>, target: string): Promise<string> => {
     const path = join(repo, `${dbBackup}.manifest.json`);
     const original = readFileSync(path, 'utf8');
     const m = JSON.parse(original);
-    m.postgres.rowCounts['public.accounts'] = 501;
-    m.postgres.rowCounts['public.missing_table'] = 3;
+    Object.assign(m.postgres.rowCounts, counts);
     writeFileSync(path, JSON.stringify(m));
     try {
-      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', 'bank_check', '--yes', '--format', 'json']);
+      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', target, '--yes', '--format', 'json']);
       expect(r.exitCode).toBe(2);
       const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
       expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'failed', 'not run']);
-      expect(outcomes[2]!.message).toBe('row counts differ from the manifest: public.accounts: 500 rows, manifest 501; public.missing_table: missing, manifest 3; "bank_check_nvcops_restoring" dropped');
-      expect((await databases()).filter((d) => d.startsWith('bank_check'))).toEqual([]);
+      expect((await databases()).filter((d) => d.startsWith(target))).toEqual([]);
+      return outcomes[2]!.message;
     } finally {
       writeFileSync(path, original);
     }
+  };
+
+  it('stops before touching the target when the restored row counts differ from the manifest, and drops the staging copy', async () => {
+    expect(await failedCheck({ 'public.accounts': 501, 'public.missing_table': 3 }, 'bank_check')).toBe(
+      'row counts differ from the manifest: public.accounts: 500 rows, manifest 501; public.missing_table: missing, manifest 3; "bank_check_nvcops_restoring" dropped',
+    );
   });
 
   it('never restores a backup whose checksum does not match', async () => {
@@ -183,6 +210,27 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
       { table: 'public.audit_log', expected: 120, actual: 120 },
     ]);
     expect(await count('bank_parallel', 'accounts')).toBe(500);
+  });
+
+  it('restores into names with commas, spaces, quotes, percent signs, slashes and unicode, and refuses ? and # up front', async () => {
+    for (const target of ['bank,eu', 'bank eu', `bank "q" 'x'`, 'bänk€/eu;a:b@c&d=e+f$', 'bank%2Ceu']) {
+      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', target, '--yes', '--format', 'json']);
+      expect(r.stderr, target).toBe('');
+      expect([r.exitCode, JSON.parse(r.stdout).outcomes.map((o: Outcome) => o.status)], target).toEqual([0, ['done', 'done', 'done', 'done']]);
+      expect(await count(target, 'accounts'), target).toBe(500);
+      expect(await databases(), target).not.toContain(`${target}_nvcops_restoring`);
+      await pg.sql(`DROP DATABASE "${target.replace(/"/g, '""')}"`);
+    }
+    for (const target of ['bank?eu', 'bank#eu']) {
+      const r = await run(['backup', 'restore-db', '--config', config, '--backup-id', dbBackup, '--target', target, '--yes']);
+      expect([r.exitCode, r.stdout, r.stderr.trim()]).toEqual([64, '', `nvcops: --target: "${target}": database names with ? or # are not supported; name another database`]);
+    }
+    expect((await databases()).filter((d) => d.includes('eu'))).toEqual([]);
+  });
+
+  it('drops the staging database when the check after pg_restore fails, whatever the failure', async () => {
+    // A table name the server rejects outright (a NUL byte): the count fails with an error, not a mismatch.
+    expect(await failedCheck({ 'public.bad\u0000name': 1 }, 'bank_nul')).toMatch(/; "bank_nul_nvcops_restoring" dropped$/);
   });
 
   it('names the staging and kept databases of a long non-ASCII target within 63 bytes, exactly as the server then has them', async () => {
@@ -277,20 +325,29 @@ describe('restore-db --replace when the live database cannot be renamed aside', 
     // A stopped backend cannot act on pg_terminate_backend: it stays, and the rename is refused.
     const pid = Number((await app.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
     process.kill(pid, 'SIGSTOP');
+    // Once resumed, the backend ends (it was terminated while stopped): a second SIGCONT finds no process.
+    const resume = () => { try { process.kill(pid, 'SIGCONT'); } catch { /* ended already */ } };
     let r;
     try {
-      r = await replace();
+      const replacing = replace();
+      // Dropping the staging copy waits until every backend, the stopped one too, has seen it: it goes on once the session does.
+      for (let dropping = false; !dropping; await new Promise((res) => setTimeout(res, 100))) {
+        dropping = (await pg.sql("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'DROP DATABASE IF EXISTS \"bank_nvcops_restoring\"%' AND state = 'active'")).length > 0;
+      }
+      resume();
+      r = await replacing;
     } finally {
-      process.kill(pid, 'SIGCONT');
+      resume();
     }
     expect(r.exitCode).toBe(2);
     const outcomes: Outcome[] = JSON.parse(r.stdout).outcomes;
     expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'done', 'done', 'failed']);
-    expect(outcomes[4]!.message).toMatch(/^"bank" was not replaced: renaming the live "bank" aside failed \(database "bank" is being accessed by other users\); the live "bank" is as it was \(name and data\) and accepts connections again; the verified copy "bank_nvcops_restoring" is left for a re-run, which drops it first$/);
-    expect(await databases()).toEqual([{ datname: 'bank', datallowconn: true }, { datname: 'bank_nvcops_restoring', datallowconn: true }]);
+    expect(outcomes[4]!.message).toMatch(/^"bank" was not replaced: renaming the live "bank" aside failed \(database "bank" is being accessed by other users\); the live "bank" is as it was \(name and data\) and accepts connections again; "bank_nvcops_restoring" dropped$/);
+    expect(await databases()).toEqual([{ datname: 'bank', datallowconn: true }]);
     expect(await accounts()).toBe(before);
 
-    // The session is gone now; the re-run says it drops the leftover copy, and replaces "bank".
+    // The session is gone now. A copy a killed run left behind: the re-run says it drops it, and replaces "bank".
+    await pg.sql('CREATE DATABASE bank_nvcops_restoring');
     const again = await replace([]);
     expect(again.stdout).toContain('▲ "bank_nvcops_restoring" is left from an earlier restore that did not finish: it is dropped and restored again');
     expect(again.exitCode).toBe(0);
@@ -300,6 +357,56 @@ describe('restore-db --replace when the live database cannot be renamed aside', 
     const audit = await run(['audit', 'show', '--config', config, '--action', 'backup restore-db', '--format', 'json']);
     const finished = JSON.parse(audit.stdout).filter((x: { phase: string }) => x.phase === 'finished').map((x: { outcome: string }) => x.outcome);
     expect(finished).toEqual(['failed', 'ok', 'failed', 'ok']);
+  });
+});
+
+describe('restores refuse a --target that would hit the wrong thing', () => {
+  it('restore-app and restore-config: never the directory of nvcops\' own config, state or backups, a system directory, the temporary or home directory, nor . or a link resolving to one', async () => {
+    const base = join(mkdtempSync(join(tmpdir(), 'nvcops-srv-')), 'ops');
+    mkdirSync(join(base, 'state'), { recursive: true });
+    const config = join(base, 'nvcops.yaml');
+    writeFileSync(config, stringify({ environment: 'staging', backups: { directory: 'backups' }, state: { path: 'state' } }));
+    const from = mkdtempSync(join(tmpdir(), 'nvcops-app-src-'));
+    writeFileSync(join(from, 'app.js'), 'v1\n');
+    expect((await nvcops(['backup', 'app', '--from', from, '--version', '1.0', '--config', config])).exitCode).toBe(0);
+    expect((await nvcops(['backup', 'config', '--from', from, '--config', config])).exitCode).toBe(0);
+    const tree = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+    const before = tree(base);
+    const links = mkdtempSync(join(tmpdir(), 'nvcops-links-'));
+    symlinkSync('/', join(links, 'root'));
+    symlinkSync(join(base, 'state'), join(links, 'state'));
+    const cases: [string, string, RegExp][] = [
+      [base, base, /is nvcops' own directory of the configuration/],
+      ['.', base, /^\. \(.*\) is nvcops' own directory of the configuration/],
+      [dirname(base), base, /holds the configuration of nvcops/],
+      [join(base, 'backups'), base, /is nvcops' own directory of the backups/],
+      [join(base, 'state'), base, /is nvcops' own directory of the state/],
+      [join(base, 'state', 'audit.jsonl'), base, /is inside the state .* and would be moved aside/],
+      [join(links, 'state'), base, /\(.*\/state\) is nvcops' own directory of the state/],
+      ['/', base, /is a system directory/],
+      [join(links, 'root'), base, /\(\/\) is a system directory/],
+      ['/etc', base, /is a system directory/],
+      ['/usr/', base, /is a system directory/],
+      ['/proc/sys/kernel', base, /is under \/proc/],
+      [config, base, /is nvcops' own configuration file/],
+      [tmpdir(), base, /is the temporary directory/],
+      ['.', tmpdir(), /^\. \(.*\) is the temporary directory/],
+      [homedir(), base, /is the home directory/],
+    ];
+    for (const [target, cwd, why] of cases) {
+      for (const args of [['backup', 'restore-app', '--version', '1.0'], ['backup', 'restore-config', '--date', '2099-01-01']]) {
+        const r = await nvcops([...args, '--target', target, '--yes', '--config', config], { cwd });
+        expect([r.exitCode, r.stdout], `${args[1]} ${target}`).toEqual([64, '']);
+        expect(r.stderr.trim().split('\n'), `${args[1]} ${target}`).toEqual([expect.stringMatching(/^nvcops: --target: /)]);
+        expect(r.stderr.slice('nvcops: --target: '.length), `${args[1]} ${target}`).toMatch(why);
+      }
+    }
+    expect(tree(base)).toEqual(before);
+    // Nothing was moved aside or unpacked next to /, the system directories, /tmp or the home directory.
+    for (const parent of ['/', dirname(homedir())]) expect(readdirSync(parent).filter((f) => f.includes('before-restore') || f.includes('nvcops-restoring'))).toEqual([]);
+    expect(existsSync('/etc/passwd')).toBe(true);
+    // The audit trail is still there to say what happened.
+    expect((await nvcops(['audit', 'verify', '--config', config])).exitCode).toBe(0);
   });
 });
 

@@ -312,6 +312,38 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     }
   });
 
+  it('a frozen server cannot hold backup db forever: past backups.dbTimeout pg_dump is stopped, nothing is stored, the audit says so (exit 69)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'nvcops-repo-'));
+    const stateHome = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+    const timed = configFor(directory, { backups: { directory, dbTimeout: '4s' } });
+    // The dump's sessions wait on a lock, then their backends are stopped: the server never answers them again.
+    const holder = await pg.connect('postgres', 'bank');
+    await holder.query('BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
+    let frozen: number[] = [];
+    try {
+      const started = Date.now();
+      const backup = nvcops(['backup', 'db', '--config', timed], { env: { XDG_STATE_HOME: stateHome }, timeoutMs: 60_000 });
+      for (let i = 0; i < 100 && frozen.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        frozen = (await pg.sql<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'nvcops' AND wait_event_type = 'Lock'")).map((r) => r.pid);
+      }
+      expect(frozen).toHaveLength(2);
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      const r = await backup;
+      expect([r.exitCode, r.stdout, r.stderr]).toEqual([69, '', 'nvcops: backup db timed out after 4s (backups.dbTimeout): pg_dump stopped, its partial dump removed']);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(readdirSync(directory)).toEqual([]);
+      const audit = await nvcops(['audit', 'show', '--config', timed, '--action', 'backup db', '--format', 'json'], { env: { XDG_STATE_HOME: stateHome } });
+      expect(JSON.parse(audit.stdout)).toMatchObject([{ phase: 'event', outcome: 'failed', message: 'nothing was stored: backup db timed out after 4s (backups.dbTimeout): pg_dump stopped, its partial dump removed' }]);
+      const pgDumps = await execa('pgrep', ['-f', `pg_dump.*${pg.port}`], { reject: false });
+      expect(pgDumps.stdout).toBe('');
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+  }, 90_000);
+
   it('refuses a missing pg_dump with one line naming the package (exit 69), and leaves nothing behind', async () => {
     const r = await nvcops(['backup', 'db', '--config', config], { env: { PG_BIN: '/nonexistent/bin' } });
     expect(r.exitCode).toBe(69);

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from './support/servers.js';
 import { nvcops, writeConfig } from './support/cli.js';
 
@@ -62,6 +66,33 @@ describe('maintain cache --flush against a real Redis', () => {
     expect(down.stderr).toMatch(/^nvcops: nothing was done: Redis .*127\.0\.0\.1:1.*connection refused/im);
     expect(down.stdout + down.stderr).not.toContain('Fl0sh-S3cret');
   });
+
+  it('a Redis that stops answering while the plan reads it: one line, nothing was done (exit 3), nothing audited, no key removed', async () => {
+    const own = await startRedis();
+    const watch = new Redis(own.url);
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+    let stopped = false;
+    try {
+      // Enough keys that counting the matches takes hundreds of SCAN round trips: the server is stopped in the middle.
+      for (let i = 0; i < 300_000; i += 10_000) await watch.mset(...Array.from({ length: 10_000 }, (_, k) => [`session:${i + k}`, 'v']).flat());
+      const cfg = writeConfig({ environment: 'staging', redis: { url: own.url } });
+      const planning = nvcops(['maintain', 'cache', '--flush', '--pattern', 'session:*', '--yes', '--confirm-env', 'staging', '--config', cfg], { env: { XDG_STATE_HOME: state } });
+      while (!/name=nvcops .*cmd=scan/.test(String(await watch.client('LIST')))) await new Promise((r) => setTimeout(r, 5));
+      process.kill(own.process.pid!, 'SIGSTOP');
+      stopped = true;
+      const r = await planning;
+      expect([r.exitCode, r.stdout]).toEqual([3, '']);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: nothing was done: Redis \(127\.0\.0\.1:\d+.*\): no answer in time$/)]);
+      expect(existsSync(join(state, 'nvcops', 'audit.jsonl')) ? readFileSync(join(state, 'nvcops', 'audit.jsonl'), 'utf8') : '').toBe('');
+      process.kill(own.process.pid!, 'SIGCONT');
+      stopped = false;
+      expect(await watch.dbsize()).toBe(300_000);
+    } finally {
+      if (stopped) process.kill(own.process.pid!, 'SIGCONT');
+      watch.disconnect();
+      await own.stop();
+    }
+  }, 60_000);
 
   it('rejects a bad --db and needs --flush', async () => {
     const bad = await nvcops(['maintain', 'cache', '--flush', '--db', 'x', '--config', config]);

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { nvcops, writeConfig } from './support/cli.js';
+import { execa, execaSync } from 'execa';
+import { CLI, nvcops, writeConfig } from './support/cli.js';
 
 const WRITER = new URL('./support/log-writer.mjs', import.meta.url).pathname;
 
@@ -194,6 +195,77 @@ describe('maintain logs --rotate', () => {
     expect(numbers(gunzipSync(readFileSync(`${log}.2.gz`)).toString())).toEqual(Array.from({ length: written }, (_, i) => i + 1));
     expect(gunzipSync(readFileSync(`${log}.1.gz`)).toString()).toBe(fresh);
     expect(readFileSync(log, 'utf8')).toBe('');
+  });
+
+  it('signals only the writer its pid file names: 0, -1, junk, a dead pid, nvcops\' parent or another user\'s process are refused before anything is rotated', async () => {
+    // A process that records each SIGHUP it gets: the proof of who was signalled.
+    const recorder = (uid?: number) => {
+      const child = spawn('node', ['-e', "process.on('SIGHUP', () => process.stdout.write('HUP\\n')); process.stdout.write('ready\\n'); setInterval(() => {}, 1e6)"], { stdio: ['ignore', 'pipe', 'inherit'], ...(uid !== undefined && { uid, gid: uid }) });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      onTestFinished(() => { child.kill('SIGKILL'); });
+      return { pid: child.pid!, ready: () => out.includes('ready'), hups: () => out.split('\n').filter((l) => l === 'HUP').length };
+    };
+    const writer = recorder();
+    const stranger = recorder(65534);
+    const dead = spawn('true');
+    await new Promise((r) => dead.once('exit', r));
+    while (!writer.ready() || !stranger.ready()) await new Promise((r) => setTimeout(r, 20));
+
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-logs-'));
+    const log = join(dir, 'app.log');
+    const pidFile = join(dir, 'app.pid');
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+    const config = writeConfig({ maintenance: { logs: [{ path: log, maxSize: '1 kB', keep: 3, reopen: { pidFile, signal: 'SIGHUP' } }] } });
+    const lines = 'line\n'.repeat(1000);
+    const run = async () => {
+      // Its own process group: were 0 ever signalled, only nvcops would get it, not this test.
+      const r = await execa('node', [CLI, 'maintain', 'logs', '--rotate', '--yes', '--config', config], {
+        reject: false, detached: true, extendEnv: false, timeout: 60_000,
+        env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|NVCOPS_|AWS_)/.test(k))), NO_COLOR: '1', XDG_STATE_HOME: state },
+      });
+      await new Promise((res) => setTimeout(res, 100));
+      return r;
+    };
+    const audit = () => readFileSync(join(state, 'nvcops', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    writeFileSync(log, lines);
+    const refused: [string | Buffer, RegExp][] = [
+      ['', /holds "", not a process id/],
+      [`${writer.pid}`.padEnd(100_000, '0'), new RegExp(`holds "${`${writer.pid}`.padEnd(32, '0')}…", not a process id`)],
+      [Buffer.from([0xff, 0x31]), /holds "\uFFFD1", not a process id/],
+      ['-1', /holds "-1", not a process id/],
+      ['0\n', /holds "0", not a process id/],
+      ['abc', /holds "abc", not a process id/],
+      [`${dead.pid}`, new RegExp(`process ${dead.pid} is not running`)],
+      [`${process.pid}`, new RegExp(`process ${process.pid} is nvcops itself or a process it runs under`)],
+      [`${stranger.pid}`, new RegExp(`process ${stranger.pid} runs as uid 65534, but the pid file belongs to uid 0`)],
+    ];
+    for (const [content, why] of refused) {
+      writeFileSync(pidFile, content);
+      const r = await run();
+      expect(r.exitCode, String(content)).toBe(64);
+      expect(r.stderr.trim().split('\n'), String(content)).toEqual([expect.stringMatching(new RegExp(`^nvcops: refused: maintenance\\.logs\\[\\]\\.reopen\\.pidFile .*app\\.pid: ${why.source}.*; nothing was done$`))]);
+      expect(readdirSync(dir).sort(), String(content)).toEqual(['app.log', 'app.pid']);
+      expect(readFileSync(log, 'utf8')).toBe(lines);
+      expect(audit().at(-1), String(content)).toMatchObject({ action: 'maintain logs', phase: 'event', outcome: 'refused', message: expect.stringMatching(why) });
+    }
+    expect(audit().filter((a) => a.phase === 'started')).toEqual([]);
+    expect([writer.hups(), stranger.hups()]).toEqual([0, 0]);
+
+    // A FIFO in its place is refused at once, not read forever.
+    unlinkSync(pidFile);
+    execaSync('mkfifo', [pidFile]);
+    const fifo = await run();
+    expect(fifo.exitCode).toBe(64);
+    expect(fifo.stderr).toMatch(/app\.pid: not a regular file; nothing was done/);
+    unlinkSync(pidFile);
+
+    writeFileSync(pidFile, `${writer.pid}\n`);
+    const ok = await run();
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toMatch(/renamed, reopened and compressed into .*app\.log\.1\.gz/);
+    expect(gunzipSync(readFileSync(`${log}.1.gz`)).toString()).toBe(lines);
+    expect([writer.hups(), stranger.hups()]).toEqual([1, 0]);
   });
 
   it('says what to do without --rotate, and names the config key when no logs are configured', async () => {

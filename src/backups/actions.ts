@@ -4,6 +4,9 @@
  * (restore_config.sh --date). Each plans from what it finds, so a re-run after an interruption
  * picks up cleanly.
  */
+import { existsSync, realpathSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { PlanContext } from '../commands/act.js';
 import { StepFailure, type ActionPlan } from '../engine/action.js';
 import type { Config } from '../engine/config.js';
@@ -14,7 +17,8 @@ import { planUnpack, putInPlace, unpackToStaging } from './artifact.js';
 import type { Manifest } from './manifest.js';
 import { adminTarget } from './pgtools.js';
 import { BackupRepository, repositoryDirectory } from './repository.js';
-import { checkRestored, describeMismatches, dropDatabase, planRestoreDb, refuseHeldTarget, restoreInto, swapIn, verifyBackup } from './restore.js';
+import { statePath } from '../state/index.js';
+import { checkRestored, describeMismatches, droppingStagingOnFailure, planRestoreDb, refuseHeldTarget, restoreInto, swapIn, verifyBackup } from './restore.js';
 
 export const repositoryOf = (config: Config): BackupRepository => new BackupRepository(repositoryDirectory(config));
 
@@ -26,6 +30,71 @@ function backupLine(m: Manifest, now: Date): string {
   return `backup ${m.id}: ${m.kind}${m.app ? ` version ${m.app.version}` : ''} of ${m.source}, taken ${m.created} (${age(m, now)} ago), ${formatValue(m.size, 'bytes')}${pg}`;
 }
 
+/** Databases a restore never creates or replaces: every new database is a copy of template1, and postgres is where tools connect. */
+const SYSTEM_DATABASES = ['template0', 'template1', 'postgres'];
+
+/** The database nvcops' own PostgreSQL state store (state.url) lives in, if it has one. */
+function stateDatabase(config: Config): string | undefined {
+  if (!config.state?.url) return undefined;
+  const path = new URL(config.state.url).pathname.slice(1);
+  return path ? decodeURIComponent(path) : undefined;
+}
+
+/** Refuses, before anything connects, a --target a restore must never create or replace. */
+function refuseDatabaseTarget(config: Config, target: string | undefined): void {
+  if (target === undefined) return;
+  if (SYSTEM_DATABASES.includes(target)) throw new UsageError(`--target: "${target}" is a system database (${SYSTEM_DATABASES.join(', ')} are never restored into); name another database`);
+  if (target === stateDatabase(config)) throw new UsageError(`--target: "${target}" holds nvcops' own audit trail and history (state.url); name another database`);
+  // PostgreSQL and every client take the name as given; the one URL both pg and libpq read cannot carry these.
+  if (/[?#]/.test(target)) throw new UsageError(`--target: "${target}": database names with ? or # are not supported; name another database`);
+}
+
+/** The path with every symbolic link resolved, also where its last parts do not exist yet. */
+function realPath(path: string): string {
+  const absolute = resolve(path);
+  if (existsSync(absolute)) return realpathSync(absolute);
+  const parent = dirname(absolute);
+  return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+}
+
+/** Directories a restore never is, nor moves aside: the system's, and the person's home. */
+const SYSTEM_DIRECTORIES = ['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp',
+  '/usr', '/usr/bin', '/usr/lib', '/usr/local', '/usr/sbin', '/usr/share', '/var', '/var/cache', '/var/lib', '/var/log', '/var/spool', '/var/tmp'];
+/** Not files at all: nothing is restored anywhere under them. */
+const PSEUDO_FILESYSTEMS = ['/dev', '/proc', '/sys'];
+
+const within = (dir: string, path: string) => {
+  const r = relative(dir, path);
+  return r !== '' && !r.startsWith('..') && !r.startsWith('/');
+};
+
+/**
+ * Refuses a --target directory that is a system directory, or is, holds, or would move aside part
+ * of nvcops' own configuration, state or backups: a restore moves an existing target aside whole,
+ * and moving the directory that holds the audit trail aside takes the trail with it.
+ */
+function refuseDirectoryTarget(config: Config, to: string): void {
+  const target = realPath(to);
+  const refuse = (why: string) => new UsageError(`--target: ${to}${target !== to ? ` (${target})` : ''} ${why}; name a directory of the application's own`);
+  const system = [...SYSTEM_DIRECTORIES, tmpdir(), homedir()].find((d) => realPath(d) === target);
+  if (system) throw refuse(`is ${system === homedir() ? 'the home directory' : system === tmpdir() ? 'the temporary directory' : 'a system directory'}`);
+  const pseudo = PSEUDO_FILESYSTEMS.find((d) => within(d, target));
+  if (pseudo) throw refuse(`is under ${pseudo}`);
+  // The configuration's directory may hold the application too (/srv/app/nvcops.yaml): only its own file and directory are refused there.
+  const own = [
+    ...(config.source ? [{ path: dirname(config.source), what: 'the configuration', whole: false }] : []),
+    ...(config.state?.url ? [] : [{ path: statePath(config), what: 'the state (audit trail, history)', whole: true }]),
+    { path: repositoryDirectory(config), what: 'the backups', whole: true },
+  ].map((d) => ({ ...d, path: realPath(d.path) }));
+  for (const { path, what } of own) {
+    if (path === target) throw refuse(`is nvcops' own directory of ${what}`);
+    if (within(target, path)) throw refuse(`holds ${what} of nvcops (${path})`);
+  }
+  const inside = own.find((d) => d.whole && within(d.path, target));
+  if (inside && existsSync(target)) throw refuse(`is inside ${inside.what} of nvcops (${inside.path}) and would be moved aside`);
+  if (config.source && realPath(config.source) === target) throw refuse("is nvcops' own configuration file");
+}
+
 interface RestoreDbOptions {
   backupId: string;
   target?: string;
@@ -34,6 +103,7 @@ interface RestoreDbOptions {
 }
 
 export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions): Promise<ActionPlan> {
+  refuseDatabaseTarget(ctx.config, o.target);
   const repo = repositoryOf(ctx.config);
   const backup = await repo.get(o.backupId, 'db');
   const admin = adminTarget(ctx.config);
@@ -76,20 +146,17 @@ export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions)
       {
         title: `Compare the row counts of ${counted(tables.length, 'table')} with the manifest`,
         details: [`a mismatch drops "${plan.staging}" and stops: the target is not touched`],
-        run: async () => {
+        run: () => droppingStagingOnFailure(admin, plan, async () => {
           const check = await checkRestored(admin, plan);
           const data = { queryableMs: Math.round(check.queryableAt - started), rows: check.rows };
-          if (check.mismatches.length) {
-            await dropDatabase(admin, plan.staging);
-            throw new StepFailure(`row counts differ from the manifest: ${describeMismatches(check.mismatches)}; "${plan.staging}" dropped`, data);
-          }
+          if (check.mismatches.length) throw new StepFailure(`row counts differ from the manifest: ${describeMismatches(check.mismatches)}`, data);
           return { message: `${counted(tables.length, 'table')} match${tables.length === 1 ? 'es' : ''} the manifest; queryable ${formatValue(data.queryableMs, 'ms')} after the restore began`, data };
-        },
+        }),
       },
       {
         title: plan.keptAs ? `Rename the live "${plan.target}" to "${plan.keptAs}", then "${plan.staging}" to "${plan.target}"` : `Rename "${plan.staging}" to "${plan.target}"`,
         run: async () => {
-          const said = await swapIn(admin, plan);
+          const said = await droppingStagingOnFailure(admin, plan, () => swapIn(admin, plan));
           const totalMs = Math.round(performance.now() - started);
           return { message: `${said}; restore took ${formatValue(totalMs, 'ms')} in all`, data: { totalMs, database: plan.target, ...(plan.keptAs && { keptAs: plan.keptAs }) } };
         },
@@ -100,6 +167,7 @@ export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions)
 
 /** A restore of an archive (application artifact or configuration snapshot) into a directory. */
 async function planArtifactRestore(ctx: PlanContext, action: string, backup: Manifest, to: string): Promise<ActionPlan> {
+  refuseDirectoryTarget(ctx.config, to);
   const repo = repositoryOf(ctx.config);
   const now = new Date();
   const unpack = planUnpack(to, now);

@@ -46,7 +46,8 @@ export function pgTarget(url: string | undefined, database?: string): PgTarget {
   const u = new URL(url);
   const password = u.password ? decodeURIComponent(u.password) : undefined;
   u.password = '';
-  if (database) u.pathname = `/${encodeURIComponent(database)}`;
+  // encodeURI, not encodeURIComponent: pg reads the path with decodeURI, which leaves %2C (a comma) encoded; libpq decodes both.
+  if (database) u.pathname = `/${encodeURI(database)}`;
   return { url: u.toString(), password, address: `${u.hostname}:${u.port || 5432}${decodeURIComponent(u.pathname)}` };
 }
 

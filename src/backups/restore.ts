@@ -203,7 +203,7 @@ async function putBack(c: Client, plan: RestoreDbPlan, renamedAside: boolean): P
     if (renamedAside) await c.query(`ALTER DATABASE ${quoteIdent(plan.keptAs!)} RENAME TO ${target}`);
     named = true;
     await c.query(`ALTER DATABASE ${target} WITH ALLOW_CONNECTIONS true`);
-    return `the live "${plan.target}" is as it was (name and data) and accepts connections again; the verified copy "${plan.staging}" is left for a re-run, which drops it first`;
+    return `the live "${plan.target}" is as it was (name and data) and accepts connections again`;
   } catch (e) {
     const now = named ? `"${plan.target}"` : `still named "${plan.keptAs}"`;
     const fix = `${named ? '' : `ALTER DATABASE ${quoteIdent(plan.keptAs!)} RENAME TO ${target}; `}ALTER DATABASE ${target} WITH ALLOW_CONNECTIONS true`;
@@ -243,6 +243,23 @@ export async function swapIn(admin: PgTarget, plan: RestoreDbPlan): Promise<stri
     );
   } finally {
     await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs a step that works on the staging database; when it fails, the staging database is dropped
+ * (a re-run restores it again) and the failure says so: no failure leaves a copy of the bank's data behind.
+ */
+export async function droppingStagingOnFailure<T>(admin: PgTarget, plan: RestoreDbPlan, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    err.message += await dropDatabase(admin, plan.staging).then(
+      () => `; "${plan.staging}" dropped`,
+      (d: Error) => `; "${plan.staging}" could not be dropped (${d.message}): DROP DATABASE ${quoteIdent(plan.staging)} WITH (FORCE) removes it`,
+    );
+    throw err;
   }
 }
 

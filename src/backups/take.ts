@@ -7,9 +7,9 @@
 import { prepare, write } from '../commands/run.js';
 import type { GlobalOptions } from '../commands/options.js';
 import type { Config } from '../engine/config.js';
-import { EXIT, UsageError } from '../engine/errors.js';
+import { EXIT, UnavailableError, UsageError } from '../engine/errors.js';
 import type { Redactor } from '../engine/redact.js';
-import { counted, formatValue } from '../engine/units.js';
+import { counted, formatValue, parseDuration } from '../engine/units.js';
 import { repositoryOf } from './actions.js';
 import { archivePath } from './artifact.js';
 import { dumpDatabase } from './dump.js';
@@ -85,8 +85,21 @@ async function take(kind: BackupKind, flags: GlobalOptions & { format: Format },
   return EXIT.ok;
 }
 
+/** The Backup Schedule takes a database backup every 6 hours: a dump still running when the next is due is stuck, not slow. */
+const DB_TIMEOUT = '6h';
+
 export const backupDatabase = (flags: GlobalOptions & { format: Format; jobs: number }): Promise<number> =>
-  take('db', flags, (config, signal) => dumpDatabase(repositoryOf(config), adminTarget(config), { jobs: flags.jobs, signal }));
+  take('db', flags, async (config, signal) => {
+    const limit = config.backups?.dbTimeout ?? DB_TIMEOUT;
+    // A server that stops answering (frozen, a lock never released) would otherwise hold the backup, and the next ones, forever.
+    const deadline = AbortSignal.timeout(parseDuration(limit)!);
+    try {
+      return await dumpDatabase(repositoryOf(config), adminTarget(config), { jobs: flags.jobs, signal: AbortSignal.any([signal, deadline]) });
+    } catch (e) {
+      if (!deadline.aborted || signal.aborted) throw e;
+      throw new UnavailableError(`backup db timed out after ${limit} (backups.dbTimeout): pg_dump stopped, its partial dump removed`);
+    }
+  });
 
 export function backupArtifact(kind: 'app' | 'config' | 'logs', flags: GlobalOptions & { format: Format; from?: string; version?: string }): Promise<number> {
   return take(kind, flags, (config, signal) => {

@@ -1,7 +1,7 @@
 /** Runs an action as a command: prepare, plan, show, confirm, execute under the audit trail. Heavy: imported lazily. */
 import { createInterface } from 'node:readline/promises';
 import type { ActionIo, ActionPlan } from '../engine/action.js';
-import { runAction } from '../engine/action.js';
+import { PlanRefused, runAction } from '../engine/action.js';
 import type { Config } from '../engine/config.js';
 import type { Target } from '../engine/check.js';
 import { ConfigError, EXIT, PrivilegeError, TargetError } from '../engine/errors.js';
@@ -67,6 +67,12 @@ export async function runActionCommand(
     try {
       plan = await build({ config, redactor, probes, signal: interrupt.signal });
     } catch (e) {
+      if (e instanceof PlanRefused) {
+        const { auditEvent } = await import('../state/index.js');
+        await auditEvent(await probes.state(), { action: needs.action, config, redactor, by: flags.by }, { outcome: 'refused', message: e.message });
+        write(`nvcops: refused: ${e.message}; nothing was done\n`, redactor, process.stderr);
+        return EXIT.usage;
+      }
       // A target that cannot be read cannot be planned for: nothing was done, exit 3 like a check that could not evaluate.
       if (!(e instanceof TargetError || e instanceof PrivilegeError)) throw e;
       write(`nvcops: nothing was done: ${e.message}\n`, redactor, process.stderr);

@@ -15,7 +15,7 @@
  */
 import { Chalk } from 'chalk';
 import { isProtected, type Config } from './config.js';
-import { EXIT } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 import type { Redactor } from './redact.js';
 import { formatValue } from './units.js';
 import { audited, auditEvent, type ActionContext } from '../state/index.js';
@@ -64,6 +64,14 @@ export class StepFailure extends Error {
   constructor(message: string, readonly data: Record<string, unknown>) {
     super(message);
   }
+}
+
+/**
+ * Planning found that acting would hit the wrong thing (a pid file naming nvcops' own shell):
+ * nothing is done, the refusal is audited as an event, exit 64 like every refusal.
+ */
+export class PlanRefused extends UsageError {
+  override name = 'PlanRefused';
 }
 
 export interface ConfirmFlags {

@@ -116,6 +116,8 @@ const environmentShape = {
       directory: z.string().min(1).optional(),
       /** What backup verify checksums and reads: the newest backup of each kind, or every backup (--all). */
       verify: z.enum(['newest', 'all']).optional(),
+      /** How long `backup db` may take before pg_dump is stopped and nothing is stored (default 6h). */
+      dbTimeout: timeout.optional(),
     })
     .optional(),
   /** Monthly Disaster Recovery Test: objectives and the replica the failover drill promotes. */

@@ -13,7 +13,7 @@ export interface CacheOptions {
   pattern?: string;
 }
 
-export async function planCache(ctx: PlanContext, opts: CacheOptions): Promise<ActionPlan> {
+async function planFlush(ctx: PlanContext, opts: CacheOptions): Promise<ActionPlan> {
   if (!opts.flush) throw new UsageError('maintain cache: say what to do: --flush (one database with --db N, or only keys matching --pattern GLOB)');
   if (ctx.config.redis?.cluster) throw new UsageError('maintain cache --flush: a Redis Cluster has one database per node; flush it node by node with redis-cli');
   // The database the connection is set up with (redis.url's /N), unless --db names another.
@@ -70,4 +70,13 @@ export async function planCache(ctx: PlanContext, opts: CacheOptions): Promise<A
       },
     }],
   };
+}
+
+/** A server that stops answering while the plan reads it: nothing was done (exit 3), not an internal error (70). */
+export async function planCache(ctx: PlanContext, opts: CacheOptions): Promise<ActionPlan> {
+  try {
+    return await planFlush(ctx, opts);
+  } catch (e) {
+    throw e instanceof UsageError ? e : ctx.probes.redis.explain(e);
+  }
 }

@@ -16,11 +16,11 @@
  * rotated while it is there (the plan says why), and the rename itself refuses an existing one.
  * A rotation whose writer still holds `<name>.1` after the wait is a failed step, not a success.
  */
-import { createReadStream, createWriteStream, existsSync, linkSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, openSync, closeSync, fchownSync, truncateSync, type BigIntStats, type Stats } from 'node:fs';
+import { constants, createReadStream, createWriteStream, existsSync, fstatSync, linkSync, lstatSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, renameSync, statSync, unlinkSync, openSync, closeSync, fchownSync, truncateSync, type BigIntStats, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { StepFailure, type ActionPlan, type ActionStep } from '../engine/action.js';
+import { PlanRefused, StepFailure, type ActionPlan, type ActionStep } from '../engine/action.js';
 import type { Config } from '../engine/config.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { formatValue, parseDuration, parseSize } from '../engine/units.js';
@@ -122,6 +122,66 @@ function finishStep(file: string, keep: number, size: number, held: number[]): A
   };
 }
 
+/** A process's state letter and parent from /proc/<pid>/stat; undefined when there is no such process. */
+function procStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2, the command name in parentheses, may hold spaces and ')': the fields after it follow the last ')'.
+    const [state, ppid] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** nvcops and every process it runs under (its shell, sshd, init): never the writer of a log. */
+function selfAndAncestors(): Set<number> {
+  const seen = new Set<number>();
+  for (let pid = process.pid; pid > 0 && !seen.has(pid); pid = procStat(pid)?.ppid ?? 0) seen.add(pid);
+  return seen;
+}
+
+/** Linux's highest possible pid_max. */
+const PID_MAX = 4_194_304;
+
+/**
+ * The writer `reopen.pidFile` names, checked before anything is rotated: kill() takes 0 (nvcops'
+ * own process group) and -1 (every process it may signal) as well as a pid. Only a live process
+ * that is not nvcops or its ancestors, and that runs as the user owning the pid file (a daemon
+ * writes its own), is signalled.
+ */
+function reopenPid(pidFile: string): number {
+  const refuse = (why: string) => new PlanRefused(`maintenance.logs[].reopen.pidFile ${pidFile}: ${why}`);
+  if (!existsSync('/proc/self/stat')) throw refuse('the writer cannot be checked without /proc: not signalled');
+  let fd: number;
+  try {
+    // Non-blocking: a FIFO put there would otherwise hold the run forever.
+    fd = openSync(pidFile, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw refuse(`cannot be read (${(e as NodeJS.ErrnoException).code})`);
+  }
+  let text: string;
+  let owner: number;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw refuse('not a regular file');
+    const buf = Buffer.alloc(32);
+    text = buf.subarray(0, readSync(fd, buf)).toString('utf8').trim();
+    if (st.size > buf.length) text = `${text}…`;
+    owner = st.uid;
+  } finally {
+    closeSync(fd);
+  }
+  if (!/^[1-9]\d{0,6}$/.test(text) || Number(text) > PID_MAX) throw refuse(`holds ${JSON.stringify(text)}, not a process id (a whole number above 0)`);
+  const pid = Number(text);
+  const proc = procStat(pid);
+  if (!proc || proc.state === 'Z' || proc.state === 'X') throw refuse(`process ${pid} is not running (a stale pid file)`);
+  if (selfAndAncestors().has(pid)) throw refuse(`process ${pid} is nvcops itself or a process it runs under`);
+  const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  if (uid !== owner) throw refuse(`process ${pid} runs as uid ${uid}, but the pid file belongs to uid ${owner}: not the writer that wrote it`);
+  return pid;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The files one entry names: a path, or `*` in its last part. Returns them with why any was left out. */
@@ -149,10 +209,14 @@ function matches(entry: LogConfig, base: string | undefined): { dir: string; fil
 function rotateStep(file: string, st: Stats, entry: LogConfig, keep: number, why: string, base: string | undefined): ActionStep {
   const strategy = entry.strategy ?? (entry.reopen ? 'rename' : 'copytruncate');
   const first = `${file}.1`;
+  const reopenFile = strategy === 'rename' && entry.reopen ? resolve(base ?? process.cwd(), entry.reopen.pidFile) : undefined;
+  if (reopenFile) reopenPid(reopenFile);
   return {
     title: `rotate ${file} (${strategy}, keep ${keep})`,
     details: [`${why}; ${formatValue(st.size, 'bytes')}`],
     async run(step) {
+      // Checked again as the step starts: the pid file may have changed since the plan.
+      const pid = reopenFile ? reopenPid(reopenFile) : undefined;
       // <name>.1 holds lines no archive has yet (a finish step before this one failed, or it appeared since the plan): never replace it.
       if (existsSync(first)) {
         throw new StepFailure(`${first} is still there uncompressed: ${file} is not rotated, so that no line in ${first} is lost; it is rotated once ${first} is finished`, { file: first });
@@ -183,9 +247,8 @@ function rotateStep(file: string, st: Stats, entry: LogConfig, keep: number, why
       } finally {
         closeSync(fd);
       }
-      if (entry.reopen) {
-        const pid = Number(readFileSync(resolve(base ?? process.cwd(), entry.reopen.pidFile), 'utf8').trim());
-        process.kill(pid, entry.reopen.signal ?? 'SIGHUP');
+      if (pid !== undefined) {
+        process.kill(pid, entry.reopen?.signal ?? 'SIGHUP');
         step.progress(`waiting for process ${pid} to reopen ${file}`);
       }
       for (let pids = holders(first), started = Date.now(); pids.length; await sleep(100), pids = holders(first)) {

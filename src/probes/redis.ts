@@ -286,6 +286,11 @@ export class RedisProbe {
     return this.main.call(command, ...args);
   }
 
+  /** An error from a command sent on the connection (an action's own), said as the checks say it. */
+  explain(e: unknown): Error {
+    return this.main.explain(e);
+  }
+
   info(): Promise<RedisInfo> {
     return this.main.info();
   }
