@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,16 @@ function fileTamper(dir: string): Tamper {
         [out[i], out[j]] = [ls[j]!, ls[i]!];
         return out;
       });
+    },
+    async truncate(keep) {
+      rewrite((ls) => ls.filter((l) => (JSON.parse(l) as AuditRecord).seq <= keep));
+    },
+    async dropHead() {
+      unlinkSync(join(dir, 'audit.head'));
+    },
+    async lowerHead(seq) {
+      const r = lines(file).map((l) => JSON.parse(l) as AuditRecord).find((x) => x.seq === seq)!;
+      writeFileSync(join(dir, 'audit.head'), JSON.stringify({ seq, hash: r.hash, at: r.at }));
     },
   };
 }

@@ -49,6 +49,15 @@ function sqlTamper(db: string): Tamper {
     async swap(a, b) {
       await sql('UPDATE nvcops.audit x SET record = y.record FROM nvcops.audit y WHERE (x.seq, y.seq) IN (($1, $2), ($2, $1))', [a, b]);
     },
+    async truncate(keep) {
+      await sql('DELETE FROM nvcops.audit WHERE seq > $1', [keep]);
+    },
+    async dropHead() {
+      await sql('DELETE FROM nvcops.audit_head');
+    },
+    async lowerHead(seq) {
+      await sql('DELETE FROM nvcops.audit_head WHERE seq > $1', [seq]);
+    },
   };
 }
 
