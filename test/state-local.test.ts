@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -179,7 +179,7 @@ describe('state configuration', () => {
   });
 });
 
-describe('syslog anchor', () => {
+describe('anchors', () => {
   it('audit anchor sends the head to syslog (UDP here, /dev/log alike), which verify --anchor SEQ:HASH then checks', async () => {
     const { store, dir } = await fresh();
     const written: AuditRecord[] = [];
@@ -206,6 +206,32 @@ describe('syslog anchor', () => {
     } finally {
       listener.close();
     }
+  });
+
+  it('sends the head to a unix syslog socket (journald\'s /dev/log) through logger', async () => {
+    const { store, dir } = await fresh();
+    const record = await store.audit.append(entry('incident ack'));
+    const socket = join(mkdtempSync(join(tmpdir(), 'nvcops-syslog-')), 'log');
+    const listener = spawn('socat', ['-u', `UNIX-RECV:${socket}`, 'STDOUT']);
+    try {
+      const received = new Promise<string>((resolve) => listener.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+      for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+      const a = await nvcops(['audit', 'anchor', '--config', writeConfig({ state: { path: dir, anchors: [{ syslog: socket }] } })]);
+      expect([a.exitCode, a.stdout]).toEqual([0, expect.stringContaining(`anchor syslog ${socket}: 1 new record head`)]);
+      expect(await received).toContain(`nvcops audit head 1:${record.hash}`);
+    } finally {
+      listener.kill();
+    }
+    const gone = await nvcops(['audit', 'anchor', '--config', writeConfig({ state: { path: dir, anchors: [{ syslog: socket }] } })]);
+    expect([gone.exitCode, gone.stderr]).toEqual([74, expect.stringMatching(new RegExp(`^nvcops: state: cannot write anchor syslog ${socket}: `))]);
+  });
+
+  it('refuses an anchor file that is a FIFO instead of hanging on it (exit 74)', async () => {
+    const { dir } = await fresh();
+    const fifo = join(mkdtempSync(join(tmpdir(), 'nvcops-fifo-')), 'anchor');
+    spawnSync('mkfifo', [fifo]);
+    const v = await nvcops(['audit', 'verify', '--anchor', fifo, '--config', writeConfig({ state: { path: dir } })], { timeoutMs: 20_000 });
+    expect([v.exitCode, v.stderr]).toEqual([74, `nvcops: state: cannot read anchor ${fifo}: not a regular file`]);
   });
 
   it('a store nvcops wrote before it kept the head from creation, which never audited anything, is taken as empty', async () => {

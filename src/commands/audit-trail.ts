@@ -38,15 +38,17 @@ const verdictLines = (v: VerifyResult, location: string): string[] => {
 
 export const auditVerify = (flags: AuditVerifyFlags): Promise<number> =>
   withStore(flags, async ({ store, out, config }) => {
-    const given = (flags.anchor ?? []).filter((a): a is string => typeof a === 'string').map(fileAnchor);
-    return withAnchors([...openAnchors(config), ...given], async (anchors) => {
-      const witnesses = [...(await readAnchors(anchors)), ...(flags.anchor ?? []).filter((a): a is Witness => typeof a !== 'string')];
+    const heads = (flags.anchor ?? []).filter((a): a is Witness => typeof a !== 'string');
+    const files = (flags.anchor ?? []).filter((a): a is string => typeof a === 'string').map(fileAnchor);
+    return withAnchors([...openAnchors(config), ...files], async (anchors) => {
+      const witnesses = [...(await readAnchors(anchors)), ...heads];
       const v = await store.audit.verify(witnesses);
-      const checked = anchors.filter((a) => a.name.startsWith('anchor syslog') === false).map((a) => a.name);
+      // syslog anchors are write-only: their lines come back as --anchor SEQ:HASH.
+      const checked = [...anchors.filter((a) => !a.name.startsWith('anchor syslog')).map((a) => a.name), ...heads.map((w) => w.source)];
       if (flags.format === 'json') out(json({ location: store.location, ...v, anchors: checked }));
       else {
         const lines = verdictLines(v, store.location);
-        if (witnesses.length) lines.push(`checked against ${[...checked, ...(flags.anchor ?? []).filter((a) => typeof a !== 'string').map((w) => (w as Witness).source)].join(', ')}`);
+        if (checked.length) lines.push(`checked against ${checked.join(', ')}`);
         out(`${[...lines, ...(v.warnings ?? []).map((w) => `warning: ${w}`)].join('\n')}\n`);
       }
       return v.ok ? EXIT.ok : EXIT.fail;

@@ -6,7 +6,7 @@
  * record that is missing or differs; syslog keeps the head line for people and log archives.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { StateError } from '../engine/errors.js';
 import type { ChainHead, Witness } from './chain.js';
@@ -37,6 +37,8 @@ export function fileAnchor(path: string): Anchor {
     if (!existsSync(path)) return [];
     let text: string;
     try {
+      // A FIFO or device would hang the read or never end it.
+      if (!statSync(path).isFile()) throw new Error('not a regular file');
       text = readFileSync(path, 'utf8');
     } catch (e) {
       throw new StateError(`state: cannot read ${name}: ${(e as Error).message}`);
@@ -115,7 +117,8 @@ export function postgresAnchor(url: string): Anchor {
           if (e.code !== '42501') throw e;
         });
         await c.query(
-          'INSERT INTO nvcops_anchor.audit_head (seq, hash, at) SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[])',
+          // Two anchor runs at once write the same heads: the first one's stay; a different hash for a seq held shows at verify.
+          'INSERT INTO nvcops_anchor.audit_head (seq, hash, at) SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) ON CONFLICT (seq) DO NOTHING',
           [fresh.map((h) => h.seq), fresh.map((h) => h.hash), fresh.map((h) => h.at ?? null)],
         );
       } catch (e) {

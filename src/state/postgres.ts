@@ -153,7 +153,7 @@ export class PostgresStore implements Store {
     if (e instanceof StateError) return e;
     const err = e as { code?: string; message?: string };
     if (err.code === 'ECONNREFUSED') return new StateError(`state: ${this.location}: connection refused`);
-    if (err.code === '42501') return new StateError(`state: ${this.location}: missing privilege (${err.message}); the state role needs to own schema nvcops (see README "State")`);
+    if (err.code === '42501') return new StateError(`state: ${this.location}: missing privilege (${err.message}); creating or migrating schema nvcops takes its owner, and writing takes the GRANTs in README "State"`);
     return new StateError(`state: ${this.location}: ${err.message ?? String(e)}`);
   }
 
