@@ -166,8 +166,9 @@ export const REPORTED_HEADS = 50;
 /** The heads kept runs reported: what the trail held when each ran. */
 export function reportedHeads(entries: HistoryEntry[]): Witness[] {
   return entries.flatMap((e) => {
-    const h = e.report.audit?.head;
-    return h ? [{ ...h, source: `the report of \`${e.command}\` at ${e.at}` }] : [];
+    const h = e.report?.audit?.head;
+    // A kept report is data: only a well-formed head is a witness.
+    return h && Number.isInteger(h.seq) && typeof h.hash === 'string' ? [{ seq: h.seq, hash: h.hash, source: `the report of \`${e.command}\` at ${e.at}` }] : [];
   });
 }
 
