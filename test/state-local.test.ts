@@ -226,6 +226,18 @@ describe('anchors', () => {
     expect([gone.exitCode, gone.stderr]).toEqual([74, expect.stringMatching(new RegExp(`^nvcops: state: cannot write anchor syslog ${socket}: `))]);
   });
 
+  it('two anchor runs at once both succeed, and the anchor still agrees with the trail', async () => {
+    const { store, dir } = await fresh();
+    for (let i = 0; i < 5; i++) await store.audit.append(entry('incident ack'));
+    const file = join(mkdtempSync(join(tmpdir(), 'nvcops-anchor-')), 'trail.anchor');
+    const config = writeConfig({ state: { path: dir, anchors: [{ file }] } });
+    const runs = await Promise.all([1, 2].map(() => nvcops(['audit', 'anchor', '--config', config])));
+    expect(runs.map((r) => r.exitCode)).toEqual([0, 0]);
+    const held = lines(file).map((l) => JSON.parse(l) as { seq: number });
+    expect(new Set(held.map((h) => h.seq))).toEqual(new Set([1, 2, 3, 4, 5]));
+    expect((await nvcops(['audit', 'verify', '--config', config])).stdout).toMatch(/^audit trail intact: 5 records/);
+  });
+
   it('refuses an anchor file that is a FIFO instead of hanging on it (exit 74)', async () => {
     const { dir } = await fresh();
     const fifo = join(mkdtempSync(join(tmpdir(), 'nvcops-fifo-')), 'anchor');

@@ -123,6 +123,7 @@ describe('PostgreSQL store schema', () => {
     const run = await nvcops(['health', 'db', '--format', 'json', '--config', gone]);
     expect(run.exitCode).toBe(3);
     expect(run.stderr).toBe('nvcops: run history not saved: state: PostgreSQL 127.0.0.1:1/state: connection refused');
+    expect(JSON.parse(run.stdout).audit).toEqual({ head: null, error: 'state: PostgreSQL 127.0.0.1:1/state: connection refused' });
     const verify = await nvcops(['audit', 'verify', '--config', gone]);
     expect([verify.exitCode, verify.stderr]).toEqual([74, 'nvcops: state: PostgreSQL 127.0.0.1:1/state: connection refused']);
     const check = await nvcops(['config', 'check', '--config', gone]);
