@@ -1,14 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashOf } from '../src/state/chain.js';
 import { LocalStore } from '../src/state/local.js';
 import { statePath } from '../src/state/index.js';
+import type { RunReport } from '../src/engine/report.js';
 import type { AuditRecord } from '../src/state/store.js';
 import { nvcops, writeConfig } from './support/cli.js';
-import { entry, stateSuite, type Tamper } from './support/state-suite.js';
+import { entry, report, stateSuite, type Tamper } from './support/state-suite.js';
 
 function lines(file: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -38,6 +40,16 @@ function fileTamper(dir: string): Tamper {
         [out[i], out[j]] = [ls[j]!, ls[i]!];
         return out;
       });
+    },
+    async truncate(keep) {
+      rewrite((ls) => ls.filter((l) => (JSON.parse(l) as AuditRecord).seq <= keep));
+    },
+    async dropHead() {
+      unlinkSync(join(dir, 'audit.head'));
+    },
+    async lowerHead(seq) {
+      const r = lines(file).map((l) => JSON.parse(l) as AuditRecord).find((x) => x.seq === seq)!;
+      writeFileSync(join(dir, 'audit.head'), JSON.stringify({ seq, hash: r.hash, at: r.at }));
     },
   };
 }
@@ -164,5 +176,83 @@ describe('state configuration', () => {
     expect([scheme.exitCode, scheme.stderr]).toEqual([78, 'nvcops: invalid configuration: state.url: scheme mysql: is not allowed; use postgres:// or postgresql://']);
     const typo = await nvcops(['history', '--config', writeConfig({ state: { dir: '/tmp/x' } })]);
     expect([typo.exitCode, typo.stderr]).toEqual([78, expect.stringContaining('state.dir: unknown key')]);
+  });
+});
+
+describe('anchors', () => {
+  it('audit anchor sends the head to syslog (UDP here, /dev/log alike), which verify --anchor SEQ:HASH then checks', async () => {
+    const { store, dir } = await fresh();
+    const written: AuditRecord[] = [];
+    for (let i = 0; i < 3; i++) written.push(await store.audit.append(entry('incident ack')));
+    const listener = createSocket('udp4');
+    const received = new Promise<string>((resolve) => listener.once('message', (m) => resolve(m.toString())));
+    await new Promise<void>((resolve) => listener.bind(0, '127.0.0.1', resolve));
+    try {
+      const config = { state: { path: dir, anchors: [{ syslog: `udp://127.0.0.1:${listener.address().port}` }] } };
+      const a = await nvcops(['audit', 'anchor', '--config', writeConfig(config)]);
+      expect([a.exitCode, a.stdout]).toEqual([0, expect.stringMatching(/\nanchor syslog udp:\/\/127\.0\.0\.1:\d+: 1 new record head$/)]);
+      const line = await received;
+      expect(line).toMatch(new RegExp(`nvcops .*nvcops audit head 3:${written[2]!.hash} at ${written[2]!.at} trail ${dir}$`));
+      // Cut off with the head lowered: the line syslog kept still says 3.
+      writeFileSync(join(dir, 'audit.jsonl'), lines(join(dir, 'audit.jsonl')).slice(0, 2).map((l) => `${l}\n`).join(''));
+      writeFileSync(join(dir, 'audit.head'), JSON.stringify({ seq: 2, hash: written[1]!.hash }));
+      const head = /audit head (\d+:[0-9a-f]{64})/.exec(line)![1]!;
+      const v = await nvcops(['audit', 'verify', '--anchor', head, '--config', writeConfig({ state: { path: dir } })]);
+      expect([v.exitCode, v.stdout.split('\n')[0]]).toEqual([2, expect.stringMatching(/^audit trail BROKEN at record 3: removed — record 3 is missing from the end \(the head given \(3:/)]);
+      const bad = await nvcops(['audit', 'verify', '--anchor', '3:xyz', '--config', writeConfig({ state: { path: dir } })]);
+      expect([bad.exitCode, bad.stderr.split('\n')[0]]).toEqual([64, expect.stringContaining("argument '3:xyz' is invalid. use SEQ:HASH")]);
+      const wrong = await nvcops(['audit', 'anchor', '--config', writeConfig({ state: { path: dir, anchors: [{ syslog: 'tcp://x:1' }] } })]);
+      expect([wrong.exitCode, wrong.stderr]).toEqual([78, expect.stringContaining('state.anchors')]);
+    } finally {
+      listener.close();
+    }
+  });
+
+  it('sends the head to a unix syslog socket (journald\'s /dev/log) through logger', async () => {
+    const { store, dir } = await fresh();
+    const record = await store.audit.append(entry('incident ack'));
+    const socket = join(mkdtempSync(join(tmpdir(), 'nvcops-syslog-')), 'log');
+    const listener = spawn('socat', ['-u', `UNIX-RECV:${socket}`, 'STDOUT']);
+    try {
+      const received = new Promise<string>((resolve) => listener.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+      for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+      const a = await nvcops(['audit', 'anchor', '--config', writeConfig({ state: { path: dir, anchors: [{ syslog: socket }] } })]);
+      expect([a.exitCode, a.stdout]).toEqual([0, expect.stringContaining(`anchor syslog ${socket}: 1 new record head`)]);
+      expect(await received).toContain(`nvcops audit head 1:${record.hash}`);
+    } finally {
+      listener.kill();
+    }
+    const gone = await nvcops(['audit', 'anchor', '--config', writeConfig({ state: { path: dir, anchors: [{ syslog: socket }] } })]);
+    expect([gone.exitCode, gone.stderr]).toEqual([74, expect.stringMatching(new RegExp(`^nvcops: state: cannot write anchor syslog ${socket}: `))]);
+  });
+
+  it('two anchor runs at once both succeed, and the anchor still agrees with the trail', async () => {
+    const { store, dir } = await fresh();
+    for (let i = 0; i < 5; i++) await store.audit.append(entry('incident ack'));
+    const file = join(mkdtempSync(join(tmpdir(), 'nvcops-anchor-')), 'trail.anchor');
+    const config = writeConfig({ state: { path: dir, anchors: [{ file }] } });
+    const runs = await Promise.all([1, 2].map(() => nvcops(['audit', 'anchor', '--config', config])));
+    expect(runs.map((r) => r.exitCode)).toEqual([0, 0]);
+    const held = lines(file).map((l) => JSON.parse(l) as { seq: number });
+    expect(new Set(held.map((h) => h.seq))).toEqual(new Set([1, 2, 3, 4, 5]));
+    expect((await nvcops(['audit', 'verify', '--config', config])).stdout).toMatch(/^audit trail intact: 5 records/);
+  });
+
+  it('refuses an anchor file that is a FIFO instead of hanging on it (exit 74)', async () => {
+    const { dir } = await fresh();
+    const fifo = join(mkdtempSync(join(tmpdir(), 'nvcops-fifo-')), 'anchor');
+    spawnSync('mkfifo', [fifo]);
+    const v = await nvcops(['audit', 'verify', '--anchor', fifo, '--config', writeConfig({ state: { path: dir } })], { timeoutMs: 20_000 });
+    expect([v.exitCode, v.stderr]).toEqual([74, `nvcops: state: cannot read anchor ${fifo}: not a regular file`]);
+  });
+
+  it('a store nvcops wrote before it kept the head from creation, which never audited anything, is taken as empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-old-store-'));
+    const old: RunReport = report('health db', '2025-01-06T08:00:00.000Z', []);
+    mkdirSync(join(dir, 'history'));
+    writeFileSync(join(dir, 'history', '2025-01.jsonl'), `${JSON.stringify({ id: 'x', at: old.startedAt, by: 'a', host: 'h', command: 'health db', environment: null, status: 'pass', exitCode: 0, report: old })}\n`);
+    const store = LocalStore.open(dir);
+    expect(await store.audit.verify()).toMatchObject({ ok: true, count: 0 });
+    expect((await store.audit.append(entry('incident ack'))).seq).toBe(1);
   });
 });

@@ -1,18 +1,39 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { parseWitness } from '../state/anchors.js';
+import type { Witness } from '../state/chain.js';
 import { limitArg, listFormat, sinceArg } from './options.js';
+
+/** `--anchor`: a head copied from a report, a syslog line or verify's output (`SEQ:HASH`), or an anchor file; repeatable. */
+const anchorArg = (value: string, previous: (Witness | string)[] = []): (Witness | string)[] => {
+  if (/^\d+:/.test(value)) {
+    const w = parseWitness(value);
+    if (!w) throw new InvalidArgumentError('use SEQ:HASH with the 64 lowercase hex digits of the hash (as in a report\'s audit.head), or an anchor file');
+    return [...previous, w];
+  }
+  if (!value.trim()) throw new InvalidArgumentError('use SEQ:HASH or an anchor file; it cannot be empty');
+  return [...previous, value];
+};
 
 export function registerAudit(program: Command, finish: (code: Promise<number>) => void): void {
   const audit = program
     .command('audit')
     .description('The audit trail: who did what, where and with what outcome; hash-chained so changes are found');
-  const run = (name: 'auditVerify' | 'auditShow' | 'auditExport') => (_opts: unknown, cmd: Command) =>
+  const run = (name: 'auditShow' | 'auditExport') => (_opts: unknown, cmd: Command) =>
     finish(import('./state.js').then((m) => m[name](cmd.optsWithGlobals())));
+  const trail = (name: 'auditVerify' | 'auditAnchor') => (_opts: unknown, cmd: Command) =>
+    finish(import('./audit-trail.js').then((m) => m[name](cmd.optsWithGlobals())));
 
   audit
     .command('verify')
-    .description('Check every record and link of the trail; exit 2 naming the first record edited, removed or reordered')
+    .description('Check every record and link of the trail, and against its head, kept reports and anchors; exit 2 naming the first record edited, removed or reordered')
+    .option('--anchor <SEQ:HASH|file>', 'also check against this head (from a report, a syslog line) or anchor file; repeatable', anchorArg)
     .addOption(listFormat())
-    .action(run('auditVerify'));
+    .action(trail('auditVerify'));
+  audit
+    .command('anchor')
+    .description('Verify the trail, then write its head (every record\'s seq and hash) to the anchors in state.anchors; exit 2 without anchoring a broken trail')
+    .addOption(listFormat())
+    .action(trail('auditAnchor'));
   audit
     .command('show')
     .description('List audit records, oldest first')

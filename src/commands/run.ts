@@ -150,6 +150,7 @@ export async function runChecksCommand(
   }
   try {
     if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
+    report.audit = await (await import('../state/index.js')).auditHeadOf(store);
     write((await renderer(flags.format))(report, { color }), redactor);
     // A report file that cannot be written (disk full) still leaves the run in the history.
     let unwritten: unknown;

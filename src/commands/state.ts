@@ -1,4 +1,5 @@
 /** `nvcops audit …` and `nvcops history …`: reading, verifying, exporting and pruning the state store. */
+import type { Config } from '../engine/config.js';
 import { EXIT } from '../engine/errors.js';
 import type { Redactor } from '../engine/redact.js';
 import type { CheckResult } from '../engine/report.js';
@@ -9,7 +10,7 @@ import type { PlanContext } from './act.js';
 import type { GlobalOptions } from './options.js';
 import { prepare, write } from './run.js';
 
-type ListFormat = 'human' | 'json';
+export type ListFormat = 'human' | 'json';
 
 export interface AuditShowFlags extends GlobalOptions {
   since?: Date;
@@ -28,15 +29,16 @@ export interface HistoryFlags extends GlobalOptions {
 
 interface Session {
   store: Store;
+  config: Config;
   redactor: Redactor;
   out: (text: string) => void;
 }
 
-async function withStore(flags: GlobalOptions, fn: (s: Session) => Promise<number>): Promise<number> {
+export async function withStore(flags: GlobalOptions, fn: (s: Session) => Promise<number>): Promise<number> {
   const { config, redactor } = await prepare(flags);
   const store = await openStore(config);
   try {
-    return await fn({ store, redactor, out: (text) => write(text, redactor) });
+    return await fn({ store, config, redactor, out: (text) => write(text, redactor) });
   } finally {
     await store.close();
   }
@@ -59,23 +61,7 @@ export async function table(head: string[], rows: string[][]): Promise<string> {
   return `${t.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
 }
 
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-
-export const auditVerify = (flags: GlobalOptions & { format: ListFormat }): Promise<number> =>
-  withStore(flags, async ({ store, out }) => {
-    const v = await store.audit.verify();
-    if (flags.format === 'json') out(json({ location: store.location, ...v }));
-    else if (v.ok) {
-      out(`audit trail intact: ${v.count} record${v.count === 1 ? '' : 's'}, every hash and link checked (${store.location})\n`);
-      out(`head ${v.head}\n`);
-      if (v.tornTail) out('note: a last line cut short by an interrupted write was ignored; it was never acknowledged, and the next write removes it\n');
-    } else {
-      const p = v.problem!;
-      out(`audit trail BROKEN at record ${p.seq}: ${p.kind} — ${p.message} (${store.location})\n`);
-      out(v.count === 0 ? 'no record before it to trust\n' : `the ${v.count === 1 ? 'record' : `${v.count} records`} before it ${v.count === 1 ? 'is' : 'are'} intact, ending at hash ${v.head}\n`);
-    }
-    return v.ok ? EXIT.ok : EXIT.fail;
-  });
+export const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 const outcomeText = (r: AuditRecord) => (r.phase === 'started' ? 'started' : `${r.outcome ?? ''}${r.message ? `: ${r.message}` : ''}`);
 

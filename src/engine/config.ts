@@ -235,6 +235,14 @@ const environmentShape = {
     .strictObject({
       path: z.string().min(1).optional(),
       url: z.string().min(1).optional(),
+      /** Where `audit anchor` writes the trail's heads: out of reach of nvcops' own file and database access. */
+      anchors: z
+        .array(z.union([
+          z.strictObject({ file: z.string().min(1) }),
+          z.strictObject({ url: z.string().min(1) }),
+          z.strictObject({ syslog: z.string().regex(/^(\/\S+|udp:\/\/([^/:\s]+|\[[^\]\s]+\]):\d+)$/, 'a unix socket path (/dev/log) or udp://host:port') }),
+        ]))
+        .optional(),
     })
     .refine((s) => !(s.path && s.url), 'set state.path (local files) or state.url (PostgreSQL), not both')
     .optional(),
@@ -586,6 +594,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   if (config.dr?.restoreUrl) checkUrl(config.dr.restoreUrl, ['postgres:', 'postgresql:'], 'dr.restoreUrl');
   if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
   if (config.state?.url) checkUrl(config.state.url, ['postgres:', 'postgresql:'], 'state.url');
+  for (const [i, a] of (config.state?.anchors ?? []).entries()) if ('url' in a) checkUrl(a.url, ['postgres:', 'postgresql:'], `state.anchors[${i}].url`);
   if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], redisUrlKey(environ));
   for (const key of ['sentinels', 'cluster'] as const) {
     for (const [i, u] of (config.redis?.[key] ?? []).entries()) checkUrl(u, ['redis:', 'rediss:'], `redis.${key}[${i}]`);

@@ -48,6 +48,8 @@ export interface RunReport {
   items: ItemResult[];
   /** What changed since the previous run of the same command (set by reviews that compare, e.g. weekly security). */
   changes?: RunChanges;
+  /** The audit trail's head when the run ended, so every kept report (CI logs) witnesses it; head null with the reason when unreadable. */
+  audit?: { head: { seq: number; hash: string; at?: string } | null; error?: string };
 }
 
 export interface RunChanges {

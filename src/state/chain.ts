@@ -8,6 +8,14 @@ export const GENESIS = '0'.repeat(64);
 export interface ChainHead {
   seq: number;
   hash: string;
+  /** When the head record was written (absent for the empty trail and in heads kept before it was recorded). */
+  at?: string;
+}
+
+/** A head written down somewhere (the store's own head, an anchor, a report): the trail must still hold that record with that hash. */
+export interface Witness extends ChainHead {
+  /** Where it was written down, in a sentence's words: `the trail's head`, `anchor /mnt/worm/nvcops.anchor`. */
+  source: string;
 }
 
 export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS };
@@ -42,38 +50,59 @@ export interface Unreadable {
 /**
  * Walks a trail in storage order and names the first bad record: a gap in `seq` is a removal unless
  * the missing record turns up later (then the trail was reordered); a hash that does not match its
- * record, or a `prev` that does not match the record before, is an edit. `anchor` is the head the
- * store kept beside the trail, which catches records cut off the end.
+ * record, or a `prev` that does not match the record before, is an edit. Then every witness — the
+ * head the store kept beside the trail, anchors written elsewhere, heads in earlier reports — must
+ * still be there with its hash: that catches records cut off the end, and a trail rewritten and
+ * re-chained from some record on. The lowest bad seq wins.
  */
-export function verifyChain(records: (AuditRecord | Unreadable)[], anchor?: ChainHead): VerifyResult {
+export function verifyChain(records: (AuditRecord | Unreadable)[], witnesses: Witness[] = []): VerifyResult {
   // Hashes of the records checked so far, by seq - 1: the intact part ends just before a bad record.
   const good: string[] = [];
   const fail = (seq: number, kind: 'edited' | 'removed' | 'reordered', message: string): VerifyResult => ({
     ok: false, count: seq - 1, head: good[seq - 2] ?? GENESIS, problem: { seq, kind, message },
   });
-  for (const [i, r] of records.entries()) {
-    const expected = good.length + 1;
-    if ('unreadable' in r) return fail(expected, 'edited', `record ${expected} (line ${r.position}) is not a valid record`);
-    if (r.seq !== expected) {
-      if (r.seq < expected) return fail(r.seq, 'reordered', `record ${r.seq} appears after record ${expected - 1}`);
-      const later = records.slice(i + 1).some((x) => !('unreadable' in x) && x.seq === expected);
-      if (later) return fail(expected, 'reordered', `record ${expected} appears after record ${r.seq}`);
-      const missing = r.seq - expected === 1 ? `record ${expected} is` : `records ${expected}–${r.seq - 1} are`;
-      return fail(expected, 'removed', `${missing} missing (record ${r.seq} follows record ${expected - 1})`);
+  const walked = ((): VerifyResult | undefined => {
+    for (const [i, r] of records.entries()) {
+      const expected = good.length + 1;
+      if ('unreadable' in r) return fail(expected, 'edited', `record ${expected} (line ${r.position}) is not a valid record`);
+      if (r.seq !== expected) {
+        if (r.seq < expected) return fail(r.seq, 'reordered', `record ${r.seq} appears after record ${expected - 1}`);
+        const later = records.slice(i + 1).some((x) => !('unreadable' in x) && x.seq === expected);
+        if (later) return fail(expected, 'reordered', `record ${expected} appears after record ${r.seq}`);
+        const missing = r.seq - expected === 1 ? `record ${expected} is` : `records ${expected}–${r.seq - 1} are`;
+        return fail(expected, 'removed', `${missing} missing (record ${r.seq} follows record ${expected - 1})`);
+      }
+      if (hashOf(r) !== r.hash) return fail(r.seq, 'edited', `record ${r.seq} was changed after it was written (its hash does not match its content)`);
+      if (r.prev !== (good[expected - 2] ?? GENESIS)) {
+        return fail(r.seq - 1, 'edited', `record ${r.seq - 1} was changed after it was written (record ${r.seq} links to a different hash)`);
+      }
+      good.push(r.hash);
     }
-    if (hashOf(r) !== r.hash) return fail(r.seq, 'edited', `record ${r.seq} was changed after it was written (its hash does not match its content)`);
-    if (r.prev !== (good[expected - 2] ?? GENESIS)) {
-      return fail(r.seq - 1, 'edited', `record ${r.seq - 1} was changed after it was written (record ${r.seq} links to a different hash)`);
-    }
-    good.push(r.hash);
-  }
+    return undefined;
+  })();
   const count = good.length;
-  if (anchor && anchor.seq > count) {
-    const missing = anchor.seq - count === 1 ? `record ${anchor.seq} is` : `records ${count + 1}–${anchor.seq} are`;
-    return fail(count + 1, 'removed', `${missing} missing from the end (the trail's head says ${anchor.seq} records were written)`);
+  const limit = walked?.problem?.seq ?? Infinity;
+  // The first witness (by seq) that the trail no longer bears out, below any break the walk found.
+  const sorted = [...witnesses].sort((a, b) => a.seq - b.seq);
+  for (const w of sorted) {
+    if (w.seq <= 0 || w.seq >= limit) continue;
+    if (w.seq > count) {
+      // Named by the witness that saw the most: an anchor holds a head per record.
+      const top = sorted.at(-1)!;
+      const missing = top.seq - count === 1 ? `record ${top.seq} is` : `records ${count + 1}–${top.seq} are`;
+      return fail(count + 1, 'removed', `${missing} missing from the end (${top.source} says ${top.seq} records were written)`);
+    }
+    if (good[w.seq - 1] !== w.hash) return fail(w.seq, 'edited', `record ${w.seq} differs from the one first written (${w.source} holds another hash)`);
   }
-  if (anchor && anchor.seq > 0 && good[anchor.seq - 1] !== anchor.hash) {
-    return fail(anchor.seq, 'edited', `record ${anchor.seq} differs from the one first written (the trail's head holds another hash)`);
-  }
-  return { ok: true, count, head: good.at(-1) ?? GENESIS };
+  return walked ?? { ok: true, count, head: good.at(-1) ?? GENESIS };
+}
+
+/** The verdict when the store's own head is gone: it is written when the store is created, so records after the last one may have been cut off. */
+export function headMissing(result: VerifyResult, what: string): VerifyResult {
+  if (!result.ok) return result;
+  const seq = result.count + 1;
+  return {
+    ...result, ok: false,
+    problem: { seq, kind: 'removed', message: `${what} is missing (it is kept from the store's creation on), so records from ${seq} on may have been cut off the end` },
+  };
 }

@@ -6,6 +6,7 @@ import type { Config } from '../engine/config.js';
 import { StateError } from '../engine/errors.js';
 import type { Redactor } from '../engine/redact.js';
 import type { RunReport } from '../engine/report.js';
+import { openAnchor, type Anchor } from './anchors.js';
 import { LocalStore } from './local.js';
 import type { AuditOutcome, AuditRecord, HistoryEntry, Store } from './store.js';
 
@@ -14,13 +15,21 @@ export type * from './store.js';
 declare const NVCOPS_VERSION: string;
 export const VERSION = typeof NVCOPS_VERSION === 'string' ? NVCOPS_VERSION : 'dev';
 
+/** A path from the config: `~/…` from home, relative to the config file. */
+function configPath(config: Config, path: string): string {
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return isAbsolute(path) ? path : resolve(config.source ? dirname(config.source) : process.cwd(), path);
+}
+
+/** The anchors `state.anchors` names (file paths as state.path's). */
+export function openAnchors(config: Config): Anchor[] {
+  return (config.state?.anchors ?? []).map((a) => openAnchor('file' in a ? { file: configPath(config, a.file) } : a));
+}
+
 /** The local directory the store uses: state.path (relative to the config file), else $XDG_STATE_HOME/nvcops, else ~/.local/state/nvcops. */
 export function statePath(config: Config, environ: NodeJS.ProcessEnv = process.env): string {
   const configured = config.state?.path;
-  if (configured) {
-    if (configured === '~' || configured.startsWith('~/')) return join(homedir(), configured.slice(1));
-    return isAbsolute(configured) ? configured : resolve(config.source ? dirname(config.source) : process.cwd(), configured);
-  }
+  if (configured) return configPath(config, configured);
   return join(environ.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'nvcops');
 }
 
@@ -124,6 +133,16 @@ export function auditEvent(store: Store, ctx: ActionContext, o: Outcome): Promis
     ...baseEntry(ctx, randomUUID(), now), phase: 'event', endedAt: now, outcome: o.outcome,
     message: o.message === undefined ? undefined : ctx.redactor.apply(o.message), details: redactDetails(ctx, { ...ctx.details, ...o.details }),
   });
+}
+
+/** The trail's head for a check report, so CI logs and the run history keep it as a witness; never fails the run. */
+export async function auditHeadOf(store: () => Promise<Store>): Promise<NonNullable<RunReport['audit']>> {
+  try {
+    const head = await (await store()).audit.head();
+    return head ? { head } : { head: null, error: "the trail's head is missing; run `nvcops audit verify`" };
+  } catch (e) {
+    return { head: null, error: (e as Error).message.split('\n')[0] };
+  }
 }
 
 /** Keeps a check run's report in the run history; secrets are masked before it is written. */

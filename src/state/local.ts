@@ -2,7 +2,7 @@
  * The local store: append-only JSON Lines files in one directory (see README "State").
  *
  *   audit.jsonl           the hash-chained audit trail, one record a line, never rewritten
- *   audit.head            {seq, hash} of the last record, so records cut off the end are noticed
+ *   audit.head            {seq, hash, at} of the last record, written when the store is created, so records cut off the end are noticed
  *   history/YYYY-MM.jsonl run reports by the month they started (prune drops or rewrites whole months)
  *   records.jsonl         record versions (incidents, attestations, waivers), one version a line
  *   lock                  the single-writer lock (O_EXCL create), held for one append
@@ -13,14 +13,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
+  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
   renameSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../engine/errors.js';
-import { EMPTY_HEAD, seal, verifyChain, type ChainHead, type Unreadable } from './chain.js';
+import { EMPTY_HEAD, headMissing, seal, verifyChain, type ChainHead, type Unreadable, type Witness } from './chain.js';
 import {
-  checkExpected, matchesAudit, matchesHistory, newest,
+  checkExpected, matchesAudit, matchesHistory, newest, REPORTED_HEADS, reportedHeads,
   type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type PutOptions, type RecordVersion, type Store,
   type VerifyResult,
 } from './store.js';
@@ -113,8 +113,8 @@ function parseLines<T>(path: string, unreadable: (line: number) => T[] = () => [
   });
 }
 
-/** Writes a file whole: temp, fsync, rename, fsync the directory. */
-function replaceFile(path: string, text: string): void {
+/** Writes a file whole: temp, fsync, rename (or, with `onlyIfAbsent`, link: a file already there is kept), fsync the directory. */
+function replaceFile(path: string, text: string, onlyIfAbsent = false): void {
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
@@ -123,7 +123,15 @@ function replaceFile(path: string, text: string): void {
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, path);
+  if (onlyIfAbsent) {
+    try {
+      linkSync(tmp, path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      unlinkSync(tmp);
+    }
+  } else renameSync(tmp, path);
   fsyncDir(join(path, '..'));
 }
 
@@ -144,10 +152,26 @@ export class LocalStore implements Store {
     this.lockFile = join(location, 'lock');
   }
 
-  /** Creates the directory (private to the user: the trail names people and hosts). */
+  /**
+   * Creates the directory (private to the user: the trail names people and hosts) and, in a store
+   * never used, the empty head: from then on a missing head is a finding, never a fresh start.
+   */
   static open(dir: string): LocalStore {
     io(`create the state directory ${dir}`, () => mkdirSync(join(dir, 'history'), { recursive: true, mode: 0o700 }));
-    return new LocalStore(dir);
+    const store = new LocalStore(dir);
+    io(`create ${store.headFile}`, () => {
+      if (!existsSync(store.headFile) && store.neverAudited()) replaceFile(store.headFile, JSON.stringify(EMPTY_HEAD), true);
+    });
+    return store;
+  }
+
+  /**
+   * No trail, no records, and no kept report that saw a head: a new store, or one nvcops wrote before
+   * it kept the head from creation and that never audited anything (its reports carry no `audit`).
+   */
+  private neverAudited(): boolean {
+    if (existsSync(this.auditFile) || existsSync(this.recordsFile)) return false;
+    return this.historyFiles().every((f) => parseLines<HistoryEntry>(join(this.historyDir, f)).every((e) => e.report?.audit === undefined));
   }
 
   private locked<T>(what: string, fn: () => T): Promise<T> {
@@ -155,8 +179,8 @@ export class LocalStore implements Store {
   }
 
   /**
-   * The head kept beside the trail; undefined before the first record. A head that is there but holds
-   * no {seq, hash} is 'unreadable': it is written whole (temp + rename), so that is an edit, and read
+   * The head kept beside the trail; undefined when missing. A head that is there but holds no
+   * {seq, hash} is 'unreadable': it is written whole (temp + rename), so that is an edit, and read
    * as absent it would hide records cut off the end.
    */
   private readAnchor(): ChainHead | 'unreadable' | undefined {
@@ -186,20 +210,28 @@ export class LocalStore implements Store {
           }
           // Chain on from the kept head when records were cut off the end, so the gap stays visible to verify.
           const anchor = this.readAnchor();
+          if (anchor === undefined) throw new StateError(`state: ${this.headFile} is missing, so records cut off the end cannot be ruled out; run \`nvcops audit verify\``);
           if (anchor === 'unreadable') throw new StateError(`state: ${this.headFile} is unreadable; run \`nvcops audit verify\``);
-          if (anchor && anchor.seq > head.seq) head = anchor;
+          if (anchor.seq > head.seq) head = anchor;
           record = seal(entry, head);
           return [JSON.stringify(record)];
         });
-        replaceFile(this.headFile, JSON.stringify({ seq: record.seq, hash: record.hash }));
+        replaceFile(this.headFile, JSON.stringify({ seq: record.seq, hash: record.hash, at: record.at }));
         return record;
       }),
 
     list: async (filter: AuditFilter = {}): Promise<AuditRecord[]> =>
       io(`read ${this.auditFile}`, () => parseLines<AuditRecord>(this.auditFile).filter((r) => matchesAudit(r, filter))),
 
-    verify: async (): Promise<VerifyResult> =>
-      io(`read ${this.auditFile}`, () => {
+    head: async (): Promise<ChainHead | undefined> => {
+      const head = io(`read ${this.headFile}`, () => this.readAnchor());
+      if (head === 'unreadable') throw new StateError(`state: ${this.headFile} is unreadable; run \`nvcops audit verify\``);
+      return head;
+    },
+
+    verify: async (anchors: Witness[] = []): Promise<VerifyResult> => {
+      const reported = reportedHeads(await this.history.list({ limit: REPORTED_HEADS }));
+      return io(`read ${this.auditFile}`, () => {
         const { lines, torn } = readLines(this.auditFile);
         const records = lines.map((l, i): AuditRecord | Unreadable => {
           try {
@@ -209,12 +241,15 @@ export class LocalStore implements Store {
           }
         });
         const anchor = this.readAnchor();
-        let result = verifyChain(records, anchor === 'unreadable' ? undefined : anchor);
+        const own = anchor && anchor !== 'unreadable' ? [{ ...anchor, source: "the trail's head" }] : [];
+        let result = verifyChain(records, [...own, ...reported, ...anchors]);
+        if (anchor === undefined) result = headMissing(result, `the trail's head ${this.headFile}`);
         if (anchor === 'unreadable' && result.ok) {
           result = { ...result, ok: false, problem: { seq: result.count + 1, kind: 'edited', message: `the trail's head ${this.headFile} is not readable, so records cut off the end cannot be ruled out` } };
         }
         return torn ? { ...result, tornTail: true } : result;
-      }),
+      });
+    },
   };
 
   private historyFiles(since?: Date): string[] {

@@ -2,15 +2,16 @@
  * The shared store: the same data in a PostgreSQL schema `nvcops`, so an on-call team has one audit
  * trail, one run history and one incident list. nvcops creates and migrates the schema itself
  * (versioned migrations recorded in nvcops.schema_migrations). Writers on several hosts keep one
- * chain because every append locks the chain's head row (SELECT … FOR UPDATE) in its transaction.
+ * chain because every append takes one advisory lock in its transaction. The audit tables are only
+ * ever inserted into, so the writer role needs INSERT and SELECT on them, nothing that could rewrite.
  * This is its own read-write connection; the check probes' sessions stay read-only.
  */
 import type { Pool, PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { StateError } from '../engine/errors.js';
-import { GENESIS, seal, verifyChain, type ChainHead, type Unreadable } from './chain.js';
+import { GENESIS, headMissing, seal, verifyChain, type ChainHead, type Unreadable, type Witness } from './chain.js';
 import {
-  checkExpected, matchesAudit, matchesHistory,
+  checkExpected, matchesAudit, matchesHistory, REPORTED_HEADS, reportedHeads,
   type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type PutOptions, type RecordVersion, type Store,
   type VerifyResult,
 } from './store.js';
@@ -61,7 +62,55 @@ export const MIGRATIONS: Migration[] = [
         PRIMARY KEY (kind, id, version)
       );`,
   },
+  {
+    version: 2,
+    name: 'audit head: one row per record, inserted only',
+    // The old head row is carried over, never made up from the trail: a head already deleted stays missing.
+    sql: `
+      ALTER TABLE nvcops.audit_head RENAME TO audit_head_v1;
+      CREATE TABLE nvcops.audit_head (
+        seq bigint PRIMARY KEY,
+        hash text NOT NULL,
+        at timestamptz
+      );
+      INSERT INTO nvcops.audit_head (seq, hash, at)
+        SELECT h.seq, h.hash, a.at FROM nvcops.audit_head_v1 h LEFT JOIN nvcops.audit a ON a.seq = h.seq
+         WHERE h.seq > 0 OR NOT EXISTS (SELECT 1 FROM nvcops.audit);
+      DROP TABLE nvcops.audit_head_v1;`,
+  },
 ];
+
+/** Serialises appends from every host; an advisory lock needs no privilege (SELECT … FOR UPDATE would need UPDATE). */
+const AUDIT_LOCK = 0x6e7663617564; // "nvcaud"
+
+/** Privileges on the trail that would let this role rewrite it. */
+const REWRITE_PRIVILEGES = `
+  SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+    array(SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'nvcops' AND c.relname IN ('audit', 'audit_head') AND pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY 1) AS owns,
+    array(SELECT format('%s on nvcops.%s', p, t) FROM unnest(ARRAY['audit', 'audit_head']) t, unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) p
+           WHERE has_table_privilege('nvcops.' || t, p) ORDER BY t, p) AS grants`;
+
+interface AuditRow {
+  seq: string;
+  at: Date;
+  action: string;
+  environment: string | null;
+  record: string;
+}
+
+/** The first row whose indexed columns (what `--since` and the filters use) disagree with its chained record. */
+function columnsDisagree(rows: AuditRow[], records: (AuditRecord | Unreadable)[], before: number): { seq: number; column: string } | undefined {
+  for (const [i, row] of rows.entries()) {
+    const r = records[i]!;
+    const seq = Number(row.seq);
+    if (seq >= before) return undefined;
+    if ('unreadable' in r) continue;
+    const column = r.seq !== seq ? 'seq' : r.at !== row.at.toISOString() ? 'at' : r.action !== row.action ? 'action' : (r.environment ?? null) !== row.environment ? 'environment' : undefined;
+    if (column) return { seq, column };
+  }
+  return undefined;
+}
 
 /** One key for "nvcops is migrating its schema", so two first runs at once do not both create it. */
 const MIGRATION_LOCK = 0x6e76636f7073; // "nvcops"
@@ -104,7 +153,7 @@ export class PostgresStore implements Store {
     if (e instanceof StateError) return e;
     const err = e as { code?: string; message?: string };
     if (err.code === 'ECONNREFUSED') return new StateError(`state: ${this.location}: connection refused`);
-    if (err.code === '42501') return new StateError(`state: ${this.location}: missing privilege (${err.message}); the state role needs to own schema nvcops (see README "State")`);
+    if (err.code === '42501') return new StateError(`state: ${this.location}: missing privilege (${err.message}); creating or migrating schema nvcops takes its owner, and writing takes the GRANTs in README "State"`);
     return new StateError(`state: ${this.location}: ${err.message ?? String(e)}`);
   }
 
@@ -167,15 +216,22 @@ export class PostgresStore implements Store {
   readonly audit = {
     append: (entry: AuditEntry): Promise<AuditRecord> =>
       this.tx(async (c) => {
-        // The head row lock serialises writers from every host: each one chains on from the last committed record.
-        const head = (await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM nvcops.audit_head FOR UPDATE')).rows[0]!;
-        const record = seal(entry, { seq: Number(head.seq), hash: head.hash });
+        // The lock serialises writers from every host: each one chains on from the last committed record.
+        await c.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+        const head = await this.readHead(c);
+        const last = Number((await c.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM nvcops.audit')).rows[0]?.seq ?? 0);
+        if (!head || head.seq < last) {
+          throw new StateError(`state: ${this.location}: the audit trail's head (nvcops.audit_head) is ${head ? 'behind the trail' : 'missing'}, so records cut off the end cannot be ruled out; run \`nvcops audit verify\``);
+        }
+        const record = seal(entry, head);
         await c.query('INSERT INTO nvcops.audit (seq, at, action, environment, record) VALUES ($1, $2, $3, $4, $5)', [
           record.seq, record.at, record.action, record.environment, JSON.stringify(record),
         ]);
-        await c.query('UPDATE nvcops.audit_head SET seq = $1, hash = $2', [record.seq, record.hash]);
+        await c.query('INSERT INTO nvcops.audit_head (seq, hash, at) VALUES ($1, $2, $3)', [record.seq, record.hash, record.at]);
         return record;
       }),
+
+    head: (): Promise<ChainHead | undefined> => this.run((c) => this.readHead(c)),
 
     list: (filter: AuditFilter = {}): Promise<AuditRecord[]> =>
       this.run(async (c) => {
@@ -192,12 +248,15 @@ export class PostgresStore implements Store {
         }).filter((r) => matchesAudit(r, filter));
       }),
 
-    verify: (): Promise<VerifyResult> =>
+    verify: (anchors: Witness[] = []): Promise<VerifyResult> =>
       this.tx(async (c) => {
-        // One snapshot of trail and head, so a write landing mid-read is not taken for a removal.
+        // One snapshot of trail, head and history, so a write landing mid-read is not taken for a removal.
         await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-        const rows = (await c.query<{ record: string }>('SELECT record FROM nvcops.audit ORDER BY seq')).rows;
-        const head = (await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM nvcops.audit_head')).rows[0];
+        const rows = (await c.query<AuditRow>('SELECT seq, at, action, environment, record FROM nvcops.audit ORDER BY seq')).rows;
+        const heads = (await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM nvcops.audit_head ORDER BY seq')).rows;
+        const reported = (await c.query<{ entry: HistoryEntry }>(
+          "SELECT entry FROM nvcops.history WHERE entry->'report' ? 'audit' ORDER BY at DESC LIMIT $1", [REPORTED_HEADS],
+        )).rows.map((r) => r.entry);
         const records = rows.map((r, i): AuditRecord | Unreadable => {
           try {
             return JSON.parse(r.record) as AuditRecord;
@@ -205,10 +264,26 @@ export class PostgresStore implements Store {
             return { unreadable: true, position: i + 1 };
           }
         });
-        const anchor: ChainHead | undefined = head && { seq: Number(head.seq), hash: head.hash };
-        return verifyChain(records, anchor);
+        const own = heads.map((h): Witness => ({ seq: Number(h.seq), hash: h.hash, source: 'nvcops.audit_head' }));
+        let result = verifyChain(records, [...own, ...reportedHeads(reported), ...anchors]);
+        if (heads.length === 0) result = headMissing(result, "the trail's head (nvcops.audit_head)");
+        const moved = columnsDisagree(rows, records, result.problem?.seq ?? Infinity);
+        if (moved) {
+          result = {
+            ok: false, count: moved.seq - 1, head: moved.seq > 1 ? (records[moved.seq - 2] as AuditRecord).hash : GENESIS,
+            problem: { seq: moved.seq, kind: 'edited', message: `record ${moved.seq} was changed after it was written (its ${moved.column} column no longer matches the chained record)` },
+          };
+        }
+        const warnings = rewriteWarning((await c.query<{ superuser: boolean; owns: string[]; grants: string[] }>(REWRITE_PRIVILEGES)).rows[0]!);
+        return warnings ? { ...result, warnings: [warnings] } : result;
       }),
   };
+
+  /** The highest head row; undefined when there is none. */
+  private async readHead(c: Query): Promise<ChainHead | undefined> {
+    const row = (await c.query<{ seq: string; hash: string; at: Date | null }>('SELECT seq, hash, at FROM nvcops.audit_head ORDER BY seq DESC LIMIT 1')).rows[0];
+    return row && { seq: Number(row.seq), hash: row.hash, ...(row.at ? { at: row.at.toISOString() } : {}) };
+  }
 
   readonly history = {
     append: (entry: Omit<HistoryEntry, 'id'>): Promise<HistoryEntry> =>
@@ -269,6 +344,14 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
   }
+}
+
+/** What verify says when the role it runs as could rewrite the trail, which then proves only what its anchors witness. */
+function rewriteWarning(p: { superuser: boolean; owns: string[]; grants: string[] }): string | undefined {
+  // The strongest reason only: an owner or superuser holds every privilege anyway.
+  const power = p.superuser ? 'is a superuser' : p.owns.length ? `owns ${p.owns.map((t) => `nvcops.${t}`).join(' and ')}` : p.grants.length ? `has ${p.grants.join(', ')}` : undefined;
+  if (!power) return undefined;
+  return `this role could rewrite the trail (it ${power}): the chain proves only what its anchors witness; write with a role that has INSERT and SELECT only (README "State")`;
 }
 
 const RECORD_COLUMNS = 'SELECT kind, id, version, at, by, data FROM nvcops.records';

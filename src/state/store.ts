@@ -5,6 +5,7 @@
  */
 import { StateConflictError } from '../engine/errors.js';
 import { judgedAny, type RunReport } from '../engine/report.js';
+import type { ChainHead, Witness } from './chain.js';
 
 /** Where an audit record sits in an action's life: `started` before acting, `finished` after; `event` for one-shot facts (an attestation, an acknowledgement). */
 export type AuditPhase = 'started' | 'finished' | 'event';
@@ -64,6 +65,8 @@ export interface VerifyResult {
   problem?: { seq: number; kind: TamperKind; message: string };
   /** A last line cut short by a crash mid-write: never acknowledged, so not part of the trail; dropped on the next write. */
   tornTail?: boolean;
+  /** Said beside the verdict, not part of it: e.g. the store's role could rewrite the trail. */
+  warnings?: string[];
 }
 
 /** One check run, as kept in the run history. */
@@ -120,7 +123,10 @@ export interface Store {
     append(entry: AuditEntry): Promise<AuditRecord>;
     /** Oldest first. */
     list(filter?: AuditFilter): Promise<AuditRecord[]>;
-    verify(): Promise<VerifyResult>;
+    /** Checks every record and link, and that each witness (the store's own head, heads in kept reports, and `anchors`) still holds. */
+    verify(anchors?: Witness[]): Promise<VerifyResult>;
+    /** The head as the store keeps it (not verified); undefined when it is missing. */
+    head(): Promise<ChainHead | undefined>;
   };
   readonly history: {
     append(entry: Omit<HistoryEntry, 'id'>): Promise<HistoryEntry>;
@@ -152,6 +158,18 @@ export function matchesAudit(r: AuditRecord, f: AuditFilter): boolean {
   if (f.environment !== undefined && r.environment !== f.environment) return false;
   if (f.action !== undefined && !(f.action.endsWith(' ') ? r.action.startsWith(f.action) : r.action === f.action)) return false;
   return true;
+}
+
+/** How many of the newest kept runs lend their reported head (`report.audit.head`) to verify as witnesses. */
+export const REPORTED_HEADS = 50;
+
+/** The heads kept runs reported: what the trail held when each ran. */
+export function reportedHeads(entries: HistoryEntry[]): Witness[] {
+  return entries.flatMap((e) => {
+    const h = e.report?.audit?.head;
+    // A kept report is data: only a well-formed head is a witness.
+    return h && Number.isInteger(h.seq) && typeof h.hash === 'string' ? [{ seq: h.seq, hash: h.hash, source: `the report of \`${e.command}\` at ${e.at}` }] : [];
+  });
 }
 
 /** Did a kept run judge anything? (Every check of a run with no target configured skips.) */

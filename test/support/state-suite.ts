@@ -4,7 +4,9 @@
  * concurrency and kill -9 are tested for real.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { build } from 'esbuild';
 import { execa } from 'execa';
@@ -24,6 +26,12 @@ export interface Tamper {
   remove(seq: number): Promise<void>;
   /** Swaps the places of two records. */
   swap(a: number, b: number): Promise<void>;
+  /** Keeps only the first `keep` records. */
+  truncate(keep: number): Promise<void>;
+  /** Deletes the head the store keeps beside the trail. */
+  dropHead(): Promise<void>;
+  /** Makes the kept head say the trail ends at record `seq` (with its true hash). */
+  lowerHead(seq: number): Promise<void>;
 }
 
 export interface Backend {
@@ -325,6 +333,78 @@ export function stateSuite(backend: Backend): void {
         expect(asJson).toMatchObject({ ok: false, count: 1, problem: { seq: 2, kind: 'edited' } });
         await tamper.remove(2);
         expect((await cli(config, ['audit', 'verify'])).stdout).toMatch(/^audit trail BROKEN at record 2: removed — record 2 is missing/);
+        await store.close();
+      });
+
+      it('finds records cut off the end when the head went with them, and writes nothing more on the shorter trail', async () => {
+        const { store, config, tamper } = await backend.fresh();
+        await fill(store, 21);
+        await tamper.truncate(18);
+        await tamper.dropHead();
+        const v = await cli(config, ['audit', 'verify']);
+        expect([v.exitCode, v.stdout.split('\n')[0]]).toEqual([2, expect.stringMatching(/^audit trail BROKEN at record 19: removed — the trail's head .* is missing \(it is kept from the store's creation on\), so records from 19 on may have been cut off the end/)]);
+        await expect(store.audit.append(entry('incident ack'))).rejects.toThrow(/head .*missing/);
+        expect(await store.audit.verify()).toMatchObject({ ok: false, count: 18, problem: { seq: 19, kind: 'removed' } });
+        await store.close();
+      });
+
+      it('an emptied trail without its head is broken where the store was used, not a fresh start', async () => {
+        const { store, config, tamper } = await backend.fresh();
+        await fill(store, 3);
+        await store.history.append(history(report('health db', new Date().toISOString(), [])));
+        await tamper.truncate(0);
+        await tamper.dropHead();
+        const v = await cli(config, ['audit', 'verify']);
+        expect([v.exitCode, v.stdout.split('\n')[0]]).toEqual([2, expect.stringMatching(/^audit trail BROKEN at record 1: removed — the trail's head .* is missing/)]);
+        await store.close();
+      });
+
+      it('a check report carries the head; the kept run witnesses it against a head rewritten to an older record', async () => {
+        const { store, config, tamper } = await backend.fresh();
+        const written = await fill(store, 21);
+        const run = await cli(config, ['health', 'db', '--format', 'json']);
+        expect(JSON.parse(run.stdout).audit).toEqual({ head: { seq: 21, hash: written[20]!.hash, at: written[20]!.at } });
+        await tamper.truncate(18);
+        await tamper.lowerHead(18);
+        const v = await cli(config, ['audit', 'verify']);
+        expect(v.exitCode).toBe(2);
+        expect(v.stdout.split('\n')[0]).toMatch(/^audit trail BROKEN at record 19: removed — records 19–21 are missing from the end \(the report of `health db` at \S+ says 21 records were written\)/);
+        await store.close();
+      });
+
+      it('audit anchor writes every record\'s head to a file; verify against it names the first record missing or rewritten', async () => {
+        const { store, config, tamper } = await backend.fresh();
+        const written = await fill(store, 21);
+        const file = join(mkdtempSync(join(tmpdir(), 'nvcops-anchor-')), 'trail.anchor');
+        const anchored = { state: { ...config.state, anchors: [{ file }] } };
+        const a = await cli(anchored, ['audit', 'anchor']);
+        expect([a.exitCode, a.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^anchored 21:${written[20]!.hash} .*\nanchor ${file}: 21 new record heads$`))]);
+        expect((await cli(anchored, ['audit', 'anchor'])).stdout).toContain(`anchor ${file}: 0 new record heads`);
+        expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).hash)).toEqual(written.map((r) => r.hash));
+        await tamper.truncate(18);
+        await tamper.lowerHead(18);
+        // The limit anchors are for: cut off with its head lowered, the trail alone looks whole.
+        expect((await cli(config, ['audit', 'verify'])).stdout).toMatch(/^audit trail intact: 18 records/);
+        const cut = /^audit trail BROKEN at record 19: removed — records 19–21 are missing from the end \((.*) says 21 records were written\)/;
+        for (const [cfg, extra, source] of [
+          [config, ['--anchor', file], `anchor ${file}`], [anchored, [], `anchor ${file}`], [config, ['--anchor', `21:${written[20]!.hash}`], 'the head given'],
+        ] as const) {
+          const v = await cli(cfg, ['audit', 'verify', ...extra]);
+          expect(v.exitCode).toBe(2);
+          expect(v.stdout.split('\n')[0]).toMatch(cut);
+          expect(cut.exec(v.stdout)![1]).toContain(source);
+        }
+        // Rewritten from 19 on and written on: a consistent chain again, which only the anchor contradicts.
+        await fill(store, 3);
+        expect((await cli(config, ['audit', 'verify'])).stdout).toMatch(/^audit trail intact: 21 records/);
+        const v = await cli(anchored, ['audit', 'verify', '--format', 'json']);
+        expect([v.exitCode, JSON.parse(v.stdout)]).toEqual([2, expect.objectContaining({
+          ok: false, count: 18, problem: { seq: 19, kind: 'edited', message: `record 19 differs from the one first written (anchor ${file} holds another hash)` },
+        })]);
+        const before = readFileSync(file, 'utf8');
+        const refused = await cli(anchored, ['audit', 'anchor']);
+        expect([refused.exitCode, refused.stdout]).toEqual([2, expect.stringContaining('not anchored: a broken trail is not written down as the truth')]);
+        expect(readFileSync(file, 'utf8')).toBe(before);
         await store.close();
       });
 

@@ -1,0 +1,72 @@
+/** `nvcops audit verify` and `nvcops audit anchor`: the trail checked against its own head, kept reports and anchors; and anchored. */
+import { ConfigError, EXIT } from '../engine/errors.js';
+import { anchorTrail, fileAnchor, readAnchors, type Anchor } from '../state/anchors.js';
+import type { Witness } from '../state/chain.js';
+import { openAnchors, type VerifyResult } from '../state/index.js';
+import type { GlobalOptions } from './options.js';
+import { json, withStore, type ListFormat } from './state.js';
+
+export interface AuditVerifyFlags extends GlobalOptions {
+  format: ListFormat;
+  /** `SEQ:HASH` heads and anchor files given on the command line, beside the configured anchors. */
+  anchor?: (Witness | string)[];
+}
+
+/** Runs `fn` with the anchors, then closes them (a PostgreSQL anchor holds a connection). */
+async function withAnchors<T>(anchors: Anchor[], fn: (anchors: Anchor[]) => Promise<T>): Promise<T> {
+  try {
+    return await fn(anchors);
+  } finally {
+    await Promise.all(anchors.map((a) => a.close()));
+  }
+}
+
+const verdictLines = (v: VerifyResult, location: string): string[] => {
+  if (v.ok) {
+    return [
+      `audit trail intact: ${v.count} record${v.count === 1 ? '' : 's'}, every hash and link checked (${location})`,
+      `head ${v.count}:${v.head}`,
+      ...(v.tornTail ? ['note: a last line cut short by an interrupted write was ignored; it was never acknowledged, and the next write removes it'] : []),
+    ];
+  }
+  const p = v.problem!;
+  return [
+    `audit trail BROKEN at record ${p.seq}: ${p.kind} — ${p.message} (${location})`,
+    v.count === 0 ? 'no record before it to trust' : `the ${v.count === 1 ? 'record' : `${v.count} records`} before it ${v.count === 1 ? 'is' : 'are'} intact, ending at ${v.count}:${v.head}`,
+  ];
+};
+
+export const auditVerify = (flags: AuditVerifyFlags): Promise<number> =>
+  withStore(flags, async ({ store, out, config }) => {
+    const heads = (flags.anchor ?? []).filter((a): a is Witness => typeof a !== 'string');
+    const files = (flags.anchor ?? []).filter((a): a is string => typeof a === 'string').map(fileAnchor);
+    return withAnchors([...openAnchors(config), ...files], async (anchors) => {
+      const witnesses = [...(await readAnchors(anchors)), ...heads];
+      const v = await store.audit.verify(witnesses);
+      // syslog anchors are write-only: their lines come back as --anchor SEQ:HASH.
+      const checked = [...anchors.filter((a) => !a.name.startsWith('anchor syslog')).map((a) => a.name), ...heads.map((w) => w.source)];
+      if (flags.format === 'json') out(json({ location: store.location, ...v, anchors: checked }));
+      else {
+        const lines = verdictLines(v, store.location);
+        if (checked.length) lines.push(`checked against ${checked.join(', ')}`);
+        out(`${[...lines, ...(v.warnings ?? []).map((w) => `warning: ${w}`)].join('\n')}\n`);
+      }
+      return v.ok ? EXIT.ok : EXIT.fail;
+    });
+  });
+
+export const auditAnchor = (flags: GlobalOptions & { format: ListFormat }): Promise<number> =>
+  withStore(flags, async ({ store, out, config }) => {
+    const configured = openAnchors(config);
+    if (configured.length === 0) throw new ConfigError('state.anchors: not set; name at least one place to anchor the trail: {file: PATH}, {url: postgres://…} or {syslog: /dev/log | udp://host:port} (README "State")');
+    return withAnchors(configured, async (anchors) => {
+      const { verify, written } = await anchorTrail(store, anchors);
+      if (flags.format === 'json') out(json({ location: store.location, ...verify, written }));
+      else if (!verify.ok) out(`${[...verdictLines(verify, store.location), 'not anchored: a broken trail is not written down as the truth'].join('\n')}\n`);
+      else {
+        out(`anchored ${verify.count}:${verify.head} (${store.location})\n`);
+        for (const w of written) out(`${w.name}: ${w.count} new record head${w.count === 1 ? '' : 's'}\n`);
+      }
+      return verify.ok ? EXIT.ok : EXIT.fail;
+    });
+  });
