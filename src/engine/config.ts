@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { ConfigError, UsageError } from './errors.js';
+import { configuredConnections } from './postgres-connection.js';
 import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from './units.js';
 import { isDate, isLocalTime, isTimeZone, weekdayOf, WEEKDAYS } from './zoned.js';
 
@@ -579,6 +580,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   if (config.dr?.restoreUrl) checkUrl(config.dr.restoreUrl, ['postgres:', 'postgresql:'], 'dr.restoreUrl');
   if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
   if (config.state?.url) checkUrl(config.state.url, ['postgres:', 'postgresql:'], 'state.url');
+  // A service that is not defined, a bad PGSSLMODE or hostaddr: refused here, not met as checks that never connect.
+  configuredConnections(config.postgres, environ);
   if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], environ.NVCOPS_REDIS_URL ? 'NVCOPS_REDIS_URL' : 'redis.url');
   for (const key of ['sentinels', 'cluster'] as const) {
     for (const [i, u] of (config.redis?.[key] ?? []).entries()) checkUrl(u, ['redis:', 'rediss:'], `redis.${key}[${i}]`);
