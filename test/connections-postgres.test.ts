@@ -37,13 +37,14 @@ function serverOwner(): { uid: number; gid: number } | undefined {
 /** Roles (a scram superuser `app`, a pg_monitor role `mon`, `sslonly` refused without TLS), scram for every TCP login but the harness's own, and a table naming the server. */
 async function prepare(pg: PgServer, name: string): Promise<void> {
   await pg.sql(`CREATE ROLE app LOGIN SUPERUSER PASSWORD '${PASSWORD}'; CREATE ROLE mon LOGIN PASSWORD '${MONITOR_PASSWORD}' IN ROLE pg_monitor;
-                CREATE ROLE sslonly LOGIN SUPERUSER PASSWORD '${PASSWORD}'`);
+                CREATE ROLE sslonly LOGIN SUPERUSER PASSWORD '${PASSWORD}'; CREATE ROLE certuser LOGIN`);
   await pg.sql('CREATE DATABASE bank');
   const [{ hba }] = (await pg.sql<{ hba: string }>("SELECT current_setting('hba_file') AS hba")) as [{ hba: string }];
   writeFileSync(hba, [
     'local all all trust',
     'host all postgres 127.0.0.1/32 trust',
     'hostnossl all sslonly 127.0.0.1/32 reject',
+    'hostssl all certuser 127.0.0.1/32 cert',
     'host all all 127.0.0.1/32 scram-sha-256',
     '',
   ].join('\n'));
@@ -92,15 +93,18 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
     const leaf = await ca.leaf('server', { hosts: ['localhost', '127.0.0.1'] });
     const certDir = mkdtempSync(join(tmpdir(), 'nvcops-pg-tls-'));
     const [cert, key] = [join(certDir, 'server.crt'), join(certDir, 'server.key')];
+    const caFile = join(certDir, 'ca.crt');
     copyFileSync(leaf.cert, cert);
     copyFileSync(leaf.key, key);
+    copyFileSync(ca.ca, caFile);
+    chmodSync(caFile, 0o644);
     chmodSync(certDir, 0o755);
     chmodSync(cert, 0o644);
     chmodSync(key, 0o600);
     const owner = serverOwner();
     if (owner) chownSync(key, owner.uid, owner.gid);
     [tls, plain] = await Promise.all([
-      startPostgres({ settings: { ssl: 'on', ssl_cert_file: cert, ssl_key_file: key } }),
+      startPostgres({ settings: { ssl: 'on', ssl_cert_file: cert, ssl_key_file: key, ssl_ca_file: caFile } }),
       startPostgres({ tls: false } as PgOptions),
     ]);
     await Promise.all([prepare(tls, 'tls'), prepare(plain, 'plain')]);
@@ -126,6 +130,8 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
       [() => tls, 'verify-ca', { sslrootcert: 'OTHER' }, 'error'],
       [() => tls, 'require', { sslrootcert: 'OTHER' }, 'error'],
       [() => tls, 'verify-full', { sslrootcert: 'system' }, 'error'],
+      // No root certificate file anywhere (sslrootcert, PGSSLROOTCERT, ~/.postgresql/root.crt): nothing to verify with.
+      [() => tls, 'verify-ca', {}, 'error'],
       [() => plain, 'disable', {}, 'plain'],
       [() => plain, 'allow', {}, 'plain'],
       [() => plain, 'prefer', {}, 'plain'],
@@ -150,6 +156,31 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
       const url = urlOf(tls, 'sslonly', PASSWORD, { sslmode: 'allow' });
       expect(await viaNvcops(url)).toBe(`${tls.port} tls`);
       expect(await viaPsql({ url })).toBe(`${tls.port} tls`);
+    });
+
+    it('a client certificate (sslcert/sslkey, PGSSLCERT/PGSSLKEY, ~/.postgresql/postgresql.crt) logs in a cert-authenticated role', async () => {
+      const client = await ca.leaf('certuser', { hosts: ['certuser'] });
+      const url = urlOf(tls, 'certuser', undefined, { sslmode: 'verify-full', sslrootcert: ca.ca, sslcert: client.cert, sslkey: client.key });
+      expect(await viaNvcops(url)).toBe(`${tls.port} tls`);
+      expect(await viaPsql({ url })).toBe(`${tls.port} tls`);
+      expect(await viaPsql({ env: libpqEnvironment(resolvePostgres(url, { setting: 'postgres.url' })) })).toBe(`${tls.port} tls`);
+      const bare = urlOf(tls, 'certuser', undefined, { sslmode: 'verify-full', sslrootcert: ca.ca });
+      expect(await viaNvcops(bare)).toBe('error');
+      Object.assign(process.env, { PGSSLCERT: client.cert, PGSSLKEY: client.key });
+      try {
+        expect(await viaNvcops(bare)).toBe(`${tls.port} tls`);
+      } finally {
+        delete process.env.PGSSLCERT;
+        delete process.env.PGSSLKEY;
+      }
+      mkdirSync(join(home, '.postgresql'), { recursive: true });
+      copyFileSync(client.cert, join(home, '.postgresql', 'postgresql.crt'));
+      copyFileSync(client.key, join(home, '.postgresql', 'postgresql.key'));
+      try {
+        expect(await viaNvcops(bare)).toBe(`${tls.port} tls`);
+      } finally {
+        await execa('rm', ['-rf', join(home, '.postgresql')]);
+      }
     });
 
     it('PGSSLMODE and PGSSLROOTCERT apply when the URL says nothing; ~/.postgresql/root.crt makes require check the chain', async () => {
