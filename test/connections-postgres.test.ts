@@ -262,9 +262,16 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
         expect(await viaNvcops(undefined)).toBe('error');
         process.env.PGSSLMODE = 'verify-ca';
         expect(await viaNvcops(undefined)).toBe(`${tls.port} tls`);
+        // .pgpass is matched with the host name, not the address.
+        const passfile = join(home, 'pgpass-hostaddr');
+        writeFileSync(passfile, `${addr}:*:*:app:wrong\nbank-db.invalid:${tls.port}:bank:app:${PASSWORD}\n`, { mode: 0o600 });
+        delete process.env.PGPASSWORD;
+        process.env.PGPASSFILE = passfile;
+        expect(await viaNvcops(undefined)).toBe(`${tls.port} tls`);
+        expect(await viaPsql({ env: process.env })).toBe(`${tls.port} tls`);
         expect(libpqEnvironment(resolvePostgres(undefined, { setting: 'the PG* variables' }))).toMatchObject({ PGHOST: 'bank-db.invalid', PGHOSTADDR: addr });
       } finally {
-        for (const k of ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE', 'PGSSLROOTCERT']) delete process.env[k];
+        for (const k of ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGDATABASE', 'PGSSLMODE', 'PGSSLROOTCERT']) delete process.env[k];
       }
     });
   });
@@ -285,6 +292,12 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
       const none = await nvcops(['backup', 'db', '--config', repoConfig({ url: urlOf(plain, 'app') })], { env: { HOME: home } });
       expect(none.exitCode).toBe(69);
       expect(none.stderr).toContain(`none is set for role app (PGPASSWORD, ${join(home, '.pgpass')})`);
+      // A FIFO for a password file is not read (it would hold the run); libpq warns the same way.
+      const fifo = join(mkdtempSync(join(tmpdir(), 'nvcops-fifo-')), 'pgpass');
+      await execa('mkfifo', ['-m', '600', fifo]);
+      const held = await nvcops(['backup', 'db', '--config', repoConfig({ url: urlOf(plain, 'app') })], { env: { HOME: home, PGPASSFILE: fifo }, timeoutMs: 20_000 });
+      expect(held.exitCode).toBe(69);
+      expect(held.stderr).toContain(`password file "${fifo}" is not a plain file`);
     });
 
     it('postgres.adminUrl with a password on a scram server: backup db, restore-db --dry-run, dr-test and maintain db', async () => {
@@ -376,7 +389,7 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
     const passfile = join(home, 'pgpass-check');
     writeFileSync(passfile, `${u.hostname}:${u.port}:bank:mon:${MONITOR_PASSWORD}\n`, { mode: 0o600 });
     const config = writeConfig({
-      postgres: { url: urlOf(plain, 'mon', undefined, { sslmode: 'require' }), adminUrl: urlOf(plain, 'app', PASSWORD), replicas: [{ name: 'r1', url: urlOf(tls, 'mon') }] },
+      postgres: { url: urlOf(plain, 'mon', undefined, { sslmode: 'require' }), adminUrl: urlOf(plain, 'app', PASSWORD), replicas: [{ name: 'r1', url: urlOf(tls, 'mon'), adminUrl: urlOf(tls, 'app', undefined, { password: 'Query-Str1ng-Secret' }) }] },
     });
     const r = await nvcops(['config', 'check', '--config', config], { env: { PGPASSFILE: passfile, PGSSLROOTCERT: ca.ca, PGCONNECT_TIMEOUT: '3', HOME: home } });
     expect(r.exitCode).toBe(0);
@@ -392,5 +405,7 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
     expect(row('postgres.replicas[0].url password').value).toBe('none');
     expect(r.stdout).not.toContain(PASSWORD);
     expect(r.stdout).not.toContain(MONITOR_PASSWORD);
+    expect(r.stdout).not.toContain('Query-Str1ng-Secret');
+    expect(row('postgres.replicas[0].adminUrl password')).toEqual({ setting: 'postgres.replicas[0].adminUrl password', value: '(secret)', source: 'postgres.replicas[0].adminUrl' });
   });
 });
