@@ -85,6 +85,8 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
   let plain: PgServer;
   let ca: TestCa;
   let otherCa: TestCa;
+  /** The CA that signed the TLS server's certificate. */
+  let serverCa: string;
   let home: string;
   const saved = { ...process.env };
 
@@ -103,10 +105,13 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
     chmodSync(key, 0o600);
     const owner = serverOwner();
     if (owner) chownSync(key, owner.uid, owner.gid);
-    [tls, plain] = await Promise.all([
-      startPostgres({ settings: { ssl: 'on', ssl_cert_file: cert, ssl_key_file: key, ssl_ca_file: caFile } }),
-      startPostgres({ tls: false } as PgOptions),
-    ]);
+    [tls, plain] = await Promise.all([startPostgres(), startPostgres({ tls: false } as PgOptions)]);
+    // A harness that already serves TLS keeps its certificate (its own sessions verify it); else this CA's. ssl reloads without a restart.
+    const harnessCa = (tls as PgServer & { ca?: string }).ca;
+    serverCa = harnessCa ?? ca.ca;
+    const settings: Record<string, string> = harnessCa ? { ssl_ca_file: caFile } : { ssl_ca_file: caFile, ssl_cert_file: cert, ssl_key_file: key, ssl: 'on' };
+    for (const [k, v] of Object.entries(settings)) await tls.sql(`ALTER SYSTEM SET ${k} = '${v}'`);
+    await tls.sql('SELECT pg_reload_conf()');
     await Promise.all([prepare(tls, 'tls'), prepare(plain, 'plain')]);
     // No PG* variable or ~/.postgresql of this machine may steer a case.
     for (const k of Object.keys(process.env)) if (/^PG[A-Z]+$/.test(k)) delete process.env[k];
@@ -142,7 +147,7 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
       it(`${sslmode}${extra.sslrootcert ? ` (sslrootcert ${extra.sslrootcert})` : ''} → ${expected}`, async () => {
         const pg = server();
         const params: Record<string, string> = { sslmode };
-        if (extra.sslrootcert) params.sslrootcert = extra.sslrootcert === 'CA' ? ca.ca : extra.sslrootcert === 'OTHER' ? otherCa.ca : extra.sslrootcert;
+        if (extra.sslrootcert) params.sslrootcert = extra.sslrootcert === 'CA' ? serverCa : extra.sslrootcert === 'OTHER' ? otherCa.ca : extra.sslrootcert;
         const url = urlOf(pg, 'app', PASSWORD, params);
         const want = expected === 'error' ? 'error' : `${pg.port} ${expected}`;
         expect(await viaNvcops(url)).toBe(want);
@@ -160,11 +165,11 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
 
     it('a client certificate (sslcert/sslkey, PGSSLCERT/PGSSLKEY, ~/.postgresql/postgresql.crt) logs in a cert-authenticated role', async () => {
       const client = await ca.leaf('certuser', { hosts: ['certuser'] });
-      const url = urlOf(tls, 'certuser', undefined, { sslmode: 'verify-full', sslrootcert: ca.ca, sslcert: client.cert, sslkey: client.key });
+      const url = urlOf(tls, 'certuser', undefined, { sslmode: 'verify-full', sslrootcert: serverCa, sslcert: client.cert, sslkey: client.key });
       expect(await viaNvcops(url)).toBe(`${tls.port} tls`);
       expect(await viaPsql({ url })).toBe(`${tls.port} tls`);
       expect(await viaPsql({ env: libpqEnvironment(resolvePostgres(url, { setting: 'postgres.url' })) })).toBe(`${tls.port} tls`);
-      const bare = urlOf(tls, 'certuser', undefined, { sslmode: 'verify-full', sslrootcert: ca.ca });
+      const bare = urlOf(tls, 'certuser', undefined, { sslmode: 'verify-full', sslrootcert: serverCa });
       expect(await viaNvcops(bare)).toBe('error');
       Object.assign(process.env, { PGSSLCERT: client.cert, PGSSLKEY: client.key });
       try {
@@ -186,7 +191,7 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
     it('PGSSLMODE and PGSSLROOTCERT apply when the URL says nothing; ~/.postgresql/root.crt makes require check the chain', async () => {
       const url = urlOf(tls, 'app', PASSWORD);
       process.env.PGSSLMODE = 'verify-full';
-      process.env.PGSSLROOTCERT = ca.ca;
+      process.env.PGSSLROOTCERT = serverCa;
       try {
         expect(await viaNvcops(url)).toBe(`${tls.port} tls`);
         process.env.PGSSLROOTCERT = otherCa.ca;
@@ -197,7 +202,7 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
         mkdirSync(join(home, '.postgresql'), { recursive: true });
         copyFileSync(otherCa.ca, join(home, '.postgresql', 'root.crt'));
         expect(await viaNvcops(url)).toBe('error');
-        copyFileSync(ca.ca, join(home, '.postgresql', 'root.crt'));
+        copyFileSync(serverCa, join(home, '.postgresql', 'root.crt'));
         expect(await viaNvcops(url)).toBe(`${tls.port} tls`);
       } finally {
         delete process.env.PGSSLMODE;
@@ -253,7 +258,7 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
 
     it('PGHOSTADDR: connects to the address, checks the certificate against PGHOST', async () => {
       const addr = new URL(tls.url).hostname;
-      Object.assign(process.env, { PGHOST: 'localhost', PGHOSTADDR: addr, PGPORT: String(tls.port), PGUSER: 'app', PGPASSWORD: PASSWORD, PGDATABASE: 'bank', PGSSLMODE: 'verify-full', PGSSLROOTCERT: ca.ca });
+      Object.assign(process.env, { PGHOST: 'localhost', PGHOSTADDR: addr, PGPORT: String(tls.port), PGUSER: 'app', PGPASSWORD: PASSWORD, PGDATABASE: 'bank', PGSSLMODE: 'verify-full', PGSSLROOTCERT: serverCa });
       try {
         expect(await viaNvcops(undefined)).toBe(`${tls.port} tls`);
         expect(await viaPsql({ env: process.env })).toBe(`${tls.port} tls`);
@@ -301,7 +306,7 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
     });
 
     it('postgres.adminUrl with a password on a scram server: backup db, restore-db --dry-run, dr-test and maintain db', async () => {
-      const adminUrl = urlOf(tls, 'app', PASSWORD, { sslmode: 'verify-full', sslrootcert: ca.ca });
+      const adminUrl = urlOf(tls, 'app', PASSWORD, { sslmode: 'verify-full', sslrootcert: serverCa });
       const config = repoConfig({ url: urlOf(tls, 'mon', MONITOR_PASSWORD, { sslmode: 'require' }), adminUrl });
       const backup = await nvcops(['backup', 'db', '--config', config, '--format', 'json']);
       expect(backup.stderr).toBe('');
