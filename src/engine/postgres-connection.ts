@@ -256,7 +256,7 @@ async function passwordFor(c: PgConnection): Promise<string> {
 }
 
 /** The password file's line for this connection, with pg's own `pgpass` module (libpq's matching: host, else hostaddr, else localhost). */
-export async function passfilePassword(c: PgConnection): Promise<string | undefined> {
+async function passfilePassword(c: PgConnection): Promise<string | undefined> {
   const { default: helper } = await import('pgpass/lib/helper.js');
   let stats;
   try {
