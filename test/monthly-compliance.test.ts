@@ -84,7 +84,7 @@ describe('nvcops monthly compliance against real servers', () => {
       deploys: { repositories: [repo] },
       compliance: { changeTicket: 'CHG-\\d+', retention: [{ table: 'public.events', column: 'created_at', keep: '7y' }] },
     };
-    hardConfig = writeConfig({ ...common, postgres: { url: `${hard.url}?sslmode=verify-full` } });
+    hardConfig = writeConfig({ ...common, postgres: { url: `${hard.url}?sslmode=verify-full&sslrootcert=${ca.ca}` } });
     softConfig = writeConfig({ ...common, state: { path: join(work, 'soft-state') }, postgres: { url: soft.url }, compliance: { changeTicket: 'CHG-\\d+' } });
     // The run history the review reads: an access review 10 days ago and a backup verification yesterday.
     const store = LocalStore.open(state);
@@ -114,7 +114,7 @@ describe('nvcops monthly compliance against real servers', () => {
       'compliance.change-records', 'compliance.audit-trail',
     ]) expect(byId[id]!.status, `${id}: ${byId[id]!.message}`).toBe('pass');
     expect(byId['postgres.hba-ssl']!.message).toMatch(/^every one of \d+ network lines of pg_hba\.conf is hostssl, hostgssenc, reject or loopback-only$/);
-    expect(byId['postgres.password-encryption']!.message).toBe('password_encryption = scram-sha-256; no login role has an MD5 password');
+    expect(byId['postgres.password-encryption']!.message).toBe('password_encryption = scram-sha-256; no login role has an MD5 password (pg_authid read as postgres (postgres.url))');
     expect(byId['postgres.ssl']!.details![0]).toBe('control tls-in-transit · PCI DSS 4.2.1; 8.3.2 · SOX ITGC: access to programs and data · GDPR Art. 32(1)(a)');
     expect(byId['compliance.access-review']!.message).toMatch(/^maintain access run by Ola Ops on \d{4}-\d\d-\d\d \(10 days ago; its verdict: fail, 1 finding\)$/);
     expect(byId['compliance.change-records']!.message).toMatch(/^all 1 deploys since \d{4}-\d\d-01 name a change ticket$/);
@@ -165,11 +165,11 @@ describe('nvcops monthly compliance against real servers', () => {
       await hard.sql(`DROP ROLE old_teller`);
     }
     await hard.sql(`CREATE ROLE monitor LOGIN PASSWORD 'mon-pw' IN ROLE pg_monitor VALID UNTIL '2099-01-01'`);
-    const monitor = writeConfig({ environment: 'production', state: { path: state }, postgres: { url: `${hard.urlFor('monitor', 'postgres', 'mon-pw')}?sslmode=verify-full` } });
+    const monitor = writeConfig({ environment: 'production', state: { path: state }, postgres: { url: `${hard.urlFor('monitor', 'postgres', 'mon-pw')}?sslmode=verify-full&sslrootcert=${ca.ca}` } });
     const r = await review(monitor, '--format', 'json');
     const { byId } = parseReport(r.stdout);
     expect(byId['postgres.hba-ssl']).toMatchObject({ status: 'error', message: expect.stringMatching(/^pg_hba_file_rules cannot be read: it needs a superuser, or GRANT SELECT ON pg_hba_file_rules/) });
-    expect(byId['postgres.password-encryption']).toMatchObject({ status: 'pass', message: 'password_encryption = scram-sha-256 (stored hashes not read: pg_authid needs a superuser)' });
+    expect(byId['postgres.password-encryption']).toMatchObject({ status: 'pass', message: 'password_encryption = scram-sha-256 (stored hashes not read: pg_authid needs a superuser and monitor (postgres.url) is not one; set postgres.adminUrl to a superuser)' });
     expect(r.stdout).not.toContain('mon-pw');
   });
 

@@ -52,7 +52,7 @@ describe('weekly security and maintain access against hardened and careless serv
     const certificates = { ca: ca.ca, endpoints: [{ name: 'db', url: `postgres://127.0.0.1:${hardPg.port}` }, { name: 'cache', url: `rediss://127.0.0.1:${tlsPort}` }] };
     hardConfig = writeConfig({
       environment: 'staging',
-      postgres: { url: `${hardPg.url}?sslmode=verify-full` },
+      postgres: { url: `${hardPg.url}?sslmode=verify-full&sslrootcert=${ca.ca}` },
       redis: { url: `rediss://nvcops:${PASSWORD}@127.0.0.1:${tlsPort}` },
       certificates,
     });
@@ -123,7 +123,7 @@ describe('weekly security and maintain access against hardened and careless serv
     expect(roles.status).toBe('fail');
     expect(roles.message).toMatch(/passwords not checked: reading pg_authid needs a superuser/);
     await hardPg.sql(`CREATE ROLE monitor LOGIN PASSWORD 'mon-pw' IN ROLE pg_monitor VALID UNTIL '2099-01-01'`);
-    const hard = await nvcops(['maintain', 'access', '--config', writeConfig({ postgres: { url: `${hardPg.urlFor('monitor', 'postgres', 'mon-pw')}?sslmode=verify-full` } }), '--format', 'json'], { env: env() });
+    const hard = await nvcops(['maintain', 'access', '--config', writeConfig({ postgres: { url: `${hardPg.urlFor('monitor', 'postgres', 'mon-pw')}?sslmode=verify-full&sslrootcert=${ca.ca}` } }), '--format', 'json'], { env: env() });
     expect(results(hard.stdout)['access.postgres-roles']!.status).toBe('error');
     expect(hard.exitCode).toBe(3);
   });
@@ -134,7 +134,7 @@ describe('weekly security and maintain access against hardened and careless serv
     const plain = await hardPg.connect();
     try {
       const as = async (role: string) => {
-        const config = writeConfig({ postgres: { url: `${hardPg.urlFor(role)}?sslmode=verify-full` } });
+        const config = writeConfig({ postgres: { url: `${hardPg.urlFor(role)}?sslmode=verify-full&sslrootcert=${ca.ca}` } });
         return results((await nvcops(['weekly', 'security', '--config', config, '--format', 'json'], { env: env() })).stdout)['postgres.ssl']!;
       };
       expect(await as('watcher')).toMatchObject({ status: 'error', message: expect.stringMatching(/missing privilege: \d+ sessions? of other roles (is|are) hidden .*GRANT pg_monitor \(or pg_read_all_stats\) TO watcher/) });

@@ -26,7 +26,7 @@ export function programFailure(name: string, e: unknown): Error {
 /** pg_dump of the snapshot into the partial path; the digest when the custom format was hashed on its way to disk. */
 async function runPgDump(target: PgTarget, snapshot: string, format: 'custom' | 'directory', jobs: number, partial: string, signal: AbortSignal) {
   const pgDump = pgProgram('pg_dump');
-  const common = ['--no-password', `--snapshot=${snapshot}`, ...(target.url ? [`--dbname=${target.url}`] : [])];
+  const common = ['--no-password', `--snapshot=${snapshot}`];
   const options = { env: pgEnv(target), extendEnv: false, cancelSignal: signal } as const;
   const { execa } = await import('execa');
   try {

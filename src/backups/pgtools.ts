@@ -1,13 +1,14 @@
 /**
  * The PostgreSQL client programs (pg_dump, pg_restore) and the privileged connection backups,
- * restores and drills use. Passwords go to the child through PGPASSWORD, never on its command
- * line, where `ps` would show them.
+ * restores and drills use. The connection goes to the child through libpq's variables
+ * (PGPASSWORD among them), never on its command line, where `ps` would show it.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import type { Config } from '../engine/config.js';
 import { ConfigError, UnavailableError } from '../engine/errors.js';
+import { clientConfigs, connectPostgres, libpqEnvironment, onDatabase, resolvePostgres, type PgConnection } from '../engine/postgres-connection.js';
 
 type PgProgram = 'pg_dump' | 'pg_restore';
 
@@ -29,59 +30,36 @@ export function pgProgram(name: PgProgram, environ: NodeJS.ProcessEnv = process.
   return found;
 }
 
-/** A target for the client programs and for pg: the URL without its password, and the password apart. */
-export interface PgTarget {
-  /** Undefined: libpq's PG* variables name the server. */
-  url?: string;
-  password?: string;
-  /** host:port/db, for messages and manifests. */
-  address: string;
-}
+/** A server and role for the client programs and for pg, resolved once by libpq's rules (engine/postgres-connection.ts). */
+export type PgTarget = PgConnection;
 
-export function pgTarget(url: string | undefined, database?: string): PgTarget {
-  if (!url) {
-    const address = `${process.env.PGHOST ?? 'localhost'}:${process.env.PGPORT ?? 5432}/${database ?? process.env.PGDATABASE ?? process.env.PGUSER ?? ''}`;
-    return { address, url: database ? `postgresql:///${encodeURIComponent(database)}` : undefined };
-  }
-  const u = new URL(url);
-  const password = u.password ? decodeURIComponent(u.password) : undefined;
-  u.password = '';
-  // encodeURI, not encodeURIComponent: pg reads the path with decodeURI, which leaves %2C (a comma) encoded; libpq decodes both.
-  if (database) u.pathname = `/${encodeURI(database)}`;
-  return { url: u.toString(), password, address: `${u.hostname}:${u.port || 5432}${decodeURIComponent(u.pathname)}` };
-}
+/** The target a URL names (undefined: the PG* variables and service alone); `setting` is the config key it came from. */
+export const pgTarget = (url: string | undefined, setting: string): PgTarget => resolvePostgres(url, { setting });
 
 /** The database a target points at. */
-export const databaseOf = (t: PgTarget): string => t.address.slice(t.address.indexOf('/') + 1);
+export const databaseOf = (t: PgTarget): string => t.database;
 
-/** The same server, another database (restores create and swap databases next to the original). */
-export const onDatabase = (t: PgTarget, database: string): PgTarget => ({ ...pgTarget(t.url, database), password: t.password });
+export { onDatabase };
 
 /** postgres.adminUrl (a role that may dump, create databases and promote), else postgres.url, else the PG* variables. */
 export function adminTarget(config: Config): PgTarget {
   if (!config.postgres) throw new ConfigError('postgres.adminUrl: PostgreSQL not configured; set postgres.adminUrl (or postgres.url, NVCOPS_POSTGRES_URL, the PG* variables)');
-  return pgTarget(config.postgres.adminUrl ?? config.postgres.url);
+  const { adminUrl, url } = config.postgres;
+  return pgTarget(adminUrl ?? url, adminUrl ? 'postgres.adminUrl' : url ? 'postgres.url' : 'the PG* variables');
 }
 
-/** Environment for a client program: the password, and nothing that would steer it elsewhere. */
-export function pgEnv(t: PgTarget): NodeJS.ProcessEnv {
-  return { ...process.env, ...(t.password ? { PGPASSWORD: t.password } : {}), PGAPPNAME: 'nvcops', PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT ?? '10' };
-}
+/** Environment for a client program: the resolved settings as libpq's variables (the password among them), nothing on its command line. */
+export const pgEnv = (t: PgTarget): NodeJS.ProcessEnv => libpqEnvironment(t);
 
 /** A read-write session for actions (the checks' probe is read-only by design). */
 export async function connectAdmin(t: PgTarget, connectTimeoutMs = 10_000): Promise<Client> {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: t.url, password: t.password, application_name: 'nvcops', connectionTimeoutMillis: connectTimeoutMs });
-  client.on('error', () => {
-    // A server that goes away between statements surfaces on the next statement.
-  });
+  const configs = await clientConfigs(t, { application_name: 'nvcops', connectionTimeoutMillis: connectTimeoutMs });
   try {
-    await client.connect();
+    return await connectPostgres(configs, (c) => new pg.Client(c));
   } catch (e) {
-    void client.end().catch(() => undefined);
     throw new UnavailableError(`PostgreSQL ${t.address}: ${(e as Error).message || (e as { code?: string }).code}`);
   }
-  return client;
 }
 
 /** Cuts a session's socket: a statement waiting on a lock (or a frozen server) stops at once. */

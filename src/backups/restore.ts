@@ -92,11 +92,11 @@ export async function planRestoreDb(
   try {
     const present = await exists(c, target);
     if (present && !opts.replace) {
-      throw new UsageError(`--target: database "${target}" already exists on ${admin.address.split('/')[0]}; restore into a new database (omit --target or name another) or add --replace to replace it`);
+      throw new UsageError(`--target: database "${target}" already exists on ${admin.server}; restore into a new database (omit --target or name another) or add --replace to replace it`);
     }
     const prepared = present ? await preparedOn(c, target) : [];
     return {
-      backup, server: admin.address.split('/')[0]!, target, staging, jobs: opts.jobs, owners: opts.owners,
+      backup, server: admin.server, target, staging, jobs: opts.jobs, owners: opts.owners,
       ...(present ? { keptAs: fit(target, `_before_restore_${stampOf(opts.at)}`) } : {}),
       ...((await exists(c, staging)) ? { leftover: true } : {}),
       ...(prepared.length ? { prepared } : {}),
@@ -140,7 +140,7 @@ export async function restoreInto(repo: BackupRepository, admin: PgTarget, plan:
     try {
       await execa(pgRestore, [
         '--no-password', '--exit-on-error', `--jobs=${plan.jobs}`, ...(plan.owners ? [] : ['--no-owner', '--no-privileges']),
-        ...(staging.url ? [`--dbname=${staging.url}`] : ['--dbname', plan.staging]), repo.pathOf(plan.backup),
+        '--dbname', plan.staging, repo.pathOf(plan.backup),
       ], { env: pgEnv(staging), extendEnv: false, cancelSignal: signal });
     } catch (e) {
       await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(plan.staging)} WITH (FORCE)`).catch(() => undefined);

@@ -22,6 +22,10 @@ export function registerConfig(program: Command, finish: (code: Promise<number>)
           const { source, ...rest } = resolved;
           write(`# ${source ? `from ${source}` : 'no config file found: defaults and environment only'} — valid\n`, redactor);
           write(toYaml(redactor.applyDeep(rest)), redactor);
+          // Where each connection setting comes from (URL, PG* variable, service file, .pgpass, default), secrets as (secret).
+          const { configuredConnections, settingSources } = await import('../engine/postgres-connection.js');
+          const sources = (await Promise.all(configuredConnections(resolved.postgres).map((c) => settingSources(c, c.setting)))).flat();
+          if (sources.length) write(`${toYaml({ sources: redactor.applyDeep(sources) })}`, redactor);
           write(await redisAndAwsSources(resolved, redactor), redactor);
           return 0;
         })(),

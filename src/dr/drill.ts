@@ -51,9 +51,10 @@ function objectives(config: Config): { rtoMs: number; rpoMs: number; rto: string
 function drillReplica(config: Config): { name: string; target: PgTarget } {
   const wanted = config.dr!.replica!;
   const replicas = config.postgres?.replicas ?? [];
-  const r = replicas.find((x) => x.name === wanted);
+  const i = replicas.findIndex((x) => x.name === wanted);
+  const r = replicas[i];
   if (!r) throw new ConfigError(`dr.replica: no replica named "${wanted}" in postgres.replicas${replicas.length ? `; configured: ${replicas.map((x) => x.name).join(', ')}` : ' (none configured)'}`);
-  return { name: r.name, target: pgTarget(r.adminUrl ?? r.url) };
+  return { name: r.name, target: pgTarget(r.adminUrl ?? r.url, `postgres.replicas[${i}].${r.adminUrl ? 'adminUrl' : 'url'}`) };
 }
 
 /** Each verification query must run; a boolean first column must be true (`SELECT count(*) > 0 FROM accounts`). */
@@ -78,7 +79,7 @@ function restoreDrill(config: Config, backup: Manifest | undefined, server: PgTa
   const queries = config.dr?.verificationQueries ?? [];
   const step: ActionStep = {
     title: backup
-      ? `Restore drill: restore ${backup.id} into scratch database "${SCRATCH_DATABASE}" on ${server.address.split('/')[0]} and verify it`
+      ? `Restore drill: restore ${backup.id} into scratch database "${SCRATCH_DATABASE}" on ${server.server} and verify it`
       : 'Restore drill: restore the newest database backup into a scratch database and verify it',
     details: [
       'checksum against the manifest, pg_restore (no owners or grants), row counts against the manifest' + (queries.length ? `, ${queries.length} verification quer${queries.length === 1 ? 'y' : 'ies'}` : ''),
@@ -91,7 +92,7 @@ function restoreDrill(config: Config, backup: Manifest | undefined, server: PgTa
       const t0 = performance.now();
       ctx.progress('verifying the checksum');
       await verifyBackup(repo, backup);
-      const plan: RestoreDbPlan = { backup, server: server.address.split('/')[0]!, target: SCRATCH_DATABASE, staging: SCRATCH_DATABASE, jobs, owners: false };
+      const plan: RestoreDbPlan = { backup, server: server.server, target: SCRATCH_DATABASE, staging: SCRATCH_DATABASE, jobs, owners: false };
       ctx.progress(`pg_restore into ${SCRATCH_DATABASE}`);
       await restoreInto(repo, server, plan, ctx.signal);
       ctx.progress('verifying row counts and running the verification queries');
@@ -268,7 +269,7 @@ export async function planDrTest(ctx: PlanContext, opts: DrTestOptions): Promise
 
   if (doRestore) {
     const backup = await repositoryOf(config).newest('db');
-    const server = config.dr?.restoreUrl ? pgTarget(config.dr.restoreUrl) : adminTarget(config);
+    const server = config.dr?.restoreUrl ? pgTarget(config.dr.restoreUrl, 'dr.restoreUrl') : adminTarget(config);
     summary.push(backup
       ? `newest database backup: ${backup.id}, taken ${backup.created}, ${formatValue(backup.size, 'bytes')} (${backup.source})`
       : `newest database backup: none in ${repositoryOf(config).directory}`);

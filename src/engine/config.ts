@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { ConfigError, UsageError } from './errors.js';
 import { redisDatabase, redisTls, redisUrlKey } from './redis-connection.js';
+import { configuredConnections } from './postgres-connection.js';
 import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from './units.js';
 import { isDate, isLocalTime, isTimeZone, weekdayOf, WEEKDAYS } from './zoned.js';
 
@@ -595,6 +596,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
   if (config.state?.url) checkUrl(config.state.url, ['postgres:', 'postgresql:'], 'state.url');
   for (const [i, a] of (config.state?.anchors ?? []).entries()) if ('url' in a) checkUrl(a.url, ['postgres:', 'postgresql:'], `state.anchors[${i}].url`);
+  // A service that is not defined, a bad PGSSLMODE or hostaddr: refused here, not met as checks that never connect.
+  configuredConnections(config.postgres, environ);
   if (config.redis?.url) checkUrl(config.redis.url, ['redis:', 'rediss:'], redisUrlKey(environ));
   for (const key of ['sentinels', 'cluster'] as const) {
     for (const [i, u] of (config.redis?.[key] ?? []).entries()) checkUrl(u, ['redis:', 'rediss:'], `redis.${key}[${i}]`);

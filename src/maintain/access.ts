@@ -58,8 +58,12 @@ const ROLES = `
            OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid OR m.member = r.oid) AS used
     FROM pg_roles r WHERE r.rolname !~ '^pg_' ORDER BY 1`;
 
-/** Superusers, passwords (none or md5), expiry, unused roles, members of powerful roles. */
-export async function roleFindings(pg: PostgresProbe): Promise<{ findings: Finding[]; passwordsUnreadable?: string }> {
+/**
+ * Superusers, passwords (none or md5), expiry, unused roles, members of powerful roles. The passwords
+ * (pg_authid, superuser only) are read through `admin` (postgres.adminUrl): the checks' role has pg_monitor alone.
+ */
+export async function roleFindings(pg: PostgresProbe, admin: PostgresProbe): Promise<{ findings: Finding[]; passwordsReadAs: string; passwordsUnreadable?: string }> {
+  const readAs = `${admin.role} (${admin.target.setting})`;
   const roles = await pg.query<RoleRow>(ROLES);
   const findings: Finding[] = [];
   for (const r of roles) {
@@ -81,7 +85,7 @@ export async function roleFindings(pg: PostgresProbe): Promise<{ findings: Findi
     }
   }
   try {
-    const pw = await pg.query<{ name: string; bootstrap: boolean; none: boolean; md5: boolean }>(
+    const pw = await admin.query<{ name: string; bootstrap: boolean; none: boolean; md5: boolean }>(
       `SELECT rolname AS name, oid = 10 AS bootstrap, rolpassword IS NULL AS none, rolpassword LIKE 'md5%' AS md5 FROM pg_authid WHERE rolcanlogin ORDER BY 1`,
     );
     for (const p of pw) {
@@ -90,9 +94,9 @@ export async function roleFindings(pg: PostgresProbe): Promise<{ findings: Findi
     }
   } catch (e) {
     if (!(e instanceof PrivilegeError)) throw e;
-    return { findings, passwordsUnreadable: 'passwords not checked: reading pg_authid needs a superuser (run maintain access with an administrator URL)' };
+    return { findings, passwordsReadAs: readAs, passwordsUnreadable: `passwords not checked: reading pg_authid needs a superuser and ${readAs} is not one; set postgres.adminUrl to a superuser` };
   }
-  return { findings };
+  return { findings, passwordsReadAs: readAs };
 }
 
 /** PUBLIC (every role, present and future) may create in a schema, or read or write a table. */

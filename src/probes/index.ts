@@ -24,6 +24,7 @@ const primarySetting = (c: { url?: string }): string => (c.url ? 'postgres.url' 
  */
 export class Probes {
   private pg?: { primary: PostgresProbe; replicas: PostgresProbe[] };
+  private adminProbe?: PostgresProbe;
   private redisProbe?: RedisProbe;
   private readonly extra: PostgresProbe[] = [];
   private backupsProbe?: BackupsProbe;
@@ -52,6 +53,20 @@ export class Probes {
       };
     }
     return this.pg;
+  }
+
+  /**
+   * A read-only session on the primary as postgres.adminUrl, for what only a superuser may read (pg_authid);
+   * the primary's own session when no adminUrl is set.
+   */
+  get postgresAdmin(): PostgresProbe {
+    const c = this.config.postgres;
+    if (!c?.adminUrl) return this.postgres.primary;
+    if (!this.adminProbe) {
+      this.adminProbe = new PostgresProbe({ name: 'primary', url: c.adminUrl, setting: 'postgres.adminUrl', connectTimeoutMs: ms(c.connectTimeout, 5000), statementTimeoutMs: ms(c.statementTimeout, 5000) });
+      this.extra.push(this.adminProbe);
+    }
+    return this.adminProbe;
   }
 
   get redis(): RedisProbe {

@@ -1,11 +1,12 @@
 import type { Client, QueryResultRow } from 'pg';
 import { LoginRefusedError, PrivilegeError, TargetError } from '../engine/errors.js';
+import { clientConfigs, connectPostgres, resolvePostgres, type PgConnection } from '../engine/postgres-connection.js';
 import { MAX_TIMER_MS } from '../engine/units.js';
 
 export interface PostgresTarget {
   /** `primary`, or the replica's name. */
   name: string;
-  /** Undefined: connect from the libpq PG* variables. */
+  /** Undefined: connect from the libpq PG* variables and service file alone. */
   url?: string;
   /** Where the operator sets how this server is logged in to (postgres.url, postgres.replicas[0].url): named when the login is refused. */
   setting: string;
@@ -32,7 +33,12 @@ export class PostgresProbe {
   /** How many statements this probe sent to the server (for the benchmark). */
   queryCount = 0;
 
-  constructor(readonly target: PostgresTarget) {}
+  /** Where and as whom this probe connects, resolved by libpq's rules. */
+  readonly connection: PgConnection;
+
+  constructor(readonly target: PostgresTarget) {
+    this.connection = resolvePostgres(target.url, { setting: target.setting });
+  }
 
   get name(): string {
     return this.target.name;
@@ -40,15 +46,12 @@ export class PostgresProbe {
 
   /** Where this server is, without credentials: host:port/db. */
   get address(): string {
-    if (!this.target.url) return `${process.env.PGHOST ?? 'localhost'}:${process.env.PGPORT ?? 5432}`;
-    const u = new URL(this.target.url);
-    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+    return this.connection.address;
   }
 
-  /** The role nvcops logs in as: the URL's user, else libpq's PGUSER, else the operating-system user (node-postgres' default). */
+  /** The role nvcops logs in as. */
   get role(): string {
-    const user = this.target.url ? decodeURIComponent(new URL(this.target.url).username) : '';
-    return user || process.env.PGUSER || process.env.USER || '(unknown)';
+    return this.connection.user;
   }
 
   /** Opens (once) and returns the connection and the time the connect took. */
@@ -63,23 +66,18 @@ export class PostgresProbe {
     const session = [`-c statement_timeout=${statementTimeoutMs}`, `-c lock_timeout=${lockTimeoutMs}`];
     // Twice the statement timeout, within PostgreSQL's limit for a timeout (INT_MAX ms, the same as a Node timer's).
     if (!readWrite) session.push('-c default_transaction_read_only=on', `-c idle_in_transaction_session_timeout=${Math.min(statementTimeoutMs * 2, MAX_TIMER_MS)}`);
-    const client = new pg.Client({
-      connectionString: this.target.url,
+    const configs = await clientConfigs(this.connection, {
       application_name: readWrite ? 'nvcops maintenance' : 'nvcops',
       connectionTimeoutMillis: connectTimeoutMs,
       // The server stops a slow statement; the client gives up too when the server cannot answer (SIGSTOP, network).
       ...(statementTimeoutMs > 0 && { query_timeout: statementTimeoutMs + 1000 }),
       options: session.join(' '),
     });
-    this.raw = client;
-    client.on('error', () => {
-      // A server that goes away between queries surfaces on the next query; nothing to do here.
-    });
     const started = performance.now();
+    let client: Client;
     try {
-      await client.connect();
+      client = await connectPostgres(configs, (c) => new pg.Client(c), (c) => { this.raw = c; });
     } catch (e) {
-      void client.end().catch(() => undefined);
       throw explain(e, this);
     }
     return { client, connectMs: performance.now() - started };

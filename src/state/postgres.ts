@@ -9,6 +9,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { StateError } from '../engine/errors.js';
+import { clientConfigs, resolvePostgres, tryNext } from '../engine/postgres-connection.js';
 import { GENESIS, headMissing, seal, verifyChain, type ChainHead, type Unreadable, type Witness } from './chain.js';
 import {
   checkExpected, matchesAudit, matchesHistory, REPORTED_HEADS, reportedHeads,
@@ -125,28 +126,31 @@ export class PostgresStore implements Store {
 
   static async open(url: string): Promise<PostgresStore> {
     const { default: pg } = await import('pg');
-    const u = new URL(url);
-    const location = `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`;
-    const pool = new pg.Pool({
-      connectionString: url,
+    const connection = resolvePostgres(url, { setting: 'state.url' });
+    const location = `PostgreSQL ${connection.address}`;
+    const configs = await clientConfigs(connection, {
       application_name: 'nvcops-state',
-      max: 4,
       connectionTimeoutMillis: 10_000,
       query_timeout: 30_000,
       // Read-write on purpose (unlike the probes); a chain-head wait is bounded, and no session is left idle in a transaction.
       options: '-c default_transaction_read_only=off -c statement_timeout=20000 -c lock_timeout=20000 -c idle_in_transaction_session_timeout=60000',
     });
-    pool.on('error', () => {
-      // A dropped idle connection is replaced on the next query.
-    });
-    const store = new PostgresStore(pool, location);
-    try {
-      await store.migrate();
-    } catch (e) {
-      await pool.end().catch(() => undefined);
-      throw store.explain(e);
+    // libpq's order for the sslmode (prefer: TLS, then plain): the first configuration the server takes serves the pool.
+    for (const [i, config] of configs.entries()) {
+      const pool = new pg.Pool({ ...config, max: 4 });
+      pool.on('error', () => {
+        // A dropped idle connection is replaced on the next query.
+      });
+      const store = new PostgresStore(pool, location);
+      try {
+        await store.migrate();
+        return store;
+      } catch (e) {
+        await pool.end().catch(() => undefined);
+        if (i === configs.length - 1 || !tryNext(e)) throw store.explain(e);
+      }
     }
-    return store;
+    throw new StateError(`state: ${location}: no connection configuration`);
   }
 
   private explain(e: unknown): StateError {

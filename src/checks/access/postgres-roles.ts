@@ -9,10 +9,10 @@ export default defineCheck({
   requires: ['postgres'],
   unit: 'count',
   async run({ probes }) {
-    const { findings, passwordsUnreadable } = await roleFindings(probes.postgres.primary);
+    const { findings, passwordsReadAs, passwordsUnreadable } = await roleFindings(probes.postgres.primary, probes.postgresAdmin);
     const v = verdictOf(findings, 'roles');
     // Without pg_authid the password part is unknown: the review is incomplete, so the verdict cannot be a pass.
     if (passwordsUnreadable) return { ...v, status: v.status === 'fail' ? 'fail' : 'error', message: `${v.message}; ${passwordsUnreadable}` };
-    return v;
+    return { ...v, message: `${v.message}; passwords read as ${passwordsReadAs}` };
   },
 });

@@ -16,15 +16,18 @@ export default defineCheck({
       return { status: 'fail', message: `password_encryption = ${row!.v}: set it to scram-sha-256, then have each md5 role set its password again (nvcops maintain access lists them)` };
     }
     // A password set before the switch keeps its MD5 hash until it is set again.
+    // pg_authid needs a superuser: read through postgres.adminUrl, the checks' role has pg_monitor alone.
+    const admin = probes.postgresAdmin;
+    const who = `${admin.role} (${admin.target.setting})`;
     let md5: string[];
     try {
-      md5 = (await pg.query<{ name: string }>(`SELECT rolname AS name FROM pg_authid WHERE rolcanlogin AND rolpassword LIKE 'md5%' ORDER BY 1`)).map((r) => r.name);
+      md5 = (await admin.query<{ name: string }>(`SELECT rolname AS name FROM pg_authid WHERE rolcanlogin AND rolpassword LIKE 'md5%' ORDER BY 1`)).map((r) => r.name);
     } catch (e) {
       if (!(e instanceof PrivilegeError)) throw e;
-      return { status: 'pass', message: 'password_encryption = scram-sha-256 (stored hashes not read: pg_authid needs a superuser)' };
+      return { status: 'pass', message: `password_encryption = scram-sha-256 (stored hashes not read: pg_authid needs a superuser and ${who} is not one; set postgres.adminUrl to a superuser)` };
     }
     return md5.length
       ? { status: 'fail', message: `password_encryption = scram-sha-256, but ${md5.length} login role${md5.length === 1 ? '' : 's'} still ha${md5.length === 1 ? 's' : 've'} an MD5 password: ${md5.join(', ')} — set each password again`, details: md5.map((n) => `${n}: password stored as MD5`) }
-      : { status: 'pass', message: 'password_encryption = scram-sha-256; no login role has an MD5 password' };
+      : { status: 'pass', message: `password_encryption = scram-sha-256; no login role has an MD5 password (pg_authid read as ${who})` };
   },
 });
