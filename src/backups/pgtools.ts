@@ -62,6 +62,9 @@ export async function connectAdmin(t: PgTarget, connectTimeoutMs = 10_000): Prom
   }
 }
 
+/** `--dbname` as a conninfo keyword: libpq reads a bare name holding `=` (or starting postgres://) as a connection string. */
+export const conninfoDbname = (name: string): string => `dbname='${name.replace(/[\\']/g, (ch) => `\\${ch}`)}'`;
+
 /** Cuts a session's socket: a statement waiting on a lock (or a frozen server) stops at once. */
 export function cutConnection(client: Client): void {
   (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();

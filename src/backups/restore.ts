@@ -10,7 +10,7 @@ import { UsageError } from '../engine/errors.js';
 import { formatValue } from '../engine/units.js';
 import { programFailure } from './dump.js';
 import type { Manifest } from './manifest.js';
-import { connectAdmin, databaseOf, onDatabase, pgEnv, pgProgram, quoteIdent, type PgTarget } from './pgtools.js';
+import { conninfoDbname, connectAdmin, databaseOf, onDatabase, pgEnv, pgProgram, quoteIdent, type PgTarget } from './pgtools.js';
 import type { BackupRepository } from './repository.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes; names are cut to fit before they get there. */
@@ -140,7 +140,7 @@ export async function restoreInto(repo: BackupRepository, admin: PgTarget, plan:
     try {
       await execa(pgRestore, [
         '--no-password', '--exit-on-error', `--jobs=${plan.jobs}`, ...(plan.owners ? [] : ['--no-owner', '--no-privileges']),
-        '--dbname', plan.staging, repo.pathOf(plan.backup),
+        '--dbname', conninfoDbname(plan.staging), repo.pathOf(plan.backup),
       ], { env: pgEnv(staging), extendEnv: false, cancelSignal: signal });
     } catch (e) {
       await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(plan.staging)} WITH (FORCE)`).catch(() => undefined);
