@@ -11,7 +11,7 @@ import { registerWeekly } from './commands/weekly.js';
 import { registerIncident } from './commands/incident.js';
 import { EXIT } from './engine/errors.js';
 import { actorArg, named } from './commands/options.js';
-import { fatal } from './fatal.js';
+import { fatal, internalError } from './fatal.js';
 
 declare const NVCOPS_VERSION: string;
 
@@ -25,9 +25,15 @@ Exit codes:
   69  a program or server an action needs is unavailable (pg_dump not installed, server refused)
   74  the state store (audit trail, run history) cannot be read or written
   78  invalid configuration (the message names the key and what is allowed)
+  70  internal error: a bug in nvcops (one line; report it with the command line)
   130 interrupted (Ctrl-C); what finished is still reported`;
 
+/** Set once an error escaped every catch: the run's own verdict is void, and only the last resort's code is the exit code. */
+let escaped = false;
+
 function exit(code: number): never {
+  // The last resort exits once its line is out; a run finishing meanwhile must not exit first with its own code.
+  if (escaped) return undefined as never;
   // Sockets of a frozen server must not keep an on-call engineer's terminal waiting.
   process.exit(code);
 }
@@ -86,8 +92,8 @@ export async function main(argv: string[]): Promise<never> {
   // Node leaves when nothing is pending, whatever main() was awaiting: a run that ends that way has
   // printed no verdict, and must not read as a pass (exit 0) to a gate.
   process.once('beforeExit', () => {
-    process.stderr.write('nvcops: internal error: the run stopped before it finished (nothing left to wait on); no verdict\n');
-    exit(70);
+    process.stderr.write(`nvcops: ${internalError('the run stopped before it finished (nothing left to wait on); no verdict')}\n`);
+    exit(EXIT.internal);
   });
   let pending: Promise<number> | undefined;
   if (argv[2] === '--version') {
@@ -95,6 +101,18 @@ export async function main(argv: string[]): Promise<never> {
     exit(EXIT.ok);
   }
   const program = buildProgram((p) => { pending = p; }, argv.slice(2));
+  // What escapes every catch (a throw in a callback, a promise nobody awaited) gets the same one line, never
+  // Node's dump of the stack and the minified source line; should the last resort itself fail, the message is withheld (it may hold a secret).
+  const lastResort = (e: unknown) => {
+    if (escaped) return;
+    escaped = true;
+    fatal(e, program.opts()).then((code) => process.exit(code), () => {
+      process.stderr.write(`nvcops: ${internalError('an error whose message could not be masked (withheld)')}\n`);
+      process.exit(EXIT.internal);
+    });
+  };
+  process.on('uncaughtException', lastResort);
+  process.on('unhandledRejection', lastResort);
   try {
     await program.parseAsync(argv);
   } catch (e) {

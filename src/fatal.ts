@@ -11,8 +11,19 @@ async function learnConfig(redactor: Redactor, opts: { config?: string; env?: st
   try {
     redactor.learn(await loadConfig({ path: opts.config, env: opts.env, environ }));
   } catch {
-    for (const values of configValues({ path: opts.config, environ })) redactor.learn(values);
+    try {
+      for (const values of configValues({ path: opts.config, environ })) redactor.learn(values);
+    } catch {
+      // The last resort must itself never fail: the message is still masked by the patterns for URLs and key=value.
+    }
   }
+}
+
+/** An error nvcops did not expect is a bug in it: one line, where to report it, exit 70; the stack only on request. */
+export function internalError(e: unknown, environ: NodeJS.ProcessEnv = process.env): string {
+  const message = String((e instanceof Error ? e.message : e) ?? 'unknown').split('\n')[0]!.slice(0, 500);
+  const stack = e instanceof Error ? (environ.NVCOPS_DEBUG ? `\n${e.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)') : '';
+  return `internal error: ${message} — a bug in nvcops: report it to its maintainers with the command line and this message${stack}`;
 }
 
 /** The one place that turns errors into messages and exit codes; `opts` are the global options (--config, --env). */
@@ -31,7 +42,6 @@ export async function fatal(
   if (e instanceof StateError) { say(e.message); return EXIT.state; }
   // A target a command (not a check) needs could not be read: backup list of a repository not mounted.
   if (e instanceof UnavailableError || e instanceof TargetError) { say(e.message); return EXIT.unavailable; }
-  const err = e as Error;
-  say(`unexpected error: ${err?.message ?? String(e)}${environ.NVCOPS_DEBUG ? `\n${err?.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)'}`);
-  return 70;
+  say(internalError(e, environ));
+  return EXIT.internal;
 }

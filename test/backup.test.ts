@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { pgProgram } from '../src/backups/pgtools.js';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 
@@ -156,7 +157,7 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     expect(results(all.stdout)['backups.restorable']!.message).toBe('pg_restore reads all 2 dumps');
   });
 
-  it('catches a corrupted backup by its checksum, even though pg_restore still reads its table of contents', async () => {
+  it('catches a corrupted backup by its checksum, though pg_restore still reads its table of contents: neither check passes it', async () => {
     const dir = copyRepo();
     const file = join(dir, `${ids.db}.dump`);
     const bytes = readFileSync(file);
@@ -167,7 +168,7 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     const byId = results(r.stdout);
     expect(byId['backups.checksums']).toMatchObject({ status: 'fail', observed: { value: 1 } });
     expect(byId['backups.checksums']!.message).toMatch(new RegExp(`^${ids.db}: ${ids.db}\\.dump: SHA-256 [0-9a-f]{16}… does not match the manifest's`));
-    expect(byId['backups.restorable']!.status).toBe('pass');
+    expect(byId['backups.restorable']).toMatchObject({ status: 'fail', message: expect.stringMatching(new RegExp(`^${ids.db}: ${ids.db}\\.dump: SHA-256 [0-9a-f]{16}… does not match`)) });
     // The morning run checks only the newest of each kind; the corrupted one is older.
     const newest = await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json']);
     expect(results(newest.stdout)['backups.checksums']!.status).toBe('pass');
@@ -193,6 +194,42 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     writeFileSync(join(gone, `${ids.app}.tar.gz`), '');
     const missing = await nvcops(['backup', 'verify', '--config', configFor(gone), '--format', 'json']);
     expect(results(missing.stdout)['backups.checksums']!.message).toMatch(new RegExp(`${ids.app}: ${ids.app}\\.tar\\.gz: 0 bytes, the manifest says \\d+`));
+  });
+
+  it('fails a truncated dump (pg_restore --list still reads it) and a dump symlinked outside the repository; a backup dated in the future is error', async () => {
+    const dir = copyRepo();
+    const file = join(dir, `${ids.db}.dump`);
+    const whole = readFileSync(file);
+    writeFileSync(file, whole.subarray(0, whole.length - 200));
+    // Newest of its kind, so the morning run judges it.
+    editManifest(dir, ids.db!, (m) => { m.created = new Date().toISOString(); });
+    // pg_restore --list alone still reads it: only its table of contents, at the start, is read.
+    await execa(pgProgram('pg_restore'), ['--list', file]);
+    const truncated = results((await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json'])).stdout);
+    expect(truncated['backups.restorable']).toMatchObject({ status: 'fail', message: `${ids.db}: ${ids.db}.dump: ${whole.length - 200} bytes, the manifest says ${whole.length}` });
+
+    // The same dump, intact but outside the repository, reached through a symlink.
+    const elsewhere = join(mkdtempSync(join(tmpdir(), 'nvcops-elsewhere-')), 'db.dump');
+    writeFileSync(elsewhere, whole);
+    rmSync(file);
+    symlinkSync(elsewhere, file);
+    const outside = await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json']);
+    const refused = `${ids.db}: ${ids.db}.dump: resolves to ${realpathSync(elsewhere)}, outside the repository: refused as a backup of it`;
+    expect(results(outside.stdout)['backups.restorable']).toMatchObject({ status: 'fail', message: refused });
+    expect(results(outside.stdout)['backups.checksums']).toMatchObject({ status: 'fail', message: refused });
+    expect(outside.exitCode).toBe(2);
+    // A symlink that stays inside the repository is its own file.
+    rmSync(file);
+    writeFileSync(join(dir, 'kept.dump'), whole);
+    symlinkSync('kept.dump', file);
+    expect(results((await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json'])).stdout)['backups.restorable']!.status).toBe('pass');
+
+    editManifest(dir, ids.db!, (m) => { m.created = '2099-01-01T00:00:00Z'; });
+    const future = await nvcops(['backup', 'verify', '--config', configFor(dir), '--format', 'json']);
+    expect(results(future.stdout)['backups.database-freshness']).toMatchObject({
+      status: 'error', message: expect.stringMatching(new RegExp(`^newest database backup ${ids.db} is dated 2099-01-01T00:00:00Z, .+ in the future: a wrong clock \\(here or where it was taken\\) or an altered manifest`)),
+    });
+    expect(future.exitCode).not.toBe(0);
   });
 
   it('judges the newest dump even when its manifest cannot be read, and never passes on an older one', async () => {

@@ -125,7 +125,18 @@ describe('command line', () => {
     const path = writeConfig({ postgres: { url: 'postgres://nvcops@127.0.0.1:5999/db' } });
     const r = await nvcops(['health', 'db', '--config', path, '--format', 'nagios'], { env: { NODE_OPTIONS: `--require ${hook}` } });
     expect([r.exitCode, r.stdout]).toEqual([70, '']);
-    expect(r.stderr).toBe('nvcops: internal error: the run stopped before it finished (nothing left to wait on); no verdict');
+    expect(r.stderr).toBe('nvcops: internal error: the run stopped before it finished (nothing left to wait on); no verdict — a bug in nvcops: report it to its maintainers with the command line and this message');
+  });
+
+  it('an exception nothing catches (thrown in a microtask mid-run) is one line and exit 70, never a stack or the source line', async () => {
+    // Node's own report of an uncaught exception prints the throwing line of the (minified) source and the stack, and exits 1.
+    const hook = join(mkdtempSync(join(tmpdir(), 'nvcops-hook-')), 'throw.cjs');
+    writeFileSync(hook, [
+      'const write = process.stdout.write.bind(process.stdout);',
+      "process.stdout.write = (...args) => { queueMicrotask(() => { throw new RangeError('Maximum call stack size exceeded'); }); return write(...args); };",
+    ].join('\n'));
+    const r = await nvcops(['runbook', 'today', '--date', '2026-12-14'], { env: { NODE_OPTIONS: `--require ${hook}` } });
+    expect([r.exitCode, r.stderr]).toEqual([70, 'nvcops: internal error: Maximum call stack size exceeded — a bug in nvcops: report it to its maintainers with the command line and this message (NVCOPS_DEBUG=1 shows the stack)']);
   });
 
   it('on Ctrl-C prints what finished and exits 130', async () => {

@@ -94,7 +94,26 @@ describe('configuration', () => {
     expect((await loadConfig({ path: shared, env: 'production', environ: {} })).postgres?.url).toBe('postgres://nvcops@db/bank');
     const cycle = join(dir, 'cycle.yaml');
     writeFileSync(cycle, 'postgres: &pg\n  url: postgres://nvcops@db/bank\n  replicas: [*pg]\n');
-    await expect(loadConfig({ path: cycle, environ: {} })).rejects.toThrow(new ConfigError('postgres.replicas[0]: refers to itself (a YAML alias inside its own anchor)'));
+    await expect(loadConfig({ path: cycle, environ: {} })).rejects.toThrow(new ConfigError(`${cycle}: postgres.replicas[0]: refers to itself (a YAML alias inside its own anchor)`));
+  });
+
+  it('a recursive alias, an alias bomb or data nested too deep is one line naming the file and the problem, exit 78, never a stack overflow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-yaml-'));
+    const laughs = ['a: &a [1, 2]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
+    for (const [name, text, problem] of [
+      ['self.yaml', 'a: &x\n  b: *x\n', 'a.b: refers to itself (a YAML alias inside its own anchor)'],
+      ['list.yaml', 'x: &a [*a]\n', 'x[0]: refers to itself (a YAML alias inside its own anchor)'],
+      ['laughs.yaml', laughs, 'not valid YAML (aliases expand to more than 100 copies)'],
+      ['unresolved.yaml', 'postgres: *nowhere\n', 'not valid YAML (an alias names no anchor defined before it)'],
+      ['deep.json', `{"a": ${'['.repeat(5000)}${']'.repeat(5000)}}`, `a${'[0]'.repeat(31)}: nested more than 32 levels deep; no key of the configuration is`],
+    ]) {
+      const path = join(dir, name!);
+      writeFileSync(path, text!);
+      for (const command of [['config', 'check'], ['health', 'daily']]) {
+        const r = await nvcops([...command, '--config', path]);
+        expect([name, r.exitCode, r.stdout, r.stderr]).toEqual([name, 78, '', `nvcops: invalid configuration: ${path}: ${problem}`]);
+      }
+    }
   });
 
   it('exits 78 naming the key, with no stack trace, before connecting anywhere', async () => {
@@ -259,7 +278,11 @@ describe('redaction', () => {
     const stderr = { write: (t: string) => { said += t; } };
     const code = await fatal(new Error('boom near Unexpected-Secret1 and R0UTINGKEY123'), { config: path }, stderr, {});
     expect(code).toBe(70);
-    expect(said).toBe('nvcops: unexpected error: boom near *** and *** (NVCOPS_DEBUG=1 shows the stack)\n');
+    expect(said).toBe('nvcops: internal error: boom near *** and *** — a bug in nvcops: report it to its maintainers with the command line and this message (NVCOPS_DEBUG=1 shows the stack)\n');
+    // One line, whatever the error holds.
+    said = '';
+    expect(await fatal(new RangeError('Maximum call stack size exceeded\n    at walk (dist/cli.cjs:709:1)'), { config: path }, stderr, {})).toBe(70);
+    expect(said).toBe('nvcops: internal error: Maximum call stack size exceeded — a bug in nvcops: report it to its maintainers with the command line and this message (NVCOPS_DEBUG=1 shows the stack)\n');
     // A config that fails validation is still read for its secrets.
     const invalid = writeConfig({ postgres: { url: 'postgres://u:Unexpected-Secret1@127.0.0.1:1/db' }, bogusKey: 1 });
     said = '';

@@ -1,8 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogsProbe, parseLine } from '../src/probes/logs.js';
+import { records, summarizeLogs } from '../src/incident/logs.js';
+import { LogsProbe, MAX_LINE_BYTES, parseLine } from '../src/probes/logs.js';
+import { nvcops, writeConfig } from './support/cli.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'nvcops-logs-'));
 const NOW = Date.UTC(2025, 6, 2, 8, 0, 0);
@@ -128,5 +133,73 @@ describe('times', () => {
     );
     for (const value of cases) expect([value, timeOf(value)]).toEqual([value, timeOf(` ${value}`)]);
     expect(timeOf('2026-13-01T00:00:00Z')).toBeUndefined();
+  });
+});
+
+describe('odd log files: refused or read within bounds, never a hang', () => {
+  it('cuts a 50 MB line without a newline at MAX_LINE_BYTES, reading backwards and forwards', async () => {
+    const d = dir();
+    const file = join(d, 'app.log');
+    writeFileSync(file, `${iso(60_000)} ERROR dump ${'x'.repeat(50 * 1024 * 1024)}`);
+    const t0 = performance.now();
+    const w = await new LogsProbe().window(file, DAY, at);
+    expect([w.lines, w.errorLines]).toEqual([1, 1]);
+    expect(w.notable[0]!.raw.length).toBe(MAX_LINE_BYTES);
+    const read = [];
+    for await (const r of records(file, 0, { bytes: 0 })) read.push({ length: r.line.length, bytes: r.bytes, level: r.rec.level });
+    expect(read).toEqual([{ length: MAX_LINE_BYTES, bytes: statSync(file).size, level: 'error' }]);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('reads invalid UTF-8 and escape sequences as replacement characters, counting the lines', async () => {
+    const d = dir();
+    const file = join(d, 'app.log');
+    const line = Buffer.concat([Buffer.from(`${iso(60_000)} ERROR bad \u001b[31m`), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x00]), Buffer.from(' end\r\n')]);
+    writeFileSync(file, Buffer.concat([line, line]));
+    const w = await new LogsProbe().window(file, DAY, at);
+    expect([w.lines, w.errorLines]).toEqual([2, 2]);
+    const read = [];
+    for await (const r of records(file, 0, { bytes: 0 })) read.push(r);
+    expect(read.map((r) => [r.line.endsWith(' end'), r.line.includes('\ufffd'), r.bytes])).toEqual([[true, true, line.length], [true, true, line.length]]);
+  });
+
+  it('refuses a FIFO, a socket, a directory and a device by name, and follows a symlink to a regular file', async () => {
+    const d = dir();
+    const fifo = join(d, 'fifo.log');
+    execFileSync('mkfifo', [fifo]);
+    const socket = join(d, 'socket.log');
+    const server = createServer().listen(socket);
+    await once(server, 'listening');
+    try {
+      for (const [path, kind] of [[fifo, 'a FIFO (named pipe)'], [socket, 'a socket'], [d, 'a directory'], ['/dev/zero', 'a device']] as const) {
+        const message = `${path} is ${kind}, not a regular file: nvcops does not read it`;
+        await expect(new LogsProbe().window(path, DAY, at)).rejects.toThrow(message);
+        await expect(summarizeLogs(path, { since: new Date(NOW - DAY), level: 'warn' })).rejects.toThrow(message);
+      }
+    } finally {
+      server.close();
+    }
+    const real = join(d, 'real.log');
+    writeFileSync(real, `${iso(60_000)} ERROR disk full\n`);
+    const link = join(d, 'app.log');
+    symlinkSync(real, link);
+    expect((await new LogsProbe().window(link, DAY, at)).errorLines).toBe(1);
+    // A symlink is followed to what it names: to a FIFO, it is refused as one.
+    const toFifo = join(d, 'to-fifo.log');
+    symlinkSync(fifo, toFifo);
+    await expect(new LogsProbe().window(toFifo, DAY, at)).rejects.toThrow(`${toFifo} is a FIFO (named pipe), not a regular file`);
+  });
+
+  it('a FIFO as logs.application: each command names it and exits, none waits on it', async () => {
+    const d = dir();
+    const fifo = join(d, 'application.log');
+    execFileSync('mkfifo', [fifo]);
+    const config = writeConfig({ logs: { application: fifo }, state: { path: join(d, 'state') } });
+    const refused = `${fifo} is a FIFO (named pipe), not a regular file: nvcops does not read it`;
+    // monthly compliance exits 2: controls with nothing configured fail on their own.
+    for (const [command, code] of [['health daily', 3], ['incident logs', 3], ['health security', 3], ['monthly compliance', 2]] as const) {
+      const r = await nvcops([...command.split(' '), '--config', config], { timeoutMs: 20_000 });
+      expect([command, r.exitCode, r.stdout.includes(refused), r.stderr]).toEqual([command, code, true, '']);
+    }
   });
 });

@@ -154,7 +154,7 @@ describe('nvcops monthly compliance against real servers', () => {
     expect(waived.report.exitCode).toBe(2);
   });
 
-  it('scram-sha-256 set but an old MD5 hash left: fail naming the role; without pg_authid access, hba is error naming the privilege', async () => {
+  it('scram-sha-256 set but an old MD5 hash left: fail naming the role; without pg_authid or pg_hba_file_rules access, each is error naming the privilege', async () => {
     await hard.sql(`SET password_encryption = 'md5'; CREATE ROLE old_teller LOGIN PASSWORD 'old-pw' VALID UNTIL '2099-01-01'`);
     try {
       const { byId } = parseReport((await review(hardConfig, '--format', 'json')).stdout);
@@ -166,11 +166,23 @@ describe('nvcops monthly compliance against real servers', () => {
     }
     await hard.sql(`CREATE ROLE monitor LOGIN PASSWORD 'mon-pw' IN ROLE pg_monitor VALID UNTIL '2099-01-01'`);
     const monitor = writeConfig({ environment: 'production', state: { path: state }, postgres: { url: `${hard.urlFor('monitor', 'postgres', 'mon-pw')}?sslmode=verify-full&sslrootcert=${ca.ca}` } });
-    const r = await review(monitor, '--format', 'json');
+    const evidence = join(work, 'evidence-monitor');
+    const r = await review(monitor, '--format', 'json', '--evidence', evidence);
     const { byId } = parseReport(r.stdout);
     expect(byId['postgres.hba-ssl']).toMatchObject({ status: 'error', message: expect.stringMatching(/^pg_hba_file_rules cannot be read: it needs a superuser, or GRANT SELECT ON pg_hba_file_rules/) });
-    expect(byId['postgres.password-encryption']).toMatchObject({ status: 'pass', message: 'password_encryption = scram-sha-256 (stored hashes not read: pg_authid needs a superuser and monitor (postgres.url) is not one; set postgres.adminUrl to a superuser)' });
+    // The stored hashes unseen: the check cannot tell, so it is error and PCI 8.3.2's password storage does not pass.
+    expect(byId['postgres.password-encryption']).toMatchObject({ status: 'error', message: expect.stringMatching(/^missing privilege: pg_authid cannot be read.*GRANT SELECT ON pg_authid TO that role$/) });
+    const pci = JSON.parse(readFileSync(join(evidence, 'evidence.json'), 'utf8')).frameworks.find((f: { framework: string }) => f.framework === 'PCI DSS');
+    expect(pci.requirements.find((q: { ref: string }) => q.ref === '8.3.2').controls).toContainEqual({ id: 'password-storage', status: 'error' });
     expect(r.stdout).not.toContain('mon-pw');
+    // The grant the message names is enough.
+    await hard.sql('GRANT SELECT ON pg_authid TO monitor');
+    try {
+      const granted = parseReport((await review(monitor, '--format', 'json')).stdout);
+      expect(granted.byId['postgres.password-encryption']).toMatchObject({ status: 'pass', message: 'password_encryption = scram-sha-256; no login role has an MD5 password' });
+    } finally {
+      await hard.sql('REVOKE SELECT ON pg_authid FROM monitor');
+    }
   });
 
   it('finds a card number in the log and shows it masked in every format; rows beyond retention; an untagged deploy', async () => {

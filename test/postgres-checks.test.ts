@@ -115,6 +115,24 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
     await server.sql('DROP TABLE transfers');
   });
 
+  it('judges a sequence owned by no column by its own range, next to one at 99.65% of an int4 key', async () => {
+    await server.sql(`CREATE SEQUENCE invoice_numbers AS int4 MAXVALUE 1000000; SELECT setval('invoice_numbers', 100);
+      CREATE TABLE ledger_entries (id serial PRIMARY KEY); SELECT setval('ledger_entries_id_seq', 2139999999);
+      GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO nvcops_monitor`);
+    try {
+      const { byId } = await healthDb();
+      // 2,139,999,999 of 2,147,483,647: 99.65%, reported although another sequence feeds no column.
+      const seq = byId['postgres.sequences']!;
+      expect(seq).toMatchObject({ status: 'fail', message: 'public.ledger_entries_id_seq (feeds ledger_entries.id, int4) at 99.651% of its range' });
+      expect(seq.details).toContainEqual('public.invoice_numbers (owned by no column, int4 up to 1000000): 0.009% used, last value 100');
+      await server.sql("SELECT setval('invoice_numbers', 990000); SELECT setval('ledger_entries_id_seq', 1)");
+      const own = (await healthDb()).byId['postgres.sequences']!;
+      expect(own).toMatchObject({ status: 'fail', message: 'public.invoice_numbers (owned by no column, int4 up to 1000000) at 98.999% of its range' });
+    } finally {
+      await server.sql('DROP TABLE ledger_entries; DROP SEQUENCE invoice_numbers');
+    }
+  });
+
   it('warns about an index left invalid by a failed CREATE INDEX CONCURRENTLY', async () => {
     await server.sql('CREATE TABLE ledger (ref int); INSERT INTO ledger VALUES (1), (1)');
     await expect(server.sql('CREATE UNIQUE INDEX CONCURRENTLY ledger_ref ON ledger (ref)')).rejects.toThrow(/could not create unique index/);

@@ -147,13 +147,19 @@ describe('runbook today, from runs and actions recorded in the state store', () 
     expect(await first('2026-11-01')).toMatchObject({ dueAt: '2026-11-01T13:00:00.000Z', due: '08:00 EST', countsFrom: '2026-11-01T04:00:00.000Z' });
   });
 
-  it('refuses a day that is not YYYY-MM-DD with exit 64, and a time zone that does not exist with exit 78', async () => {
+  it('refuses a day that is not YYYY-MM-DD or out of the calendar\'s range with exit 64, and a time zone that does not exist with exit 78', async () => {
     for (const bad of ['2026-02-29', '2026-13-01', 'tomorrow', '2026-12-14T08:00']) {
       const r = await today(['--date', bad], '2026-12-14T15:30:00Z');
       expect(r.exitCode).toBe(64);
       expect(r.stderr).toMatch(`nvcops: option '--date <YYYY-MM-DD>' argument '${bad}' is invalid. use a day written YYYY-MM-DD, such as 2026-11-30`);
       expect(r.stdout).toBe('');
     }
+    // The calendar looks past the day: the last days of year 9999 have no YYYY-MM-DD after them.
+    for (const [command, bad] of [['today', '9999-12-31'], ['oncall', '9999-12-31'], ['today', '1969-12-31']]) {
+      const r = await nvcops(['runbook', command!, '--config', staging, '--date', bad!], { env: { NVCOPS_NOW: '2026-12-14T15:30:00Z' } });
+      expect([r.exitCode, r.stdout, r.stderr]).toEqual([64, '', `nvcops: option '--date <YYYY-MM-DD>' argument '${bad}' is invalid. use a day from 1970-01-01 to 9998-12-31 (run with --help for usage)`]);
+    }
+    expect((await today(['--date', '9998-12-31'], '2026-12-14T15:30:00Z')).exitCode).toBe(0);
     const r = await today([], '2026-12-14T15:30:00Z', writeConfig({ schedule: { timezone: 'America/New_Yrok' } }));
     expect(r.exitCode).toBe(78);
     expect(r.stderr).toMatch(/schedule\.timezone: an IANA time zone such as America\/New_York$/);

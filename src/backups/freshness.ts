@@ -1,4 +1,5 @@
 import type { CheckContext, CheckOutput } from '../engine/check.js';
+import { formatValue } from '../engine/units.js';
 import type { BackupKind } from './manifest.js';
 import { unreadableSince } from './repository.js';
 
@@ -6,6 +7,9 @@ import { unreadableSince } from './repository.js';
 const WORDS: Record<BackupKind, string> = {
   db: 'database', wal: 'transaction log', app: 'application', config: 'configuration', logs: 'log archive',
 };
+
+/** How far ahead of this host's clock a backup may be dated (clocks of two hosts drift a little) before it is judged wrong. */
+const CLOCK_SKEW_S = 5 * 60;
 
 /**
  * Age in seconds of the newest backup of a kind. None at all is a failure; an unreadable manifest that is, or may
@@ -22,6 +26,14 @@ export async function newestBackupAge(kind: BackupKind, { probes, now }: CheckCo
     return { status: 'error', message: `the newest ${WORDS[kind]} backup's manifest cannot be read (${what}): ${newer[0]}`, details };
   }
   if (!newest) return { status: 'fail', message: `no ${WORDS[kind]} backup in ${backups.directory}`, details };
-  const age = Math.max(0, (now().getTime() - Date.parse(newest.created)) / 1000);
-  return { value: Math.round(age), message: `newest ${WORDS[kind]} backup ${newest.id} taken ${newest.created}`, details };
+  const age = (now().getTime() - Date.parse(newest.created)) / 1000;
+  // A backup from the future is no proof of a fresh one: a wrong clock, or a manifest altered to look fresh.
+  if (age < -CLOCK_SKEW_S) {
+    return {
+      status: 'error',
+      message: `newest ${WORDS[kind]} backup ${newest.id} is dated ${newest.created}, ${formatValue(-age, 's')} in the future: a wrong clock (here or where it was taken) or an altered manifest; its age cannot be judged`,
+      details,
+    };
+  }
+  return { value: Math.max(0, Math.round(age)), message: `newest ${WORDS[kind]} backup ${newest.id} taken ${newest.created}`, details };
 }

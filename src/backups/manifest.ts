@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as z from 'zod';
 import { TargetError } from '../engine/errors.js';
+import { openRegular } from '../engine/files.js';
 import { BACKUP_KINDS } from './kinds.js';
 import { compareText } from '../engine/order.js';
 
@@ -96,7 +96,7 @@ export interface Digest {
 async function sha256File(path: string, signal?: AbortSignal): Promise<Digest> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path, { signal }) as AsyncIterable<Buffer>) {
+  for await (const chunk of (await openRegular(path)).createReadStream({ signal }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
   }

@@ -5,9 +5,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, statSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../engine/config.js';
@@ -120,9 +120,22 @@ export class BackupRepository {
     return join(this.directory, m.file);
   }
 
-  /** Recomputes size and sha256 and compares them with the manifest. */
-  check(m: Manifest, signal?: AbortSignal): Promise<Verification> {
-    return verifyBackup(m, this.pathOf(m), signal);
+  /** Recomputes size and sha256 and compares them with the manifest; a file that resolves outside the repository fails. */
+  async check(m: Manifest, signal?: AbortSignal): Promise<Verification> {
+    const outside = await this.outside(m);
+    return outside ? { ok: false, problem: outside } : verifyBackup(m, this.pathOf(m), signal);
+  }
+
+  /** Why a backup's file is not this repository's own: a symlink (it or a directory on the way) that leads out of it. */
+  private async outside(m: Manifest): Promise<string | undefined> {
+    let real: string;
+    try {
+      real = await realpath(this.pathOf(m));
+    } catch {
+      return undefined; // missing or unreadable: verifyBackup names it
+    }
+    const root = await realpath(this.directory);
+    return real.startsWith(`${root}${sep}`) ? undefined : `${m.file}: resolves to ${real}, outside the repository: refused as a backup of it`;
   }
 
   /**

@@ -26,7 +26,7 @@ export async function verifyChecksums(ctx: CheckContext): Promise<CheckOutput> {
 }
 
 /**
- * pg_restore --list reads the chosen database dumps, and every table the manifest counted has its data entry.
+ * The chosen database dumps match their manifests (size, sha256), pg_restore --list reads them, and every table the manifest counted has its data entry.
  * A dump whose manifest cannot be read fails: when it is the newest, an older readable one does not stand in for it.
  */
 export async function verifyRestorable(ctx: CheckContext): Promise<CheckOutput> {
@@ -41,6 +41,13 @@ export async function verifyRestorable(ctx: CheckContext): Promise<CheckOutput> 
   const failures = unreadable.map((b) => `unreadable manifest ${b}${why(b)}`);
   const details = [...failures];
   for (const m of dumps) {
+    // pg_restore --list reads only the table of contents at the start: a truncated or altered dump still lists.
+    const integrity = await backups.check(m);
+    if (!integrity.ok) {
+      failures.push(`${m.id}: ${integrity.problem}`);
+      details.push(`${m.id}: does not match its manifest`);
+      continue;
+    }
     try {
       const toc = await backups.toc(m, ctx.signal);
       const missing = Object.keys(m.postgres?.rowCounts ?? {}).filter((t) => !toc.tableData.has(t));

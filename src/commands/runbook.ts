@@ -3,9 +3,14 @@ import { isDate } from '../engine/zoned.js';
 import { SECTION_IDS } from '../runbook/sections.js';
 import { listFormat } from './options.js';
 
+/** The days --date takes: the calendar looks weeks past the day, and the year 10000 has no YYYY-MM-DD. */
+const FIRST_DAY = '1970-01-01';
+const LAST_DAY = '9998-12-31';
+
 /** `--date YYYY-MM-DD`: a day of the runbook's calendar, in its time zone. */
 const dateArg = (value: string): string => {
   if (!isDate(value)) throw new InvalidArgumentError('use a day written YYYY-MM-DD, such as 2026-11-30');
+  if (value < FIRST_DAY || value > LAST_DAY) throw new InvalidArgumentError(`use a day from ${FIRST_DAY} to ${LAST_DAY}`);
   return value;
 };
 

@@ -365,20 +365,49 @@ function parseFile(path: string): unknown {
     throw new ConfigError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   // The parsers' messages quote the text around the error, and a secret may stand there: only the position is said.
-  if (path.endsWith('.json')) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new ConfigError(`${path}: not valid JSON (${jsonErrorAt(text)})`);
-    }
-  }
+  const value = path.endsWith('.json') ? parseJson(path, text) : parseYamlText(path, text);
+  refuseShape(value, path);
+  return value;
+}
+
+function parseJson(path: string, text: string): unknown {
   try {
-    return parseYaml(text) ?? {};
+    return JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${path}: not valid JSON (${jsonErrorAt(text)})`);
+  }
+}
+
+function parseYamlText(path: string, text: string): unknown {
+  try {
+    return parseYaml(text, { maxAliasCount: MAX_ALIASES }) ?? {};
   } catch (e) {
+    // yaml's own resource-exhaustion guard (an alias bomb) and unresolved aliases come without a position.
+    const alias = e instanceof ReferenceError && /alias count/i.test(e.message)
+      ? `aliases expand to more than ${MAX_ALIASES} copies`
+      : e instanceof ReferenceError && /alias/i.test(e.message) ? 'an alias names no anchor defined before it' : undefined;
     const { code, linePos } = e as { code?: string; linePos?: [{ line: number; col: number }] };
     const where = linePos ? `line ${linePos[0].line}, column ${linePos[0].col}` : 'position unknown';
-    throw new ConfigError(`${path}: not valid YAML (${code ? `${code.toLowerCase().replace(/_/g, ' ')} at ` : ''}${where})`);
+    throw new ConfigError(`${path}: not valid YAML (${alias ?? `${code ? `${code.toLowerCase().replace(/_/g, ' ')} at ` : ''}${where}`})`);
   }
+}
+
+/** yaml's default: more alias copies than this is an expansion attack, not a configuration. */
+const MAX_ALIASES = 100;
+/** Deeper than any key of the configuration goes: everything that walks it (interpolation, masking, validation) recurses. */
+const MAX_DEPTH = 32;
+
+/**
+ * Refuses a file whose data is a cycle (a YAML alias inside its own anchor: no key can mean it, and
+ * every walk of it would never end) or nested deeper than MAX_DEPTH, naming the key path.
+ */
+function refuseShape(value: unknown, file: string, path = '', inside: object[] = []): void {
+  if (!value || typeof value !== 'object') return;
+  if (inside.includes(value)) throw new ConfigError(`${file}: ${path}: refers to itself (a YAML alias inside its own anchor)`);
+  if (inside.length >= MAX_DEPTH) throw new ConfigError(`${file}: ${path}: nested more than ${MAX_DEPTH} levels deep; no key of the configuration is`);
+  const within = [...inside, value];
+  if (Array.isArray(value)) value.forEach((v, i) => refuseShape(v, file, `${path}[${i}]`, within));
+  else for (const [k, v] of Object.entries(value)) refuseShape(v, file, path ? `${path}.${k}` : k, within);
 }
 
 /** Where JSON text stops being JSON, as `line L, column C`: JSON.parse says where only for some errors, and quotes the text for others. */
@@ -446,10 +475,9 @@ function jsonErrorAt(text: string): string {
 
 /**
  * Replaces ${VAR} and ${VAR:-default} in every string value; an unset variable without a default is an
- * error (`lenient`: left as written). A YAML alias inside its own anchor makes the file a cycle, which no
- * key can mean: refused.
+ * error (`lenient`: left as written). The value holds no cycle: parseFile refused those.
  */
-function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = '', inside: object[] = [], lenient = false): unknown {
+function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = '', lenient = false): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (written, v: string, fallback?: string) => {
       const got = environ[v];
@@ -460,10 +488,8 @@ function interpolate(value: unknown, environ: NodeJS.ProcessEnv, path = '', insi
     });
   }
   if (!value || typeof value !== 'object') return value;
-  if (inside.includes(value)) throw new ConfigError(`${path}: refers to itself (a YAML alias inside its own anchor)`);
-  const within = [...inside, value];
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, environ, `${path}[${i}]`, within, lenient));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, environ, path ? `${path}.${k}` : k, within, lenient)]));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, environ, `${path}[${i}]`, lenient));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, environ, path ? `${path}.${k}` : k, lenient)]));
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -478,7 +504,7 @@ function interpolateInUse(raw: unknown, environ: NodeJS.ProcessEnv, env: string 
   const { environments, ...top } = raw;
   return {
     ...(interpolate(top, environ) as Record<string, unknown>),
-    environments: Object.fromEntries(Object.entries(environments).map(([name, e]) => [name, interpolate(e, environ, `environments.${name}`, [], name !== env)])),
+    environments: Object.fromEntries(Object.entries(environments).map(([name, e]) => [name, interpolate(e, environ, `environments.${name}`, name !== env)])),
   };
 }
 
@@ -496,7 +522,7 @@ export function configValues(opts: LoadOptions): unknown[] {
     return [];
   }
   try {
-    return [raw, interpolate(raw, opts.environ ?? process.env, '', [], true)];
+    return [raw, interpolate(raw, opts.environ ?? process.env, '', true)];
   } catch {
     return [raw];
   }

@@ -8,6 +8,8 @@ export const EXIT = {
   unavailable: 69,
   config: 78,
   state: 74,
+  /** A bug in nvcops (an error it did not expect): one line on stderr, never a stack or source. */
+  internal: 70,
   interrupted: 130,
 } as const;
 

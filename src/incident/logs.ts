@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { maskSecrets } from '../engine/redact.js';
-import { parseLine } from '../probes/logs.js';
+import { openRegular, refuseNotRegular } from '../engine/files.js';
+import { MAX_LINE_BYTES, parseLine } from '../probes/logs.js';
 
 /** Levels, most severe first; every format's words and HTTP statuses map onto these. */
 export const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -120,7 +120,7 @@ async function timeAfter(fh: FileHandle, offset: number, size: number): Promise<
  * instead of the whole file. Assumes the log is written in time order, as appenders do.
  */
 async function seekTo(path: string, since: Date): Promise<{ offset: number; bytesRead: number }> {
-  const fh = await open(path, 'r');
+  const fh = await openRegular(path);
   try {
     const { size } = await fh.stat();
     let lo = 0;
@@ -139,18 +139,40 @@ async function seekTo(path: string, since: Date): Promise<{ offset: number; byte
   }
 }
 
-/** Streams records of one file from `start` (a line boundary), with the bytes it consumed. */
-export async function* records(path: string, start: number, counter: { bytes: number }): AsyncGenerator<{ line: string; rec: LogRecord }> {
+/**
+ * Lines of a stream split at each newline (a trailing CR dropped), with the bytes each took; a line
+ * longer than MAX_LINE_BYTES is cut there and the rest skipped, so memory stays bounded.
+ */
+async function* splitLines(input: AsyncIterable<Buffer>): AsyncGenerator<{ line: string; bytes: number }> {
+  let parts: Buffer[] = [];
+  let kept = 0;
+  let bytes = 0;
+  const line = () => Buffer.concat(parts).toString('utf8').replace(/\r$/, '');
+  for await (const chunk of input) {
+    for (let from = 0; ;) {
+      const nl = chunk.indexOf(10, from);
+      const end = nl === -1 ? chunk.length : nl;
+      const take = Math.min(end - from, MAX_LINE_BYTES - kept);
+      if (take > 0) { parts.push(chunk.subarray(from, from + take)); kept += take; }
+      bytes += end - from;
+      if (nl === -1) break;
+      yield { line: line(), bytes: bytes + 1 };
+      parts = []; kept = 0; bytes = 0; from = nl + 1;
+    }
+  }
+  if (bytes) yield { line: line(), bytes };
+}
+
+/** Streams records of one file from `start` (a line boundary), with the bytes it consumed and each line's length in the file. */
+export async function* records(path: string, start: number, counter: { bytes: number }): AsyncGenerator<{ line: string; bytes: number; rec: LogRecord }> {
   // Loaded here, not with the module: every check run loads this module (the compliance checks use it), few read logs with it.
-  const [{ createInterface }, { createGunzip }] = await Promise.all([import('node:readline'), import('node:zlib')]);
-  const raw = createReadStream(path, { start });
+  const { createGunzip } = await import('node:zlib');
+  const raw = (await openRegular(path)).createReadStream({ start });
   raw.on('data', (chunk) => { counter.bytes += chunk.length; });
   const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  const lines = createInterface({ input, crlfDelay: Infinity });
   try {
-    for await (const line of lines) yield { line, rec: parseLogLine(line) };
+    for await (const { line, bytes } of splitLines(input)) yield { line, bytes, rec: parseLogLine(line) };
   } finally {
-    lines.close();
     raw.destroy();
   }
 }
@@ -186,7 +208,9 @@ export async function windowFiles(path: string, since: Date): Promise<WindowFile
     let st;
     try {
       st = await stat(file);
+      refuseNotRegular(file, st);
     } catch (e) {
+      if (!(e as NodeJS.ErrnoException).code) throw e;
       if (file === path && (e as NodeJS.ErrnoException).code === 'ENOENT' && files.length) continue;
       throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
@@ -206,9 +230,9 @@ export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSumma
     const counter = { bytes: file.seekBytes };
     let lines = 0;
     let end = file.start;
-    for await (const { line, rec } of records(file.path, file.start, counter)) {
+    for await (const { line, bytes, rec } of records(file.path, file.start, counter)) {
       lines++;
-      end += Buffer.byteLength(line) + 1;
+      end += bytes;
       if (rec.time && rec.time < q.since) continue;
       const shown = shownLine(rec, line, q);
       if (!shown) continue;
@@ -264,7 +288,7 @@ export async function followLog(path: string, from: { offset: number; ino: numbe
   try {
     while (!signal.aborted) {
       if (!fh) {
-        fh = await open(path, 'r').catch(() => undefined);
+        fh = await openRegular(path).catch(() => undefined);
         if (fh) {
           const st = await fh.stat();
           // Another file than the one summarised (or none was): read the new one from its start.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { TargetError } from '../engine/errors.js';
 import { maskSecretFields, maskSecrets } from '../engine/redact.js';
+import { openRegular } from '../engine/files.js';
 
 /** One parsed log line. */
 export interface LogEntry {
@@ -229,13 +229,16 @@ export function parseLine(raw: string, file: string, now: Date = new Date()): Lo
   return { time: parseTime(line.replace(/^\[/, '')), level: normaliseLevel(level), message: line, fields: {}, raw, file };
 }
 
+/** The most of one line that is read: the rest of a longer line (a 50 MB dump without a newline) is skipped, so memory stays bounded. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
 /**
  * Lines of a file from the end backwards, in chunks, so a day's window of a large log costs only that
  * day. Each chunk's whole lines are decoded at once and handed over together, newest first (a newline
  * byte never falls inside a UTF-8 character, so this reads the same as decoding line by line).
  */
 async function* linesBackwards(path: string): AsyncGenerator<string[]> {
-  const fh = await open(path, 'r');
+  const fh = await openRegular(path);
   try {
     const { size } = await fh.stat();
     const chunk = 256 * 1024;
@@ -250,7 +253,8 @@ async function* linesBackwards(path: string): AsyncGenerator<string[]> {
       // The bytes before the first newline may be the end of a line that starts in the previous chunk.
       const first = data.indexOf(10);
       if (first === -1) {
-        rest = data;
+        // Still inside one line: keep only its first bytes, which hold its time and level.
+        rest = data.length > MAX_LINE_BYTES ? data.subarray(0, MAX_LINE_BYTES) : data;
         continue;
       }
       rest = data.subarray(0, first);
@@ -321,6 +325,7 @@ export class LogsProbe {
         }
         w.undated += continuation.length;
       } catch (e) {
+        if (e instanceof TargetError) throw e;
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'ENOENT') throw new TargetError(`${path}: no such file`);
         if (err.code === 'EACCES') throw new TargetError(`${path}: permission denied: nvcops runs as a user that may not read it`);

@@ -1,7 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { PrivilegeError } from '../../engine/errors.js';
 
-/** New passwords are stored as SCRAM-SHA-256, not MD5; and, when pg_authid is readable, no login role still has an MD5 hash. */
+/** New passwords are stored as SCRAM-SHA-256, not MD5, and no login role still has an MD5 hash (read from pg_authid). */
 export default defineCheck({
   id: 'postgres.password-encryption',
   title: 'PostgreSQL password_encryption scram-sha-256',
@@ -24,7 +24,11 @@ export default defineCheck({
       md5 = (await admin.query<{ name: string }>(`SELECT rolname AS name FROM pg_authid WHERE rolcanlogin AND rolpassword LIKE 'md5%' ORDER BY 1`)).map((r) => r.name);
     } catch (e) {
       if (!(e instanceof PrivilegeError)) throw e;
-      return { status: 'pass', message: `password_encryption = scram-sha-256 (stored hashes not read: pg_authid needs a superuser and ${who} is not one; set postgres.adminUrl to a superuser)` };
+      // The stored hashes are the half of the control that matters: not seeing them is `error`, never a pass.
+      return {
+        status: 'error',
+        message: `missing privilege: pg_authid cannot be read as ${who}, so MD5 password hashes cannot be ruled out (password_encryption = scram-sha-256); set postgres.adminUrl to a superuser, or GRANT SELECT ON pg_authid TO that role`,
+      };
     }
     return md5.length
       ? { status: 'fail', message: `password_encryption = scram-sha-256, but ${md5.length} login role${md5.length === 1 ? '' : 's'} still ha${md5.length === 1 ? 's' : 've'} an MD5 password: ${md5.join(', ')} — set each password again`, details: md5.map((n) => `${n}: password stored as MD5`) }

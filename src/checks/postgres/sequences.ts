@@ -9,16 +9,20 @@ interface Seq {
   increment_by: string;
   cycle: boolean;
   visible: boolean;
+  sequence_type: string;
   column_type: string | null;
   column_name: string | null;
 }
 
-// Every sequence with the column it feeds (serial: deptype a, identity: deptype i), as PgHero finds them.
+// Every sequence with the column it feeds (serial: deptype a, identity: deptype i), as PgHero finds them;
+// one owned by no column (CREATE SEQUENCE alone) has none and is judged by its own range.
 const SEQUENCES = `SELECT format('%I.%I', s.schemaname, s.sequencename) AS name,
   s.last_value::text, s.min_value::text, s.max_value::text, s.increment_by::text, s.cycle,
   has_sequence_privilege(c.oid, 'SELECT') OR has_sequence_privilege(c.oid, 'USAGE') AS visible,
-  t.typname AS column_type, format('%s.%I', tc.relname, a.attname) AS column_name
+  st.typname AS sequence_type, t.typname AS column_type,
+  CASE WHEN a.attname IS NOT NULL THEN format('%s.%I', tc.relname, a.attname) END AS column_name
 FROM pg_sequences s
+JOIN pg_type st ON st.oid = s.data_type
 JOIN pg_namespace n ON n.nspname = s.schemaname
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
 LEFT JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
@@ -68,7 +72,9 @@ export default defineCheck({
     const used = rows.map((s) => ({ s, pct: usedPercent(s) })).filter((x): x is { s: Seq; pct: number } => x.pct !== undefined).sort((a, b) => b.pct - a.pct);
     if (!used.length) return { value: 0, message: rows.length ? `${rows.length} sequences, none used yet` : 'no sequences' };
     const top = used[0]!;
-    const feeds = (s: Seq) => (s.column_type ? ` (feeds ${s.column_name}, ${s.column_type})` : '');
+    const feeds = (s: Seq) => (s.column_name
+      ? ` (feeds ${s.column_name}, ${s.column_type})`
+      : ` (owned by no column, ${s.sequence_type} ${BigInt(s.increment_by) > 0n ? `up to ${s.max_value}` : `down to ${s.min_value}`})`);
     return {
       value: top.pct,
       message: `${top.s.name}${feeds(top.s)} at ${top.pct}% of its range`,
