@@ -179,7 +179,7 @@ describe('nvcops monthly compliance against real servers', () => {
     await hard.sql('GRANT SELECT ON pg_authid TO monitor');
     try {
       const granted = parseReport((await review(monitor, '--format', 'json')).stdout);
-      expect(granted.byId['postgres.password-encryption']).toMatchObject({ status: 'pass', message: 'password_encryption = scram-sha-256; no login role has an MD5 password' });
+      expect(granted.byId['postgres.password-encryption']).toMatchObject({ status: 'pass', message: 'password_encryption = scram-sha-256; no login role has an MD5 password (pg_authid read as monitor (postgres.url))' });
     } finally {
       await hard.sql('REVOKE SELECT ON pg_authid FROM monitor');
     }
