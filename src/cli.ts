@@ -25,7 +25,8 @@ Exit codes:
   69  a program or server an action needs is unavailable (pg_dump not installed, server refused)
   74  the state store (audit trail, run history) cannot be read or written
   78  invalid configuration (the message names the key and what is allowed)
-  130 interrupted (Ctrl-C); what finished is still reported`;
+  130 interrupted (Ctrl-C); what finished is still reported
+  143 stopped by SIGTERM, handled as Ctrl-C is`;
 
 function exit(code: number): never {
   // Sockets of a frozen server must not keep an on-call engineer's terminal waiting.

@@ -8,6 +8,7 @@ import { prepare, write } from '../commands/run.js';
 import type { GlobalOptions } from '../commands/options.js';
 import type { Config } from '../engine/config.js';
 import { EXIT, UsageError } from '../engine/errors.js';
+import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
 import type { Redactor } from '../engine/redact.js';
 import { counted, formatValue } from '../engine/units.js';
 import { repositoryOf } from './actions.js';
@@ -59,10 +60,8 @@ async function take(kind: BackupKind, flags: GlobalOptions & { format: Format },
   const { config, redactor } = await prepare(flags);
   const repo = repositoryOf(config);
   const t0 = performance.now();
-  // Ctrl-C stops the child program and removes the partial backup; nothing is stored.
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
-  process.on('SIGINT', onSigint);
+  // Ctrl-C or SIGTERM stops the child program and removes the partial backup; nothing is stored.
+  const interrupt = interruptOnSignals();
   let m: Manifest;
   try {
     m = await work(config, interrupt.signal);
@@ -71,14 +70,14 @@ async function take(kind: BackupKind, flags: GlobalOptions & { format: Format },
     if (interrupt.signal.aborted) {
       await noteInAuditTrail(config, redactor, flags.by, { outcome: 'interrupted', kind, message: 'interrupted: nothing was stored (the partial backup was removed)' });
       write('nvcops: interrupted: nothing was stored (the partial backup was removed)\n', redactor, process.stderr);
-      return EXIT.interrupted;
+      return interruptedExitCode(interrupt.signal);
     }
     if (!(e instanceof UsageError)) {
       await noteInAuditTrail(config, redactor, flags.by, { outcome: 'failed', kind, message: `nothing was stored: ${(e as Error)?.message ?? String(e)}` });
     }
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
   }
   write(stored(m, repo.pathOf(m), performance.now() - t0, flags.format), redactor);
   await noteInAuditTrail(config, redactor, flags.by, { outcome: 'ok', m });

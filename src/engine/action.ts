@@ -3,7 +3,7 @@
  *
  *   plan → show → [--dry-run stops here] → a protected environment needs --confirm-env <name>
  *   → --yes, or "yes" typed on a terminal → audit `started` → steps with progress
- *   → audit `finished` (each step's outcome) → exit code 0 done, 2 a step failed, 64 refused, 130 interrupted.
+ *   → audit `finished` (each step's outcome) → exit code 0 done, 2 a step failed, 64 refused, 130 interrupted (143 by SIGTERM).
  *   A plan with no steps is audited as one event: outcome ok (or dry-run), "nothing to do".
  *
  * A command builds an `ActionPlan` (reading only) and hands it over; from a command module that is
@@ -16,13 +16,14 @@
 import { Chalk } from 'chalk';
 import { isProtected, type Config } from './config.js';
 import { EXIT } from './errors.js';
+import { interruptedExitCode } from './interrupt.js';
 import type { Redactor } from './redact.js';
 import { formatValue } from './units.js';
 import { audited, auditEvent, type ActionContext } from '../state/index.js';
 import type { Store } from '../state/store.js';
 
 export interface StepContext {
-  /** Aborted on Ctrl-C: stop (or cancel the server-side work) and throw. */
+  /** Aborted on Ctrl-C or SIGTERM: stop (or cancel the server-side work) and throw. */
   signal: AbortSignal;
   /** Updates the live progress line ("scanning heap 40%"). */
   progress(text: string): void;
@@ -222,7 +223,7 @@ async function runSteps(plan: ActionPlan, result: ActionResult, io: ActionIo, si
   }
   const failed = result.outcomes.some((o) => o.status === 'failed');
   result.status = signal.aborted ? 'interrupted' : failed ? 'failed' : 'done';
-  result.exitCode = signal.aborted ? EXIT.interrupted : failed ? EXIT.fail : EXIT.ok;
+  result.exitCode = signal.aborted ? interruptedExitCode(signal) : failed ? EXIT.fail : EXIT.ok;
 }
 
 /** --yes, or "yes" typed at a terminal; otherwise the reason nothing was done. */

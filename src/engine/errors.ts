@@ -9,6 +9,7 @@ export const EXIT = {
   config: 78,
   state: 74,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 /** A bad flag, argument or flag value: exit 64. */

@@ -1,4 +1,5 @@
 import { UsageError } from '../engine/errors.js';
+import { interruptOnSignals } from '../engine/interrupt.js';
 import { formatValue } from '../engine/units.js';
 import { Probes } from '../probes/index.js';
 import { maskCardNumbers } from '../security/mask.js';
@@ -115,10 +116,7 @@ export async function logs(flags: LogsFlags): Promise<number> {
   const code = await printDocument(ctx, makeDocument(ctx, 'nvcops incident logs', 'Incident Response › Investigation: tail -f /var/log/nvcfund/application.log', sections));
   await recordInvestigation(ctx, 'incident logs', sections);
   if (!flags.follow || !path) return code;
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = interruptOnSignals();
   ctx.print(`following ${path} (Ctrl-C to stop)\n`, process.stderr);
   try {
     await followLog(path, summary?.current, (line) => {
@@ -129,8 +127,7 @@ export async function logs(flags: LogsFlags): Promise<number> {
         : `${maskCardNumbers(line)}\n`);
     }, stop.signal);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.release();
   }
   return 0;
 }
