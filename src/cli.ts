@@ -10,6 +10,7 @@ import { registerRunbook } from './commands/runbook.js';
 import { registerWeekly } from './commands/weekly.js';
 import { registerIncident } from './commands/incident.js';
 import { EXIT } from './engine/errors.js';
+import { printable } from './engine/printable.js';
 import { actorArg, named } from './commands/options.js';
 import { fatal } from './fatal.js';
 
@@ -75,8 +76,8 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--by <name>', 'who is acting, for the audit trail and run history (default: the OS user)', actorArg)
     .exitOverride()
-    // One line: the error, commander's suggestion if any, and where the usage is.
-    .configureOutput({ outputError: (str, write) => write(`${str.replace(/^error: /, 'nvcops: ').trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`) })
+    // One line: the error (quoting the argument as typed, controls shown), commander's suggestion if any, and where the usage is.
+    .configureOutput({ outputError: (str, write) => write(`${printable(str.replace(/^error: /, 'nvcops: ').trim().replace(/\s*\n\s*/g, ' '))} (run with --help for usage)\n`) })
     .addHelpText('after', EXIT_CODES_HELP);
   const only = commandNamed(program, args);
   for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);

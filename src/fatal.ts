@@ -1,4 +1,5 @@
 import { ConfigError, EXIT, StateError, TargetError, UnavailableError, UsageError } from './engine/errors.js';
+import { printable } from './engine/printable.js';
 import { Redactor } from './engine/redact.js';
 
 /**
@@ -25,13 +26,14 @@ export async function fatal(
   const redactor = new Redactor();
   redactor.learnEnvironment(environ);
   await learnConfig(redactor, opts, environ);
-  const say = (msg: string) => stderr.write(redactor.apply(`nvcops: ${msg}\n`));
+  // Messages quote servers and input: one line, controls shown; only the debug stack has lines of its own.
+  const say = (msg: string, stack = '') => stderr.write(redactor.apply(`nvcops: ${printable(msg)}${stack}\n`));
   if (e instanceof UsageError) { say(e.message); return EXIT.usage; }
   if (e instanceof ConfigError) { say(`invalid configuration: ${e.message}`); return EXIT.config; }
   if (e instanceof StateError) { say(e.message); return EXIT.state; }
   // A target a command (not a check) needs could not be read: backup list of a repository not mounted.
   if (e instanceof UnavailableError || e instanceof TargetError) { say(e.message); return EXIT.unavailable; }
   const err = e as Error;
-  say(`unexpected error: ${err?.message ?? String(e)}${environ.NVCOPS_DEBUG ? `\n${err?.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)'}`);
+  say(`unexpected error: ${err?.message ?? String(e)}`, environ.NVCOPS_DEBUG ? `\n${err?.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)');
   return 70;
 }

@@ -9,6 +9,7 @@ import type { GlobalOptions } from '../commands/options.js';
 import type { Config } from '../engine/config.js';
 import { EXIT, UsageError } from '../engine/errors.js';
 import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
+import { printable } from '../engine/printable.js';
 import type { Redactor } from '../engine/redact.js';
 import { counted, formatValue } from '../engine/units.js';
 import { repositoryOf } from './actions.js';
@@ -53,7 +54,7 @@ function stored(m: Manifest, path: string, ms: number, format: Format): string {
     lines.push(`  ${m.kind}${m.app ? ` version ${m.app.version}` : ''} from ${m.source}`);
   }
   lines.push(`  ${formatValue(m.size, 'bytes')}, sha256 ${m.sha256}, ${formatValue(ms, 'ms')}`);
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
 async function take(kind: BackupKind, flags: GlobalOptions & { format: Format }, work: (config: Config, signal: AbortSignal) => Promise<Manifest>): Promise<number> {
@@ -111,8 +112,9 @@ export async function backupList(flags: GlobalOptions & { format: Format; kind?:
     formatValue(b.size, 'bytes'), b.app?.version ?? (b.postgres ? `PostgreSQL ${b.postgres.version}` : ''), b.source,
   ]);
   let out = rows.length ? await table(['id', 'kind', 'created', 'size', 'version', 'source'], rows) : `no ${flags.kind ?? ''}${flags.kind ? ' ' : ''}backups in ${repo.directory}\n`;
-  for (const b of listing.broken) out += `unreadable manifest ${b}\n`;
-  if (listing.partial.length) out += `${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${listing.partial.join(', ')}\n`;
+  // File names are anyone's who can write to the repository.
+  for (const b of listing.broken) out += `unreadable manifest ${printable(b)}\n`;
+  if (listing.partial.length) out += `${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${printable(listing.partial.join(', '))}\n`;
   write(out, redactor);
   return EXIT.ok;
 }

@@ -17,6 +17,7 @@ import { Chalk } from 'chalk';
 import { isProtected, type Config } from './config.js';
 import { EXIT } from './errors.js';
 import { interruptedExitCode } from './interrupt.js';
+import { printable, printableDeep } from './printable.js';
 import type { Redactor } from './redact.js';
 import { formatValue } from './units.js';
 import { audited, auditEvent, type ActionContext } from '../state/index.js';
@@ -234,7 +235,9 @@ async function confirmation(flags: ConfirmFlags, io: ActionIo): Promise<string |
   return answer.trim().toLowerCase() === 'yes' ? undefined : 'not confirmed at the prompt; nothing was done';
 }
 
-function renderPlan(r: ActionResult, color: boolean): string {
+// Plans and outcomes quote the servers (table names, error text): shown, never acted on by the terminal.
+function renderPlan(shown: ActionResult, color: boolean): string {
+  const r = printableDeep(shown);
   const c = new Chalk({ level: color ? 1 : 0 });
   const out = [c.bold(`nvcops ${r.action}`) + c.gray(` · ${r.environment ?? 'no environment named'}`), `target: ${r.target}`];
   for (const line of r.summary) out.push(`  ${line}`);
@@ -252,7 +255,7 @@ const MARK: Record<StepStatus, string> = { done: '✔', failed: '✖', 'not run'
 function renderOutcome(i: number, o: StepOutcome, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const paint = o.status === 'done' ? c.green : o.status === 'failed' ? c.red : c.gray;
-  return `  ${paint(MARK[o.status])} ${i + 1}. ${o.title} — ${o.message} ${c.gray(`(${formatValue(o.durationMs, 'ms')})`)}\n`;
+  return `  ${paint(MARK[o.status])} ${i + 1}. ${printable(o.title)} — ${printable(o.message)} ${c.gray(`(${formatValue(o.durationMs, 'ms')})`)}\n`;
 }
 
 function renderClosing(r: ActionResult, color: boolean): string {
@@ -263,7 +266,7 @@ function renderClosing(r: ActionResult, color: boolean): string {
     case 'nothing to do':
       return `\nnothing to do · exit ${r.exitCode}\n`;
     case 'refused':
-      return `\n${c.red(`refused: ${r.reason}`)} · exit ${r.exitCode}\n`;
+      return `\n${c.red(`refused: ${printable(r.reason ?? '')}`)} · exit ${r.exitCode}\n`;
     default: {
       const count = (s: StepStatus) => r.outcomes.filter((o) => o.status === s).length;
       const paint = r.status === 'done' ? c.green : c.red;

@@ -1,5 +1,6 @@
 import { UsageError } from '../engine/errors.js';
 import { interruptOnSignals } from '../engine/interrupt.js';
+import { printable } from '../engine/printable.js';
 import { formatValue } from '../engine/units.js';
 import { Probes } from '../probes/index.js';
 import { maskCardNumbers } from '../security/mask.js';
@@ -124,7 +125,7 @@ export async function logs(flags: LogsFlags): Promise<number> {
       if (!matches(rec, line, { level: flags.level, grep })) return;
       ctx.print(flags.format === 'json'
         ? `${JSON.stringify({ time: rec.time?.toISOString() ?? null, level: rec.level, fingerprint: fingerprint(rec.message), line: maskCardNumbers(line) })}\n`
-        : `${maskCardNumbers(line)}\n`);
+        : `${printable(maskCardNumbers(line))}\n`);
     }, stop.signal);
   } finally {
     stop.release();
