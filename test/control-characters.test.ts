@@ -31,7 +31,7 @@ describe('printable', () => {
     const report: RunReport = {
       schemaVersion: 2, command: 'health db', runbook: 'r', environment: `staging${TITLE}`, startedAt: '2025-07-01T03:00:00.000Z', durationMs: 5, status: 'fail', exitCode: 2, interrupted: false,
       summary: { pass: 0, warn: 0, fail: 1, error: 0, skip: 0, manual: 0, waived: 0, total: 1 },
-      items: [{ title: 'Item', status: 'fail', results: [{ id: 't.x', title: 'X', item: 'Item', status: 'fail', message: `bad${CLEAR}`, details: [`pid 1: SELECT 1${TITLE}`], durationMs: 1 }] }],
+      items: [{ title: 'Item', status: 'fail', results: [{ id: 't.x', title: 'X', status: 'fail', message: `bad${CLEAR}`, details: [`pid 1: SELECT 1${TITLE}`], durationMs: 1 }] }],
     } as RunReport;
     const coloured = human(report, { color: true });
     expect(coloured).toContain(`${ESC}[31m`);
