@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printable } from '../src/engine/printable.js';
+import { Redactor } from '../src/engine/redact.js';
 import type { RunReport } from '../src/engine/report.js';
 import { renderHuman } from '../src/incident/document.js';
 import { human } from '../src/report/human.js';
@@ -25,6 +26,12 @@ describe('printable', () => {
     expect(printable('\0\x7f\x9b31m\u2028evil\u202etxt.exe')).toBe('\\x00\\x7f\\x9b31m\\u2028evil\\u202etxt.exe');
     expect(printable('SELECT \'C:\\temp\' — café ₿ 日本 ✔')).toBe('SELECT \'C:\\temp\' — café ₿ 日本 ✔');
     expect(printable(printable(`x${CLEAR}\n`))).toBe(printable(`x${CLEAR}\n`));
+  });
+
+  it('a secret with a control character in it is masked as a renderer shows it too', () => {
+    const redactor = new Redactor();
+    redactor.add('pass\tword\x1b9');
+    expect(redactor.apply(printable('login as ops with pass\tword\x1b9 failed'))).toBe('login as ops with *** failed');
   });
 
   it('leaves the colours nvcops paints itself, and escapes those in the text it shows', async () => {
