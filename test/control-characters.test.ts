@@ -132,4 +132,18 @@ describe('text from logs, servers and people reaches the terminal shown, not act
     const json = await run(['incident', 'timeline', '--format', 'json']);
     expect(JSON.stringify(JSON.parse(json.stdout))).toContain('Ledger\\u001b[2J\\nforged line');
   });
+
+  it('backup list shows an application version with escapes and a newline on its own row', async () => {
+    const from = mkdtempSync(join(tmpdir(), 'nvcops-app-'));
+    writeFileSync(join(from, 'index.js'), 'ok\n');
+    const repo = writeConfig({ backups: { directory: mkdtempSync(join(tmpdir(), 'nvcops-backups-')) } });
+    const stored = await nvcops(['backup', 'app', '--from', from, '--version', `1.4${CLEAR}\n2.0`, '--config', repo], { env: { XDG_STATE_HOME: state } });
+    expect(stored.exitCode).toBe(0);
+    const list = await nvcops(['backup', 'list', '--config', repo], { env: { XDG_STATE_HOME: state } });
+    for (const out of [stored.stdout, list.stdout]) {
+      expect(out).not.toContain(ESC);
+      expect(out).toContain('1.4\\x1b[2J\\n2.0');
+    }
+    expect(list.stdout.trim().split('\n')).toHaveLength(2);
+  });
 });
