@@ -121,7 +121,11 @@ describe('text from logs, servers and people reaches the terminal shown, not act
     expect(noted.exitCode).toBe(0);
     const timeline = await run(['incident', 'timeline']);
     const audit = await run(['audit', 'show']);
-    for (const out of [opened.stdout, timeline.stdout, audit.stdout]) {
+    const markdown = await run(['incident', 'timeline', '--format', 'markdown']);
+    const postmortem = await run(['incident', 'postmortem', '--force']);
+    expect(postmortem.exitCode).toBe(0);
+    expect(postmortem.stdout).toContain('# Post-mortem: INC-1 — Ledger\\x1b[2J\\nforged line');
+    for (const out of [opened.stdout, timeline.stdout, audit.stdout, markdown.stdout, postmortem.stdout]) {
       expect(out).not.toContain(ESC);
       expect(out.split('\n').some((l) => l.startsWith('forged line') || l.startsWith('resolved: all fine'))).toBe(false);
     }

@@ -4,7 +4,7 @@ import { EXIT } from './errors.js';
  * The signals that stop a run and still get its report: Ctrl-C (SIGINT), and SIGTERM, which systemd,
  * Kubernetes and CI runners send. Each exits 128 + the signal's number, as the shell reports it.
  */
-const STOPPING = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
+const STOPPING = { SIGINT: { exitCode: EXIT.interrupted, said: 'Ctrl-C' }, SIGTERM: { exitCode: EXIT.terminated, said: 'SIGTERM' } } as const;
 type StopSignal = keyof typeof STOPPING;
 
 export interface Interrupt {
@@ -34,10 +34,11 @@ export function interruptOnSignals(): Interrupt {
   return { signal: controller.signal, release };
 }
 
-const stoppedBy = (signal: AbortSignal): StopSignal => (signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+/** What stopped a run: an abort that names no signal (a test's, a library's) counts as Ctrl-C. */
+const stoppedBy = (signal: AbortSignal) => STOPPING[signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'];
 
 /** The exit code of a run a signal stopped: 130 for Ctrl-C, 143 for SIGTERM. */
-export const interruptedExitCode = (signal: AbortSignal): number => STOPPING[stoppedBy(signal)];
+export const interruptedExitCode = (signal: AbortSignal): number => stoppedBy(signal).exitCode;
 
 /** Who stopped a run, in a report's words: `Ctrl-C` or `SIGTERM`. */
-export const interruptedBy = (signal: AbortSignal): string => (stoppedBy(signal) === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C');
+export const interruptedBy = (signal: AbortSignal): string => stoppedBy(signal).said;

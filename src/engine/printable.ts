@@ -21,6 +21,9 @@ export function printable(text: string): string {
   });
 }
 
+/** A cell of a Markdown table: shown `printable` (so on one line), its pipes escaped. */
+export const markdownCell = (text: string): string => printable(text).replace(/\|/g, '\\|');
+
 /** A copy of a report, document or record with `printable` applied to every string in it, for a renderer to read from; a Date or other instance is kept as it is. */
 export function printableDeep<T>(value: T): T {
   if (typeof value === 'string') return printable(value) as T;

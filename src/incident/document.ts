@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import { printable, printableDeep } from '../engine/printable.js';
+import { markdownCell as cell, printable, printableDeep } from '../engine/printable.js';
 
 /** How a section of an investigation reads: fine, worth a look, could not be read, or not applicable. */
 export type SectionState = 'ok' | 'attention' | 'error' | 'skipped';
@@ -62,8 +62,6 @@ export async function renderHuman(shown: Document, opts: { color: boolean }): Pr
   }
   return `${out.join('\n')}\n`;
 }
-
-const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function renderSectionsMarkdown(shown: Section[], level = 2): string {
   const sections = printableDeep(shown);

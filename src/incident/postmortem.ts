@@ -1,6 +1,6 @@
 import { writeOutputFile } from '../commands/run.js';
 import { UsageError } from '../engine/errors.js';
-import { printableDeep } from '../engine/printable.js';
+import { markdownCell as cell, printableDeep } from '../engine/printable.js';
 import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
 import { timelineOf, withStore } from './lifecycle.js';
@@ -14,7 +14,6 @@ export interface PostmortemOptions {
   force: boolean;
 }
 
-const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const TODO = (what: string) => `_To be written: ${what}_`;
 
 /** How long from → to against a target; on a closed incident what never happened is "never", and its target missed. */

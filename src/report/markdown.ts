@@ -1,8 +1,6 @@
 import type { RunReport } from '../engine/report.js';
-import { printableDeep } from '../engine/printable.js';
+import { markdownCell as cell, printableDeep } from '../engine/printable.js';
 import { SYMBOL, observedText, summaryText, thresholdText } from './text.js';
-
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** For the ops log or an incident document. */
 export function markdown(shown: RunReport): string {
