@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
-import { startPostgres, type PgServer } from './support/servers.js';
+import { freePort, startPostgres, type PgServer } from './support/servers.js';
 
 /** One check's result wherever its checklist line puts it. */
 const result = (report: { items: { results: { id: string }[] }[] }, id: string) => report.items.flatMap((i) => i.results).find((r) => r.id === id);
@@ -59,6 +59,22 @@ describe('SIGTERM (systemd, Kubernetes, CI runners) is handled as Ctrl-C is', ()
     const history = await nvcops(['history', '--config', cfg, '--format', 'json'], { env: { XDG_STATE_HOME: state } });
     expect(history.exitCode).toBe(0);
     expect(JSON.parse(history.stdout)).toMatchObject([{ command: 'health db', environment: 'staging', exitCode: 143, report: { interrupted: true } }]);
+  });
+
+  it('a SIGTERM between --wait attempts reports the last attempt, not checks that never started', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+    // Nothing listens there: each attempt fails at once, and the gate waits to try again.
+    const cfg = writeConfig({ redis: { url: `redis://127.0.0.1:${await freePort()}` } });
+    const child = spawn(['health', 'db', '--config', cfg, '--format', 'json', '--wait', '60s', '--interval', '30s'], state);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    await until('the first attempt has failed', () => stderr.includes('attempt 1: fail'));
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(143);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ interrupted: true, exitCode: 143 });
+    expect(result(report, 'redis.ping')).toMatchObject({ status: 'fail', message: expect.stringMatching(/connection refused/) });
   });
 
   it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('a second %s ends the run at once, not after the clean-up (here a history write to a frozen state store)', async (signal, code) => {

@@ -7,7 +7,7 @@ import type { CheckDefinition } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { loadConfig, type Config } from '../engine/config.js';
 import { ConfigError, EXIT } from '../engine/errors.js';
-import { interruptOnSignals } from '../engine/interrupt.js';
+import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
 import { Redactor } from '../engine/redact.js';
 import type { RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
@@ -141,6 +141,11 @@ export async function runChecksCommand(
       if (!flags.wait || settled || interrupt.signal.aborted || Date.now() + flags.interval > waitUntil) break;
       write(`attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
       await sleep(flags.interval, interrupt.signal);
+      // Stopped between attempts: the last attempt is what finished, not a run of checks never started.
+      if (interrupt.signal.aborted) {
+        report = { ...report, interrupted: true, exitCode: interruptedExitCode(interrupt.signal) };
+        break;
+      }
     }
   } catch (e) {
     interrupt.release();
