@@ -137,6 +137,18 @@ describe('text from logs, servers and people reaches the terminal shown, not act
     expect(JSON.stringify(JSON.parse(json.stdout))).toContain('Ledger\\u001b[2J\\nforged line');
   });
 
+  it('an error quoting what was typed shows its escapes written out, on one line', async () => {
+    const flag = await run(['health', 'db', '--timeout', `soon${CLEAR}`]);
+    const id = await run(['incident', 'timeline', `INC-9${TITLE}\nforged`]);
+    for (const r of [flag, id]) {
+      expect(r.exitCode).toBe(64);
+      expect(r.stderr).not.toContain(ESC);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(flag.stderr).toContain('soon\\x1b[2J');
+    expect(id.stderr).toContain('INC-9\\x1b]0;pwned\\x07\\nforged');
+  });
+
   it('backup list shows an application version with escapes and a newline on its own row', async () => {
     const from = mkdtempSync(join(tmpdir(), 'nvcops-app-'));
     writeFileSync(join(from, 'index.js'), 'ok\n');
