@@ -10,7 +10,7 @@ import type { RunReport } from '../src/engine/report.js';
 import { renderHuman } from '../src/incident/document.js';
 import { human } from '../src/report/human.js';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
-import { startPostgres, type PgServer } from './support/servers.js';
+import { startPostgres, startRedis, type PgServer } from './support/servers.js';
 
 const ESC = '\x1b';
 /** Clears the screen; sets the terminal's title (OSC 0, ended by BEL). */
@@ -110,6 +110,22 @@ describe('text from logs, servers and people reaches the terminal shown, not act
     } finally {
       await server.sql(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(20)%'`);
       await running;
+    }
+  });
+
+  it('health db shows a Redis slow-log entry\'s escape sequences written out', async () => {
+    const redis = await startRedis(['--slowlog-log-slower-than', '1000']);
+    try {
+      const { default: Redis } = await import('ioredis');
+      const client = new Redis(redis.url);
+      // A slow script whose text carries the sequences: the slowest entry, quoted by redis.slowlog.
+      await client.eval(`local x = '${TITLE}${CLEAR}' for i = 1, 5000000 do end return 1`, 0);
+      client.disconnect();
+      const r = await nvcops(['health', 'db', '--config', writeConfig({ redis: { url: redis.url } })]);
+      expect(r.stdout).toMatch(/slowest [\d.]+ ms: eval local x = '\\x1b\]0;pwned\\x07\\x1b\[2J'/);
+      expect(r.stdout).not.toContain(ESC);
+    } finally {
+      await redis.stop();
     }
   });
 
