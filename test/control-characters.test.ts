@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printable } from '../src/engine/printable.js';
@@ -116,7 +117,6 @@ describe('text from logs, servers and people reaches the terminal shown, not act
   it('health db shows a Redis slow-log entry\'s escape sequences written out', async () => {
     const redis = await startRedis(['--slowlog-log-slower-than', '1000']);
     try {
-      const { default: Redis } = await import('ioredis');
       const client = new Redis(redis.url);
       // A slow script whose text carries the sequences: the slowest entry, quoted by redis.slowlog.
       await client.eval(`local x = '${TITLE}${CLEAR}' for i = 1, 5000000 do end return 1`, 0);
