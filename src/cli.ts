@@ -10,6 +10,7 @@ import { registerRunbook } from './commands/runbook.js';
 import { registerWeekly } from './commands/weekly.js';
 import { registerIncident } from './commands/incident.js';
 import { EXIT } from './engine/errors.js';
+import { printable } from './engine/printable.js';
 import { actorArg, named } from './commands/options.js';
 import { fatal, internalError } from './fatal.js';
 
@@ -26,7 +27,8 @@ Exit codes:
   74  the state store (audit trail, run history) cannot be read or written
   78  invalid configuration (the message names the key and what is allowed)
   70  internal error: a bug in nvcops (one line; report it with the command line)
-  130 interrupted (Ctrl-C); what finished is still reported`;
+  130 interrupted (Ctrl-C); what finished is still reported
+  143 stopped by SIGTERM, handled as Ctrl-C is`;
 
 /** Set once an error escaped every catch: the run's own verdict is void, and only the last resort's code is the exit code. */
 let escaped = false;
@@ -80,8 +82,8 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--by <name>', 'who is acting, for the audit trail and run history (default: the OS user)', actorArg)
     .exitOverride()
-    // One line: the error, commander's suggestion if any, and where the usage is.
-    .configureOutput({ outputError: (str, write) => write(`${str.replace(/^error: /, 'nvcops: ').trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`) })
+    // One line: the error (quoting the argument as typed, controls shown), commander's suggestion if any, and where the usage is.
+    .configureOutput({ outputError: (str, write) => write(`${printable(str.replace(/^error: /, 'nvcops: ').trim().replace(/\s*\n\s*/g, ' '))} (run with --help for usage)\n`) })
     .addHelpText('after', EXIT_CODES_HELP);
   const only = commandNamed(program, args);
   for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);

@@ -1,4 +1,5 @@
 import { ConfigError, EXIT, StateError, TargetError, UnavailableError, UsageError } from './engine/errors.js';
+import { printable } from './engine/printable.js';
 import { Redactor } from './engine/redact.js';
 
 /**
@@ -19,11 +20,10 @@ async function learnConfig(redactor: Redactor, opts: { config?: string; env?: st
   }
 }
 
-/** An error nvcops did not expect is a bug in it: one line, where to report it, exit 70; the stack only on request. */
-export function internalError(e: unknown, environ: NodeJS.ProcessEnv = process.env): string {
+/** An error nvcops did not expect is a bug in it: one line, where to report it, exit 70. */
+export function internalError(e: unknown): string {
   const message = String((e instanceof Error ? e.message : e) ?? 'unknown').split('\n')[0]!.slice(0, 500);
-  const stack = e instanceof Error ? (environ.NVCOPS_DEBUG ? `\n${e.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)') : '';
-  return `internal error: ${message} — a bug in nvcops: report it to its maintainers with the command line and this message${stack}`;
+  return `internal error: ${message} — a bug in nvcops: report it to its maintainers with the command line and this message`;
 }
 
 /** The one place that turns errors into messages and exit codes; `opts` are the global options (--config, --env). */
@@ -36,12 +36,13 @@ export async function fatal(
   const redactor = new Redactor();
   redactor.learnEnvironment(environ);
   await learnConfig(redactor, opts, environ);
-  const say = (msg: string) => stderr.write(redactor.apply(`nvcops: ${msg}\n`));
+  // Messages quote servers and input: one line, controls shown; only the debug stack has lines of its own.
+  const say = (msg: string, stack = '') => stderr.write(redactor.apply(`nvcops: ${printable(msg)}${stack}\n`));
   if (e instanceof UsageError) { say(e.message); return EXIT.usage; }
   if (e instanceof ConfigError) { say(`invalid configuration: ${e.message}`); return EXIT.config; }
   if (e instanceof StateError) { say(e.message); return EXIT.state; }
   // A target a command (not a check) needs could not be read: backup list of a repository not mounted.
   if (e instanceof UnavailableError || e instanceof TargetError) { say(e.message); return EXIT.unavailable; }
-  say(internalError(e, environ));
+  say(internalError(e), e instanceof Error ? (environ.NVCOPS_DEBUG ? `\n${e.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)') : '');
   return EXIT.internal;
 }

@@ -318,7 +318,7 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     expect(human.stdout).not.toContain(PASSWORD);
   });
 
-  it('Ctrl-C while pg_dump waits on a lock stops it, removes the partial backup and exits 130', async () => {
+  it.each([['Ctrl-C', 130, 'SIGINT'], ['SIGTERM', 143, 'SIGTERM']] as const)('%s while pg_dump waits on a lock stops it, removes the partial backup and exits %s', async (_, code, signal) => {
     const holder = await pg.connect('postgres', 'bank');
     await holder.query('BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
     const manifests = () => readdirSync(repo).filter((f) => f.endsWith('.manifest.json')).length;
@@ -335,9 +335,9 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
         waiting = partial && Number(n) > 0;
       }
       expect(waiting).toBe(true);
-      child.kill('SIGINT');
+      child.kill(signal);
       const r = await child;
-      expect(r.exitCode).toBe(130);
+      expect(r.exitCode).toBe(code);
       expect(r.stderr.trim()).toBe('nvcops: interrupted: nothing was stored (the partial backup was removed)');
       expect(readdirSync(repo).filter((f) => f.startsWith('.partial-'))).toEqual([]);
       expect(manifests()).toBe(before);

@@ -112,7 +112,7 @@ describe('maintain db and maintain stats against a real PostgreSQL', () => {
     }
   });
 
-  it('on Ctrl-C cancels the VACUUM waiting on the server, runs no further step, exits 130 and audits it as interrupted', async () => {
+  it.each([['Ctrl-C', 130, 'SIGINT'], ['SIGTERM', 143, 'SIGTERM']] as const)('on %s cancels the VACUUM waiting on the server, runs no further step, exits %s and audits it as interrupted', async (_, code, signal) => {
     const holder = await pg.connect();
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
@@ -128,15 +128,18 @@ describe('maintain db and maintain stats against a real PostgreSQL', () => {
         if (Number(w!.n) > 0) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      child.kill('SIGINT');
+      child.kill(signal);
       const r = await child;
-      expect(r.exitCode).toBe(130);
+      expect(r.exitCode).toBe(code);
       const out = JSON.parse(r.stdout);
-      expect(out.status).toBe('interrupted');
+      expect(out).toMatchObject({ status: 'interrupted', exitCode: code });
       expect(out.outcomes[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/canceling statement due to user request/) });
       expect(out.outcomes[1]).toMatchObject({ title: 'VACUUM public.ledger', status: 'not run' });
       const audit = auditOf(state);
       expect(audit.map((a) => [a.phase, a.outcome])).toEqual([['started', undefined], ['finished', 'interrupted']]);
+      const shown = await nvcops(['audit', 'show', '--config', cfg, '--format', 'json'], { env: { XDG_STATE_HOME: state } });
+      expect(JSON.parse(shown.stdout)).toMatchObject([{ phase: 'started' }, { phase: 'finished', outcome: 'interrupted' }]);
+      expect((await nvcops(['audit', 'verify', '--config', cfg], { env: { XDG_STATE_HOME: state } })).exitCode).toBe(0);
       const [left] = await pg.sql<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'VACUUM%' AND state = 'active'`);
       expect(Number(left!.n)).toBe(0);
     } finally {

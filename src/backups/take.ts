@@ -8,6 +8,8 @@ import { prepare, write } from '../commands/run.js';
 import type { GlobalOptions } from '../commands/options.js';
 import type { Config } from '../engine/config.js';
 import { EXIT, UnavailableError, UsageError } from '../engine/errors.js';
+import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
+import { printable } from '../engine/printable.js';
 import type { Redactor } from '../engine/redact.js';
 import { counted, formatValue, parseDuration } from '../engine/units.js';
 import { repositoryOf } from './actions.js';
@@ -52,17 +54,15 @@ function stored(m: Manifest, path: string, ms: number, format: Format): string {
     lines.push(`  ${m.kind}${m.app ? ` version ${m.app.version}` : ''} from ${m.source}`);
   }
   lines.push(`  ${formatValue(m.size, 'bytes')}, sha256 ${m.sha256}, ${formatValue(ms, 'ms')}`);
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
 async function take(kind: BackupKind, flags: GlobalOptions & { format: Format }, work: (config: Config, signal: AbortSignal) => Promise<Manifest>): Promise<number> {
   const { config, redactor } = await prepare(flags);
   const repo = repositoryOf(config);
   const t0 = performance.now();
-  // Ctrl-C stops the child program and removes the partial backup; nothing is stored.
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
-  process.on('SIGINT', onSigint);
+  // Ctrl-C or SIGTERM stops the child program and removes the partial backup; nothing is stored.
+  const interrupt = interruptOnSignals();
   let m: Manifest;
   try {
     m = await work(config, interrupt.signal);
@@ -71,14 +71,14 @@ async function take(kind: BackupKind, flags: GlobalOptions & { format: Format },
     if (interrupt.signal.aborted) {
       await noteInAuditTrail(config, redactor, flags.by, { outcome: 'interrupted', kind, message: 'interrupted: nothing was stored (the partial backup was removed)' });
       write('nvcops: interrupted: nothing was stored (the partial backup was removed)\n', redactor, process.stderr);
-      return EXIT.interrupted;
+      return interruptedExitCode(interrupt.signal);
     }
     if (!(e instanceof UsageError)) {
       await noteInAuditTrail(config, redactor, flags.by, { outcome: 'failed', kind, message: `nothing was stored: ${(e as Error)?.message ?? String(e)}` });
     }
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
   }
   write(stored(m, repo.pathOf(m), performance.now() - t0, flags.format), redactor);
   await noteInAuditTrail(config, redactor, flags.by, { outcome: 'ok', m });
@@ -125,8 +125,9 @@ export async function backupList(flags: GlobalOptions & { format: Format; kind?:
     formatValue(b.size, 'bytes'), b.app?.version ?? (b.postgres ? `PostgreSQL ${b.postgres.version}` : ''), b.source,
   ]);
   let out = rows.length ? await table(['id', 'kind', 'created', 'size', 'version', 'source'], rows) : `no ${flags.kind ?? ''}${flags.kind ? ' ' : ''}backups in ${repo.directory}\n`;
-  for (const b of listing.broken) out += `unreadable manifest ${b}\n`;
-  if (listing.partial.length) out += `${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${listing.partial.join(', ')}\n`;
+  // File names are anyone's who can write to the repository.
+  for (const b of listing.broken) out += `unreadable manifest ${printable(b)}\n`;
+  if (listing.partial.length) out += `${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${printable(listing.partial.join(', '))}\n`;
   write(out, redactor);
   return EXIT.ok;
 }

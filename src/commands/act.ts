@@ -5,6 +5,7 @@ import { PlanRefused, runAction } from '../engine/action.js';
 import type { Config } from '../engine/config.js';
 import type { Target } from '../engine/check.js';
 import { ConfigError, EXIT, PrivilegeError, TargetError } from '../engine/errors.js';
+import { interruptOnSignals } from '../engine/interrupt.js';
 import { missingTarget } from '../engine/targets.js';
 import type { Redactor } from '../engine/redact.js';
 import { Probes } from '../probes/index.js';
@@ -58,9 +59,7 @@ export async function runActionCommand(
   const { config, redactor } = await prepare(flags);
   const missing = needs.targets.map((t) => missingTarget(t, config)).find(Boolean);
   if (missing) throw new ConfigError(`${needs.action}: ${missing}`);
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptOnSignals();
   const probes = new Probes(config);
   try {
     let plan: ActionPlan;
@@ -82,7 +81,7 @@ export async function runActionCommand(
     const store = await probes.state();
     return await runAction(plan, { config, flags, io: await terminalIo(flags, redactor), store, redactor, by: flags.by, signal: interrupt.signal });
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
     await probes.close();
   }
 }

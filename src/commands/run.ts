@@ -7,6 +7,7 @@ import type { CheckDefinition } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { loadConfig, type Config } from '../engine/config.js';
 import { ConfigError, EXIT } from '../engine/errors.js';
+import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
 import { Redactor } from '../engine/redact.js';
 import type { RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
@@ -102,9 +103,8 @@ export async function runChecksCommand(
   const known = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
   const registered = opts.wrap ? new Map([...known].map(([id, c]) => [id, opts.wrap!(c)] as const)) : known;
   makeReportDirectories(flags.report);
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
-  process.on('SIGINT', onSigint);
+  // Listening until the run is in the history: a SIGTERM while it is written must not lose it.
+  const interrupt = interruptOnSignals();
   const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
   const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
   // One state store serves the run's checks (attestations, history) and then the comparison with the
@@ -141,12 +141,16 @@ export async function runChecksCommand(
       if (!flags.wait || settled || interrupt.signal.aborted || Date.now() + flags.interval > waitUntil) break;
       write(`attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
       await sleep(flags.interval, interrupt.signal);
+      // Stopped between attempts: the last attempt is what finished, not a run of checks never started.
+      if (interrupt.signal.aborted) {
+        report = { ...report, interrupted: true, exitCode: interruptedExitCode(interrupt.signal) };
+        break;
+      }
     }
   } catch (e) {
+    interrupt.release();
     await closeStore();
     throw e;
-  } finally {
-    process.off('SIGINT', onSigint);
   }
   try {
     if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
@@ -165,6 +169,7 @@ export async function runChecksCommand(
     if (unwritten) throw unwritten;
     await opts.onReport?.(report, { config, redactor, store });
   } finally {
+    interrupt.release();
     await closeStore();
   }
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);

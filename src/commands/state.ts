@@ -1,6 +1,7 @@
 /** `nvcops audit …` and `nvcops history …`: reading, verifying, exporting and pruning the state store. */
 import type { Config } from '../engine/config.js';
 import { EXIT } from '../engine/errors.js';
+import { printable } from '../engine/printable.js';
 import type { Redactor } from '../engine/redact.js';
 import type { CheckResult } from '../engine/report.js';
 import { summaryText, observedText } from '../report/text.js';
@@ -46,7 +47,7 @@ export async function withStore(flags: GlobalOptions, fn: (s: Session) => Promis
 
 const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
-/** A borderless table: readable in a terminal, and still aligned when piped to a file. */
+/** A borderless table: readable in a terminal, and still aligned when piped to a file; its cells are shown `printable`. */
 export async function table(head: string[], rows: string[][]): Promise<string> {
   const { default: Table } = await import('cli-table3');
   const t = new Table({
@@ -57,7 +58,7 @@ export async function table(head: string[], rows: string[][]): Promise<string> {
       left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
     },
   });
-  t.push(...rows);
+  t.push(...rows.map((r) => r.map(printable)));
   return `${t.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
 }
 

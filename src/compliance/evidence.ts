@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../engine/config.js';
+import { markdownCell as cell, printableDeep } from '../engine/printable.js';
 import type { Redactor } from '../engine/redact.js';
 import { worst, type CheckResult, type RunReport } from '../engine/report.js';
 import { actor, VERSION } from '../state/index.js';
@@ -87,13 +88,14 @@ async function buildEvidence(report: RunReport, store: Store, config: Config, no
   };
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const STATUS_WORD: Record<CheckResult['status'], string> = {
   pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR: not evaluated', skip: 'SKIPPED: not configured', manual: 'NOT ATTESTED', waived: 'WAIVED',
 };
 
 /** The same evidence as markdown, in the order an auditor reads it: the run, the trail, each framework's requirements, then each control. */
-function evidenceMarkdown(e: Evidence): string {
+function evidenceMarkdown(shown: Evidence): string {
+  // Attestation notes, waiver reasons and check messages are anyone's text: shown, never acted on by a viewer.
+  const e = printableDeep(shown);
   const out = [
     `# Compliance review evidence — ${e.environment ?? 'no environment named'}`,
     '',

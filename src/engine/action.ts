@@ -3,7 +3,7 @@
  *
  *   plan → show → [--dry-run stops here] → a protected environment needs --confirm-env <name>
  *   → --yes, or "yes" typed on a terminal → audit `started` → steps with progress
- *   → audit `finished` (each step's outcome) → exit code 0 done, 2 a step failed, 64 refused, 130 interrupted.
+ *   → audit `finished` (each step's outcome) → exit code 0 done, 2 a step failed, 64 refused, 130 interrupted (143 by SIGTERM).
  *   A plan with no steps is audited as one event: outcome ok (or dry-run), "nothing to do".
  *
  * A command builds an `ActionPlan` (reading only) and hands it over; from a command module that is
@@ -16,13 +16,15 @@
 import { Chalk } from 'chalk';
 import { isProtected, type Config } from './config.js';
 import { EXIT, UsageError } from './errors.js';
+import { interruptedExitCode } from './interrupt.js';
+import { printable, printableDeep } from './printable.js';
 import type { Redactor } from './redact.js';
 import { formatValue } from './units.js';
 import { audited, auditEvent, type ActionContext } from '../state/index.js';
 import type { Store } from '../state/store.js';
 
 export interface StepContext {
-  /** Aborted on Ctrl-C: stop (or cancel the server-side work) and throw. */
+  /** Aborted on Ctrl-C or SIGTERM: stop (or cancel the server-side work) and throw. */
   signal: AbortSignal;
   /** Updates the live progress line ("scanning heap 40%"). */
   progress(text: string): void;
@@ -230,7 +232,7 @@ async function runSteps(plan: ActionPlan, result: ActionResult, io: ActionIo, si
   }
   const failed = result.outcomes.some((o) => o.status === 'failed');
   result.status = signal.aborted ? 'interrupted' : failed ? 'failed' : 'done';
-  result.exitCode = signal.aborted ? EXIT.interrupted : failed ? EXIT.fail : EXIT.ok;
+  result.exitCode = signal.aborted ? interruptedExitCode(signal) : failed ? EXIT.fail : EXIT.ok;
 }
 
 /** --yes, or "yes" typed at a terminal; otherwise the reason nothing was done. */
@@ -241,7 +243,9 @@ async function confirmation(flags: ConfirmFlags, io: ActionIo): Promise<string |
   return answer.trim().toLowerCase() === 'yes' ? undefined : 'not confirmed at the prompt; nothing was done';
 }
 
-function renderPlan(r: ActionResult, color: boolean): string {
+// Plans and outcomes quote the servers (table names, error text): shown, never acted on by the terminal.
+function renderPlan(shown: ActionResult, color: boolean): string {
+  const r = printableDeep(shown);
   const c = new Chalk({ level: color ? 1 : 0 });
   const out = [c.bold(`nvcops ${r.action}`) + c.gray(` · ${r.environment ?? 'no environment named'}`), `target: ${r.target}`];
   for (const line of r.summary) out.push(`  ${line}`);
@@ -259,7 +263,7 @@ const MARK: Record<StepStatus, string> = { done: '✔', failed: '✖', 'not run'
 function renderOutcome(i: number, o: StepOutcome, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const paint = o.status === 'done' ? c.green : o.status === 'failed' ? c.red : c.gray;
-  return `  ${paint(MARK[o.status])} ${i + 1}. ${o.title} — ${o.message} ${c.gray(`(${formatValue(o.durationMs, 'ms')})`)}\n`;
+  return `  ${paint(MARK[o.status])} ${i + 1}. ${printable(o.title)} — ${printable(o.message)} ${c.gray(`(${formatValue(o.durationMs, 'ms')})`)}\n`;
 }
 
 function renderClosing(r: ActionResult, color: boolean): string {
@@ -270,7 +274,7 @@ function renderClosing(r: ActionResult, color: boolean): string {
     case 'nothing to do':
       return `\nnothing to do · exit ${r.exitCode}\n`;
     case 'refused':
-      return `\n${c.red(`refused: ${r.reason}`)} · exit ${r.exitCode}\n`;
+      return `\n${c.red(`refused: ${printable(r.reason ?? '')}`)} · exit ${r.exitCode}\n`;
     default: {
       const count = (s: StepStatus) => r.outcomes.filter((o) => o.status === s).length;
       const paint = r.status === 'done' ? c.green : c.red;

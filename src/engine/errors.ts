@@ -11,6 +11,7 @@ export const EXIT = {
   /** A bug in nvcops (an error it did not expect): one line on stderr, never a stack or source. */
   internal: 70,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 /** A bad flag, argument or flag value: exit 64. */

@@ -1,3 +1,5 @@
+import { printable } from './printable.js';
+
 /** Keys whose values are secrets wherever they appear in config. */
 // A webhook URL carries its credential in the path (Slack: /services/T…/B…/secret).
 const SECRET_KEY = /pass(word)?|secret|token|routing.?key|api.?key|credential|webhook/i;
@@ -89,6 +91,8 @@ export class Redactor {
     for (const form of [secret, decoded]) {
       if (form === undefined || form.length < MIN_FREE_TEXT) continue;
       this.secrets.add(form);
+      // How a renderer shows one with control characters in it (a tab, an ESC): written out.
+      this.secrets.add(printable(form));
       // How a URL serialises it: percent-encoded, spaces as %20 (or + in a form-encoded query).
       const encoded = coded(encodeURIComponent, form);
       if (encoded) for (const e of [encoded, encoded.replace(/%20/g, '+'), coded(encodeURI, form)]) if (e) this.secrets.add(e);

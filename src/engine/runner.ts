@@ -1,7 +1,7 @@
 import type { CheckDefinition, CheckOutput, Status } from './check.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from './check.js';
 import type { Config } from './config.js';
-import { EXIT } from './errors.js';
+import { interruptedBy, interruptedExitCode } from './interrupt.js';
 import {
   SCHEMA_VERSION, exitCodeFor, summarize, worst,
   type CheckResult, type FailOn, type ItemResult, type RunReport,
@@ -22,7 +22,7 @@ export interface RunOptions {
   /** The whole run's time limit; checks still running then are `error`. */
   deadlineMs: number;
   failOn: FailOn;
-  /** Aborted on Ctrl-C: what finished is reported, the rest is `error`. */
+  /** Aborted on Ctrl-C or SIGTERM: what finished is reported, the rest is `error`. */
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, running: readonly string[]) => void;
   now?: () => Date;
@@ -107,7 +107,7 @@ export async function runProcedure(
   let done = 0;
 
   const stopReason = (s?: AbortSignal) =>
-    s === opts.signal ? 'interrupted (Ctrl-C) before it finished' : s === deadline.signal
+    s && s === opts.signal ? `interrupted (${interruptedBy(s)}) before it finished` : s === deadline.signal
       ? `not finished within the run deadline of ${formatValue(opts.deadlineMs, 'ms')}` : '';
 
   async function runOne(index: number): Promise<void> {
@@ -186,7 +186,7 @@ export async function runProcedure(
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
     status: worst(items.map((i) => i.status)),
-    exitCode: opts.signal?.aborted ? EXIT.interrupted : exitCodeFor(summary, opts.failOn, procedure.attestedReview),
+    exitCode: opts.signal?.aborted ? interruptedExitCode(opts.signal) : exitCodeFor(summary, opts.failOn, procedure.attestedReview),
     interrupted,
     summary,
     items,

@@ -1,3 +1,4 @@
+import { printable } from '../engine/printable.js';
 import type { CheckResult, RunReport } from '../engine/report.js';
 import { SEVERITIES, SEVERITY_LEVELS, type Severity } from '../runbook/severity.js';
 import type { HistoryEntry } from '../state/store.js';
@@ -97,7 +98,7 @@ export function classify(states: SystemState[], report: RunReport, history: Hist
 export const classificationExit = (c: Classification): number => (c.proposed === null || (c.unseen.length && c.proposed !== 'P0') ? 3 : 0);
 
 export function classificationText(c: Classification): string {
-  const unseen = c.unseen.map((u) => `  could not be seen: ${u}`);
+  const unseen = c.unseen.map((u) => `  could not be seen: ${printable(u)}`);
   if (c.proposed === null) {
     return [
       'Cannot classify: no check passed, warned or failed and nothing is seen down — nothing could be seen',
@@ -108,7 +109,7 @@ export function classificationText(c: Classification): string {
   const level = SEVERITY_LEVELS[c.proposed];
   return [
     `Proposed severity: ${c.proposed} — ${level.name} (response: ${level.response})`,
-    ...c.reasons.map((r) => `  ${r.severity} ${r.kind}: ${r.evidence}`),
+    ...c.reasons.map((r) => `  ${r.severity} ${r.kind}: ${printable(r.evidence)}`),
     ...unseen,
     'If unsure, take the higher severity. Then: nvcops incident open --severity ' + c.proposed + ' --title "…"',
   ].join('\n');

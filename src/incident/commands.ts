@@ -1,4 +1,6 @@
 import { UsageError } from '../engine/errors.js';
+import { interruptOnSignals } from '../engine/interrupt.js';
+import { printable } from '../engine/printable.js';
 import { formatValue } from '../engine/units.js';
 import { Probes } from '../probes/index.js';
 import { dbDiagnostics, type Counters } from './db.js';
@@ -114,10 +116,7 @@ export async function logs(flags: LogsFlags): Promise<number> {
   const code = await printDocument(ctx, makeDocument(ctx, 'nvcops incident logs', 'Incident Response › Investigation: tail -f /var/log/nvcfund/application.log', sections));
   await recordInvestigation(ctx, 'incident logs', sections);
   if (!flags.follow || !path) return code;
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = interruptOnSignals();
   ctx.print(`following ${path} (Ctrl-C to stop)\n`, process.stderr);
   try {
     await followLog(path, summary?.current, (line) => {
@@ -126,11 +125,10 @@ export async function logs(flags: LogsFlags): Promise<number> {
       if (!shown) return;
       ctx.print(flags.format === 'json'
         ? `${JSON.stringify({ time: rec.time?.toISOString() ?? null, level: rec.level, fingerprint: fingerprint(shown.message), line: shown.line })}\n`
-        : `${shown.line}\n`);
+        : `${printable(shown.line)}\n`);
     }, stop.signal);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.release();
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 import { writeOutputFile } from '../commands/run.js';
 import { StateConflictError } from '../engine/errors.js';
+import { printable } from '../engine/printable.js';
 import { SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
 import { dbSectionsFor, deploySectionsFor, logSectionsFor } from './commands.js';
@@ -67,7 +68,7 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
   const all = parts.flatMap(([, s]) => s);
   const notable = all.filter((s) => s.state === 'attention' || s.state === 'error');
   const summary = notable.length ? notable.map((s) => s.title).join(', ') : 'nothing abnormal found';
-  const heading = incident ? `${incident.id} [${incident.severity} ${SEVERITY_LEVELS[incident.severity].name}] ${shownTitle(incident)}` : 'no open incident';
+  const heading = incident ? `${incident.id} [${incident.severity} ${SEVERITY_LEVELS[incident.severity].name}] ${printable(shownTitle(incident))}` : 'no open incident';
   const markdown = ctx.redactor.apply([
     `# Incident diagnosis — ${heading}`,
     '',

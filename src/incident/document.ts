@@ -1,4 +1,5 @@
 import { Chalk } from 'chalk';
+import { markdownCell as cell, printable, printableDeep } from '../engine/printable.js';
 
 /** How a section of an investigation reads: fine, worth a look, could not be read, or not applicable. */
 export type SectionState = 'ok' | 'attention' | 'error' | 'skipped';
@@ -48,7 +49,9 @@ async function tableText(t: Table): Promise<string> {
 }
 
 /** For a terminal at 3 a.m.: one marked line per section, its table or lines indented below. */
-export async function renderHuman(doc: Document, opts: { color: boolean }): Promise<string> {
+export async function renderHuman(shown: Document, opts: { color: boolean }): Promise<string> {
+  // Log lines, query text, titles and notes: shown, never acted on by the terminal.
+  const doc = printableDeep(shown);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const paint: Record<SectionState, (s: string) => string> = { ok: c.green, attention: c.yellow, error: c.magenta, skipped: c.gray };
   const out = [c.bold(doc.title) + c.gray(` · ${doc.environment ?? 'no environment named'} · ${doc.generatedAt}`), c.gray(doc.runbook), ''];
@@ -60,9 +63,8 @@ export async function renderHuman(doc: Document, opts: { color: boolean }): Prom
   return `${out.join('\n')}\n`;
 }
 
-const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
-export function renderSectionsMarkdown(sections: Section[], level = 2): string {
+export function renderSectionsMarkdown(shown: Section[], level = 2): string {
+  const sections = printableDeep(shown);
   const h = '#'.repeat(level);
   const out: string[] = [];
   for (const s of sections) {
@@ -79,7 +81,7 @@ export function renderSectionsMarkdown(sections: Section[], level = 2): string {
 
 /** For the ops log or the incident record. */
 export function renderMarkdown(doc: Document): string {
-  return `# ${doc.title}\n\n${doc.runbook} · environment ${doc.environment ?? 'not named'} · ${doc.generatedAt}\n\n${renderSectionsMarkdown(doc.sections)}`;
+  return `# ${printable(doc.title)}\n\n${doc.runbook} · environment ${printable(doc.environment ?? 'not named')} · ${doc.generatedAt}\n\n${renderSectionsMarkdown(doc.sections)}`;
 }
 
 export async function renderDocument(doc: Document, format: 'human' | 'json' | 'markdown', color: boolean): Promise<string> {

@@ -2,6 +2,7 @@ import { BUSINESS_ITEM, businessMetricChecks } from '../checks/business/index.js
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
 import { UsageError } from '../engine/errors.js';
+import { printable } from '../engine/printable.js';
 import type { RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
 import { resolveThresholds } from '../engine/thresholds.js';
@@ -160,7 +161,7 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
       return 0;
     }
     ctx.print([
-      `${incident.id} opened: [${incident.severity} ${level.name}] ${shownTitle(incident)}`,
+      `${incident.id} opened: [${incident.severity} ${level.name}] ${printable(shownTitle(incident))}`,
       `  acknowledge by ${t.ackDueAt.toISOString()} (within 5 minutes); response target ${level.response} (by ${t.responseDueAt.toISOString()})`,
       `  failing checks (${from}): ${failing.length ? failing.map((f) => `${f.id} ${f.status}`).join(', ') : 'none'}`,
     ].filter(Boolean).join('\n') + '\n');
@@ -240,7 +241,7 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
     const now = ctx.now();
     const summary = ids.length === 0 ? 'no checks were failing when it opened: nothing to re-run'
       : still.length ? `still not passing: ${still.map((v) => `${v.id} ${v.after}`).join(', ')}` : `all ${verification.length} checks failing at open now pass`;
-    const lines = verification.map((v) => `  ${v.after === 'pass' ? '✔' : '✖'} ${v.id}: ${v.before} → ${v.after} — ${v.message}`);
+    const lines = verification.map((v) => `  ${v.after === 'pass' ? '✔' : '✖'} ${v.id}: ${v.before} → ${v.after} — ${printable(v.message)}`);
     if (still.length && !o.force) {
       await updateIncident(store, chosen.id, who(ctx), (i) => {
         refuseResolved(i);

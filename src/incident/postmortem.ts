@@ -1,5 +1,6 @@
 import { writeOutputFile } from '../commands/run.js';
 import { UsageError } from '../engine/errors.js';
+import { markdownCell as cell, printableDeep } from '../engine/printable.js';
 import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
 import { timelineOf, withStore } from './lifecycle.js';
@@ -13,7 +14,6 @@ export interface PostmortemOptions {
   force: boolean;
 }
 
-const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const TODO = (what: string) => `_To be written: ${what}_`;
 
 /** How long from → to against a target; on a closed incident what never happened is "never", and its target missed. */
@@ -25,7 +25,9 @@ function took(from: string, to: string | undefined, closed: boolean, targetMs?: 
 }
 
 /** The draft, following the runbook's Post-Incident checklist and the SRE book's post-mortem sections. */
-export function postmortemMarkdown(i: Incident, timeline: { at: string; source: string; by: string; what: string }[], owner: string, now: Date): string {
+export function postmortemMarkdown(record: Incident, entries: { at: string; source: string; by: string; what: string }[], owner: string, now: Date): string {
+  // Titles, notes and audit messages people typed: shown, never acted on by the terminal or the Markdown viewer.
+  const [i, timeline] = [printableDeep(record), printableDeep(entries)];
   const level = SEVERITY_LEVELS[i.severity];
   const closed = !isOpen(i);
   const failing = i.failingChecks.map((f) => `\`${f.id}\` (${f.status}: ${f.message})`);

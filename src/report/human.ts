@@ -1,12 +1,15 @@
 import { Chalk } from 'chalk';
 import type { Status } from '../engine/check.js';
 import type { RunReport } from '../engine/report.js';
+import { printableDeep } from '../engine/printable.js';
 import { formatValue } from '../engine/units.js';
 import type { RenderOptions } from './index.js';
 import { SYMBOL, observedText, summaryText, thresholdText } from './text.js';
 
 /** The runbook checklist for a terminal: each line with its verdict, observed value vs threshold and duration. */
-export function human(report: RunReport, opts: RenderOptions): string {
+export function human(shown: RunReport, opts: RenderOptions): string {
+  // Messages carry server text (query text, replies): shown, never acted on by the terminal.
+  const report = printableDeep(shown);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const paint: Record<Status, (s: string) => string> = {
     pass: c.green, warn: c.yellow, fail: c.red, error: c.magenta, skip: c.gray, manual: c.cyan, waived: c.blue,

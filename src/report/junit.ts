@@ -1,5 +1,6 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import type { CheckResult, RunReport } from '../engine/report.js';
+import { printableDeep } from '../engine/printable.js';
 import { observedText, thresholdText } from './text.js';
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
@@ -25,7 +26,9 @@ function testcase(r: CheckResult, item: string): Record<string, unknown> {
 }
 
 /** One testsuite per checklist line, one testcase per check: <failure> for fail, <error> for error, <skipped/> for skip, manual and waived. */
-export function junit(report: RunReport): string {
+export function junit(shown: RunReport): string {
+  // XML 1.0 has no control characters at all: CI would reject the file.
+  const report = printableDeep(shown);
   const suites = report.items.map((item) => {
     const count = (s: string) => item.results.filter((r) => r.status === s).length;
     return {

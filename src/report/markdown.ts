@@ -1,10 +1,10 @@
 import type { RunReport } from '../engine/report.js';
+import { markdownCell as cell, printableDeep } from '../engine/printable.js';
 import { SYMBOL, observedText, summaryText, thresholdText } from './text.js';
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
 /** For the ops log or an incident document. */
-export function markdown(report: RunReport): string {
+export function markdown(shown: RunReport): string {
+  const report = printableDeep(shown);
   const out = [
     `## nvcops ${report.command} — ${report.status.toUpperCase()}`,
     '',

@@ -1,6 +1,7 @@
 import type { CheckResult, RunReport } from '../engine/report.js';
 import { fromCanonical, parseCondition, type Condition } from '../engine/thresholds.js';
 import type { Unit } from '../engine/units.js';
+import { printableDeep } from '../engine/printable.js';
 import { observedText, thresholdText } from './text.js';
 
 const STATE: Record<number, string> = { 0: 'OK', 1: 'WARNING', 2: 'CRITICAL', 3: 'UNKNOWN' };
@@ -30,7 +31,8 @@ function perfdata(r: CheckResult): string | undefined {
 }
 
 /** `NVCOPS <STATE> - summary | perfdata`, then one line per check (Nagios 3 long output). */
-export function nagios(report: RunReport): string {
+export function nagios(shown: RunReport): string {
+  const report = printableDeep(shown);
   const results = report.items.flatMap((i) => i.results);
   const state = STATE[report.exitCode] ?? 'UNKNOWN';
   const problems = results.filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'warn');

@@ -2,6 +2,7 @@
 import { Chalk } from 'chalk';
 import { hostname } from 'node:os';
 import { EXIT, UsageError } from '../engine/errors.js';
+import { printable, printableDeep } from '../engine/printable.js';
 import { Probes } from '../probes/index.js';
 import { actor, auditEvent, VERSION } from '../state/index.js';
 import type { GlobalOptions } from '../commands/options.js';
@@ -53,7 +54,9 @@ function eventLine(e: Reviewed, c: InstanceType<typeof Chalk>): string {
   return `  ${e.id}  ${e.time.replace(/\.\d+Z$/, 'Z')}  ${e.kind.padEnd(16)} ${e.source.padEnd(15)} ${who}${e.count > 1 ? ` ×${e.count}` : ''}  ${mark}\n      ${e.message.slice(0, 200)}`;
 }
 
-function human(flags: SummaryFlags, environment: string | null, result: SecurityScan, events: Reviewed[], color: boolean): string {
+function human(flags: SummaryFlags, environment: string | null, scanned: SecurityScan, found: Reviewed[], color: boolean): string {
+  // Log lines and user names an attacker chose: shown, never acted on by the terminal.
+  const [result, events] = [printableDeep(scanned), printableDeep(found)];
   const c = new Chalk({ level: color ? 1 : 0 });
   const paint = { high: c.red, medium: c.yellow, low: c.gray };
   const out = [
@@ -138,7 +141,7 @@ export async function securityAck(ids: string[], flags: AckFlags): Promise<numbe
       ...todo.map((e) => `  ${e.id}  ${e.severity.padEnd(6)} ${e.kind}${e.count > 1 ? ` ×${e.count}` : ''}${e.outgrown ? ` (again: ${outgrownText(e.outgrown, e)})` : ''}  ${e.message.slice(0, 120)}`),
       ...(already.length ? [`Already reviewed, left as they are: ${already.map((e) => `${e.id} (by ${e.reviewed!.by} at ${e.reviewed!.at})`).join(', ')}`] : []),
     ];
-    if (flags.format === 'human') write(`${plan.join('\n')}\n`, s.redactor);
+    if (flags.format === 'human') write(`${plan.map(printable).join('\n')}\n`, s.redactor);
     if (flags.dryRun || !todo.length) {
       if (flags.format === 'json') write(`${JSON.stringify({ dryRun: Boolean(flags.dryRun), acknowledged: [], wouldAcknowledge: todo.map((e) => e.id), alreadyReviewed: already.map((e) => e.id) }, null, 2)}\n`, s.redactor);
       return EXIT.ok;

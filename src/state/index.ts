@@ -64,7 +64,7 @@ export interface ActionContext {
   argv?: string[];
   /** On the `started` record: the plan, the target, the incident id. */
   details?: Record<string, unknown>;
-  /** Aborted by Ctrl-C: a failure then is recorded as `interrupted`. */
+  /** Aborted by Ctrl-C or SIGTERM: a failure then is recorded as `interrupted`. */
   signal?: AbortSignal;
 }
 
