@@ -136,12 +136,17 @@ export function auditEvent(store: Store, ctx: ActionContext, o: Outcome): Promis
 }
 
 /** The trail's head for a check report, so CI logs and the run history keep it as a witness; never fails the run. */
-export async function auditHeadOf(store: () => Promise<Store>): Promise<NonNullable<RunReport['audit']>> {
+export async function auditHeadOf(store: () => Promise<Store>, waitMs = 2000): Promise<NonNullable<RunReport['audit']>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // A witness, not the verdict: a state store that does not answer must not hold the report back.
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the state store did not answer within ${waitMs / 1000} s`)), waitMs); });
   try {
-    const head = await (await store()).audit.head();
+    const head = await Promise.race([store().then((s) => s.audit.head()), late]);
     return head ? { head } : { head: null, error: "the trail's head is missing; run `nvcops audit verify`" };
   } catch (e) {
     return { head: null, error: (e as Error).message.split('\n')[0] };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
