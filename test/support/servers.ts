@@ -95,12 +95,12 @@ function tlsMaterial() {
     // The server's OS user reads the CA (a replica's primary_conninfo names it) but not the CA's key.
     chmodSync(ca.dir, 0o755);
     chmodSync(ca.ca, 0o644);
-    return { ca, pair: await ca.leaf('server') };
+    return { ca, pair: await ca.leaf('harness-server') };
   })();
   return serverTls;
 }
-/** The CA file of this test file's servers (made on first use). */
-export const testCa = async (): Promise<string> => (await tlsMaterial()).ca.ca;
+/** The CA of this test file's servers (made on first use), for a test's own certificates to share. */
+export const testCa = async (): Promise<TestCa> => (await tlsMaterial()).ca;
 
 /** Copies the server certificate into a server's own directory, the key private to the server's OS user. */
 async function serverCert(dir: string): Promise<{ ca: string; cert: string; key: string }> {
@@ -269,7 +269,10 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
   const port = await freePort();
   await pgStart(dataDir, dir, port, logFile);
   const server = makeServer(port, dir, dataDir, logFile, access);
-  await server.sql(`CREATE ROLE ${MONITOR_ROLE} LOGIN PASSWORD '${access.monitorPassword}' IN ROLE pg_monitor`);
+  // scram whatever password_encryption a test sets (pg_hba.conf asks for scram); kept out of the server log and
+  // pgAudit's, which hold the test's own events only (and no password).
+  await server.sql(`SET log_statement = 'none'; SET pgaudit.log = 'none'; SET password_encryption = 'scram-sha-256';
+    CREATE ROLE ${MONITOR_ROLE} LOGIN PASSWORD '${access.monitorPassword}' IN ROLE pg_monitor`);
   return server;
 }
 
@@ -312,6 +315,8 @@ export interface RedisOptions {
   args?: string[];
   /** The port (default: a free one). */
   port?: number;
+  /** false: no password at all, for a test about a careless server. */
+  password?: false;
 }
 
 /**
@@ -326,11 +331,11 @@ async function launchRedis(opts: RedisOptions): Promise<RedisServer> {
   const port = opts.port ?? await freePort();
   const extraArgs = opts.args ?? [];
   const given = extraArgs.indexOf('--requirepass');
-  const password = given >= 0 ? extraArgs[given + 1]! : randomPassword();
+  const password = given >= 0 ? extraArgs[given + 1]! : opts.password === false ? '' : randomPassword();
   const clusterMode = extraArgs.some((a, i) => a === '--cluster-enabled' && extraArgs[i + 1] === 'yes');
   const db = clusterMode ? 0 : 3;
   const dir = mkdtempSync(join(tmpdir(), 'nvcops-redis-'));
-  const auth = given >= 0 ? [] : ['--requirepass', password];
+  const auth = given >= 0 || !password ? [] : ['--requirepass', password];
   const child = spawn(redisBin(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...auth, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -345,7 +350,7 @@ async function launchRedis(opts: RedisOptions): Promise<RedisServer> {
   });
   const server: RedisServer = {
     port,
-    url: `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`,
+    url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}/${db}`,
     password,
     db,
     process: child,
@@ -364,3 +369,7 @@ async function launchRedis(opts: RedisOptions): Promise<RedisServer> {
   running.add(server);
   return server;
 }
+
+/** redis-cli against a test server, in the database its URL names; the password through REDISCLI_AUTH, not argv. */
+export const redisCli = (server: RedisServer, args: string[], input?: string) =>
+  execa('redis-cli', ['-p', String(server.port), '-n', String(server.db), ...args], { env: server.password ? { REDISCLI_AUTH: server.password } : {}, input });
