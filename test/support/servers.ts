@@ -270,9 +270,16 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
   await pgStart(dataDir, dir, port, logFile);
   const server = makeServer(port, dir, dataDir, logFile, access);
   // scram whatever password_encryption a test sets (pg_hba.conf asks for scram); kept out of the server log and
-  // pgAudit's, which hold the test's own events only (and no password).
-  await server.sql(`SET log_statement = 'none'; SET pgaudit.log = 'none'; SET password_encryption = 'scram-sha-256';
-    CREATE ROLE ${MONITOR_ROLE} LOGIN PASSWORD '${access.monitorPassword}' IN ROLE pg_monitor`);
+  // pgAudit's, which hold the test's own events only (and no password): the SETs go first, as their own
+  // statement, since log_statement judges a query string when it arrives.
+  const c = new pg.Client({ connectionString: server.url });
+  await c.connect();
+  try {
+    await c.query("SET log_statement = 'none'; SET pgaudit.log = 'none'; SET password_encryption = 'scram-sha-256'");
+    await c.query(`CREATE ROLE ${MONITOR_ROLE} LOGIN PASSWORD '${access.monitorPassword}' IN ROLE pg_monitor`);
+  } finally {
+    await c.end();
+  }
   return server;
 }
 
@@ -373,3 +380,9 @@ async function launchRedis(opts: RedisOptions): Promise<RedisServer> {
 /** redis-cli against a test server, in the database its URL names; the password through REDISCLI_AUTH, not argv. */
 export const redisCli = (server: RedisServer, args: string[], input?: string) =>
   execa('redis-cli', ['-p', String(server.port), '-n', String(server.db), ...args], { env: server.password ? { REDISCLI_AUTH: server.password } : {}, input });
+
+/** Which of these passwords (given, or a server's own) a text shows: a test expects none. */
+export function secretsIn(text: string, ...secrets: Array<string | PgServer | RedisServer>): string[] {
+  const all = secrets.flatMap((x) => (typeof x === 'string' ? [x] : 'monitorPassword' in x ? [x.password, x.monitorPassword] : [x.password]));
+  return all.filter((x) => x && text.includes(x));
+}
