@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresBin, startPostgres, startRedis, startReplica, type PgServer, type RedisServer } from './support/servers.js';
-import { join } from 'node:path';
 
 /** The test servers meet tests as production does: no trust, TLS verified, a monitoring role, Redis with a password on a non-zero database. */
 const psql = (url: string, sql: string) => execa(join(postgresBin(), 'psql'), ['-XAtc', sql, url], { reject: false, env: { PGCONNECT_TIMEOUT: '5' } });
@@ -91,6 +92,8 @@ describe('Redis as production runs it', () => {
     await c.set('k', 'v');
     expect(await client({ port: redis.port, host: '127.0.0.1', password: redis.password, db: 3 }).get('k')).toBe('v');
     expect(await client({ port: redis.port, host: '127.0.0.1', password: redis.password }).dbsize()).toBe(0);
+    // The password went in as configuration, not on the server's command line.
+    expect(readFileSync(`/proc/${redis.process.pid}/cmdline`, 'utf8')).not.toContain(redis.password);
   });
 
   it('takes a password given in the arguments as its own', async () => {

@@ -342,10 +342,11 @@ async function launchRedis(opts: RedisOptions): Promise<RedisServer> {
   const clusterMode = extraArgs.some((a, i) => a === '--cluster-enabled' && extraArgs[i + 1] === 'yes');
   const db = clusterMode ? 0 : 3;
   const dir = mkdtempSync(join(tmpdir(), 'nvcops-redis-'));
-  const auth = given >= 0 || !password ? [] : ['--requirepass', password];
-  const child = spawn(redisBin(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...auth, ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // The random password reaches the server as configuration on stdin ("-"), not in its argv.
+  const child = spawn(redisBin(), ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin?.end(given < 0 && password ? `requirepass ${password}\n` : '');
   let output = '';
   child.stdout?.on('data', (d) => { output += d; });
   await new Promise<void>((resolve, reject) => {
