@@ -28,7 +28,7 @@ const SCALE = Number(process.env.SCALE ?? 10);
 const CLI = new URL('../bin/nvcops.js', import.meta.url).pathname;
 const have = (bin) => { try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); return true; } catch { return false; } };
 const missing = ['check_postgres', 'redis-server', 'redis-cli'].filter((b) => !have(b));
-const { startPostgres, startRedis, postgresBin } = await loadHarness();
+const { startPostgres, startRedis, postgresBin, stopLeftovers } = await loadHarness();
 let bin;
 try { bin = postgresBin(); } catch { missing.push('postgresql'); }
 if (bin && !existsSync(join(bin, 'pgbench'))) missing.push('pgbench (postgresql-contrib)');
@@ -39,7 +39,8 @@ if (missing.length) {
 
 const say = (t) => console.log(`# ${t}`);
 const work = mkdtempSync(join(tmpdir(), 'nvcops-bench-'));
-const stops = [];
+// Last to run: whatever is still up, and the throwaway CA.
+const stops = [stopLeftovers];
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor((s.length - 1) / 2)]; };
 
 try {
@@ -49,13 +50,15 @@ try {
   const redis = await startRedis();
   stops.push(() => redis.stop());
   await server.sql('CREATE DATABASE bench');
-  const pgUrl = server.urlFor('postgres', 'bench');
+  // pgbench, check_postgres and redis-cli take the passwords from the environment, not argv.
+  Object.assign(process.env, { PGPASSWORD: server.password, REDISCLI_AUTH: redis.password });
+  const pgUrl = server.urlFor('postgres', 'bench', '');
   execFileSync(join(bin, 'pgbench'), ['-i', '-s', String(SCALE), '-q', pgUrl], { stdio: 'ignore' });
   execFileSync(join(bin, 'pgbench'), ['-T', '5', '-c', '2', pgUrl], { stdio: 'ignore' });
-  const bench = new pg.Client({ connectionString: pgUrl });
+  const bench = new pg.Client({ connectionString: server.urlFor('postgres', 'bench') });
   bench.on('error', (e) => say(`bench connection: ${e.message}`));
   await bench.connect();
-  await bench.query('CREATE EXTENSION pg_stat_statements; ANALYZE; CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO nvcops_monitor');
+  await bench.query('CREATE EXTENSION pg_stat_statements; ANALYZE; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO nvcops_monitor');
   await bench.end();
 
   // The rest of the morning: an HTTP service (its own process), a day of log, a backup.

@@ -2,7 +2,7 @@
 // streaming replica, Redis, a small HTTP service, a day of application log, a fresh backup — then
 // the security review and its acknowledgement, and everything is stopped and removed.
 // Needs PostgreSQL server binaries and redis-server (Debian: apt-get install postgresql redis-server).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,9 @@ function run(args) {
 }
 
 try {
-  const { startPostgres, startReplica, startRedis } = await loadHarness();
+  const { startPostgres, startReplica, startRedis, redisCli, stopLeftovers } = await loadHarness();
+  // Last to run: whatever is still up, and the throwaway CA.
+  stops.push(stopLeftovers);
   say(`starting PostgreSQL (primary and a streaming replica), Redis and an HTTP service on loopback in ${work}`);
   const pg = await startPostgres({
     settings: {
@@ -60,7 +62,6 @@ try {
     },
   });
   stops.push(() => pg.stop());
-  const password = 'demo-monitor-pw';
   await pg.sql('CREATE DATABASE bank');
   const bank = await pg.connect('postgres', 'bank');
   await bank.query(`
@@ -70,7 +71,6 @@ try {
       SELECT round((random() * 500)::numeric, 2), CASE WHEN g % 250 = 0 THEN 'declined' ELSE 'succeeded' END, now() - g * interval '10 seconds'
       FROM generate_series(1, 80000) g;
     ANALYZE payments;
-    CREATE ROLE nvcops_monitor LOGIN PASSWORD '${password}' IN ROLE pg_monitor;
     GRANT SELECT ON ALL TABLES IN SCHEMA public TO nvcops_monitor;
     GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO nvcops_monitor;
     SELECT pg_switch_wal();`);
@@ -78,9 +78,7 @@ try {
   stops.push(() => replica.stop());
   const redis = await startRedis(['--save', '3600 1']);
   stops.push(() => redis.stop());
-  execFileSync('redis-cli', ['-p', String(redis.port), 'SET', 'session:demo', 'ok'], { stdio: 'ignore' });
-  execFileSync('redis-cli', ['-p', String(redis.port), 'GET', 'session:demo'], { stdio: 'ignore' });
-  execFileSync('redis-cli', ['-p', String(redis.port), 'BGSAVE'], { stdio: 'ignore' });
+  for (const command of [['SET', 'session:demo', 'ok'], ['GET', 'session:demo'], ['BGSAVE']]) await redisCli(redis, command);
 
   const api = createServer((req, res) => {
     setTimeout(() => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); }, 3 + Math.random() * 12);
@@ -104,9 +102,9 @@ try {
   writeFileSync(config, stringify({
     environment: 'demo',
     postgres: {
-      url: pg.urlFor('nvcops_monitor', 'bank', password),
+      url: pg.urlFor('nvcops_monitor', 'bank'),
       adminUrl: pg.urlFor('postgres', 'bank'),
-      replicas: [{ name: 'replica1', url: replica.urlFor('nvcops_monitor', 'bank', password) }],
+      replicas: [{ name: 'replica1', url: replica.urlFor('nvcops_monitor', 'bank') }],
     },
     redis: { url: redis.url },
     services: [{ name: 'payments-api', url: `http://127.0.0.1:${api.address().port}/healthz`, timeout: '2s', samples: 20 }],

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
-import { startPostgres, type PgServer } from './support/servers.js';
+import { secretsIn, startPostgres, type PgServer } from './support/servers.js';
 
 const PASSWORD = 'Restore-S3cret-pw';
 
@@ -39,7 +39,7 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     await bank.end();
     repo = mkdtempSync(join(tmpdir(), 'nvcops-restore-repo-'));
     stateHome = mkdtempSync(join(tmpdir(), 'nvcops-restore-state-'));
-    const base = { postgres: { url: pg.urlFor('postgres', 'bank'), adminUrl: pg.urlFor('postgres', 'bank', PASSWORD) }, backups: { directory: repo } };
+    const base = { postgres: { url: pg.urlFor('nvcops_monitor', 'bank'), adminUrl: pg.urlFor('postgres', 'bank') }, backups: { directory: repo } };
     config = writeConfig({ environment: 'staging', ...base });
     protectedConfig = writeConfig({ environment: 'production', ...base });
     const r = await run(['backup', 'db', '--config', config, '--format', 'json']);
@@ -85,7 +85,7 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     expect(target).toMatch(/^bank_restored_\d{8}t\d{6}$/);
     expect(await count(target, 'accounts')).toBe(500);
     expect(await count('bank', 'accounts')).toBe(520);
-    expect(r.stdout).not.toContain(PASSWORD);
+    expect(secretsIn(r.stdout, PASSWORD, pg)).toEqual([]);
   });
 
   it('refuses an existing target without --replace, and --replace without --confirm-env', async () => {
@@ -191,7 +191,7 @@ describe('Recovery Procedures against a real PostgreSQL', () => {
     expect(records.filter((x) => x.phase === 'finished').map((x) => x.outcome)).toEqual(['ok', 'ok', 'failed', 'failed']);
     expect(records.map((x) => x.outcome)).toContain('dry-run');
     expect(records.map((x) => x.outcome)).toContain('refused');
-    expect(JSON.stringify(records)).not.toContain(PASSWORD);
+    expect(secretsIn(JSON.stringify(records), PASSWORD, pg)).toEqual([]);
     // Taking a backup is noted too: one event with its id and checksum.
     const taken = JSON.parse((await run(['audit', 'show', '--config', config, '--action', 'backup db', '--format', 'json'])).stdout);
     expect(taken[0]).toMatchObject({ phase: 'event', outcome: 'ok', message: `${dbBackup} stored`, details: { id: dbBackup, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
@@ -281,7 +281,7 @@ describe('restore-db --replace when the live database cannot be renamed aside', 
     const bank = await pg.connect('postgres', 'bank');
     await bank.query('CREATE TABLE accounts (id int PRIMARY KEY, balance numeric); INSERT INTO accounts SELECT g, g FROM generate_series(1, 300) g');
     stateHome = mkdtempSync(join(tmpdir(), 'nvcops-restore-held-state-'));
-    config = writeConfig({ environment: 'staging', postgres: { url: pg.urlFor('postgres', 'bank'), adminUrl: pg.urlFor('postgres', 'bank', PASSWORD) }, backups: { directory: mkdtempSync(join(tmpdir(), 'nvcops-restore-held-repo-')) } });
+    config = writeConfig({ environment: 'staging', postgres: { url: pg.urlFor('nvcops_monitor', 'bank'), adminUrl: pg.urlFor('postgres', 'bank') }, backups: { directory: mkdtempSync(join(tmpdir(), 'nvcops-restore-held-repo-')) } });
     const r = await run(['backup', 'db', '--config', config, '--format', 'json']);
     expect(r.exitCode).toBe(0);
     backupId = JSON.parse(r.stdout).manifest.id;
@@ -306,7 +306,7 @@ describe('restore-db --replace when the live database cannot be renamed aside', 
     // The live database is untouched: it takes new sessions, keeps its rows, and no staging copy was made.
     expect(await databases()).toEqual([{ datname: 'bank', datallowconn: true }]);
     expect(await accounts()).toBe(350);
-    expect(r.stdout).not.toContain(PASSWORD);
+    expect(secretsIn(r.stdout, PASSWORD, pg)).toEqual([]);
 
     await app.query("ROLLBACK PREPARED 'p1'");
     await app.end();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { pgProgram } from '../src/backups/pgtools.js';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
-import { startPostgres, type PgServer } from './support/servers.js';
+import { secretsIn, startPostgres, type PgServer } from './support/servers.js';
 
 const PASSWORD = 'Backup-S3cret-pw';
 const hours = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
@@ -49,7 +49,7 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
   const configFor = (directory: string, extra: Record<string, unknown> = {}) =>
     writeConfig({
       environment: 'staging',
-      postgres: { url: pg.urlFor('postgres', 'bank'), adminUrl: pg.urlFor('postgres', 'bank', PASSWORD) },
+      postgres: { url: pg.urlFor('nvcops_monitor', 'bank'), adminUrl: pg.urlFor('postgres', 'bank') },
       backups: { directory },
       ...extra,
     });
@@ -104,7 +104,7 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     expect(manifest.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(bytes.subarray(0, 5).toString()).toBe('PGDMP');
     expect(readdirSync(repo).filter((f) => f.startsWith('.partial'))).toEqual([]);
-    expect(r.stdout).not.toContain(PASSWORD);
+    expect(secretsIn(r.stdout, PASSWORD, pg)).toEqual([]);
   });
 
   it('with --jobs writes the directory format in parallel and checksums its listing', async () => {
@@ -315,7 +315,7 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     expect(junit.stdout).toContain('<testsuite name="Database: Every 6 hours + transaction log backup"');
     const human = await nvcops(['backup', 'verify', '--config', cfg]);
     expect(human.stdout).toContain('Database backed up every 6 hours');
-    expect(human.stdout).not.toContain(PASSWORD);
+    expect(secretsIn(human.stdout, PASSWORD, pg)).toEqual([]);
   });
 
   it.each([['Ctrl-C', 130, 'SIGINT'], ['SIGTERM', 143, 'SIGTERM']] as const)('%s while pg_dump waits on a lock stops it, removes the partial backup and exits %s', async (_, code, signal) => {
@@ -394,13 +394,13 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
     const r = await nvcops(['backup', 'db', '--config', down]);
     expect(r.exitCode).toBe(69);
     expect(r.stderr).toMatch(/^nvcops: PostgreSQL 127\.0\.0\.1:1\/bank: .*ECONNREFUSED/);
-    expect(r.stderr).not.toContain(PASSWORD);
+    expect(secretsIn(r.stderr, PASSWORD, pg)).toEqual([]);
     expect(readdirSync(repo).length).toBe(before);
   });
 
   it('notes a backup that failed in the audit trail, without the password, and still exits with the backup\'s own error', async () => {
     const stateHome = mkdtempSync(join(tmpdir(), 'nvcops-backup-state-'));
-    const gone = writeConfig({ postgres: { url: pg.urlFor('postgres', 'no_such_bank', PASSWORD) }, backups: { directory: repo } });
+    const gone = writeConfig({ postgres: { url: pg.urlFor('postgres', 'no_such_bank') }, backups: { directory: repo } });
     const down = writeConfig({ postgres: { url: `postgres://postgres:${PASSWORD}@127.0.0.1:1/bank` }, backups: { directory: repo } });
     const missing = await nvcops(['backup', 'db', '--config', gone], { env: { XDG_STATE_HOME: stateHome } });
     expect(missing.exitCode).toBe(69);
@@ -415,7 +415,7 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
       expect.stringMatching(/^nothing was stored: .*database "no_such_bank" does not exist/),
       expect.stringMatching(/^nothing was stored: .*ECONNREFUSED/),
     ]));
-    expect(shown.stdout).not.toContain(PASSWORD);
+    expect(secretsIn(shown.stdout, PASSWORD, pg)).toEqual([]);
   });
 });
 

@@ -166,13 +166,14 @@ describe('command line', () => {
 
 describe('--wait for post-deploy gates', () => {
   it('re-runs until the service comes up, then exits 0', async () => {
-    const { startRedis, freePort } = await import('./support/servers.js');
+    const { startRedis, freePort, randomPassword } = await import('./support/servers.js');
     const port = await freePort();
-    const path = writeConfig({ redis: { url: `redis://127.0.0.1:${port}` } });
+    const password = randomPassword();
+    const path = writeConfig({ redis: { url: `redis://:${password}@127.0.0.1:${port}/3` } });
     const run = execa('node', [CLI, 'health', 'db', '--config', path, '--format', 'json', '--wait', '30s', '--interval', '1s'], { reject: false, env: { NO_COLOR: '1' } });
     // The "deploy" finishes after the first attempt has failed: Redis comes up on the configured port.
     await new Promise<void>((resolve) => run.stderr.on('data', (d: Buffer) => { if (d.toString().includes('attempt 1:')) resolve(); }));
-    const redis = await startRedis([], port);
+    const redis = await startRedis({ args: ['--requirepass', password], port });
     try {
       const r = await run;
       expect(r.exitCode).toBe(0);

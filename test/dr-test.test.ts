@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
-import { startPostgres, startReplica, type PgServer } from './support/servers.js';
+import { secretsIn, startPostgres, startReplica, type PgServer } from './support/servers.js';
 
 const PASSWORD = 'Drill-S3cret-pw';
 
@@ -21,9 +21,9 @@ describe('monthly dr-test: restore drill and failover drill on a real primary an
     writeConfig({
       environment: 'staging',
       postgres: {
-        url: primary.urlFor('postgres', 'bank'),
-        adminUrl: primary.urlFor('postgres', 'bank', PASSWORD),
-        replicas: [{ name: standby.name, url: standby.server.urlFor('postgres', 'bank'), adminUrl: standby.server.urlFor('postgres', 'bank', PASSWORD) }],
+        url: primary.urlFor('nvcops_monitor', 'bank'),
+        adminUrl: primary.urlFor('postgres', 'bank'),
+        replicas: [{ name: standby.name, url: standby.server.urlFor('nvcops_monitor', 'bank'), adminUrl: standby.server.urlFor('postgres', 'bank') }],
       },
       backups: { directory: repo },
       dr,
@@ -69,7 +69,7 @@ describe('monthly dr-test: restore drill and failover drill on a real primary an
     expect(r.stdout).toContain('▲ the failover drill promotes replica1');
     expect(r.stdout).toContain('dry run: nothing was done.');
     expect(await inRecovery(replica)).toBe(true);
-    expect(r.stdout).not.toContain(PASSWORD);
+    expect(secretsIn(r.stdout, PASSWORD, primary)).toEqual([]);
   });
 
   it('needs the environment named for a failover drill, even with --yes (exit 64)', async () => {
@@ -187,7 +187,7 @@ describe('monthly dr-test: restore drill and failover drill on a real primary an
     expect(promoted.outcome).toBe('ok');
     expect(promoted.details!.outcomes![1]!.data!.objectives).toEqual({ rto: '15m', rpo: '2m' });
     expect(records.map((x) => x.outcome)).toEqual(expect.arrayContaining(['dry-run', 'refused']));
-    expect(JSON.stringify(records)).not.toContain(PASSWORD);
+    expect(secretsIn(JSON.stringify(records), PASSWORD, primary)).toEqual([]);
   });
 
   it('failover drill: a canary received but applied only at promotion is not an RPO of 0: measured until promotion, with the LSNs', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
-import { freePort, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
+import { freePort, secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 
 const PASSWORD = 'Morning-Check-S3cret';
 const DAILY_LINES = [
@@ -57,7 +57,6 @@ describe('nvcops health daily: the morning checklist against real servers', () =
       startPostgres({ settings: { archive_mode: 'on', archive_command: 'mkdir -p ../wal-archive && cp %p ../wal-archive/%f' } }),
       startRedis(['--requirepass', PASSWORD]),
     ]);
-    await pg.sql(`CREATE ROLE nvcops_monitor LOGIN PASSWORD '${PASSWORD}' IN ROLE pg_monitor`);
     await pg.sql("CREATE TABLE payments (status text, created_at timestamptz); INSERT INTO payments SELECT CASE WHEN g % 100 = 0 THEN 'declined' ELSE 'succeeded' END, now() - g * interval '10 seconds' FROM generate_series(1, 1000) g; GRANT SELECT ON payments TO nvcops_monitor");
     await pg.sql('SELECT pg_switch_wal()');
     // The service is its own process so that it can be frozen: /ok answers at once, /slow after 250 ms, /error with 500,
@@ -75,8 +74,8 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     mkdirSync(backups);
     base = {
       environment: 'staging',
-      postgres: { url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD), adminUrl: pg.urlFor('postgres', 'postgres'), connectTimeout: '2s', statementTimeout: '2s' },
-      redis: { url: `redis://:${PASSWORD}@127.0.0.1:${redis.port}`, connectTimeout: '2s' },
+      postgres: { url: pg.monitorUrl, adminUrl: pg.url, connectTimeout: '2s', statementTimeout: '2s' },
+      redis: { url: redis.url, connectTimeout: '2s' },
       services: [{ name: 'payments-api', url: `http://127.0.0.1:${servicePort}/ok`, timeout: '1s', samples: 5 }],
       logs: { application: logFile },
       backups: { directory: backups },
@@ -102,7 +101,7 @@ describe('nvcops health daily: the morning checklist against real servers', () =
 
   async function daily(overrides: Record<string, unknown> = {}, args: string[] = []) {
     const r = await nvcops(['health', 'daily', '--config', writeConfig({ ...base, ...overrides }), '--format', 'json', ...args]);
-    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    expect(secretsIn(r.stdout + r.stderr, PASSWORD, pg)).toEqual([]);
     return { ...parseReport(r.stdout), exitCode: r.exitCode, stderr: r.stderr };
   }
 
@@ -269,7 +268,7 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     for (const format of ['human', 'junit', 'nagios', 'markdown']) {
       const r = await nvcops(['health', 'daily', '--config', writeConfig(base), '--format', format]);
       expect(r.exitCode, `${format}: ${r.stdout.split("\n").filter((l) => /WARN|FAIL|ERROR/.test(l)).join("\n")}`).toBe(0);
-      expect(r.stdout + r.stderr, format).not.toContain(PASSWORD);
+      expect(secretsIn(r.stdout + r.stderr, PASSWORD, pg), format).toEqual([]);
     }
     const bare = await daily({ services: undefined, logs: undefined, backups: undefined });
     expect(bare.byId['http.service-up']).toMatchObject({ status: 'skip', message: expect.stringContaining('services[]') });

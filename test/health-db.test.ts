@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
-import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
+import { secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 
@@ -15,13 +15,12 @@ describe('nvcops health db against real servers', () => {
   beforeAll(async () => {
     // The slow log records only commands over 1 s here: on a loaded machine an ordinary command can pass 10 ms and
     // turn these healthy-path verdicts into a warning (test/redis-checks.test.ts covers the slow log).
-    [pg, redis] = await Promise.all([startPostgres({ settings: { max_connections: 20 } }), startRedis(['--requirepass', PASSWORD, '--slowlog-log-slower-than', '1000000'])]);
-    // A least-privilege monitoring role, as the README recommends; the password sits in the URL so every format is checked for it.
-    await pg.sql(`CREATE ROLE nvcops_monitor LOGIN PASSWORD '${PASSWORD}' IN ROLE pg_monitor`);
-    redisUrl = `redis://:${PASSWORD}@127.0.0.1:${redis.port}`;
+    [pg, redis] = await Promise.all([startPostgres({ settings: { max_connections: 20 } }), startRedis(['--slowlog-log-slower-than', '1000000'])]);
+    // The harness's least-privilege monitoring role, as the README recommends; the passwords sit in the URLs so every format is checked for them.
+    redisUrl = redis.url;
     config = writeConfig({
       environment: 'staging',
-      postgres: { url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD), replicas: [{ name: 'gone', url: `postgres://nvcops_monitor:${PASSWORD}@127.0.0.1:1/postgres` }] },
+      postgres: { url: pg.monitorUrl, replicas: [{ name: 'gone', url: `postgres://nvcops_monitor:${PASSWORD}@127.0.0.1:1/postgres` }] },
       redis: { url: redisUrl },
     });
   });
@@ -30,7 +29,7 @@ describe('nvcops health db against real servers', () => {
   });
 
   it('passes a healthy PostgreSQL and Redis and exits 0 (json)', async () => {
-    const plain = writeConfig({ environment: 'staging', postgres: { url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD) }, redis: { url: redisUrl } });
+    const plain = writeConfig({ environment: 'staging', postgres: { url: pg.monitorUrl }, redis: { url: redisUrl } });
     const r = await nvcops(['health', 'db', '--config', plain, '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
@@ -49,7 +48,7 @@ describe('nvcops health db against real servers', () => {
   it('fails connection saturation when the slots are nearly used up, and names the threshold', async () => {
     const held = await Promise.all(Array.from({ length: 15 }, () => pg.connect()));
     try {
-      const plain = writeConfig({ postgres: { url: pg.urlFor('nvcops_monitor') } });
+      const plain = writeConfig({ postgres: { url: pg.monitorUrl } });
       const r = await nvcops(['health', 'db', '--config', plain, '--format', 'json']);
       expect(r.exitCode).toBe(2);
       const { byId } = parseReport(r.stdout);
@@ -67,10 +66,10 @@ describe('nvcops health db against real servers', () => {
   it('warns at 80% and a config override moves the threshold', async () => {
     const held = await Promise.all(Array.from({ length: 13 }, () => pg.connect()));
     try {
-      const plain = writeConfig({ postgres: { url: pg.urlFor('nvcops_monitor') } });
+      const plain = writeConfig({ postgres: { url: pg.monitorUrl } });
       const warned = await nvcops(['health', 'db', '--config', plain, '--format', 'json']);
       expect(warned.exitCode).toBe(1);
-      const relaxed = writeConfig({ postgres: { url: pg.urlFor('nvcops_monitor') }, thresholds: { 'postgres.connection-saturation': { warn: '>= 95%', fail: '>= 99%' } } });
+      const relaxed = writeConfig({ postgres: { url: pg.monitorUrl }, thresholds: { 'postgres.connection-saturation': { warn: '>= 95%', fail: '>= 99%' } } });
       const passed = await nvcops(['health', 'db', '--config', relaxed, '--format', 'json']);
       expect(passed.exitCode).toBe(0);
       expect(parseReport(passed.stdout).byId['postgres.connection-saturation']!.threshold).toEqual({ warn: '>= 95%', fail: '>= 99%' });
@@ -94,7 +93,7 @@ describe('nvcops health db against real servers', () => {
     }
     expect(byId['postgres.connect-time']!.message).toMatch(/connection refused/);
     expect(byId['redis.ping']!.message).toBe('Redis (127.0.0.1:1): connection refused');
-    expect(r.stdout).not.toContain(PASSWORD);
+    expect(secretsIn(r.stdout, PASSWORD, pg, redis)).toEqual([]);
   });
 
   it('reports a frozen PostgreSQL (SIGSTOP) as error within the check timeout, and the run still finishes', async () => {
@@ -120,7 +119,7 @@ describe('nvcops health db against real servers', () => {
   it('writes perfdata ranges that alert where the verdict does: at a ">=" level itself, not only above it', async () => {
     // No dead rows (0%) and no invalid index (0): with "<= 0%" and ">= 0" both are warnings, and Nagios must read the perfdata the same way.
     const thresholds = { 'postgres.dead-tuples': { warn: '<= 0%' }, 'postgres.invalid-indexes': { warn: '>= 0' } };
-    const plain = writeConfig({ postgres: { url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD) }, thresholds });
+    const plain = writeConfig({ postgres: { url: pg.monitorUrl }, thresholds });
     const r = await nvcops(['health', 'db', '--config', plain, '--format', 'nagios']);
     expect(r.stdout.split('\n')[0]).toMatch(/^NVCOPS WARNING - health db: postgres\.dead-tuples WARN 0%, postgres\.invalid-indexes WARN 0 \| /);
     const perf = r.stdout.split('\n')[0]!.split(' | ')[1]!.split(' ');
@@ -137,7 +136,7 @@ describe('nvcops health db against real servers', () => {
       const r = await nvcops(['health', 'db', '--config', config, '--format', format]);
       // The replica is down: a failure path whose messages must not carry the secret either.
       expect(r.exitCode, format).toBe(2);
-      expect(r.stdout + r.stderr, format).not.toContain(PASSWORD);
+      expect(secretsIn(r.stdout + r.stderr, PASSWORD, pg, redis), format).toEqual([]);
       expect(r.stdout.length, format).toBeGreaterThan(50);
     }
     const nag = await nvcops(['health', 'db', '--config', config, '--format', 'nagios']);
@@ -154,26 +153,26 @@ describe('nvcops health db against real servers', () => {
     const conf = await nvcops(['config', 'check', '--config', config]);
     expect(conf.exitCode).toBe(0);
     expect(conf.stdout).toContain('nvcops_monitor:***@');
-    expect(conf.stdout).not.toContain(PASSWORD);
+    expect(secretsIn(conf.stdout, PASSWORD, pg, redis)).toEqual([]);
   });
 
   it('writes --report files for CI artifacts beside the stdout format', async () => {
     const dir = writeConfig({}).replace(/nvcops\.yaml$/, '');
-    const plain = writeConfig({ postgres: { url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD) }, redis: { url: redisUrl } });
+    const plain = writeConfig({ postgres: { url: pg.monitorUrl }, redis: { url: redisUrl } });
     const r = await nvcops(['health', 'db', '--config', plain, '--format', 'nagios', '--report', `junit=${dir}out/report.xml`, '--report', `json=${dir}out/report.json`]);
     expect(r.exitCode).toBe(0);
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(`${dir}out/report.xml`, 'utf8')).toContain('<testsuites');
     const json = readFileSync(`${dir}out/report.json`, 'utf8');
     expect(JSON.parse(json).status).toBe('pass');
-    expect(json).not.toContain(PASSWORD);
+    expect(secretsIn(json, PASSWORD, pg, redis)).toEqual([]);
   });
 
   it('takes its target from NVCOPS_POSTGRES_URL and the environment, not only the file', async () => {
-    const r = await nvcops(['health', 'db', '--format', 'json'], { env: { NVCOPS_POSTGRES_URL: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD) } });
+    const r = await nvcops(['health', 'db', '--format', 'json'], { env: { NVCOPS_POSTGRES_URL: pg.monitorUrl } });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).not.toContain(PASSWORD);
-    const libpq = await nvcops(['health', 'db', '--format', 'json'], { env: { PGHOST: '127.0.0.1', PGPORT: String(pg.port), PGUSER: 'nvcops_monitor', PGDATABASE: 'postgres', PGPASSWORD: PASSWORD } });
+    expect(secretsIn(r.stdout, PASSWORD, pg, redis)).toEqual([]);
+    const libpq = await nvcops(['health', 'db', '--format', 'json'], { env: { PGHOST: '127.0.0.1', PGPORT: String(pg.port), PGUSER: 'nvcops_monitor', PGDATABASE: 'postgres', PGPASSWORD: pg.monitorPassword, PGSSLMODE: 'verify-full', PGSSLROOTCERT: pg.ca! } });
     expect(parseReport(libpq.stdout).byId['postgres.connect-time']!.status).toBe('pass');
   });
 });

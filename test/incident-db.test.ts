@@ -30,9 +30,8 @@ describe('nvcops incident db (db_diagnostics.py) against a real PostgreSQL', () 
     primary = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', deadlock_timeout: '200ms' } });
     await primary.sql('CREATE TABLE accounts (id int PRIMARY KEY, balance numeric NOT NULL)');
     await primary.sql('INSERT INTO accounts SELECT g, 100 FROM generate_series(1, 10) g');
-    await primary.sql("CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor");
     replica = await startReplica(primary);
-    config = writeConfig({ environment: 'staging', postgres: { url: primary.urlFor('nvcops_monitor'), replicas: [{ name: 'replica1', url: replica.urlFor('nvcops_monitor') }] } });
+    config = writeConfig({ environment: 'staging', postgres: { url: primary.monitorUrl, replicas: [{ name: 'replica1', url: replica.monitorUrl }] } });
   });
   afterAll(async () => {
     await replica?.stop();
@@ -162,7 +161,7 @@ describe('nvcops incident db (db_diagnostics.py) against a real PostgreSQL', () 
   });
 
   it('flags a replica that is down and says error, exit 3, when the primary refuses connections', async () => {
-    const broken = writeConfig({ postgres: { url: primary.urlFor('nvcops_monitor'), replicas: [{ name: 'gone', url: 'postgres://nvcops_monitor@127.0.0.1:1/postgres' }] } });
+    const broken = writeConfig({ postgres: { url: primary.monitorUrl, replicas: [{ name: 'gone', url: 'postgres://nvcops_monitor@127.0.0.1:1/postgres' }] } });
     const s = sectionsOf((await run([], broken)).stdout)['Replication']!;
     expect(s.state).toBe('attention');
     expect(s.lines!.join('\n')).toMatch(/replica gone: .*connection refused/);

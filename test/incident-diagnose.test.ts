@@ -24,7 +24,6 @@ describe('incident diagnose and classify', () => {
 
   beforeAll(async () => {
     pg = await startPostgres();
-    await pg.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor');
     http = createServer((req, res) => {
       const b = behaviour[req.url ?? ''] ?? { status: 404, delayMs: 0 };
       setTimeout(() => { res.writeHead(b.status); res.end('.'); }, b.delayMs);
@@ -49,7 +48,7 @@ describe('incident diagnose and classify', () => {
     await execa('git', ['commit', '-q', '--allow-empty', '-m', 'Shorten the payment gateway timeout'], { cwd: repo, env: env(30) });
     await execa('git', ['tag', '-a', 'deploy-42', '-m', 'payments release'], { cwd: repo, env: env(25) });
     const config = writeConfig({
-      environment: 'staging', postgres: { url: pg.urlFor('nvcops_monitor') }, logs: { application: log }, deploys: { repositories: [repo] },
+      environment: 'staging', postgres: { url: pg.monitorUrl }, logs: { application: log }, deploys: { repositories: [repo] },
       services: [{ name: 'payments-api', url: `${base}/payments` }],
     });
     const state = mkdtempSync(join(tmpdir(), 'nvcops-diagnose-state-'));
@@ -167,7 +166,7 @@ describe('incident diagnose and classify', () => {
     await pg.sql('CREATE TABLE IF NOT EXISTS payments (ok boolean NOT NULL)');
     await pg.sql('INSERT INTO payments SELECT g % 4 <> 0 FROM generate_series(1, 100) g');
     const config = writeConfig({
-      postgres: { url: pg.urlFor('nvcops_monitor') },
+      postgres: { url: pg.monitorUrl },
       business: { metrics: [{ name: 'payment-success-rate', title: 'Payment success rate', sql: 'SELECT 100.0 * avg(ok::int) FROM payments', unit: '%', fail: '< 99%' }] },
     });
     await pg.sql('GRANT SELECT ON payments TO nvcops_monitor');

@@ -209,7 +209,6 @@ describe('incident records on a real PostgreSQL', () => {
       startPostgres({ settings: { max_connections: 20, archive_mode: 'on', archive_command: '/bin/true', archive_timeout: 60 } }),
       startPostgres(),
     ]);
-    await db.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor');
     await db.sql('SELECT pg_switch_wal()');
   });
   afterAll(async () => {
@@ -230,7 +229,7 @@ describe('incident records on a real PostgreSQL', () => {
   });
 
   it('records the checks failing at open and resolves only when they pass again (verify resolution)', async () => {
-    const config = writeConfig({ environment: 'staging', postgres: { url: db.urlFor('nvcops_monitor') } });
+    const config = writeConfig({ environment: 'staging', postgres: { url: db.monitorUrl } });
     const run = terminal(config);
     let held: pg.Client[] = await Promise.all(Array.from({ length: 15 }, () => db.connect()));
     try {
@@ -267,7 +266,7 @@ describe('incident records on a real PostgreSQL', () => {
   });
 
   it('puts every nvcops action and check run of the environment into the open incident\'s timeline, and only while it is open', async () => {
-    const config = writeConfig({ environment: 'staging', postgres: { url: db.urlFor('nvcops_monitor') } });
+    const config = writeConfig({ environment: 'staging', postgres: { url: db.monitorUrl } });
     const run = terminal(config);
     await run(['health', 'db']);
     await run(['incident', 'open', '--severity', 'P2', '--title', 'Slow statements page', '--no-checks']);

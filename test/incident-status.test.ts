@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,7 +36,7 @@ describe('nvcops incident status (system_status.sh)', () => {
 
   it('shows every system up with its latency, then the dashboards, and exits 0', async () => {
     const config = writeConfig({
-      postgres: { url: pg.url }, redis: { url: redis.url },
+      postgres: { url: pg.monitorUrl }, redis: { url: redis.url },
       services: [{ name: 'payments-api', url: `${base}/healthz` }],
       links: { dashboards: [{ name: 'Grafana — payments', url: 'https://monitoring.nvcfund.com/d/payments' }] },
     });
@@ -58,7 +58,7 @@ describe('nvcops incident status (system_status.sh)', () => {
 
   it('puts what is down first — refused, HTTP 503, no answer — and exits 2', async () => {
     const config = writeConfig({
-      postgres: { url: pg.url, replicas: [{ name: 'replica1', url: 'postgres://postgres:Pw-in-url-9@127.0.0.1:1/postgres' }] },
+      postgres: { url: pg.monitorUrl, replicas: [{ name: 'replica1', url: 'postgres://postgres:Pw-in-url-9@127.0.0.1:1/postgres' }] },
       redis: { url: 'redis://127.0.0.1:1' },
       services: [
         { name: 'payments-api', url: `${base}/healthz` },
@@ -127,16 +127,16 @@ describe('PostgreSQL that answers but refuses nvcops\' login', () => {
 
   beforeAll(async () => {
     pg = await startPostgres();
-    // Passwords for everyone but the harness's own superuser, as in production.
-    writeFileSync(join(pg.dataDir, 'pg_hba.conf'), 'host all postgres 127.0.0.1/32 trust\nhost all blocked 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 scram-sha-256\n');
+    // A role pg_hba.conf turns away before any password, above the harness's scram lines.
+    const hba = join(pg.dataDir, 'pg_hba.conf');
+    writeFileSync(hba, `host all blocked 127.0.0.1/32 reject\n${readFileSync(hba, 'utf8')}`);
     await pg.sql('SELECT pg_reload_conf()');
-    await pg.sql("CREATE ROLE nvcops_monitor LOGIN PASSWORD 'right-password' IN ROLE pg_monitor");
     refused = {
       postgres: {
         url: pg.urlFor('nvcops_monitor', 'postgres', PASSWORD),
         replicas: [
           { name: 'no-role', url: pg.urlFor('nobody', 'postgres', PASSWORD) },
-          { name: 'no-db', url: pg.urlFor('nvcops_monitor', 'ledgr', 'right-password') },
+          { name: 'no-db', url: pg.urlFor('nvcops_monitor', 'ledgr') },
         ],
       },
     };

@@ -10,12 +10,15 @@ import { nvcops, writeConfig } from './support/cli.js';
 describe('maintain cache --flush against a real Redis', () => {
   let redis: RedisServer;
   let config: string;
-  const cli = (...args: string[]) => execa('redis-cli', ['-p', String(redis.port), ...args]).then((r) => r.stdout);
+  // The password through the environment, not argv; the data in redis.url's database (3), another beside it.
+  const cli = (...args: string[]) => execa('redis-cli', ['-p', String(redis.port), ...args], { env: { REDISCLI_AUTH: redis.password } }).then((r) => r.stdout);
+  const db = () => String(redis.db);
+  const OTHER = '4';
   const fill = async () => {
     const session = Array.from({ length: 120 }, (_, i) => [`session:${i}`, 'v']).flat();
     const rate = Array.from({ length: 30 }, (_, i) => [`rate:${i}`, 'v']).flat();
-    await cli('-n', '0', 'MSET', ...session, ...rate);
-    await cli('-n', '1', 'SET', 'other-db', 'stays');
+    await cli('-n', db(), 'MSET', ...session, ...rate);
+    await cli('-n', OTHER, 'SET', 'other-db', 'stays');
   };
 
   beforeAll(async () => {
@@ -30,31 +33,31 @@ describe('maintain cache --flush against a real Redis', () => {
   it('shows the database, key count and memory first, and refuses without --yes or without --confirm-env', async () => {
     const r = await nvcops(['maintain', 'cache', '--flush', '--config', config]);
     expect(r.exitCode).toBe(64);
-    expect(r.stdout).toMatch(/database 0: 150 keys; server memory used [\d.]+[KM]/);
-    expect(r.stdout).toMatch(/1\. FLUSHDB ASYNC on database 0/);
+    expect(r.stdout).toMatch(/database 3: 150 keys; server memory used [\d.]+[KM]/);
+    expect(r.stdout).toMatch(/1\. FLUSHDB ASYNC on database 3/);
     const yesOnly = await nvcops(['maintain', 'cache', '--flush', '--yes', '--config', config]);
     expect(yesOnly.exitCode).toBe(64);
     expect(yesOnly.stdout).toMatch(/refused: this removes data in any environment: add --confirm-env staging/);
-    expect(await cli('-n', '0', 'DBSIZE')).toBe('150');
+    expect(await cli('-n', db(), 'DBSIZE')).toBe('150');
   });
 
   it('flushes one database with --yes and --confirm-env, and leaves the others alone', async () => {
-    const r = await nvcops(['maintain', 'cache', '--flush', '--db', '0', '--yes', '--confirm-env', 'staging', '--config', config]);
+    const r = await nvcops(['maintain', 'cache', '--flush', '--db', db(), '--yes', '--confirm-env', 'staging', '--config', config]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/FLUSHDB ASYNC on database 0 — database 0: 150 → 0 keys/);
-    expect(await cli('-n', '0', 'DBSIZE')).toBe('0');
-    expect(await cli('-n', '1', 'GET', 'other-db')).toBe('stays');
+    expect(r.stdout).toMatch(/FLUSHDB ASYNC on database 3 — database 3: 150 → 0 keys/);
+    expect(await cli('-n', db(), 'DBSIZE')).toBe('0');
+    expect(await cli('-n', OTHER, 'GET', 'other-db')).toBe('stays');
   });
 
   it('removes only the keys matching --pattern with SCAN and UNLINK', async () => {
     await fill();
     const plan = await nvcops(['maintain', 'cache', '--flush', '--pattern', 'session:*', '--dry-run', '--config', config, '--format', 'json']);
-    expect(JSON.parse(plan.stdout).summary[0]).toMatch(/database 0: 150 keys, 120 matching session:\*/);
+    expect(JSON.parse(plan.stdout).summary[0]).toMatch(/database 3: 150 keys, 120 matching session:\*/);
     const r = await nvcops(['maintain', 'cache', '--flush', '--pattern', 'session:*', '--yes', '--confirm-env', 'staging', '--config', config]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/120 keys removed; database 0: 150 → 30 keys/);
-    expect(await cli('-n', '0', 'KEYS', 'session:*')).toBe('');
-    expect(await cli('-n', '0', 'DBSIZE')).toBe('30');
+    expect(r.stdout).toMatch(/120 keys removed; database 3: 150 → 30 keys/);
+    expect(await cli('-n', db(), 'KEYS', 'session:*')).toBe('');
+    expect(await cli('-n', db(), 'DBSIZE')).toBe('30');
   });
 
   it('needs Redis configured (78), and says nothing was done when Redis cannot be reached (3); no password in any output', async () => {
@@ -108,6 +111,6 @@ describe('maintain cache --flush against a real Redis', () => {
     const r = await nvcops(['maintain', 'cache', '--flush', '--pattern', '', '--yes', '--confirm-env', 'staging', '--config', config]);
     expect([r.exitCode, r.stdout]).toEqual([64, '']);
     expect(r.stderr).toBe("nvcops: option '--pattern <glob>' argument '' is invalid. use a glob such as session:*; it cannot be empty (run with --help for usage)");
-    expect(await cli('-n', '0', 'DBSIZE')).toBe('150');
+    expect(await cli('-n', db(), 'DBSIZE')).toBe('150');
   });
 });

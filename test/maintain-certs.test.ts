@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
-import { forPostgres, makeCa, opensslDate, type TestCa } from './support/certs.js';
+import { freePort, startPostgres, startRedis, testCa, type PgServer, type RedisServer } from './support/servers.js';
+import { makeCa, opensslDate, type TestCa } from './support/certs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 
 type Result = { id: string; status: string; observed: { value: number } | null; message: string; details?: string[] };
@@ -29,13 +29,13 @@ describe('maintain certs with certificates made by openssl', () => {
   let wrongHostUrl: string;
 
   beforeAll(async () => {
-    ca = await makeCa();
+    // The CA the harness signs its PostgreSQL servers' certificates with signs the others too.
+    ca = await testCa();
     good = await ca.leaf('good');
-    const pgPair = await forPostgres(good);
     redisTls = await freePort();
     [pg, plainPg, redis] = await Promise.all([
-      startPostgres({ settings: { ssl: 'on', ssl_cert_file: pgPair.cert, ssl_key_file: pgPair.key } }),
       startPostgres(),
+      startPostgres({ tls: false }),
       startRedis(['--port', '0', '--tls-port', String(redisTls), '--tls-cert-file', good.cert, '--tls-key-file', good.key, '--tls-ca-cert-file', ca.ca, '--tls-auth-clients', 'no']),
     ]);
     const a = await https(good);

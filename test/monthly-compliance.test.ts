@@ -8,10 +8,10 @@ import { SCHEMA_VERSION, type RunReport } from '../src/engine/report.js';
 import { procedures } from '../src/runbook/procedures.js';
 import { LocalStore } from '../src/state/local.js';
 import type { AuditRecord } from '../src/state/store.js';
-import { forPostgres, makeCa, type TestCa } from './support/certs.js';
+import { type TestCa } from './support/certs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
-import { startPostgres, type PgServer } from './support/servers.js';
+import { startPostgres, testCa, type PgServer } from './support/servers.js';
 
 const DAY = 86_400_000;
 const CARD = '4111 1111 1111 1111';
@@ -56,16 +56,16 @@ describe('nvcops monthly compliance against real servers', () => {
   const review = (config: string, ...args: string[]) => nvcops(['monthly', 'compliance', '--config', config, ...args], { env: env() });
 
   beforeAll(async () => {
-    ca = await makeCa();
-    const pair = await forPostgres(await ca.leaf('db'));
+    ca = await testCa();
     [hard, soft] = await Promise.all([
       startPostgres({
         settings: {
-          ssl: 'on', ssl_cert_file: pair.cert, ssl_key_file: pair.key, password_encryption: 'scram-sha-256',
+          password_encryption: 'scram-sha-256',
           log_connections: 'on', log_disconnections: 'on', shared_preload_libraries: 'pgaudit', 'pgaudit.log': 'ddl,role,write',
         },
       }),
-      startPostgres({ settings: { password_encryption: 'md5' } }),
+      // Careless: no TLS, MD5 passwords.
+      startPostgres({ tls: false, settings: { password_encryption: 'md5' } }),
     ]);
     work = mkdtempSync(join(tmpdir(), 'nvcops-compliance-'));
     state = join(work, 'state');
@@ -84,7 +84,7 @@ describe('nvcops monthly compliance against real servers', () => {
       deploys: { repositories: [repo] },
       compliance: { changeTicket: 'CHG-\\d+', retention: [{ table: 'public.events', column: 'created_at', keep: '7y' }] },
     };
-    hardConfig = writeConfig({ ...common, postgres: { url: `${hard.url}?sslmode=verify-full&sslrootcert=${ca.ca}` } });
+    hardConfig = writeConfig({ ...common, postgres: { url: hard.url } });
     softConfig = writeConfig({ ...common, state: { path: join(work, 'soft-state') }, postgres: { url: soft.url }, compliance: { changeTicket: 'CHG-\\d+' } });
     // The run history the review reads: an access review 10 days ago and a backup verification yesterday.
     const store = LocalStore.open(state);
@@ -165,7 +165,7 @@ describe('nvcops monthly compliance against real servers', () => {
       await hard.sql(`DROP ROLE old_teller`);
     }
     await hard.sql(`CREATE ROLE monitor LOGIN PASSWORD 'mon-pw' IN ROLE pg_monitor VALID UNTIL '2099-01-01'`);
-    const monitor = writeConfig({ environment: 'production', state: { path: state }, postgres: { url: `${hard.urlFor('monitor', 'postgres', 'mon-pw')}?sslmode=verify-full&sslrootcert=${ca.ca}` } });
+    const monitor = writeConfig({ environment: 'production', state: { path: state }, postgres: { url: hard.urlFor('monitor', 'postgres', 'mon-pw') } });
     const evidence = join(work, 'evidence-monitor');
     const r = await review(monitor, '--format', 'json', '--evidence', evidence);
     const { byId } = parseReport(r.stdout);

@@ -4,6 +4,8 @@ import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { startPostgres, startReplica, type PgServer } from './support/servers.js';
 
+/** The password of the roles a test makes besides the harness's own. */
+const PLAIN_PW = 'Pl41n-login-pw';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `read` returns true (statistics reach the views asynchronously). */
@@ -19,8 +21,8 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
   let server: PgServer;
   const thresholds: Record<string, { warn?: string; fail?: string }> = {};
 
-  async function healthDb(extra: Record<string, unknown> = {}, user = 'nvcops_monitor') {
-    const config = writeConfig({ postgres: { url: server.urlFor(user) }, thresholds, ...extra });
+  async function healthDb(extra: Record<string, unknown> = {}, url = server.monitorUrl) {
+    const config = writeConfig({ postgres: { url }, thresholds, ...extra });
     const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
     expect(r.stderr).toBe('');
     return { ...parseReport(r.stdout), exitCode: r.exitCode };
@@ -30,8 +32,7 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
     server = await startPostgres({
       settings: { shared_preload_libraries: 'pg_stat_statements', shared_buffers: '1MB', max_connections: 30, autovacuum_freeze_max_age: 100000 },
     });
-    await server.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor');
-    await server.sql('CREATE ROLE plain_login LOGIN');
+    await server.sql(`CREATE ROLE plain_login LOGIN PASSWORD '${PLAIN_PW}'`);
   });
   afterAll(async () => {
     await server?.stop();
@@ -48,7 +49,7 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
   });
 
   it('connects with the longest statement timeout the config allows (its idle-in-transaction twin stays within PostgreSQL\'s limit)', async () => {
-    const config = writeConfig({ postgres: { url: server.urlFor('nvcops_monitor'), statementTimeout: '24d' } });
+    const config = writeConfig({ postgres: { url: server.monitorUrl, statementTimeout: '24d' } });
     const { byId } = parseReport((await nvcops(['health', 'db', '--config', config, '--format', 'json'])).stdout);
     expect(byId['postgres.connect-time']!.status).toBe('pass');
     expect(byId['postgres.idle-in-transaction']!.status).toBe('pass');
@@ -92,7 +93,7 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
     const other = await server.connect();
     await other.query('BEGIN; SELECT 1');
     try {
-      const { byId, exitCode } = await healthDb({}, 'plain_login');
+      const { byId, exitCode } = await healthDb({}, server.urlFor('plain_login', 'postgres', PLAIN_PW));
       for (const id of ['postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.long-running-queries']) {
         expect(byId[id]!.status, id).toBe('error');
         expect(byId[id]!.message, id).toMatch(/missing privilege: \d+ sessions of other roles are hidden .*GRANT pg_monitor \(or pg_read_all_stats\) TO plain_login/);
@@ -249,7 +250,7 @@ describe('replication lag, measured on a real streaming replica', () => {
   beforeAll(async () => {
     primary = await startPostgres();
     replica = await startReplica(primary);
-    await primary.sql('CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor; CREATE ROLE plain LOGIN; CREATE TABLE ticks (at timestamptz)');
+    await primary.sql(`CREATE ROLE plain LOGIN PASSWORD '${PLAIN_PW}'; CREATE TABLE ticks (at timestamptz)`);
     // The roles reach the replica by replay: until then it refuses their logins, which is another test's case.
     await until(async () => (await replica.sql<{ n: string }>("SELECT count(*) AS n FROM pg_roles WHERE rolname IN ('nvcops_monitor', 'plain')"))[0]?.n === '2', 'the roles on the replica');
   });
@@ -259,7 +260,7 @@ describe('replication lag, measured on a real streaming replica', () => {
   });
 
   const run = async (thresholds = {}) => {
-    const config = writeConfig({ postgres: { url: primary.urlFor('nvcops_monitor'), replicas: [{ name: 'standby1', url: replica.urlFor('nvcops_monitor') }] }, thresholds });
+    const config = writeConfig({ postgres: { url: primary.monitorUrl, replicas: [{ name: 'standby1', url: replica.monitorUrl }] }, thresholds });
     const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
     return parseReport(r.stdout).byId;
   };
@@ -271,7 +272,7 @@ describe('replication lag, measured on a real streaming replica', () => {
   });
 
   it('says error, naming the privilege, when the role may not see the WAL receiver of a replica that streams', async () => {
-    const config = writeConfig({ postgres: { url: primary.urlFor('nvcops_monitor'), replicas: [{ name: 'standby1', url: replica.urlFor('plain') }] } });
+    const config = writeConfig({ postgres: { url: primary.monitorUrl, replicas: [{ name: 'standby1', url: replica.urlFor('plain', 'postgres', PLAIN_PW) }] } });
     const byId = parseReport((await nvcops(['health', 'db', '--config', config, '--format', 'json'])).stdout).byId;
     expect(byId['postgres.replication-lag']).toMatchObject({
       status: 'error',
@@ -284,7 +285,7 @@ describe('replication lag, measured on a real streaming replica', () => {
     await primary.sql('CREATE TABLE churned (id int) WITH (autovacuum_enabled = false); INSERT INTO churned SELECT generate_series(1, 50000); DELETE FROM churned WHERE id <= 20000');
     try {
       await until(async () => Number((await primary.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'churned'"))[0]?.n) >= 20000, 'dead tuples in the statistics');
-      const config = writeConfig({ postgres: { url: replica.urlFor('nvcops_monitor') } });
+      const config = writeConfig({ postgres: { url: replica.monitorUrl } });
       const { byId } = parseReport((await nvcops(['health', 'db', '--config', config, '--format', 'json'])).stdout);
       const weekly = parseReport((await nvcops(['weekly', 'performance', '--config', config, '--format', 'json'])).stdout).byId;
       for (const check of [byId['postgres.dead-tuples']!, byId['postgres.vacuum-analyze']!, weekly['postgres.autovacuum-backlog']!]) {
@@ -324,11 +325,11 @@ describe('a server whose connection slots are used up', () => {
   it('fails the connection check with the server\'s own reason', async () => {
     const small = await startPostgres({ settings: { max_connections: 6 } });
     try {
-      await small.sql('CREATE ROLE app LOGIN; CREATE ROLE nvcops_monitor LOGIN IN ROLE pg_monitor');
+      await small.sql(`CREATE ROLE app LOGIN PASSWORD '${PLAIN_PW}'`);
       // 6 slots, 3 reserved for superusers: three ordinary sessions leave none for nvcops.
       const held: pg.Client[] = [];
-      for (let i = 0; i < 3; i++) held.push(await small.connect('app'));
-      const config = writeConfig({ postgres: { url: small.urlFor('nvcops_monitor') } });
+      for (let i = 0; i < 3; i++) held.push(await small.connect('app', 'postgres', PLAIN_PW));
+      const config = writeConfig({ postgres: { url: small.monitorUrl } });
       const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
       const { byId } = parseReport(r.stdout);
       expect(byId['postgres.connect-time']).toMatchObject({ status: 'fail', message: expect.stringMatching(/too many connections|remaining connection slots/) });

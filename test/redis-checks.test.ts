@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
-import { freePort, startRedis, type RedisServer } from './support/servers.js';
+import { freePort, randomPassword, startRedis, type RedisServer } from './support/servers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,8 +26,8 @@ async function redisServer(args: string[] = []): Promise<RedisServer> {
   started.push(s);
   return s;
 }
-function client(port: number): Redis {
-  const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+function client(server: RedisServer): Redis {
+  const c = new Redis(server.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
   c.on('error', () => undefined);
   clients.push(c);
   return c;
@@ -48,7 +48,7 @@ const FILL = "for i=0,399999 do redis.call('SET','key:'..i, string.rep('x',100))
 describe('health db: the Redis checks on real servers, healthy and in their faults', () => {
   it('passes a healthy standalone server, persistence included', async () => {
     const s = await redisServer(['--save', '3600 1']);
-    const c = client(s.port);
+    const c = client(s);
     await c.set('session:1', 'ok');
     for (let i = 0; i < 20; i++) await c.get('session:1');
     // Saving on (save 3600 1) and no save has failed. No BGSAVE here: its fork can itself land in the slow log.
@@ -66,7 +66,7 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('fails memory when a noeviction server is full and refuses writes', async () => {
     const s = await redisServer(['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction']);
-    const c = client(s.port);
+    const c = client(s);
     // A running script may pass maxmemory; the next write is refused.
     await c.eval(FILL, 0).catch(() => undefined);
     await expect(c.set('one-more', 'x')).rejects.toThrow(/OOM/);
@@ -77,7 +77,7 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('warns about evictions and memory near maxmemory on an LRU cache', async () => {
     const s = await redisServer(['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-lru']);
-    await client(s.port).eval(FILL, 0);
+    await client(s).eval(FILL, 0);
     const { byId } = await healthDb({ url: s.url });
     expect(byId['redis.evictions']!.status).toBe('warn');
     expect(byId['redis.evictions']!.observed!.value).toBeGreaterThan(1000);
@@ -86,7 +86,7 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('warns about fragmentation once most keys of a large keyspace are deleted', async () => {
     const s = await redisServer();
-    const c = client(s.port);
+    const c = client(s);
     await c.eval(FILL, 0);
     const before = await healthDb({ url: s.url });
     expect(before.byId['redis.fragmentation']!.status).toBe('pass');
@@ -98,11 +98,11 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('warns when most lookups miss, and counts blocked clients', async () => {
     const s = await redisServer();
-    const c = client(s.port);
+    const c = client(s);
     await c.set('present', '1');
     await c.get('present');
     for (let i = 0; i < 50; i++) await c.get(`absent:${i}`);
-    const worker = client(s.port);
+    const worker = client(s);
     void worker.blpop('jobs', 0).catch(() => undefined);
     await until(async () => /blocked_clients:1/.test(await c.info('clients')), 'BLPOP');
     const { byId } = await healthDb({ url: s.url });
@@ -112,7 +112,7 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('rounds the hit ratio down, never up across its level: 8995 hits in 9999 lookups (0.89959) warns under 0.9', async () => {
     const s = await redisServer();
-    const c = client(s.port);
+    const c = client(s);
     await c.set('present', '1');
     const lookups = c.pipeline();
     for (let i = 0; i < 8995; i++) lookups.get('present');
@@ -124,10 +124,10 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('fails client saturation and counts the connection maxclients refused', async () => {
     const s = await redisServer(['--maxclients', '4']);
-    const held = [client(s.port), client(s.port), client(s.port), client(s.port)];
+    const held = [client(s), client(s), client(s), client(s)];
     await Promise.all(held.map((c) => c.ping()));
     // The server answers "max number of clients reached" and hangs up.
-    await expect(client(s.port).ping()).rejects.toThrow();
+    await expect(client(s).ping()).rejects.toThrow();
     held.pop()!.disconnect();
     await until(async () => /connected_clients:3\b/.test(await held[0]!.info('clients')), 'the released slot');
     const { byId } = await healthDb({ url: s.url });
@@ -137,8 +137,8 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('passes a replica with its link up, and fails it when the master goes away', async () => {
     const master = await redisServer();
-    const replica = await redisServer(['--replicaof', '127.0.0.1', String(master.port)]);
-    const r = client(replica.port);
+    const replica = await redisServer(['--replicaof', '127.0.0.1', String(master.port), '--masterauth', master.password]);
+    const r = client(replica);
     await until(async () => /master_link_status:up/.test(await r.info('replication')), 'the replication link');
     const up = await healthDb({ url: replica.url });
     expect(up.byId['redis.replication']).toMatchObject({ status: 'pass', message: expect.stringMatching(new RegExp(`replica of 127\\.0\\.0\\.1:${master.port}, link up`)) });
@@ -152,8 +152,8 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('fails a master that lost a replica it is expected to have (redis.replicas): the master forgets a lost replica', async () => {
     const master = await redisServer();
-    const replica = await redisServer(['--replicaof', '127.0.0.1', String(master.port)]);
-    const m = client(master.port);
+    const replica = await redisServer(['--replicaof', '127.0.0.1', String(master.port), '--masterauth', master.password]);
+    const m = client(master);
     await until(async () => /slave0:.*state=online/.test(await m.info('replication')), 'the replica online');
     expect((await healthDb({ url: master.url, replicas: 1 })).byId['redis.replication']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^master with 1 replica online/) });
     await replica.stop();
@@ -161,8 +161,8 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     expect((await healthDb({ url: master.url, replicas: 1 })).byId['redis.replication']).toMatchObject({ status: 'fail', message: 'master with 0 of 1 replicas online (redis.replicas)' });
     // A replica taking its first copy (a diskless sync that waits 30 s for more replicas) is on its way: a warning.
     const slow = await redisServer(['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '30']);
-    await redisServer(['--replicaof', '127.0.0.1', String(slow.port)]);
-    await until(async () => /slave0:.*state=wait_bgsave/.test(await client(slow.port).info('replication')), 'the replica waiting for its copy');
+    await redisServer(['--replicaof', '127.0.0.1', String(slow.port), '--masterauth', slow.password]);
+    await until(async () => /slave0:.*state=wait_bgsave/.test(await client(slow).info('replication')), 'the replica waiting for its copy');
     expect((await healthDb({ url: slow.url, replicas: 1 })).byId['redis.replication']).toMatchObject({ status: 'warn', message: expect.stringMatching(/^master; replica 127\.0\.0\.1:\d+ wait_bgsave \(copying the data set\)$/) });
     // Without the number, the same master says what it cannot tell apart.
     expect((await healthDb({ url: master.url })).byId['redis.replication']).toMatchObject({
@@ -172,7 +172,7 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('fails persistence when a background save cannot be written', async () => {
     const s = await redisServer(['--save', '3600 1']);
-    const c = client(s.port);
+    const c = client(s);
     await c.set('k', 'v');
     const [, dir] = (await c.config('GET', 'dir')) as string[];
     rmSync(dir!, { recursive: true, force: true });
@@ -184,7 +184,7 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('lists slow commands of the last 24 h with card numbers masked', async () => {
     const s = await redisServer();
-    const c = client(s.port);
+    const c = client(s);
     await c.eval('local i = 0 while i < 3e6 do i = i + 1 end return ARGV[1]', 0, '4111 1111 1111 1111');
     const { byId } = await healthDb({ url: s.url });
     const slow = byId['redis.slowlog']!;
@@ -197,7 +197,7 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('says error, not a clean slow log, when the server keeps no slow log', async () => {
     const off = await redisServer(['--slowlog-log-slower-than', '-1']);
-    await client(off.port).eval('local i = 0 while i < 3e6 do i = i + 1 end return 1', 0);
+    await client(off).eval('local i = 0 while i < 3e6 do i = i + 1 end return 1', 0);
     expect((await healthDb({ url: off.url })).byId['redis.slowlog']).toMatchObject({
       status: 'error', message: 'the slow log is off (slowlog-log-slower-than -1): no command is recorded; set it to 10000 (µs, the redis.conf default)',
     });
@@ -212,8 +212,8 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('says error, not down, when the ACL refuses PING to the nvcops user: the server answered', async () => {
     const s = await redisServer();
-    await client(s.port).call('ACL', 'SETUSER', 'monitor', 'on', '>monitor-pw', '+info', '+config|get', '+slowlog');
-    const { byId, exitCode } = await healthDb({ url: `redis://monitor:monitor-pw@127.0.0.1:${s.port}` });
+    await client(s).call('ACL', 'SETUSER', 'monitor', 'on', '>monitor-pw', '+info', '+config|get', '+slowlog');
+    const { byId, exitCode } = await healthDb({ url: `redis://monitor:monitor-pw@127.0.0.1:${s.port}/${s.db}` });
     expect(byId['redis.ping']).toMatchObject({ status: 'error', message: expect.stringMatching(/^Redis \(127\.0\.0\.1:\d+\): missing privilege \(NOPERM .*'ping'.*\); extend the user's ACL \(the user needs "\+ping"\)$/) });
     expect(byId['redis.clients']!.status).toBe('pass');
     expect(exitCode).toBe(3);
@@ -234,8 +234,8 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     expect((await ping({ url: `redis://nobody:${PASSWORD}@${at}` })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(/refused nvcops' login as nobody: WRONGPASS .* — fix the user or password in redis\.url/) });
     expect((await ping({ url: `redis://${at}` })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(new RegExp(`^Redis \\(${at}\\) refused nvcops' login as default: NOAUTH .* — set the password in redis\\.url$`)) });
     // A cluster's seeds take redis.username / redis.password unless their URL carries credentials.
-    expect((await ping({ cluster: [s.url], password: PASSWORD })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(/^Redis cluster: no seed node answered CLUSTER NODES \(.+ WRONGPASS .+ — fix the user or password in redis\.password, or enable/) });
-    expect((await ping({ cluster: [s.url], username: 'nvcops', password: PASSWORD })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(/as nvcops: WRONGPASS .+ — fix the user or password in redis\.username \/ redis\.password/) });
+    expect((await ping({ cluster: [`redis://${at}`], password: PASSWORD })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(/^Redis cluster: no seed node answered CLUSTER NODES \(.+ WRONGPASS .+ — fix the user or password in redis\.password, or enable/) });
+    expect((await ping({ cluster: [`redis://${at}`], username: 'nvcops', password: PASSWORD })).ping).toMatchObject({ status: 'error', message: expect.stringMatching(/as nvcops: WRONGPASS .+ — fix the user or password in redis\.username \/ redis\.password/) });
     // A seed that is down makes the cluster down, whatever the others say.
     expect((await ping({ cluster: [`redis://127.0.0.1:1`, `redis://:${PASSWORD}@${at}`] })).ping).toMatchObject({ status: 'fail', message: expect.stringMatching(/connection refused; .+ fix the user or password in redis\.cluster\[1\]/) });
     expect(await ping({ url: `redis://:right-pw@127.0.0.1:${await freePort()}` })).toMatchObject({ ping: { status: 'fail', message: expect.stringMatching(/connection refused$/) }, exitCode: 2 });
@@ -259,9 +259,11 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
 describe('Redis Cluster: a real local three-master cluster', () => {
   it('passes when every slot is served, and fails naming the node when a master stops', async () => {
-    const nodes = await Promise.all([0, 1, 2].map(() => redisServer(['--cluster-enabled', 'yes', '--cluster-node-timeout', '1000'])));
-    await execa('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes']);
-    const c = client(nodes[0]!.port);
+    // One password for the whole cluster, as redis-cli --cluster and the nodes' replication expect.
+    const password = randomPassword();
+    const nodes = await Promise.all([0, 1, 2].map(() => redisServer(['--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--requirepass', password, '--masterauth', password])));
+    await execa('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes'], { env: { REDISCLI_AUTH: password } });
+    const c = client(nodes[0]!);
     await until(async () => /cluster_state:ok/.test(String(await c.cluster('INFO'))), 'cluster_state ok');
     const seeds = { cluster: [nodes[0]!.url, nodes[1]!.url] };
     const ok = await healthDb(seeds);
@@ -287,16 +289,16 @@ describe('Redis Sentinel', () => {
     const master = await redisServer();
     const dir = mkdtempSync(join(tmpdir(), 'nvcops-sentinel-'));
     const port = await freePort();
-    writeFileSync(join(dir, 'sentinel.conf'), `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor payments 127.0.0.1 ${master.port} 1\n`);
+    writeFileSync(join(dir, 'sentinel.conf'), `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor payments 127.0.0.1 ${master.port} 1\nsentinel auth-pass payments ${master.password}\n`);
     const sentinel = spawn('redis-server', [join(dir, 'sentinel.conf'), '--sentinel'], { stdio: 'ignore' });
     try {
       await until(async () => (await execa('redis-cli', ['-p', String(port), 'SENTINEL', 'get-master-addr-by-name', 'payments'], { reject: false })).stdout.includes(String(master.port)), 'the sentinel');
-      const { byId, exitCode } = await healthDb({ sentinels: [`redis://127.0.0.1:${port}`], name: 'payments' });
+      const { byId, exitCode } = await healthDb({ sentinels: [`redis://127.0.0.1:${port}`], name: 'payments', password: master.password });
       expect(byId['redis.ping']).toMatchObject({ status: 'pass', message: `127.0.0.1:${master.port} (master payments) PONG` });
       expect(byId['redis.memory']!.status).toBe('pass');
       expect(exitCode).toBe(0);
       // The master's password is redis.password; the sentinels' own comes from the first sentinel's URL.
-      await client(master.port).config('SET', 'requirepass', 'right-pw');
+      await client(master).config('SET', 'requirepass', 'right-pw');
       expect((await healthDb({ sentinels: [`redis://127.0.0.1:${port}`], name: 'payments', password: 'Wr0ng-hunter2-pw' })).byId['redis.ping']).toMatchObject({
         status: 'error', message: `Redis (master payments via sentinels 127.0.0.1:${port}) refused nvcops' login as default: WRONGPASS invalid username-password pair or user is disabled. — fix the user or password in redis.password, or enable the user (ACL SETUSER default on)`,
       });

@@ -1,7 +1,6 @@
-import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
+import { redisCli, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 import { nvcops, writeConfig } from './support/cli.js';
 
 type Result = { id: string; status: string; observed: { value: number } | null; message: string; details?: string[] };
@@ -36,6 +35,8 @@ describe('weekly performance against real servers', () => {
       // Expiry runs once a second with the least effort, so expired keys pile up faster than it removes them.
       startRedis(['--hz', '1', '--active-expire-effort', '1']),
     ]);
+    // The monitoring role as the README sets it up: pg_stats shows the bloat estimates only the rows of tables it may read.
+    for (const s of [tidyPg, busyPg]) await s.sql('GRANT pg_read_all_data TO nvcops_monitor');
     await tidyPg.sql(`CREATE TABLE accounts (id int PRIMARY KEY, owner text); INSERT INTO accounts SELECT g, 'o' || g FROM generate_series(1, 1000) g`);
     await tidyPg.sql(`VACUUM ANALYZE accounts`);
     // Orders: read by sequential scans only, one index duplicating another's leading column, one never used.
@@ -53,10 +54,10 @@ describe('weekly performance against real servers', () => {
     await busyPg.sql(`SET enable_seqscan = off; SELECT count(*) FROM events WHERE id = 40`);
     // Sessions: half deleted with autovacuum off: past autovacuum's threshold, waiting.
     await busyPg.sql(`CREATE TABLE sessions (id int); INSERT INTO sessions SELECT generate_series(1, 20000); ANALYZE sessions; DELETE FROM sessions WHERE id % 2 = 0`);
-    await execa('redis-cli', ['-p', String(tidyRedis.port), '--pipe'], { input: sets('user:', 200, 'small') });
-    await execa('redis-cli', ['-p', String(busyRedis.port), 'SET', 'report:2026', 'r'.repeat(50_000)]);
+    await redisCli(tidyRedis, ['--pipe'], sets('user:', 200, 'small'));
+    await redisCli(busyRedis, ['SET', 'report:2026', 'r'.repeat(50_000)]);
     for (let b = 0; b < 3; b++) {
-      await execa('redis-cli', ['-p', String(busyRedis.port), '--pipe'], { input: sets(`otp:${b}:`, 150_000, 'v', 50) });
+      await redisCli(busyRedis, ['--pipe'], sets(`otp:${b}:`, 150_000, 'v', 50));
       await new Promise((r) => setTimeout(r, 1100));
     }
   });
@@ -65,7 +66,7 @@ describe('weekly performance against real servers', () => {
   });
 
   it('passes a tidy database and cache', async () => {
-    const config = writeConfig({ postgres: { url: tidyPg.url }, redis: { url: tidyRedis.url }, thresholds, maintenance });
+    const config = writeConfig({ postgres: { url: tidyPg.monitorUrl }, redis: { url: tidyRedis.url }, thresholds, maintenance });
     const r = await nvcops(['weekly', 'performance', '--config', config, '--format', 'json']);
     const byId = results(r.stdout);
     for (const id of MINE) expect(byId[id]!.status, `${id}: ${byId[id]!.message}`).toBe('pass');
@@ -74,7 +75,7 @@ describe('weekly performance against real servers', () => {
   });
 
   it('finds missing, unused and duplicate indexes, bloat, the autovacuum backlog, a big key and expiry falling behind — each with a recommendation', async () => {
-    const config = writeConfig({ postgres: { url: busyPg.url }, redis: { url: busyRedis.url }, thresholds, maintenance });
+    const config = writeConfig({ postgres: { url: busyPg.monitorUrl }, redis: { url: busyRedis.url }, thresholds, maintenance });
     const r = await nvcops(['weekly', 'performance', '--config', config, '--format', 'json']);
     const byId = results(r.stdout);
     // orders is read by sequential scans only (events and sessions too: the DELETEs that made their dead tuples scanned them).
@@ -110,7 +111,7 @@ describe('weekly performance against real servers', () => {
                INSERT INTO ledger SELECT generate_series(1, 20000); INSERT INTO audit_log SELECT generate_series(1, 20000)`);
     await sql('ANALYZE ledger, audit_log');
     await sql('DELETE FROM ledger WHERE id <= 1000; DELETE FROM audit_log WHERE id <= 6000');
-    const config = writeConfig({ postgres: { url: busyPg.urlFor('postgres', 'tuned') } });
+    const config = writeConfig({ postgres: { url: busyPg.urlFor('nvcops_monitor', 'tuned'), adminUrl: busyPg.urlFor('postgres', 'tuned') } });
     const weekly = await nvcops(['weekly', 'performance', '--config', config, '--format', 'json']);
     expect(results(weekly.stdout)['postgres.autovacuum-backlog']!.details).toEqual([
       expect.stringMatching(/^public\.ledger: 1000 dead tuples \(threshold 250\), autovacuum is off for it/),

@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
-import { forPostgres, makeCa, type TestCa } from './support/certs.js';
+import { freePort, startPostgres, startRedis, testCa, type PgServer, type RedisServer } from './support/servers.js';
+import { type TestCa } from './support/certs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 
 type Result = { id: string; status: string; observed: { value: number } | null; message: string; details?: string[] };
@@ -24,27 +25,33 @@ describe('weekly security and maintain access against hardened and careless serv
   let softConfig: string;
 
   beforeAll(async () => {
-    ca = await makeCa();
+    // The CA the harness signs its PostgreSQL servers' certificates with signs Redis's too.
+    ca = await testCa();
     const pair = await ca.leaf('server');
-    const pgPair = await forPostgres(pair);
     tlsPort = await freePort();
     [hardPg, softPg, hardRedis, softRedis] = await Promise.all([
       startPostgres({
         settings: {
-          ssl: 'on', ssl_cert_file: pgPair.cert, ssl_key_file: pgPair.key, password_encryption: 'scram-sha-256',
+          password_encryption: 'scram-sha-256',
           log_connections: 'on', log_disconnections: 'on', shared_preload_libraries: 'pgaudit', 'pgaudit.log': 'ddl,role',
         },
       }),
-      startPostgres({ settings: { password_encryption: 'md5' } }),
+      // Careless: no TLS, MD5 passwords.
+      startPostgres({ tls: false, settings: { password_encryption: 'md5' } }),
       // TLS only; the default user off; the auditing user may read configuration and ACLs but run nothing dangerous.
       startRedis([
         '--port', '0', '--tls-port', String(tlsPort), '--tls-cert-file', pair.cert, '--tls-key-file', pair.key, '--tls-ca-cert-file', ca.ca, '--tls-auth-clients', 'no',
         '--user', 'default', 'off', '--user', 'nvcops', 'on', `>${PASSWORD}`, '~*', '&*', '+@all', '-@dangerous', '+info', '+config|get', '+acl|list', '+acl|dryrun', '+slowlog|get',
       ]),
-      startRedis(['--protected-mode', 'no']),
+      // Careless: no password at all, which is what this server is here to be found out for.
+      startRedis({ args: ['--protected-mode', 'no'], password: false }),
     ]);
     await hardPg.sql(`CREATE ROLE app LOGIN PASSWORD 'app-pw' VALID UNTIL '2099-01-01'`);
     await hardPg.sql(`CREATE TABLE accounts (id int); GRANT SELECT, INSERT ON accounts TO app`);
+    // Careless all the way: md5 in pg_hba.conf too, so that its MD5-hashed roles can log in.
+    const hba = join(softPg.dataDir, 'pg_hba.conf');
+    writeFileSync(hba, readFileSync(hba, 'utf8').replaceAll('scram-sha-256', 'md5'));
+    await softPg.sql('SELECT pg_reload_conf()');
     await softPg.sql(`CREATE ROLE dba LOGIN SUPERUSER PASSWORD 'dba-pw'`);
     await softPg.sql(`CREATE ROLE batch LOGIN`);
     await softPg.sql(`CREATE ROLE legacy LOGIN PASSWORD 'legacy-pw' IN ROLE pg_read_server_files`);
@@ -52,7 +59,7 @@ describe('weekly security and maintain access against hardened and careless serv
     const certificates = { ca: ca.ca, endpoints: [{ name: 'db', url: `postgres://127.0.0.1:${hardPg.port}` }, { name: 'cache', url: `rediss://127.0.0.1:${tlsPort}` }] };
     hardConfig = writeConfig({
       environment: 'staging',
-      postgres: { url: `${hardPg.url}?sslmode=verify-full&sslrootcert=${ca.ca}` },
+      postgres: { url: hardPg.url },
       redis: { url: `rediss://nvcops:${PASSWORD}@127.0.0.1:${tlsPort}` },
       certificates,
     });
@@ -123,25 +130,26 @@ describe('weekly security and maintain access against hardened and careless serv
     expect(roles.status).toBe('fail');
     expect(roles.message).toMatch(/passwords not checked: reading pg_authid needs a superuser/);
     await hardPg.sql(`CREATE ROLE monitor LOGIN PASSWORD 'mon-pw' IN ROLE pg_monitor VALID UNTIL '2099-01-01'`);
-    const hard = await nvcops(['maintain', 'access', '--config', writeConfig({ postgres: { url: `${hardPg.urlFor('monitor', 'postgres', 'mon-pw')}?sslmode=verify-full&sslrootcert=${ca.ca}` } }), '--format', 'json'], { env: env() });
+    const hard = await nvcops(['maintain', 'access', '--config', writeConfig({ postgres: { url: hardPg.urlFor('monitor', 'postgres', 'mon-pw') } }), '--format', 'json'], { env: env() });
     expect(results(hard.stdout)['access.postgres-roles']!.status).toBe('error');
     expect(hard.exitCode).toBe(3);
   });
 
   it('postgres.ssl: says error, not pass, when the role cannot see other roles\' sessions; a pg_monitor role sees the unencrypted one', async () => {
-    await hardPg.sql(`CREATE ROLE watcher LOGIN; CREATE ROLE auditor LOGIN IN ROLE pg_monitor`);
+    await hardPg.sql(`CREATE ROLE watcher LOGIN PASSWORD 'watch-pw'; CREATE ROLE auditor LOGIN PASSWORD 'watch-pw' IN ROLE pg_monitor`);
     // An application session over the network without TLS (host, not hostssl).
-    const plain = await hardPg.connect();
+    const plain = new pg.Client({ host: '127.0.0.1', port: hardPg.port, user: 'postgres', password: hardPg.password, database: 'postgres' });
+    await plain.connect();
     try {
       const as = async (role: string) => {
-        const config = writeConfig({ postgres: { url: `${hardPg.urlFor(role)}?sslmode=verify-full&sslrootcert=${ca.ca}` } });
+        const config = writeConfig({ postgres: { url: hardPg.urlFor(role, 'postgres', 'watch-pw') } });
         return results((await nvcops(['weekly', 'security', '--config', config, '--format', 'json'], { env: env() })).stdout)['postgres.ssl']!;
       };
       expect(await as('watcher')).toMatchObject({ status: 'error', message: expect.stringMatching(/missing privilege: \d+ sessions? of other roles (is|are) hidden .*GRANT pg_monitor \(or pg_read_all_stats\) TO watcher/) });
       expect(await as('auditor')).toMatchObject({ status: 'warn', message: 'ssl = on, but 1 of 2 network sessions are not encrypted — use hostssl (not host) lines in pg_hba.conf' });
     } finally {
       await plain.end();
-      // Login roles without a password: the access audit of the runs below must not find them.
+      // Roles of this test only: the access audit of the runs below must not find them.
       await hardPg.sql(`DROP ROLE watcher; DROP ROLE auditor`);
     }
   });

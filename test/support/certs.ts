@@ -1,5 +1,5 @@
 /** Certificates made with the openssl command line for tests: a CA and leaves signed by it, good and bad. */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -80,17 +80,4 @@ function signer(dir: string, ca: string, caKey: string, cnf: string): TestCa {
       return signer(dir, pair.cert, pair.key, cnf);
     },
   };
-}
-
-/** Copies a certificate and key where the PostgreSQL server (run as `postgres` under root) can read them; the key private to it. */
-export async function forPostgres(pair: { cert: string; key: string }): Promise<{ cert: string; key: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'nvcops-pgtls-'));
-  const cert = join(dir, 'server.crt');
-  const key = join(dir, 'server.key');
-  await execa('cp', [pair.cert, cert]);
-  await execa('cp', [pair.key, key]);
-  chmodSync(dir, 0o755);
-  chmodSync(key, 0o600);
-  if (process.getuid?.() === 0) await execa('chown', ['postgres', cert, key]).catch(() => execa('chown', ['nobody', cert, key]));
-  return { cert, key };
 }

@@ -1,15 +1,19 @@
 /**
  * Throwaway PostgreSQL and Redis servers on free loopback ports, for tests, the demo and the
- * benchmark. Nothing touches the machine's own servers on 5432/6379. initdb refuses root, so as
- * root the cluster is created and run as the unprivileged `postgres` (or `nobody`) user.
+ * benchmark, set up as production is: scram passwords for every role, TLS with a throwaway CA, a
+ * monitoring role, Redis with a password on a non-zero database. Nothing touches the machine's own
+ * servers on 5432/6379. initdb refuses root, so as root the cluster is created and run as the
+ * unprivileged `postgres` (or `nobody`) user.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
+import { makeCa, type TestCa } from './certs.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,37 +59,85 @@ const runAsUser = (): string => {
   }
 };
 
+/** Gives a file or directory to the user the servers run as (a no-op unless root). */
+function giveToRunAsUser(path: string): void {
+  if (!isRoot()) return;
+  const user = runAsUser();
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))!;
+  const [, , uid, gid] = line.split(':');
+  chownSync(path, Number(uid), Number(gid));
+}
+
 function ownedTempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
-  if (isRoot()) {
-    const user = runAsUser();
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))!;
-    const [, , uid, gid] = line.split(':');
-    chownSync(dir, Number(uid), Number(gid));
-  }
+  giveToRunAsUser(dir);
   return dir;
 }
 
-/** Runs a PostgreSQL binary as the cluster's owner. */
-function pgExec(bin: string, args: string[], cwd: string) {
+/** Runs a PostgreSQL binary as the cluster's owner; secrets go in `env`, never in argv. */
+function pgExec(bin: string, args: string[], cwd: string, env?: Record<string, string>) {
   const exe = join(postgresBin(), bin);
-  return isRoot() ? execa('runuser', ['-u', runAsUser(), '--', exe, ...args], { cwd }) : execa(exe, args, { cwd });
+  return isRoot() ? execa('runuser', ['-u', runAsUser(), '--', exe, ...args], { cwd, env }) : execa(exe, args, { cwd, env });
+}
+
+/** A random password, safe in a URL without escaping. */
+export const randomPassword = (): string => randomBytes(12).toString('hex');
+
+/**
+ * The test file's throwaway CA and the one server certificate (SAN localhost, 127.0.0.1) every
+ * server of the file copies: made once per file, since openssl is the slow part of a TLS server.
+ */
+let serverTls: Promise<{ ca: TestCa; pair: { cert: string; key: string } }> | undefined;
+function tlsMaterial() {
+  serverTls ??= (async () => {
+    const ca = await makeCa();
+    // The server's OS user reads the CA (a replica's primary_conninfo names it) but not the CA's key.
+    chmodSync(ca.dir, 0o755);
+    chmodSync(ca.ca, 0o644);
+    return { ca, pair: await ca.leaf('harness-server') };
+  })();
+  return serverTls;
+}
+/** The CA of this test file's servers (made on first use), for a test's own certificates to share. */
+export const testCa = async (): Promise<TestCa> => (await tlsMaterial()).ca;
+
+/** Copies the server certificate into a server's own directory, the key private to the server's OS user. */
+async function serverCert(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const { ca, pair } = await tlsMaterial();
+  const cert = join(dir, 'server.crt');
+  const key = join(dir, 'server.key');
+  copyFileSync(pair.cert, cert);
+  copyFileSync(pair.key, key);
+  chmodSync(cert, 0o644);
+  chmodSync(key, 0o600);
+  giveToRunAsUser(cert);
+  giveToRunAsUser(key);
+  return { ca: ca.ca, cert, key };
 }
 
 export interface PgServer {
   port: number;
   dir: string;
   dataDir: string;
-  /** Superuser URL (trust auth on loopback). */
+  /** The superuser `postgres`'s URL, with its password and (TLS on) `sslmode=verify-full&sslrootcert=<ca>`. */
   url: string;
+  /** A role's URL, TLS parameters as in `url`; the password defaults to the superuser's for `postgres`, the monitor's for `nvcops_monitor`. */
   urlFor(user: string, database?: string, password?: string): string;
+  /** The monitoring role `nvcops_monitor` (LOGIN, only pg_monitor)'s URL: what checks run as. */
+  monitorUrl: string;
+  /** The superuser `postgres`'s password. */
+  password: string;
+  /** The monitoring role's password. */
+  monitorPassword: string;
+  /** The CA file that signed the server's certificate (undefined with `tls: false`). */
+  ca: string | undefined;
   /** The postmaster's process id (for SIGSTOP tests). */
   pid(): number;
   /** Runs SQL as the superuser on a fresh connection. */
   sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** A connection held open by the test (to hold locks, sit idle in a transaction, fill slots). */
-  connect(user?: string, database?: string): Promise<pg.Client>;
+  connect(user?: string, database?: string, password?: string): Promise<pg.Client>;
   stop(): Promise<void>;
   /** Where the server log is written. */
   logFile: string;
@@ -94,6 +146,17 @@ export interface PgServer {
 export interface PgOptions {
   /** postgresql.conf settings, e.g. { max_connections: 10 }. */
   settings?: Record<string, string | number | boolean>;
+  /** false: a plain server without TLS (passwords still scram); URLs then carry no TLS parameters. */
+  tls?: boolean;
+  /** TLS required: pg_hba.conf's TCP lines become `hostssl`, so a plain connection is refused. */
+  requireTls?: boolean;
+}
+
+/** How a server is reached: its passwords and the CA its certificate is checked against. */
+interface PgAccess {
+  password: string;
+  monitorPassword: string;
+  ca: string | undefined;
 }
 
 /**
@@ -111,19 +174,30 @@ function tracked<T>(start: Promise<T>): Promise<T> {
 export const stopLeftovers = async (): Promise<void> => {
   await Promise.allSettled([...starting]);
   await Promise.all([...running].map((s) => s.stop()));
+  const tls = serverTls;
+  serverTls = undefined;
+  if (tls) rmSync((await tls).ca.dir, { recursive: true, force: true });
 };
 
-function makeServer(port: number, dir: string, dataDir: string, logFile: string): PgServer {
-  const urlFor = (user: string, database = 'postgres', password?: string) =>
-    `postgres://${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${database}`;
+export const MONITOR_ROLE = 'nvcops_monitor';
+
+function makeServer(port: number, dir: string, dataDir: string, logFile: string, access: PgAccess): PgServer {
+  const known: Record<string, string> = { postgres: access.password, [MONITOR_ROLE]: access.monitorPassword };
+  const tlsParams = access.ca ? `?sslmode=verify-full&sslrootcert=${access.ca}` : '';
+  const urlFor = (user: string, database = 'postgres', password = known[user]) =>
+    `postgres://${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${encodeURIComponent(database)}${tlsParams}`;
   const clients: pg.Client[] = [];
   const server: PgServer = {
     port, dir, dataDir, logFile,
     url: urlFor('postgres'),
     urlFor,
+    monitorUrl: urlFor(MONITOR_ROLE),
+    password: access.password,
+    monitorPassword: access.monitorPassword,
+    ca: access.ca,
     pid: () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
-    async connect(user = 'postgres', database = 'postgres') {
-      const c = new pg.Client({ connectionString: urlFor(user, database) });
+    async connect(user = 'postgres', database = 'postgres', password?: string) {
+      const c = new pg.Client({ connectionString: urlFor(user, database, password) });
       c.on('error', () => undefined);
       await c.connect();
       clients.push(c);
@@ -165,20 +239,48 @@ export function startPostgres(opts: PgOptions = {}): Promise<PgServer> {
   return tracked(launchPostgres(opts));
 }
 
+const confLines = (settings: Record<string, string | number | boolean>): string =>
+  Object.entries(settings).map(([k, v]) => `${k} = ${typeof v === 'string' && !v.startsWith("'") ? `'${v}'` : v}\n`).join('');
+
 async function launchPostgres(opts: PgOptions): Promise<PgServer> {
   const dir = ownedTempDir('nvcops-pg-');
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
-  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], dir);
+  const access: PgAccess = { password: randomPassword(), monitorPassword: randomPassword(), ca: undefined };
+  const pwfile = join(dir, 'pwfile');
+  writeFileSync(pwfile, `${access.password}\n`, { mode: 0o600 });
+  giveToRunAsUser(pwfile);
+  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C'], dir);
+  rmSync(pwfile);
   const settings: Record<string, string | number | boolean> = {
     fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', wal_level: 'replica', max_wal_senders: 5,
-    logging_collector: 'off', log_line_prefix: "'%m [%p] %q%u@%d '", ...opts.settings,
+    logging_collector: 'off', log_line_prefix: "'%m [%p] %q%u@%d '",
   };
-  const conf = Object.entries(settings).map(([k, v]) => `${k} = ${typeof v === 'string' && !v.startsWith("'") ? `'${v}'` : v}`).join('\n');
-  writeFileSync(join(dataDir, 'postgresql.auto.conf'), `${conf}\n`);
+  if (opts.tls !== false) {
+    const tls = await serverCert(dir);
+    Object.assign(settings, { ssl: 'on', ssl_cert_file: tls.cert, ssl_key_file: tls.key });
+    access.ca = tls.ca;
+  }
+  writeFileSync(join(dataDir, 'postgresql.auto.conf'), confLines({ ...settings, ...opts.settings }));
+  if (opts.requireTls) {
+    const hba = join(dataDir, 'pg_hba.conf');
+    writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
+  }
   const port = await freePort();
   await pgStart(dataDir, dir, port, logFile);
-  return makeServer(port, dir, dataDir, logFile);
+  const server = makeServer(port, dir, dataDir, logFile, access);
+  // scram whatever password_encryption a test sets (pg_hba.conf asks for scram); kept out of the server log and
+  // pgAudit's, which hold the test's own events only (and no password): the SETs go first, as their own
+  // statement, since log_statement judges a query string when it arrives.
+  const c = new pg.Client({ connectionString: server.url });
+  await c.connect();
+  try {
+    await c.query("SET log_statement = 'none'; SET pgaudit.log = 'none'; SET password_encryption = 'scram-sha-256'");
+    await c.query(`CREATE ROLE ${MONITOR_ROLE} LOGIN PASSWORD '${access.monitorPassword}' IN ROLE pg_monitor`);
+  } finally {
+    await c.end();
+  }
+  return server;
 }
 
 /** A streaming replica of `primary` (pg_basebackup -R), started on its own port. */
@@ -190,30 +292,61 @@ async function launchReplica(primary: PgServer): Promise<PgServer> {
   const dir = ownedTempDir('nvcops-pg-replica-');
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
-  await pgExec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '--checkpoint=fast'], dir);
+  // -R writes these into the replica's primary_conninfo, so it streams over verified TLS too.
+  const env: Record<string, string> = { PGPASSWORD: primary.password, ...(primary.ca ? { PGSSLMODE: 'verify-full', PGSSLROOTCERT: primary.ca } : {}) };
+  await pgExec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '--checkpoint=fast'], dir, env);
+  // Its own copy of the certificate: the primary's directory goes when the primary stops.
+  if (primary.ca) {
+    const tls = await serverCert(dir);
+    appendFileSync(join(dataDir, 'postgresql.auto.conf'), confLines({ ssl_cert_file: tls.cert, ssl_key_file: tls.key }));
+  }
   const port = await freePort();
   await pgStart(dataDir, dir, port, logFile);
-  return makeServer(port, dir, dataDir, logFile);
+  return makeServer(port, dir, dataDir, logFile, { password: primary.password, monitorPassword: primary.monitorPassword, ca: primary.ca });
 }
 
 export interface RedisServer {
   port: number;
+  /** `redis://:<password>@127.0.0.1:<port>/<db>`. */
   url: string;
+  /** The default user's password (`--requirepass`). */
+  password: string;
+  /** The database `url` names: 3, so that anything talking to database 0 shows; 0 in cluster mode (its only one). */
+  db: number;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** redis-server on a free loopback port (or the one given), nothing persisted. */
-export function startRedis(extraArgs: string[] = [], port?: number): Promise<RedisServer> {
-  return tracked(launchRedis(extraArgs, port));
+export interface RedisOptions {
+  /** More redis-server arguments; a `--requirepass` among them replaces the random password. */
+  args?: string[];
+  /** The port (default: a free one). */
+  port?: number;
+  /** false: no password at all, for a test about a careless server. */
+  password?: false;
 }
 
-async function launchRedis(extraArgs: string[], port?: number): Promise<RedisServer> {
-  port ??= await freePort();
+/**
+ * redis-server on a free loopback port (or the one given), nothing persisted, with a random
+ * password. A replica (`--replicaof`) needs `--masterauth <its master's password>` in args.
+ */
+export function startRedis(opts: RedisOptions | string[] = {}, port?: number): Promise<RedisServer> {
+  return tracked(launchRedis(Array.isArray(opts) ? { args: opts, port } : opts));
+}
+
+async function launchRedis(opts: RedisOptions): Promise<RedisServer> {
+  const port = opts.port ?? await freePort();
+  const extraArgs = opts.args ?? [];
+  const given = extraArgs.indexOf('--requirepass');
+  const password = given >= 0 ? extraArgs[given + 1]! : opts.password === false ? '' : randomPassword();
+  const clusterMode = extraArgs.some((a, i) => a === '--cluster-enabled' && extraArgs[i + 1] === 'yes');
+  const db = clusterMode ? 0 : 3;
   const dir = mkdtempSync(join(tmpdir(), 'nvcops-redis-'));
-  const child = spawn(redisBin(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // The random password reaches the server as configuration on stdin ("-"), not in its argv.
+  const child = spawn(redisBin(), ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin?.end(given < 0 && password ? `requirepass ${password}\n` : '');
   let output = '';
   child.stdout?.on('data', (d) => { output += d; });
   await new Promise<void>((resolve, reject) => {
@@ -225,7 +358,9 @@ async function launchRedis(extraArgs: string[], port?: number): Promise<RedisSer
   });
   const server: RedisServer = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}/${db}`,
+    password,
+    db,
     process: child,
     async stop() {
       // Stopping twice is harmless: a process killed by a signal has signalCode set and exitCode still null.
@@ -241,4 +376,14 @@ async function launchRedis(extraArgs: string[], port?: number): Promise<RedisSer
   };
   running.add(server);
   return server;
+}
+
+/** redis-cli against a test server, in the database its URL names; the password through REDISCLI_AUTH, not argv. */
+export const redisCli = (server: RedisServer, args: string[], input?: string) =>
+  execa('redis-cli', ['-p', String(server.port), '-n', String(server.db), ...args], { env: server.password ? { REDISCLI_AUTH: server.password } : {}, input });
+
+/** Which of these passwords (given, or a server's own) a text shows: a test expects none. */
+export function secretsIn(text: string, ...secrets: Array<string | PgServer | RedisServer>): string[] {
+  const all = secrets.flatMap((x) => (typeof x === 'string' ? [x] : 'monitorPassword' in x ? [x.password, x.monitorPassword] : [x.password]));
+  return all.filter((x) => x && text.includes(x));
 }
