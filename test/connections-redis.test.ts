@@ -144,7 +144,7 @@ describe('Redis: the database the URL names', () => {
     const section = r.stdout.slice(r.stdout.indexOf('# Redis'));
     expect(section).toMatch(/database\s+3\s+redis\.url/);
     expect(section).toMatch(/user\s+ops\s+redis\.username/);
-    expect(section).toMatch(/password\s+\(set\)\s+redis\.url/);
+    expect(section).toMatch(/password\s+\(secret\)\s+redis\.url/);
     expect(section).toMatch(/tls\s+off\s+redis:\/\//);
     const env = await nvcops(['config', 'check', '--config', writeConfig({ redis: { url: withDb(url, 5) } })], { env: { NVCOPS_REDIS_URL: url } });
     expect(env.stdout.slice(env.stdout.indexOf('# Redis'))).toMatch(/database\s+3\s+NVCOPS_REDIS_URL/);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../engine/config.js';
 import type { Redactor } from '../engine/redact.js';
-import type { SettingRow } from '../engine/redis-connection.js';
+import type { SettingSource } from '../engine/setting-source.js';
 import type { GlobalOptions } from './options.js';
 
 export function registerConfig(program: Command, finish: (code: Promise<number>) => void): void {
@@ -22,11 +22,7 @@ export function registerConfig(program: Command, finish: (code: Promise<number>)
           const { source, ...rest } = resolved;
           write(`# ${source ? `from ${source}` : 'no config file found: defaults and environment only'} — valid\n`, redactor);
           write(toYaml(redactor.applyDeep(rest)), redactor);
-          // Where each connection setting comes from (URL, PG* variable, service file, .pgpass, default), secrets as (secret).
-          const { configuredConnections, settingSources } = await import('../engine/postgres-connection.js');
-          const sources = (await Promise.all(configuredConnections(resolved.postgres).map((c) => settingSources(c, c.setting)))).flat();
-          if (sources.length) write(`${toYaml({ sources: redactor.applyDeep(sources) })}`, redactor);
-          write(await redisAndAwsSources(resolved, redactor), redactor);
+          write(await connectionSources(resolved, redactor), redactor);
           return 0;
         })(),
       ),
@@ -34,14 +30,19 @@ export function registerConfig(program: Command, finish: (code: Promise<number>)
 }
 
 /** Rows of one system's settings (already redacted, so the columns line up) as YAML comments: setting, value, where it came from. */
-function sourceTable(title: string, rows: SettingRow[]): string {
+function sourceTable(title: string, rows: SettingSource[]): string {
   const width = (k: 'setting' | 'value') => Math.max(...rows.map((r) => r[k].length));
   return `# ${title}: where each setting comes from\n${rows.map((r) => `#   ${r.setting.padEnd(width('setting'))}  ${r.value.padEnd(width('value'))}  ${r.source}\n`).join('')}`;
 }
 
-/** Redis and AWS connection settings with their sources; the AWS SDK's loaders come in only when AWS is configured. */
-async function redisAndAwsSources(config: Config, redactor: Redactor): Promise<string> {
+/** Each system's connection settings with their sources (URL, variable, service file, .pgpass, profile, default); the AWS SDK's loaders come in only when AWS is configured. */
+async function connectionSources(config: Config, redactor: Redactor): Promise<string> {
   let text = '';
+  if (config.postgres) {
+    const { configuredConnections, settingSources } = await import('../engine/postgres-connection.js');
+    const rows = (await Promise.all(configuredConnections(config.postgres).map((c) => settingSources(c, c.setting)))).flat();
+    text += sourceTable('PostgreSQL', redactor.applyDeep(rows));
+  }
   if (config.redis) {
     const { redisSources, redisUrlKey } = await import('../engine/redis-connection.js');
     text += sourceTable('Redis', redactor.applyDeep(redisSources(config.redis, redisUrlKey(process.env))));

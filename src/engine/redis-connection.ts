@@ -1,15 +1,10 @@
 /** How nvcops reaches Redis as production does: the URL's database, ACL user, TLS files; checked before anything connects. */
 import type { Config } from './config.js';
 import { ConfigError } from './errors.js';
+import { SECRET_SHOWN, type SettingSource } from './setting-source.js';
 
 type RedisConfig = NonNullable<Config['redis']>;
 
-/** One setting of a connection as `config check` shows it: its value (secrets redacted) and where it came from. */
-export interface SettingRow {
-  setting: string;
-  value: string;
-  source: string;
-}
 
 /** The key redis.url is set under: NVCOPS_REDIS_URL overrides the file. */
 export const redisUrlKey = (environ: NodeJS.ProcessEnv): string => (environ.NVCOPS_REDIS_URL ? 'NVCOPS_REDIS_URL' : 'redis.url');
@@ -70,7 +65,7 @@ function redisUser(c: RedisConfig, urlKey: string): { value: string; source: str
 }
 
 /** Redis settings and their sources for `config check` (which masks the URLs' passwords); a password is shown only as set or not. */
-export function redisSources(c: RedisConfig, urlKey: string): SettingRow[] {
+export function redisSources(c: RedisConfig, urlKey: string): SettingSource[] {
   const list = urls(c, urlKey);
   const first = list[0];
   const mode = c.cluster ? 'cluster' : c.sentinels ? `sentinel (master ${c.name})` : 'standalone';
@@ -78,12 +73,12 @@ export function redisSources(c: RedisConfig, urlKey: string): SettingRow[] {
   const urlPassword = !c.sentinels && first && new URL(first.url).password;
   const database = redisDatabase(c, urlKey);
   const tls = redisTls(c, urlKey);
-  const rows: SettingRow[] = [
+  const rows: SettingSource[] = [
     { setting: 'mode', value: mode, source: c.cluster ? 'redis.cluster' : c.sentinels ? 'redis.sentinels' : urlKey },
     ...list.map((u) => ({ setting: u.key.replace(/^redis\./, ''), value: u.url, source: u.key })),
     { setting: 'database', value: String(database.value), source: database.source },
     { setting: 'user', value: user.value, source: user.source },
-    { setting: 'password', value: urlPassword || c.password ? '(set)' : '(none)', source: urlPassword ? first!.key : c.password ? 'redis.password' : 'none' },
+    { setting: 'password', value: urlPassword || c.password ? SECRET_SHOWN : '(none)', source: urlPassword ? first!.key : c.password ? 'redis.password' : 'none' },
     { setting: 'tls', value: tls ? 'on' : 'off', source: tls ? (c.tls ? 'redis.tls and rediss://' : 'rediss://') : 'redis://' },
   ];
   for (const key of tls ? (['ca', 'cert', 'key'] as const) : []) {

@@ -5,7 +5,7 @@
  * does not, is added here. Loaded with the SDK (dist/aws.cjs), so only by commands that use AWS.
  */
 import type { Config } from '../engine/config.js';
-import type { SettingRow } from '../engine/redis-connection.js';
+import type { SettingSource } from '../engine/setting-source.js';
 
 type AwsConfig = NonNullable<Config['aws']>;
 type ConfigSdk = typeof import('@smithy/core/config');
@@ -65,7 +65,7 @@ function credentialKind(p: Record<string, string | undefined>): string | undefin
 }
 
 /** Every AWS setting and its source for `config check`; no secret is shown (only which key id variable or file holds it). */
-export async function awsSources(config: AwsConfig, environ: NodeJS.ProcessEnv = process.env): Promise<SettingRow[]> {
+export async function awsSources(config: AwsConfig, environ: NodeJS.ProcessEnv = process.env): Promise<SettingSource[]> {
   const profile = await profileOf(config, environ);
   const region = await awsRegion(config, environ);
   const named = Boolean(config.profile || environ.AWS_PROFILE);
