@@ -242,9 +242,9 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
       const check = async (env: Record<string, string>) => (await nvcops(['config', 'check', '--config', writeConfig({ postgres: { url: 'postgresql:///?service=bank' } })], { env: { ...base, ...env } }));
       const both = await check({ PGSERVICEFILE: own });
       expect(both.exitCode).toBe(0);
-      expect(both.stdout).toContain(`value: "${plain.port}"\n    source: service bank (${own})`);
+      expect(both.stdout).toMatch(new RegExp(`postgres\\.url port +${plain.port} +service bank \\(${own}\\)\n`));
       const systemOnly = await check({});
-      expect(systemOnly.stdout).toContain(`value: "${tls.port}"\n    source: service bank (${join(sys, 'pg_service.conf')})`);
+      expect(systemOnly.stdout).toMatch(new RegExp(`postgres\\.url port +${tls.port} +service bank \\(${join(sys, 'pg_service\\.conf')}\\)\n`));
       const missing = await nvcops(['config', 'check', '--config', writeConfig({ postgres: { url: 'postgresql:///?service=payments' } })], { env: { ...base, PGSERVICEFILE: own } });
       expect(missing.exitCode).toBe(78);
       expect(missing.stderr).toContain(`postgres.url service=: service payments is not defined in ${own} or ${join(sys, 'pg_service.conf')}`);

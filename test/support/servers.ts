@@ -184,8 +184,9 @@ export const MONITOR_ROLE = 'nvcops_monitor';
 function makeServer(port: number, dir: string, dataDir: string, logFile: string, access: PgAccess): PgServer {
   const known: Record<string, string> = { postgres: access.password, [MONITOR_ROLE]: access.monitorPassword };
   const tlsParams = access.ca ? `?sslmode=verify-full&sslrootcert=${access.ca}` : '';
+  // encodeURI, not encodeURIComponent: pg reads the path with decodeURI, which would leave %2C (a comma) encoded.
   const urlFor = (user: string, database = 'postgres', password = known[user]) =>
-    `postgres://${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${encodeURIComponent(database)}${tlsParams}`;
+    `postgres://${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${encodeURI(database)}${tlsParams}`;
   const clients: pg.Client[] = [];
   const server: PgServer = {
     port, dir, dataDir, logFile,
