@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa, type TestCa } from './support/certs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
-import { freePort, startRedis, type RedisServer } from './support/servers.js';
+import { freePort, randomPassword, startRedis, type RedisServer } from './support/servers.js';
 
 const PASSWORD = 'Db3-s3cret-pw';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -204,7 +204,8 @@ describe('Redis over TLS: standalone, Sentinel and Cluster with a CA and a clien
       [{ url, tls: { cert: clientPair.cert } }, /^nvcops: invalid configuration: redis\.tls\.key: required with redis\.tls\.cert/m],
       [{ url, tls: { ca: ca.ca, verify: true } }, /redis\.tls.*verify/],
       [{ url: plain, tls: { ca: ca.ca } }, /^nvcops: invalid configuration: redis\.url: redis\.tls is set, so use rediss:\/\/$/m],
-      [{ sentinels: [url, plain], name: 'payments' }, /^nvcops: invalid configuration: redis\.sentinels\[1\]: uses redis:\/\/ while redis\.sentinels\[0\] uses rediss:\/\//m],
+      // Sentinel URLs name no database (that is its own one-line error); only their schemes differ.
+      [{ sentinels: [url, plain].map((u) => withDb(u, 0).replace(/\/0$/, '')), name: 'payments' }, /^nvcops: invalid configuration: redis\.sentinels\[1\]: uses redis:\/\/ while redis\.sentinels\[0\] uses rediss:\/\//m],
     ];
     for (const [redis, message] of cases) {
       const r = await nvcops(['health', 'db', '--config', writeConfig({ redis })]);
@@ -243,11 +244,13 @@ describe('Redis over TLS: standalone, Sentinel and Cluster with a CA and a clien
   });
 
   it('Cluster: every node over TLS (tls-cluster) with the client certificate', async () => {
-    const nodes = await Promise.all([0, 1, 2].map(() => tlsRedis(['--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--tls-cluster', 'yes', '--tls-replication', 'yes'])));
-    const password = new URL(nodes[0]!.url).password;
-    const auth = password ? ['-a', decodeURIComponent(password), '--no-auth-warning'] : [];
-    await execa('redis-cli', ['--tls', '--cacert', ca.ca, '--cert', clientPair.cert, '--key', clientPair.key, ...auth, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.server.port}`), '--cluster-yes']);
-    await until(async () => /cluster_state:ok/.test(await redisCli(nodes[0]!.server.port, ...auth, 'CLUSTER', 'INFO')), 'cluster_state ok');
+    // One password for the whole cluster, as redis-cli --cluster and the nodes' replication expect.
+    const password = randomPassword();
+    const nodes = await Promise.all([0, 1, 2].map(() => tlsRedis(['--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--tls-cluster', 'yes', '--tls-replication', 'yes', '--requirepass', password, '--masterauth', password])));
+    const clusterCli = (...args: string[]) =>
+      execa('redis-cli', ['--tls', '--cacert', ca.ca, '--cert', clientPair.cert, '--key', clientPair.key, ...args], { env: { REDISCLI_AUTH: password } }).then((r) => r.stdout);
+    await clusterCli('--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.server.port}`), '--cluster-yes');
+    await until(async () => /cluster_state:ok/.test(await clusterCli('-p', String(nodes[0]!.server.port), 'CLUSTER', 'INFO')), 'cluster_state ok');
     const seeds = nodes.map((n) => withDb(n.url, 0).replace(/\/0$/, ''));
     const r = await nvcops(['health', 'db', '--config', writeConfig({ redis: { cluster: seeds.slice(0, 2), ...tlsOptions() } }), '--format', 'json']);
     expect(parseReport(r.stdout).byId['redis.cluster']).toMatchObject({ status: 'pass', message: '3 masters, 0 replicas; 16384 of 16384 slots served' });

@@ -212,11 +212,16 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
 
   it('says error, not down, when the ACL refuses PING to the nvcops user: the server answered', async () => {
     const s = await redisServer();
-    await client(s).call('ACL', 'SETUSER', 'monitor', 'on', '>monitor-pw', '+info', '+config|get', '+slowlog');
+    await client(s).call('ACL', 'SETUSER', 'monitor', 'on', '>monitor-pw', '+info', '+config|get', '+slowlog', '+select');
     const { byId, exitCode } = await healthDb({ url: `redis://monitor:monitor-pw@127.0.0.1:${s.port}/${s.db}` });
     expect(byId['redis.ping']).toMatchObject({ status: 'error', message: expect.stringMatching(/^Redis \(127\.0\.0\.1:\d+\): missing privilege \(NOPERM .*'ping'.*\); extend the user's ACL \(the user needs "\+ping"\)$/) });
     expect(byId['redis.clients']!.status).toBe('pass');
     expect(exitCode).toBe(3);
+    // Without +select the user cannot reach the URL's database: error naming that rule, not "+ping", never down.
+    await client(s).call('ACL', 'SETUSER', 'monitor', '+ping', '-select');
+    const noSelect = await healthDb({ url: `redis://monitor:monitor-pw@127.0.0.1:${s.port}/${s.db}` });
+    expect(noSelect.byId['redis.ping']).toMatchObject({ status: 'error', message: expect.stringMatching(new RegExp(`^Redis \\(127\\.0\\.0\\.1:\\d+\\): missing privilege \\(NOPERM .*'select'.*\\); extend the user's ACL \\(the user needs "\\+select" for database ${s.db}\\)$`)) });
+    expect(noSelect.exitCode).toBe(3);
   });
 
   it('says error naming the setting to fix, not down, when the server refuses nvcops\' login (WRONGPASS, NOAUTH); a refused port stays fail', async () => {

@@ -133,8 +133,10 @@ export class RedisNode {
         await redis.select(db);
       } catch (e) {
         redis.disconnect();
-        const refused = /DB index|invalid DB|SELECT is not allowed/i.test((e as Error).message);
-        throw refused ? new LoginRefusedError(`Redis (${this.address}) refused nvcops' database ${db}: ${(e as Error).message} — fix the database in redis.url (…/N) or redis.database`) : this.explain(e);
+        const message = (e as Error).message;
+        const refused = /DB index|invalid DB|SELECT is not allowed/i.test(message);
+        if (refused) throw new LoginRefusedError(`Redis (${this.address}) refused nvcops' database ${db}: ${message} — fix the database in redis.url (…/N) or redis.database`);
+        throw /NOPERM/.test(message) ? new PrivilegeError(`Redis (${this.address}): missing privilege (${message}); extend the user's ACL (the user needs "+select" for database ${db})`) : this.explain(e);
       }
     }
     if (this.options.sentinels) {

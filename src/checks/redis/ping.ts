@@ -24,14 +24,18 @@ export default defineCheck({
     }
     const pings = await Promise.all(
       nodes.map(async (node): Promise<Ping> => {
+        // A refusal while connecting (login, SELECT) names its own fix; only a refused PING needs "+ping".
+        let pinging = false;
         try {
           await node.connect();
+          pinging = true;
           const t0 = performance.now();
           const reply = await node.call('PING');
           const ms = Math.round((performance.now() - t0) * 10) / 10;
           return reply === 'PONG' ? { node, ms } : { node, error: `answered ${String(reply)} to PING` };
         } catch (e) {
-          return { node, error: (e as Error).message, ...(refusedNvcops(e) && { refused: e as Error }) };
+          const error = e instanceof PrivilegeError && pinging ? `${e.message} (the user needs "+ping")` : (e as Error).message;
+          return { node, error, ...(refusedNvcops(e) && { refused: e as Error }) };
         }
       }),
     );
@@ -43,8 +47,7 @@ export default defineCheck({
     }
     const refused = pings.find((p) => p.refused);
     if (refused) {
-      const message = refused.refused instanceof PrivilegeError ? `${refused.error} (the user needs "+ping")` : refused.error!;
-      return { status: 'error', message, ...(details && { details }) };
+      return { status: 'error', message: refused.error!, ...(details && { details }) };
     }
     const slowest = pings.reduce((a, b) => (b.ms! > a.ms! ? b : a));
     return { value: slowest.ms!, message: nodes.length > 1 ? `${nodes.length} nodes PONG` : `${slowest.node.address} PONG`, ...(details && { details }) };
