@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postmortemMarkdown } from '../src/incident/postmortem.js';
 import type { Incident } from '../src/incident/records.js';
 import { formatAge } from '../src/incident/time.js';
-import { nvcops, writeConfig } from './support/cli.js';
+import { nvcops, startNvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
+import { connectedTo, until } from './support/until.js';
 
 const T0 = Date.parse('2025-07-01T03:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
@@ -286,5 +287,70 @@ describe('incident records on a real PostgreSQL', () => {
     expect(whats.at(-1)).toBe('incident: resolved: added an index');
     const human = await run(['incident', 'timeline', 'INC-1']);
     expect(human.stdout).toMatch(/✔ INC-1 \[P2\] Slow statements page — \d+ entries, resolved/);
+  });
+});
+
+describe('SIGTERM or Ctrl-C while incident open, resolve or classify runs its checks', () => {
+  let frozen: PgServer;
+  beforeAll(async () => {
+    // A server that takes connections and never answers: the checks hang until the signal comes.
+    frozen = await startPostgres();
+    process.kill(frozen.pid(), 'SIGSTOP');
+  });
+  afterAll(async () => {
+    process.kill(frozen.pid(), 'SIGCONT');
+    await frozen?.stop();
+  });
+
+  /** Starts nvcops as a real process, waits until it hangs on the frozen server, signals it and returns how it ended. */
+  async function signalled(args: string[], state: string, signal: 'SIGTERM' | 'SIGINT') {
+    const child = startNvcops(args, state);
+    await until('nvcops has connected to the frozen server', () => connectedTo(frozen.port));
+    const t0 = Date.now();
+    child.kill(signal);
+    const r = await child;
+    return { ...r, ms: Date.now() - t0 };
+  }
+
+  it('open records the incident with what the checks saw, says they were interrupted, audits it so and exits 143; resolve then stays open', async () => {
+    const state = stateDir();
+    const cfg = writeConfig({ environment: 'staging', postgres: { url: frozen.url, connectTimeout: '60s' } });
+    const run = terminal(cfg, state);
+    const r = await signalled(['incident', 'open', '--severity', 'P1', '--title', 'Ledger database not answering', '--config', cfg, '--by', 'ada'], state, 'SIGTERM');
+    expect([r.exitCode, r.signal]).toEqual([143, undefined]);
+    expect(r.ms).toBeLessThan(10_000);
+    expect(r.stdout).toMatch(/^INC-1 opened: \[P1 [^\]]+\] Ledger database not answering$/m);
+    expect(r.stdout).toMatch(/failing checks \(health daily run at open \([^)]+\), interrupted by SIGTERM: checks that had not finished are listed as error\): .*postgres\.connect-time error/);
+    const incident = JSON.parse((await run(['incident', 'show', 'INC-1', '--format', 'json'])).stdout);
+    expect(incident).toMatchObject({ id: 'INC-1', status: 'open', checksFrom: expect.stringContaining('interrupted by SIGTERM') });
+    expect(incident.failingChecks).toContainEqual({ id: 'postgres.connect-time', status: 'error', message: 'interrupted (SIGTERM) before it finished' });
+    const history = JSON.parse((await run(['history', '--format', 'json'])).stdout);
+    expect(history).toMatchObject([{ command: 'health daily', exitCode: 143, report: { interrupted: true } }]);
+    const trail = JSON.parse((await run(['audit', 'show', '--format', 'json'])).stdout);
+    expect(trail).toMatchObject([{ action: 'incident open', outcome: 'interrupted', message: expect.stringMatching(/^INC-1 P1: Ledger database not answering; checks interrupted by SIGTERM/) }]);
+
+    // An interrupted verification never resolves, not even with --force: it is recorded and the incident stays open.
+    const resolve = await signalled(['incident', 'resolve', 'INC-1', '--force', '--note', 'restarted the ledger database', '--config', cfg, '--by', 'ada'], state, 'SIGINT');
+    expect([resolve.exitCode, resolve.signal]).toEqual([130, undefined]);
+    expect(resolve.stderr).toMatch(/^INC-1 NOT resolved — interrupted by Ctrl-C: checks that had not finished are listed as error; not passing: .*postgres\.connect-time error/);
+    expect(resolve.stderr).toMatch(/Run it again to verify\.$/);
+    const after = JSON.parse((await run(['incident', 'show', 'INC-1', '--format', 'json'])).stdout);
+    expect(after).toMatchObject({ status: 'open' });
+    expect(after.resolvedAt).toBeUndefined();
+    expect(after.verification).toContainEqual(expect.objectContaining({ id: 'postgres.connect-time', after: 'error', message: 'interrupted (Ctrl-C) before it finished' }));
+    expect(after.events.at(-1)).toMatchObject({ type: 'verification', message: expect.stringMatching(/^resolution not verified: interrupted by Ctrl-C/) });
+  });
+
+  it('classify proposes from what finished, says the health run was interrupted, keeps it in the history and exits 143', async () => {
+    const state = stateDir();
+    const cfg = writeConfig({ environment: 'staging', postgres: { url: frozen.url, connectTimeout: '60s' } });
+    const r = await signalled(['incident', 'classify', '--config', cfg, '--format', 'json'], state, 'SIGTERM');
+    expect([r.exitCode, r.signal]).toEqual([143, undefined]);
+    expect(r.ms).toBeLessThan(10_000);
+    const c = JSON.parse(r.stdout);
+    expect(c).toMatchObject({ interrupted: true });
+    expect(c.summary.error).toBeGreaterThan(0);
+    const history = JSON.parse((await terminal(cfg, state)(['history', '--format', 'json'])).stdout);
+    expect(history).toMatchObject([{ command: 'health daily', exitCode: 143, report: { interrupted: true } }]);
   });
 });

@@ -1,32 +1,18 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, nvcops, writeConfig } from './support/cli.js';
+import { nvcops, startNvcops, writeConfig } from './support/cli.js';
 import { freePort, startPostgres, type PgServer } from './support/servers.js';
+import { connectedTo } from './support/until.js';
 
 /** One check's result wherever its checklist line puts it. */
 const result = (report: { items: { results: { id: string }[] }[] }, id: string) => report.items.flatMap((i) => i.results).find((r) => r.id === id);
-
-/** True once some process holds an established TCP connection to this loopback port (the kernel completes it even for a frozen server). */
-const connectedTo = (port: number): boolean =>
-  ['/proc/net/tcp', '/proc/net/tcp6'].some((f) =>
-    readFileSync(f, 'utf8').split('\n').slice(1).some((l) => {
-      const [, , remote, state] = l.trim().split(/\s+/);
-      return state === '01' && Number.parseInt(remote?.split(':')[1] ?? '', 16) === port;
-    }));
 
 async function until(what: string, ready: () => boolean, ms = 20_000): Promise<void> {
   for (const end = Date.now() + ms; !ready(); await new Promise((r) => setTimeout(r, 50))) {
     if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
   }
-}
-
-/** The CLI as a real process in its own state directory, with only the test's environment (no PG*, NVCOPS_*). */
-function spawn(args: string[], state: string): ResultPromise<{ reject: false }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|NVCOPS_|AWS_)/.test(k)));
-  return execa('node', [CLI, ...args], { reject: false, extendEnv: false, env: { ...env, NO_COLOR: '1', XDG_STATE_HOME: state } }) as ResultPromise<{ reject: false }>;
 }
 
 describe('SIGTERM (systemd, Kubernetes, CI runners) is handled as Ctrl-C is', () => {
@@ -45,7 +31,7 @@ describe('SIGTERM (systemd, Kubernetes, CI runners) is handled as Ctrl-C is', ()
     const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
     const file = join(mkdtempSync(join(tmpdir(), 'nvcops-report-')), 'run.json');
     const cfg = writeConfig({ environment: 'staging', postgres: { url: frozen.url, connectTimeout: '60s' } });
-    const child = spawn(['health', 'db', '--config', cfg, '--format', 'json', '--report', `json=${file}`], state);
+    const child = startNvcops(['health', 'db', '--config', cfg, '--format', 'json', '--report', `json=${file}`], state);
     await until('nvcops has connected to the frozen server', () => connectedTo(frozen.port));
     const t0 = Date.now();
     child.kill('SIGTERM');
@@ -65,7 +51,7 @@ describe('SIGTERM (systemd, Kubernetes, CI runners) is handled as Ctrl-C is', ()
     const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
     // Nothing listens there: each attempt fails at once, and the gate waits to try again.
     const cfg = writeConfig({ redis: { url: `redis://127.0.0.1:${await freePort()}` } });
-    const child = spawn(['health', 'db', '--config', cfg, '--format', 'json', '--wait', '60s', '--interval', '30s'], state);
+    const child = startNvcops(['health', 'db', '--config', cfg, '--format', 'json', '--wait', '60s', '--interval', '30s'], state);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     await until('the first attempt has failed', () => stderr.includes('attempt 1: fail'));
@@ -80,7 +66,7 @@ describe('SIGTERM (systemd, Kubernetes, CI runners) is handled as Ctrl-C is', ()
   it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('a second %s ends the run at once, not after the clean-up (here a history write to a frozen state store)', async (signal, code) => {
     const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
     const cfg = writeConfig({ postgres: { url: frozen.url, connectTimeout: '60s' }, state: { url: frozen.url } });
-    const child = spawn(['health', 'db', '--config', cfg, '--format', 'json'], state);
+    const child = startNvcops(['health', 'db', '--config', cfg, '--format', 'json'], state);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     await until('nvcops has connected to the frozen server', () => connectedTo(frozen.port));

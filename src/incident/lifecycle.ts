@@ -2,6 +2,7 @@ import { BUSINESS_ITEM, businessMetricChecks } from '../checks/business/index.js
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
 import { UsageError } from '../engine/errors.js';
+import { interruptedBy, interruptedExitCode, interruptOnSignals, type Interrupt } from '../engine/interrupt.js';
 import { printable } from '../engine/printable.js';
 import type { RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
@@ -67,27 +68,27 @@ function failingOf(report: RunReport): FailingCheck[] {
 }
 
 /** Runs a procedure's checks on the incident's own state store (they read acknowledgements and history from it). */
-async function runChecks(ctx: IncidentContext, store: Store, procedure: Procedure, extra: CheckDefinition[] = []): Promise<RunReport> {
+async function runChecks(ctx: IncidentContext, store: Store, procedure: Procedure, signal: AbortSignal, extra: CheckDefinition[] = []): Promise<RunReport> {
   const all = [...checks, ...extra];
   const { report } = await runProcedure(procedure, new Map([...registry, ...extra.map((c) => [c.id, c] as const)]), {
     config: ctx.config, thresholds: resolveThresholds(all, ctx.config.thresholds), concurrency: 8, deadlineMs: 20_000, failOn: 'warn', now: ctx.now,
-    store: () => Promise.resolve(store),
+    store: () => Promise.resolve(store), signal,
   });
   return report;
 }
 
 /** The morning health check with the configured business metrics, run now and kept in the run history. */
-export async function healthRunNow(ctx: IncidentContext, store: Store): Promise<RunReport> {
+export async function healthRunNow(ctx: IncidentContext, store: Store, signal: AbortSignal): Promise<RunReport> {
   const business = businessMetricChecks(ctx.config);
   const base = healthProcedure();
   const procedure = business.length ? { ...base, items: [...base.items, { title: BUSINESS_ITEM, checks: business.map((c) => c.id) }] } : base;
-  const report = await runChecks(ctx, store, procedure, business);
+  const report = await runChecks(ctx, store, procedure, signal, business);
   await recordRun(store, report, { redactor: ctx.redactor, by: ctx.flags.by });
   return report;
 }
 
 /** The checks failing now: from the newest run of each command in the last hour, else from a health run made here. */
-export async function currentFailures(ctx: IncidentContext, store: Store): Promise<{ from: string; failing: FailingCheck[]; report?: RunReport }> {
+export async function currentFailures(ctx: IncidentContext, store: Store, signal: AbortSignal): Promise<{ from: string; failing: FailingCheck[]; report?: RunReport }> {
   const runs = await store.history.list({ since: new Date(ctx.now().getTime() - 3_600_000), environment: env(ctx) });
   const newest = new Map(runs.map((r) => [r.command, r]));
   if (newest.size) {
@@ -95,9 +96,23 @@ export async function currentFailures(ctx: IncidentContext, store: Store): Promi
     for (const run of [...newest.values()].sort((a, b) => compareText(a.at, b.at))) for (const f of failingOf(run.report)) failing.set(f.id, f);
     return { from: `run history: ${[...newest.values()].map((r) => `${r.command} at ${r.at}`).join(', ')}`, failing: [...failing.values()] };
   }
-  const report = await healthRunNow(ctx, store);
+  const report = await healthRunNow(ctx, store, signal);
   const skipped = report.summary.skip === report.summary.total ? ': every check skipped, nothing is configured' : '';
-  return { from: `${report.command} run at open (${report.startedAt})${skipped}`, failing: failingOf(report), report };
+  const cut = report.interrupted ? `, ${interruptedNote(signal)}` : '';
+  return { from: `${report.command} run at open (${report.startedAt})${skipped}${cut}`, failing: failingOf(report), report };
+}
+
+/** What an interrupted check run left out, in the record's words. */
+const interruptedNote = (signal: AbortSignal) => `interrupted by ${interruptedBy(signal)}: checks that had not finished are listed as error`;
+
+/** Listens for Ctrl-C and SIGTERM while a command runs checks and writes its record, so the first one cuts the checks short and never the write. */
+async function whileListening<T>(fn: (interrupt: Interrupt) => Promise<T>): Promise<T> {
+  const interrupt = interruptOnSignals();
+  try {
+    return await fn(interrupt);
+  } finally {
+    interrupt.release();
+  }
 }
 
 function notificationLine(n: NotifyResult): string {
@@ -122,8 +137,8 @@ async function notifyAndRecord(ctx: IncidentContext, store: Store, incident: Inc
   return results;
 }
 
-const audit = (store: Store, ctx: IncidentContext, action: string, incident: Incident, message: string) =>
-  auditEvent(store, { action, config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by, details: { incident: incident.id, severity: incident.severity } }, { outcome: 'ok', message });
+const audit = (store: Store, ctx: IncidentContext, action: string, incident: Incident, message: string, outcome: 'ok' | 'interrupted' = 'ok') =>
+  auditEvent(store, { action, config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by, details: { incident: incident.id, severity: incident.severity } }, { outcome, message });
 
 function printJson(ctx: IncidentContext, value: unknown): void {
   ctx.print(`${JSON.stringify(value, null, 2)}\n`);
@@ -142,8 +157,10 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
   if (!o.title.trim()) throw new UsageError('--title: say what is wrong, e.g. --title "Payments API returning 503"');
   const now = ctx.now();
   if (o.started && o.started > now) throw new UsageError(`--started: ${o.started.toISOString()} is later than now (${now.toISOString()}); impact cannot begin in the future`);
-  return withStore(ctx, async (store) => {
-    const { from, failing } = o.checks ? await currentFailures(ctx, store) : { from: 'not looked at (--no-checks)', failing: [] };
+  // Interrupted checks still open the incident, with what they saw: the record of an emergency is never dropped.
+  return whileListening(({ signal }) => withStore(ctx, async (store) => {
+    const { from, failing, report } = o.checks ? await currentFailures(ctx, store, signal) : { from: 'not looked at (--no-checks)', failing: [], report: undefined };
+    const interrupted = report?.interrupted === true;
     const by = who(ctx);
     const draft: Omit<Incident, 'id' | 'dedupKey'> = {
       title: o.title.trim(), severity: o.severity, status: 'open', environment: env(ctx), ...(o.drill && { drill: true }),
@@ -152,13 +169,14 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
     };
     addEvent(draft as Incident, { at: now.toISOString(), by, type: 'opened', message: `${o.severity} opened: ${shownTitle(draft)}${failing.length ? ` — failing: ${failing.map((f) => f.id).join(', ')}` : ''}` });
     const incident = await createIncident(store, draft, by);
-    await audit(store, ctx, 'incident open', incident, `${incident.id} ${incident.severity}: ${shownTitle(incident)}`);
+    await audit(store, ctx, 'incident open', incident, `${incident.id} ${incident.severity}: ${shownTitle(incident)}${interrupted ? `; checks ${interruptedNote(signal)}` : ''}`, interrupted ? 'interrupted' : 'ok');
     const t = timers(incident, now);
     const level = SEVERITY_LEVELS[incident.severity];
+    const exitCode = interrupted ? interruptedExitCode(signal) : 0;
     if (ctx.flags.format === 'json') {
       const notifications = await notifyAndRecord(ctx, store, incident, 'trigger');
       printJson(ctx, { ...incident, notifications, timers: t });
-      return 0;
+      return exitCode;
     }
     ctx.print([
       `${incident.id} opened: [${incident.severity} ${level.name}] ${printable(shownTitle(incident))}`,
@@ -166,8 +184,8 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
       `  failing checks (${from}): ${failing.length ? failing.map((f) => `${f.id} ${f.status}`).join(', ') : 'none'}`,
     ].filter(Boolean).join('\n') + '\n');
     await notifyAndRecord(ctx, store, incident, 'trigger');
-    return 0;
-  });
+    return exitCode;
+  }));
 }
 
 // Judged on the record read and again on the one written: another engineer's ack or resolve in between is refused, never overwritten.
@@ -221,7 +239,8 @@ export interface ResolveOptions {
 /** The runbook's "Verify resolution": re-runs the checks failing at open; still failing means not resolved, unless --force (recorded). */
 export async function resolveIncident(ctx: IncidentContext, id: string | undefined, o: ResolveOptions): Promise<number> {
   if (!o.note.trim()) throw new UsageError('--note: document the resolution (what fixed it)');
-  return withStore(ctx, async (store) => {
+  // An interrupted verification never resolves, --force or not: what it saw is recorded and the incident stays open.
+  return whileListening(({ signal }) => withStore(ctx, async (store) => {
     const chosen = await chooseIncident(store, env(ctx), id, 'incident resolve');
     refuseResolved(chosen);
     const ids = [...new Set(chosen.failingChecks.map((f) => f.id))];
@@ -229,27 +248,30 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
     const exists = (c: string) => registry.has(c) || business.some((b) => b.id === c);
     const known = ids.filter(exists);
     let verification: Verification[] = ids.filter((c) => !exists(c)).map((c) => ({ id: c, before: chosen.failingChecks.find((f) => f.id === c)!.status, after: 'unknown', message: 'no such check in this nvcops version' }));
+    let interrupted = false;
     if (known.length) {
       const report = await runChecks(ctx, store, {
         id: 'incident resolve', runbook: 'Incident Response › Resolution: Verify resolution',
         items: [{ title: 'Checks that were failing when the incident opened', checks: known }],
-      }, business.filter((b) => known.includes(b.id)));
+      }, signal, business.filter((b) => known.includes(b.id)));
+      interrupted = report.interrupted === true;
       await recordRun(store, report, { redactor: ctx.redactor, by: ctx.flags.by });
       verification = [...report.items.flatMap((i) => i.results).map((r) => ({ id: r.id, before: chosen.failingChecks.find((f) => f.id === r.id)!.status, after: r.status, message: r.message })), ...verification];
     }
     const still = verification.filter((v) => v.after !== 'pass');
     const now = ctx.now();
     const summary = ids.length === 0 ? 'no checks were failing when it opened: nothing to re-run'
+      : interrupted ? `${interruptedNote(signal)}${still.length ? `; not passing: ${still.map((v) => `${v.id} ${v.after}`).join(', ')}` : ''}`
       : still.length ? `still not passing: ${still.map((v) => `${v.id} ${v.after}`).join(', ')}` : `all ${verification.length} checks failing at open now pass`;
     const lines = verification.map((v) => `  ${v.after === 'pass' ? '✔' : '✖'} ${v.id}: ${v.before} → ${v.after} — ${printable(v.message)}`);
-    if (still.length && !o.force) {
+    if (interrupted || (still.length && !o.force)) {
       await updateIncident(store, chosen.id, who(ctx), (i) => {
         refuseResolved(i);
         i.verification = verification;
         addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'verification', message: `resolution not verified: ${summary}` });
       });
-      ctx.print(`${chosen.id} NOT resolved — ${summary}\n${lines.join('\n')}\nFix them, or resolve anyway with --force (recorded).\n`, process.stderr);
-      return 2;
+      ctx.print(`${chosen.id} NOT resolved — ${summary}\n${lines.join('\n')}\n${interrupted ? 'Run it again to verify.' : 'Fix them, or resolve anyway with --force (recorded).'}\n`, process.stderr);
+      return interrupted ? interruptedExitCode(signal) : 2;
     }
     const incident = await updateIncident(store, chosen.id, who(ctx), (i) => {
       refuseResolved(i);
@@ -271,7 +293,7 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
     }
     await notifyAndRecord(ctx, store, incident, 'resolve');
     return 0;
-  });
+  }));
 }
 
 function timerText(i: Incident, now: Date): { ack: string; response: string } {
@@ -401,13 +423,14 @@ export async function timelineCommand(ctx: IncidentContext, id?: string): Promis
 export async function classifyCommand(ctx: IncidentContext): Promise<number> {
   const { systemStatus } = await import('./status.js');
   const { classify, classificationExit, classificationText } = await import('./classify.js');
-  return withStore(ctx, async (store) => {
+  return whileListening(({ signal }) => withStore(ctx, async (store) => {
     // Earlier runs are the baseline for "performance degradation"; read them before this run joins them.
     const history = await store.history.list({ since: new Date(ctx.now().getTime() - 7 * 86_400_000), environment: env(ctx) });
-    const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx, store)]);
+    const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx, store, signal)]);
     const c = classify(states, report, history);
-    if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: c.proposed ? SEVERITY_LEVELS[c.proposed].response : null, summary: report.summary });
-    else ctx.print(`${classificationText(c)}\n`);
-    return classificationExit(c);
-  });
+    const interrupted = report.interrupted === true;
+    if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: c.proposed ? SEVERITY_LEVELS[c.proposed].response : null, summary: report.summary, interrupted });
+    else ctx.print(`${classificationText(c)}\n${interrupted ? `Health run ${interruptedNote(signal)}.\n` : ''}`);
+    return interrupted ? interruptedExitCode(signal) : classificationExit(c);
+  }));
 }

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 
 export const CLI = new URL('../../bin/nvcops.js', import.meta.url).pathname;
@@ -24,6 +24,12 @@ export async function nvcops(args: string[], opts: { env?: Record<string, string
     timeout: opts.timeoutMs ?? 60_000,
   });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI as a real process left running (to signal it) in its own state directory, with only the test's environment (no PG*, NVCOPS_*, AWS_*). */
+export function startNvcops(args: string[], state: string): ResultPromise<{ reject: false }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|NVCOPS_|AWS_)/.test(k)));
+  return execa('node', [CLI, ...args], { reject: false, extendEnv: false, env: { ...env, NO_COLOR: '1', XDG_STATE_HOME: state } }) as ResultPromise<{ reject: false }>;
 }
 
 /** Writes a config file and returns its path. */
