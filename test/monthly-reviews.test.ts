@@ -23,8 +23,9 @@ function terminal(config: Record<string, unknown>) {
   const state = stateDir();
   const path = writeConfig({ environment: 'production', state: { path: state }, ...config });
   const run = (args: string[], at?: Date) => nvcops([...args, '--config', path], { env: at ? { NVCOPS_NOW: at.toISOString() } : {} });
-  const review = async (name: 'security' | 'capacity') => {
-    const r = await run(['monthly', name, '--format', 'json']);
+  /** `at`: the review's clock (NVCOPS_NOW), so a trend judged "now" does not drift with a slow machine. */
+  const review = async (name: 'security' | 'capacity', at?: Date) => {
+    const r = await run(['monthly', name, '--format', 'json'], at);
     expect(r.stderr).toBe('');
     return { exitCode: r.exitCode, ...parseReport(r.stdout) };
   };
@@ -336,6 +337,8 @@ describe('monthly capacity: Fourth Monday Capacity Planning', () => {
   });
 
   it('flags missed Mondays, warnings that recur through the month, a worsening trend and an item over budget', async () => {
+    // The review judges the month as of when the history was laid down: minutes later on a slow machine, the fitted line's "now" moved enough to round 150.5% up.
+    const now = new Date();
     const t = terminal({ capacity: { costs: [{ name: 'RDS bank-db', monthly: 5600, currency: 'USD', owner: 'dba team', budget: 5000 }] } });
     await replay(t.state, weekly.warning, 20);
     await replay(t.state, weekly.warning, 6);
@@ -349,7 +352,7 @@ describe('monthly capacity: Fourth Monday Capacity Planning', () => {
     // Connection saturation climbs 1.5 points a day, from 30% to 73.5% over the month: past 90% in about 11 days.
     for (let d = 30; d >= 1; d--) await replay(t.state, healthDb, d + 0.1, (r) => setObserved(r, 'postgres.connection-saturation', 75 - 1.5 * d));
 
-    const { exitCode, byId } = await t.review('capacity');
+    const { exitCode, byId } = await t.review('capacity', now);
     expect(exitCode).toBe(2);
     expect(byId['capacity.weekly-runs']).toMatchObject({ status: 'warn', observed: { value: 2 }, message: '2 of the last 4 weeks had a weekly capacity run (2 runs)' });
     expect(byId['capacity.weekly-runs']!.details!.filter((d) => d.endsWith('no weekly capacity run'))).toHaveLength(1);
