@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';

@@ -301,3 +301,55 @@ describe('a review covers the event as it was reviewed, not an attack that kept 
     expect(reviewOf(low, event(2, 'low')).reviewed).not.toBeNull();
   });
 });
+
+describe("privilege changes made by nvcops' own audited actions", () => {
+  let server: PgServer;
+  beforeAll(async () => {
+    // %a in the prefix: the application name is what ties a line to nvcops' session.
+    server = await startPostgres({ settings: { log_line_prefix: "'%m [%p] %q%u@%d %a '" } });
+    await server.sql('CREATE DATABASE bank');
+    const bank = await server.connect('postgres', 'bank');
+    await bank.query('CREATE ROLE teller; CREATE TABLE accounts (id int PRIMARY KEY); GRANT SELECT ON accounts TO teller; GRANT teller TO nvcops_monitor');
+    await bank.end();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a restore-db by nvcops is shown "by nvcops, audit #N", not as unreviewed high events; the same GRANT from another session under its name is not', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nvcops-audit-link-'));
+    const config = writeConfig({
+      environment: 'staging', logs: { postgres: server.logFile }, backups: { directory: join(work, 'repo') },
+      postgres: { url: server.urlFor('nvcops_monitor', 'bank'), adminUrl: server.urlFor('postgres', 'bank') },
+    });
+    const run = (args: string[]) => nvcops([...args, '--config', config], { env: { XDG_STATE_HOME: join(work, 'state') } });
+    expect((await run(['backup', 'db'])).exitCode).toBe(0);
+    await server.sql("ALTER SYSTEM SET log_statement = 'ddl'");
+    await server.sql('SELECT pg_reload_conf()');
+    // Someone else's session calling itself nvcops, outside any nvcops action: still a privilege change to review.
+    const spoof = new pg.Client({ connectionString: server.urlFor('postgres', 'bank'), application_name: 'nvcops' });
+    await spoof.connect();
+    await spoof.query('GRANT INSERT ON accounts TO teller');
+    await spoof.end();
+    await new Promise((r) => setTimeout(r, 1500));
+    const backupId = JSON.parse((await run(['backup', 'list', '--format', 'json'])).stdout).backups.find((b: { kind: string }) => b.kind === 'db').id;
+    const restored = await run(['backup', 'restore-db', '--backup-id', backupId, '--target', 'bank_restored', '--yes']);
+    expect(restored.exitCode).toBe(0);
+
+    const json = await run(['health', 'security', '--format', 'json']);
+    const events = JSON.parse(json.stdout).events as (SecurityEvent & { reviewed: { by: string } | null })[];
+    const changes = events.filter((e) => e.kind === 'privilege-change');
+    const byNvcops = changes.filter((e) => e.audit);
+    expect(byNvcops.length).toBeGreaterThan(0);
+    for (const e of byNvcops) {
+      expect(e.message).toMatch(/ nvcops (LOG|STATEMENT):/);
+      expect(e.audit).toMatchObject({ action: 'backup restore-db', seq: expect.any(Number) });
+      expect(e.reviewed?.by).toBe(`nvcops, audit #${e.audit!.seq}`);
+    }
+    const open = events.filter((e) => e.severity === 'high' && !e.reviewed);
+    expect(open.map((e) => e.message)).toEqual([expect.stringMatching(/ nvcops LOG: {2}statement: GRANT INSERT ON accounts TO teller/)]);
+    expect(json.exitCode).toBe(2);
+    const human = await run(['health', 'security']);
+    expect(human.stdout).toMatch(/reviewed by nvcops, audit #\d+/);
+  }, 120_000);
+});
