@@ -5,9 +5,9 @@ import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bursts, eventsFromLog, type SecurityEvent } from '../src/security/events.js';
+import { bursts, eventsFromLog, linkToAudit, type SecurityEvent } from '../src/security/events.js';
 import { reviewOf, type AckData } from '../src/security/acks.js';
-import type { RecordVersion } from '../src/state/store.js';
+import type { AuditRecord, RecordVersion } from '../src/state/store.js';
 import { parseLine } from '../src/probes/logs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
@@ -352,4 +352,26 @@ describe("privilege changes made by nvcops' own audited actions", () => {
     const human = await run(['health', 'security']);
     expect(human.stdout).toMatch(/reviewed by nvcops, audit #\d+/);
   }, 120_000);
+});
+
+describe('a privilege change is linked to an audit record only by its own action, application and time window', () => {
+  const audit = (seq: number, action: string, from: string, to: string) =>
+    ({ seq, action, phase: 'finished', by: 'ada', startedAt: from, endedAt: to, at: to, operation: `op${seq}`, host: 'h', environment: null, args: [], version: '0', prev: '', hash: '' }) as AuditRecord;
+  const line = (time: string, app: string) => parseLine(`${time} UTC [42] postgres@bank ${app} LOG:  statement: GRANT SELECT ON TABLE public.accounts TO teller;`, 'postgresql.log');
+  const trail = [audit(7, 'maintain db', '2025-07-01T08:00:00.000Z', '2025-07-01T08:05:00.000Z'), audit(8, 'maintain cache', '2025-07-01T09:00:00.000Z', '2025-07-01T09:05:00.000Z')];
+
+  it('maintain db\'s "nvcops maintenance" session inside its window is by nvcops; another name, time, action or source is not', () => {
+    const events = eventsFromLog([
+      line('2025-07-01 08:01:00.000', 'nvcops maintenance'),
+      line('2025-07-01 08:02:00.000', 'nvcops'),
+      line('2025-07-01 08:02:00.000', 'psql'),
+      line('2025-07-01 08:06:30.000', 'nvcops maintenance'),
+      line('2025-07-01 09:01:00.000', 'nvcops maintenance'),
+    ], 'postgres log');
+    expect(events.map((e) => e.kind)).toEqual(Array(5).fill('privilege-change'));
+    expect(linkToAudit(events, trail).map((e) => e.audit?.seq ?? null)).toEqual([7, null, null, null, null]);
+    const linked = linkToAudit(events, trail)[0]!;
+    expect(reviewOf(undefined, linked).reviewed).toMatchObject({ by: 'nvcops, audit #7', note: 'maintain db by ada' });
+    expect(linkToAudit(eventsFromLog([line('2025-07-01 08:01:00.000', 'nvcops maintenance')], 'application log'), trail)[0]!.audit).toBeUndefined();
+  });
 });
