@@ -27,9 +27,9 @@ const DEGRADED_RATIO = 1.5;
 /** The checks that measure a latency; other durations (backup age, uptime, replication lag) are not "performance". */
 const LATENCY_CHECKS = new Set(['http.response-time', 'aws.api-latency-p95', 'postgres.connect-time', 'redis.ping']);
 /** Below 100 ms a change is not one a user notices (Nielsen, "Response Times: The 3 Important Limits": 0.1 s feels instantaneous). */
-export const DEGRADATION_MIN_MS = 100;
+const DEGRADATION_MIN_MS = 100;
 /** Earlier runs of the same check a baseline needs: a median of five is not moved by one or two odd runs. */
-export const DEGRADATION_MIN_RUNS = 5;
+const DEGRADATION_MIN_RUNS = 5;
 
 const failing = (r: CheckResult) => r.status === 'fail';
 /** Only what warns or fails is evidence of an incident: a passing check is never a reason, however much it moved. */

@@ -249,10 +249,11 @@ export function linkToAudit(events: SecurityEvent[], audits: AuditRecord[]): Sec
   });
 }
 
-async function ownActions(probes: Probes, since: Date, now: Date): Promise<AuditRecord[]> {
+/** The finished audit records of nvcops' own privilege-changing actions in this environment since the window began. */
+async function ownActions(config: Config, probes: Probes, since: Date): Promise<AuditRecord[]> {
   const store = await probes.state();
-  const lists = await Promise.all(Object.keys(OWN_ACTIONS).map((action) => store.audit.list({ action, since: new Date(since.getTime() - AUDIT_SLACK_MS), until: new Date(now.getTime() + 86_400_000) })));
-  return lists.flat();
+  const lists = await Promise.all(Object.keys(OWN_ACTIONS).map((action) => store.audit.list({ action, since: new Date(since.getTime() - AUDIT_SLACK_MS) })));
+  return lists.flat().filter((a) => a.environment === (config.environment ?? null));
 }
 
 /** Reads every configured source; a source that cannot be read is reported, never taken as "no events". */
@@ -294,7 +295,7 @@ export async function collectSecurityEvents(config: Config, probes: Probes, sinc
       }
     })(),
   ]);
-  const linked = events.some((e) => e.source === 'postgres log' && e.kind === 'privilege-change') ? linkToAudit(events, await ownActions(probes, since, now)) : events;
+  const linked = events.some((e) => e.source === 'postgres log' && e.kind === 'privilege-change') ? linkToAudit(events, await ownActions(config, probes, since)) : events;
   const order = (s: Severity) => SEVERITIES.indexOf(s);
   linked.sort((a, b) => order(a.severity) - order(b.severity) || compareText(b.time, a.time));
   sources.sort((a, b) => compareText(a.name, b.name));
