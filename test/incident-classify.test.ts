@@ -104,6 +104,9 @@ describe('incident classify: evidence, not noise', () => {
     expect(opened.failingChecks.map((f: { id: string }) => f.id)).toEqual(['redis.ping', 'redis.clients', 'redis.rejected-connections', 'security.alerts-reviewed']);
     for (const f of opened.failingChecks) expect(f.message).toMatch(/Redis \(127\.0\.0\.1:\d+\): no answer in time/);
     expect(opened.longStanding.map((f: { id: string }) => f.id)).toContain('backups.checksums');
+    const shown = (await run(['incident', 'show', opened.id])).stdout;
+    expect(shown).toMatch(/Failing before impact began \(context\)/);
+    expect(shown).toMatch(/backups\.checksums fail: no backup to verify in /);
     const resolved = await run(['incident', 'resolve', '--note', 'Redis restarted']);
     expect(resolved.stderr).toBe('');
     expect(resolved.exitCode).toBe(0);
