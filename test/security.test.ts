@@ -5,9 +5,9 @@ import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bursts, eventsFromLog, type SecurityEvent } from '../src/security/events.js';
+import { bursts, eventsFromLog, linkToAudit, type SecurityEvent } from '../src/security/events.js';
 import { reviewOf, type AckData } from '../src/security/acks.js';
-import type { RecordVersion } from '../src/state/store.js';
+import type { AuditRecord, RecordVersion } from '../src/state/store.js';
 import { parseLine } from '../src/probes/logs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
@@ -299,5 +299,79 @@ describe('a review covers the event as it was reviewed, not an attack that kept 
     expect(reviewOf(low, event(3, 'low')).reviewed).not.toBeNull();
     expect(reviewOf(low, event(3)).outgrown).toMatchObject({ severity: 'low', count: 3 });
     expect(reviewOf(low, event(2, 'low')).reviewed).not.toBeNull();
+  });
+});
+
+describe("privilege changes made by nvcops' own audited actions", () => {
+  let server: PgServer;
+  beforeAll(async () => {
+    // %a in the prefix: the application name is what ties a line to nvcops' session.
+    server = await startPostgres({ settings: { log_line_prefix: "'%m [%p] %q%u@%d %a '" } });
+    await server.sql('CREATE DATABASE bank');
+    const bank = await server.connect('postgres', 'bank');
+    await bank.query('CREATE ROLE teller; CREATE TABLE accounts (id int PRIMARY KEY); GRANT SELECT ON accounts TO teller; GRANT teller TO nvcops_monitor');
+    await bank.end();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a restore-db by nvcops is shown "by nvcops, audit #N", not as unreviewed high events; the same GRANT from another session under its name is not', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nvcops-audit-link-'));
+    const config = writeConfig({
+      environment: 'staging', logs: { postgres: server.logFile }, backups: { directory: join(work, 'repo') },
+      postgres: { url: server.urlFor('nvcops_monitor', 'bank'), adminUrl: server.urlFor('postgres', 'bank') },
+    });
+    const run = (args: string[]) => nvcops([...args, '--config', config], { env: { XDG_STATE_HOME: join(work, 'state') } });
+    expect((await run(['backup', 'db'])).exitCode).toBe(0);
+    await server.sql("ALTER SYSTEM SET log_statement = 'ddl'");
+    await server.sql('SELECT pg_reload_conf()');
+    // Someone else's session calling itself nvcops, outside any nvcops action: still a privilege change to review.
+    const spoof = new pg.Client({ connectionString: server.urlFor('postgres', 'bank'), application_name: 'nvcops' });
+    await spoof.connect();
+    await spoof.query('GRANT INSERT ON accounts TO teller');
+    await spoof.end();
+    await new Promise((r) => setTimeout(r, 1500));
+    const backupId = JSON.parse((await run(['backup', 'list', '--format', 'json'])).stdout).backups.find((b: { kind: string }) => b.kind === 'db').id;
+    const restored = await run(['backup', 'restore-db', '--backup-id', backupId, '--target', 'bank_restored', '--yes']);
+    expect(restored.exitCode).toBe(0);
+
+    const json = await run(['health', 'security', '--format', 'json']);
+    const events = JSON.parse(json.stdout).events as (SecurityEvent & { reviewed: { by: string } | null })[];
+    const changes = events.filter((e) => e.kind === 'privilege-change');
+    const byNvcops = changes.filter((e) => e.audit);
+    expect(byNvcops.length).toBeGreaterThan(0);
+    for (const e of byNvcops) {
+      expect(e.message).toMatch(/ nvcops (LOG|STATEMENT):/);
+      expect(e.audit).toMatchObject({ action: 'backup restore-db', seq: expect.any(Number) });
+      expect(e.reviewed?.by).toBe(`nvcops, audit #${e.audit!.seq}`);
+    }
+    const open = events.filter((e) => e.severity === 'high' && !e.reviewed);
+    expect(open.map((e) => e.message)).toEqual([expect.stringMatching(/ nvcops LOG: {2}statement: GRANT INSERT ON accounts TO teller/)]);
+    expect(json.exitCode).toBe(2);
+    const human = await run(['health', 'security']);
+    expect(human.stdout).toMatch(/reviewed by nvcops, audit #\d+/);
+  }, 120_000);
+});
+
+describe('a privilege change is linked to an audit record only by its own action, application and time window', () => {
+  const audit = (seq: number, action: string, from: string, to: string) =>
+    ({ seq, action, phase: 'finished', by: 'ada', startedAt: from, endedAt: to, at: to, operation: `op${seq}`, host: 'h', environment: null, args: [], version: '0', prev: '', hash: '' }) as AuditRecord;
+  const line = (time: string, app: string) => parseLine(`${time} UTC [42] postgres@bank ${app} LOG:  statement: GRANT SELECT ON TABLE public.accounts TO teller;`, 'postgresql.log');
+  const trail = [audit(7, 'maintain db', '2025-07-01T08:00:00.000Z', '2025-07-01T08:05:00.000Z'), audit(8, 'maintain cache', '2025-07-01T09:00:00.000Z', '2025-07-01T09:05:00.000Z')];
+
+  it('maintain db\'s "nvcops maintenance" session inside its window is by nvcops; another name, time, action or source is not', () => {
+    const events = eventsFromLog([
+      line('2025-07-01 08:01:00.000', 'nvcops maintenance'),
+      line('2025-07-01 08:02:00.000', 'nvcops'),
+      line('2025-07-01 08:02:00.000', 'psql'),
+      line('2025-07-01 08:06:30.000', 'nvcops maintenance'),
+      line('2025-07-01 09:01:00.000', 'nvcops maintenance'),
+    ], 'postgres log');
+    expect(events.map((e) => e.kind)).toEqual(Array(5).fill('privilege-change'));
+    expect(linkToAudit(events, trail).map((e) => e.audit?.seq ?? null)).toEqual([7, null, null, null, null]);
+    const linked = linkToAudit(events, trail)[0]!;
+    expect(reviewOf(undefined, linked).reviewed).toMatchObject({ by: 'nvcops, audit #7', note: 'maintain db by ada' });
+    expect(linkToAudit(eventsFromLog([line('2025-07-01 08:01:00.000', 'nvcops maintenance')], 'application log'), trail)[0]!.audit).toBeUndefined();
   });
 });

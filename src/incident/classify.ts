@@ -24,20 +24,36 @@ const PAYMENT = /pay|card|transfer|transaction|ledger|settle/i;
 const AUTH = /auth|login|password|credential|token|sso/i;
 /** Performance degradation >50% is P1, <50% P2 (runbook Severity Levels). */
 const DEGRADED_RATIO = 1.5;
+/** The checks that measure a latency; other durations (backup age, uptime, replication lag) are not "performance". */
+const LATENCY_CHECKS = new Set(['http.response-time', 'aws.api-latency-p95', 'postgres.connect-time', 'redis.ping']);
+/** Below 100 ms a change is not one a user notices (Nielsen, "Response Times: The 3 Important Limits": 0.1 s feels instantaneous). */
+const DEGRADATION_MIN_MS = 100;
+/** Earlier runs of the same check a baseline needs: a median of five is not moved by one or two odd runs. */
+const DEGRADATION_MIN_RUNS = 5;
 
 const failing = (r: CheckResult) => r.status === 'fail';
+/** Only what warns or fails is evidence of an incident: a passing check is never a reason, however much it moved. */
+const flagged = (r: CheckResult) => r.status === 'warn' || r.status === 'fail';
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+const inMs = (o: { value: number; unit: string }) => (o.unit === 's' ? o.value * 1000 : o.value);
 
-/** A latency check's current value against its median over earlier runs: how much worse, as a ratio. */
+/** A latency check that warns or fails, against its own median over earlier runs: how much worse, as a ratio. */
 function degradation(result: CheckResult, history: HistoryEntry[]): { ratio: number; baseline: number; runs: number } | undefined {
-  if (!result.observed || (result.observed.unit !== 'ms' && result.observed.unit !== 's')) return undefined;
-  const past = history.flatMap((h) => h.report.items.flatMap((i) => i.results)).filter((r) => r.id === result.id && r.observed && r.observed.unit === result.observed!.unit).map((r) => r.observed!.value);
-  if (past.length < 2) return undefined;
+  if (!flagged(result) || !LATENCY_CHECKS.has(result.id) || !result.observed || (result.observed.unit !== 'ms' && result.observed.unit !== 's')) return undefined;
+  const past = history.flatMap((h) => h.report.items.flatMap((i) => i.results)).filter((r) => r.id === result.id && r.observed && (r.observed.unit === 'ms' || r.observed.unit === 's')).map((r) => inMs(r.observed!));
+  if (past.length < DEGRADATION_MIN_RUNS) return undefined;
   const baseline = median(past);
-  return baseline > 0 ? { ratio: result.observed.value / baseline, baseline, runs: past.length } : undefined;
+  const now = inMs(result.observed);
+  return baseline > 0 && now - baseline >= DEGRADATION_MIN_MS ? { ratio: now / baseline, baseline, runs: past.length } : undefined;
+}
+
+/** A backup check's failure is data corruption only when it found backups that do not match (a count above zero); "no backup yet" is a backup finding. */
+function corruption(r: CheckResult): boolean {
+  if (r.id.startsWith('backups.')) return r.id === 'backups.checksums' && (r.observed?.value ?? 0) > 0;
+  return /corrupt|checksum/i.test(`${r.id} ${r.message}`);
 }
 
 /**
@@ -61,18 +77,19 @@ export function classify(states: SystemState[], report: RunReport, history: Hist
   const results = report.items.flatMap((i) => i.results);
   for (const r of results.filter((x) => failing(x) && x.id.startsWith('business.') && PAYMENT.test(`${x.id} ${x.title}`))) add('P0', 'Payment processing failure', `${r.title}: ${r.message}`, r.id);
   for (const r of results.filter((x) => failing(x) && x.id.startsWith('security.'))) add('P0', 'Security breach', `${r.title}: ${r.message} — confirm whether it is a breach`, r.id);
-  for (const r of results.filter((x) => failing(x) && /corrupt|checksum/i.test(`${x.id} ${x.message}`))) add('P0', 'Data corruption', `${r.title}: ${r.message}`, r.id);
+  for (const r of results.filter((x) => failing(x) && corruption(x))) add('P0', 'Data corruption', `${r.title}: ${r.message}`, r.id);
 
   const partial = down.filter((s) => !(s.kind === 'postgres' && s.name === 'primary'));
   if (partial.length && !allServicesDown) add('P1', 'Partial system outage', `${partial.map((s) => `${s.name} (${s.detail})`).join(', ')} down`);
   for (const r of results) {
     const d = degradation(r, history);
-    if (!d || d.ratio <= 1) continue;
+    if (!d) continue;
     const pct = Math.round((d.ratio - 1) * 100);
-    const evidence = `${r.title}: ${r.observed!.value} ${r.observed!.unit} against a median of ${Math.round(d.baseline * 10) / 10} ${r.observed!.unit} over ${d.runs} earlier runs (+${pct}%)`;
+    const evidence = `${r.title}: ${Math.round(inMs(r.observed!) * 10) / 10} ms against its own median of ${Math.round(d.baseline * 10) / 10} ms over ${d.runs} earlier runs (+${pct}%)`;
     if (d.ratio > DEGRADED_RATIO) add('P1', 'Performance degradation >50%', evidence, r.id);
-    else if (failing(r)) add('P2', 'Performance degradation <50%', evidence, r.id);
+    else add('P2', 'Performance degradation <50%', evidence, r.id);
   }
+  for (const r of results.filter((x) => failing(x) && x.id.startsWith('backups.') && !explained.has(x.id))) add('P2', 'Non-critical feature issues', `backup finding — ${r.title}: ${r.message}`, r.id);
   for (const r of results.filter((x) => failing(x) && !x.id.startsWith('security.') && AUTH.test(`${x.id} ${x.title} ${x.message}`))) add('P1', 'Authentication issues', `${r.title}: ${r.message}`, r.id);
   for (const r of results.filter((x) => failing(x) && x.id.startsWith('compliance.'))) add('P1', 'Compliance violations', `${r.title}: ${r.message}`, r.id);
 

@@ -115,6 +115,27 @@ async function whileListening<T>(fn: (interrupt: Interrupt) => Promise<T>): Prom
   }
 }
 
+/** How far back a check's history is read to tell a long-standing failure from one that began with the incident. */
+const LONG_STANDING_LOOKBACK_MS = 30 * 86_400_000;
+
+/**
+ * The incident's checks are those that began failing around it: their failing streak began within the runbook's
+ * detection window (the hour before impact) or later, or nothing earlier is known; the others failed before and are context.
+ */
+export async function splitByOnset(store: Store, environment: string | null, failing: FailingCheck[], started: Date, now: Date): Promise<{ incident: FailingCheck[]; longStanding: FailingCheck[] }> {
+  const runs = await store.history.list({ since: new Date(started.getTime() - LONG_STANDING_LOOKBACK_MS), until: new Date(now.getTime() + 1), environment });
+  const onset = new Map<string, string>();
+  for (const run of [...runs].sort((a, b) => compareText(a.at, b.at))) {
+    for (const r of run.report.items.flatMap((item) => item.results)) {
+      if (r.status === 'pass' || r.status === 'warn') onset.delete(r.id);
+      else if ((r.status === 'fail' || r.status === 'error') && !onset.has(r.id)) onset.set(r.id, run.at);
+    }
+  }
+  const before = started.getTime() - SUSPECT_LEAD_MS;
+  const old = (f: FailingCheck) => onset.has(f.id) && Date.parse(onset.get(f.id)!) < before;
+  return { incident: failing.filter((f) => !old(f)), longStanding: failing.filter(old) };
+}
+
 function notificationLine(n: NotifyResult): string {
   const name = n.channel === 'pagerduty' ? 'PagerDuty' : 'webhook';
   return n.ok ? `✔ ${name} ${n.action} sent${n.attempts > 1 ? ` after ${n.attempts} attempts` : ''}` : `▲ ${name} ${n.action} FAILED after ${n.attempts} attempt(s): ${n.error} — recorded; tell stakeholders another way`;
@@ -159,13 +180,14 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
   if (o.started && o.started > now) throw new UsageError(`--started: ${o.started.toISOString()} is later than now (${now.toISOString()}); impact cannot begin in the future`);
   // Interrupted checks still open the incident, with what they saw: the record of an emergency is never dropped.
   return whileListening(({ signal }) => withStore(ctx, async (store) => {
-    const { from, failing, report } = o.checks ? await currentFailures(ctx, store, signal) : { from: 'not looked at (--no-checks)', failing: [], report: undefined };
+    const { from, failing: all, report } = o.checks ? await currentFailures(ctx, store, signal) : { from: 'not looked at (--no-checks)', failing: [], report: undefined };
     const interrupted = report?.interrupted === true;
+    const { incident: failing, longStanding } = await splitByOnset(store, env(ctx), all, o.started ?? now, now);
     const by = who(ctx);
     const draft: Omit<Incident, 'id' | 'dedupKey'> = {
       title: o.title.trim(), severity: o.severity, status: 'open', environment: env(ctx), ...(o.drill && { drill: true }),
       startedAt: (o.started ?? now).toISOString(), openedAt: now.toISOString(), openedBy: by,
-      checksFrom: from, failingChecks: failing, notifications: [], reports: [], events: [],
+      checksFrom: from, failingChecks: failing, ...(longStanding.length && { longStanding }), notifications: [], reports: [], events: [],
     };
     addEvent(draft as Incident, { at: now.toISOString(), by, type: 'opened', message: `${o.severity} opened: ${shownTitle(draft)}${failing.length ? ` — failing: ${failing.map((f) => f.id).join(', ')}` : ''}` });
     const incident = await createIncident(store, draft, by);
@@ -182,6 +204,7 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
       `${incident.id} opened: [${incident.severity} ${level.name}] ${printable(shownTitle(incident))}`,
       `  acknowledge by ${t.ackDueAt.toISOString()} (within 5 minutes); response target ${level.response} (by ${t.responseDueAt.toISOString()})`,
       `  failing checks (${from}): ${failing.length ? failing.map((f) => `${f.id} ${f.status}`).join(', ') : 'none'}`,
+      longStanding.length ? `  failing before impact began (context, not verified at resolve): ${longStanding.map((f) => `${f.id} ${f.status}`).join(', ')}` : '',
     ].filter(Boolean).join('\n') + '\n');
     await notifyAndRecord(ctx, store, incident, 'trigger');
     return exitCode;
@@ -365,6 +388,10 @@ export async function showCommand(ctx: IncidentContext, id?: string): Promise<nu
         title: 'Checks failing at open', state: i.failingChecks.length ? 'attention' : 'ok', summary: i.checksFrom,
         table: { head: ['check', 'at open', 'at resolve', 'message'], rows: i.failingChecks.map((f) => [f.id, f.status, i.verification?.find((v) => v.id === f.id)?.after ?? '—', f.message]) },
       },
+      ...(i.longStanding?.length ? [{
+        title: 'Failing before impact began (context)', state: 'ok' as const, summary: `${i.longStanding.length} long-standing, not verified at resolve`,
+        lines: i.longStanding.map((f) => `${f.id} ${f.status}: ${f.message}`),
+      }] : []),
       {
         title: 'Notifications', state: i.notifications.some((n) => !n.ok) ? 'attention' : 'ok',
         summary: i.notifications.length ? `${i.notifications.filter((n) => n.ok).length} sent, ${i.notifications.filter((n) => !n.ok).length} failed` : level.notifyStakeholders ? 'none sent' : `not needed for ${i.severity}`,

@@ -109,6 +109,7 @@ export function postmortemMarkdown(record: Incident, entries: { at: string; sour
     '',
     '## Supporting information',
     '',
+    ...(i.longStanding?.length ? [`- Failing before impact began, so not counted as this incident's (context): ${i.longStanding.map((f) => `\`${f.id}\` (${f.status})`).join(', ')}`] : []),
     ...(i.reports.length ? i.reports.map((r) => `- Diagnostic report \`${r.id}\` (${r.at}, ${r.by}): ${r.summary}`) : ['- No diagnostic report attached (`nvcops incident diagnose` attaches one).']),
     '',
   ].join('\n');

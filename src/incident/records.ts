@@ -52,6 +52,8 @@ export interface Incident {
   /** Where failingChecks came from: a run from the history, or a run made at open. */
   checksFrom: string;
   failingChecks: FailingCheck[];
+  /** Failing at open but already failing before impact began (the hour before it included): context, not what resolve verifies. */
+  longStanding?: FailingCheck[];
   verification?: Verification[];
   /** Stable per incident, so PagerDuty folds trigger, acknowledge and resolve into one alert. */
   dedupKey: string;

@@ -26,6 +26,8 @@ export interface Review {
  * merging repeats into). A review without a count covers an event of one occurrence only.
  */
 export function reviewOf(ack: RecordVersion<AckData> | undefined, e: SecurityEvent): { reviewed: Review | null; outgrown: Review | null } {
+  // nvcops' own audited action: the audit trail already says who did it and why.
+  if (!ack && e.audit) return { reviewed: { by: `nvcops, audit #${e.audit.seq}`, at: e.time, note: `${e.audit.action} by ${e.audit.by}`, severity: e.severity, count: e.count }, outgrown: null };
   if (!ack) return { reviewed: null, outgrown: null };
   const review: Review = { by: ack.by, at: ack.at, note: ack.data.note, severity: ack.data.event.severity, count: ack.data.event.count ?? null };
   const rose = SEVERITIES.indexOf(e.severity) < SEVERITIES.indexOf(review.severity);

@@ -12,6 +12,7 @@ import type { Probes } from '../probes/index.js';
 import type { RedisNode } from '../probes/redis.js';
 import { maskSecrets } from '../engine/redact.js';
 import { compareText } from '../engine/order.js';
+import type { AuditRecord } from '../state/store.js';
 
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -40,6 +41,8 @@ export interface SecurityEvent {
   count: number;
   /** The log line or entry, secrets masked (LogsProbe masks the lines it keeps; ACL LOG entries here). */
   message: string;
+  /** Made by one of nvcops' own audited actions: the audit record that says who did it and why. */
+  audit?: { seq: number; action: string; by: string };
 }
 
 export interface SourceState {
@@ -221,6 +224,38 @@ async function redisEvents(node: RedisNode, now: Date, since: Date, bruteForce: 
   };
 }
 
+/** nvcops' own actions that change privileges (a restore re-grants and re-owns what it restores), and the application_name their sessions carry. */
+const OWN_ACTIONS: Record<string, string> = { 'backup restore-db': 'nvcops', 'maintain db': 'nvcops maintenance' };
+/** log_line_prefix precision is a millisecond, the audit record's too; a second either side covers clocks read a moment apart. */
+const AUDIT_SLACK_MS = 1000;
+
+/** The PostgreSQL log line's prefix (before "LOG:", "STATEMENT:", …) names this application (%a) or role (%u). */
+const prefixNames = (message: string, name: string): boolean => {
+  const prefix = /^(.*?)\b(?:LOG|STATEMENT|DETAIL|ERROR|WARNING|NOTICE|FATAL|AUDIT):/.exec(message)?.[1] ?? '';
+  return new RegExp(`(^|[\\s\\[@,:])${name}(?=[\\s\\],@:]|$)`).test(prefix);
+};
+
+/**
+ * Links privilege changes in the PostgreSQL log to the audit record of the nvcops action that made them: same
+ * application in the line's prefix, inside the action's started…finished window. Anything else stays as it is.
+ */
+export function linkToAudit(events: SecurityEvent[], audits: AuditRecord[]): SecurityEvent[] {
+  const own = audits.filter((a) => a.phase === 'finished' && a.endedAt && OWN_ACTIONS[a.action]);
+  return events.map((e) => {
+    if (e.source !== 'postgres log' || e.kind !== 'privilege-change') return e;
+    const t = Date.parse(e.time);
+    const a = own.find((x) => t >= Date.parse(x.startedAt) - AUDIT_SLACK_MS && t <= Date.parse(x.endedAt!) + AUDIT_SLACK_MS && prefixNames(e.message, OWN_ACTIONS[x.action]!));
+    return a ? { ...e, audit: { seq: a.seq, action: a.action, by: a.by } } : e;
+  });
+}
+
+/** The finished audit records of nvcops' own privilege-changing actions in this environment since the window began. */
+async function ownActions(config: Config, probes: Probes, since: Date): Promise<AuditRecord[]> {
+  const store = await probes.state();
+  const lists = await Promise.all(Object.keys(OWN_ACTIONS).map((action) => store.audit.list({ action, since: new Date(since.getTime() - AUDIT_SLACK_MS) })));
+  return lists.flat().filter((a) => a.environment === (config.environment ?? null));
+}
+
 /** Reads every configured source; a source that cannot be read is reported, never taken as "no events". */
 export async function collectSecurityEvents(config: Config, probes: Probes, since: Date, now: Date): Promise<SecurityScan> {
   const bruteForce = config.security?.bruteForce
@@ -260,8 +295,9 @@ export async function collectSecurityEvents(config: Config, probes: Probes, sinc
       }
     })(),
   ]);
+  const linked = events.some((e) => e.source === 'postgres log' && e.kind === 'privilege-change') ? linkToAudit(events, await ownActions(config, probes, since)) : events;
   const order = (s: Severity) => SEVERITIES.indexOf(s);
-  events.sort((a, b) => order(a.severity) - order(b.severity) || compareText(b.time, a.time));
+  linked.sort((a, b) => order(a.severity) - order(b.severity) || compareText(b.time, a.time));
   sources.sort((a, b) => compareText(a.name, b.name));
-  return { since: since.toISOString(), until: now.toISOString(), events, sources };
+  return { since: since.toISOString(), until: now.toISOString(), events: linked, sources };
 }
