@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogsProbe } from '../src/probes/logs.js';
+import { LogsProbe, MAX_LINE_BYTES } from '../src/probes/logs.js';
 import type { SecurityEvent } from '../src/security/events.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
@@ -134,5 +134,21 @@ describe('application log entries', () => {
     expect(app.state).toBe('error');
     expect(app.note).toMatch(/without a time nvcops could read: they may hold events of the window/);
     expect(s.exitCode).toBe(3);
+  });
+
+  it('bounds an entry: 5 MB of undated lines under one error keep about MAX_LINE_BYTES of it and count the rest', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'nvcops-entries-big-'));
+    const log = join(d, 'application.log');
+    const under = Buffer.alloc(5 * 1024 * 1024, 'at x\n');
+    writeFileSync(log, Buffer.concat([Buffer.from(`${pyTime(120_000)} ERROR boom\n`), under, Buffer.from(`${pyTime(60_000)} INFO after\n`)]));
+    const t0 = performance.now();
+    const w = await new LogsProbe().window(log, DAY, new Date());
+    expect([w.lines, w.errorLines, w.undated]).toEqual([2, 1, 0]);
+    const boom = w.notable.find((e) => e.level === 'error')!;
+    expect(boom.raw.length).toBeLessThan(MAX_LINE_BYTES + 200);
+    expect(boom.raw).toMatch(/^\S+ \S+ ERROR boom\nat x\n[^]*\n… \d+ more lines of this entry not read$/);
+    const r = await nvcops(['incident', 'logs', '--file', log, '--since', '1h', '--grep', 'boom', '--format', 'json', '--config', writeConfig({})]);
+    expect(r.stdout).toMatch(/"count":\s*1\b/);
+    expect(performance.now() - t0).toBeLessThan(20_000);
   });
 });

@@ -253,7 +253,11 @@ export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSumma
       lines++;
       end += bytes;
       if (!rec.time && entry) {
-        if (entry.text.length < MAX_LINE_BYTES) entry.text = `${entry.text}\n${line}`.slice(0, MAX_LINE_BYTES);
+        // Appended as a rope and cut only once past the bound: cutting on every line would copy the entry each time.
+        if (entry.text.length < MAX_LINE_BYTES) {
+          entry.text += `\n${line}`;
+          if (entry.text.length > MAX_LINE_BYTES) entry.text = entry.text.slice(0, MAX_LINE_BYTES);
+        }
         continue;
       }
       flush();
