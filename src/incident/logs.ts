@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { maskSecrets } from '../engine/redact.js';
 import { openRegular, refuseNotRegular } from '../engine/files.js';
-import { MAX_LINE_BYTES, parseLine } from '../probes/logs.js';
+import { MAX_LINE_BYTES, maskEntry, parseLine } from '../probes/logs.js';
 
 /** Levels, most severe first; every format's words and HTTP statuses map onto these. */
 export const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -183,7 +183,7 @@ export async function* records(path: string, start: number, counter: { bytes: nu
  */
 export function shownLine(rec: LogRecord, line: string, q: Pick<LogQuery, 'level' | 'grep'>): { line: string; message: string } | undefined {
   if (rec.level === undefined || levelRank(rec.level) > levelRank(q.level)) return undefined;
-  const masked = maskSecrets(line);
+  const masked = maskEntry(line);
   return !q.grep || q.grep.test(masked) ? { line: masked, message: maskSecrets(rec.message) } : undefined;
 }
 

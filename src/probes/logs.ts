@@ -313,6 +313,36 @@ class Continuation {
   }
 }
 
+/**
+ * An entry's text with its secrets masked. In a JSON line a value's newlines are escaped (`PASSWORD\\n 'x'`), where
+ * maskSecrets on the text would not see the statement: each string value is masked decoded and put back escaped, and a
+ * line whose values cannot be put back so is written out again from its masked fields.
+ */
+export function maskEntry(raw: string): string {
+  const masked = maskSecrets(raw);
+  if (!raw.trimStart().startsWith('{')) return masked;
+  let o: unknown;
+  try {
+    o = JSON.parse(raw.slice(0, raw.indexOf('\n') === -1 ? undefined : raw.indexOf('\n')));
+  } catch {
+    return masked;
+  }
+  let out = masked;
+  const walk = (v: unknown): boolean => {
+    if (typeof v === 'string') {
+      const m = maskSecrets(v);
+      if (m === v) return true;
+      const [from, to] = [JSON.stringify(v).slice(1, -1), JSON.stringify(m).slice(1, -1)];
+      if (!out.includes(from)) return false;
+      out = out.split(from).join(to);
+      return true;
+    }
+    if (v && typeof v === 'object') return Object.values(v).every(walk);
+    return true;
+  };
+  return walk(o) ? out : JSON.stringify(maskSecretFields(o));
+}
+
 /** How far past the window's start to keep reading, for lines written slightly out of order. */
 const SLACK_MS = 5 * 60_000;
 
@@ -367,7 +397,7 @@ export class LogsProbe {
           } else if (error) w.errorLines++;
           if (w.notable.length < MAX_NOTABLE && (error || e.level === 'warn' || e.level === 'fatal' || (e.status ?? 0) >= 400 || NOTABLE_TEXT.test(e.message))) {
             // Only kept entries are masked, each whole: the others are counted and dropped, and a day of log is read on every run.
-            w.notable.push({ ...e, message: maskSecrets(e.message), raw: maskSecrets(e.raw), fields: maskSecretFields(e.fields) as LogEntry['fields'] });
+            w.notable.push({ ...e, message: maskSecrets(e.message), raw: maskEntry(e.raw), fields: maskSecretFields(e.fields) as LogEntry['fields'] });
           }
         }
       } catch (e) {
