@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,5 +163,20 @@ describe('application log entries', () => {
     const r = await nvcops(['incident', 'logs', '--file', log, '--since', '1h', '--grep', 'boom', '--format', 'json', '--config', writeConfig({})]);
     expect(r.stdout).toMatch(/"count":\s*1\b/);
     expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+
+  it('a rotation inside an entry: the top of the log continues the last entry of .1; without .1 those lines are an error', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'nvcops-entries-rot-'));
+    const log = join(d, 'application.log');
+    writeFileSync(`${log}.1`, `${pyTime(3600_000)} INFO payments: started\n${pyTime(1800_000)} ERROR payments: transfer 7 failed\nTraceback (most recent call last):\n`);
+    writeFileSync(log, `  File "/srv/app/payments.py", line 88, in transfer\nKeyError: 2\n${pyTime(60_000)} INFO payments: transfer 8 done\n`);
+    const w = await new LogsProbe().window(log, DAY, new Date());
+    expect([w.lines, w.errorLines, w.undated]).toEqual([3, 1, 0]);
+    expect(w.notable.find((e) => e.level === 'error')!.raw).toMatch(/transfer 7 failed\nTraceback[^]*\nKeyError: 2$/);
+    const config = writeConfig({ logs: { application: log }, state: { path: join(d, 'state') } });
+    expect((await security(config)).sources.find((x) => x.name === 'application log')!.state).toBe('read');
+    rmSync(`${log}.1`);
+    const alone = (await security(config)).sources.find((x) => x.name === 'application log')!;
+    expect(alone).toMatchObject({ state: 'error', note: expect.stringMatching(/2 lines above the first dated one/) });
   });
 });
