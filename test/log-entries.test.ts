@@ -147,6 +147,10 @@ describe('application log entries', () => {
     expect(app.state).toBe('error');
     expect(app.note).toMatch(/without a time nvcops could read: they may hold events of the window/);
     expect(s.exitCode).toBe(3);
+    // A log written in UTF-16: no line reads as dated, so none is taken as a quiet day.
+    writeFileSync(log, Buffer.from(`\ufeff${new Date(Date.now() - 60_000).toISOString()} WARN login failed for user bob\n`, 'utf16le'));
+    const utf16 = await security(writeConfig({ logs: { application: log }, state: { path: join(d, 'state') } }));
+    expect(utf16.sources.find((x) => x.name === 'application log')).toMatchObject({ state: 'error', note: expect.stringMatching(/no line had a timestamp nvcops could read/) });
   });
 
   it('bounds an entry: 5 MB of undated lines under one error keep about MAX_LINE_BYTES of it and count the rest', async () => {

@@ -3,7 +3,7 @@ import { TargetError } from '../engine/errors.js';
 import { maskSecretFields, maskSecrets } from '../engine/redact.js';
 import { openRegular } from '../engine/files.js';
 
-/** One parsed log line. */
+/** One log entry: its first line parsed, the undated lines under it appended to message and raw. */
 export interface LogEntry {
   time?: Date;
   /** Lower-case: error, warn, info, fatal, log, … */
