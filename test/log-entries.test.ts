@@ -163,7 +163,7 @@ describe('application log entries', () => {
     expect([w.lines, w.errorLines, w.undated]).toEqual([2, 1, 0]);
     const boom = w.notable.find((e) => e.level === 'error')!;
     expect(boom.raw.length).toBeLessThan(MAX_LINE_BYTES + 200);
-    expect(boom.raw).toMatch(/^\S+ \S+ ERROR boom\nat x\n[^]*\n… \d+ more lines of this entry not read$/);
+    expect(boom.raw).toMatch(/^\S+ \S+ ERROR boom\nat x\n[^]*\n… \d+ more lines of this entry left out$/);
     const r = await nvcops(['incident', 'logs', '--file', log, '--since', '1h', '--grep', 'boom', '--format', 'json', '--config', writeConfig({})]);
     expect(r.stdout).toMatch(/"count":\s*1\b/);
     expect(performance.now() - t0).toBeLessThan(20_000);

@@ -306,7 +306,7 @@ class Continuation {
   /** The lines in file order (with a count of those left out), and a fresh start; '' when there were none. */
   take(): string {
     if (!this.lines) return '';
-    const text = this.kept.slice(this.from).reverse().join('\n') + (this.dropped ? `\n… ${this.dropped} more lines of this entry not read` : '');
+    const text = this.kept.slice(this.from).reverse().join('\n') + (this.dropped ? `\n… ${this.dropped} more lines of this entry left out` : '');
     this.kept = [];
     this.from = this.bytes = this.dropped = this.lines = 0;
     return text;
