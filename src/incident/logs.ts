@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { maskSecrets } from '../engine/redact.js';
 import { openRegular, refuseNotRegular } from '../engine/files.js';
-import { MAX_LINE_BYTES, parseLine } from '../probes/logs.js';
+import { MAX_LINE_BYTES, maskEntry, parseLine } from '../probes/logs.js';
 
 /** Levels, most severe first; every format's words and HTTP statuses map onto these. */
 export const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -183,7 +183,7 @@ export async function* records(path: string, start: number, counter: { bytes: nu
  */
 export function shownLine(rec: LogRecord, line: string, q: Pick<LogQuery, 'level' | 'grep'>): { line: string; message: string } | undefined {
   if (rec.level === undefined || levelRank(rec.level) > levelRank(q.level)) return undefined;
-  const masked = maskSecrets(line);
+  const masked = maskEntry(line);
   return !q.grep || q.grep.test(masked) ? { line: masked, message: maskSecrets(rec.message) } : undefined;
 }
 
@@ -230,12 +230,13 @@ export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSumma
     const counter = { bytes: file.seekBytes };
     let lines = 0;
     let end = file.start;
-    for await (const { line, bytes, rec } of records(file.path, file.start, counter)) {
-      lines++;
-      end += bytes;
-      if (rec.time && rec.time < q.since) continue;
-      const shown = shownLine(rec, line, q);
-      if (!shown) continue;
+    // An entry is a dated line and the undated lines under it (a stack trace, a multi-line statement), bounded like a line.
+    let entry: { rec: LogRecord; text: string } | undefined;
+    const flush = () => {
+      if (!entry || (entry.rec.time && entry.rec.time < q.since)) return;
+      const { rec, text } = entry;
+      const shown = shownLine(rec, text, q);
+      if (!shown) return;
       matched++;
       const fp = fingerprint(shown.message);
       const key = `${rec.level}\u0000${fp}`;
@@ -247,7 +248,22 @@ export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSumma
         if (at && (!g.firstSeen || at < g.firstSeen)) g.firstSeen = at;
         if (at && (!g.lastSeen || at > g.lastSeen)) g.lastSeen = at;
       }
+    };
+    for await (const { line, bytes, rec } of records(file.path, file.start, counter)) {
+      lines++;
+      end += bytes;
+      if (!rec.time && entry) {
+        // Appended as a rope and cut only once past the bound: cutting on every line would copy the entry each time.
+        if (entry.text.length < MAX_LINE_BYTES) {
+          entry.text += `\n${line}`;
+          if (entry.text.length > MAX_LINE_BYTES) entry.text = entry.text.slice(0, MAX_LINE_BYTES);
+        }
+        continue;
+      }
+      flush();
+      entry = { rec, text: line };
     }
+    flush();
     files.push({ path: file.path, size: file.size, bytesRead: counter.bytes, startOffset: file.start, seeked: file.start > 0, lines });
     if (file.path === path) current = { path, offset: Math.min(end, file.size), ino: file.ino };
   }

@@ -3,7 +3,7 @@ import { TargetError } from '../engine/errors.js';
 import { maskSecretFields, maskSecrets } from '../engine/redact.js';
 import { openRegular } from '../engine/files.js';
 
-/** One parsed log line. */
+/** One log entry: its first line parsed, the undated lines under it appended to message and raw. */
 export interface LogEntry {
   time?: Date;
   /** Lower-case: error, warn, info, fatal, log, … */
@@ -23,7 +23,7 @@ export interface LogWindow {
   /** Files read, newest first (the current log, then `.1` when the window reaches back into it). */
   files: string[];
   since: Date;
-  /** Lines in the window. */
+  /** Entries in the window: a dated line with the undated lines under it (a multi-line statement, a stack trace). */
   lines: number;
   /** Lines that record an HTTP request (they carry a status). */
   requests: number;
@@ -31,7 +31,7 @@ export interface LogWindow {
   failedRequests: number;
   /** Error-level lines that are not requests. */
   errorLines: number;
-  /** Lines without a timestamp nvcops could read and no dated line above them; they are left out of the window. */
+  /** Lines without a timestamp nvcops could read and no dated line above them, where the window may hold them: nvcops cannot place them. */
   undated: number;
   /** The oldest time seen: the window is fully covered when it is at or before `since`. */
   oldest?: Date;
@@ -107,7 +107,7 @@ function normaliseLevel(value: unknown): string | undefined {
 /** Field paths as key lists, split once: this runs for every line of a day's log. */
 const paths = (...names: string[]) => names.map((n) => n.split('.'));
 const TIME = paths('time', 'timestamp', '@timestamp', 'ts', 'date', 'datetime', 'eventTime');
-const LEVEL = paths('level', 'severity', 'lvl', 'log.level', 'levelname');
+const LEVEL = paths('level', 'severity', 'lvl', 'log.level', 'levelname', 'error_severity');
 const STATUS = paths('status', 'status_code', 'statusCode', 'http.status', 'http.status_code', 'http.response.status_code', 'res.statusCode', 'response.status');
 const MESSAGE = paths('msg', 'message', 'event', 'error.message');
 
@@ -224,10 +224,22 @@ export function parseLine(raw: string, file: string, now: Date = new Date()): Lo
       file,
     };
   }
+  const csv = PG_CSV.exec(line);
+  if (csv) {
+    const unquote = (f: string | undefined) => f?.slice(1, -1).replace(/""/g, '"');
+    return { time: parseTime(csv[1]), level: normaliseLevel(csv[4]), message: line, fields: { user: unquote(csv[2]), database: unquote(csv[3]) }, raw, file };
+  }
   const level = LEVEL_WORD.exec(line.slice(0, 200))?.[1];
+  // Only a line that starts with a date has a time: Date.parse reads "    START WITH 1" as 2001-01-01.
   // Monolog and Laravel put the time in brackets: [2025-07-01 03:00:00] production.ERROR: …
-  return { time: parseTime(line.replace(/^\[/, '')), level: normaliseLevel(level), message: line, fields: {}, raw, file };
+  const time = /^\s/.test(raw) || !TEXT_DATE.test(line) ? undefined : parseTime(line.replace(/^\[/, ''));
+  return { time, level: normaliseLevel(level), message: line, fields: {}, raw, file };
 }
+
+/** How a text line starts when it carries its own time (PostgreSQL's %m/%t, Python, log4j, Monolog). */
+const TEXT_DATE = /^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
+// PostgreSQL csvlog: time, "user", "database", pid, "host:port", session, line, "tag", session start, vxid, xid, severity, sqlstate, message…
+const PG_CSV = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [^,]*),("(?:[^"]|"")*")?,("(?:[^"]|"")*")?,\d*,[^,]*,[\w.]*,\d*,(?:"(?:[^"]|"")*")?,[^,]*,[^,]*,\d*,([A-Z]+\d?),[0-9A-Z]{5},/;
 
 /** The most of one line that is read: the rest of a longer line (a 50 MB dump without a newline) is skipped, so memory stays bounded. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -266,6 +278,71 @@ async function* linesBackwards(path: string): AsyncGenerator<string[]> {
   }
 }
 
+/**
+ * The undated lines met so far, newest first, for the entry above them: the lines nearest that entry's first line are
+ * kept up to MAX_LINE_BYTES and the rest counted, so a log of undated lines cannot exhaust memory.
+ */
+class Continuation {
+  private kept: string[] = [];
+  private from = 0;
+  private bytes = 0;
+  private dropped = 0;
+  lines = 0;
+
+  add(line: string): void {
+    this.kept.push(line);
+    this.bytes += line.length + 1;
+    this.lines++;
+    while (this.bytes > MAX_LINE_BYTES && this.from < this.kept.length - 1) {
+      this.bytes -= this.kept[this.from++]!.length + 1;
+      this.dropped++;
+    }
+    if (this.from > 1024 && this.from * 2 > this.kept.length) {
+      this.kept = this.kept.slice(this.from);
+      this.from = 0;
+    }
+  }
+
+  /** The lines in file order (with a count of those left out), and a fresh start; '' when there were none. */
+  take(): string {
+    if (!this.lines) return '';
+    const text = this.kept.slice(this.from).reverse().join('\n') + (this.dropped ? `\n… ${this.dropped} more lines of this entry left out` : '');
+    this.kept = [];
+    this.from = this.bytes = this.dropped = this.lines = 0;
+    return text;
+  }
+}
+
+/**
+ * An entry's text with its secrets masked. In a JSON line a value's newlines are escaped (`PASSWORD\\n 'x'`), where
+ * maskSecrets on the text would not see the statement: each string value is masked decoded and put back escaped, and a
+ * line whose values cannot be put back so is written out again from its masked fields.
+ */
+export function maskEntry(raw: string): string {
+  const masked = maskSecrets(raw);
+  if (!raw.trimStart().startsWith('{')) return masked;
+  let o: unknown;
+  try {
+    o = JSON.parse(raw.slice(0, raw.indexOf('\n') === -1 ? undefined : raw.indexOf('\n')));
+  } catch {
+    return masked;
+  }
+  let out = masked;
+  const walk = (v: unknown): boolean => {
+    if (typeof v === 'string') {
+      const m = maskSecrets(v);
+      if (m === v) return true;
+      const [from, to] = [JSON.stringify(v).slice(1, -1), JSON.stringify(m).slice(1, -1)];
+      if (!out.includes(from)) return false;
+      out = out.split(from).join(to);
+      return true;
+    }
+    if (v && typeof v === 'object') return Object.values(v).every(walk);
+    return true;
+  };
+  return walk(o) ? out : JSON.stringify(maskSecretFields(o));
+}
+
 /** How far past the window's start to keep reading, for lines written slightly out of order. */
 const SLACK_MS = 5 * 60_000;
 
@@ -288,24 +365,24 @@ export class LogsProbe {
     const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
     const start = since.getTime();
     const stopAt = start - SLACK_MS;
+    // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace), across
+    // the rotation too: the top of the current log may continue the last entry of `.1`. They never end the scan.
+    const continuation = new Continuation();
     // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
     for (const path of [file, `${file}.1`]) {
       if (path !== file && (!existsSync(path) || (w.oldest && w.oldest <= since))) break;
       w.files.push(path);
-      // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace).
-      let continuation: string[] = [];
       try {
         reading: for await (const lines of linesBackwards(path)) for (const raw of lines) {
           const e = parseLine(raw, file, now);
           if (!e.time) {
-            continuation.push(raw);
+            continuation.add(raw);
             continue;
           }
-          if (continuation.length) {
-            const rest = continuation.reverse().join('\n');
+          const rest = continuation.take();
+          if (rest) {
             e.message = `${e.message}\n${rest}`;
             e.raw = `${e.raw}\n${rest}`;
-            continuation = [];
           }
           // Times compared as numbers: `<` on two Dates converts both through Symbol.toPrimitive, on every line.
           const t = e.time.getTime();
@@ -319,11 +396,10 @@ export class LogsProbe {
             if (e.status >= 500 || error) w.failedRequests++;
           } else if (error) w.errorLines++;
           if (w.notable.length < MAX_NOTABLE && (error || e.level === 'warn' || e.level === 'fatal' || (e.status ?? 0) >= 400 || NOTABLE_TEXT.test(e.message))) {
-            // Only kept lines are masked: the others are counted and dropped, and a day of log is read on every run.
-            w.notable.push({ ...e, message: maskSecrets(e.message), raw: maskSecrets(e.raw), fields: maskSecretFields(e.fields) as LogEntry['fields'] });
+            // Only kept entries are masked, each whole: the others are counted and dropped, and a day of log is read on every run.
+            w.notable.push({ ...e, message: maskSecrets(e.message), raw: maskEntry(e.raw), fields: maskSecretFields(e.fields) as LogEntry['fields'] });
           }
         }
-        w.undated += continuation.length;
       } catch (e) {
         if (e instanceof TargetError) throw e;
         const err = e as NodeJS.ErrnoException;
@@ -332,6 +408,8 @@ export class LogsProbe {
         throw new TargetError(`${path}: ${err.message}`);
       }
     }
+    // Undated lines above every dated one: in the window unless the entry below them is older than it.
+    if ((!w.oldest || w.oldest.getTime() >= start)) w.undated = continuation.lines;
     w.notable.reverse();
     return w;
   }

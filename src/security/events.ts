@@ -86,7 +86,7 @@ const EVENT_NAMES: { kind: EventKind; test: RegExp }[] = [
 ];
 
 const USER_FIELDS = ['user', 'username', 'user_name', 'userId', 'user_id', 'account', 'principal', 'usr.name', 'user.name'];
-const FROM_FIELDS = ['ip', 'client_ip', 'clientIp', 'remote_addr', 'remoteAddress', 'src_ip', 'source_ip', 'client', 'req.remoteAddress', 'http.client_ip', 'client.ip'];
+const FROM_FIELDS = ['ip', 'client_ip', 'clientIp', 'remote_addr', 'remoteAddress', 'src_ip', 'source_ip', 'client', 'req.remoteAddress', 'http.client_ip', 'client.ip', 'remote_host'];
 
 function field(e: LogEntry, names: string[]): string | undefined {
   for (const n of names) {
@@ -276,7 +276,9 @@ export async function collectSecurityEvents(config: Config, probes: Probes, sinc
         const blind = noDatedLines(w);
         if (blind) return sources.push({ name, state: 'error', note: `${file}: ${blind}; no security event can be reviewed from it` });
         events.push(...eventsFromLog(w.notable, name, bruteForce));
-        sources.push({ name, state: 'read', note: `${file}: ${w.lines} lines in the window${w.undated ? `, ${w.undated} without a readable time (left out)` : ''}` });
+        // Lines nvcops cannot place may be in the window: an event among them would go unseen.
+        if (w.undated) return sources.push({ name, state: 'error', note: `${file}: ${w.undated} line${w.undated === 1 ? '' : 's'} above the first dated one without a time nvcops could read: they may hold events of the window` });
+        sources.push({ name, state: 'read', note: `${file}: ${w.lines} entries in the window` });
       } catch (e) {
         sources.push({ name, state: 'error', note: (e as Error).message });
       }
