@@ -20,6 +20,8 @@ export interface CheckResult {
   threshold: { warn?: string; fail?: string } | null;
   message: string;
   details?: string[];
+  /** On a warn, fail or error: the nvcops command to run next (the check's own `nextStep`). */
+  nextStep?: string;
   durationMs: number;
 }
 
