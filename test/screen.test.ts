@@ -56,7 +56,7 @@ describe('the morning screen: read in ten seconds, at any width', () => {
       // The next step is the last line of the problem's row: after the failing error rate, before the next checklist line.
       const at = (text: string) => lines.findIndex((l) => l.includes(text));
       const errorRate = at('Error rate, application');
-      expect(lines[errorRate]).toMatch(/2%\s+.*FAIL/);
+      expect(lines.slice(errorRate, errorRate + 2).join(' ')).toMatch(/ 2%  .*FAIL /);
       expect(lines.slice(errorRate).find((l) => l.includes('→ next:'))).toBe(`      → next: ${ERROR_RATE_STEP}`);
       expect(at(`→ next: ${ERROR_RATE_STEP}`)).toBeLessThan(at('Security alerts reviewed'));
       const backup = at('Database backed up every');
@@ -81,7 +81,7 @@ describe('the morning screen: read in ten seconds, at any width', () => {
     expect(problems.exitCode).toBe(all.exitCode);
     expect(all.stdout).toMatch(/ PASS /);
     expect(problems.stdout).not.toMatch(/ PASS /);
-    expect(problems.stdout).toMatch(/Error rate, application log.*FAIL/);
+    expect(problems.stdout).toMatch(/Error rate, application log.*\n\s+2%  FAIL /);
     expect(problems.stdout).toMatch(/^– 14 checks skipped: AWS not configured/m);
     // A checklist line whose checks all passed (Redis and PostgreSQL are healthy) is left out.
     expect(all.stdout).toContain('Database connections healthy');

@@ -12,6 +12,8 @@ export const DEFAULT_WIDTH = 80;
 const LEAST_WIDTH = 40;
 /** Lines of a long list (apt upgrades, tables) shown; JSON has them all. */
 const LIST_SHOWN = 5;
+/** The narrowest message column beside the titles (below it, titles take lines of their own). */
+const MESSAGE_LEAST = 36;
 
 const size = (s: string): number => [...s].length;
 
@@ -62,15 +64,17 @@ export function human(shown: RunReport, opts: RenderOptions): string {
   const shownRow = (r: CheckResult) => r.status !== 'skip' && !(opts.onlyProblems && r.status === 'pass');
   const rows = report.items.flatMap((i) => i.results.filter(shownRow));
 
-  // Columns: 4 indent, mark, title, observed, [threshold], STATUS, message; two spaces between each.
+  // Columns: 4 indent, mark, title, observed, [threshold], STATUS, message; two spaces between each. When the
+  // titles would leave a message less than MESSAGE_LEAST, each title takes a line of its own and the rest goes under it.
   const observedW = Math.max(1, ...rows.map((r) => size(observedText(r))));
   const thresholdW = Math.max(0, ...rows.map((r) => size(thresholdText(r))));
   const titleMax = Math.max(1, ...rows.map((r) => size(r.title)));
   const room = width - 4 - 2 - observedW - 2 - 6 - 2 - 2;
-  const withThreshold = thresholdW > 0 && room - thresholdW - 2 >= titleMax + 40;
+  const withThreshold = thresholdW > 0 && room - thresholdW - 2 >= titleMax + 2 * MESSAGE_LEAST;
   const free = withThreshold ? room - thresholdW - 2 : room;
-  const titleW = Math.min(titleMax, Math.max(12, Math.floor(free * 0.45)));
-  const messageW = free - titleW;
+  const stacked = free - titleMax < MESSAGE_LEAST;
+  const titleW = stacked ? 0 : titleMax;
+  const messageW = stacked ? width - 6 - observedW - 2 - 6 - 2 : free - titleW;
 
   const out: string[] = [];
   out.push(...wrapped(`nvcops ${report.command} · ${report.environment ?? 'no environment named'} · ${report.startedAt}`, '', c.bold));
@@ -85,14 +89,15 @@ export function human(shown: RunReport, opts: RenderOptions): string {
     out.push(...wrap(`${item.title}${note}`, width - 2).map((l, i) => (i ? '  ' : `${mark(item.status)} `) + c.bold(l)));
     for (const r of visible) {
       const message = `${r.message} (${r.durationMs} ms)${withThreshold ? '' : thresholdText(r) ? ` · ${thresholdText(r)}` : ''}`;
+      if (stacked) out.push(...wrap(r.title, width - 6).map((l, i) => `    ${i ? ' ' : mark(r.status)} ${l}`));
       const cells = [
-        { text: r.title, width: titleW },
+        ...(stacked ? [] : [{ text: r.title, width: titleW }]),
         { text: observedText(r), width: observedW, right: true },
         ...(withThreshold ? [{ text: thresholdText(r), width: thresholdW, paint: c.gray }] : []),
         { text: r.status.toUpperCase(), width: 6, paint: paint[r.status] },
         { text: message, width: messageW },
       ];
-      out.push(...columns(cells, '').map((l, i) => `    ${i ? ' ' : mark(r.status)} ${l}`));
+      out.push(...columns(cells, '').map((l, i) => (stacked ? `      ${l}` : `    ${i ? ' ' : mark(r.status)} ${l}`)));
       const details = r.details ?? [];
       for (const d of details.slice(0, details.length > LIST_SHOWN + 1 ? LIST_SHOWN : undefined)) out.push(...wrapped(d, '        ', c.gray));
       if (details.length > LIST_SHOWN + 1) out.push(...wrapped(`… and ${details.length - LIST_SHOWN} more of ${details.length} (--format json lists them all)`, '        ', c.gray));
