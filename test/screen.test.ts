@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../src/checks/index.js';
+import { screenWidth } from '../src/commands/run.js';
+import type { RunReport } from '../src/engine/report.js';
+import { human } from '../src/report/human.js';
+import { json } from '../src/report/json.js';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
@@ -137,4 +141,33 @@ describe('every next step is a command nvcops has, with flags it takes', () => {
       for (const flag of words.filter((w) => w.startsWith('--'))) expect(help.stdout, flag).toMatch(new RegExp(`\\s${flag}[ ,<\\n]`));
     });
   }
+});
+
+describe('the human renderer keeps the screen short and within its width', () => {
+  const fixture = (): RunReport => JSON.parse(readFileSync(new URL('../fixtures/golden/health-daily-problems.report.json', import.meta.url), 'utf8'));
+
+  it('shows the first five of a long list with the count of the rest; JSON keeps them all', async () => {
+    const report = fixture();
+    const upgrades = Array.from({ length: 130 }, (_, i) => `libpkg${i} 1.0-${i} → 1.0-${i + 1} (Ubuntu:22.04/jammy-updates)`);
+    report.items[0]!.results.find((r) => r.status === 'pass')!.details = upgrades;
+    const out = human(report, { color: false, width: 80 });
+    expect(out).toContain('libpkg4 1.0-4');
+    expect(out).not.toContain('libpkg5 1.0-5');
+    expect(out).toContain('… and 125 more of 130 (--format json lists them all)');
+    expect(JSON.parse(json(report)).items[0].results.find((r: { status: string }) => r.status === 'pass').details).toEqual(upgrades);
+  });
+
+  it('breaks a word longer than the screen (a path) and a hostile width; COLUMNS that is not a number falls back to the terminal or 80', async () => {
+    const report = fixture();
+    report.items[0]!.results.find((r) => r.status === 'pass')!.message = `cannot read /${'very-long-directory-name/'.repeat(12)}file.log`;
+    for (const width of [40, 80, 160]) {
+      const lines = human(report, { color: false, width }).split('\n');
+      expect(lines.filter((l) => [...l].length > width), String(width)).toEqual([]);
+    }
+    expect(human(report, { color: false, width: 3 }).split('\n').every((l) => [...l].length <= 40)).toBe(true);
+    expect(screenWidth({ COLUMNS: 'wide' }, { isTTY: false } as NodeJS.WriteStream)).toBe(80);
+    expect(screenWidth({ COLUMNS: '' }, { isTTY: true, columns: 132 } as NodeJS.WriteStream)).toBe(132);
+    expect(screenWidth({ COLUMNS: '100' }, { isTTY: true, columns: 132 } as NodeJS.WriteStream)).toBe(100);
+    expect(screenWidth({ COLUMNS: '0' }, { isTTY: false } as NodeJS.WriteStream)).toBe(80);
+  });
 });
