@@ -92,6 +92,15 @@ describe('the morning screen: read in ten seconds, at any width', () => {
     expect(problems.stdout).not.toContain('Database connections healthy');
   });
 
+  it('masks a secret before it wraps: a password in a path longer than the column is not cut in two and shown', async () => {
+    const password = new URL(pg.url).password;
+    const log = join(work, `${password}${password}`, 'application.log');
+    const r = await nvcops(['health', 'daily', '--config', writeConfig({ postgres: { url: pg.url }, logs: { application: log } })], { env: { COLUMNS: '40' } });
+    expect(r.stdout).toContain('***');
+    // Joined again without the wrap's line breaks and indents: a secret cut at a line end would show whole.
+    expect(r.stdout.replace(/\s+/g, '')).not.toContain(password);
+  });
+
   it('honours the terminal\'s own width in a real terminal (tmux, no COLUMNS) at 80 and 160 columns', async () => {
     for (const width of [80, 160]) {
       const session = `nvcops-screen-${process.pid}-${width}`;

@@ -166,12 +166,14 @@ export async function runChecksCommand(
   try {
     if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
     report.audit = await (await import('../state/index.js')).auditHeadOf(store);
-    write((await renderer(flags.format))(report, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
+    // Secrets masked before the renderers lay the text out: a secret a wrap cut in two would escape the mask.
+    const shown = redactor.applyDeep(report);
+    write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
     // A report file that cannot be written (disk full) still leaves the run in the history.
     let unwritten: unknown;
     for (const r of flags.report ?? []) {
       try {
-        writeReportFile(r.path, redactor.apply((await renderer(r.format))(report, { color: false })));
+        writeReportFile(r.path, redactor.apply((await renderer(r.format))(shown, { color: false })));
       } catch (e) {
         unwritten ??= e;
       }
