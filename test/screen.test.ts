@@ -128,6 +128,12 @@ describe('the morning screen: read in ten seconds, at any width', () => {
 const readFileSafe = (path: string): string => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
 
 describe('every next step is a command nvcops has, with flags it takes', () => {
+  it('every check command takes --only-problems', async () => {
+    for (const command of ['health daily', 'health db', 'backup verify', 'weekly security', 'weekly performance', 'weekly capacity', 'monthly compliance', 'monthly security', 'monthly capacity', 'maintain access']) {
+      expect((await nvcops([...command.split(' '), '--help'])).stdout, command).toContain('--only-problems');
+    }
+  });
+
   const steps = [...new Set([...registry.values()].flatMap((c) => (c.nextStep ? [c.nextStep] : [])))];
 
   it('names the steps of the morning problems', () => {
