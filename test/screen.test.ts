@@ -172,6 +172,12 @@ describe('the human renderer keeps the screen short and within its width', () =>
     expect(JSON.parse(json(report)).items[0].results.find((r: { status: string }) => r.status === 'pass').details).toEqual(upgrades);
   });
 
+  it('keeps a detail that fits as it is, the spaces that align its columns too', () => {
+    const report = fixture();
+    report.items[0]!.results.find((r) => r.status === 'pass')!.details = ['6  teller      brute force'];
+    expect(human(report, { color: false, width: 80 })).toContain('        6  teller      brute force\n');
+  });
+
   it('breaks a word longer than the screen (a path) and a hostile width; COLUMNS that is not a number falls back to the terminal or 80', async () => {
     const report = fixture();
     report.items[0]!.results.find((r) => r.status === 'pass')!.message = `cannot read /${'very-long-directory-name/'.repeat(12)}file.log`;

@@ -19,6 +19,8 @@ const size = (s: string): number => [...s].length;
 
 /** `text` cut into lines of at most `width` characters, at spaces where it can, inside a word where one is longer. */
 export function wrap(text: string, width: number): string[] {
+  // A line that fits is kept as it is: the spaces that align a detail's columns stay.
+  if (size(text) <= width) return [text];
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/ +/)) {
