@@ -274,7 +274,8 @@ describe('health daily: CloudWatch SLO lines through the real SDK against a loop
 
   it('names the IAM action on AccessDenied, and never prints the secret key', async () => {
     cw.fail('GetMetricData', 'AccessDenied');
-    const r = await run({ aws: { rds: { instances: ['bank-db'] } } }, ['--format', 'human']);
+    // Wide enough that the message is one line (the wrapping is test/screen.test.ts's).
+    const r = await run({ aws: { rds: { instances: ['bank-db'] } } }, ['--format', 'human'], { COLUMNS: '1000' });
     expect(r.stdout).toMatch(/access denied to cloudwatch:GetMetricData; allow cloudwatch:GetMetricData/);
     expect(r.stdout + r.stderr).not.toContain(cw.env().AWS_SECRET_ACCESS_KEY);
     // One call per RDS check: AccessDenied is not retried.

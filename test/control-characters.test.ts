@@ -121,7 +121,8 @@ describe('text from logs, servers and people reaches the terminal shown, not act
       // A slow script whose text carries the sequences: the slowest entry, quoted by redis.slowlog.
       await client.eval(`local x = '${TITLE}${CLEAR}' for i = 1, 5000000 do end return 1`, 0);
       client.disconnect();
-      const r = await nvcops(['health', 'db', '--config', writeConfig({ redis: { url: redis.url } })]);
+      // Wide enough that the message is one line (the wrapping is test/screen.test.ts's).
+      const r = await nvcops(['health', 'db', '--config', writeConfig({ redis: { url: redis.url } })], { env: { COLUMNS: '1000' } });
       expect(r.stdout).toMatch(/slowest [\d.]+ ms: eval local x = '\\x1b\]0;pwned\\x07\\x1b\[2J'/);
       expect(r.stdout).not.toContain(ESC);
     } finally {

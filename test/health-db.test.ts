@@ -145,7 +145,8 @@ describe('nvcops health db against real servers', () => {
     const junit = new XMLParser({ ignoreAttributes: false }).parse((await nvcops(['health', 'db', '--config', config, '--format', 'junit'])).stdout);
     expect(junit.testsuites['@_tests']).toBe('26');
     expect(junit.testsuites['@_failures']).toBe('1');
-    const human = await nvcops(['health', 'db', '--config', config]);
+    // Wide enough that no message wraps: the line is read whole (test/screen.test.ts tests the wrapping).
+    const human = await nvcops(['health', 'db', '--config', config], { env: { COLUMNS: '1000' } });
     expect(human.stdout).toMatch(/✖ Database connections healthy/);
     expect(human.stdout).toMatch(/gone \(127\.0\.0\.1:1\/postgres\): DOWN — PostgreSQL gone .*connection refused/);
     expect(human.stdout).toMatch(/✔ Cache performance review/);

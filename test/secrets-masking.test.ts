@@ -41,7 +41,8 @@ describe('secrets in running SQL (pg_stat_activity, pg_stat_statements) never le
   let config: string;
   const work = mkdtempSync(join(tmpdir(), 'nvcops-secrets-'));
   const state = join(work, 'state');
-  const run = (args: string[]) => nvcops([...args, '--config', config], { env: { XDG_STATE_HOME: state } });
+  // Wide enough that a masked statement is one line (test/screen.test.ts masks before it wraps).
+  const run = (args: string[]) => nvcops([...args, '--config', config], { env: { XDG_STATE_HOME: state, COLUMNS: '1000' } });
 
   beforeAll(async () => {
     server = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });

@@ -24,6 +24,7 @@ export interface RunFlags extends GlobalOptions {
   wait?: number;
   interval: number;
   emit?: 'cloudwatch';
+  onlyProblems?: boolean;
 }
 
 /** Who acts (`--by`): what the audit trail and run history keep, so it must say someone. */
@@ -185,6 +186,7 @@ export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code non-zero').choices(['warn', 'fail']).default('warn'))
     .option('--timeout <duration>', 'deadline for the whole run', timerArg, defaults.timeoutMs ?? 30_000)
     .option('--concurrency <n>', 'checks run at once', positiveInt, 8)
+    .option('--only-problems', 'the human screen shows only what did not pass (reports and other formats stay complete)')
     .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)
     .option('--interval <duration>', 'pause between --wait attempts (at least 1s)', intervalArg, 10_000)
     .addOption(new Option('--emit <sink>', 'also publish each verdict as a CloudWatch metric (NVCOps/CheckStatus)').choices(['cloudwatch']));

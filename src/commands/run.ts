@@ -13,6 +13,7 @@ import type { RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
 import { missingTarget } from '../engine/targets.js';
 import { resolveThresholds } from '../engine/thresholds.js';
+import { DEFAULT_WIDTH } from '../report/human.js';
 import { renderer } from '../report/index.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
@@ -54,6 +55,16 @@ export function writeReportFile(path: string, text: string): void {
 export function writeOutputFile(path: string, text: string): void {
   makeDirectories(dirname(resolve(path)), `--output: cannot create directory %s for ${path}`);
   writeReportFile(path, text);
+}
+
+/**
+ * The columns of the screen: COLUMNS when it is set to a number (a wrapper or CI that says its width), else
+ * the terminal's own, else 80 (a pipe or file: what a terminal opens at).
+ */
+export function screenWidth(env: NodeJS.ProcessEnv = process.env, stdout: NodeJS.WriteStream = process.stdout): number {
+  const columns = /^\d{1,4}$/.test(env.COLUMNS ?? '') ? Number(env.COLUMNS) : 0;
+  if (columns > 0) return columns;
+  return stdout.isTTY && stdout.columns > 0 ? stdout.columns : DEFAULT_WIDTH;
 }
 
 async function progressLine(enabled: boolean) {
@@ -155,12 +166,14 @@ export async function runChecksCommand(
   try {
     if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
     report.audit = await (await import('../state/index.js')).auditHeadOf(store);
-    write((await renderer(flags.format))(report, { color }), redactor);
+    // Secrets masked before the renderers lay the text out: a secret a wrap cut in two would escape the mask.
+    const shown = redactor.applyDeep(report);
+    write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
     // A report file that cannot be written (disk full) still leaves the run in the history.
     let unwritten: unknown;
     for (const r of flags.report ?? []) {
       try {
-        writeReportFile(r.path, redactor.apply((await renderer(r.format))(report, { color: false })));
+        writeReportFile(r.path, redactor.apply((await renderer(r.format))(shown, { color: false })));
       } catch (e) {
         unwritten ??= e;
       }

@@ -57,6 +57,8 @@ export interface CheckDefinition {
    * up the reply and adds its time to the server's.
    */
   timesRoundTrip?: true;
+  /** What to run next when it is not pass: an nvcops command that exists (a test runs each one's --help). */
+  nextStep?: string;
   run(ctx: CheckContext): Promise<CheckOutput>;
 }
 

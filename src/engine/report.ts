@@ -7,7 +7,7 @@ import type { Unit } from './units.js';
  * 1 — first version: command, environment, startedAt, durationMs, status, exitCode, summary, items[].results[].
  *     Optional `changes` (weekly security): what changed since the previous run of the command.
  * 2 — the status `waived` (a control whose deviation is accepted until an expiry, with a reason on record),
- *     in results, items, the run's status and `summary.waived`.
+ *     in results, items, the run's status and `summary.waived`. Later, additive: optional `nextStep` on a result.
  */
 export const SCHEMA_VERSION = 2;
 
@@ -20,6 +20,8 @@ export interface CheckResult {
   threshold: { warn?: string; fail?: string } | null;
   message: string;
   details?: string[];
+  /** On a warn, fail or error: the nvcops command to run next (the check's own `nextStep`). */
+  nextStep?: string;
   durationMs: number;
 }
 

@@ -49,6 +49,8 @@ function withTimeout<T>(work: Promise<T>, ms: number, signals: AbortSignal[], wh
   });
 }
 
+const NEEDS_A_STEP = new Set<Status>(['warn', 'fail', 'error']);
+
 /** Turns a check's output into a verdict against its threshold. */
 export function verdict(check: CheckDefinition, output: CheckOutput, threshold: Threshold | undefined): Omit<CheckResult, 'durationMs'> {
   const unit = output.unit ?? check.unit;
@@ -72,6 +74,7 @@ export function verdict(check: CheckDefinition, output: CheckOutput, threshold: 
     threshold: levels,
     message,
     ...(output.details?.length ? { details: output.details } : {}),
+    ...(check.nextStep && NEEDS_A_STEP.has(status) ? { nextStep: check.nextStep } : {}),
   };
 }
 

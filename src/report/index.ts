@@ -8,6 +8,10 @@ import type { Format } from './formats.js';
 export interface RenderOptions {
   /** Colours (human only); false for NO_COLOR, --no-color and non-TTY output. */
   color: boolean;
+  /** Columns the human screen wraps within (default 80). */
+  width?: number;
+  /** --only-problems: the human screen leaves out what passed. */
+  onlyProblems?: boolean;
 }
 
 /** A pure renderer of one --format value. */

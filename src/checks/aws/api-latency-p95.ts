@@ -8,6 +8,7 @@ import { DAY, albMetric, describeMetric } from '../../probes/aws-metrics.js';
 export default defineCheck({
   id: 'aws.api-latency-p95',
   title: 'API response time p95 (ALB)',
+  nextStep: 'nvcops incident metrics --preset api-latency',
   item: 'API response times < 200ms',
   requires: ['aws', 'aws-alb'],
   unit: 'ms',

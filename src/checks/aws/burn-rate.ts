@@ -16,6 +16,7 @@ const ROWS = [
 export default defineCheck({
   id: 'aws.burn-rate',
   title: 'Error-budget burn rate (99.9% SLO)',
+  nextStep: 'nvcops incident metrics --preset error-rate --since 24h',
   item: 'Error rates < 0.1%',
   requires: ['aws', 'aws-alb'],
   unit: 'ratio',

@@ -6,6 +6,7 @@ import { BUDGET_MINUTES_30D, BUDGET_RATIO, DAY, MIN_REQUESTS, albErrors, tooFewR
 export default defineCheck({
   id: 'aws.error-budget',
   title: '30-day error budget left (99.9% SLO)',
+  nextStep: 'nvcops incident metrics --preset error-rate --since 24h',
   item: 'Error rates < 0.1%',
   requires: ['aws', 'aws-alb'],
   unit: '%',

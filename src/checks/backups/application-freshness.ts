@@ -5,6 +5,7 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'backups.application-freshness',
   title: 'Application backed up daily',
+  nextStep: 'nvcops backup app',
   item: 'Application: Daily full backup',
   requires: ['backups'],
   unit: 's',

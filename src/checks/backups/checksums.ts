@@ -5,6 +5,7 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'backups.checksums',
   title: 'Backups match their manifests',
+  nextStep: 'nvcops backup verify --all',
   item: 'Backup verification completed',
   requires: ['backups'],
   unit: 'count',

@@ -5,6 +5,7 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'backups.configuration-freshness',
   title: 'Configuration backed up weekly',
+  nextStep: 'nvcops backup config',
   item: 'Configuration: Weekly backup',
   requires: ['backups'],
   unit: 's',

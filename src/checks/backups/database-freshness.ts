@@ -5,6 +5,7 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'backups.database-freshness',
   title: 'Database backed up every 6 hours',
+  nextStep: 'nvcops backup db',
   item: 'Database: Every 6 hours + transaction log backup',
   requires: ['backups'],
   unit: 's',

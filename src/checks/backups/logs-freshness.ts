@@ -5,6 +5,7 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'backups.logs-freshness',
   title: 'Logs archived continuously',
+  nextStep: 'nvcops backup logs',
   item: 'Logs: Continuous archival',
   requires: ['backups'],
   unit: 's',

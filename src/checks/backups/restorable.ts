@@ -5,6 +5,7 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'backups.restorable',
   title: 'Database backups readable by pg_restore',
+  nextStep: 'nvcops backup verify --all',
   item: 'Backup verification completed',
   requires: ['backups'],
   unit: 'count',

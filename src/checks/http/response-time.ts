@@ -6,6 +6,7 @@ import { isOk, percentile } from '../../probes/http.js';
 export default defineCheck({
   id: 'http.response-time',
   title: 'API response time p95 (active probe)',
+  nextStep: 'nvcops incident metrics --preset api-latency',
   item: 'API response times < 200ms',
   requires: ['services'],
   unit: 'ms',

@@ -8,6 +8,7 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'http.uptime',
   title: 'Uptime over 24 h and 30 days (target 99.9%)',
+  nextStep: 'nvcops incident status',
   item: 'All services running (target: 99.9% uptime)',
   requires: [],
   unit: '%',

@@ -6,6 +6,7 @@ import { clientSessions, describeSession, sessions } from '../../probes/postgres
 export default defineCheck({
   id: 'postgres.blocked-queries',
   title: 'Sessions waiting on locks',
+  nextStep: 'nvcops incident db',
   item: 'Database connections healthy',
   requires: ['postgres'],
   unit: 's',

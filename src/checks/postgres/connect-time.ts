@@ -6,6 +6,7 @@ import { formatValue } from '../../engine/units.js';
 export default defineCheck({
   id: 'postgres.connect-time',
   title: 'PostgreSQL accepts connections',
+  nextStep: 'nvcops incident db',
   item: 'All services running (target: 99.9% uptime)',
   requires: ['postgres'],
   unit: 'ms',

@@ -5,6 +5,7 @@ import { sessions } from '../../probes/postgres-views.js';
 export default defineCheck({
   id: 'postgres.connection-saturation',
   title: 'PostgreSQL connection saturation',
+  nextStep: 'nvcops incident db',
   item: 'Database connections healthy',
   requires: ['postgres'],
   unit: '%',

@@ -6,6 +6,7 @@ import { clientSessions, describeSession, sessions } from '../../probes/postgres
 export default defineCheck({
   id: 'postgres.idle-in-transaction',
   title: 'Sessions idle in transaction',
+  nextStep: 'nvcops incident db',
   item: 'Database connections healthy',
   requires: ['postgres'],
   unit: 's',

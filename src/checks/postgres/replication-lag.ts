@@ -23,6 +23,7 @@ const LAG = `SELECT pg_is_in_recovery() AS recovery,
 export default defineCheck({
   id: 'postgres.replication-lag',
   title: 'Replication lag',
+  nextStep: 'nvcops incident db',
   item: 'Database connections healthy',
   requires: ['replicas'],
   unit: 's',

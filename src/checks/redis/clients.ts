@@ -5,6 +5,7 @@ import { infoNumber, judgeNodes } from '../../probes/redis.js';
 export default defineCheck({
   id: 'redis.clients',
   title: 'Redis clients vs maxclients',
+  nextStep: 'nvcops health db',
   item: 'Database connections healthy',
   requires: ['redis'],
   unit: '%',

@@ -9,6 +9,7 @@ interface Ping { node: RedisNode; ms?: number; error?: string; refused?: Error }
 export default defineCheck({
   id: 'redis.ping',
   title: 'Redis answers PING',
+  nextStep: 'nvcops health db',
   item: 'All services running (target: 99.9% uptime)',
   requires: ['redis'],
   unit: 'ms',

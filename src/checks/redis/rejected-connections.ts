@@ -6,6 +6,7 @@ import { infoNumber, judgeNodes } from '../../probes/redis.js';
 export default defineCheck({
   id: 'redis.rejected-connections',
   title: 'Redis rejected connections',
+  nextStep: 'nvcops health db',
   item: 'Database connections healthy',
   requires: ['redis'],
   unit: 'count',

@@ -8,6 +8,7 @@ const DAY_MS = 86_400_000;
 export default defineCheck({
   id: 'security.alerts-reviewed',
   title: 'High-severity security events reviewed (24 h)',
+  nextStep: 'nvcops health security',
   item: 'Security alerts reviewed',
   requires: [],
   unit: 'count',
