@@ -172,10 +172,9 @@ describe('nvcops incident logs (tail -f application.log)', () => {
     expect(await since('2025-06-29')).toBe('2025-06-29T04:00:00.000Z');
   });
 
-  it('says what is missing (exit 3) and rejects a bad --grep or --since (exit 64)', async () => {
-    const none = await nvcops(['incident', 'logs']);
-    expect(none.exitCode).toBe(3);
-    expect(none.stdout).toMatch(/no application log configured: set logs.application/);
+  it('says what is missing (exit 78 naming the key) and rejects a bad --grep or --since (exit 64)', async () => {
+    const none = await nvcops(['incident', 'logs', '--config', writeConfig({ environment: 'staging' })]);
+    expect([none.exitCode, none.stdout, none.stderr]).toEqual([78, '', 'nvcops: invalid configuration: incident logs: no application log configured: set logs.application (or pass --file)']);
     const missing = await nvcops(['incident', 'logs', '--file', '/nonexistent/app.log']);
     expect(missing.exitCode).toBe(3);
     expect(missing.stdout).toMatch(/cannot read \/nonexistent\/app.log: no such file/);
