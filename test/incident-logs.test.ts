@@ -157,6 +157,25 @@ describe('nvcops incident logs (tail -f application.log)', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('--follow polls for as long as it runs without piling listeners on the stop signal (no MaxListenersExceededWarning)', async () => {
+    const log = join(logDir(), 'application.log');
+    writeFileSync(log, `${new Date().toISOString()} ERROR before following\n`);
+    const child = execa('node', [CLI, 'incident', 'logs', '--config', writeConfig({ logs: { application: log } }), '--follow', '--since', '5m'], {
+      reject: false, env: { NO_COLOR: '1', XDG_STATE_HOME: logDir() },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr += d; });
+    try {
+      await until('following', () => stderr.includes(`following ${log}`));
+      // 3 s at one poll each 200 ms: 15 polls, past the 10 listeners Node warns at.
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const r = await child;
+    expect([r.exitCode, r.stderr]).toEqual([0, `following ${log} (Ctrl-C to stop)`]);
+  });
+
   it('--since today / yesterday begin at midnight of the runbook\'s day (schedule.timezone), whatever the machine\'s TZ', async () => {
     const log = join(logDir(), 'application.log');
     writeFileSync(log, `${at(5)} ERROR payment 1 failed\n`);
