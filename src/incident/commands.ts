@@ -10,14 +10,15 @@ import { DEFAULT_DEPLOY_TAG_PATTERN, deploySections, repositoryChanges, type Inc
 import type { Section } from './document.js';
 import { fingerprint, followLog, LEVELS, parseLogLine, shownLine, summarizeLogs, type Level, type LogSummary } from './logs.js';
 import { incidentContext, makeDocument, printDocument, type IncidentContext, type IncidentFlags } from './output.js';
-import { statusSections, systemStatus } from './status.js';
+import { NOTHING_TO_PROBE, statusSections, systemStatus } from './status.js';
 import { parseSince } from './time.js';
 import { runbookTimeZone } from '../runbook/schedule.js';
 
-/** incident status: exit 2 when something is down, 3 when nothing is configured to probe. */
+/** incident status: exit 2 when something is down, 78 when nothing is configured to probe. */
 export async function status(flags: IncidentFlags): Promise<number> {
   const ctx = await incidentContext(flags);
   const states = await systemStatus(ctx.config);
+  requireConfigured(ctx, 'incident status', states.length, NOTHING_TO_PROBE);
   const doc = makeDocument(ctx, 'nvcops incident status', 'Incident Response › Detection and Alert: ./scripts/system_status.sh', statusSections(states, ctx.config));
   const code = await printDocument(ctx, doc);
   await recordInvestigation(ctx, 'incident status', doc.sections);
