@@ -25,7 +25,8 @@ Exit codes:
   64  usage error: unknown command or flag, bad flag value
   69  a program or server an action needs is unavailable (pg_dump not installed, server refused)
   74  the state store (audit trail, run history) cannot be read or written
-  78  invalid configuration (the message names the key and what is allowed)
+  78  invalid configuration (the message names the key and what is allowed), or nothing
+      the command checks is configured (the keys to set; no config file: where it looked)
   70  internal error: a bug in nvcops (one line; report it with the command line)
   130 interrupted (Ctrl-C); what finished is still reported
   143 stopped by SIGTERM, handled as Ctrl-C is`;

@@ -296,7 +296,7 @@ describe('health daily: CloudWatch SLO lines through the real SDK against a loop
     const log = join(dir, 'loaded.txt');
     writeFileSync(join(dir, 'hook.cjs'), `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(log)}, Object.keys(require.cache).join('\\n')));\n`);
     const withHook = { NODE_OPTIONS: `--require=${join(dir, 'hook.cjs')}` };
-    const r = await nvcops(['health', 'daily', '--format', 'json'], { env: { ...cw.env(), ...withHook } });
+    const r = await nvcops(['health', 'daily', '--config', writeConfig({ environment: 'staging' }), '--format', 'json'], { env: { ...cw.env(), ...withHook } });
     const report = JSON.parse(r.stdout);
     const aws = report.items.flatMap((i: { results: Result[] }) => i.results).filter((x: Result) => x.id.startsWith('aws.'));
     expect(aws.length).toBe(14);

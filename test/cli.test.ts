@@ -56,8 +56,8 @@ describe('command line', () => {
   it('builds only the named command, past global options and their values, and every command otherwise', async () => {
     // The values are named like commands: the config file, relative to the working directory, and --by.
     const path = writeConfig({ environment: 'production' }, 'weekly');
-    const r = await nvcops(['-c', 'weekly', '--by', 'maintain', '-e', 'production', 'health', 'db', '--format', 'json'], { cwd: dirname(path) });
-    expect(JSON.parse(r.stdout).command).toBe('health db');
+    const r = await nvcops(['-c', 'weekly', '--by', 'maintain', '-e', 'production', 'health', 'daily', '--format', 'json'], { cwd: dirname(path) });
+    expect(JSON.parse(r.stdout).command).toBe('health daily');
     const typo = await nvcops(['helth', 'daily']);
     expect(typo).toMatchObject({ exitCode: 64, stderr: "nvcops: unknown command 'helth' (Did you mean health?) (run with --help for usage)" });
     const help = await nvcops(['help', 'runbook']);
@@ -98,17 +98,28 @@ describe('command line', () => {
     expect(r.stderr).toMatch(/--env: no environment "prod" .*defined: production/);
   });
 
-  it('skips every check, with the reason, when nothing is configured, and does not pass a gate on nothing (exit 3)', async () => {
-    const r = await nvcops(['health', 'db', '--format', 'json']);
-    const report = JSON.parse(r.stdout);
-    expect(report.summary.total).toBeGreaterThan(0);
-    expect(report.summary.skip).toBe(report.summary.total);
-    expect(report.status).toBe('skip');
-    expect(r.exitCode).toBe(3);
+  it('no config file anywhere: exit 78 listing every place looked, nothing run; an env-only target still runs', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'nvcops-cwd-'));
+    const xdg = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
+    const looked = `no config file found: looked for ${cwd}/nvcops.yaml, ${cwd}/nvcops.yml, ${cwd}/nvcops.json, ${xdg}/nvcops/config.yaml; pass --config <file> or create one of them`;
+    for (const command of [['health', 'db'], ['health', 'daily'], ['weekly', 'performance']]) {
+      const r = await nvcops([...command, '--format', 'json'], { cwd, env: { XDG_CONFIG_HOME: xdg } });
+      expect([r.exitCode, r.stdout, r.stderr], command.join(' ')).toEqual([78, '', `nvcops: invalid configuration: ${looked}`]);
+    }
+    // No file, but PostgreSQL named by the environment: the run goes ahead (here to a port nothing listens on).
+    const env = await nvcops(['health', 'db', '--format', 'json'], { cwd, env: { XDG_CONFIG_HOME: xdg, PGHOST: '127.0.0.1', PGPORT: '1', PGCONNECT_TIMEOUT: '2' } });
+    expect(JSON.parse(env.stdout).command).toBe('health db');
+  });
+
+  it('a command none of whose checks has its system configured: exit 78 naming the keys to set', async () => {
+    const r = await nvcops(['health', 'db', '--config', writeConfig({ environment: 'staging' })]);
+    expect([r.exitCode, r.stdout]).toEqual([78, '']);
+    expect(r.stderr).toBe('nvcops: invalid configuration: health db: nothing it checks is configured: PostgreSQL not configured: set postgres.url, NVCOPS_POSTGRES_URL or the PG* variables; '
+      + 'no replicas configured: list them in postgres.replicas; Redis not configured: set redis.url (or redis.sentinels with redis.name, or redis.cluster) or NVCOPS_REDIS_URL');
   });
 
   it('does not pass a gate when nothing was evaluated but a line for a person (health daily without targets: uptime is manual)', async () => {
-    const r = await nvcops(['health', 'daily', '--format', 'nagios']);
+    const r = await nvcops(['health', 'daily', '--config', writeConfig({ environment: 'staging' }), '--format', 'nagios']);
     expect(r.stdout).toMatch(/^NVCOPS UNKNOWN - health daily: 0 of \d+ checks pass, 1 manual/);
     expect(r.exitCode).toBe(3);
   });

@@ -170,6 +170,11 @@ describe('nvcops health daily: the morning checklist against real servers', () =
     writeFileSync(quiet, 'starting up\nready\n');
     const noRequests = await daily({ logs: { application: quiet } });
     expect(noRequests.byId['logs.error-rate']).toMatchObject({ status: 'error', message: expect.stringContaining('no request lines') });
+    // 2 failures in 30 requests is 6.7%, but 30 requests are too few to judge a 0.1% target.
+    const few = join(work, 'few.log');
+    writeFileSync(few, requestLog(30, 2));
+    const fewRequests = await daily({ logs: { application: few } });
+    expect(fewRequests.byId['logs.error-rate']).toMatchObject({ status: 'skip', message: expect.stringMatching(/^not enough data yet: only 30 requests in the last 24 h of .*few\.log: too few to judge an error rate against 0\.1% \(needs 1000 or more\)$/) });
   });
 
   it('judges the newest backup: stale, corrupted, or described by a broken manifest', async () => {

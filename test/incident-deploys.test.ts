@@ -87,8 +87,11 @@ describe('nvcops incident deploys (git log --since="1 hour ago")', () => {
     const [good, bad] = sectionsOf(r.stdout);
     expect(good!.state).toBe('ok');
     expect(bad).toMatchObject({ state: 'error', summary: expect.stringMatching(/cannot read the repository: not a git repository/) });
-    const none = await nvcops(['incident', 'deploys']);
-    expect(none.exitCode).toBe(3);
-    expect(none.stdout).toMatch(/no repositories configured: list local clones in deploys.repositories\[\]/);
+    // Nothing to look at is not a finding: exit 78 naming the key, as every command whose system is not configured.
+    const none = await nvcops(['incident', 'deploys', '--config', writeConfig({ environment: 'staging' })]);
+    expect([none.exitCode, none.stdout, none.stderr]).toEqual([78, '', 'nvcops: invalid configuration: incident deploys: no repositories configured: list local clones in deploys.repositories[]']);
+    const noFile = await nvcops(['incident', 'deploys']);
+    expect([noFile.exitCode, noFile.stdout]).toEqual([78, '']);
+    expect(noFile.stderr).toMatch(/^nvcops: invalid configuration: incident deploys: no repositories configured: list local clones in deploys\.repositories\[\]; no config file found: looked for \S+\/nvcops\.yaml, .*\/nonexistent\/nvcops\/config\.yaml; pass --config <file> or create one of them$/);
   });
 });

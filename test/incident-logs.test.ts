@@ -157,6 +157,25 @@ describe('nvcops incident logs (tail -f application.log)', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('--follow polls for as long as it runs without piling listeners on the stop signal (no MaxListenersExceededWarning)', async () => {
+    const log = join(logDir(), 'application.log');
+    writeFileSync(log, `${new Date().toISOString()} ERROR before following\n`);
+    const child = execa('node', [CLI, 'incident', 'logs', '--config', writeConfig({ logs: { application: log } }), '--follow', '--since', '5m'], {
+      reject: false, env: { NO_COLOR: '1', XDG_STATE_HOME: logDir() },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr += d; });
+    try {
+      await until('following', () => stderr.includes(`following ${log}`));
+      // 3 s at one poll each 200 ms: 15 polls, past the 10 listeners Node warns at.
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const r = await child;
+    expect([r.exitCode, r.stderr]).toEqual([0, `following ${log} (Ctrl-C to stop)`]);
+  });
+
   it('--since today / yesterday begin at midnight of the runbook\'s day (schedule.timezone), whatever the machine\'s TZ', async () => {
     const log = join(logDir(), 'application.log');
     writeFileSync(log, `${at(5)} ERROR payment 1 failed\n`);
@@ -172,10 +191,9 @@ describe('nvcops incident logs (tail -f application.log)', () => {
     expect(await since('2025-06-29')).toBe('2025-06-29T04:00:00.000Z');
   });
 
-  it('says what is missing (exit 3) and rejects a bad --grep or --since (exit 64)', async () => {
-    const none = await nvcops(['incident', 'logs']);
-    expect(none.exitCode).toBe(3);
-    expect(none.stdout).toMatch(/no application log configured: set logs.application/);
+  it('says what is missing (exit 78 naming the key) and rejects a bad --grep or --since (exit 64)', async () => {
+    const none = await nvcops(['incident', 'logs', '--config', writeConfig({ environment: 'staging' })]);
+    expect([none.exitCode, none.stdout, none.stderr]).toEqual([78, '', 'nvcops: invalid configuration: incident logs: no application log configured: set logs.application (or pass --file)']);
     const missing = await nvcops(['incident', 'logs', '--file', '/nonexistent/app.log']);
     expect(missing.exitCode).toBe(3);
     expect(missing.stdout).toMatch(/cannot read \/nonexistent\/app.log: no such file/);

@@ -110,10 +110,9 @@ describe('nvcops incident status (system_status.sh)', () => {
     }
   });
 
-  it('exits 3 when nothing is configured to probe, and 78 for a dashboard without a URL', async () => {
-    const r = await nvcops(['incident', 'status']);
-    expect(r.exitCode).toBe(3);
-    expect(r.stdout).toMatch(/nothing configured to probe/);
+  it('exits 78 naming the keys when nothing is configured to probe, and 78 for a dashboard without a URL', async () => {
+    const r = await nvcops(['incident', 'status', '--config', writeConfig({ environment: 'staging' })]);
+    expect([r.exitCode, r.stdout, r.stderr]).toEqual([78, '', 'nvcops: invalid configuration: incident status: nothing configured to probe: set services[], postgres.url, redis.url or aws.loadBalancer with aws.targetGroup']);
     const bad = await nvcops(['incident', 'status', '--config', writeConfig({ links: { dashboards: [{ name: 'x', url: 'not a url' }] } })]);
     expect(bad.exitCode).toBe(78);
     expect(bad.stderr).toMatch(/links\.dashboards\[0\]\.url/);

@@ -227,4 +227,12 @@ describe('maintain certs with certificates made by openssl', () => {
     expect(bad.exitCode).toBe(78);
     expect(bad.stderr).toMatch(/certificates\.endpoints\[0\]\.url: a URL starting https:\/\/, postgres:\/\/ \(STARTTLS\) or rediss:\/\//);
   });
+
+  it('with no certificates configured says so and exits 78 naming the keys, as maintain tmp does with no directories', async () => {
+    const config = writeConfig({ environment: 'staging' });
+    const certs = await nvcops(['maintain', 'certs', '--config', config, '--format', 'json']);
+    expect([certs.exitCode, certs.stdout, certs.stderr]).toEqual([78, '', 'nvcops: invalid configuration: maintain certs: nothing it checks is configured: no certificates configured: list them in certificates.endpoints[] (url) and certificates.files[]']);
+    const tmp = await nvcops(['maintain', 'tmp', '--config', config]);
+    expect([tmp.exitCode, tmp.stdout, tmp.stderr]).toEqual([78, '', 'nvcops: invalid configuration: maintain tmp: no temp directories configured: set maintenance.tmp.directories']);
+  });
 });

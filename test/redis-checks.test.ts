@@ -50,7 +50,9 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     const s = await redisServer(['--save', '3600 1']);
     const c = client(s);
     await c.set('session:1', 'ok');
-    for (let i = 0; i < 20; i++) await c.get('session:1');
+    const lookups = c.pipeline();
+    for (let i = 0; i < 1000; i++) lookups.get('session:1');
+    await lookups.exec();
     // Saving on (save 3600 1) and no save has failed. No BGSAVE here: its fork can itself land in the slow log.
     const { byId, exitCode, report } = await healthDb({ url: s.url });
     const redis = report.items.find((i) => i.title === 'Cache performance review')!.results;
@@ -101,13 +103,25 @@ describe('health db: the Redis checks on real servers, healthy and in their faul
     const c = client(s);
     await c.set('present', '1');
     await c.get('present');
-    for (let i = 0; i < 50; i++) await c.get(`absent:${i}`);
+    const misses = c.pipeline();
+    for (let i = 0; i < 1000; i++) misses.get(`absent:${i}`);
+    await misses.exec();
     const worker = client(s);
     void worker.blpop('jobs', 0).catch(() => undefined);
     await until(async () => /blocked_clients:1/.test(await c.info('clients')), 'BLPOP');
     const { byId } = await healthDb({ url: s.url });
-    expect(byId['redis.hit-ratio']).toMatchObject({ status: 'warn', observed: { value: 0.019 }, message: '1 hits, 50 misses' });
+    expect(byId['redis.hit-ratio']).toMatchObject({ status: 'warn', observed: { value: 0.000 }, message: '1 hits, 1000 misses' });
     expect(byId['redis.blocked-clients']).toMatchObject({ status: 'warn', observed: { value: 1 } });
+  });
+
+  it('says "not enough data yet" for a hit ratio over fewer than 1000 lookups, however bad', async () => {
+    const s = await redisServer();
+    const c = client(s);
+    await c.set('present', '1');
+    await c.get('present');
+    for (let i = 0; i < 2; i++) await c.get(`absent:${i}`);
+    const { byId } = await healthDb({ url: s.url });
+    expect(byId['redis.hit-ratio']).toMatchObject({ status: 'skip', message: 'not enough data yet: 3 key lookups since the server started (judged from 1000)' });
   });
 
   it('rounds the hit ratio down, never up across its level: 8995 hits in 9999 lookups (0.89959) warns under 0.9', async () => {

@@ -185,9 +185,15 @@ describe('runbook today after real runs against a PostgreSQL server', () => {
     const state = stateDir();
     const bare = writeConfig({ environment: 'staging', state: { path: state } });
     const cli = (args: string[], now?: string) => nvcops([...args, '--config', bare, '--by', 'ada'], { env: { XDG_STATE_HOME: state, ...(now && { NVCOPS_NOW: now }) } });
-    // Friday 2026-12-18: the weekly performance review is due; with nothing configured every check skips (exit 3).
-    const skipped = await cli(['weekly', 'performance', '--format', 'json'], '2026-12-18T14:00:00Z');
-    expect(skipped.exitCode).toBe(3);
+    // Friday 2026-12-18: the weekly performance review is due. With nothing configured it does not run at all (exit 78, nothing kept).
+    const unconfigured = await cli(['weekly', 'performance', '--format', 'json'], '2026-12-18T14:00:00Z');
+    expect(unconfigured.exitCode).toBe(78);
+    expect(await LocalStore.open(state).history.list()).toEqual([]);
+    // A run whose every check skipped (its systems configured, nothing to judge yet), as the run history keeps it.
+    const skipped = run('weekly performance', '2026-12-18T14:00:00.000Z', 'staging');
+    const allSkip: RunReport = { ...skipped.report, status: 'skip', exitCode: 3, summary: { ...skipped.report.summary, pass: 0, skip: 1 },
+      items: skipped.report.items.map((i) => ({ ...i, status: 'skip', results: i.results.map((x) => ({ ...x, status: 'skip', observed: null, message: 'not enough data yet' })) })) };
+    await LocalStore.open(state).history.append({ ...skipped, status: 'skip', exitCode: 3, report: allSkip });
     // Looked at the next morning: the day is over.
     const r = await cli(['runbook', 'today', '--date', '2026-12-18', '--format', 'json', '--fail-on-overdue'], '2026-12-19T14:00:00Z');
     const row = JSON.parse(r.stdout).due.find((d: { command: string }) => d.command === 'nvcops weekly performance');

@@ -139,18 +139,18 @@ describe('local store files', () => {
 describe('check runs go into the run history', () => {
   it('keeps every run of a check command, with who ran it', async () => {
     const state = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
-    const r = await nvcops(['health', 'db', '--format', 'json', '--by', 'oncall-anna'], { env: { XDG_STATE_HOME: state } });
-    // Nothing configured: every check skips and the verdict is 3; the run is kept all the same.
+    const r = await nvcops(['health', 'daily', '--config', writeConfig({}), '--format', 'json', '--by', 'oncall-anna'], { env: { XDG_STATE_HOME: state } });
+    // No system configured: uptime is a line for a person and the verdict is 3; the run is kept all the same.
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toBe('');
     const kept = await LocalStore.open(join(state, 'nvcops')).history.list();
     expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatchObject({ command: 'health db', by: 'oncall-anna', status: 'skip', exitCode: 3, report: JSON.parse(r.stdout) });
+    expect(kept[0]).toMatchObject({ command: 'health daily', by: 'oncall-anna', status: 'manual', exitCode: 3, report: JSON.parse(r.stdout) });
   });
 
   it('history prune refuses the list\'s filters, which would look as if they narrowed what it removes (exit 64, nothing removed)', async () => {
     const state = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
-    await nvcops(['health', 'db'], { env: { XDG_STATE_HOME: state } });
+    await nvcops(['health', 'daily', '--config', writeConfig({})], { env: { XDG_STATE_HOME: state } });
     for (const args of [['history', 'prune', '--older-than', '0s', '--yes', '--command', 'weekly capacity'], ['history', '--since', '1d', 'prune', '--older-than', '0s', '--yes']]) {
       const r = await nvcops(args, { env: { XDG_STATE_HOME: state } });
       expect([r.exitCode, r.stdout]).toEqual([64, '']);
@@ -161,9 +161,9 @@ describe('check runs go into the run history', () => {
 
   it('a store that cannot be written costs one line on stderr, not the verdict', async () => {
     const config = writeConfig({ state: { path: '/etc/hostname/not-a-dir' } });
-    const r = await nvcops(['health', 'db', '--config', config, '--format', 'json']);
+    const r = await nvcops(['health', 'daily', '--config', config, '--format', 'json']);
     expect(r.exitCode).toBe(3);
-    expect(JSON.parse(r.stdout)).toMatchObject({ command: 'health db', exitCode: 3 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: 'health daily', exitCode: 3 });
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nvcops: run history not saved: state: cannot create the state directory \/etc\/hostname\/not-a-dir: ENOTDIR/)]);
   });
 });

@@ -114,13 +114,13 @@ describe('PostgreSQL store schema', () => {
 
   it('keeps check runs in the shared store; an unreachable one costs one line, never the password', async () => {
     const { url } = await freshDatabase();
-    const r = await nvcops(['health', 'db', '--format', 'json', '--config', writeConfig({ environment: 'staging', state: { url } })]);
-    expect([r.exitCode, r.stderr]).toEqual([3, '']); // nothing to check is verdict 3; the run is kept
+    const r = await nvcops(['health', 'daily', '--format', 'json', '--config', writeConfig({ environment: 'staging', state: { url } })]);
+    expect([r.exitCode, r.stderr]).toEqual([3, '']); // no system configured: uptime is a line for a person, verdict 3; the run is kept
     const store = await PostgresStore.open(url);
-    expect((await store.history.list()).map((e) => [e.command, e.environment])).toEqual([['health db', 'staging']]);
+    expect((await store.history.list()).map((e) => [e.command, e.environment])).toEqual([['health daily', 'staging']]);
     await store.close();
     const gone = writeConfig({ state: { url: `postgres://nvcops_state:${PASSWORD}@127.0.0.1:1/state` } });
-    const run = await nvcops(['health', 'db', '--format', 'json', '--config', gone]);
+    const run = await nvcops(['health', 'daily', '--format', 'json', '--config', gone]);
     expect(run.exitCode).toBe(3);
     expect(run.stderr).toBe('nvcops: run history not saved: state: PostgreSQL 127.0.0.1:1/state: connection refused');
     expect(JSON.parse(run.stdout).audit).toEqual({ head: null, error: 'state: PostgreSQL 127.0.0.1:1/state: connection refused' });
@@ -167,7 +167,7 @@ describe('PostgreSQL audit trail', () => {
     for (const [args, code] of [
       [['incident', 'open', '--severity', 'P3', '--title', 'disk filling', '--no-checks'], 0],
       [['incident', 'resolve', 'INC-1', '--note', 'log rotated'], 0],
-      [['health', 'db', '--format', 'json'], 3],
+      [['health', 'daily', '--format', 'json'], 3],
       [['history', 'prune', '--older-than', '1d', '--yes'], 0],
       [['audit', 'anchor'], 0],
       [['audit', 'show'], 0],

@@ -44,7 +44,7 @@ describe('weekly performance against real servers', () => {
     await busyPg.sql(`INSERT INTO orders SELECT g, g % 300, g, g % 1000, md5(g::text) FROM generate_series(1, 20000) g`);
     await busyPg.sql(`CREATE INDEX orders_customer_idx ON orders (customer); CREATE INDEX orders_customer_created_idx ON orders (customer, created); CREATE INDEX orders_note_idx ON orders (note)`);
     await busyPg.sql(`ANALYZE orders`);
-    for (let i = 0; i < 3; i++) await busyPg.sql(`SELECT count(*) FROM orders WHERE amount > 500`);
+    await busyPg.sql(`DO $$ BEGIN FOR i IN 1..25 LOOP PERFORM count(*) FROM orders WHERE amount > 500; END LOOP; END $$`);
     // The wide index is used (so the narrow one is only a duplicate, not also unused).
     await busyPg.sql(`SET enable_seqscan = off; SELECT count(*) FROM orders WHERE customer = 1 AND created = 301`);
     // Events: 95% deleted and vacuumed: the pages stay, nearly empty (table and index bloat).
@@ -78,9 +78,9 @@ describe('weekly performance against real servers', () => {
     const config = writeConfig({ postgres: { url: busyPg.monitorUrl }, redis: { url: busyRedis.url }, thresholds, maintenance });
     const r = await nvcops(['weekly', 'performance', '--config', config, '--format', 'json']);
     const byId = results(r.stdout);
-    // orders is read by sequential scans only (events and sessions too: the DELETEs that made their dead tuples scanned them).
-    expect(byId['postgres.missing-indexes']!.status).toBe('warn');
-    expect(byId['postgres.missing-indexes']!.details).toContainEqual(expect.stringMatching(/^public\.orders: 20000 rows, \d+ sequential scans, [\d.]+% by index — find the query in pg_stat_statements/));
+    // orders is read by 25 sequential scans; events and sessions by the one DELETE that made their dead tuples: too few scans to judge.
+    expect(byId['postgres.missing-indexes']).toMatchObject({ status: 'warn', message: expect.stringMatching(/^1 tables .*; 2 not judged yet \(fewer than 20 scans since the statistics reset\)$/) });
+    expect(byId['postgres.missing-indexes']!.details).toEqual([expect.stringMatching(/^public\.orders: 20000 rows, \d+ sequential scans, [\d.]+% by index — find the query in pg_stat_statements/)]);
     expect(byId['postgres.unused-indexes']!.details).toEqual([expect.stringMatching(/^public\.orders_note_idx on public\.orders, [\d.]+ [kM]B — drop it: nvcops maintain indexes --drop/)]);
     expect(byId['postgres.duplicate-indexes']!.details).toEqual([expect.stringMatching(/^public\.orders_customer_idx \([\d.]+ kB\) is covered by public\.orders_customer_created_idx — drop it/)]);
     expect(byId['postgres.table-bloat']!.status).toBe('warn');

@@ -171,7 +171,7 @@ describe('weekly security and maintain access against hardened and careless serv
   });
 
   it('counts pending OS security updates as apt itself simulates them', async () => {
-    const r = await nvcops(['maintain', 'security-updates', '--format', 'json']);
+    const r = await nvcops(['maintain', 'security-updates', '--config', writeConfig({}), '--format', 'json']);
     const os = results(r.stdout)['security.os-updates']!;
     // Every pending upgrade of an installed package, those apt-get upgrade keeps back included: dist-upgrade with holds ignored.
     const apt = await execa('apt-get', ['-s', '-o', 'Debug::NoLocking=1', '--ignore-hold', 'dist-upgrade'], { env: { LC_ALL: 'C' }, reject: false });

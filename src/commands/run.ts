@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
-import { loadConfig, type Config } from '../engine/config.js';
+import { configPlaces, loadConfig, type Config } from '../engine/config.js';
 import { ConfigError, EXIT } from '../engine/errors.js';
 import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
 import { Redactor } from '../engine/redact.js';
@@ -113,6 +113,8 @@ export async function runChecksCommand(
     : procedures[procedureId];
   const known = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
   const registered = opts.wrap ? new Map([...known].map(([id, c]) => [id, opts.wrap!(c)] as const)) : known;
+  const unconfigured = nothingConfigured(procedureId, procedure.items.flatMap((i) => i.checks.map((id) => registered.get(id)!)), config);
+  if (unconfigured) throw new ConfigError(unconfigured);
   makeReportDirectories(flags.report);
   // Listening until the run is in the history: a SIGTERM while it is written must not lose it.
   const interrupt = interruptOnSignals();
@@ -187,6 +189,23 @@ export async function runChecksCommand(
   }
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;
+}
+
+/** Said when no config file was found and nothing could run without one. */
+export const NO_CONFIG_FILE = (): string => `no config file found: looked for ${configPlaces().join(', ')}; pass --config <file> or create one of them`;
+
+/**
+ * One rule for "not configured": a command none of whose checks can run (every one lacks its system)
+ * is exit 78 naming the keys to set; a run without any config file whose checks that need a system
+ * all lack it is exit 78 listing where the file was looked for. Otherwise those checks skip.
+ */
+function nothingConfigured(command: string, defs: CheckDefinition[], config: Config): string | undefined {
+  const missing = (c: CheckDefinition) => c.requires.map((t) => missingTarget(t, config)).find(Boolean);
+  const needing = defs.filter((c) => c.requires.length);
+  if (!needing.length || !needing.every(missing)) return undefined;
+  if (!config.source) return NO_CONFIG_FILE();
+  if (needing.length < defs.length) return undefined;
+  return `${command}: nothing it checks is configured: ${[...new Set(needing.map(missing))].join('; ')}`;
 }
 
 /** Every run goes into the run history; a store that cannot take it costs one line on stderr, never the verdict's exit code. */

@@ -341,18 +341,20 @@ export interface LoadOptions {
 }
 
 export function findConfigFile(opts: LoadOptions): string | undefined {
-  const environ = opts.environ ?? process.env;
   if (opts.path) {
     const p = resolve(opts.cwd ?? process.cwd(), opts.path);
     if (!existsSync(p)) throw new ConfigError(`--config: file ${opts.path} does not exist`);
     if (!statSync(p).isFile()) throw new ConfigError(`--config: ${opts.path} is not a regular file; give the path of a YAML or JSON file`);
     return p;
   }
-  const xdg = environ.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return configPlaces(opts).find((p) => existsSync(p));
+}
+
+/** Where a config file is looked for without --config, in order. */
+export function configPlaces(opts: LoadOptions = {}): string[] {
+  const xdg = (opts.environ ?? process.env).XDG_CONFIG_HOME || join(homedir(), '.config');
   const cwd = opts.cwd ?? process.cwd();
-  return [join(cwd, 'nvcops.yaml'), join(cwd, 'nvcops.yml'), join(cwd, 'nvcops.json'), join(xdg, 'nvcops', 'config.yaml')].find((p) =>
-    existsSync(p),
-  );
+  return [join(cwd, 'nvcops.yaml'), join(cwd, 'nvcops.yml'), join(cwd, 'nvcops.json'), join(xdg, 'nvcops', 'config.yaml')];
 }
 
 function parseFile(path: string): unknown {

@@ -1,5 +1,7 @@
-import { UsageError } from '../engine/errors.js';
+import { ConfigError, UsageError } from '../engine/errors.js';
 import { interruptOnSignals } from '../engine/interrupt.js';
+import { missingTarget } from '../engine/targets.js';
+import { NO_CONFIG_FILE } from '../commands/run.js';
 import { printable } from '../engine/printable.js';
 import { formatValue } from '../engine/units.js';
 import { Probes } from '../probes/index.js';
@@ -8,14 +10,15 @@ import { DEFAULT_DEPLOY_TAG_PATTERN, deploySections, repositoryChanges, type Inc
 import type { Section } from './document.js';
 import { fingerprint, followLog, LEVELS, parseLogLine, shownLine, summarizeLogs, type Level, type LogSummary } from './logs.js';
 import { incidentContext, makeDocument, printDocument, type IncidentContext, type IncidentFlags } from './output.js';
-import { statusSections, systemStatus } from './status.js';
+import { NOTHING_TO_PROBE, statusSections, systemStatus } from './status.js';
 import { parseSince } from './time.js';
 import { runbookTimeZone } from '../runbook/schedule.js';
 
-/** incident status: exit 2 when something is down, 3 when nothing is configured to probe. */
+/** incident status: exit 2 when something is down, 78 when nothing is configured to probe. */
 export async function status(flags: IncidentFlags): Promise<number> {
   const ctx = await incidentContext(flags);
   const states = await systemStatus(ctx.config);
+  requireConfigured(ctx, 'incident status', states.length, NOTHING_TO_PROBE);
   const doc = makeDocument(ctx, 'nvcops incident status', 'Incident Response › Detection and Alert: ./scripts/system_status.sh', statusSections(states, ctx.config));
   const code = await printDocument(ctx, doc);
   await recordInvestigation(ctx, 'incident status', doc.sections);
@@ -26,9 +29,17 @@ export interface DeploysFlags extends IncidentFlags {
   since: string;
 }
 
+const NO_REPOSITORIES = 'no repositories configured: list local clones in deploys.repositories[]';
+const NO_APPLICATION_LOG = 'no application log configured: set logs.application (or pass --file)';
+
+/** The one rule for "not configured": a command of one system that is not configured is exit 78 naming the key. */
+function requireConfigured(ctx: IncidentContext, command: string, configured: unknown, missing: string): void {
+  if (!configured) throw new ConfigError(`${command}: ${missing}${ctx.config.source ? '' : `; ${NO_CONFIG_FILE()}`}`);
+}
+
 export async function deploySectionsFor(ctx: IncidentContext, since: Date, windows: IncidentWindow[]): Promise<Section[]> {
   const repos = ctx.config.deploys?.repositories ?? [];
-  if (!repos.length) return [{ title: 'Deployments', state: 'error', summary: 'no repositories configured: list local clones in deploys.repositories[]' }];
+  if (!repos.length) return [{ title: 'Deployments', state: 'skipped', summary: NO_REPOSITORIES }];
   const pattern = ctx.config.deploys?.tagPattern ?? DEFAULT_DEPLOY_TAG_PATTERN;
   const now = ctx.now();
   const changes = await Promise.all(repos.map((r) => repositoryChanges(r, since, pattern, windows)));
@@ -38,6 +49,7 @@ export async function deploySectionsFor(ctx: IncidentContext, since: Date, windo
 /** incident deploys: the runbook's `git log --oneline --since="1 hour ago"` over every configured clone. */
 export async function deploys(flags: DeploysFlags): Promise<number> {
   const ctx = await incidentContext(flags);
+  requireConfigured(ctx, 'incident deploys', ctx.config.deploys?.repositories?.length, NO_REPOSITORIES);
   const since = parseSince(flags.since, ctx.now(), runbookTimeZone(ctx.config));
   const { incidentWindows } = await import('./lifecycle.js');
   const sections = await deploySectionsFor(ctx, since, await incidentWindows(ctx));
@@ -97,7 +109,7 @@ export function logSections(summary: LogSummary, since: Date, top: number): Sect
 
 export async function logSectionsFor(ctx: IncidentContext, opts: { since: Date; level: Level; grep?: RegExp; top: number; file?: string }): Promise<{ sections: Section[]; summary?: LogSummary; path?: string }> {
   const path = opts.file ?? ctx.config.logs?.application;
-  if (!path) return { sections: [{ title: 'Application log', state: 'error', summary: 'no application log configured: set logs.application (or pass --file)' }] };
+  if (!path) return { sections: [{ title: 'Application log', state: 'skipped', summary: NO_APPLICATION_LOG }] };
   try {
     const summary = await summarizeLogs(path, { since: opts.since, level: opts.level, grep: opts.grep });
     return { sections: logSections(summary, opts.since, opts.top), summary, path };
@@ -109,6 +121,7 @@ export async function logSectionsFor(ctx: IncidentContext, opts: { since: Date; 
 /** incident logs: `tail -f application.log`, grouped; --follow keeps printing new lines across rotation until Ctrl-C. */
 export async function logs(flags: LogsFlags): Promise<number> {
   const ctx = await incidentContext(flags);
+  requireConfigured(ctx, 'incident logs', flags.file ?? ctx.config.logs?.application, NO_APPLICATION_LOG);
   if (!LEVELS.includes(flags.level)) throw new UsageError(`--level: use one of ${LEVELS.join(', ')}`);
   const grep = grepOf(flags.grep);
   const since = parseSince(flags.since, ctx.now(), runbookTimeZone(ctx.config));
@@ -138,7 +151,8 @@ export interface DbFlags extends IncidentFlags {
 }
 
 export async function dbSectionsFor(ctx: IncidentContext, longRunningMs: number): Promise<Section[]> {
-  if (!ctx.config.postgres) return [{ title: 'PostgreSQL', state: 'error', summary: 'PostgreSQL not configured: set postgres.url, NVCOPS_POSTGRES_URL or the PG* variables' }];
+  const noPostgres = missingTarget('postgres', ctx.config);
+  if (noPostgres) return [{ title: 'PostgreSQL', state: 'skipped', summary: noPostgres }];
   const probes = new Probes(ctx.config);
   try {
     const { primary, replicas } = probes.postgres;
@@ -166,6 +180,7 @@ export async function dbSectionsFor(ctx: IncidentContext, longRunningMs: number)
 /** incident db: the runbook's db_diagnostics.py. */
 export async function db(flags: DbFlags): Promise<number> {
   const ctx = await incidentContext(flags);
+  requireConfigured(ctx, 'incident db', ctx.config.postgres, missingTarget('postgres', ctx.config)!);
   const sections = await dbSectionsFor(ctx, flags.long);
   const code = await printDocument(ctx, makeDocument(ctx, 'nvcops incident db', 'Incident Response › Investigation: python scripts/db_diagnostics.py', sections));
   await recordInvestigation(ctx, 'incident db', sections);

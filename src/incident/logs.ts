@@ -1,4 +1,5 @@
 import { readdir, stat, type FileHandle } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { maskSecrets } from '../engine/redact.js';
@@ -271,11 +272,8 @@ export async function summarizeLogs(path: string, q: LogQuery): Promise<LogSumma
   return { files, groups: sorted, matched, current };
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
+// Node's own abortable timer removes its abort listener when it fires: one left per poll piled up on the signal.
+const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /**
  * tail -F: prints lines appended from `offset` on, and when the log is rotated (renamed and a new

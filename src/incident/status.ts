@@ -100,6 +100,8 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
   }
 }
 
+export const NOTHING_TO_PROBE = 'nothing configured to probe: set services[], postgres.url, redis.url or aws.loadBalancer with aws.targetGroup';
+
 export function statusSections(states: SystemState[], config: Config): Section[] {
   const down = states.filter((s) => s.up === false);
   const unseen = states.filter((s) => s.up === null);
@@ -108,7 +110,7 @@ export function statusSections(states: SystemState[], config: Config): Section[]
     title: 'Systems',
     state: states.length === 0 || (unseen.length && !down.length) ? 'error' : down.length ? 'attention' : 'ok',
     summary: states.length === 0
-      ? 'nothing configured to probe: set services[], postgres.url, redis.url or aws.loadBalancer with aws.targetGroup'
+      ? NOTHING_TO_PROBE
       : down.length ? `${down.length} of ${states.length} DOWN: ${down.map((s) => s.name).join(', ')}${unseen.length ? `; ${unseen.length} ${notSeen}` : ''}`
         : unseen.length ? `${unseen.length} of ${states.length} ${notSeen}` : `all ${states.length} up`,
     table: {

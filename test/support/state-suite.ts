@@ -262,10 +262,10 @@ export function stateSuite(backend: Backend): void {
       it('history lists check runs, by command and by check, as a table or JSON', async () => {
         const { store, config } = await backend.fresh();
         await store.history.append(history(report('health db', '2025-01-06T08:00:00.000Z', [{ id: 'postgres.connect-time', value: 41 }])));
-        const runs = await Promise.all([0, 1, 2].map(() => cli(config, ['health', 'db', '--format', 'json', '--by', 'anna'])));
-        for (const r of runs) expect([r.exitCode, r.stderr]).toEqual([3, '']); // nothing configured: every check skips, verdict 3
+        const runs = await Promise.all([0, 1, 2].map(() => cli(config, ['health', 'daily', '--format', 'json', '--by', 'anna'])));
+        for (const r of runs) expect([r.exitCode, r.stderr]).toEqual([3, '']); // no system configured: uptime is a manual line, verdict 3
         const all = await cli(config, ['history', '--format', 'json']);
-        expect(JSON.parse(all.stdout).map((e: HistoryEntry) => [e.command, e.by])).toEqual([['health db', 'alice'], ['health db', 'anna'], ['health db', 'anna'], ['health db', 'anna']]);
+        expect(JSON.parse(all.stdout).map((e: HistoryEntry) => [e.command, e.by])).toEqual([['health db', 'alice'], ['health daily', 'anna'], ['health daily', 'anna'], ['health daily', 'anna']]);
         const trend = await cli(config, ['history', '--check', 'postgres.connect-time', '--since', '2025-01-01', '--format', 'json']);
         expect(JSON.parse(trend.stdout)[0]).toMatchObject({ at: '2025-01-06T08:00:00.000Z', check: { status: 'pass', observed: { value: 41, unit: 'ms' } } });
         const table = await cli(config, ['history', '--check', 'postgres.connect-time', '--limit', '2']);
@@ -362,13 +362,13 @@ export function stateSuite(backend: Backend): void {
       it('a check report carries the head; the kept run witnesses it against a head rewritten to an older record', async () => {
         const { store, config, tamper } = await backend.fresh();
         const written = await fill(store, 21);
-        const run = await cli(config, ['health', 'db', '--format', 'json']);
+        const run = await cli(config, ['health', 'daily', '--format', 'json']);
         expect(JSON.parse(run.stdout).audit).toEqual({ head: { seq: 21, hash: written[20]!.hash, at: written[20]!.at } });
         await tamper.truncate(18);
         await tamper.lowerHead(18);
         const v = await cli(config, ['audit', 'verify']);
         expect(v.exitCode).toBe(2);
-        expect(v.stdout.split('\n')[0]).toMatch(/^audit trail BROKEN at record 19: removed — records 19–21 are missing from the end \(the report of `health db` at \S+ says 21 records were written\)/);
+        expect(v.stdout.split('\n')[0]).toMatch(/^audit trail BROKEN at record 19: removed — records 19–21 are missing from the end \(the report of `health daily` at \S+ says 21 records were written\)/);
         await store.close();
       });
 

@@ -1,6 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
 import { noDatedLines } from '../../probes/logs.js';
+import { MIN_REQUESTS, tooFewRequests } from '../../probes/aws-metrics.js';
 
 const DAY_MS = 86_400_000;
 
@@ -31,6 +32,8 @@ export default defineCheck({
         details,
       };
     }
+    // The runbook's 0.1% over fewer than 1,000 requests is one error (MIN_REQUESTS, as aws.error-rate).
+    if (w.requests < MIN_REQUESTS) return { status: 'skip', message: `not enough data yet: ${tooFewRequests(w.requests, `the last 24 h of ${file}`)}`, details };
     const pct = (100 * w.failedRequests) / w.requests;
     return {
       value: Math.round(pct * 10_000) / 10_000,

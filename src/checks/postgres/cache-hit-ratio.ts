@@ -2,6 +2,9 @@ import { defineCheck } from '../../engine/check.js';
 
 interface Blocks { table_hit: number | null; table_read: number | null; index_hit: number | null; index_read: number | null }
 
+// Our floor (PgHero and check_postgres set none): from 10,000 block reads one read moves the ratio by at most the 0.01% it is shown with.
+const MIN_BLOCKS = 10_000;
+
 /** Share of table and index block reads served from shared buffers. */
 export default defineCheck({
   id: 'postgres.cache-hit-ratio',
@@ -20,13 +23,18 @@ export default defineCheck({
     );
     const ratio = (hit: number | null, read: number | null) => {
       const total = (hit ?? 0) + (read ?? 0);
-      return total > 0 ? (100 * (hit ?? 0)) / total : undefined;
+      return { total, pct: total >= MIN_BLOCKS ? (100 * (hit ?? 0)) / total : undefined };
     };
     const table = ratio(b!.table_hit, b!.table_read);
     const index = ratio(b!.index_hit, b!.index_read);
-    const seen = [table, index].filter((r): r is number => r !== undefined);
-    if (!seen.length) return { status: 'skip', message: 'no table or index block has been read since the statistics were reset: nothing to judge yet' };
-    const pct = (r: number | undefined) => (r === undefined ? 'no reads' : `${r.toFixed(2)}%`);
+    const seen = [table.pct, index.pct].filter((r): r is number => r !== undefined);
+    if (!seen.length) {
+      return {
+        status: 'skip',
+        message: `not enough data yet: ${table.total + index.total} block reads since the statistics reset (${table.total} table, ${index.total} index; judged from ${MIN_BLOCKS} of either)`,
+      };
+    }
+    const pct = (r: { total: number; pct?: number }) => (r.pct === undefined ? `not enough data (${r.total} block reads)` : `${r.pct.toFixed(2)}%`);
     return {
       value: Math.floor(Math.min(...seen) * 100) / 100,
       message: `tables ${pct(table)}, indexes ${pct(index)}`,

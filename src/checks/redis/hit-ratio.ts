@@ -2,6 +2,9 @@ import { defineCheck } from '../../engine/check.js';
 import { roundToward } from '../../engine/units.js';
 import { infoNumber, judgeNodes } from '../../probes/redis.js';
 
+// Our floor (promcat sets none): from 1,000 lookups one lookup moves the ratio by at most the 0.001 it is shown with.
+const MIN_LOOKUPS = 1000;
+
 /** Share of key lookups that found their key, since the server started. */
 export default defineCheck({
   id: 'redis.hit-ratio',
@@ -16,7 +19,7 @@ export default defineCheck({
       const info = await node.info();
       const hits = infoNumber(info, 'stats', 'keyspace_hits');
       const misses = infoNumber(info, 'stats', 'keyspace_misses');
-      if (hits + misses === 0) return { status: 'skip', line: 'no key lookups since the server started: nothing to judge' };
+      if (hits + misses < MIN_LOOKUPS) return { status: 'skip', line: `not enough data yet: ${hits + misses} key lookups since the server started (judged from ${MIN_LOOKUPS})` };
       // Rounded down: judged by a `<` level, 0.8996 must not read (and pass) as 0.9.
       return { value: roundToward('down', hits / (hits + misses), 3), line: `${hits} hits, ${misses} misses` };
     }, 'lower-is-worse'),
