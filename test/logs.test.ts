@@ -198,7 +198,8 @@ describe('odd log files: refused or read within bounds, never a hang', () => {
     const refused = `${fifo} is a FIFO (named pipe), not a regular file: nvcops does not read it`;
     // monthly compliance exits 2: controls with nothing configured fail on their own.
     for (const [command, code] of [['health daily', 3], ['incident logs', 3], ['health security', 3], ['monthly compliance', 2]] as const) {
-      const r = await nvcops([...command.split(' '), '--config', config], { timeoutMs: 20_000 });
+      // Wide enough that the screen keeps the refusal on one line.
+      const r = await nvcops([...command.split(' '), '--config', config], { timeoutMs: 20_000, env: { COLUMNS: '1000' } });
       expect([command, r.exitCode, r.stdout.includes(refused), r.stderr]).toEqual([command, code, true, '']);
     }
   });
