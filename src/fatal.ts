@@ -8,7 +8,7 @@ import { Redactor } from './engine/redact.js';
  * be about it) is still read for what it holds; one that cannot be read holds nothing to leak.
  */
 async function learnConfig(redactor: Redactor, opts: { config?: string; env?: string }, environ: NodeJS.ProcessEnv): Promise<void> {
-  const { configValues, loadConfig } = await import('./engine/config.js');
+  const { configValues, loadConfig } = await import('./engine/config/index.js');
   try {
     redactor.learn(await loadConfig({ path: opts.config, env: opts.env, environ }));
   } catch {

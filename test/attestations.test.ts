@@ -6,7 +6,7 @@ import {
   applyWaiver, handleAttestation, manualControl, recordAttestation, recordWaiver, WAIVER_KIND,
 } from '../src/compliance/attestations.js';
 import type { CheckContext, CheckOutput } from '../src/engine/check.js';
-import type { Config } from '../src/engine/config.js';
+import type { Config } from '../src/engine/config/index.js';
 import { UsageError } from '../src/engine/errors.js';
 import { Redactor } from '../src/engine/redact.js';
 import { exitCodeFor, summarize, worst, type CheckResult } from '../src/engine/report.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/engine/config.js';
+import { loadConfig } from '../src/engine/config/index.js';
 import { ConfigError, UsageError } from '../src/engine/errors.js';
 import { Redactor } from '../src/engine/redact.js';
 import { fatal } from '../src/fatal.js';

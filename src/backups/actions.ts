@@ -9,7 +9,7 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { PlanContext } from '../commands/act.js';
 import { StepFailure, type ActionPlan } from '../engine/action.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { UsageError } from '../engine/errors.js';
 import { counted, formatValue } from '../engine/units.js';
 import { isDate } from '../engine/zoned.js';

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { ConfigError, UnavailableError } from '../engine/errors.js';
 import { clientConfigs, connectPostgres, libpqEnvironment, onDatabase, resolvePostgres, type PgConnection } from '../engine/postgres-connection.js';
 

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { MANIFEST_SUFFIX, digest, readManifests, verifyBackup, type BackupKind, type Digest, type Manifest, type Verification } from './manifest.js';
 

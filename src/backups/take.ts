@@ -6,7 +6,7 @@
  */
 import { prepare, write } from '../commands/run.js';
 import type { GlobalOptions } from '../commands/options.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { EXIT, UnavailableError, UsageError } from '../engine/errors.js';
 import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
 import { printable } from '../engine/printable.js';

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/kinds.js';
 import type { Target } from '../engine/check.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { actionCommand, addRunOptions, jobsArg, listFormat, named, type RunFlags } from './options.js';
 
 type Finish = (code: Promise<number>) => void;

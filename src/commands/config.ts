@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import type { SettingSource } from '../engine/setting-source.js';
 import type { GlobalOptions } from './options.js';

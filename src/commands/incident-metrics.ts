@@ -1,5 +1,5 @@
 import { ConfigError, EXIT, PrivilegeError, refusedNvcops, TargetError, UsageError } from '../engine/errors.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { missingTarget } from '../engine/targets.js';
 import { STATISTICS, windowEnding, type AwsConfig, type AwsProbe, type MetricRef, type Point } from '../probes/aws.js';
 import { albErrors, albMetric, cacheMetric, describeMetric, rdsInstances, rdsMetric, targetGroupMetric } from '../probes/aws-metrics.js';

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
-import { configPlaces, loadConfig, type Config } from '../engine/config.js';
+import { configPlaces, loadConfig, type Config } from '../engine/config/index.js';
 import { ConfigError, EXIT } from '../engine/errors.js';
 import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
 import { Redactor } from '../engine/redact.js';

@@ -1,5 +1,5 @@
 /** `nvcops audit …` and `nvcops history …`: reading, verifying, exporting and pruning the state store. */
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { EXIT } from '../engine/errors.js';
 import { printable } from '../engine/printable.js';
 import type { Redactor } from '../engine/redact.js';

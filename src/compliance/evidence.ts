@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { markdownCell as cell, printableDeep } from '../engine/printable.js';
 import type { Redactor } from '../engine/redact.js';
 import { worst, type CheckResult, type RunReport } from '../engine/report.js';

@@ -12,7 +12,7 @@ import type { Manifest } from '../backups/manifest.js';
 import { adminTarget, connectAdmin, pgTarget, type PgTarget } from '../backups/pgtools.js';
 import { checkRestored, describeMismatches, dropDatabase, restoreInto, verifyBackup, type RestoreDbPlan } from '../backups/restore.js';
 import { StepFailure, type ActionPlan, type ActionStep, type StepContext } from '../engine/action.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { ConfigError } from '../engine/errors.js';
 import { counted, formatValue, parseDuration, parseSize } from '../engine/units.js';
 

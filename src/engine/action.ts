@@ -14,7 +14,7 @@
  * their plan must notice work already done. Dry runs and refusals are audited as events.
  */
 import { Chalk } from 'chalk';
-import { isProtected, type Config } from './config.js';
+import { isProtected, type Config } from './config/index.js';
 import { EXIT, UsageError } from './errors.js';
 import { interruptedExitCode } from './interrupt.js';
 import { printable, printableDeep } from './printable.js';

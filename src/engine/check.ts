@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import type { ThresholdSpec } from './thresholds.js';
 import type { Unit } from './units.js';
 import type { Probes } from '../probes/index.js';

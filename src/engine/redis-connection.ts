@@ -1,5 +1,5 @@
 /** How nvcops reaches Redis as production does: the URL's database, ACL user, TLS files; checked before anything connects. */
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { ConfigError } from './errors.js';
 import { SECRET_SHOWN, type SettingSource } from './setting-source.js';
 

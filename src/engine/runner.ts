@@ -1,6 +1,6 @@
 import type { CheckDefinition, CheckOutput, Status } from './check.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from './check.js';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { interruptedBy, interruptedExitCode } from './interrupt.js';
 import {
   SCHEMA_VERSION, exitCodeFor, summarize, worst,

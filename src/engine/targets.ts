@@ -1,5 +1,5 @@
 import type { Target } from './check.js';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 
 /** Why a target is missing, or undefined when it is configured. */
 export function missingTarget(target: Target, c: Config): string | undefined {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import { SEVERITY_LEVELS } from '../runbook/severity.js';
 import { shownTitle, type Incident } from './records.js';

@@ -1,5 +1,5 @@
 import { clockFromEnv } from '../engine/clock.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import { prepare, write } from '../commands/run.js';
 import type { GlobalOptions } from '../commands/options.js';

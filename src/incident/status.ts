@@ -1,4 +1,4 @@
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { PrivilegeError, refusedNvcops } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { missingTarget } from '../engine/targets.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { isIP, Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect, rootCertificates, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 
 export interface CertificateReport {
   /** The endpoint's name or URL without credentials, or the file path. */

@@ -21,7 +21,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { PlanRefused, StepFailure, type ActionPlan, type ActionStep } from '../engine/action.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { formatValue, parseDuration, parseSize } from '../engine/units.js';
 import type { PlanContext } from '../commands/act.js';

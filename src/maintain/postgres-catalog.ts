@@ -5,7 +5,7 @@
  * maintenance session.
  */
 import { formatValue, parseSize } from '../engine/units.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { PrivilegeError } from '../engine/errors.js';
 
 export type Query = <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;

@@ -1,5 +1,5 @@
 import type { Status } from '../engine/check.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import type { RunReport } from '../engine/report.js';
 import { AwsProbe } from './aws.js';
 

@@ -4,7 +4,7 @@
  * The SDK's own loaders read the files; only AWS_DEFAULT_REGION, which the CLI reads and the JS SDK
  * does not, is added here. Loaded with the SDK (dist/aws.cjs), so only by commands that use AWS.
  */
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import type { SettingSource } from '../engine/setting-source.js';
 
 type AwsConfig = NonNullable<Config['aws']>;

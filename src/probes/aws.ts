@@ -1,6 +1,6 @@
 import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { PrivilegeError, TargetError } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { awsRegion, cjs, metadataRegion } from './aws-settings.js';

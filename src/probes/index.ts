@@ -1,5 +1,5 @@
 import type { Target } from '../engine/check.js';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { parseDuration } from '../engine/units.js';
 import { repositoryDirectory } from '../backups/repository.js';
 import { BackupsProbe } from './backups.js';

@@ -4,7 +4,7 @@
  * list takes weekly turns: the handover is `oncall.rotation.day` at `.time` in the runbook's time
  * zone, and the list's first person is on call from the handover on `oncall.rotation.start`.
  */
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { addDays, daysBetween, dateIn, instantOf, onOrBefore } from '../engine/zoned.js';
 
 export const ONCALL_ROLES = [

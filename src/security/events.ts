@@ -4,7 +4,7 @@
  * stable id that an acknowledgement refers to.
  */
 import { createHash } from 'node:crypto';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { missingTarget } from '../engine/targets.js';
 import { parseDuration } from '../engine/units.js';
 import { noDatedLines, type LogEntry } from '../probes/logs.js';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { homedir, hostname, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { Config } from '../engine/config.js';
+import type { Config } from '../engine/config/index.js';
 import { StateError } from '../engine/errors.js';
 import type { Redactor } from '../engine/redact.js';
 import type { RunReport } from '../engine/report.js';

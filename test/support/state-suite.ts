@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { build } from 'esbuild';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../src/engine/config.js';
+import type { Config } from '../../src/engine/config/index.js';
 import { StateConflictError } from '../../src/engine/errors.js';
 import { Redactor } from '../../src/engine/redact.js';
 import { SCHEMA_VERSION, type RunReport } from '../../src/engine/report.js';

@@ -4,7 +4,7 @@
  * Usage: node state-writer.mjs '<config json>' <count|forever> <tag>
  */
 import { hostname } from 'node:os';
-import type { Config } from '../../src/engine/config.js';
+import type { Config } from '../../src/engine/config/index.js';
 import { openStore } from '../../src/state/index.js';
 
 const [spec, count, tag] = process.argv.slice(2);

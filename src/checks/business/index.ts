@@ -1,5 +1,5 @@
 import { defineCheck, type CheckDefinition } from '../../engine/check.js';
-import type { Config } from '../../engine/config.js';
+import type { Config } from '../../engine/config/index.js';
 import { ConfigError, TargetError } from '../../engine/errors.js';
 import { parseThreshold } from '../../engine/thresholds.js';
 
