@@ -5,12 +5,12 @@ import { resolveThresholds } from '../src/engine/thresholds.js';
 
 const never = () => new Promise<never>(() => undefined);
 const checks: CheckDefinition[] = [
-  defineCheck({ id: 't.fast', title: 'Fast', item: 'x', requires: [], unit: 'ms', thresholds: { warn: '> 100ms', fail: '> 200ms', source: 'test' }, run: async () => ({ value: 150, message: 'slowish' }) }),
-  defineCheck({ id: 't.throws', title: 'Throws', item: 'x', requires: [], unit: 'count', run: async () => { throw new Error('permission denied for pg_stat_activity'); } }),
-  defineCheck({ id: 't.hangs', title: 'Hangs', item: 'x', requires: [], unit: 'count', timeoutMs: 200, run: never }),
-  defineCheck({ id: 't.nodata', title: 'No data', item: 'x', requires: [], unit: '%', run: async () => ({ value: null, message: 'no rows' }) }),
-  defineCheck({ id: 't.redis', title: 'Needs Redis', item: 'y', requires: ['redis'], unit: 'ms', run: async () => ({ value: 1, message: 'never runs' }) }),
-  defineCheck({ id: 't.long', title: 'Long', item: 'y', requires: [], unit: 'count', timeoutMs: 60_000, run: never }),
+  defineCheck({ id: 't.fast', title: 'Fast', requires: [], unit: 'ms', thresholds: { warn: '> 100ms', fail: '> 200ms', source: 'test' }, run: async () => ({ value: 150, message: 'slowish' }) }),
+  defineCheck({ id: 't.throws', title: 'Throws', requires: [], unit: 'count', run: async () => { throw new Error('permission denied for pg_stat_activity'); } }),
+  defineCheck({ id: 't.hangs', title: 'Hangs', requires: [], unit: 'count', timeoutMs: 200, run: never }),
+  defineCheck({ id: 't.nodata', title: 'No data', requires: [], unit: '%', run: async () => ({ value: null, message: 'no rows' }) }),
+  defineCheck({ id: 't.redis', title: 'Needs Redis', requires: ['redis'], unit: 'ms', run: async () => ({ value: 1, message: 'never runs' }) }),
+  defineCheck({ id: 't.long', title: 'Long', requires: [], unit: 'count', timeoutMs: 60_000, run: never }),
 ];
 const registry = new Map(checks.map((c) => [c.id, c]));
 const procedure = {
@@ -61,7 +61,7 @@ describe('runner', () => {
     let running = 0;
     let peak = 0;
     const slow = Array.from({ length: 6 }, (_, i) => defineCheck({
-      id: `t.slow${i}`, title: `Slow ${i}`, item: 'x', requires: [], unit: 'count',
+      id: `t.slow${i}`, title: `Slow ${i}`, requires: [], unit: 'count',
       run: async () => { running++; peak = Math.max(peak, running); await new Promise((r) => setTimeout(r, 30)); running--; return { value: 0, message: 'ok' }; },
     }));
     const p = { id: 'bounded', runbook: 't', items: [{ title: 'L', checks: slow.map((c) => c.id) }] };
@@ -74,7 +74,7 @@ describe('runner', () => {
   describe('checks that time a round trip run first, by themselves', () => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const traced = (events: string[], id: string, ms: number, timesRoundTrip?: true) => defineCheck({
-      id, title: id, item: 'x', requires: [], unit: 'ms', ...(timesRoundTrip && { timesRoundTrip }),
+      id, title: id, requires: [], unit: 'ms', ...(timesRoundTrip && { timesRoundTrip }),
       run: async () => { events.push(`${id} start`); await sleep(ms); events.push(`${id} end`); return { value: ms, message: 'ok' }; },
     });
     const run = (events: string[], roundTripMs: number, opts: Partial<RunOptions> = {}) => {

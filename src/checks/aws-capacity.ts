@@ -58,7 +58,6 @@ export function capacityCheck(spec: CapacitySpec): CheckDefinition {
   return defineCheck({
     id: spec.id,
     title: spec.title,
-    item: 'Generate capacity report (capacity_analysis.py --week)',
     requires: spec.requires,
     unit: 'days',
     // Runbook cadence: out before the next weekly review (7 d) fails; before the monthly Fourth-Monday capacity review (30 d) warns

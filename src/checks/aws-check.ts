@@ -24,7 +24,6 @@ export interface Resource<R> {
 export interface ResourceMetricCheck<R> {
   id: string;
   title: string;
-  item: string;
   requires: readonly Target[];
   unit: Unit;
   thresholds: ThresholdSpec & { source: string };
@@ -55,7 +54,6 @@ export function resourceMetricCheck<R>(spec: ResourceMetricCheck<R>): CheckDefin
   return defineCheck({
     id: spec.id,
     title: spec.title,
-    item: spec.item,
     requires: spec.requires,
     unit: spec.unit,
     thresholds: spec.thresholds,
@@ -174,7 +172,6 @@ export function uptimeCheck(spec: { id: string; title: string; windowMs: number;
   return defineCheck({
     id: spec.id,
     title: spec.title,
-    item: 'All services running (target: 99.9% uptime)',
     requires: ['aws', 'aws-uptime'],
     unit: '%',
     // The runbook's target: 99.9% uptime

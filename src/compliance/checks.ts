@@ -1,7 +1,7 @@
 /** Shared by the compliance checks: the review period and the manual-control check factory. */
 import { defineCheck, type CheckDefinition } from '../engine/check.js';
 import { manualControl } from './attestations.js';
-import { COMPLIANCE_COMMAND, control, FRAMEWORKS } from './controls.js';
+import { COMPLIANCE_COMMAND, control } from './controls.js';
 
 /** The period a review covers: from the first day of the previous calendar month (UTC) until the run. */
 export function reviewPeriod(now: Date): { from: Date; to: Date } {
@@ -18,7 +18,6 @@ export function manualComplianceCheck(controlId: string): CheckDefinition {
   return defineCheck({
     id: `compliance.${c.id}`,
     title: `${c.title} (attested by ${manual.owner})`,
-    item: FRAMEWORKS.find((f) => f.id === c.requirements[0]!.framework)!.item,
     requires: [],
     unit: 'count',
     run: (ctx) => manualControl(ctx, c.id, { validFor: manual.validFor, command: COMPLIANCE_COMMAND }),

@@ -42,8 +42,6 @@ export interface CheckDefinition {
   id: string;
   /** The wording shown on the checklist line. */
   title: string;
-  /** The runbook line this check automates. */
-  item: string;
   requires: readonly Target[];
   /** The unit the check measures in; thresholds must be written in a unit of the same kind. */
   unit: Unit;

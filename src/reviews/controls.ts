@@ -71,7 +71,6 @@ export function attestedCheck(id: string, control: ControlRef, command: string):
   return defineCheck({
     id,
     title: control.title,
-    item: control.title,
     requires: [],
     unit: 'count',
     run: (ctx) => manualControl(ctx, control.id, { validFor: MONTHLY_VALIDITY, command }),

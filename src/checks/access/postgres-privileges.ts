@@ -5,7 +5,6 @@ import { publicPrivilegeFindings, verdictOf } from '../../maintain/access.js';
 export default defineCheck({
   id: 'access.postgres-privileges',
   title: 'PostgreSQL PUBLIC privileges on schemas and tables',
-  item: 'Access review (access_audit.py)',
   requires: ['postgres'],
   unit: 'count',
   run: async ({ probes }) => verdictOf(await publicPrivilegeFindings(probes.postgres.primary), 'PUBLIC privileges'),

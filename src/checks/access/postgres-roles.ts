@@ -5,7 +5,6 @@ import { roleFindings, verdictOf } from '../../maintain/access.js';
 export default defineCheck({
   id: 'access.postgres-roles',
   title: 'PostgreSQL roles',
-  item: 'Access review (access_audit.py)',
   requires: ['postgres'],
   unit: 'count',
   async run({ probes }) {

@@ -5,7 +5,6 @@ import { redisUserFindings, verdictOf } from '../../maintain/access.js';
 export default defineCheck({
   id: 'access.redis-users',
   title: 'Redis ACL users',
-  item: 'Access review (access_audit.py)',
   requires: ['redis'],
   unit: 'count',
   run: async ({ probes }) => verdictOf(await redisUserFindings(probes.redis), 'ACL users'),

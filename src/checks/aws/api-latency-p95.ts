@@ -9,7 +9,6 @@ export default defineCheck({
   id: 'aws.api-latency-p95',
   title: 'API response time p95 (ALB)',
   nextStep: 'nvcops incident metrics --preset api-latency',
-  item: 'API response times < 200ms',
   requires: ['aws', 'aws-alb'],
   unit: 'ms',
   // The runbook's line: API response times < 200ms

@@ -6,7 +6,6 @@ import { utc } from '../aws-check.js';
 export default defineCheck({
   id: 'aws.autoscaling-activities',
   title: 'Failed or cancelled scaling activities (7 days)',
-  item: 'Review auto-scaling metrics (aws autoscaling describe-auto-scaling-groups)',
   requires: ['aws', 'aws-autoscaling'],
   unit: 'count',
   // A failed or cancelled activity means a scale-out (or replacement) did not happen

@@ -7,7 +7,6 @@ import { round } from '../aws-check.js';
 export default defineCheck({
   id: 'aws.autoscaling-headroom',
   title: 'Auto Scaling headroom (desired vs max)',
-  item: 'Review auto-scaling metrics (aws autoscaling describe-auto-scaling-groups)',
   requires: ['aws', 'aws-autoscaling'],
   unit: '%',
   // At MaxSize a group cannot scale out at all; node_exporter mixin's 20%-free gate for the warning

@@ -4,7 +4,6 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'aws.autoscaling-instances',
   title: 'Auto Scaling instances not InService or unhealthy',
-  item: 'Review auto-scaling metrics (aws autoscaling describe-auto-scaling-groups)',
   requires: ['aws', 'aws-autoscaling'],
   unit: 'count',
   // Every instance of a settled group is InService and Healthy; anything else is capacity the group counts but cannot use

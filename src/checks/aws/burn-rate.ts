@@ -17,7 +17,6 @@ export default defineCheck({
   id: 'aws.burn-rate',
   title: 'Error-budget burn rate (99.9% SLO)',
   nextStep: 'nvcops incident metrics --preset error-rate --since 24h',
-  item: 'Error rates < 0.1%',
   requires: ['aws', 'aws-alb'],
   unit: 'ratio',
   timeoutMs: 20_000,

@@ -10,7 +10,6 @@ import { lastWeekOf } from '../aws-capacity.js';
 export default defineCheck({
   id: 'aws.capacity-requests',
   title: 'Request volume trend (ALB)',
-  item: 'Generate capacity report (capacity_analysis.py --week)',
   requires: ['aws', 'aws-alb'],
   unit: '%',
   // nvcops policy: load rising by half in one week outgrows a monthly scaling review (runbook P1: degradation > 50%)

@@ -5,7 +5,6 @@ import { HOUR, cacheMetric } from '../../probes/aws-metrics.js';
 export default resourceMetricCheck({
   id: 'aws.elasticache-cpu',
   title: 'ElastiCache CPU (engine and host)',
-  item: 'Database connections healthy',
   requires: ['aws', 'aws-elasticache'],
   unit: '%',
   // AWS ElastiCache monitoring guidance: alarm EngineCPUUtilization at 80% (warn) and 90% (act)

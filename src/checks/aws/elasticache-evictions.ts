@@ -5,7 +5,6 @@ import { DAY, cacheMetric } from '../../probes/aws-metrics.js';
 export default resourceMetricCheck({
   id: 'aws.elasticache-evictions',
   title: 'ElastiCache evictions',
-  item: 'Database connections healthy',
   requires: ['aws', 'aws-elasticache'],
   unit: 'count',
   // Redis default maxmemory-policy is noeviction: any eviction means memory ran out (checks.md R6)

@@ -5,7 +5,6 @@ import { DAY, cacheMetric } from '../../probes/aws-metrics.js';
 export default resourceMetricCheck({
   id: 'aws.elasticache-hit-rate',
   title: 'ElastiCache hit rate',
-  item: 'Database connections healthy',
   requires: ['aws', 'aws-elasticache'],
   unit: '%',
   // promcat "[Redis] Low Hit Ratio" < 0.9; AWS ElastiCache docs: below about 0.8 is low

@@ -5,7 +5,6 @@ import { HOUR, cacheMetric } from '../../probes/aws-metrics.js';
 export default resourceMetricCheck({
   id: 'aws.elasticache-memory',
   title: 'ElastiCache memory used',
-  item: 'Database connections healthy',
   requires: ['aws', 'aws-elasticache'],
   unit: '%',
   // sysdig promcat Redis alerts: > 85%; awesome-prometheus-alerts "Redis out of configured maxmemory": > 90%

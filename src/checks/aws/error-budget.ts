@@ -7,7 +7,6 @@ export default defineCheck({
   id: 'aws.error-budget',
   title: '30-day error budget left (99.9% SLO)',
   nextStep: 'nvcops incident metrics --preset error-rate --since 24h',
-  item: 'Error rates < 0.1%',
   requires: ['aws', 'aws-alb'],
   unit: '%',
   // SRE workbook error budget policy: a spent budget stops releases until the service is back within SLO

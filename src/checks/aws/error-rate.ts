@@ -7,7 +7,6 @@ export default defineCheck({
   id: 'aws.error-rate',
   title: 'Error rate (ALB 5XX / requests)',
   nextStep: 'nvcops incident metrics --preset error-rate --since 24h',
-  item: 'Error rates < 0.1%',
   requires: ['aws', 'aws-alb'],
   unit: '%',
   // The runbook's line: Error rates < 0.1%

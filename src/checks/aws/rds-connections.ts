@@ -5,7 +5,6 @@ import { HOUR, rdsInstances, rdsMetric } from '../../probes/aws-metrics.js';
 export default resourceMetricCheck({
   id: 'aws.rds-connections',
   title: 'RDS connections vs max_connections',
-  item: 'Database connections healthy',
   requires: ['aws', 'aws-rds'],
   unit: '%',
   // awesome-prometheus-alerts: > 80% of max_connections warns; check_postgres backends crit 90-95%

@@ -5,7 +5,6 @@ import { HOUR, rdsInstances, rdsMetric } from '../../probes/aws-metrics.js';
 export default resourceMetricCheck({
   id: 'aws.rds-cpu',
   title: 'RDS CPU utilization',
-  item: 'Database connections healthy',
   requires: ['aws', 'aws-rds'],
   unit: '%',
   // cloudposse rds-cloudwatch-sns-alarms: latency climbs past 80% CPU, unacceptable past 90%

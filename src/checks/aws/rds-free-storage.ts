@@ -6,7 +6,6 @@ import { HOUR, rdsInstances, rdsMetric } from '../../probes/aws-metrics.js';
 export default resourceMetricCheck({
   id: 'aws.rds-free-storage',
   title: 'RDS free storage',
-  item: 'Database connections healthy',
   requires: ['aws', 'aws-rds'],
   unit: '%',
   // cloudposse rds-cloudwatch-sns-alarms: 10% of capacity; node_exporter mixin warns at 20% free

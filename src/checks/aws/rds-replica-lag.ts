@@ -5,7 +5,6 @@ import { HOUR, rdsInstances, rdsMetric } from '../../probes/aws-metrics.js';
 export default resourceMetricCheck({
   id: 'aws.rds-replica-lag',
   title: 'RDS replica lag',
-  item: 'Database connections healthy',
   requires: ['aws', 'aws-rds-replicas'],
   unit: 's',
   // PgHero and awesome-prometheus-alerts: lag over 5 s; check_postgres hot_standby_delay doc example: 2 min

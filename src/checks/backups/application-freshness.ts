@@ -6,7 +6,6 @@ export default defineCheck({
   id: 'backups.application-freshness',
   title: 'Application backed up daily',
   nextStep: 'nvcops backup app',
-  item: 'Application: Daily full backup',
   requires: ['backups'],
   unit: 's',
   // Runbook Backup Schedule "Application: Daily full backup": warn once a run is late (+2 h), fail after a missed day

@@ -6,7 +6,6 @@ export default defineCheck({
   id: 'backups.checksums',
   title: 'Backups match their manifests',
   nextStep: 'nvcops backup verify --all',
-  item: 'Backup verification completed',
   requires: ['backups'],
   unit: 'count',
   // pgBackRest verify: any verifyChecksumMismatch or verifySizeInvalid makes the backup invalid

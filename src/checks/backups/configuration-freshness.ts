@@ -6,7 +6,6 @@ export default defineCheck({
   id: 'backups.configuration-freshness',
   title: 'Configuration backed up weekly',
   nextStep: 'nvcops backup config',
-  item: 'Configuration: Weekly backup',
   requires: ['backups'],
   unit: 's',
   // Runbook Backup Schedule "Configuration: Weekly backup": warn a day late, fail after a missed week

@@ -6,7 +6,6 @@ export default defineCheck({
   id: 'backups.database-freshness',
   title: 'Database backed up every 6 hours',
   nextStep: 'nvcops backup db',
-  item: 'Database: Every 6 hours + transaction log backup',
   requires: ['backups'],
   unit: 's',
   // Runbook Backup Schedule "Database: Every 6 hours": warn once a run is late (+1 h for the run itself), fail after a missed run

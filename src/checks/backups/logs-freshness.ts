@@ -6,7 +6,6 @@ export default defineCheck({
   id: 'backups.logs-freshness',
   title: 'Logs archived continuously',
   nextStep: 'nvcops backup logs',
-  item: 'Logs: Continuous archival',
   requires: ['backups'],
   unit: 's',
   // Runbook Backup Schedule "Logs: Continuous archival", archived hourly: warn after two missed hours, fail after a day

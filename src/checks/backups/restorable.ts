@@ -6,7 +6,6 @@ export default defineCheck({
   id: 'backups.restorable',
   title: 'Database backups readable by pg_restore',
   nextStep: 'nvcops backup verify --all',
-  item: 'Backup verification completed',
   requires: ['backups'],
   unit: 'count',
   // Barman check-backup / pg_verifybackup: a backup that cannot be read back is a failed backup

@@ -23,7 +23,6 @@ interface ArchiverRow {
 export default defineCheck({
   id: 'backups.wal-archiving',
   title: 'Transaction log archived continuously',
-  item: 'Database: Every 6 hours + transaction log backup',
   requires: ['postgres'],
   unit: 's',
   // The default RPO objective (dr.rpo, 5 min) bounds how long a finished segment may wait; three times it is a failure

@@ -22,7 +22,6 @@ export function businessMetricChecks(config: Config): CheckDefinition[] {
     return defineCheck({
       id: `business.${m.name}`,
       title: m.title ?? m.name,
-      item: BUSINESS_ITEM,
       requires: ['postgres'],
       unit,
       thresholds: { ...(m.warn && { warn: m.warn }), ...(m.fail && { fail: m.fail }), source: `business.metrics[${i}] in the configuration` },

@@ -6,7 +6,6 @@ const money = (v: number, currency: string) => `${v.toLocaleString('en-US', { ma
 export default defineCheck({
   id: 'capacity.costs',
   title: 'Cost items within budget (capacity.costs)',
-  item: 'Cost optimization analysis',
   requires: [],
   unit: 'count',
   // A budget is the limit its owner set: one item over it fails the line

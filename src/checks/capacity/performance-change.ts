@@ -6,7 +6,6 @@ import { rankTrends, worsening } from '../../reviews/trends.js';
 export default defineCheck({
   id: 'capacity.performance-change',
   title: 'Performance trends: change over the month (health daily, health db)',
-  item: 'Performance trend analysis',
   requires: [],
   unit: '%',
   // Runbook Severity Levels: a performance degradation over 50% is a P1; half of it warns

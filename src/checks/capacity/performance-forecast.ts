@@ -6,7 +6,6 @@ import { daysToFail, rankTrends } from '../../reviews/trends.js';
 export default defineCheck({
   id: 'capacity.performance-forecast',
   title: 'Performance trends: days until a fail level (health daily, health db)',
-  item: 'Performance trend analysis',
   requires: [],
   unit: 'days',
   // Review cadence: failing before next week's capacity review (7 d) fails; before the next monthly review (35 d) warns

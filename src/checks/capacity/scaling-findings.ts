@@ -7,7 +7,6 @@ import { judgedSomething } from '../../state/store.js';
 export default defineCheck({
   id: 'capacity.scaling-findings',
   title: 'Findings of the month\'s weekly capacity reviews',
-  item: 'Infrastructure scaling review',
   requires: [],
   unit: 'count',
   async run(ctx) {

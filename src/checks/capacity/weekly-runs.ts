@@ -8,7 +8,6 @@ const WEEKS = 4;
 export default defineCheck({
   id: 'capacity.weekly-runs',
   title: 'Weekly capacity reviews held in the last 4 weeks (nvcops weekly capacity)',
-  item: 'Infrastructure scaling review',
   requires: [],
   unit: 'count',
   // Runbook Weekly Operations: capacity planning every Monday; a missed week warns, a month without one fails

@@ -5,7 +5,6 @@ import { certificatesOf, unreadable } from '../../maintain/certificates.js';
 export default defineCheck({
   id: 'certs.days-left',
   title: 'Certificate days left',
-  item: 'Certificate renewal check (check_certificates.sh)',
   requires: ['certificates'],
   unit: 'days',
   // The bank-grade levels (warn 30 d, fail 14 d); check_ssl_cert defaults are 20 / 15 days

@@ -5,7 +5,6 @@ import { certificatesOf, unreadable } from '../../maintain/certificates.js';
 export default defineCheck({
   id: 'certs.strength',
   title: 'Certificate key size and signature algorithm',
-  item: 'Certificate renewal check (check_certificates.sh)',
   requires: ['certificates'],
   unit: 'count',
   timeoutMs: 15_000,

@@ -8,7 +8,6 @@ const DAYS = 90;
 export default defineCheck({
   id: 'compliance.access-review',
   title: `Access review (maintain access) within ${DAYS} days`,
-  item: 'SOX controls verification',
   requires: [],
   unit: 'days',
   async run(ctx) {

@@ -5,7 +5,6 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'compliance.audit-trail',
   title: 'Audit trail verifies (hash chain and head)',
-  item: 'SOX controls verification',
   requires: [],
   unit: 'count',
   async run({ probes }) {

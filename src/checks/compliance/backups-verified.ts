@@ -11,7 +11,6 @@ const VERIFYING = [checksums.id, restorable.id];
 export default defineCheck({
   id: 'compliance.backups-verified',
   title: 'Backups verified in the period (checksums, restorable)',
-  item: 'SOX controls verification',
   requires: [],
   unit: 'count',
   async run(ctx) {

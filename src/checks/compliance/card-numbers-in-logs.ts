@@ -13,7 +13,6 @@ const SHOWN = 20;
 export default defineCheck({
   id: 'compliance.card-numbers-in-logs',
   title: 'No card numbers in the application and database logs (Luhn scan)',
-  item: 'PCI DSS compliance check',
   requires: ['logs'],
   unit: 'count',
   timeoutMs: 600_000,

@@ -6,7 +6,6 @@ import { DEFAULT_DEPLOY_TAG_PATTERN, lastFetch, repositoryChanges } from '../../
 export default defineCheck({
   id: 'compliance.change-records',
   title: 'Deploys of the period carry a change ticket',
-  item: 'SOX controls verification',
   requires: [],
   unit: 'count',
   timeoutMs: 60_000,

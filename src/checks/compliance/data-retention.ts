@@ -20,7 +20,6 @@ const quote = (name: string) => name.split('.').map((p) => `"${p.replace(/"/g, '
 export default defineCheck({
   id: 'compliance.data-retention',
   title: 'No rows kept beyond their retention',
-  item: 'GDPR data processing review',
   requires: ['postgres'],
   unit: 'count',
   timeoutMs: 60_000,

@@ -7,7 +7,6 @@ export default defineCheck({
   id: 'http.response-time',
   title: 'API response time p95 (active probe)',
   nextStep: 'nvcops incident metrics --preset api-latency',
-  item: 'API response times < 200ms',
   requires: ['services'],
   unit: 'ms',
   timeoutMs: 30_000,

@@ -14,7 +14,6 @@ export default defineCheck({
   id: 'http.service-up',
   title: 'Service endpoints answer 2xx',
   nextStep: 'nvcops incident status',
-  item: 'All services running (target: 99.9% uptime)',
   requires: ['services'],
   unit: 'count',
   timeoutMs: 30_000,

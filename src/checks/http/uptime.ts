@@ -9,7 +9,6 @@ export default defineCheck({
   id: 'http.uptime',
   title: 'Uptime over 24 h and 30 days (target 99.9%)',
   nextStep: 'nvcops incident status',
-  item: 'All services running (target: 99.9% uptime)',
   requires: [],
   unit: '%',
   async run({ config }) {

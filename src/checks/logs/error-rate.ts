@@ -10,7 +10,6 @@ export default defineCheck({
   id: 'logs.error-rate',
   title: 'Error rate, application log (24 h)',
   nextStep: 'nvcops incident logs --since 24h --level error',
-  item: 'Error rates < 0.1%',
   requires: ['logs'],
   unit: '%',
   timeoutMs: 60_000,

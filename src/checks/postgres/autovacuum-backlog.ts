@@ -5,7 +5,6 @@ import { autovacuumTrigger, onPrimary } from '../../probes/postgres-views.js';
 export default defineCheck({
   id: 'postgres.autovacuum-backlog',
   title: 'Autovacuum backlog',
-  item: 'Vacuum and analyze operations',
   requires: ['postgres'],
   unit: 'count',
   // awesome-prometheus-alerts "table not auto vacuumed": a table waiting past its threshold is a warning

@@ -7,7 +7,6 @@ export default defineCheck({
   id: 'postgres.blocked-queries',
   title: 'Sessions waiting on locks',
   nextStep: 'nvcops incident db',
-  item: 'Database connections healthy',
   requires: ['postgres'],
   unit: 's',
   // check_postgres lockwait: warn 1 minute, critical 2 minutes of waiting on a lock

@@ -9,7 +9,6 @@ const MIN_BLOCKS = 10_000;
 export default defineCheck({
   id: 'postgres.cache-hit-ratio',
   title: 'Cache hit ratio (tables and indexes)',
-  item: 'Query performance analysis',
   requires: ['postgres'],
   unit: '%',
   // PgHero cache_hit_rate_threshold = 99; below 95% reads go to disk far too often (awesome-prometheus-alerts alerts < 98%)

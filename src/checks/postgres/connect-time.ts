@@ -7,7 +7,6 @@ export default defineCheck({
   id: 'postgres.connect-time',
   title: 'PostgreSQL accepts connections',
   nextStep: 'nvcops incident db',
-  item: 'All services running (target: 99.9% uptime)',
   requires: ['postgres'],
   unit: 'ms',
   // monitoring-plugins check_pgsql: DEFAULT_WARN 2 s, DEFAULT_CRIT 8 s

@@ -4,7 +4,6 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'postgres.connection-logging',
   title: 'PostgreSQL log_connections and log_disconnections',
-  item: 'Security scan (weekly_security_scan.sh)',
   requires: ['postgres'],
   unit: 'count',
   async run({ probes }) {

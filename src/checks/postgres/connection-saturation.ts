@@ -6,7 +6,6 @@ export default defineCheck({
   id: 'postgres.connection-saturation',
   title: 'PostgreSQL connection saturation',
   nextStep: 'nvcops incident db',
-  item: 'Database connections healthy',
   requires: ['postgres'],
   unit: '%',
   // awesome-prometheus-alerts: > 80% of (max_connections - reserved) warns; check_postgres backends crit 90-95%

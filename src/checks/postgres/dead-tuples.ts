@@ -6,7 +6,6 @@ import { onPrimary } from '../../probes/postgres-views.js';
 export default defineCheck({
   id: 'postgres.dead-tuples',
   title: 'Dead tuples',
-  item: 'Vacuum and analyze operations',
   requires: ['postgres'],
   unit: '%',
   // awesome-prometheus-alerts "too many dead tuples": n_dead_tup > 10000 and >= 10% of the table

@@ -6,7 +6,6 @@ import { duplicates, indexes, viaProbe } from '../../maintain/postgres-catalog.j
 export default defineCheck({
   id: 'postgres.duplicate-indexes',
   title: 'Duplicate indexes',
-  item: 'Database optimization: python scripts/db_optimization.py',
   requires: ['postgres'],
   unit: 'count',
   // PgHero duplicate_indexes: any covered index is a warning

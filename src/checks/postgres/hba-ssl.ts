@@ -34,7 +34,6 @@ export function loopbackOnly(address: string | null, netmask: string | null): bo
 export default defineCheck({
   id: 'postgres.hba-ssl',
   title: 'pg_hba.conf: network connections only over TLS (hostssl)',
-  item: 'PCI DSS compliance check',
   requires: ['postgres'],
   unit: 'count',
   async run({ probes }) {

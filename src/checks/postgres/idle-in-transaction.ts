@@ -7,7 +7,6 @@ export default defineCheck({
   id: 'postgres.idle-in-transaction',
   title: 'Sessions idle in transaction',
   nextStep: 'nvcops incident db',
-  item: 'Database connections healthy',
   requires: ['postgres'],
   unit: 's',
   // check_postgres txn_idle has no default; the peer baseline runs it with -w 5m -c 15m (the runbook issue: older than 5 minutes)

@@ -5,7 +5,6 @@ import { bloatCheck } from '../../maintain/postgres-catalog.js';
 export default defineCheck({
   id: 'postgres.index-bloat',
   title: 'Index bloat',
-  item: 'Database optimization: python scripts/db_optimization.py',
   requires: ['postgres'],
   unit: 'bytes',
   // PgHero index_bloat_bytes flags 100 MB wasted; check_postgres bloat warns at 1 GB wasted per relation

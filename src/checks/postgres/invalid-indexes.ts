@@ -4,7 +4,6 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'postgres.invalid-indexes',
   title: 'Invalid indexes',
-  item: 'Index optimization',
   requires: ['postgres'],
   unit: 'count',
   // PgHero invalid_indexes and awesome-prometheus-alerts "invalid index": any is a warning

@@ -6,7 +6,6 @@ import { clientSessions, describeSession, sessions } from '../../probes/postgres
 export default defineCheck({
   id: 'postgres.long-running-queries',
   title: 'Long-running queries',
-  item: 'Query performance analysis',
   requires: ['postgres'],
   unit: 's',
   // PgHero long_running_query_sec = 60; fail at 5 minutes (check_postgres query_time documentation example)

@@ -7,7 +7,6 @@ const MIN_SCANS = 20;
 export default defineCheck({
   id: 'postgres.missing-indexes',
   title: 'Tables that may be missing an index',
-  item: 'Database optimization: python scripts/db_optimization.py',
   requires: ['postgres'],
   unit: 'count',
   // PgHero missing_indexes: >= 10,000 live rows and fewer than 95% of scans use an index

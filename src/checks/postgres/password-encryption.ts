@@ -5,7 +5,6 @@ import { PrivilegeError } from '../../engine/errors.js';
 export default defineCheck({
   id: 'postgres.password-encryption',
   title: 'PostgreSQL password_encryption scram-sha-256',
-  item: 'Security scan (weekly_security_scan.sh)',
   requires: ['postgres'],
   unit: 'count',
   async run({ probes }) {

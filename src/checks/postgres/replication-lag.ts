@@ -24,7 +24,6 @@ export default defineCheck({
   id: 'postgres.replication-lag',
   title: 'Replication lag',
   nextStep: 'nvcops incident db',
-  item: 'Database connections healthy',
   requires: ['replicas'],
   unit: 's',
   // PgHero: lag "good" under 5 s; awesome-prometheus-alerts pg_replication_lag_seconds > 5; fail at 30 s (runbook issue)

@@ -7,7 +7,6 @@ interface Slot { slot_name: string; slot_type: string; active: boolean; wal_stat
 export default defineCheck({
   id: 'postgres.replication-slots',
   title: 'Inactive replication slots',
-  item: 'Vacuum and analyze operations',
   requires: ['postgres'],
   unit: 'bytes',
   // PgHero: any inactive slot is a warning; awesome-prometheus-alerts "unused replication slot"

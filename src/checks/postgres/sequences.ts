@@ -53,7 +53,6 @@ export function usedPercent(s: Seq): number | undefined {
 export default defineCheck({
   id: 'postgres.sequences',
   title: 'Sequences and integer keys near their maximum',
-  item: 'Vacuum and analyze operations',
   requires: ['postgres'],
   unit: '%',
   // check_postgres sequence: warn 85%, critical 95% of the possible values used

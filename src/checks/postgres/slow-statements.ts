@@ -10,7 +10,6 @@ const HOW_TO_ENABLE = "add pg_stat_statements to shared_preload_libraries, resta
 export default defineCheck({
   id: 'postgres.slow-statements',
   title: 'Slow statements (pg_stat_statements)',
-  item: 'Query performance analysis',
   requires: ['postgres'],
   unit: 'count',
   // PgHero slow_query_ms = 20 and slow_query_calls = 100; any such statement is flagged

@@ -5,7 +5,6 @@ import { sessions } from '../../probes/postgres-views.js';
 export default defineCheck({
   id: 'postgres.ssl',
   title: 'PostgreSQL SSL',
-  item: 'Security scan (weekly_security_scan.sh)',
   requires: ['postgres'],
   unit: 'count',
   async run({ probes }) {

@@ -5,7 +5,6 @@ import { bloatCheck } from '../../maintain/postgres-catalog.js';
 export default defineCheck({
   id: 'postgres.table-bloat',
   title: 'Table bloat',
-  item: 'Database optimization: python scripts/db_optimization.py',
   requires: ['postgres'],
   unit: 'bytes',
   // check_postgres bloat: warning 1 GB, critical 5 GB wasted per relation

@@ -5,7 +5,6 @@ import { grouped } from '../../engine/units.js';
 export default defineCheck({
   id: 'postgres.transaction-wraparound',
   title: 'Transaction-ID wraparound',
-  item: 'Vacuum and analyze operations',
   requires: ['postgres'],
   unit: '%',
   // check_postgres autovac_freeze: 90% / 95% of autovacuum_freeze_max_age

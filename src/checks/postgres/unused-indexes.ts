@@ -6,7 +6,6 @@ import { duplicates, indexes, indexSettings, statsSince, unused, viaProbe } from
 export default defineCheck({
   id: 'postgres.unused-indexes',
   title: 'Unused indexes',
-  item: 'Database optimization: python scripts/db_optimization.py',
   requires: ['postgres'],
   unit: 'count',
   // PgHero lists every non-unique index with no scans and >= 10 MB (unused_index_megabytes) as a finding

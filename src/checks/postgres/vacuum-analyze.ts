@@ -28,7 +28,6 @@ FROM t, origin WHERE needs_vacuum OR needs_analyze ORDER BY since_s DESC LIMIT 1
 export default defineCheck({
   id: 'postgres.vacuum-analyze',
   title: 'Tables not vacuumed or analysed for long',
-  item: 'Vacuum and analyze operations',
   requires: ['postgres'],
   unit: 's',
   // check_postgres last_vacuum/last_analyze warn 1 day; awesome-prometheus-alerts: not (auto)vacuumed/analysed for 10 days while changed

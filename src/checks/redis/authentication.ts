@@ -5,7 +5,6 @@ import { aclUsers } from '../../maintain/redis-security.js';
 export default defineCheck({
   id: 'redis.authentication',
   title: 'Redis authentication (requirepass or ACL)',
-  item: 'Security scan (weekly_security_scan.sh)',
   requires: ['redis'],
   unit: 'count',
   async run({ probes }) {

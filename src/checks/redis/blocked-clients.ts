@@ -5,7 +5,6 @@ import { infoNumber, judgeNodes } from '../../probes/redis.js';
 export default defineCheck({
   id: 'redis.blocked-clients',
   title: 'Redis blocked clients',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: 'count',
   // redis_exporter redis_blocked_clients has no anchor threshold: any is flagged; raise it where queue workers block by design

@@ -6,7 +6,6 @@ export default defineCheck({
   id: 'redis.clients',
   title: 'Redis clients vs maxclients',
   nextStep: 'nvcops health db',
-  item: 'Database connections healthy',
   requires: ['redis'],
   unit: '%',
   // sysdig promcat: > 85% of maxclients; awesome-prometheus-alerts "Redis too many connections": > 90%

@@ -7,7 +7,6 @@ const SLOTS = 16384;
 export default defineCheck({
   id: 'redis.cluster',
   title: 'Redis Cluster state and slot coverage',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: '%',
   // awesome-prometheus-alerts / redis_exporter mixin: cluster_state not ok, or slots failing, is critical

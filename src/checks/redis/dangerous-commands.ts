@@ -5,7 +5,6 @@ import { aclUsers, DANGEROUS_COMMANDS } from '../../maintain/redis-security.js';
 export default defineCheck({
   id: 'redis.dangerous-commands',
   title: 'Redis dangerous commands available',
-  item: 'Security scan (weekly_security_scan.sh)',
   requires: ['redis'],
   unit: 'count',
   // redis.conf SECURITY: restrict FLUSHALL, CONFIG, DEBUG, SHUTDOWN… through ACL (-@dangerous); rename-command is deprecated

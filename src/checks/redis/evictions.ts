@@ -6,7 +6,6 @@ import { infoNumber, judgeNodes } from '../../probes/redis.js';
 export default defineCheck({
   id: 'redis.evictions',
   title: 'Redis evictions',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: 'count',
   // redis.conf default maxmemory-policy noeviction: an evicted key is data the application expected to find (raise for a pure LRU cache)

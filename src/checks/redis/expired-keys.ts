@@ -4,7 +4,6 @@ import { defineCheck } from '../../engine/check.js';
 export default defineCheck({
   id: 'redis.expired-keys',
   title: 'Redis expired keys and throughput',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: '%',
   // redis expire.c ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE = 10: active expiry aims to keep expired-but-present keys under 10%

@@ -10,7 +10,6 @@ const MIN_WASTE = 10 * 1024 * 1024;
 export default defineCheck({
   id: 'redis.fragmentation',
   title: 'Redis memory fragmentation',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: 'ratio',
   // sysdig promcat Redis alerts: mem_fragmentation_ratio > 1.5; MEMORY DOCTOR: only with 5 MB used and more than 10 MB fragmented

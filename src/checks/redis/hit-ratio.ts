@@ -9,7 +9,6 @@ const MIN_LOOKUPS = 1000;
 export default defineCheck({
   id: 'redis.hit-ratio',
   title: 'Redis keyspace hit ratio',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: 'ratio',
   // sysdig promcat "[Redis] Low Hit Ratio": < 0.9

@@ -9,7 +9,6 @@ const SAMPLE_KEYS = 1000;
 export default defineCheck({
   id: 'redis.largest-keys',
   title: 'Redis largest keys (sampled)',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: 'bytes',
   // Huawei Cloud DCS "How Do I Avoid Big Keys": keep strings within 10 KB (bigger keys block the single-threaded server)

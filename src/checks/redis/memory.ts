@@ -6,7 +6,6 @@ import { infoNumber, judgeNodes } from '../../probes/redis.js';
 export default defineCheck({
   id: 'redis.memory',
   title: 'Redis memory vs maxmemory',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: '%',
   // awesome-prometheus-alerts "Redis out of configured maxmemory": > 90%

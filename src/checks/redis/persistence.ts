@@ -6,7 +6,6 @@ import { infoNumber, judgeNodes } from '../../probes/redis.js';
 export default defineCheck({
   id: 'redis.persistence',
   title: 'Redis last RDB save and AOF status',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: 's',
   // awesome-prometheus-alerts "Redis missing backup": last save older than 48 hours is critical

@@ -10,7 +10,6 @@ export default defineCheck({
   id: 'redis.ping',
   title: 'Redis answers PING',
   nextStep: 'nvcops health db',
-  item: 'All services running (target: 99.9% uptime)',
   requires: ['redis'],
   unit: 'ms',
   // redis_exporter/APA alert on redis_up == 0; latency levels follow check_tcp's defaults for a loopback service

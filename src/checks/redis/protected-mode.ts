@@ -5,7 +5,6 @@ import { redisConfig } from '../../maintain/redis-security.js';
 export default defineCheck({
   id: 'redis.protected-mode',
   title: 'Redis protected mode',
-  item: 'Security scan (weekly_security_scan.sh)',
   requires: ['redis'],
   unit: 'count',
   async run({ probes }) {

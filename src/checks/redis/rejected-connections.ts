@@ -7,7 +7,6 @@ export default defineCheck({
   id: 'redis.rejected-connections',
   title: 'Redis rejected connections',
   nextStep: 'nvcops health db',
-  item: 'Database connections healthy',
   requires: ['redis'],
   unit: 'count',
   // awesome-prometheus-alerts "Redis rejected connections": any increase is a problem (a client got an error)

@@ -8,7 +8,6 @@ import { judgeNodes } from '../../probes/redis.js';
 export default defineCheck({
   id: 'redis.replication',
   title: 'Redis replication links',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: 'count',
   run: ({ probes, config }) =>

@@ -11,7 +11,6 @@ const DAY_S = 86_400;
 export default defineCheck({
   id: 'redis.slowlog',
   title: 'Redis slow log (last 24 h)',
-  item: 'Cache performance review',
   requires: ['redis'],
   unit: 'count',
   // redis.conf slowlog-log-slower-than 10000 µs: every entry is a command that blocked the server for 10 ms or more

@@ -6,7 +6,6 @@ import { judgedSomething } from '../../state/store.js';
 export default defineCheck({
   id: 'security.access-audit-age',
   title: 'Access control audit done this month (nvcops maintain access)',
-  item: 'Access control audit',
   requires: [],
   unit: 'days',
   // Monthly Security Assessment: one audit per month, and third Mondays are at most 35 days apart

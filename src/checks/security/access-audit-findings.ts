@@ -8,7 +8,6 @@ const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
 export default defineCheck({
   id: 'security.access-audit-findings',
   title: 'Findings of the last access control audit',
-  item: 'Access control audit',
   requires: [],
   unit: 'count',
   async run(ctx) {

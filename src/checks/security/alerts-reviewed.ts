@@ -9,7 +9,6 @@ export default defineCheck({
   id: 'security.alerts-reviewed',
   title: 'High-severity security events reviewed (24 h)',
   nextStep: 'nvcops health security',
-  item: 'Security alerts reviewed',
   requires: [],
   unit: 'count',
   timeoutMs: 30_000,

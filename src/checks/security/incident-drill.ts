@@ -16,7 +16,6 @@ const unfinished = (i: Incident): string | undefined =>
 export default defineCheck({
   id: 'security.incident-drill',
   title: 'Last incident response drill (nvcops incident open --drill)',
-  item: 'Incident response drill',
   requires: [],
   unit: 'days',
   // The runbook lists the drill on the monthly Security Assessment; third Mondays are at most 35 days apart (PCI DSS 12.10.2's yearly test is the floor)

@@ -5,7 +5,6 @@ import { NPM_SEVERITIES, parseNpmAudit, type NpmSeverity } from '../../maintain/
 export default defineCheck({
   id: 'security.npm-audit',
   title: 'Vulnerable npm dependencies',
-  item: 'Security patch review (security_updates.sh)',
   requires: ['applications'],
   unit: 'count',
   timeoutMs: 120_000,

@@ -15,7 +15,6 @@ const howToInstall = (u: AptUpgrade): string =>
 export default defineCheck({
   id: 'security.os-updates',
   title: 'Pending OS security updates',
-  item: 'Security patch review (security_updates.sh)',
   requires: [],
   unit: 'count',
   // CIS Debian Linux benchmark 1.9: ensure updates, patches and additional security software are installed

@@ -5,7 +5,6 @@ import { DAY_MS } from '../../reviews/history.js';
 export default defineCheck({
   id: 'security.penetration-test',
   title: 'Age of the last penetration test report',
-  item: 'Penetration testing review',
   requires: [],
   unit: 'days',
   // PCI DSS v4.0 11.4.2 (internal) and 11.4.3 (external): penetration testing at least once every 12 months
