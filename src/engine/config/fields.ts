@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from '../units.js';
 
+/** The value kinds every system's keys are made of. */
 export const name = z.string().min(1);
 export const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|min|h|d)$/, 'a duration such as 500ms, 5s, 2m');
 /** A duration that becomes a timer (or a PostgreSQL int timeout): a longer one would fire after 1 ms. */

@@ -1,3 +1,4 @@
+/** Checked on the loaded configuration, not in the schema: the key named is the one in use (NVCOPS_POSTGRES_URL, not an environment's copy), and other environments may hold unset ${VAR}s. */
 import { accessSync, constants, statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 
