@@ -6,6 +6,7 @@ import type * as z from 'zod';
 import { ConfigError, UsageError } from '../errors.js';
 import { redisDatabase, redisTls, redisUrlKey } from '../redis-connection.js';
 import { configuredConnections } from '../postgres-connection.js';
+import { checkLibpqEnvironment, LIBPQ_VARS } from './postgres.js';
 import { fileSchema, type Config, type EnvironmentConfig, type FileConfig } from './schema.js';
 import { checkReadableFile, checkUrl } from './urls.js';
 
@@ -228,23 +229,6 @@ function mergeEnvironment(base: FileConfig, overlay: EnvironmentConfig): Environ
     merged[k] = b && v && typeof b === 'object' && typeof v === 'object' && !Array.isArray(v) ? { ...b, ...v } : v;
   }
   return merged as EnvironmentConfig;
-}
-
-const LIBPQ_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE'];
-
-/**
- * PGPORT and PGHOST name the PostgreSQL server as much as postgres.url does (the driver reads them for
- * what a URL leaves out): a value the driver cannot use is refused here, not met as a check that never connects.
- */
-function checkLibpqEnvironment(environ: NodeJS.ProcessEnv): void {
-  const port = environ.PGPORT;
-  if (port && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
-    throw new ConfigError('PGPORT: not a port; use a whole number from 1 to 65535');
-  }
-  const host = environ.PGHOST;
-  if (host && !(host.startsWith('/') || /^[A-Za-z0-9._%:[\]-]+$/.test(host))) {
-    throw new ConfigError('PGHOST: not a host; use a host name, an IP address or a socket directory (an absolute path)');
-  }
 }
 
 /** Loads, interpolates, selects the environment, applies NVCOPS_* and PG* overrides, validates. */
