@@ -3,7 +3,7 @@ import { ConfigError, EXIT } from '../engine/errors.js';
 import { anchorTrail, fileAnchor, readAnchors, type Anchor } from '../state/anchors.js';
 import type { Witness } from '../state/chain.js';
 import { openAnchors, type VerifyResult } from '../state/index.js';
-import type { GlobalOptions } from './options.js';
+import type { GlobalOptions } from '../app/prepare.js';
 import { json, withStore, type ListFormat } from './state.js';
 
 export interface AuditVerifyFlags extends GlobalOptions {
