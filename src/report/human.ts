@@ -3,7 +3,7 @@ import type { Status } from '../engine/check.js';
 import type { CheckResult, RunReport } from '../engine/report.js';
 import { printableDeep } from '../engine/printable.js';
 import { formatValue } from '../engine/units.js';
-import type { RenderOptions } from './index.js';
+import type { RenderOptions } from './formats.js';
 import { SYMBOL, observedText, summaryText, thresholdText } from './text.js';
 
 /** The width when none is known (not a terminal, no COLUMNS): what a terminal opens at. */
