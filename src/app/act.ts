@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import type { ActionIo, ActionPlan } from '../engine/action.js';
 import { PlanRefused, runAction } from '../engine/action.js';
 import type { Config } from '../engine/config.js';
-import type { Target } from '../engine/check.js';
+import type { Target } from '../engine/verdict.js';
 import { ConfigError, EXIT, PrivilegeError, TargetError } from '../engine/errors.js';
 import { interruptOnSignals } from '../engine/interrupt.js';
 import { missingTarget } from '../engine/targets.js';

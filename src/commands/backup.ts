@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/kinds.js';
-import type { Target } from '../engine/check.js';
+import type { Target } from '../engine/verdict.js';
 import type { Config } from '../engine/config.js';
 import { actionCommand, addRunOptions, jobsArg, listFormat, named } from './options.js';
 import type { RunFlags } from '../app/run.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Target } from '../engine/check.js';
+import type { Target } from '../engine/verdict.js';
 import { actionCommand, addRunOptions, durationArg, named, tableNameArg, wholeNumberArg } from './options.js';
 import type { RunFlags } from '../app/run.js';
 

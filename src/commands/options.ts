@@ -152,7 +152,7 @@ export function actionCommand<M, O>(
   finish: (code: Promise<number>) => void,
   spec: {
     name: string;
-    targets: import('../engine/check.js').Target[];
+    targets: import('../engine/verdict.js').Target[];
     description: string;
     options: (cmd: Command) => Command;
     /** The module that plans the action, imported only when the command runs. */

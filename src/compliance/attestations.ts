@@ -11,7 +11,8 @@
  * a trail that fails verification makes every attestation and waiver untrusted (`fail`).
  */
 import { Option, type Command } from 'commander';
-import type { CheckContext, CheckOutput } from '../engine/check.js';
+import type { CheckContext } from '../engine/check.js';
+import type { CheckOutput } from '../engine/verdict.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { EXIT, UsageError } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';

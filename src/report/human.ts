@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import type { Status } from '../engine/check.js';
+import type { Status } from '../engine/verdict.js';
 import type { CheckResult, RunReport } from '../engine/report.js';
 import { printableDeep } from '../engine/printable.js';
 import { formatValue } from '../engine/units.js';
