@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   applyWaiver, handleAttestation, manualControl, recordAttestation, recordWaiver, WAIVER_KIND,
 } from '../src/compliance/attestations.js';
-import type { CheckContext, CheckOutput } from '../src/engine/check.js';
+import type { CheckContext } from '../src/engine/check.js';
+import type { CheckOutput } from '../src/engine/verdict.js';
 import type { Config } from '../src/engine/config/index.js';
 import { UsageError } from '../src/engine/errors.js';
 import { Redactor } from '../src/engine/redact.js';

@@ -82,7 +82,7 @@ describe('command line', () => {
   });
 
   it('writes a report file through a temporary file beside it, and removes that file when the write fails', async () => {
-    const { writeReportFile } = await import('../src/commands/run.js');
+    const { writeReportFile } = await import('../src/report/output.js');
     const dir = mkdtempSync(join(tmpdir(), 'nvcops-report-'));
     writeReportFile(join(dir, 'r.json'), '{}');
     expect(readFileSync(join(dir, 'r.json'), 'utf8')).toBe('{}');

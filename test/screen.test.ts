@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../src/checks/index.js';
-import { screenWidth } from '../src/commands/run.js';
+import { screenWidth } from '../src/report/output.js';
 import type { RunReport } from '../src/engine/report.js';
 import { human } from '../src/report/human.js';
 import { json } from '../src/report/json.js';

@@ -7,7 +7,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import type { PlanContext } from '../commands/act.js';
+import type { PlanContext } from '../app/act.js';
 import { StepFailure, type ActionPlan } from '../engine/action.js';
 import type { Config } from '../engine/config/index.js';
 import { UsageError } from '../engine/errors.js';

@@ -4,8 +4,9 @@
  * the trail can take it, stored, failed or interrupted alike, and a trail that cannot never stops
  * a scheduled backup nor hides why it failed.
  */
-import { prepare, write } from '../commands/run.js';
-import type { GlobalOptions } from '../commands/options.js';
+import { prepare } from '../app/prepare.js';
+import { table, write } from '../report/output.js';
+import type { GlobalOptions } from '../app/prepare.js';
 import type { Config } from '../engine/config/index.js';
 import { EXIT, UnavailableError, UsageError } from '../engine/errors.js';
 import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
@@ -119,7 +120,6 @@ export async function backupList(flags: GlobalOptions & { format: Format; kind?:
     return EXIT.ok;
   }
   const now = Date.now();
-  const { table } = await import('../commands/state.js');
   const rows = [...backups].reverse().map((b) => [
     b.id, b.kind, `${b.created.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (${formatValue(Math.max(0, Math.round((now - Date.parse(b.created)) / 1000)), 's')} ago)`,
     formatValue(b.size, 'bytes'), b.app?.version ?? (b.postgres ? `PostgreSQL ${b.postgres.version}` : ''), b.source,

@@ -1,4 +1,5 @@
-import type { CheckContext, CheckOutput } from '../engine/check.js';
+import type { CheckContext } from '../engine/check.js';
+import type { CheckOutput } from '../engine/verdict.js';
 import { counted, formatValue } from '../engine/units.js';
 import { backupIdParts, unreadableSince } from './repository.js';
 

@@ -1,4 +1,5 @@
-import { defineCheck, type CheckDefinition, type Target } from '../engine/check.js';
+import { defineCheck, type CheckDefinition } from '../engine/check.js';
+import type { Target } from '../engine/verdict.js';
 import type { ThresholdSpec } from '../engine/thresholds.js';
 import { formatValue, type Unit } from '../engine/units.js';
 import { windowEnding, type AwsConfig, type MetricRef, type Point } from '../probes/aws.js';

@@ -1,9 +1,9 @@
 /** `nvcops audit verify` and `nvcops audit anchor`: the trail checked against its own head, kept reports and anchors; and anchored. */
 import { ConfigError, EXIT } from '../engine/errors.js';
 import { anchorTrail, fileAnchor, readAnchors, type Anchor } from '../state/anchors.js';
-import type { Witness } from '../state/chain.js';
+import type { Witness } from '../state/store.js';
 import { openAnchors, type VerifyResult } from '../state/index.js';
-import type { GlobalOptions } from './options.js';
+import type { GlobalOptions } from '../app/prepare.js';
 import { json, withStore, type ListFormat } from './state.js';
 
 export interface AuditVerifyFlags extends GlobalOptions {

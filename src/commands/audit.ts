@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseWitness } from '../state/anchors.js';
-import type { Witness } from '../state/chain.js';
+import type { Witness } from '../state/store.js';
 import { limitArg, listFormat, sinceArg } from './options.js';
 
 /** `--anchor`: a head copied from a report, a syslog line or verify's output (`SEQ:HASH`), or an anchor file; repeatable. */

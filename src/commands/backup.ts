@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/kinds.js';
-import type { Target } from '../engine/check.js';
+import type { Target } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
-import { actionCommand, addRunOptions, jobsArg, listFormat, named, type RunFlags } from './options.js';
+import { actionCommand, addRunOptions, jobsArg, listFormat, named } from './options.js';
+import type { RunFlags } from '../app/run.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -63,7 +64,7 @@ export function registerBackup(program: Command, finish: Finish): void {
     const adjust = (config: Config) => {
       if (flags.all) config.backups = { ...config.backups, verify: 'all' };
     };
-    finish(import('./run.js').then((m) => m.runChecksCommand('backup verify', flags, undefined, { adjust })));
+    finish(import('../app/run.js').then((m) => m.runChecksCommand('backup verify', flags, undefined, { adjust })));
   });
 
   restore<{ backupId: string; target?: string; replace?: boolean; jobs: number }>(

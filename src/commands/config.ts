@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import type { SettingSource } from '../engine/setting-source.js';
-import type { GlobalOptions } from './options.js';
+import type { GlobalOptions } from '../app/prepare.js';
 
 export function registerConfig(program: Command, finish: (code: Promise<number>) => void): void {
   const config = program.command('config').description('The configuration nvcops runs with');
@@ -12,8 +12,8 @@ export function registerConfig(program: Command, finish: (code: Promise<number>)
     .action((_opts, cmd: Command) =>
       finish(
         (async () => {
-          const [{ prepare, write, toYaml }, { checks }, { resolveThresholds }] = await Promise.all([
-            import('./run.js'), import('../checks/index.js'), import('../engine/thresholds.js'),
+          const [{ prepare }, { write, toYaml }, { checks }, { resolveThresholds }] = await Promise.all([
+            import('../app/prepare.js'), import('../report/output.js'), import('../checks/index.js'), import('../engine/thresholds.js'),
           ]);
           const { config: resolved, redactor } = await prepare(cmd.optsWithGlobals<GlobalOptions>());
           resolveThresholds(checks, resolved.thresholds);

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { addRunOptions, listFormat, windowSinceArg, type RunFlags } from './options.js';
+import { addRunOptions, listFormat, windowSinceArg } from './options.js';
+import type { RunFlags } from '../app/run.js';
 
 export function registerHealth(program: Command, finish: (code: Promise<number>) => void): void {
   const health = program
@@ -13,7 +14,7 @@ export function registerHealth(program: Command, finish: (code: Promise<number>)
       .summary('the whole morning checklist (daily_health_check.sh)'),
   ).action((_opts, cmd: Command) =>
     finish(
-      Promise.all([import('./run.js'), import('../checks/business/index.js')]).then(([run, business]) =>
+      Promise.all([import('../app/run.js'), import('../checks/business/index.js')]).then(([run, business]) =>
         run.runChecksCommand('health daily', cmd.optsWithGlobals<RunFlags>(), (config) => ({ title: business.BUSINESS_ITEM, checks: business.businessMetricChecks(config) })),
       ),
     ),
@@ -24,7 +25,7 @@ export function registerHealth(program: Command, finish: (code: Promise<number>)
       .command('db')
       .description('Database performance — runbook: python scripts/db_performance_check.py')
       .summary('database performance (db_performance_check.py)'),
-  ).action((_opts, cmd: Command) => finish(import('./run.js').then((m) => m.runChecksCommand('health db', cmd.optsWithGlobals<RunFlags>()))));
+  ).action((_opts, cmd: Command) => finish(import('../app/run.js').then((m) => m.runChecksCommand('health db', cmd.optsWithGlobals<RunFlags>()))));
 
   const security = health
     .command('security')

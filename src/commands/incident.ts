@@ -1,22 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { DbFlags, DeploysFlags, LogsFlags } from '../incident/commands.js';
 import type { IncidentFlags } from '../incident/output.js';
-import { durationArg, listFormat, outputFileArg, wholeNumberArg, type GlobalOptions } from './options.js';
-
-/** The presets `incident metrics --preset` knows; src/commands/incident-metrics.ts defines each. */
-export const METRIC_PRESETS = ['api-latency', 'error-rate', 'requests', 'healthy-hosts', 'db-connections', 'db-cpu', 'db-free-storage', 'replica-lag', 'redis-memory', 'redis-cpu'] as const;
-export type MetricPreset = (typeof METRIC_PRESETS)[number];
-
-export interface MetricsFlags extends GlobalOptions {
-  preset?: MetricPreset;
-  namespace?: string;
-  metric?: string;
-  dimension?: string[];
-  stat?: string;
-  period?: number;
-  since: number;
-  format: 'human' | 'json';
-}
+import { METRIC_PRESETS, type MetricsFlags } from '../incident/metric-presets.js';
+import { durationArg, listFormat, outputFileArg, wholeNumberArg } from './options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -83,7 +69,7 @@ export function registerIncident(program: Command, finish: Finish): void {
     .option('--period <duration>', 'length of each datapoint, a multiple of 60s (default: the preset\'s, else 1m)', durationArg)
     .option('--since <duration>', 'how far back from now', durationArg, 3_600_000)
     .addOption(listFormat())
-    .action((_opts, cmd: Command) => finish(import('./incident-metrics.js').then((m) => m.incidentMetrics(cmd.optsWithGlobals<MetricsFlags>()))));
+    .action((_opts, cmd: Command) => finish(import('../incident/metrics.js').then((m) => m.incidentMetrics(cmd.optsWithGlobals<MetricsFlags>()))));
 
   registerIncidentLifecycle(incident, finish);
 }

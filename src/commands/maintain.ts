@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import type { Target } from '../engine/check.js';
-import { actionCommand, addRunOptions, durationArg, named, tableNameArg, wholeNumberArg, type RunFlags } from './options.js';
+import type { Target } from '../engine/verdict.js';
+import { actionCommand, addRunOptions, durationArg, named, tableNameArg, wholeNumberArg } from './options.js';
+import type { RunFlags } from '../app/run.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -17,7 +18,7 @@ const dbIndex = wholeNumberArg(0, 15, 'a database index');
 /** A read-only review that runs as a check procedure. */
 function review(group: Command, finish: Finish, name: 'certs' | 'security-updates' | 'access', description: string): void {
   addRunOptions(group.command(name).description(description)).action((_o, cmd: Command) =>
-    finish(import('./run.js').then((m) => m.runChecksCommand(`maintain ${name}`, cmd.optsWithGlobals<RunFlags>()))));
+    finish(import('../app/run.js').then((m) => m.runChecksCommand(`maintain ${name}`, cmd.optsWithGlobals<RunFlags>()))));
 }
 
 export function registerMaintain(program: Command, finish: Finish): void {

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
-import type { ActionCommandFlags } from './act.js';
+import type { ActionCommandFlags } from '../app/act.js';
 import { addAttestationOptions, type AttestationFlags } from '../compliance/attestations.js';
-import { addActionOptions, addRunOptions, jobsArg, listFormat, type RunFlags } from './options.js';
+import { addActionOptions, addRunOptions, jobsArg, listFormat } from './options.js';
+import type { RunFlags } from '../app/run.js';
 
 export function registerMonthly(program: Command, finish: (code: Promise<number>) => void): void {
   const monthly = program.command('monthly').description('Monthly Operations');
@@ -17,7 +18,7 @@ export function registerMonthly(program: Command, finish: (code: Promise<number>
     .addOption(listFormat())
     .action((_o, cmd: Command) => {
       const flags = cmd.optsWithGlobals<ActionCommandFlags & { only?: 'restore' | 'failover'; jobs: number }>();
-      finish(Promise.all([import('./act.js'), import('../dr/drill.js')]).then(([act, dr]) => act.runActionCommand(flags, (ctx) => dr.planDrTest(ctx, flags), { action: 'monthly dr-test', targets: ['postgres', 'backups'] })));
+      finish(Promise.all([import('../app/act.js'), import('../dr/drill.js')]).then(([act, dr]) => act.runActionCommand(flags, (ctx) => dr.planDrTest(ctx, flags), { action: 'monthly dr-test', targets: ['postgres', 'backups'] })));
     });
 
   addAttestationOptions(
@@ -50,7 +51,7 @@ function attestedReview(monthly: Command, finish: (code: Promise<number>) => voi
     const flags = cmd.optsWithGlobals<RunFlags & AttestationFlags>();
     finish((async () => {
       const [{ handleAttestation }, { asControls, securityControls, capacityControls }, { runChecksCommand }] = await Promise.all([
-        import('../compliance/attestations.js'), import('../reviews/controls.js'), import('./run.js'),
+        import('../compliance/attestations.js'), import('../reviews/controls.js'), import('../app/run.js'),
       ]);
       const command = `monthly ${name}` as const;
       const controls = name === 'security' ? securityControls : capacityControls;

@@ -1,31 +1,11 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { UsageError } from '../engine/errors.js';
-import type { FailOn } from '../engine/report.js';
 import { DURATION_FORMS, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from '../engine/units.js';
+import type { ActionCommandFlags, runActionCommand } from '../app/act.js';
+import type { RunFlags } from '../app/run.js';
 import { FORMATS, type Format } from '../report/formats.js';
 import { isDate } from '../engine/zoned.js';
-
-export interface GlobalOptions {
-  config?: string;
-  env?: string;
-  color: boolean;
-  /** Who is acting, for the audit trail and run history (default: the OS user). */
-  by?: string;
-}
-
-export interface RunFlags extends GlobalOptions {
-  format: Format;
-  report?: { format: Format; path: string }[];
-  failOn: FailOn;
-  timeout: number;
-  concurrency: number;
-  wait?: number;
-  interval: number;
-  emit?: 'cloudwatch';
-  onlyProblems?: boolean;
-}
 
 /** Who acts (`--by`): what the audit trail and run history keep, so it must say someone. */
 export const actorArg = (value: string): string => {
@@ -92,28 +72,6 @@ export const outputFileArg = (value: string): string => {
   return value;
 };
 
-/**
- * Makes the missing directories of the --report paths, one level at a time, before the run: Node's
- * recursive mkdir never returns where a parent exists but refuses children (/proc/1/nope/x.json).
- */
-export function makeReportDirectories(reports: RunFlags['report'] = []): void {
-  for (const r of reports) makeDirectories(dirname(resolve(r.path)), `--report: cannot create directory %s for ${r.path}`);
-}
-
-/** Makes `target` and its missing parents one level at a time; `refusal` (with %s for the directory) is the UsageError when one cannot be made. */
-export function makeDirectories(target: string, refusal: string): void {
-  const missing: string[] = [];
-  for (let dir = target; !existsSync(dir); dir = dirname(dir)) missing.unshift(dir);
-  for (const dir of missing) {
-    try {
-      mkdirSync(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`${refusal.replace('%s', dir)} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  if (!statSync(target).isDirectory()) throw new UsageError(`${refusal.replace('%s', target)} (a file of that name is in the way)`);
-}
-
 /** A date such as 2025-01-31 or an ISO time, on a day that exists: Date.parse rolls 2026-02-31 over into March. */
 const dateArg = (value: string): Date | undefined => {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?=$|T)/.exec(value);
@@ -164,12 +122,6 @@ export const jobsArg = wholeNumberArg(1, 32);
 /** `--format human|json` for commands that are not check runs (lists, plans). */
 export const listFormat = () => new Option('-f, --format <format>', 'output format').choices(['human', 'json']).default('human');
 
-export interface ActionFlags extends GlobalOptions {
-  yes?: boolean;
-  dryRun?: boolean;
-  confirmEnv?: string;
-}
-
 /** The options every mutating action takes: it plans first, and acts only when told to. */
 export function addActionOptions(cmd: Command): Command {
   return cmd
@@ -192,7 +144,7 @@ export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {
     .addOption(new Option('--emit <sink>', 'also publish each verdict as a CloudWatch metric (NVCOps/CheckStatus)').choices(['cloudwatch']));
 }
 
-type ActionPlanFor = Parameters<typeof import('./act.js')['runActionCommand']>[1];
+type ActionPlanFor = Parameters<typeof runActionCommand>[1];
 
 /** Registers one action command: its flags, then plan → confirm → execute through the action framework (src/engine/action.ts). */
 export function actionCommand<M, O>(
@@ -200,16 +152,16 @@ export function actionCommand<M, O>(
   finish: (code: Promise<number>) => void,
   spec: {
     name: string;
-    targets: import('../engine/check.js').Target[];
+    targets: import('../engine/verdict.js').Target[];
     description: string;
     options: (cmd: Command) => Command;
     /** The module that plans the action, imported only when the command runs. */
     load: () => Promise<M>;
-    plan: (m: M, flags: import('./act.js').ActionCommandFlags & O) => ActionPlanFor;
+    plan: (m: M, flags: ActionCommandFlags & O) => ActionPlanFor;
   },
 ): void {
   addActionOptions(spec.options(group.command(spec.name).description(spec.description))).addOption(listFormat()).action((_o, cmd: Command) => {
-    const flags = cmd.optsWithGlobals<import('./act.js').ActionCommandFlags & O>();
-    finish(Promise.all([import('./act.js'), spec.load()]).then(([act, m]) => act.runActionCommand(flags, spec.plan(m, flags), { action: `${group.name()} ${spec.name}`, targets: spec.targets })));
+    const flags = cmd.optsWithGlobals<ActionCommandFlags & O>();
+    finish(Promise.all([import('../app/act.js'), spec.load()]).then(([act, m]) => act.runActionCommand(flags, spec.plan(m, flags), { action: `${group.name()} ${spec.name}`, targets: spec.targets })));
   });
 }

@@ -10,9 +10,10 @@ import { dateIn, dayWindow, timeIn, weekdayName, weekdayOf, zoneName } from '../
 import { cadenceText, runbookTimeZone, dueOn, evidenceOf, type Evidence, type Occurrence, type ScheduledCommand } from '../runbook/schedule.js';
 import { openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
 import { judgedSomething, matchesAudit, matchesHistory, type HistoryFilter } from '../state/store.js';
-import type { GlobalOptions } from './options.js';
-import { prepare, write } from './run.js';
-import { table } from './state.js';
+import type { GlobalOptions } from '../app/prepare.js';
+import { prepare } from '../app/prepare.js';
+import { write } from '../report/output.js';
+import { table } from '../report/output.js';
 import { compareText } from '../engine/order.js';
 
 export interface TodayFlags extends GlobalOptions {

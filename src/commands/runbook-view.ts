@@ -8,9 +8,10 @@ import { procedures } from '../runbook/procedures.js';
 import { cadenceText, runbookTimeZone } from '../runbook/schedule.js';
 import { SECTIONS, type RunbookSection, type SectionCommand, type SectionId } from '../runbook/sections.js';
 import { ACKNOWLEDGE_WITHIN_MS, SEVERITIES, SEVERITY_LEVELS } from '../runbook/severity.js';
-import type { GlobalOptions } from './options.js';
-import { prepare, write } from './run.js';
-import { table } from './state.js';
+import type { GlobalOptions } from '../app/prepare.js';
+import { prepare } from '../app/prepare.js';
+import { write } from '../report/output.js';
+import { table } from '../report/output.js';
 
 interface ViewFlags extends GlobalOptions {
   format: 'human' | 'json';

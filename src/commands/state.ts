@@ -1,15 +1,15 @@
 /** `nvcops audit …` and `nvcops history …`: reading, verifying, exporting and pruning the state store. */
 import type { Config } from '../engine/config/index.js';
 import { EXIT } from '../engine/errors.js';
-import { printable } from '../engine/printable.js';
 import type { Redactor } from '../engine/redact.js';
 import type { CheckResult } from '../engine/report.js';
 import { summaryText, observedText } from '../report/text.js';
 import { openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
 import type { ActionPlan } from '../engine/action.js';
-import type { PlanContext } from './act.js';
-import type { GlobalOptions } from './options.js';
-import { prepare, write } from './run.js';
+import type { PlanContext } from '../app/act.js';
+import type { GlobalOptions } from '../app/prepare.js';
+import { prepare } from '../app/prepare.js';
+import { table, write } from '../report/output.js';
 
 export type ListFormat = 'human' | 'json';
 
@@ -46,21 +46,6 @@ export async function withStore(flags: GlobalOptions, fn: (s: Session) => Promis
 }
 
 const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-
-/** A borderless table: readable in a terminal, and still aligned when piped to a file; its cells are shown `printable`. */
-export async function table(head: string[], rows: string[][]): Promise<string> {
-  const { default: Table } = await import('cli-table3');
-  const t = new Table({
-    head,
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
-    chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
-    },
-  });
-  t.push(...rows.map((r) => r.map(printable)));
-  return `${t.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
-}
 
 export const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 

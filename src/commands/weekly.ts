@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addRunOptions, type RunFlags } from './options.js';
+import { addRunOptions } from './options.js';
+import type { RunFlags } from '../app/run.js';
 
 export function registerWeekly(program: Command, finish: (code: Promise<number>) => void): void {
   const weekly = program.command('weekly').description('Weekly Operations');
@@ -9,7 +10,7 @@ export function registerWeekly(program: Command, finish: (code: Promise<number>)
       .command('capacity')
       .description('Monday: Capacity Planning — runbook: python scripts/capacity_analysis.py --week; aws autoscaling describe-auto-scaling-groups')
       .summary('capacity trends and the Auto Scaling review (capacity_analysis.py --week)'),
-  ).action((_opts, cmd: Command) => finish(import('./run.js').then((m) => m.runChecksCommand('weekly capacity', cmd.optsWithGlobals<RunFlags>()))));
+  ).action((_opts, cmd: Command) => finish(import('../app/run.js').then((m) => m.runChecksCommand('weekly capacity', cmd.optsWithGlobals<RunFlags>()))));
 
   addRunOptions(
     weekly
@@ -17,12 +18,12 @@ export function registerWeekly(program: Command, finish: (code: Promise<number>)
       .description('Wednesday: Security Review — runbook: ./scripts/weekly_security_scan.sh; python scripts/vulnerability_check.py (with what changed since last week\'s run)')
       .summary('PostgreSQL and Redis hardening, certificates, access, pending updates; changes since last week'),
   ).action((_opts, cmd: Command) =>
-    finish(import('./run.js').then((m) => m.runChecksCommand('weekly security', cmd.optsWithGlobals<RunFlags>(), undefined, { compareWithLastRun: true }))));
+    finish(import('../app/run.js').then((m) => m.runChecksCommand('weekly security', cmd.optsWithGlobals<RunFlags>(), undefined, { compareWithLastRun: true }))));
 
   addRunOptions(
     weekly
       .command('performance')
       .description('Friday: Performance Optimization — runbook: python scripts/db_optimization.py; redis-cli info stats')
       .summary('slow statements, indexes, bloat, autovacuum; Redis hit ratio, evictions, memory, slow log, largest keys'),
-  ).action((_opts, cmd: Command) => finish(import('./run.js').then((m) => m.runChecksCommand('weekly performance', cmd.optsWithGlobals<RunFlags>()))));
+  ).action((_opts, cmd: Command) => finish(import('../app/run.js').then((m) => m.runChecksCommand('weekly performance', cmd.optsWithGlobals<RunFlags>()))));
 }

@@ -11,14 +11,15 @@
  * a trail that fails verification makes every attestation and waiver untrusted (`fail`).
  */
 import { Option, type Command } from 'commander';
-import type { CheckContext, CheckOutput } from '../engine/check.js';
+import type { CheckContext } from '../engine/check.js';
+import type { CheckOutput } from '../engine/verdict.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { EXIT, UsageError } from '../engine/errors.js';
 import { parseDuration } from '../engine/units.js';
 // The state module is loaded when used: the CLI registers --attest/--waive at start-up for the monthly reviews.
 import type { ActionContext } from '../state/index.js';
 import type { AuditRecord, RecordVersion, Store, VerifyResult } from '../state/store.js';
-import type { GlobalOptions } from '../commands/options.js';
+import type { GlobalOptions } from '../app/prepare.js';
 
 const ATTEST_ACTION = 'attest';
 const WAIVE_ACTION = 'waive';
@@ -307,8 +308,8 @@ export async function handleAttestation(
     needs(flags.until, '--until', `give the waiver's expiry, YYYY-MM-DD, at most ${MAX_WAIVER_DAYS} days ahead`);
     checkUntil(flags.until!, clockFromEnv()());
   }
-  // Loaded here, not at the top: checks import this module, and commands/run.js imports every check.
-  const [{ prepare, write }, { openStore }] = await Promise.all([import('../commands/run.js'), import('../state/index.js')]);
+  // Loaded here, not at the top: the CLI registers --attest/--waive at start-up, and the config loader is heavy.
+  const [{ prepare }, { write }, { openStore }] = await Promise.all([import('../app/prepare.js'), import('../report/output.js'), import('../state/index.js')]);
   const { config, redactor } = await prepare(flags);
   const store = await openStore(config);
   const json = flags.format === 'json';

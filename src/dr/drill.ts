@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import type { PlanContext } from '../commands/act.js';
+import type { PlanContext } from '../app/act.js';
 import { repositoryOf } from '../backups/actions.js';
 import type { Manifest } from '../backups/manifest.js';
 import { adminTarget, connectAdmin, pgTarget, type PgTarget } from '../backups/pgtools.js';

@@ -7,7 +7,7 @@
  *   A plan with no steps is audited as one event: outcome ok (or dry-run), "nothing to do".
  *
  * A command builds an `ActionPlan` (reading only) and hands it over; from a command module that is
- * `runActionCommand(flags, (ctx) => plan, { action, targets })` in src/commands/act.ts, which also
+ * `runActionCommand(flags, (ctx) => plan, { action, targets })` in src/app/act.ts, which also
  * opens the probes and the audit store and turns an unreachable target into exit 3. A plan is data
  * a person can read before anything happens; each step does one thing and says what it did. A
  * re-run after an interruption plans again from what it finds, so steps must be idempotent or

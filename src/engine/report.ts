@@ -1,4 +1,4 @@
-import { STATUSES, type Status } from './check.js';
+import { STATUSES, type Status } from './verdict.js';
 import { EXIT } from './errors.js';
 import type { Unit } from './units.js';
 

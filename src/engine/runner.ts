@@ -1,4 +1,5 @@
-import type { CheckDefinition, CheckOutput, Status } from './check.js';
+import type { CheckDefinition } from './check.js';
+import type { CheckOutput, Status } from './verdict.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from './check.js';
 import type { Config } from './config/index.js';
 import { interruptedBy, interruptedExitCode } from './interrupt.js';

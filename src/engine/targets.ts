@@ -1,4 +1,4 @@
-import type { Target } from './check.js';
+import type { Target } from './verdict.js';
 import type { Config } from './config/index.js';
 
 /** Why a target is missing, or undefined when it is configured. */

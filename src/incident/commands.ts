@@ -1,7 +1,7 @@
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { interruptOnSignals } from '../engine/interrupt.js';
 import { missingTarget } from '../engine/targets.js';
-import { NO_CONFIG_FILE } from '../commands/run.js';
+import { NO_CONFIG_FILE } from '../app/run.js';
 import { printable } from '../engine/printable.js';
 import { formatValue } from '../engine/units.js';
 import { Probes } from '../probes/index.js';

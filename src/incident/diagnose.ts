@@ -1,4 +1,4 @@
-import { writeOutputFile } from '../commands/run.js';
+import { writeOutputFile } from '../report/output.js';
 import { StateConflictError } from '../engine/errors.js';
 import { printable } from '../engine/printable.js';
 import { SEVERITY_LEVELS } from '../runbook/severity.js';
@@ -6,6 +6,8 @@ import { actor } from '../state/index.js';
 import { dbSectionsFor, deploySectionsFor, logSectionsFor } from './commands.js';
 import { renderSectionsMarkdown, sectionsExitCode, type Section } from './document.js';
 import { incidentWindows, SUSPECT_LEAD_MS, withStore } from './lifecycle.js';
+import { METRIC_PRESETS } from './metric-presets.js';
+import { presetSummaries } from './metrics.js';
 import type { IncidentContext } from './output.js';
 import { addEvent, chooseIncident, isOpen, listIncidents, REPORT_KIND, shownTitle, updateIncident, type Incident } from './records.js';
 import { statusSections, systemStatus } from './status.js';
@@ -22,8 +24,6 @@ export interface DiagnoseOptions {
 
 async function metricSections(ctx: IncidentContext, sinceMs: number): Promise<Section[]> {
   if (!ctx.config.aws) return [{ title: 'Infrastructure metrics', state: 'skipped', summary: 'AWS not configured: set aws.region (and aws.loadBalancer, aws.rds, …)' }];
-  const { presetSummaries } = await import('../commands/incident-metrics.js');
-  const { METRIC_PRESETS } = await import('../commands/incident.js');
   const rows = await presetSummaries(ctx.config, METRIC_PRESETS, sinceMs);
   const n = (v: number | null) => (v === null ? '—' : String(Number(v.toPrecision(4))));
   return [{

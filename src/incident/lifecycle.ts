@@ -14,11 +14,11 @@ import { actor, auditEvent, openStore, recordRun } from '../state/index.js';
 import type { Store } from '../state/store.js';
 import type { Section } from './document.js';
 import type { IncidentWindow } from './deploys.js';
-import { notificationsConfigured, notifyStakeholders, type NotifyAction, type NotifyResult } from './notify.js';
+import { notificationsConfigured, notifyStakeholders } from './notify.js';
 import { makeDocument, printDocument, type IncidentContext } from './output.js';
 import {
   addEvent, chooseIncident, createIncident, isOpen, listIncidents, respondedAt, shownTitle, timers, updateIncident,
-  type FailingCheck, type Incident, type IncidentEvent, type Verification,
+  type FailingCheck, type Incident, type IncidentEvent, type NotifyAction, type NotifyResult, type Verification,
 } from './records.js';
 import { ago, formatAge } from './time.js';
 import { compareText } from '../engine/order.js';

@@ -2,22 +2,10 @@ import { hostname } from 'node:os';
 import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import { SEVERITY_LEVELS } from '../runbook/severity.js';
-import { shownTitle, type Incident } from './records.js';
+import { shownTitle, type Incident, type NotifyAction, type NotifyResult } from './records.js';
 
 /** PagerDuty Events API v2 enqueue endpoint; incident.notify.pagerduty.url overrides it. */
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
-
-export type NotifyAction = 'trigger' | 'acknowledge' | 'resolve';
-
-export interface NotifyResult {
-  channel: 'webhook' | 'pagerduty';
-  action: NotifyAction;
-  ok: boolean;
-  attempts: number;
-  at: string;
-  /** Why it failed, secrets removed. */
-  error?: string;
-}
 
 export interface NotifyOptions {
   attempts: number;

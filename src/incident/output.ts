@@ -1,8 +1,9 @@
 import { clockFromEnv } from '../engine/clock.js';
 import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
-import { prepare, write } from '../commands/run.js';
-import type { GlobalOptions } from '../commands/options.js';
+import { prepare } from '../app/prepare.js';
+import { write } from '../report/output.js';
+import type { GlobalOptions } from '../app/prepare.js';
 import { documentExitCode, renderDocument, type Document, type Section } from './document.js';
 
 export type DocFormat = 'human' | 'json' | 'markdown';

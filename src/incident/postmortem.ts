@@ -1,4 +1,4 @@
-import { writeOutputFile } from '../commands/run.js';
+import { writeOutputFile } from '../report/output.js';
 import { UsageError } from '../engine/errors.js';
 import { markdownCell as cell, printableDeep } from '../engine/printable.js';
 import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS } from '../runbook/severity.js';

@@ -1,7 +1,19 @@
 import { StateConflictError, UsageError } from '../engine/errors.js';
 import type { Store } from '../state/store.js';
 import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS, type Severity } from '../runbook/severity.js';
-import type { NotifyResult } from './notify.js';
+
+/** What an incident record keeps of each notification (src/incident/notify.ts sends them). */
+export type NotifyAction = 'trigger' | 'acknowledge' | 'resolve';
+
+export interface NotifyResult {
+  channel: 'webhook' | 'pagerduty';
+  action: NotifyAction;
+  ok: boolean;
+  attempts: number;
+  at: string;
+  /** Why it failed, secrets removed. */
+  error?: string;
+}
 
 export const INCIDENT_KIND = 'incident';
 export const REPORT_KIND = 'incident-report';

@@ -5,6 +5,7 @@ import { missingTarget } from '../engine/targets.js';
 import { HttpProbe, isOk, type Sample } from '../probes/http.js';
 import { Probes } from '../probes/index.js';
 import type { Section } from './document.js';
+import { presetSummaries } from './metrics.js';
 
 export interface SystemState {
   kind: 'service' | 'postgres' | 'redis' | 'aws';
@@ -79,7 +80,6 @@ export async function systemStatus(config: Config): Promise<SystemState[]> {
   if (!missingTarget('aws', config) && config.aws?.loadBalancer && config.aws.targetGroup) {
     const tg = config.aws.targetGroup;
     jobs.push(timed('aws', 'load balancer targets', tg, STATUS_PROBE_TIMEOUT_MS, async () => {
-      const { presetSummaries } = await import('../commands/incident-metrics.js');
       // Five minutes: CloudWatch publishes HealthyHostCount each minute, a little late.
       const [hosts] = await presetSummaries(config, ['healthy-hosts'], 5 * 60_000);
       if (!hosts) throw new Error('healthy-hosts cannot be read from this configuration');

@@ -1,5 +1,5 @@
 /** `maintain access` (access_audit.py): PostgreSQL roles and privileges, Redis ACL users, each finding with a severity. */
-import type { Status } from '../engine/check.js';
+import type { Status } from '../engine/verdict.js';
 import { PrivilegeError } from '../engine/errors.js';
 import type { PostgresProbe } from '../probes/postgres.js';
 import { aclUsers } from './redis-security.js';

@@ -1,7 +1,7 @@
 /** `maintain cache --flush` (redis-cli FLUSHDB): one database, or only the keys matching a pattern. */
 import type { ActionPlan } from '../engine/action.js';
 import { UsageError } from '../engine/errors.js';
-import type { PlanContext } from '../commands/act.js';
+import type { PlanContext } from '../app/act.js';
 import { parseInfo } from '../probes/redis.js';
 
 /** Keys removed per UNLINK, and asked for per SCAN: small enough not to block the server. */

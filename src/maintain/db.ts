@@ -3,7 +3,7 @@ import type { ActionPlan, ActionStep, StepContext } from '../engine/action.js';
 import { UsageError } from '../engine/errors.js';
 import { formatValue, parseDuration } from '../engine/units.js';
 import type { PostgresProbe } from '../probes/postgres.js';
-import type { PlanContext } from '../commands/act.js';
+import type { PlanContext } from '../app/act.js';
 import { assertMaintainable } from './postgres-catalog.js';
 import { autovacuumTrigger } from '../probes/postgres-views.js';
 

@@ -2,7 +2,7 @@
 import type { ActionPlan, ActionStep } from '../engine/action.js';
 import { formatValue, parseDuration } from '../engine/units.js';
 import type { PostgresProbe } from '../probes/postgres.js';
-import type { PlanContext } from '../commands/act.js';
+import type { PlanContext } from '../app/act.js';
 import { DEFAULT_LOCK_TIMEOUT } from './db.js';
 import { assertMaintainable, duplicates, indexBloat, indexes, indexSettings, isLeftover, statsSince, unused, type Query } from './postgres-catalog.js';
 

@@ -24,7 +24,7 @@ import { PlanRefused, StepFailure, type ActionPlan, type ActionStep } from '../e
 import type { Config } from '../engine/config/index.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { formatValue, parseDuration, parseSize } from '../engine/units.js';
-import type { PlanContext } from '../commands/act.js';
+import type { PlanContext } from '../app/act.js';
 
 // Debian's /etc/logrotate.conf: weekly, rotate 4.
 const DEFAULT_MAX_AGE = '7d';

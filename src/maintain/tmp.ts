@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { ActionPlan, ActionStep } from '../engine/action.js';
 import { ConfigError } from '../engine/errors.js';
 import { formatValue, parseDuration } from '../engine/units.js';
-import type { PlanContext } from '../commands/act.js';
+import type { PlanContext } from '../app/act.js';
 
 // systemd tmpfiles.d/tmp.conf: /tmp is cleaned of files unused for 10 days.
 const DEFAULT_OLDER_THAN = '10d';

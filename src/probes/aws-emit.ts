@@ -1,4 +1,4 @@
-import type { Status } from '../engine/check.js';
+import type { Status } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
 import type { RunReport } from '../engine/report.js';
 import { AwsProbe } from './aws.js';

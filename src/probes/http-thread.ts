@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import type { ServiceMeasurement, ServiceTarget } from './http.js';
+import type { SamplingThread as Sampler, ServiceMeasurement, ServiceTarget } from './http.js';
 
 declare const NVCOPS_HTTP_WORKER: string | undefined;
 
@@ -21,7 +21,7 @@ interface Pending {
 }
 
 /** One worker, started by the first sample; it keeps the process alive only while a sample is pending. */
-export class SamplingThread {
+export class SamplingThread implements Sampler {
   private worker?: Worker;
   private readonly pending = new Map<number, Pending>();
   private next = 0;

@@ -1,5 +1,4 @@
 import type { Agent, IncomingMessage, RequestOptions, ClientRequest } from 'node:http';
-import type { SamplingThread } from './http-thread.js';
 
 /** What http and https have in common for a GET. */
 interface HttpLib {
@@ -83,6 +82,12 @@ function once(lib: HttpLib, agent: Agent, service: ServiceTarget): Promise<Sampl
     req.on('error', (e: NodeJS.ErrnoException) => done({ error: e.code === 'ECONNREFUSED' ? 'connection refused' : e.message, ...(timedOut && { timedOut: true as const }) }));
     req.on('close', () => clearTimeout(overall));
   });
+}
+
+/** Where samples are taken off the main thread: SamplingThread (http-thread.ts). */
+export interface SamplingThread {
+  sample(service: ServiceTarget, signal?: AbortSignal): Promise<ServiceMeasurement>;
+  close(): Promise<void>;
 }
 
 /**

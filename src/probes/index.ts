@@ -1,4 +1,4 @@
-import type { Target } from '../engine/check.js';
+import type { Target } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
 import { parseDuration } from '../engine/units.js';
 import { repositoryDirectory } from '../backups/repository.js';

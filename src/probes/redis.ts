@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Redis, RedisOptions } from 'ioredis';
-import type { CheckOutput } from '../engine/check.js';
+import type { CheckOutput } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
 import { redisDatabase, redisTls } from '../engine/redis-connection.js';
 import { LoginRefusedError, PrivilegeError, refusedNvcops, TargetError } from '../engine/errors.js';

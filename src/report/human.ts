@@ -1,9 +1,9 @@
 import { Chalk } from 'chalk';
-import type { Status } from '../engine/check.js';
+import type { Status } from '../engine/verdict.js';
 import type { CheckResult, RunReport } from '../engine/report.js';
 import { printableDeep } from '../engine/printable.js';
 import { formatValue } from '../engine/units.js';
-import type { RenderOptions } from './index.js';
+import type { RenderOptions } from './formats.js';
 import { SYMBOL, observedText, summaryText, thresholdText } from './text.js';
 
 /** The width when none is known (not a terminal, no COLUMNS): what a terminal opens at. */

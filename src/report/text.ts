@@ -1,4 +1,4 @@
-import { STATUSES, type Status } from '../engine/check.js';
+import { STATUSES, type Status } from '../engine/verdict.js';
 import type { CheckResult } from '../engine/report.js';
 import { formatValue } from '../engine/units.js';
 

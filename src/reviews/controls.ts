@@ -1,6 +1,7 @@
 /** The controls of the monthly security and capacity reviews: manual ones a person attests, automated ones that can be waived (src/compliance/attestations.ts). */
 import { applyWaiver, manualControl, type ControlRef } from '../compliance/attestations.js';
-import { defineCheck, type CheckContext, type CheckDefinition, type CheckOutput } from '../engine/check.js';
+import { defineCheck, type CheckContext, type CheckDefinition } from '../engine/check.js';
+import type { CheckOutput } from '../engine/verdict.js';
 
 /**
  * A monthly control's attestation counts for 35 days: the runbook puts these lines on a monthly

@@ -2,7 +2,8 @@
  * Performance trends for the monthly capacity review: the observed values of the morning health
  * checks (`health daily`, `health db`) over the month from the run history, each fitted with a least-squares line.
  */
-import type { CheckContext, CheckOutput } from '../engine/check.js';
+import type { CheckContext } from '../engine/check.js';
+import type { CheckOutput } from '../engine/verdict.js';
 import { fromCanonical, parseCondition, type Condition } from '../engine/thresholds.js';
 import { leastSquares, untilLimit, type Trend } from '../engine/trend.js';
 import { formatValue, kindOf, roundToward, toCanonical, type Unit } from '../engine/units.js';

@@ -5,8 +5,9 @@ import { EXIT, UsageError } from '../engine/errors.js';
 import { printable, printableDeep } from '../engine/printable.js';
 import { Probes } from '../probes/index.js';
 import { actor, auditEvent, VERSION } from '../state/index.js';
-import type { GlobalOptions } from '../commands/options.js';
-import { prepare, write } from '../commands/run.js';
+import type { GlobalOptions } from '../app/prepare.js';
+import { prepare } from '../app/prepare.js';
+import { write } from '../report/output.js';
 import { acknowledge, acknowledgements, outgrownText, withReviews, type Reviewed } from './acks.js';
 import { collectSecurityEvents, SEVERITIES, type SecurityScan } from './events.js';
 

@@ -9,8 +9,7 @@ import { execFile } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { StateError } from '../engine/errors.js';
-import type { ChainHead, Witness } from './chain.js';
-import type { Store, VerifyResult } from './store.js';
+import type { ChainHead, Store, VerifyResult, Witness } from './store.js';
 
 export type AnchorConfig = { file: string } | { url: string } | { syslog: string };
 

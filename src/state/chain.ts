@@ -1,22 +1,9 @@
 /** The audit hash chain: how a record is sealed and how a trail is verified, shared by both backends. */
 import { createHash } from 'node:crypto';
-import type { AuditEntry, AuditRecord, VerifyResult } from './store.js';
+import type { AuditEntry, AuditRecord, ChainHead, VerifyResult, Witness } from './store.js';
 
 /** The `prev` of the first record. */
 export const GENESIS = '0'.repeat(64);
-
-export interface ChainHead {
-  seq: number;
-  hash: string;
-  /** When the head record was written (absent for the empty trail and in heads kept before it was recorded). */
-  at?: string;
-}
-
-/** A head written down somewhere (the store's own head, an anchor, a report): the trail must still hold that record with that hash. */
-export interface Witness extends ChainHead {
-  /** Where it was written down, in a sentence's words: `the trail's head`, `anchor /mnt/worm/nvcops.anchor`. */
-  source: string;
-}
 
 export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS };
 

@@ -18,11 +18,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../engine/errors.js';
-import { EMPTY_HEAD, headMissing, seal, verifyChain, type ChainHead, type Unreadable, type Witness } from './chain.js';
+import { EMPTY_HEAD, headMissing, seal, verifyChain, type Unreadable } from './chain.js';
 import {
   checkExpected, matchesAudit, matchesHistory, newest, REPORTED_HEADS, reportedHeads,
   type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type PutOptions, type RecordVersion, type Store,
-  type VerifyResult,
+  type ChainHead, type VerifyResult, type Witness,
 } from './store.js';
 import { withLock } from './lock.js';
 

@@ -10,11 +10,11 @@ import type { Pool, PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { StateError } from '../engine/errors.js';
 import { clientConfigs, resolvePostgres, tryNext } from '../engine/postgres-connection.js';
-import { GENESIS, headMissing, seal, verifyChain, type ChainHead, type Unreadable, type Witness } from './chain.js';
+import { GENESIS, headMissing, seal, verifyChain, type Unreadable } from './chain.js';
 import {
   checkExpected, matchesAudit, matchesHistory, REPORTED_HEADS, reportedHeads,
   type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type PutOptions, type RecordVersion, type Store,
-  type VerifyResult,
+  type ChainHead, type VerifyResult, type Witness,
 } from './store.js';
 
 interface Migration {

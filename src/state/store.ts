@@ -5,7 +5,19 @@
  */
 import { StateConflictError } from '../engine/errors.js';
 import { judgedAny, type RunReport } from '../engine/report.js';
-import type { ChainHead, Witness } from './chain.js';
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+  /** When the head record was written (absent for the empty trail and in heads kept before it was recorded). */
+  at?: string;
+}
+
+/** A head written down somewhere (the store's own head, an anchor, a report): the trail must still hold that record with that hash. */
+export interface Witness extends ChainHead {
+  /** Where it was written down, in a sentence's words: `the trail's head`, `anchor /mnt/worm/nvcops.anchor`. */
+  source: string;
+}
 
 /** Where an audit record sits in an action's life: `started` before acting, `finished` after; `event` for one-shot facts (an attestation, an acknowledgement). */
 export type AuditPhase = 'started' | 'finished' | 'event';

@@ -1,4 +1,5 @@
-import { defineCheck, type Status } from '../../engine/check.js';
+import { defineCheck } from '../../engine/check.js';
+import type { Status } from '../../engine/verdict.js';
 import type { Severity } from '../../maintain/access.js';
 import { lastRunOf, where } from '../../reviews/history.js';
 

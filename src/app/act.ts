@@ -3,16 +3,22 @@ import { createInterface } from 'node:readline/promises';
 import type { ActionIo, ActionPlan } from '../engine/action.js';
 import { PlanRefused, runAction } from '../engine/action.js';
 import type { Config } from '../engine/config/index.js';
-import type { Target } from '../engine/check.js';
+import type { Target } from '../engine/verdict.js';
 import { ConfigError, EXIT, PrivilegeError, TargetError } from '../engine/errors.js';
 import { interruptOnSignals } from '../engine/interrupt.js';
 import { missingTarget } from '../engine/targets.js';
 import type { Redactor } from '../engine/redact.js';
 import { Probes } from '../probes/index.js';
-import type { ActionFlags } from './options.js';
+
+export interface ActionFlags extends GlobalOptions {
+  yes?: boolean;
+  dryRun?: boolean;
+  confirmEnv?: string;
+}
 
 export type ActionCommandFlags = ActionFlags & { format: 'human' | 'json' };
-import { prepare, write } from './run.js';
+import { write } from '../report/output.js';
+import { prepare, type GlobalOptions } from './prepare.js';
 
 export interface PlanContext {
   config: Config;

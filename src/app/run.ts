@@ -1,70 +1,33 @@
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+/** Running a procedure: the one check-run pipeline every check command, review and drill goes through. */
 import { checks, registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
-import { configPlaces, loadConfig, type Config } from '../engine/config/index.js';
+import { configPlaces, type Config } from '../engine/config/index.js';
 import { ConfigError, EXIT } from '../engine/errors.js';
 import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
-import { Redactor } from '../engine/redact.js';
-import type { RunReport } from '../engine/report.js';
+import type { Redactor } from '../engine/redact.js';
+import type { FailOn, RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
 import { missingTarget } from '../engine/targets.js';
 import { resolveThresholds } from '../engine/thresholds.js';
-import { DEFAULT_WIDTH } from '../report/human.js';
+import type { Format } from '../report/formats.js';
 import { renderer } from '../report/index.js';
+import { makeReportDirectories, screenWidth, write, writeReportFile } from '../report/output.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
-import { makeDirectories, makeReportDirectories, type GlobalOptions, type RunFlags } from './options.js';
+import { prepare, type GlobalOptions } from './prepare.js';
 
-/** The resolved config as YAML for `config check`. */
-export const toYaml = (value: unknown): string => stringify(value);
-
-export function write(text: string, redactor: Redactor, stream: NodeJS.WriteStream = process.stdout): void {
-  stream.write(redactor.apply(text));
-}
-
-/** Loads the config, learns its secrets, and validates every threshold before anything connects. */
-export async function prepare(opts: GlobalOptions): Promise<{ config: Config; redactor: Redactor }> {
-  const redactor = new Redactor();
-  redactor.learnEnvironment(process.env);
-  const config = await loadConfig({ path: opts.config, env: opts.env });
-  redactor.learn(config);
-  return { config, redactor };
-}
-
-/**
- * Writes a file whole: a temporary file beside it (same directory, so the rename is atomic; a random
- * name created exclusively, so nothing else's file is overwritten), then a rename; on failure the
- * temporary file is removed. The directory must exist: --report makes it before the run (options.ts).
- */
-export function writeReportFile(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, text, { flag: 'wx' });
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
-/** Writes an --output file (checked when the flags were read) whole, its missing directories made first. */
-export function writeOutputFile(path: string, text: string): void {
-  makeDirectories(dirname(resolve(path)), `--output: cannot create directory %s for ${path}`);
-  writeReportFile(path, text);
-}
-
-/**
- * The columns of the screen: COLUMNS when it is set to a number (a wrapper or CI that says its width), else
- * the terminal's own, else 80 (a pipe or file: what a terminal opens at).
- */
-export function screenWidth(env: NodeJS.ProcessEnv = process.env, stdout: NodeJS.WriteStream = process.stdout): number {
-  const columns = /^\d{1,4}$/.test(env.COLUMNS ?? '') ? Number(env.COLUMNS) : 0;
-  if (columns > 0) return columns;
-  return stdout.isTTY && stdout.columns > 0 ? stdout.columns : DEFAULT_WIDTH;
+/** The flags every check command takes (src/commands/options.ts reads them). */
+export interface RunFlags extends GlobalOptions {
+  format: Format;
+  report?: { format: Format; path: string }[];
+  failOn: FailOn;
+  timeout: number;
+  concurrency: number;
+  wait?: number;
+  interval: number;
+  emit?: 'cloudwatch';
+  onlyProblems?: boolean;
 }
 
 async function progressLine(enabled: boolean) {

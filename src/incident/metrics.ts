@@ -3,8 +3,10 @@ import type { Config } from '../engine/config/index.js';
 import { missingTarget } from '../engine/targets.js';
 import { STATISTICS, windowEnding, type AwsConfig, type AwsProbe, type MetricRef, type Point } from '../probes/aws.js';
 import { albErrors, albMetric, cacheMetric, describeMetric, rdsInstances, rdsMetric, targetGroupMetric } from '../probes/aws-metrics.js';
-import type { MetricPreset, MetricsFlags } from './incident.js';
-import { prepare, write } from './run.js';
+import { prepare } from '../app/prepare.js';
+import { write } from '../report/output.js';
+
+import type { MetricPreset, MetricsFlags } from './metric-presets.js';
 
 interface Preset {
   stat: string;
