@@ -1,9 +1,11 @@
 /** How nvcops reaches Redis as production does: the URL's database, ACL user, TLS files; checked before anything connects. */
-import type { Config } from './config/index.js';
+import type * as z from 'zod';
+import type { redis } from './config/redis.js';
 import { ConfigError } from './errors.js';
 import { SECRET_SHOWN, type SettingSource } from './setting-source.js';
 
-type RedisConfig = NonNullable<Config['redis']>;
+// The redis schema's own output, not Config: config/load.ts calls this module, so naming Config would make a cycle.
+type RedisConfig = NonNullable<z.output<typeof redis>>;
 
 
 /** The key redis.url is set under: NVCOPS_REDIS_URL overrides the file. */
