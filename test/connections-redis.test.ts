@@ -9,16 +9,9 @@ import { makeCa, type TestCa } from './support/certs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { freePort, randomPassword, startRedis, type RedisServer } from './support/servers.js';
+import { until } from './support/until.js';
 
 const PASSWORD = 'Db3-s3cret-pw';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(read: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await read().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 const started: { stop(): Promise<void> | void }[] = [];
 const clients: Redis[] = [];
@@ -228,7 +221,8 @@ describe('Redis over TLS: standalone, Sentinel and Cluster with a CA and a clien
     ].join('\n'));
     const sentinel: ChildProcess = spawn('redis-server', [join(dir, 'sentinel.conf'), '--sentinel'], { stdio: 'ignore' });
     started.push({ stop: () => void sentinel.kill('SIGKILL') });
-    await until(async () => (await redisCli(port, 'SENTINEL', 'get-master-addr-by-name', 'payments')).includes(String(master.server.port)), 'the TLS sentinel');
+    // A sentinel still starting refuses the command: not yet, rather than a failure.
+    await until('the TLS sentinel', () => redisCli(port, 'SENTINEL', 'get-master-addr-by-name', 'payments').then((r) => r.includes(String(master.server.port)), () => false));
     const masterUrl = new URL(master.url);
     const redis = {
       sentinels: [`rediss://127.0.0.1:${port}`], name: 'payments', ...tlsOptions(),
@@ -250,7 +244,7 @@ describe('Redis over TLS: standalone, Sentinel and Cluster with a CA and a clien
     const clusterCli = (...args: string[]) =>
       execa('redis-cli', ['--tls', '--cacert', ca.ca, '--cert', clientPair.cert, '--key', clientPair.key, ...args], { env: { REDISCLI_AUTH: password } }).then((r) => r.stdout);
     await clusterCli('--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.server.port}`), '--cluster-yes');
-    await until(async () => /cluster_state:ok/.test(await clusterCli('-p', String(nodes[0]!.server.port), 'CLUSTER', 'INFO')), 'cluster_state ok');
+    await until('cluster_state ok', () => clusterCli('-p', String(nodes[0]!.server.port), 'CLUSTER', 'INFO').then((r) => /cluster_state:ok/.test(r), () => false));
     const seeds = nodes.map((n) => withDb(n.url, 0).replace(/\/0$/, ''));
     const r = await nvcops(['health', 'db', '--config', writeConfig({ redis: { cluster: seeds.slice(0, 2), ...tlsOptions() } }), '--format', 'json']);
     expect(parseReport(r.stdout).byId['redis.cluster']).toMatchObject({ status: 'pass', message: '3 masters, 0 replicas; 16384 of 16384 slots served' });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { freePort, secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
+import { requestLog } from './support/request-log.js';
 
 const PASSWORD = 'Morning-Check-S3cret';
 const DAILY_LINES = [
@@ -18,16 +19,6 @@ const DAILY_LINES = [
   'Backup verification completed',
 ];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A day of JSON request lines, `failed` of them answered 503. */
-function requestLog(requests: number, failed: number, now = Date.now()): string {
-  const lines: string[] = [];
-  for (let i = 0; i < requests; i++) {
-    const status = i < failed ? 503 : 200;
-    lines.push(JSON.stringify({ time: new Date(now - 23 * 3600_000 + (i * 23 * 3600_000) / requests).toISOString(), level: status >= 500 ? 'error' : 'info', msg: 'request', status }));
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 /** Writes a database backup and its manifest; `created` in the past by `ageMs`. */
 function writeBackup(dir: string, id: string, ageMs: number, content = `-- dump ${id}\n`): string {

@@ -11,14 +11,7 @@ import { json } from '../src/report/json.js';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
-
-/** A day of JSON request lines, `failed` of them answered 503. */
-function requestLog(requests: number, failed: number): string {
-  const now = Date.now();
-  return Array.from({ length: requests }, (_, i) => JSON.stringify({
-    time: new Date(now - 23 * 3600_000 + (i * 23 * 3600_000) / requests).toISOString(), level: i < failed ? 'error' : 'info', msg: 'request', status: i < failed ? 503 : 200,
-  })).join('\n') + '\n';
-}
+import { requestLog } from './support/request-log.js';
 
 const ERROR_RATE_STEP = 'nvcops incident logs --since 24h --level error';
 const BACKUP_STEP = 'nvcops backup db';

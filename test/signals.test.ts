@@ -4,16 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, startNvcops, writeConfig } from './support/cli.js';
 import { freePort, startPostgres, type PgServer } from './support/servers.js';
-import { connectedTo } from './support/until.js';
+import { connectedTo, until } from './support/until.js';
 
 /** One check's result wherever its checklist line puts it. */
 const result = (report: { items: { results: { id: string }[] }[] }, id: string) => report.items.flatMap((i) => i.results).find((r) => r.id === id);
-
-async function until(what: string, ready: () => boolean, ms = 20_000): Promise<void> {
-  for (const end = Date.now() + ms; !ready(); await new Promise((r) => setTimeout(r, 50))) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-  }
-}
 
 describe('SIGTERM (systemd, Kubernetes, CI runners) is handled as Ctrl-C is', () => {
   let frozen: PgServer;

@@ -3,7 +3,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { TargetError } from './errors.js';
 
 /** What a path is when it is not a regular file, in words; undefined for a regular file. */
-export function notRegular(st: Stats): string | undefined {
+function notRegular(st: Stats): string | undefined {
   if (st.isFile()) return undefined;
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
