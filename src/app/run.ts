@@ -16,6 +16,7 @@ import { makeReportDirectories, screenWidth, write, writeReportFile } from '../r
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
 import { prepare, type GlobalOptions } from './prepare.js';
+import { holdRun, type IfRunning } from './run-lock.js';
 
 /** The flags every check command takes (src/commands/options.ts reads them). */
 export interface RunFlags extends GlobalOptions {
@@ -28,6 +29,7 @@ export interface RunFlags extends GlobalOptions {
   interval: number;
   emit?: 'cloudwatch';
   onlyProblems?: boolean;
+  ifRunning: IfRunning;
 }
 
 async function progressLine(enabled: boolean) {
@@ -93,7 +95,9 @@ export async function runChecksCommand(
     if (s) await s.then((x) => x.close(), () => undefined);
   };
   let report: RunReport;
+  let releaseRun = async () => undefined as void;
   try {
+    releaseRun = await holdRun(config, `${procedureId} @ ${config.environment ?? 'no environment'}`, { ifRunning: flags.ifRunning, waitMs: flags.timeout, signal: interrupt.signal, redactor });
     for (let attempt = 1; ; attempt++) {
       // Another attempt reads the state afresh.
       if (attempt > 1) await closeStore();
@@ -126,6 +130,7 @@ export async function runChecksCommand(
   } catch (e) {
     interrupt.release();
     await closeStore();
+    await releaseRun();
     throw e;
   }
   try {
@@ -149,6 +154,7 @@ export async function runChecksCommand(
   } finally {
     interrupt.release();
     await closeStore();
+    await releaseRun();
   }
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;

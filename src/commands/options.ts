@@ -138,6 +138,7 @@ export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code non-zero').choices(['warn', 'fail']).default('warn'))
     .option('--timeout <duration>', 'deadline for the whole run', timerArg, defaults.timeoutMs ?? 30_000)
     .option('--concurrency <n>', 'checks run at once', positiveInt, 8)
+    .addOption(new Option('--if-running <what>', 'when a run of this command in this environment is still going: wait for it (at most --timeout), or exit 75').choices(['wait', 'exit']).default('wait'))
     .option('--only-problems', 'the human screen shows only what did not pass (reports and other formats stay complete)')
     .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)
     .option('--interval <duration>', 'pause between --wait attempts (at least 1s)', intervalArg, 10_000)
