@@ -10,6 +10,7 @@ import { LogsProbe } from './logs.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
+import { readAttestations, type AttestationTrail } from './attestations.js';
 
 /** A config duration already validated by the schema. */
 const ms = (text: string | undefined, fallback: number) => (text ? (parseDuration(text) ?? fallback) : fallback);
@@ -32,6 +33,7 @@ export class Probes {
   private httpProbe?: HttpProbe;
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
+  private trail?: Promise<AttestationTrail>;
 
   /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
   constructor(
@@ -146,6 +148,12 @@ export class Probes {
     if (this.sharedStore) return this.sharedStore();
     this.store ??= import('../state/index.js').then((m) => m.openStore(this.config));
     return this.store;
+  }
+
+  /** The controls' attestations and waivers from the verified audit trail, read once per run. */
+  attestations(): Promise<AttestationTrail> {
+    this.trail ??= this.state().then(readAttestations);
+    return this.trail;
   }
 
   /** Statements and commands sent during the run (for the benchmark). */
