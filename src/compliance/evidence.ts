@@ -54,7 +54,7 @@ export interface Evidence {
 /** Builds the evidence of one run from its report and the state store it read attestations from. */
 async function buildEvidence(report: RunReport, store: Store, config: Config, now: Date, by?: string): Promise<Evidence> {
   const results = new Map(report.items.flatMap((i) => i.results).map((r) => [r.id, r]));
-  // Read again after the run: the run's probes are closed, and nothing writes to the audit trail in between.
+  // Read again from the run's store (its probes are closed by now): only the run history was written since, and the audit trail is append-only.
   const trail = await readAttestations(store);
   const verify = trail.verify;
   const environment = config.environment ?? null;

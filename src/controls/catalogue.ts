@@ -28,8 +28,8 @@ export interface Requirement {
 }
 
 export const COMPLIANCE_COMMAND = 'monthly compliance';
-export const SECURITY_COMMAND = 'monthly security';
-export const CAPACITY_COMMAND = 'monthly capacity';
+const SECURITY_COMMAND = 'monthly security';
+const CAPACITY_COMMAND = 'monthly capacity';
 
 /** The review commands that take --attest and --waive, one per control. */
 export type Review = typeof COMPLIANCE_COMMAND | typeof SECURITY_COMMAND | typeof CAPACITY_COMMAND;
