@@ -29,11 +29,11 @@ export class Probes {
   private redisProbe?: RedisProbe;
   private readonly extra: PostgresProbe[] = [];
   private backupsProbe?: BackupsProbe;
+  private trail?: Promise<AttestationTrail>;
   private awsProbe?: AwsProbe;
   private httpProbe?: HttpProbe;
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
-  private trail?: Promise<AttestationTrail>;
 
   /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
   constructor(
@@ -143,17 +143,17 @@ export class Probes {
     return this.logsProbe;
   }
 
+  /** The controls' attestations and waivers from the verified audit trail, read once per run. */
+  attestations(): Promise<AttestationTrail> {
+    this.trail ??= this.state().then(readAttestations);
+    return this.trail;
+  }
+
   /** The state store (acknowledgements, history), opened on first use. */
   state(): Promise<Store> {
     if (this.sharedStore) return this.sharedStore();
     this.store ??= import('../state/index.js').then((m) => m.openStore(this.config));
     return this.store;
-  }
-
-  /** The controls' attestations and waivers from the verified audit trail, read once per run. */
-  attestations(): Promise<AttestationTrail> {
-    this.trail ??= this.state().then(readAttestations);
-    return this.trail;
   }
 
   /** Statements and commands sent during the run (for the benchmark). */
