@@ -29,9 +29,9 @@ export class Probes {
   private redisProbe?: RedisProbe;
   private readonly extra: PostgresProbe[] = [];
   private backupsProbe?: BackupsProbe;
-  private trail?: Promise<AttestationTrail>;
   private awsProbe?: AwsProbe;
   private httpProbe?: HttpProbe;
+  private trail?: Promise<AttestationTrail>;
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
 
