@@ -1,7 +1,13 @@
-/** The layers of /work/shared/ARCHITECTURE.md, kept: no import cycles, and commands/ is imported by cli.ts and commands/ only. */
+/**
+ * The layers of /work/shared/ARCHITECTURE.md, kept: no import cycles, commands/ is imported by cli.ts and
+ * commands/ only, and controls have one catalogue and one check factory (src/controls/).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import madge from 'madge';
 import { describe, expect, it } from 'vitest';
+import { registry } from '../src/checks/index.js';
+import { CONTROLS } from '../src/controls/catalogue.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Dynamic import() counts: a cycle broken only by a lazy import is still a cycle.
@@ -28,5 +34,40 @@ describe('import graph of src/', () => {
     const upward = Object.entries((await graph(false)).obj()).flatMap(([from, to]) =>
       from === 'cli.ts' || from.startsWith('commands/') ? [] : to.filter((d) => d.startsWith('commands/')).map((d) => `${from} -> ${d}`));
     expect(upward).toEqual([]);
+  });
+});
+
+describe('controls', () => {
+  const sources = readdirSync(`${root}src`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const text = (f: string) => readFileSync(`${root}src/${f}`, 'utf8');
+  const code = (f: string) => text(f).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+
+  it('are defined in one catalogue, src/controls/catalogue.ts: no second list of controls comes back', () => {
+    // compliance/controls.ts and reviews/controls.ts were two catalogues of two shapes.
+    expect(sources.filter((f) => /(^|\/)[\w-]*controls?\.ts$/.test(f))).toEqual([]);
+    // A control is an object with `manual:` (a flag or its attestation terms) beside its checks.
+    const defining = sources.filter((f) => /\bmanual\??:\s*(true\b|false\b|\{\s*(owner|validFor)\b|MONTHLY\b)/.test(code(f)));
+    expect(defining).toEqual(['controls/catalogue.ts']);
+  });
+
+  it('have unique ids, and name registered checks, each check under one control', () => {
+    expect(new Set(CONTROLS.map((c) => c.id)).size).toBe(CONTROLS.length);
+    const checks = CONTROLS.flatMap((c) => c.checks);
+    expect(new Set(checks).size).toBe(checks.length);
+    expect(checks.filter((id) => !registry.has(id))).toEqual([]);
+  });
+
+  it('have one check factory, controlCheck(): every manual control\'s check is built by it, and nothing else reads attestations', () => {
+    for (const c of CONTROLS.filter((x) => x.manual)) {
+      const file = `checks/${c.checks[0]!.replace('.', '/')}.ts`;
+      expect(code(file), file).toMatch(new RegExp(`from '../../controls/check.js';[\\s\\S]*export default controlCheck\\('${c.id}'\\);`));
+    }
+    // The trail is read through Probes.attestations() (once per run), judged in controls/check.ts.
+    const readers = sources.filter((f) => /\.attestations\(\)|\breadAttestations\b/.test(code(f))).sort();
+    expect(readers).toEqual(['checks/compliance/audit-trail.ts', 'compliance/evidence.ts', 'controls/check.ts', 'probes/attestations.ts', 'probes/index.ts']);
+    // A second factory of control checks would be a function returning a check where attestations or controls are known.
+    const factories = sources.filter((f) => /export function \w+\([^)]*\): CheckDefinition\b/.test(code(f)) && /attest|control/i.test(code(f)));
+    expect(factories).toEqual(['controls/check.ts']);
+    expect(sources.filter((f) => /\bnew WeakMap\b/.test(code(f)) && /^(controls|probes)\//.test(f))).toEqual([]);
   });
 });

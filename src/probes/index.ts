@@ -10,6 +10,7 @@ import { LogsProbe } from './logs.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
+import { readAttestations, type AttestationTrail } from './attestations.js';
 
 /** A config duration already validated by the schema. */
 const ms = (text: string | undefined, fallback: number) => (text ? (parseDuration(text) ?? fallback) : fallback);
@@ -30,6 +31,7 @@ export class Probes {
   private backupsProbe?: BackupsProbe;
   private awsProbe?: AwsProbe;
   private httpProbe?: HttpProbe;
+  private trail?: Promise<AttestationTrail>;
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
 
@@ -139,6 +141,12 @@ export class Probes {
   get logs(): LogsProbe {
     this.logsProbe ??= new LogsProbe();
     return this.logsProbe;
+  }
+
+  /** The controls' attestations and waivers from the verified audit trail, read once per run. */
+  attestations(): Promise<AttestationTrail> {
+    this.trail ??= this.state().then(readAttestations);
+    return this.trail;
   }
 
   /** The state store (acknowledgements, history), opened on first use. */
