@@ -26,7 +26,8 @@ export const healthProcedures = {
       {
         title: DAILY.connections,
         checks: [
-          'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'redis.clients', 'redis.rejected-connections',
+          'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'postgres.data-checksums',
+          'redis.clients', 'redis.rejected-connections',
           ...awsDailyChecks[DAILY.connections],
         ],
       },
@@ -42,7 +43,10 @@ export const healthProcedures = {
     items: [
       {
         title: DAILY.connections,
-        checks: ['postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag'],
+        checks: [
+          'postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag',
+          'postgres.data-checksums',
+        ],
       },
       { title: 'Query performance analysis', checks: ['postgres.long-running-queries', 'postgres.cache-hit-ratio', 'postgres.slow-statements'] },
       {

@@ -12,6 +12,7 @@ import unusedIndexes from './unused-indexes.js';
 import blockedQueries from './blocked-queries.js';
 import cacheHitRatio from './cache-hit-ratio.js';
 import connectTime from './connect-time.js';
+import dataChecksums from './data-checksums.js';
 import connectionSaturation from './connection-saturation.js';
 import deadTuples from './dead-tuples.js';
 import idleInTransaction from './idle-in-transaction.js';
@@ -30,4 +31,5 @@ export const postgresChecks = [
   ssl, passwordEncryption, connectionLogging, pgaudit, hbaSsl,
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
+  dataChecksums,
 ];
