@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
-import { startPostgres, type PgServer } from './support/servers.js';
+import { startPostgres, startReplica, type PgServer } from './support/servers.js';
 import { until } from './support/until.js';
 
 const stateDir = () => mkdtempSync(join(tmpdir(), 'nvcops-integrity-state-'));
@@ -65,4 +65,123 @@ describe('data checksum failures (pgMonitor PGDataChecksum)', () => {
     expect(out.proposed).toBe('P0');
     expect(out.reasons[0]).toMatchObject({ severity: 'P0', kind: 'Data corruption', evidence: expect.stringMatching(/^Data checksum failures: 1 page failed its checksum/) });
   }, 60_000);
+});
+
+describe('transactions that hold the xmin horizon and locks', () => {
+  let primary: PgServer;
+  let replica: PgServer;
+  beforeAll(async () => {
+    primary = await startPostgres({ settings: { max_prepared_transactions: 5, wal_level: 'logical' } });
+    replica = await startReplica(primary);
+    await primary.sql('CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts SELECT g, 100 FROM generate_series(1, 10) g');
+    await until('the monitoring role on the replica', async () => (await replica.sql<{ n: number }>("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'nvcops_monitor'"))[0]!.n === 1);
+    await replica.sql('ALTER SYSTEM SET hot_standby_feedback = on');
+    await replica.sql('SELECT pg_reload_conf()');
+  });
+  afterAll(async () => {
+    await replica?.stop();
+    await primary?.stop();
+  });
+  /** health db of the primary and its standby. */
+  const run = async (thresholds: Record<string, { warn?: string; fail?: string }> = {}) => {
+    const config = writeConfig({ postgres: { url: primary.monitorUrl, replicas: [{ name: 'standby1', url: replica.monitorUrl }] }, thresholds });
+    const r = await nvcops(['health', 'db', '--config', config, '--format', 'json'], { env: { XDG_STATE_HOME: stateDir() } });
+    expect(r.stderr).toBe('');
+    return { ...parseReport(r.stdout), exitCode: r.exitCode };
+  };
+
+  it('passes a healthy, busy primary and its standby: many short transactions, none left open or prepared', async () => {
+    const busy = await primary.connect();
+    let on = true;
+    const load = (async () => {
+      for (let k = 0; on; k++) await busy.query('UPDATE accounts SET balance = balance + 1 WHERE id = $1', [(k % 10) + 1]);
+    })();
+    try {
+      const { byId } = await run();
+      expect(byId['postgres.oldest-transaction']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^(no open transaction|oldest open transaction \d+ s on primary)/) });
+      expect(byId['postgres.prepared-transactions']).toMatchObject({ status: 'pass', observed: { value: 0, unit: 's' }, message: 'no prepared transaction waiting' });
+    } finally {
+      on = false;
+      await load;
+    }
+  });
+
+  it('fails a transaction kept open across many short statements, which neither idle-in-transaction nor long-running-queries see', async () => {
+    const teller = await primary.connect();
+    await teller.query("SET application_name = 'teller'");
+    await teller.query('BEGIN');
+    let on = true;
+    const statements = (async () => {
+      for (let k = 0; on; k++) {
+        await teller.query('UPDATE accounts SET balance = balance - 1 WHERE id = $1', [(k % 10) + 1]);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 3500));
+      const strict = { warn: '> 1s', fail: '> 3s' };
+      const { byId, exitCode } = await run({ 'postgres.oldest-transaction': strict, 'postgres.idle-in-transaction': strict, 'postgres.long-running-queries': strict });
+      expect(byId['postgres.idle-in-transaction']!.status).toBe('pass');
+      expect(byId['postgres.long-running-queries']!.status).toBe('pass');
+      const oldest = byId['postgres.oldest-transaction']!;
+      expect(oldest).toMatchObject({ status: 'fail', message: expect.stringMatching(/^oldest open transaction \d+ s on primary \(pid \d+, (active|idle in transaction)\)/) });
+      expect(oldest.observed!.value).toBeGreaterThanOrEqual(3);
+      expect(oldest.details!.join('\n')).toMatch(/primary: transaction open \d+ s .*postgres@teller.*UPDATE accounts/);
+      expect(exitCode).toBe(2);
+      // Under the defaults (2 and 10 minutes) a few seconds pass.
+      expect((await run()).byId['postgres.oldest-transaction']!.status).toBe('pass');
+    } finally {
+      on = false;
+      await statements;
+      await teller.query('ROLLBACK');
+    }
+  });
+
+  it('counts a standby transaction that holds the primary back through hot_standby_feedback, and names the standby', async () => {
+    const reader = await replica.connect();
+    await reader.query("SET application_name = 'report'");
+    await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await reader.query('SELECT sum(balance) FROM accounts');
+    try {
+      await primary.sql('UPDATE accounts SET balance = balance + 1');
+      await until('the standby\'s xmin on the primary', async () => (await primary.sql<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_replication WHERE backend_xmin IS NOT NULL'))[0]!.n === 1);
+      await new Promise((r) => setTimeout(r, 2500));
+      const { byId } = await run({ 'postgres.oldest-transaction': { warn: '> 1s', fail: '> 60s' } });
+      const oldest = byId['postgres.oldest-transaction']!;
+      expect(oldest).toMatchObject({ status: 'warn', message: expect.stringMatching(/^oldest open transaction \d+ s on standby1 \(pid \d+, idle in transaction\); xmin also held by standby /) });
+      expect(oldest.details!.join('\n')).toMatch(/standby1: transaction open \d+ s .*postgres@report[\s\S]*standby .* \(hot_standby_feedback\) holds xmin \d+ transactions back/);
+    } finally {
+      await reader.query('ROLLBACK');
+    }
+  });
+
+  it('names a replication slot that holds xmin', async () => {
+    // A logical slot nobody reads keeps its catalog_xmin.
+    await primary.sql("SELECT pg_create_logical_replication_slot('cdc_feed', 'test_decoding')");
+    try {
+      const { byId } = await run();
+      expect(byId['postgres.oldest-transaction']!.details!.join('\n')).toMatch(/slot cdc_feed \(INACTIVE\) holds xmin \d+ transactions back/);
+      expect(byId['postgres.oldest-transaction']!.message).toMatch(/xmin also held by .*slot cdc_feed \(inactive\)/);
+    } finally {
+      await primary.sql("SELECT pg_drop_replication_slot('cdc_feed')");
+    }
+  });
+
+  it('fails a prepared transaction left behind, which outlives the session that prepared it', async () => {
+    const app = await primary.connect();
+    await app.query("BEGIN; UPDATE accounts SET balance = 0 WHERE id = 7; PREPARE TRANSACTION 'xfer-42'");
+    await app.end();
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const warned = (await run()).byId['postgres.prepared-transactions']!;
+      expect(warned).toMatchObject({ status: 'warn', message: expect.stringMatching(/^1 prepared transaction not committed or rolled back; oldest 'xfer-42' prepared \d+ s ago/) });
+      expect(warned.details).toEqual([expect.stringMatching(/^'xfer-42' by postgres in database postgres, prepared \d+ s ago$/)]);
+      const { byId, exitCode } = await run({ 'postgres.prepared-transactions': { warn: '> 0s', fail: '> 1s' } });
+      expect(byId['postgres.prepared-transactions']!.status).toBe('fail');
+      expect(exitCode).toBe(2);
+    } finally {
+      await primary.sql("ROLLBACK PREPARED 'xfer-42'");
+    }
+    expect((await run()).byId['postgres.prepared-transactions']!.status).toBe('pass');
+  });
 });

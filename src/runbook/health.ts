@@ -27,7 +27,7 @@ export const healthProcedures = {
         title: DAILY.connections,
         checks: [
           'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'postgres.data-checksums',
-          'redis.clients', 'redis.rejected-connections',
+          'postgres.oldest-transaction', 'postgres.prepared-transactions', 'redis.clients', 'redis.rejected-connections',
           ...awsDailyChecks[DAILY.connections],
         ],
       },
@@ -45,7 +45,7 @@ export const healthProcedures = {
         title: DAILY.connections,
         checks: [
           'postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag',
-          'postgres.data-checksums',
+          'postgres.data-checksums', 'postgres.oldest-transaction', 'postgres.prepared-transactions',
         ],
       },
       { title: 'Query performance analysis', checks: ['postgres.long-running-queries', 'postgres.cache-hit-ratio', 'postgres.slow-statements'] },

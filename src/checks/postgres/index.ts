@@ -18,6 +18,8 @@ import deadTuples from './dead-tuples.js';
 import idleInTransaction from './idle-in-transaction.js';
 import invalidIndexes from './invalid-indexes.js';
 import longRunningQueries from './long-running-queries.js';
+import oldestTransaction from './oldest-transaction.js';
+import preparedTransactions from './prepared-transactions.js';
 import replicationLag from './replication-lag.js';
 import replicationSlots from './replication-slots.js';
 import sequences from './sequences.js';
@@ -31,5 +33,5 @@ export const postgresChecks = [
   ssl, passwordEncryption, connectionLogging, pgaudit, hbaSsl,
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
-  dataChecksums,
+  dataChecksums, oldestTransaction, preparedTransactions,
 ];
