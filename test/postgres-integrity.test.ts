@@ -185,3 +185,86 @@ describe('transactions that hold the xmin horizon and locks', () => {
     expect((await run()).byId['postgres.prepared-transactions']!.status).toBe('pass');
   });
 });
+
+describe('deadlocks and rolled-back transactions since the last run', () => {
+  let server: PgServer;
+  const state = stateDir();
+  beforeAll(async () => {
+    server = await startPostgres({ settings: { deadlock_timeout: '50ms' } });
+    await server.sql('CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts SELECT g, 100 FROM generate_series(1, 10) g');
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const run = async () => {
+    const r = await nvcops(['health', 'db', '--config', writeConfig({ postgres: { url: server.monitorUrl } }), '--format', 'json'], { env: { XDG_STATE_HOME: state } });
+    expect(r.stderr).toBe('');
+    return parseReport(r.stdout).byId;
+  };
+  const totals = async () => (await server.sql<{ commits: number; rollbacks: number; deadlocks: number }>(
+    'SELECT sum(xact_commit)::int AS commits, sum(xact_rollback)::int AS rollbacks, sum(deadlocks)::int AS deadlocks FROM pg_stat_database'))[0]!;
+  /** `commits` committed and `rollbacks` rolled-back transactions on one session, ended so that its statistics are flushed. */
+  async function transactions(commits: number, rollbacks: number) {
+    const before = await totals();
+    const c = await server.connect();
+    for (let k = 0; k < commits; k++) await c.query('UPDATE accounts SET balance = balance + 1 WHERE id = $1', [(k % 10) + 1]);
+    for (let k = 0; k < rollbacks; k++) await c.query('BEGIN; UPDATE accounts SET balance = 0 WHERE id = 3; ROLLBACK');
+    await c.end();
+    await until('the transactions counted', async () => {
+      const now = await totals();
+      return now.commits - before.commits >= commits && now.rollbacks - before.rollbacks >= rollbacks;
+    });
+  }
+
+  it('stays quiet on a healthy busy workload: many commits, a few rollbacks, no deadlock', async () => {
+    const first = await run();
+    expect(first['postgres.rollback-ratio']).toMatchObject({ status: 'skip', message: expect.stringMatching(/^not enough data yet: \d+ transactions since the statistics began at .* \(judged from 1000\)$/) });
+    expect(first['postgres.deadlocks']).toMatchObject({ status: 'pass', observed: { value: 0, unit: 'count' } });
+    await transactions(2000, 20);
+    const byId = await run();
+    const ratio = byId['postgres.rollback-ratio']!;
+    expect(ratio).toMatchObject({ status: 'pass', message: expect.stringMatching(/^2\d of 20\d\d transactions rolled back \([01](\.\d+)?%\) since the last run at \d{4}-/) });
+    expect(ratio.details![0]).toMatch(/^pg_stat_database totals of 127\.0\.0\.1:\d+\/postgres at .*: \d+ commits, \d+ rollbacks, 0 deadlocks \(counting since .*\)$/);
+    expect(byId['postgres.deadlocks']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^0 deadlocks in [\d.]+ min since the last run at /) });
+  }, 60_000);
+
+  it('warns on a burst of rollbacks since the last run', async () => {
+    await transactions(600, 400);
+    const ratio = (await run())['postgres.rollback-ratio']!;
+    expect(ratio).toMatchObject({ status: 'warn', message: expect.stringMatching(/^40\d of 10\d\d transactions rolled back \(\d\d(\.\d+)?%\) since the last run/) });
+    expect(ratio.observed!.value).toBeGreaterThan(35);
+    // The next run judges only what happened after this one.
+    await transactions(1000, 0);
+    expect((await run())['postgres.rollback-ratio']!.status).toBe('pass');
+  }, 60_000);
+
+  it('warns on real deadlocks between two sessions, more than 5 in a minute', async () => {
+    const before = (await totals()).deadlocks;
+    const [a, b] = [await server.connect(), await server.connect()];
+    const victims: string[] = [];
+    for (let k = 0; k < 6; k++) {
+      await a.query('BEGIN; UPDATE accounts SET balance = balance WHERE id = 1');
+      await b.query('BEGIN; UPDATE accounts SET balance = balance WHERE id = 2');
+      const outcomes = await Promise.all([
+        a.query('UPDATE accounts SET balance = balance WHERE id = 2').then(() => 'ok', (e: Error) => e.message),
+        b.query('UPDATE accounts SET balance = balance WHERE id = 1').then(() => 'ok', (e: Error) => e.message),
+      ]);
+      victims.push(...outcomes.filter((o) => o !== 'ok'));
+      await a.query('ROLLBACK');
+      await b.query('ROLLBACK');
+    }
+    await Promise.all([a.end(), b.end()]);
+    expect(victims).toEqual(Array(6).fill('deadlock detected'));
+    await until('the deadlocks counted', async () => (await totals()).deadlocks - before >= 6);
+    const deadlocks = (await run())['postgres.deadlocks']!;
+    expect(deadlocks).toMatchObject({ status: 'warn', observed: { value: 6, unit: 'count' }, message: expect.stringMatching(/^6 deadlocks in 0\.\d min since the last run at .* \(6 a minute\); the server log names the statements$/) });
+    expect((await run())['postgres.deadlocks']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^0 deadlocks/) });
+  }, 60_000);
+
+  it('counts from the statistics reset when the last run\'s totals no longer compare', async () => {
+    await server.sql('SELECT pg_stat_reset()');
+    const byId = await run();
+    expect(byId['postgres.deadlocks']).toMatchObject({ status: 'pass', message: expect.stringMatching(/since the statistics began at /) });
+    expect(byId['postgres.deadlocks']!.details).toContainEqual(expect.stringMatching(/^the totals of the last run \(.*\) do not compare \(statistics reset or server restarted since\): counted since /));
+  });
+});

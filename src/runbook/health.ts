@@ -48,7 +48,10 @@ export const healthProcedures = {
           'postgres.data-checksums', 'postgres.oldest-transaction', 'postgres.prepared-transactions',
         ],
       },
-      { title: 'Query performance analysis', checks: ['postgres.long-running-queries', 'postgres.cache-hit-ratio', 'postgres.slow-statements'] },
+      {
+        title: 'Query performance analysis',
+        checks: ['postgres.long-running-queries', 'postgres.cache-hit-ratio', 'postgres.slow-statements', 'postgres.deadlocks', 'postgres.rollback-ratio'],
+      },
       {
         title: 'Vacuum and analyze operations',
         checks: ['postgres.transaction-wraparound', 'postgres.dead-tuples', 'postgres.vacuum-analyze', 'postgres.sequences', 'postgres.replication-slots'],
