@@ -167,6 +167,19 @@ describe('transactions that hold the xmin horizon and locks', () => {
     }
   });
 
+  it('says error naming pg_monitor, never pass, when the role cannot see other sessions\' transactions', async () => {
+    await primary.sql("CREATE ROLE plain_login LOGIN PASSWORD 'Pl41n-login-pw'");
+    const other = await primary.connect();
+    await other.query('BEGIN; SELECT 1');
+    try {
+      const config = writeConfig({ postgres: { url: primary.urlFor('plain_login', 'postgres', 'Pl41n-login-pw') } });
+      const { byId } = parseReport((await nvcops(['health', 'db', '--config', config, '--format', 'json'], { env: { XDG_STATE_HOME: stateDir() } })).stdout);
+      expect(byId['postgres.oldest-transaction']).toMatchObject({ status: 'error', message: expect.stringMatching(/missing privilege: .*GRANT pg_monitor \(or pg_read_all_stats\) TO plain_login/) });
+    } finally {
+      await other.query('ROLLBACK');
+    }
+  });
+
   it('fails a prepared transaction left behind, which outlives the session that prepared it', async () => {
     const app = await primary.connect();
     await app.query("BEGIN; UPDATE accounts SET balance = 0 WHERE id = 7; PREPARE TRANSACTION 'xfer-42'");
