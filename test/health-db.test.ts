@@ -140,10 +140,10 @@ describe('nvcops health db against real servers', () => {
       expect(r.stdout.length, format).toBeGreaterThan(50);
     }
     const nag = await nvcops(['health', 'db', '--config', config, '--format', 'nagios']);
-    expect(nag.stdout.split('\n')[0]).toMatch(/^NVCOPS CRITICAL - health db: postgres\.connect-time FAIL, postgres\.replication-lag ERROR \| 'postgres\.connection-saturation'=[\d.]+%;@80:;@90:;0;100 .*'redis\.ping'=[\d.]+ms;100;1000/);
+    expect(nag.stdout.split('\n')[0]).toMatch(/^NVCOPS CRITICAL - health db: postgres\.connect-time FAIL, postgres\.replication-lag ERROR, postgres\.data-checksums ERROR, postgres\.oldest-transaction ERROR \| 'postgres\.connection-saturation'=[\d.]+%;@80:;@90:;0;100 .*'redis\.ping'=[\d.]+ms;100;1000/);
     expect(nag.exitCode).toBe(2);
     const junit = new XMLParser({ ignoreAttributes: false }).parse((await nvcops(['health', 'db', '--config', config, '--format', 'junit'])).stdout);
-    expect(junit.testsuites['@_tests']).toBe('26');
+    expect(junit.testsuites['@_tests']).toBe('31');
     expect(junit.testsuites['@_failures']).toBe('1');
     // Wide enough that no message wraps: the line is read whole (test/screen.test.ts tests the wrapping).
     const human = await nvcops(['health', 'db', '--config', config], { env: { COLUMNS: '1000' } });

@@ -26,7 +26,8 @@ export const healthProcedures = {
       {
         title: DAILY.connections,
         checks: [
-          'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'redis.clients', 'redis.rejected-connections',
+          'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'postgres.data-checksums',
+          'postgres.oldest-transaction', 'postgres.prepared-transactions', 'redis.clients', 'redis.rejected-connections',
           ...awsDailyChecks[DAILY.connections],
         ],
       },
@@ -42,9 +43,15 @@ export const healthProcedures = {
     items: [
       {
         title: DAILY.connections,
-        checks: ['postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag'],
+        checks: [
+          'postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag',
+          'postgres.data-checksums', 'postgres.oldest-transaction', 'postgres.prepared-transactions',
+        ],
       },
-      { title: 'Query performance analysis', checks: ['postgres.long-running-queries', 'postgres.cache-hit-ratio', 'postgres.slow-statements'] },
+      {
+        title: 'Query performance analysis',
+        checks: ['postgres.long-running-queries', 'postgres.cache-hit-ratio', 'postgres.slow-statements', 'postgres.deadlocks', 'postgres.rollback-ratio'],
+      },
       {
         title: 'Vacuum and analyze operations',
         checks: ['postgres.transaction-wraparound', 'postgres.dead-tuples', 'postgres.vacuum-analyze', 'postgres.sequences', 'postgres.replication-slots'],

@@ -134,6 +134,8 @@ export interface PgServer {
   ca: string | undefined;
   /** The postmaster's process id (for SIGSTOP tests). */
   pid(): number;
+  /** Stops the server cleanly (a shutdown checkpoint), runs `whileStopped` on its files, starts it again: shared buffers start empty. */
+  restart(whileStopped?: () => void | Promise<void>): Promise<void>;
   /** Runs SQL as the superuser on a fresh connection. */
   sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** A connection held open by the test (to hold locks, sit idle in a transaction, fill slots). */
@@ -150,6 +152,8 @@ export interface PgOptions {
   tls?: boolean;
   /** TLS required: pg_hba.conf's TCP lines become `hostssl`, so a plain connection is refused. */
   requireTls?: boolean;
+  /** false: initdb without data checksums (on by default, as initdb's default since PostgreSQL 18 and production's). */
+  checksums?: boolean;
 }
 
 /** How a server is reached: its passwords and the CA its certificate is checked against. */
@@ -197,6 +201,11 @@ function makeServer(port: number, dir: string, dataDir: string, logFile: string,
     monitorPassword: access.monitorPassword,
     ca: access.ca,
     pid: () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    async restart(whileStopped) {
+      await pgExec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop'], dir);
+      await whileStopped?.();
+      await pgStart(dataDir, dir, port, logFile);
+    },
     async connect(user = 'postgres', database = 'postgres', password?: string) {
       const c = new pg.Client({ connectionString: urlFor(user, database, password) });
       c.on('error', () => undefined);
@@ -251,7 +260,7 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, `${access.password}\n`, { mode: 0o600 });
   giveToRunAsUser(pwfile);
-  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C'], dir);
+  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C', ...(opts.checksums === false ? [] : ['--data-checksums'])], dir);
   rmSync(pwfile);
   const settings: Record<string, string | number | boolean> = {
     fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', wal_level: 'replica', max_wal_senders: 5,
