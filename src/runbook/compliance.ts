@@ -1,5 +1,5 @@
 import { complianceItems } from '../compliance/controls.js';
-import type { Procedure } from './procedure.js';
+import type { Procedure } from '../engine/procedure.js';
 
 /** Monthly Operations › First Monday: Compliance Review — the runbook's four lines, built from the control catalogue. */
 export const complianceProcedures = {
