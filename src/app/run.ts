@@ -52,21 +52,19 @@ export function checkSet(config: Config, extra: CheckDefinition[] = [], wrap?: (
   return { registered: wrap ? new Map([...known].map(([id, c]) => [id, wrap(c)] as const)) : known, thresholds };
 }
 
-/**
- * The one pipeline that runs checks, for every command, incident, review and drill: probes made for this run
- * (reading the caller's state store when it passes one) and closed after it, the configured concurrency and deadline.
- */
-export async function runPipeline(
-  procedure: Procedure,
-  registered: ReadonlyMap<string, CheckDefinition>,
-  opts: Omit<RunOptions, 'probes' | 'concurrency' | 'deadlineMs'> & { config: Config; store?: () => Promise<Store>; concurrency?: number; deadlineMs?: number },
-): Promise<RunReport> {
-  const probes = new Probes(opts.config, opts.store);
+/** What a run of checks needs besides its probes, which the pipeline makes: concurrency and deadline default to RUN_DEFAULTS. */
+export type PipelineOptions = Omit<RunOptions, 'probes' | 'concurrency' | 'deadlineMs'> & Partial<Pick<RunOptions, 'concurrency' | 'deadlineMs'>> & {
+  config: Config;
+  /** The caller's open state store, which the checks then read (it closes it itself); else the probes open their own. */
+  store?: () => Promise<Store>;
+};
+
+/** The one pipeline that runs checks, for every command, incident, review and drill: probes made for the run and closed after it. */
+export async function runPipeline(procedure: Procedure, registered: ReadonlyMap<string, CheckDefinition>, opts: PipelineOptions): Promise<RunReport> {
+  const { config, store, concurrency = RUN_DEFAULTS.concurrency, deadlineMs = RUN_DEFAULTS.deadlineMs, ...run } = opts;
+  const probes = new Probes(config, store);
   try {
-    return await runProcedure(procedure, registered, {
-      probes, thresholds: opts.thresholds, failOn: opts.failOn, signal: opts.signal, now: opts.now, onProgress: opts.onProgress,
-      concurrency: opts.concurrency ?? RUN_DEFAULTS.concurrency, deadlineMs: opts.deadlineMs ?? RUN_DEFAULTS.deadlineMs,
-    });
+    return await runProcedure(procedure, registered, { ...run, probes, concurrency, deadlineMs });
   } finally {
     await probes.close();
   }
