@@ -173,3 +173,8 @@ export class Probes {
     await Promise.all(all);
   }
 }
+
+declare module '../engine/check.js' {
+  /** A check's probes are the run's Probes (the engine declares the slot, this layer fills it). */
+  interface CheckProbes extends Probes {}
+}

@@ -1,5 +1,5 @@
 import { COMPLIANCE_COMMAND, controlsOf, FRAMEWORKS } from '../controls/catalogue.js';
-import type { Procedure } from './procedure.js';
+import type { Procedure } from '../engine/procedure.js';
 
 /** The checklist: one line per framework, each control under its first framework. */
 const items = FRAMEWORKS.map((f) => ({

@@ -1,6 +1,6 @@
 import { BACKUP_VERIFICATION } from './backup.js';
 import { awsDailyChecks } from './aws.js';
-import type { Procedure } from './procedure.js';
+import type { Procedure } from '../engine/procedure.js';
 
 const DAILY = {
   services: 'All services running (target: 99.9% uptime)',
