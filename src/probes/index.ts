@@ -3,6 +3,7 @@ import type { Config } from '../engine/config/index.js';
 import { parseDuration } from '../engine/units.js';
 import { repositoryDirectory } from '../backups/repository.js';
 import { BackupsProbe } from './backups.js';
+import { readCertificates, type CertificateReport } from './certificates.js';
 import { AwsProbe } from './aws.js';
 import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
@@ -32,6 +33,7 @@ export class Probes {
   private httpProbe?: HttpProbe;
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
+  private certificateReports?: Promise<CertificateReport[]>;
 
   /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
   constructor(
@@ -134,6 +136,12 @@ export class Probes {
       HTTP_WORKER ? new SamplingThread(HTTP_WORKER) : undefined,
     );
     return this.httpProbe;
+  }
+
+  /** The configured certificates (certificates.endpoints and .files), read once per run at the clock of the first asking. */
+  certificates(now: Date): Promise<CertificateReport[]> {
+    this.certificateReports ??= readCertificates(this.config, now);
+    return this.certificateReports;
   }
 
   get logs(): LogsProbe {
