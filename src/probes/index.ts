@@ -5,6 +5,7 @@ import { repositoryDirectory } from '../backups/repository.js';
 import { BackupsProbe } from './backups.js';
 import { readCertificates, type CertificateReport } from './certificates.js';
 import { AwsProbe } from './aws.js';
+import { HistoryProbe } from './history.js';
 import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
@@ -33,6 +34,7 @@ export class Probes {
   private httpProbe?: HttpProbe;
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
+  private historyProbe?: HistoryProbe;
   private certificateReports?: Promise<CertificateReport[]>;
 
   /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
@@ -154,6 +156,12 @@ export class Probes {
     if (this.sharedStore) return this.sharedStore();
     this.store ??= import('../state/index.js').then((m) => m.openStore(this.config));
     return this.store;
+  }
+
+  /** The kept runs of this environment (the state store's history), each filter read once per run. */
+  get history(): HistoryProbe {
+    this.historyProbe ??= new HistoryProbe(() => this.state(), this.config.environment ?? null);
+    return this.historyProbe;
   }
 
   /** Statements and commands sent during the run (for the benchmark). */

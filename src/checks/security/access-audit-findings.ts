@@ -1,7 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import type { Status } from '../../engine/verdict.js';
 import type { Severity } from '../../maintain/access.js';
-import { lastRunOf, where } from '../../reviews/history.js';
+import { where } from '../verdicts.js';
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
 
@@ -12,7 +12,7 @@ export default defineCheck({
   requires: [],
   unit: 'count',
   async run(ctx) {
-    const last = await lastRunOf(ctx, 'maintain access');
+    const last = await ctx.probes.history.lastRunOf('maintain access', ctx.now());
     if (!last) return { status: 'error', message: `no nvcops maintain access run in ${where(ctx)} to read findings from: run it` };
     const results = last.report.items.flatMap((i) => i.results);
     // Each finding is one detail line "[severity] subject: finding — remedy" (src/maintain/access.ts).
