@@ -2,7 +2,7 @@
 import type { Status } from '../engine/verdict.js';
 import { PrivilegeError } from '../engine/errors.js';
 import type { PostgresProbe } from '../probes/postgres.js';
-import { aclUsers } from './redis-security.js';
+import type { AclUser } from '../probes/redis.js';
 
 export type Severity = 'high' | 'medium' | 'low';
 export interface Finding {
@@ -127,8 +127,7 @@ export async function publicPrivilegeFindings(pg: PostgresProbe): Promise<Findin
 }
 
 /** Redis ACL users: the default user without a password, users allowed every command. */
-export async function redisUserFindings(redis: { call(c: string, ...a: (string | number)[]): Promise<unknown> }): Promise<Finding[]> {
-  const users = await aclUsers(redis);
+export function redisUserFindings(users: AclUser[]): Finding[] {
   return users.filter((u) => u.on).flatMap((u): Finding[] => [
     ...(u.nopass ? [{ severity: 'high' as const, subject: `user ${u.name}`, finding: 'enabled without a password', remedy: `ACL SETUSER ${u.name} resetpass >… (or off)` }] : []),
     ...(u.allCommands ? [{ severity: 'medium' as const, subject: `user ${u.name}`, finding: 'may run every command (+@all)', remedy: `ACL SETUSER ${u.name} -@all +@read +@write … (only what the application uses)` }] : []),

@@ -243,6 +243,8 @@ export function parseClusterNodes(text: string): ClusterNodeLine[] {
 export class RedisProbe {
   private readonly main: RedisNode;
   private nodesMemo?: Promise<{ nodes: RedisNode[]; cluster?: ClusterNodeLine[] }>;
+  private readonly settings = new Map<string, Promise<string>>();
+  private aclMemo?: Promise<AclUser[]>;
   private readonly extra: RedisNode[] = [];
   commandCount = 0;
 
@@ -295,6 +297,25 @@ export class RedisProbe {
 
   info(): Promise<RedisInfo> {
     return this.main.info();
+  }
+
+  /** One CONFIG GET value, read once per run; a server that forbids CONFIG (renamed, or ACL) says so instead of guessing. */
+  setting(parameter: string): Promise<string> {
+    let value = this.settings.get(parameter);
+    if (!value) {
+      value = this.call('CONFIG', 'GET', parameter).then((reply) => {
+        if (!Array.isArray(reply) || reply.length < 2) throw new TargetError(`CONFIG GET ${parameter}: no such setting on this server`);
+        return String(reply[1]);
+      });
+      this.settings.set(parameter, value);
+    }
+    return value;
+  }
+
+  /** The ACL users (ACL LIST), read once per run. */
+  aclUsers(): Promise<AclUser[]> {
+    this.aclMemo ??= this.call('ACL', 'LIST').then((lines) => parseAcl(lines as string[]));
+    return this.aclMemo;
   }
 
   /** Every node the checks should look at: the one server or master, or each node of the cluster. */
@@ -364,6 +385,29 @@ export interface NodeReading {
   value?: number;
   line: string;
   status?: 'pass' | 'warn' | 'fail' | 'skip';
+}
+
+export interface AclUser {
+  name: string;
+  on: boolean;
+  nopass: boolean;
+  allCommands: boolean;
+  rule: string;
+}
+
+/** ACL LIST parsed: `user default on nopass ~* &* +@all`. */
+function parseAcl(lines: string[]): AclUser[] {
+  return lines.map((rule) => {
+    const words = rule.split(' ');
+    return {
+      name: words[1]!,
+      on: words.includes('on'),
+      nopass: words.includes('nopass'),
+      // +@all with nothing taken away afterwards (`-@dangerous`, `-flushall`) is every command
+      allCommands: (words.includes('+@all') || words.includes('allcommands')) && !words.slice(words.indexOf('+@all') + 1).some((w) => w.startsWith('-')),
+      rule: rule.replace(/ [#>][0-9a-f]{64}/g, ' #…'),
+    };
+  });
 }
 
 /**

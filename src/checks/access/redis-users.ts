@@ -7,5 +7,5 @@ export default defineCheck({
   title: 'Redis ACL users',
   requires: ['redis'],
   unit: 'count',
-  run: async ({ probes }) => verdictOf(await redisUserFindings(probes.redis), 'ACL users'),
+  run: async ({ probes }) => verdictOf(redisUserFindings(await probes.redis.aclUsers()), 'ACL users'),
 });
