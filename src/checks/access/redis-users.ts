@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { redisUserFindings, verdictOf } from '../../maintain/access.js';
+import { redisUserFindings, verdictOf } from '../access-findings.js';
 
 /** Redis ACL users: the default user without a password, users with +@all. */
 export default defineCheck({
