@@ -1,6 +1,9 @@
 /** Verdict helpers shared by checks of several domains: they judge what a probe read, and read nothing themselves. */
 import type { CheckContext } from '../engine/check.js';
+import type { Config } from '../engine/config/index.js';
+import { formatValue } from '../engine/units.js';
 import type { CertificateReport } from '../probes/certificates.js';
+import { indexSettings, type CatalogProbe } from '../probes/postgres-catalog.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -27,3 +30,24 @@ export function unreadable(reports: CertificateReport[]): { status: 'error'; mes
     details: reports.map((r) => (r.error ? `${r.source}: ${r.error}` : `${r.source}: read`)),
   };
 }
+
+/** The check shared by postgres.index-bloat and postgres.table-bloat: the worst estimated waste, every bloated relation in details. */
+export async function bloatCheck(catalog: CatalogProbe, config: Config, kind: 'index' | 'table', remedy: (name: string) => string) {
+  const { bloatRatio } = indexSettings(config);
+  const { bloat, unestimated } = await catalog.bloat(kind);
+  const unseen = unestimated ? `; ${unestimated} without statistics (never analyzed, or the role may not read their pg_stats rows) not estimated` : '';
+  if (bloat.length === 0) {
+    return unestimated
+      ? { status: 'error' as const, message: `no ${kind} could be estimated${unseen}` }
+      : { value: 0, message: `no ${kind === "index" ? "indexes" : "tables"} with pages to estimate` };
+  }
+  const worst = bloat[0]!;
+  const size = (n: number) => formatValue(n, 'bytes');
+  return {
+    value: worst.wasted,
+    message: `worst: ${worst.name} about ${size(worst.wasted)} of ${size(worst.size)} wasted (${worst.ratio.toFixed(0)}%)${unseen}`,
+    // Only relations mostly made of waste get a remedy; the rest is ordinary free space.
+    details: bloat.filter((b) => b.ratio >= bloatRatio).slice(0, 10).map((b) => `${b.name}: ${size(b.wasted)} of ${size(b.size)} wasted (${b.ratio.toFixed(0)}%) — ${remedy(b.name)}`),
+  };
+}
+

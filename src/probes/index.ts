@@ -9,6 +9,7 @@ import { HistoryProbe } from './history.js';
 import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
+import { CatalogProbe } from './postgres-catalog.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
@@ -27,6 +28,7 @@ const primarySetting = (c: { url?: string }): string => (c.url ? 'postgres.url' 
 export class Probes {
   private pg?: { primary: PostgresProbe; replicas: PostgresProbe[] };
   private adminProbe?: PostgresProbe;
+  private catalogProbe?: CatalogProbe;
   private redisProbe?: RedisProbe;
   private readonly extra: PostgresProbe[] = [];
   private backupsProbe?: BackupsProbe;
@@ -57,6 +59,12 @@ export class Probes {
       };
     }
     return this.pg;
+  }
+
+  /** The primary's catalog (indexes, bloat estimates, stats reset) through the read-only sessions, with the replicas' index scans. */
+  get catalog(): CatalogProbe {
+    this.catalogProbe ??= new CatalogProbe(this.postgres.primary, this.postgres.replicas);
+    return this.catalogProbe;
   }
 
   /**
