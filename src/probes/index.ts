@@ -2,6 +2,7 @@ import type { Target } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
 import { parseDuration } from '../engine/units.js';
 import { repositoryDirectory } from '../backups/repository.js';
+import { AptProbe } from './apt.js';
 import { BackupsProbe } from './backups.js';
 import { readCertificates, type CertificateReport } from './certificates.js';
 import { AwsProbe } from './aws.js';
@@ -9,6 +10,7 @@ import { HistoryProbe } from './history.js';
 import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
+import { NpmProbe } from './npm.js';
 import { CatalogProbe } from './postgres-catalog.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
@@ -37,6 +39,8 @@ export class Probes {
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
   private historyProbe?: HistoryProbe;
+  private aptProbe?: AptProbe;
+  private npmProbe?: NpmProbe;
   private certificateReports?: Promise<CertificateReport[]>;
 
   /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
@@ -164,6 +168,18 @@ export class Probes {
     if (this.sharedStore) return this.sharedStore();
     this.store ??= import('../state/index.js').then((m) => m.openStore(this.config));
     return this.store;
+  }
+
+  /** This host's apt: pending upgrades as apt simulates them, and its package lists. */
+  get apt(): AptProbe {
+    this.aptProbe ??= new AptProbe();
+    return this.aptProbe;
+  }
+
+  /** npm audit of the application directories. */
+  get npm(): NpmProbe {
+    this.npmProbe ??= new NpmProbe();
+    return this.npmProbe;
   }
 
   /** The kept runs of this environment (the state store's history), each filter read once per run. */
