@@ -4,6 +4,8 @@ import type { Config } from '../engine/config/index.js';
 import { formatValue } from '../engine/units.js';
 import type { CertificateReport } from '../probes/certificates.js';
 import { indexSettings, type CatalogProbe } from '../probes/postgres-catalog.js';
+import type { RedisNode, RedisProbe } from '../probes/redis.js';
+import type { CheckOutput } from '../engine/verdict.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -51,3 +53,51 @@ export async function bloatCheck(catalog: CatalogProbe, config: Config, kind: 'i
   };
 }
 
+/** What one node says for a check: its value, the line shown for it, and a verdict when the value alone cannot carry it. */
+export interface NodeReading {
+  value?: number;
+  line: string;
+  status?: 'pass' | 'warn' | 'fail' | 'skip';
+}
+
+/**
+ * Reads every node and reports the worst (highest, or lowest for `lower-is-worse`) value, one
+ * detail line per node when there are several. A node that cannot be read makes the check `error`
+ * unless another node already fails it.
+ */
+export async function judgeNodes(
+  probe: RedisProbe,
+  read: (node: RedisNode) => Promise<NodeReading>,
+  worse: 'higher-is-worse' | 'lower-is-worse' = 'higher-is-worse',
+): Promise<CheckOutput> {
+  const nodes = await probe.nodes();
+  const readings = await Promise.all(
+    nodes.map((node) => read(node).then((r) => ({ node, r, error: undefined }), (error: Error) => ({ node, r: undefined, error }))),
+  );
+  const many = nodes.length > 1;
+  const details = many ? readings.map(({ node, r, error }) => `${node.address}: ${error ? error.message : r!.line}`) : undefined;
+  const label = (node: RedisNode, line: string) => (many ? `${node.address}: ${line}` : line);
+  const failed = readings.find((x) => x.r?.status === 'fail');
+  if (failed) return { status: 'fail', value: failed.r!.value ?? null, message: label(failed.node, failed.r!.line), ...(details && { details }) };
+  const broken = readings.find((x) => x.error);
+  if (broken) return { status: 'error', message: broken.error!.message, ...(details && { details }) };
+  const warned = readings.find((x) => x.r?.status === 'warn');
+  if (warned) return { status: 'warn', value: warned.r!.value ?? null, message: label(warned.node, warned.r!.line), ...(details && { details }) };
+  const measured = readings.filter((x) => x.r!.status !== 'skip' && typeof x.r!.value === 'number');
+  if (!measured.length) {
+    // Verdicts without a number (a replication link is up) pass; readings that are all skips skip.
+    const passed = readings.find((x) => x.r!.status === 'pass');
+    const shown = passed ?? readings[0]!;
+    return { status: passed ? 'pass' : 'skip', message: label(shown.node, shown.r!.line), ...(details && { details }) };
+  }
+  const sign = worse === 'higher-is-worse' ? 1 : -1;
+  // A node whose reading already passes outright (fragmentation of a few MB) yields to one judged by its value.
+  const judged = measured.filter((x) => x.r!.status !== 'pass');
+  const top = (judged.length ? judged : measured).reduce((a, b) => (sign * b.r!.value! > sign * a.r!.value! ? b : a));
+  return {
+    value: top.r!.value!,
+    ...(top.r!.status === 'pass' && { status: 'pass' as const }),
+    message: label(top.node, top.r!.line),
+    ...(details && { details }),
+  };
+}
