@@ -8,7 +8,7 @@ export type AptSimulation = { exitCode?: number; code?: string; stdout: string; 
 /** apt as this host has it, each command run once per run. */
 export class AptProbe {
   private readonly simulations = new Map<string, Promise<AptSimulation>>();
-  private lists?: Promise<string>;
+  private listsDir?: Promise<string>;
 
   /** `apt-get -s <args>`: a simulation, which changes nothing and takes no lock. */
   simulate(args: string[]): Promise<AptSimulation> {
@@ -22,10 +22,11 @@ export class AptProbe {
     return run;
   }
 
-  /** Where apt keeps its package lists. */
-  listsDir(): Promise<string> {
-    this.lists ??= aptListsDir();
-    return this.lists;
+  /** Where apt keeps its package lists, and how long ago (ms before `now`) it last refreshed them: undefined when it has none. */
+  async lists(now: Date): Promise<{ dir: string; age?: number }> {
+    this.listsDir ??= aptListsDir();
+    const dir = await this.listsDir;
+    return { dir, age: aptListsAge(now, dir) };
   }
 }
 
@@ -63,7 +64,7 @@ async function aptListsDir(): Promise<string> {
 }
 
 /** How long ago apt last refreshed its package lists (the newest list or Release file in the lists directory), or undefined when it has none. */
-export function aptListsAge(now: Date, dir: string): number | undefined {
+function aptListsAge(now: Date, dir: string): number | undefined {
   if (!existsSync(dir)) return undefined;
   const times = readdirSync(dir).filter((f) => /_(Packages(\.\w+)?|Release|InRelease)$/.test(f)).map((f) => statSync(join(dir, f)).mtimeMs);
   return times.length ? now.getTime() - Math.max(...times) : undefined;

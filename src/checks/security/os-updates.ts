@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { aptListsAge, parseAptSimulation, parseKeptBack, type AptUpgrade } from '../../probes/apt.js';
+import { parseAptSimulation, parseKeptBack, type AptUpgrade } from '../../probes/apt.js';
 
 /** Package lists older than this warn, and older than the error limit make the count meaningless: apt cannot know of fixes published after them. */
 const APT_LISTS_WARN_DAYS = 1;
@@ -46,8 +46,7 @@ export default defineCheck({
     }
     const upgrades = [...parseAptSimulation(apt.stdout), ...heldBack];
     const security = upgrades.filter((u) => u.security);
-    const dir = await probes.apt.listsDir();
-    const age = aptListsAge(now(), dir);
+    const { dir, age } = await probes.apt.lists(now());
     const details = [...security, ...upgrades.filter((u) => !u.security)].map((u) => `${u.security ? 'SECURITY ' : ''}${u.name} ${u.from} → ${u.to} (${u.origin})${howToInstall(u)}`);
     if (age === undefined) {
       return { status: 'error', message: `apt has no package lists in ${dir}: it cannot know of any update — run apt-get update`, details };
