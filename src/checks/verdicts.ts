@@ -1,9 +1,9 @@
-/** Verdict helpers shared by checks of several domains: they judge what a probe read, and read nothing themselves. */
+/** Verdict helpers shared by checks: they judge what the probes read (judgeNodes asks each Redis node through the probe it is handed). */
 import type { CheckContext } from '../engine/check.js';
 import type { Config } from '../engine/config/index.js';
 import { formatValue } from '../engine/units.js';
 import type { CertificateReport } from '../probes/certificates.js';
-import { indexSettings, type CatalogProbe } from '../probes/postgres-catalog.js';
+import { indexSettings, type Bloat } from '../probes/postgres-catalog.js';
 import type { RedisNode, RedisProbe } from '../probes/redis.js';
 import type { CheckOutput } from '../engine/verdict.js';
 
@@ -33,10 +33,9 @@ export function unreadable(reports: CertificateReport[]): { status: 'error'; mes
   };
 }
 
-/** The check shared by postgres.index-bloat and postgres.table-bloat: the worst estimated waste, every bloated relation in details. */
-export async function bloatCheck(catalog: CatalogProbe, config: Config, kind: 'index' | 'table', remedy: (name: string) => string) {
+/** The verdict shared by postgres.index-bloat and postgres.table-bloat: the worst estimated waste, every bloated relation in details. */
+export function bloatVerdict({ bloat, unestimated }: { bloat: Bloat[]; unestimated: number }, config: Config, kind: 'index' | 'table', remedy: (name: string) => string) {
   const { bloatRatio } = indexSettings(config);
-  const { bloat, unestimated } = await catalog.bloat(kind);
   const unseen = unestimated ? `; ${unestimated} without statistics (never analyzed, or the role may not read their pg_stats rows) not estimated` : '';
   if (bloat.length === 0) {
     return unestimated
