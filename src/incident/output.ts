@@ -3,7 +3,7 @@ import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import { prepare } from '../app/prepare.js';
 import { write } from '../report/output.js';
-import { writeDocument, type DocumentFormat } from '../report/document.js';
+import { writeDocument, type Document, type DocumentFormat } from '../report/document.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { documentExitCode, investigationDocument, type Investigation, type Section } from './document.js';
 
@@ -35,8 +35,11 @@ export function makeDocument(ctx: IncidentContext, title: string, runbook: strin
   return { title, runbook, environment: ctx.config.environment ?? null, generatedAt: ctx.now().toISOString(), sections };
 }
 
-/** Prints a document in the chosen format and returns its exit code (3 when a part could not be read). */
-export async function printDocument(ctx: IncidentContext, doc: Investigation): Promise<number> {
-  await writeDocument(investigationDocument(doc), ctx.flags.format, ctx.redactor, { color: colorFor(ctx.flags) });
+/** Writes a document in the chosen format. */
+export const show = (ctx: IncidentContext, doc: Document): Promise<void> => writeDocument(doc, ctx.flags.format, ctx.redactor, { color: colorFor(ctx.flags) });
+
+/** Prints an investigation in the chosen format (--format json: `json`, the investigation itself unless given) and returns its exit code (3 when a part could not be read). */
+export async function printDocument(ctx: IncidentContext, doc: Investigation, json: unknown = doc): Promise<number> {
+  await show(ctx, { ...investigationDocument(doc), json });
   return documentExitCode(doc);
 }

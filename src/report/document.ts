@@ -38,6 +38,9 @@ export interface Document {
   json: unknown;
 }
 
+/** Lines shown as they are (none: nothing shown). */
+export const paragraph = (lines: Text[]): Block => ({ kind: 'paragraph', lines });
+
 export interface DocumentOptions {
   /** Colours (human only); false for NO_COLOR, --no-color and non-TTY output. */
   color: boolean;
