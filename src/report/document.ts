@@ -11,6 +11,10 @@ import { write } from './output.js';
 export const DOCUMENT_FORMATS = ['human', 'json', 'markdown'] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
+/** The document format a check command's --format asks for: the same where documents have it, the screen's for junit and nagios. */
+export const documentFormatOf = (format: string | undefined): DocumentFormat =>
+  (DOCUMENT_FORMATS as readonly (string | undefined)[]).includes(format) ? (format as DocumentFormat) : 'human';
+
 export type Style = 'bold' | 'gray' | 'green' | 'yellow' | 'red' | 'magenta';
 /** A line of text, plain or in styled runs (the human screen colours them; other formats show the text). */
 export type Text = string | readonly { text: string; style?: Style }[];
