@@ -1,4 +1,5 @@
 /** The layers of /work/shared/ARCHITECTURE.md, kept: no import cycles, and commands/ is imported by cli.ts and commands/ only. */
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import madge from 'madge';
 import { describe, expect, it } from 'vitest';
@@ -28,5 +29,15 @@ describe('import graph of src/', () => {
     const upward = Object.entries((await graph(false)).obj()).flatMap(([from, to]) =>
       from === 'cli.ts' || from.startsWith('commands/') ? [] : to.filter((d) => d.startsWith('commands/')).map((d) => `${from} -> ${d}`));
     expect(upward).toEqual([]);
+  });
+});
+
+describe('output of every command', () => {
+  it('goes through src/report/: no module outside it asks whether the format is json', () => {
+    const asksJson = /[!=]==?\s*['"`]json['"`]|['"`]json['"`]\s*[!=]==?|case\s+['"`]json['"`]/;
+    const files = readdirSync(`${root}src`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.startsWith('report/'));
+    expect(files).toContain('cli.ts');
+    const branches = files.flatMap((f) => readFileSync(`${root}src/${f}`, 'utf8').split('\n').flatMap((line, i) => (asksJson.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])));
+    expect(branches).toEqual([]);
   });
 });
