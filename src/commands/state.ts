@@ -1,6 +1,6 @@
 /** `nvcops audit …` and `nvcops history …`: reading, verifying, exporting and pruning the state store. */
 import type { Config } from '../engine/config/index.js';
-import { EXIT } from '../engine/errors.js';
+import { EXIT, UsageError } from '../engine/errors.js';
 import type { Redactor } from '../engine/redact.js';
 import type { CheckResult } from '../engine/report.js';
 import { summaryText, observedText } from '../report/text.js';
@@ -9,7 +9,9 @@ import type { ActionPlan } from '../engine/action.js';
 import type { PlanContext } from '../app/act.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
-import { write } from '../report/output.js';
+import { screenWidth, write } from '../report/output.js';
+import type { Format } from '../report/formats.js';
+import { renderer } from '../report/index.js';
 import { paragraph, writeDocument, type Block } from '../report/document.js';
 
 export type ListFormat = 'human' | 'json';
@@ -103,6 +105,25 @@ export const historyList = (flags: HistoryFlags): Promise<number> =>
       blocks: [shown],
       json: check ? entries.map(({ report, ...e }) => ({ ...e, check: resultOf({ ...e, report }, check) })) : entries,
     }, flags.format, redactor);
+    return EXIT.ok;
+  });
+
+export interface HistoryShowFlags extends GlobalOptions {
+  format: Format;
+  onlyProblems?: boolean;
+}
+
+/** `history show <run>`: a kept run's report (secrets already masked) through the check-run renderers, as its run showed it. */
+export const historyShow = (id: string, flags: HistoryShowFlags): Promise<number> =>
+  withStore(flags, async ({ store, redactor }) => {
+    const found = (await store.history.list()).filter((e) => e.id.startsWith(id));
+    if (found.length !== 1) {
+      throw new UsageError(found.length
+        ? `history show: ${id} is the start of ${found.length} run ids; give more of it`
+        : `history show: no kept check run ${id} in ${store.location} (nvcops history --format json lists the ids)`);
+    }
+    const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+    write((await renderer(flags.format))(found[0]!.report, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
     return EXIT.ok;
   });
 
