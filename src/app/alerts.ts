@@ -1,0 +1,164 @@
+/**
+ * Alerts per check for scheduled runs (`--notify`, or `alerts.onFail: true`): a PagerDuty Events v2
+ * `trigger` when a check turns fail (or error, or warn when asked), a `resolve` when it passes again,
+ * nothing while it stays the same; and one Slack-compatible webhook message per run listing what changed.
+ * What a check was comes from the run history: its status in the newest earlier run of this environment
+ * that judged it (any command: the dedup key names the environment and the check, not the command).
+ */
+import { hostname } from 'node:os';
+import type { CheckDefinition } from '../engine/check.js';
+import type { AlertSeverity, AlertsConfig as Alerts } from '../engine/config/alerts.js';
+import type { Config } from '../engine/config/index.js';
+import { ConfigError } from '../engine/errors.js';
+import type { Redactor } from '../engine/redact.js';
+import type { CheckResult, RunReport } from '../engine/report.js';
+import type { Status } from '../engine/verdict.js';
+import { DEFAULT_NOTIFY, PAGERDUTY_EVENTS_URL, postJson, type PostOutcome } from '../probes/post-json.js';
+import { write } from '../report/output.js';
+import type { Store } from '../state/store.js';
+
+/** How many earlier runs of the environment are read to find each check's last judged status. */
+const LOOK_BACK = 50;
+
+/** Statuses an alert can be raised for; pass and waived clear it; skip and manual say nothing about the target. */
+const RAISED = ['fail', 'error', 'warn'] as const;
+type Raised = (typeof RAISED)[number];
+
+/**
+ * Default severities. `error` pages: a check that cannot see (a revoked grant, an unreachable API) leaves
+ * its fault unwatched, and a blind monitor that stays quiet is indistinguishable from a healthy system;
+ * it pages below a failure (PagerDuty `error`), and `severity: { default: { error: none } }` turns it off.
+ */
+const DEFAULT_SEVERITY = (a: Alerts): Record<Raised, AlertSeverity> => ({ fail: 'critical', error: 'error', warn: a.warn ? 'warning' : 'none' });
+
+/**
+ * The alert configuration this run sends to, or undefined when it sends none; checked before anything
+ * runs: `--notify` without a channel, or a severity for a check id that does not exist, is a config error.
+ */
+export function alertsFor(notify: boolean | undefined, config: Config, registered: ReadonlyMap<string, CheckDefinition>): Alerts | undefined {
+  const a = config.alerts;
+  if (!notify && !a?.onFail) return undefined;
+  if (!a?.pagerduty && !a?.webhook) {
+    throw new ConfigError(`${notify ? '--notify' : 'alerts.onFail'}: no alert channel configured; set alerts.pagerduty.routingKey or alerts.webhook`);
+  }
+  const unknown = Object.keys(a.severity ?? {}).find((id) => id !== 'default' && !registered.has(id));
+  if (unknown) throw new ConfigError(`alerts.severity.${unknown}: no such check; use a check id (nvcops runbook list) or default`);
+  return a;
+}
+
+/** One check whose alert changes in this run. */
+export interface AlertChange {
+  check: string;
+  action: 'trigger' | 'resolve';
+  /** Its status in the earlier run that judged it, or null when none did. */
+  from: Status | null;
+  to: Status;
+  /** The PagerDuty severity of a trigger. */
+  severity?: Exclude<AlertSeverity, 'none'>;
+  result: CheckResult;
+}
+
+const severityOf = (a: Alerts, check: string, status: Status): AlertSeverity =>
+  (RAISED as readonly string[]).includes(status)
+    ? a.severity?.[check]?.[status as Raised] ?? a.severity?.default?.[status as Raised] ?? DEFAULT_SEVERITY(a)[status as Raised]
+    : 'none';
+
+const judged = (s: Status) => s !== 'skip' && s !== 'manual';
+
+/** The alerts a run changes, given each check's last judged status before it: a raised status that differs triggers, a cleared one resolves. */
+export function alertChanges(report: RunReport, before: ReadonlyMap<string, Status>, a: Alerts): AlertChange[] {
+  const changes: AlertChange[] = [];
+  for (const result of report.items.flatMap((i) => i.results)) {
+    if (!judged(result.status)) continue;
+    const from = before.get(result.id) ?? null;
+    const severity = severityOf(a, result.id, result.status);
+    const wasRaised = from !== null && severityOf(a, result.id, from) !== 'none';
+    if (severity !== 'none' && from !== result.status) changes.push({ check: result.id, action: 'trigger', from, to: result.status, severity, result });
+    else if (severity === 'none' && wasRaised) changes.push({ check: result.id, action: 'resolve', from, to: result.status, result });
+  }
+  return changes;
+}
+
+/** Each check's status in the newest earlier run of this environment that judged it (interrupted runs left out). */
+async function lastStatuses(report: RunReport, store: Store): Promise<Map<string, Status>> {
+  const runs = await store.history.list({ environment: report.environment, limit: LOOK_BACK + 1 });
+  const last = new Map<string, Status>();
+  for (const run of runs) {
+    if (run.report.startedAt === report.startedAt || run.report.interrupted) continue;
+    // Oldest first: a later run overwrites.
+    for (const r of run.report.items.flatMap((i) => i.results)) if (judged(r.status)) last.set(r.id, r.status);
+  }
+  return last;
+}
+
+export const dedupKey = (environment: string | null, check: string): string => `nvcops/${environment ?? 'default'}/${check}`;
+
+/** The PagerDuty Events API v2 event of one change, its text redacted (the routing key is added after: the redactor masks it). */
+export function pagerDutyEvent(report: RunReport, c: AlertChange, redactor: Redactor): Record<string, unknown> {
+  const base = { event_action: c.action, dedup_key: dedupKey(report.environment, c.check) };
+  if (c.action === 'resolve') return base;
+  const r = c.result;
+  return {
+    ...base,
+    client: 'nvcops',
+    payload: redactor.applyDeep({
+      summary: `${c.check} ${r.status}${report.environment ? ` in ${report.environment}` : ''}: ${r.message}`.slice(0, 1024),
+      source: report.environment ?? hostname(),
+      severity: c.severity,
+      timestamp: report.startedAt,
+      component: c.check.split('.')[0],
+      group: report.environment ?? 'default',
+      class: 'check',
+      custom_details: {
+        check: c.check, title: r.title, status: r.status, was: c.from, message: r.message, command: report.command,
+        ...(r.observed && { observed: `${r.observed.value} ${r.observed.unit}` }), ...(r.threshold && { threshold: r.threshold }),
+        ...(r.details?.length && { details: r.details.slice(0, 20) }), ...(r.nextStep && { next_step: r.nextStep }),
+      },
+    }),
+  };
+}
+
+/** The Slack-compatible message of one run: `text` is what Slack, Mattermost and Teams incoming webhooks all show. */
+export function webhookMessage(report: RunReport, changes: AlertChange[], redactor: Redactor): Record<string, unknown> {
+  const where = report.environment ? ` in ${report.environment}` : '';
+  const line = (c: AlertChange) =>
+    `${c.action === 'trigger' ? '▲' : '✔'} ${c.check} ${c.from ?? 'new'} → ${c.to}${c.severity ? ` (${c.severity})` : ''}: ${c.result.message}`;
+  return redactor.applyDeep({
+    text: [`nvcops ${report.command}${where}: ${changes.length} check${changes.length === 1 ? '' : 's'} changed`, ...changes.map(line)].join('\n'),
+    nvcops: {
+      command: report.command, environment: report.environment, startedAt: report.startedAt, status: report.status,
+      changes: changes.map((c) => ({ check: c.check, action: c.action, from: c.from, to: c.to, ...(c.severity && { severity: c.severity }), message: c.result.message })),
+    },
+  });
+}
+
+/**
+ * Sends the run's alert changes, after the run is in the history. Never changes the exit code: what was
+ * sent is one line on stderr, and so is what could not be (a receiver that is down, a history unread).
+ */
+export async function sendAlerts(report: RunReport, a: Alerts, store: () => Promise<Store>, redactor: Redactor, opts = DEFAULT_NOTIFY): Promise<void> {
+  const say = (text: string) => write(`nvcops: ${text.replace(/\s+/g, ' ')}\n`, redactor, process.stderr);
+  if (report.interrupted) return say('alerts not sent: the run was interrupted, so its verdicts are incomplete');
+  let before: Map<string, Status>;
+  try {
+    before = await lastStatuses(report, await store());
+  } catch (e) {
+    return say(`alerts not sent: run history not read: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const changes = alertChanges(report, before, a);
+  if (!changes.length) return;
+  const failed: string[] = [];
+  const note = (what: string) => (o: PostOutcome) => { if (o.error) failed.push(`${what}: ${o.error} after ${o.attempts} attempt(s)`); };
+  const jobs: Promise<void>[] = [];
+  if (a.pagerduty) {
+    const url = a.pagerduty.url ?? PAGERDUTY_EVENTS_URL;
+    for (const c of changes) {
+      jobs.push(postJson(url, { routing_key: a.pagerduty.routingKey, ...pagerDutyEvent(report, c, redactor) }, opts).then(note(`PagerDuty ${c.action} ${c.check}`)));
+    }
+  }
+  if (a.webhook) jobs.push(postJson(a.webhook, webhookMessage(report, changes, redactor), opts).then(note('webhook')));
+  await Promise.all(jobs);
+  const counts = (['trigger', 'resolve'] as const).map((x) => `${changes.filter((c) => c.action === x).length} ${x}`).join(', ');
+  if (failed.length) say(`alerts (${counts}) NOT all delivered, the exit code is the run's: ${failed.join('; ')}`);
+  else say(`alerts sent: ${counts}${a.pagerduty ? ' to PagerDuty' : ''}${a.webhook ? `${a.pagerduty ? ' and' : ''} one webhook message` : ''}`);
+}
