@@ -12,7 +12,7 @@ import type { Config } from '../engine/config/index.js';
 import { ConfigError } from '../engine/errors.js';
 import type { Redactor } from '../engine/redact.js';
 import type { CheckResult, RunReport } from '../engine/report.js';
-import type { Status } from '../engine/verdict.js';
+import type { Status, Target } from '../engine/verdict.js';
 import { DEFAULT_NOTIFY, PAGERDUTY_EVENTS_URL, postJson, type PostOutcome } from '../probes/post-json.js';
 import { write } from '../report/output.js';
 import type { Store } from '../state/store.js';
@@ -31,11 +31,17 @@ type Raised = (typeof RAISED)[number];
  */
 const DEFAULT_SEVERITY = (a: Alerts): Record<Raised, AlertSeverity> => ({ fail: 'critical', error: 'error', warn: a.warn ? 'warning' : 'none' });
 
+/** What a run alerts with: the configuration, and each check's targets (to fold the errors a failed target explains). */
+export interface AlertPlan {
+  config: Alerts;
+  requires: ReadonlyMap<string, readonly Target[]>;
+}
+
 /**
- * The alert configuration this run sends to, or undefined when it sends none; checked before anything
- * runs: `--notify` without a channel, or a severity for a check id that does not exist, is a config error.
+ * The alerts this run sends, or undefined when it sends none; checked before anything runs: `--notify`
+ * without a channel, or a severity for a check id that does not exist, is a config error.
  */
-export function alertsFor(notify: boolean | undefined, config: Config, registered: ReadonlyMap<string, CheckDefinition>): Alerts | undefined {
+export function alertsFor(notify: boolean | undefined, config: Config, registered: ReadonlyMap<string, CheckDefinition>): AlertPlan | undefined {
   const a = config.alerts;
   if (!notify && !a?.onFail) return undefined;
   if (!a?.pagerduty && !a?.webhook) {
@@ -43,7 +49,22 @@ export function alertsFor(notify: boolean | undefined, config: Config, registere
   }
   const unknown = Object.keys(a.severity ?? {}).find((id) => id !== 'default' && !registered.has(id));
   if (unknown) throw new ConfigError(`alerts.severity.${unknown}: no such check; use a check id (nvcops runbook list) or default`);
-  return a;
+  return { config: a, requires: new Map([...registered].map(([id, c]) => [id, c.requires] as const)) };
+}
+
+/**
+ * A check's status as alerts see it: `folded` for an error whose targets a failing check of the same run
+ * also needs (Redis down: redis.ping fails, and the ten Redis checks that cannot connect are not ten more
+ * pages). A folded check says nothing of its own, like skip: its alert neither opens nor resolves.
+ */
+function alertStatuses(report: RunReport, requires: AlertPlan['requires']): Map<string, Status | 'folded'> {
+  const results = report.items.flatMap((i) => i.results);
+  const failed = results.filter((r) => r.status === 'fail').map((r) => requires.get(r.id) ?? []).filter((t) => t.length);
+  return new Map(results.map((r) => {
+    const needs = requires.get(r.id) ?? [];
+    const folded = r.status === 'error' && needs.length > 0 && failed.some((f) => needs.every((t) => f.includes(t)));
+    return [r.id, folded ? 'folded' : r.status];
+  }));
 }
 
 /** One check whose alert changes in this run. */
@@ -63,13 +84,15 @@ const severityOf = (a: Alerts, check: string, status: Status): AlertSeverity =>
     ? a.severity?.[check]?.[status as Raised] ?? a.severity?.default?.[status as Raised] ?? DEFAULT_SEVERITY(a)[status as Raised]
     : 'none';
 
-const judged = (s: Status) => s !== 'skip' && s !== 'manual';
+const judged = (s: Status | 'folded'): s is Status => s !== 'skip' && s !== 'manual' && s !== 'folded';
 
 /** The alerts a run changes, given each check's last judged status before it: a raised status that differs triggers, a cleared one resolves. */
-export function alertChanges(report: RunReport, before: ReadonlyMap<string, Status>, a: Alerts): AlertChange[] {
+export function alertChanges(report: RunReport, before: ReadonlyMap<string, Status>, plan: AlertPlan): AlertChange[] {
+  const a = plan.config;
+  const now = alertStatuses(report, plan.requires);
   const changes: AlertChange[] = [];
   for (const result of report.items.flatMap((i) => i.results)) {
-    if (!judged(result.status)) continue;
+    if (!judged(now.get(result.id)!)) continue;
     const from = before.get(result.id) ?? null;
     const severity = severityOf(a, result.id, result.status);
     const wasRaised = from !== null && severityOf(a, result.id, from) !== 'none';
@@ -80,13 +103,13 @@ export function alertChanges(report: RunReport, before: ReadonlyMap<string, Stat
 }
 
 /** Each check's status in the newest earlier run of this environment that judged it (interrupted runs left out). */
-async function lastStatuses(report: RunReport, store: Store): Promise<Map<string, Status>> {
+async function lastStatuses(report: RunReport, store: Store, requires: AlertPlan['requires']): Promise<Map<string, Status>> {
   const runs = await store.history.list({ environment: report.environment, limit: LOOK_BACK + 1 });
   const last = new Map<string, Status>();
   for (const run of runs) {
     if (run.report.startedAt === report.startedAt || run.report.interrupted) continue;
     // Oldest first: a later run overwrites.
-    for (const r of run.report.items.flatMap((i) => i.results)) if (judged(r.status)) last.set(r.id, r.status);
+    for (const [id, status] of alertStatuses(run.report, requires)) if (judged(status)) last.set(id, status);
   }
   return last;
 }
@@ -132,32 +155,35 @@ export function webhookMessage(report: RunReport, changes: AlertChange[], redact
   });
 }
 
+/** What did not reach one channel, one clause: how many of its events (and which checks), and each distinct error once. */
+function unsent(channel: string, changes: AlertChange[], outcomes: PostOutcome[]): string | undefined {
+  const bad = outcomes.flatMap((o, i) => (o.error ? [{ error: `${o.error} after ${o.attempts} attempt(s)`, check: changes[i]!.check }] : []));
+  if (!bad.length) return undefined;
+  const what = channel === 'PagerDuty' ? `${bad.length} of ${outcomes.length} events (${bad.map((b) => b.check).join(', ')})` : 'the message';
+  return `${channel}: ${what}: ${[...new Set(bad.map((b) => b.error))].join(' / ')}`;
+}
+
 /**
  * Sends the run's alert changes, after the run is in the history. Never changes the exit code: what was
  * sent is one line on stderr, and so is what could not be (a receiver that is down, a history unread).
  */
-export async function sendAlerts(report: RunReport, a: Alerts, store: () => Promise<Store>, redactor: Redactor, opts = DEFAULT_NOTIFY): Promise<void> {
+export async function sendAlerts(report: RunReport, plan: AlertPlan, store: () => Promise<Store>, redactor: Redactor, opts = DEFAULT_NOTIFY): Promise<void> {
   const say = (text: string) => write(`nvcops: ${text.replace(/\s+/g, ' ')}\n`, redactor, process.stderr);
   if (report.interrupted) return say('alerts not sent: the run was interrupted, so its verdicts are incomplete');
   let before: Map<string, Status>;
   try {
-    before = await lastStatuses(report, await store());
+    before = await lastStatuses(report, await store(), plan.requires);
   } catch (e) {
     return say(`alerts not sent: run history not read: ${(e as Error).message.split('\n')[0]}`);
   }
-  const changes = alertChanges(report, before, a);
+  const a = plan.config;
+  const changes = alertChanges(report, before, plan);
   if (!changes.length) return;
-  const failed: string[] = [];
-  const note = (what: string) => (o: PostOutcome) => { if (o.error) failed.push(`${what}: ${o.error} after ${o.attempts} attempt(s)`); };
-  const jobs: Promise<void>[] = [];
-  if (a.pagerduty) {
-    const url = a.pagerduty.url ?? PAGERDUTY_EVENTS_URL;
-    for (const c of changes) {
-      jobs.push(postJson(url, { routing_key: a.pagerduty.routingKey, ...pagerDutyEvent(report, c, redactor) }, opts).then(note(`PagerDuty ${c.action} ${c.check}`)));
-    }
-  }
-  if (a.webhook) jobs.push(postJson(a.webhook, webhookMessage(report, changes, redactor), opts).then(note('webhook')));
-  await Promise.all(jobs);
+  const pagerDuty = a.pagerduty
+    ? Promise.all(changes.map((c) => postJson(a.pagerduty!.url ?? PAGERDUTY_EVENTS_URL, { routing_key: a.pagerduty!.routingKey, ...pagerDutyEvent(report, c, redactor) }, opts)))
+    : Promise.resolve([]);
+  const webhook = a.webhook ? postJson(a.webhook, webhookMessage(report, changes, redactor), opts) : undefined;
+  const failed = [unsent('PagerDuty', changes, await pagerDuty), webhook && unsent('webhook', changes, [await webhook])].filter(Boolean);
   const counts = (['trigger', 'resolve'] as const).map((x) => `${changes.filter((c) => c.action === x).length} ${x}`).join(', ');
   if (failed.length) say(`alerts (${counts}) NOT all delivered, the exit code is the run's: ${failed.join('; ')}`);
   else say(`alerts sent: ${counts}${a.pagerduty ? ' to PagerDuty' : ''}${a.webhook ? `${a.pagerduty ? ' and' : ''} one webhook message` : ''}`);
