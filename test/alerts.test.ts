@@ -122,18 +122,20 @@ describe('alerts per check: PagerDuty Events v2 trigger/resolve and one webhook 
     expect(JSON.stringify(pd().map(({ routing_key: _, ...e }) => e))).not.toContain(ROUTING_KEY);
   });
 
-  it('a receiver that is down or answers 500 leaves the exit code as it is and says so in one line on stderr', async () => {
+  it('a receiver that is down or answers 500 leaves the exit code as it is, says so in one line on stderr, and the next run sends it again', async () => {
     const failing = await make(500);
     const closed = await freePort();
     const server = await redis();
     await server.stop();
-    const config = writeConfig({
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-alerts-'));
+    const configWith = (pagerDutyUrl: string) => writeConfig({
       environment: 'staging',
       redis: { url: server.url },
-      alerts: { pagerduty: { routingKey: ROUTING_KEY, url: `http://127.0.0.1:${closed}/v2/enqueue` }, webhook: `${failing.url}/services/${WEBHOOK_TOKEN}` },
+      alerts: { pagerduty: { routingKey: ROUTING_KEY, url: pagerDutyUrl }, webhook: `${failing.url}/services/${WEBHOOK_TOKEN}` },
     });
+    const config = configWith(`http://127.0.0.1:${closed}/v2/enqueue`);
     const plain = await nvcops(['health', 'db', '--config', config]);
-    const notified = await nvcops(['health', 'db', '--config', config, '--notify']);
+    const notified = await nvcops(['health', 'db', '--config', config, '--notify'], { env: { XDG_STATE_HOME: state } });
     expect(plain.exitCode).toBe(2);
     expect(notified.exitCode).toBe(plain.exitCode);
     const lines = notified.stderr.split('\n').filter((l) => /alerts/.test(l));
@@ -147,6 +149,14 @@ describe('alerts per check: PagerDuty Events v2 trigger/resolve and one webhook 
     expect(failing.bodies).toHaveLength(3);
     expect(notified.stdout + notified.stderr).not.toContain(WEBHOOK_TOKEN);
     expect(notified.stdout + notified.stderr).not.toContain(ROUTING_KEY);
+    // PagerDuty is back: the trigger it never got is sent by the next run, though the history already says fail.
+    const up = await make();
+    const next = await nvcops(['health', 'db', '--config', configWith(`${up.url}/v2/enqueue`), '--notify'], { env: { XDG_STATE_HOME: state } });
+    expect(next.exitCode).toBe(2);
+    expect(up.bodies.map((b) => [b.body.event_action, b.body.dedup_key])).toEqual([['trigger', 'nvcops/staging/redis.ping']]);
+    // And once delivered, not again.
+    await nvcops(['health', 'db', '--config', configWith(`${up.url}/v2/enqueue`), '--notify'], { env: { XDG_STATE_HOME: state } });
+    expect(up.bodies).toHaveLength(1);
   });
 
   it('alerts.onFail alerts every run; an error (cannot see) pages unless its severity is none, per check or by default', async () => {

@@ -155,6 +155,28 @@ export function webhookMessage(report: RunReport, changes: AlertChange[], redact
   });
 }
 
+/** Records of what PagerDuty was last told of a check (`status`: the status it alerted or resolved for; null: nothing yet). */
+const TOLD_KIND = 'alert';
+
+/** What PagerDuty was last told of each check of an environment: it outranks the history, which holds changes that were never delivered. */
+async function toldPagerDuty(store: Store, environment: string | null): Promise<Map<string, Status | null>> {
+  const prefix = dedupKey(environment, '');
+  const records = await store.records.list<{ status: Status | null }>(TOLD_KIND);
+  return new Map(records.filter((r) => r.id.startsWith(prefix)).map((r) => [r.id.slice(prefix.length), r.data.status] as const));
+}
+
+/**
+ * Keeps what PagerDuty now believes: the new status of a delivered event; for one not delivered, the old
+ * status (the history has the new one now), so the next run sends it again.
+ */
+async function remember(store: Store, environment: string | null, changes: AlertChange[], outcomes: PostOutcome[], told: Map<string, Status | null>): Promise<void> {
+  for (const [i, c] of changes.entries()) {
+    const delivered = !outcomes[i]?.error;
+    if (!delivered && told.has(c.check)) continue;
+    await store.records.put(TOLD_KIND, dedupKey(environment, c.check), { status: delivered ? c.to : c.from }, { by: 'nvcops' });
+  }
+}
+
 /** What did not reach one channel, one clause: how many of its events (and which checks), and each distinct error once. */
 function unsent(channel: string, changes: AlertChange[], outcomes: PostOutcome[]): string | undefined {
   const bad = outcomes.flatMap((o, i) => (o.error ? [{ error: `${o.error} after ${o.attempts} attempt(s)`, check: changes[i]!.check }] : []));
@@ -170,20 +192,34 @@ function unsent(channel: string, changes: AlertChange[], outcomes: PostOutcome[]
 export async function sendAlerts(report: RunReport, plan: AlertPlan, store: () => Promise<Store>, redactor: Redactor, opts = DEFAULT_NOTIFY): Promise<void> {
   const say = (text: string) => write(`nvcops: ${text.replace(/\s+/g, ' ')}\n`, redactor, process.stderr);
   if (report.interrupted) return say('alerts not sent: the run was interrupted, so its verdicts are incomplete');
+  const a = plan.config;
   let before: Map<string, Status>;
+  let told: Map<string, Status | null>;
   try {
     before = await lastStatuses(report, await store(), plan.requires);
+    told = a.pagerduty ? await toldPagerDuty(await store(), report.environment) : new Map();
   } catch (e) {
     return say(`alerts not sent: run history not read: ${(e as Error).message.split('\n')[0]}`);
   }
-  const a = plan.config;
+  for (const [id, status] of told) {
+    if (status === null) before.delete(id);
+    else before.set(id, status);
+  }
   const changes = alertChanges(report, before, plan);
   if (!changes.length) return;
   const pagerDuty = a.pagerduty
     ? Promise.all(changes.map((c) => postJson(a.pagerduty!.url ?? PAGERDUTY_EVENTS_URL, { routing_key: a.pagerduty!.routingKey, ...pagerDutyEvent(report, c, redactor) }, opts)))
     : Promise.resolve([]);
   const webhook = a.webhook ? postJson(a.webhook, webhookMessage(report, changes, redactor), opts) : undefined;
-  const failed = [unsent('PagerDuty', changes, await pagerDuty), webhook && unsent('webhook', changes, [await webhook])].filter(Boolean);
+  const outcomes = await pagerDuty;
+  const failed = [unsent('PagerDuty', changes, outcomes), webhook && unsent('webhook', changes, [await webhook])].filter(Boolean);
+  if (a.pagerduty) {
+    try {
+      await remember(await store(), report.environment, changes, outcomes, told);
+    } catch (e) {
+      failed.push(`what PagerDuty was told not recorded: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
   const counts = (['trigger', 'resolve'] as const).map((x) => `${changes.filter((c) => c.action === x).length} ${x}`).join(', ');
   if (failed.length) say(`alerts (${counts}) NOT all delivered, the exit code is the run's: ${failed.join('; ')}`);
   else say(`alerts sent: ${counts}${a.pagerduty ? ' to PagerDuty' : ''}${a.webhook ? `${a.pagerduty ? ' and' : ''} one webhook message` : ''}`);
