@@ -114,7 +114,9 @@ describe('alerts per check: PagerDuty Events v2 trigger/resolve and one webhook 
     expect(back.stderr).toMatch(/^nvcops: alerts sent: 0 trigger, 1 resolve to PagerDuty and one webhook message$/m);
 
     // The routing key and the webhook token: in no output, no run history or audit record, no event but the routing_key field.
-    keep(await nvcops(['history', 'list', '--format', 'json', '--config', writeConfig({ environment: 'production', alerts })], { env: { XDG_STATE_HOME: state } }));
+    const shown = writeConfig({ environment: 'production', alerts });
+    keep(await nvcops(['history', 'list', '--format', 'json', '--config', shown], { env: { XDG_STATE_HOME: state } }));
+    expect(keep(await nvcops(['config', 'check', '--config', shown])).stdout).toMatch(/routingKey/);
     for (const text of [...outputs, filesUnder(state), JSON.stringify(slack())]) {
       expect(text).not.toContain(ROUTING_KEY);
       expect(text).not.toContain(WEBHOOK_TOKEN);

@@ -68,7 +68,7 @@ function alertStatuses(report: RunReport, requires: AlertPlan['requires']): Map<
 }
 
 /** One check whose alert changes in this run. */
-export interface AlertChange {
+interface AlertChange {
   check: string;
   action: 'trigger' | 'resolve';
   /** Its status in the earlier run that judged it, or null when none did. */
@@ -87,7 +87,7 @@ const severityOf = (a: Alerts, check: string, status: Status): AlertSeverity =>
 const judged = (s: Status | 'folded'): s is Status => s !== 'skip' && s !== 'manual' && s !== 'folded';
 
 /** The alerts a run changes, given each check's last judged status before it: a raised status that differs triggers, a cleared one resolves. */
-export function alertChanges(report: RunReport, before: ReadonlyMap<string, Status>, plan: AlertPlan): AlertChange[] {
+function alertChanges(report: RunReport, before: ReadonlyMap<string, Status>, plan: AlertPlan): AlertChange[] {
   const a = plan.config;
   const now = alertStatuses(report, plan.requires);
   const changes: AlertChange[] = [];
@@ -114,10 +114,10 @@ async function lastStatuses(report: RunReport, store: Store, requires: AlertPlan
   return last;
 }
 
-export const dedupKey = (environment: string | null, check: string): string => `nvcops/${environment ?? 'default'}/${check}`;
+const dedupKey = (environment: string | null, check: string): string => `nvcops/${environment ?? 'default'}/${check}`;
 
 /** The PagerDuty Events API v2 event of one change, its text redacted (the routing key is added after: the redactor masks it). */
-export function pagerDutyEvent(report: RunReport, c: AlertChange, redactor: Redactor): Record<string, unknown> {
+function pagerDutyEvent(report: RunReport, c: AlertChange, redactor: Redactor): Record<string, unknown> {
   const base = { event_action: c.action, dedup_key: dedupKey(report.environment, c.check) };
   if (c.action === 'resolve') return base;
   const r = c.result;
@@ -142,7 +142,7 @@ export function pagerDutyEvent(report: RunReport, c: AlertChange, redactor: Reda
 }
 
 /** The Slack-compatible message of one run: `text` is what Slack, Mattermost and Teams incoming webhooks all show. */
-export function webhookMessage(report: RunReport, changes: AlertChange[], redactor: Redactor): Record<string, unknown> {
+function webhookMessage(report: RunReport, changes: AlertChange[], redactor: Redactor): Record<string, unknown> {
   const where = report.environment ? ` in ${report.environment}` : '';
   const line = (c: AlertChange) =>
     `${c.action === 'trigger' ? '▲' : '✔'} ${c.check} ${c.from ?? 'new'} → ${c.to}${c.severity ? ` (${c.severity})` : ''}: ${c.result.message}`;
