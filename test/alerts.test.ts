@@ -183,6 +183,23 @@ describe('alerts per check: PagerDuty Events v2 trigger/resolve and one webhook 
     expect(up.bodies.map((b) => [b.body.dedup_key, b.body.payload.severity])).toEqual([['nvcops/default/redis.ping', 'critical']]);
   });
 
+  it('warn pages (severity warning) only with alerts.warn: true', async () => {
+    const up = await make();
+    const server = await redis();
+    // Every real PING takes more than 0 ms: redis.ping warns.
+    const run = (warn: boolean) =>
+      nvcops(['health', 'db', '--notify', '--format', 'json', '--config', writeConfig({
+        redis: { url: server.url },
+        thresholds: { 'redis.ping': { warn: '> 0ms', fail: '> 1s' } },
+        alerts: { warn, pagerduty: { routingKey: ROUTING_KEY, url: `${up.url}/v2/enqueue` } },
+      })]);
+    const quiet = await run(false);
+    expect(JSON.parse(quiet.stdout).items.flatMap((i: any) => i.results).find((r: any) => r.id === 'redis.ping').status).toBe('warn');
+    expect(up.bodies.filter((b) => b.body.dedup_key === 'nvcops/default/redis.ping')).toEqual([]);
+    await run(true);
+    expect(up.bodies.filter((b) => b.body.dedup_key === 'nvcops/default/redis.ping').map((b) => [b.body.event_action, b.body.payload.severity])).toEqual([['trigger', 'warning']]);
+  });
+
   it('refuses --notify without a channel, and a severity for a check that does not exist, before anything runs (exit 78)', async () => {
     const server = await redis();
     const none = await nvcops(['health', 'db', '--notify', '--config', writeConfig({ redis: { url: server.url } })]);
