@@ -16,6 +16,7 @@ import { renderer } from '../report/index.js';
 import { makeReportDirectories, screenWidth, write, writeReportFile } from '../report/output.js';
 import { procedures, type Procedure, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
+import { alertsFor, sendAlerts } from './alerts.js';
 import { prepare, type GlobalOptions } from './prepare.js';
 import { holdRun, type IfRunning } from './run-lock.js';
 
@@ -31,6 +32,8 @@ export interface RunFlags extends GlobalOptions {
   emit?: 'cloudwatch';
   onlyProblems?: boolean;
   ifRunning: IfRunning;
+  /** Send alerts per check that changed (src/app/alerts.ts); config alerts.onFail does it for every run. */
+  notify?: boolean;
 }
 
 async function progressLine(enabled: boolean) {
@@ -104,6 +107,7 @@ export async function runChecksCommand(
     : procedures[procedureId];
   const unconfigured = nothingConfigured(procedureId, procedure.items.flatMap((i) => i.checks.map((id) => registered.get(id)!)), config);
   if (unconfigured) throw new ConfigError(unconfigured);
+  const alerts = alertsFor(flags.notify, config, registered);
   makeReportDirectories(flags.report);
   // Listening until the run is in the history: a SIGTERM while it is written must not lose it.
   const interrupt = interruptOnSignals();
@@ -173,6 +177,7 @@ export async function runChecksCommand(
       }
     }
     await keepInHistory(report, store, redactor, flags.by);
+    if (alerts) await sendAlerts(report, alerts, store, redactor);
     if (unwritten) throw unwritten;
     await opts.onReport?.(report, { config, redactor, store });
   } finally {

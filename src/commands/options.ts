@@ -143,6 +143,7 @@ export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {
     .option('--only-problems', 'the human screen shows only what did not pass (reports and other formats stay complete)')
     .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)
     .option('--interval <duration>', 'pause between --wait attempts (at least 1s)', intervalArg, 10_000)
+    .option('--notify', 'alert per check that changed: PagerDuty trigger/resolve and one webhook message (config alerts)')
     .addOption(new Option('--emit <sink>', 'also publish each verdict as a CloudWatch metric (NVCOps/CheckStatus)').choices(['cloudwatch']));
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { alerts } from './alerts.js';
 import { aws } from './aws.js';
 import { backups, dr } from './backups.js';
 import { business, capacity } from './business.js';
@@ -33,6 +34,7 @@ const environmentShape = {
   links,
   deploys,
   incident,
+  alerts,
   state,
   maintenance,
   certificates,
