@@ -18,6 +18,8 @@ export function missingTarget(target: Target, c: Config): string | undefined {
       return c.logs?.application ? undefined : 'no application log configured: set logs.application';
     case 'backups':
       return c.backups?.directory ? undefined : 'no backup repository configured: set backups.directory';
+    case 'pgbackrest':
+      return c.backups?.pgbackrest ? undefined : 'pgBackRest not configured: set backups.pgbackrest.stanza';
     case 'certificates':
       return c.certificates?.endpoints?.length || c.certificates?.files?.length
         ? undefined : 'no certificates configured: list them in certificates.endpoints[] (url) and certificates.files[]';
