@@ -22,8 +22,9 @@ export function registerBackup(program: Command, finish: Finish): void {
 
   backup
     .command('db')
-    .description('Database backup (Backup Schedule: every 6 hours): pg_dump of postgres.adminUrl into backups.directory, with its manifest')
-    .option('--jobs <n>', 'dump N tables at once; above 1 this writes pg_dump\'s directory format (-Fd), as the custom format cannot be written in parallel', jobsArg, 1)
+    .description('Database backup (Backup Schedule: every 6 hours): pgbackrest backup with backups.pgbackrest, else pg_dump of postgres.adminUrl into backups.directory, with its manifest')
+    .option('--jobs <n>', 'dump N tables at once; above 1 this writes pg_dump\'s directory format (-Fd), as the custom format cannot be written in parallel (pgBackRest: --process-max)', jobsArg, 1)
+    .addOption(new Option('--type <type>', 'pgBackRest backup type (backups.pgbackrest; default incr, the first one is full)').choices(['full', 'diff', 'incr']))
     .addOption(listFormat())
     .action((_o, cmd: Command) => finish(backups().then((m) => m.backupDatabase(cmd.optsWithGlobals()))));
   backup

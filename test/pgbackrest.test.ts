@@ -1,0 +1,146 @@
+/**
+ * pgBackRest driven by nvcops against a real PostgreSQL archiving its WAL to an encrypted posix
+ * repository in the test's temp directory (test/support/pgbackrest.ts): backups, the morning and
+ * `backup verify` checks in health and in the faults they catch, point-in-time restore, the drill.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nvcops, writeConfig } from './support/cli.js';
+import { startArchivingPostgres, type ArchivingServer } from './support/pgbackrest.js';
+import { secretsIn } from './support/servers.js';
+import { until } from './support/until.js';
+
+interface Result { id: string; status: string; message: string; observed: { value: number } | null; details?: string[] }
+const results = (stdout: string): Record<string, Result> =>
+  Object.fromEntries(JSON.parse(stdout).items.flatMap((i: { results: Result[] }) => i.results).map((r: Result) => [r.id, r]));
+
+/** Every WAL segment file in the repository's archive, by path. */
+function walFiles(repo: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/^[0-9A-F]{24}-[0-9a-f]{40}/.test(e.name)) out.push(p);
+    }
+  };
+  walk(join(repo, 'archive'));
+  return out.sort();
+}
+
+const configOf = (s: ArchivingServer, extra: Record<string, unknown> = {}) => writeConfig({
+  environment: 'staging',
+  postgres: { url: s.monitorUrl, adminUrl: s.url },
+  backups: { pgbackrest: s.nvcopsConfig, retention: '1h' },
+  ...extra,
+});
+
+describe('pgBackRest: backups, verification, point-in-time recovery', () => {
+  let s: ArchivingServer;
+  let config: string;
+  let stateHome: string;
+  const run = (args: string[], o: { config?: string; timeoutMs?: number } = {}) =>
+    nvcops([...args, '--config', o.config ?? config], { env: { ...s.env, XDG_STATE_HOME: stateHome }, timeoutMs: o.timeoutMs ?? 120_000 });
+
+  beforeAll(async () => {
+    s = await startArchivingPostgres({ global: { 'archive-timeout': '10' } });
+    stateHome = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+    config = configOf(s);
+    await s.sql('CREATE TABLE payments (id serial PRIMARY KEY, amount numeric NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())');
+  }, 120_000);
+
+  it('backup db runs pgbackrest backup: full, then incremental by default; audited; nothing secret on screen', async () => {
+    const full = await run(['backup', 'db', '--type', 'full']);
+    expect(full.stderr).toBe('');
+    expect(full.exitCode).toBe(0);
+    expect(full.stdout).toMatch(/^pgBackRest backup \d{8}-\d{6}F \(full\) in repo1, /);
+    await s.sql('INSERT INTO payments (amount) SELECT g FROM generate_series(1, 100) g');
+    const incr = await run(['backup', 'db', '--format', 'json']);
+    expect(incr.exitCode).toBe(0);
+    const b = JSON.parse(incr.stdout).pgbackrest.backup;
+    expect(b).toMatchObject({ type: 'incr', prior: expect.stringMatching(/F$/) });
+    const info = JSON.parse((await s.pgbackrest(['info', '--output=json'])).stdout)[0];
+    expect(info.backup.map((x: { type: string }) => x.type)).toEqual(['full', 'incr']);
+    const audit = await nvcops(['audit', 'show', '--config', config, '--action', 'backup db', '--format', 'json'], { env: { XDG_STATE_HOME: stateHome } });
+    expect(JSON.parse(audit.stdout)).toMatchObject([
+      { phase: 'event', outcome: 'ok', message: expect.stringMatching(/^pgBackRest full backup \S+F stored$/) },
+      { phase: 'event', outcome: 'ok', message: `pgBackRest incr backup ${b.label} stored`, details: { label: b.label, type: 'incr' } },
+    ]);
+    expect(secretsIn(full.stdout + incr.stdout + audit.stdout, s, s.env.PGBACKREST_REPO1_CIPHER_PASS!)).toEqual([]);
+  }, 120_000);
+
+  it('backup verify: healthy pgBackRest passes freshness, WAL continuity, check, verify, retention and encryption; one repository warns off-site', async () => {
+    await s.archiveNow();
+    const r = await run(['backup', 'verify', '--format', 'json']);
+    const byId = results(r.stdout);
+    expect(byId['backups.pgbackrest-freshness']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^newest backup \S+I \(incr\) finished /) });
+    expect(byId['backups.pgbackrest-wal']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^continuous from [0-9A-F]{24} to [0-9A-F]{24}; nothing waiting$/) });
+    expect(byId['backups.pgbackrest-check']).toMatchObject({ status: 'pass' });
+    expect(byId['backups.pgbackrest-verify']).toMatchObject({ status: 'pass', message: expect.stringMatching(/all valid$/) });
+    expect(byId['backups.pgbackrest-encryption']).toMatchObject({ status: 'pass', message: 'every repository encrypted (aes-256-cbc)' });
+    expect(byId['backups.pgbackrest-offsite']).toMatchObject({ status: 'warn', message: expect.stringContaining('configure repo2 off-site') });
+    // A repository minutes old cannot reach back the hour backups.retention asks for.
+    expect(byId['backups.pgbackrest-retention']).toMatchObject({ status: 'fail', message: expect.stringContaining('short of backups.retention 1h') });
+    // No dump repository configured: the dump checks skip.
+    expect(byId['backups.database-freshness']).toMatchObject({ status: 'skip' });
+    // The morning line runs them all but verify.
+    const morning = results((await run(['health', 'daily', '--format', 'json'])).stdout);
+    expect(morning['backups.pgbackrest-wal']).toMatchObject({ status: 'pass' });
+    expect(morning['backups.pgbackrest-verify']).toBeUndefined();
+  }, 180_000);
+});
+
+describe('pgBackRest faults the checks exist to catch', () => {
+  let s: ArchivingServer;
+  let config: string;
+  const run = (args: string[]) => nvcops([...args, '--config', config], { env: s.env, timeoutMs: 180_000 });
+
+  beforeAll(async () => {
+    s = await startArchivingPostgres({ encrypted: false, global: { 'archive-timeout': '5' } });
+    config = configOf(s);
+    await s.sql('CREATE TABLE t (x int)');
+    await s.pgbackrest(['backup', '--type=full']);
+  }, 120_000);
+
+  it('a WAL segment deleted from the middle of the archive fails continuity, naming it; an unencrypted repository fails PCI DSS 3.5', async () => {
+    for (let i = 0; i < 3; i++) {
+      await s.sql('INSERT INTO t SELECT generate_series(1, 100)');
+      await s.archiveNow();
+    }
+    const before = results((await run(['backup', 'verify', '--format', 'json'])).stdout);
+    expect(before['backups.pgbackrest-wal']).toMatchObject({ status: 'pass' });
+    const files = walFiles(s.repo);
+    const middle = files[files.length - 2]!;
+    rmSync(middle);
+    const segment = /([0-9A-F]{24})-/.exec(middle)![1];
+    const r = results((await run(['backup', 'verify', '--format', 'json'])).stdout);
+    expect(r['backups.pgbackrest-wal']).toMatchObject({ status: 'fail', message: expect.stringMatching(new RegExp(`^WAL gap in repo1 after backup \\S+F: ${segment} missing: no point-in-time recovery across it$`)) });
+    expect(r['backups.pgbackrest-encryption']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^not encrypted: repo1 /) });
+  }, 180_000);
+
+  it('a corrupted backup file fails pgbackrest verify, naming the backup', async () => {
+    const label = JSON.parse((await s.pgbackrest(['info', '--output=json'])).stdout)[0].backup[0].label as string;
+    const file = join(s.repo, 'backup', s.stanza, label, 'pg_data', 'PG_VERSION.gz');
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
+    writeFileSync(file, bytes);
+    const r = results((await run(['backup', 'verify', '--format', 'json'])).stdout);
+    expect(r['backups.pgbackrest-verify']).toMatchObject({ status: 'fail', message: expect.stringContaining(`backup: ${label}, status: invalid`) });
+  }, 180_000);
+
+  it('archive_command failing turns the morning\'s "Backup verification completed" line red', async () => {
+    await s.sql("ALTER SYSTEM SET archive_command = 'false'");
+    await s.sql('SELECT pg_reload_conf()');
+    await s.sql('INSERT INTO t SELECT generate_series(1, 100)');
+    await s.sql('SELECT pg_switch_wal()');
+    await until('an archive failure', async () => Number((await s.sql<{ n: string }>('SELECT failed_count AS n FROM pg_stat_archiver'))[0]!.n) > 0);
+    const daily = await run(['health', 'daily', '--format', 'json', '--timeout', '60s']);
+    const line = JSON.parse(daily.stdout).items.find((i: { title: string }) => i.title === 'Backup verification completed');
+    expect(line.status).toBe('fail');
+    const byId = results(daily.stdout);
+    expect(byId['backups.pgbackrest-check']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^pgbackrest check failed \(exit \d+\): ERROR: \[\d+\]/) });
+    expect(byId['backups.wal-archiving']).toMatchObject({ status: 'fail' });
+  }, 180_000);
+});
