@@ -3,13 +3,14 @@
  * repository in the test's temp directory (test/support/pgbackrest.ts): backups, the morning and
  * `backup verify` checks in health and in the faults they catch, point-in-time restore, the drill.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startArchivingPostgres, type ArchivingServer } from './support/pgbackrest.js';
-import { secretsIn } from './support/servers.js';
+import pg from 'pg';
+import { asServerUser, ownedTempDir, postgresBin, secretsIn } from './support/servers.js';
 import { until } from './support/until.js';
 
 interface Result { id: string; status: string; message: string; observed: { value: number } | null; details?: string[] }
@@ -90,6 +91,47 @@ describe('pgBackRest: backups, verification, point-in-time recovery', () => {
     expect(morning['backups.pgbackrest-wal']).toMatchObject({ status: 'pass' });
     expect(morning['backups.pgbackrest-verify']).toBeUndefined();
   }, 180_000);
+
+  it('restore-db --to T1 restores into a new directory, promotes, answers on loopback and holds exactly the rows committed by T1', async () => {
+    await s.sql('INSERT INTO payments (amount) SELECT g FROM generate_series(1, 10) g');
+    // Taken after the commit: a recovery target includes commits at or before it.
+    const [{ t1, n1 }] = await s.sql<{ t1: Date; n1: string }>('SELECT clock_timestamp() AS t1, (SELECT count(*) FROM payments) AS n1') as [{ t1: Date; n1: string }];
+    await until('a commit time after T1', async () => (await s.sql<{ later: boolean }>('SELECT clock_timestamp() > $1::timestamptz + interval \'200 ms\' AS later', [t1]))[0]!.later);
+    await s.sql('INSERT INTO payments (amount) SELECT g FROM generate_series(1, 5) g');
+    await s.archiveNow();
+    const dir = join(ownedTempDir('nvcops-restore-'), 'data');
+    const r = await run(['backup', 'restore-db', '--to', t1.toISOString(), '--target-dir', dir, '--yes', '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const started = out.outcomes.at(-1).data;
+    try {
+      expect(Date.parse(started.recoveredTo)).toBeLessThanOrEqual(t1.getTime());
+      const restored = new pg.Client({ connectionString: s.url.replace(`:${s.port}/`, `:${started.port}/`) });
+      await restored.connect();
+      const { rows: [x] } = await restored.query<{ n: string; recovery: boolean }>('SELECT count(*) AS n, pg_is_in_recovery() AS recovery FROM payments');
+      await restored.end();
+      expect(x).toEqual({ n: n1, recovery: false });
+      expect(Number(n1)).toBe(110);
+    } finally {
+      await asServerUser(join(postgresBin(), 'pg_ctl'), ['-D', dir, '-m', 'immediate', '-w', 'stop'], '/');
+    }
+    expect(secretsIn(r.stdout, s, s.env.PGBACKREST_REPO1_CIPHER_PASS!)).toEqual([]);
+  }, 240_000);
+
+  it('refuses a time before the oldest backup or after the newest archived WAL before writing anything (exit 64, naming the window)', async () => {
+    const dir = join(ownedTempDir('nvcops-restore-'), 'data');
+    for (const to of ['2020-01-01T00:00:00Z', new Date(Date.now() + 3600_000).toISOString()]) {
+      const r = await run(['backup', 'restore-db', '--to', to, '--target-dir', dir, '--yes']);
+      expect(r.exitCode).toBe(64);
+      expect(r.stderr).toMatch(new RegExp(`^nvcops: refused: --to: ${new Date(to).toISOString().replace(/\./g, '\\.')} is outside the recoverable window \\S+Z – \\S+Z \\(end of the oldest backup to the newest archived WAL, [0-9A-F]{24}\\); nothing was done$`));
+      expect(existsSync(dir)).toBe(false);
+    }
+    // The live data directory is never a target.
+    const live = await run(['backup', 'restore-db', '--to', new Date().toISOString(), '--target-dir', s.dataDir, '--yes']);
+    expect(live.exitCode).toBe(64);
+    expect(live.stderr).toContain('is a PostgreSQL data directory of a running server');
+  }, 120_000);
 });
 
 describe('pgBackRest faults the checks exist to catch', () => {

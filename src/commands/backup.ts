@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/kinds.js';
 import type { Target } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
-import { actionCommand, addRunOptions, jobsArg, listFormat, named } from './options.js';
+import { actionCommand, addRunOptions, jobsArg, listFormat, named, wholeNumberArg } from './options.js';
 import type { RunFlags } from '../app/run.js';
 
 type Finish = (code: Promise<number>) => void;
@@ -68,10 +68,15 @@ export function registerBackup(program: Command, finish: Finish): void {
     finish(import('../app/run.js').then((m) => m.runChecksCommand('backup verify', flags, undefined, { adjust })));
   });
 
-  restore<{ backupId: string; target?: string; replace?: boolean; jobs: number }>(
-    backup, finish, 'restore-db', ['postgres', 'backups'], 'Database recovery — runbook: ./scripts/restore_database.sh --backup-id $BACKUP_ID',
+  restore<{ backupId?: string; target?: string; replace?: boolean; jobs: number; to?: string; targetDir?: string; port?: number; start?: boolean; inPlace?: boolean }>(
+    backup, finish, 'restore-db', ['postgres'], 'Database recovery — runbook: ./scripts/restore_database.sh --backup-id $BACKUP_ID; with backups.pgbackrest, point-in-time recovery (--to) into a new data directory',
     (c) => c
-      .requiredOption('--backup-id <id>', 'the database backup to restore (see backup list)')
+      .option('--backup-id <id>', 'the database backup to restore (see backup list): a dump id, or a pgBackRest label')
+      .option('--to <time>', 'pgBackRest: recover to this time (ISO with offset, or YYYY-MM-DD HH:MM:SS in schedule.timezone) or named restore point', named('a time such as 2026-12-07T14:02:00Z'))
+      .option('--target-dir <dir>', 'pgBackRest: the new, empty data directory to restore into (never the live one)', named('a directory such as /var/lib/postgresql/restore'))
+      .option('--port <n>', 'pgBackRest: loopback port for the restored server (default: a free one, printed)', wholeNumberArg(1, 65535, 'a port'))
+      .option('--no-start', 'pgBackRest: restore only; do not start the restored server')
+      .option('--in-place', 'restore over the live cluster (not available: restore into --target-dir)')
       .option('--target <database>', 'database to restore into (default: a new one named after the source and the backup time)', named('a database name such as bank_restored'))
       .option('--replace', 'replace an existing database (renamed aside, not dropped); needs --confirm-env')
       .option('--jobs <n>', 'pg_restore jobs', jobsArg, 1),

@@ -56,12 +56,15 @@ export function pgbackrestError(output: string): string {
   return (error ?? lines.at(-1) ?? 'no output').replace(/^.*?\bERROR: /, 'ERROR: ');
 }
 
-/** The program and arguments that run `pgbackrest <args>` as the configured OS user with the configured file and stanza. */
-export function pgbackrestCommand(s: PgbackrestSettings, args: string[]): { file: string; args: string[] } {
-  const own = [...(s.config ? [`--config=${s.config}`] : []), `--stanza=${s.stanza}`, ...args];
-  if (s.user && s.user !== userInfo().username) return { file: 'runuser', args: ['-u', s.user, '--', 'pgbackrest', ...own] };
-  return { file: 'pgbackrest', args: own };
+/** A program run as `user` (runuser -u, when that is not who nvcops runs as): pgBackRest and pg_ctl refuse root. */
+export function asUser(user: string | undefined, file: string, args: string[]): { file: string; args: string[] } {
+  if (user && user !== userInfo().username) return { file: 'runuser', args: ['-u', user, '--', file, ...args] };
+  return { file, args };
 }
+
+/** The program and arguments that run `pgbackrest <args>` as the configured OS user with the configured file and stanza. */
+export const pgbackrestCommand = (s: PgbackrestSettings, args: string[]): { file: string; args: string[] } =>
+  asUser(s.user, 'pgbackrest', [...(s.config ? [`--config=${s.config}`] : []), `--stanza=${s.stanza}`, ...args]);
 
 /** Runs pgbackrest; its failure becomes a TargetError naming the command and pgBackRest's own error line. */
 export async function runPgbackrest(s: PgbackrestSettings, args: string[], o: RunOptions): Promise<{ stdout: string; stderr: string; exitCode: number }> {
