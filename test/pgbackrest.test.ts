@@ -132,6 +132,22 @@ describe('pgBackRest: backups, verification, point-in-time recovery', () => {
     expect(live.exitCode).toBe(64);
     expect(live.stderr).toContain('is a PostgreSQL data directory of a running server');
   }, 120_000);
+
+  it('monthly dr-test restores the newest point to a scratch directory and port, runs the verification queries, removes it; RPO is seconds', async () => {
+    await s.sql('INSERT INTO payments (amount) VALUES (42)');
+    await s.archiveNow();
+    const drill = configOf(s, { dr: { rto: '15m', rpo: '5m', verificationQueries: ['SELECT count(*) > 0 FROM payments', 'SELECT max(amount) FROM payments'] } });
+    const r = await run(['monthly', 'dr-test', '--only', 'restore', '--yes', '--format', 'json'], { config: drill });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const [restore, teardown, judged] = JSON.parse(r.stdout).outcomes;
+    expect(restore).toMatchObject({ status: 'done', data: { verificationQueries: ['SELECT count(*) > 0 FROM payments → true', 'SELECT max(amount) FROM payments → 100'] } });
+    // The last transaction archived seconds before the drill: that, not the base backup's age, is the RPO.
+    expect(restore.data.rpoMs).toBeLessThan(60_000);
+    expect(teardown).toMatchObject({ status: 'done' });
+    expect(existsSync(restore.data.dir)).toBe(false);
+    expect(judged).toMatchObject({ status: 'done', message: expect.stringMatching(/^restore drill: RTO \S+ \S+ pass, RPO \S+ \S+ pass$/) });
+  }, 240_000);
 });
 
 describe('pgBackRest faults the checks exist to catch', () => {

@@ -48,7 +48,8 @@ export async function recoverableWindow(probe: PgbackrestProbe): Promise<Recover
   if (!oldest || !newest || !archive?.max) return undefined;
   const segments = await probe.archivedSegments(newest.database['repo-key'], archive.id);
   const last = segments.filter((s) => s.name <= archive.max!).at(-1);
-  const to = Math.max(newest.timestamp.stop, last?.time ?? 0);
+  // repo-ls gives whole seconds, truncated: the segment arrived before the next second.
+  const to = Math.max(newest.timestamp.stop, (last?.time ?? 0) + 1);
   return { from: new Date(oldest.timestamp.stop * 1000), to: new Date(to * 1000), lastWal: archive.max };
 }
 

@@ -155,6 +155,12 @@ export async function stopRestored(settings: PgbackrestSettings, dir: string): P
   if (r.exitCode !== 0) throw new Error(`pg_ctl stop: ${(r.stderr || r.stdout).trim()}`);
 }
 
+/** Removes a restored data directory (the drill's scratch copy), as the user that owns it. */
+export async function removeRestored(settings: PgbackrestSettings, dir: string): Promise<void> {
+  const r = await runAs(settings, 'rm', ['-rf', '--', dir], { timeoutMs: 10 * 60_000 });
+  if (r.exitCode !== 0) throw new Error(`cannot remove ${dir}: ${(r.stderr || r.stdout).trim()}`);
+}
+
 /** Everything a restore needs decided before anything is written: the window checked, the directory and port chosen. */
 export async function prepareRestore(config: Config, settings: PgbackrestSettings, o: { to?: string; backupId?: string }): Promise<{ target: RecoveryTarget; window: RecoverableWindow | undefined; admin: PgTarget }> {
   const target: RecoveryTarget = o.to ? parseRecoveryTarget(o.to, config.schedule?.timezone) : o.backupId ? { backup: o.backupId } : { latest: true };
