@@ -92,6 +92,21 @@ describe('pgBackRest: backups, verification, point-in-time recovery', () => {
     expect(morning['backups.pgbackrest-verify']).toBeUndefined();
   }, 180_000);
 
+  it('backup list shows pgBackRest\'s backups, newest first, with the recoverable window; setup --print fills in the configured server', async () => {
+    const human = await run(['backup', 'list']);
+    expect(human.exitCode).toBe(0);
+    expect(human.stdout).toMatch(/^pgBackRest stanza "nvcops" \(ok\): recoverable from \S+Z to \S+Z \(newest archived WAL [0-9A-F]{24}\)\n/);
+    const json = JSON.parse((await run(['backup', 'list', '--format', 'json'])).stdout).pgbackrest;
+    expect(json.backups.map((b: { type: string }) => b.type)).toEqual(['incr', 'full']);
+    expect(human.stdout).toContain(json.backups[0].label);
+    expect(Date.parse(json.recoverable.from)).toBe(json.backups[1].timestamp.stop * 1000);
+    const setup = await run(['backup', 'setup', '--print']);
+    expect(setup.exitCode).toBe(0);
+    expect(setup.stdout).toContain(`archive_command = 'pgbackrest --config=${s.pgbackrestConfig} --stanza=nvcops archive-push %p'`);
+    expect(setup.stdout).toContain(`[nvcops]\npg1-path=${s.dataDir}\npg1-port=${s.port}\npg1-socket-path=${s.dir}\n`);
+    expect(secretsIn(setup.stdout + human.stdout, s, s.env.PGBACKREST_REPO1_CIPHER_PASS!)).toEqual([]);
+  }, 60_000);
+
   it('restore-db --to T1 restores into a new directory, promotes, answers on loopback and holds exactly the rows committed by T1', async () => {
     await s.sql('INSERT INTO payments (amount) SELECT g FROM generate_series(1, 10) g');
     // Taken after the commit: a recovery target includes commits at or before it.

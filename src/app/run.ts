@@ -8,11 +8,12 @@ import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js'
 import type { Redactor } from '../engine/redact.js';
 import type { FailOn, RunReport } from '../engine/report.js';
 import { runProcedure } from '../engine/runner.js';
-import { missingTarget } from '../engine/targets.js';
+import { missingTarget, optedIn } from '../engine/targets.js';
 import { resolveThresholds } from '../engine/thresholds.js';
 import type { Format } from '../report/formats.js';
 import { renderer } from '../report/index.js';
 import { makeReportDirectories, screenWidth, write, writeReportFile } from '../report/output.js';
+import type { Procedure } from '../runbook/procedure.js';
 import { procedures, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
 import { prepare, type GlobalOptions } from './prepare.js';
@@ -71,9 +72,10 @@ export async function runChecksCommand(
   if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
   const extra = extend?.(config);
   const thresholds = resolveThresholds(extra ? [...checks, ...extra.checks] : checks, config.thresholds);
+  const base = withoutUnchosen(procedures[procedureId], config);
   const procedure = extra?.checks.length
-    ? { ...procedures[procedureId], items: [...procedures[procedureId].items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
-    : procedures[procedureId];
+    ? { ...base, items: [...base.items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
+    : base;
   const known = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
   const registered = opts.wrap ? new Map([...known].map(([id, c]) => [id, opts.wrap!(c)] as const)) : known;
   const unconfigured = nothingConfigured(procedureId, procedure.items.flatMap((i) => i.checks.map((id) => registered.get(id)!)), config);
@@ -152,6 +154,13 @@ export async function runChecksCommand(
   }
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;
+}
+
+/** The procedure without the checks of systems the configuration does not opt into (engine/targets.ts OPT_IN_TARGETS). */
+function withoutUnchosen(procedure: Procedure, config: Config): Procedure {
+  const keep = (id: string) => optedIn(registry.get(id)?.requires ?? [], config);
+  if (procedure.items.every((i) => i.checks.every(keep))) return procedure;
+  return { ...procedure, items: procedure.items.map((i) => ({ ...i, checks: i.checks.filter(keep) })).filter((i) => i.checks.length) };
 }
 
 /** Said when no config file was found and nothing could run without one. */

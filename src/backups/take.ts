@@ -18,7 +18,8 @@ import { archivePath } from './artifact.js';
 import { dumpDatabase } from './dump.js';
 import type { BackupKind, Manifest } from './manifest.js';
 import { adminTarget } from './pgtools.js';
-import { describeBackup, pgbackrestSettings, takePgbackrestBackup, type BackupType } from './pgbackrest.js';
+import { backupsOf, backupTime, describeBackup, pgbackrestSettings, recoverableWindow, takePgbackrestBackup, type BackupType } from './pgbackrest.js';
+import { PgbackrestProbe, type PgbackrestSettings } from '../probes/pgbackrest.js';
 
 type Format = 'human' | 'json';
 
@@ -146,11 +147,17 @@ export function backupArtifact(kind: 'app' | 'config' | 'logs', flags: GlobalOpt
 
 export async function backupList(flags: GlobalOptions & { format: Format; kind?: BackupKind }): Promise<number> {
   const { config, redactor } = await prepare(flags);
+  const pgbackrest = config.backups?.pgbackrest && (!flags.kind || flags.kind === 'db') ? await pgbackrestListing(config.backups.pgbackrest) : undefined;
+  // Without a dump repository, pgBackRest's backups are the whole list.
+  if (pgbackrest && !config.backups?.directory) {
+    write(flags.format === 'json' ? json({ pgbackrest }) : await pgbackrestTable(pgbackrest), redactor);
+    return EXIT.ok;
+  }
   const repo = repositoryOf(config);
   const listing = await repo.list();
   const backups = listing.backups.filter((b) => !flags.kind || b.kind === flags.kind);
   if (flags.format === 'json') {
-    write(json({ directory: repo.directory, backups, broken: listing.broken, partial: listing.partial }), redactor);
+    write(json({ directory: repo.directory, backups, broken: listing.broken, partial: listing.partial, ...(pgbackrest && { pgbackrest }) }), redactor);
     return EXIT.ok;
   }
   const now = Date.now();
@@ -158,10 +165,35 @@ export async function backupList(flags: GlobalOptions & { format: Format; kind?:
     b.id, b.kind, `${b.created.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (${formatValue(Math.max(0, Math.round((now - Date.parse(b.created)) / 1000)), 's')} ago)`,
     formatValue(b.size, 'bytes'), b.app?.version ?? (b.postgres ? `PostgreSQL ${b.postgres.version}` : ''), b.source,
   ]);
-  let out = rows.length ? await table(['id', 'kind', 'created', 'size', 'version', 'source'], rows) : `no ${flags.kind ?? ''}${flags.kind ? ' ' : ''}backups in ${repo.directory}\n`;
+  let out = pgbackrest ? await pgbackrestTable(pgbackrest) : '';
+  if (pgbackrest) out += `\nbackup repository ${repo.directory}:\n`;
+  out += rows.length ? await table(['id', 'kind', 'created', 'size', 'version', 'source'], rows) : `no ${flags.kind ?? ''}${flags.kind ? ' ' : ''}backups in ${repo.directory}\n`;
   // File names are anyone's who can write to the repository.
   for (const b of listing.broken) out += `unreadable manifest ${printable(b)}\n`;
   if (listing.partial.length) out += `${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${printable(listing.partial.join(', '))}\n`;
   write(out, redactor);
   return EXIT.ok;
+}
+
+/** pgBackRest's backups (newest first) and the recoverable window, from `pgbackrest info`. */
+async function pgbackrestListing(settings: PgbackrestSettings) {
+  const probe = new PgbackrestProbe(settings);
+  const stanza = await probe.info();
+  const window = await recoverableWindow(probe);
+  return {
+    stanza: stanza.name,
+    status: stanza.status.message,
+    recoverable: window ? { from: window.from.toISOString(), to: window.to.toISOString(), lastWal: window.lastWal } : null,
+    backups: backupsOf(stanza).reverse(),
+  };
+}
+
+async function pgbackrestTable(l: Awaited<ReturnType<typeof pgbackrestListing>>): Promise<string> {
+  const head = `pgBackRest stanza "${l.stanza}" (${l.status}): ${l.recoverable ? `recoverable from ${l.recoverable.from} to ${l.recoverable.to} (newest archived WAL ${l.recoverable.lastWal})` : 'nothing recoverable'}\n`;
+  if (!l.backups.length) return `${head}no pgBackRest backups\n`;
+  const rows = l.backups.map((b) => [
+    b.label, b.type, `${backupTime(b.timestamp.start).replace('T', ' ')} – ${backupTime(b.timestamp.stop).slice(11)}`, formatValue(b.info.size, 'bytes'),
+    formatValue(b.info.repository.delta, 'bytes'), `repo${b.database['repo-key']}`, `${b.archive.start ?? '?'} – ${b.archive.stop ?? '?'}${b.error ? ' (page checksum errors)' : ''}`,
+  ]);
+  return head + await table(['label', 'type', 'taken', 'size', 'stored', 'repo', 'WAL'], rows);
 }

@@ -48,10 +48,16 @@ export function registerBackup(program: Command, finish: Finish): void {
     .action((_o, cmd: Command) => finish(backups().then((m) => m.backupArtifact('logs', cmd.optsWithGlobals()))));
   backup
     .command('list')
-    .description('The backups in backups.directory, newest first')
+    .description('The backups in backups.directory, newest first, and pgBackRest\'s (backups.pgbackrest) with the recoverable window')
     .addOption(new Option('--kind <kind>', 'only this kind').choices(BACKUP_KINDS))
     .addOption(listFormat())
     .action((_o, cmd: Command) => finish(backups().then((m) => m.backupList(cmd.optsWithGlobals()))));
+
+  backup
+    .command('setup')
+    .description('pgBackRest set-up help: the postgresql.conf lines and a minimal pgbackrest.conf for the configured server')
+    .requiredOption('--print', 'print them (nothing is changed)')
+    .action((_o, cmd: Command) => finish(import('../backups/setup.js').then((m) => m.printSetup(cmd.optsWithGlobals()))));
 
   addRunOptions(
     backup

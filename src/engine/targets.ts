@@ -1,6 +1,15 @@
 import type { Target } from './verdict.js';
 import type { Config } from './config/index.js';
 
+/**
+ * Targets a configuration opts into: a check that needs one not configured is left out of the run
+ * rather than skipped (a bank backing up with pg_dump reads no pgBackRest lines in its morning).
+ */
+export const OPT_IN_TARGETS: readonly Target[] = ['pgbackrest'];
+
+/** Whether a check belongs in a run under this configuration: not when it needs an opt-in target the configuration does not set. */
+export const optedIn = (requires: readonly Target[], c: Config): boolean => !requires.some((t) => OPT_IN_TARGETS.includes(t) && missingTarget(t, c));
+
 /** Why a target is missing, or undefined when it is configured. */
 export function missingTarget(target: Target, c: Config): string | undefined {
   switch (target) {
