@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { walContinuity } from '../src/backups/pgbackrest.js';
+import { parseRecoveryTarget } from '../src/backups/pitr.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startArchivingPostgres, type ArchivingServer } from './support/pgbackrest.js';
 import pg from 'pg';
@@ -115,6 +117,10 @@ describe('pgBackRest: backups, verification, point-in-time recovery', () => {
     await s.sql('INSERT INTO payments (amount) SELECT g FROM generate_series(1, 5) g');
     await s.archiveNow();
     const dir = join(ownedTempDir('nvcops-restore-'), 'data');
+    const dry = await run(['backup', 'restore-db', '--to', t1.toISOString(), '--target-dir', dir, '--dry-run']);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toContain(`pgbackrest restore into ${dir}, recovery to ${t1.toISOString()} then promote`);
+    expect(existsSync(dir)).toBe(false);
     const r = await run(['backup', 'restore-db', '--to', t1.toISOString(), '--target-dir', dir, '--yes', '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
@@ -216,4 +222,25 @@ describe('pgBackRest faults the checks exist to catch', () => {
     expect(byId['backups.pgbackrest-check']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^pgbackrest check failed \(exit \d+\): ERROR: \[\d+\]/) });
     expect(byId['backups.wal-archiving']).toMatchObject({ status: 'fail' });
   }, 180_000);
+});
+
+describe('WAL continuity and recovery targets, as pgBackRest names them', () => {
+  const seg = (log: number, n: number) => `00000001${log.toString(16).toUpperCase().padStart(8, '0')}${n.toString(16).toUpperCase().padStart(8, '0')}`;
+
+  it('finds a run of missing segments across a log boundary, and counts finished segments not yet archived apart from gaps', () => {
+    const mb16 = 16 * 1024 * 1024;
+    const archived = [seg(0, 0xfd), seg(1, 0x01), seg(1, 0x02)];
+    expect(walContinuity(archived, seg(0, 0xfd), seg(1, 0x05), mb16)).toEqual({ gaps: [`${seg(0, 0xfe)} – ${seg(1, 0x00)}`], waiting: 2, newest: seg(1, 0x02) });
+    expect(walContinuity([seg(0, 2), seg(0, 3)], seg(0, 2), seg(0, 4), mb16)).toEqual({ gaps: [], waiting: 0, newest: seg(0, 3) });
+    // 64 MB segments: 64 per log.
+    expect(walContinuity([seg(0, 0x3f), seg(1, 0)], seg(0, 0x3f), seg(1, 1), 64 * 1024 * 1024).gaps).toEqual([]);
+  });
+
+  it('reads --to as an ISO time, a wall-clock time in the runbook\'s zone, or a restore point name; refuses what is neither', () => {
+    expect(parseRecoveryTarget('2026-12-07T14:02:00Z', undefined)).toEqual({ time: new Date('2026-12-07T14:02:00Z') });
+    expect(parseRecoveryTarget('2026-12-07 09:02:30.5', 'America/New_York')).toEqual({ time: new Date('2026-12-07T14:02:30.500Z') });
+    expect(parseRecoveryTarget('before_migration_42', undefined)).toEqual({ name: 'before_migration_42' });
+    expect(() => parseRecoveryTarget('2026-02-30 10:00', undefined)).toThrow('is not a time that exists');
+    expect(() => parseRecoveryTarget('2026-12-07T10:00:00 bogus', undefined)).toThrow('is not a time');
+  });
 });

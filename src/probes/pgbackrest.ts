@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { execa } from 'execa';
 import type * as z from 'zod';
 import type { pgbackrest as pgbackrestSchema } from '../engine/config/backups.js';
-import { TargetError, UnavailableError } from '../engine/errors.js';
+import { ConfigError, TargetError, UnavailableError } from '../engine/errors.js';
 
 export type PgbackrestSettings = z.infer<typeof pgbackrestSchema>;
 
@@ -58,8 +58,9 @@ export function pgbackrestError(output: string): string {
 
 /** A program run as `user` (runuser -u, when that is not who nvcops runs as): pgBackRest and pg_ctl refuse root. */
 export function asUser(user: string | undefined, file: string, args: string[]): { file: string; args: string[] } {
-  if (user && user !== userInfo().username) return { file: 'runuser', args: ['-u', user, '--', file, ...args] };
-  return { file, args };
+  if (!user || user === userInfo().username) return { file, args };
+  if (process.getuid?.() !== 0) throw new ConfigError(`backups.pgbackrest.user: running ${file} as ${user} needs root (runuser); run nvcops as ${user}, or unset backups.pgbackrest.user`);
+  return { file: 'runuser', args: ['-u', user, '--', file, ...args] };
 }
 
 /** The program and arguments that run `pgbackrest <args>` as the configured OS user with the configured file and stanza. */
