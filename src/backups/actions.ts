@@ -12,7 +12,7 @@ import { StepFailure, type ActionPlan } from '../engine/action.js';
 import type { Config } from '../engine/config/index.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { missingTarget } from '../engine/targets.js';
-import { PGBACKREST_LABEL, planPitrRestore } from './pitr.js';
+import { PGBACKREST_LABEL, planInPlaceRestore, planPitrRestore } from './pitr.js';
 import { counted, formatValue } from '../engine/units.js';
 import { isDate } from '../engine/zoned.js';
 import { planUnpack, putInPlace, unpackToStaging } from './artifact.js';
@@ -112,7 +112,12 @@ interface RestoreDbOptions {
 /** With backups.pgbackrest, --to, --target-dir or a pgBackRest label restore with pgBackRest; a dump id restores the dump as before. */
 export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions): Promise<ActionPlan> {
   const pgbackrest = ctx.config.backups?.pgbackrest;
-  if (o.inPlace) throw new UsageError('--in-place: restoring over the live cluster is not available in nvcops yet; restore into a new directory with --target-dir and switch to it');
+  if (o.inPlace) {
+    if (!pgbackrest) throw new ConfigError('backups.pgbackrest: --in-place restores the live cluster with pgBackRest; set backups.pgbackrest.stanza');
+    if (!o.targetDir) throw new UsageError('--target-dir: with --in-place, name the live cluster\'s data directory (its server stopped)');
+    if (o.port !== undefined || o.target || o.replace) throw new UsageError('--in-place restores the live data directory: --port, --target and --replace do not apply');
+    return planInPlaceRestore(ctx, pgbackrest, { to: o.to, backupId: o.backupId, targetDir: o.targetDir });
+  }
   if (o.to || o.targetDir || (pgbackrest && o.backupId && PGBACKREST_LABEL.test(o.backupId))) {
     if (!pgbackrest) throw new ConfigError('backups.pgbackrest: --to and --target-dir restore with pgBackRest; set backups.pgbackrest.stanza');
     if (!o.targetDir) throw new UsageError('--target-dir: name a new, empty directory to restore into (never the live data directory)');

@@ -104,7 +104,7 @@ const runAs = (settings: PgbackrestSettings, file: string, args: string[], o: { 
 };
 
 /** `pgbackrest restore` into `dir` (made empty, owned by the pgBackRest user) with recovery to `target` and promotion; the server is not started. */
-export async function pgbackrestRestore(settings: PgbackrestSettings, dir: string, target: RecoveryTarget, port: number, signal: AbortSignal, set?: string): Promise<void> {
+export async function pgbackrestRestore(settings: PgbackrestSettings, dir: string, target: RecoveryTarget, port: number | undefined, signal: AbortSignal, set?: string): Promise<void> {
   if (!existsSync(dir)) {
     const made = await runAs(settings, 'mkdir', ['-m', '700', dir], { timeoutMs: 10_000 });
     if (made.exitCode !== 0) throw new Error(`cannot create ${dir}: ${made.stderr || made.stdout}`);
@@ -113,9 +113,10 @@ export async function pgbackrestRestore(settings: PgbackrestSettings, dir: strin
     ? ['--type=time', `--target=${target.time.toISOString().replace('T', ' ').replace('Z', '+00')}`, '--target-action=promote']
     : 'name' in target ? ['--type=name', `--target=${target.name}`, '--target-action=promote']
       : 'backup' in target ? [`--set=${target.backup}`, '--type=immediate', '--target-action=promote'] : [];
-  // archive-mode=off: the restored copy must not push its WAL into the production repository.
+  // A copy (port given) has archive-mode=off: it must not push its WAL into the production repository; the live cluster restored in place archives on.
   const fromBackup = set && !('backup' in target) ? [`--set=${set}`] : [];
-  await runPgbackrest(settings, ['restore', `--pg1-path=${dir}`, '--archive-mode=off', ...fromBackup, ...recovery], { timeoutMs: 24 * 3600_000, signal });
+  await runPgbackrest(settings, ['restore', `--pg1-path=${dir}`, ...(port === undefined ? [] : ['--archive-mode=off']), ...fromBackup, ...recovery], { timeoutMs: 24 * 3600_000, signal });
+  if (port === undefined) return;
   // Loopback only, its own port and socket directory: it never stands in for the live server.
   appendFileSync(join(dir, 'postgresql.auto.conf'), `\n# nvcops backup restore-db\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${dir}'\n`);
 }
@@ -224,5 +225,57 @@ export async function planPitrRestore(ctx: PlanContext, settings: PgbackrestSett
     warnings: o.start ? [] : ['--no-start: the restored directory is left stopped; start it with pg_ctl -D <dir> start (it recovers, then promotes)'],
     stopOnFailure: true,
     steps,
+  };
+}
+
+/** The live data directory for --in-place: the stanza's own cluster (by its system identifier), its server stopped. */
+async function refuseLiveDirectory(settings: PgbackrestSettings, dir: string, systemIds: number[]): Promise<string> {
+  const path = resolve(dir);
+  if (!existsSync(join(path, 'PG_VERSION'))) throw new UsageError(`--in-place: ${dir} is not a PostgreSQL data directory; --target-dir names the live cluster's data directory with --in-place`);
+  if (existsSync(join(path, 'postmaster.pid'))) throw new PlanRefused(`--in-place: the server of ${dir} is running (postmaster.pid); stop it first (systemctl stop postgresql, or pg_ctl -D ${dir} stop)`);
+  const r = await runAs(settings, pgProgram('pg_controldata'), [path], { timeoutMs: 30_000 });
+  const id = /Database system identifier:\s+(\d+)/.exec(r.stdout)?.[1];
+  if (!id) throw new PlanRefused(`--in-place: pg_controldata cannot read ${dir}: ${(r.stderr || r.stdout).trim()}`);
+  // info's JSON number has lost the identifier's last digits (beyond 2^53): compare as the same double.
+  if (!systemIds.some((x) => x === Number(id))) throw new PlanRefused(`--in-place: ${dir} is cluster ${id}, not one stanza "${settings.stanza}" backs up (${systemIds.join(', ')})`);
+  return realpathSync(path);
+}
+
+/** `--in-place`: the stopped live cluster's directory moved aside (kept), then restored into its place; the service manager starts it. */
+export async function planInPlaceRestore(ctx: PlanContext, settings: PgbackrestSettings, o: Omit<PitrOptions, 'port' | 'start'>): Promise<ActionPlan> {
+  const { target, window } = await prepareRestore(ctx.config, settings, o);
+  const stanza = await new PgbackrestProbe(settings).info();
+  const dir = await refuseLiveDirectory(settings, o.targetDir, stanza.db.map((d) => d['system-id']));
+  const aside = `${dir}.before-restore-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  return {
+    action: 'backup restore-db',
+    target: `the live data directory ${dir} (server stopped)`,
+    summary: [
+      `pgBackRest stanza "${settings.stanza}": recoverable ${window!.from.toISOString()} – ${window!.to.toISOString()} (newest archived WAL ${window!.lastWal})`,
+      `recovery target: ${describeTarget(target)}`,
+    ],
+    warnings: [`the live cluster's directory is renamed to ${aside} (kept, nothing deleted); the restored cluster takes its place and, once started, continues on a new timeline`],
+    confirmEnvAlways: true,
+    confirmEnvReason: 'this replaces the live cluster (in any environment)',
+    stopOnFailure: true,
+    steps: [
+      {
+        title: `Move ${dir} aside to ${aside}`,
+        run: async () => {
+          const r = await runAs(settings, 'mv', ['--no-target-directory', dir, aside], { timeoutMs: 60_000 });
+          if (r.exitCode !== 0) throw new Error(`mv: ${(r.stderr || r.stdout).trim()}`);
+          return `${dir} is now ${aside}`;
+        },
+      },
+      {
+        title: `pgbackrest restore into ${dir}, recovery to ${describeTarget(target)}${'backup' in target ? '' : ' then promote'}`,
+        details: ['the server is not started: start it with its service manager (systemctl start postgresql)'],
+        run: async ({ signal }) => {
+          const t0 = performance.now();
+          await pgbackrestRestore(settings, dir, target, undefined, signal, 'backup' in target ? undefined : o.backupId);
+          return `restored into ${dir} in ${seconds(performance.now() - t0)}; start the server with its service manager; the old directory is ${aside}`;
+        },
+      },
+    ],
   };
 }

@@ -82,7 +82,7 @@ export function registerBackup(program: Command, finish: Finish): void {
       .option('--target-dir <dir>', 'pgBackRest: the new, empty data directory to restore into (never the live one)', named('a directory such as /var/lib/postgresql/restore'))
       .option('--port <n>', 'pgBackRest: loopback port for the restored server (default: a free one, printed)', wholeNumberArg(1, 65535, 'a port'))
       .option('--no-start', 'pgBackRest: restore only; do not start the restored server')
-      .option('--in-place', 'restore over the live cluster (not available: restore into --target-dir)')
+      .option('--in-place', 'pgBackRest: restore the live cluster (--target-dir = its data directory, server stopped; kept aside; needs --confirm-env)')
       .option('--target <database>', 'database to restore into (default: a new one named after the source and the backup time)', named('a database name such as bank_restored'))
       .option('--replace', 'replace an existing database (renamed aside, not dropped); needs --confirm-env')
       .option('--jobs <n>', 'pg_restore jobs', jobsArg, 1),
