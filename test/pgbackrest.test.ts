@@ -264,3 +264,14 @@ describe('WAL continuity and recovery targets, as pgBackRest names them', () => 
     expect(() => parseRecoveryTarget('2026-12-07T10:00:00 bogus', undefined)).toThrow('is not a time');
   });
 });
+
+describe('without backups.pgbackrest', () => {
+  it('backup db --type is refused in one line (exit 64): a pg_dump has no type; restore-db --to names the key to set (exit 78)', async () => {
+    const config = writeConfig({ postgres: { url: 'postgres://nobody@127.0.0.1:1/none' }, backups: { directory: mkdtempSync(join(tmpdir(), 'nvcops-repo-')) } });
+    const typed = await nvcops(['backup', 'db', '--type', 'full', '--config', config]);
+    expect(typed).toMatchObject({ exitCode: 64, stderr: 'nvcops: --type: full, diff and incr are pgBackRest backups; set backups.pgbackrest (without it, backup db is a pg_dump)' });
+    const pitr = await nvcops(['backup', 'restore-db', '--to', '2026-12-07T14:02:00Z', '--target-dir', '/nonexistent/x', '--config', config, '--yes']);
+    expect(pitr.exitCode).toBe(78);
+    expect(pitr.stderr).toContain('backups.pgbackrest: --to and --target-dir restore with pgBackRest; set backups.pgbackrest.stanza');
+  });
+});
