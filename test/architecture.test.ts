@@ -45,7 +45,7 @@ const LAYERS: { layer: string; holds: string[] }[] = [
     layer: 'probes',
     holds: [
       'probes/', 'state/',
-      'backups/dump.ts', 'backups/kinds.ts', 'backups/manifest.ts', 'backups/pgtools.ts', 'backups/repository.ts',
+      'backups/dump.ts', 'backups/kinds.ts', 'backups/manifest.ts', 'backups/pgbackrest.ts', 'backups/pgtools.ts', 'backups/repository.ts',
     ],
   },
   { layer: 'engine', holds: ['engine/', 'types/'] },

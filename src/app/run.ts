@@ -8,7 +8,7 @@ import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js'
 import type { Redactor } from '../engine/redact.js';
 import type { FailOn, RunReport } from '../engine/report.js';
 import { runProcedure, type RunOptions } from '../engine/runner.js';
-import { missingTarget } from '../engine/targets.js';
+import { missingTarget, optedIn } from '../engine/targets.js';
 import { resolveThresholds, type Threshold } from '../engine/thresholds.js';
 import { Probes } from '../probes/index.js';
 import type { Format } from '../report/formats.js';
@@ -102,9 +102,10 @@ export async function runChecksCommand(
   if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
   const extra = extend?.(config);
   const { registered, thresholds } = checkSet(config, extra?.checks, opts.wrap);
+  const base = withoutUnchosen(procedures[procedureId], config);
   const procedure = extra?.checks.length
-    ? { ...procedures[procedureId], items: [...procedures[procedureId].items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
-    : procedures[procedureId];
+    ? { ...base, items: [...base.items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
+    : base;
   const unconfigured = nothingConfigured(procedureId, procedure.items.flatMap((i) => i.checks.map((id) => registered.get(id)!)), config);
   if (unconfigured) throw new ConfigError(unconfigured);
   const alerts = alertsFor(flags.notify, config, registered);
@@ -187,6 +188,13 @@ export async function runChecksCommand(
   }
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;
+}
+
+/** The procedure without the checks of systems the configuration does not opt into (engine/targets.ts OPT_IN_TARGETS). */
+function withoutUnchosen(procedure: Procedure, config: Config): Procedure {
+  const keep = (id: string) => optedIn(registry.get(id)?.requires ?? [], config);
+  if (procedure.items.every((i) => i.checks.every(keep))) return procedure;
+  return { ...procedure, items: procedure.items.map((i) => ({ ...i, checks: i.checks.filter(keep) })).filter((i) => i.checks.length) };
 }
 
 /** Said when no config file was found and nothing could run without one. */

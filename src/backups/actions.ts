@@ -10,7 +10,9 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { PlanContext } from '../app/act.js';
 import { StepFailure, type ActionPlan } from '../engine/action.js';
 import type { Config } from '../engine/config/index.js';
-import { UsageError } from '../engine/errors.js';
+import { ConfigError, UsageError } from '../engine/errors.js';
+import { missingTarget } from '../engine/targets.js';
+import { PGBACKREST_LABEL, planInPlaceRestore, planPitrRestore } from './pitr.js';
 import { counted, formatValue } from '../engine/units.js';
 import { isDate } from '../engine/zoned.js';
 import { planUnpack, putInPlace, unpackToStaging } from './artifact.js';
@@ -96,13 +98,39 @@ function refuseDirectoryTarget(config: Config, to: string): void {
 }
 
 interface RestoreDbOptions {
-  backupId: string;
+  backupId?: string;
   target?: string;
   replace?: boolean;
   jobs: number;
+  to?: string;
+  targetDir?: string;
+  port?: number;
+  start?: boolean;
+  inPlace?: boolean;
 }
 
+/** With backups.pgbackrest, --to, --target-dir or a pgBackRest label restore with pgBackRest; a dump id restores the dump as before. */
 export async function planRestoreDatabase(ctx: PlanContext, o: RestoreDbOptions): Promise<ActionPlan> {
+  const pgbackrest = ctx.config.backups?.pgbackrest;
+  if (o.inPlace) {
+    if (!pgbackrest) throw new ConfigError('backups.pgbackrest: --in-place restores the live cluster with pgBackRest; set backups.pgbackrest.stanza');
+    if (!o.targetDir) throw new UsageError('--target-dir: with --in-place, name the live cluster\'s data directory (its server stopped)');
+    if (o.port !== undefined || o.target || o.replace) throw new UsageError('--in-place restores the live data directory: --port, --target and --replace do not apply');
+    return planInPlaceRestore(ctx, pgbackrest, { to: o.to, backupId: o.backupId, targetDir: o.targetDir });
+  }
+  if (o.to || o.targetDir || (pgbackrest && o.backupId && PGBACKREST_LABEL.test(o.backupId))) {
+    if (!pgbackrest) throw new ConfigError('backups.pgbackrest: --to and --target-dir restore with pgBackRest; set backups.pgbackrest.stanza');
+    if (!o.targetDir) throw new UsageError('--target-dir: name a new, empty directory to restore into (never the live data directory)');
+    if (o.target || o.replace) throw new UsageError('--target and --replace restore a dump into a database; a pgBackRest restore goes into --target-dir');
+    return planPitrRestore(ctx, pgbackrest, { to: o.to, backupId: o.backupId, targetDir: o.targetDir, port: o.port, start: o.start !== false });
+  }
+  if (!o.backupId) throw new UsageError('--backup-id: name the backup to restore (see backup list), or --to a time with backups.pgbackrest');
+  const missing = missingTarget('backups', ctx.config);
+  if (missing) throw new ConfigError(`backup restore-db: ${missing}`);
+  return planDumpRestore(ctx, { ...o, backupId: o.backupId });
+}
+
+async function planDumpRestore(ctx: PlanContext, o: RestoreDbOptions & { backupId: string }): Promise<ActionPlan> {
   refuseDatabaseTarget(ctx.config, o.target);
   const repo = repositoryOf(ctx.config);
   const backup = await repo.get(o.backupId, 'db');

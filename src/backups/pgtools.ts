@@ -10,7 +10,7 @@ import type { Config } from '../engine/config/index.js';
 import { ConfigError, UnavailableError } from '../engine/errors.js';
 import { clientConfigs, connectPostgres, libpqEnvironment, onDatabase, resolvePostgres, type PgConnection } from '../engine/postgres-connection.js';
 
-type PgProgram = 'pg_dump' | 'pg_restore';
+type PgProgram = 'pg_dump' | 'pg_restore' | 'pg_ctl' | 'pg_controldata';
 
 /** $PG_BIN when set (and only there), else the newest /usr/lib/postgresql/<major>/bin, else PATH: a client at least as new as the server. */
 export function pgProgram(name: PgProgram, environ: NodeJS.ProcessEnv = process.env): string {

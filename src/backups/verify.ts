@@ -1,6 +1,7 @@
 import type { CheckContext } from '../engine/check.js';
 import type { CheckOutput } from '../engine/verdict.js';
 import { counted, formatValue } from '../engine/units.js';
+import { PGBACKREST_TAKES_DB } from './freshness.js';
 import { backupIdParts, unreadableSince } from './repository.js';
 
 /** backups.verify: the newest backup of each kind (default), or every backup. */
@@ -37,6 +38,7 @@ export async function verifyRestorable(ctx: CheckContext): Promise<CheckOutput> 
   const newest = await backups.newest('db');
   const unreadable = unreadableSince(broken, 'db', every ? undefined : newest);
   const dumps = every ? listed.filter((b) => b.kind === 'db') : unreadable.length ? [] : [newest].filter((b) => b !== undefined);
+  if (!dumps.length && !unreadable.length && ctx.config.backups?.pgbackrest) return { status: 'skip', message: PGBACKREST_TAKES_DB };
   if (!dumps.length && !unreadable.length) return { status: 'fail', message: `no database backup in ${backups.directory} to read` };
   const why = (b: string) => (every ? '' : backupIdParts(b) ? ' (the newest database backup)' : ' (its name does not tell its kind or time: it may be the newest database backup)');
   const failures = unreadable.map((b) => `unreadable manifest ${b}${why(b)}`);

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { BACKUP_KINDS } from '../backups/kinds.js';
 import type { Target } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
-import { actionCommand, addRunOptions, jobsArg, listFormat, named } from './options.js';
+import { actionCommand, addRunOptions, jobsArg, listFormat, named, wholeNumberArg } from './options.js';
 import type { RunFlags } from '../app/run.js';
 
 type Finish = (code: Promise<number>) => void;
@@ -22,8 +22,9 @@ export function registerBackup(program: Command, finish: Finish): void {
 
   backup
     .command('db')
-    .description('Database backup (Backup Schedule: every 6 hours): pg_dump of postgres.adminUrl into backups.directory, with its manifest')
-    .option('--jobs <n>', 'dump N tables at once; above 1 this writes pg_dump\'s directory format (-Fd), as the custom format cannot be written in parallel', jobsArg, 1)
+    .description('Database backup (Backup Schedule: every 6 hours): pgbackrest backup with backups.pgbackrest, else pg_dump of postgres.adminUrl into backups.directory, with its manifest')
+    .option('--jobs <n>', 'dump N tables at once; above 1 this writes pg_dump\'s directory format (-Fd), as the custom format cannot be written in parallel (pgBackRest: --process-max)', jobsArg, 1)
+    .addOption(new Option('--type <type>', 'pgBackRest backup type (backups.pgbackrest; default incr, the first one is full)').choices(['full', 'diff', 'incr']))
     .addOption(listFormat())
     .action((_o, cmd: Command) => finish(backups().then((m) => m.backupDatabase(cmd.optsWithGlobals()))));
   backup
@@ -47,10 +48,16 @@ export function registerBackup(program: Command, finish: Finish): void {
     .action((_o, cmd: Command) => finish(backups().then((m) => m.backupArtifact('logs', cmd.optsWithGlobals()))));
   backup
     .command('list')
-    .description('The backups in backups.directory, newest first')
+    .description('The backups in backups.directory, newest first, and pgBackRest\'s (backups.pgbackrest) with the recoverable window')
     .addOption(new Option('--kind <kind>', 'only this kind').choices(BACKUP_KINDS))
     .addOption(listFormat())
     .action((_o, cmd: Command) => finish(backups().then((m) => m.backupList(cmd.optsWithGlobals()))));
+
+  backup
+    .command('setup')
+    .description('pgBackRest set-up help: the postgresql.conf lines and a minimal pgbackrest.conf for the configured server')
+    .requiredOption('--print', 'print them (nothing is changed)')
+    .action((_o, cmd: Command) => finish(import('../backups/setup.js').then((m) => m.printSetup(cmd.optsWithGlobals()))));
 
   addRunOptions(
     backup
@@ -67,10 +74,15 @@ export function registerBackup(program: Command, finish: Finish): void {
     finish(import('../app/run.js').then((m) => m.runChecksCommand('backup verify', flags, undefined, { adjust })));
   });
 
-  restore<{ backupId: string; target?: string; replace?: boolean; jobs: number }>(
-    backup, finish, 'restore-db', ['postgres', 'backups'], 'Database recovery — runbook: ./scripts/restore_database.sh --backup-id $BACKUP_ID',
+  restore<{ backupId?: string; target?: string; replace?: boolean; jobs: number; to?: string; targetDir?: string; port?: number; start?: boolean; inPlace?: boolean }>(
+    backup, finish, 'restore-db', ['postgres'], 'Database recovery — runbook: ./scripts/restore_database.sh --backup-id $BACKUP_ID; with backups.pgbackrest, point-in-time recovery (--to) into a new data directory',
     (c) => c
-      .requiredOption('--backup-id <id>', 'the database backup to restore (see backup list)')
+      .option('--backup-id <id>', 'the database backup to restore (see backup list): a dump id, or a pgBackRest label')
+      .option('--to <time>', 'pgBackRest: recover to this time (ISO with offset, or YYYY-MM-DD HH:MM:SS in schedule.timezone) or named restore point', named('a time such as 2026-12-07T14:02:00Z'))
+      .option('--target-dir <dir>', 'pgBackRest: the new, empty data directory to restore into (never the live one)', named('a directory such as /var/lib/postgresql/restore'))
+      .option('--port <n>', 'pgBackRest: loopback port for the restored server (default: a free one, printed)', wholeNumberArg(1, 65535, 'a port'))
+      .option('--no-start', 'pgBackRest: restore only; do not start the restored server')
+      .option('--in-place', 'pgBackRest: restore the live cluster (--target-dir = its data directory, server stopped; kept aside; needs --confirm-env)')
       .option('--target <database>', 'database to restore into (default: a new one named after the source and the backup time)', named('a database name such as bank_restored'))
       .option('--replace', 'replace an existing database (renamed aside, not dropped); needs --confirm-env')
       .option('--jobs <n>', 'pg_restore jobs', jobsArg, 1),

@@ -20,7 +20,7 @@ export function registerMonthly(program: Command, finish: (code: Promise<number>
     .addOption(listFormat())
     .action((_o, cmd: Command) => {
       const flags = cmd.optsWithGlobals<ActionCommandFlags & { only?: 'restore' | 'failover'; jobs: number }>();
-      finish(Promise.all([import('../app/act.js'), import('../dr/drill.js')]).then(([act, dr]) => act.runActionCommand(flags, (ctx) => dr.planDrTest(ctx, flags), { action: 'monthly dr-test', targets: ['postgres', 'backups'] })));
+      finish(Promise.all([import('../app/act.js'), import('../dr/drill.js')]).then(([act, dr]) => act.runActionCommand(flags, (ctx) => dr.planDrTest(ctx, flags), { action: 'monthly dr-test', targets: ['postgres'] })));
     });
 
   addAttestationOptions(

@@ -5,6 +5,9 @@
  * and compare them with dr.rto and dr.rpo.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from 'pg';
 import type { PlanContext } from '../app/act.js';
 import { repositoryOf } from '../backups/actions.js';
@@ -14,6 +17,10 @@ import { checkRestored, describeMismatches, dropDatabase, restoreInto, verifyBac
 import { StepFailure, type ActionPlan, type ActionStep, type StepContext } from '../engine/action.js';
 import type { Config } from '../engine/config/index.js';
 import { ConfigError } from '../engine/errors.js';
+import { missingTarget } from '../engine/targets.js';
+import { recoverableWindow } from '../backups/pgbackrest.js';
+import { freeLoopbackPort, pgbackrestRestore, prepareRestore, removeRestored, startRestored, stopRestored } from '../backups/pitr.js';
+import { PgbackrestProbe, type PgbackrestSettings } from '../probes/pgbackrest.js';
 import { counted, formatValue, parseDuration, parseSize } from '../engine/units.js';
 
 // Objectives when dr.rto / dr.rpo are not set: RTO 15 min, RPO 5 min (reference/operations.md §29 policy example).
@@ -110,6 +117,60 @@ function restoreDrill(config: Config, backup: Manifest | undefined, server: PgTa
     },
   };
   return { step, result: () => measured };
+}
+
+/**
+ * The restore drill with pgBackRest: the newest recoverable point (every archived WAL segment replayed)
+ * restored into a scratch directory on a free loopback port, verified, stopped and removed.
+ * RTO: from the start of `pgbackrest restore` to the first answered query; RPO: the drill's start
+ * minus the last transaction replayed (seconds when archiving is healthy).
+ */
+function pgbackrestDrill(config: Config, settings: PgbackrestSettings): { steps: ActionStep[]; result: () => Measured | undefined } {
+  let measured: Measured | undefined;
+  const queries = config.dr?.verificationQueries ?? [];
+  const dir = join(tmpdir(), `nvcops-dr-restore-${randomUUID().slice(0, 8)}`);
+  let port: number | undefined;
+  const restore: ActionStep = {
+    title: `Restore drill: pgbackrest restore of stanza "${settings.stanza}" to the newest archived WAL into scratch directory ${dir}, started on a free loopback port, and verify it`,
+    details: [
+      `${queries.length ? `${queries.length} verification quer${queries.length === 1 ? 'y' : 'ies'} on the restored server` : 'a query on the restored server (set dr.verificationQueries for more)'}`,
+      'RTO: from the start of the restore until the restored server answers a query; RPO: the drill\'s start minus the last transaction replayed (pg_last_xact_replay_timestamp)',
+    ],
+    async run(ctx: StepContext) {
+      const startedAt = Date.now();
+      const { admin } = await prepareRestore(config, settings, {});
+      port = await freeLoopbackPort();
+      const t0 = performance.now();
+      ctx.progress('pgbackrest restore');
+      await pgbackrestRestore(settings, dir, { latest: true }, port, ctx.signal);
+      ctx.progress('recovering');
+      const r = await startRestored(settings, admin, dir, port, t0, ctx.signal);
+      const db = await connectAdmin(r.target);
+      let answers: string[];
+      try {
+        answers = await runVerificationQueries(db, queries);
+      } finally {
+        await db.end().catch(() => undefined);
+      }
+      const rpoMs = r.recoveredTo ? Math.max(0, startedAt - r.recoveredTo.getTime()) : Number.POSITIVE_INFINITY;
+      measured = { rtoMs: r.answeredMs, rpoMs };
+      const data = { stanza: settings.stanza, dir, port, recoveredTo: r.recoveredTo?.toISOString() ?? null, rtoMs: Math.round(r.answeredMs), rpoMs: Number.isFinite(rpoMs) ? Math.round(rpoMs) : null, verificationQueries: answers };
+      if (!r.recoveredTo) throw new StepFailure('restored, but no transaction was replayed: the recovered point is unknown', data);
+      return {
+        message: `answered after ${ms(r.answeredMs)} (RTO); recovered to ${r.recoveredTo.toISOString()}, ${ms(rpoMs)} before the drill began (RPO)${answers.length ? `; ${answers.length} verification quer${answers.length === 1 ? 'y' : 'ies'} passed` : ''}`,
+        data,
+      };
+    },
+  };
+  const teardown: ActionStep = {
+    title: `Stop the restored server and remove ${dir}`,
+    async run() {
+      if (existsSync(join(dir, 'postmaster.pid'))) await stopRestored(settings, dir);
+      await removeRestored(settings, dir);
+      return `${dir} stopped and removed`;
+    },
+  };
+  return { steps: [restore, teardown], result: () => measured };
 }
 
 /** Is the canary row readable here (a hot standby answers reads; the table may not have arrived yet either)? */
@@ -267,7 +328,18 @@ export async function planDrTest(ctx: PlanContext, opts: DrTestOptions): Promise
   const steps: ActionStep[] = [];
   const drills: { name: string; result: () => Measured | undefined }[] = [];
 
-  if (doRestore) {
+  const pgbackrest = config.backups?.pgbackrest;
+  if (doRestore && pgbackrest) {
+    const window = await recoverableWindow(new PgbackrestProbe(pgbackrest));
+    summary.push(window
+      ? `pgBackRest stanza "${pgbackrest.stanza}": recoverable ${window.from.toISOString()} – ${window.to.toISOString()} (newest archived WAL ${window.lastWal})`
+      : `pgBackRest stanza "${pgbackrest.stanza}": no backup`);
+    const r = pgbackrestDrill(config, pgbackrest);
+    steps.push(...r.steps);
+    drills.push({ name: 'restore drill', result: r.result });
+  } else if (doRestore) {
+    const missing = missingTarget('backups', config);
+    if (missing) throw new ConfigError(`monthly dr-test: ${missing}`);
     const backup = await repositoryOf(config).newest('db');
     const server = config.dr?.restoreUrl ? pgTarget(config.dr.restoreUrl, 'dr.restoreUrl') : adminTarget(config);
     summary.push(backup

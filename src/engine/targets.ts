@@ -1,6 +1,15 @@
 import type { Target } from './verdict.js';
 import type { Config } from './config/index.js';
 
+/**
+ * Targets a configuration opts into: a check that needs one not configured is left out of the run
+ * rather than skipped (a bank backing up with pg_dump reads no pgBackRest lines in its morning).
+ */
+export const OPT_IN_TARGETS: readonly Target[] = ['pgbackrest'];
+
+/** Whether a check belongs in a run under this configuration: not when it needs an opt-in target the configuration does not set. */
+export const optedIn = (requires: readonly Target[], c: Config): boolean => !requires.some((t) => OPT_IN_TARGETS.includes(t) && missingTarget(t, c));
+
 /** Why a target is missing, or undefined when it is configured. */
 export function missingTarget(target: Target, c: Config): string | undefined {
   switch (target) {
@@ -18,6 +27,8 @@ export function missingTarget(target: Target, c: Config): string | undefined {
       return c.logs?.application ? undefined : 'no application log configured: set logs.application';
     case 'backups':
       return c.backups?.directory ? undefined : 'no backup repository configured: set backups.directory';
+    case 'pgbackrest':
+      return c.backups?.pgbackrest ? undefined : 'pgBackRest not configured: set backups.pgbackrest.stanza';
     case 'certificates':
       return c.certificates?.endpoints?.length || c.certificates?.files?.length
         ? undefined : 'no certificates configured: list them in certificates.endpoints[] (url) and certificates.files[]';

@@ -12,6 +12,7 @@ import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
 import { NpmProbe } from './npm.js';
 import { CatalogProbe } from './postgres-catalog.js';
+import { PgbackrestProbe } from './pgbackrest.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
@@ -35,6 +36,7 @@ export class Probes {
   private redisProbe?: RedisProbe;
   private readonly extra: PostgresProbe[] = [];
   private backupsProbe?: BackupsProbe;
+  private pgbackrestProbe?: PgbackrestProbe;
   private awsProbe?: AwsProbe;
   private httpProbe?: HttpProbe;
   private trail?: Promise<AttestationTrail>;
@@ -137,6 +139,14 @@ export class Probes {
   get backups(): BackupsProbe {
     this.backupsProbe ??= new BackupsProbe(repositoryDirectory(this.config));
     return this.backupsProbe;
+  }
+
+  /** pgBackRest (backups.pgbackrest): its info, check, verify and archive listing, each run once. */
+  get pgbackrest(): PgbackrestProbe {
+    const settings = this.config.backups?.pgbackrest;
+    if (!settings) throw new Error('pgBackRest is not configured');
+    this.pgbackrestProbe ??= new PgbackrestProbe(settings);
+    return this.pgbackrestProbe;
   }
 
   /** CloudWatch and Auto Scaling; the SDK itself loads on the first call. */

@@ -60,7 +60,7 @@ const runAsUser = (): string => {
 };
 
 /** Gives a file or directory to the user the servers run as (a no-op unless root). */
-function giveToRunAsUser(path: string): void {
+export function giveToRunAsUser(path: string): void {
   if (!isRoot()) return;
   const user = runAsUser();
   const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))!;
@@ -68,18 +68,23 @@ function giveToRunAsUser(path: string): void {
   chownSync(path, Number(uid), Number(gid));
 }
 
-function ownedTempDir(prefix: string): string {
+export function ownedTempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
   giveToRunAsUser(dir);
   return dir;
 }
 
-/** Runs a PostgreSQL binary as the cluster's owner; secrets go in `env`, never in argv. */
-function pgExec(bin: string, args: string[], cwd: string, env?: Record<string, string>) {
-  const exe = join(postgresBin(), bin);
+/** Runs a program as the servers' OS user (pgBackRest, like initdb, refuses root); secrets go in `env`, never in argv. */
+export function asServerUser(exe: string, args: string[], cwd: string, env?: Record<string, string>) {
   return isRoot() ? execa('runuser', ['-u', runAsUser(), '--', exe, ...args], { cwd, env }) : execa(exe, args, { cwd, env });
 }
+
+/** The OS user the test servers run as (what a pgBackRest `user` setting names). */
+export const serverUser = (): string => runAsUser();
+
+/** Runs a PostgreSQL binary as the cluster's owner. */
+const pgExec = (bin: string, args: string[], cwd: string, env?: Record<string, string>) => asServerUser(join(postgresBin(), bin), args, cwd, env);
 
 /** A random password, safe in a URL without escaping. */
 export const randomPassword = (): string => randomBytes(12).toString('hex');
@@ -154,6 +159,12 @@ export interface PgOptions {
   requireTls?: boolean;
   /** false: initdb without data checksums (on by default, as initdb's default since PostgreSQL 18 and production's). */
   checksums?: boolean;
+  /**
+   * Called after initdb, before the first start, with the server's directories: more settings (an
+   * archive_command naming a file in `dir`) and the environment the server runs with (a secret its
+   * archive_command needs, never in a file or argv). test/support/pgbackrest.ts uses it.
+   */
+  prepare?: (dirs: { dir: string; dataDir: string }) => { settings?: Record<string, string | number | boolean>; env?: Record<string, string> };
 }
 
 /** How a server is reached: its passwords and the CA its certificate is checked against. */
@@ -240,8 +251,8 @@ function makeServer(port: number, dir: string, dataDir: string, logFile: string,
   return server;
 }
 
-async function pgStart(dataDir: string, dir: string, port: number, logFile: string): Promise<void> {
-  await pgExec('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir}`, 'start'], dir);
+async function pgStart(dataDir: string, dir: string, port: number, logFile: string, env?: Record<string, string>): Promise<void> {
+  await pgExec('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir}`, 'start'], dir, env);
 }
 
 /** initdb + pg_ctl start on a free loopback port; wal_level replica so a streaming replica can follow. */
@@ -271,13 +282,14 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
     Object.assign(settings, { ssl: 'on', ssl_cert_file: tls.cert, ssl_key_file: tls.key });
     access.ca = tls.ca;
   }
-  writeFileSync(join(dataDir, 'postgresql.auto.conf'), confLines({ ...settings, ...opts.settings }));
+  const prepared = opts.prepare?.({ dir, dataDir });
+  writeFileSync(join(dataDir, 'postgresql.auto.conf'), confLines({ ...settings, ...prepared?.settings, ...opts.settings }));
   if (opts.requireTls) {
     const hba = join(dataDir, 'pg_hba.conf');
     writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
   }
   const port = await freePort();
-  await pgStart(dataDir, dir, port, logFile);
+  await pgStart(dataDir, dir, port, logFile, prepared?.env);
   const server = makeServer(port, dir, dataDir, logFile, access);
   // scram whatever password_encryption a test sets (pg_hba.conf asks for scram); kept out of the server log and
   // pgAudit's, which hold the test's own events only (and no password): the SETs go first, as their own

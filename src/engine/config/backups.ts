@@ -1,5 +1,15 @@
 import * as z from 'zod';
-import { duration, name, size, timeout } from './fields.js';
+import { duration, name, path, size, timeout } from './fields.js';
+
+/** pgBackRest (base backups + continuous WAL) for the database: nvcops drives the `pgbackrest` command, never its repository directly. */
+export const pgbackrest = z.strictObject({
+  /** The stanza of the configured server (pgbackrest --stanza). */
+  stanza: name.regex(/^[A-Za-z0-9._-]+$/, 'a stanza name (letters, digits, . _ -)'),
+  /** pgbackrest.conf (default pgBackRest's own, /etc/pgbackrest/pgbackrest.conf). */
+  config: path.optional(),
+  /** The OS user pgbackrest runs as (runuser -u): the cluster's owner, usually postgres; pgBackRest refuses root. */
+  user: name.regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'an OS user name such as postgres').optional(),
+});
 
 export const backups = z
   .strictObject({
@@ -8,6 +18,9 @@ export const backups = z
     verify: z.enum(['newest', 'all']).optional(),
     /** How long `backup db` may take before pg_dump is stopped and nothing is stored (default 6h). */
     dbTimeout: timeout.optional(),
+    /** How far back a point-in-time recovery must reach; pgBackRest's retention is judged against it. */
+    retention: duration.optional(),
+    pgbackrest: pgbackrest.optional(),
   })
   .optional();
 
