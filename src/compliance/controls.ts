@@ -67,6 +67,16 @@ export const CONTROLS: readonly Control[] = [
     checks: ['compliance.change-records'],
   },
   {
+    id: 'database-integrity',
+    title: 'Database triggers enabled and constraints validated',
+    objective: 'No trigger is disabled (an audit trigger switched off records nothing) and no constraint was added NOT VALID and left unchecked.',
+    requirements: [
+      ITGC_CHANGE,
+      { framework: 'PCI DSS', ref: '10.2.1', text: 'audit logs are enabled and active for all system components' },
+    ],
+    checks: ['postgres.disabled-triggers', 'postgres.invalid-constraints'],
+  },
+  {
     id: 'segregation-of-duties',
     title: 'Segregation of duties sign-off',
     objective: 'No one both develops and deploys a change to production unreviewed; production access is separate from development.',

@@ -14,7 +14,9 @@ import cacheHitRatio from './cache-hit-ratio.js';
 import connectTime from './connect-time.js';
 import connectionSaturation from './connection-saturation.js';
 import deadTuples from './dead-tuples.js';
+import disabledTriggers from './disabled-triggers.js';
 import idleInTransaction from './idle-in-transaction.js';
+import invalidConstraints from './invalid-constraints.js';
 import invalidIndexes from './invalid-indexes.js';
 import longRunningQueries from './long-running-queries.js';
 import replicationLag from './replication-lag.js';
@@ -30,4 +32,5 @@ export const postgresChecks = [
   ssl, passwordEncryption, connectionLogging, pgaudit, hbaSsl,
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
+  disabledTriggers, invalidConstraints,
 ];

@@ -1,0 +1,68 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nvcops, writeConfig } from './support/cli.js';
+import { parseReport } from './support/report.js';
+import { startPostgres, type PgServer } from './support/servers.js';
+
+/** The weekly and monthly review checks of issue #24 (items 8–11) against real servers, healthy and in their fault. */
+describe('review checks: triggers and constraints, clock drift, settings drift', () => {
+  let server: PgServer;
+  let state: string;
+
+  const run = async (command: string[], extra: Record<string, unknown> = {}, url = server.monitorUrl) => {
+    const config = writeConfig({ environment: 'production', state: { path: state }, postgres: { url }, ...extra });
+    const r = await nvcops([...command, '--config', config, '--format', 'json']);
+    return { ...parseReport(r.stdout), exitCode: r.exitCode, stderr: r.stderr };
+  };
+  const compliance = (extra: Record<string, unknown> = {}) => run(['monthly', 'compliance'], extra);
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    state = mkdtempSync(join(tmpdir(), 'nvcops-review-state-'));
+    await server.sql(`CREATE TABLE payments (id int PRIMARY KEY, amount numeric);
+      CREATE TABLE payments_audit (id int, amount numeric, at timestamptz DEFAULT now());
+      CREATE FUNCTION audit_payment() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO payments_audit (id, amount) VALUES (NEW.id, NEW.amount); RETURN NEW; END $$;
+      CREATE TRIGGER payments_audit AFTER INSERT OR UPDATE ON payments FOR EACH ROW EXECUTE FUNCTION audit_payment();
+      CREATE TABLE refunds (id int, payment int REFERENCES payments, amount numeric CHECK (amount > 0));
+      INSERT INTO payments VALUES (1, 10)`);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('passes a database whose triggers are enabled and constraints validated, as the pg_monitor role', async () => {
+    const { byId } = await compliance();
+    expect(byId['postgres.disabled-triggers']).toMatchObject({ status: 'pass', message: 'every trigger is enabled' });
+    expect(byId['postgres.invalid-constraints']).toMatchObject({ status: 'pass', message: 'every constraint is validated' });
+    expect(byId['postgres.disabled-triggers']!.details![0]).toBe('control database-integrity · SOX ITGC: program change · PCI DSS 10.2.1');
+  });
+
+  it('fails an audit trigger switched off, and warns of a constraint added NOT VALID, naming each', async () => {
+    await server.sql('ALTER TABLE payments DISABLE TRIGGER payments_audit');
+    await server.sql('ALTER TABLE refunds ADD CONSTRAINT refunds_small CHECK (amount < 1000) NOT VALID');
+    try {
+      const { byId, line, exitCode } = await compliance();
+      expect(byId['postgres.disabled-triggers']).toMatchObject({
+        status: 'fail', observed: { value: 1 },
+        message: '1 trigger is disabled in postgres: re-enable (ALTER TABLE … ENABLE TRIGGER) or record the change that disabled it',
+      });
+      expect(byId['postgres.disabled-triggers']!.details).toContain('public.payments: payments_audit');
+      expect(byId['postgres.invalid-constraints']).toMatchObject({ status: 'warn', observed: { value: 1 } });
+      expect(byId['postgres.invalid-constraints']!.details).toContain('public.refunds: refunds_small');
+      expect(line('SOX controls verification').status).toBe('fail');
+      expect(exitCode).toBe(2);
+
+      // DISABLE TRIGGER ALL stops the foreign-key triggers too: each is named with the constraint it enforces.
+      await server.sql('ALTER TABLE refunds DISABLE TRIGGER ALL');
+      const all = await compliance();
+      expect(all.byId['postgres.disabled-triggers']!.details).toEqual(expect.arrayContaining([expect.stringMatching(/^public\.refunds: RI_ConstraintTrigger_c_\d+ \(enforces constraint refunds_payment_fkey\)$/)]));
+    } finally {
+      await server.sql('ALTER TABLE payments ENABLE TRIGGER payments_audit; ALTER TABLE refunds ENABLE TRIGGER ALL; ALTER TABLE refunds VALIDATE CONSTRAINT refunds_small');
+    }
+    const { byId } = await compliance();
+    expect(byId['postgres.disabled-triggers']!.status).toBe('pass');
+    expect(byId['postgres.invalid-constraints']!.status).toBe('pass');
+  });
+});
