@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
-import { startPostgres, type PgServer } from './support/servers.js';
+import { fakeClock, startPostgres, startRedis, type PgServer } from './support/servers.js';
 
 /** The weekly and monthly review checks of issue #24 (items 8–11) against real servers, healthy and in their fault. */
 describe('review checks: triggers and constraints, clock drift, settings drift', () => {
@@ -64,5 +64,45 @@ describe('review checks: triggers and constraints, clock drift, settings drift',
     const { byId } = await compliance();
     expect(byId['postgres.disabled-triggers']!.status).toBe('pass');
     expect(byId['postgres.invalid-constraints']!.status).toBe('pass');
+  });
+
+  it('passes clocks in sync: PostgreSQL and Redis on this host', async () => {
+    const redis = await startRedis();
+    try {
+      const { byId } = await compliance({ redis: { url: redis.url } });
+      for (const id of ['postgres.clock-drift', 'redis.clock-drift']) {
+        expect(byId[id]!.status, `${id}: ${byId[id]!.message}`).toBe('pass');
+        expect(byId[id]!.observed!.value).toBeLessThan(1000);
+      }
+      expect(byId['postgres.clock-drift']!.message).toMatch(/^primary: clock [\d.]+ ms (ahead of|behind) nvcops' host \(± [\d.]+ ms\)$/);
+      expect(byId['postgres.clock-drift']!.details![0]).toBe('control time-synchronisation · PCI DSS 10.6.1 · SOX ITGC: computer operations');
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('warns of a PostgreSQL server whose clock runs 3 s ahead (the server under libfaketime)', async () => {
+    const ahead = await startPostgres({ clockOffset: '+3s' });
+    try {
+      const { byId } = await run(['monthly', 'compliance'], {}, ahead.monitorUrl);
+      expect(byId['postgres.clock-drift']).toMatchObject({ status: 'warn', message: expect.stringMatching(/^primary: clock 3\.\d s ahead of nvcops' host/) });
+      expect(byId['postgres.clock-drift']!.observed!.value).toBeGreaterThan(2000);
+    } finally {
+      await ahead.stop();
+    }
+  });
+
+  it('fails when nvcops\' own host is 10 s behind the servers (nvcops under libfaketime: redis-server cannot run under it)', async () => {
+    const redis = await startRedis();
+    try {
+      const config = writeConfig({ environment: 'production', state: { path: state }, postgres: { url: server.monitorUrl }, redis: { url: redis.url } });
+      const r = await nvcops(['monthly', 'compliance', '--config', config, '--format', 'json'], { env: fakeClock('-10s') });
+      const { byId, exitCode } = { ...parseReport(r.stdout), exitCode: r.exitCode };
+      expect(byId['redis.clock-drift']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^clock 10\.\d s ahead of nvcops' host/) });
+      expect(byId['postgres.clock-drift']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^primary: clock 10\.\d s ahead of nvcops' host/) });
+      expect(exitCode).toBe(2);
+    } finally {
+      await redis.stop();
+    }
   });
 });

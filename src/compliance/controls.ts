@@ -140,6 +140,16 @@ export const CONTROLS: readonly Control[] = [
     checks: ['postgres.pgaudit', 'postgres.connection-logging'],
   },
   {
+    id: 'time-synchronisation',
+    title: 'Server clocks synchronised',
+    objective: "Every database and cache server's clock agrees with nvcops' host, so that log lines and audit records of different systems can be put in order.",
+    requirements: [
+      { framework: 'PCI DSS', ref: '10.6.1', text: 'system clocks and time are synchronized using time-synchronization technology' },
+      ITGC_OPERATIONS,
+    ],
+    checks: ['postgres.clock-drift', 'redis.clock-drift'],
+  },
+  {
     id: 'card-data-in-logs',
     title: 'No card numbers in application logs',
     objective: 'No primary account number (13–19 digits passing Luhn) was written to the application or database log in the period.',

@@ -81,6 +81,17 @@ function pgExec(bin: string, args: string[], cwd: string, env?: Record<string, s
   return isRoot() ? execa('runuser', ['-u', runAsUser(), '--', exe, ...args], { cwd, env }) : execa(exe, args, { cwd, env });
 }
 
+/**
+ * The environment that runs a process under libfaketime (Debian package `faketime`) with its clock
+ * `offset` away from the host's (FAKETIME syntax: `+10s`, `-1m`), monotonic clocks left true.
+ * redis-server cannot run under it (jemalloc calls clock_gettime before libfaketime is ready).
+ */
+export function fakeClock(offset: string): Record<string, string> {
+  const lib = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find(existsSync);
+  if (!lib) throw new Error('libfaketime not found: install it with `apt-get install faketime`');
+  return { LD_PRELOAD: lib, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+}
+
 /** A random password, safe in a URL without escaping. */
 export const randomPassword = (): string => randomBytes(12).toString('hex');
 
@@ -150,6 +161,8 @@ export interface PgOptions {
   tls?: boolean;
   /** TLS required: pg_hba.conf's TCP lines become `hostssl`, so a plain connection is refused. */
   requireTls?: boolean;
+  /** The server's clock this far from the host's (libfaketime, FAKETIME syntax: `+10s`): a server whose clock drifted. */
+  clockOffset?: string;
 }
 
 /** How a server is reached: its passwords and the CA its certificate is checked against. */
@@ -231,8 +244,8 @@ function makeServer(port: number, dir: string, dataDir: string, logFile: string,
   return server;
 }
 
-async function pgStart(dataDir: string, dir: string, port: number, logFile: string): Promise<void> {
-  await pgExec('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir}`, 'start'], dir);
+async function pgStart(dataDir: string, dir: string, port: number, logFile: string, env?: Record<string, string>): Promise<void> {
+  await pgExec('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir}`, 'start'], dir, env);
 }
 
 /** initdb + pg_ctl start on a free loopback port; wal_level replica so a streaming replica can follow. */
@@ -268,7 +281,7 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
     writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
   }
   const port = await freePort();
-  await pgStart(dataDir, dir, port, logFile);
+  await pgStart(dataDir, dir, port, logFile, opts.clockOffset ? fakeClock(opts.clockOffset) : undefined);
   const server = makeServer(port, dir, dataDir, logFile, access);
   // scram whatever password_encryption a test sets (pg_hba.conf asks for scram); kept out of the server log and
   // pgAudit's, which hold the test's own events only (and no password): the SETs go first, as their own

@@ -11,6 +11,7 @@ import tableBloat from './table-bloat.js';
 import unusedIndexes from './unused-indexes.js';
 import blockedQueries from './blocked-queries.js';
 import cacheHitRatio from './cache-hit-ratio.js';
+import clockDrift from './clock-drift.js';
 import connectTime from './connect-time.js';
 import connectionSaturation from './connection-saturation.js';
 import deadTuples from './dead-tuples.js';
@@ -32,5 +33,5 @@ export const postgresChecks = [
   ssl, passwordEncryption, connectionLogging, pgaudit, hbaSsl,
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
-  disabledTriggers, invalidConstraints,
+  disabledTriggers, invalidConstraints, clockDrift,
 ];
