@@ -1,9 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
+import { until } from './support/until.js';
+import { LocalStore } from '../src/state/local.js';
 import { fakeClock, startPostgres, startRedis, type PgServer } from './support/servers.js';
 
 /** The weekly and monthly review checks of issue #24 (items 8–11) against real servers, healthy and in their fault. */
@@ -11,9 +13,12 @@ describe('review checks: triggers and constraints, clock drift, settings drift',
   let server: PgServer;
   let state: string;
 
+  /** A PATH with node alone: weekly security's apt simulation (a minute of this host's package lists) skips. */
+  const nodeOnly = mkdtempSync(join(tmpdir(), 'nvcops-node-only-'));
+  symlinkSync(process.execPath, join(nodeOnly, 'node'));
   const run = async (command: string[], extra: Record<string, unknown> = {}, url = server.monitorUrl) => {
     const config = writeConfig({ environment: 'production', state: { path: state }, postgres: { url }, ...extra });
-    const r = await nvcops([...command, '--config', config, '--format', 'json']);
+    const r = await nvcops([...command, '--config', config, '--format', 'json'], { env: { PATH: nodeOnly } });
     return { ...parseReport(r.stdout), exitCode: r.exitCode, stderr: r.stderr };
   };
   const compliance = (extra: Record<string, unknown> = {}) => run(['monthly', 'compliance'], extra);
@@ -103,6 +108,68 @@ describe('review checks: triggers and constraints, clock drift, settings drift',
       expect(exitCode).toBe(2);
     } finally {
       await redis.stop();
+    }
+  });
+
+  const weeklySecurity = () => run(['weekly', 'security']);
+  const reloaded = async (name: string, probe: (row: { setting: string; pending_restart: boolean }) => boolean) => {
+    await server.sql('SELECT pg_reload_conf()');
+    await until(`${name} reloaded`, async () => probe((await server.sql<{ setting: string; pending_restart: boolean }>('SELECT setting, pending_restart FROM pg_settings WHERE name = $1', [name]))[0]!));
+  };
+
+  it('warns of a restart-only setting changed with ALTER SYSTEM and reloaded, until it is undone', async () => {
+    expect((await weeklySecurity()).byId['postgres.pending-restart']).toMatchObject({ status: 'pass', message: 'no setting is waiting for a restart' });
+    await server.sql('ALTER SYSTEM SET max_connections = 150');
+    await reloaded('max_connections', (r) => r.pending_restart);
+    try {
+      const { byId } = await weeklySecurity();
+      expect(byId['postgres.pending-restart']).toMatchObject({ status: 'warn', observed: { value: 1 }, message: expect.stringMatching(/^1 setting changed but not in effect until a restart/) });
+      expect(byId['postgres.pending-restart']!.details).toEqual(['primary: max_connections (running 100; the new value needs a restart)']);
+    } finally {
+      await server.sql('ALTER SYSTEM RESET max_connections');
+      await reloaded('max_connections', (r) => !r.pending_restart);
+    }
+    expect((await weeklySecurity()).byId['postgres.pending-restart']!.status).toBe('pass');
+  });
+
+  it('settings drift: error naming the grant without pg_hba_file_rules; no baseline warns; accepted passes; a change fails until accepted again, on record', async () => {
+    const denied = (await weeklySecurity()).byId['postgres.settings-drift']!;
+    expect(denied).toMatchObject({ status: 'error', message: expect.stringContaining('GRANT SELECT ON pg_hba_file_rules TO <the nvcops role>') });
+    await server.sql('GRANT SELECT ON pg_hba_file_rules TO nvcops_monitor; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO nvcops_monitor');
+
+    const none = (await weeklySecurity()).byId['postgres.settings-drift']!;
+    expect(none).toMatchObject({ status: 'warn', message: expect.stringMatching(/^no accepted baseline for 127\.0\.0\.1:\d+\/postgres: review its \d+ settings and pg_hba\.conf lines .* nvcops weekly security --accept-settings --by NAME$/) });
+
+    const accept = async () => {
+      const config = writeConfig({ environment: 'production', state: { path: state }, postgres: { url: server.monitorUrl } });
+      return nvcops(['weekly', 'security', '--accept-settings', '--by', 'Ada Admin', '--config', config]);
+    };
+    const first = await accept();
+    expect(first.stderr).toBe('');
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toMatch(/^Accepted the settings and pg_hba\.conf of 127\.0\.0\.1:\d+\/postgres \(\d+ items, fingerprint [0-9a-f]{12}\) in production by Ada Admin at .+\.\nRecorded in the audit trail of .+ as seq \d+ \(hash [0-9a-f]{64}\)\.\n?$/);
+    expect((await weeklySecurity()).byId['postgres.settings-drift']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^settings and pg_hba\.conf as in the baseline accepted by Ada Admin on \d{4}-\d\d-\d\d \(audit seq \d+\)/) });
+
+    // An unrecorded change: a setting by ALTER SYSTEM and a network line in pg_hba.conf, both reloaded.
+    await server.sql(`ALTER SYSTEM SET work_mem = '8MB'`);
+    appendFileSync(`${server.dataDir}/pg_hba.conf`, 'hostssl all all 10.0.0.0/8 scram-sha-256\n');
+    await reloaded('work_mem', (r) => r.setting === '8192');
+    const drift = (await weeklySecurity()).byId['postgres.settings-drift']!;
+    expect(drift).toMatchObject({ status: 'fail', observed: { value: 2 }, message: expect.stringMatching(/^2 changes since the baseline accepted by Ada Admin on .+, none on record: check each went through change control, then nvcops weekly security --accept-settings --by NAME$/) });
+    expect(drift.details).toEqual(['added: pg_hba.conf: hostssl all all 10.0.0.0 255.0.0.0 scram-sha-256 (line ' + drift.details![0]!.match(/line (\d+)/)![1] + ')', 'added: work_mem = 8192 kB']);
+    expect((await weeklySecurity()).byId['postgres.settings-drift']!.status).toBe('fail');
+
+    expect((await accept()).exitCode).toBe(0);
+    expect((await weeklySecurity()).byId['postgres.settings-drift']!.status).toBe('pass');
+    const store = LocalStore.open(state);
+    try {
+      const records = await store.audit.list({ action: 'accept settings' });
+      expect(records.map((r) => [r.by, r.environment, r.details?.command])).toEqual([['Ada Admin', 'production', 'weekly security'], ['Ada Admin', 'production', 'weekly security']]);
+      expect(records[1]!.details!.previous).toBe(records[0]!.details!.fingerprint);
+      expect(records[1]!.details!.fingerprint).not.toBe(records[0]!.details!.fingerprint);
+      expect(JSON.stringify(records)).not.toContain('8192');
+    } finally {
+      await store.close();
     }
   });
 });

@@ -24,6 +24,10 @@ export const weeklyProcedures = {
         title: 'Security scan: PostgreSQL settings (weekly_security_scan.sh)',
         checks: ['postgres.ssl', 'postgres.password-encryption', 'postgres.connection-logging', 'postgres.pgaudit'],
       },
+      {
+        title: 'Security scan: PostgreSQL configuration changes since the accepted baseline (weekly_security_scan.sh)',
+        checks: ['postgres.settings-drift', 'postgres.pending-restart'],
+      },
       { title: 'Security scan: Redis hardening (weekly_security_scan.sh)', checks: ['redis.protected-mode', 'redis.authentication', 'redis.dangerous-commands', 'redis.tls'] },
       { title: 'Security scan: certificates', checks: ['certs.days-left', 'certs.validity', 'certs.strength'] },
       { title: 'Security scan: access audit summary', checks: ['access.postgres-roles', 'access.postgres-privileges', 'access.redis-users'] },

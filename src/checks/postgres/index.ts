@@ -1,6 +1,8 @@
 import connectionLogging from './connection-logging.js';
 import hbaSsl from './hba-ssl.js';
 import passwordEncryption from './password-encryption.js';
+import pendingRestart from './pending-restart.js';
+import settingsDrift from './settings-drift.js';
 import pgaudit from './pgaudit.js';
 import ssl from './ssl.js';
 import autovacuumBacklog from './autovacuum-backlog.js';
@@ -33,5 +35,5 @@ export const postgresChecks = [
   ssl, passwordEncryption, connectionLogging, pgaudit, hbaSsl,
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
-  disabledTriggers, invalidConstraints, clockDrift,
+  disabledTriggers, invalidConstraints, clockDrift, settingsDrift, pendingRestart,
 ];
