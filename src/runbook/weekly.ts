@@ -45,6 +45,7 @@ export const weeklyProcedures = {
           'postgres.table-bloat', 'postgres.index-bloat', 'postgres.cache-hit-ratio', 'postgres.autovacuum-backlog',
         ],
       },
+      { title: 'Connection pooler review (PgBouncer SHOW POOLS)', checks: ['pgbouncer.clients-waiting', 'pgbouncer.max-wait', 'pgbouncer.pool-saturation'] },
       {
         title: 'Cache performance review (redis-cli info stats)',
         checks: ['redis.hit-ratio', 'redis.evictions', 'redis.expired-keys', 'redis.memory', 'redis.fragmentation', 'redis.slowlog', 'redis.largest-keys'],
