@@ -1,7 +1,8 @@
-import { appendFileSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { until } from './support/until.js';
@@ -170,6 +171,59 @@ describe('review checks: triggers and constraints, clock drift, settings drift',
       expect(JSON.stringify(records)).not.toContain('8192');
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('weekly capacity: the database host\'s disks and memory, seen only where nvcops runs on it', () => {
+  const capacity = async (url: string, thresholds: Record<string, unknown> = {}) => {
+    const r = await nvcops(['weekly', 'capacity', '--config', writeConfig({ postgres: { url }, thresholds }), '--format', 'json']);
+    return { ...parseReport(r.stdout), exitCode: r.exitCode };
+  };
+
+  it('reads the data and WAL filesystems and memory of a local server, judged from its own postmaster.pid; error without pg_read_all_settings', async () => {
+    const server = await startPostgres();
+    try {
+      const { byId, line } = await capacity(server.monitorUrl);
+      expect(byId['postgres.disk-usage']!.details).toEqual([
+        expect.stringMatching(new RegExp(`^data ${server.dataDir}: \\d+\\.\\d% used, .+ free of .+$`)),
+        expect.stringMatching(new RegExp(`^WAL ${server.dataDir}/pg_wal: \\d+\\.\\d% used`)),
+      ]);
+      expect(byId['postgres.host-memory']).toMatchObject({ message: expect.stringMatching(/^.+ of .+ available \(\d+(\.\d)?%\)$/) });
+      expect(byId['postgres.host-swap']!.message).toMatch(/^no swap configured$|swap used/);
+      expect(line('Database host resources').results.map((r) => r.status)).not.toContain('error');
+      // Memory judged against a level every host is under: the reading is real, the line turns.
+      expect((await capacity(server.monitorUrl, { 'postgres.host-memory': { warn: '< 100%' } })).byId['postgres.host-memory']!.status).toBe('warn');
+
+      await server.sql(`CREATE ROLE plain_login LOGIN PASSWORD 'Pl41n-login-pw'`);
+      const plain = await capacity(server.urlFor('plain_login', 'postgres', 'Pl41n-login-pw'));
+      for (const id of ['postgres.disk-usage', 'postgres.host-memory', 'postgres.host-swap']) {
+        expect(plain.byId[id]).toMatchObject({ status: 'error', message: expect.stringMatching(/pg_read_all_settings|pg_monitor/) });
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('fails a WAL filesystem 96% full (pg_wal on a small tmpfs filled by a file)', async () => {
+    const mount = mkdtempSync(join(tmpdir(), 'nvcops-wal-fs-'));
+    // mode 1777, as /tmp: the server's OS user makes its WAL directory there.
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=40m,mode=1777', 'tmpfs', mount]);
+    let server: PgServer | undefined;
+    try {
+      server = await startPostgres({ walDir: join(mount, 'wal') });
+      const healthy = await capacity(server.monitorUrl);
+      expect(healthy.byId['postgres.disk-usage']!.status, healthy.byId['postgres.disk-usage']!.message).toBe('pass');
+      // Fill the WAL filesystem to about 96% (df's way: used of used + available).
+      const { stdout } = await execa('df', ['-B1', '--output=used,avail', mount]);
+      const [used, avail] = stdout.trim().split('\n')[1]!.trim().split(/\s+/).map(Number);
+      writeFileSync(join(mount, 'ballast'), Buffer.alloc(Math.ceil((used! + avail!) * 0.96 - used!)));
+      const full = await capacity(server.monitorUrl);
+      expect(full.byId['postgres.disk-usage']).toMatchObject({ status: 'fail', message: expect.stringMatching(new RegExp(`^WAL ${mount}/wal: 9[6-9]\\.\\d% used`)) });
+      expect(full.exitCode).toBe(2);
+    } finally {
+      await server?.stop();
+      await execa('umount', [mount]).catch(() => undefined);
     }
   });
 });

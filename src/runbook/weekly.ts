@@ -11,6 +11,10 @@ export const weeklyProcedures = {
         checks: ['aws.capacity-cpu', 'aws.capacity-db-connections', 'aws.capacity-db-size', 'aws.capacity-redis-memory', 'aws.capacity-requests'],
       },
       {
+        title: 'Database host resources where the database is self-managed (capacity_analysis.py --week)',
+        checks: ['postgres.disk-usage', 'postgres.host-memory', 'postgres.host-swap'],
+      },
+      {
         title: 'Review auto-scaling metrics (aws autoscaling describe-auto-scaling-groups)',
         checks: ['aws.autoscaling-headroom', 'aws.autoscaling-instances', 'aws.autoscaling-activities'],
       },

@@ -163,6 +163,8 @@ export interface PgOptions {
   requireTls?: boolean;
   /** The server's clock this far from the host's (libfaketime, FAKETIME syntax: `+10s`): a server whose clock drifted. */
   clockOffset?: string;
+  /** initdb --waldir: the WAL in this (empty or missing) directory, e.g. on a filesystem of its own. */
+  walDir?: string;
 }
 
 /** How a server is reached: its passwords and the CA its certificate is checked against. */
@@ -264,7 +266,7 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, `${access.password}\n`, { mode: 0o600 });
   giveToRunAsUser(pwfile);
-  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C'], dir);
+  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C', ...(opts.walDir ? [`--waldir=${opts.walDir}`] : [])], dir);
   rmSync(pwfile);
   const settings: Record<string, string | number | boolean> = {
     fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', wal_level: 'replica', max_wal_senders: 5,

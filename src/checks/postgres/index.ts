@@ -17,7 +17,10 @@ import clockDrift from './clock-drift.js';
 import connectTime from './connect-time.js';
 import connectionSaturation from './connection-saturation.js';
 import deadTuples from './dead-tuples.js';
+import diskUsage from './disk-usage.js';
 import disabledTriggers from './disabled-triggers.js';
+import hostMemory from './host-memory.js';
+import hostSwap from './host-swap.js';
 import idleInTransaction from './idle-in-transaction.js';
 import invalidConstraints from './invalid-constraints.js';
 import invalidIndexes from './invalid-indexes.js';
@@ -36,4 +39,5 @@ export const postgresChecks = [
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
   disabledTriggers, invalidConstraints, clockDrift, settingsDrift, pendingRestart,
+  diskUsage, hostMemory, hostSwap,
 ];
