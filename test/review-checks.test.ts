@@ -205,6 +205,23 @@ describe('weekly capacity: the database host\'s disks and memory, seen only wher
     }
   });
 
+  it('shows the databases\' growth since the weekly capacity run a week before, from the run history', async () => {
+    const server = await startPostgres();
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-growth-state-'));
+    const config = writeConfig({ environment: 'production', state: { path: state }, postgres: { url: server.monitorUrl } });
+    const run = async (at: Date) => parseReport((await nvcops(['weekly', 'capacity', '--config', config, '--format', 'json'], { env: { NVCOPS_NOW: at.toISOString() } })).stdout).byId['postgres.database-growth']!;
+    try {
+      const first = await run(new Date());
+      expect(first).toMatchObject({ status: 'skip', message: expect.stringMatching(/^\d+ databases: [\d.]+ MB; no weekly capacity run 6 to 8 days ago to compare with/) });
+      await server.sql(`CREATE TABLE ledger AS SELECT g AS id, repeat('x', 200) AS memo FROM generate_series(1, 40000) g`);
+      const later = await run(new Date(Date.now() + 7 * 86_400_000));
+      expect(later).toMatchObject({ status: 'pass', message: expect.stringMatching(/^\d+ databases: [\d.]+ MB, grew [\d.]+ MB \(\+\d+\.\d%\) since the weekly capacity run of \d{4}-\d\d-\d\d \(7\.0 days ago\)$/) });
+      expect(later.observed!.value - first.observed!.value).toBeGreaterThan(8 * 1024 * 1024);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('fails a WAL filesystem 96% full (pg_wal on a small tmpfs filled by a file)', async () => {
     const mount = mkdtempSync(join(tmpdir(), 'nvcops-wal-fs-'));
     // mode 1777, as /tmp: the server's OS user makes its WAL directory there.

@@ -12,7 +12,7 @@ export const weeklyProcedures = {
       },
       {
         title: 'Database host resources where the database is self-managed (capacity_analysis.py --week)',
-        checks: ['postgres.disk-usage', 'postgres.host-memory', 'postgres.host-swap'],
+        checks: ['postgres.disk-usage', 'postgres.host-memory', 'postgres.host-swap', 'postgres.database-growth'],
       },
       {
         title: 'Review auto-scaling metrics (aws autoscaling describe-auto-scaling-groups)',

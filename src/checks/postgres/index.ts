@@ -16,6 +16,7 @@ import cacheHitRatio from './cache-hit-ratio.js';
 import clockDrift from './clock-drift.js';
 import connectTime from './connect-time.js';
 import connectionSaturation from './connection-saturation.js';
+import databaseGrowth from './database-growth.js';
 import deadTuples from './dead-tuples.js';
 import diskUsage from './disk-usage.js';
 import disabledTriggers from './disabled-triggers.js';
@@ -39,5 +40,5 @@ export const postgresChecks = [
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
   disabledTriggers, invalidConstraints, clockDrift, settingsDrift, pendingRestart,
-  diskUsage, hostMemory, hostSwap,
+  diskUsage, hostMemory, hostSwap, databaseGrowth,
 ];
