@@ -101,7 +101,12 @@ export class PgbouncerProbe {
     const client = this.raw;
     this.client = undefined;
     this.raw = undefined;
-    if (client) await client.end().catch(() => undefined);
+    if (!client) return;
+    // A frozen pooler never answers the goodbye: cut the socket after 500 ms, as the PostgreSQL probe does.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([client.end().catch(() => undefined), new Promise((r) => { timer = setTimeout(r, 500); })]);
+    clearTimeout(timer);
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 }
 
