@@ -7,7 +7,7 @@ import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { until } from './support/until.js';
 import { LocalStore } from '../src/state/local.js';
-import { fakeClock, startPostgres, startRedis, type PgServer } from './support/servers.js';
+import { fakeClock, redisCli, startPostgres, startRedis, type PgServer } from './support/servers.js';
 
 /** The weekly and monthly review checks of issue #24 (items 8–11) against real servers, healthy and in their fault. */
 describe('review checks: triggers and constraints, clock drift, settings drift', () => {
@@ -82,6 +82,17 @@ describe('review checks: triggers and constraints, clock drift, settings drift',
       }
       expect(byId['postgres.clock-drift']!.message).toMatch(/^primary: clock [\d.]+ ms (ahead of|behind) nvcops' host \(± [\d.]+ ms\)$/);
       expect(byId['postgres.clock-drift']!.details![0]).toBe('control time-synchronisation · PCI DSS 10.6.1 · SOX ITGC: computer operations');
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('says error, naming the command, for a Redis user whose ACL refuses TIME', async () => {
+    const redis = await startRedis();
+    try {
+      await redisCli(redis, ['ACL', 'SETUSER', 'watcher', 'on', '>w4tcher-pw', '+ping', '+info', '+select', '~*']);
+      const { byId } = await compliance({ redis: { url: `redis://watcher:w4tcher-pw@127.0.0.1:${redis.port}/3` } });
+      expect(byId['redis.clock-drift']).toMatchObject({ status: 'error', message: expect.stringMatching(/missing privilege \(NOPERM.*time/i) });
     } finally {
       await redis.stop();
     }
