@@ -109,14 +109,14 @@ describe('review checks: triggers and constraints, clock drift, settings drift',
     }
   });
 
-  it('fails when nvcops\' own host is 10 s behind the servers (nvcops under libfaketime: redis-server cannot run under it)', async () => {
+  it('fails when nvcops\' own host is 10 s ahead of the servers (nvcops under libfaketime: redis-server cannot run under it; ahead, since a clock behind would find the fresh test certificate not yet valid)', async () => {
     const redis = await startRedis();
     try {
       const config = writeConfig({ environment: 'production', state: { path: state }, postgres: { url: server.monitorUrl }, redis: { url: redis.url } });
-      const r = await nvcops(['monthly', 'compliance', '--config', config, '--format', 'json'], { env: fakeClock('-10s') });
+      const r = await nvcops(['monthly', 'compliance', '--config', config, '--format', 'json'], { env: fakeClock('+10s') });
       const { byId, exitCode } = { ...parseReport(r.stdout), exitCode: r.exitCode };
-      expect(byId['redis.clock-drift']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^clock 10\.\d s ahead of nvcops' host/) });
-      expect(byId['postgres.clock-drift']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^primary: clock 10\.\d s ahead of nvcops' host/) });
+      expect(byId['redis.clock-drift']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^clock 10\.\d s behind nvcops' host/) });
+      expect(byId['postgres.clock-drift']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^primary: clock 10\.\d s behind nvcops' host/) });
       expect(exitCode).toBe(2);
     } finally {
       await redis.stop();
