@@ -34,7 +34,7 @@ describe('check registry', () => {
       .flatMap((f) => [...readFileSync(src + f, 'utf8').matchAll(quoted)].map((m) => `${f}: ${m[1]}`));
     expect(named.length).toBeGreaterThan(50);
     // Config keys and log field paths that look like check ids.
-    const notChecks = new Set(['logs.application', 'postgres.url', 'redis.url', 'redis.password', 'redis.database', 'redis.username', 'redis.sentinels', 'aws.profile', 'aws.region', 'aws.endpoint', 'http.status']);
+    const notChecks = new Set(['logs.application', 'postgres.url', 'pgbouncer.url', 'redis.url', 'redis.password', 'redis.database', 'redis.username', 'redis.sentinels', 'aws.profile', 'aws.region', 'aws.endpoint', 'http.status']);
     expect(named.filter((n) => !registry.has(n.split(': ')[1]!) && !notChecks.has(n.split(': ')[1]!))).toEqual([]);
   });
 

@@ -17,8 +17,14 @@ export function registerWeekly(program: Command, finish: (code: Promise<number>)
       .command('security')
       .description('Wednesday: Security Review — runbook: ./scripts/weekly_security_scan.sh; python scripts/vulnerability_check.py (with what changed since last week\'s run)')
       .summary('PostgreSQL and Redis hardening, certificates, access, pending updates; changes since last week'),
-  ).action((_opts, cmd: Command) =>
-    finish(import('../app/run.js').then((m) => m.runChecksCommand('weekly security', cmd.optsWithGlobals<RunFlags>(), undefined, { compareWithLastRun: true }))));
+  )
+    .option('--accept-settings', 'record the primary\'s settings and pg_hba.conf as the accepted baseline in the audit trail (with --by), instead of running the review')
+    .action((_opts, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<RunFlags & { acceptSettings?: boolean }>();
+      finish(flags.acceptSettings
+        ? import('../app/accept-settings.js').then((m) => m.acceptSettings(flags, 'weekly security'))
+        : import('../app/run.js').then((m) => m.runChecksCommand('weekly security', flags, undefined, { compareWithLastRun: true })));
+    });
 
   addRunOptions(
     weekly

@@ -86,6 +86,16 @@ export const CONTROLS: readonly Control[] = [
     checks: ['compliance.change-records'],
   }),
   compliance({
+    id: 'database-integrity',
+    title: 'Database triggers enabled and constraints validated',
+    objective: 'No trigger is disabled (an audit trigger switched off records nothing) and no constraint was added NOT VALID and left unchecked.',
+    requirements: [
+      ITGC_CHANGE,
+      { framework: 'PCI DSS', ref: '10.2.1', text: 'audit logs are enabled and active for all system components' },
+    ],
+    checks: ['postgres.disabled-triggers', 'postgres.invalid-constraints'],
+  }),
+  compliance({
     id: 'segregation-of-duties',
     title: 'Segregation of duties sign-off',
     objective: 'No one both develops and deploys a change to production unreviewed; production access is separate from development.',
@@ -147,6 +157,16 @@ export const CONTROLS: readonly Control[] = [
       ITGC_ACCESS,
     ],
     checks: ['postgres.pgaudit', 'postgres.connection-logging'],
+  }),
+  compliance({
+    id: 'time-synchronisation',
+    title: 'Server clocks synchronised',
+    objective: "Every database and cache server's clock agrees with nvcops' host, so that log lines and audit records of different systems can be put in order.",
+    requirements: [
+      { framework: 'PCI DSS', ref: '10.6.1', text: 'system clocks and time are synchronized using time-synchronization technology' },
+      ITGC_OPERATIONS,
+    ],
+    checks: ['postgres.clock-drift', 'redis.clock-drift'],
   }),
   compliance({
     id: 'card-data-in-logs',

@@ -17,6 +17,8 @@ export function missingTarget(target: Target, c: Config): string | undefined {
       return c.postgres ? undefined : 'PostgreSQL not configured: set postgres.url, NVCOPS_POSTGRES_URL or the PG* variables';
     case 'replicas':
       return c.postgres?.replicas.length ? undefined : 'no replicas configured: list them in postgres.replicas';
+    case 'pgbouncer':
+      return c.pgbouncer ? undefined : 'PgBouncer not configured: set pgbouncer.url (its admin console, database pgbouncer)';
     case 'redis':
       return c.redis?.url || c.redis?.sentinels || c.redis?.cluster
         ? undefined

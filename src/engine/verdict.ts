@@ -10,7 +10,7 @@ export type Status = (typeof STATUSES)[number];
 
 /** Kinds of system a check may need; a check whose target is not configured is `skip`. */
 export type Target =
-  | 'postgres' | 'replicas' | 'redis' | 'services' | 'logs' | 'backups' | 'pgbackrest'
+  | 'postgres' | 'replicas' | 'pgbouncer' | 'redis' | 'services' | 'logs' | 'backups' | 'pgbackrest'
   | 'aws' | 'aws-alb' | 'aws-uptime' | 'aws-rds' | 'aws-rds-replicas' | 'aws-elasticache' | 'aws-autoscaling'
   | 'certificates' | 'applications';
 

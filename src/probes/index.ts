@@ -13,6 +13,7 @@ import { LogsProbe } from './logs.js';
 import { NpmProbe } from './npm.js';
 import { CatalogProbe } from './postgres-catalog.js';
 import { PgbackrestProbe } from './pgbackrest.js';
+import { PgbouncerProbe } from './pgbouncer.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
@@ -34,6 +35,7 @@ export class Probes {
   private adminProbe?: PostgresProbe;
   private catalogProbe?: CatalogProbe;
   private redisProbe?: RedisProbe;
+  private pgbouncerProbe?: PgbouncerProbe;
   private readonly extra: PostgresProbe[] = [];
   private backupsProbe?: BackupsProbe;
   private pgbackrestProbe?: PgbackrestProbe;
@@ -87,6 +89,14 @@ export class Probes {
       this.extra.push(this.adminProbe);
     }
     return this.adminProbe;
+  }
+
+  /** PgBouncer's admin console (SHOW POOLS, SHOW DATABASES). */
+  get pgbouncer(): PgbouncerProbe {
+    const c = this.config.pgbouncer;
+    if (!c) throw new Error('PgBouncer is not configured');
+    this.pgbouncerProbe ??= new PgbouncerProbe({ url: c.url, connectTimeoutMs: ms(c.connectTimeout, 5000), commandTimeoutMs: 5000 });
+    return this.pgbouncerProbe;
   }
 
   get redis(): RedisProbe {
@@ -216,6 +226,7 @@ export class Probes {
     const all: Promise<void>[] = [];
     if (this.pg) for (const p of [this.pg.primary, ...this.pg.replicas]) all.push(p.close());
     if (this.redisProbe) all.push(this.redisProbe.close());
+    if (this.pgbouncerProbe) all.push(this.pgbouncerProbe.close());
     for (const p of this.extra) all.push(p.close());
     this.awsProbe?.close();
     if (this.httpProbe) all.push(this.httpProbe.close());

@@ -11,6 +11,10 @@ export const weeklyProcedures = {
         checks: ['aws.capacity-cpu', 'aws.capacity-db-connections', 'aws.capacity-db-size', 'aws.capacity-redis-memory', 'aws.capacity-requests'],
       },
       {
+        title: 'Database host resources where the database is self-managed (capacity_analysis.py --week)',
+        checks: ['postgres.disk-usage', 'postgres.host-memory', 'postgres.host-swap', 'postgres.database-growth'],
+      },
+      {
         title: 'Review auto-scaling metrics (aws autoscaling describe-auto-scaling-groups)',
         checks: ['aws.autoscaling-headroom', 'aws.autoscaling-instances', 'aws.autoscaling-activities'],
       },
@@ -23,6 +27,10 @@ export const weeklyProcedures = {
       {
         title: 'Security scan: PostgreSQL settings (weekly_security_scan.sh)',
         checks: ['postgres.ssl', 'postgres.password-encryption', 'postgres.connection-logging', 'postgres.pgaudit'],
+      },
+      {
+        title: 'Security scan: PostgreSQL configuration changes since the accepted baseline (weekly_security_scan.sh)',
+        checks: ['postgres.settings-drift', 'postgres.pending-restart'],
       },
       { title: 'Security scan: Redis hardening (weekly_security_scan.sh)', checks: ['redis.protected-mode', 'redis.authentication', 'redis.dangerous-commands', 'redis.tls'] },
       { title: 'Security scan: certificates', checks: ['certs.days-left', 'certs.validity', 'certs.strength'] },
@@ -41,6 +49,7 @@ export const weeklyProcedures = {
           'postgres.table-bloat', 'postgres.index-bloat', 'postgres.cache-hit-ratio', 'postgres.autovacuum-backlog',
         ],
       },
+      { title: 'Connection pooler review (PgBouncer SHOW POOLS)', checks: ['pgbouncer.clients-waiting', 'pgbouncer.max-wait', 'pgbouncer.pool-saturation'] },
       {
         title: 'Cache performance review (redis-cli info stats)',
         checks: ['redis.hit-ratio', 'redis.evictions', 'redis.expired-keys', 'redis.memory', 'redis.fragmentation', 'redis.slowlog', 'redis.largest-keys'],

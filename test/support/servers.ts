@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect as tcpConnect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -85,6 +85,16 @@ export const serverUser = (): string => runAsUser();
 
 /** Runs a PostgreSQL binary as the cluster's owner. */
 const pgExec = (bin: string, args: string[], cwd: string, env?: Record<string, string>) => asServerUser(join(postgresBin(), bin), args, cwd, env);
+/**
+ * The environment that runs a process under libfaketime (Debian package `faketime`) with its clock
+ * `offset` away from the host's (FAKETIME syntax: `+10s`, `-1m`), monotonic clocks left true.
+ * redis-server cannot run under it (jemalloc calls clock_gettime before libfaketime is ready).
+ */
+export function fakeClock(offset: string): Record<string, string> {
+  const lib = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find(existsSync);
+  if (!lib) throw new Error('libfaketime not found: install it with `apt-get install faketime`');
+  return { LD_PRELOAD: lib, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+}
 
 /** A random password, safe in a URL without escaping. */
 export const randomPassword = (): string => randomBytes(12).toString('hex');
@@ -165,6 +175,10 @@ export interface PgOptions {
    * archive_command needs, never in a file or argv). test/support/pgbackrest.ts uses it.
    */
   prepare?: (dirs: { dir: string; dataDir: string }) => { settings?: Record<string, string | number | boolean>; env?: Record<string, string> };
+  /** The server's clock this far from the host's (libfaketime, FAKETIME syntax: `+10s`): a server whose clock drifted. */
+  clockOffset?: string;
+  /** initdb --waldir: the WAL in this (empty or missing) directory, e.g. on a filesystem of its own. */
+  walDir?: string;
 }
 
 /** How a server is reached: its passwords and the CA its certificate is checked against. */
@@ -271,7 +285,7 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, `${access.password}\n`, { mode: 0o600 });
   giveToRunAsUser(pwfile);
-  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C', ...(opts.checksums === false ? [] : ['--data-checksums'])], dir);
+  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C', ...(opts.checksums === false ? [] : ['--data-checksums']), ...(opts.walDir ? [`--waldir=${opts.walDir}`] : [])], dir);
   rmSync(pwfile);
   const settings: Record<string, string | number | boolean> = {
     fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', wal_level: 'replica', max_wal_senders: 5,
@@ -289,7 +303,7 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
     writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
   }
   const port = await freePort();
-  await pgStart(dataDir, dir, port, logFile, prepared?.env);
+  await pgStart(dataDir, dir, port, logFile, prepared?.env || opts.clockOffset ? { ...prepared?.env, ...(opts.clockOffset && fakeClock(opts.clockOffset)) } : undefined);
   const server = makeServer(port, dir, dataDir, logFile, access);
   // scram whatever password_encryption a test sets (pg_hba.conf asks for scram); kept out of the server log and
   // pgAudit's, which hold the test's own events only (and no password): the SETs go first, as their own
@@ -325,6 +339,92 @@ async function launchReplica(primary: PgServer): Promise<PgServer> {
   const port = await freePort();
   await pgStart(dataDir, dir, port, logFile);
   return makeServer(port, dir, dataDir, logFile, { password: primary.password, monitorPassword: primary.monitorPassword, ca: primary.ca });
+}
+
+/** Whether something accepts a TCP connection on this loopback port. */
+const accepts = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+
+export interface PgbouncerServer {
+  port: number;
+  /** The admin console as the monitoring role (in stats_users): what nvcops' pgbouncer.url names. */
+  consoleUrl: string;
+  /** A URL through the pooler to `database` as the superuser, for a test's application traffic. */
+  urlFor(database?: string): string;
+  stop(): Promise<void>;
+}
+
+export interface PgbouncerOptions {
+  /** default_pool_size (default 20, PgBouncer's own). */
+  poolSize?: number;
+}
+
+/**
+ * PgBouncer in front of `pg` on a free loopback port, run as the cluster's OS user (it refuses root):
+ * transaction pooling, scram for every client from an auth_file holding the roles' SCRAM secrets
+ * (read from pg_authid), which PgBouncer also uses to log in to the server; the monitoring role is
+ * in stats_users, so it may open the admin console and nothing more.
+ */
+export function startPgbouncer(pg: PgServer, opts: PgbouncerOptions = {}): Promise<PgbouncerServer> {
+  return tracked(launchPgbouncer(pg, opts));
+}
+
+async function launchPgbouncer(server: PgServer, opts: PgbouncerOptions): Promise<PgbouncerServer> {
+  const bin = ['/usr/sbin/pgbouncer', which('pgbouncer')].find((b): b is string => Boolean(b && existsSync(b)));
+  if (!bin) throw new Error('pgbouncer not found: install it with `apt-get install pgbouncer`');
+  const dir = ownedTempDir('nvcops-pgbouncer-');
+  const port = await freePort();
+  const secrets = await server.sql<{ rolname: string; rolpassword: string }>('SELECT rolname, rolpassword FROM pg_authid WHERE rolname = ANY($1)', [['postgres', MONITOR_ROLE]]);
+  const userlist = join(dir, 'userlist.txt');
+  writeFileSync(userlist, secrets.map((r) => `"${r.rolname}" "${r.rolpassword}"\n`).join(''), { mode: 0o600 });
+  giveToRunAsUser(userlist);
+  const ini = join(dir, 'pgbouncer.ini');
+  writeFileSync(ini, [
+    '[databases]',
+    `postgres = host=127.0.0.1 port=${server.port} dbname=postgres`,
+    '[pgbouncer]',
+    'listen_addr = 127.0.0.1', `listen_port = ${port}`, 'unix_socket_dir =',
+    'auth_type = scram-sha-256', `auth_file = ${userlist}`, `stats_users = ${MONITOR_ROLE}`,
+    'pool_mode = transaction', `default_pool_size = ${opts.poolSize ?? 20}`,
+    `logfile = ${join(dir, 'pgbouncer.log')}`, `pidfile = ${join(dir, 'pgbouncer.pid')}`,
+    'ignore_startup_parameters = extra_float_digits',
+    '',
+  ].join('\n'));
+  await (isRoot() ? execa('runuser', ['-u', runAsUser(), '--', bin, '-d', ini], { cwd: dir }) : execa(bin, ['-d', ini], { cwd: dir }));
+  const pid = () => Number(readFileSync(join(dir, 'pgbouncer.pid'), 'utf8').trim());
+  // -d returns once the daemon forked: ready when it has written its pid and accepts a connection.
+  const ready = Date.now() + 10_000;
+  while (!(existsSync(join(dir, 'pgbouncer.pid')) && await accepts(port))) {
+    if (Date.now() > ready) throw new Error(`pgbouncer did not start: ${existsSync(join(dir, 'pgbouncer.log')) ? readFileSync(join(dir, 'pgbouncer.log'), 'utf8') : 'no log'}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = (user: string, password: string, database: string) => `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  const bouncer: PgbouncerServer = {
+    port,
+    consoleUrl: url(MONITOR_ROLE, server.monitorPassword, 'pgbouncer'),
+    urlFor: (database = 'postgres') => url('postgres', server.password, database),
+    async stop() {
+      try {
+        const p = pid();
+        process.kill(p, 'SIGINT');
+        const end = Date.now() + 5000;
+        while (Date.now() < end) {
+          try { process.kill(p, 0); } catch { break; }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } catch {
+        // not running
+      }
+      rmSync(dir, { recursive: true, force: true });
+      running.delete(bouncer);
+    },
+  };
+  running.add(bouncer);
+  return bouncer;
 }
 
 export interface RedisServer {

@@ -1,16 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { PrivilegeError } from '../../engine/errors.js';
-
-interface HbaRule {
-  line_number: number;
-  type: string;
-  database: string[] | null;
-  user_name: string[] | null;
-  address: string | null;
-  netmask: string | null;
-  auth_method: string | null;
-  error: string | null;
-}
+import { HBA_GRANT, type HbaRule } from '../../probes/postgres-settings.js';
 
 /** Prefix length of an IPv4 netmask (255.255.255.0 → 24); undefined when it is not one. */
 function prefixOf(netmask: string): number | undefined {
@@ -40,13 +30,13 @@ export default defineCheck({
     let rules: HbaRule[];
     try {
       rules = await probes.postgres.primary.query<HbaRule>(
-        `SELECT line_number, type, database, user_name, address, netmask, auth_method, error FROM pg_hba_file_rules ORDER BY line_number`,
+        `SELECT line_number, type, database, user_name, address, netmask, auth_method, options, error FROM pg_hba_file_rules ORDER BY line_number`,
       );
     } catch (e) {
       if (!(e instanceof PrivilegeError)) throw e;
       return {
         status: 'error',
-        message: 'pg_hba_file_rules cannot be read: it needs a superuser, or GRANT SELECT ON pg_hba_file_rules TO <the nvcops role>; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO <the nvcops role>',
+        message: `pg_hba_file_rules cannot be read: it needs a superuser, or ${HBA_GRANT}`,
       };
     }
     const rule = (r: HbaRule) => `line ${r.line_number}: ${r.type} ${(r.database ?? []).join(',')} ${(r.user_name ?? []).join(',')} ${[r.address, r.netmask].filter(Boolean).join(' ')} ${r.auth_method ?? ''}`.replace(/\s+/g, ' ').trim();

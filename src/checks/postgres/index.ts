@@ -1,6 +1,8 @@
 import connectionLogging from './connection-logging.js';
 import hbaSsl from './hba-ssl.js';
 import passwordEncryption from './password-encryption.js';
+import pendingRestart from './pending-restart.js';
+import settingsDrift from './settings-drift.js';
 import pgaudit from './pgaudit.js';
 import ssl from './ssl.js';
 import autovacuumBacklog from './autovacuum-backlog.js';
@@ -11,12 +13,19 @@ import tableBloat from './table-bloat.js';
 import unusedIndexes from './unused-indexes.js';
 import blockedQueries from './blocked-queries.js';
 import cacheHitRatio from './cache-hit-ratio.js';
+import clockDrift from './clock-drift.js';
 import connectTime from './connect-time.js';
 import dataChecksums from './data-checksums.js';
 import connectionSaturation from './connection-saturation.js';
+import databaseGrowth from './database-growth.js';
 import deadTuples from './dead-tuples.js';
 import deadlocks from './deadlocks.js';
+import diskUsage from './disk-usage.js';
+import disabledTriggers from './disabled-triggers.js';
+import hostMemory from './host-memory.js';
+import hostSwap from './host-swap.js';
 import idleInTransaction from './idle-in-transaction.js';
+import invalidConstraints from './invalid-constraints.js';
 import invalidIndexes from './invalid-indexes.js';
 import longRunningQueries from './long-running-queries.js';
 import oldestTransaction from './oldest-transaction.js';
@@ -36,4 +45,6 @@ export const postgresChecks = [
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
   dataChecksums, oldestTransaction, preparedTransactions, deadlocks, rollbackRatio,
+  disabledTriggers, invalidConstraints, clockDrift, settingsDrift, pendingRestart,
+  diskUsage, hostMemory, hostSwap, databaseGrowth,
 ];

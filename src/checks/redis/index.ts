@@ -1,6 +1,7 @@
 import authentication from './authentication.js';
 import blockedClients from './blocked-clients.js';
 import clients from './clients.js';
+import clockDrift from './clock-drift.js';
 import cluster from './cluster.js';
 import dangerousCommands from './dangerous-commands.js';
 import evictions from './evictions.js';
@@ -19,5 +20,5 @@ import tls from './tls.js';
 
 export const redisChecks = [
   ping, clients, rejectedConnections, memory, evictions, fragmentation, hitRatio, blockedClients, replication, persistence, slowlog, cluster,
-  protectedMode, authentication, dangerousCommands, tls, expiredKeys, largestKeys,
+  protectedMode, authentication, dangerousCommands, tls, expiredKeys, largestKeys, clockDrift,
 ];

@@ -290,6 +290,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   if (config.dr?.restoreUrl) checkUrl(config.dr.restoreUrl, ['postgres:', 'postgresql:'], 'dr.restoreUrl');
   if (config.postgres?.url) checkUrl(config.postgres.url, ['postgres:', 'postgresql:'], environ.NVCOPS_POSTGRES_URL ? 'NVCOPS_POSTGRES_URL' : 'postgres.url');
   if (config.state?.url) checkUrl(config.state.url, ['postgres:', 'postgresql:'], 'state.url');
+  if (config.pgbouncer) checkUrl(config.pgbouncer.url, ['postgres:', 'postgresql:'], 'pgbouncer.url');
   for (const [i, a] of (config.state?.anchors ?? []).entries()) if ('url' in a) checkUrl(a.url, ['postgres:', 'postgresql:'], `state.anchors[${i}].url`);
   // A service that is not defined, a bad PGSSLMODE or hostaddr: refused here, not met as checks that never connect.
   configuredConnections(config.postgres, environ);

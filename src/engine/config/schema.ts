@@ -5,6 +5,7 @@ import { backups, dr } from './backups.js';
 import { business, capacity } from './business.js';
 import { logs } from './logs.js';
 import { certificates, maintenance } from './maintenance.js';
+import { pgbouncer } from './pgbouncer.js';
 import { postgres } from './postgres.js';
 import { redis } from './redis.js';
 import { oncall, schedule } from './schedule.js';
@@ -21,6 +22,7 @@ const environmentShape = {
   environment: name.optional(),
   protected: z.boolean().optional(),
   postgres,
+  pgbouncer,
   redis,
   services,
   logs,
