@@ -55,3 +55,16 @@ export const daysSince = (ctx: CheckContext, at: string): number => Math.round((
 
 /** `the environment "production"`, or `this configuration` when none is named: where a review looked. */
 export const where = (ctx: CheckContext): string => (ctx.config.environment ? `environment ${ctx.config.environment}` : 'this configuration (no environment named)');
+
+/**
+ * The facts `check` kept in the newest run of this environment that has them (any command that ran it),
+ * with when that run started; undefined on the first run. A run where the check erred kept none: the one before answers.
+ */
+export async function previousFacts(ctx: CheckContext, check: string): Promise<{ at: string; facts: Record<string, unknown> } | undefined> {
+  const runs = await keptRuns(ctx, { check, limit: 20 });
+  for (const run of [...runs].reverse()) {
+    const facts = run.report.items.flatMap((i) => i.results).find((r) => r.id === check)?.facts;
+    if (facts && typeof facts === 'object') return { at: run.at, facts };
+  }
+  return undefined;
+}

@@ -139,6 +139,8 @@ export interface PgServer {
   /** A connection held open by the test (to hold locks, sit idle in a transaction, fill slots). */
   connect(user?: string, database?: string, password?: string): Promise<pg.Client>;
   stop(): Promise<void>;
+  /** pg_ctl restart (fast shutdown): a new postmaster start time, the same cluster. */
+  restart(): Promise<void>;
   /** Where the server log is written. */
   logFile: string;
 }
@@ -150,6 +152,8 @@ export interface PgOptions {
   tls?: boolean;
   /** TLS required: pg_hba.conf's TCP lines become `hostssl`, so a plain connection is refused. */
   requireTls?: boolean;
+  /** The port (default: a free one), e.g. a new cluster where a stopped one listened. */
+  port?: number;
 }
 
 /** How a server is reached: its passwords and the CA its certificate is checked against. */
@@ -226,6 +230,10 @@ function makeServer(port: number, dir: string, dataDir: string, logFile: string,
       rmSync(dir, { recursive: true, force: true });
       running.delete(server);
     },
+    async restart() {
+      await pgExec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop'], dir);
+      await pgStart(dataDir, dir, port, logFile);
+    },
   };
   running.add(server);
   return server;
@@ -267,7 +275,7 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
     const hba = join(dataDir, 'pg_hba.conf');
     writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
   }
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   await pgStart(dataDir, dir, port, logFile);
   const server = makeServer(port, dir, dataDir, logFile, access);
   // scram whatever password_encryption a test sets (pg_hba.conf asks for scram); kept out of the server log and

@@ -19,6 +19,7 @@ import invalidIndexes from './invalid-indexes.js';
 import longRunningQueries from './long-running-queries.js';
 import replicationLag from './replication-lag.js';
 import replicationSlots from './replication-slots.js';
+import restartsFailovers from './restarts-failovers.js';
 import sequences from './sequences.js';
 import slowStatements from './slow-statements.js';
 import transactionWraparound from './transaction-wraparound.js';
@@ -30,4 +31,5 @@ export const postgresChecks = [
   ssl, passwordEncryption, connectionLogging, pgaudit, hbaSsl,
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
+  restartsFailovers,
 ];

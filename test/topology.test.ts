@@ -1,0 +1,94 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nvcops, writeConfig } from './support/cli.js';
+import { parseReport } from './support/report.js';
+import { startPostgres, startReplica, type PgServer } from './support/servers.js';
+import { until } from './support/until.js';
+
+/** Runs `health daily` with its own run history in `state`: the runs of one test compare with each other. */
+async function daily(config: Record<string, unknown>, state: string) {
+  const r = await nvcops(['health', 'daily', '--config', writeConfig({ ...config, state: { path: state } }), '--format', 'json']);
+  return { ...parseReport(r.stdout), exitCode: r.exitCode, stderr: r.stderr };
+}
+const history = () => mkdtempSync(join(tmpdir(), 'nvcops-topology-state-'));
+
+describe('postgres.restarts-failovers: a restart, a promotion or a new cluster since the last run', () => {
+  let primary: PgServer;
+  let replica: PgServer;
+  beforeAll(async () => {
+    primary = await startPostgres();
+    replica = await startReplica(primary);
+  });
+  afterAll(async () => {
+    await Promise.all([replica?.stop(), primary?.stop()]);
+  });
+  const config = () => ({ postgres: { url: primary.monitorUrl, replicas: [{ name: 'replica1', url: replica.monitorUrl }] } });
+
+  it('passes the first run (nothing to compare) and stays quiet while nothing changes', async () => {
+    const state = history();
+    const first = await daily(config(), state);
+    expect(first.byId['postgres.restarts-failovers']).toMatchObject({ status: 'pass', message: 'no previous run to compare: the facts seen now are kept for the next run' });
+    expect(first.byId['postgres.restarts-failovers']!.details).toEqual([
+      expect.stringMatching(/^primary: primary, timeline 1, up [\d.]+ (s|min) \(since \S+\), system identifier \d+$/),
+      expect.stringMatching(/^replica1: replica, up /),
+    ]);
+    const second = await daily(config(), state);
+    expect(second.byId['postgres.restarts-failovers']).toMatchObject({ status: 'pass', observed: { value: 0 }, message: expect.stringMatching(/^no restart, failover or new cluster since the last run \(\S+\)$/) });
+    expect(second.line('Database connections healthy').status).toBe('pass');
+  });
+
+  it('warns that the primary restarted since the last run', async () => {
+    const state = history();
+    expect((await daily(config(), state)).byId['postgres.restarts-failovers']!.status).toBe('pass');
+    await primary.restart();
+    await until('the replica streaming again', async () => (await replica.sql<{ status: string }>('SELECT status FROM pg_stat_wal_receiver'))[0]?.status === 'streaming');
+    const after = await daily(config(), state);
+    expect(after.byId['postgres.restarts-failovers']).toMatchObject({ status: 'warn', observed: { value: 1 }, message: expect.stringMatching(/^primary restarted [\d.]+ s ago$/) });
+    // Once seen, a restart is not news at the run after.
+    expect((await daily(config(), state)).byId['postgres.restarts-failovers']!.status).toBe('pass');
+  });
+
+  it('fails when a replica was promoted between two runs, and says there are two primaries', async () => {
+    const own = await startPostgres();
+    const standby = await startReplica(own);
+    try {
+      const state = history();
+      const cfg = { postgres: { url: own.monitorUrl, replicas: [{ name: 'replica1', url: standby.monitorUrl }] } };
+      expect((await daily(cfg, state)).byId['postgres.restarts-failovers']!.status).toBe('pass');
+      await standby.sql('SELECT pg_promote()');
+      const after = await daily(cfg, state);
+      expect(after.byId['postgres.restarts-failovers']).toMatchObject({
+        status: 'fail',
+        message: 'replica1 was promoted: a replica at the last run, now a primary; primary and replica1 are all primaries (split brain?)',
+      });
+      expect(after.byId['postgres.restarts-failovers']!.details![1]).toMatch(/^replica1: primary, timeline 2, /);
+      expect(after.exitCode).toBe(2);
+    } finally {
+      await Promise.all([standby.stop(), own.stop()]);
+    }
+  });
+
+  it('fails when a new cluster answers on the same port (system identifier changed)', async () => {
+    const old = await startPostgres();
+    const state = history();
+    expect((await daily({ postgres: { url: old.monitorUrl } }, state)).byId['postgres.restarts-failovers']!.status).toBe('pass');
+    const port = old.port;
+    await old.stop();
+    const fresh = await startPostgres({ port });
+    try {
+      const after = await daily({ postgres: { url: fresh.monitorUrl } }, state);
+      expect(after.byId['postgres.restarts-failovers']).toMatchObject({
+        status: 'fail', message: expect.stringMatching(/^primary is a new cluster: system identifier \d+, was \d+ \(re-initialised or restored\?\)$/),
+      });
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('fails with no primary when every configured server is in recovery, from the first run', async () => {
+    const { byId } = await daily({ postgres: { url: replica.monitorUrl } }, history());
+    expect(byId['postgres.restarts-failovers']).toMatchObject({ status: 'fail', message: 'no primary: primary is in recovery' });
+  });
+});
