@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
-import { startPostgres, startReplica, type PgServer } from './support/servers.js';
+import { randomPassword, redisCli, startPostgres, startRedis, startReplica, type PgServer } from './support/servers.js';
 import { until } from './support/until.js';
 
 /** Runs `health daily` with its own run history in `state`: the runs of one test compare with each other. */
@@ -90,5 +90,41 @@ describe('postgres.restarts-failovers: a restart, a promotion or a new cluster s
   it('fails with no primary when every configured server is in recovery, from the first run', async () => {
     const { byId } = await daily({ postgres: { url: replica.monitorUrl } }, history());
     expect(byId['postgres.restarts-failovers']).toMatchObject({ status: 'fail', message: 'no primary: primary is in recovery' });
+  });
+});
+
+describe('redis.restarts-failovers: a Redis restart or role change since the last run', () => {
+  it('stays quiet while nothing changes, warns after a restart on the same port', async () => {
+    const password = randomPassword();
+    const first = await startRedis({ args: ['--requirepass', password] });
+    const state = history();
+    const cfg = { redis: { url: first.url } };
+    expect((await daily(cfg, state)).byId['redis.restarts-failovers']).toMatchObject({ status: 'pass', message: 'no previous run to compare: the facts seen now are kept for the next run' });
+    const quiet = await daily(cfg, state);
+    expect(quiet.byId['redis.restarts-failovers']).toMatchObject({ status: 'pass', observed: { value: 0 }, message: expect.stringMatching(/^no restart or failover since the last run/) });
+    expect(quiet.byId['redis.restarts-failovers']!.details).toEqual([expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${first.port}: master, up [\\d.]+ s, run_id [0-9a-f]{40}$`))]);
+    await first.stop();
+    const again = await startRedis({ args: ['--requirepass', password], port: first.port });
+    try {
+      expect((await daily(cfg, state)).byId['redis.restarts-failovers']).toMatchObject({ status: 'warn', observed: { value: 1 }, message: expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${first.port} restarted [\\d.]+ s ago$`)) });
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('fails when the replica it checks was promoted between two runs', async () => {
+    const master = await startRedis();
+    const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port), '--masterauth', master.password, '--requirepass', master.password] });
+    try {
+      const state = history();
+      await until('the replica linked', async () => (await redisCli(replica, ['INFO', 'replication'])).stdout.includes('master_link_status:up'));
+      expect((await daily({ redis: { url: replica.url } }, state)).byId['redis.restarts-failovers']!.status).toBe('pass');
+      await redisCli(replica, ['REPLICAOF', 'NO', 'ONE']);
+      expect((await daily({ redis: { url: replica.url } }, state)).byId['redis.restarts-failovers']).toMatchObject({
+        status: 'fail', message: `127.0.0.1:${replica.port} was promoted: a replica at the last run, now a master`,
+      });
+    } finally {
+      await Promise.all([replica.stop(), master.stop()]);
+    }
   });
 });

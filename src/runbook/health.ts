@@ -27,7 +27,7 @@ export const healthProcedures = {
         title: DAILY.connections,
         checks: [
           'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'redis.clients', 'redis.rejected-connections',
-          'postgres.restarts-failovers',
+          'postgres.restarts-failovers', 'redis.restarts-failovers',
           ...awsDailyChecks[DAILY.connections],
         ],
       },

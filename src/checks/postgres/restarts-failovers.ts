@@ -1,7 +1,7 @@
-import { defineCheck, type CheckContext } from '../../engine/check.js';
-import { formatValue } from '../../engine/units.js';
+import { defineCheck } from '../../engine/check.js';
 import type { PostgresProbe } from '../../probes/postgres.js';
 import { previousFacts } from '../../reviews/history.js';
+import { ago, sinceLastRun } from '../since-last-run.js';
 
 /** What one server was at a run: kept as the check's facts, compared at the next run. */
 interface Server {
@@ -23,8 +23,6 @@ const read = async (p: PostgresProbe): Promise<Server> => {
   const [row] = await p.query<{ system: string; started: Date; recovery: boolean; timeline: number | null }>(READ);
   return { system: row!.system, started: row!.started.toISOString(), recovery: row!.recovery, timeline: row!.timeline };
 };
-
-const ago = (ctx: CheckContext, at: string): string => formatValue(Math.max(0, Math.round((ctx.now().getTime() - Date.parse(at)) / 1000)), 's');
 
 /**
  * A restart, a failover or a new cluster since the last run, for the primary and each replica: judged
@@ -72,11 +70,6 @@ export default defineCheck({
     if (primaries.length > 1) failovers.push(`${primaries.join(' and ')} are all primaries (split brain?)`);
     // The servers not read now keep their last facts, so that the next run still compares them.
     const facts = { servers: { ...before, ...Object.fromEntries(seen.map((o) => [o.p.name, o.now!])) } };
-    const changes = failovers.length + restarts.length;
-    if (failovers.length) return { status: 'fail', value: changes, message: [...failovers, ...restarts].join('; '), details, facts };
-    const broken = outcomes.find((o) => o.error);
-    if (broken) return { status: 'error', message: broken.error!.message, details, facts };
-    if (!previous) return { value: 0, message: 'no previous run to compare: the facts seen now are kept for the next run', details, facts };
-    return { value: changes, message: restarts.length ? restarts.join('; ') : `no restart, failover or new cluster since the last run (${previous.at})`, details, facts };
+    return sinceLastRun({ failovers, restarts, unread: outcomes.find((o) => o.error)?.error, previousAt: previous?.at, nothing: 'no restart, failover or new cluster', details, facts });
   },
 });

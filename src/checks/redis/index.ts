@@ -14,10 +14,12 @@ import ping from './ping.js';
 import protectedMode from './protected-mode.js';
 import rejectedConnections from './rejected-connections.js';
 import replication from './replication.js';
+import restartsFailovers from './restarts-failovers.js';
 import slowlog from './slowlog.js';
 import tls from './tls.js';
 
 export const redisChecks = [
   ping, clients, rejectedConnections, memory, evictions, fragmentation, hitRatio, blockedClients, replication, persistence, slowlog, cluster,
   protectedMode, authentication, dangerousCommands, tls, expiredKeys, largestKeys,
+  restartsFailovers,
 ];
