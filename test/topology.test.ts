@@ -128,3 +128,78 @@ describe('redis.restarts-failovers: a Redis restart or role change since the las
     }
   });
 });
+
+/** Runs `health db` (the checklist with the WAL and slot checks). */
+async function healthDb(config: Record<string, unknown>) {
+  const r = await nvcops(['health', 'db', '--config', writeConfig(config), '--format', 'json']);
+  return { ...parseReport(r.stdout), exitCode: r.exitCode, stderr: r.stderr };
+}
+
+/** About `mb` MB of WAL: rows written, then the segment switched and a checkpoint, so that nothing but a slot keeps the files. */
+async function writeWal(server: PgServer, mb: number): Promise<void> {
+  await server.sql('CREATE TABLE IF NOT EXISTS ballast (payload text)');
+  for (let i = 0; i < mb / 8; i++) {
+    await server.sql("INSERT INTO ballast SELECT repeat(md5(g::text), 30) FROM generate_series(1, 8000) g");
+    await server.sql('SELECT pg_switch_wal()');
+  }
+  await server.sql('CHECKPOINT');
+}
+
+describe('replication in bytes and WAL held back', () => {
+  it('passes a healthy primary and its streaming replica', async () => {
+    const primary = await startPostgres();
+    const replica = await startReplica(primary);
+    try {
+      const { byId } = await healthDb({ postgres: { url: primary.monitorUrl, replicas: [{ name: 'replica1', url: replica.monitorUrl }] } });
+      expect(byId['postgres.replication-bytes']).toMatchObject({ status: 'pass', threshold: { warn: '> 50MB', fail: '> 100MB' }, message: expect.stringMatching(/^1 standby; \S+ furthest behind: [\d.]+ (B|kB) of WAL not yet replayed$/) });
+      expect(byId['postgres.slot-wal']).toMatchObject({ status: 'pass', message: 'no replication slots' });
+      expect(byId['postgres.wal-size']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^pg_wal holds \d+ WAL files?, [\d.]+ MB: [\d.]+% of max_wal_size 1\.0 GB$/) });
+      // A role without pg_monitor sees neither the standbys' positions nor pg_wal: error naming the grant, never a pass.
+      await primary.sql("CREATE ROLE plain LOGIN PASSWORD 'plain-pw-1'");
+      const blind = (await healthDb({ postgres: { url: primary.urlFor('plain', 'postgres', 'plain-pw-1') } })).byId;
+      expect(blind['postgres.replication-bytes']).toMatchObject({ status: 'error', message: expect.stringMatching(/missing privilege: pg_stat_replication hides the standbys' positions; GRANT pg_monitor/) });
+      expect(blind['postgres.wal-size']).toMatchObject({ status: 'error', message: expect.stringMatching(/missing privilege \(permission denied for function pg_ls_waldir\); grant pg_monitor to the nvcops role/) });
+    } finally {
+      await Promise.all([replica.stop(), primary.stop()]);
+    }
+  });
+
+  it('measures a replica that stopped receiving (walreceiver frozen) in bytes behind', async () => {
+    const primary = await startPostgres();
+    const replica = await startReplica(primary);
+    await until('the replica reporting its replay position', async () => (await primary.sql('SELECT 1 FROM pg_stat_replication WHERE replay_lsn IS NOT NULL')).length === 1);
+    const [receiver] = await replica.sql<{ pid: number }>('SELECT pid FROM pg_stat_wal_receiver');
+    process.kill(receiver!.pid, 'SIGSTOP');
+    try {
+      await writeWal(primary, 24);
+      const { byId, exitCode } = await healthDb({ postgres: { url: primary.monitorUrl }, thresholds: { 'postgres.replication-bytes': { warn: '> 1MB', fail: '> 16MB' } } });
+      expect(byId['postgres.replication-bytes']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^1 standby; \S+ furthest behind: [\d.]+ MB of WAL not yet replayed$/) });
+      expect(byId['postgres.replication-bytes']!.observed!.value).toBeGreaterThan(16 * 1024 ** 2);
+      expect(exitCode).toBe(2);
+    } finally {
+      process.kill(receiver!.pid, 'SIGCONT');
+      await Promise.all([replica.stop(), primary.stop()]);
+    }
+  });
+
+  it('warns about a forgotten slot holding WAL past max_wal_size, fails once it is unreserved, and judges pg_wal\'s size', async () => {
+    const pg = await startPostgres({ settings: { max_wal_size: '32MB', min_wal_size: '32MB', checkpoint_timeout: '1h' } });
+    try {
+      await pg.sql("SELECT pg_create_physical_replication_slot('forgotten', true)");
+      await writeWal(pg, 64);
+      const held = await healthDb({ postgres: { url: pg.monitorUrl } });
+      expect(held.byId['postgres.slot-wal']).toMatchObject({ status: 'warn', message: expect.stringMatching(/^forgotten holds the most WAL: [\d.]+ MB, [\d.]+% of max_wal_size$/) });
+      expect(held.byId['postgres.slot-wal']!.details).toEqual([expect.stringMatching(/^forgotten \(inactive\): holds [\d.]+ MB \([\d.]+% of max_wal_size 32\.0 MB\), wal_status extended$/)]);
+      expect(held.byId['postgres.wal-size']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^pg_wal holds \d+ WAL files, [\d.]+ MB: [\d.]+% of max_wal_size 32\.0 MB$/) });
+      expect(held.byId['postgres.wal-size']!.observed!.value).toBeGreaterThan(150);
+      // A keep limit below what the slot holds: its WAL goes at the next checkpoint.
+      await pg.sql("ALTER SYSTEM SET max_slot_wal_keep_size = '16MB'");
+      await pg.sql('SELECT pg_reload_conf()');
+      await until('the slot unreserved', async () => (await pg.sql<{ wal_status: string }>('SELECT wal_status FROM pg_replication_slots'))[0]?.wal_status === 'unreserved');
+      const unreserved = await healthDb({ postgres: { url: pg.monitorUrl } });
+      expect(unreserved.byId['postgres.slot-wal']).toMatchObject({ status: 'fail', message: expect.stringMatching(/^forgotten: WAL beyond max_slot_wal_keep_size \(wal_status unreserved\)/) });
+    } finally {
+      await pg.stop();
+    }
+  });
+});

@@ -27,7 +27,7 @@ export const healthProcedures = {
         title: DAILY.connections,
         checks: [
           'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'redis.clients', 'redis.rejected-connections',
-          'postgres.restarts-failovers', 'redis.restarts-failovers',
+          'postgres.replication-bytes', 'postgres.restarts-failovers', 'redis.restarts-failovers',
           ...awsDailyChecks[DAILY.connections],
         ],
       },
@@ -43,12 +43,12 @@ export const healthProcedures = {
     items: [
       {
         title: DAILY.connections,
-        checks: ['postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag'],
+        checks: ['postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'postgres.replication-bytes'],
       },
       { title: 'Query performance analysis', checks: ['postgres.long-running-queries', 'postgres.cache-hit-ratio', 'postgres.slow-statements'] },
       {
         title: 'Vacuum and analyze operations',
-        checks: ['postgres.transaction-wraparound', 'postgres.dead-tuples', 'postgres.vacuum-analyze', 'postgres.sequences', 'postgres.replication-slots'],
+        checks: ['postgres.transaction-wraparound', 'postgres.dead-tuples', 'postgres.vacuum-analyze', 'postgres.sequences', 'postgres.replication-slots', 'postgres.slot-wal', 'postgres.wal-size'],
       },
       { title: 'Index optimization', checks: ['postgres.invalid-indexes'] },
       { title: 'Cache performance review', checks: REDIS_REVIEW },

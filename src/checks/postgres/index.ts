@@ -19,7 +19,10 @@ import invalidIndexes from './invalid-indexes.js';
 import longRunningQueries from './long-running-queries.js';
 import replicationLag from './replication-lag.js';
 import replicationSlots from './replication-slots.js';
+import replicationBytes from './replication-bytes.js';
 import restartsFailovers from './restarts-failovers.js';
+import slotWal from './slot-wal.js';
+import walSize from './wal-size.js';
 import sequences from './sequences.js';
 import slowStatements from './slow-statements.js';
 import transactionWraparound from './transaction-wraparound.js';
@@ -31,5 +34,5 @@ export const postgresChecks = [
   ssl, passwordEncryption, connectionLogging, pgaudit, hbaSsl,
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
-  restartsFailovers,
+  restartsFailovers, replicationBytes, slotWal, walSize,
 ];
