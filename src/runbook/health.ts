@@ -22,17 +22,17 @@ export const healthProcedures = {
     id: 'health daily',
     runbook: 'Daily Operations › Morning Health Check (8:00 AM EST): the checklist',
     items: [
-      { title: DAILY.services, checks: ['http.service-up', 'postgres.connect-time', 'redis.ping', 'http.uptime', ...awsDailyChecks[DAILY.services]] },
+      { title: DAILY.services, checks: ['http.service-up', 'postgres.connect-time', 'redis.ping', 'redis.sentinel-quorum', 'redis.masters', 'http.uptime', ...awsDailyChecks[DAILY.services]] },
       {
         title: DAILY.connections,
         checks: [
           'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'redis.clients', 'redis.rejected-connections',
-          'postgres.replication-bytes', 'postgres.restarts-failovers', 'redis.restarts-failovers',
+          'postgres.replication-bytes', 'postgres.restarts-failovers', 'redis.restarts-failovers', 'redis.replica-lag',
           ...awsDailyChecks[DAILY.connections],
         ],
       },
       { title: DAILY.latency, checks: ['http.response-time', ...awsDailyChecks[DAILY.latency]] },
-      { title: DAILY.errors, checks: ['logs.error-rate', ...awsDailyChecks[DAILY.errors]] },
+      { title: DAILY.errors, checks: ['logs.error-rate', 'redis.error-replies', ...awsDailyChecks[DAILY.errors]] },
       { title: DAILY.security, checks: ['security.alerts-reviewed'] },
       { title: DAILY.backups, checks: BACKUP_VERIFICATION },
     ],
