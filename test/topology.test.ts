@@ -65,6 +65,9 @@ describe('postgres.restarts-failovers: a restart, a promotion or a new cluster s
       });
       expect(after.byId['postgres.restarts-failovers']!.details![1]).toMatch(/^replica1: primary, timeline 2, /);
       expect(after.exitCode).toBe(2);
+      // The primary's address moved to the promoted server (DNS, a virtual IP): same cluster, still a primary, a new timeline.
+      const moved = await daily({ postgres: { url: standby.monitorUrl } }, state);
+      expect(moved.byId['postgres.restarts-failovers']).toMatchObject({ status: 'fail', message: 'primary: failover: on timeline 2, was 1 (another server took over behind the same address)' });
     } finally {
       await Promise.all([standby.stop(), own.stop()]);
     }
