@@ -21,8 +21,9 @@ export default defineCheck({
       if (r.role !== 'master') return { status: 'skip', line: `replica of ${r.master_host}:${r.master_port}: its lag is read on its master` };
       const offset = infoNumber(info, 'replication', 'master_repl_offset');
       const backlog = infoNumber(info, 'replication', 'repl_backlog_size');
-      const replicas = replicasOf(r);
-      if (!replicas.length) return { value: 0, line: 'master, no replicas attached' };
+      // A replica still taking its copy has no offset to compare yet: redis.replication judges it.
+      const replicas = replicasOf(r).filter((x) => x.state === 'online');
+      if (!replicas.length) return { value: 0, line: 'master, no replica online' };
       const lags = replicas.map((x) => ({ at: `${x.ip}:${x.port}`, bytes: Math.max(0, offset - Number(x.offset)) })).sort((a, b) => b.bytes - a.bytes);
       const worst = lags[0]!;
       const share = Math.round((1000 * worst.bytes) / backlog) / 10;
