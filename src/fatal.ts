@@ -1,4 +1,4 @@
-import { ConfigError, EXIT, StateError, TargetError, UnavailableError, UsageError } from './engine/errors.js';
+import { ConfigError, EXIT, RunInProgress, StateError, TargetError, UnavailableError, UsageError } from './engine/errors.js';
 import { printable } from './engine/printable.js';
 import { Redactor } from './engine/redact.js';
 
@@ -41,6 +41,7 @@ export async function fatal(
   if (e instanceof UsageError) { say(e.message); return EXIT.usage; }
   if (e instanceof ConfigError) { say(`invalid configuration: ${e.message}`); return EXIT.config; }
   if (e instanceof StateError) { say(e.message); return EXIT.state; }
+  if (e instanceof RunInProgress) { say(e.message); return EXIT.tempfail; }
   // A target a command (not a check) needs could not be read: backup list of a repository not mounted.
   if (e instanceof UnavailableError || e instanceof TargetError) { say(e.message); return EXIT.unavailable; }
   say(internalError(e), e instanceof Error ? (environ.NVCOPS_DEBUG ? `\n${e.stack}` : ' (NVCOPS_DEBUG=1 shows the stack)') : '');

@@ -101,7 +101,7 @@ describe('command line', () => {
   it('no config file anywhere: exit 78 listing every place looked, nothing run; an env-only target still runs', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'nvcops-cwd-'));
     const xdg = mkdtempSync(join(tmpdir(), 'nvcops-xdg-'));
-    const looked = `no config file found: looked for ${cwd}/nvcops.yaml, ${cwd}/nvcops.yml, ${cwd}/nvcops.json, ${xdg}/nvcops/config.yaml; pass --config <file> or create one of them`;
+    const looked = `no config file found: looked for ${cwd}/nvcops.yaml, ${cwd}/nvcops.yml, ${cwd}/nvcops.json, ${xdg}/nvcops/config.yaml, /etc/nvcops/config.yaml; pass --config <file> or create one of them`;
     for (const command of [['health', 'db'], ['health', 'daily'], ['weekly', 'performance']]) {
       const r = await nvcops([...command, '--format', 'json'], { cwd, env: { XDG_CONFIG_HOME: xdg } });
       expect([r.exitCode, r.stdout, r.stderr], command.join(' ')).toEqual([78, '', `nvcops: invalid configuration: ${looked}`]);
@@ -109,6 +109,18 @@ describe('command line', () => {
     // No file, but PostgreSQL named by the environment: the run goes ahead (here to a port nothing listens on).
     const env = await nvcops(['health', 'db', '--format', 'json'], { cwd, env: { XDG_CONFIG_HOME: xdg, PGHOST: '127.0.0.1', PGPORT: '1', PGCONNECT_TIMEOUT: '2' } });
     expect(JSON.parse(env.stdout).command).toBe('health db');
+  });
+
+  it('NVCOPS_CONFIG names the file for a timer or a container; --config on the line wins; a missing one is exit 78 naming the variable', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'nvcops-cwd-'));
+    const staging = writeConfig({ environment: 'staging' });
+    const byEnv = await nvcops(['config', 'check'], { cwd, env: { NVCOPS_CONFIG: staging } });
+    expect([byEnv.exitCode, byEnv.stdout.split('\n')[0]]).toEqual([0, `# from ${staging} — valid`]);
+    const production = writeConfig({ environment: 'production' });
+    const onLine = await nvcops(['config', 'check', '--config', production], { cwd, env: { NVCOPS_CONFIG: staging } });
+    expect(onLine.stdout.split('\n')[0]).toBe(`# from ${production} — valid`);
+    const missing = await nvcops(['health', 'db'], { cwd, env: { NVCOPS_CONFIG: join(cwd, 'absent.yaml') } });
+    expect([missing.exitCode, missing.stdout, missing.stderr]).toEqual([78, '', `nvcops: invalid configuration: NVCOPS_CONFIG: file ${join(cwd, 'absent.yaml')} does not exist`]);
   });
 
   it('a command none of whose checks has its system configured: exit 78 naming the keys to set', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROLS } from '../src/compliance/controls.js';
+import { COMPLIANCE_COMMAND, controlsOf } from '../src/controls/catalogue.js';
 import { SCHEMA_VERSION, type RunReport } from '../src/engine/report.js';
 import { procedures } from '../src/runbook/procedures.js';
 import { LocalStore } from '../src/state/local.js';
@@ -15,6 +15,7 @@ import { startPostgres, testCa, type PgServer } from './support/servers.js';
 
 const DAY = 86_400_000;
 const CARD = '4111 1111 1111 1111';
+const CONTROLS = controlsOf(COMPLIANCE_COMMAND);
 const MANUAL = CONTROLS.filter((c) => c.manual).map((c) => c.id);
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
 

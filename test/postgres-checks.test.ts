@@ -3,19 +3,10 @@ import type pg from 'pg';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { startPostgres, startReplica, type PgServer } from './support/servers.js';
+import { until } from './support/until.js';
 
 /** The password of the roles a test makes besides the harness's own. */
 const PLAIN_PW = 'Pl41n-login-pw';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `read` returns true (statistics reach the views asynchronously). */
-async function until(read: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await read())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 describe('health db: every PostgreSQL check against a real server, healthy and in its fault', () => {
   let server: PgServer;
@@ -63,7 +54,10 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
     const waiter = await server.connect();
     await waiter.query("SET application_name = 'batch'");
     const blocked = waiter.query('UPDATE accounts SET balance = 80 WHERE id = 1').catch(() => undefined);
-    await sleep(2500);
+    // Past the 2 s fail level below: the teller idle in its transaction, the batch waiting on its lock.
+    await until('the teller idle in transaction and the batch blocked, both for 2.5 s', async () => (await server.sql<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE (application_name = 'teller' AND state = 'idle in transaction' AND now() - state_change > interval '2.5 s')
+         OR (application_name = 'batch' AND wait_event_type = 'Lock' AND now() - query_start > interval '2.5 s')`))[0]!.n === '2');
     try {
       const defaults = await healthDb();
       // Under the documented defaults (5 min, 1 min, 60 s) a few seconds pass, but the sessions are already shown.
@@ -156,7 +150,7 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
   it('warns about dead tuples piling up and tables waiting long for vacuum and analyse', async () => {
     await server.sql('CREATE TABLE sessions (id int, payload text) WITH (autovacuum_enabled = false)');
     await server.sql("INSERT INTO sessions SELECT g, 'x' FROM generate_series(1, 50000) g; DELETE FROM sessions WHERE id <= 20000");
-    await until(async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'sessions'"))[0]?.n) >= 20000, 'dead tuples in the statistics');
+    await until('dead tuples in the statistics', async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'sessions'"))[0]?.n) >= 20000);
     thresholds['postgres.vacuum-analyze'] = { warn: '> 1s', fail: '> 1h' };
     try {
       const { byId } = await healthDb();
@@ -164,7 +158,7 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
       expect(byId['postgres.dead-tuples']!.observed!.value).toBe(40);
       expect(byId['postgres.vacuum-analyze']).toMatchObject({ status: 'warn', message: expect.stringMatching(/public\.sessions needs vacuum and analyse: last vacuumed never, analysed never/) });
       await server.sql('VACUUM ANALYZE sessions');
-      await until(async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'sessions'"))[0]?.n) === 0, 'the vacuum in the statistics');
+      await until('the vacuum in the statistics', async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'sessions'"))[0]?.n) === 0);
       const after = await healthDb();
       expect(after.byId['postgres.dead-tuples']!.status).toBe('pass');
       expect(after.byId['postgres.vacuum-analyze']!.status).toBe('pass');
@@ -180,10 +174,10 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
       await server.sql("INSERT INTO transfers SELECT g, 'x' FROM generate_series(1, 50000) g");
       // The analyse comes well after the server started, so that the two times cannot be taken for each other.
       const up = async () => (await server.sql<{ s: number }>('SELECT extract(epoch FROM now() - pg_postmaster_start_time())::float8 AS s'))[0]!.s;
-      await sleep(Math.max(0, 5000 - 1000 * (await up())));
+      await until('the server up for 5 s', async () => (await up()) >= 5);
       await server.sql('ANALYZE transfers');
       await server.sql('DELETE FROM transfers WHERE id <= 20000');
-      await until(async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'transfers'"))[0]?.n) >= 20000, 'dead tuples in the statistics');
+      await until('dead tuples in the statistics', async () => Number((await server.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'transfers'"))[0]?.n) >= 20000);
       const since = Math.floor(await up());
       const check = (await healthDb()).byId['postgres.vacuum-analyze']!;
       expect(check.observed!.value).toBeGreaterThanOrEqual(since);
@@ -201,21 +195,21 @@ describe('health db: every PostgreSQL check against a real server, healthy and i
     // A handful of reads, as on a server just started: too few to say anything about the cache.
     await server.sql('SELECT count(*) FROM small');
     await server.sql('SELECT count(*) FROM small');
-    await until(async () => (await blocks('small')) > 0, 'statio counters');
+    await until('statio counters', async () => (await blocks('small')) > 0);
     const fresh = await healthDb();
     expect(fresh.byId['postgres.cache-hit-ratio']).toMatchObject({
       status: 'skip', message: expect.stringMatching(/^not enough data yet: \d+ block reads since the statistics reset \(\d+ table, \d+ index; judged from 10000 of either\)$/),
     });
     // Busy and warm: a 14-page table (within shared_buffers) scanned 1000 times.
     await server.sql('DO $$ BEGIN FOR i IN 1..1000 LOOP PERFORM count(*) FROM small; END LOOP; END $$');
-    await until(async () => (await blocks('small')) >= 10_000, 'statio counters');
+    await until('statio counters', async () => (await blocks('small')) >= 10_000);
     const warm = await healthDb();
     expect(warm.byId['postgres.cache-hit-ratio']).toMatchObject({ status: 'pass', message: expect.stringMatching(/^tables (99|100)\.\d\d%, indexes not enough data \(\d+ block reads\)$/) });
     // 1 MB of shared_buffers and a 30 MB table: every scan reads from outside the buffer cache.
     await server.sql("CREATE TABLE big AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 120000) g");
     await server.sql('SELECT pg_stat_reset()');
     for (let i = 0; i < 4; i++) await server.sql('SELECT count(*) FROM big');
-    await until(async () => (await blocks('big')) >= 10_000, 'heap reads');
+    await until('heap reads', async () => (await blocks('big')) >= 10_000);
     const cold = await healthDb();
     expect(cold.byId['postgres.cache-hit-ratio']!.status).toBe('fail');
     expect(cold.byId['postgres.cache-hit-ratio']!.observed!.value).toBeLessThan(95);
@@ -259,7 +253,7 @@ describe('replication lag, measured on a real streaming replica', () => {
     replica = await startReplica(primary);
     await primary.sql(`CREATE ROLE plain LOGIN PASSWORD '${PLAIN_PW}'; CREATE TABLE ticks (at timestamptz)`);
     // The roles reach the replica by replay: until then it refuses their logins, which is another test's case.
-    await until(async () => (await replica.sql<{ n: string }>("SELECT count(*) AS n FROM pg_roles WHERE rolname IN ('nvcops_monitor', 'plain')"))[0]?.n === '2', 'the roles on the replica');
+    await until('the roles on the replica', async () => (await replica.sql<{ n: string }>("SELECT count(*) AS n FROM pg_roles WHERE rolname IN ('nvcops_monitor', 'plain')"))[0]?.n === '2');
   });
   afterAll(async () => {
     await replica?.stop();
@@ -273,7 +267,7 @@ describe('replication lag, measured on a real streaming replica', () => {
   };
 
   it('passes a replica that keeps up', async () => {
-    await until(async () => (await replica.sql<{ n: string }>('SELECT count(*) AS n FROM pg_stat_wal_receiver'))[0]?.n === '1', 'the WAL receiver');
+    await until('the WAL receiver', async () => (await replica.sql<{ n: string }>('SELECT count(*) AS n FROM pg_stat_wal_receiver'))[0]?.n === '1');
     const byId = await run();
     expect(byId['postgres.replication-lag']).toMatchObject({ status: 'pass', details: [expect.stringMatching(/standby1: lag 0 s, WAL receiver streaming/)] });
   });
@@ -291,7 +285,7 @@ describe('replication lag, measured on a real streaming replica', () => {
   it('cannot judge dead rows or vacuum and analyse on a standby given as postgres.url: their counters are kept on the primary', async () => {
     await primary.sql('CREATE TABLE churned (id int) WITH (autovacuum_enabled = false); INSERT INTO churned SELECT generate_series(1, 50000); DELETE FROM churned WHERE id <= 20000');
     try {
-      await until(async () => Number((await primary.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'churned'"))[0]?.n) >= 20000, 'dead tuples in the statistics');
+      await until('dead tuples in the statistics', async () => Number((await primary.sql<{ n: string }>("SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'churned'"))[0]?.n) >= 20000);
       const config = writeConfig({ postgres: { url: replica.monitorUrl } });
       const { byId } = parseReport((await nvcops(['health', 'db', '--config', config, '--format', 'json'])).stdout);
       const weekly = parseReport((await nvcops(['weekly', 'performance', '--config', config, '--format', 'json'])).stdout).byId;
@@ -309,9 +303,10 @@ describe('replication lag, measured on a real streaming replica', () => {
     paused = await replica.connect();
     await paused.query('SELECT pg_wal_replay_pause()');
     await primary.sql('INSERT INTO ticks VALUES (now())');
-    await sleep(1500);
+    // The check's own measure, read on the replica: past the 2 s fail level below.
+    await until('the replica 2.5 s behind', async () => Number((await replica.sql<{ s: number }>(
+      'SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS s'))[0]!.s) > 2.5);
     await primary.sql('INSERT INTO ticks VALUES (now())');
-    await sleep(1500);
     const byId = await run({ 'postgres.replication-lag': { warn: '> 1s', fail: '> 2s' } });
     const lag = byId['postgres.replication-lag']!;
     expect(lag.status).toBe('fail');

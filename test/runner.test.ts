@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defineCheck, type CheckDefinition } from '../src/engine/check.js';
 import { runProcedure, type RunOptions } from '../src/engine/runner.js';
 import { resolveThresholds } from '../src/engine/thresholds.js';
+import { Probes } from '../src/probes/index.js';
 
 const never = () => new Promise<never>(() => undefined);
 const checks: CheckDefinition[] = [
@@ -21,11 +22,12 @@ const procedure = {
     { title: 'Line two', checks: ['t.redis'] },
   ],
 };
-const base: RunOptions = { config: { }, thresholds: resolveThresholds(checks), concurrency: 4, deadlineMs: 10_000, failOn: 'warn' };
+// No check here reaches a system: probes made from an empty config only answer which targets are missing.
+const base: RunOptions = { probes: new Probes({}), thresholds: resolveThresholds(checks), concurrency: 4, deadlineMs: 10_000, failOn: 'warn' };
 
 describe('runner', () => {
   it('keeps going when a check throws or hangs; each gets its own verdict', async () => {
-    const { report } = await runProcedure(procedure, registry, base);
+    const report = await runProcedure(procedure, registry, base);
     const r = Object.fromEntries(report.items.flatMap((i) => i.results).map((x) => [x.id, x]));
     expect(r['t.fast']).toMatchObject({ status: 'warn', observed: { value: 150, unit: 'ms' }, threshold: { warn: '> 100ms', fail: '> 200ms' } });
     expect(r['t.throws']).toMatchObject({ status: 'error', message: 'permission denied for pg_stat_activity' });
@@ -40,7 +42,7 @@ describe('runner', () => {
   it('stops at the run deadline and reports what finished', async () => {
     const p = { id: 'deadline', runbook: 't', items: [{ title: 'L', checks: ['t.fast', 't.long'] }] };
     const t0 = Date.now();
-    const { report } = await runProcedure(p, registry, { ...base, deadlineMs: 300 });
+    const report = await runProcedure(p, registry, { ...base, deadlineMs: 300 });
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(report.items[0]!.results.map((x) => [x.id, x.status])).toEqual([['t.fast', 'warn'], ['t.long', 'error']]);
     expect(report.items[0]!.results[1]!.message).toBe('not finished within the run deadline of 300 ms');
@@ -51,7 +53,7 @@ describe('runner', () => {
     const ctrlC = new AbortController();
     const p = { id: 'ctrl-c', runbook: 't', items: [{ title: 'L', checks: ['t.fast', 't.long'] }] };
     setTimeout(() => ctrlC.abort(), 100);
-    const { report } = await runProcedure(p, registry, { ...base, signal: ctrlC.signal });
+    const report = await runProcedure(p, registry, { ...base, signal: ctrlC.signal });
     expect(report.items[0]!.results.map((x) => x.status)).toEqual(['warn', 'error']);
     expect(report.items[0]!.results[1]!.message).toBe('interrupted (Ctrl-C) before it finished');
     expect(report.exitCode).toBe(130);
@@ -65,7 +67,7 @@ describe('runner', () => {
       run: async () => { running++; peak = Math.max(peak, running); await new Promise((r) => setTimeout(r, 30)); running--; return { value: 0, message: 'ok' }; },
     }));
     const p = { id: 'bounded', runbook: 't', items: [{ title: 'L', checks: slow.map((c) => c.id) }] };
-    const { report } = await runProcedure(p, new Map(slow.map((c) => [c.id, c])), { ...base, concurrency: 2, thresholds: new Map() });
+    const report = await runProcedure(p, new Map(slow.map((c) => [c.id, c])), { ...base, concurrency: 2, thresholds: new Map() });
     expect(peak).toBe(2);
     expect(report.status).toBe('pass');
     expect(report.exitCode).toBe(0);
@@ -85,7 +87,7 @@ describe('runner', () => {
 
     it('the others start when they are done; the report keeps the procedure order', async () => {
       const events: string[] = [];
-      const { report } = await run(events, 50);
+      const report = await run(events, 50);
       expect(events.indexOf('t.work start')).toBeGreaterThan(Math.max(events.indexOf('t.connect end'), events.indexOf('t.ping end')));
       expect(events.indexOf('t.ping start')).toBeLessThan(events.indexOf('t.connect end'));
       expect(report.items[0]!.results.map((r) => r.id)).toEqual(['t.work', 't.connect', 't.ping']);
@@ -104,7 +106,7 @@ describe('runner', () => {
       expect(events.indexOf('t.work end')).toBeLessThan(events.indexOf('t.connect end'));
 
       const deadline: string[] = [];
-      const { report } = await run(deadline, 3000, { deadlineMs: 200 });
+      const report = await run(deadline, 3000, { deadlineMs: 200 });
       expect(deadline).not.toContain('t.work start');
       expect(report.items[0]!.results[0]).toMatchObject({ id: 't.work', status: 'error', message: 'not started: not finished within the run deadline of 200 ms' });
     });
@@ -112,8 +114,8 @@ describe('runner', () => {
 
   it('turns warnings into exit 0 with --fail-on fail, but never errors', async () => {
     const p = { id: 'gate', runbook: 't', items: [{ title: 'L', checks: ['t.fast'] }] };
-    expect((await runProcedure(p, registry, { ...base, failOn: 'fail' })).report.exitCode).toBe(0);
+    expect((await runProcedure(p, registry, { ...base, failOn: 'fail' })).exitCode).toBe(0);
     const e = { id: 'gate', runbook: 't', items: [{ title: 'L', checks: ['t.fast', 't.throws'] }] };
-    expect((await runProcedure(e, registry, { ...base, failOn: 'fail' })).report.exitCode).toBe(3);
+    expect((await runProcedure(e, registry, { ...base, failOn: 'fail' })).exitCode).toBe(3);
   });
 });

@@ -1,6 +1,6 @@
 /** Runs an action as a command: prepare, plan, show, confirm, execute under the audit trail. Heavy: imported lazily. */
 import { createInterface } from 'node:readline/promises';
-import type { ActionIo, ActionPlan } from '../engine/action.js';
+import type { ActionAudit, ActionIo, ActionPlan } from '../engine/action.js';
 import { PlanRefused, runAction } from '../engine/action.js';
 import type { Config } from '../engine/config/index.js';
 import type { Target } from '../engine/verdict.js';
@@ -9,6 +9,7 @@ import { interruptOnSignals } from '../engine/interrupt.js';
 import { missingTarget } from '../engine/targets.js';
 import type { Redactor } from '../engine/redact.js';
 import { Probes } from '../probes/index.js';
+import type { ActionContext } from '../state/index.js';
 
 export interface ActionFlags extends GlobalOptions {
   yes?: boolean;
@@ -85,7 +86,12 @@ export async function runActionCommand(
     }
     // The plan's own store if it opened one (history prune), closed with the probes.
     const store = await probes.state();
-    return await runAction(plan, { config, flags, io: await terminalIo(flags, redactor), store, redactor, by: flags.by, signal: interrupt.signal });
+    const { audited, auditEvent } = await import('../state/index.js');
+    const trail: ActionContext = {
+      action: plan.action, config, redactor, by: flags.by, signal: interrupt.signal, details: { target: plan.target, steps: plan.steps.map((s) => s.title) },
+    };
+    const audit: ActionAudit = { event: (o) => auditEvent(store, trail, o), around: (work, describe) => audited(store, trail, work, describe) };
+    return await runAction(plan, { config, flags, io: await terminalIo(flags, redactor), audit, signal: interrupt.signal });
   } finally {
     interrupt.release();
     await probes.close();

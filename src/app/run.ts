@@ -1,21 +1,23 @@
 /** Running a procedure: the one check-run pipeline every check command, review and drill goes through. */
 import { checks, registry } from '../checks/index.js';
-import type { CheckDefinition } from '../engine/check.js';
+import { RUN_DEFAULTS, type CheckDefinition } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { configPlaces, type Config } from '../engine/config/index.js';
 import { ConfigError, EXIT } from '../engine/errors.js';
 import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
 import type { Redactor } from '../engine/redact.js';
 import type { FailOn, RunReport } from '../engine/report.js';
-import { runProcedure } from '../engine/runner.js';
+import { runProcedure, type RunOptions } from '../engine/runner.js';
 import { missingTarget } from '../engine/targets.js';
-import { resolveThresholds } from '../engine/thresholds.js';
+import { resolveThresholds, type Threshold } from '../engine/thresholds.js';
+import { Probes } from '../probes/index.js';
 import type { Format } from '../report/formats.js';
 import { renderer } from '../report/index.js';
 import { makeReportDirectories, screenWidth, write, writeReportFile } from '../report/output.js';
-import { procedures, type ProcedureId } from '../runbook/procedures.js';
+import { procedures, type Procedure, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
 import { prepare, type GlobalOptions } from './prepare.js';
+import { holdRun, type IfRunning } from './run-lock.js';
 
 /** The flags every check command takes (src/commands/options.ts reads them). */
 export interface RunFlags extends GlobalOptions {
@@ -28,6 +30,7 @@ export interface RunFlags extends GlobalOptions {
   interval: number;
   emit?: 'cloudwatch';
   onlyProblems?: boolean;
+  ifRunning: IfRunning;
 }
 
 async function progressLine(enabled: boolean) {
@@ -43,6 +46,31 @@ const sleep = (ms: number, signal: AbortSignal) =>
     const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
+
+/** The checks a run can name (the registry and those `extra` adds, each adapted by `wrap`) and their thresholds, validated before anything connects. */
+export function checkSet(config: Config, extra: CheckDefinition[] = [], wrap?: (check: CheckDefinition) => CheckDefinition): { registered: ReadonlyMap<string, CheckDefinition>; thresholds: Map<string, Threshold> } {
+  const thresholds = resolveThresholds(extra.length ? [...checks, ...extra] : checks, config.thresholds);
+  const known = extra.length ? new Map([...registry, ...extra.map((c) => [c.id, c] as const)]) : registry;
+  return { registered: wrap ? new Map([...known].map(([id, c]) => [id, wrap(c)] as const)) : known, thresholds };
+}
+
+/** What a run of checks needs besides its probes, which the pipeline makes: concurrency and deadline default to RUN_DEFAULTS. */
+export type PipelineOptions = Omit<RunOptions, 'probes' | 'concurrency' | 'deadlineMs'> & Partial<Pick<RunOptions, 'concurrency' | 'deadlineMs'>> & {
+  config: Config;
+  /** The caller's open state store, which the checks then read (it closes it itself); else the probes open their own. */
+  store?: () => Promise<Store>;
+};
+
+/** The one pipeline that runs checks, for every command, incident, review and drill: probes made for the run and closed after it. */
+export async function runPipeline(procedure: Procedure, registered: ReadonlyMap<string, CheckDefinition>, opts: PipelineOptions): Promise<RunReport> {
+  const { config, store, concurrency = RUN_DEFAULTS.concurrency, deadlineMs = RUN_DEFAULTS.deadlineMs, ...run } = opts;
+  const probes = new Probes(config, store);
+  try {
+    return await runProcedure(procedure, registered, { ...run, probes, concurrency, deadlineMs });
+  } finally {
+    await probes.close();
+  }
+}
 
 /** Checks a command adds from the configuration (business metrics), shown as one more checklist line. */
 export type ProcedureExtension = (config: Config) => { title: string; checks: CheckDefinition[] } | undefined;
@@ -70,12 +98,10 @@ export async function runChecksCommand(
   const noAws = flags.emit === 'cloudwatch' ? missingTarget('aws', config) : undefined;
   if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
   const extra = extend?.(config);
-  const thresholds = resolveThresholds(extra ? [...checks, ...extra.checks] : checks, config.thresholds);
+  const { registered, thresholds } = checkSet(config, extra?.checks, opts.wrap);
   const procedure = extra?.checks.length
     ? { ...procedures[procedureId], items: [...procedures[procedureId].items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
     : procedures[procedureId];
-  const known = extra?.checks.length ? new Map([...registry, ...extra.checks.map((c) => [c.id, c] as const)]) : registry;
-  const registered = opts.wrap ? new Map([...known].map(([id, c]) => [id, opts.wrap!(c)] as const)) : known;
   const unconfigured = nothingConfigured(procedureId, procedure.items.flatMap((i) => i.checks.map((id) => registered.get(id)!)), config);
   if (unconfigured) throw new ConfigError(unconfigured);
   makeReportDirectories(flags.report);
@@ -93,13 +119,15 @@ export async function runChecksCommand(
     if (s) await s.then((x) => x.close(), () => undefined);
   };
   let report: RunReport;
+  let releaseRun = async () => undefined as void;
   try {
+    releaseRun = await holdRun(config, `${procedureId} @ ${config.environment ?? 'no environment'}`, { ifRunning: flags.ifRunning, waitMs: flags.timeout, signal: interrupt.signal, redactor });
     for (let attempt = 1; ; attempt++) {
       // Another attempt reads the state afresh.
       if (attempt > 1) await closeStore();
       // A terminal that reports no width (some pseudo-terminals) would make the spinner's line arithmetic run away.
       const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
-      ({ report } = await runProcedure(procedure, registered, {
+      report = await runPipeline(procedure, registered, {
         config,
         thresholds,
         concurrency: flags.concurrency,
@@ -111,7 +139,7 @@ export async function runChecksCommand(
         onProgress: spinner && ((done, total, running) => {
           spinner.text = `${done}/${total} checks done${running.length ? ` · running ${running.join(', ')}` : ''}`;
         }),
-      }));
+      });
       spinner?.stop();
       const settled = report.exitCode === EXIT.ok || report.exitCode === EXIT.warn;
       if (!flags.wait || settled || interrupt.signal.aborted || Date.now() + flags.interval > waitUntil) break;
@@ -126,6 +154,7 @@ export async function runChecksCommand(
   } catch (e) {
     interrupt.release();
     await closeStore();
+    await releaseRun();
     throw e;
   }
   try {
@@ -149,6 +178,7 @@ export async function runChecksCommand(
   } finally {
     interrupt.release();
     await closeStore();
+    await releaseRun();
   }
   if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
   return report.exitCode;

@@ -10,7 +10,7 @@ export const ago = (ctx: CheckContext, at: string): string => formatValue(Math.m
  * Failovers fail; a server that could not be read is `error`; the first run passes with nothing to
  * compare; otherwise the count of restarts is judged by the check's threshold. The facts go with every verdict.
  */
-export function sinceLastRun(found: {
+export function restartsVerdict(found: {
   failovers: string[];
   restarts: string[];
   unread?: Error;

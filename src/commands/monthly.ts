@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { ActionCommandFlags } from '../app/act.js';
-import { addAttestationOptions, type AttestationFlags } from '../compliance/attestations.js';
+import { controlsOf } from '../controls/catalogue.js';
+import { UsageError } from '../engine/errors.js';
+import { addAttestationOptions, handleAttestation, type AttestationFlags } from './attest.js';
 import { addActionOptions, addRunOptions, jobsArg, listFormat } from './options.js';
 import type { RunFlags } from '../app/run.js';
 
@@ -30,7 +32,15 @@ export function registerMonthly(program: Command, finish: (code: Promise<number>
       { timeoutMs: 600_000 },
     ).option('--evidence <dir>', 'also write the evidence report for the auditor: DIR/evidence.md and DIR/evidence.json'),
   ).action((_o, cmd: Command) => {
-    finish(import('../compliance/review.js').then((m) => m.complianceReview(cmd.optsWithGlobals())));
+    const flags = cmd.optsWithGlobals<RunFlags & AttestationFlags & { evidence?: string }>();
+    finish((async () => {
+      // Refused before anything is recorded: nothing half-done.
+      if (flags.evidence && (flags.attest !== undefined || flags.waive !== undefined)) {
+        throw new UsageError('monthly compliance: --evidence goes with a review run, not with --attest or --waive');
+      }
+      const { complianceReview } = await import('../compliance/review.js');
+      return (await handleAttestation(flags, 'monthly compliance')) ?? complianceReview(flags);
+    })());
   });
 
   attestedReview(
@@ -50,13 +60,10 @@ function attestedReview(monthly: Command, finish: (code: Promise<number>) => voi
   addAttestationOptions(addRunOptions(monthly.command(name).description(description).summary(summary))).action((_o, cmd: Command) => {
     const flags = cmd.optsWithGlobals<RunFlags & AttestationFlags>();
     finish((async () => {
-      const [{ handleAttestation }, { asControls, securityControls, capacityControls }, { runChecksCommand }] = await Promise.all([
-        import('../compliance/attestations.js'), import('../reviews/controls.js'), import('../app/run.js'),
-      ]);
+      const [{ asControls }, { runChecksCommand }] = await Promise.all([import('../controls/check.js'), import('../app/run.js')]);
       const command = `monthly ${name}` as const;
-      const controls = name === 'security' ? securityControls : capacityControls;
-      const recorded = await handleAttestation(flags, { command, controls });
-      return recorded ?? runChecksCommand(command, flags, undefined, { wrap: asControls(controls) });
+      const recorded = await handleAttestation(flags, command);
+      return recorded ?? runChecksCommand(command, flags, undefined, { wrap: asControls(controlsOf(command)) });
     })());
   });
 }

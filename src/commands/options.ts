@@ -5,6 +5,7 @@ import { DURATION_FORMS, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from '../
 import type { ActionCommandFlags, runActionCommand } from '../app/act.js';
 import type { RunFlags } from '../app/run.js';
 import { FORMATS, type Format } from '../report/formats.js';
+import { RUN_DEFAULTS } from '../engine/check.js';
 import { isDate } from '../engine/zoned.js';
 
 /** Who acts (`--by`): what the audit trail and run history keep, so it must say someone. */
@@ -136,8 +137,9 @@ export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('human'))
     .option('--report <format=path>', 'also write the report to a file in that format (repeatable)', reportArg)
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code non-zero').choices(['warn', 'fail']).default('warn'))
-    .option('--timeout <duration>', 'deadline for the whole run', timerArg, defaults.timeoutMs ?? 30_000)
-    .option('--concurrency <n>', 'checks run at once', positiveInt, 8)
+    .option('--timeout <duration>', 'deadline for the whole run', timerArg, defaults.timeoutMs ?? RUN_DEFAULTS.deadlineMs)
+    .option('--concurrency <n>', 'checks run at once', positiveInt, RUN_DEFAULTS.concurrency)
+    .addOption(new Option('--if-running <what>', 'when a run of this command in this environment is still going: wait for it (at most --timeout), or exit 75').choices(['wait', 'exit']).default('wait'))
     .option('--only-problems', 'the human screen shows only what did not pass (reports and other formats stay complete)')
     .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)
     .option('--interval <duration>', 'pause between --wait attempts (at least 1s)', intervalArg, 10_000)

@@ -1,5 +1,6 @@
-import { Argument, InvalidArgumentError, type Command } from 'commander';
-import { isDate } from '../engine/zoned.js';
+import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
+import { isDate, isLocalTime } from '../engine/zoned.js';
+import { TIMER_FORMATS } from '../runbook/timers.js';
 import { SECTION_IDS } from '../runbook/sections.js';
 import { listFormat } from './options.js';
 
@@ -11,6 +12,12 @@ const LAST_DAY = '9998-12-31';
 const dateArg = (value: string): string => {
   if (!isDate(value)) throw new InvalidArgumentError('use a day written YYYY-MM-DD, such as 2026-11-30');
   if (value < FIRST_DAY || value > LAST_DAY) throw new InvalidArgumentError(`use a day from ${FIRST_DAY} to ${LAST_DAY}`);
+  return value;
+};
+
+/** `--at HH:MM`: a wall-clock time in the runbook's time zone. */
+const timeArg = (value: string): string => {
+  if (!isLocalTime(value)) throw new InvalidArgumentError('use a time written HH:MM (24-hour), such as 08:00');
   return value;
 };
 
@@ -29,6 +36,16 @@ export function registerRunbook(program: Command, finish: (code: Promise<number>
     .option('--fail-on-overdue', 'exit 2 when something due is past its time and has not run (for CI and cron)')
     .addOption(listFormat())
     .action((_o, cmd: Command) => finish(import('./runbook-today.js').then((m) => m.runbookToday(cmd.optsWithGlobals()))));
+  runbook
+    .command('schedule')
+    .description('The runbook\'s calendar as what to install so that each entry runs at its time in the runbook\'s time zone: crontab lines, systemd timers or Kubernetes CronJobs. Read-only commands only, unless --include-actions')
+    .summary('the runbook\'s calendar as crontab, systemd timers or CronJobs')
+    .addOption(new Option('-f, --format <format>', 'what to print').choices(TIMER_FORMATS).default('crontab'))
+    .option('--at <HH:MM>', 'when the entries run whose time the runbook does not state (all but the Morning Health Check\'s 8:00)', timeArg, '08:00')
+    .option('--include-actions', 'also schedule the actions (monthly dr-test, maintain db --vacuum --analyze), which then run with --yes')
+    .option('--bin <path>', 'how the timers call nvcops', 'nvcops')
+    .option('--image <image>', 'the container image that runs nvcops (with --format kubernetes)')
+    .action((_o, cmd: Command) => finish(import('./runbook-schedule.js').then((m) => m.runbookSchedule(cmd.optsWithGlobals()))));
   runbook
     .command('show')
     .description('The runbook\'s sections as nvcops carries them out: each heading, its cadence, commands and checklist lines')

@@ -11,9 +11,10 @@ import type { Redactor } from '../engine/redact.js';
 import { worst, type CheckResult, type RunReport } from '../engine/report.js';
 import { actor, VERSION } from '../state/index.js';
 import type { Store, VerifyResult } from '../state/store.js';
-import { controlRecords, trailVerification, type ControlRecords } from './attestations.js';
+import { COMPLIANCE_COMMAND, controlsOf, FRAMEWORKS, type Control, type Requirement } from '../controls/catalogue.js';
+import { controlRecords, type ControlRecords } from '../controls/check.js';
+import { readAttestations } from '../probes/attestations.js';
 import { reviewPeriod } from './checks.js';
-import { CONTROLS, FRAMEWORKS, type Control, type Requirement } from './controls.js';
 
 const EVIDENCE_VERSION = 1;
 
@@ -53,17 +54,20 @@ export interface Evidence {
 /** Builds the evidence of one run from its report and the state store it read attestations from. */
 async function buildEvidence(report: RunReport, store: Store, config: Config, now: Date, by?: string): Promise<Evidence> {
   const results = new Map(report.items.flatMap((i) => i.results).map((r) => [r.id, r]));
-  const verify = await trailVerification(store);
+  // Read again from the run's store (its probes are closed by now): only the run history was written since, and the audit trail is append-only.
+  const trail = await readAttestations(store);
+  const verify = trail.verify;
   const environment = config.environment ?? null;
-  const controls: ControlEvidence[] = await Promise.all(CONTROLS.map(async (c: Control) => {
+  const catalogue = controlsOf(COMPLIANCE_COMMAND);
+  const controls: ControlEvidence[] = catalogue.map((c: Control) => {
     const checks = c.checks.map((id) => results.get(id)).filter((r): r is CheckResult => r !== undefined);
-    const records = await controlRecords(store, environment, now, c.id, c.manual?.validFor);
+    const records = controlRecords(trail, environment, now, c);
     return {
       id: c.id, title: c.title, objective: c.objective, type: c.manual ? 'manual' : 'automated',
       ...(c.manual && { owner: c.manual.owner, validFor: c.manual.validFor }),
       requirements: c.requirements, status: worst(checks.map((r) => r.status)), checks, ...records,
     };
-  }));
+  });
   const statusOf = new Map(controls.map((c) => [c.id, c.status]));
   const period = reviewPeriod(now);
   return {
@@ -75,7 +79,7 @@ async function buildEvidence(report: RunReport, store: Store, config: Config, no
     auditTrail: { location: store.location, verified: verify.ok, records: verify.count, headHash: verify.head, problem: verify.problem ?? null },
     frameworks: FRAMEWORKS.map((f) => {
       const refs = new Map<string, { ref: string; text: string; controls: { id: string; status: CheckResult['status'] }[] }>();
-      for (const c of CONTROLS) {
+      for (const c of catalogue) {
         for (const r of c.requirements.filter((x) => x.framework === f.id)) {
           const entry = refs.get(r.ref) ?? { ref: r.ref, text: r.text, controls: [] };
           entry.controls.push({ id: c.id, status: statusOf.get(c.id)! });

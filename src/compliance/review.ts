@@ -1,17 +1,15 @@
-/** `nvcops monthly compliance`: the First Monday Compliance Review, its attestations and waivers, and the evidence report. */
+/** `nvcops monthly compliance`: the First Monday Compliance Review and its evidence report (--attest/--waive: src/commands/attest.ts). */
 import { resolve } from 'node:path';
-import { asControls } from '../reviews/controls.js';
+import { COMPLIANCE_COMMAND, controlsOf, mappingText } from '../controls/catalogue.js';
+import { asControls } from '../controls/check.js';
 import { clockFromEnv } from '../engine/clock.js';
-import { UsageError } from '../engine/errors.js';
 import { makeDirectories } from '../report/output.js';
 import type { RunFlags } from '../app/run.js';
 import { runChecksCommand } from '../app/run.js';
 import { write, writeReportFile } from '../report/output.js';
-import { handleAttestation, type AttestationFlags } from './attestations.js';
-import { COMPLIANCE_COMMAND, CONTROLS, mappingText } from './controls.js';
 import { writeEvidence } from './evidence.js';
 
-interface ComplianceFlags extends RunFlags, AttestationFlags {
+interface ComplianceFlags extends RunFlags {
   evidence?: string;
 }
 
@@ -19,16 +17,9 @@ interface ComplianceFlags extends RunFlags, AttestationFlags {
  * Each check of the review carries its control and mappings as its first detail line; an automated
  * control's result becomes `waived` under an unexpired waiver (a manual control's check reads its own).
  */
-const asControl = asControls(CONTROLS, (c) => `control ${c.id} · ${mappingText(c)}`);
+const asControl = asControls(controlsOf(COMPLIANCE_COMMAND), (c) => `control ${c.id} · ${mappingText(c)}`);
 
 export async function complianceReview(flags: ComplianceFlags): Promise<number> {
-  const controls = CONTROLS.map((c) => ({ id: c.id, title: c.title, manual: c.manual !== undefined }));
-  // Refused before anything is recorded: nothing half-done.
-  if (flags.evidence && (flags.attest !== undefined || flags.waive !== undefined)) {
-    throw new UsageError(`${COMPLIANCE_COMMAND}: --evidence goes with a review run, not with --attest or --waive`);
-  }
-  const recorded = await handleAttestation(flags, { command: COMPLIANCE_COMMAND, controls });
-  if (recorded !== undefined) return recorded;
   const clock = clockFromEnv();
   const dir = flags.evidence ? resolve(flags.evidence) : undefined;
   // One level at a time: Node's recursive mkdir never returns under a parent that refuses children (/proc/1/nope).

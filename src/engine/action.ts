@@ -18,10 +18,7 @@ import { isProtected, type Config } from './config/index.js';
 import { EXIT, UsageError } from './errors.js';
 import { interruptedExitCode } from './interrupt.js';
 import { printable, printableDeep } from './printable.js';
-import type { Redactor } from './redact.js';
 import { formatValue } from './units.js';
-import { audited, auditEvent, type ActionContext } from '../state/index.js';
-import type { Store } from '../state/store.js';
 
 export interface StepContext {
   /** Aborted on Ctrl-C or SIGTERM: stop (or cancel the server-side work) and throw. */
@@ -139,6 +136,21 @@ export function guard(config: Config, flags: ConfirmFlags, always = false, why =
   return undefined;
 }
 
+/** How an action ended, as its audit record says it. */
+export interface ActionOutcome {
+  outcome: 'ok' | 'failed' | 'interrupted' | 'dry-run' | 'refused';
+  message?: string;
+  details?: Record<string, unknown>;
+}
+
+/** The audit trail an action writes to (src/app/act.ts binds the state store's to it), so the engine imports nothing from state/. */
+export interface ActionAudit {
+  /** One record for what ran nothing: nothing to do, a dry run, a refusal. */
+  event(outcome: ActionOutcome): Promise<unknown>;
+  /** `started` before `work`, refusing to run it when that cannot be written; `finished` with `describe`'s outcome after. */
+  around<T>(work: () => Promise<T>, describe: (result: T) => ActionOutcome): Promise<T>;
+}
+
 /** Shows the plan, asks, and runs it; returns the exit code. */
 export async function runAction(
   plan: ActionPlan,
@@ -146,11 +158,8 @@ export async function runAction(
     config: Config;
     flags: ConfirmFlags;
     io: ActionIo;
-    /** Where the audit records go. */
-    store: Store;
-    redactor: Redactor;
-    /** `--by`. */
-    by?: string;
+    /** Where the audit records go, for this plan. */
+    audit: ActionAudit;
     signal?: AbortSignal;
   },
 ): Promise<number> {
@@ -175,26 +184,23 @@ export async function runAction(
   if (human) io.out(renderPlan(result, io.color));
 
   const signal = opts.signal ?? new AbortController().signal;
-  const steps = plan.steps.map((s) => s.title);
-  const audit: ActionContext = {
-    action: plan.action, config, redactor: opts.redactor, by: opts.by, signal, details: { target: plan.target, steps },
-  };
+  const { audit } = opts;
   // Looking and finding nothing to do is a run too (runbook today counts the weekly maintenance by it).
   if (plan.steps.length === 0) {
-    await auditEvent(opts.store, audit, { outcome: flags.dryRun ? 'dry-run' : 'ok', message: 'nothing to do', details: { summary: plan.summary } });
+    await audit.event({ outcome: flags.dryRun ? 'dry-run' : 'ok', message: 'nothing to do', details: { summary: plan.summary } });
     return finish({ ...result, status: 'nothing to do' });
   }
   if (flags.dryRun) {
-    await auditEvent(opts.store, audit, { outcome: 'dry-run' });
+    await audit.event({ outcome: 'dry-run' });
     return finish(result);
   }
   const refusal = guard(config, flags, plan.confirmEnvAlways, plan.confirmEnvReason) ?? (await confirmation(flags, io));
   if (refusal) {
-    await auditEvent(opts.store, audit, { outcome: 'refused', message: refusal });
+    await audit.event({ outcome: 'refused', message: refusal });
     return finish({ ...result, status: 'refused', exitCode: REFUSED, reason: refusal });
   }
   // The `started` record is written before the first step; if it cannot be, nothing runs.
-  await audited(opts.store, audit, () => runSteps(plan, result, io, signal), () => ({
+  await audit.around(() => runSteps(plan, result, io, signal), () => ({
     outcome: result.status === 'done' ? 'ok' : result.status === 'interrupted' ? 'interrupted' : 'failed',
     details: { outcomes: result.outcomes },
   }));

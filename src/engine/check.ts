@@ -2,11 +2,20 @@ import type { Config } from './config/index.js';
 import type { ThresholdSpec } from './thresholds.js';
 import type { Unit } from './units.js';
 import type { CheckOutput, Target } from './verdict.js';
-import type { Probes } from '../probes/index.js';
+
+/**
+ * What a check reads through: the run's probes. The engine names only what it uses of them; probes/index.ts
+ * makes its `Probes` class this type by declaration merging, so the engine imports nothing from probes/.
+ */
+export interface CheckProbes {
+  readonly config: Config;
+  /** Starts connecting to the servers these targets name, before any round trip is timed. */
+  connectAhead(targets: ReadonlySet<Target>): Promise<void>;
+}
 
 export interface CheckContext {
   config: Config;
-  probes: Probes;
+  probes: CheckProbes;
   signal: AbortSignal;
   now(): Date;
 }
@@ -38,3 +47,6 @@ export interface CheckDefinition {
 export const defineCheck = (check: CheckDefinition): CheckDefinition => check;
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
+
+/** How many checks a run starts at once and its whole deadline, unless --concurrency and --timeout say otherwise. */
+export const RUN_DEFAULTS = { concurrency: 8, deadlineMs: 30_000 } as const;

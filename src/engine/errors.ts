@@ -8,6 +8,8 @@ export const EXIT = {
   unavailable: 69,
   config: 78,
   state: 74,
+  /** EX_TEMPFAIL: the same run (command and environment) is still going; try again later. */
+  tempfail: 75,
   /** A bug in nvcops (an error it did not expect): one line on stderr, never a stack or source. */
   internal: 70,
   interrupted: 130,
@@ -62,4 +64,9 @@ export class StateConflictError extends StateError {
 /** A program or server an action needs is not there (pg_dump not installed, server refused): exit 69. */
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
+}
+
+/** Another run of the same command in the same environment holds the run lock (--if-running exit): exit 75. */
+export class RunInProgress extends Error {
+  override name = 'RunInProgress';
 }

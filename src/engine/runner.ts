@@ -1,21 +1,19 @@
-import type { CheckDefinition } from './check.js';
+import type { CheckDefinition, CheckProbes } from './check.js';
 import type { CheckOutput, Status } from './verdict.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from './check.js';
-import type { Config } from './config/index.js';
 import { interruptedBy, interruptedExitCode } from './interrupt.js';
 import {
   SCHEMA_VERSION, exitCodeFor, summarize, worst,
   type CheckResult, type FailOn, type ItemResult, type RunReport,
 } from './report.js';
 import { missingTarget } from './targets.js';
-import { judge, type Threshold } from './thresholds.js';
+import { judge, resolveThresholds, type Threshold } from './thresholds.js';
 import { formatValue } from './units.js';
-import { Probes } from '../probes/index.js';
-import type { Procedure } from '../runbook/procedures.js';
-import type { Store } from '../state/store.js';
+import type { Procedure } from './procedure.js';
 
 export interface RunOptions {
-  config: Config;
+  /** The run's probes (and through them its config), made and closed by the caller. */
+  probes: CheckProbes;
   /** Resolved thresholds by check id (defaults merged with config), validated before the run. */
   thresholds: Map<string, Threshold>;
   /** How many checks run at once. */
@@ -27,14 +25,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, running: readonly string[]) => void;
   now?: () => Date;
-  /** The state store the checks read (attestations, history), when the caller keeps it open after the run; else the run opens and closes its own. */
-  store?: () => Promise<Store>;
 }
 
 /** Thrown by the runner's timers; never escapes a check. */
 class Stop extends Error {}
 
-function withTimeout<T>(work: Promise<T>, ms: number, signals: AbortSignal[], why: (s?: AbortSignal) => string): Promise<T> {
+function withTimeout<T>(work: Promise<T>, ms: number, signals: readonly AbortSignal[], why: (s?: AbortSignal) => string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Stop(why())), ms);
     const onAbort = (s: AbortSignal) => () => reject(new Stop(why(s)));
@@ -80,19 +76,62 @@ export function verdict(check: CheckDefinition, output: CheckOutput, threshold: 
   };
 }
 
+/** What stops a check before its own timeout (the run's deadline, Ctrl-C), with the reason each gives. */
+export interface CheckStops {
+  signals: readonly AbortSignal[];
+  reason(s: AbortSignal): string;
+}
+
+/**
+ * Runs one check on probes the caller made: `skip` when its system is not configured, `error` when it throws,
+ * times out or is stopped, else its output judged against its threshold (the run's, else its own levels with
+ * the config's override for it). A check needs nothing else, so a test runs it against a real server this way.
+ */
+export async function runCheck(
+  check: CheckDefinition,
+  probes: CheckProbes,
+  clock: () => Date,
+  opts: { thresholds?: ReadonlyMap<string, Threshold>; stops?: CheckStops; onStart?: () => void } = {},
+): Promise<CheckResult> {
+  const t0 = performance.now();
+  const missing = check.requires.map((t) => missingTarget(t, probes.config)).find(Boolean);
+  if (missing) return { ...verdict(check, { status: 'skip', message: missing }, undefined), durationMs: 0 };
+  const stops = opts.stops ?? { signals: [], reason: () => '' };
+  const aborted = stops.signals.find((s) => s.aborted);
+  if (aborted) return { ...verdict(check, { status: 'error', message: `not started: ${stops.reason(aborted)}` }, undefined), durationMs: 0 };
+  opts.onStart?.();
+  const own = new AbortController();
+  const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  let output: CheckOutput;
+  try {
+    output = await withTimeout(
+      check.run({ config: probes.config, probes, signal: own.signal, now: clock }),
+      timeoutMs,
+      stops.signals,
+      (s) => (s ? stops.reason(s) : `timed out after ${formatValue(timeoutMs, 'ms')}`),
+    );
+  } catch (e) {
+    own.abort();
+    output = { status: 'error', message: e instanceof Error ? e.message : String(e) };
+  }
+  const override = probes.config.thresholds?.[check.id];
+  const thresholds = opts.thresholds ?? resolveThresholds([check], override ? { [check.id]: override } : {});
+  return { ...verdict(check, output, thresholds.get(check.id)), durationMs: Math.round(performance.now() - t0) };
+}
+
 /** How long the round-trip checks have to themselves before the other checks start anyway. */
 const FIRST_WAVE_MS = 1000;
 
-/** Runs one procedure's checks concurrently (bounded), each under its timeout, all under a deadline. */
+/** Runs one procedure's checks on the caller's probes concurrently (bounded), each under its timeout, all under a deadline. */
 export async function runProcedure(
   procedure: Procedure,
   registry: ReadonlyMap<string, CheckDefinition>,
   opts: RunOptions,
-): Promise<{ report: RunReport; requestCount: number }> {
+): Promise<RunReport> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now();
   const started = performance.now();
-  const probes = new Probes(opts.config, opts.store);
+  const { probes } = opts;
   const deadline = new AbortController();
   const deadlineTimer = setTimeout(() => deadline.abort(), opts.deadlineMs);
   const signals = [deadline.signal, ...(opts.signal ? [opts.signal] : [])];
@@ -106,46 +145,30 @@ export async function runProcedure(
   );
   // Dial the servers the checks will use side by side from the start: otherwise the Redis checks wait
   // behind the PostgreSQL ones (one connection, one statement at a time) before Redis is even dialled.
-  await probes.connectAhead(new Set(jobs.flatMap(({ check }) => (check.requires.some((t) => missingTarget(t, opts.config)) ? [] : check.requires))));
+  await probes.connectAhead(new Set(jobs.flatMap(({ check }) => (check.requires.some((t) => missingTarget(t, probes.config)) ? [] : check.requires))));
   const results: (CheckResult | undefined)[] = new Array(jobs.length);
   const running = new Set<string>();
   let done = 0;
 
-  const stopReason = (s?: AbortSignal) =>
-    s && s === opts.signal ? `interrupted (${interruptedBy(s)}) before it finished` : s === deadline.signal
-      ? `not finished within the run deadline of ${formatValue(opts.deadlineMs, 'ms')}` : '';
+  const stops: CheckStops = {
+    signals,
+    reason: (s) => s === opts.signal ? `interrupted (${interruptedBy(s)}) before it finished` : s === deadline.signal
+      ? `not finished within the run deadline of ${formatValue(opts.deadlineMs, 'ms')}` : '',
+  };
 
   async function runOne(index: number): Promise<void> {
     const { check } = jobs[index]!;
-    const t0 = performance.now();
-    const missing = check.requires.map((t) => missingTarget(t, opts.config)).find(Boolean);
-    if (missing) {
-      results[index] = { ...verdict(check, { status: 'skip', message: missing }, undefined), durationMs: 0 };
-      return;
-    }
-    const aborted = signals.find((s) => s.aborted);
-    if (aborted) {
-      results[index] = { ...verdict(check, { status: 'error', message: `not started: ${stopReason(aborted)}` }, undefined), durationMs: 0 };
-      return;
-    }
-    running.add(check.id);
-    opts.onProgress?.(done, jobs.length, [...running]);
-    const own = new AbortController();
-    const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-    let output: CheckOutput;
-    try {
-      output = await withTimeout(
-        check.run({ config: opts.config, probes, signal: own.signal, now }),
-        timeoutMs,
-        signals,
-        (s) => (s ? stopReason(s) : `timed out after ${formatValue(timeoutMs, 'ms')}`),
-      );
-    } catch (e) {
-      own.abort();
-      output = { status: 'error', message: e instanceof Error ? e.message : String(e) };
-    }
-    const threshold = opts.thresholds.get(check.id);
-    results[index] = { ...verdict(check, output, threshold), durationMs: Math.round(performance.now() - t0) };
+    let started = false;
+    results[index] = await runCheck(check, probes, now, {
+      thresholds: opts.thresholds,
+      stops,
+      onStart: () => {
+        started = true;
+        running.add(check.id);
+        opts.onProgress?.(done, jobs.length, [...running]);
+      },
+    });
+    if (!started) return;
     running.delete(check.id);
     done++;
     opts.onProgress?.(done, jobs.length, [...running]);
@@ -174,8 +197,6 @@ export async function runProcedure(
   // The caller's signal outlives this run (--wait runs again on it): its listener must not pile up.
   for (const s of signals) s.removeEventListener('abort', openGate);
   clearTimeout(deadlineTimer);
-  const requestCount = probes.requestCount;
-  await probes.close();
 
   const items: ItemResult[] = procedure.items.map((item, i) => {
     const rs = jobs.flatMap((j, k) => (j.itemIndex === i ? [results[k]!] : []));
@@ -187,7 +208,7 @@ export async function runProcedure(
     schemaVersion: SCHEMA_VERSION,
     command: procedure.id,
     runbook: procedure.runbook,
-    environment: opts.config.environment ?? null,
+    environment: probes.config.environment ?? null,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
     status: worst(items.map((i) => i.status)),
@@ -196,5 +217,5 @@ export async function runProcedure(
     summary,
     items,
   };
-  return { report, requestCount };
+  return report;
 }

@@ -3,7 +3,7 @@ import type { Unit } from './units.js';
 
 /**
  * `manual`: needs a person's attestation; `waived`: a control whose deviation is accepted until an
- * expiry, with a reason on record (src/compliance/attestations.ts) — reported as waived, never as passed.
+ * expiry, with a reason on record (src/controls/) — reported as waived, never as passed.
  */
 export const STATUSES = ['pass', 'warn', 'fail', 'error', 'skip', 'manual', 'waived'] as const;
 export type Status = (typeof STATUSES)[number];

@@ -1,14 +1,13 @@
+import { checkSet, runPipeline } from '../app/run.js';
 import { BUSINESS_ITEM, businessMetricChecks } from '../checks/business/index.js';
-import { checks, registry } from '../checks/index.js';
+import { registry } from '../checks/index.js';
 import type { CheckDefinition } from '../engine/check.js';
 import { UsageError } from '../engine/errors.js';
 import { interruptedBy, interruptedExitCode, interruptOnSignals, type Interrupt } from '../engine/interrupt.js';
 import { printable } from '../engine/printable.js';
 import type { RunReport } from '../engine/report.js';
-import { runProcedure } from '../engine/runner.js';
-import { resolveThresholds } from '../engine/thresholds.js';
 import { SEVERITY_LEVELS, type Severity } from '../runbook/severity.js';
-import type { Procedure } from '../runbook/procedure.js';
+import type { Procedure } from '../engine/procedure.js';
 import { procedures } from '../runbook/procedures.js';
 import { actor, auditEvent, openStore, recordRun } from '../state/index.js';
 import type { Store } from '../state/store.js';
@@ -67,14 +66,10 @@ function failingOf(report: RunReport): FailingCheck[] {
   return report.items.flatMap((item) => item.results).filter((r) => r.status === 'fail' || r.status === 'error').map((r) => ({ id: r.id, status: r.status, message: r.message }));
 }
 
-/** Runs a procedure's checks on the incident's own state store (they read acknowledgements and history from it). */
+/** Runs a procedure's checks through the one pipeline, on the incident's own state store (they read acknowledgements and history from it). */
 async function runChecks(ctx: IncidentContext, store: Store, procedure: Procedure, signal: AbortSignal, extra: CheckDefinition[] = []): Promise<RunReport> {
-  const all = [...checks, ...extra];
-  const { report } = await runProcedure(procedure, new Map([...registry, ...extra.map((c) => [c.id, c] as const)]), {
-    config: ctx.config, thresholds: resolveThresholds(all, ctx.config.thresholds), concurrency: 8, deadlineMs: 20_000, failOn: 'warn', now: ctx.now,
-    store: () => Promise.resolve(store), signal,
-  });
-  return report;
+  const { registered, thresholds } = checkSet(ctx.config, extra);
+  return runPipeline(procedure, registered, { config: ctx.config, thresholds, failOn: 'warn', now: ctx.now, store: () => Promise.resolve(store), signal });
 }
 
 /** The morning health check with the configured business metrics, run now and kept in the run history. */

@@ -3,8 +3,8 @@ import type { Config } from '../engine/config/index.js';
 import { missingTarget } from '../engine/targets.js';
 import { STATISTICS, windowEnding, type AwsConfig, type AwsProbe, type MetricRef, type Point } from '../probes/aws.js';
 import { albErrors, albMetric, cacheMetric, describeMetric, rdsInstances, rdsMetric, targetGroupMetric } from '../probes/aws-metrics.js';
-import { prepare } from '../app/prepare.js';
 import { write } from '../report/output.js';
+import { incidentContext } from './output.js';
 
 import type { MetricPreset, MetricsFlags } from './metric-presets.js';
 
@@ -104,7 +104,7 @@ async function fetchSeries(aws: AwsProbe, config: Config, request: ReturnType<ty
 
 /** `nvcops incident metrics`: one CloudWatch series as a table with a sparkline, or JSON. */
 export async function incidentMetrics(flags: MetricsFlags): Promise<number> {
-  const { config, redactor } = await prepare(flags);
+  const { config, redactor } = await incidentContext(flags);
   const notConfigured = missingTarget('aws', config);
   if (notConfigured) throw new ConfigError(`incident metrics: ${notConfigured}`);
   if (flags.preset === 'error-rate' && !config.aws!.loadBalancer) throw new ConfigError('--preset error-rate: set aws.loadBalancer');

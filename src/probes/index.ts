@@ -10,6 +10,7 @@ import { LogsProbe } from './logs.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
+import { readAttestations, type AttestationTrail } from './attestations.js';
 
 /** A config duration already validated by the schema. */
 const ms = (text: string | undefined, fallback: number) => (text ? (parseDuration(text) ?? fallback) : fallback);
@@ -30,6 +31,7 @@ export class Probes {
   private backupsProbe?: BackupsProbe;
   private awsProbe?: AwsProbe;
   private httpProbe?: HttpProbe;
+  private trail?: Promise<AttestationTrail>;
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
 
@@ -141,6 +143,12 @@ export class Probes {
     return this.logsProbe;
   }
 
+  /** The controls' attestations and waivers from the verified audit trail, read once per run. */
+  attestations(): Promise<AttestationTrail> {
+    this.trail ??= this.state().then(readAttestations);
+    return this.trail;
+  }
+
   /** The state store (acknowledgements, history), opened on first use. */
   state(): Promise<Store> {
     if (this.sharedStore) return this.sharedStore();
@@ -164,4 +172,9 @@ export class Probes {
     if (this.store) all.push(this.store.then((s) => s.close(), () => undefined));
     await Promise.all(all);
   }
+}
+
+declare module '../engine/check.js' {
+  /** A check's probes are the run's Probes (the engine declares the slot, this layer fills it). */
+  interface CheckProbes extends Probes {}
 }

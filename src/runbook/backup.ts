@@ -1,4 +1,4 @@
-import type { Procedure } from './procedure.js';
+import type { Procedure } from '../engine/procedure.js';
 
 /** The Backup Schedule, line by line, with the checks that verify each. */
 const SCHEDULE = [

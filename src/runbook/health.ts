@@ -1,6 +1,6 @@
 import { BACKUP_VERIFICATION } from './backup.js';
 import { awsDailyChecks } from './aws.js';
-import type { Procedure } from './procedure.js';
+import type { Procedure } from '../engine/procedure.js';
 
 const DAILY = {
   services: 'All services running (target: 99.9% uptime)',
@@ -26,7 +26,8 @@ export const healthProcedures = {
       {
         title: DAILY.connections,
         checks: [
-          'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'redis.clients', 'redis.rejected-connections',
+          'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'postgres.data-checksums',
+          'postgres.oldest-transaction', 'postgres.prepared-transactions', 'redis.clients', 'redis.rejected-connections',
           'postgres.replication-bytes', 'postgres.restarts-failovers', 'redis.restarts-failovers', 'redis.replica-lag',
           ...awsDailyChecks[DAILY.connections],
         ],
@@ -43,9 +44,15 @@ export const healthProcedures = {
     items: [
       {
         title: DAILY.connections,
-        checks: ['postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'postgres.replication-bytes'],
+        checks: [
+          'postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag',
+          'postgres.data-checksums', 'postgres.oldest-transaction', 'postgres.prepared-transactions', 'postgres.replication-bytes',
+        ],
       },
-      { title: 'Query performance analysis', checks: ['postgres.long-running-queries', 'postgres.cache-hit-ratio', 'postgres.slow-statements'] },
+      {
+        title: 'Query performance analysis',
+        checks: ['postgres.long-running-queries', 'postgres.cache-hit-ratio', 'postgres.slow-statements', 'postgres.deadlocks', 'postgres.rollback-ratio'],
+      },
       {
         title: 'Vacuum and analyze operations',
         checks: ['postgres.transaction-wraparound', 'postgres.dead-tuples', 'postgres.vacuum-analyze', 'postgres.sequences', 'postgres.replication-slots', 'postgres.slot-wal', 'postgres.wal-size'],

@@ -1,4 +1,4 @@
-import type { Procedure } from './procedure.js';
+import type { Procedure } from '../engine/procedure.js';
 
 /** Maintenance Procedures › Security Maintenance: the read-only reviews (the actions live in src/maintain). */
 export const maintenanceProcedures = {

@@ -1,4 +1,4 @@
-import type { Procedure } from './procedure.js';
+import type { Procedure } from '../engine/procedure.js';
 
 /** Monthly Operations: the Third Monday Security Assessment and the Fourth Monday Capacity Planning. */
 export const monthlyProcedures = {

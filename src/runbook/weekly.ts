@@ -1,4 +1,4 @@
-import type { Procedure } from './procedure.js';
+import type { Procedure } from '../engine/procedure.js';
 
 /** Weekly Operations. */
 export const weeklyProcedures = {

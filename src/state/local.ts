@@ -24,7 +24,7 @@ import {
   type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type PutOptions, type RecordVersion, type Store,
   type ChainHead, type VerifyResult, type Witness,
 } from './store.js';
-import { withLock } from './lock.js';
+import { tryHold, withLock } from './lock.js';
 
 /** Turns a file-system failure into one line that names the file. */
 function io<T>(what: string, fn: () => T): T {
@@ -334,6 +334,12 @@ export class LocalStore implements Store {
       return [...latest.values()] as RecordVersion<T>[];
     },
   };
+
+  async tryRunLock(key: string): Promise<{ release(): Promise<void> } | { heldBy: string }> {
+    const dir = join(this.location, 'runs');
+    io(`create ${dir}`, () => mkdirSync(dir, { recursive: true, mode: 0o700 }));
+    return io(`lock ${dir}`, () => tryHold(join(dir, `${encodeURIComponent(key)}.lock`)));
+  }
 
   async close(): Promise<void> {
     // Nothing is held open between calls.

@@ -95,6 +95,31 @@ function unlinkQuiet(path: string): void {
   }
 }
 
+/** "pid 4242 on host-a since 2026-12-07T08:00:01.000Z": a holder as a person reads it. */
+export function describeHolder(content: string | undefined): string {
+  const [pid, host, , created] = (content ?? '').split(' ');
+  const since = Number(created);
+  return pid && host ? `pid ${pid} on ${host}${Number.isFinite(since) ? ` since ${new Date(since).toISOString()}` : ''}` : 'another process';
+}
+
+/**
+ * Takes the lock at `path` for as long as a run lasts, or says who holds it. Unlike withLock's
+ * (held for milliseconds), age says nothing here — a run may last hours: only a holder on this host
+ * whose pid is gone has abandoned it.
+ */
+export function tryHold(path: string): { release(): Promise<void> } | { heldBy: string } {
+  const me = ownerTag();
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (tryCreate(path, me)) return { release: async () => { if (read(path) === me) unlinkQuiet(path); } };
+    const content = read(path);
+    const [pid, host] = (content ?? '').split(' ');
+    const dead = content === undefined ? false : pid && host ? host === hostname() && !alive(Number(pid)) : ageMs(path) > 1000;
+    if (!dead) return { heldBy: describeHolder(content) };
+    breakLock(path, content!);
+  }
+  return { heldBy: describeHolder(read(path)) };
+}
+
 /** Runs `fn` holding the lock at `path`. */
 export async function withLock<T>(path: string, fn: () => T | Promise<T>): Promise<T> {
   const me = ownerTag();

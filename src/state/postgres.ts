@@ -189,6 +189,42 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * A session-level advisory lock on a connection of its own, kept until release: the server gives it up
+   * when the holder's session ends (the process killed, the host gone), so nothing is ever left behind.
+   */
+  async tryRunLock(key: string): Promise<{ release(): Promise<void> } | { heldBy: string }> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.explain(e);
+    }
+    const lockKey = `nvcops run ${key}`;
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
+      if (rows[0]!.locked) {
+        return {
+          release: async () => {
+            await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
+            client.release();
+          },
+        };
+      }
+      const holder = await client.query<{ who: string }>(
+        `SELECT format('pid %s on %s since %s', a.pid, coalesce(host(a.client_addr), 'local socket'), to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS who
+           FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+          WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)`,
+        [lockKey],
+      );
+      client.release();
+      return { heldBy: holder.rows[0] ? `session ${holder.rows[0].who}` : 'another session' };
+    } catch (e) {
+      client.release(true);
+      throw this.explain(e);
+    }
+  }
+
   private async migrate(): Promise<void> {
     const latest = MIGRATIONS.at(-1)!.version;
     const current = await this.pool.query<{ v: number | null }>('SELECT max(version) AS v FROM nvcops.schema_migrations').then(

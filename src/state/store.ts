@@ -128,9 +128,17 @@ export interface PutOptions {
   expectedVersion?: number;
 }
 
+/** Who holds a run lock, as its holder wrote it. */
+export type RunHolder = string;
+
 export interface Store {
   /** Where the data lives, without credentials (a directory, or host:port/db). */
   readonly location: string;
+  /**
+   * Takes the lock of one run (`key`: command and environment) for as long as the run lasts, so that two
+   * runs never write the same history at once; while another process has it, who that is. A holder that dies gives the lock up (its session ends, or its pid is gone).
+   */
+  tryRunLock(key: string): Promise<{ release(): Promise<void> } | { heldBy: RunHolder }>;
   readonly audit: {
     append(entry: AuditEntry): Promise<AuditRecord>;
     /** Oldest first. */

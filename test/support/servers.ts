@@ -134,13 +134,13 @@ export interface PgServer {
   ca: string | undefined;
   /** The postmaster's process id (for SIGSTOP tests). */
   pid(): number;
+  /** Stops the server cleanly (a shutdown checkpoint), runs `whileStopped` on its files, starts it again: shared buffers start empty. */
+  restart(whileStopped?: () => void | Promise<void>): Promise<void>;
   /** Runs SQL as the superuser on a fresh connection. */
   sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** A connection held open by the test (to hold locks, sit idle in a transaction, fill slots). */
   connect(user?: string, database?: string, password?: string): Promise<pg.Client>;
   stop(): Promise<void>;
-  /** pg_ctl restart (fast shutdown): a new postmaster start time, the same cluster. */
-  restart(): Promise<void>;
   /** Where the server log is written. */
   logFile: string;
 }
@@ -154,6 +154,8 @@ export interface PgOptions {
   requireTls?: boolean;
   /** The port (default: a free one), e.g. a new cluster where a stopped one listened. */
   port?: number;
+  /** false: initdb without data checksums (on by default, as initdb's default since PostgreSQL 18 and production's). */
+  checksums?: boolean;
 }
 
 /** How a server is reached: its passwords and the CA its certificate is checked against. */
@@ -201,6 +203,11 @@ function makeServer(port: number, dir: string, dataDir: string, logFile: string,
     monitorPassword: access.monitorPassword,
     ca: access.ca,
     pid: () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    async restart(whileStopped) {
+      await pgExec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop'], dir);
+      await whileStopped?.();
+      await pgStart(dataDir, dir, port, logFile);
+    },
     async connect(user = 'postgres', database = 'postgres', password?: string) {
       const c = new pg.Client({ connectionString: urlFor(user, database, password) });
       c.on('error', () => undefined);
@@ -230,10 +237,6 @@ function makeServer(port: number, dir: string, dataDir: string, logFile: string,
       rmSync(dir, { recursive: true, force: true });
       running.delete(server);
     },
-    async restart() {
-      await pgExec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop'], dir);
-      await pgStart(dataDir, dir, port, logFile);
-    },
   };
   running.add(server);
   return server;
@@ -259,7 +262,7 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, `${access.password}\n`, { mode: 0o600 });
   giveToRunAsUser(pwfile);
-  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C'], dir);
+  await pgExec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C', ...(opts.checksums === false ? [] : ['--data-checksums'])], dir);
   rmSync(pwfile);
   const settings: Record<string, string | number | boolean> = {
     fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', wal_level: 'replica', max_wal_senders: 5,

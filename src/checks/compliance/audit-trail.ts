@@ -1,4 +1,3 @@
-import { trailVerification } from '../../compliance/attestations.js';
 import { defineCheck } from '../../engine/check.js';
 
 /** nvcops' audit trail verifies end to end (the same reading the attestations are trusted on). */
@@ -9,7 +8,7 @@ export default defineCheck({
   unit: 'count',
   async run({ probes }) {
     const store = await probes.state();
-    const v = await trailVerification(store);
+    const { verify: v } = await probes.attestations();
     const where = `${store.location}`;
     if (!v.ok) {
       return { status: 'fail', value: v.problem!.seq, message: `the audit trail failed verification at seq ${v.problem!.seq} (${v.problem!.kind}): ${v.problem!.message}`, details: [`${where}: ${v.count} records read; last good hash ${v.head}`] };

@@ -1,4 +1,4 @@
-import { manualComplianceCheck } from '../../compliance/checks.js';
+import { controlCheck } from '../../controls/check.js';
 
-/** A manual control of the compliance review (src/compliance/controls.ts): attested, or waived. */
-export default manualComplianceCheck('data-subject-requests');
+/** A manual control of the compliance review (src/controls/catalogue.ts): attested, or waived. */
+export default controlCheck('data-subject-requests');

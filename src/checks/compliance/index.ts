@@ -10,7 +10,7 @@ import recordsOfProcessing from './records-of-processing.js';
 import segregationOfDuties from './segregation-of-duties.js';
 import transactionMonitoring from './transaction-monitoring.js';
 
-/** The compliance review's own checks (the others it uses are the postgres.* settings checks); the control catalogue is src/compliance/controls.ts. */
+/** The compliance review's own checks (the others it uses are the postgres.* settings checks); the control catalogue is src/controls/catalogue.ts. */
 export const complianceChecks = [
   accessReview, changeRecords, segregationOfDuties, backupsVerified, auditTrail,
   cardNumbersInLogs,

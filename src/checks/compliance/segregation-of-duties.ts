@@ -1,4 +1,4 @@
-import { manualComplianceCheck } from '../../compliance/checks.js';
+import { controlCheck } from '../../controls/check.js';
 
-/** A manual control of the compliance review (src/compliance/controls.ts): attested, or waived. */
-export default manualComplianceCheck('segregation-of-duties');
+/** A manual control of the compliance review (src/controls/catalogue.ts): attested, or waived. */
+export default controlCheck('segregation-of-duties');

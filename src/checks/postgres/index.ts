@@ -12,13 +12,18 @@ import unusedIndexes from './unused-indexes.js';
 import blockedQueries from './blocked-queries.js';
 import cacheHitRatio from './cache-hit-ratio.js';
 import connectTime from './connect-time.js';
+import dataChecksums from './data-checksums.js';
 import connectionSaturation from './connection-saturation.js';
 import deadTuples from './dead-tuples.js';
+import deadlocks from './deadlocks.js';
 import idleInTransaction from './idle-in-transaction.js';
 import invalidIndexes from './invalid-indexes.js';
 import longRunningQueries from './long-running-queries.js';
+import oldestTransaction from './oldest-transaction.js';
+import preparedTransactions from './prepared-transactions.js';
 import replicationLag from './replication-lag.js';
 import replicationSlots from './replication-slots.js';
+import rollbackRatio from './rollback-ratio.js';
 import replicationBytes from './replication-bytes.js';
 import restartsFailovers from './restarts-failovers.js';
 import slotWal from './slot-wal.js';
@@ -34,5 +39,6 @@ export const postgresChecks = [
   ssl, passwordEncryption, connectionLogging, pgaudit, hbaSsl,
   idleInTransaction, blockedQueries, longRunningQueries, replicationLag,
   cacheHitRatio, slowStatements, transactionWraparound, deadTuples, vacuumAnalyze, sequences, invalidIndexes, replicationSlots,
+  dataChecksums, oldestTransaction, preparedTransactions, deadlocks, rollbackRatio,
   restartsFailovers, replicationBytes, slotWal, walSize,
 ];

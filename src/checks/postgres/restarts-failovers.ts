@@ -1,7 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import type { PostgresProbe } from '../../probes/postgres.js';
 import { previousFacts } from '../../reviews/history.js';
-import { ago, sinceLastRun } from '../since-last-run.js';
+import { ago, restartsVerdict } from '../since-last-run.js';
 
 /** What one server was at a run: kept as the check's facts, compared at the next run. */
 interface Server {
@@ -70,6 +70,6 @@ export default defineCheck({
     if (primaries.length > 1) failovers.push(`${primaries.join(' and ')} are all primaries (split brain?)`);
     // The servers not read now keep their last facts, so that the next run still compares them.
     const facts = { servers: { ...before, ...Object.fromEntries(seen.map((o) => [o.p.name, o.now!])) } };
-    return sinceLastRun({ failovers, restarts, unread: outcomes.find((o) => o.error)?.error, previousAt: previous?.at, nothing: 'no restart, failover or new cluster', details, facts });
+    return restartsVerdict({ failovers, restarts, unread: outcomes.find((o) => o.error)?.error, previousAt: previous?.at, nothing: 'no restart, failover or new cluster', details, facts });
   },
 });

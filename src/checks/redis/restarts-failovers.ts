@@ -1,7 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { infoNumber, type RedisNode } from '../../probes/redis.js';
 import { previousFacts } from '../../reviews/history.js';
-import { ago, sinceLastRun } from '../since-last-run.js';
+import { ago, restartsVerdict } from '../since-last-run.js';
 
 /** What one node was at a run: kept as the check's facts, compared at the next run. */
 interface Node {
@@ -56,6 +56,6 @@ export default defineCheck({
     }
     const seen = outcomes.filter((o) => o.now);
     const facts = { nodes: { ...before, ...Object.fromEntries(seen.map((o) => [key(o.node), o.now!])) } };
-    return sinceLastRun({ failovers, restarts, unread: outcomes.find((o) => o.error)?.error, previousAt: previous?.at, nothing: 'no restart or failover', details, facts });
+    return restartsVerdict({ failovers, restarts, unread: outcomes.find((o) => o.error)?.error, previousAt: previous?.at, nothing: 'no restart or failover', details, facts });
   },
 });

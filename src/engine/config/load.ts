@@ -11,7 +11,7 @@ import { fileSchema, type Config, type EnvironmentConfig, type FileConfig } from
 import { checkReadableFile, checkUrl } from './urls.js';
 
 export interface LoadOptions {
-  /** --config; when absent ./nvcops.yaml, then $XDG_CONFIG_HOME/nvcops/config.yaml. */
+  /** --config; when absent $NVCOPS_CONFIG, then the places of configPlaces(). */
   path?: string;
   /** --env */
   env?: string;
@@ -20,20 +20,25 @@ export interface LoadOptions {
 }
 
 export function findConfigFile(opts: LoadOptions): string | undefined {
-  if (opts.path) {
-    const p = resolve(opts.cwd ?? process.cwd(), opts.path);
-    if (!existsSync(p)) throw new ConfigError(`--config: file ${opts.path} does not exist`);
-    if (!statSync(p).isFile()) throw new ConfigError(`--config: ${opts.path} is not a regular file; give the path of a YAML or JSON file`);
+  // A timer or a container names its file in the environment; --config on the line still wins.
+  const named = opts.path ? { path: opts.path, field: '--config' } : (opts.environ ?? process.env).NVCOPS_CONFIG ? { path: (opts.environ ?? process.env).NVCOPS_CONFIG!, field: 'NVCOPS_CONFIG' } : undefined;
+  if (named) {
+    const p = resolve(opts.cwd ?? process.cwd(), named.path);
+    if (!existsSync(p)) throw new ConfigError(`${named.field}: file ${named.path} does not exist`);
+    if (!statSync(p).isFile()) throw new ConfigError(`${named.field}: ${named.path} is not a regular file; give the path of a YAML or JSON file`);
     return p;
   }
   return configPlaces(opts).find((p) => existsSync(p));
 }
 
-/** Where a config file is looked for without --config, in order. */
+/** The machine-wide file a package or an image installs, looked at after the user's own. */
+export const SYSTEM_CONFIG = '/etc/nvcops/config.yaml';
+
+/** Where a config file is looked for without --config or NVCOPS_CONFIG, in order. */
 export function configPlaces(opts: LoadOptions = {}): string[] {
   const xdg = (opts.environ ?? process.env).XDG_CONFIG_HOME || join(homedir(), '.config');
   const cwd = opts.cwd ?? process.cwd();
-  return [join(cwd, 'nvcops.yaml'), join(cwd, 'nvcops.yml'), join(cwd, 'nvcops.json'), join(xdg, 'nvcops', 'config.yaml')];
+  return [join(cwd, 'nvcops.yaml'), join(cwd, 'nvcops.yml'), join(cwd, 'nvcops.json'), join(xdg, 'nvcops', 'config.yaml'), SYSTEM_CONFIG];
 }
 
 function parseFile(path: string): unknown {

@@ -1,0 +1,71 @@
+/**
+ * pg_stat_database's transaction and deadlock counters over the time since the last run: each check
+ * keeps the totals it read as a detail line of its result, and the next run reads them back from the
+ * run history (a report is data; the line is parsed, never trusted beyond its numbers).
+ */
+import type { CheckContext } from '../engine/check.js';
+import { keptRuns } from '../reviews/history.js';
+
+interface Totals { commits: number; rollbacks: number; deadlocks: number; at: number; since: number }
+
+// The whole server (every database's row); `since`: the statistics reset, else the server's start.
+const TOTALS = `SELECT coalesce(sum(xact_commit), 0)::float8 AS commits, coalesce(sum(xact_rollback), 0)::float8 AS rollbacks,
+  coalesce(sum(deadlocks), 0)::float8 AS deadlocks, extract(epoch FROM now())::float8 AS at,
+  extract(epoch FROM coalesce(max(stats_reset), pg_postmaster_start_time()))::float8 AS since
+  FROM pg_stat_database`;
+
+const iso = (epoch: number) => new Date(Math.round(epoch * 1000)).toISOString();
+const LINE = /^pg_stat_database totals of (\S+) at (\S+): (\d+) commits, (\d+) rollbacks, (\d+) deadlocks \(counting since (\S+)\)$/;
+const line = (address: string, t: Totals) =>
+  `pg_stat_database totals of ${address} at ${iso(t.at)}: ${t.commits} commits, ${t.rollbacks} rollbacks, ${t.deadlocks} deadlocks (counting since ${iso(t.since)})`;
+
+function parse(detail: string, address: string): Totals | undefined {
+  const m = LINE.exec(detail);
+  if (!m || m[1] !== address) return undefined;
+  const [at, since] = [Date.parse(m[2]!) / 1000, Date.parse(m[6]!) / 1000];
+  return Number.isFinite(at) && Number.isFinite(since) ? { commits: Number(m[3]), rollbacks: Number(m[4]), deadlocks: Number(m[5]), at, since } : undefined;
+}
+
+export interface CounterWindow {
+  commits: number;
+  rollbacks: number;
+  deadlocks: number;
+  minutes: number;
+  /** "since the last run at …" or "since the statistics began at …". */
+  since: string;
+  /** The detail lines to return: this run's totals first (the next run reads them), then what the window rests on. */
+  details: string[];
+}
+
+/** The counters' growth since the newest earlier run of `checkId` on this server, else since they began counting. */
+export async function sinceLastRun(ctx: CheckContext, checkId: string): Promise<CounterWindow> {
+  const probe = ctx.probes.postgres.primary;
+  const read = (await probe.query<Totals>(TOTALS))[0]!;
+  // To the millisecond the kept line carries, so that an unchanged `since` compares equal.
+  const now = { ...read, at: Math.round(read.at * 1000) / 1000, since: Math.round(read.since * 1000) / 1000 };
+  const details = [line(probe.address, now)];
+  let earlier: Totals | undefined;
+  try {
+    const runs = await keptRuns(ctx, { check: checkId, limit: 10 });
+    for (const run of runs.toReversed()) {
+      const kept = run.report.items.flatMap((i) => i.results).find((r) => r.id === checkId);
+      earlier = (kept?.details ?? []).map((d) => parse(d, probe.address)).find(Boolean);
+      if (earlier) break;
+    }
+  } catch (e) {
+    details.push(`run history not read (${(e as Error).message.split('\n')[0]}): counted since the statistics began`);
+  }
+  // Statistics reset, a crash (counters discarded) or a restart since: that run's totals no longer compare.
+  const comparable = earlier && earlier.since === now.since && earlier.at < now.at
+    && earlier.commits <= now.commits && earlier.rollbacks <= now.rollbacks && earlier.deadlocks <= now.deadlocks;
+  if (earlier && !comparable) details.push(`the totals of the last run (${iso(earlier.at)}) do not compare (statistics reset or server restarted since): counted since ${iso(now.since)}`);
+  const base = comparable ? earlier! : { commits: 0, rollbacks: 0, deadlocks: 0, at: now.since, since: now.since };
+  return {
+    commits: now.commits - base.commits,
+    rollbacks: now.rollbacks - base.rollbacks,
+    deadlocks: now.deadlocks - base.deadlocks,
+    minutes: Math.max(0, now.at - base.at) / 60,
+    since: comparable ? `since the last run at ${iso(base.at)}` : `since the statistics began at ${iso(base.at)}`,
+    details,
+  };
+}
