@@ -1,6 +1,7 @@
 /**
  * The layers of ARCHITECTURE.md, kept: no import cycles, commands/ imported by cli.ts and commands/ only,
- * nothing points up, and controls have one catalogue and one check factory (src/controls/).
+ * nothing points up, controls have one catalogue and one check factory (src/controls/), and every read
+ * of an outside system goes through probes/ (checks hold only judgement, no module caches a run's reads).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +46,6 @@ const LAYERS: { layer: string; holds: string[] }[] = [
     holds: [
       'probes/', 'state/',
       'backups/dump.ts', 'backups/kinds.ts', 'backups/manifest.ts', 'backups/pgtools.ts', 'backups/repository.ts',
-      'maintain/access.ts', 'maintain/certificates.ts', 'maintain/postgres-catalog.ts', 'maintain/redis-security.ts', 'maintain/updates.ts',
     ],
   },
   { layer: 'engine', holds: ['engine/', 'types/'] },
@@ -132,5 +132,27 @@ describe('controls', () => {
     const factories = sources.filter((f) => /export function \w+\([^)]*\): CheckDefinition\b/.test(code(f)) && /attest|control/i.test(code(f)));
     expect(factories).toEqual(['controls/check.ts']);
     expect(sources.filter((f) => /\bnew WeakMap\b/.test(code(f)) && /^(controls|probes)\//.test(f))).toEqual([]);
+  });
+});
+
+describe('reads of outside systems', () => {
+  const sources = readdirSync(`${root}src`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const text = (f: string) => readFileSync(`${root}src/${f}`, 'utf8');
+
+  it('checks/ reads through probes/: nothing from maintain/, and from reviews/ only the control catalogue, types included', async () => {
+    // reviews/controls.ts is the capacity and security control catalogue, left to the one-catalogue work (issue 21).
+    const allowed = new Set(['reviews/controls.ts']);
+    const reads = Object.entries((await graph(false)).obj()).flatMap(([from, to]) =>
+      !from.startsWith('checks/') ? [] : to.filter((d) => (d.startsWith('maintain/') || d.startsWith('reviews/')) && !allowed.has(d)).map((d) => `${from} -> ${d}`));
+    expect(reads).toEqual([]);
+  });
+
+  it('checks/ starts no program and opens no file, socket or driver of its own', () => {
+    const direct = /from '(?:node:)?(?:fs|fs\/promises|net|tls|dgram|dns|http|https|child_process)'|(?:from |import\()'(?:execa|pg|ioredis|@aws-sdk\/[\w-]+)'/;
+    expect(sources.filter((f) => f.startsWith('checks/') && direct.test(text(f)))).toEqual([]);
+  });
+
+  it('keeps no module-level WeakMap keyed on a run: Probes memoises per instance', () => {
+    expect(sources.filter((f) => /\bnew WeakMap\b/.test(text(f)))).toEqual([]);
   });
 });

@@ -4,7 +4,6 @@
  * run history (a report is data; the line is parsed, never trusted beyond its numbers).
  */
 import type { CheckContext } from '../engine/check.js';
-import { keptRuns } from '../reviews/history.js';
 
 interface Totals { commits: number; rollbacks: number; deadlocks: number; at: number; since: number }
 
@@ -46,7 +45,7 @@ export async function sinceLastRun(ctx: CheckContext, checkId: string): Promise<
   const details = [line(probe.address, now)];
   let earlier: Totals | undefined;
   try {
-    const runs = await keptRuns(ctx, { check: checkId, limit: 10 });
+    const runs = await ctx.probes.history.runs({ check: checkId, limit: 10 }, ctx.now());
     for (const run of runs.toReversed()) {
       const kept = run.report.items.flatMap((i) => i.results).find((r) => r.id === checkId);
       earlier = (kept?.details ?? []).map((d) => parse(d, probe.address)).find(Boolean);

@@ -4,7 +4,7 @@ import { UsageError } from '../engine/errors.js';
 import { formatValue, parseDuration } from '../engine/units.js';
 import type { PostgresProbe } from '../probes/postgres.js';
 import type { PlanContext } from '../app/act.js';
-import { assertMaintainable } from './postgres-catalog.js';
+import { assertMaintainable } from '../probes/postgres-catalog.js';
 import { autovacuumTrigger } from '../probes/postgres-views.js';
 
 // APA "Postgresql too many dead tuples": more than 10,000 dead tuples and >= 10% of the table.

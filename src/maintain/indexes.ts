@@ -4,7 +4,7 @@ import { formatValue, parseDuration } from '../engine/units.js';
 import type { PostgresProbe } from '../probes/postgres.js';
 import type { PlanContext } from '../app/act.js';
 import { DEFAULT_LOCK_TIMEOUT } from './db.js';
-import { assertMaintainable, duplicates, indexBloat, indexes, indexSettings, isLeftover, statsSince, unused, type Query } from './postgres-catalog.js';
+import { assertMaintainable, duplicates, indexBloat, indexes, indexSettings, isLeftover, statsSince, unused, type Query } from '../probes/postgres-catalog.js';
 
 const size = (n: number) => formatValue(n, 'bytes');
 

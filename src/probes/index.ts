@@ -2,11 +2,16 @@ import type { Target } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
 import { parseDuration } from '../engine/units.js';
 import { repositoryDirectory } from '../backups/repository.js';
+import { AptProbe } from './apt.js';
 import { BackupsProbe } from './backups.js';
+import { readCertificates, type CertificateReport } from './certificates.js';
 import { AwsProbe } from './aws.js';
+import { HistoryProbe } from './history.js';
 import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
+import { NpmProbe } from './npm.js';
+import { CatalogProbe } from './postgres-catalog.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
@@ -26,6 +31,7 @@ const primarySetting = (c: { url?: string }): string => (c.url ? 'postgres.url' 
 export class Probes {
   private pg?: { primary: PostgresProbe; replicas: PostgresProbe[] };
   private adminProbe?: PostgresProbe;
+  private catalogProbe?: CatalogProbe;
   private redisProbe?: RedisProbe;
   private readonly extra: PostgresProbe[] = [];
   private backupsProbe?: BackupsProbe;
@@ -34,6 +40,10 @@ export class Probes {
   private trail?: Promise<AttestationTrail>;
   private logsProbe?: LogsProbe;
   private store?: Promise<Store>;
+  private historyProbe?: HistoryProbe;
+  private aptProbe?: AptProbe;
+  private npmProbe?: NpmProbe;
+  private certificateReports?: Promise<CertificateReport[]>;
 
   /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
   constructor(
@@ -55,6 +65,12 @@ export class Probes {
       };
     }
     return this.pg;
+  }
+
+  /** The primary's catalog (indexes, bloat estimates, stats reset) through the read-only sessions, with the replicas' index scans. */
+  get catalog(): CatalogProbe {
+    this.catalogProbe ??= new CatalogProbe(this.postgres.primary, this.postgres.replicas);
+    return this.catalogProbe;
   }
 
   /**
@@ -138,6 +154,12 @@ export class Probes {
     return this.httpProbe;
   }
 
+  /** The configured certificates (certificates.endpoints and .files), read once per run at the clock of the first asking. */
+  certificates(now: Date): Promise<CertificateReport[]> {
+    this.certificateReports ??= readCertificates(this.config, now);
+    return this.certificateReports;
+  }
+
   get logs(): LogsProbe {
     this.logsProbe ??= new LogsProbe();
     return this.logsProbe;
@@ -154,6 +176,24 @@ export class Probes {
     if (this.sharedStore) return this.sharedStore();
     this.store ??= import('../state/index.js').then((m) => m.openStore(this.config));
     return this.store;
+  }
+
+  /** This host's apt: pending upgrades as apt simulates them, and its package lists. */
+  get apt(): AptProbe {
+    this.aptProbe ??= new AptProbe();
+    return this.aptProbe;
+  }
+
+  /** npm audit of the application directories. */
+  get npm(): NpmProbe {
+    this.npmProbe ??= new NpmProbe();
+    return this.npmProbe;
+  }
+
+  /** The kept runs of this environment (the state store's history), each filter read once per run. */
+  get history(): HistoryProbe {
+    this.historyProbe ??= new HistoryProbe(() => this.state(), this.config.environment ?? null);
+    return this.historyProbe;
   }
 
   /** Statements and commands sent during the run (for the benchmark). */

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Redis, RedisOptions } from 'ioredis';
-import type { CheckOutput } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
 import { redisDatabase, redisTls } from '../engine/redis-connection.js';
 import { LoginRefusedError, PrivilegeError, refusedNvcops, TargetError } from '../engine/errors.js';
@@ -243,6 +242,8 @@ export function parseClusterNodes(text: string): ClusterNodeLine[] {
 export class RedisProbe {
   private readonly main: RedisNode;
   private nodesMemo?: Promise<{ nodes: RedisNode[]; cluster?: ClusterNodeLine[] }>;
+  private readonly settings = new Map<string, Promise<string>>();
+  private aclMemo?: Promise<AclUser[]>;
   private readonly extra: RedisNode[] = [];
   private sentinelNodes?: RedisNode[];
   private readonly found = new Map<string, RedisNode>();
@@ -324,6 +325,25 @@ export class RedisProbe {
     return node;
   }
 
+  /** One CONFIG GET value, read once per run; a server that forbids CONFIG (renamed, or ACL) says so instead of guessing. */
+  setting(parameter: string): Promise<string> {
+    let value = this.settings.get(parameter);
+    if (!value) {
+      value = this.call('CONFIG', 'GET', parameter).then((reply) => {
+        if (!Array.isArray(reply) || reply.length < 2) throw new TargetError(`CONFIG GET ${parameter}: no such setting on this server`);
+        return String(reply[1]);
+      });
+      this.settings.set(parameter, value);
+    }
+    return value;
+  }
+
+  /** The ACL users (ACL LIST), read once per run. */
+  aclUsers(): Promise<AclUser[]> {
+    this.aclMemo ??= this.call('ACL', 'LIST').then((lines) => parseAcl(lines as string[]));
+    return this.aclMemo;
+  }
+
   /** Every node the checks should look at: the one server or master, or each node of the cluster. */
   nodes(): Promise<RedisNode[]> {
     return this.topology().then((t) => t.nodes);
@@ -386,53 +406,27 @@ export class RedisProbe {
   }
 }
 
-/** What one node says for a check: its value, the line shown for it, and a verdict when the value alone cannot carry it. */
-export interface NodeReading {
-  value?: number;
-  line: string;
-  status?: 'pass' | 'warn' | 'fail' | 'skip';
+export interface AclUser {
+  name: string;
+  on: boolean;
+  nopass: boolean;
+  allCommands: boolean;
+  rule: string;
 }
 
-/**
- * Reads every node and reports the worst (highest, or lowest for `lower-is-worse`) value, one
- * detail line per node when there are several. A node that cannot be read makes the check `error`
- * unless another node already fails it.
- */
-export async function judgeNodes(
-  probe: RedisProbe,
-  read: (node: RedisNode) => Promise<NodeReading>,
-  worse: 'higher-is-worse' | 'lower-is-worse' = 'higher-is-worse',
-): Promise<CheckOutput> {
-  const nodes = await probe.nodes();
-  const readings = await Promise.all(
-    nodes.map((node) => read(node).then((r) => ({ node, r, error: undefined }), (error: Error) => ({ node, r: undefined, error }))),
-  );
-  const many = nodes.length > 1;
-  const details = many ? readings.map(({ node, r, error }) => `${node.address}: ${error ? error.message : r!.line}`) : undefined;
-  const label = (node: RedisNode, line: string) => (many ? `${node.address}: ${line}` : line);
-  const failed = readings.find((x) => x.r?.status === 'fail');
-  if (failed) return { status: 'fail', value: failed.r!.value ?? null, message: label(failed.node, failed.r!.line), ...(details && { details }) };
-  const broken = readings.find((x) => x.error);
-  if (broken) return { status: 'error', message: broken.error!.message, ...(details && { details }) };
-  const warned = readings.find((x) => x.r?.status === 'warn');
-  if (warned) return { status: 'warn', value: warned.r!.value ?? null, message: label(warned.node, warned.r!.line), ...(details && { details }) };
-  const measured = readings.filter((x) => x.r!.status !== 'skip' && typeof x.r!.value === 'number');
-  if (!measured.length) {
-    // Verdicts without a number (a replication link is up) pass; readings that are all skips skip.
-    const passed = readings.find((x) => x.r!.status === 'pass');
-    const shown = passed ?? readings[0]!;
-    return { status: passed ? 'pass' : 'skip', message: label(shown.node, shown.r!.line), ...(details && { details }) };
-  }
-  const sign = worse === 'higher-is-worse' ? 1 : -1;
-  // A node whose reading already passes outright (fragmentation of a few MB) yields to one judged by its value.
-  const judged = measured.filter((x) => x.r!.status !== 'pass');
-  const top = (judged.length ? judged : measured).reduce((a, b) => (sign * b.r!.value! > sign * a.r!.value! ? b : a));
-  return {
-    value: top.r!.value!,
-    ...(top.r!.status === 'pass' && { status: 'pass' as const }),
-    message: label(top.node, top.r!.line),
-    ...(details && { details }),
-  };
+/** ACL LIST parsed: `user default on nopass ~* &* +@all`. */
+function parseAcl(lines: string[]): AclUser[] {
+  return lines.map((rule) => {
+    const words = rule.split(' ');
+    return {
+      name: words[1]!,
+      on: words.includes('on'),
+      nopass: words.includes('nopass'),
+      // +@all with nothing taken away afterwards (`-@dangerous`, `-flushall`) is every command
+      allCommands: (words.includes('+@all') || words.includes('allcommands')) && !words.slice(words.indexOf('+@all') + 1).some((w) => w.startsWith('-')),
+      rule: rule.replace(/ [#>][0-9a-f]{64}/g, ' #…'),
+    };
+  });
 }
 
 /** A number from INFO; an absent field is an error naming it (an old or unusual server). */

@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
-import { publicPrivilegeFindings, verdictOf } from '../../maintain/access.js';
+import { publicPrivileges } from '../../probes/postgres-access.js';
+import { publicPrivilegeFindings, verdictOf } from '../access-findings.js';
 
 /** What PUBLIC (every role) may do on schemas and tables. */
 export default defineCheck({
@@ -7,5 +8,5 @@ export default defineCheck({
   title: 'PostgreSQL PUBLIC privileges on schemas and tables',
   requires: ['postgres'],
   unit: 'count',
-  run: async ({ probes }) => verdictOf(await publicPrivilegeFindings(probes.postgres.primary), 'PUBLIC privileges'),
+  run: async ({ probes }) => verdictOf(publicPrivilegeFindings(await publicPrivileges(probes.postgres.primary)), 'PUBLIC privileges'),
 });

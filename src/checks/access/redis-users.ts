@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { redisUserFindings, verdictOf } from '../../maintain/access.js';
+import { redisUserFindings, verdictOf } from '../access-findings.js';
 
 /** Redis ACL users: the default user without a password, users with +@all. */
 export default defineCheck({
@@ -7,5 +7,5 @@ export default defineCheck({
   title: 'Redis ACL users',
   requires: ['redis'],
   unit: 'count',
-  run: async ({ probes }) => verdictOf(await redisUserFindings(probes.redis), 'ACL users'),
+  run: async ({ probes }) => verdictOf(redisUserFindings(await probes.redis.aclUsers()), 'ACL users'),
 });

@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { roundToward } from '../../engine/units.js';
-import { rankTrends, worsening } from '../../reviews/trends.js';
+import { rankTrends, worsening } from '../trends.js';
 
 /** Performance trend analysis: how much the morning checks' values got worse over the month (fitted line, first run to now). */
 export default defineCheck({

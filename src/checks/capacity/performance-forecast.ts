@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { roundToward } from '../../engine/units.js';
-import { daysToFail, rankTrends } from '../../reviews/trends.js';
+import { daysToFail, rankTrends } from '../trends.js';
 
 /** Performance trend analysis: of the morning checks' values over the month, the first to reach its fail level at its trend. */
 export default defineCheck({

@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { worst } from '../../engine/report.js';
-import { MONTH_WINDOW_DAYS, runsOf, where } from '../../reviews/history.js';
+import { MONTH_WINDOW_DAYS, where } from '../verdicts.js';
 import { judgedSomething } from '../../state/store.js';
 
 /** Infrastructure scaling review: what the month's `weekly capacity` runs found — the latest verdict and the warnings that keep coming back. */
@@ -10,7 +10,7 @@ export default defineCheck({
   requires: [],
   unit: 'count',
   async run(ctx) {
-    const kept = await runsOf(ctx, 'weekly capacity', MONTH_WINDOW_DAYS);
+    const kept = await ctx.probes.history.runsOf('weekly capacity', MONTH_WINDOW_DAYS, ctx.now());
     if (!kept.length) return { status: 'error', message: `no weekly capacity run in the last ${MONTH_WINDOW_DAYS} days in ${where(ctx)}: nothing to review` };
     // Runs that judged nothing (every check skipped) found nothing either way.
     const runs = kept.filter(judgedSomething);

@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { DAY_MS, runsOf, where } from '../../reviews/history.js';
+import { DAY_MS, where } from '../verdicts.js';
 import { judgedSomething } from '../../state/store.js';
 
 const WEEKS = 4;
@@ -13,7 +13,7 @@ export default defineCheck({
   // Runbook Weekly Operations: capacity planning every Monday; a missed week warns, a month without one fails
   thresholds: { warn: '< 4', fail: '< 1', source: 'runbook Weekly Operations › Monday: Capacity Planning (every week)' },
   async run(ctx) {
-    const kept = await runsOf(ctx, 'weekly capacity', WEEKS * 7);
+    const kept = await ctx.probes.history.runsOf('weekly capacity', WEEKS * 7, ctx.now());
     // A run that judged nothing (every check skipped: no target configured) held no review.
     const runs = kept.filter(judgedSomething);
     const now = ctx.now().getTime();

@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { certificatesOf, unreadable } from '../../maintain/certificates.js';
+import { unreadable } from '../verdicts.js';
 
 /** Each certificate's chain leads to a trusted CA, and each endpoint's certificate names its host. */
 export default defineCheck({
@@ -8,8 +8,8 @@ export default defineCheck({
   requires: ['certificates'],
   unit: 'count',
   timeoutMs: 15_000,
-  async run({ probes, config, now }) {
-    const reports = await certificatesOf(probes, config, now());
+  async run({ probes, now }) {
+    const reports = await probes.certificates(now());
     const cannot = unreadable(reports);
     if (cannot) return cannot;
     const problems = reports.flatMap((r) => [

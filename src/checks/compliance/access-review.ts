@@ -1,5 +1,4 @@
 import { isoDay } from '../../compliance/checks.js';
-import { keptRuns } from '../../reviews/history.js';
 import { defineCheck } from '../../engine/check.js';
 
 const DAYS = 90;
@@ -12,7 +11,7 @@ export default defineCheck({
   unit: 'days',
   async run(ctx) {
     const now = ctx.now();
-    const runs = await keptRuns(ctx, { command: 'maintain access', days: DAYS });
+    const runs = await ctx.probes.history.runs({ command: 'maintain access', days: DAYS }, now);
     // A run that could not read everything (error) or had nothing configured (skip) is not a review.
     const complete = runs.filter((r) => r.status !== 'error' && r.status !== 'skip');
     const last = complete.at(-1);

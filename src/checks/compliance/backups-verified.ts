@@ -1,5 +1,4 @@
 import { isoDay, reviewPeriod } from '../../compliance/checks.js';
-import { keptRuns } from '../../reviews/history.js';
 import { defineCheck } from '../../engine/check.js';
 import type { HistoryEntry } from '../../state/store.js';
 import checksums from '../backups/checksums.js';
@@ -17,7 +16,7 @@ export default defineCheck({
     const { from } = reviewPeriod(ctx.now());
     const verdicts = (r: HistoryEntry) => r.report.items.flatMap((i) => i.results).filter((x) => VERIFYING.includes(x.id));
     // A run where the backup checks were skipped (no backups.directory there) verified nothing.
-    const runs = (await keptRuns(ctx, { check: checksums.id, since: from })).filter((r) => verdicts(r).some((x) => x.status !== 'skip'));
+    const runs = (await ctx.probes.history.runs({ check: checksums.id, since: from }, ctx.now())).filter((r) => verdicts(r).some((x) => x.status !== 'skip'));
     if (!runs.length) return { status: 'fail', value: 0, message: `no backup verification since ${isoDay(from)} in the run history — run nvcops backup verify` };
     const passed = runs.filter((r) => verdicts(r).every((x) => x.status === 'pass'));
     const last = runs.at(-1)!;

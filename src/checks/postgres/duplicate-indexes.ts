@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { duplicates, indexes, viaProbe } from '../../maintain/postgres-catalog.js';
+import { duplicates } from '../../probes/postgres-catalog.js';
 
 /** Indexes whose columns are a prefix of another index on the same table: the longer one already serves their queries. */
 export default defineCheck({
@@ -11,7 +11,7 @@ export default defineCheck({
   // PgHero duplicate_indexes: any covered index is a warning
   thresholds: { warn: '> 0', source: 'PgHero duplicate_indexes' },
   async run({ probes }) {
-    const found = duplicates(await indexes(viaProbe(probes.postgres.primary)));
+    const found = duplicates(await probes.catalog.indexes());
     return {
       value: found.length,
       message: `${found.length} indexes covered by another index's leading columns`,

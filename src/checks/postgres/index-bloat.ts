@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { bloatCheck } from '../../maintain/postgres-catalog.js';
+import { bloatVerdict } from '../verdicts.js';
 
 /** The most bloated btree index, by estimated wasted bytes. */
 export default defineCheck({
@@ -9,5 +9,5 @@ export default defineCheck({
   unit: 'bytes',
   // PgHero index_bloat_bytes flags 100 MB wasted; check_postgres bloat warns at 1 GB wasted per relation
   thresholds: { warn: '> 100 MB', fail: '> 1 GB', source: 'PgHero index_bloat_bytes, check_postgres bloat' },
-  run: ({ probes, config }) => bloatCheck(probes.postgres.primary, config, 'index', (name) => `REINDEX INDEX CONCURRENTLY ${name} (nvcops maintain indexes)`),
+  run: async ({ probes, config }) => bloatVerdict(await probes.catalog.bloat('index'), config, 'index', (name) => `REINDEX INDEX CONCURRENTLY ${name} (nvcops maintain indexes)`),
 });

@@ -1,7 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import type { PostgresProbe } from '../../probes/postgres.js';
-import { previousFacts } from '../../reviews/history.js';
-import { ago, restartsVerdict } from '../since-last-run.js';
+import { ago, restartsVerdict } from '../verdicts.js';
 
 /** What one server was at a run: kept as the check's facts, compared at the next run. */
 interface Server {
@@ -42,7 +41,7 @@ export default defineCheck({
     const { primary, replicas } = ctx.probes.postgres;
     const servers = [primary, ...replicas];
     const outcomes = await Promise.all(servers.map((p) => read(p).then((now) => ({ p, now, error: undefined }), (error: Error) => ({ p, now: undefined, error }))));
-    const previous = await previousFacts(ctx, 'postgres.restarts-failovers');
+    const previous = await ctx.probes.history.previousFacts('postgres.restarts-failovers', ctx.now());
     const before = (previous?.facts.servers ?? {}) as Record<string, Server | undefined>;
     const failovers: string[] = [];
     const restarts: string[] = [];

@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { bloatCheck } from '../../maintain/postgres-catalog.js';
+import { bloatVerdict } from '../verdicts.js';
 
 /** The most bloated table, by estimated wasted bytes. */
 export default defineCheck({
@@ -9,5 +9,5 @@ export default defineCheck({
   unit: 'bytes',
   // check_postgres bloat: warning 1 GB, critical 5 GB wasted per relation
   thresholds: { warn: '> 1 GB', fail: '> 5 GB', source: 'check_postgres bloat' },
-  run: ({ probes, config }) => bloatCheck(probes.postgres.primary, config, 'table', (name) => `VACUUM FULL ${name} in a maintenance window (nvcops maintain db --vacuum --full --table ${name}), or pg_repack online`),
+  run: async ({ probes, config }) => bloatVerdict(await probes.catalog.bloat('table'), config, 'table', (name) => `VACUUM FULL ${name} in a maintenance window (nvcops maintain db --vacuum --full --table ${name}), or pg_repack online`),
 });

@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { duplicates, indexes, indexSettings, statsSince, unused, viaProbe } from '../../maintain/postgres-catalog.js';
+import { duplicates, indexSettings } from '../../probes/postgres-catalog.js';
 
 /** Indexes nothing has scanned since the stats reset (here or on a replica): they cost writes and space. */
 export default defineCheck({
@@ -12,13 +12,11 @@ export default defineCheck({
   thresholds: { warn: '> 0', source: 'PgHero unused_indexes' },
   async run({ probes, config }) {
     const { unusedMinSize } = indexSettings(config);
-    const q = viaProbe(probes.postgres.primary);
-    const replicas = probes.postgres.replicas.map(viaProbe);
-    const all = await indexes(q);
+    const all = await probes.catalog.indexes();
     // A duplicate is reported (and dropped) as a duplicate.
     const covered = new Set(duplicates(all).map((d) => d.index.name));
-    const found = (await unused(all, unusedMinSize, replicas)).filter((i) => !covered.has(i.name));
-    const since = await statsSince(q);
+    const found = (await probes.catalog.unused(all, unusedMinSize)).filter((i) => !covered.has(i.name));
+    const since = await probes.catalog.statsSince();
     const total = found.reduce((n, i) => n + i.size, 0);
     return {
       value: found.length,

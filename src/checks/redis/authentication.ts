@@ -1,5 +1,4 @@
 import { defineCheck } from '../../engine/check.js';
-import { aclUsers } from '../../maintain/redis-security.js';
 
 /** The default user must need a password (requirepass or ACL); otherwise anyone who reaches the port has the cache. */
 export default defineCheck({
@@ -8,7 +7,7 @@ export default defineCheck({
   requires: ['redis'],
   unit: 'count',
   async run({ probes }) {
-    const users = await aclUsers(probes.redis);
+    const users = await probes.redis.aclUsers();
     const open = users.filter((u) => u.on && u.nopass);
     if (open.length === 0) return { status: 'pass', message: `${users.length} ACL users, none without a password (${users.map((u) => u.name).join(', ')})` };
     return {

@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
-import { infoNumber, judgeNodes } from '../../probes/redis.js';
+import { infoNumber } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 
 /** Clients stuck in a blocking call (BLPOP, WAIT, XREAD BLOCK). */
 export default defineCheck({

@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
-import { infoNumber, judgeNodes } from '../../probes/redis.js';
+import { infoNumber } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 
 /** Connected clients as a share of maxclients. */
 export default defineCheck({

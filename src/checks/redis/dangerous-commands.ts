@@ -1,5 +1,9 @@
 import { defineCheck } from '../../engine/check.js';
-import { aclUsers, DANGEROUS_COMMANDS } from '../../maintain/redis-security.js';
+
+/** Commands that wipe data, reconfigure, or stop the server (ACL category @dangerous, the ones that matter most). */
+const DANGEROUS_COMMANDS: string[][] = [
+  ['FLUSHALL'], ['FLUSHDB'], ['CONFIG', 'SET', 'dir', '/tmp'], ['SHUTDOWN'], ['DEBUG', 'SLEEP', '0'], ['KEYS', '*'], ['MODULE', 'LIST'],
+];
 
 /** Which enabled users may run commands that wipe, reconfigure or stop the server (ACL DRYRUN answers for each). */
 export default defineCheck({
@@ -10,7 +14,7 @@ export default defineCheck({
   // redis.conf SECURITY: restrict FLUSHALL, CONFIG, DEBUG, SHUTDOWN… through ACL (-@dangerous); rename-command is deprecated
   thresholds: { warn: '> 0', source: 'redis.conf SECURITY section (ACL -@dangerous)' },
   async run({ probes }) {
-    const users = (await aclUsers(probes.redis)).filter((u) => u.on);
+    const users = (await probes.redis.aclUsers()).filter((u) => u.on);
     const findings: string[] = [];
     for (const u of users) {
       const allowed: string[] = [];

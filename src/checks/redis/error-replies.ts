@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
-import { infoNumber, parseInfo, judgeNodes } from '../../probes/redis.js';
+import { infoNumber, parseInfo } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 
 /** How long the error count is watched: the rate now, not the average since the server started. */
 const WINDOW_MS = 1000;

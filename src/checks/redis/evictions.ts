@@ -1,6 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { infoNumber, judgeNodes } from '../../probes/redis.js';
+import { infoNumber } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 
 /** Keys evicted because maxmemory was reached, since the server started. */
 export default defineCheck({

@@ -1,6 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { infoNumber, judgeNodes } from '../../probes/redis.js';
+import { infoNumber } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 
 /** Redis' own MEMORY DOCTOR: no verdict under 5 MB used, and fragmentation counts only above 10 MB wasted. */
 const MIN_USED = 5 * 1024 * 1024;

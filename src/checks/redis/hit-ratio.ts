@@ -1,6 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { roundToward } from '../../engine/units.js';
-import { infoNumber, judgeNodes } from '../../probes/redis.js';
+import { infoNumber } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 
 // Our floor (promcat sets none): from 1,000 lookups one lookup moves the ratio by at most the 0.001 it is shown with.
 const MIN_LOOKUPS = 1000;

@@ -1,6 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { infoNumber, judgeNodes } from '../../probes/redis.js';
+import { infoNumber } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 
 /** Memory used against maxmemory (or the machine's memory when no limit is set). */
 export default defineCheck({

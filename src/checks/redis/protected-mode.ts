@@ -1,5 +1,4 @@
 import { defineCheck } from '../../engine/check.js';
-import { redisConfig } from '../../maintain/redis-security.js';
 
 /** protected-mode stops a Redis without a password from answering anyone but loopback clients. */
 export default defineCheck({
@@ -8,7 +7,7 @@ export default defineCheck({
   requires: ['redis'],
   unit: 'count',
   async run({ probes }) {
-    const mode = await redisConfig(probes.redis, 'protected-mode');
+    const mode = await probes.redis.setting('protected-mode');
     // redis.conf SECURITY: protected-mode yes is the default; turning it off is only safe with a password or ACL
     return mode === 'yes'
       ? { status: 'pass', message: 'protected-mode yes' }

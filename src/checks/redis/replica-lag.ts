@@ -1,6 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { infoNumber, judgeNodes, replicasOf } from '../../probes/redis.js';
+import { infoNumber, replicasOf } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 
 /**
  * How far each replica's acknowledged offset is behind its master's (INFO replication), as a share of the

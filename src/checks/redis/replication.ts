@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
-import { judgeNodes, replicasOf } from '../../probes/redis.js';
+import { replicasOf } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 
 /**
  * A replica's link to its master is up; a master's replicas are online, and as many as `redis.replicas`

@@ -1,7 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
 import { infoNumber, type RedisNode } from '../../probes/redis.js';
-import { previousFacts } from '../../reviews/history.js';
-import { ago, restartsVerdict } from '../since-last-run.js';
+import { ago, restartsVerdict } from '../verdicts.js';
 
 /** What one node was at a run: kept as the check's facts, compared at the next run. */
 interface Node {
@@ -36,7 +35,7 @@ export default defineCheck({
       return { address: node.address, runId: info.server?.run_id ?? '', started: new Date(ctx.now().getTime() - uptime * 1000).toISOString(), role: info.replication?.role ?? '' };
     };
     const outcomes = await Promise.all(nodes.map((node) => read(node).then((now) => ({ node, now, error: undefined }), (error: Error) => ({ node, now: undefined, error }))));
-    const previous = await previousFacts(ctx, 'redis.restarts-failovers');
+    const previous = await ctx.probes.history.previousFacts('redis.restarts-failovers', ctx.now());
     const before = (previous?.facts.nodes ?? {}) as Record<string, Node | undefined>;
     const failovers: string[] = [];
     const restarts: string[] = [];

@@ -1,6 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { infoNumber, judgeNodes, type RedisNode } from '../../probes/redis.js';
+import { infoNumber, type RedisNode } from '../../probes/redis.js';
+import { judgeNodes } from '../verdicts.js';
 import { maskSecrets } from '../../engine/redact.js';
 
 type Entry = [number, number, number, string[], string?, string?];

@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { daysSince, lastRunOf, where } from '../../reviews/history.js';
+import { daysSince, where } from '../verdicts.js';
 import { judgedSomething } from '../../state/store.js';
 
 /** Access control audit: when `maintain access` (access_audit.py) last ran, from the run history. */
@@ -11,7 +11,7 @@ export default defineCheck({
   // Monthly Security Assessment: one audit per month, and third Mondays are at most 35 days apart
   thresholds: { fail: '> 35 days', source: 'runbook Monthly Operations › Third Monday: Security Assessment (monthly; 28–35 days between third Mondays)' },
   async run(ctx) {
-    const last = await lastRunOf(ctx, 'maintain access');
+    const last = await ctx.probes.history.lastRunOf('maintain access', ctx.now());
     if (!last) return { status: 'fail', message: `no access control audit recorded in ${where(ctx)}: run nvcops maintain access` };
     if (!judgedSomething(last)) {
       return { status: 'fail', message: `the last nvcops maintain access (${last.at.slice(0, 10)}, by ${last.by}) judged nothing: every check skipped (no target configured)` };

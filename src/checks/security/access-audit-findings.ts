@@ -1,7 +1,7 @@
 import { defineCheck } from '../../engine/check.js';
 import type { Status } from '../../engine/verdict.js';
-import type { Severity } from '../../maintain/access.js';
-import { lastRunOf, where } from '../../reviews/history.js';
+import type { Severity } from '../access-findings.js';
+import { where } from '../verdicts.js';
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
 
@@ -12,10 +12,10 @@ export default defineCheck({
   requires: [],
   unit: 'count',
   async run(ctx) {
-    const last = await lastRunOf(ctx, 'maintain access');
+    const last = await ctx.probes.history.lastRunOf('maintain access', ctx.now());
     if (!last) return { status: 'error', message: `no nvcops maintain access run in ${where(ctx)} to read findings from: run it` };
     const results = last.report.items.flatMap((i) => i.results);
-    // Each finding is one detail line "[severity] subject: finding — remedy" (src/maintain/access.ts).
+    // Each finding is one detail line "[severity] subject: finding — remedy" (src/checks/access-findings.ts).
     const findings = results.flatMap((r) => (r.details ?? []).filter((d) => /^\[(high|medium|low)\]/.test(d)));
     const count = Object.fromEntries(SEVERITIES.map((s) => [s, findings.filter((f) => f.startsWith(`[${s}]`)).length]));
     const unseen = results.filter((r) => r.status === 'error' || r.status === 'skip').map((r) => `${r.id} ${r.status}: ${r.message}`);

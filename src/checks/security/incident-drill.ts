@@ -2,7 +2,7 @@ import { defineCheck } from '../../engine/check.js';
 import { listIncidents, timers, type Incident } from '../../incident/records.js';
 import { SEVERITY_LEVELS } from '../../runbook/severity.js';
 import { formatAge } from '../../incident/time.js';
-import { daysSince, where } from '../../reviews/history.js';
+import { daysSince, where } from '../verdicts.js';
 import { compareText } from '../../engine/order.js';
 import { counted } from '../../engine/units.js';
 

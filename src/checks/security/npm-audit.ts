@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { NPM_SEVERITIES, parseNpmAudit, type NpmSeverity } from '../../maintain/updates.js';
+import { NPM_SEVERITIES, type NpmSeverity } from '../../probes/npm.js';
 
 /** Known-vulnerable dependencies of the configured application directories (npm audit against the registry). */
 export default defineCheck({
@@ -8,16 +8,13 @@ export default defineCheck({
   requires: ['applications'],
   unit: 'count',
   timeoutMs: 120_000,
-  async run({ config, signal }) {
-    const { execa } = await import('execa');
+  async run({ config, probes, signal }) {
     const totals = Object.fromEntries(NPM_SEVERITIES.map((s) => [s, 0])) as Record<NpmSeverity, number>;
     const findings: { severity: NpmSeverity; line: string }[] = [];
     const errors: string[] = [];
     for (const dir of config.security!.applications!) {
-      const r = await execa('npm', ['audit', '--json', '--package-lock-only'], { cwd: dir, reject: false, cancelSignal: signal, env: { npm_config_update_notifier: 'false' } })
-        .catch((e: Error) => ({ stdout: '', stderr: e.message }));
       try {
-        const audit = parseNpmAudit(r.stdout || r.stderr, dir);
+        const audit = await probes.npm.audit(dir, signal);
         for (const s of NPM_SEVERITIES) totals[s] += audit.counts[s];
         findings.push(...audit.findings);
       } catch (e) {

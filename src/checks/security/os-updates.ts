@@ -1,6 +1,10 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { APT_LISTS_ERROR_DAYS, APT_LISTS_WARN_DAYS, aptListsAge, aptListsDir, parseAptSimulation, parseKeptBack, type AptUpgrade } from '../../maintain/updates.js';
+import { parseAptSimulation, parseKeptBack, type AptUpgrade } from '../../probes/apt.js';
+
+/** Package lists older than this warn, and older than the error limit make the count meaningless: apt cannot know of fixes published after them. */
+const APT_LISTS_WARN_DAYS = 1;
+const APT_LISTS_ERROR_DAYS = 7;
 
 /** The command that installs a pending upgrade: a held-back one needs apt-get install (new packages, removals) or dist-upgrade. */
 const howToInstall = (u: AptUpgrade): string =>
@@ -20,11 +24,9 @@ export default defineCheck({
   // CIS Debian Linux benchmark 1.9: ensure updates, patches and additional security software are installed
   thresholds: { warn: '> 0', source: 'CIS Debian Linux benchmark 1.9' },
   timeoutMs: 60_000,
-  async run({ now }) {
-    const { execa } = await import('execa');
-    const simulate = (args: string[]) => execa('apt-get', ['-s', '-o', 'Debug::NoLocking=1', ...args], { reject: false, env: { LC_ALL: 'C' } }).catch((e: Error) => e);
-    const apt = await simulate(['upgrade']);
-    if (apt instanceof Error || (apt as { code?: string }).code === 'ENOENT') {
+  async run({ probes, now }) {
+    const apt = await probes.apt.simulate(['upgrade']);
+    if (apt instanceof Error || apt.code === 'ENOENT') {
       return { status: 'skip', message: 'apt-get not found: only Debian and Ubuntu package updates are checked' };
     }
     if (apt.exitCode !== 0) return { status: 'error', message: `apt-get -s upgrade exited ${apt.exitCode}: ${apt.stderr.trim().split('\n')[0]}` };
@@ -32,7 +34,7 @@ export default defineCheck({
     const kept = parseKeptBack(apt.stdout);
     let heldBack: AptUpgrade[] = [];
     if (kept.length) {
-      const full = await simulate(['--ignore-hold', 'dist-upgrade']);
+      const full = await probes.apt.simulate(['--ignore-hold', 'dist-upgrade']);
       if (full instanceof Error || full.exitCode !== 0) {
         return { status: 'error', message: `apt-get -s --ignore-hold dist-upgrade failed (${full instanceof Error ? full.message : `exit ${full.exitCode}: ${full.stderr.trim().split('\n')[0]}`}): cannot tell which of the ${kept.length} packages apt-get upgrade keeps back are security fixes (${kept.join(', ')})` };
       }
@@ -44,8 +46,7 @@ export default defineCheck({
     }
     const upgrades = [...parseAptSimulation(apt.stdout), ...heldBack];
     const security = upgrades.filter((u) => u.security);
-    const dir = await aptListsDir();
-    const age = aptListsAge(now(), dir);
+    const { dir, age } = await probes.apt.lists(now());
     const details = [...security, ...upgrades.filter((u) => !u.security)].map((u) => `${u.security ? 'SECURITY ' : ''}${u.name} ${u.from} → ${u.to} (${u.origin})${howToInstall(u)}`);
     if (age === undefined) {
       return { status: 'error', message: `apt has no package lists in ${dir}: it cannot know of any update — run apt-get update`, details };

@@ -1,5 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
-import { DAY_MS } from '../../reviews/history.js';
+import { DAY_MS } from '../verdicts.js';
 
 /** Penetration testing review: how old the last penetration test report is (security.lastPenetrationTest). */
 export default defineCheck({

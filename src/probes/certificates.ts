@@ -280,31 +280,11 @@ async function inspectEndpoint(
   }
 }
 
-/** Every configured certificate, endpoints read concurrently. */
-async function inspectAll(config: Config, now: Date): Promise<CertificateReport[]> {
+/** Every configured certificate, endpoints read concurrently; `Probes.certificates` reads them once per run. */
+export async function readCertificates(config: Config, now: Date): Promise<CertificateReport[]> {
   const c = config.certificates ?? {};
   const trust = trustOf(config);
   const files = (c.files ?? []).map((f) => inspectFile(f, trust, now));
   const endpoints = await Promise.all((c.endpoints ?? []).map((e) => inspectEndpoint(e, trust, now)));
   return [...endpoints, ...files];
-}
-
-const perRun = new WeakMap<object, Promise<CertificateReport[]>>();
-
-/** The certificates read once per run (the run's probes object), shared by the certs.* checks. */
-export function certificatesOf(run: object, config: Config, now: Date): Promise<CertificateReport[]> {
-  let reports = perRun.get(run);
-  if (!reports) perRun.set(run, (reports = inspectAll(config, now)));
-  return reports;
-}
-
-/** Certificates that could not be read make a check `error` (it cannot say they are fine), naming each. */
-export function unreadable(reports: CertificateReport[]): { status: 'error'; message: string; details: string[] } | undefined {
-  const bad = reports.filter((r) => r.error);
-  if (!bad.length) return undefined;
-  return {
-    status: 'error',
-    message: `${bad.length} of ${reports.length} certificates could not be read`,
-    details: reports.map((r) => (r.error ? `${r.source}: ${r.error}` : `${r.source}: read`)),
-  };
 }

@@ -1,12 +1,13 @@
 /**
  * What `maintain indexes`, `maintain db` and the weekly performance checks learn from PostgreSQL's
  * catalog: invalid, duplicate, unused and bloated indexes, table bloat, missing indexes. Each
- * function takes a query function, so a check passes its read-only probe and an action its
- * maintenance session.
+ * function takes a query function, so the checks read through their read-only probe (CatalogProbe,
+ * Probes.catalog) and an action through its maintenance session.
  */
-import { formatValue, parseSize } from '../engine/units.js';
+import { parseSize } from '../engine/units.js';
 import type { Config } from '../engine/config/index.js';
 import { PrivilegeError } from '../engine/errors.js';
+import type { PostgresProbe } from './postgres.js';
 
 export type Query = <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
 
@@ -237,26 +238,37 @@ export async function tableBloat(query: Query): Promise<{ bloat: Bloat[]; unesti
 }
 
 /** A probe's memoised read-only query as a `Query`. */
-export const viaProbe = (probe: { query: Query }): Query => (sql, params) => probe.query(sql, params);
+const viaProbe = (probe: PostgresProbe): Query => (sql, params) => probe.query(sql, params);
 
-/** The check shared by postgres.index-bloat and postgres.table-bloat: the worst estimated waste, every bloated relation in details. */
-export async function bloatCheck(probe: { query: Query }, config: Config, kind: 'index' | 'table', remedy: (name: string) => string) {
-  const { bloatRatio } = indexSettings(config);
-  const { bloat, unestimated } = await (kind === 'index' ? indexBloat : tableBloat)(viaProbe(probe));
-  const unseen = unestimated ? `; ${unestimated} without statistics (never analyzed, or the role may not read their pg_stats rows) not estimated` : '';
-  if (bloat.length === 0) {
-    return unestimated
-      ? { status: 'error' as const, message: `no ${kind} could be estimated${unseen}` }
-      : { value: 0, message: `no ${kind === "index" ? "indexes" : "tables"} with pages to estimate` };
+/**
+ * The catalog as the checks read it: through the run's read-only sessions, whose queries are memoised, so each
+ * statement reaches the server once per run however many checks ask.
+ */
+export class CatalogProbe {
+  private readonly primary: Query;
+  private readonly replicas: Query[];
+
+  constructor(primary: PostgresProbe, replicas: PostgresProbe[]) {
+    this.primary = viaProbe(primary);
+    this.replicas = replicas.map(viaProbe);
   }
-  const worst = bloat[0]!;
-  const size = (n: number) => formatValue(n, 'bytes');
-  return {
-    value: worst.wasted,
-    message: `worst: ${worst.name} about ${size(worst.wasted)} of ${size(worst.size)} wasted (${worst.ratio.toFixed(0)}%)${unseen}`,
-    // Only relations mostly made of waste get a remedy; the rest is ordinary free space.
-    details: bloat.filter((b) => b.ratio >= bloatRatio).slice(0, 10).map((b) => `${b.name}: ${size(b.wasted)} of ${size(b.size)} wasted (${b.ratio.toFixed(0)}%) — ${remedy(b.name)}`),
-  };
+
+  indexes(): Promise<IndexRow[]> {
+    return indexes(this.primary);
+  }
+
+  /** Of `all`, the indexes of at least `minSize` with no scans on the primary nor on any replica. */
+  unused(all: IndexRow[], minSize: number): Promise<IndexRow[]> {
+    return unused(all, minSize, this.replicas);
+  }
+
+  statsSince(): Promise<Date> {
+    return statsSince(this.primary);
+  }
+
+  bloat(kind: 'index' | 'table'): Promise<{ bloat: Bloat[]; unestimated: number }> {
+    return (kind === 'index' ? indexBloat : tableBloat)(this.primary);
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import type { CheckOutput } from '../engine/verdict.js';
 import { fromCanonical, parseCondition, type Condition } from '../engine/thresholds.js';
 import { leastSquares, untilLimit, type Trend } from '../engine/trend.js';
 import { formatValue, kindOf, roundToward, toCanonical, type Unit } from '../engine/units.js';
-import { DAY_MS, MONTH_WINDOW_DAYS, runsOf } from './history.js';
+import { DAY_MS, MONTH_WINDOW_DAYS } from './verdicts.js';
 import { compareText } from '../engine/order.js';
 
 /** The commands whose observed values make the performance trends. */
@@ -35,7 +35,7 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
 
 /** Every check of the trend commands with a measured value and a level, one series each, over the monthly window. */
 async function performanceTrends(ctx: CheckContext): Promise<TrendData> {
-  const runs = (await Promise.all(TREND_COMMANDS.map((c) => runsOf(ctx, c, MONTH_WINDOW_DAYS)))).flat().sort((a, b) => compareText(a.at, b.at));
+  const runs = (await Promise.all(TREND_COMMANDS.map((c) => ctx.probes.history.runsOf(c, MONTH_WINDOW_DAYS, ctx.now())))).flat().sort((a, b) => compareText(a.at, b.at));
   const days = new Set(runs.map((r) => r.at.slice(0, 10))).size;
   if (days < MIN_DAYS) {
     return {
