@@ -156,3 +156,13 @@ describe('reads of outside systems', () => {
     expect(sources.filter((f) => /\bnew WeakMap\b/.test(text(f)))).toEqual([]);
   });
 });
+
+describe('output of every command', () => {
+  it('goes through src/report/: no module outside it asks whether the format is json', () => {
+    const asksJson = /[!=]==?\s*['"`]json['"`]|['"`]json['"`]\s*[!=]==?|case\s+['"`]json['"`]/;
+    const files = readdirSync(`${root}src`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.startsWith('report/'));
+    expect(files).toContain('cli.ts');
+    const branches = files.flatMap((f) => readFileSync(`${root}src/${f}`, 'utf8').split('\n').flatMap((line, i) => (asksJson.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])));
+    expect(branches).toEqual([]);
+  });
+});

@@ -33,6 +33,11 @@ describe('least-squares trend', () => {
     expect(untilLimit(t, 15, 3)).toBe(0);
     expect(untilLimit({ ...t, slope: -1 }, 20, 3)).toBeUndefined();
     expect(untilLimit({ slope: -2, intercept: 10, r2: 1, n: 4 }, 0, 0, 'down')).toBe(5);
+    // A strict level (> 0 checksum failures) is not reached by a flat line lying on it; >= 0 is.
+    const flatZero = { slope: 0, intercept: 0, r2: 1, n: 30 };
+    expect(untilLimit(flatZero, 0, 0, 'up', true)).toBeUndefined();
+    expect(untilLimit(flatZero, 0, 0, 'up')).toBe(0);
+    expect(untilLimit({ ...flatZero, intercept: 0.5 }, 0, 0, 'up', true)).toBe(0);
     const noisy = leastSquares([{ x: 0, y: 5 }, { x: 1, y: 1 }, { x: 2, y: 6 }, { x: 3, y: 2 }, { x: 4, y: 7 }])!;
     expect(noisy.r2).toBeLessThan(0.5);
     expect(leastSquares([{ x: 0, y: 1 }, { x: 1, y: 2 }])).toBeUndefined();

@@ -8,6 +8,7 @@ import { hashOf } from '../src/state/chain.js';
 import { LocalStore } from '../src/state/local.js';
 import { statePath } from '../src/state/index.js';
 import type { RunReport } from '../src/engine/report.js';
+import { markdown } from '../src/report/markdown.js';
 import type { AuditRecord } from '../src/state/store.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { entry, report, stateSuite, type Tamper } from './support/state-suite.js';
@@ -146,6 +147,25 @@ describe('check runs go into the run history', () => {
     const kept = await LocalStore.open(join(state, 'nvcops')).history.list();
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ command: 'health daily', by: 'oncall-anna', status: 'manual', exitCode: 3, report: JSON.parse(r.stdout) });
+  });
+
+  it('history show renders a kept run again in any format, as its run showed it; an unknown id is exit 64', async () => {
+    const env = { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'nvcops-xdg-')) };
+    const config = writeConfig({});
+    const run = await nvcops(['health', 'daily', '--config', config, '--format', 'json'], { env });
+    const [kept] = JSON.parse((await nvcops(['history', '--config', config, '--format', 'json'], { env })).stdout) as { id: string }[];
+    const show = (format: string) => nvcops(['history', 'show', kept!.id.slice(0, 8), '--config', config, '--format', format], { env });
+    expect((await show('json')).stdout).toBe(run.stdout);
+    const md = await show('markdown');
+    expect(md.exitCode).toBe(0);
+    // The harness strips the last newline of what the CLI wrote.
+    expect(`${md.stdout}\n`).toBe(markdown(JSON.parse(run.stdout) as RunReport));
+    expect((await show('nagios')).stdout).toMatch(/^NVCOPS UNKNOWN - health daily: 0 of \d+ checks pass, 1 manual\n/);
+    const unknown = await nvcops(['history', 'show', 'no-such-run', '--config', config], { env });
+    expect(unknown.exitCode).toBe(64);
+    expect(unknown.stderr).toMatch(/^nvcops: history show: no kept check run no-such-run in .* \(nvcops history --format json lists the ids\)$/);
+    // The list keeps its two formats.
+    expect((await nvcops(['history', '--config', config, '--format', 'junit'], { env })).stderr).toMatch(/argument 'junit' is invalid\. Allowed choices are human, json\./);
   });
 
   it('history prune refuses the list\'s filters, which would look as if they narrowed what it removes (exit 64, nothing removed)', async () => {

@@ -5,12 +5,12 @@
  * a scheduled backup nor hides why it failed.
  */
 import { prepare } from '../app/prepare.js';
-import { table, write } from '../report/output.js';
+import { write } from '../report/output.js';
+import { paragraph, writeDocument, type Document } from '../report/document.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import type { Config } from '../engine/config/index.js';
 import { EXIT, UnavailableError, UsageError } from '../engine/errors.js';
 import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
-import { printable } from '../engine/printable.js';
 import type { Redactor } from '../engine/redact.js';
 import { counted, formatValue, parseDuration } from '../engine/units.js';
 import { repositoryOf } from './actions.js';
@@ -20,8 +20,6 @@ import type { BackupKind, Manifest } from './manifest.js';
 import { adminTarget } from './pgtools.js';
 
 type Format = 'human' | 'json';
-
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /** What the audit trail says of one backup run: stored (with its id and checksum), failed or interrupted. */
 type Noted = { outcome: 'ok'; m: Manifest } | { outcome: 'failed' | 'interrupted'; kind: BackupKind; message: string };
@@ -44,8 +42,7 @@ async function noteInAuditTrail(config: Config, redactor: Redactor, by: string |
   }
 }
 
-function stored(m: Manifest, path: string, ms: number, format: Format): string {
-  if (format === 'json') return json({ manifest: m, path, durationMs: Math.round(ms) });
+function stored(m: Manifest, path: string, ms: number): Document {
   const lines = [`${m.id} stored: ${path}`];
   if (m.postgres) {
     const counts = Object.values(m.postgres.rowCounts ?? {});
@@ -55,7 +52,7 @@ function stored(m: Manifest, path: string, ms: number, format: Format): string {
     lines.push(`  ${m.kind}${m.app ? ` version ${m.app.version}` : ''} from ${m.source}`);
   }
   lines.push(`  ${formatValue(m.size, 'bytes')}, sha256 ${m.sha256}, ${formatValue(ms, 'ms')}`);
-  return `${lines.map(printable).join('\n')}\n`;
+  return { blocks: [paragraph(lines)], json: { manifest: m, path, durationMs: Math.round(ms) } };
 }
 
 async function take(kind: BackupKind, flags: GlobalOptions & { format: Format }, work: (config: Config, signal: AbortSignal) => Promise<Manifest>): Promise<number> {
@@ -81,7 +78,7 @@ async function take(kind: BackupKind, flags: GlobalOptions & { format: Format },
   } finally {
     interrupt.release();
   }
-  write(stored(m, repo.pathOf(m), performance.now() - t0, flags.format), redactor);
+  await writeDocument(stored(m, repo.pathOf(m), performance.now() - t0), flags.format, redactor);
   await noteInAuditTrail(config, redactor, flags.by, { outcome: 'ok', m });
   return EXIT.ok;
 }
@@ -115,19 +112,21 @@ export async function backupList(flags: GlobalOptions & { format: Format; kind?:
   const repo = repositoryOf(config);
   const listing = await repo.list();
   const backups = listing.backups.filter((b) => !flags.kind || b.kind === flags.kind);
-  if (flags.format === 'json') {
-    write(json({ directory: repo.directory, backups, broken: listing.broken, partial: listing.partial }), redactor);
-    return EXIT.ok;
-  }
   const now = Date.now();
   const rows = [...backups].reverse().map((b) => [
     b.id, b.kind, `${b.created.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (${formatValue(Math.max(0, Math.round((now - Date.parse(b.created)) / 1000)), 's')} ago)`,
     formatValue(b.size, 'bytes'), b.app?.version ?? (b.postgres ? `PostgreSQL ${b.postgres.version}` : ''), b.source,
   ]);
-  let out = rows.length ? await table(['id', 'kind', 'created', 'size', 'version', 'source'], rows) : `no ${flags.kind ?? ''}${flags.kind ? ' ' : ''}backups in ${repo.directory}\n`;
-  // File names are anyone's who can write to the repository.
-  for (const b of listing.broken) out += `unreadable manifest ${printable(b)}\n`;
-  if (listing.partial.length) out += `${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${printable(listing.partial.join(', '))}\n`;
-  write(out, redactor);
+  await writeDocument({
+    blocks: [
+      rows.length ? { kind: 'table', columns: ['id', 'kind', 'created', 'size', 'version', 'source'], rows } : paragraph([`no ${flags.kind ?? ''}${flags.kind ? ' ' : ''}backups in ${repo.directory}`]),
+      // File names are anyone's who can write to the repository: shown printable, as every line of a Document is.
+      paragraph([
+        ...listing.broken.map((b) => `unreadable manifest ${b}`),
+        ...(listing.partial.length ? [`${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${listing.partial.join(', ')}`] : []),
+      ]),
+    ],
+    json: { directory: repo.directory, backups, broken: listing.broken, partial: listing.partial },
+  }, flags.format, redactor);
   return EXIT.ok;
 }

@@ -22,7 +22,7 @@ interface Series {
   title: string;
   unit: Unit;
   /** The check's fail level as recorded with its newest run, in `unit`; direction 'up' when larger is worse. */
-  fail?: { level: number; text: string };
+  fail?: { level: number; text: string; strict: boolean };
   direction: 'up' | 'down';
   trend?: Trend;
   /** x = days before now (negative), y in `unit`. */
@@ -72,14 +72,14 @@ async function performanceTrends(ctx: CheckContext): Promise<TrendData> {
     series.push({
       id, title: s.title, unit, points, trend: leastSquares(points),
       direction: either.op.startsWith('>') ? 'up' : 'down',
-      ...(fail && { fail: { level: fromCanonical(fail.value, unit), text: fail.text } }),
+      ...(fail && { fail: { level: fromCanonical(fail.value, unit), text: fail.text, strict: fail.op === '>' || fail.op === '<' } }),
     });
   }
   return { ok: true, series, runs: runs.length, days };
 }
 
 /** Days until the fitted line reaches the fail level (0 when it is there already), undefined when it never does. */
-export const daysToFail = (s: Series): number | undefined => (s.trend && s.fail ? untilLimit(s.trend, s.fail.level, 0, s.direction) : undefined);
+export const daysToFail = (s: Series): number | undefined => (s.trend && s.fail ? untilLimit(s.trend, s.fail.level, 0, s.direction, s.fail.strict) : undefined);
 
 /**
  * How much the fitted line moved over the series, in % of where it started, positive when it moved

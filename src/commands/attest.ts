@@ -66,26 +66,27 @@ export async function handleAttestation(
     checkUntil(flags.until!, clockFromEnv()());
   }
   // Loaded here, not at the top: the CLI registers --attest/--waive at start-up, and the config loader is heavy.
-  const [{ prepare }, { write }, { openStore }] = await Promise.all([import('../app/prepare.js'), import('../report/output.js'), import('../state/index.js')]);
+  const [{ prepare }, { documentFormatOf, paragraph, writeDocument }, { openStore }] = await Promise.all([import('../app/prepare.js'), import('../report/document.js'), import('../state/index.js')]);
   const { config, redactor } = await prepare(flags);
   const store = await openStore(config);
-  const json = flags.format === 'json';
   try {
     const ctx: ActionContext = { action: review, config, redactor, by: flags.by };
     const title = controls.find((c) => c.id === (flags.attest ?? flags.waive))!.title;
     if (flags.attest) {
       const rec = await recordAttestation(store, ctx, { control: flags.attest, note: flags.note! });
-      write(json
-        ? `${JSON.stringify({ attested: { control: rec.details?.control, title, note: rec.details?.note, by: rec.by, at: rec.at, environment: rec.environment, seq: rec.seq, hash: rec.hash } }, null, 2)}\n`
-        : `Attested ${flags.attest} (${title}) in ${rec.environment ?? 'no environment named'} by ${rec.by} at ${rec.at}: ${flags.note}\nRecorded in the audit trail of ${store.location} as seq ${rec.seq} (hash ${rec.hash}).\n`, redactor);
+      await writeDocument({
+        blocks: [paragraph([`Attested ${flags.attest} (${title}) in ${rec.environment ?? 'no environment named'} by ${rec.by} at ${rec.at}: ${flags.note}`, `Recorded in the audit trail of ${store.location} as seq ${rec.seq} (hash ${rec.hash}).`])],
+        json: { attested: { control: rec.details?.control, title, note: rec.details?.note, by: rec.by, at: rec.at, environment: rec.environment, seq: rec.seq, hash: rec.hash } },
+      }, documentFormatOf(flags.format), redactor);
     } else {
       const w = await recordWaiver(store, ctx, { control: flags.waive!, reason: flags.reason!, until: flags.until! }, clockFromEnv()());
       const r = w.record;
-      write(json
-        ? `${JSON.stringify({ waived: { control: r.data.control, title, reason: r.data.reason, until: r.data.until, by: r.by, at: r.at, environment: r.data.environment, recordVersion: r.version, seq: w.audit?.seq ?? null, alreadyRecorded: !w.audit } }, null, 2)}\n`
-        : w.audit
-          ? `Waived ${r.data.control} (${title}) in ${r.data.environment ?? 'no environment named'} until ${r.data.until} (end of day UTC), by ${r.by}: ${r.data.reason}\nRecorded in ${store.location}: waiver ${r.id} version ${r.version}, audit seq ${w.audit.seq}. It is reported as waived, never as passed.\n`
-          : `Already recorded: ${r.data.control} waived until ${r.data.until} by ${r.by} (waiver ${r.id} version ${r.version}); nothing written.\n`, redactor);
+      await writeDocument({
+        blocks: [paragraph(w.audit
+          ? [`Waived ${r.data.control} (${title}) in ${r.data.environment ?? 'no environment named'} until ${r.data.until} (end of day UTC), by ${r.by}: ${r.data.reason}`, `Recorded in ${store.location}: waiver ${r.id} version ${r.version}, audit seq ${w.audit.seq}. It is reported as waived, never as passed.`]
+          : [`Already recorded: ${r.data.control} waived until ${r.data.until} by ${r.by} (waiver ${r.id} version ${r.version}); nothing written.`])],
+        json: { waived: { control: r.data.control, title, reason: r.data.reason, until: r.data.until, by: r.by, at: r.at, environment: r.data.environment, recordVersion: r.version, seq: w.audit?.seq ?? null, alreadyRecorded: !w.audit } },
+      }, documentFormatOf(flags.format), redactor);
     }
     return EXIT.ok;
   } finally {

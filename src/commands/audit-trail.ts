@@ -4,7 +4,8 @@ import { anchorTrail, fileAnchor, readAnchors, type Anchor } from '../state/anch
 import type { Witness } from '../state/store.js';
 import { openAnchors, type VerifyResult } from '../state/index.js';
 import type { GlobalOptions } from '../app/prepare.js';
-import { json, withStore, type ListFormat } from './state.js';
+import { paragraph, writeDocument } from '../report/document.js';
+import { withStore, type ListFormat } from './state.js';
 
 export interface AuditVerifyFlags extends GlobalOptions {
   format: ListFormat;
@@ -37,7 +38,7 @@ const verdictLines = (v: VerifyResult, location: string): string[] => {
 };
 
 export const auditVerify = (flags: AuditVerifyFlags): Promise<number> =>
-  withStore(flags, async ({ store, out, config }) => {
+  withStore(flags, async ({ store, redactor, config }) => {
     const heads = (flags.anchor ?? []).filter((a): a is Witness => typeof a !== 'string');
     const files = (flags.anchor ?? []).filter((a): a is string => typeof a === 'string').map(fileAnchor);
     return withAnchors([...openAnchors(config), ...files], async (anchors) => {
@@ -45,28 +46,22 @@ export const auditVerify = (flags: AuditVerifyFlags): Promise<number> =>
       const v = await store.audit.verify(witnesses);
       // syslog anchors are write-only: their lines come back as --anchor SEQ:HASH.
       const checked = [...anchors.filter((a) => !a.name.startsWith('anchor syslog')).map((a) => a.name), ...heads.map((w) => w.source)];
-      if (flags.format === 'json') out(json({ location: store.location, ...v, anchors: checked }));
-      else {
-        const lines = verdictLines(v, store.location);
-        if (checked.length) lines.push(`checked against ${checked.join(', ')}`);
-        out(`${[...lines, ...(v.warnings ?? []).map((w) => `warning: ${w}`)].join('\n')}\n`);
-      }
+      const lines = [...verdictLines(v, store.location), ...(checked.length ? [`checked against ${checked.join(', ')}`] : []), ...(v.warnings ?? []).map((w) => `warning: ${w}`)];
+      await writeDocument({ blocks: [paragraph(lines)], json: { location: store.location, ...v, anchors: checked } }, flags.format, redactor);
       return v.ok ? EXIT.ok : EXIT.fail;
     });
   });
 
 export const auditAnchor = (flags: GlobalOptions & { format: ListFormat }): Promise<number> =>
-  withStore(flags, async ({ store, out, config }) => {
+  withStore(flags, async ({ store, redactor, config }) => {
     const configured = openAnchors(config);
     if (configured.length === 0) throw new ConfigError('state.anchors: not set; name at least one place to anchor the trail: {file: PATH}, {url: postgres://…} or {syslog: /dev/log | udp://host:port} (README "State")');
     return withAnchors(configured, async (anchors) => {
       const { verify, written } = await anchorTrail(store, anchors);
-      if (flags.format === 'json') out(json({ location: store.location, ...verify, written }));
-      else if (!verify.ok) out(`${[...verdictLines(verify, store.location), 'not anchored: a broken trail is not written down as the truth'].join('\n')}\n`);
-      else {
-        out(`anchored ${verify.count}:${verify.head} (${store.location})\n`);
-        for (const w of written) out(`${w.name}: ${w.count} new record head${w.count === 1 ? '' : 's'}\n`);
-      }
+      const lines = verify.ok
+        ? [`anchored ${verify.count}:${verify.head} (${store.location})`, ...written.map((w) => `${w.name}: ${w.count} new record head${w.count === 1 ? '' : 's'}`)]
+        : [...verdictLines(verify, store.location), 'not anchored: a broken trail is not written down as the truth'];
+      await writeDocument({ blocks: [paragraph(lines)], json: { location: store.location, ...verify, written } }, flags.format, redactor);
       return verify.ok ? EXIT.ok : EXIT.fail;
     });
   });

@@ -1,6 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { FORMATS } from '../report/formats.js';
 import { UsageError } from '../engine/errors.js';
-import { actionCommand, durationArg, limitArg, listFormat, sinceArg } from './options.js';
+import { actionCommand, durationArg, limitArg, sinceArg } from './options.js';
+
+const LIST_FORMATS: readonly string[] = ['human', 'json'];
 
 export function registerHistory(program: Command, finish: (code: Promise<number>) => void): void {
   const history = program
@@ -10,8 +13,22 @@ export function registerHistory(program: Command, finish: (code: Promise<number>
     .option('--check <id>', 'only runs that include this check, showing its status and observed value')
     .option('--since <when>', 'runs started since: a duration back from now (7d, 24h) or a date', sinceArg)
     .option('--limit <n>', 'only the newest N', limitArg)
-    .addOption(listFormat())
+    // Commander gives `history`'s own options what follows a subcommand too: its --format takes every format
+    // (history show renders a run in any of them), and the list and prune allow their two.
+    .addOption(new Option('-f, --format <format>', 'output format: human or json; history show: any of the check formats').choices(FORMATS).default('human'))
+    .hook('preAction', (cmd, action) => {
+      const { format } = cmd.opts<{ format: string }>();
+      if (action.name() !== 'show' && !LIST_FORMATS.includes(format)) {
+        cmd.error(`error: option '-f, --format <format>' argument '${format}' is invalid. Allowed choices are ${LIST_FORMATS.join(', ')}.`, { code: 'commander.invalidArgument' });
+      }
+    })
     .action((_opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyList(cmd.optsWithGlobals()))));
+
+  history
+    .command('show <run>')
+    .description('One kept check run, rendered again in any format (its id, or the start of it, from `nvcops history --format json`)')
+    .option('--only-problems', 'human format: leave out the checks that passed')
+    .action((run: string, _opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyShow(run, cmd.optsWithGlobals()))));
 
   actionCommand<typeof import('./state.js'), { olderThan: number }>(history, finish, {
     name: 'prune',

@@ -12,8 +12,7 @@ import { openStore, type AuditRecord, type HistoryEntry, type Store } from '../s
 import { judgedSomething, matchesAudit, matchesHistory, type HistoryFilter } from '../state/store.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
-import { write } from '../report/output.js';
-import { table } from '../report/output.js';
+import { paragraph, writeDocument } from '../report/document.js';
 import { compareText } from '../engine/order.js';
 
 export interface TodayFlags extends GlobalOptions {
@@ -157,19 +156,6 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
   };
   const dueText = (o: Occurrence) => (o.timed ? local(o.dueAt.toISOString()) : 'by end of day');
 
-  if (flags.format === 'json') {
-    write(`${JSON.stringify({
-      date, weekday: weekdayOf(date), timezone: tz, environment, now: now.toISOString(), store: store.location, summary, exitCode,
-      due: rows.map((r) => ({
-        procedure: r.occurrence.entry.title, section: r.occurrence.entry.section, runbook: r.occurrence.entry.runbook,
-        cadence: cadenceText(r.occurrence.entry.cadence, tz), command: `nvcops ${r.command.command}`, replaces: r.command.runbook,
-        dueAt: r.occurrence.dueAt.toISOString(), due: dueText(r.occurrence), status: r.status, late: r.late,
-        countsFrom: r.occurrence.from.toISOString(), runs: r.runs, partial: r.partial, unfinished: r.unfinished, judgedNothing: r.empty, ...(r.lastBefore && { lastBefore: r.lastBefore }),
-      })),
-    }, null, 2)}\n`, redactor);
-    return exitCode;
-  }
-
   const runText = (run: Run) => `${local(run.at)} by ${run.by}: ${run.result}${run.message ? ` (${run.message})` : ''}`;
   const lastText = (r: Row) => {
     const last = r.runs.at(-1) ?? r.unfinished.at(-1);
@@ -181,11 +167,23 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
     return r.occurrence.from < dayStart ? 'no run in the last 7 days' : '';
   };
   const counts = [`${summary.done} done`, summary.partial && `${summary.partial} partial`, summary.started && `${summary.started} started`, `${summary.notRun} not yet run`, summary.overdue && `${summary.overdue} OVERDUE`].filter(Boolean);
-  let text = `Runbook, ${weekdayName(weekdayOf(date))} ${date} (${tz})${environment ? `, environment ${environment}` : ''}: ${summary.due} due — ${counts.join(', ')}\n`;
-  text += await table(
-    ['due', 'procedure', 'command', 'status', 'ran'],
-    rows.map((r) => [dueText(r.occurrence), r.occurrence.entry.title, `nvcops ${r.command.command}`, `${STATUS_TEXT[r.status]}${r.late ? ' (late)' : ''}`, lastText(r)]),
-  );
-  write(text, redactor);
+  await writeDocument({
+    blocks: [
+      paragraph([`Runbook, ${weekdayName(weekdayOf(date))} ${date} (${tz})${environment ? `, environment ${environment}` : ''}: ${summary.due} due — ${counts.join(', ')}`]),
+      {
+        kind: 'table', columns: ['due', 'procedure', 'command', 'status', 'ran'],
+        rows: rows.map((r) => [dueText(r.occurrence), r.occurrence.entry.title, `nvcops ${r.command.command}`, `${STATUS_TEXT[r.status]}${r.late ? ' (late)' : ''}`, lastText(r)]),
+      },
+    ],
+    json: {
+      date, weekday: weekdayOf(date), timezone: tz, environment, now: now.toISOString(), store: store.location, summary, exitCode,
+      due: rows.map((r) => ({
+        procedure: r.occurrence.entry.title, section: r.occurrence.entry.section, runbook: r.occurrence.entry.runbook,
+        cadence: cadenceText(r.occurrence.entry.cadence, tz), command: `nvcops ${r.command.command}`, replaces: r.command.runbook,
+        dueAt: r.occurrence.dueAt.toISOString(), due: dueText(r.occurrence), status: r.status, late: r.late,
+        countsFrom: r.occurrence.from.toISOString(), runs: r.runs, partial: r.partial, unfinished: r.unfinished, judgedNothing: r.empty, ...(r.lastBefore && { lastBefore: r.lastBefore }),
+      })),
+    },
+  }, flags.format, redactor);
   return exitCode;
 }

@@ -10,15 +10,13 @@ import { SECTIONS, type RunbookSection, type SectionCommand, type SectionId } fr
 import { ACKNOWLEDGE_WITHIN_MS, SEVERITIES, SEVERITY_LEVELS } from '../runbook/severity.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
-import { write } from '../report/output.js';
-import { table } from '../report/output.js';
+import { Redactor } from '../engine/redact.js';
+import { paragraph, writeDocument } from '../report/document.js';
 
 interface ViewFlags extends GlobalOptions {
   format: 'human' | 'json';
   date?: string;
 }
-
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /** The checklist lines a command's procedure verifies (`health daily` → its six lines), or none for an action. */
 function itemsOf(c: SectionCommand) {
@@ -30,22 +28,9 @@ export async function runbookShow(flags: ViewFlags, section?: SectionId): Promis
   const { config, redactor } = await prepare(flags);
   const tz = runbookTimeZone(config);
   const chosen: readonly RunbookSection[] = section ? SECTIONS.filter((s) => s.id === section) : SECTIONS;
-  if (flags.format === 'json') {
-    write(json(chosen.map((s) => ({
-      id: s.id, title: s.title,
-      headings: s.headings.map((h) => ({
-        title: h.title, ...(h.cadence && { cadence: cadenceText(h.cadence, tz) }), ...(h.checklist && { checklist: h.checklist }),
-        commands: h.commands.map((c) => ({
-          command: `nvcops ${c.command}`, replaces: c.runbook, ...(c.cadence && { cadence: cadenceText(c.cadence, tz) }),
-          ...(itemsOf(c) && { checklist: itemsOf(c)!.map((i) => ({ title: i.title, checks: i.checks })) }),
-        })),
-      })),
-    }))), redactor);
-    return EXIT.ok;
-  }
   const lines: string[] = [];
-  for (const s of chosen) {
-    lines.push(s.title);
+  for (const [n, s] of chosen.entries()) {
+    lines.push(...(n ? [''] : []), s.title);
     for (const h of s.headings) {
       lines.push(`  ${h.title}${h.cadence ? ` — ${cadenceText(h.cadence, tz)}` : ''}`);
       for (const c of h.commands) {
@@ -54,24 +39,37 @@ export async function runbookShow(flags: ViewFlags, section?: SectionId): Promis
       }
       if (h.checklist) lines.push('    Checklist:', ...h.checklist.map((l) => `      - [ ] ${l}`));
     }
-    lines.push('');
   }
-  write(`${lines.join('\n')}`, redactor);
+  await writeDocument({
+    blocks: [paragraph(lines)],
+    json: chosen.map((s) => ({
+      id: s.id, title: s.title,
+      headings: s.headings.map((h) => ({
+        title: h.title, ...(h.cadence && { cadence: cadenceText(h.cadence, tz) }), ...(h.checklist && { checklist: h.checklist }),
+        commands: h.commands.map((c) => ({
+          command: `nvcops ${c.command}`, replaces: c.runbook, ...(c.cadence && { cadence: cadenceText(c.cadence, tz) }),
+          ...(itemsOf(c) && { checklist: itemsOf(c)!.map((i) => ({ title: i.title, checks: i.checks })) }),
+        })),
+      })),
+    })),
+  }, flags.format, redactor);
   return EXIT.ok;
 }
 
 export async function runbookSeverity(flags: ViewFlags): Promise<number> {
   const levels = SEVERITIES.map((s) => SEVERITY_LEVELS[s]);
   const ackMinutes = ACKNOWLEDGE_WITHIN_MS / 60_000;
-  if (flags.format === 'json') {
-    process.stdout.write(json({ acknowledgeWithinMinutes: ackMinutes, levels: levels.map(({ pagerDutySeverity: _p, ...l }) => l) }));
-    return EXIT.ok;
-  }
-  process.stdout.write(await table(
-    ['level', 'name', 'response', 'notify stakeholders', 'post-mortem', 'examples'],
-    levels.map((l) => [l.id, l.name, l.response, l.notifyStakeholders ? 'yes' : 'no', l.postmortem ? 'yes' : 'no', l.examples.join('; ')]),
-  ));
-  process.stdout.write(`Every alert is acknowledged within ${ackMinutes} minutes (Initial Response); "Immediate" is held to that window. nvcops incident list shows what is overdue.\n`);
+  // The tool's own data, no configuration read: nothing to mask but what any text is masked for.
+  await writeDocument({
+    blocks: [
+      {
+        kind: 'table', columns: ['level', 'name', 'response', 'notify stakeholders', 'post-mortem', 'examples'],
+        rows: levels.map((l) => [l.id, l.name, l.response, l.notifyStakeholders ? 'yes' : 'no', l.postmortem ? 'yes' : 'no', l.examples.join('; ')]),
+      },
+      paragraph([`Every alert is acknowledged within ${ackMinutes} minutes (Initial Response); "Immediate" is held to that window. nvcops incident list shows what is overdue.`]),
+    ],
+    json: { acknowledgeWithinMinutes: ackMinutes, levels: levels.map(({ pagerDutySeverity: _p, ...l }) => l) },
+  }, flags.format, new Redactor());
   return EXIT.ok;
 }
 
@@ -98,32 +96,32 @@ export async function runbookOncall(flags: ViewFlags): Promise<number> {
   const contact = (p: { phone?: string; email?: string }) => [p.phone, p.email].filter(Boolean).join(', ') || '—';
   const turnJson = (s: Shift) => ({ ...s.person, ...(s.from && { from: s.from.toISOString() }), ...(s.to && { to: s.to.toISOString() }) });
 
-  if (flags.format === 'json') {
-    write(json({
-      ...(flags.date ? { date: flags.date } : { at: now.toISOString() }), timezone: tz, configured,
-      ...(oncall.rotation && { rotation: oncall.rotation }),
-      roles: roles.map((r) => ({ role: r.label, runbook: r.runbook, turns: r.turns.map(turnJson), ...(r.next && { next: turnJson(r.next) }) })),
-      emergency,
-    }), redactor);
-    return EXIT.ok;
-  }
   const when = flags.date ? `on ${weekdayName(weekdayOf(flags.date))} ${flags.date}` : `now, ${local(now)}`;
-  let text = `On-Call Rotation ${when} (${tz})${oncall.rotation ? `; turns hand over every ${weekdayName(oncall.rotation.day)} at ${oncall.rotation.time}` : ''}\n`;
+  const title = `On-Call Rotation ${when} (${tz})${oncall.rotation ? `; turns hand over every ${weekdayName(oncall.rotation.day)} at ${oncall.rotation.time}` : ''}`;
   const span = (s: Shift) => {
     if (!flags.date) return s.to ? `until ${local(s.to)}` : '';
     const from = s.from && s.from > window.start ? `from ${local(s.from)}` : '';
     const to = s.to && s.to < window.end ? `until ${local(s.to)}` : '';
     return [from, to].filter(Boolean).join(' ');
   };
-  text += await table(
-    ['role', 'runbook', 'name', 'contact', 'turn'],
-    roles.flatMap((r) => r.turns.length
-      ? r.turns.map((s) => [r.label, r.runbook, s.person.name, contact(s.person), `${span(s)}${r.next ? `, then ${r.next.person.name}` : ''}`])
-      : [[r.label, r.runbook, '—', '—', 'not configured']]),
-  );
-  if (!configured) text += 'Names are not configured: set oncall.primary, oncall.secondary and oncall.escalation (see the README\'s Configuration).\n';
-  text += 'Emergency Contacts\n';
-  text += await table(['role', 'name', 'contact'], emergency.map((e) => [e.role, e.name ?? '—', e.phone || e.email ? contact(e) : 'not configured']));
-  write(text, redactor);
+  await writeDocument({
+    blocks: [
+      paragraph([title]),
+      {
+        kind: 'table', columns: ['role', 'runbook', 'name', 'contact', 'turn'],
+        rows: roles.flatMap((r) => r.turns.length
+          ? r.turns.map((s) => [r.label, r.runbook, s.person.name, contact(s.person), `${span(s)}${r.next ? `, then ${r.next.person.name}` : ''}`])
+          : [[r.label, r.runbook, '—', '—', 'not configured']]),
+      },
+      paragraph([...(configured ? [] : ['Names are not configured: set oncall.primary, oncall.secondary and oncall.escalation (see the README\'s Configuration).']), 'Emergency Contacts']),
+      { kind: 'table', columns: ['role', 'name', 'contact'], rows: emergency.map((e) => [e.role, e.name ?? '—', e.phone || e.email ? contact(e) : 'not configured']) },
+    ],
+    json: {
+      ...(flags.date ? { date: flags.date } : { at: now.toISOString() }), timezone: tz, configured,
+      ...(oncall.rotation && { rotation: oncall.rotation }),
+      roles: roles.map((r) => ({ role: r.label, runbook: r.runbook, turns: r.turns.map(turnJson), ...(r.next && { next: turnJson(r.next) }) })),
+      emergency,
+    },
+  }, flags.format, redactor);
   return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 /** `nvcops audit …` and `nvcops history …`: reading, verifying, exporting and pruning the state store. */
 import type { Config } from '../engine/config/index.js';
-import { EXIT } from '../engine/errors.js';
+import { EXIT, UsageError } from '../engine/errors.js';
 import type { Redactor } from '../engine/redact.js';
 import type { CheckResult } from '../engine/report.js';
 import { summaryText, observedText } from '../report/text.js';
@@ -9,7 +9,10 @@ import type { ActionPlan } from '../engine/action.js';
 import type { PlanContext } from '../app/act.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
-import { table, write } from '../report/output.js';
+import { screenWidth, write } from '../report/output.js';
+import type { Format } from '../report/formats.js';
+import { renderer } from '../report/index.js';
+import { paragraph, writeDocument, type Block } from '../report/document.js';
 
 export type ListFormat = 'human' | 'json';
 
@@ -32,14 +35,13 @@ interface Session {
   store: Store;
   config: Config;
   redactor: Redactor;
-  out: (text: string) => void;
 }
 
 export async function withStore(flags: GlobalOptions, fn: (s: Session) => Promise<number>): Promise<number> {
   const { config, redactor } = await prepare(flags);
   const store = await openStore(config);
   try {
-    return await fn({ store, config, redactor, out: (text) => write(text, redactor) });
+    return await fn({ store, config, redactor });
   } finally {
     await store.close();
   }
@@ -47,22 +49,21 @@ export async function withStore(flags: GlobalOptions, fn: (s: Session) => Promis
 
 const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
-export const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-
 const outcomeText = (r: AuditRecord) => (r.phase === 'started' ? 'started' : `${r.outcome ?? ''}${r.message ? `: ${r.message}` : ''}`);
 
 export const auditShow = (flags: AuditShowFlags): Promise<number> =>
-  withStore(flags, async ({ store, out }) => {
+  withStore(flags, async ({ store, redactor }) => {
     let records = await store.audit.list({ since: flags.since, action: flags.action });
     if (flags.limit) records = records.slice(-flags.limit);
-    if (flags.format === 'json') out(json(records));
-    else if (records.length === 0) out(`no audit records${flags.since || flags.action ? ' match' : ' yet'} (${store.location})\n`);
-    else {
-      out(await table(
-        ['#', 'time', 'action', 'outcome', 'by', 'host', 'environment', 'command'],
-        records.map((r) => [String(r.seq), time(r.at), r.action, outcomeText(r), r.by, r.host, r.environment ?? '—', `nvcops ${r.args.join(' ')}`]),
-      ));
-    }
+    await writeDocument({
+      blocks: [records.length === 0
+        ? paragraph([`no audit records${flags.since || flags.action ? ' match' : ' yet'} (${store.location})`])
+        : {
+            kind: 'table', columns: ['#', 'time', 'action', 'outcome', 'by', 'host', 'environment', 'command'],
+            rows: records.map((r) => [String(r.seq), time(r.at), r.action, outcomeText(r), r.by, r.host, r.environment ?? '—', `nvcops ${r.args.join(' ')}`]),
+          }],
+      json: records,
+    }, flags.format, redactor);
     return EXIT.ok;
   });
 
@@ -83,28 +84,46 @@ const resultOf = (e: HistoryEntry, check: string): CheckResult | undefined =>
   e.report.items.flatMap((i) => i.results).find((r) => r.id === check);
 
 export const historyList = (flags: HistoryFlags): Promise<number> =>
-  withStore(flags, async ({ store, out }) => {
+  withStore(flags, async ({ store, redactor }) => {
     const entries = await store.history.list({ command: flags.command, check: flags.check, since: flags.since, limit: flags.limit });
     const check = flags.check;
-    if (flags.format === 'json') {
-      out(json(check
-        ? entries.map(({ report, ...e }) => ({ ...e, check: resultOf({ ...e, report }, check) }))
-        : entries));
-    } else if (entries.length === 0) out(`no check runs${flags.command || check || flags.since ? ' match' : ' kept yet'} (${store.location})\n`);
-    else if (check) {
-      out(await table(
-        ['started', 'command', 'environment', check, 'observed', 'message'],
-        entries.map((e) => {
-          const r = resultOf(e, check)!;
-          return [time(e.at), e.command, e.environment ?? '—', r.status, observedText(r), r.message];
-        }),
-      ));
-    } else {
-      out(await table(
-        ['started', 'command', 'environment', 'status', 'exit', 'checks', 'by'],
-        entries.map((e) => [time(e.at), e.command, e.environment ?? '—', e.status, String(e.exitCode), summaryText(e.report.summary), e.by]),
-      ));
+    const shown: Block = entries.length === 0
+      ? paragraph([`no check runs${flags.command || check || flags.since ? ' match' : ' kept yet'} (${store.location})`])
+      : check
+        ? {
+            kind: 'table', columns: ['started', 'command', 'environment', check, 'observed', 'message'],
+            rows: entries.map((e) => {
+              const r = resultOf(e, check)!;
+              return [time(e.at), e.command, e.environment ?? '—', r.status, observedText(r), r.message];
+            }),
+          }
+        : {
+            kind: 'table', columns: ['started', 'command', 'environment', 'status', 'exit', 'checks', 'by'],
+            rows: entries.map((e) => [time(e.at), e.command, e.environment ?? '—', e.status, String(e.exitCode), summaryText(e.report.summary), e.by]),
+          };
+    await writeDocument({
+      blocks: [shown],
+      json: check ? entries.map(({ report, ...e }) => ({ ...e, check: resultOf({ ...e, report }, check) })) : entries,
+    }, flags.format, redactor);
+    return EXIT.ok;
+  });
+
+export interface HistoryShowFlags extends GlobalOptions {
+  format: Format;
+  onlyProblems?: boolean;
+}
+
+/** `history show <run>`: a kept run's report (secrets already masked) through the check-run renderers, as its run showed it. */
+export const historyShow = (id: string, flags: HistoryShowFlags): Promise<number> =>
+  withStore(flags, async ({ store, redactor }) => {
+    const found = (await store.history.list()).filter((e) => e.id.startsWith(id));
+    if (found.length !== 1) {
+      throw new UsageError(found.length
+        ? `history show: ${id} is the start of ${found.length} run ids; give more of it`
+        : `history show: no kept check run ${id} in ${store.location} (nvcops history --format json lists the ids)`);
     }
+    const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+    write((await renderer(flags.format))(found[0]!.report, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
     return EXIT.ok;
   });
 

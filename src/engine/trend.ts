@@ -31,10 +31,12 @@ export function leastSquares(points: readonly { x: number; y: number }[]): Trend
 /**
  * When the fitted line reaches `limit`, in x units after `x0` (Prometheus predict_linear, turned
  * around): 0 if it is there already, undefined if the line never gets there (flat or moving away).
+ * A `strict` limit (`> 0`) is reached only past it: a line lying on it is not there.
  */
-export function untilLimit(t: Trend, limit: number, x0: number, direction: 'up' | 'down' = 'up'): number | undefined {
+export function untilLimit(t: Trend, limit: number, x0: number, direction: 'up' | 'down' = 'up', strict = false): number | undefined {
   const now = t.intercept + t.slope * x0;
-  if (direction === 'up' ? now >= limit : now <= limit) return 0;
+  const there = direction === 'up' ? (strict ? now > limit : now >= limit) : (strict ? now < limit : now <= limit);
+  if (there) return 0;
   if (direction === 'up' ? t.slope <= 0 : t.slope >= 0) return undefined;
   return (limit - now) / t.slope;
 }

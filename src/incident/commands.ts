@@ -2,7 +2,7 @@ import { ConfigError, UsageError } from '../engine/errors.js';
 import { interruptOnSignals } from '../engine/interrupt.js';
 import { missingTarget } from '../engine/targets.js';
 import { NO_CONFIG_FILE } from '../app/run.js';
-import { printable } from '../engine/printable.js';
+import { entryRenderers } from '../report/document.js';
 import { formatValue } from '../engine/units.js';
 import { Probes } from '../probes/index.js';
 import { dbDiagnostics, type Counters } from './db.js';
@@ -136,9 +136,7 @@ export async function logs(flags: LogsFlags): Promise<number> {
       const rec = parseLogLine(line);
       const shown = shownLine(rec, line, { level: flags.level, grep });
       if (!shown) return;
-      ctx.print(flags.format === 'json'
-        ? `${JSON.stringify({ time: rec.time?.toISOString() ?? null, level: rec.level, fingerprint: fingerprint(shown.message), line: shown.line })}\n`
-        : `${printable(shown.line)}\n`);
+      ctx.print(entryRenderers[flags.format]({ text: shown.line, json: { time: rec.time?.toISOString() ?? null, level: rec.level, fingerprint: fingerprint(shown.message), line: shown.line } }));
     }, stop.signal);
   } finally {
     stop.release();

@@ -1,3 +1,4 @@
+import { writeDocument } from '../report/document.js';
 import { writeOutputFile } from '../report/output.js';
 import { StateConflictError } from '../engine/errors.js';
 import { printable } from '../engine/printable.js';
@@ -101,8 +102,8 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
       return reportId;
     });
   }
-  if (ctx.flags.format === 'json') ctx.print(`${JSON.stringify({ incident: incident?.id ?? null, report: attached || null, summary, sections: Object.fromEntries(parts) }, null, 2)}\n`);
-  else ctx.print(`${markdown}\n`);
+  // The screen shows the report as it was recorded.
+  await writeDocument({ blocks: [{ kind: 'text', text: markdown }], json: { incident: incident?.id ?? null, report: attached || null, summary, sections: Object.fromEntries(parts) } }, ctx.flags.format, ctx.redactor);
   ctx.print(attached ? `attached to ${incident!.id} as ${attached}${o.output ? `; written to ${o.output}` : ''}\n` : `no open incident: the report is not attached${o.output ? `; written to ${o.output}` : ''}\n`, process.stderr);
   return sectionsExitCode(all);
 }

@@ -14,7 +14,8 @@ import type { Store } from '../state/store.js';
 import type { Section } from './document.js';
 import type { IncidentWindow } from './deploys.js';
 import { notificationsConfigured, notifyStakeholders } from './notify.js';
-import { makeDocument, printDocument, type IncidentContext } from './output.js';
+import { makeDocument, printDocument, show, type IncidentContext } from './output.js';
+import { paragraph } from '../report/document.js';
 import {
   addEvent, chooseIncident, createIncident, isOpen, listIncidents, respondedAt, shownTitle, timers, updateIncident,
   type FailingCheck, type Incident, type IncidentEvent, type NotifyAction, type NotifyResult, type Verification,
@@ -148,17 +149,14 @@ async function notifyAndRecord(ctx: IncidentContext, store: Store, incident: Inc
     i.notifications.push(...results);
     for (const r of results) addEvent(i, { at: r.at, by: who(ctx), type: 'notification', message: notificationLine(r).replace(/^. /, '') });
   });
-  // Failures always reach the terminal; successes are in the JSON when that is the format.
-  for (const r of results) if (!r.ok || ctx.flags.format !== 'json') ctx.print(`${notificationLine(r)}\n`, r.ok ? process.stdout : process.stderr);
+  // Failures always reach the terminal; successes are on the screen, and in the JSON when that is the format.
+  for (const r of results) if (!r.ok) ctx.print(`${notificationLine(r)}\n`, process.stderr);
+  await show(ctx, { blocks: [paragraph(results.filter((r) => r.ok).map(notificationLine))], json: undefined });
   return results;
 }
 
 const audit = (store: Store, ctx: IncidentContext, action: string, incident: Incident, message: string, outcome: 'ok' | 'interrupted' = 'ok') =>
   auditEvent(store, { action, config: ctx.config, redactor: ctx.redactor, by: ctx.flags.by, details: { incident: incident.id, severity: incident.severity } }, { outcome, message });
-
-function printJson(ctx: IncidentContext, value: unknown): void {
-  ctx.print(`${JSON.stringify(value, null, 2)}\n`);
-}
 
 export interface OpenOptions {
   severity: Severity;
@@ -190,18 +188,15 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
     const t = timers(incident, now);
     const level = SEVERITY_LEVELS[incident.severity];
     const exitCode = interrupted ? interruptedExitCode(signal) : 0;
-    if (ctx.flags.format === 'json') {
-      const notifications = await notifyAndRecord(ctx, store, incident, 'trigger');
-      printJson(ctx, { ...incident, notifications, timers: t });
-      return exitCode;
-    }
-    ctx.print([
+    // On the screen before the stakeholders are notified (that can take retries); the JSON, with the notifications, after.
+    await show(ctx, { blocks: [paragraph([
       `${incident.id} opened: [${incident.severity} ${level.name}] ${printable(shownTitle(incident))}`,
       `  acknowledge by ${t.ackDueAt.toISOString()} (within 5 minutes); response target ${level.response} (by ${t.responseDueAt.toISOString()})`,
       `  failing checks (${from}): ${failing.length ? failing.map((f) => `${f.id} ${f.status}`).join(', ') : 'none'}`,
-      longStanding.length ? `  failing before impact began (context, not verified at resolve): ${longStanding.map((f) => `${f.id} ${f.status}`).join(', ')}` : '',
-    ].filter(Boolean).join('\n') + '\n');
-    await notifyAndRecord(ctx, store, incident, 'trigger');
+      ...(longStanding.length ? [`  failing before impact began (context, not verified at resolve): ${longStanding.map((f) => `${f.id} ${f.status}`).join(', ')}`] : []),
+    ])], json: undefined });
+    const notifications = await notifyAndRecord(ctx, store, incident, 'trigger');
+    await show(ctx, { blocks: [], json: { ...incident, notifications, timers: t } });
     return exitCode;
   }));
 }
@@ -231,7 +226,7 @@ export async function ackIncident(ctx: IncidentContext, id?: string): Promise<nu
       addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'acknowledged', message });
     });
     await audit(store, ctx, 'incident ack', incident, message);
-    ctx.print(ctx.flags.format === 'json' ? `${JSON.stringify({ ...incident, timers: timers(incident, now) }, null, 2)}\n` : `${incident.id} ${message}\n`);
+    await show(ctx, { blocks: [paragraph([`${incident.id} ${message}`])], json: { ...incident, timers: timers(incident, now) } });
     await notifyAndRecord(ctx, store, incident, 'acknowledge');
     return 0;
   });
@@ -244,7 +239,7 @@ export async function noteIncident(ctx: IncidentContext, text: string, id?: stri
     const now = ctx.now();
     const incident = await updateIncident(store, chosen.id, who(ctx), (i) => addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'note', message: text.trim() }));
     await audit(store, ctx, 'incident note', incident, text.trim());
-    ctx.print(ctx.flags.format === 'json' ? `${JSON.stringify(incident.events.at(-1), null, 2)}\n` : `${incident.id}: note added\n`);
+    await show(ctx, { blocks: [paragraph([`${incident.id}: note added`])], json: incident.events.at(-1) });
     return 0;
   });
 }
@@ -304,11 +299,14 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
       addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'resolved', message: o.note.trim() });
     });
     await audit(store, ctx, 'incident resolve', incident, `${summary}; ${o.note.trim()}`);
-    if (ctx.flags.format === 'json') printJson(ctx, { ...incident, timers: timers(incident, now) });
-    else {
-      ctx.print(`${incident.id} resolved after ${formatAge(now.getTime() - Date.parse(incident.openedAt))} — ${summary}\n${lines.join('\n')}${lines.length ? '\n' : ''}`);
-      if (SEVERITY_LEVELS[incident.severity].postmortem) ctx.print(`Post-Incident: a ${incident.severity} needs a post-mortem — nvcops incident postmortem ${incident.id}\n`);
-    }
+    await show(ctx, {
+      blocks: [paragraph([
+        `${incident.id} resolved after ${formatAge(now.getTime() - Date.parse(incident.openedAt))} — ${summary}`,
+        ...lines,
+        ...(SEVERITY_LEVELS[incident.severity].postmortem ? [`Post-Incident: a ${incident.severity} needs a post-mortem — nvcops incident postmortem ${incident.id}`] : []),
+      ])],
+      json: { ...incident, timers: timers(incident, now) },
+    });
     await notifyAndRecord(ctx, store, incident, 'resolve');
     return 0;
   }));
@@ -336,10 +334,6 @@ export async function listCommand(ctx: IncidentContext, all: boolean): Promise<n
     const shown = (await listIncidents(store))
       .filter((i) => all || isOpen(i) || Date.parse(i.resolvedAt!) >= dayAgo)
       .sort((a, b) => Number(isOpen(b)) - Number(isOpen(a)) || compareText(b.openedAt, a.openedAt));
-    if (ctx.flags.format === 'json') {
-      printJson(ctx, shown.map((i) => ({ id: i.id, severity: i.severity, status: i.status, title: i.title, drill: i.drill === true, environment: i.environment, openedAt: i.openedAt, resolvedAt: i.resolvedAt ?? null, timers: timers(i, now) })));
-      return 0;
-    }
     const overdue = shown.filter((i) => timers(i, now).ackOverdue || timers(i, now).responseOverdue);
     const section: Section = {
       title: all ? 'Incidents' : 'Open incidents and those resolved in the last 24 hours',
@@ -353,7 +347,8 @@ export async function listCommand(ctx: IncidentContext, all: boolean): Promise<n
         }),
       },
     };
-    await printDocument(ctx, makeDocument(ctx, 'nvcops incident list', 'Incident Response › Severity Levels and Initial Response', [section]));
+    await printDocument(ctx, makeDocument(ctx, 'nvcops incident list', 'Incident Response › Severity Levels and Initial Response', [section]),
+      shown.map((i) => ({ id: i.id, severity: i.severity, status: i.status, title: i.title, drill: i.drill === true, environment: i.environment, openedAt: i.openedAt, resolvedAt: i.resolvedAt ?? null, timers: timers(i, now) })));
     return 0;
   });
 }
@@ -362,10 +357,6 @@ export async function showCommand(ctx: IncidentContext, id?: string): Promise<nu
   return withStore(ctx, async (store) => {
     const i = await chooseIncident(store, env(ctx), id, 'incident show');
     const now = ctx.now();
-    if (ctx.flags.format === 'json') {
-      printJson(ctx, { ...i, timers: timers(i, now) });
-      return 0;
-    }
     const t = timerText(i, now);
     const level = SEVERITY_LEVELS[i.severity];
     const sections: Section[] = [
@@ -394,7 +385,7 @@ export async function showCommand(ctx: IncidentContext, id?: string): Promise<nu
       },
       { title: 'Diagnostic reports', state: 'ok', summary: `${i.reports.length} attached`, lines: i.reports.map((r) => `${r.id} at ${r.at} by ${r.by}: ${r.summary}`) },
     ];
-    await printDocument(ctx, makeDocument(ctx, `nvcops incident show ${i.id}`, 'Incident Response', sections));
+    await printDocument(ctx, makeDocument(ctx, `nvcops incident show ${i.id}`, 'Incident Response', sections), { ...i, timers: timers(i, now) });
     return 0;
   });
 }
@@ -427,15 +418,11 @@ export async function timelineCommand(ctx: IncidentContext, id?: string): Promis
   return withStore(ctx, async (store) => {
     const i = await chooseIncident(store, env(ctx), id, 'incident timeline');
     const entries = await timelineOf(store, i);
-    if (ctx.flags.format === 'json') {
-      printJson(ctx, { incident: i.id, entries });
-      return 0;
-    }
     const section: Section = {
       title: `${i.id} [${i.severity}] ${shownTitle(i)}`, state: isOpen(i) ? 'attention' : 'ok', summary: `${entries.length} entries, ${i.status}`,
       table: { head: ['time (UTC)', 'source', 'by', 'what'], rows: entries.map((e) => [e.at, e.source, e.by, e.what]) },
     };
-    await printDocument(ctx, makeDocument(ctx, `nvcops incident timeline ${i.id}`, 'Incident Response › Resolution: Document resolution', [section]));
+    await printDocument(ctx, makeDocument(ctx, `nvcops incident timeline ${i.id}`, 'Incident Response › Resolution: Document resolution', [section]), { incident: i.id, entries });
     return 0;
   });
 }
@@ -451,8 +438,10 @@ export async function classifyCommand(ctx: IncidentContext): Promise<number> {
     const [states, report] = await Promise.all([systemStatus(ctx.config), healthRunNow(ctx, store, signal)]);
     const c = classify(states, report, history);
     const interrupted = report.interrupted === true;
-    if (ctx.flags.format === 'json') printJson(ctx, { ...c, response: c.proposed ? SEVERITY_LEVELS[c.proposed].response : null, summary: report.summary, interrupted });
-    else ctx.print(`${classificationText(c)}\n${interrupted ? `Health run ${interruptedNote(signal)}.\n` : ''}`);
+    await show(ctx, {
+      blocks: [paragraph([...classificationText(c).split('\n'), ...(interrupted ? [`Health run ${interruptedNote(signal)}.`] : [])])],
+      json: { ...c, response: c.proposed ? SEVERITY_LEVELS[c.proposed].response : null, summary: report.summary, interrupted },
+    });
     return interrupted ? interruptedExitCode(signal) : classificationExit(c);
   }));
 }

@@ -3,6 +3,7 @@ import type { Config } from '../engine/config/index.js';
 import { missingTarget } from '../engine/targets.js';
 import { STATISTICS, windowEnding, type AwsConfig, type AwsProbe, type MetricRef, type Point } from '../probes/aws.js';
 import { albErrors, albMetric, cacheMetric, describeMetric, rdsInstances, rdsMetric, targetGroupMetric } from '../probes/aws-metrics.js';
+import { writeDocument } from '../report/document.js';
 import { write } from '../report/output.js';
 import { incidentContext } from './output.js';
 
@@ -128,8 +129,16 @@ export async function incidentMetrics(flags: MetricsFlags): Promise<number> {
     ? { min: Math.min(...values), max: Math.max(...values), average: values.reduce((a, b) => a + b, 0) / values.length, last: values.at(-1)! }
     : null;
   const heading = `${series.what} · ${request.stat} · ${request.periodSec / 60}-min periods · last ${Math.round(flags.since / 60_000)} min`;
-  if (flags.format === 'json') {
-    write(`${JSON.stringify({
+  const unit = `${request.stat}${series.unit && series.unit !== 'None' ? ` (${series.unit})` : ''}`;
+  await writeDocument({
+    blocks: summary
+      ? [
+          { kind: 'paragraph', lines: [heading] },
+          { kind: 'table', columns: ['time (UTC)', unit], rows: series.points.map((p) => [p.t.toISOString().slice(0, 16).replace('T', ' '), num(p.v)]), boxed: true },
+          { kind: 'paragraph', lines: [sparkline(values), `min ${num(summary.min)} · max ${num(summary.max)} · average ${num(summary.average)} · last ${num(summary.last)}`] },
+        ]
+      : [{ kind: 'paragraph', lines: [heading, 'no data: CloudWatch returned no datapoints'] }],
+    json: {
       metric: request.metric ?? null,
       description: series.what,
       stat: request.stat,
@@ -137,15 +146,8 @@ export async function incidentMetrics(flags: MetricsFlags): Promise<number> {
       unit: series.unit ?? null,
       datapoints: series.points.map((p) => ({ timestamp: p.t.toISOString(), value: p.v })),
       summary,
-    }, null, 2)}\n`, redactor);
-  } else if (!summary) {
-    write(`${heading}\nno data: CloudWatch returned no datapoints\n`, redactor);
-  } else {
-    const { default: Table } = await import('cli-table3');
-    const table = new Table({ head: ['time (UTC)', `${request.stat}${series.unit && series.unit !== 'None' ? ` (${series.unit})` : ''}`], style: { head: [], border: [], compact: true } });
-    for (const p of series.points) table.push([p.t.toISOString().slice(0, 16).replace('T', ' '), num(p.v)]);
-    write(`${heading}\n${table.toString()}\n${sparkline(values)}\nmin ${num(summary.min)} · max ${num(summary.max)} · average ${num(summary.average)} · last ${num(summary.last)}\n`, redactor);
-  }
+    },
+  }, flags.format, redactor);
   return summary ? EXIT.ok : EXIT.error;
 }
 

@@ -3,13 +3,12 @@ import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import { prepare } from '../app/prepare.js';
 import { write } from '../report/output.js';
+import { writeDocument, type Document, type DocumentFormat } from '../report/document.js';
 import type { GlobalOptions } from '../app/prepare.js';
-import { documentExitCode, renderDocument, type Document, type Section } from './document.js';
-
-export type DocFormat = 'human' | 'json' | 'markdown';
+import { documentExitCode, investigationDocument, type Investigation, type Section } from './document.js';
 
 export interface IncidentFlags extends GlobalOptions {
-  format: DocFormat;
+  format: DocumentFormat;
 }
 
 export interface IncidentContext {
@@ -32,12 +31,15 @@ export async function incidentContext(flags: IncidentFlags): Promise<IncidentCon
 
 export const colorFor = (flags: GlobalOptions): boolean => flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
 
-export function makeDocument(ctx: IncidentContext, title: string, runbook: string, sections: Section[]): Document {
+export function makeDocument(ctx: IncidentContext, title: string, runbook: string, sections: Section[]): Investigation {
   return { title, runbook, environment: ctx.config.environment ?? null, generatedAt: ctx.now().toISOString(), sections };
 }
 
-/** Prints a document in the chosen format and returns its exit code (3 when a part could not be read). */
-export async function printDocument(ctx: IncidentContext, doc: Document): Promise<number> {
-  ctx.print(await renderDocument(doc, ctx.flags.format, colorFor(ctx.flags)));
+/** Writes a document in the chosen format. */
+export const show = (ctx: IncidentContext, doc: Document): Promise<void> => writeDocument(doc, ctx.flags.format, ctx.redactor, { color: colorFor(ctx.flags) });
+
+/** Prints an investigation in the chosen format (--format json: `json`, the investigation itself unless given) and returns its exit code (3 when a part could not be read). */
+export async function printDocument(ctx: IncidentContext, doc: Investigation, json: unknown = doc): Promise<number> {
+  await show(ctx, { ...investigationDocument(doc), json });
   return documentExitCode(doc);
 }

@@ -1,10 +1,9 @@
-/** Writing what a command shows: stdout/stderr through the redactor, files whole, tables, YAML. */
+/** Writing what a command shows: stdout/stderr through the redactor, files whole, YAML. */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../engine/errors.js';
-import { printable } from '../engine/printable.js';
 import type { Redactor } from '../engine/redact.js';
 import { DEFAULT_WIDTH } from './human.js';
 
@@ -67,19 +66,4 @@ export function makeDirectories(target: string, refusal: string): void {
     }
   }
   if (!statSync(target).isDirectory()) throw new UsageError(`${refusal.replace('%s', target)} (a file of that name is in the way)`);
-}
-
-/** A borderless table: readable in a terminal, and still aligned when piped to a file; its cells are shown `printable`. */
-export async function table(head: string[], rows: string[][]): Promise<string> {
-  const { default: Table } = await import('cli-table3');
-  const t = new Table({
-    head,
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
-    chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
-    },
-  });
-  t.push(...rows.map((r) => r.map(printable)));
-  return `${t.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
 }

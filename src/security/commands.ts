@@ -1,13 +1,12 @@
 /** `nvcops health security` (the runbook's security_events_summary --last-24h) and `… security ack`. */
-import { Chalk } from 'chalk';
 import { hostname } from 'node:os';
 import { EXIT, UsageError } from '../engine/errors.js';
-import { printable, printableDeep } from '../engine/printable.js';
+import { printableDeep } from '../engine/printable.js';
 import { Probes } from '../probes/index.js';
 import { actor, auditEvent, VERSION } from '../state/index.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
-import { write } from '../report/output.js';
+import { paragraph, writeDocument, type Document, type Style, type Text } from '../report/document.js';
 import { acknowledge, acknowledgements, outgrownText, withReviews, type Reviewed } from './acks.js';
 import { collectSecurityEvents, SEVERITIES, type SecurityScan } from './events.js';
 
@@ -49,32 +48,28 @@ function exitCode(events: Reviewed[], result: SecurityScan): number {
   return EXIT.ok;
 }
 
-function eventLine(e: Reviewed, c: InstanceType<typeof Chalk>): string {
+function eventLines(e: Reviewed): Text[] {
   const who = [e.user && `user ${e.user}`, e.from && `from ${e.from}`].filter(Boolean).join(' ');
-  const mark = e.reviewed ? c.green(`reviewed by ${e.reviewed.by}`) : c.bold(`UNREVIEWED${e.outgrown ? ` (${outgrownText(e.outgrown, e)})` : ''}`);
-  return `  ${e.id}  ${e.time.replace(/\.\d+Z$/, 'Z')}  ${e.kind.padEnd(16)} ${e.source.padEnd(15)} ${who}${e.count > 1 ? ` ×${e.count}` : ''}  ${mark}\n      ${e.message.slice(0, 200)}`;
+  const mark = e.reviewed ? { text: `reviewed by ${e.reviewed.by}`, style: 'green' as const } : { text: `UNREVIEWED${e.outgrown ? ` (${outgrownText(e.outgrown, e)})` : ''}`, style: 'bold' as const };
+  return [[{ text: `  ${e.id}  ${e.time.replace(/\.\d+Z$/, 'Z')}  ${e.kind.padEnd(16)} ${e.source.padEnd(15)} ${who}${e.count > 1 ? ` ×${e.count}` : ''}  ` }, mark], `      ${e.message.slice(0, 200)}`];
 }
 
-function human(flags: SummaryFlags, environment: string | null, scanned: SecurityScan, found: Reviewed[], color: boolean): string {
+function summaryDocument(environment: string | null, scanned: SecurityScan, found: Reviewed[]): Document {
   // Log lines and user names an attacker chose: shown, never acted on by the terminal.
   const [result, events] = [printableDeep(scanned), printableDeep(found)];
-  const c = new Chalk({ level: color ? 1 : 0 });
-  const paint = { high: c.red, medium: c.yellow, low: c.gray };
-  const out = [
-    c.bold('nvcops health security') + c.gray(` · ${environment ?? 'no environment named'} · ${result.since} → ${result.until}`),
-    c.gray('Daily Operations › Morning Health Check: python scripts/security_events_summary.py --last-24h'),
-    '',
+  const paint: Record<(typeof SEVERITIES)[number], Style> = { high: 'red', medium: 'yellow', low: 'gray' };
+  const out: Text[] = [
     'Sources:',
-    ...result.sources.map((s) => `  ${s.state === 'error' ? c.magenta('! error  ') : s.state === 'read' ? c.green('✔ read   ') : c.gray('– skipped')} ${s.name}: ${s.note}`),
+    ...result.sources.map((s): Text => [{ text: '  ' }, s.state === 'error' ? { text: '! error  ', style: 'magenta' } : s.state === 'read' ? { text: '✔ read   ', style: 'green' } : { text: '– skipped', style: 'gray' }, { text: ` ${s.name}: ${s.note}` }]),
   ];
   for (const severity of SEVERITIES) {
     const list = events.filter((e) => e.severity === severity);
     const open = list.filter((e) => !e.reviewed).length;
-    out.push('', paint[severity](`${severity.toUpperCase()}: ${list.length} event${list.length === 1 ? '' : 's'}, ${open} unreviewed`));
+    out.push('', [{ text: `${severity.toUpperCase()}: ${list.length} event${list.length === 1 ? '' : 's'}, ${open} unreviewed`, style: paint[severity] }]);
     // Single failed logins are many and matter in aggregate: the table below counts them by user and source.
     const shown = list.filter((e) => e.kind !== 'auth-failure');
-    out.push(...shown.map((e) => eventLine(e, c)));
-    if (shown.length < list.length) out.push(c.gray(`  ${list.length - shown.length} failed logins, counted by user and source below (--format json lists each with its id)`));
+    out.push(...shown.flatMap(eventLines));
+    if (shown.length < list.length) out.push([{ text: `  ${list.length - shown.length} failed logins, counted by user and source below (--format json lists each with its id)`, style: 'gray' }]);
   }
   const failures = new Map<string, number>();
   for (const e of events.filter((x) => x.kind === 'auth-failure')) {
@@ -84,22 +79,26 @@ function human(flags: SummaryFlags, environment: string | null, scanned: Securit
   const brute = new Set(events.filter((e) => e.kind === 'brute-force').map((e) => `${e.user ?? '?'} from ${e.from ?? '?'} (${e.source})`));
   if (failures.size) {
     out.push('', 'Authentication failures by user and source:');
-    for (const [key, n] of [...failures].sort((a, b) => b[1] - a[1])) out.push(`  ${String(n).padStart(5)}  ${key}${brute.has(key) ? c.red('  brute force') : ''}`);
+    for (const [key, n] of [...failures].sort((a, b) => b[1] - a[1])) out.push([{ text: `  ${String(n).padStart(5)}  ${key}` }, ...(brute.has(key) ? [{ text: '  brute force', style: 'red' as const }] : [])]);
   }
   const high = events.filter((e) => e.severity === 'high' && !e.reviewed).length;
   const broken = result.sources.filter((s) => s.state === 'error').length;
   const read = result.sources.filter((s) => s.state === 'read').length;
   out.push(
     '',
-    high
-      ? c.red(`✖ ${high} high-severity event${high > 1 ? 's' : ''} unreviewed — after looking into them: nvcops health security ack <id…> --note "…"`)
+    [high
+      ? { text: `✖ ${high} high-severity event${high > 1 ? 's' : ''} unreviewed — after looking into them: nvcops health security ack <id…> --note "…"`, style: 'red' }
       : broken
-        ? c.magenta(`! ${broken} source${broken > 1 ? 's' : ''} could not be read: the review is incomplete`)
+        ? { text: `! ${broken} source${broken > 1 ? 's' : ''} could not be read: the review is incomplete`, style: 'magenta' }
         : !read
-          ? c.magenta('! no source of security events was read: nothing was reviewed (set logs.application, logs.postgres or redis.url)')
-          : c.green('✔ every high-severity event has been reviewed'),
+          ? { text: '! no source of security events was read: nothing was reviewed (set logs.application, logs.postgres or redis.url)', style: 'magenta' }
+          : { text: '✔ every high-severity event has been reviewed', style: 'green' }],
   );
-  return `${out.join('\n')}\n`;
+  return {
+    header: { title: 'nvcops health security', environment, at: `${result.since} → ${result.until}`, runbook: 'Daily Operations › Morning Health Check: python scripts/security_events_summary.py --last-24h' },
+    blocks: [paragraph(out)],
+    json: { command: 'health security', environment, since: scanned.since, until: scanned.until, exitCode: exitCode(found, scanned), sources: scanned.sources, events: found },
+  };
 }
 
 /** `nvcops health security [--last-24h | --since …]`: the events of the window, grouped by severity, with their review state. */
@@ -107,10 +106,7 @@ export async function securitySummary(flags: SummaryFlags): Promise<number> {
   const s = await scan(flags);
   try {
     const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
-    const text = flags.format === 'json'
-      ? `${JSON.stringify({ command: 'health security', environment: s.config.environment ?? null, since: s.result.since, until: s.result.until, exitCode: exitCode(s.events, s.result), sources: s.result.sources, events: s.events }, null, 2)}\n`
-      : human(flags, s.config.environment ?? null, s.result, s.events, color);
-    write(text, s.redactor);
+    await writeDocument(summaryDocument(s.config.environment ?? null, s.result, s.events), flags.format, s.redactor, { color });
     return exitCode(s.events, s.result);
   } finally {
     await s.probes.close();
@@ -142,9 +138,10 @@ export async function securityAck(ids: string[], flags: AckFlags): Promise<numbe
       ...todo.map((e) => `  ${e.id}  ${e.severity.padEnd(6)} ${e.kind}${e.count > 1 ? ` ×${e.count}` : ''}${e.outgrown ? ` (again: ${outgrownText(e.outgrown, e)})` : ''}  ${e.message.slice(0, 120)}`),
       ...(already.length ? [`Already reviewed, left as they are: ${already.map((e) => `${e.id} (by ${e.reviewed!.by} at ${e.reviewed!.at})`).join(', ')}`] : []),
     ];
-    if (flags.format === 'human') write(`${plan.map(printable).join('\n')}\n`, s.redactor);
+    // The plan is on the screen before anything is written; the JSON says what was done.
+    await writeDocument({ blocks: [paragraph(plan)], json: undefined }, flags.format, s.redactor);
     if (flags.dryRun || !todo.length) {
-      if (flags.format === 'json') write(`${JSON.stringify({ dryRun: Boolean(flags.dryRun), acknowledged: [], wouldAcknowledge: todo.map((e) => e.id), alreadyReviewed: already.map((e) => e.id) }, null, 2)}\n`, s.redactor);
+      await writeDocument({ blocks: [], json: { dryRun: Boolean(flags.dryRun), acknowledged: [], wouldAcknowledge: todo.map((e) => e.id), alreadyReviewed: already.map((e) => e.id) } }, flags.format, s.redactor);
       return EXIT.ok;
     }
     const written = await acknowledge(s.store, todo, flags.note, by);
@@ -155,9 +152,10 @@ export async function securityAck(ids: string[], flags: AckFlags): Promise<numbe
       by,
       details: { events: written.map((w) => ({ id: w.id, severity: w.data.event.severity, kind: w.data.event.kind, count: w.data.event.count })), note: flags.note, host: hostname(), version: VERSION },
     }, { outcome: 'ok', message: `${written.length} security event${written.length === 1 ? '' : 's'} reviewed` });
-    if (flags.format === 'json') {
-      write(`${JSON.stringify({ dryRun: false, acknowledged: written.map((w) => ({ id: w.id, by: w.by, at: w.at })), alreadyReviewed: already.map((e) => e.id) }, null, 2)}\n`, s.redactor);
-    } else write(`Recorded ${written.length} acknowledgement${written.length === 1 ? '' : 's'} in ${s.store.location} and the audit trail.\n`, s.redactor);
+    await writeDocument({
+      blocks: [paragraph([`Recorded ${written.length} acknowledgement${written.length === 1 ? '' : 's'} in ${s.store.location} and the audit trail.`])],
+      json: { dryRun: false, acknowledged: written.map((w) => ({ id: w.id, by: w.by, at: w.at })), alreadyReviewed: already.map((e) => e.id) },
+    }, flags.format, s.redactor);
     return EXIT.ok;
   } finally {
     await s.probes.close();
