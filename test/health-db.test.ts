@@ -3,6 +3,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
+import { procedures } from '../src/runbook/procedures.js';
 
 const PASSWORD = 'S3cret-hunter2-pw';
 
@@ -143,7 +144,8 @@ describe('nvcops health db against real servers', () => {
     expect(nag.stdout.split('\n')[0]).toMatch(/^NVCOPS CRITICAL - health db: postgres\.connect-time FAIL, postgres\.replication-lag ERROR, postgres\.data-checksums ERROR, postgres\.oldest-transaction ERROR \| 'postgres\.connection-saturation'=[\d.]+%;@80:;@90:;0;100 .*'redis\.ping'=[\d.]+ms;100;1000/);
     expect(nag.exitCode).toBe(2);
     const junit = new XMLParser({ ignoreAttributes: false }).parse((await nvcops(['health', 'db', '--config', config, '--format', 'junit'])).stdout);
-    expect(junit.testsuites['@_tests']).toBe('31');
+    // One testcase per check of the procedure, however many checks it has.
+    expect(junit.testsuites['@_tests']).toBe(String(procedures['health db'].items.flatMap((i) => i.checks).length));
     expect(junit.testsuites['@_failures']).toBe('1');
     // Wide enough that no message wraps: the line is read whole (test/screen.test.ts tests the wrapping).
     const human = await nvcops(['health', 'db', '--config', config], { env: { COLUMNS: '1000' } });

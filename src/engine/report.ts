@@ -7,7 +7,8 @@ import type { Unit } from './units.js';
  * 1 — first version: command, environment, startedAt, durationMs, status, exitCode, summary, items[].results[].
  *     Optional `changes` (weekly security): what changed since the previous run of the command.
  * 2 — the status `waived` (a control whose deviation is accepted until an expiry, with a reason on record),
- *     in results, items, the run's status and `summary.waived`. Later, additive: optional `nextStep` on a result.
+ *     in results, items, the run's status and `summary.waived`. Later, additive: optional `nextStep` on a result;
+ *     optional `facts` on a result (what a check compares with its next run: a server's start time, its role).
  */
 export const SCHEMA_VERSION = 2;
 
@@ -22,6 +23,8 @@ export interface CheckResult {
   details?: string[];
   /** On a warn, fail or error: the nvcops command to run next (the check's own `nextStep`). */
   nextStep?: string;
+  /** What the check saw that its next run compares with (CheckOutput.facts). */
+  facts?: Record<string, unknown>;
   durationMs: number;
 }
 

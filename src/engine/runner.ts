@@ -72,6 +72,7 @@ export function verdict(check: CheckDefinition, output: CheckOutput, threshold: 
     message,
     ...(output.details?.length ? { details: output.details } : {}),
     ...(check.nextStep && NEEDS_A_STEP.has(status) ? { nextStep: check.nextStep } : {}),
+    ...(output.facts && { facts: output.facts }),
   };
 }
 

@@ -25,4 +25,6 @@ export interface CheckOutput {
   message: string;
   /** One line per sub-target (each replica, each service) for the long output. */
   details?: string[];
+  /** What the check saw that its next run compares with (a server's start time, its role): kept in the run history with the result. */
+  facts?: Record<string, unknown>;
 }

@@ -46,6 +46,19 @@ export class HistoryProbe {
     return this.runs({ command, days }, now);
   }
 
+  /**
+   * The facts `check` kept in the newest run of this environment that has them (any command that ran it),
+   * with when that run started; undefined on the first run. A run where the check erred kept none: the one before answers.
+   */
+  async previousFacts(check: string, now: Date): Promise<{ at: string; facts: Record<string, unknown> } | undefined> {
+    const runs = await this.runs({ check, limit: 20 }, now);
+    for (const run of [...runs].reverse()) {
+      const facts = run.report.items.flatMap((i) => i.results).find((r) => r.id === check)?.facts;
+      if (facts && typeof facts === 'object') return { at: run.at, facts };
+    }
+    return undefined;
+  }
+
   /** The newest run of `command` in the configured environment, however old. */
   async lastRunOf(command: string, now: Date): Promise<HistoryEntry | undefined> {
     return (await this.runs({ command, limit: 1 }, now)).at(-1);

@@ -245,6 +245,9 @@ export class RedisProbe {
   private readonly settings = new Map<string, Promise<string>>();
   private aclMemo?: Promise<AclUser[]>;
   private readonly extra: RedisNode[] = [];
+  private sentinelNodes?: RedisNode[];
+  private readonly found = new Map<string, RedisNode>();
+  private readonly count = () => { this.commandCount++; };
   commandCount = 0;
 
   constructor(readonly target: RedisTarget) {
@@ -296,6 +299,30 @@ export class RedisProbe {
 
   info(): Promise<RedisInfo> {
     return this.main.info();
+  }
+
+  /** One connection to each configured sentinel (sentinel mode only), with the credentials its own URL carries: to ask each for its view. */
+  sentinels(): RedisNode[] {
+    if (this.target.mode !== 'sentinel') throw new TargetError('Redis is not configured behind sentinels (redis.sentinels)');
+    this.sentinelNodes ??= this.target.sentinels.map((url, i) => {
+      const { host, port } = hostPort(url);
+      const node = new RedisNode(`sentinel ${host}:${port}`, { ...commonOptions(this.target), db: 0, host, port, ...credentials(url, {}) }, this.count, `redis.sentinels[${i}]`);
+      this.extra.push(node);
+      return node;
+    });
+    return this.sentinelNodes;
+  }
+
+  /** A data node found rather than configured (a replica the sentinels list), logged in to as redis.username / redis.password; one connection per address. */
+  instance(host: string, port: number): RedisNode {
+    const address = `${host}:${port}`;
+    let node = this.found.get(address);
+    if (!node) {
+      node = new RedisNode(address, { ...commonOptions(this.target), host, port, ...credentials(undefined, this.target) }, this.count, credentialSetting(this.target));
+      this.found.set(address, node);
+      this.extra.push(node);
+    }
+    return node;
   }
 
   /** One CONFIG GET value, read once per run; a server that forbids CONFIG (renamed, or ACL) says so instead of guessing. */
@@ -409,3 +436,7 @@ export function infoNumber(info: RedisInfo, section: string, field: string): num
   if (!Number.isFinite(n)) throw new TargetError(`INFO ${section} has no numeric ${field}`);
   return n;
 }
+
+/** The replicas a master's INFO replication lists (`slave0:ip=…,port=…,state=online,offset=…,lag=0`), each as its fields. */
+export const replicasOf = (replication: Record<string, string>): Record<string, string>[] =>
+  Object.entries(replication).filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => Object.fromEntries(v.split(',').map((kv) => kv.split('='))) as Record<string, string>);

@@ -22,17 +22,18 @@ export const healthProcedures = {
     id: 'health daily',
     runbook: 'Daily Operations › Morning Health Check (8:00 AM EST): the checklist',
     items: [
-      { title: DAILY.services, checks: ['http.service-up', 'postgres.connect-time', 'redis.ping', 'http.uptime', ...awsDailyChecks[DAILY.services]] },
+      { title: DAILY.services, checks: ['http.service-up', 'postgres.connect-time', 'redis.ping', 'redis.sentinel-quorum', 'redis.masters', 'http.uptime', ...awsDailyChecks[DAILY.services]] },
       {
         title: DAILY.connections,
         checks: [
           'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag', 'postgres.data-checksums',
           'postgres.oldest-transaction', 'postgres.prepared-transactions', 'redis.clients', 'redis.rejected-connections',
+          'postgres.replication-bytes', 'postgres.restarts-failovers', 'redis.restarts-failovers', 'redis.replica-lag',
           ...awsDailyChecks[DAILY.connections],
         ],
       },
       { title: DAILY.latency, checks: ['http.response-time', ...awsDailyChecks[DAILY.latency]] },
-      { title: DAILY.errors, checks: ['logs.error-rate', ...awsDailyChecks[DAILY.errors]] },
+      { title: DAILY.errors, checks: ['logs.error-rate', 'redis.error-replies', ...awsDailyChecks[DAILY.errors]] },
       { title: DAILY.security, checks: ['security.alerts-reviewed'] },
       { title: DAILY.backups, checks: BACKUP_VERIFICATION },
     ],
@@ -45,7 +46,7 @@ export const healthProcedures = {
         title: DAILY.connections,
         checks: [
           'postgres.connect-time', 'postgres.connection-saturation', 'postgres.idle-in-transaction', 'postgres.blocked-queries', 'postgres.replication-lag',
-          'postgres.data-checksums', 'postgres.oldest-transaction', 'postgres.prepared-transactions',
+          'postgres.data-checksums', 'postgres.oldest-transaction', 'postgres.prepared-transactions', 'postgres.replication-bytes',
         ],
       },
       {
@@ -54,7 +55,7 @@ export const healthProcedures = {
       },
       {
         title: 'Vacuum and analyze operations',
-        checks: ['postgres.transaction-wraparound', 'postgres.dead-tuples', 'postgres.vacuum-analyze', 'postgres.sequences', 'postgres.replication-slots'],
+        checks: ['postgres.transaction-wraparound', 'postgres.dead-tuples', 'postgres.vacuum-analyze', 'postgres.sequences', 'postgres.replication-slots', 'postgres.slot-wal', 'postgres.wal-size'],
       },
       { title: 'Index optimization', checks: ['postgres.invalid-indexes'] },
       { title: 'Cache performance review', checks: REDIS_REVIEW },

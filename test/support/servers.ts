@@ -167,6 +167,8 @@ export interface PgOptions {
   tls?: boolean;
   /** TLS required: pg_hba.conf's TCP lines become `hostssl`, so a plain connection is refused. */
   requireTls?: boolean;
+  /** The port (default: a free one), e.g. a new cluster where a stopped one listened. */
+  port?: number;
   /** false: initdb without data checksums (on by default, as initdb's default since PostgreSQL 18 and production's). */
   checksums?: boolean;
   /**
@@ -302,7 +304,7 @@ async function launchPostgres(opts: PgOptions): Promise<PgServer> {
     const hba = join(dataDir, 'pg_hba.conf');
     writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
   }
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   await pgStart(dataDir, dir, port, logFile, prepared?.env || opts.clockOffset ? { ...prepared?.env, ...(opts.clockOffset && fakeClock(opts.clockOffset)) } : undefined);
   const server = makeServer(port, dir, dataDir, logFile, access);
   // scram whatever password_encryption a test sets (pg_hba.conf asks for scram); kept out of the server log and

@@ -33,6 +33,10 @@ import preparedTransactions from './prepared-transactions.js';
 import replicationLag from './replication-lag.js';
 import replicationSlots from './replication-slots.js';
 import rollbackRatio from './rollback-ratio.js';
+import replicationBytes from './replication-bytes.js';
+import restartsFailovers from './restarts-failovers.js';
+import slotWal from './slot-wal.js';
+import walSize from './wal-size.js';
 import sequences from './sequences.js';
 import slowStatements from './slow-statements.js';
 import transactionWraparound from './transaction-wraparound.js';
@@ -47,4 +51,5 @@ export const postgresChecks = [
   dataChecksums, oldestTransaction, preparedTransactions, deadlocks, rollbackRatio,
   disabledTriggers, invalidConstraints, clockDrift, settingsDrift, pendingRestart,
   diskUsage, hostMemory, hostSwap, databaseGrowth,
+  restartsFailovers, replicationBytes, slotWal, walSize,
 ];

@@ -14,11 +14,17 @@ import persistence from './persistence.js';
 import ping from './ping.js';
 import protectedMode from './protected-mode.js';
 import rejectedConnections from './rejected-connections.js';
+import errorReplies from './error-replies.js';
+import masters from './masters.js';
+import replicaLag from './replica-lag.js';
 import replication from './replication.js';
+import restartsFailovers from './restarts-failovers.js';
+import sentinelQuorum from './sentinel-quorum.js';
 import slowlog from './slowlog.js';
 import tls from './tls.js';
 
 export const redisChecks = [
   ping, clients, rejectedConnections, memory, evictions, fragmentation, hitRatio, blockedClients, replication, persistence, slowlog, cluster,
   protectedMode, authentication, dangerousCommands, tls, expiredKeys, largestKeys, clockDrift,
+  restartsFailovers, sentinelQuorum, masters, replicaLag, errorReplies,
 ];

@@ -1,4 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
+import { replicasOf } from '../../probes/redis.js';
 import { judgeNodes } from '../verdicts.js';
 
 /**
@@ -19,7 +20,7 @@ export default defineCheck({
         // awesome-prometheus-alerts "Redis master link down": critical
         return { status: up ? 'pass' : 'fail', line };
       }
-      const replicas = Object.entries(r).filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => Object.fromEntries(v.split(',').map((kv) => kv.split('='))) as Record<string, string>);
+      const replicas = replicasOf(r);
       const online = replicas.filter((x) => x.state === 'online');
       // A replica taking its first copy (or a new one after a break) is on its way: a warning, not a failure.
       const syncing = replicas.filter((x) => SYNCING.has(x.state!));
