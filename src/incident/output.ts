@@ -2,7 +2,7 @@ import { clockFromEnv } from '../engine/clock.js';
 import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import { prepare } from '../app/prepare.js';
-import { write } from '../report/output.js';
+import { useColor, write } from '../report/output.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { documentExitCode, renderDocument, type Document, type Section } from './document.js';
 
@@ -30,7 +30,7 @@ export async function incidentContext(flags: IncidentFlags): Promise<IncidentCon
   };
 }
 
-export const colorFor = (flags: GlobalOptions): boolean => flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+export const colorFor = (flags: GlobalOptions): boolean => useColor(flags.color);
 
 export function makeDocument(ctx: IncidentContext, title: string, runbook: string, sections: Section[]): Document {
   return { title, runbook, environment: ctx.config.environment ?? null, generatedAt: ctx.now().toISOString(), sections };

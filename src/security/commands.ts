@@ -7,7 +7,7 @@ import { Probes } from '../probes/index.js';
 import { actor, auditEvent, VERSION } from '../state/index.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
-import { write } from '../report/output.js';
+import { useColor, write } from '../report/output.js';
 import { acknowledge, acknowledgements, outgrownText, withReviews, type Reviewed } from './acks.js';
 import { collectSecurityEvents, SEVERITIES, type SecurityScan } from './events.js';
 
@@ -106,7 +106,7 @@ function human(flags: SummaryFlags, environment: string | null, scanned: Securit
 export async function securitySummary(flags: SummaryFlags): Promise<number> {
   const s = await scan(flags);
   try {
-    const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+    const color = useColor(flags.color);
     const text = flags.format === 'json'
       ? `${JSON.stringify({ command: 'health security', environment: s.config.environment ?? null, since: s.result.since, until: s.result.until, exitCode: exitCode(s.events, s.result), sources: s.result.sources, events: s.events }, null, 2)}\n`
       : human(flags, s.config.environment ?? null, s.result, s.events, color);
