@@ -92,7 +92,7 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
     .version(VERSION, '-V', 'output the version number (or --version before any command)')
     .option('-c, --config <path>', 'config file (default $NVCOPS_CONFIG, then ./nvcops.yaml, $XDG_CONFIG_HOME/nvcops/config.yaml, /etc/nvcops/config.yaml)', named('a config file such as ./nvcops.yaml'))
     .option('-e, --env <name>', 'environment to use from the config file', named('an environment the config file defines, such as staging'))
-    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too; FORCE_COLOR=1 colours output that is not a terminal)')
     .option('--by <name>', 'who is acting, for the audit trail and run history (default: the OS user)', actorArg)
     .exitOverride()
     // One line: the error (quoting the argument as typed, controls shown), commander's suggestion if any, and where the usage is.
