@@ -5,6 +5,11 @@ import { execa } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../src/engine/report.js';
+import evictions from '../src/checks/redis/evictions.js';
+import rejected from '../src/checks/redis/rejected-connections.js';
+import slowlog from '../src/checks/redis/slowlog.js';
+import { verdict } from '../src/engine/runner.js';
+import { parseThreshold } from '../src/engine/thresholds.js';
 import { github } from '../src/report/github.js';
 import { junit } from '../src/report/junit.js';
 import { nagios } from '../src/report/nagios.js';
@@ -101,6 +106,14 @@ describe('Nagios', () => {
     report.items = [report.items[0]!];
     const perf = nagios(report).split('\n')[0]!.split(' | ')[1];
     expect(perf).toBe("'a.above'=3ms;~:2000;~:8000 'b.below'=99.95%;99.9:;;0;100 'c.days'=1036800s;2592000:;@~:604800 'd.counter'=5c;~:0 'e.count'=4;;@10:");
+  });
+
+  it('a counter since the server started is marked as one in the result, and only such a counter', () => {
+    const judged = (check: typeof rejected) => verdict(check, { value: 3, message: 'm' }, parseThreshold({ warn: '> 0' }, check.unit, check.id));
+    expect(judged(rejected).observed).toEqual({ value: 3, unit: 'count', counter: true });
+    expect(judged(evictions).observed).toEqual({ value: 3, unit: 'count', counter: true });
+    // The slow log's entries are a window, not a counter since start.
+    expect(judged(slowlog).observed).toEqual({ value: 3, unit: 'count' });
   });
 
   it('a usage or config error under --format nagios is one NVCOPS UNKNOWN line on stdout and exit 3', async () => {
