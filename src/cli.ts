@@ -29,7 +29,9 @@ Exit codes:
       the command checks is configured (the keys to set; no config file: where it looked)
   70  internal error: a bug in nvcops (one line; report it with the command line)
   130 interrupted (Ctrl-C); what finished is still reported
-  143 stopped by SIGTERM, handled as Ctrl-C is`;
+  143 stopped by SIGTERM, handled as Ctrl-C is
+  With --format nagios (a monitoring plugin) every code above 3 is 3, UNKNOWN, and an
+  error is one "NVCOPS UNKNOWN - …" line on stdout.`;
 
 /**
  * `--format nagios` on the command line (`-f nagios`, `--format=nagios`): nvcops runs as a monitoring
