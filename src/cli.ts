@@ -29,7 +29,19 @@ Exit codes:
       the command checks is configured (the keys to set; no config file: where it looked)
   70  internal error: a bug in nvcops (one line; report it with the command line)
   130 interrupted (Ctrl-C); what finished is still reported
-  143 stopped by SIGTERM, handled as Ctrl-C is`;
+  143 stopped by SIGTERM, handled as Ctrl-C is
+  With --format nagios (a monitoring plugin) every code above 3 is 3, UNKNOWN, and an
+  error is one "NVCOPS UNKNOWN - …" line on stdout.`;
+
+/**
+ * `--format nagios` on the command line (`-f nagios`, `--format=nagios`): nvcops runs as a monitoring
+ * plugin, and every way it ends must read as one (Monitoring Plugins guidelines): an error is one
+ * `NVCOPS UNKNOWN - …` line on stdout (what Nagios shows) and exit 3, as is any exit code above 3.
+ */
+const AS_PLUGIN = ((args: string[]) => args.some((a, i) => ['--format=nagios', '-fnagios'].includes(a) || (['--format', '-f'].includes(a) && args[i + 1] === 'nagios')))(process.argv.slice(2));
+
+/** Where an error line goes: stderr, or as a plugin the UNKNOWN line on stdout (its "|" would start perfdata). */
+const errorLine = { write: (text: string) => (AS_PLUGIN ? process.stdout.write(`NVCOPS UNKNOWN - ${text.replace(/^nvcops: /, '').replace(/\|/g, '/')}`) : process.stderr.write(text)) };
 
 /** Set once an error escaped every catch: the run's own verdict is void, and only the last resort's code is the exit code. */
 let escaped = false;
@@ -38,8 +50,10 @@ function exit(code: number): never {
   // The last resort exits once its line is out; a run finishing meanwhile must not exit first with its own code.
   if (escaped) return undefined as never;
   // Sockets of a frozen server must not keep an on-call engineer's terminal waiting.
-  process.exit(code);
+  process.exit(pluginCode(code));
 }
+
+const pluginCode = (code: number): number => (AS_PLUGIN && code > EXIT.error ? EXIT.error : code);
 
 const VERSION = typeof NVCOPS_VERSION === 'string' ? NVCOPS_VERSION : 'dev';
 
@@ -80,11 +94,11 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
     .version(VERSION, '-V', 'output the version number (or --version before any command)')
     .option('-c, --config <path>', 'config file (default $NVCOPS_CONFIG, then ./nvcops.yaml, $XDG_CONFIG_HOME/nvcops/config.yaml, /etc/nvcops/config.yaml)', named('a config file such as ./nvcops.yaml'))
     .option('-e, --env <name>', 'environment to use from the config file', named('an environment the config file defines, such as staging'))
-    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too; FORCE_COLOR=1 colours output that is not a terminal)')
     .option('--by <name>', 'who is acting, for the audit trail and run history (default: the OS user)', actorArg)
     .exitOverride()
     // One line: the error (quoting the argument as typed, controls shown), commander's suggestion if any, and where the usage is.
-    .configureOutput({ outputError: (str, write) => write(`${printable(str.replace(/^error: /, 'nvcops: ').trim().replace(/\s*\n\s*/g, ' '))} (run with --help for usage)\n`) })
+    .configureOutput({ outputError: (str) => errorLine.write(`${printable(str.replace(/^error: /, 'nvcops: ').trim().replace(/\s*\n\s*/g, ' '))} (run with --help for usage)\n`) })
     .addHelpText('after', EXIT_CODES_HELP);
   const only = commandNamed(program, args);
   for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);
@@ -95,7 +109,7 @@ export async function main(argv: string[]): Promise<never> {
   // Node leaves when nothing is pending, whatever main() was awaiting: a run that ends that way has
   // printed no verdict, and must not read as a pass (exit 0) to a gate.
   process.once('beforeExit', () => {
-    process.stderr.write(`nvcops: ${internalError('the run stopped before it finished (nothing left to wait on); no verdict')}\n`);
+    errorLine.write(`nvcops: ${internalError('the run stopped before it finished (nothing left to wait on); no verdict')}\n`);
     exit(EXIT.internal);
   });
   let pending: Promise<number> | undefined;
@@ -109,9 +123,9 @@ export async function main(argv: string[]): Promise<never> {
   const lastResort = (e: unknown) => {
     if (escaped) return;
     escaped = true;
-    fatal(e, program.opts()).then((code) => process.exit(code), () => {
-      process.stderr.write(`nvcops: ${internalError('an error whose message could not be masked (withheld)')}\n`);
-      process.exit(EXIT.internal);
+    fatal(e, program.opts(), errorLine).then((code) => process.exit(pluginCode(code)), () => {
+      errorLine.write(`nvcops: ${internalError('an error whose message could not be masked (withheld)')}\n`);
+      process.exit(pluginCode(EXIT.internal));
     });
   };
   process.on('uncaughtException', lastResort);
@@ -123,13 +137,13 @@ export async function main(argv: string[]): Promise<never> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') exit(EXIT.ok);
       exit(EXIT.usage);
     }
-    exit(await fatal(e, program.opts()));
+    exit(await fatal(e, program.opts(), errorLine));
   }
   if (!pending) exit(EXIT.ok);
   try {
     exit(await pending);
   } catch (e) {
-    exit(await fatal(e, program.opts()));
+    exit(await fatal(e, program.opts(), errorLine));
   }
 }
 

@@ -146,9 +146,12 @@ describe('command line', () => {
       'globalThis.setTimeout = (...args) => setTimer(...args).unref();',
     ].join('\n'));
     const path = writeConfig({ postgres: { url: 'postgres://nvcops@127.0.0.1:5999/db' } });
-    const r = await nvcops(['health', 'db', '--config', path, '--format', 'nagios'], { env: { NODE_OPTIONS: `--require ${hook}` } });
+    const r = await nvcops(['health', 'db', '--config', path, '--format', 'json'], { env: { NODE_OPTIONS: `--require ${hook}` } });
     expect([r.exitCode, r.stdout]).toEqual([70, '']);
     expect(r.stderr).toBe('nvcops: internal error: the run stopped before it finished (nothing left to wait on); no verdict — a bug in nvcops: report it to its maintainers with the command line and this message');
+    // As a Nagios plugin the same end is its UNKNOWN: one line on stdout, exit 3.
+    const plugin = await nvcops(['health', 'db', '--config', path, '--format', 'nagios'], { env: { NODE_OPTIONS: `--require ${hook}` } });
+    expect([plugin.exitCode, plugin.stdout, plugin.stderr]).toEqual([3, 'NVCOPS UNKNOWN - internal error: the run stopped before it finished (nothing left to wait on); no verdict — a bug in nvcops: report it to its maintainers with the command line and this message', '']);
   });
 
   it('an exception nothing catches (thrown in a microtask mid-run) is one line and exit 70, never a stack or the source line', async () => {

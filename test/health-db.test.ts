@@ -128,7 +128,7 @@ describe('nvcops health db against real servers', () => {
     expect(perf).toContain("'postgres.dead-tuples'=0%;@~:0;;0;100");
     expect(perf).toContain("'postgres.invalid-indexes'=0;@0:");
     expect(perf.find((p) => p.startsWith("'postgres.connection-saturation'="))).toMatch(/=[\d.]+%;@80:;@90:;0;100$/);
-    expect(perf).toContain("'postgres.idle-in-transaction'=0s;300;900");
+    expect(perf).toContain("'postgres.idle-in-transaction'=0s;~:300;~:900");
     expect(r.exitCode).toBe(1);
   });
 
@@ -141,7 +141,7 @@ describe('nvcops health db against real servers', () => {
       expect(r.stdout.length, format).toBeGreaterThan(50);
     }
     const nag = await nvcops(['health', 'db', '--config', config, '--format', 'nagios']);
-    expect(nag.stdout.split('\n')[0]).toMatch(/^NVCOPS CRITICAL - health db: postgres\.connect-time FAIL, postgres\.replication-lag ERROR, postgres\.data-checksums ERROR, postgres\.oldest-transaction ERROR \| 'postgres\.connection-saturation'=[\d.]+%;@80:;@90:;0;100 .*'redis\.ping'=[\d.]+ms;100;1000/);
+    expect(nag.stdout.split('\n')[0]).toMatch(/^NVCOPS CRITICAL - health db: postgres\.connect-time FAIL, postgres\.replication-lag ERROR, postgres\.data-checksums ERROR, postgres\.oldest-transaction ERROR \| 'postgres\.connection-saturation'=[\d.]+%;@80:;@90:;0;100 .*'redis\.ping'=[\d.]+ms;~:100;~:1000/);
     expect(nag.exitCode).toBe(2);
     const junit = new XMLParser({ ignoreAttributes: false }).parse((await nvcops(['health', 'db', '--config', config, '--format', 'junit'])).stdout);
     // One testcase per check of the procedure, however many checks it has.

@@ -12,6 +12,7 @@ import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, startRedis } from './support/servers.js';
 import type { PgServer } from './support/servers.js';
 import { until } from './support/until.js';
+import { FORMATS } from '../src/report/formats.js';
 
 const HOLDER_PW = 'Holder_P4ss11';
 const WAITER_PW = 'IdleLeak_P4ss77';
@@ -76,7 +77,7 @@ describe('secrets in running SQL (pg_stat_activity, pg_stat_statements) never le
 
   it('health daily and health db show the sessions masked in every format', async () => {
     for (const command of [['health', 'daily'], ['health', 'db']]) {
-      for (const format of ['human', 'json', 'junit', 'nagios', 'markdown']) {
+      for (const format of FORMATS) {
         const r = await run([...command, '--format', format]);
         expect({ command: command.join(' '), format, leaked: leaked(r.stdout + r.stderr) }).toEqual({ command: command.join(' '), format, leaked: [] });
         // Where the details are printed, the statements are there, masked: the check saw them.

@@ -18,7 +18,7 @@ export interface ActionFlags extends GlobalOptions {
 }
 
 export type ActionCommandFlags = ActionFlags & { format: 'human' | 'json' };
-import { write } from '../report/output.js';
+import { useColor, write } from '../report/output.js';
 import { prepare, type GlobalOptions } from './prepare.js';
 
 export interface PlanContext {
@@ -52,7 +52,7 @@ async function terminalIo(flags: ActionCommandFlags, redactor: Redactor): Promis
     },
     spinner,
     format: flags.format,
-    color: flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true,
+    color: useColor(flags.color),
   };
 }
 

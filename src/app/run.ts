@@ -1,4 +1,5 @@
 /** Running a procedure: the one check-run pipeline every check command, review and drill goes through. */
+import { appendFileSync } from 'node:fs';
 import { checks, registry } from '../checks/index.js';
 import { RUN_DEFAULTS, type CheckDefinition } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
@@ -13,7 +14,7 @@ import { resolveThresholds, type Threshold } from '../engine/thresholds.js';
 import { Probes } from '../probes/index.js';
 import type { Format } from '../report/formats.js';
 import { renderer } from '../report/index.js';
-import { makeReportDirectories, screenWidth, write, writeReportFile } from '../report/output.js';
+import { makeReportDirectories, screenWidth, useColor, write, writeReportFile } from '../report/output.js';
 import { procedures, type Procedure, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
 import { alertsFor, sendAlerts } from './alerts.js';
@@ -112,7 +113,7 @@ export async function runChecksCommand(
   makeReportDirectories(flags.report);
   // Listening until the run is in the history: a SIGTERM while it is written must not lose it.
   const interrupt = interruptOnSignals();
-  const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+  const color = useColor(flags.color);
   const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
   // One state store serves the run's checks (attestations, history) and then the comparison with the
   // last run, the run history and onReport: each opening would read (and verify) the trail again.
@@ -167,14 +168,23 @@ export async function runChecksCommand(
     report.audit = await (await import('../state/index.js')).auditHeadOf(store);
     // Secrets masked before the renderers lay the text out: a secret a wrap cut in two would escape the mask.
     const shown = redactor.applyDeep(report);
-    write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
+    write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems, failOn: flags.failOn }), redactor);
     // A report file that cannot be written (disk full) still leaves the run in the history.
     let unwritten: unknown;
     for (const r of flags.report ?? []) {
       try {
-        writeReportFile(r.path, redactor.apply((await renderer(r.format))(shown, { color: false })));
+        writeReportFile(r.path, redactor.apply((await renderer(r.format))(shown, { color: false, failOn: flags.failOn })));
       } catch (e) {
         unwritten ??= e;
+      }
+    }
+    const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+    if (flags.format === 'github' && summaryFile) {
+      // The job summary GitHub shows on the run's page: appended, as other steps write to the same file.
+      try {
+        appendFileSync(summaryFile, redactor.apply(`${(await renderer('markdown'))(shown, { color: false })}\n`));
+      } catch (e) {
+        write(`nvcops: job summary not written to $GITHUB_STEP_SUMMARY (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`, redactor, process.stderr);
       }
     }
     await keepInHistory(report, store, redactor, flags.by);

@@ -9,7 +9,7 @@ import type { ActionPlan } from '../engine/action.js';
 import type { PlanContext } from '../app/act.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
-import { screenWidth, write } from '../report/output.js';
+import { screenWidth, useColor, write } from '../report/output.js';
 import type { Format } from '../report/formats.js';
 import { renderer } from '../report/index.js';
 import { paragraph, writeDocument, type Block } from '../report/document.js';
@@ -122,7 +122,7 @@ export const historyShow = (id: string, flags: HistoryShowFlags): Promise<number
         ? `history show: ${id} is the start of ${found.length} run ids; give more of it`
         : `history show: no kept check run ${id} in ${store.location} (nvcops history --format json lists the ids)`);
     }
-    const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+    const color = useColor(flags.color);
     write((await renderer(flags.format))(found[0]!.report, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
     return EXIT.ok;
   });

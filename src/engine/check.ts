@@ -39,6 +39,8 @@ export interface CheckDefinition {
    * up the reply and adds its time to the server's.
    */
   timesRoundTrip?: true;
+  /** Its value is a counter since the server started (Redis INFO stats), not a reading of now: Nagios perfdata gives it the `c` unit. */
+  counter?: true;
   /** What to run next when it is not pass: an nvcops command that exists (a test runs each one's --help). */
   nextStep?: string;
   run(ctx: CheckContext): Promise<CheckOutput>;

@@ -8,7 +8,8 @@ import type { Unit } from './units.js';
  *     Optional `changes` (weekly security): what changed since the previous run of the command.
  * 2 — the status `waived` (a control whose deviation is accepted until an expiry, with a reason on record),
  *     in results, items, the run's status and `summary.waived`. Later, additive: optional `nextStep` on a result;
- *     optional `facts` on a result (what a check compares with its next run: a server's start time, its role).
+ *     optional `facts` on a result (what a check compares with its next run: a server's start time, its role);
+ *     optional `observed.counter`.
  */
 export const SCHEMA_VERSION = 2;
 
@@ -16,7 +17,8 @@ export interface CheckResult {
   id: string;
   title: string;
   status: Status;
-  observed: { value: number; unit: Unit } | null;
+  /** `counter`: the value is a count since the server started (the check's `counter`). */
+  observed: { value: number; unit: Unit; counter?: true } | null;
   /** The levels judged against, as written (`> 200ms`), or null when the check has none. */
   threshold: { warn?: string; fail?: string } | null;
   message: string;

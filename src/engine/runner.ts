@@ -52,7 +52,7 @@ const NEEDS_A_STEP = new Set<Status>(['warn', 'fail', 'error']);
 export function verdict(check: CheckDefinition, output: CheckOutput, threshold: Threshold | undefined): Omit<CheckResult, 'durationMs'> {
   const unit = output.unit ?? check.unit;
   const hasValue = typeof output.value === 'number' && Number.isFinite(output.value);
-  const observed = hasValue ? { value: output.value as number, unit } : null;
+  const observed = hasValue ? { value: output.value as number, unit, ...(check.counter && { counter: true as const }) } : null;
   let status: Status;
   let message = output.message;
   if (output.status) status = output.status;

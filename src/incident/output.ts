@@ -2,7 +2,7 @@ import { clockFromEnv } from '../engine/clock.js';
 import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import { prepare } from '../app/prepare.js';
-import { write } from '../report/output.js';
+import { useColor, write } from '../report/output.js';
 import { writeDocument, type Document, type DocumentFormat } from '../report/document.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { documentExitCode, investigationDocument, type Investigation, type Section } from './document.js';
@@ -29,7 +29,7 @@ export async function incidentContext(flags: IncidentFlags): Promise<IncidentCon
   };
 }
 
-export const colorFor = (flags: GlobalOptions): boolean => flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+export const colorFor = (flags: GlobalOptions): boolean => useColor(flags.color);
 
 export function makeDocument(ctx: IncidentContext, title: string, runbook: string, sections: Section[]): Investigation {
   return { title, runbook, environment: ctx.config.environment ?? null, generatedAt: ctx.now().toISOString(), sections };

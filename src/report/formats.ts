@@ -1,16 +1,18 @@
-import type { RunReport } from '../engine/report.js';
+import type { FailOn, RunReport } from '../engine/report.js';
 
 /** The --format values; src/report/index.ts maps each to its renderer (the compiler keeps them in step). */
-export const FORMATS = ['human', 'json', 'junit', 'nagios', 'markdown'] as const;
+export const FORMATS = ['human', 'json', 'junit', 'nagios', 'markdown', 'prometheus', 'github'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface RenderOptions {
-  /** Colours (human only); false for NO_COLOR, --no-color and non-TTY output. */
+  /** Colours (human only): output.ts `useColor` (--no-color, NO_COLOR, FORCE_COLOR, a terminal). */
   color: boolean;
   /** Columns the human screen wraps within (default 80). */
   width?: number;
   /** --only-problems: the human screen leaves out what passed. */
   onlyProblems?: boolean;
+  /** The run's --fail-on (default warn): JUnit shows a warn as a failure when it counts toward the exit code. */
+  failOn?: FailOn;
 }
 
 /** A pure renderer of one --format value. */

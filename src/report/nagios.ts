@@ -6,26 +6,34 @@ import { observedText, thresholdText } from './text.js';
 
 const STATE: Record<number, string> = { 0: 'OK', 1: 'WARNING', 2: 'CRITICAL', 3: 'UNKNOWN' };
 
-/** monitoring-plugins units of measure; units without one are printed as plain numbers. */
-const UOM: Record<Unit, string> = { ms: 'ms', s: 's', '%': '%', bytes: 'B', count: '', days: '', ratio: '' };
+/**
+ * monitoring-plugins units of measure (s, ms, %, B, c; none for a number of things), and the factor from the
+ * check's unit: days are written in seconds, which the guidelines have a unit for. A counter since the
+ * server started is `c`.
+ */
+const UOM: Record<Unit, { uom: string; factor: number }> = {
+  ms: { uom: 'ms', factor: 1 }, s: { uom: 's', factor: 1 }, days: { uom: 's', factor: 86_400 }, '%': { uom: '%', factor: 1 },
+  bytes: { uom: 'B', factor: 1 }, count: { uom: '', factor: 1 }, ratio: { uom: '', factor: 1 },
+};
 
 /**
- * A monitoring-plugins range, which alerts outside it, ends included: `> 200` alerts outside 0..200 (`200`),
- * `< 99.9` below it (`99.9:`). `@` alerts inside: `>= 80` is `@80:`, `<= 0` is `@~:0` (`80` would pass 80).
+ * A monitoring-plugins range, which alerts outside it, ends included: `> 200` alerts above 200 (`~:200`;
+ * a bare `200` would also alert below 0), `< 99.9` below it (`99.9:`). `@` alerts inside: `>= 80` is
+ * `@80:`, `<= 0` is `@~:0` (`80` would pass 80).
  */
 function range(c: Condition | undefined, unit: Unit): string {
   if (!c) return '';
-  const v = +fromCanonical(c.value, unit).toFixed(6);
-  const ranges: Record<Condition['op'], string> = { '>': String(v), '>=': `@${v}:`, '<': `${v}:`, '<=': `@~:${v}` };
+  const v = +(fromCanonical(c.value, unit) * UOM[unit].factor).toFixed(6);
+  const ranges: Record<Condition['op'], string> = { '>': `~:${v}`, '>=': `@${v}:`, '<': `${v}:`, '<=': `@~:${v}` };
   return ranges[c.op];
 }
 
 function perfdata(r: CheckResult): string | undefined {
   if (!r.observed) return undefined;
-  const { unit, value } = r.observed;
+  const { unit, value, counter } = r.observed;
   const cond = (t?: string) => (t ? parseCondition(t, unit, r.id) : undefined);
   const label = r.id.replace(/'/g, "''");
-  const fields = [`${+value.toFixed(6)}${UOM[unit]}`, range(cond(r.threshold?.warn), unit), range(cond(r.threshold?.fail), unit)];
+  const fields = [`${+(value * UOM[unit].factor).toFixed(6)}${counter ? 'c' : UOM[unit].uom}`, range(cond(r.threshold?.warn), unit), range(cond(r.threshold?.fail), unit)];
   if (unit === '%') fields.push('0', '100');
   return `'${label}'=${fields.join(';').replace(/;+$/, '')}`;
 }

@@ -37,6 +37,19 @@ export function writeOutputFile(path: string, text: string): void {
 }
 
 /**
+ * Whether the human output is coloured. `--no-color` and NO_COLOR (set and not empty, no-color.org) always
+ * win; then FORCE_COLOR (force-color.org, as Node and chalk read it): set and not empty, it colours even
+ * output that is not a terminal (CI logs), except `0` and `false`, which turn colour off; else colour only
+ * on a terminal.
+ */
+export function useColor(flag: boolean, env: NodeJS.ProcessEnv = process.env, stdout: NodeJS.WriteStream = process.stdout): boolean {
+  if (!flag || env.NO_COLOR) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  return stdout.isTTY === true;
+}
+
+/**
  * The columns of the screen: COLUMNS when it is set to a number (a wrapper or CI that says its width), else
  * the terminal's own, else 80 (a pipe or file: what a terminal opens at).
  */

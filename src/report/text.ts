@@ -1,5 +1,6 @@
 import { STATUSES, type Status } from '../engine/verdict.js';
-import type { CheckResult } from '../engine/report.js';
+import type { CheckResult, RunReport } from '../engine/report.js';
+import { EXIT } from '../engine/errors.js';
 import { formatValue } from '../engine/units.js';
 
 /** Shared wording of the plain-text formats. */
@@ -14,3 +15,10 @@ export function summaryText(s: Record<Status, number>): string {
   const parts = STATUSES.filter((k) => s[k] > 0 || k === 'pass' || k === 'fail').map((k) => `${s[k]} ${k}`);
   return parts.join(', ');
 }
+
+/**
+ * Manual lines left unattested are what make the exit code 3 when nothing else could: no check
+ * errored (a review whose controls need a person's attestation, or a run where nothing was judged).
+ * CI formats then show them as failures, so that a red job never shows a green report.
+ */
+export const manualMakesItRed = (report: RunReport): boolean => report.exitCode === EXIT.error && report.summary.error === 0 && report.summary.manual > 0;

@@ -7,6 +7,7 @@ import { actor, auditEvent, VERSION } from '../state/index.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
 import { paragraph, writeDocument, type Document, type Style, type Text } from '../report/document.js';
+import { useColor } from '../report/output.js';
 import { acknowledge, acknowledgements, outgrownText, withReviews, type Reviewed } from './acks.js';
 import { collectSecurityEvents, SEVERITIES, type SecurityScan } from './events.js';
 
@@ -105,7 +106,7 @@ function summaryDocument(environment: string | null, scanned: SecurityScan, foun
 export async function securitySummary(flags: SummaryFlags): Promise<number> {
   const s = await scan(flags);
   try {
-    const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+    const color = useColor(flags.color);
     await writeDocument(summaryDocument(s.config.environment ?? null, s.result, s.events), flags.format, s.redactor, { color });
     return exitCode(s.events, s.result);
   } finally {

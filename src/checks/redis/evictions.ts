@@ -9,6 +9,7 @@ export default defineCheck({
   title: 'Redis evictions',
   requires: ['redis'],
   unit: 'count',
+  counter: true,
   // redis.conf default maxmemory-policy noeviction: an evicted key is data the application expected to find (raise for a pure LRU cache)
   thresholds: { warn: '> 0', source: 'redis.conf maxmemory-policy (redis_exporter evicted_keys)' },
   run: ({ probes }) =>

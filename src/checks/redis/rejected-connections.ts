@@ -10,6 +10,7 @@ export default defineCheck({
   nextStep: 'nvcops health db',
   requires: ['redis'],
   unit: 'count',
+  counter: true,
   // awesome-prometheus-alerts "Redis rejected connections": any increase is a problem (a client got an error)
   thresholds: { warn: '> 0', source: 'awesome-prometheus-alerts' },
   run: ({ probes }) =>
