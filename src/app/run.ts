@@ -16,7 +16,7 @@ import { renderer } from '../report/index.js';
 import { makeReportDirectories, screenWidth, write, writeReportFile } from '../report/output.js';
 import { procedures, type Procedure, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
-import { prepare, type GlobalOptions } from './prepare.js';
+import { fleetOf, namesSeveral, prepare, prepareFleet, type GlobalOptions } from './prepare.js';
 import { holdRun, type IfRunning } from './run-lock.js';
 
 /** The flags every check command takes (src/commands/options.ts reads them). */
@@ -31,6 +31,8 @@ export interface RunFlags extends GlobalOptions {
   emit?: 'cloudwatch';
   onlyProblems?: boolean;
   ifRunning: IfRunning;
+  /** With --env a,b,c or --env all: environments run at once (app/fleet.ts FLEET_CONCURRENCY when absent). */
+  envConcurrency?: number;
 }
 
 async function progressLine(enabled: boolean) {
@@ -75,7 +77,27 @@ export async function runPipeline(procedure: Procedure, registered: ReadonlyMap<
 /** Checks a command adds from the configuration (business metrics), shown as one more checklist line. */
 export type ProcedureExtension = (config: Config) => { title: string; checks: CheckDefinition[] } | undefined;
 
-/** Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code. */
+/** What a command adds to the pipeline: see runChecksCommand. */
+export interface CommandHooks {
+  compareWithLastRun?: boolean;
+  adjust?: (config: Config) => void;
+  wrap?: (check: CheckDefinition) => CheckDefinition;
+  onReport?: (report: RunReport, ctx: { config: Config; redactor: Redactor; store: () => Promise<Store> }) => Promise<void>;
+}
+
+/** One environment's run, ready to go: its config, and the procedure and checks validated against it. */
+interface Prepared {
+  config: Config;
+  redactor: Redactor;
+  procedure: Procedure;
+  registered: ReadonlyMap<string, CheckDefinition>;
+  thresholds: Map<string, Threshold>;
+}
+
+/**
+ * Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code.
+ * `--env a,b,c` or `--env all` runs it in each of those environments (app/fleet.ts), with one report.
+ */
 export async function runChecksCommand(
   procedureId: ProcedureId,
   flags: RunFlags,
@@ -85,15 +107,40 @@ export async function runChecksCommand(
    * `wrap` adapts each check for this command (waivers of the reviews' controls); `onReport` gets the
    * final report after it is printed (evidence files). The run's clock honours NVCOPS_NOW.
    */
-  opts: {
-    compareWithLastRun?: boolean;
-    adjust?: (config: Config) => void;
-    wrap?: (check: CheckDefinition) => CheckDefinition;
-    onReport?: (report: RunReport, ctx: { config: Config; redactor: Redactor; store: () => Promise<Store> }) => Promise<void>;
-  } = {},
+  opts: CommandHooks = {},
 ): Promise<number> {
+  const fleet = fleetOf(flags);
+  if (fleet) {
+    const { configs, redactor } = await prepareFleet(flags, fleet);
+    const prepared = configs.map((config) => preparedRun(procedureId, flags, extend, opts, config, redactor));
+    makeReportDirectories(flags.report);
+    const { runFleet } = await import('./fleet.js');
+    return runFleet(configs, { command: procedureId, runbook: procedures[procedureId].runbook }, { flags, redactor }, (i, signal) => runEnvironment(procedureId, flags, opts, prepared[i]!, signal, () => undefined));
+  }
   const { config, redactor } = await prepare(flags);
-  const now = clockFromEnv();
+  const prepared = preparedRun(procedureId, flags, extend, opts, config, redactor);
+  makeReportDirectories(flags.report);
+  // Listening until the run is in the history: a SIGTERM while it is written must not lose it.
+  const interrupt = interruptOnSignals();
+  const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+  const { exitCode } = await runEnvironment(procedureId, flags, opts, prepared, interrupt.signal, () => interrupt.release(), async (shown) => {
+    write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
+    // A report file that cannot be written (disk full) still leaves the run in the history.
+    let unwritten: unknown;
+    for (const r of flags.report ?? []) {
+      try {
+        writeReportFile(r.path, redactor.apply((await renderer(r.format))(shown, { color: false })));
+      } catch (e) {
+        unwritten ??= e;
+      }
+    }
+    return unwritten;
+  });
+  return exitCode;
+}
+
+/** The procedure and checks of one environment's run, validated against its config before anything connects. */
+function preparedRun(procedureId: ProcedureId, flags: RunFlags, extend: ProcedureExtension | undefined, opts: CommandHooks, config: Config, redactor: Redactor): Prepared {
   opts.adjust?.(config);
   const noAws = flags.emit === 'cloudwatch' ? missingTarget('aws', config) : undefined;
   if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
@@ -103,11 +150,25 @@ export async function runChecksCommand(
     ? { ...procedures[procedureId], items: [...procedures[procedureId].items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
     : procedures[procedureId];
   const unconfigured = nothingConfigured(procedureId, procedure.items.flatMap((i) => i.checks.map((id) => registered.get(id)!)), config);
-  if (unconfigured) throw new ConfigError(unconfigured);
-  makeReportDirectories(flags.report);
-  // Listening until the run is in the history: a SIGTERM while it is written must not lose it.
-  const interrupt = interruptOnSignals();
-  const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+  if (unconfigured) throw new ConfigError(config.environment && namesSeveral(flags.env) ? `environment ${config.environment}: ${unconfigured}` : unconfigured);
+  return { config, redactor, procedure, registered, thresholds };
+}
+
+/**
+ * One environment's run: its run lock, the pipeline (again under --wait), its place in the history,
+ * `onReport` and --emit. `show` prints it (a single environment's run) before it is kept, and returns
+ * a report file it could not write, thrown once the run is kept; `release` stops listening for signals.
+ */
+async function runEnvironment(
+  procedureId: ProcedureId,
+  flags: RunFlags,
+  opts: CommandHooks,
+  { config, redactor, procedure, registered, thresholds }: Prepared,
+  signal: AbortSignal,
+  release: () => void,
+  show?: (shown: RunReport) => Promise<unknown>,
+): Promise<{ report: RunReport; exitCode: number }> {
+  const now = clockFromEnv();
   const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
   // One state store serves the run's checks (attestations, history) and then the comparison with the
   // last run, the run history and onReport: each opening would read (and verify) the trail again.
@@ -121,19 +182,19 @@ export async function runChecksCommand(
   let report: RunReport;
   let releaseRun = async () => undefined as void;
   try {
-    releaseRun = await holdRun(config, `${procedureId} @ ${config.environment ?? 'no environment'}`, { ifRunning: flags.ifRunning, waitMs: flags.timeout, signal: interrupt.signal, redactor });
+    releaseRun = await holdRun(config, `${procedureId} @ ${config.environment ?? 'no environment'}`, { ifRunning: flags.ifRunning, waitMs: flags.timeout, signal, redactor });
     for (let attempt = 1; ; attempt++) {
       // Another attempt reads the state afresh.
       if (attempt > 1) await closeStore();
       // A terminal that reports no width (some pseudo-terminals) would make the spinner's line arithmetic run away.
-      const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
+      const spinner = await progressLine(show !== undefined && flags.format === 'human' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
       report = await runPipeline(procedure, registered, {
         config,
         thresholds,
         concurrency: flags.concurrency,
         deadlineMs: flags.timeout,
         failOn: flags.failOn,
-        signal: interrupt.signal,
+        signal,
         now,
         store,
         onProgress: spinner && ((done, total, running) => {
@@ -142,17 +203,18 @@ export async function runChecksCommand(
       });
       spinner?.stop();
       const settled = report.exitCode === EXIT.ok || report.exitCode === EXIT.warn;
-      if (!flags.wait || settled || interrupt.signal.aborted || Date.now() + flags.interval > waitUntil) break;
-      write(`attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
-      await sleep(flags.interval, interrupt.signal);
+      if (!flags.wait || settled || signal.aborted || Date.now() + flags.interval > waitUntil) break;
+      const where = show ? '' : `${config.environment}: `;
+      write(`${where}attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
+      await sleep(flags.interval, signal);
       // Stopped between attempts: the last attempt is what finished, not a run of checks never started.
-      if (interrupt.signal.aborted) {
-        report = { ...report, interrupted: true, exitCode: interruptedExitCode(interrupt.signal) };
+      if (signal.aborted) {
+        report = { ...report, interrupted: true, exitCode: interruptedExitCode(signal) };
         break;
       }
     }
   } catch (e) {
-    interrupt.release();
+    release();
     await closeStore();
     await releaseRun();
     throw e;
@@ -161,27 +223,17 @@ export async function runChecksCommand(
     if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
     report.audit = await (await import('../state/index.js')).auditHeadOf(store);
     // Secrets masked before the renderers lay the text out: a secret a wrap cut in two would escape the mask.
-    const shown = redactor.applyDeep(report);
-    write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
-    // A report file that cannot be written (disk full) still leaves the run in the history.
-    let unwritten: unknown;
-    for (const r of flags.report ?? []) {
-      try {
-        writeReportFile(r.path, redactor.apply((await renderer(r.format))(shown, { color: false })));
-      } catch (e) {
-        unwritten ??= e;
-      }
-    }
+    const unwritten = await show?.(redactor.applyDeep(report));
     await keepInHistory(report, store, redactor, flags.by);
     if (unwritten) throw unwritten;
     await opts.onReport?.(report, { config, redactor, store });
   } finally {
-    interrupt.release();
+    release();
     await closeStore();
     await releaseRun();
   }
-  if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
-  return report.exitCode;
+  if (flags.emit === 'cloudwatch') return { report, exitCode: await emitToCloudWatch(report, config, redactor) };
+  return { report, exitCode: report.exitCode };
 }
 
 /** Said when no config file was found and nothing could run without one. */
