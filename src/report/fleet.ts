@@ -5,7 +5,7 @@
  */
 import { EXIT } from '../engine/errors.js';
 import { markdownCell as cell, printableDeep } from '../engine/printable.js';
-import { SCHEMA_VERSION, worst, type RunReport, type Summary } from '../engine/report.js';
+import { SCHEMA_VERSION, summarize, worst, type RunReport, type Summary } from '../engine/report.js';
 import { STATUSES, type Status } from '../engine/verdict.js';
 import type { Format, RenderOptions } from './formats.js';
 import { renderer } from './index.js';
@@ -41,7 +41,7 @@ export function worstExit(codes: number[]): number {
 
 /** The fleet's report from its environments' reports. */
 export function fleetReport(reports: EnvironmentReport[], startedAt: Date, durationMs: number): FleetReport {
-  const summary = { ...Object.fromEntries(STATUSES.map((k) => [k, 0])), total: 0 } as Summary;
+  const summary = summarize([]);
   for (const r of reports) for (const k of [...STATUSES, 'total'] as const) summary[k] += r.summary[k];
   const first = reports[0]!;
   return {
@@ -61,7 +61,7 @@ export function fleetReport(reports: EnvironmentReport[], startedAt: Date, durat
 
 /** The report of an environment whose run could not be made: no checks, its error and exit code. */
 export function unmadeReport(like: { command: string; runbook: string }, environment: string, error: string, exitCode: number, startedAt: Date): EnvironmentReport {
-  const summary = { ...Object.fromEntries(STATUSES.map((k) => [k, 0])), total: 0 } as Summary;
+  const summary = summarize([]);
   return { schemaVersion: SCHEMA_VERSION, ...like, environment, startedAt: startedAt.toISOString(), durationMs: 0, status: 'error', exitCode, interrupted: false, summary, items: [], error };
 }
 
@@ -120,8 +120,8 @@ function junit(fleet: FleetReport, one: (r: RunReport) => string): string {
       named.summary = { ...named.summary, error: 1, total: 1 };
     }
     const xml = one(named);
-    const body = /<testsuites[^>]*>\n?([\s\S]*)<\/testsuites>/.exec(xml)?.[1] ?? '';
-    return body.replace(/<testsuite ([^>]*)>/g, `<testsuite $1>\n    <properties>\n      <property name="environment" value="${xmlAttr(r.environment)}"></property>\n    </properties>`);
+    const body = (/<testsuites[^>]*>\n?([\s\S]*)<\/testsuites>/.exec(xml)?.[1] ?? '').trimEnd();
+    return `${body.replace(/<testsuite ([^>]*)>/g, `<testsuite $1>\n    <properties>\n      <property name="environment" value="${xmlAttr(r.environment)}"></property>\n    </properties>`)}\n`;
   });
   const s = fleet.summary;
   const t = (ms: number) => (ms / 1000).toFixed(3);
