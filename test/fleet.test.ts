@@ -137,6 +137,13 @@ describe('--env a,b,c and --env all', () => {
     expect(secretsIn(all.stdout + today.stdout + text.stdout, STATE_PASSWORD, pg)).toEqual([]);
   }, 120_000);
 
+  it('monthly compliance --evidence keeps each environment\'s evidence in a directory of its own', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'nvcops-fleet-ev-')), 'evidence');
+    const r = await nvcops(['--config', config, '--env', 'healthy,dead', 'monthly', 'compliance', '--evidence', dir, '--timeout', '8s', '--format', 'json'], { timeoutMs: 90_000 });
+    expect(JSON.parse(r.stdout).environments).toEqual(['healthy', 'dead']);
+    for (const env of ['healthy', 'dead']) expect(JSON.parse(readFileSync(join(dir, env, 'evidence.json'), 'utf8')).environment).toBe(env);
+  }, 120_000);
+
   it('refuses a bad list, unknown names, all with no environments, several for an action, and stores the environments do not share', async () => {
     const empty = await healthDb('healthy,,dead');
     expect([empty.exitCode, empty.stderr]).toEqual([64, 'nvcops: --env: an empty name in "healthy,,dead"; use names separated by single commas, such as production,staging']);
