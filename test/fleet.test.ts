@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nvcops, writeConfig } from './support/cli.js';
+import { nvcops, startNvcops, writeConfig } from './support/cli.js';
+import { connectedTo, until } from './support/until.js';
 import { freePort, secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 
 const STATE_PASSWORD = 'fleet-state-Pw-7d1q';
@@ -135,6 +136,24 @@ describe('--env a,b,c and --env all', () => {
     expect(text.stdout).toMatch(/environment healthy: \d+ due/);
     expect(text.stdout).toMatch(/environment dead: \d+ due/);
     expect(secretsIn(all.stdout + today.stdout + text.stdout, STATE_PASSWORD, pg)).toEqual([]);
+  }, 120_000);
+
+  it('SIGTERM stops the fleet: the running environment reports itself interrupted, those not started are not started, exit 143', async () => {
+    process.kill(frozen.pid(), 'SIGSTOP');
+    try {
+      const child = startNvcops(['--config', config, '--env', 'healthy,frozen,dead', 'health', 'db', '--timeout', '60s', '--env-concurrency', '1', '--format', 'json'], mkdtempSync(join(tmpdir(), 'nvcops-fleet-state-')));
+      await until('nvcops has connected to the frozen server', () => connectedTo(frozen.port));
+      child.kill('SIGTERM');
+      const r = await child;
+      expect(r.exitCode, r.stderr).toBe(143);
+      const doc = JSON.parse(r.stdout);
+      expect(doc).toMatchObject({ exitCode: 143, interrupted: true, environments: ['healthy', 'frozen', 'dead'] });
+      expect(doc.reports.map((x: { environment: string; exitCode: number }) => [x.environment, x.exitCode])).toEqual([['healthy', 0], ['frozen', 143], ['dead', 143]]);
+      expect(doc.reports[1].interrupted).toBe(true);
+      expect(doc.reports[2]).toMatchObject({ items: [], error: 'the run was stopped before this environment started' });
+    } finally {
+      process.kill(frozen.pid(), 'SIGCONT');
+    }
   }, 120_000);
 
   it('monthly compliance --evidence keeps each environment\'s evidence in a directory of its own', async () => {

@@ -48,6 +48,8 @@ export async function runFleet(
   const interrupt = interruptOnSignals();
   const reports: EnvironmentReport[] = new Array(configs.length);
   let next = 0;
+  const running = new Set<AbortController>();
+  interrupt.signal.addEventListener('abort', () => { for (const own of running) own.abort(interrupt.signal.reason); }, { once: true });
   const worker = async () => {
     for (let i = next++; i < configs.length; i = next++) {
       const environment = configs[i]!.environment!;
@@ -58,8 +60,7 @@ export async function runFleet(
       const at = new Date();
       // Each environment's run listens on a signal of its own: its checks add their listeners there, not all on one.
       const own = new AbortController();
-      const stop = () => own.abort(interrupt.signal.reason);
-      interrupt.signal.addEventListener('abort', stop, { once: true });
+      running.add(own);
       try {
         const { report, exitCode } = await run(i, own.signal);
         reports[i] = { ...report, environment, exitCode };
@@ -68,7 +69,7 @@ export async function runFleet(
         if (code === undefined) throw e;
         reports[i] = unmadeReport(command, environment, (e as Error).message, code, at);
       } finally {
-        interrupt.signal.removeEventListener('abort', stop);
+        running.delete(own);
       }
     }
   };
