@@ -156,6 +156,23 @@ describe('--env a,b,c and --env all', () => {
     }
   }, 120_000);
 
+  it('the run lock is per environment: one held elsewhere is that environment\'s exit 75, the others run', async () => {
+    process.kill(frozen.pid(), 'SIGSTOP');
+    const holder = startNvcops(['--config', config, '--env', 'frozen', 'health', 'db', '--timeout', '60s'], mkdtempSync(join(tmpdir(), 'nvcops-fleet-state-')));
+    try {
+      await until('the other run has connected to the frozen server', () => connectedTo(frozen.port));
+      const r = await healthDb('healthy,frozen', '--if-running', 'exit', '--format', 'json');
+      const doc = JSON.parse(r.stdout);
+      expect(doc.reports.map((x: { environment: string; exitCode: number }) => [x.environment, x.exitCode])).toEqual([['healthy', 0], ['frozen', 75]]);
+      expect(doc.reports[1].error).toMatch(/^health db @ frozen: another run is still going/);
+      expect(r.exitCode).toBe(75);
+    } finally {
+      holder.kill('SIGTERM');
+      process.kill(frozen.pid(), 'SIGCONT');
+      await holder;
+    }
+  }, 120_000);
+
   it('monthly compliance --evidence keeps each environment\'s evidence in a directory of its own', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'nvcops-fleet-ev-')), 'evidence');
     const r = await nvcops(['--config', config, '--env', 'healthy,dead', 'monthly', 'compliance', '--evidence', dir, '--timeout', '8s', '--format', 'json'], { timeoutMs: 90_000 });
