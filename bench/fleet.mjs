@@ -36,7 +36,7 @@ export async function benchFleet({ runs = Number(process.env.FLEET_RUNS ?? 7), e
       one: ['--config', config, '--env', 'env01', 'health', 'db', '--format', 'json'],
       all: ['--config', config, '--env', 'all', 'health', 'db', '--format', 'json'],
     };
-    const check = spawnSync(process.execPath, [CLI, ...commands.all], { encoding: 'utf8' });
+    const check = spawnSync(process.execPath, [CLI, ...commands.all], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const doc = JSON.parse(check.stdout);
     console.log(`one --env all run: ${doc.environments.length} environments, ${doc.summary.total} checks, status ${doc.status} (exit ${check.status})`);
     const times = { one: [], all: [] };
