@@ -5,8 +5,8 @@
  */
 import { EXIT } from '../engine/errors.js';
 import { markdownCell as cell, printableDeep } from '../engine/printable.js';
-import { SCHEMA_VERSION, summarize, worst, type RunReport, type Summary } from '../engine/report.js';
-import { STATUSES, type Status } from '../engine/verdict.js';
+import { SCHEMA_VERSION, summarize, worst, type RunReport } from '../engine/report.js';
+import { STATUSES } from '../engine/verdict.js';
 import type { Format, RenderOptions } from './formats.js';
 import { renderer } from './index.js';
 import { summaryText } from './text.js';
@@ -14,21 +14,15 @@ import { summaryText } from './text.js';
 /** One environment's report; `error` when its run could not be made (another run held its lock, the state store refused): no items then. */
 export type EnvironmentReport = RunReport & { environment: string; error?: string };
 
-/** JSON (`--format json`) of a fleet run: `reports` holds one report per environment, in the order asked, each result naming its environment. */
-export interface FleetReport {
-  schemaVersion: typeof SCHEMA_VERSION;
-  command: string;
-  runbook: string;
-  /** The environments run, in the order asked. */
+/**
+ * JSON (`--format json`) of a fleet run: the run's fields of a RunReport (status and exit code the
+ * worst environment's, summary summed), `environments` in the order asked, and `reports`, one per
+ * environment, each result naming its environment.
+ */
+export type FleetReport = Pick<RunReport, 'schemaVersion' | 'command' | 'runbook' | 'startedAt' | 'durationMs' | 'status' | 'exitCode' | 'interrupted' | 'summary'> & {
   environments: string[];
-  startedAt: string;
-  durationMs: number;
-  status: Status;
-  exitCode: number;
-  interrupted: boolean;
-  summary: Summary;
   reports: EnvironmentReport[];
-}
+};
 
 /**
  * The exit code of the worst environment: a stopped run (130, 143) first, then a failure (2), then a
