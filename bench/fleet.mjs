@@ -5,7 +5,8 @@
 // per round, and the ratio is the median of the rounds' ratios (as bench/run.mjs does).
 //
 // Run alone with `npm run build && node bench/fleet.mjs`; `npm run bench` runs it after bench/run.mjs.
-// Env: FLEET_RUNS (rounds, 7), FLEET_ENVS (environments, 20).
+// Env: FLEET_RUNS (rounds, 7), FLEET_ENVS (environments, 20), FLEET_STATE=postgres (the state store in the
+// same PostgreSQL, as a team shares it, instead of a local directory).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,11 +26,12 @@ export async function benchFleet({ runs = Number(process.env.FLEET_RUNS ?? 7), e
     const server = await startPostgres();
     stops.push(() => server.stop());
     const redis = await startRedis(['--slowlog-log-slower-than', '1000000']);
+    if (process.env.FLEET_STATE === 'postgres') await server.sql('CREATE DATABASE fleet_state');
     stops.push(() => redis.stop());
     const config = join(work, 'nvcops.yaml');
     const one = { postgres: { url: server.monitorUrl }, redis: { url: redis.url } };
     writeFileSync(config, stringify({
-      state: { path: join(work, 'state') },
+      state: process.env.FLEET_STATE === 'postgres' ? { url: server.urlFor('postgres', 'fleet_state') } : { path: join(work, 'state') },
       environments: Object.fromEntries(Array.from({ length: envs }, (_, i) => [`env${String(i + 1).padStart(2, '0')}`, one])),
     }));
     const commands = {
@@ -37,6 +39,7 @@ export async function benchFleet({ runs = Number(process.env.FLEET_RUNS ?? 7), e
       all: ['--config', config, '--env', 'all', 'health', 'db', '--format', 'json'],
     };
     const check = spawnSync(process.execPath, [CLI, ...commands.all], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (check.status !== 0 && check.status !== 1) console.log(check.stderr.trim());
     const doc = JSON.parse(check.stdout);
     console.log(`one --env all run: ${doc.environments.length} environments, ${doc.summary.total} checks, status ${doc.status} (exit ${check.status})`);
     const times = { one: [], all: [] };
