@@ -3,7 +3,7 @@
  * environment, one report, the worst exit code; history and runbook today read every environment's
  * runs from the shared PostgreSQL state store.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -191,6 +191,13 @@ describe('--env a,b,c and --env all', () => {
     expect(none.stderr).toMatch(/^nvcops: --env all: .* defines no environments/);
     const action = await nvcops(['--config', config, '--env', 'all', 'maintain', 'db', '--dry-run']);
     expect([action.exitCode, action.stderr]).toEqual([64, 'nvcops: --env: an action runs in one environment at a time']);
+    // A line on stderr about one environment's run names it.
+    const notDir = join(mkdtempSync(join(tmpdir(), 'nvcops-fleet-')), 'file');
+    writeFileSync(notDir, '');
+    const dead = `postgres://nvcops_monitor:x@127.0.0.1:${await freePort()}/postgres`;
+    const unkept = await nvcops(['--config', writeConfig({ state: { path: notDir }, environments: { a: { postgres: { url: dead } }, b: { postgres: { url: dead } } } }), '--env', 'all', 'health', 'db', '--format', 'json']);
+    expect(unkept.exitCode).toBe(2);
+    for (const env of ['a', 'b']) expect(unkept.stderr).toMatch(new RegExp(`^nvcops: environment ${env}: run history not saved: `, 'm'));
     const split = writeConfig({ environments: { a: { state: { path: mkdtempSync(join(tmpdir(), 'a-')) } }, b: { state: { path: mkdtempSync(join(tmpdir(), 'b-')) } } } });
     const apart = await nvcops(['--config', split, '--env', 'all', 'history']);
     expect(apart.exitCode).toBe(78);

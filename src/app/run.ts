@@ -204,8 +204,7 @@ async function runEnvironment(
       spinner?.stop();
       const settled = report.exitCode === EXIT.ok || report.exitCode === EXIT.warn;
       if (!flags.wait || settled || signal.aborted || Date.now() + flags.interval > waitUntil) break;
-      const where = show ? '' : `${config.environment}: `;
-      write(`${where}attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
+      write(`${fleetPrefix(show, config)}attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
       await sleep(flags.interval, signal);
       // Stopped between attempts: the last attempt is what finished, not a run of checks never started.
       if (signal.aborted) {
@@ -220,11 +219,11 @@ async function runEnvironment(
     throw e;
   }
   try {
-    if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
+    if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor, fleetPrefix(show, config));
     report.audit = await (await import('../state/index.js')).auditHeadOf(store);
     // Secrets masked before the renderers lay the text out: a secret a wrap cut in two would escape the mask.
     const unwritten = await show?.(redactor.applyDeep(report));
-    await keepInHistory(report, store, redactor, flags.by);
+    await keepInHistory(report, store, redactor, flags.by, fleetPrefix(show, config));
     if (unwritten) throw unwritten;
     await opts.onReport?.(report, { config, redactor, store });
   } finally {
@@ -253,24 +252,27 @@ function nothingConfigured(command: string, defs: CheckDefinition[], config: Con
   return `${command}: nothing it checks is configured: ${[...new Set(needing.map(missing))].join('; ')}`;
 }
 
+/** What names the environment on a line of a fleet run's stderr (a run of one environment shows nothing: it is printed with `show`). */
+const fleetPrefix = (show: unknown, config: Config): string => (show ? '' : `environment ${config.environment}: `);
+
 /** Every run goes into the run history; a store that cannot take it costs one line on stderr, never the verdict's exit code. */
-async function keepInHistory(report: RunReport, store: () => Promise<Store>, redactor: Redactor, by?: string): Promise<void> {
+async function keepInHistory(report: RunReport, store: () => Promise<Store>, redactor: Redactor, by?: string, where = ''): Promise<void> {
   try {
     const { recordRun } = await import('../state/index.js');
     await recordRun(await store(), report, { redactor, by });
   } catch (e) {
-    write(`nvcops: run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+    write(`nvcops: ${where}run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
   }
 }
 
 /** What changed since the previous run of this command in this environment, from the run history (read before this run is kept). */
-async function compareWithLastRun(report: RunReport, store: () => Promise<Store>, redactor: Redactor): Promise<RunReport['changes']> {
+async function compareWithLastRun(report: RunReport, store: () => Promise<Store>, redactor: Redactor, where = ''): Promise<RunReport['changes']> {
   try {
     const { changesBetween } = await import('../engine/changes.js');
     const [last] = await (await store()).history.list({ command: report.command, environment: report.environment, limit: 1 });
     return changesBetween(last?.report, report);
   } catch (e) {
-    write(`nvcops: run history not read, no comparison: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+    write(`nvcops: ${where}run history not read, no comparison: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
     return undefined;
   }
 }
