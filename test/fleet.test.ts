@@ -166,6 +166,9 @@ describe('--env a,b,c and --env all', () => {
       expect(doc.reports.map((x: { environment: string; exitCode: number }) => [x.environment, x.exitCode])).toEqual([['healthy', 0], ['frozen', 75]]);
       expect(doc.reports[1].error).toMatch(/^health db @ frozen: another run is still going/);
       expect(r.exitCode).toBe(75);
+      const junit = await healthDb('healthy,frozen', '--if-running', 'exit', '--format', 'junit');
+      expect(junit.exitCode).toBe(75);
+      expect(junit.stdout).toMatch(/<testsuite name="frozen: run" tests="1" failures="0" errors="1"[^>]*>\s*<properties>\s*<property name="environment" value="frozen"><\/property>\s*<\/properties>\s*<testcase name="run" classname="frozen: run \(run\)"[^>]*>\s*<error message="health db @ frozen: another run is still going/);
     } finally {
       holder.kill('SIGTERM');
       process.kill(frozen.pid(), 'SIGCONT');
