@@ -13,7 +13,7 @@
 //
 // Needs: PostgreSQL server binaries and pgbench, redis-server, check_postgres:
 //   apt-get install postgresql postgresql-contrib redis-server check-postgres
-// Env: RUNS (rounds, 15), SCALE (pgbench scale, 10).
+// Env: RUNS (rounds, 15), SCALE (pgbench scale, 10); FLEET_RUNS, FLEET_ENVS for bench/fleet.mjs, which runs last.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -178,3 +178,6 @@ try {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 }
+
+// A fleet in one run: 20 environments of health db beside one (bench/fleet.mjs, on servers of its own).
+await (await import('./fleet.mjs')).benchFleet();

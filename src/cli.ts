@@ -93,7 +93,7 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
     // Only -V belongs to the program: commander would take --version anywhere, and `backup app --version 1.4.2` needs it (main() reads a leading --version).
     .version(VERSION, '-V', 'output the version number (or --version before any command)')
     .option('-c, --config <path>', 'config file (default $NVCOPS_CONFIG, then ./nvcops.yaml, $XDG_CONFIG_HOME/nvcops/config.yaml, /etc/nvcops/config.yaml)', named('a config file such as ./nvcops.yaml'))
-    .option('-e, --env <name>', 'environment to use from the config file', named('an environment the config file defines, such as staging'))
+    .option('-e, --env <name>', 'environment to use from the config file; a check command also takes several (a,b,c) or all', named('an environment the config file defines, such as staging, or a list such as production,staging, or all'))
     .option('--no-color', 'no colours (NO_COLOR is honoured too; FORCE_COLOR=1 colours output that is not a terminal)')
     .option('--by <name>', 'who is acting, for the audit trail and run history (default: the OS user)', actorArg)
     .exitOverride()

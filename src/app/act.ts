@@ -63,7 +63,7 @@ export async function runActionCommand(
   /** The action's name and the targets it needs configured (a missing one is exit 78, before anything connects). */
   needs: { action: string; targets: Target[] },
 ): Promise<number> {
-  const { config, redactor } = await prepare(flags);
+  const { config, redactor } = await prepare(flags, 'an action');
   const missing = needs.targets.map((t) => missingTarget(t, config)).find(Boolean);
   if (missing) throw new ConfigError(`${needs.action}: ${missing}`);
   const interrupt = interruptOnSignals();

@@ -18,7 +18,7 @@ import { makeReportDirectories, screenWidth, useColor, write, writeReportFile } 
 import { procedures, type Procedure, type ProcedureId } from '../runbook/procedures.js';
 import type { Store } from '../state/store.js';
 import { alertsFor, sendAlerts } from './alerts.js';
-import { prepare, type GlobalOptions } from './prepare.js';
+import { fleetOf, namesSeveral, prepare, prepareFleet, type GlobalOptions } from './prepare.js';
 import { holdRun, type IfRunning } from './run-lock.js';
 
 /** The flags every check command takes (src/commands/options.ts reads them). */
@@ -35,6 +35,8 @@ export interface RunFlags extends GlobalOptions {
   ifRunning: IfRunning;
   /** Send alerts per check that changed (src/app/alerts.ts); config alerts.onFail does it for every run. */
   notify?: boolean;
+  /** With --env a,b,c or --env all: environments run at once (app/fleet.ts FLEET_CONCURRENCY when absent). */
+  envConcurrency?: number;
 }
 
 async function progressLine(enabled: boolean) {
@@ -79,7 +81,28 @@ export async function runPipeline(procedure: Procedure, registered: ReadonlyMap<
 /** Checks a command adds from the configuration (business metrics), shown as one more checklist line. */
 export type ProcedureExtension = (config: Config) => { title: string; checks: CheckDefinition[] } | undefined;
 
-/** Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code. */
+/** What a command adds to the pipeline: see runChecksCommand. */
+export interface CommandHooks {
+  compareWithLastRun?: boolean;
+  adjust?: (config: Config) => void;
+  wrap?: (check: CheckDefinition) => CheckDefinition;
+  onReport?: (report: RunReport, ctx: { config: Config; redactor: Redactor; store: () => Promise<Store> }) => Promise<void>;
+}
+
+/** One environment's run, ready to go: its config, and the procedure and checks validated against it. */
+interface Prepared {
+  config: Config;
+  redactor: Redactor;
+  procedure: Procedure;
+  registered: ReadonlyMap<string, CheckDefinition>;
+  thresholds: Map<string, Threshold>;
+  alerts: ReturnType<typeof alertsFor>;
+}
+
+/**
+ * Runs a procedure as a command: prepare, run (again under --wait), render, write reports; returns the exit code.
+ * `--env a,b,c` or `--env all` runs it in each of those environments (app/fleet.ts), with one report.
+ */
 export async function runChecksCommand(
   procedureId: ProcedureId,
   flags: RunFlags,
@@ -89,85 +112,23 @@ export async function runChecksCommand(
    * `wrap` adapts each check for this command (waivers of the reviews' controls); `onReport` gets the
    * final report after it is printed (evidence files). The run's clock honours NVCOPS_NOW.
    */
-  opts: {
-    compareWithLastRun?: boolean;
-    adjust?: (config: Config) => void;
-    wrap?: (check: CheckDefinition) => CheckDefinition;
-    onReport?: (report: RunReport, ctx: { config: Config; redactor: Redactor; store: () => Promise<Store> }) => Promise<void>;
-  } = {},
+  opts: CommandHooks = {},
 ): Promise<number> {
+  const fleet = fleetOf(flags);
+  if (fleet) {
+    const { configs, redactor } = await prepareFleet(flags, fleet);
+    const prepared = configs.map((config) => preparedRun(procedureId, flags, extend, opts, config, redactor));
+    makeReportDirectories(flags.report);
+    const { runFleet } = await import('./fleet.js');
+    return runFleet(configs, { command: procedureId, runbook: procedures[procedureId].runbook }, { flags, redactor }, (i, signal) => runEnvironment(procedureId, flags, opts, prepared[i]!, signal, () => undefined));
+  }
   const { config, redactor } = await prepare(flags);
-  const now = clockFromEnv();
-  opts.adjust?.(config);
-  const noAws = flags.emit === 'cloudwatch' ? missingTarget('aws', config) : undefined;
-  if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
-  const extra = extend?.(config);
-  const { registered, thresholds } = checkSet(config, extra?.checks, opts.wrap);
-  const base = withoutUnchosen(procedures[procedureId], config);
-  const procedure = extra?.checks.length
-    ? { ...base, items: [...base.items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
-    : base;
-  const unconfigured = nothingConfigured(procedureId, procedure.items.flatMap((i) => i.checks.map((id) => registered.get(id)!)), config);
-  if (unconfigured) throw new ConfigError(unconfigured);
-  const alerts = alertsFor(flags.notify, config, registered);
+  const prepared = preparedRun(procedureId, flags, extend, opts, config, redactor);
   makeReportDirectories(flags.report);
   // Listening until the run is in the history: a SIGTERM while it is written must not lose it.
   const interrupt = interruptOnSignals();
   const color = useColor(flags.color);
-  const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
-  // One state store serves the run's checks (attestations, history) and then the comparison with the
-  // last run, the run history and onReport: each opening would read (and verify) the trail again.
-  let opened: Promise<Store> | undefined;
-  const store = () => (opened ??= import('../state/index.js').then((m) => m.openStore(config)));
-  const closeStore = async () => {
-    const s = opened;
-    opened = undefined;
-    if (s) await s.then((x) => x.close(), () => undefined);
-  };
-  let report: RunReport;
-  let releaseRun = async () => undefined as void;
-  try {
-    releaseRun = await holdRun(config, `${procedureId} @ ${config.environment ?? 'no environment'}`, { ifRunning: flags.ifRunning, waitMs: flags.timeout, signal: interrupt.signal, redactor });
-    for (let attempt = 1; ; attempt++) {
-      // Another attempt reads the state afresh.
-      if (attempt > 1) await closeStore();
-      // A terminal that reports no width (some pseudo-terminals) would make the spinner's line arithmetic run away.
-      const spinner = await progressLine(flags.format === 'human' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
-      report = await runPipeline(procedure, registered, {
-        config,
-        thresholds,
-        concurrency: flags.concurrency,
-        deadlineMs: flags.timeout,
-        failOn: flags.failOn,
-        signal: interrupt.signal,
-        now,
-        store,
-        onProgress: spinner && ((done, total, running) => {
-          spinner.text = `${done}/${total} checks done${running.length ? ` · running ${running.join(', ')}` : ''}`;
-        }),
-      });
-      spinner?.stop();
-      const settled = report.exitCode === EXIT.ok || report.exitCode === EXIT.warn;
-      if (!flags.wait || settled || interrupt.signal.aborted || Date.now() + flags.interval > waitUntil) break;
-      write(`attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
-      await sleep(flags.interval, interrupt.signal);
-      // Stopped between attempts: the last attempt is what finished, not a run of checks never started.
-      if (interrupt.signal.aborted) {
-        report = { ...report, interrupted: true, exitCode: interruptedExitCode(interrupt.signal) };
-        break;
-      }
-    }
-  } catch (e) {
-    interrupt.release();
-    await closeStore();
-    await releaseRun();
-    throw e;
-  }
-  try {
-    if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor);
-    report.audit = await (await import('../state/index.js')).auditHeadOf(store);
-    // Secrets masked before the renderers lay the text out: a secret a wrap cut in two would escape the mask.
-    const shown = redactor.applyDeep(report);
+  const { exitCode } = await runEnvironment(procedureId, flags, opts, prepared, interrupt.signal, () => interrupt.release(), async (shown) => {
     write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems, failOn: flags.failOn }), redactor);
     // A report file that cannot be written (disk full) still leaves the run in the history.
     let unwritten: unknown;
@@ -187,17 +148,108 @@ export async function runChecksCommand(
         write(`nvcops: job summary not written to $GITHUB_STEP_SUMMARY (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`, redactor, process.stderr);
       }
     }
-    await keepInHistory(report, store, redactor, flags.by);
+    return unwritten;
+  });
+  return exitCode;
+}
+
+/** The procedure and checks of one environment's run, validated against its config before anything connects. */
+function preparedRun(procedureId: ProcedureId, flags: RunFlags, extend: ProcedureExtension | undefined, opts: CommandHooks, config: Config, redactor: Redactor): Prepared {
+  opts.adjust?.(config);
+  const noAws = flags.emit === 'cloudwatch' ? missingTarget('aws', config) : undefined;
+  if (noAws) throw new ConfigError(`--emit cloudwatch: ${noAws}`);
+  const extra = extend?.(config);
+  const { registered, thresholds } = checkSet(config, extra?.checks, opts.wrap);
+  const base = withoutUnchosen(procedures[procedureId], config);
+  const procedure = extra?.checks.length
+    ? { ...base, items: [...base.items, { title: extra.title, checks: extra.checks.map((c) => c.id) }] }
+    : base;
+  const unconfigured = nothingConfigured(procedureId, procedure.items.flatMap((i) => i.checks.map((id) => registered.get(id)!)), config);
+  if (unconfigured) throw new ConfigError(config.environment && namesSeveral(flags.env) ? `environment ${config.environment}: ${unconfigured}` : unconfigured);
+  const alerts = alertsFor(flags.notify, config, registered);
+  return { config, redactor, procedure, registered, thresholds, alerts };
+}
+
+/**
+ * One environment's run: its run lock, the pipeline (again under --wait), its place in the history,
+ * `onReport` and --emit. `show` prints it (a single environment's run) before it is kept, and returns
+ * a report file it could not write, thrown once the run is kept; `release` stops listening for signals.
+ */
+async function runEnvironment(
+  procedureId: ProcedureId,
+  flags: RunFlags,
+  opts: CommandHooks,
+  { config, redactor, procedure, registered, thresholds, alerts }: Prepared,
+  signal: AbortSignal,
+  release: () => void,
+  show?: (shown: RunReport) => Promise<unknown>,
+): Promise<{ report: RunReport; exitCode: number }> {
+  const now = clockFromEnv();
+  const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
+  // One state store serves the run's checks (attestations, history) and then the comparison with the
+  // last run, the run history and onReport: each opening would read (and verify) the trail again.
+  let opened: Promise<Store> | undefined;
+  const store = () => (opened ??= import('../state/index.js').then((m) => m.openStore(config)));
+  const closeStore = async () => {
+    const s = opened;
+    opened = undefined;
+    if (s) await s.then((x) => x.close(), () => undefined);
+  };
+  let report: RunReport;
+  let releaseRun = async () => undefined as void;
+  try {
+    releaseRun = await holdRun(config, `${procedureId} @ ${config.environment ?? 'no environment'}`, { ifRunning: flags.ifRunning, waitMs: flags.timeout, signal, redactor });
+    for (let attempt = 1; ; attempt++) {
+      // Another attempt reads the state afresh.
+      if (attempt > 1) await closeStore();
+      // A terminal that reports no width (some pseudo-terminals) would make the spinner's line arithmetic run away.
+      const spinner = await progressLine(show !== undefined && flags.format === 'human' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
+      report = await runPipeline(procedure, registered, {
+        config,
+        thresholds,
+        concurrency: flags.concurrency,
+        deadlineMs: flags.timeout,
+        failOn: flags.failOn,
+        signal,
+        now,
+        store,
+        onProgress: spinner && ((done, total, running) => {
+          spinner.text = `${done}/${total} checks done${running.length ? ` · running ${running.join(', ')}` : ''}`;
+        }),
+      });
+      spinner?.stop();
+      const settled = report.exitCode === EXIT.ok || report.exitCode === EXIT.warn;
+      if (!flags.wait || settled || signal.aborted || Date.now() + flags.interval > waitUntil) break;
+      write(`${fleetPrefix(show, config)}attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
+      await sleep(flags.interval, signal);
+      // Stopped between attempts: the last attempt is what finished, not a run of checks never started.
+      if (signal.aborted) {
+        report = { ...report, interrupted: true, exitCode: interruptedExitCode(signal) };
+        break;
+      }
+    }
+  } catch (e) {
+    release();
+    await closeStore();
+    await releaseRun();
+    throw e;
+  }
+  try {
+    if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor, fleetPrefix(show, config));
+    report.audit = await (await import('../state/index.js')).auditHeadOf(store);
+    // Secrets masked before the renderers lay the text out: a secret a wrap cut in two would escape the mask.
+    const unwritten = await show?.(redactor.applyDeep(report));
+    await keepInHistory(report, store, redactor, flags.by, fleetPrefix(show, config));
     if (alerts) await sendAlerts(report, alerts, store, redactor);
     if (unwritten) throw unwritten;
     await opts.onReport?.(report, { config, redactor, store });
   } finally {
-    interrupt.release();
+    release();
     await closeStore();
     await releaseRun();
   }
-  if (flags.emit === 'cloudwatch') return emitToCloudWatch(report, config, redactor);
-  return report.exitCode;
+  if (flags.emit === 'cloudwatch') return { report, exitCode: await emitToCloudWatch(report, config, redactor) };
+  return { report, exitCode: report.exitCode };
 }
 
 /** The procedure without the checks of systems the configuration does not opt into (engine/targets.ts OPT_IN_TARGETS). */
@@ -224,24 +276,27 @@ function nothingConfigured(command: string, defs: CheckDefinition[], config: Con
   return `${command}: nothing it checks is configured: ${[...new Set(needing.map(missing))].join('; ')}`;
 }
 
+/** What names the environment on a line of a fleet run's stderr (a run of one environment shows nothing: it is printed with `show`). */
+const fleetPrefix = (show: unknown, config: Config): string => (show ? '' : `environment ${config.environment}: `);
+
 /** Every run goes into the run history; a store that cannot take it costs one line on stderr, never the verdict's exit code. */
-async function keepInHistory(report: RunReport, store: () => Promise<Store>, redactor: Redactor, by?: string): Promise<void> {
+async function keepInHistory(report: RunReport, store: () => Promise<Store>, redactor: Redactor, by?: string, where = ''): Promise<void> {
   try {
     const { recordRun } = await import('../state/index.js');
     await recordRun(await store(), report, { redactor, by });
   } catch (e) {
-    write(`nvcops: run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+    write(`nvcops: ${where}run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
   }
 }
 
 /** What changed since the previous run of this command in this environment, from the run history (read before this run is kept). */
-async function compareWithLastRun(report: RunReport, store: () => Promise<Store>, redactor: Redactor): Promise<RunReport['changes']> {
+async function compareWithLastRun(report: RunReport, store: () => Promise<Store>, redactor: Redactor, where = ''): Promise<RunReport['changes']> {
   try {
     const { changesBetween } = await import('../engine/changes.js');
     const [last] = await (await store()).history.list({ command: report.command, environment: report.environment, limit: 1 });
     return changesBetween(last?.report, report);
   } catch (e) {
-    write(`nvcops: run history not read, no comparison: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+    write(`nvcops: ${where}run history not read, no comparison: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
     return undefined;
   }
 }

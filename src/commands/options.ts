@@ -139,6 +139,7 @@ export function addRunOptions(cmd: Command, defaults: { timeoutMs?: number } = {
     .addOption(new Option('--fail-on <level>', 'lowest status that makes the exit code non-zero').choices(['warn', 'fail']).default('warn'))
     .option('--timeout <duration>', 'deadline for the whole run', timerArg, defaults.timeoutMs ?? RUN_DEFAULTS.deadlineMs)
     .option('--concurrency <n>', 'checks run at once', positiveInt, RUN_DEFAULTS.concurrency)
+    .option('--env-concurrency <n>', 'with --env a,b,c or --env all: environments run at once (default 4)', positiveInt)
     .addOption(new Option('--if-running <what>', 'when a run of this command in this environment is still going: wait for it (at most --timeout), or exit 75').choices(['wait', 'exit']).default('wait'))
     .option('--only-problems', 'the human screen shows only what did not pass (reports and other formats stay complete)')
     .option('--wait <duration>', 're-run until nothing fails or this time is up (post-deploy gates); exit with the last run', durationArg)

@@ -11,8 +11,8 @@ import { cadenceText, runbookTimeZone, dueOn, evidenceOf, type Evidence, type Oc
 import { openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
 import { judgedSomething, matchesAudit, matchesHistory, type HistoryFilter } from '../state/store.js';
 import type { GlobalOptions } from '../app/prepare.js';
-import { prepare } from '../app/prepare.js';
-import { paragraph, writeDocument } from '../report/document.js';
+import { prepareReading } from '../app/prepare.js';
+import { paragraph, writeDocument, type Block } from '../report/document.js';
 import { compareText } from '../engine/order.js';
 
 export interface TodayFlags extends GlobalOptions {
@@ -125,30 +125,41 @@ async function rowFor(records: Records, occurrence: Occurrence, command: Schedul
   return row;
 }
 
+/** One environment's day: its rows, their counts, and its exit code under --fail-on-overdue. */
+interface Day {
+  environment: string | null;
+  rows: Row[];
+  summary: { due: number; done: number; partial: number; started: number; notRun: number; overdue: number };
+  exitCode: number;
+}
+
 const STATUS_TEXT: Record<Status, string> = { done: '✔ done', partial: '◐ partial', started: '… started, not finished', 'not-run': '☐ not yet run', overdue: '✖ OVERDUE' };
 
 export async function runbookToday(flags: TodayFlags): Promise<number> {
   const now = clockFromEnv()();
-  const { config, redactor } = await prepare(flags);
+  // --env a,b,c or all: every one of those environments' day, from the store they share.
+  const { config, redactor, environments } = await prepareReading(flags);
   const tz = runbookTimeZone(config);
   const date = flags.date ?? dateIn(now, tz);
-  const environment = config.environment ?? null;
   const occurrences = dueOn(date, tz);
   const dayStart = dayWindow(date, tz).start;
   const store = await openStore(config);
-  let rows: Row[];
+  let days: Day[];
   try {
     const historySince = new Date(Math.min(dayStart.getTime(), ...occurrences.map((o) => o.from.getTime())));
     const records: Records = { store, audit: store.audit.list(), historySince, history: store.history.list({ since: historySince }) };
-    rows = await Promise.all(occurrences.flatMap((o) => o.entry.commands.map((c) => rowFor(records, o, c, environment, now, dayStart))));
+    days = await Promise.all((environments ?? [config.environment ?? null]).map(async (environment) => {
+      const rows = await Promise.all(occurrences.flatMap((o) => o.entry.commands.map((c) => rowFor(records, o, c, environment, now, dayStart))));
+      const count = (s: Status) => rows.filter((r) => r.status === s).length;
+      const summary = { due: rows.length, done: count('done'), partial: count('partial'), started: count('started'), notRun: count('not-run'), overdue: count('overdue') };
+      // A partial run past the due time leaves the task as undone as no run.
+      const behind = summary.overdue > 0 || rows.some((r) => r.status === 'partial' && now >= r.occurrence.dueAt);
+      return { environment, rows, summary, exitCode: flags.failOnOverdue && behind ? EXIT.fail : EXIT.ok };
+    }));
   } finally {
     await store.close();
   }
-  const count = (s: Status) => rows.filter((r) => r.status === s).length;
-  const summary = { due: rows.length, done: count('done'), partial: count('partial'), started: count('started'), notRun: count('not-run'), overdue: count('overdue') };
-  // A partial run past the due time leaves the task as undone as no run.
-  const behind = summary.overdue > 0 || rows.some((r) => r.status === 'partial' && now >= r.occurrence.dueAt);
-  const exitCode = flags.failOnOverdue && behind ? EXIT.fail : EXIT.ok;
+  const exitCode = Math.max(...days.map((d) => d.exitCode));
   const local = (iso: string) => {
     const t = new Date(iso);
     const day = dateIn(t, tz);
@@ -166,24 +177,28 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
     if (r.lastBefore) return `last run ${runText(r.lastBefore)}`;
     return r.occurrence.from < dayStart ? 'no run in the last 7 days' : '';
   };
-  const counts = [`${summary.done} done`, summary.partial && `${summary.partial} partial`, summary.started && `${summary.started} started`, `${summary.notRun} not yet run`, summary.overdue && `${summary.overdue} OVERDUE`].filter(Boolean);
-  await writeDocument({
-    blocks: [
-      paragraph([`Runbook, ${weekdayName(weekdayOf(date))} ${date} (${tz})${environment ? `, environment ${environment}` : ''}: ${summary.due} due — ${counts.join(', ')}`]),
+  const due = (rows: Row[]) => rows.map((r) => ({
+    procedure: r.occurrence.entry.title, section: r.occurrence.entry.section, runbook: r.occurrence.entry.runbook,
+    cadence: cadenceText(r.occurrence.entry.cadence, tz), command: `nvcops ${r.command.command}`, replaces: r.command.runbook,
+    dueAt: r.occurrence.dueAt.toISOString(), due: dueText(r.occurrence), status: r.status, late: r.late,
+    countsFrom: r.occurrence.from.toISOString(), runs: r.runs, partial: r.partial, unfinished: r.unfinished, judgedNothing: r.empty, ...(r.lastBefore && { lastBefore: r.lastBefore }),
+  }));
+  const [one] = days;
+  const blocks = days.flatMap(({ environment, rows, summary }, n): Block[] => {
+    const counts = [`${summary.done} done`, summary.partial && `${summary.partial} partial`, summary.started && `${summary.started} started`, `${summary.notRun} not yet run`, summary.overdue && `${summary.overdue} OVERDUE`].filter(Boolean);
+    return [
+      paragraph([...(n > 0 ? [''] : []), `Runbook, ${weekdayName(weekdayOf(date))} ${date} (${tz})${environment ? `, environment ${environment}` : ''}: ${summary.due} due — ${counts.join(', ')}`]),
       {
         kind: 'table', columns: ['due', 'procedure', 'command', 'status', 'ran'],
         rows: rows.map((r) => [dueText(r.occurrence), r.occurrence.entry.title, `nvcops ${r.command.command}`, `${STATUS_TEXT[r.status]}${r.late ? ' (late)' : ''}`, lastText(r)]),
       },
-    ],
-    json: {
-      date, weekday: weekdayOf(date), timezone: tz, environment, now: now.toISOString(), store: store.location, summary, exitCode,
-      due: rows.map((r) => ({
-        procedure: r.occurrence.entry.title, section: r.occurrence.entry.section, runbook: r.occurrence.entry.runbook,
-        cadence: cadenceText(r.occurrence.entry.cadence, tz), command: `nvcops ${r.command.command}`, replaces: r.command.runbook,
-        dueAt: r.occurrence.dueAt.toISOString(), due: dueText(r.occurrence), status: r.status, late: r.late,
-        countsFrom: r.occurrence.from.toISOString(), runs: r.runs, partial: r.partial, unfinished: r.unfinished, judgedNothing: r.empty, ...(r.lastBefore && { lastBefore: r.lastBefore }),
-      })),
-    },
+    ];
+  });
+  await writeDocument({
+    blocks,
+    json: environments
+      ? { date, weekday: weekdayOf(date), timezone: tz, environments, now: now.toISOString(), store: store.location, exitCode, days: days.map((d) => ({ environment: d.environment, summary: d.summary, exitCode: d.exitCode, due: due(d.rows) })) }
+      : { date, weekday: weekdayOf(date), timezone: tz, environment: one!.environment, now: now.toISOString(), store: store.location, summary: one!.summary, exitCode, due: due(one!.rows) },
   }, flags.format, redactor);
   return exitCode;
 }

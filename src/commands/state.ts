@@ -5,10 +5,11 @@ import type { Redactor } from '../engine/redact.js';
 import type { CheckResult } from '../engine/report.js';
 import { summaryText, observedText } from '../report/text.js';
 import { openStore, type AuditRecord, type HistoryEntry, type Store } from '../state/index.js';
+import { newest } from '../state/store.js';
 import type { ActionPlan } from '../engine/action.js';
 import type { PlanContext } from '../app/act.js';
 import type { GlobalOptions } from '../app/prepare.js';
-import { prepare } from '../app/prepare.js';
+import { prepare, prepareReading } from '../app/prepare.js';
 import { screenWidth, useColor, write } from '../report/output.js';
 import type { Format } from '../report/formats.js';
 import { renderer } from '../report/index.js';
@@ -33,15 +34,17 @@ export interface HistoryFlags extends GlobalOptions {
 
 interface Session {
   store: Store;
+  /** --env a,b,c or all: the environments whose runs are read. */
+  environments?: string[];
   config: Config;
   redactor: Redactor;
 }
 
-export async function withStore(flags: GlobalOptions, fn: (s: Session) => Promise<number>): Promise<number> {
-  const { config, redactor } = await prepare(flags);
+export async function withStore(flags: GlobalOptions, fn: (s: Session) => Promise<number>, several = false): Promise<number> {
+  const { config, redactor, environments } = several ? await prepareReading(flags) : { ...(await prepare(flags)), environments: undefined };
   const store = await openStore(config);
   try {
-    return await fn({ store, config, redactor });
+    return await fn({ store, config, redactor, environments });
   } finally {
     await store.close();
   }
@@ -84,8 +87,12 @@ const resultOf = (e: HistoryEntry, check: string): CheckResult | undefined =>
   e.report.items.flatMap((i) => i.results).find((r) => r.id === check);
 
 export const historyList = (flags: HistoryFlags): Promise<number> =>
-  withStore(flags, async ({ store, redactor }) => {
-    const entries = await store.history.list({ command: flags.command, check: flags.check, since: flags.since, limit: flags.limit });
+  withStore(flags, async ({ store, redactor, environments }) => {
+    const filter = { command: flags.command, check: flags.check, since: flags.since };
+    // --env a,b,c or all: those environments' runs, the newest --limit of them together.
+    const entries = environments
+      ? newest((await store.history.list(filter)).filter((e) => e.environment !== null && environments.includes(e.environment)), flags.limit)
+      : await store.history.list({ ...filter, limit: flags.limit });
     const check = flags.check;
     const shown: Block = entries.length === 0
       ? paragraph([`no check runs${flags.command || check || flags.since ? ' match' : ' kept yet'} (${store.location})`])
@@ -106,7 +113,7 @@ export const historyList = (flags: HistoryFlags): Promise<number> =>
       json: check ? entries.map(({ report, ...e }) => ({ ...e, check: resultOf({ ...e, report }, check) })) : entries,
     }, flags.format, redactor);
     return EXIT.ok;
-  });
+  }, true);
 
 export interface HistoryShowFlags extends GlobalOptions {
   format: Format;

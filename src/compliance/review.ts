@@ -1,11 +1,12 @@
 /** `nvcops monthly compliance`: the First Monday Compliance Review and its evidence report (--attest/--waive: src/commands/attest.ts). */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { COMPLIANCE_COMMAND, controlsOf, mappingText } from '../controls/catalogue.js';
 import { asControls } from '../controls/check.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { makeDirectories } from '../report/output.js';
 import type { RunFlags } from '../app/run.js';
 import { runChecksCommand } from '../app/run.js';
+import { namesSeveral } from '../app/prepare.js';
 import { write, writeReportFile } from '../report/output.js';
 import { writeEvidence } from './evidence.js';
 
@@ -28,7 +29,10 @@ export async function complianceReview(flags: ComplianceFlags): Promise<number> 
     wrap: asControl,
     onReport: dir
       ? async (report, ctx) => {
-        const files = await writeEvidence(dir, report, ctx, await ctx.store(), clock(), flags.by, writeReportFile);
+        // --env a,b,c or all: each environment's evidence in a directory of its own under DIR.
+        const into = namesSeveral(flags.env) ? join(dir, report.environment!) : dir;
+        if (into !== dir) makeDirectories(into, '--evidence: cannot create the directory %s');
+        const files = await writeEvidence(into, report, ctx, await ctx.store(), clock(), flags.by, writeReportFile);
         write(`nvcops: evidence written to ${files.join(' and ')}\n`, ctx.redactor, process.stderr);
       }
       : undefined,

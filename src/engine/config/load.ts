@@ -236,6 +236,15 @@ function mergeEnvironment(base: FileConfig, overlay: EnvironmentConfig): Environ
   return merged as EnvironmentConfig;
 }
 
+/** The environments a config file defines (its top-level `environment`, then those under `environments:`), as `--env all` runs them. */
+export function definedEnvironments(opts: LoadOptions): { names: string[]; source?: string } {
+  const source = findConfigFile(opts);
+  const raw = source ? parseFile(source) : {};
+  if (!isRecord(raw)) return { names: [], source };
+  const names = [typeof raw.environment === 'string' ? raw.environment : undefined, ...(isRecord(raw.environments) ? Object.keys(raw.environments) : [])];
+  return { names: [...new Set(names.filter((n): n is string => !!n))], source };
+}
+
 /** Loads, interpolates, selects the environment, applies NVCOPS_* and PG* overrides, validates. */
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const environ = opts.environ ?? process.env;
