@@ -214,6 +214,25 @@ export function configValues(opts: LoadOptions): unknown[] {
   }
 }
 
+/**
+ * The environments the config file found the usual way names (`environment:` and the keys of
+ * `environments:`), for shell completion: read as written, never validated, interpolated or
+ * connected to; only names a shell word can hold. None when no file can be read.
+ */
+export function environmentNames(opts: LoadOptions): string[] {
+  let raw: unknown;
+  try {
+    const source = findConfigFile(opts);
+    if (!source) return [];
+    raw = parseFile(source);
+  } catch {
+    return [];
+  }
+  if (!isRecord(raw)) return [];
+  const names = [raw.environment, ...(isRecord(raw.environments) ? Object.keys(raw.environments) : [])];
+  return [...new Set(names.filter((n): n is string => typeof n === 'string' && /^[\w.-]+$/.test(n)))];
+}
+
 function zodToConfigError(error: z.ZodError, source: string): ConfigError {
   const issue = error.issues[0]!;
   let path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
