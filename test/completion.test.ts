@@ -32,6 +32,32 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
   return r.stdout.split('\n').filter(Boolean).sort();
 }
 
+const installed = async (shell: string) => (await execa('sh', ['-c', `command -v ${shell}`], { reject: false })).exitCode === 0;
+
+/** What fish offers for `nvcops …words` (the cursor at the end), asked with `complete -C` in a real fish. */
+async function completeFish(words: string[], cwd = mkdtempSync(join(tmpdir(), 'nvcops-cwd-'))): Promise<string[]> {
+  const line = ['nvcops', ...words].join(' ');
+  const r = await execa('fish', ['--no-config', '-c', `nvcops completion fish | source; complete -C ${quote(line)}`], { cwd, env: environ, extendEnv: false, reject: false });
+  expect(r.stderr).toBe('');
+  return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!).sort();
+}
+
+/**
+ * What the zsh script hands to compadd for `nvcops …words`, run in a real zsh: compadd (a builtin
+ * of zsh's completion system, which needs a terminal) prints its words instead; zsh itself would keep those matching the prefix.
+ */
+async function completeZsh(words: string[], cwd = mkdtempSync(join(tmpdir(), 'nvcops-cwd-'))): Promise<string[]> {
+  const line = ['nvcops', ...words];
+  const script = `compdef() { :; }; compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }
+source <(nvcops completion zsh)
+words=(${line.map(quote).join(' ')}); CURRENT=${line.length}
+_nvcops`;
+  const r = await execa('zsh', ['-f', '-c', script], { cwd, env: environ, extendEnv: false, reject: false });
+  expect(r.stderr).toBe('');
+  const prefix = words.at(-1)!;
+  return r.stdout.split('\n').filter((w) => w && w.startsWith(prefix)).sort();
+}
+
 /** The top-level commands as `nvcops --help` lists them. */
 async function topLevel(): Promise<string[]> {
   const help = (await nvcops(['--help'])).stdout;
@@ -110,16 +136,28 @@ describe('shell completion', () => {
   it.each([
     ['zsh', ['-n']],
     ['fish', ['--no-execute']],
-  ])('%s: the script holds every top-level command, and parses when %s is installed', async (shell, check) => {
+  ])('%s: the script holds every top-level command, and parses', async (shell, check) => {
     const r = await nvcops(['completion', shell]);
     expect(r.exitCode).toBe(0);
     for (const command of await topLevel()) expect(r.stdout).toMatch(new RegExp(`[ ']${command}[ ']`));
-    const installed = await execa('sh', ['-c', `command -v ${shell}`], { reject: false });
-    if (installed.exitCode !== 0) return;
+    if (!(await installed(shell))) return;
     const dir = mkdtempSync(join(tmpdir(), 'nvcops-completion-'));
     writeFileSync(join(dir, `nvcops.${shell}`), r.stdout);
     const parsed = await execa(shell, [...check, join(dir, `nvcops.${shell}`)], { reject: false });
     expect(parsed.stderr).toBe('');
     expect(parsed.exitCode).toBe(0);
+  });
+
+  it.each([
+    ['zsh', completeZsh],
+    ['fish', completeFish],
+  ])('%s: commands, flags, --format choices, --env names and check ids in a real shell', async (shell, ask) => {
+    if (!(await installed(shell))) return;
+    expect(await ask(['health', 'd'])).toEqual(['daily', 'db']);
+    expect(await ask(['health', 'daily', '--f'])).toEqual(expect.arrayContaining(['--format', '--fail-on']));
+    expect(await ask(['health', 'daily', '--format', ''])).toEqual([...FORMATS].sort());
+    const path = writeConfig(config);
+    expect(await ask(['health', 'daily', '--env', ''], dirname(path))).toEqual(['dev', 'production', 'staging']);
+    expect(await ask(['history', '--check', 'postgres.'])).toEqual(checks.map((c) => c.id).filter((id) => id.startsWith('postgres.')).sort());
   });
 });
