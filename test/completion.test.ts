@@ -158,6 +158,7 @@ describe('shell completion', () => {
     expect(await ask(['health', 'daily', '--format', ''])).toEqual([...FORMATS].sort());
     const path = writeConfig(config);
     expect(await ask(['health', 'daily', '--env', ''], dirname(path))).toEqual(['dev', 'production', 'staging']);
+    expect(await ask(['--config', path, 'health', 'db', '--env', 'p'])).toEqual(['production']);
     expect(await ask(['history', '--check', 'postgres.'])).toEqual(checks.map((c) => c.id).filter((id) => id.startsWith('postgres.')).sort());
   });
 });

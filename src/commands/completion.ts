@@ -213,6 +213,15 @@ function fish(nodes: Node[]): string {
     '  set -l cmd (__nvcops_cmd)',
     '  test -z "$want"; or test "$cmd" = "$want"; or string match -q -- "$want *" $cmd',
     'end',
+    '# The names `completion --list` prints, from the file --config names on the line when it does.',
+    'function __nvcops_list --argument-names what',
+    '  set -l tokens (commandline -opc)',
+    '  set -l config',
+    '  for i in (seq 2 (math (count $tokens) - 1))',
+    '    contains -- $tokens[$i] -c --config; and set config --config $tokens[(math $i + 1)]',
+    '  end',
+    '  nvcops $config completion --list $what 2>/dev/null',
+    'end',
     'complete -c nvcops -f',
   ];
   for (const n of nodes) {
@@ -221,7 +230,7 @@ function fish(nodes: Node[]): string {
     for (const f of n.flags) {
       const names = f.names.map((name) => (name.startsWith('--') ? `-l ${name.slice(2)}` : `-s ${name.slice(1)}`)).join(' ');
       const v = f.value;
-      const value = !v ? '' : v === 'files' ? ' -r -F' : 'list' in v ? ` -r -f -a '(nvcops completion --list ${v.list} 2>/dev/null)'` : ` -r -f -a '${v.words.join(' ')}'`;
+      const value = !v ? '' : v === 'files' ? ' -r -F' : 'list' in v ? ` -r -f -a '(__nvcops_list ${v.list})'` : ` -r -f -a '${v.words.join(' ')}'`;
       lines.push(`complete -c nvcops -n "__nvcops_under '${n.path}'" ${names}${value}`);
     }
   }
