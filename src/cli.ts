@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerHistory } from './commands/history.js';
@@ -102,6 +103,8 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
     .addHelpText('after', EXIT_CODES_HELP);
   const only = commandNamed(program, args);
   for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);
+  // Not one of COMMANDS: its scripts are made from the whole tree, which a line naming `completion` therefore builds.
+  registerCompletion(program, finish);
   return program;
 }
 

@@ -214,6 +214,20 @@ export function configValues(opts: LoadOptions): unknown[] {
   }
 }
 
+/**
+ * The environments the config file found the usual way names (`environment:` and the keys of
+ * `environments:`), for shell completion: read as written, never validated, interpolated or
+ * connected to; only names a shell word can hold. None when no file can be read.
+ */
+export function environmentNames(opts: LoadOptions): string[] {
+  try {
+    // Names only, fit to offer on a command line; what does not look like one is left out.
+    return definedEnvironments(opts).names.filter((n) => /^[\w.-]+$/.test(n));
+  } catch {
+    return [];
+  }
+}
+
 function zodToConfigError(error: z.ZodError, source: string): ConfigError {
   const issue = error.issues[0]!;
   let path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
