@@ -202,7 +202,7 @@ describe('the --attest/--waive handler of a review command', () => {
   it('refuses, before writing anything, an unknown control, an automated one to attest, and missing --by/--note/--reason/--until', async () => {
     await expect(run({ attest: 'nope', by: 'x', note: 'n' })).rejects.toThrow(new UsageError(`monthly compliance: --attest: unknown manual control "nope"; allowed: ${manual}`));
     await expect(run({ attest: 'tls-in-transit', by: 'x', note: 'n' })).rejects.toThrow(/tls-in-transit is checked automatically; it can be waived, not attested/);
-    await expect(run({ waive: 'nope', by: 'x', reason: 'r', until: '2099-01-01' })).rejects.toThrow(/--waive: unknown control "nope"; allowed: access-review, change-records, segregation-of-duties, backups-verified, audit-trail-integrity, tls-in-transit, /);
+    await expect(run({ waive: 'nope', by: 'x', reason: 'r', until: '2099-01-01' })).rejects.toThrow(/--waive: unknown control "nope"; allowed: access-review, change-records, database-integrity, segregation-of-duties, backups-verified, audit-trail-integrity, tls-in-transit, /);
     await expect(run({ attest: 'segregation-of-duties', by: 'x' })).rejects.toThrow(/--note is required/);
     await expect(run({ attest: 'segregation-of-duties', note: 'n' })).rejects.toThrow(/--by is required/);
     await expect(run({ waive: 'tls-in-transit', by: 'x', until: '2099-01-01' })).rejects.toThrow(/--reason is required/);

@@ -44,7 +44,7 @@ describe('command line', () => {
     [['health', 'security', '--since', '99999999h'], /--since <when>' argument '99999999h' is invalid\. the window would start before 1970/],
     // An unset variable (--config "$CFG"): never ./nvcops.yaml or the top-level environment instead.
     [['health', 'db', '--config', ''], /option '-c, --config <path>' argument '' is invalid\. use a config file such as \.\/nvcops\.yaml; it cannot be empty/],
-    [['--env', '', 'health', 'db'], /option '-e, --env <name>' argument '' is invalid\. use an environment the config file defines, such as staging; it cannot be empty/],
+    [['--env', '', 'health', 'db'], /option '-e, --env <name>' argument '' is invalid\. use an environment the config file defines, such as staging, or a list such as production,staging, or all; it cannot be empty/],
   ])('exits 64 for %j with one clear message', async (args, message) => {
     const r = await nvcops(args);
     expect(r.exitCode).toBe(64);

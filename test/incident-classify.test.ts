@@ -101,7 +101,9 @@ describe('incident classify: evidence, not noise', () => {
       redis.process.kill('SIGCONT');
     }
     // Everything that began failing with the outage is the incident's: Redis's checks, and the security line that reads its ACL LOG.
-    expect(opened.failingChecks.map((f: { id: string }) => f.id)).toEqual(['redis.ping', 'redis.clients', 'redis.rejected-connections', 'security.alerts-reviewed']);
+    expect(opened.failingChecks.map((f: { id: string }) => f.id)).toEqual([
+      'redis.ping', 'redis.clients', 'redis.rejected-connections', 'redis.restarts-failovers', 'redis.replica-lag', 'redis.error-replies', 'security.alerts-reviewed',
+    ]);
     for (const f of opened.failingChecks) expect(f.message).toMatch(/Redis \(127\.0\.0\.1:\d+\): no answer in time/);
     expect(opened.longStanding.map((f: { id: string }) => f.id)).toContain('backups.checksums');
     const shown = (await run(['incident', 'show', opened.id])).stdout;
@@ -110,7 +112,7 @@ describe('incident classify: evidence, not noise', () => {
     const resolved = await run(['incident', 'resolve', '--note', 'Redis restarted']);
     expect(resolved.stderr).toBe('');
     expect(resolved.exitCode).toBe(0);
-    expect(resolved.stdout).toMatch(/resolved after .* — all 4 checks failing at open now pass\n\s+✔ redis.ping: fail → pass/);
+    expect(resolved.stdout).toMatch(/resolved after .* — all 7 checks failing at open now pass\n\s+✔ redis.ping: fail → pass/);
     const pm = (await run(['incident', 'postmortem', opened.id])).stdout;
     const impact = /\| Checks failing at open \| (.*) \|/.exec(pm)![1]!;
     expect(impact).toMatch(/^`redis.ping`/);

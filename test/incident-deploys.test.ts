@@ -92,6 +92,6 @@ describe('nvcops incident deploys (git log --since="1 hour ago")', () => {
     expect([none.exitCode, none.stdout, none.stderr]).toEqual([78, '', 'nvcops: invalid configuration: incident deploys: no repositories configured: list local clones in deploys.repositories[]']);
     const noFile = await nvcops(['incident', 'deploys']);
     expect([noFile.exitCode, noFile.stdout]).toEqual([78, '']);
-    expect(noFile.stderr).toMatch(/^nvcops: invalid configuration: incident deploys: no repositories configured: list local clones in deploys\.repositories\[\]; no config file found: looked for \S+\/nvcops\.yaml, .*\/nonexistent\/nvcops\/config\.yaml; pass --config <file> or create one of them$/);
+    expect(noFile.stderr).toMatch(/^nvcops: invalid configuration: incident deploys: no repositories configured: list local clones in deploys\.repositories\[\]; no config file found: looked for \S+\/nvcops\.yaml, .*\/nonexistent\/nvcops\/config\.yaml, \/etc\/nvcops\/config\.yaml; pass --config <file> or create one of them$/);
   });
 });
