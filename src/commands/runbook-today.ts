@@ -14,6 +14,8 @@ import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
 import { paragraph, writeDocument } from '../report/document.js';
 import { compareText } from '../engine/order.js';
+import type * as z from 'zod';
+import { OUTPUT_SCHEMA_VERSION, type runbookTodaySchema } from '../report/schemas.js';
 
 export interface TodayFlags extends GlobalOptions {
   date?: string;
@@ -176,6 +178,7 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
       },
     ],
     json: {
+      schemaVersion: OUTPUT_SCHEMA_VERSION,
       date, weekday: weekdayOf(date), timezone: tz, environment, now: now.toISOString(), store: store.location, summary, exitCode,
       due: rows.map((r) => ({
         procedure: r.occurrence.entry.title, section: r.occurrence.entry.section, runbook: r.occurrence.entry.runbook,
@@ -183,7 +186,7 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
         dueAt: r.occurrence.dueAt.toISOString(), due: dueText(r.occurrence), status: r.status, late: r.late,
         countsFrom: r.occurrence.from.toISOString(), runs: r.runs, partial: r.partial, unfinished: r.unfinished, judgedNothing: r.empty, ...(r.lastBefore && { lastBefore: r.lastBefore }),
       })),
-    },
+    } satisfies z.infer<typeof runbookTodaySchema>,
   }, flags.format, redactor);
   return exitCode;
 }
