@@ -59,7 +59,7 @@ same<Same<HistoryEntry, z.infer<typeof historyEntry> & { report: z.infer<typeof 
 /** `history list --format json`: an array of runs, each with its report, or with `--check` that check's result. */
 const historySchema = z.array(z.union([
   historyEntry.extend({ report: runReportSchema }).strict(),
-  historyEntry.extend({ check: runReportSchema.shape.items.element.shape.results.element.optional() }).strict(),
+  historyEntry.extend({ check: runReportSchema.shape.items.element.shape.results.element }).strict(),
 ]));
 
 const run = z.object({
@@ -112,9 +112,23 @@ export const SCHEMAS = {
 export type SchemaName = keyof typeof SCHEMAS;
 export const SCHEMA_NAMES = Object.keys(SCHEMAS) as SchemaName[];
 
+/** A `${VAR}` or `${VAR:-default}` the config loader fills in from the environment (engine/config/load.ts). */
+const INTERPOLATED = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}' };
+
+/**
+ * In the file a person writes, any string may be a `${VAR}` filled in before validation: a string
+ * the config schema constrains (a URL's format, a duration's pattern) also accepts one.
+ */
+const interpolatable = ({ jsonSchema: s }: { jsonSchema: Record<string, unknown> }): void => {
+  if (s.type !== 'string' || (s.format === undefined && s.pattern === undefined && s.enum === undefined)) return;
+  const constrained = { ...s };
+  for (const k of Object.keys(s)) delete s[k];
+  s.anyOf = [constrained, INTERPOLATED];
+};
+
 /** The JSON Schema (draft 2020-12) of one name, with its `$id`. */
 export function jsonSchema(name: SchemaName): Record<string, unknown> {
   const { schema, io, title } = SCHEMAS[name];
-  const { $schema, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', ...(name === 'config' && { override: interpolatable }) }) as Record<string, unknown>;
   return { $schema, $id: `${BASE}/${name}.json`, title, ...rest };
 }
