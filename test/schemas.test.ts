@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_NAMES } from '../src/report/schemas.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 
@@ -55,6 +56,13 @@ describe('published JSON Schemas validate real outputs', () => {
   }, 120_000);
   afterAll(async () => {
     await pg?.stop();
+  });
+
+  it('ships each schema the command prints as dist/schemas/<name>.json, and no other', async () => {
+    expect([...SCHEMA_NAMES].sort()).toEqual([...NAMES].sort());
+    const dir = new URL('../dist/schemas/', import.meta.url).pathname;
+    expect(readdirSync(dir).sort()).toEqual(NAMES.map((n) => `${n}.json`).sort());
+    for (const name of NAMES) expect(readFileSync(join(dir, `${name}.json`), 'utf8')).toBe(`${(await nvcops(['schema', name])).stdout}\n`);
   });
 
   it('refuses an unknown schema name with one line listing the names, exit 64', async () => {
