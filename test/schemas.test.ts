@@ -91,6 +91,9 @@ describe('published JSON Schemas validate real outputs', () => {
     const history = JSON.parse((await nvcops(['history', '--config', config, '--format', 'json'], { env })).stdout);
     expect(history).toHaveLength(1);
     validatesAndCatches('history', history, (h) => { h[0].report.summary.total = 'all'; });
+    const kept = JSON.parse((await nvcops(['history', 'show', history[0].id, '--config', config, '--format', 'json'], { env })).stdout);
+    expect(kept.startedAt).toBe(report.startedAt);
+    validatesAndCatches('report', kept, (r) => { delete r.schemaVersion; });
     const id = report.items[0].results[0].id;
     const byCheck = JSON.parse((await nvcops(['history', '--check', id, '--config', config, '--format', 'json'], { env })).stdout);
     expect(byCheck[0].check.id).toBe(id);
