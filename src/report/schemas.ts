@@ -41,14 +41,18 @@ const incidentRecord = z.object({
 });
 same<Same<Incident, z.infer<typeof incidentRecord>>>(true);
 
-/** `incident open|show|ack|resolve --format json`: the record with its response timers. */
-const incidentSchema = incidentRecord.extend({
-  schemaVersion: z.literal(OUTPUT_SCHEMA_VERSION),
-  timers: z.object({
-    ackDueAt: z.iso.datetime(), responseDueAt: z.iso.datetime(), ackOverdue: z.boolean(), responseOverdue: z.boolean(),
-    ackMs: z.number().optional(), responseMs: z.number().optional(), resolveMs: z.number().optional(),
-  }),
+const timers = z.object({
+  ackDueAt: z.iso.datetime(), responseDueAt: z.iso.datetime(), ackOverdue: z.boolean(), responseOverdue: z.boolean(),
+  ackMs: z.number().optional(), responseMs: z.number().optional(), resolveMs: z.number().optional(),
 });
+/** `incident open|show|ack|resolve --format json`: the record with its response timers. */
+const incidentSchema = incidentRecord.extend({ schemaVersion: z.literal(OUTPUT_SCHEMA_VERSION), timers });
+
+/** `incident list --format json`: a top-level array (unversioned, like the history list), one summary line per incident. */
+const incidentListSchema = z.array(z.object({
+  ...incidentRecord.pick({ id: true, severity: true, status: true, title: true, environment: true, openedAt: true }).shape,
+  drill: z.boolean(), resolvedAt: z.string().nullable(), timers,
+}));
 
 const historyEntry = z.object({
   id: z.string(), at: z.string(), by: z.string(), host: z.string(), command: z.string(),
@@ -104,6 +108,7 @@ export const SCHEMAS = {
   config: { schema: fileSchema, io: 'input', title: 'nvcops configuration (nvcops.yaml)' },
   report: { schema: runReportSchema, io: 'output', title: 'nvcops check run report (--format json)' },
   incident: { schema: incidentSchema, io: 'output', title: 'nvcops incident open|show|ack|resolve --format json' },
+  'incident-list': { schema: incidentListSchema, io: 'output', title: 'nvcops incident list --format json' },
   history: { schema: historySchema, io: 'output', title: 'nvcops history list --format json' },
   'runbook-today': { schema: runbookTodaySchema, io: 'output', title: 'nvcops runbook today --format json' },
   'security-events': { schema: securityEventsSchema, io: 'output', title: 'nvcops health security --format json' },
