@@ -128,7 +128,7 @@ try {
 // The published JSON Schemas (`nvcops schema <name>`), shipped as files too: an editor's
 // `# yaml-language-server: $schema=` can name dist/schemas/config.json of the installed package.
 mkdirSync(join(dist, 'schemas'));
-for (const name of ['config', 'report', 'incident', 'incident-list', 'history', 'runbook-today', 'security-events']) {
+for (const name of ['config', 'report', 'incident', 'incident-list', 'audit', 'history', 'runbook-today', 'security-events']) {
   const r = spawnSync(process.execPath, [new URL('../bin/nvcops.js', import.meta.url).pathname, 'schema', name], { encoding: 'utf8', env: { PATH: process.env.PATH } });
   if (r.status !== 0) throw new Error(`nvcops schema ${name} exited ${r.status}: ${r.stderr}`);
   writeFileSync(join(dist, 'schemas', `${name}.json`), r.stdout);

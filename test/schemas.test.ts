@@ -9,7 +9,7 @@ import { SCHEMA_NAMES } from '../src/report/schemas.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 
-const NAMES = ['config', 'report', 'incident', 'incident-list', 'history', 'runbook-today', 'security-events'] as const;
+const NAMES = ['config', 'report', 'incident', 'incident-list', 'audit', 'history', 'runbook-today', 'security-events'] as const;
 type Name = (typeof NAMES)[number];
 
 /** Each schema as `nvcops schema <name>` prints it, compiled by ajv (draft 2020-12, formats checked). */
@@ -70,7 +70,7 @@ describe('published JSON Schemas validate real outputs', () => {
     expect(r.exitCode).toBe(64);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/Allowed choices are config, report, incident, incident-list, history, runbook-today, security-events/);
+    expect(r.stderr).toMatch(/Allowed choices are config, report, incident, incident-list, audit, history, runbook-today, security-events/);
   });
 
   it('the README\'s sample config against the config schema; a misspelt key is rejected', () => {
@@ -100,7 +100,7 @@ describe('published JSON Schemas validate real outputs', () => {
     validatesAndCatches('history', byCheck, (h) => { delete h[0].check; });
   });
 
-  it('incident open, show and list', async () => {
+  it('incident open, show and list, and the audit trail it wrote', async () => {
     const open = await nvcops(['incident', 'open', '--severity', 'P2', '--title', 'Slow statements page', '--no-checks', '--config', config, '--format', 'json'], { env });
     expect(open.exitCode).toBe(0);
     const opened = JSON.parse(open.stdout);
@@ -112,6 +112,12 @@ describe('published JSON Schemas validate real outputs', () => {
     const list = JSON.parse((await nvcops(['incident', 'list', '--config', config, '--format', 'json'], { env })).stdout);
     expect(list.map((i: { id: string }) => i.id)).toEqual([opened.id]);
     validatesAndCatches('incident-list', list, (l) => { l[0].surprise = true; });
+
+    const trail = JSON.parse((await nvcops(['audit', 'show', '--config', config, '--format', 'json'], { env })).stdout);
+    expect(trail.map((r: { action: string }) => r.action)).toContain('incident open');
+    validatesAndCatches('audit', trail, (t) => { t[0].phase = 'maybe'; });
+    const exported = (await nvcops(['audit', 'export', '--config', config], { env })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(errorsOf('audit', exported)).toEqual([]);
   });
 
   it('runbook today', async () => {

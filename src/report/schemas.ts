@@ -11,7 +11,7 @@ import { SEVERITIES as INCIDENT_SEVERITIES } from '../runbook/severity.js';
 import type { Incident } from '../incident/records.js';
 import type { SecurityEvent } from '../security/events.js';
 import type { Review } from '../security/acks.js';
-import type { HistoryEntry } from '../state/store.js';
+import type { AuditRecord, HistoryEntry } from '../state/store.js';
 
 /** The version of each JSON output below other than the check report (engine/report.ts has its own). Changelog: 1 — first published. */
 export const OUTPUT_SCHEMA_VERSION = 1;
@@ -66,6 +66,17 @@ const historySchema = z.array(z.union([
   historyEntry.extend({ check: runReportSchema.shape.items.element.shape.results.element }).strict(),
 ]));
 
+const auditRecord = z.object({
+  seq: z.number().int(), at: z.string(), prev: z.string(), hash: z.string(),
+  operation: z.string(), phase: z.enum(['started', 'finished', 'event']), action: z.string(), by: z.string(), host: z.string(),
+  environment: z.string().nullable(), args: z.array(z.string()), version: z.string(), startedAt: z.string(), endedAt: z.string().optional(),
+  outcome: z.enum(['ok', 'failed', 'interrupted', 'dry-run', 'refused']).optional(), message: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+same<Same<AuditRecord, z.infer<typeof auditRecord>>>(true);
+/** `audit show --format json`: a top-level array (unversioned, like the history list); each line of `audit export` is one of its elements. */
+const auditSchema = z.array(auditRecord);
+
 const run = z.object({
   at: z.string(), by: z.string(), host: z.string(), source: z.enum(['history', 'audit']), result: z.string(),
   message: z.string().optional(), missing: z.array(z.string()).optional(),
@@ -109,6 +120,7 @@ export const SCHEMAS = {
   report: { schema: runReportSchema, io: 'output', title: 'nvcops check run report (--format json)' },
   incident: { schema: incidentSchema, io: 'output', title: 'nvcops incident open|show|ack|resolve --format json' },
   'incident-list': { schema: incidentListSchema, io: 'output', title: 'nvcops incident list --format json' },
+  audit: { schema: auditSchema, io: 'output', title: 'nvcops audit show --format json (each line of audit export: one element)' },
   history: { schema: historySchema, io: 'output', title: 'nvcops history list --format json' },
   'runbook-today': { schema: runbookTodaySchema, io: 'output', title: 'nvcops runbook today --format json' },
   'security-events': { schema: securityEventsSchema, io: 'output', title: 'nvcops health security --format json' },
