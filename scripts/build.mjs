@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { isAscii } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -123,4 +123,13 @@ try {
   if (![0, 1, 2, 3].includes(r.status) || !existsSync(join(dist, 'cli.cjs.cache'))) throw new Error(`code cache: node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
 } finally {
   rmSync(training, { recursive: true, force: true });
+}
+
+// The published JSON Schemas (`nvcops schema <name>`), shipped as files too: an editor's
+// `# yaml-language-server: $schema=` can name dist/schemas/config.json of the installed package.
+mkdirSync(join(dist, 'schemas'));
+for (const name of ['config', 'report', 'incident', 'incident-list', 'audit', 'history', 'runbook-today', 'security-events']) {
+  const r = spawnSync(process.execPath, [new URL('../bin/nvcops.js', import.meta.url).pathname, 'schema', name], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  if (r.status !== 0) throw new Error(`nvcops schema ${name} exited ${r.status}: ${r.stderr}`);
+  writeFileSync(join(dist, 'schemas', `${name}.json`), r.stdout);
 }

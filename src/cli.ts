@@ -8,6 +8,7 @@ import { registerHistory } from './commands/history.js';
 import { registerMaintain } from './commands/maintain.js';
 import { registerMonthly } from './commands/monthly.js';
 import { registerRunbook } from './commands/runbook.js';
+import { registerSchema } from './commands/schema.js';
 import { registerWeekly } from './commands/weekly.js';
 import { registerIncident } from './commands/incident.js';
 import { EXIT } from './engine/errors.js';
@@ -70,6 +71,7 @@ const COMMANDS: Record<string, (program: Command, finish: (code: Promise<number>
   history: registerHistory,
   incident: registerIncident,
   runbook: registerRunbook,
+  schema: registerSchema,
 };
 /**
  * The top-level command a command line names, when it names one: only its subtree need be built

@@ -39,6 +39,7 @@ describe('the packed tarball installs as a self-contained program', () => {
     const pkg = join(prefix, 'lib', 'node_modules', 'nvcops');
     expect(existsSync(join(pkg, 'node_modules'))).toBe(false);
     expect(readdirSync(pkg).sort()).toEqual(['README.md', 'bin', 'dist', 'package.json']);
+    expect(readdirSync(join(pkg, 'dist', 'schemas')).sort()).toEqual(['audit.json', 'config.json', 'history.json', 'incident-list.json', 'incident.json', 'report.json', 'runbook-today.json', 'security-events.json']);
     expect(sizeOf(prefix)).toBeLessThan(10 * 1024 * 1024);
   });
 

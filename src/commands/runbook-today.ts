@@ -14,6 +14,8 @@ import type { GlobalOptions } from '../app/prepare.js';
 import { prepareReading } from '../app/prepare.js';
 import { paragraph, writeDocument, type Block } from '../report/document.js';
 import { compareText } from '../engine/order.js';
+import type * as z from 'zod';
+import { OUTPUT_SCHEMA_VERSION, type runbookTodaySchema } from '../report/schemas.js';
 
 export interface TodayFlags extends GlobalOptions {
   date?: string;
@@ -197,8 +199,8 @@ export async function runbookToday(flags: TodayFlags): Promise<number> {
   await writeDocument({
     blocks,
     json: environments
-      ? { date, weekday: weekdayOf(date), timezone: tz, environments, now: now.toISOString(), store: store.location, exitCode, days: days.map((d) => ({ environment: d.environment, summary: d.summary, exitCode: d.exitCode, due: due(d.rows) })) }
-      : { date, weekday: weekdayOf(date), timezone: tz, environment: one!.environment, now: now.toISOString(), store: store.location, summary: one!.summary, exitCode, due: due(one!.rows) },
+      ? { schemaVersion: OUTPUT_SCHEMA_VERSION, date, weekday: weekdayOf(date), timezone: tz, environments, now: now.toISOString(), store: store.location, exitCode, days: days.map((d) => ({ environment: d.environment, summary: d.summary, exitCode: d.exitCode, due: due(d.rows) })) }
+      : { schemaVersion: OUTPUT_SCHEMA_VERSION, date, weekday: weekdayOf(date), timezone: tz, environment: one!.environment, now: now.toISOString(), store: store.location, summary: one!.summary, exitCode, due: due(one!.rows) } satisfies z.infer<typeof runbookTodaySchema>,
   }, flags.format, redactor);
   return exitCode;
 }

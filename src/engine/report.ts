@@ -1,6 +1,7 @@
+import * as z from 'zod';
 import { STATUSES, type Status } from './verdict.js';
 import { EXIT } from './errors.js';
-import type { Unit } from './units.js';
+import { UNITS } from './units.js';
 
 /**
  * The JSON report schema. Changelog:
@@ -13,58 +14,69 @@ import type { Unit } from './units.js';
  */
 export const SCHEMA_VERSION = 2;
 
-export interface CheckResult {
-  id: string;
-  title: string;
-  status: Status;
+const status = z.enum(STATUSES);
+
+const checkResultSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  status,
   /** `counter`: the value is a count since the server started (the check's `counter`). */
-  observed: { value: number; unit: Unit; counter?: true } | null;
+  observed: z.object({ value: z.number(), unit: z.enum(UNITS), counter: z.literal(true).optional() }).nullable(),
   /** The levels judged against, as written (`> 200ms`), or null when the check has none. */
-  threshold: { warn?: string; fail?: string } | null;
-  message: string;
-  details?: string[];
+  threshold: z.object({ warn: z.string().optional(), fail: z.string().optional() }).nullable(),
+  message: z.string(),
+  details: z.array(z.string()).optional(),
   /** On a warn, fail or error: the nvcops command to run next (the check's own `nextStep`). */
-  nextStep?: string;
+  nextStep: z.string().optional(),
   /** What the check saw that its next run compares with (CheckOutput.facts). */
-  facts?: Record<string, unknown>;
-  durationMs: number;
-}
+  facts: z.record(z.string(), z.unknown()).optional(),
+  durationMs: z.number(),
+});
+export type CheckResult = z.infer<typeof checkResultSchema>;
 
-export interface ItemResult {
+const itemResultSchema = z.object({
   /** The runbook checklist line, in the runbook's words. */
-  title: string;
-  status: Status;
-  results: CheckResult[];
-}
+  title: z.string(),
+  status,
+  results: z.array(checkResultSchema),
+});
+export type ItemResult = z.infer<typeof itemResultSchema>;
 
-export type Summary = Record<Status, number> & { total: number };
+const summarySchema = z.object({ ...Object.fromEntries(STATUSES.map((s) => [s, z.number().int()])) as Record<Status, z.ZodNumber>, total: z.number().int() });
+export type Summary = z.infer<typeof summarySchema>;
 
-export interface RunReport {
-  schemaVersion: typeof SCHEMA_VERSION;
-  command: string;
-  /** The runbook section the command automates. */
-  runbook: string;
-  environment: string | null;
-  startedAt: string;
-  durationMs: number;
-  status: Status;
-  exitCode: number;
-  /** True when Ctrl-C or the deadline stopped the run before every check finished. */
-  interrupted: boolean;
-  summary: Summary;
-  items: ItemResult[];
-  /** What changed since the previous run of the same command (set by reviews that compare, e.g. weekly security). */
-  changes?: RunChanges;
-  /** The audit trail's head when the run ended, so every kept report (CI logs) witnesses it; head null with the reason when unreadable. */
-  audit?: { head: { seq: number; hash: string; at?: string } | null; error?: string };
-}
-
-export interface RunChanges {
+const runChangesSchema = z.object({
   /** When the run compared with started; null when there was none. */
-  since: string | null;
+  since: z.string().nullable(),
   /** One line per change: a status that moved, a finding that appeared or went away. */
-  lines: string[];
-}
+  lines: z.array(z.string()),
+});
+export type RunChanges = z.infer<typeof runChangesSchema>;
+
+/** The check run report (--format json, the history's records): the one definition its type and its published JSON Schema come from. */
+export const runReportSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  command: z.string(),
+  /** The runbook section the command automates. */
+  runbook: z.string(),
+  environment: z.string().nullable(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  status,
+  exitCode: z.number().int(),
+  /** True when Ctrl-C or the deadline stopped the run before every check finished. */
+  interrupted: z.boolean(),
+  summary: summarySchema,
+  items: z.array(itemResultSchema),
+  /** What changed since the previous run of the same command (set by reviews that compare, e.g. weekly security). */
+  changes: runChangesSchema.optional(),
+  /** The audit trail's head when the run ended, so every kept report (CI logs) witnesses it; head null with the reason when unreadable. */
+  audit: z.object({
+    head: z.object({ seq: z.number().int(), hash: z.string(), at: z.string().optional() }).nullable(),
+    error: z.string().optional(),
+  }).optional(),
+});
+export type RunReport = z.infer<typeof runReportSchema>;
 
 /** Severity order for rolling results up: the worst status wins (a line with a waived control is never shown as passed). */
 const RANK: Record<Status, number> = { skip: 0, pass: 1, waived: 2, manual: 3, warn: 4, error: 5, fail: 6 };

@@ -1,5 +1,6 @@
 /** The units an observation or a threshold can carry. */
-export type Unit = 'ms' | 's' | 'days' | '%' | 'bytes' | 'count' | 'ratio';
+export const UNITS = ['ms', 's', 'days', '%', 'bytes', 'count', 'ratio'] as const;
+export type Unit = (typeof UNITS)[number];
 
 type Kind = 'time' | 'percent' | 'bytes' | 'count' | 'ratio';
 

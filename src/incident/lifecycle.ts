@@ -22,6 +22,7 @@ import {
 } from './records.js';
 import { ago, formatAge } from './time.js';
 import { compareText } from '../engine/order.js';
+import { OUTPUT_SCHEMA_VERSION } from '../report/schemas.js';
 
 /** Runs with the store open and closes it whatever happens. */
 export async function withStore<T>(ctx: IncidentContext, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -196,7 +197,7 @@ export async function openIncident(ctx: IncidentContext, o: OpenOptions): Promis
       ...(longStanding.length ? [`  failing before impact began (context, not verified at resolve): ${longStanding.map((f) => `${f.id} ${f.status}`).join(', ')}`] : []),
     ])], json: undefined });
     const notifications = await notifyAndRecord(ctx, store, incident, 'trigger');
-    await show(ctx, { blocks: [], json: { ...incident, notifications, timers: t } });
+    await show(ctx, { blocks: [], json: { schemaVersion: OUTPUT_SCHEMA_VERSION, ...incident, notifications, timers: t } });
     return exitCode;
   }));
 }
@@ -226,7 +227,7 @@ export async function ackIncident(ctx: IncidentContext, id?: string): Promise<nu
       addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'acknowledged', message });
     });
     await audit(store, ctx, 'incident ack', incident, message);
-    await show(ctx, { blocks: [paragraph([`${incident.id} ${message}`])], json: { ...incident, timers: timers(incident, now) } });
+    await show(ctx, { blocks: [paragraph([`${incident.id} ${message}`])], json: { schemaVersion: OUTPUT_SCHEMA_VERSION, ...incident, timers: timers(incident, now) } });
     await notifyAndRecord(ctx, store, incident, 'acknowledge');
     return 0;
   });
@@ -305,7 +306,7 @@ export async function resolveIncident(ctx: IncidentContext, id: string | undefin
         ...lines,
         ...(SEVERITY_LEVELS[incident.severity].postmortem ? [`Post-Incident: a ${incident.severity} needs a post-mortem — nvcops incident postmortem ${incident.id}`] : []),
       ])],
-      json: { ...incident, timers: timers(incident, now) },
+      json: { schemaVersion: OUTPUT_SCHEMA_VERSION, ...incident, timers: timers(incident, now) },
     });
     await notifyAndRecord(ctx, store, incident, 'resolve');
     return 0;
@@ -385,7 +386,7 @@ export async function showCommand(ctx: IncidentContext, id?: string): Promise<nu
       },
       { title: 'Diagnostic reports', state: 'ok', summary: `${i.reports.length} attached`, lines: i.reports.map((r) => `${r.id} at ${r.at} by ${r.by}: ${r.summary}`) },
     ];
-    await printDocument(ctx, makeDocument(ctx, `nvcops incident show ${i.id}`, 'Incident Response', sections), { ...i, timers: timers(i, now) });
+    await printDocument(ctx, makeDocument(ctx, `nvcops incident show ${i.id}`, 'Incident Response', sections), { schemaVersion: OUTPUT_SCHEMA_VERSION, ...i, timers: timers(i, now) });
     return 0;
   });
 }

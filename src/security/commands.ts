@@ -10,6 +10,7 @@ import { paragraph, writeDocument, type Document, type Style, type Text } from '
 import { useColor } from '../report/output.js';
 import { acknowledge, acknowledgements, outgrownText, withReviews, type Reviewed } from './acks.js';
 import { collectSecurityEvents, SEVERITIES, type SecurityScan } from './events.js';
+import { OUTPUT_SCHEMA_VERSION } from '../report/schemas.js';
 
 const DAY_MS = 86_400_000;
 
@@ -98,7 +99,7 @@ function summaryDocument(environment: string | null, scanned: SecurityScan, foun
   return {
     header: { title: 'nvcops health security', environment, at: `${result.since} → ${result.until}`, runbook: 'Daily Operations › Morning Health Check: python scripts/security_events_summary.py --last-24h' },
     blocks: [paragraph(out)],
-    json: { command: 'health security', environment, since: scanned.since, until: scanned.until, exitCode: exitCode(found, scanned), sources: scanned.sources, events: found },
+    json: { schemaVersion: OUTPUT_SCHEMA_VERSION, command: 'health security', environment, since: scanned.since, until: scanned.until, exitCode: exitCode(found, scanned), sources: scanned.sources, events: found },
   };
 }
 
