@@ -44,7 +44,7 @@ describe('redis.cluster-flapping on a real six-node Redis Cluster (three masters
     await Promise.all(nodes.map((n) => n.stop()));
   });
 
-  it('is quiet on a healthy cluster, warns naming the nodes at a failover, fails when it flaps back, fails a stopped node', async () => {
+  it('is quiet on a healthy cluster, warns naming the nodes at a failover, fails when it flaps back, fails a frozen master and a stopped node', async () => {
     // redis-cli --cluster create makes the first three masters; nodes[2] and its replica fail over, the seeds stay as they are.
     const master = nodes[2]!;
     const masterId = (await clusterNodes(master)).find((n) => n.port === master.port)!.id;
@@ -79,10 +79,29 @@ describe('redis.cluster-flapping on a real six-node Redis Cluster (three masters
     });
     expect(flapped.exitCode).toBe(2);
 
+    // A master frozen past cluster-node-timeout: the cluster flags it failed and its replica takes over by itself.
+    master.process.kill('SIGSTOP');
+    try {
+      await until('the replica to take over from the frozen master', async () => (await text(theReplica, 'INFO', 'replication')).includes('role:master')
+        && (await clusterNodes(nodes[0]!)).find((n) => n.port === master.port)!.flags.includes('fail'));
+      const frozen = await daily();
+      const result = frozen.byId['redis.cluster-flapping']!;
+      expect(result).toMatchObject({
+        status: 'fail',
+        message: expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${master.port} unreachable; 127\\.0\\.0\\.1:${master.port} flagged fail; flapping: cluster_current_epoch rose \\d+ times in 24 h; failover since the last run \\(.+\\), cluster_current_epoch \\d+ → \\d+: slots \\d+-\\d+: master ${short(master, masterId)} replaced by ${short(theReplica, replicaId)}$`)),
+      });
+      expect(result.observed!.value).toBeGreaterThanOrEqual(3);
+    } finally {
+      master.process.kill('SIGCONT');
+    }
+    await settled(theReplica, master);
+
     // A node stopped: the others flag it fail after cluster-node-timeout.
-    await theReplica.stop();
-    await until('the cluster to flag the stopped replica', async () => (await clusterNodes(nodes[0]!)).find((n) => n.port === theReplica.port)!.flags.includes('fail'));
+    const other = nodes.slice(3).find((n) => n !== theReplica)!;
+    await other.stop();
+    await until('the cluster to flag the stopped replica', async () => (await clusterNodes(nodes[0]!)).find((n) => n.port === other.port)!.flags.includes('fail'));
     const stopped = await daily();
-    expect(stopped.byId['redis.cluster-flapping']).toMatchObject({ status: 'fail', message: expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${theReplica.port} unreachable; 127\\.0\\.0\\.1:${theReplica.port} flagged fail$`)) });
+    expect(stopped.byId['redis.cluster-flapping']).toMatchObject({ status: 'fail', message: `127.0.0.1:${other.port} unreachable; 127.0.0.1:${other.port} flagged fail` });
+    expect(stopped.exitCode).toBe(2);
   }, 120_000);
 });
