@@ -150,6 +150,7 @@ describe('Redis high availability on a standalone server', () => {
       const { byId } = await daily({ url: s.url });
       expect(byId['redis.sentinel-quorum']).toMatchObject({ status: 'skip' });
       expect(byId['redis.masters']).toMatchObject({ status: 'skip' });
+      expect(byId['redis.cluster-flapping']).toMatchObject({ status: 'skip', message: 'not a cluster: set redis.cluster to check it for failovers and flapping' });
       expect(byId['redis.replica-lag']).toMatchObject({ status: 'pass', observed: { value: 0 }, message: 'master, no replica online' });
       expect(byId['redis.error-replies']).toMatchObject({ status: 'pass', observed: { value: 0 } });
     } finally {

@@ -22,7 +22,7 @@ export const healthProcedures = {
     id: 'health daily',
     runbook: 'Daily Operations › Morning Health Check (8:00 AM EST): the checklist',
     items: [
-      { title: DAILY.services, checks: ['http.service-up', 'postgres.connect-time', 'redis.ping', 'redis.sentinel-quorum', 'redis.masters', 'http.uptime', ...awsDailyChecks[DAILY.services]] },
+      { title: DAILY.services, checks: ['http.service-up', 'postgres.connect-time', 'redis.ping', 'redis.sentinel-quorum', 'redis.masters', 'redis.cluster-flapping', 'http.uptime', ...awsDailyChecks[DAILY.services]] },
       {
         title: DAILY.connections,
         checks: [

@@ -18,6 +18,7 @@ import errorReplies from './error-replies.js';
 import masters from './masters.js';
 import replicaLag from './replica-lag.js';
 import replication from './replication.js';
+import clusterFlapping from './cluster-flapping.js';
 import restartsFailovers from './restarts-failovers.js';
 import sentinelQuorum from './sentinel-quorum.js';
 import slowlog from './slowlog.js';
@@ -26,5 +27,5 @@ import tls from './tls.js';
 export const redisChecks = [
   ping, clients, rejectedConnections, memory, evictions, fragmentation, hitRatio, blockedClients, replication, persistence, slowlog, cluster,
   protectedMode, authentication, dangerousCommands, tls, expiredKeys, largestKeys, clockDrift,
-  restartsFailovers, sentinelQuorum, masters, replicaLag, errorReplies,
+  restartsFailovers, sentinelQuorum, masters, clusterFlapping, replicaLag, errorReplies,
 ];
