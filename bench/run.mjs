@@ -13,7 +13,8 @@
 //
 // Needs: PostgreSQL server binaries and pgbench, redis-server, check_postgres:
 //   apt-get install postgresql postgresql-contrib redis-server check-postgres
-// Env: RUNS (rounds, 15), SCALE (pgbench scale, 10); FLEET_RUNS, FLEET_ENVS for bench/fleet.mjs, which runs last.
+// Env: RUNS (rounds, 15), SCALE (pgbench scale, 10); FLEET_RUNS, FLEET_ENVS for bench/fleet.mjs, then
+// BENCH_PITR_MB, PITR_RUNS for bench/pitr.mjs, which run last.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -181,3 +182,5 @@ try {
 
 // A fleet in one run: 20 environments of health db beside one (bench/fleet.mjs, on servers of its own).
 await (await import('./fleet.mjs')).benchFleet();
+// A point-in-time restore through nvcops beside pgbackrest restore by hand (bench/pitr.mjs, on a server of its own).
+await (await import('./pitr.mjs')).benchPitr();

@@ -7,8 +7,9 @@ export async function loadHarness() {
   const outdir = new URL('../node_modules/.cache/nvcops/', import.meta.url);
   mkdirSync(outdir, { recursive: true });
   const outfile = new URL('servers.mjs', outdir).pathname;
+  // One bundle, so that the archiving server (pgbackrest.ts) shares servers.ts's state (stopLeftovers).
   await build({
-    entryPoints: [new URL('../test/support/servers.ts', import.meta.url).pathname],
+    stdin: { contents: "export * from './servers.ts'; export * from './pgbackrest.ts';", resolveDir: new URL('../test/support/', import.meta.url).pathname, loader: 'ts' },
     outfile,
     bundle: true,
     format: 'esm',

@@ -141,6 +141,52 @@ describe('pgBackRest: backups, verification, point-in-time recovery', () => {
     expect(secretsIn(r.stdout, s, s.env.PGBACKREST_REPO1_CIPHER_PASS!)).toEqual([]);
   }, 240_000);
 
+  it('restore-db --to a named restore point holds exactly the rows committed before pg_create_restore_point', async () => {
+    await s.sql('INSERT INTO payments (amount) SELECT g FROM generate_series(1, 3) g');
+    const [{ n1 }] = await s.sql<{ n1: string }>('SELECT count(*) AS n1 FROM payments') as [{ n1: string }];
+    await s.sql("SELECT pg_create_restore_point('before-migration')");
+    await s.sql('INSERT INTO payments (amount) SELECT g FROM generate_series(1, 4) g');
+    await s.archiveNow();
+    const dir = join(ownedTempDir('nvcops-restore-'), 'data');
+    const r = await run(['backup', 'restore-db', '--to', 'before-migration', '--target-dir', dir, '--yes', '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.outcomes[0].message).toMatch(/^restored into /);
+    const started = out.outcomes.at(-1).data;
+    try {
+      const restored = new pg.Client({ connectionString: s.url.replace(`:${s.port}/`, `:${started.port}/`) });
+      await restored.connect();
+      const { rows: [x] } = await restored.query<{ n: string; recovery: boolean }>('SELECT count(*) AS n, pg_is_in_recovery() AS recovery FROM payments');
+      await restored.end();
+      expect(x).toEqual({ n: n1, recovery: false });
+      // The live server has the rows after the restore point too: the point cut them off.
+      expect(Number((await s.sql<{ n: string }>('SELECT count(*) AS n FROM payments'))[0]!.n)).toBe(Number(n1) + 4);
+    } finally {
+      await asServerUser(join(postgresBin(), 'pg_ctl'), ['-D', dir, '-m', 'immediate', '-w', 'stop'], '/');
+    }
+  }, 240_000);
+
+  it('an unknown restore point name: nothing can refuse it beforehand; PostgreSQL refuses to promote short of it and restore-db says so at once', async () => {
+    // Restore points are WAL records only: pgBackRest lists none, so the plan cannot tell a name that
+    // was never created from one that was. The dry run shows the plan and writes nothing.
+    const dir = join(ownedTempDir('nvcops-restore-'), 'data');
+    const dry = await run(['backup', 'restore-db', '--to', 'no-such-point', '--target-dir', dir, '--dry-run']);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toContain(`pgbackrest restore into ${dir}, recovery to restore point "no-such-point" then promote`);
+    expect(existsSync(dir)).toBe(false);
+    // The restore replays the whole archive, does not find it, and the server stops instead of promoting.
+    const t0 = Date.now();
+    const r = await run(['backup', 'restore-db', '--to', 'no-such-point', '--target-dir', dir, '--yes']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toContain(`✔ 1. pgbackrest restore into ${dir}`);
+    expect(r.stdout).toMatch(/✖ 2\. .* — the restored server on 127\.0\.0\.1:\d+ stopped during recovery: FATAL: recovery ended before configured recovery target was reached; \S+ is left as restored \(stopped\); see \S+restore\.log/);
+    // Seen as soon as the server stops, not at the hour's timeout.
+    expect(Date.now() - t0).toBeLessThan(120_000);
+    expect(existsSync(join(dir, 'postmaster.pid'))).toBe(false);
+    expect(existsSync(join(dir, 'PG_VERSION'))).toBe(true);
+  }, 240_000);
+
   it('refuses a time before the oldest backup or after the newest archived WAL before writing anything (exit 64, naming the window)', async () => {
     const dir = join(ownedTempDir('nvcops-restore-'), 'data');
     for (const to of ['2020-01-01T00:00:00Z', new Date(Date.now() + 3600_000).toISOString()]) {

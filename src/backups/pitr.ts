@@ -121,11 +121,25 @@ export async function pgbackrestRestore(settings: PgbackrestSettings, dir: strin
   appendFileSync(join(dir, 'postgresql.auto.conf'), `\n# nvcops backup restore-db\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${dir}'\n`);
 }
 
-/** Starts the restored server and waits until it is promoted and answers; reads the point it recovered to. */
+/** The FATAL and PANIC lines of a server's log, from the level on (what made it stop), without those that refused nvcops' own connections while it recovered. */
+async function fatalLines(settings: PgbackrestSettings, log: string): Promise<string> {
+  const r = await runAs(settings, 'grep', ['-E', '(FATAL|PANIC):', log], { timeoutMs: 10_000 });
+  const lines = r.stdout.split('\n').filter((l) => !/the database system is (not yet accepting connections|starting up|in recovery mode|shutting down)/.test(l))
+    .map((l) => /(FATAL|PANIC):.*/.exec(l)?.[0].replace(/\s+/g, ' ')).filter(Boolean);
+  return lines.slice(-2).join('; ') || 'no FATAL line in its log';
+}
+
+/**
+ * Starts the restored server and waits until it is promoted and answers; reads the point it recovered to.
+ * A server that stops during recovery (a restore point name no WAL record carries: PostgreSQL refuses
+ * to promote short of its target) fails at once with its log's FATAL line, not at the timeout.
+ */
 export async function startRestored(settings: PgbackrestSettings, admin: PgTarget, dir: string, port: number, started: number, signal: AbortSignal, timeoutMs = 60 * 60_000): Promise<RestoredServer> {
   const pgCtl = pgProgram('pg_ctl');
-  const r = await runAs(settings, pgCtl, ['-D', dir, '-l', join(dir, 'restore.log'), '-W', 'start'], { timeoutMs: 60_000, signal });
-  if (r.exitCode !== 0) throw new Error(`pg_ctl start: ${(r.stderr || r.stdout).trim()}; see ${join(dir, 'restore.log')}`);
+  const log = join(dir, 'restore.log');
+  const r = await runAs(settings, pgCtl, ['-D', dir, '-l', log, '-W', 'start'], { timeoutMs: 60_000, signal });
+  if (r.exitCode !== 0) throw new Error(`pg_ctl start: ${(r.stderr || r.stdout).trim()}; see ${log}`);
+  const launched = performance.now();
   const target: PgTarget = { ...admin, hostaddr: '127.0.0.1', port, server: `127.0.0.1:${port}`, address: `127.0.0.1:${port}/${admin.database}` };
   const end = Date.now() + timeoutMs;
   let last = '';
@@ -142,6 +156,10 @@ export async function startRestored(settings: PgbackrestSettings, admin: PgTarge
       last = 'still in recovery';
     } catch (e) {
       last = (e as Error).message;
+      // pg_ctl status exits 3 when no server runs; the first 2 s leave the postmaster time to write its pid file.
+      if (performance.now() - launched > 2_000 && (await runAs(settings, pgCtl, ['-D', dir, 'status'], { timeoutMs: 10_000 })).exitCode === 3) {
+        throw new Error(`the restored server on 127.0.0.1:${port} stopped during recovery: ${await fatalLines(settings, log)}; ${dir} is left as restored (stopped); see ${log}`);
+      }
     } finally {
       await c?.end().catch(() => undefined);
     }
