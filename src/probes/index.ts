@@ -18,6 +18,9 @@ import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
 import { readAttestations, type AttestationTrail } from './attestations.js';
+import { acknowledgements, type AckData } from './security-acks.js';
+import { collectSecurityEvents, type SecurityScan } from './security-events.js';
+import type { RecordVersion } from '../state/store.js';
 
 /** A config duration already validated by the schema. */
 const ms = (text: string | undefined, fallback: number) => (text ? (parseDuration(text) ?? fallback) : fallback);
@@ -48,6 +51,8 @@ export class Probes {
   private aptProbe?: AptProbe;
   private npmProbe?: NpmProbe;
   private certificateReports?: Promise<CertificateReport[]>;
+  private readonly securityScans = new Map<number, Promise<SecurityScan>>();
+  private securityReviews?: Promise<Map<string, RecordVersion<AckData>>>;
 
   /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
   constructor(
@@ -189,6 +194,22 @@ export class Probes {
   attestations(): Promise<AttestationTrail> {
     this.trail ??= this.state().then(readAttestations);
     return this.trail;
+  }
+
+  /**
+   * The security events of the `windowMs` before `now` (application and PostgreSQL logs, Redis ACL LOG), each window
+   * read once per run at the clock of the first asking.
+   */
+  securityEvents(windowMs: number, now: Date): Promise<SecurityScan> {
+    let scan = this.securityScans.get(windowMs);
+    if (!scan) this.securityScans.set(windowMs, (scan = collectSecurityEvents(this.config, this, new Date(now.getTime() - windowMs), now)));
+    return scan;
+  }
+
+  /** The reviews of security events on record (the latest of each event id), read once per run. */
+  securityAcks(): Promise<Map<string, RecordVersion<AckData>>> {
+    this.securityReviews ??= this.state().then(acknowledgements);
+    return this.securityReviews;
   }
 
   /** The state store (acknowledgements, history), opened on first use. */
