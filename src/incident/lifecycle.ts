@@ -12,7 +12,7 @@ import { procedures } from '../runbook/procedures.js';
 import { actor, auditEvent, openStore, recordRun } from '../state/index.js';
 import type { Store } from '../state/store.js';
 import type { Section } from './document.js';
-import type { IncidentWindow } from './deploys.js';
+import type { IncidentWindow } from '../probes/deploys.js';
 import { notificationsConfigured, notifyStakeholders } from './notify.js';
 import { makeDocument, printDocument, show, type IncidentContext } from './output.js';
 import { paragraph } from '../report/document.js';

@@ -12,6 +12,7 @@ import { HttpProbe } from './http.js';
 import { LogsProbe } from './logs.js';
 import { NpmProbe } from './npm.js';
 import { CatalogProbe } from './postgres-catalog.js';
+import { DeploysProbe } from './deploys.js';
 import { PgbackrestProbe } from './pgbackrest.js';
 import { PgbouncerProbe } from './pgbouncer.js';
 import { PostgresProbe } from './postgres.js';
@@ -50,6 +51,7 @@ export class Probes {
   private historyProbe?: HistoryProbe;
   private aptProbe?: AptProbe;
   private npmProbe?: NpmProbe;
+  private deploysProbe?: DeploysProbe;
   private certificateReports?: Promise<CertificateReport[]>;
   private readonly securityScans = new Map<number, Promise<SecurityScan>>();
   private securityReviews?: Promise<Map<string, RecordVersion<AckData>>>;
@@ -223,6 +225,12 @@ export class Probes {
   get apt(): AptProbe {
     this.aptProbe ??= new AptProbe();
     return this.aptProbe;
+  }
+
+  /** The application's clones (deploys.repositories): git log and deploy tags since a time, and the last fetch. */
+  get deploys(): DeploysProbe {
+    this.deploysProbe ??= new DeploysProbe();
+    return this.deploysProbe;
   }
 
   /** npm audit of the application directories. */
