@@ -9,7 +9,7 @@ import { dbDiagnostics, type Counters } from './db.js';
 import { DEFAULT_DEPLOY_TAG_PATTERN, repositoryChanges, type IncidentWindow } from '../probes/deploys.js';
 import { deploySections } from './deploys.js';
 import type { Section } from './document.js';
-import { fingerprint, followLog, LEVELS, parseLogLine, shownLine, summarizeLogs, type Level, type LogSummary } from './logs.js';
+import { fingerprint, followLog, LEVELS, parseLogLine, shownLine, summarizeLogs, type Level, type LogSummary } from '../probes/log-files.js';
 import { incidentContext, makeDocument, printDocument, type IncidentContext, type IncidentFlags } from './output.js';
 import { NOTHING_TO_PROBE, statusSections, systemStatus } from './status.js';
 import { parseSince } from './time.js';

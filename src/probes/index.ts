@@ -9,6 +9,7 @@ import { AwsProbe } from './aws.js';
 import { HistoryProbe } from './history.js';
 import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
+import { LogFilesProbe } from './log-files.js';
 import { LogsProbe } from './logs.js';
 import { NpmProbe } from './npm.js';
 import { CatalogProbe } from './postgres-catalog.js';
@@ -47,6 +48,7 @@ export class Probes {
   private httpProbe?: HttpProbe;
   private trail?: Promise<AttestationTrail>;
   private logsProbe?: LogsProbe;
+  private logFilesProbe?: LogFilesProbe;
   private store?: Promise<Store>;
   private historyProbe?: HistoryProbe;
   private aptProbe?: AptProbe;
@@ -190,6 +192,12 @@ export class Probes {
   get logs(): LogsProbe {
     this.logsProbe ??= new LogsProbe();
     return this.logsProbe;
+  }
+
+  /** A review period's log files, rotated ones included, and their lines from the period's start. */
+  get logFiles(): LogFilesProbe {
+    this.logFilesProbe ??= new LogFilesProbe();
+    return this.logFilesProbe;
   }
 
   /** The controls' attestations and waivers from the verified audit trail, read once per run. */
