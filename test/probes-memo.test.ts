@@ -64,7 +64,7 @@ describe('Probes: each read once per run', () => {
     });
   });
 
-  it('security events and their reviews: one scan per window and one read of the reviews per run, read again by the next run', async () => {
+  it('security events, their reviews and the incident records: one scan per window, one read of the reviews and of the incidents per run, read again by the next run', async () => {
     const config = { environment: 'test', state: { path: dir }, redis: { url: redis.url } } as unknown as Config;
     const now = new Date();
     const day = 86_400_000;
@@ -73,6 +73,9 @@ describe('Probes: each read once per run', () => {
       const acks = probes.securityAcks();
       expect(probes.securityEvents(day, new Date(now.getTime() + 1000))).toBe(scan);
       expect(probes.securityAcks()).toBe(acks);
+      const incidents = probes.incidents();
+      expect(probes.incidents()).toBe(incidents);
+      expect(await incidents).toEqual([]);
       expect(probes.securityEvents(7 * day, now)).not.toBe(scan);
       expect((await scan).sources.find((s) => s.name === 'redis')?.state).toBe('read');
       expect(await acks).toEqual(new Map());

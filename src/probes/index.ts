@@ -14,6 +14,7 @@ import { LogsProbe } from './logs.js';
 import { NpmProbe } from './npm.js';
 import { CatalogProbe } from './postgres-catalog.js';
 import { DeploysProbe } from './deploys.js';
+import { listIncidents, type Incident } from './incidents.js';
 import { PgbackrestProbe } from './pgbackrest.js';
 import { PgbouncerProbe } from './pgbouncer.js';
 import { PostgresProbe } from './postgres.js';
@@ -57,6 +58,7 @@ export class Probes {
   private certificateReports?: Promise<CertificateReport[]>;
   private readonly securityScans = new Map<number, Promise<SecurityScan>>();
   private securityReviews?: Promise<Map<string, RecordVersion<AckData>>>;
+  private incidentRecords?: Promise<Incident[]>;
 
   /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
   constructor(
@@ -220,6 +222,12 @@ export class Probes {
   securityAcks(): Promise<Map<string, RecordVersion<AckData>>> {
     this.securityReviews ??= this.state().then(acknowledgements);
     return this.securityReviews;
+  }
+
+  /** The incident records of the state store (every environment's), read once per run. */
+  incidents(): Promise<Incident[]> {
+    this.incidentRecords ??= this.state().then(listIncidents);
+    return this.incidentRecords;
   }
 
   /** The state store (acknowledgements, history), opened on first use. */
