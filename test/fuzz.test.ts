@@ -16,7 +16,7 @@ import { ConfigError, UsageError } from '../src/engine/errors.js';
 import { Redactor } from '../src/engine/redact.js';
 import { parseThreshold } from '../src/engine/thresholds.js';
 import { parseDuration, parseSize, type Unit } from '../src/engine/units.js';
-import { fingerprint, parseLogLine, records } from '../src/incident/logs.js';
+import { fingerprint, parseLogLine, records } from '../src/probes/log-files.js';
 import { parseSince } from '../src/incident/time.js';
 import { LogsProbe, parseLine } from '../src/probes/logs.js';
 import { maskSecrets } from '../src/engine/redact.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postmortemMarkdown } from '../src/incident/postmortem.js';
-import type { Incident } from '../src/incident/records.js';
+import type { Incident } from '../src/probes/incidents.js';
 import { formatAge } from '../src/incident/time.js';
 import { nvcops, startNvcops, writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';

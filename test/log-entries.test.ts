@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogsProbe, MAX_LINE_BYTES } from '../src/probes/logs.js';
-import type { SecurityEvent } from '../src/security/events.js';
+import type { SecurityEvent } from '../src/probes/security-events.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { startPostgres, type PgServer } from './support/servers.js';

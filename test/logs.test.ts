@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { records, summarizeLogs } from '../src/incident/logs.js';
+import { records, summarizeLogs } from '../src/probes/log-files.js';
 import { LogsProbe, MAX_LINE_BYTES, parseLine } from '../src/probes/logs.js';
 import { nvcops, writeConfig } from './support/cli.js';
 

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { walContinuity } from '../src/backups/pgbackrest.js';
+import { walContinuity } from '../src/checks/backups-wal.js';
 import { parseRecoveryTarget } from '../src/backups/pitr.js';
 import { nvcops, writeConfig } from './support/cli.js';
 import { startArchivingPostgres, type ArchivingServer } from './support/pgbackrest.js';

@@ -63,4 +63,30 @@ describe('Probes: each read once per run', () => {
       expect(await next[1]).toEqual([]);
     });
   });
+
+  it('security events, their reviews and the incident records: one scan per window, one read of the reviews and of the incidents per run, read again by the next run', async () => {
+    const config = { environment: 'test', state: { path: dir }, redis: { url: redis.url } } as unknown as Config;
+    const now = new Date();
+    const day = 86_400_000;
+    const run = () => inRun(config, async (probes) => {
+      const scan = probes.securityEvents(day, now);
+      const acks = probes.securityAcks();
+      expect(probes.securityEvents(day, new Date(now.getTime() + 1000))).toBe(scan);
+      expect(probes.securityAcks()).toBe(acks);
+      const incidents = probes.incidents();
+      expect(probes.incidents()).toBe(incidents);
+      expect(await incidents).toEqual([]);
+      expect(probes.securityEvents(7 * day, now)).not.toBe(scan);
+      expect((await scan).sources.find((s) => s.name === 'redis')?.state).toBe('read');
+      expect(await acks).toEqual(new Map());
+      await probes.securityEvents(7 * day, now);
+      return { scan, commands: probes.redis.commandCount };
+    });
+    const first = await run();
+    const next = await run();
+    expect(next.scan).not.toBe(first.scan);
+    // ACL LOG once per window (two), INFO once (the node keeps it for the run): not once per asking.
+    expect(first.commands).toBe(3);
+    expect(next.commands).toBe(3);
+  });
 });

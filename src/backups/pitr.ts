@@ -16,8 +16,7 @@ import { PlanRefused, type ActionPlan, type ActionStep } from '../engine/action.
 import { formatValue } from '../engine/units.js';
 import { UnavailableError, UsageError } from '../engine/errors.js';
 import { instantOf, isDate } from '../engine/zoned.js';
-import { asUser, PgbackrestProbe, runPgbackrest, type PgbackrestSettings } from '../probes/pgbackrest.js';
-import { recoverableWindow, type RecoverableWindow } from './pgbackrest.js';
+import { asUser, PgbackrestProbe, runPgbackrest, type PgbackrestSettings, type RecoverableWindow } from '../probes/pgbackrest.js';
 import { adminTarget, connectAdmin, pgProgram, type PgTarget } from './pgtools.js';
 
 /** A pgBackRest backup label: `20261207-140110F`, `20261207-140110F_20261207-150000I`. */
@@ -184,7 +183,7 @@ export async function removeRestored(settings: PgbackrestSettings, dir: string):
 export async function prepareRestore(config: Config, settings: PgbackrestSettings, o: { to?: string; backupId?: string }): Promise<{ target: RecoveryTarget; window: RecoverableWindow | undefined; admin: PgTarget }> {
   const target: RecoveryTarget = o.to ? parseRecoveryTarget(o.to, config.schedule?.timezone) : o.backupId ? { backup: o.backupId } : { latest: true };
   const probe = new PgbackrestProbe(settings);
-  const window = await recoverableWindow(probe);
+  const window = await probe.recoverableWindow();
   refuseOutsideWindow(target, window, settings.stanza);
   if ('backup' in target || o.backupId) {
     const labels = (await probe.info()).backup.map((b) => b.label);

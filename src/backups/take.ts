@@ -18,7 +18,8 @@ import { archivePath } from './artifact.js';
 import { dumpDatabase } from './dump.js';
 import type { BackupKind, Manifest } from './manifest.js';
 import { adminTarget } from './pgtools.js';
-import { backupsOf, backupTime, describeBackup, pgbackrestSettings, recoverableWindow, takePgbackrestBackup, type BackupType } from './pgbackrest.js';
+import { backupsOf, backupTime, describeBackup } from '../probes/pgbackrest.js';
+import { pgbackrestSettings, takePgbackrestBackup, type BackupType } from './pgbackrest.js';
 import { PgbackrestProbe, type PgbackrestSettings } from '../probes/pgbackrest.js';
 
 type Format = 'human' | 'json';
@@ -178,7 +179,7 @@ export async function backupList(flags: GlobalOptions & { format: Format; kind?:
 async function pgbackrestListing(settings: PgbackrestSettings) {
   const probe = new PgbackrestProbe(settings);
   const stanza = await probe.info();
-  const window = await recoverableWindow(probe);
+  const window = await probe.recoverableWindow();
   return {
     stanza: stanza.name,
     status: stanza.status.message,

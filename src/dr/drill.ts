@@ -18,7 +18,6 @@ import { StepFailure, type ActionPlan, type ActionStep, type StepContext } from 
 import type { Config } from '../engine/config/index.js';
 import { ConfigError } from '../engine/errors.js';
 import { missingTarget } from '../engine/targets.js';
-import { recoverableWindow } from '../backups/pgbackrest.js';
 import { freeLoopbackPort, pgbackrestRestore, prepareRestore, removeRestored, startRestored, stopRestored } from '../backups/pitr.js';
 import { PgbackrestProbe, type PgbackrestSettings } from '../probes/pgbackrest.js';
 import { counted, formatValue, parseDuration, parseSize } from '../engine/units.js';
@@ -330,7 +329,7 @@ export async function planDrTest(ctx: PlanContext, opts: DrTestOptions): Promise
 
   const pgbackrest = config.backups?.pgbackrest;
   if (doRestore && pgbackrest) {
-    const window = await recoverableWindow(new PgbackrestProbe(pgbackrest));
+    const window = await new PgbackrestProbe(pgbackrest).recoverableWindow();
     summary.push(window
       ? `pgBackRest stanza "${pgbackrest.stanza}": recoverable ${window.from.toISOString()} – ${window.to.toISOString()} (newest archived WAL ${window.lastWal})`
       : `pgBackRest stanza "${pgbackrest.stanza}": no backup`);

@@ -12,14 +12,15 @@ import { procedures } from '../runbook/procedures.js';
 import { actor, auditEvent, openStore, recordRun } from '../state/index.js';
 import type { Store } from '../state/store.js';
 import type { Section } from './document.js';
-import type { IncidentWindow } from './deploys.js';
+import type { IncidentWindow } from '../probes/deploys.js';
 import { notificationsConfigured, notifyStakeholders } from './notify.js';
 import { makeDocument, printDocument, show, type IncidentContext } from './output.js';
 import { paragraph } from '../report/document.js';
+import { isOpen, respondedAt, timers } from '../checks/incident-timers.js';
 import {
-  addEvent, chooseIncident, createIncident, isOpen, listIncidents, respondedAt, shownTitle, timers, updateIncident,
-  type FailingCheck, type Incident, type IncidentEvent, type NotifyAction, type NotifyResult, type Verification,
-} from './records.js';
+  listIncidents, type FailingCheck, type Incident, type IncidentEvent, type NotifyAction, type NotifyResult, type Verification,
+} from '../probes/incidents.js';
+import { addEvent, chooseIncident, createIncident, shownTitle, updateIncident } from './records.js';
 import { ago, formatAge } from './time.js';
 import { compareText } from '../engine/order.js';
 import { OUTPUT_SCHEMA_VERSION } from '../report/schemas.js';

@@ -3,7 +3,8 @@ import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import { DEFAULT_NOTIFY, PAGERDUTY_EVENTS_URL, postJson as post } from '../probes/post-json.js';
 import { SEVERITY_LEVELS } from '../runbook/severity.js';
-import { shownTitle, type Incident, type NotifyAction, type NotifyResult } from './records.js';
+import type { Incident, NotifyAction, NotifyResult } from '../probes/incidents.js';
+import { shownTitle } from './records.js';
 
 const VERB: Record<NotifyAction, string> = { trigger: 'opened', acknowledge: 'acknowledged', resolve: 'resolved' };
 

@@ -5,7 +5,9 @@ import { ACKNOWLEDGE_WITHIN_MS, SEVERITY_LEVELS } from '../runbook/severity.js';
 import { actor } from '../state/index.js';
 import { timelineOf, withStore } from './lifecycle.js';
 import type { IncidentContext } from './output.js';
-import { addEvent, chooseIncident, isOpen, respondedAt, shownTitle, updateIncident, type Incident } from './records.js';
+import { isOpen, respondedAt } from '../checks/incident-timers.js';
+import type { Incident } from '../probes/incidents.js';
+import { addEvent, chooseIncident, shownTitle, updateIncident } from './records.js';
 import { formatAge } from './time.js';
 
 export interface PostmortemOptions {

@@ -80,3 +80,21 @@ export class BackupsProbe {
     return p;
   }
 }
+
+/** Kind and time (to the second) that backups/repository.ts newBackupId put in a name, for a manifest that cannot be read; undefined for a name of another form. */
+export function backupIdParts(name: string): { kind: string; at: number } | undefined {
+  const m = /^([a-z]+)-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(name);
+  return m ? { kind: m[1]!, at: Date.parse(`${m[2]}-${m[3]}-${m[4]}T${m[5]}:${m[6]}:${m[7]}Z`) } : undefined;
+}
+
+/**
+ * Unreadable manifests that are, or may be, of a `kind` backup taken at or after `than` (any time when undefined):
+ * those named as nvcops names backups tell their kind and time; any other may be the newest of the kind.
+ */
+export function unreadableSince(broken: string[], kind: string, than: { created: string } | undefined): string[] {
+  const since = than ? Math.floor(Date.parse(than.created) / 1000) * 1000 : -Infinity;
+  return broken.filter((b) => {
+    const parts = backupIdParts(b);
+    return !parts || (parts.kind === kind && parts.at >= since);
+  });
+}

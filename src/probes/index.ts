@@ -9,15 +9,21 @@ import { AwsProbe } from './aws.js';
 import { HistoryProbe } from './history.js';
 import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
+import { LogFilesProbe } from './log-files.js';
 import { LogsProbe } from './logs.js';
 import { NpmProbe } from './npm.js';
 import { CatalogProbe } from './postgres-catalog.js';
+import { DeploysProbe } from './deploys.js';
+import { listIncidents, type Incident } from './incidents.js';
 import { PgbackrestProbe } from './pgbackrest.js';
 import { PgbouncerProbe } from './pgbouncer.js';
 import { PostgresProbe } from './postgres.js';
 import { RedisProbe, redisConnection, type RedisTarget } from './redis.js';
 import type { Store } from '../state/store.js';
 import { readAttestations, type AttestationTrail } from './attestations.js';
+import { acknowledgements, type AckData } from './security-acks.js';
+import { collectSecurityEvents, type SecurityScan } from './security-events.js';
+import type { RecordVersion } from '../state/store.js';
 
 /** A config duration already validated by the schema. */
 const ms = (text: string | undefined, fallback: number) => (text ? (parseDuration(text) ?? fallback) : fallback);
@@ -43,11 +49,16 @@ export class Probes {
   private httpProbe?: HttpProbe;
   private trail?: Promise<AttestationTrail>;
   private logsProbe?: LogsProbe;
+  private logFilesProbe?: LogFilesProbe;
   private store?: Promise<Store>;
   private historyProbe?: HistoryProbe;
   private aptProbe?: AptProbe;
   private npmProbe?: NpmProbe;
+  private deploysProbe?: DeploysProbe;
   private certificateReports?: Promise<CertificateReport[]>;
+  private readonly securityScans = new Map<number, Promise<SecurityScan>>();
+  private securityReviews?: Promise<Map<string, RecordVersion<AckData>>>;
+  private incidentRecords?: Promise<Incident[]>;
 
   /** `sharedStore`: the caller's state store, which it closes itself (a command that reads it again after the run). */
   constructor(
@@ -185,10 +196,38 @@ export class Probes {
     return this.logsProbe;
   }
 
+  /** A review period's log files, rotated ones included, and their lines from the period's start. */
+  get logFiles(): LogFilesProbe {
+    this.logFilesProbe ??= new LogFilesProbe();
+    return this.logFilesProbe;
+  }
+
   /** The controls' attestations and waivers from the verified audit trail, read once per run. */
   attestations(): Promise<AttestationTrail> {
     this.trail ??= this.state().then(readAttestations);
     return this.trail;
+  }
+
+  /**
+   * The security events of the `windowMs` before `now` (application and PostgreSQL logs, Redis ACL LOG), each window
+   * read once per run at the clock of the first asking.
+   */
+  securityEvents(windowMs: number, now: Date): Promise<SecurityScan> {
+    let scan = this.securityScans.get(windowMs);
+    if (!scan) this.securityScans.set(windowMs, (scan = collectSecurityEvents(this.config, this, new Date(now.getTime() - windowMs), now)));
+    return scan;
+  }
+
+  /** The reviews of security events on record (the latest of each event id), read once per run. */
+  securityAcks(): Promise<Map<string, RecordVersion<AckData>>> {
+    this.securityReviews ??= this.state().then(acknowledgements);
+    return this.securityReviews;
+  }
+
+  /** The incident records of the state store (every environment's), read once per run. */
+  incidents(): Promise<Incident[]> {
+    this.incidentRecords ??= this.state().then(listIncidents);
+    return this.incidentRecords;
   }
 
   /** The state store (acknowledgements, history), opened on first use. */
@@ -202,6 +241,12 @@ export class Probes {
   get apt(): AptProbe {
     this.aptProbe ??= new AptProbe();
     return this.aptProbe;
+  }
+
+  /** The application's clones (deploys.repositories): git log and deploy tags since a time, and the last fetch. */
+  get deploys(): DeploysProbe {
+    this.deploysProbe ??= new DeploysProbe();
+    return this.deploysProbe;
   }
 
   /** npm audit of the application directories. */

@@ -112,6 +112,7 @@ export class PgbackrestProbe {
   private checkRun?: Promise<void>;
   private verifyRun?: Promise<Verification>;
   private readonly listings = new Map<string, Promise<ArchivedSegment[]>>();
+  private windowRun?: Promise<RecoverableWindow | undefined>;
 
   constructor(readonly settings: PgbackrestSettings) {}
 
@@ -164,4 +165,54 @@ export class PgbackrestProbe {
     }
     return p;
   }
+
+  /**
+   * The recoverable window: a point-in-time recovery can reach any moment from the end of the oldest
+   * backup (the first consistent point) to the last transaction in the newest archived WAL segment,
+   * which committed no later than that segment reached the repository. Read once per run.
+   */
+  recoverableWindow(): Promise<RecoverableWindow | undefined> {
+    this.windowRun ??= (async () => {
+      const stanza = await this.info();
+      const backups = backupsOf(stanza).filter((b) => !b.error);
+      const oldest = backups[0];
+      const newest = backups.at(-1);
+      const archive = archiveOf(stanza, newest);
+      if (!oldest || !newest || !archive?.max) return undefined;
+      const segments = await this.archivedSegments(newest.database['repo-key'], archive.id);
+      const last = segments.filter((s) => s.name <= archive.max!).at(-1);
+      // repo-ls gives whole seconds, truncated: the segment arrived before the next second.
+      const to = Math.max(newest.timestamp.stop, (last?.time ?? 0) + 1);
+      return { from: new Date(oldest.timestamp.stop * 1000), to: new Date(to * 1000), lastWal: archive.max };
+    })();
+    return this.windowRun;
+  }
 }
+
+/** The backups of the stanza, oldest first, as pgBackRest lists them (every repository). */
+export const backupsOf = (stanza: PgbackrestStanza): PgbackrestBackup[] => [...stanza.backup].sort((a, b) => a.timestamp.start - b.timestamp.start);
+
+/** The archive of the database the newest backup belongs to, in that backup's repository. */
+export function archiveOf(stanza: PgbackrestStanza, backup: PgbackrestBackup | undefined): PgbackrestStanza['archive'][number] | undefined {
+  const current = stanza.archive.filter((a) => a.max);
+  if (!backup) return current.at(-1);
+  return current.find((a) => a.database.id === backup.database.id && a.database['repo-key'] === backup.database['repo-key']) ?? current.at(-1);
+}
+
+/** From the oldest backup's start to when the newest archived WAL segment arrived (unix seconds); undefined without a backup. */
+export interface RecoverableWindow {
+  from: Date;
+  to: Date;
+  /** The newest archived WAL segment, whose arrival ends the window. */
+  lastWal: string;
+}
+
+const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** One line about a backup: label, type, when, sizes, WAL range. */
+export function describeBackup(b: PgbackrestBackup): string {
+  const prior = b.prior ? `, on ${b.prior}` : '';
+  return `${b.label} (${b.type}${prior}) in repo${b.database['repo-key']}, ${iso(b.timestamp.start)} – ${iso(b.timestamp.stop)}, WAL ${b.archive.start ?? '?'} – ${b.archive.stop ?? '?'}`;
+}
+
+export const backupTime = iso;

@@ -8,9 +8,9 @@ import * as z from 'zod';
 import { fileSchema } from '../engine/config/schema.js';
 import { runReportSchema } from '../engine/report.js';
 import { SEVERITIES as INCIDENT_SEVERITIES } from '../runbook/severity.js';
-import type { Incident } from '../incident/records.js';
-import type { SecurityEvent } from '../security/events.js';
-import type { Review } from '../security/acks.js';
+import type { Incident } from '../probes/incidents.js';
+import type { SecurityEvent } from '../probes/security-events.js';
+import type { Review } from '../checks/security-reviews.js';
 import type { AuditRecord, HistoryEntry } from '../state/store.js';
 
 /** The version of each JSON output below other than the check report (engine/report.ts has its own). Changelog: 1 — first published. */

@@ -8,8 +8,9 @@ import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
 import { paragraph, writeDocument, type Document, type Style, type Text } from '../report/document.js';
 import { useColor } from '../report/output.js';
-import { acknowledge, acknowledgements, outgrownText, withReviews, type Reviewed } from './acks.js';
-import { collectSecurityEvents, SEVERITIES, type SecurityScan } from './events.js';
+import { outgrownText, withReviews, type Reviewed } from '../checks/security-reviews.js';
+import { SEVERITIES, type SecurityScan } from '../probes/security-events.js';
+import { acknowledge } from './acks.js';
 import { OUTPUT_SCHEMA_VERSION } from '../report/schemas.js';
 
 const DAY_MS = 86_400_000;
@@ -32,9 +33,9 @@ async function scan(flags: GlobalOptions & { since?: Date }) {
   const probes = new Probes(config);
   try {
     const now = new Date();
-    const result = await collectSecurityEvents(config, probes, flags.since ?? new Date(now.getTime() - DAY_MS), now);
+    const result = await probes.securityEvents(flags.since ? now.getTime() - flags.since.getTime() : DAY_MS, now);
     const store = await probes.state();
-    const acks = await acknowledgements(store);
+    const acks = await probes.securityAcks();
     const events = withReviews(result.events, acks);
     return { config, redactor, result, events, store, probes };
   } catch (e) {

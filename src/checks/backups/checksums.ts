@@ -1,4 +1,4 @@
-import { verifyChecksums } from '../../backups/verify.js';
+import { verifyChecksums } from '../backups-verify.js';
 import { defineCheck } from '../../engine/check.js';
 
 /** Size and sha256 of the newest backup of each kind (or every backup: backups.verify all), recomputed and compared with the manifest. */

@@ -1,4 +1,4 @@
-import { newestBackupAge } from '../../backups/freshness.js';
+import { newestBackupAge } from '../backups-freshness.js';
 import { defineCheck } from '../../engine/check.js';
 
 /** The newest configuration snapshot is no older than a week. */

@@ -1,4 +1,4 @@
-import { newestBackupAge } from '../../backups/freshness.js';
+import { newestBackupAge } from '../backups-freshness.js';
 import { defineCheck } from '../../engine/check.js';
 
 /** The newest database backup is no older than the schedule allows. */

@@ -1,4 +1,4 @@
-import { backupsOf, backupTime, describeBackup } from '../../backups/pgbackrest.js';
+import { backupsOf, backupTime, describeBackup } from '../../probes/pgbackrest.js';
 import { defineCheck } from '../../engine/check.js';
 
 /** The newest pgBackRest backup (any type: an incremental one restores as well as a full) is no older than the schedule allows. */

@@ -1,4 +1,3 @@
-import { recoverableWindow } from '../../backups/pgbackrest.js';
 import { defineCheck } from '../../engine/check.js';
 import { formatValue, parseDuration } from '../../engine/units.js';
 
@@ -18,7 +17,7 @@ export default defineCheck({
   async run({ config, probes, now }) {
     const wanted = config.backups?.retention;
     if (!wanted) return { status: 'skip', message: 'backups.retention is not set: name how far back a point-in-time recovery must reach (e.g. 30d)' };
-    const window = await recoverableWindow(probes.pgbackrest);
+    const window = await probes.pgbackrest.recoverableWindow();
     if (!window) return { status: 'fail', message: `no pgBackRest backup of stanza "${probes.pgbackrest.settings.stanza}": nothing can be recovered` };
     const reach = Math.max(0, (now().getTime() - window.from.getTime()) / 1000);
     const short = Math.max(0, Math.round(parseDuration(wanted)! / 1000 - reach));

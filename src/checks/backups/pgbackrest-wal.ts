@@ -1,4 +1,5 @@
-import { archiveOf, backupsOf, walContinuity } from '../../backups/pgbackrest.js';
+import { archiveOf, backupsOf } from '../../probes/pgbackrest.js';
+import { walContinuity } from '../backups-wal.js';
 import { defineCheck } from '../../engine/check.js';
 import { counted, formatValue } from '../../engine/units.js';
 

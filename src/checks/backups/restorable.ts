@@ -1,4 +1,4 @@
-import { verifyRestorable } from '../../backups/verify.js';
+import { verifyRestorable } from '../backups-verify.js';
 import { defineCheck } from '../../engine/check.js';
 
 /** pg_restore --list reads the newest database dump (or every one: backups.verify all) and finds the data of every table its manifest counted. */

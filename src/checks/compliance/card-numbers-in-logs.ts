@@ -1,6 +1,5 @@
 import { isoDay, reviewPeriod } from '../../compliance/checks.js';
 import { defineCheck } from '../../engine/check.js';
-import { records, windowFiles } from '../../incident/logs.js';
 import { holdsCardNumber, maskSecrets } from '../../engine/redact.js';
 
 /** Lines shown as evidence (masked); the count covers them all. */
@@ -16,7 +15,7 @@ export default defineCheck({
   requires: ['logs'],
   unit: 'count',
   timeoutMs: 600_000,
-  async run({ config, now, signal }) {
+  async run({ config, probes, now, signal }) {
     const { from, to } = reviewPeriod(now());
     const logs = [config.logs!.application!, ...(config.logs?.postgres ? [config.logs.postgres] : [])];
     let lines = 0;
@@ -24,9 +23,9 @@ export default defineCheck({
     const shown: string[] = [];
     const read: string[] = [];
     for (const log of logs) {
-      for (const file of await windowFiles(log, from)) {
+      for (const file of await probes.logFiles.files(log, from)) {
         let n = 0;
-        for await (const { line, rec } of records(file.path, file.start, { bytes: 0 })) {
+        for await (const { line, rec } of probes.logFiles.records(file)) {
           if (signal.aborted) throw new Error('stopped before the scan finished');
           // Lines without a time of their own (stack traces, continued statements) are scanned too.
           if (rec.time && (rec.time < from || rec.time > to)) continue;

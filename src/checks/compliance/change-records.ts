@@ -1,6 +1,6 @@
 import { isoDay, reviewPeriod } from '../../compliance/checks.js';
 import { defineCheck } from '../../engine/check.js';
-import { DEFAULT_DEPLOY_TAG_PATTERN, lastFetch, repositoryChanges } from '../../incident/deploys.js';
+import { DEFAULT_DEPLOY_TAG_PATTERN } from '../../probes/deploys.js';
 
 /** Every deploy of the period (a tag matching deploys.tagPattern) names its change ticket (compliance.changeTicket) in the tag's name or message. */
 export default defineCheck({
@@ -9,7 +9,7 @@ export default defineCheck({
   requires: [],
   unit: 'count',
   timeoutMs: 60_000,
-  async run({ config, now }) {
+  async run({ config, probes, now }) {
     const repos = config.deploys?.repositories ?? [];
     if (!repos.length) return { status: 'skip', message: 'no repositories configured: list local clones in deploys.repositories[]' };
     const pattern = config.compliance?.changeTicket;
@@ -17,10 +17,10 @@ export default defineCheck({
     const ticket = new RegExp(pattern);
     const { from, to } = reviewPeriod(now());
     const tagPattern = config.deploys?.tagPattern ?? DEFAULT_DEPLOY_TAG_PATTERN;
-    const changes = await Promise.all(repos.map((r) => repositoryChanges(r, from, tagPattern)));
+    const changes = await Promise.all(repos.map((r) => probes.deploys.since(r, from, tagPattern)));
     // A clone not fetched since the period began cannot know of its deploys: "none" from it is not evidence.
     const stale = (await Promise.all(changes.filter((c) => !c.error).map(async ({ repository }) => {
-      const fetched = await lastFetch(repository).catch((e: Error) => e);
+      const fetched = await probes.deploys.lastFetch(repository).catch((e: Error) => e);
       if (fetched instanceof Error) return `${repository}: ${fetched.message}`;
       if (fetched === 'origin' || (fetched && fetched >= from)) return undefined;
       const when = fetched ? `last fetched ${fetched.toISOString()}, before the period under review began (${isoDay(from)})` : 'never fetched (no FETCH_HEAD)';

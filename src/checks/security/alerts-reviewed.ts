@@ -1,6 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
-import { acknowledgements, outgrownText, withReviews } from '../../security/acks.js';
-import { collectSecurityEvents, SEVERITIES } from '../../security/events.js';
+import { SEVERITIES } from '../../probes/security-events.js';
+import { outgrownText, withReviews } from '../security-reviews.js';
 
 const DAY_MS = 86_400_000;
 
@@ -14,14 +14,14 @@ export default defineCheck({
   timeoutMs: 30_000,
   // Runbook checklist "Security alerts reviewed": one unreviewed high-severity event leaves the line open
   thresholds: { fail: '> 0', source: 'runbook Morning Health Check checklist' },
-  async run({ config, probes, now }) {
-    const scan = await collectSecurityEvents(config, probes, new Date(now().getTime() - DAY_MS), now());
+  async run({ probes, now }) {
+    const scan = await probes.securityEvents(DAY_MS, now());
     const read = scan.sources.filter((s) => s.state === 'read');
     const broken = scan.sources.filter((s) => s.state === 'error');
     if (!read.length && !broken.length) {
       return { status: 'skip', message: 'no source of security events configured: set logs.application, logs.postgres or redis.url' };
     }
-    const acks = await acknowledgements(await probes.state());
+    const acks = await probes.securityAcks();
     const open = withReviews(scan.events, acks).filter((e) => !e.reviewed);
     const high = open.filter((e) => e.severity === 'high');
     const count = (list: { severity: string }[]) => SEVERITIES.map((s) => `${list.filter((e) => e.severity === s).length} ${s}`).join(', ');

@@ -1,5 +1,6 @@
 import { defineCheck } from '../../engine/check.js';
-import { listIncidents, timers, type Incident } from '../../incident/records.js';
+import type { Incident } from '../../probes/incidents.js';
+import { timers } from '../incident-timers.js';
 import { SEVERITY_LEVELS } from '../../runbook/severity.js';
 import { formatAge } from '../../incident/time.js';
 import { daysSince, where } from '../verdicts.js';
@@ -22,7 +23,7 @@ export default defineCheck({
   thresholds: { fail: '> 35 days', source: 'runbook Monthly Operations › Third Monday: Security Assessment (monthly); PCI DSS 12.10.2 (at least yearly)' },
   async run(ctx) {
     const environment = ctx.config.environment ?? null;
-    const drills = (await listIncidents(await ctx.probes.state()))
+    const drills = (await ctx.probes.incidents())
       .filter((i) => i.drill && i.environment === environment && i.openedAt <= ctx.now().toISOString())
       .sort((a, b) => compareText(a.openedAt, b.openedAt));
     if (!drills.length) {

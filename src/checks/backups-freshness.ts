@@ -1,8 +1,8 @@
 import type { CheckContext } from '../engine/check.js';
 import type { CheckOutput } from '../engine/verdict.js';
 import { formatValue } from '../engine/units.js';
-import type { BackupKind } from './manifest.js';
-import { unreadableSince } from './repository.js';
+import type { BackupKind } from '../backups/kinds.js';
+import { unreadableSince } from '../probes/backups.js';
 
 /** The schedule line's words for each kind, for messages. */
 const WORDS: Record<BackupKind, string> = {

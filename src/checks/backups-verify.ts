@@ -1,8 +1,8 @@
 import type { CheckContext } from '../engine/check.js';
 import type { CheckOutput } from '../engine/verdict.js';
 import { counted, formatValue } from '../engine/units.js';
-import { PGBACKREST_TAKES_DB } from './freshness.js';
-import { backupIdParts, unreadableSince } from './repository.js';
+import { PGBACKREST_TAKES_DB } from './backups-freshness.js';
+import { backupIdParts, unreadableSince } from '../probes/backups.js';
 
 /** backups.verify: the newest backup of each kind (default), or every backup. */
 const everyBackup = (ctx: CheckContext) => ctx.config.backups?.verify === 'all';

@@ -7,12 +7,11 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../engine/config/index.js';
 import { missingTarget } from '../engine/targets.js';
 import { parseDuration } from '../engine/units.js';
-import { noDatedLines, type LogEntry } from '../probes/logs.js';
-import type { Probes } from '../probes/index.js';
-import type { RedisNode } from '../probes/redis.js';
+import { noDatedLines, type LogEntry, type LogsProbe } from './logs.js';
+import type { RedisNode, RedisProbe } from './redis.js';
 import { maskSecrets } from '../engine/redact.js';
 import { compareText } from '../engine/order.js';
-import type { AuditRecord } from '../state/store.js';
+import type { AuditRecord, Store } from '../state/store.js';
 
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -249,15 +248,22 @@ export function linkToAudit(events: SecurityEvent[], audits: AuditRecord[]): Sec
   });
 }
 
+/** What the scan reads through: the run's log windows, Redis (asked for only when configured) and the state store. */
+export interface EventSources {
+  readonly logs: LogsProbe;
+  readonly redis: RedisProbe;
+  state(): Promise<Store>;
+}
+
 /** The finished audit records of nvcops' own privilege-changing actions in this environment since the window began. */
-async function ownActions(config: Config, probes: Probes, since: Date): Promise<AuditRecord[]> {
+async function ownActions(config: Config, probes: EventSources, since: Date): Promise<AuditRecord[]> {
   const store = await probes.state();
   const lists = await Promise.all(Object.keys(OWN_ACTIONS).map((action) => store.audit.list({ action, since: new Date(since.getTime() - AUDIT_SLACK_MS) })));
   return lists.flat().filter((a) => a.environment === (config.environment ?? null));
 }
 
 /** Reads every configured source; a source that cannot be read is reported, never taken as "no events". */
-export async function collectSecurityEvents(config: Config, probes: Probes, since: Date, now: Date): Promise<SecurityScan> {
+export async function collectSecurityEvents(config: Config, probes: EventSources, since: Date, now: Date): Promise<SecurityScan> {
   const bruteForce = config.security?.bruteForce
     ? { failures: config.security.bruteForce.failures, withinMs: parseDuration(config.security.bruteForce.within)! }
     : BRUTE_FORCE_DEFAULT;

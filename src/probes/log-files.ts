@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { maskSecrets } from '../engine/redact.js';
 import { openRegular, refuseNotRegular } from '../engine/files.js';
-import { MAX_LINE_BYTES, maskEntry, parseLine } from '../probes/logs.js';
+import { MAX_LINE_BYTES, maskEntry, parseLine } from './logs.js';
 
 /** Levels, most severe first; every format's words and HTTP statuses map onto these. */
 export const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -326,5 +326,23 @@ export async function followLog(path: string, from: { offset: number; ino: numbe
     }
   } finally {
     await fh?.close();
+  }
+}
+
+/** The log files of a review period for a check: each window's files found once per run, their lines streamed. */
+export class LogFilesProbe {
+  private readonly windows = new Map<string, Promise<WindowFile[]>>();
+
+  /** `windowFiles(path, since)`, once per log and start. */
+  files(path: string, since: Date): Promise<WindowFile[]> {
+    const key = `${path}\u0000${since.toISOString()}`;
+    let files = this.windows.get(key);
+    if (!files) this.windows.set(key, (files = windowFiles(path, since)));
+    return files;
+  }
+
+  /** The records of one file of a window from where it starts, streamed (read again by each asking: a scan keeps none of them). */
+  records(file: WindowFile): AsyncGenerator<{ line: string; bytes: number; rec: LogRecord }> {
+    return records(file.path, file.start, { bytes: 0 });
   }
 }
