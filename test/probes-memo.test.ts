@@ -64,6 +64,21 @@ describe('Probes: each read once per run', () => {
     });
   });
 
+  it('the database host: /proc/meminfo and each filesystem read once per run (host-memory and host-swap share one read), again by the next run', async () => {
+    const config = { environment: 'test', state: { path: dir } } as unknown as Config;
+    const first = await inRun(config, async (probes) => {
+      const memory = probes.postgresHost.memory();
+      expect(probes.postgresHost.memory()).toBe(memory);
+      const disk = probes.postgresHost.disk(dir);
+      expect(probes.postgresHost.disk(dir)).toBe(disk);
+      expect(probes.postgresHost.disk(tmpdir())).not.toBe(disk);
+      expect((await memory).MemTotal).toBeGreaterThan(0);
+      expect((await disk).size).toBeGreaterThan(0);
+      return memory;
+    });
+    await inRun(config, async (probes) => expect(probes.postgresHost.memory()).not.toBe(first));
+  });
+
   it('security events, their reviews and the incident records: one scan per window, one read of the reviews and of the incidents per run, read again by the next run', async () => {
     const config = { environment: 'test', state: { path: dir }, redis: { url: redis.url } } as unknown as Config;
     const now = new Date();

@@ -11,6 +11,7 @@ import { HTTP_WORKER, SamplingThread } from './http-thread.js';
 import { HttpProbe } from './http.js';
 import { LogFilesProbe } from './log-files.js';
 import { LogsProbe } from './logs.js';
+import { PostgresHostProbe } from './postgres-host.js';
 import { NpmProbe } from './npm.js';
 import { CatalogProbe } from './postgres-catalog.js';
 import { DeploysProbe } from './deploys.js';
@@ -49,6 +50,7 @@ export class Probes {
   private httpProbe?: HttpProbe;
   private trail?: Promise<AttestationTrail>;
   private logsProbe?: LogsProbe;
+  private postgresHostProbe?: PostgresHostProbe;
   private logFilesProbe?: LogFilesProbe;
   private store?: Promise<Store>;
   private historyProbe?: HistoryProbe;
@@ -194,6 +196,12 @@ export class Probes {
   get logs(): LogsProbe {
     this.logsProbe ??= new LogsProbe();
     return this.logsProbe;
+  }
+
+  /** The primary's own host (disks, memory), seen only where nvcops runs on it. */
+  get postgresHost(): PostgresHostProbe {
+    this.postgresHostProbe ??= new PostgresHostProbe(() => this.postgres.primary);
+    return this.postgresHostProbe;
   }
 
   /** A review period's log files, rotated ones included, and their lines from the period's start. */

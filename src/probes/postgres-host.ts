@@ -9,7 +9,7 @@ import type { PostgresProbe } from './postgres.js';
  * this server's — the start time and port it records equal the server's own. Anything else is
  * another machine (or another cluster) and is never taken for it.
  */
-export async function localDataDirectory(server: PostgresProbe): Promise<{ dataDir: string; walDir: string }> {
+async function localDataDirectory(server: PostgresProbe): Promise<{ dataDir: string; walDir: string }> {
   const [row] = await server.query<{ data_directory: string; port: string; started: string }>(
     `SELECT current_setting('data_directory') AS data_directory, current_setting('port') AS port, floor(extract(epoch FROM pg_postmaster_start_time()))::bigint AS started`,
   );
@@ -30,7 +30,7 @@ export async function localDataDirectory(server: PostgresProbe): Promise<{ dataD
 }
 
 /** A filesystem's use as df reports it: used of what a non-root user could fill (used + available). */
-export async function diskUse(path: string): Promise<{ usedPercent: number; used: number; size: number; available: number }> {
+async function diskUse(path: string): Promise<{ usedPercent: number; used: number; size: number; available: number }> {
   const s = await statfs(path);
   const used = (s.blocks - s.bfree) * s.bsize;
   const available = s.bavail * s.bsize;
@@ -38,9 +38,33 @@ export async function diskUse(path: string): Promise<{ usedPercent: number; used
 }
 
 /** /proc/meminfo in bytes: MemTotal, MemAvailable, SwapTotal, SwapFree. */
-export async function memoryInfo(): Promise<Record<string, number>> {
+async function memoryInfo(): Promise<Record<string, number>> {
   const text = await readFile('/proc/meminfo', 'utf8').catch(() => {
     throw new TargetError('/proc/meminfo cannot be read: memory is seen on Linux only');
   });
   return Object.fromEntries([...text.matchAll(/^(\w+):\s+(\d+)(?: kB)?$/gm)].map((m) => [m[1]!, Number(m[2]) * (m[0].endsWith('kB') ? 1024 : 1)]));
+}
+
+/** The primary's host as checks see it: its directories and memory read once per run, a filesystem's use once per path. */
+export class PostgresHostProbe {
+  private directories?: Promise<{ dataDir: string; walDir: string }>;
+  private meminfo?: Promise<Record<string, number>>;
+  private readonly disks = new Map<string, ReturnType<typeof diskUse>>();
+
+  constructor(private readonly server: () => PostgresProbe) {}
+
+  dataDirectory(): Promise<{ dataDir: string; walDir: string }> {
+    this.directories ??= localDataDirectory(this.server());
+    return this.directories;
+  }
+
+  memory(): Promise<Record<string, number>> {
+    this.meminfo ??= memoryInfo();
+    return this.meminfo;
+  }
+
+  disk(path: string): ReturnType<typeof diskUse> {
+    if (!this.disks.has(path)) this.disks.set(path, diskUse(path));
+    return this.disks.get(path)!;
+  }
 }

@@ -1,6 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { diskUse, localDataDirectory } from '../../probes/postgres-host.js';
 
 /** How full the filesystems of the data directory and of the WAL are (a full pg_wal stops the server). */
 export default defineCheck({
@@ -11,8 +10,8 @@ export default defineCheck({
   // check_postgres disk_space: 90% / 95%
   thresholds: { warn: '>= 90%', fail: '>= 95%', source: 'check_postgres disk_space (90%/95%)' },
   async run({ probes }) {
-    const { dataDir, walDir } = await localDataDirectory(probes.postgres.primary);
-    const dirs = await Promise.all([{ what: 'data', path: dataDir }, { what: 'WAL', path: walDir }].map(async (d) => ({ ...d, use: await diskUse(d.path) })));
+    const { dataDir, walDir } = await probes.postgresHost.dataDirectory();
+    const dirs = await Promise.all([{ what: 'data', path: dataDir }, { what: 'WAL', path: walDir }].map(async (d) => ({ ...d, use: await probes.postgresHost.disk(d.path) })));
     const line = (d: (typeof dirs)[number]) =>
       `${d.what} ${d.path}: ${d.use.usedPercent.toFixed(1)}% used, ${formatValue(d.use.available, 'bytes')} free of ${formatValue(d.use.size, 'bytes')}`;
     const worst = dirs.reduce((a, b) => (b.use.usedPercent > a.use.usedPercent ? b : a));

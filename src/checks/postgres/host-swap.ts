@@ -1,6 +1,5 @@
 import { defineCheck } from '../../engine/check.js';
 import { formatValue } from '../../engine/units.js';
-import { localDataDirectory, memoryInfo } from '../../probes/postgres-host.js';
 
 /** Swap in use on the database host: a database that swaps answers at disk speed. */
 export default defineCheck({
@@ -11,8 +10,8 @@ export default defineCheck({
   // pgMonitor node swap alert: 60% warns, 80% is critical
   thresholds: { warn: '> 60%', fail: '> 80%', source: 'pgMonitor (swap used 60%/80%)' },
   async run({ probes }) {
-    await localDataDirectory(probes.postgres.primary);
-    const m = await memoryInfo();
+    await probes.postgresHost.dataDirectory();
+    const m = await probes.postgresHost.memory();
     if (m.SwapTotal === undefined || m.SwapFree === undefined) return { status: 'error', message: '/proc/meminfo has no SwapTotal or SwapFree' };
     if (m.SwapTotal === 0) return { value: 0, message: 'no swap configured' };
     const percent = Math.ceil((1000 * (m.SwapTotal - m.SwapFree)) / m.SwapTotal) / 10;
