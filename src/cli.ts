@@ -111,6 +111,9 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
 }
 
 export async function main(argv: string[]): Promise<never> {
+  // Writes to a pipe are asynchronous on POSIX: what the pipe cannot take at once is queued, and
+  // process.exit drops the queue (a 200 KB JSON report cut short, exit 0). Blocking writes keep every byte.
+  for (const stream of [process.stdout, process.stderr]) (stream as unknown as { _handle?: { setBlocking?: (on: boolean) => void } })._handle?.setBlocking?.(true);
   // Node leaves when nothing is pending, whatever main() was awaiting: a run that ends that way has
   // printed no verdict, and must not read as a pass (exit 0) to a gate.
   process.once('beforeExit', () => {
