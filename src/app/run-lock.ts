@@ -6,6 +6,7 @@
  */
 import type { Config } from '../engine/config/index.js';
 import { RunInProgress } from '../engine/errors.js';
+import { pause } from '../engine/interrupt.js';
 import type { Redactor } from '../engine/redact.js';
 import { write } from '../report/output.js';
 
@@ -13,12 +14,6 @@ export type IfRunning = 'wait' | 'exit';
 
 /** How often a waiting run asks again. */
 const POLL_MS = 500;
-
-const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(() => { signal.removeEventListener('abort', stop); resolve(); }, ms);
-  const stop = () => { clearTimeout(t); resolve(); };
-  signal.addEventListener('abort', stop, { once: true });
-});
 
 /** How long a state store may take to answer one lock request before the run goes ahead without the lock. */
 const ANSWER_MS = 5_000;

@@ -5,7 +5,7 @@ import { RUN_DEFAULTS, type CheckDefinition } from '../engine/check.js';
 import { clockFromEnv } from '../engine/clock.js';
 import { configPlaces, type Config } from '../engine/config/index.js';
 import { ConfigError, EXIT } from '../engine/errors.js';
-import { interruptedExitCode, interruptOnSignals } from '../engine/interrupt.js';
+import { interruptedExitCode, interruptOnSignals, pause } from '../engine/interrupt.js';
 import type { Redactor } from '../engine/redact.js';
 import type { FailOn, RunReport } from '../engine/report.js';
 import { runProcedure, type RunOptions } from '../engine/runner.js';
@@ -45,13 +45,6 @@ async function progressLine(enabled: boolean) {
   return ora({ stream: process.stderr, text: 'starting checks' }).start();
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const onAbort = () => { clearTimeout(t); resolve(); };
-    // Each --wait attempt sleeps once: a listener left behind by a finished sleep would pile up on the signal.
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 /** The checks a run can name (the registry and those `extra` adds, each adapted by `wrap`) and their thresholds, validated before anything connects. */
 export function checkSet(config: Config, extra: CheckDefinition[] = [], wrap?: (check: CheckDefinition) => CheckDefinition): { registered: ReadonlyMap<string, CheckDefinition>; thresholds: Map<string, Threshold> } {
@@ -221,7 +214,7 @@ async function runEnvironment(
       const settled = report.exitCode === EXIT.ok || report.exitCode === EXIT.warn;
       if (!flags.wait || settled || signal.aborted || Date.now() + flags.interval > waitUntil) break;
       write(`${fleetPrefix(show, config)}attempt ${attempt}: ${report.status} (exit ${report.exitCode}); trying again in ${Math.round(flags.interval / 1000)} s\n`, redactor, process.stderr);
-      await sleep(flags.interval, signal);
+      await pause(flags.interval, signal);
       // Stopped between attempts: the last attempt is what finished, not a run of checks never started.
       if (signal.aborted) {
         report = { ...report, interrupted: true, exitCode: interruptedExitCode(signal) };

@@ -42,3 +42,13 @@ export const interruptedExitCode = (signal: AbortSignal): number => stoppedBy(si
 
 /** Who stopped a run, in a report's words: `Ctrl-C` or `SIGTERM`. */
 export const interruptedBy = (signal: AbortSignal): string => stoppedBy(signal).said;
+
+/**
+ * Waits `ms`, or less when `signal` aborts. The timer's listener leaves the signal when the time is up,
+ * so waits repeated on one signal (--wait attempts, a run lock polled) do not pile listeners on it.
+ */
+export const pause = (ms: number, signal: AbortSignal): Promise<void> => new Promise<void>((resolve) => {
+  const stop = () => { clearTimeout(t); resolve(); };
+  const t = setTimeout(() => { signal.removeEventListener('abort', stop); resolve(); }, ms);
+  signal.addEventListener('abort', stop, { once: true });
+});

@@ -10,6 +10,7 @@ import { STATUSES } from '../engine/verdict.js';
 import type { Format, RenderOptions } from './formats.js';
 import { renderer } from './index.js';
 import { summaryText } from './text.js';
+import { STATE } from './nagios.js';
 
 /** One environment's report; `error` when its run could not be made (another run held its lock, the state store refused): no items then. */
 export type EnvironmentReport = RunReport & { environment: string; error?: string };
@@ -98,7 +99,6 @@ function markdown(fleet: FleetReport, one: (r: RunReport) => string): string {
 
 /** Nagios: one state line for the fleet (the environments that are not OK), then each environment's own output. */
 function nagios(fleet: FleetReport, one: (r: RunReport) => string): string {
-  const STATE: Record<number, string> = { 0: 'OK', 1: 'WARNING', 2: 'CRITICAL', 3: 'UNKNOWN' };
   const bad = fleet.reports.filter((r) => r.exitCode !== EXIT.ok).map((r) => `${r.environment} ${STATE[r.exitCode] ?? `exit ${r.exitCode}`}`);
   const headline = bad.length ? bad.join(', ') : `all ${fleet.reports.length} environments OK`;
   const long = fleet.reports.map((r) => r.error ? `[${r.environment}] not run: ${r.error}` : one(r).split('\n').filter(Boolean).map((l) => `[${r.environment}] ${l}`).join('\n'));

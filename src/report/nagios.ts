@@ -4,7 +4,8 @@ import type { Unit } from '../engine/units.js';
 import { printableDeep } from '../engine/printable.js';
 import { observedText, thresholdText } from './text.js';
 
-const STATE: Record<number, string> = { 0: 'OK', 1: 'WARNING', 2: 'CRITICAL', 3: 'UNKNOWN' };
+/** The plugin state each exit code stands for. */
+export const STATE: Record<number, string> = { 0: 'OK', 1: 'WARNING', 2: 'CRITICAL', 3: 'UNKNOWN' };
 
 /**
  * monitoring-plugins units of measure (s, ms, %, B, c; none for a number of things), and the factor from the
