@@ -1,7 +1,7 @@
 /** `nvcops runbook schedule`: the runbook's calendar as crontab lines, systemd timers or Kubernetes CronJobs to install. */
 import { EXIT, UsageError } from '../engine/errors.js';
-import { crontab, kubernetesCronJobs, systemdUnits, type TimerFormat } from '../runbook/timers.js';
-import { runbookTimeZone } from '../runbook/schedule.js';
+import { crontab, kubernetesCronJobs, systemdUnits } from '../runbook/timers.js';
+import { runbookTimeZone, type TimerFormat } from '../runbook/schedule.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
 import { write } from '../report/output.js';

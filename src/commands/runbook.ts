@@ -1,6 +1,6 @@
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { isDate, isLocalTime } from '../engine/zoned.js';
-import { TIMER_FORMATS } from '../runbook/timers.js';
+import { TIMER_FORMATS } from '../runbook/schedule.js';
 import { SECTION_IDS } from '../runbook/sections.js';
 import { listFormat } from './options.js';
 

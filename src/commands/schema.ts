@@ -1,5 +1,5 @@
 import { Argument, type Command } from 'commander';
-import { SCHEMA_NAMES, type SchemaName } from '../report/schemas.js';
+import { SCHEMA_NAMES, type SchemaName } from '../report/schema-names.js';
 
 export function registerSchema(program: Command, finish: (code: Promise<number>) => void): void {
   program

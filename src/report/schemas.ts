@@ -12,6 +12,7 @@ import type { Incident } from '../probes/incidents.js';
 import type { SecurityEvent } from '../probes/security-events.js';
 import type { Review } from '../checks/security-reviews.js';
 import type { AuditRecord, HistoryEntry } from '../state/store.js';
+import { SCHEMA_NAMES, type SchemaName } from './schema-names.js';
 
 /** The version of each JSON output below other than the check report (engine/report.ts has its own). Changelog: 1 — first published. */
 export const OUTPUT_SCHEMA_VERSION = 1;
@@ -124,10 +125,9 @@ export const SCHEMAS = {
   history: { schema: historySchema, io: 'output', title: 'nvcops history list --format json' },
   'runbook-today': { schema: runbookTodaySchema, io: 'output', title: 'nvcops runbook today --format json' },
   'security-events': { schema: securityEventsSchema, io: 'output', title: 'nvcops health security --format json' },
-} as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output'; title: string }>;
+} as const satisfies Record<SchemaName, { schema: z.ZodType; io: 'input' | 'output'; title: string }>;
 
-export type SchemaName = keyof typeof SCHEMAS;
-export const SCHEMA_NAMES = Object.keys(SCHEMAS) as SchemaName[];
+export { SCHEMA_NAMES, type SchemaName };
 
 /** A `${VAR}` or `${VAR:-default}` the config loader fills in from the environment (engine/config/load.ts). */
 const INTERPOLATED = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}' };

@@ -6,6 +6,10 @@
  */
 import { addDays, dayWindow, instantOf, nthOfMonth, weekdayName, weekdayOf, type LocalTime, type Weekday } from '../engine/zoned.js';
 
+/** What `runbook schedule` prints the calendar as (runbook/timers.ts). */
+export const TIMER_FORMATS = ['crontab', 'systemd', 'kubernetes'] as const;
+export type TimerFormat = (typeof TIMER_FORMATS)[number];
+
 /** The runbook's time zone when `schedule.timezone` is not set. */
 export const DEFAULT_TIMEZONE = 'America/New_York';
 

@@ -7,8 +7,6 @@ import { stringify } from 'yaml';
 import { WEEKDAYS, type Weekday } from '../engine/zoned.js';
 import { SCHEDULE, type Cadence, type ScheduleEntry, type ScheduledCommand } from './schedule.js';
 
-export const TIMER_FORMATS = ['crontab', 'systemd', 'kubernetes'] as const;
-export type TimerFormat = (typeof TIMER_FORMATS)[number];
 
 /** Commands that change something: scheduled only when asked, since they run without a person to confirm. */
 const ACTIONS = new Set(['monthly dr-test', 'maintain db']);
