@@ -1,7 +1,7 @@
 /**
  * pg_stat_database's transaction and deadlock counters over the time since the last run: each check
- * keeps the totals it read as a detail line of its result, and the next run reads them back from the
- * run history (a report is data; the line is parsed, never trusted beyond its numbers).
+ * keeps the totals it read as its result's facts (per server address), and the next run compares with
+ * the facts of the newest earlier run; the totals are also shown as a detail line for the reader.
  */
 import type { CheckContext } from '../engine/check.js';
 
@@ -14,15 +14,14 @@ const TOTALS = `SELECT coalesce(sum(xact_commit), 0)::float8 AS commits, coalesc
   FROM pg_stat_database`;
 
 const iso = (epoch: number) => new Date(Math.round(epoch * 1000)).toISOString();
-const LINE = /^pg_stat_database totals of (\S+) at (\S+): (\d+) commits, (\d+) rollbacks, (\d+) deadlocks \(counting since (\S+)\)$/;
 const line = (address: string, t: Totals) =>
   `pg_stat_database totals of ${address} at ${iso(t.at)}: ${t.commits} commits, ${t.rollbacks} rollbacks, ${t.deadlocks} deadlocks (counting since ${iso(t.since)})`;
 
-function parse(detail: string, address: string): Totals | undefined {
-  const m = LINE.exec(detail);
-  if (!m || m[1] !== address) return undefined;
-  const [at, since] = [Date.parse(m[2]!) / 1000, Date.parse(m[6]!) / 1000];
-  return Number.isFinite(at) && Number.isFinite(since) ? { commits: Number(m[3]), rollbacks: Number(m[4]), deadlocks: Number(m[5]), at, since } : undefined;
+/** A run's kept totals for `address`, when they are all finite numbers (a report is data, never trusted beyond that). */
+function kept(facts: Record<string, unknown> | undefined, address: string): Totals | undefined {
+  const t = (facts?.servers as Record<string, Partial<Totals> | undefined> | undefined)?.[address];
+  const numbers = t && [t.commits, t.rollbacks, t.deadlocks, t.at, t.since];
+  return numbers && numbers.every((n) => typeof n === 'number' && Number.isFinite(n)) ? t as Totals : undefined;
 }
 
 export interface CounterWindow {
@@ -32,25 +31,25 @@ export interface CounterWindow {
   minutes: number;
   /** "since the last run at …" or "since the statistics began at …". */
   since: string;
-  /** The detail lines to return: this run's totals first (the next run reads them), then what the window rests on. */
+  /** The detail lines to return: this run's totals first, then what the window rests on. */
   details: string[];
+  /** The facts to return: every server's totals this check kept, with this run's for this server (the next run reads them). */
+  facts: Record<string, unknown>;
 }
 
 /** The counters' growth since the newest earlier run of `checkId` on this server, else since they began counting. */
 export async function sinceLastRun(ctx: CheckContext, checkId: string): Promise<CounterWindow> {
   const probe = ctx.probes.postgres.primary;
   const read = (await probe.query<Totals>(TOTALS))[0]!;
-  // To the millisecond the kept line carries, so that an unchanged `since` compares equal.
+  // To the millisecond the detail line shows, so that what a reader sees is what the next run compares.
   const now = { ...read, at: Math.round(read.at * 1000) / 1000, since: Math.round(read.since * 1000) / 1000 };
   const details = [line(probe.address, now)];
   let earlier: Totals | undefined;
+  let servers: Record<string, unknown> = {};
   try {
-    const runs = await ctx.probes.history.runs({ check: checkId, limit: 10 }, ctx.now());
-    for (const run of runs.toReversed()) {
-      const kept = run.report.items.flatMap((i) => i.results).find((r) => r.id === checkId);
-      earlier = (kept?.details ?? []).map((d) => parse(d, probe.address)).find(Boolean);
-      if (earlier) break;
-    }
+    const previous = await ctx.probes.history.previousFacts(checkId, ctx.now());
+    servers = (previous?.facts.servers ?? {}) as Record<string, unknown>;
+    earlier = kept(previous?.facts, probe.address);
   } catch (e) {
     details.push(`run history not read (${(e as Error).message.split('\n')[0]}): counted since the statistics began`);
   }
@@ -66,5 +65,6 @@ export async function sinceLastRun(ctx: CheckContext, checkId: string): Promise<
     minutes: Math.max(0, now.at - base.at) / 60,
     since: comparable ? `since the last run at ${iso(base.at)}` : `since the statistics began at ${iso(base.at)}`,
     details,
+    facts: { servers: { ...servers, [probe.address]: now } },
   };
 }

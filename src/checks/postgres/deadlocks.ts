@@ -17,7 +17,7 @@ export default defineCheck({
     return {
       value: perMinute,
       message: `${w.deadlocks} deadlock${w.deadlocks === 1 ? '' : 's'} in ${w.minutes.toFixed(1)} min ${w.since} (${perMinute} a minute)${w.deadlocks ? '; the server log names the statements' : ''}`,
-      details: w.details,
+      details: w.details, facts: w.facts,
     };
   },
 });

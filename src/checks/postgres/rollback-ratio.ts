@@ -18,9 +18,9 @@ export default defineCheck({
     const w = await sinceLastRun(ctx, 'postgres.rollback-ratio');
     const total = w.commits + w.rollbacks;
     if (total < MIN_TRANSACTIONS) {
-      return { status: 'skip', message: `not enough data yet: ${total} transactions ${w.since} (judged from ${MIN_TRANSACTIONS})`, details: w.details };
+      return { status: 'skip', message: `not enough data yet: ${total} transactions ${w.since} (judged from ${MIN_TRANSACTIONS})`, details: w.details, facts: w.facts };
     }
     const pct = roundToward('up', (100 * w.rollbacks) / total, 2);
-    return { value: pct, message: `${w.rollbacks} of ${total} transactions rolled back (${pct}%) ${w.since}`, details: w.details };
+    return { value: pct, message: `${w.rollbacks} of ${total} transactions rolled back (${pct}%) ${w.since}`, details: w.details, facts: w.facts };
   },
 });
