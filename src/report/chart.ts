@@ -72,17 +72,18 @@ const day = (ms: number): string => new Date(ms).toISOString().slice(5, 10);
 /** The marker of a point: its shape says its status. */
 function marker(x: number, y: number, status: Status): string {
   const c = STATUS_COLOUR[status];
+  const k = `class="pt pt-${status}"`;
   switch (status) {
     case 'warn':
-      return `<path d="M${fix(x)} ${fix(y - 5.5)}L${fix(x + 5.5)} ${fix(y + 4)}L${fix(x - 5.5)} ${fix(y + 4)}Z" fill="${c}"/>`;
+      return `<path ${k} d="M${fix(x)} ${fix(y - 5.5)}L${fix(x + 5.5)} ${fix(y + 4)}L${fix(x - 5.5)} ${fix(y + 4)}Z" fill="${c}"/>`;
     case 'fail':
-      return `<rect x="${fix(x - 4.5)}" y="${fix(y - 4.5)}" width="9" height="9" fill="${c}"/>`;
+      return `<rect ${k} x="${fix(x - 4.5)}" y="${fix(y - 4.5)}" width="9" height="9" fill="${c}"/>`;
     case 'error':
-      return `<path d="M${fix(x)} ${fix(y - 5.5)}L${fix(x + 5.5)} ${fix(y)}L${fix(x)} ${fix(y + 5.5)}L${fix(x - 5.5)} ${fix(y)}Z" fill="${c}"/>`;
+      return `<path ${k} d="M${fix(x)} ${fix(y - 5.5)}L${fix(x + 5.5)} ${fix(y)}L${fix(x)} ${fix(y + 5.5)}L${fix(x - 5.5)} ${fix(y)}Z" fill="${c}"/>`;
     case 'pass':
-      return `<circle cx="${fix(x)}" cy="${fix(y)}" r="4" fill="${c}"/>`;
+      return `<circle ${k} cx="${fix(x)}" cy="${fix(y)}" r="4" fill="${c}"/>`;
     default:
-      return `<circle cx="${fix(x)}" cy="${fix(y)}" r="4" fill="#fff" stroke="${c}" stroke-width="2"/>`;
+      return `<circle ${k} cx="${fix(x)}" cy="${fix(y)}" r="4" fill="#fff" stroke="${c}" stroke-width="2"/>`;
   }
 }
 
