@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport, type Report } from './support/report.js';
+import type { RunReport } from '../src/engine/report.js';
+import { fleetReport, renderFleet, unmadeReport } from '../src/report/fleet.js';
 import { requestLog } from './support/request-log.js';
 import { secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 
@@ -199,6 +201,36 @@ describe('--report html=PATH and history report from real health daily runs', ()
       expect(bad.stderr).toMatch(said);
       expect(bad.stdout).toBe('');
     }
-    expect(existsSync(join(work, 'state'))).toBe(true);
+    // history show renders a kept run as its own run did, its charts from the runs before it.
+    const kept = JSON.parse((await nvcops(['history', '--config', config, '--format', 'json'])).stdout) as { id: string }[];
+    expect(kept).toHaveLength(4);
+    const shown = await nvcops(['history', 'show', kept[2]!.id, '--config', config, '--format', 'html']);
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expectSelfContained(shown.stdout);
+    expect(figureOf(shown.stdout, 'postgres.connect-time')).toContain('3 runs over 30 days');
   }, 120_000);
+});
+
+describe('--format html of a fleet run (--env a,b)', () => {
+  const golden = new URL('../fixtures/golden/', import.meta.url).pathname;
+  const fixture = (name: string): RunReport => JSON.parse(readFileSync(`${golden}${name}.report.json`, 'utf8'));
+
+  it('one page: a section per environment, its lines a level below, an environment not run said as such', async () => {
+    const fleet = fleetReport([
+      { ...fixture('health-db-fail'), environment: 'production' },
+      { ...fixture('health-db-pass'), environment: 'staging' },
+      unmadeReport({ command: 'health db', runbook: 'r' }, 'dr', 'another run holds the lock', 75, new Date('2026-11-27T13:00:00Z')),
+    ], new Date('2026-11-27T13:00:00Z'), 50);
+    const html = await renderFleet('html', fleet, { color: false });
+    expectSelfContained(html);
+    expect(html).toContain('<title>nvcops health db in 3 environments — FAIL</title>');
+    expect([...html.matchAll(/<h([23]) id="[^"]+">([^<]*)/g)].map((m) => `${m[1]} ${m[2]!.trim()}`)).toEqual([
+      '2 Environment production', '3 Database connections healthy', '3 Cache answering',
+      '2 Environment staging', '3 Database connections healthy', '3 Cache answering &amp; &lt;escaping&gt;',
+      '2 Environment dr',
+    ]);
+    expect(html).toContain('<p>not run: another run holds the lock (exit 75)</p>');
+    // No history read for a fleet: each chart is its run's one point.
+    expect(figureOf(html, 'postgres.connection-saturation')).toContain('1 run over 30 days');
+  });
 });

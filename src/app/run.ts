@@ -287,8 +287,8 @@ async function keepInHistory(report: RunReport, store: () => Promise<Store>, red
 /** How far back the HTML report's charts of a run look. */
 export const TREND_DAYS = 30;
 
-/** This command's kept runs in this environment over the TREND_DAYS before the run (read before it is kept); unreadable, one line on stderr and charts of this run alone. */
-async function trendOf(report: RunReport, store: () => Promise<Store>, redactor: Redactor): Promise<Trend | undefined> {
+/** This command's kept runs in this environment over the TREND_DAYS before the run (and up to it: a run being made is not kept yet); unreadable, one line on stderr and charts of this run alone. */
+export async function trendOf(report: RunReport, store: () => Promise<Store>, redactor: Redactor): Promise<Trend | undefined> {
   try {
     const to = new Date(report.startedAt);
     const from = new Date(to.getTime() - TREND_DAYS * 86_400_000);

@@ -131,7 +131,10 @@ export const historyShow = (id: string, flags: HistoryShowFlags): Promise<number
         : `history show: no kept check run ${id} in ${store.location} (nvcops history --format json lists the ids)`);
     }
     const color = useColor(flags.color);
-    write((await renderer(flags.format))(found[0]!.report, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
+    const { report } = found[0]!;
+    // The page's charts: the runs of its command in its environment over the days before it, as its own run drew them.
+    const trend = flags.format === 'html' ? await (await import('../app/run.js')).trendOf(report, async () => store, redactor) : undefined;
+    write((await renderer(flags.format))(report, { color, width: screenWidth(), onlyProblems: flags.onlyProblems, trend }), redactor);
     return EXIT.ok;
   });
 
