@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport, type Report } from './support/report.js';
 import type { RunReport } from '../src/engine/report.js';
+import { formatValue } from '../src/engine/units.js';
 import { fleetReport, renderFleet, unmadeReport } from '../src/report/fleet.js';
 import { requestLog } from './support/request-log.js';
 import { secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
@@ -37,6 +38,10 @@ const figureOf = (html: string, id: string): string | undefined => {
   const m = new RegExp(`<figure class="chart"[^>]*><figcaption><strong>[^<]*</strong> <code>${id.replace(/\./g, '\\.')}</code>[\\s\\S]*?</figure>`).exec(html);
   return m?.[0];
 };
+
+/** A chart figure by its title (the DR drills' charts name no check). */
+const figureOfTitle = (html: string, title: string): string | undefined =>
+  new RegExp(`<figure class="chart"[^>]*><figcaption><strong>${escaped(title).replace(/[()]/g, '\\$&')}</strong>[\\s\\S]*?</figure>`).exec(html)?.[0];
 
 /** The table row of a check. */
 const rowOf = (html: string, id: string): string => new RegExp(`<tr class="row-\\w+">(?:(?!</tr>)[\\s\\S])*<code>${id.replace(/\./g, '\\.')}</code>[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
@@ -174,7 +179,11 @@ describe('--report html=PATH and history report from real health daily runs', ()
   }, 120_000);
 
   it('history report: every command\'s newest run and its charts over --days, to a file or stdout; bad flags are one line', async () => {
-    const config = writeConfig(base);
+    const config = writeConfig({ ...base, dr: { rto: '15m', rpo: '5m' } });
+    // A real restore drill of the backup taken above: its measured RTO and RPO go on the page, per drill.
+    const drill = await nvcops(['monthly', 'dr-test', '--config', config, '--only', 'restore', '--yes', '--format', 'json'], { timeoutMs: 120_000 });
+    expect(drill.exitCode, drill.stderr).toBe(0);
+    const measured = (JSON.parse(drill.stdout) as { outcomes: { data?: { rtoMs?: number; rpoMs?: number } }[] }).outcomes[0]!.data!;
     const file = join(work, 'history.html');
     const r = await nvcops(['history', 'report', '--config', config, '--days', '90', '--output', file]);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -187,6 +196,13 @@ describe('--report html=PATH and history report from real health daily runs', ()
     expect(html).toMatch(/<h3 id="s1l1-h">All services running/);
     expect(figureOf(html, 'logs.error-rate')).toContain('4 runs over 90 days');
     expect(html).not.toContain(HOSTILE);
+    expect(html).toContain('<h2 id="s2-h">Disaster recovery drills (1)</h2>');
+    const rto = figureOfTitle(html, 'DR drill: recovery time (RTO) measured')!;
+    expect(rto).toContain(`1 run over 90 days`);
+    expect(rto).toContain(`latest ${formatValue(measured.rtoMs!, 'ms')} (pass)`);
+    // Seconds against 15 minutes: the objective is named at the top of the scale rather than flattening the point.
+    expect(rto).toContain('↑ above the scale: fail &gt; 15m</text>');
+    expect(figureOfTitle(html, 'DR drill: data loss window (RPO) measured')).toContain(`latest ${formatValue(measured.rpoMs!, 'ms')} (pass)`);
     const stdout = await nvcops(['history', 'report', '--config', config, '--command', 'health db']);
     expect(stdout.exitCode).toBe(0);
     expect(stdout.stdout).toContain('no check runs of staging were kept from');
