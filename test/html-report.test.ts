@@ -14,6 +14,7 @@ import { parseReport, type Report } from './support/report.js';
 import type { RunReport } from '../src/engine/report.js';
 import { formatValue } from '../src/engine/units.js';
 import { fleetReport, renderFleet, unmadeReport } from '../src/report/fleet.js';
+import { checkChart, html } from '../src/report/html.js';
 import { requestLog } from './support/request-log.js';
 import { secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 
@@ -250,3 +251,27 @@ describe('--format html of a fleet run (--env a,b)', () => {
     expect(figureOf(html, 'postgres.connection-saturation')).toContain('1 run over 30 days');
   });
 });
+
+describe('a chart of many runs', () => {
+  it('draws one point a day past 120 runs, each day\'s worst, so that a failure between passes still shows', () => {
+    const report = JSON.parse(readFileSync(new URL('../fixtures/golden/health-db-fail.report.json', import.meta.url), 'utf8')) as RunReport;
+    const result = report.items[0]!.results[1]!; // connection saturation, 92.5% against >= 80% / >= 90%
+    const end = Date.parse(report.startedAt);
+    const runs = Array.from({ length: 720 }, (_, i) => {
+      const r = structuredClone(report);
+      r.startedAt = new Date(end - (720 - i) * 3600_000).toISOString();
+      const c = r.items[0]!.results[1]!;
+      // Hourly for 30 days at 40%; one hour on the tenth day at 95%.
+      c.observed = { value: i === 240 ? 95 : 40, unit: '%' };
+      c.status = i === 240 ? 'fail' : 'pass';
+      return { at: r.startedAt, report: r };
+    });
+    const spec = checkChart(result, report, { from: new Date(end - 30 * 86_400_000).toISOString(), to: report.startedAt, runs }, 'c')!;
+    expect(spec.runs).toBe(721);
+    expect(spec.points.length).toBeLessThanOrEqual(31);
+    expect(spec.points.filter((p) => p.status === 'fail').map((p) => p.value)).toEqual([95, 92.5]);
+    const page = html(report, { color: false, trend: { from: new Date(end - 30 * 86_400_000).toISOString(), to: report.startedAt, runs } });
+    expect(figureOf(page, 'postgres.connection-saturation')).toMatch(/721 runs \(drawn: the worst run of each of 3\d days\) over 30 days/);
+  });
+});
+

@@ -154,7 +154,7 @@ export const historyReport = (flags: HistoryReportFlags): Promise<number> =>
     const runs = await store.history.list({ command: flags.command, environment, since: from, until });
     const drills = flags.command && flags.command !== 'monthly dr-test'
       ? []
-      : (await store.audit.list({ action: 'monthly dr-test', since: from, until, ...(environment !== null && { environment }) })).filter((r) => r.phase === 'finished');
+      : (await store.audit.list({ action: 'monthly dr-test', since: from, until, ...(environment !== null && { environment }) })).filter((r) => r.phase === 'finished' && r.environment === environment);
     const { historyPage } = await import('../report/history-page.js');
     const { procedures } = await import('../runbook/procedures.js');
     const { DEFAULT_RPO, DEFAULT_RTO } = await import('../dr/drill.js');

@@ -32,6 +32,8 @@ export interface ChartSpec {
   /** Oldest first. */
   points: ChartPoint[];
   levels: ChartLevel[];
+  /** How many runs the points stand for, when fewer points than runs are drawn (one a day). */
+  runs?: number;
 }
 
 /** Text and line colours of each status: each at least 4.5:1 against white (WCAG AA for normal text). */

@@ -132,9 +132,32 @@ export function checkChart(r: CheckResult, report: RunReport, trend: Trend | und
     .map((x) => ({ at: x.at, value: toCanonical(x.result.observed!.value, x.result.observed!.unit) / toCanonical(1, unit), status: x.result.status }))
     .sort((a, b) => a.at - b.at);
   if (!points.length) return undefined;
+  const levels = levelsOf(r, unit);
   const to = Math.max(Date.parse(trend?.to ?? report.startedAt), points.at(-1)!.at);
   const from = Math.min(trend ? Date.parse(trend.from) : to - 30 * DAY_MS, points[0]!.at);
-  return { id, title: r.title, unit, from, to, points, levels: levelsOf(r, unit) };
+  return { id, title: r.title, unit, from, to, points: thinned(points, levels), levels, runs: points.length };
+}
+
+/** More points than a chart can show apart (runs every few minutes for 90 days): one a day is drawn. */
+export const MAX_POINTS = 120;
+
+const RANK: Record<Status, number> = { skip: 0, pass: 1, waived: 2, manual: 3, warn: 4, error: 5, fail: 6 };
+
+/**
+ * At most MAX_POINTS points: past that, each UTC day's worst run (by status, then by value toward the
+ * levels: highest where they are `>`, lowest where `<`), so that a fault is never averaged away.
+ */
+export function thinned(points: ChartPoint[], levels: ChartLevel[]): ChartPoint[] {
+  if (points.length <= MAX_POINTS) return points;
+  const low = levels.some((l) => l.text.trim().startsWith('<'));
+  const days = new Map<number, ChartPoint>();
+  for (const p of points) {
+    const day = Math.floor(p.at / DAY_MS);
+    const kept = days.get(day);
+    const worse = !kept || RANK[p.status] > RANK[kept.status] || (RANK[p.status] === RANK[kept.status] && (low ? p.value < kept.value : p.value > kept.value));
+    if (worse) days.set(day, p);
+  }
+  return [...days.values()].sort((a, b) => a.at - b.at);
 }
 
 /** The words a chart is described by: how many runs, from when to when, the latest value and the range. */
@@ -143,7 +166,9 @@ function chartDescription(spec: ChartSpec): string {
   const last = spec.points.at(-1)!;
   const levels = spec.levels.map((l) => `${l.level} ${l.text}`).join(', ');
   const days = Math.round((spec.to - spec.from) / DAY_MS);
-  return `${spec.points.length} run${spec.points.length === 1 ? '' : 's'} over ${days} day${days === 1 ? '' : 's'} (${when(new Date(spec.from).toISOString()).slice(0, 10)} to ${when(new Date(spec.to).toISOString()).slice(0, 10)}); `
+  const runs = spec.runs ?? spec.points.length;
+  const shown = runs > spec.points.length ? ` (drawn: the worst run of each of ${spec.points.length} days)` : '';
+  return `${runs} run${runs === 1 ? '' : 's'}${shown} over ${days} day${days === 1 ? '' : 's'} (${when(new Date(spec.from).toISOString()).slice(0, 10)} to ${when(new Date(spec.to).toISOString()).slice(0, 10)}); `
     + `latest ${formatValue(last.value, spec.unit)} (${LABEL[last.status].toLowerCase()}), lowest ${formatValue(Math.min(...vals), spec.unit)}, highest ${formatValue(Math.max(...vals), spec.unit)}`
     + (levels ? `; levels ${levels}` : '');
 }
@@ -154,7 +179,7 @@ function figure(spec: ChartSpec, caption: string, columns: [string, ...string[]]
   const rows = [...spec.points].reverse().map((p) =>
     `<tr><th scope="row">${esc(when(new Date(p.at).toISOString()))}</th><td class="num">${esc(formatValue(p.value, spec.unit))}</td><td>${badge(p.status)}</td></tr>`).join('');
   return `<figure class="chart" id="${esc(spec.id)}"><figcaption>${caption}<br><span class="note">${esc(description)}</span></figcaption>${chartSvg(spec, description)}`
-    + `<details><summary>Values as a table (${spec.points.length})</summary><table><caption>${esc(spec.title)}: each run, newest first</caption>`
+    + `<details><summary>Values as a table (${spec.points.length})</summary><table><caption>${esc(spec.title)}: ${(spec.runs ?? spec.points.length) > spec.points.length ? 'each day\'s worst run' : 'each run'}, newest first</caption>`
     + `<thead><tr>${columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table></details></figure>`;
 }
 
