@@ -170,8 +170,9 @@ describe('--report html=PATH and history report from real health daily runs', ()
     const figure = figureOf(html, 'logs.error-rate')!;
     expect(figure).toContain('4 runs over 30 days');
     expect(figure).toContain('latest 0.3% (fail)');
-    expect(figure.match(/class="pt pt-pass"/g)).toHaveLength(3);
-    expect(figure.match(/class="pt pt-fail"/g)).toHaveLength(1);
+    // In greyscale the shape tells them apart: a circle passed, a square failed.
+    expect(figure.match(/<circle class="pt pt-pass"/g)).toHaveLength(3);
+    expect(figure.match(/<rect class="pt pt-fail"/g)).toHaveLength(1);
     expect(figure).toMatch(/class="level level-warn"/);
     expect(figure).toMatch(/class="level level-fail"/);
     expect(figure).toContain('>fail &gt;= 0.1%</text>');
