@@ -194,7 +194,19 @@ describe('the HTML report in headless Chromium', () => {
     }, 60_000);
   }
 
-  it('the page checks can fail: low contrast, a skipped heading level, a table without scope, overflow', async () => {
+  it('the golden comparison can fail: the run page without one of its charts differs beyond the tolerance', async () => {
+    const file = join(dir, 'one-chart-less.html');
+    writeFileSync(file, pages.run!.text.replace(/<figure class="chart" id="s1l1-c1">[\s\S]*?<\/figure>/, ''));
+    const page = await browser.open(`file://${file}`, WIDTHS.desktop, 900);
+    try {
+      const diff = pixelDifference(decodePng(await page.screenshot()), decodePng(readFileSync(join(images, 'run-desktop.png'))));
+      expect(diff.share).toBeGreaterThan(0.005);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  it('the page checks and axe can fail: low contrast, a skipped heading level, a table without scope, overflow', async () => {
     const broken = pages.run!.text
       .replace('</style>', '.note{color:#bbb}</style>')
       .replace(/<h3 /, '<h4 ').replace(/<\/h3>/, '</h4>')
@@ -209,6 +221,9 @@ describe('the HTML report in headless Chromium', () => {
       expect(problems.some((p) => p.startsWith('heading level skips'))).toBe(true);
       expect(problems.some((p) => p.startsWith('th without scope'))).toBe(true);
       expect(problems.some((p) => p.startsWith('wider than the viewport'))).toBe(true);
+      await page.evaluate(`${axeSource()};1`);
+      const axeIds = await page.evaluate<string[]>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((r) => r.violations.map((v) => v.id))`);
+      expect(axeIds).toContain('color-contrast');
     } finally {
       await page.close();
     }
