@@ -125,8 +125,12 @@ const PAGE_CHECKS = `(() => {
 
 /** axe-core's source: the devDependency, or AXE_CORE (a path to axe.min.js) where it is not installed yet. */
 function axeSource(): string {
-  const path = process.env.AXE_CORE ?? createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-  return readFileSync(path, 'utf8');
+  if (process.env.AXE_CORE) return readFileSync(process.env.AXE_CORE, 'utf8');
+  try {
+    return readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  } catch {
+    throw new Error('axe-core is not installed: it is a devDependency (npm ci)');
+  }
 }
 
 describe('the HTML report in headless Chromium', () => {

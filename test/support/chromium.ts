@@ -38,6 +38,15 @@ export class Browser {
         } else for (const l of this.listeners) l(msg);
       }
     });
+    // Chromium missing or gone: every command waiting is answered with why, instead of waiting for the test's timeout.
+    const fail = (why: string) => {
+      for (const p of this.pending.values()) p.reject(new Error(why));
+      this.pending.clear();
+    };
+    proc.on('error', (e) => fail(`${CHROMIUM}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (Debian package chromium; .ci/run installs it)' : e.message}`));
+    proc.on('exit', (code, signal) => fail(`${CHROMIUM} exited (${signal ?? code})`));
+    // A pipe to a process that never started or has gone fails its writes: said above, once.
+    for (const fd of [3, 4]) (proc.stdio[fd] as Writable | Readable | null)?.on('error', () => undefined);
   }
 
   static async launch(): Promise<Browser> {
