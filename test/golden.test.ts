@@ -14,7 +14,7 @@ const fixtures: Record<string, RunReport> = {
   // A real health daily (test/screen.test.ts's servers, paths and ports renamed): no AWS, failing error rate and backups.
   'health-daily-problems': JSON.parse(readFileSync(`${dir}health-daily-problems.report.json`, 'utf8')),
 };
-const ext = { human: 'txt', json: 'json', junit: 'xml', nagios: 'txt', markdown: 'md', prometheus: 'prom', github: 'txt' } as const;
+const ext = { human: 'txt', json: 'json', junit: 'xml', nagios: 'txt', markdown: 'md', prometheus: 'prom', github: 'txt', html: 'html' } as const;
 
 /** The file's text equals `out`; UPDATE_GOLDEN=1 writes it, and only then: a missing golden file is a failure, not a pass. */
 function matchesGolden(file: string, out: string): void {

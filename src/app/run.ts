@@ -12,7 +12,7 @@ import { runProcedure, type RunOptions } from '../engine/runner.js';
 import { missingTarget, optedIn } from '../engine/targets.js';
 import { resolveThresholds, type Threshold } from '../engine/thresholds.js';
 import { Probes } from '../probes/index.js';
-import type { Format } from '../report/formats.js';
+import type { Format, Trend } from '../report/formats.js';
 import { renderer } from '../report/index.js';
 import { makeReportDirectories, screenWidth, useColor, write, writeReportFile } from '../report/output.js';
 import { procedures, type Procedure, type ProcedureId } from '../runbook/procedures.js';
@@ -121,13 +121,15 @@ export async function runChecksCommand(
   // Listening until the run is in the history: a SIGTERM while it is written must not lose it.
   const interrupt = interruptOnSignals();
   const color = useColor(flags.color);
-  const { exitCode } = await runEnvironment(procedureId, flags, opts, prepared, interrupt.signal, () => interrupt.release(), async (shown) => {
-    write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems, failOn: flags.failOn }), redactor);
+  const { exitCode } = await runEnvironment(procedureId, flags, opts, prepared, interrupt.signal, () => interrupt.release(), async (shown, store) => {
+    // The HTML report's charts: this command's kept runs in this environment, read only when it is asked for.
+    const trend = flags.format === 'html' || flags.report?.some((r) => r.format === 'html') ? await trendOf(shown, store, redactor) : undefined;
+    write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems, failOn: flags.failOn, trend }), redactor);
     // A report file that cannot be written (disk full) still leaves the run in the history.
     let unwritten: unknown;
     for (const r of flags.report ?? []) {
       try {
-        writeReportFile(r.path, redactor.apply((await renderer(r.format))(shown, { color: false, failOn: flags.failOn })));
+        writeReportFile(r.path, redactor.apply((await renderer(r.format))(shown, { color: false, failOn: flags.failOn, trend })));
       } catch (e) {
         unwritten ??= e;
       }
@@ -175,7 +177,7 @@ async function runEnvironment(
   { config, redactor, procedure, registered, thresholds, alerts }: Prepared,
   signal: AbortSignal,
   release: () => void,
-  show?: (shown: RunReport) => Promise<unknown>,
+  show?: (shown: RunReport, store: () => Promise<Store>) => Promise<unknown>,
 ): Promise<{ report: RunReport; exitCode: number }> {
   const now = clockFromEnv();
   const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
@@ -231,7 +233,7 @@ async function runEnvironment(
     if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor, fleetPrefix(show, config));
     report.audit = await (await import('../state/index.js')).auditHeadOf(store);
     // Secrets masked before the renderers lay the text out: a secret a wrap cut in two would escape the mask.
-    const unwritten = await show?.(redactor.applyDeep(report));
+    const unwritten = await show?.(redactor.applyDeep(report), store);
     await keepInHistory(report, store, redactor, flags.by, fleetPrefix(show, config));
     if (alerts) await sendAlerts(report, alerts, store, redactor);
     if (unwritten) throw unwritten;
@@ -279,6 +281,23 @@ async function keepInHistory(report: RunReport, store: () => Promise<Store>, red
     await recordRun(await store(), report, { redactor, by });
   } catch (e) {
     write(`nvcops: ${where}run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+  }
+}
+
+/** How far back the HTML report's charts of a run look. */
+export const TREND_DAYS = 30;
+
+/** This command's kept runs in this environment over the TREND_DAYS before the run (and up to it: a run being made is not kept yet); unreadable, one line on stderr and charts of this run alone. */
+export async function trendOf(report: RunReport, store: () => Promise<Store>, redactor: Redactor): Promise<Trend | undefined> {
+  try {
+    const to = new Date(report.startedAt);
+    const from = new Date(to.getTime() - TREND_DAYS * 86_400_000);
+    const runs = await (await store()).history.list({ command: report.command, environment: report.environment, since: from, until: new Date(to.getTime() + 1) });
+    // Masked again: a secret known now may not have been when a run was kept.
+    return { from: from.toISOString(), to: to.toISOString(), runs: redactor.applyDeep(runs.map((e) => ({ at: e.at, report: e.report }))) };
+  } catch (e) {
+    write(`nvcops: run history not read, the HTML charts show this run only: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+    return undefined;
   }
 }
 

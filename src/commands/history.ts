@@ -1,9 +1,11 @@
 import { Option, type Command } from 'commander';
 import { FORMATS } from '../report/formats.js';
 import { UsageError } from '../engine/errors.js';
-import { actionCommand, durationArg, limitArg, sinceArg } from './options.js';
+import { actionCommand, durationArg, limitArg, outputFileArg, sinceArg, wholeNumberArg } from './options.js';
 
 const LIST_FORMATS: readonly string[] = ['human', 'json'];
+/** history report writes one format: the page (its default, whatever history's own --format default is). */
+const REPORT_FORMATS: readonly string[] = ['html'];
 
 export function registerHistory(program: Command, finish: (code: Promise<number>) => void): void {
   const history = program
@@ -18,8 +20,10 @@ export function registerHistory(program: Command, finish: (code: Promise<number>
     .addOption(new Option('-f, --format <format>', 'output format: human or json; history show: any of the check formats').choices(FORMATS).default('human'))
     .hook('preAction', (cmd, action) => {
       const { format } = cmd.opts<{ format: string }>();
-      if (action.name() !== 'show' && !LIST_FORMATS.includes(format)) {
-        cmd.error(`error: option '-f, --format <format>' argument '${format}' is invalid. Allowed choices are ${LIST_FORMATS.join(', ')}.`, { code: 'commander.invalidArgument' });
+      const report = action.name() === 'report';
+      const allowed = report ? REPORT_FORMATS : LIST_FORMATS;
+      if (action.name() !== 'show' && !(report && cmd.getOptionValueSource('format') === 'default') && !allowed.includes(format)) {
+        cmd.error(`error: option '-f, --format <format>' argument '${format}' is invalid. Allowed choices are ${allowed.join(', ')}.`, { code: 'commander.invalidArgument' });
       }
     })
     .action((_opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyList(cmd.optsWithGlobals()))));
@@ -29,6 +33,18 @@ export function registerHistory(program: Command, finish: (code: Promise<number>
     .description('One kept check run, rendered again in any format (its id, or the start of it, from `nvcops history --format json`)')
     .option('--only-problems', 'human format: leave out the checks that passed')
     .action((run: string, _opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyShow(run, cmd.optsWithGlobals()))));
+
+  history
+    .command('report')
+    .description('The run history as one self-contained HTML page (--format html): each command\'s newest run in the runbook\'s order, a chart per measured check over the last --days with its warn and fail levels, and the DR drills\' RTO and RPO')
+    .option('--days <n>', 'how many days back the charts reach (90 for a quarter; up to 400)', wholeNumberArg(1, 400), 30)
+    .option('--output <path>', 'write the page to this file instead of stdout', outputFileArg)
+    // The list's --check, --since and --limit would look as if they narrowed the page; --command does (one command's runs).
+    .hook('preAction', () => {
+      const given = ['check', 'since', 'limit'].filter((key) => history.getOptionValueSource(key) === 'cli');
+      if (given.length) throw new UsageError(`history report: --${given[0]} filters the list, not the report; the report covers --days back, narrowed by --command`);
+    })
+    .action((_opts, cmd: Command) => finish(import('./state.js').then((m) => m.historyReport(cmd.optsWithGlobals()))));
 
   actionCommand<typeof import('./state.js'), { olderThan: number }>(history, finish, {
     name: 'prune',

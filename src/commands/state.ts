@@ -10,7 +10,8 @@ import type { ActionPlan } from '../engine/action.js';
 import type { PlanContext } from '../app/act.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { prepare, prepareReading } from '../app/prepare.js';
-import { screenWidth, useColor, write } from '../report/output.js';
+import { screenWidth, useColor, write, writeOutputFile } from '../report/output.js';
+import { clockFromEnv } from '../engine/clock.js';
 import type { Format } from '../report/formats.js';
 import { renderer } from '../report/index.js';
 import { paragraph, writeDocument, type Block } from '../report/document.js';
@@ -130,7 +131,40 @@ export const historyShow = (id: string, flags: HistoryShowFlags): Promise<number
         : `history show: no kept check run ${id} in ${store.location} (nvcops history --format json lists the ids)`);
     }
     const color = useColor(flags.color);
-    write((await renderer(flags.format))(found[0]!.report, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
+    const { report } = found[0]!;
+    // The page's charts: the runs of its command in its environment over the days before it, as its own run drew them.
+    const trend = flags.format === 'html' ? await (await import('../app/run.js')).trendOf(report, async () => store, redactor) : undefined;
+    write((await renderer(flags.format))(report, { color, width: screenWidth(), onlyProblems: flags.onlyProblems, trend }), redactor);
+    return EXIT.ok;
+  });
+
+export interface HistoryReportFlags extends GlobalOptions {
+  command?: string;
+  days: number;
+  output?: string;
+}
+
+/** `history report`: the page of this environment's kept runs and DR drills over the last --days (to the run clock, NVCOPS_NOW). */
+export const historyReport = (flags: HistoryReportFlags): Promise<number> =>
+  withStore(flags, async ({ store, config, redactor }) => {
+    const to = clockFromEnv()();
+    const from = new Date(to.getTime() - flags.days * 86_400_000);
+    const environment = config.environment ?? null;
+    const until = new Date(to.getTime() + 1);
+    const runs = await store.history.list({ command: flags.command, environment, since: from, until });
+    const drills = flags.command && flags.command !== 'monthly dr-test'
+      ? []
+      : (await store.audit.list({ action: 'monthly dr-test', since: from, until, ...(environment !== null && { environment }) })).filter((r) => r.phase === 'finished' && r.environment === environment);
+    const { historyPage } = await import('../report/history-page.js');
+    const { procedures } = await import('../runbook/procedures.js');
+    const { DEFAULT_RPO, DEFAULT_RTO } = await import('../dr/drill.js');
+    // Masked again: a secret known now may not have been when a run was kept.
+    const page = redactor.apply(historyPage({
+      environment, from, to, days: flags.days, runs: redactor.applyDeep(runs), drills: redactor.applyDeep(drills),
+      objectives: { rto: config.dr?.rto ?? DEFAULT_RTO, rpo: config.dr?.rpo ?? DEFAULT_RPO }, order: Object.keys(procedures),
+    }));
+    if (flags.output) writeOutputFile(flags.output, page);
+    else write(page, redactor);
     return EXIT.ok;
   });
 

@@ -23,8 +23,8 @@ import { PgbackrestProbe, type PgbackrestSettings } from '../probes/pgbackrest.j
 import { counted, formatValue, parseDuration, parseSize } from '../engine/units.js';
 
 // Objectives when dr.rto / dr.rpo are not set: RTO 15 min, RPO 5 min (reference/operations.md §29 policy example).
-const DEFAULT_RTO = '15m';
-const DEFAULT_RPO = '5m';
+export const DEFAULT_RTO = '15m';
+export const DEFAULT_RPO = '5m';
 // Patroni maximum_lag_on_failover: 1 MB of WAL behind is the most a promotion candidate may lag.
 const DEFAULT_MAX_REPLICA_LAG = '1MB';
 /** The restore drill's database: a fixed name, so a drill cut short is cleaned up by the next. */

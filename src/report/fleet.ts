@@ -11,6 +11,7 @@ import type { Format, RenderOptions } from './formats.js';
 import { renderer } from './index.js';
 import { summaryText } from './text.js';
 import { STATE } from './nagios.js';
+import { htmlPage } from './html.js';
 
 /** One environment's report; `error` when its run could not be made (another run held its lock, the state store refused): no items then. */
 export type EnvironmentReport = RunReport & { environment: string; error?: string };
@@ -141,6 +142,18 @@ function prometheusFleet(fleet: FleetReport, one: (r: RunReport) => string): str
   return [...families.values()].map((f) => [...f.head, ...f.samples].join('\n')).join('\n') + '\n';
 }
 
+/** HTML: one page, a section per environment (its checklist; no charts: the history is read per environment's own run). */
+function htmlFleet(fleet: FleetReport): string {
+  return htmlPage({
+    title: `nvcops ${fleet.command} in ${fleet.environments.length} environments — ${fleet.status.toUpperCase()}`,
+    status: fleet.status,
+    verdict: [`exit code ${fleet.exitCode}${fleet.interrupted ? ' (interrupted)' : ''}`, `${summaryText(fleet.summary)} of ${fleet.summary.total} checks`],
+    meta: [['Runbook', fleet.runbook], ['Environments', fleet.environments.join(', ')], ['Started', fleet.startedAt]],
+    sections: fleet.reports.map((r) => ({ heading: `Environment ${r.environment}`, ...(r.error ? { note: `not run: ${r.error} (exit ${r.exitCode})` } : { report: r }) })),
+    footer: ['Made by nvcops. Secrets are masked. Each environment\'s own run (--report html=PATH without --env a,b) draws its charts from the run history.'],
+  });
+}
+
 const xmlAttr = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The fleet's output in `format`; formats without a fleet form of their own show each environment in turn under a summary table. */
@@ -159,6 +172,8 @@ export async function renderFleet(format: Format, shown: FleetReport, opts: Rend
       return prometheusFleet(fleet, one);
     case 'markdown':
       return markdown(fleet, one);
+    case 'html':
+      return htmlFleet(fleet);
     default:
       return text(fleet, one);
   }

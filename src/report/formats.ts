@@ -1,7 +1,7 @@
 import type { FailOn, RunReport } from '../engine/report.js';
 
 /** The --format values; src/report/index.ts maps each to its renderer (the compiler keeps them in step). */
-export const FORMATS = ['human', 'json', 'junit', 'nagios', 'markdown', 'prometheus', 'github'] as const;
+export const FORMATS = ['human', 'json', 'junit', 'nagios', 'markdown', 'prometheus', 'github', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface RenderOptions {
@@ -13,6 +13,15 @@ export interface RenderOptions {
   onlyProblems?: boolean;
   /** The run's --fail-on (default warn): JUnit shows a warn as a failure when it counts toward the exit code. */
   failOn?: FailOn;
+  /** html: the kept runs its charts draw (this command in this environment) and the window they span. */
+  trend?: Trend;
+}
+
+/** Kept runs of a command for the HTML report's charts: oldest first, within `from`..`to` (ISO times). */
+export interface Trend {
+  from: string;
+  to: string;
+  runs: { at: string; report: RunReport }[];
 }
 
 /** A pure renderer of one --format value. */
