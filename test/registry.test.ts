@@ -7,9 +7,9 @@ import { procedures } from '../src/runbook/procedures.js';
 const root = new URL('../src/checks/', import.meta.url).pathname;
 
 describe('check registry', () => {
-  it('the README threshold table names real checks, with their default levels', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const table = readme.slice(readme.indexOf('| check id | unit | warn | fail | source |'));
+  it('the threshold table of docs/checks.md names real checks, with their default levels', () => {
+    const page = readFileSync(new URL('../docs/checks.md', import.meta.url), 'utf8');
+    const table = page.slice(page.indexOf('| check id | unit | warn | fail | source |'));
     const rows = table.split('\n').slice(2).filter((l) => l.startsWith('| `') && !l.startsWith('| `business.'));
     expect(rows.length).toBeGreaterThan(20);
     const level = (cell: string) => /^`([^`]+)`/.exec(cell.trim())?.[1];
@@ -20,7 +20,7 @@ describe('check registry', () => {
       const stem = named[0]!.slice(0, named[0]!.lastIndexOf('-'));
       for (const id of named.map((i) => (i.startsWith('-') ? stem + i : i))) {
         const check = registry.get(id);
-        expect(check, `README row ${id}`).toBeDefined();
+        expect(check, `docs/checks.md row ${id}`).toBeDefined();
         expect([id, level(warn!), level(fail!)]).toEqual([id, check!.thresholds?.warn, check!.thresholds?.fail]);
       }
     }
