@@ -29,6 +29,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsEndpoint, type AwsEndpoint } from './support/aws-endpoint.js';
 import { nvcops } from './support/cli.js';
+import { commandWords } from './support/shell-words.js';
 import { startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -36,7 +37,7 @@ const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.e
 
 interface Block { page: string; line: number; lang: string; marker: string | undefined; text: string }
 
-export function blocksOf(page: string, markdown: string): Block[] {
+function blocksOf(page: string, markdown: string): Block[] {
   const lines = markdown.split('\n');
   const out: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -56,27 +57,6 @@ const BLOCKS = PAGES.flatMap((p) => blocksOf(p, readFileSync(join(ROOT, p), 'utf
 const CONFIGS = BLOCKS.filter((b) => (b.lang === 'yaml' || b.lang === 'json') && b.marker !== 'not-config');
 const NOT_CONFIGS = BLOCKS.filter((b) => (b.lang === 'yaml' || b.lang === 'json') && b.marker === 'not-config');
 const MARKERS = new Set([undefined, 'not-config', 'needs: aws', 'example: dry-run', 'example: parse-only']);
-
-/** The words of one command line, as a POSIX shell would split it, up to what is not part of the command. */
-export function commandWords(line: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (c === "'" || c === '"') {
-      const close = line.indexOf(c, i + 1);
-      word = (word ?? '') + line.slice(i + 1, close);
-      i = close;
-    } else if (c === ' ' || c === '\t') {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if ('#>|;&'.includes(c) && word === undefined) {
-      break;
-    } else word = (word ?? '') + c;
-  }
-  if (word !== undefined) words.push(word);
-  return words;
-}
 
 interface Command { block: Block; words: string[] }
 const COMMANDS: Command[] = BLOCKS.filter((b) => b.lang === 'sh' || b.lang === 'bash').flatMap((block) =>
