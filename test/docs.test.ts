@@ -21,9 +21,9 @@
  * - Any other language (sql, text, none) is not run.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,5 +171,33 @@ describe('every nvcops command in the sh blocks of README.md and docs/ runs agai
     expect([64, 70], said).not.toContain(r.exitCode);
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
     if (marker === 'needs: aws') expect(aws.requests.length, 'the example asked the AWS endpoint nothing').toBeGreaterThan(before);
+  });
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation but - and _ dropped, spaces to -. */
+const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\- _]/gu, '').replace(/ /g, '-');
+
+describe('every link between README.md and docs/ leads somewhere', () => {
+  it.each(PAGES)('%s', (page) => {
+    const text = readFileSync(join(ROOT, page), 'utf8');
+    const broken: string[] = [];
+    // Links outside code: fenced blocks and inline code are left out.
+    const prose = text.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
+    for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue;
+      const [file, hash] = target!.split('#');
+      const path = file ? join(ROOT, dirname(page), file) : join(ROOT, page);
+      // The runbook itself lives beside the repository, not in it.
+      if (!path.startsWith(ROOT)) continue;
+      if (!existsSync(path)) {
+        broken.push(`${target}: no such file`);
+        continue;
+      }
+      if (hash && path.endsWith('.md')) {
+        const headings = readFileSync(path, 'utf8').replace(/^```[\s\S]*?^```/gm, '').split('\n').filter((l) => /^#+ /.test(l)).map((l) => anchor(l.replace(/^#+ /, '')));
+        if (!headings.includes(hash)) broken.push(`${target}: no heading #${hash}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });
