@@ -127,4 +127,8 @@ export function addExamples(program: Command): void {
     for (const sub of cmd.commands) walk(sub);
   };
   walk(program);
+  program.addHelpText('after', () => {
+    const docs = docsDir();
+    return `\nStart with: nvcops health daily --help (every command's help ends with an example)\nReference: ${docs ? `${docs}/` : 'docs/'} (README.md beside it: install and a five-minute quick start)`;
+  });
 }
