@@ -3,6 +3,7 @@
  * and that example is a command nvcops has, with flags it takes: run with `--help` after it, commander parses
  * its flags and their values (a choice outside the allowed ones exits 1) and shows the very command's usage.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../src/commands/examples.js';
 import { nvcops } from './support/cli.js';
@@ -25,6 +26,18 @@ describe('every command\'s --help has an example that parses', () => {
     const leaves = [...nodes].filter(([path, subs]) => path && subs.length === 0).map(([path]) => path);
     expect(leaves.filter((p) => !EXAMPLES[p])).toEqual([]);
     expect(Object.keys(EXAMPLES).filter((p) => !nodes.has(p))).toEqual([]);
+  });
+
+  it('the README\'s command table names every command that runs, and only commands that exist', async () => {
+    const nodes = await tree();
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('| command | what it does | read more |')).split('\n\n')[0]!;
+    const named = table.split('\n').slice(2).flatMap((row) => [...row.split(' | ')[0]!.matchAll(/`nvcops ([^`]+)`/g)].flatMap((m) => {
+      const words = m[1]!.split(' ');
+      return words.at(-1)!.split('\\|').map((last) => [...words.slice(0, -1), last].join(' '));
+    }));
+    expect(named.filter((p) => !nodes.has(p))).toEqual([]);
+    expect(Object.keys(EXAMPLES).filter((p) => !named.includes(p))).toEqual([]);
   });
 
   it.each(Object.entries(EXAMPLES))('%s', async (path, example) => {
