@@ -43,6 +43,8 @@ describe('every command\'s --help has an example that parses', () => {
   it.each(Object.entries(EXAMPLES))('%s', async (path, example) => {
     const words = commandWords(example);
     expect(words[0]).toBe('nvcops');
+    // Indented by two, it fits an 80-column terminal unwrapped, to be copied whole.
+    expect(example.length, example).toBeLessThanOrEqual(78);
     expect(words.slice(1, 1 + path.split(' ').length).join(' ')).toBe(path);
     const help = await nvcops([...words.slice(1), '--help']);
     expect(help.exitCode, help.stderr).toBe(0);
