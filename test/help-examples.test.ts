@@ -57,7 +57,10 @@ describe('every command\'s --help has an example that parses', () => {
     expect(shown?.split('\n')[0]).toBe(`  ${example}`);
     global ??= (await nvcops(['--help'])).stdout.split('\nCommands:')[0]!;
     for (const flag of words.filter((w) => w.startsWith('-'))) expect(`${options}\n${global}`, flag).toMatch(new RegExp(`\\s${flag}[ ,<\\n]`));
-    expect(shown).toMatch(/\nReference: \S+\/docs\/[a-z-]+\.md\n/);
+    // The group's page, at the command's own heading when it has one.
+    const reference = /\nReference: (\S+\/docs\/[a-z-]+\.md)(#[a-z-]+)?\n/.exec(shown!);
+    expect(reference, shown).not.toBeNull();
+    if (reference![2]) expect(readFileSync(reference![1]!, 'utf8')).toMatch(new RegExp(`^#{2,3} ${path}$`, 'm'));
   });
 });
 

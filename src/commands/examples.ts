@@ -3,7 +3,7 @@
  * tree: a command without one, an entry naming no command, or an example whose flags the command does
  * not take, fails), and the reference page of its group under docs/.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 
@@ -111,6 +111,16 @@ function docsDir(): string | undefined {
   return existsSync(dir) ? dir : undefined;
 }
 
+/** `#anchor` of the page's heading for the command (`## health db` → `#health-db`), when it has one. */
+function sectionOf(file: string, path: string): string {
+  const headed = new RegExp(`^#{2,3} ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm');
+  try {
+    return headed.test(readFileSync(file, 'utf8')) ? `#${path.replace(/ /g, '-')}` : '';
+  } catch {
+    return '';
+  }
+}
+
 /** Adds `Example:` (and the reference page) to the help of every command that has one. */
 export function addExamples(program: Command): void {
   const walk = (cmd: Command) => {
@@ -121,7 +131,7 @@ export function addExamples(program: Command): void {
       // A function: the docs are looked for only when the help is shown, not on every run.
       cmd.addHelpText('after', () => {
         const docs = page && docsDir();
-        return `\nExample:\n  ${example}\n${page ? `\nReference: ${docs ? join(docs, page) : `docs/${page}`}\n` : ''}`;
+        return `\nExample:\n  ${example}\n${page ? `\nReference: ${docs ? join(docs, page) + sectionOf(join(docs, page), path) : `docs/${page}`}\n` : ''}`;
       });
     }
     for (const sub of cmd.commands) walk(sub);
