@@ -51,7 +51,7 @@ describe('the packed tarball installs as a self-contained program', () => {
     expect(help.stdout).toMatch(/^Usage: nvcops /);
     // A command's help names its reference page in the installed copy, where the README's links lead too.
     const daily = await installed(['health', 'daily', '--help']);
-    const page = /\nReference: (\S+)\n/.exec(daily.stdout)?.[1];
+    const page = /\nReference: ([^\s#]+)(#\S+)?\n/.exec(daily.stdout)?.[1];
     expect(page).toBe(join(prefix, 'lib', 'node_modules', 'nvcops', 'docs', 'health.md'));
     expect(existsSync(page!)).toBe(true);
     const db = await installed(['health', 'db', '--config', writeConfig({ environment: 'staging', postgres: { url: pg.monitorUrl } }), '--format', 'json']);
