@@ -67,7 +67,7 @@ export const EXAMPLES: Record<string, string> = {
   'runbook severity': 'nvcops runbook severity',
   'runbook oncall': 'nvcops runbook oncall --date 2026-12-24',
   schema: 'nvcops schema config > nvcops.schema.json',
-  completion: 'nvcops completion bash >> ~/.bashrc',
+  completion: 'nvcops completion bash > ~/.local/share/bash-completion/completions/nvcops',
 };
 
 /** The page under docs/ of each top-level command (a command path's longest prefix listed here wins). */
