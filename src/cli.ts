@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerCompletion } from './commands/completion.js';
+import { addExamples } from './commands/examples.js';
 import { registerConfig } from './commands/config.js';
 import { registerHealth } from './commands/health.js';
 import { registerHistory } from './commands/history.js';
@@ -107,6 +108,7 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
   for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);
   // Not one of COMMANDS: its scripts are made from the whole tree, which a line naming `completion` therefore builds.
   registerCompletion(program, finish);
+  addExamples(program);
   return program;
 }
 

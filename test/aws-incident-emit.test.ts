@@ -92,7 +92,7 @@ describe('incident metrics and --emit cloudwatch through the real SDK', () => {
     aws.fail('GetMetricStatistics', 'AccessDenied');
     const denied = await cli(['incident', 'metrics', '--preset', 'db-connections']);
     expect(denied.exitCode).toBe(3);
-    expect(denied.stderr).toBe('nvcops: incident metrics: AWS CloudWatch: access denied to cloudwatch:GetMetricStatistics; allow cloudwatch:GetMetricStatistics for these credentials (README: minimal IAM policy)');
+    expect(denied.stderr).toBe('nvcops: incident metrics: AWS CloudWatch: access denied to cloudwatch:GetMetricStatistics; allow cloudwatch:GetMetricStatistics for these credentials (docs/aws.md: minimal IAM policy)');
   });
 
   function rdsMetrics(cpu: number) {

@@ -38,7 +38,7 @@ describe('the packed tarball installs as a self-contained program', () => {
   it('brings no dependencies (the bundle is the program) and stays under 10 MB installed', () => {
     const pkg = join(prefix, 'lib', 'node_modules', 'nvcops');
     expect(existsSync(join(pkg, 'node_modules'))).toBe(false);
-    expect(readdirSync(pkg).sort()).toEqual(['README.md', 'bin', 'dist', 'package.json']);
+    expect(readdirSync(pkg).sort()).toEqual(['README.md', 'bin', 'dist', 'docs', 'package.json']);
     expect(readdirSync(join(pkg, 'dist', 'schemas')).sort()).toEqual(['audit.json', 'config.json', 'history.json', 'incident-list.json', 'incident.json', 'report.json', 'runbook-today.json', 'security-events.json']);
     expect(sizeOf(prefix)).toBeLessThan(10 * 1024 * 1024);
   });
@@ -49,6 +49,11 @@ describe('the packed tarball installs as a self-contained program', () => {
     const help = await installed(['--help']);
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toMatch(/^Usage: nvcops /);
+    // A command's help names its reference page in the installed copy, where the README's links lead too.
+    const daily = await installed(['health', 'daily', '--help']);
+    const page = /\nReference: ([^\s#]+)(#\S+)?\n/.exec(daily.stdout)?.[1];
+    expect(page).toBe(join(prefix, 'lib', 'node_modules', 'nvcops', 'docs', 'health.md'));
+    expect(existsSync(page!)).toBe(true);
     const db = await installed(['health', 'db', '--config', writeConfig({ environment: 'staging', postgres: { url: pg.monitorUrl } }), '--format', 'json']);
     expect(db.stderr).toBe('');
     const report = JSON.parse(db.stdout);

@@ -7,23 +7,28 @@ import { procedures } from '../src/runbook/procedures.js';
 const root = new URL('../src/checks/', import.meta.url).pathname;
 
 describe('check registry', () => {
-  it('the README threshold table names real checks, with their default levels', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const table = readme.slice(readme.indexOf('| check id | unit | warn | fail | source |'));
+  it('the threshold table of docs/checks.md names real checks, with their default levels', () => {
+    const page = readFileSync(new URL('../docs/checks.md', import.meta.url), 'utf8');
+    const table = page.slice(page.indexOf('| check id | unit | warn | fail | source |'));
     const rows = table.split('\n').slice(2).filter((l) => l.startsWith('| `') && !l.startsWith('| `business.'));
     expect(rows.length).toBeGreaterThan(20);
     const level = (cell: string) => /^`([^`]+)`/.exec(cell.trim())?.[1];
+    const documented = new Set<string>();
     for (const row of rows) {
       const [ids, , warn, fail] = row.split(' | ').map((c) => c.replace(/^\| /, ''));
       // `aws.capacity-cpu`, `-db-size`: a leading dash continues the first id's stem.
       const named = ids!.split(', ').map((i) => i.replaceAll('`', ''));
       const stem = named[0]!.slice(0, named[0]!.lastIndexOf('-'));
       for (const id of named.map((i) => (i.startsWith('-') ? stem + i : i))) {
+        documented.add(id);
         const check = registry.get(id);
-        expect(check, `README row ${id}`).toBeDefined();
+        expect(check, `docs/checks.md row ${id}`).toBeDefined();
         expect([id, level(warn!), level(fail!)]).toEqual([id, check!.thresholds?.warn, check!.thresholds?.fail]);
       }
     }
+    // And the other way: every check with default levels has its row (business.<name> are the configuration's).
+    const withLevels = checks.filter((c) => (c.thresholds?.warn || c.thresholds?.fail) && !c.id.startsWith('business.'));
+    expect(withLevels.map((c) => c.id).filter((id) => !documented.has(id))).toEqual([]);
   });
 
   it('every check id the sources name in quotes is a registered check (a history filter on a misspelt id finds nothing, silently)', () => {

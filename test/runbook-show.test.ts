@@ -26,7 +26,7 @@ describe('runbook oncall', () => {
       'Primary     DevOps Engineer (24/7)      —     —        not configured',
       'Secondary   Senior Developer (24/7)     —     —        not configured',
       'Escalation  Engineering Manager (24/7)  —     —        not configured',
-      "Names are not configured: set oncall.primary, oncall.secondary and oncall.escalation (see the README's Configuration).",
+      "Names are not configured: set oncall.primary, oncall.secondary and oncall.escalation (see docs/configuration.md).",
       'Emergency Contacts',
       'role                name  contact',
       'CTO                 —     not configured',

@@ -73,9 +73,9 @@ describe('published JSON Schemas validate real outputs', () => {
     expect(r.stderr).toMatch(/Allowed choices are config, report, incident, incident-list, audit, history, runbook-today, security-events/);
   });
 
-  it('the README\'s sample config against the config schema; a misspelt key is rejected', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const sample = readme.slice(readme.indexOf('## Configuration')).match(/```yaml\n([\s\S]*?)```/)![1]!;
+  it('the reference config of docs/configuration.md against the config schema; a misspelt key is rejected', () => {
+    const page = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+    const sample = page.slice(page.indexOf('## A reference configuration')).match(/```yaml\n([\s\S]*?)```/)![1]!;
     const parsed = parse(sample);
     expect(Object.keys(parsed)).toContain('postgres');
     validatesAndCatches('config', parsed, (c) => { c.postgress = c.postgres; });

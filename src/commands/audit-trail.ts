@@ -55,7 +55,7 @@ export const auditVerify = (flags: AuditVerifyFlags): Promise<number> =>
 export const auditAnchor = (flags: GlobalOptions & { format: ListFormat }): Promise<number> =>
   withStore(flags, async ({ store, redactor, config }) => {
     const configured = openAnchors(config);
-    if (configured.length === 0) throw new ConfigError('state.anchors: not set; name at least one place to anchor the trail: {file: PATH}, {url: postgres://…} or {syslog: /dev/log | udp://host:port} (README "State")');
+    if (configured.length === 0) throw new ConfigError('state.anchors: not set; name at least one place to anchor the trail: {file: PATH}, {url: postgres://…} or {syslog: /dev/log | udp://host:port} (docs/state-and-audit.md)');
     return withAnchors(configured, async (anchors) => {
       const { verify, written } = await anchorTrail(store, anchors);
       const lines = verify.ok

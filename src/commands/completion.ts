@@ -243,7 +243,7 @@ const SCRIPTS: Record<Shell, (nodes: Node[]) => string> = { bash, zsh, fish };
 export function registerCompletion(program: Command, finish: (code: Promise<number>) => void): void {
   program
     .command('completion')
-    .description('Print the shell completion script for bash, zsh or fish (README: Shell completion)')
+    .description('Print the shell completion script for bash, zsh or fish (docs/commands.md: Shell completion)')
     .addArgument(new Argument('[shell]', 'bash, zsh or fish').choices(SHELLS))
     .addOption(new Option('--list <what>', 'names for the scripts, one a line').choices(LISTS).hideHelp())
     .action((shell: Shell | undefined, opts: { list?: List }, cmd: Command) =>

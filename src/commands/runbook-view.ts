@@ -113,7 +113,7 @@ export async function runbookOncall(flags: ViewFlags): Promise<number> {
           ? r.turns.map((s) => [r.label, r.runbook, s.person.name, contact(s.person), `${span(s)}${r.next ? `, then ${r.next.person.name}` : ''}`])
           : [[r.label, r.runbook, '—', '—', 'not configured']]),
       },
-      paragraph([...(configured ? [] : ['Names are not configured: set oncall.primary, oncall.secondary and oncall.escalation (see the README\'s Configuration).']), 'Emergency Contacts']),
+      paragraph([...(configured ? [] : ['Names are not configured: set oncall.primary, oncall.secondary and oncall.escalation (see docs/configuration.md).']), 'Emergency Contacts']),
       { kind: 'table', columns: ['role', 'name', 'contact'], rows: emergency.map((e) => [e.role, e.name ?? '—', e.phone || e.email ? contact(e) : 'not configured']) },
     ],
     json: {

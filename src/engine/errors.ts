@@ -1,4 +1,4 @@
-/** Exit codes: one table, used by the CLI, README and --help. */
+/** Exit codes: one table, used by the CLI, docs/output-formats.md and --help. */
 export const EXIT = {
   ok: 0,
   warn: 1,

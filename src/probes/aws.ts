@@ -51,7 +51,7 @@ const REGION_MISSING = 'AWS region missing: set aws.region or AWS_REGION (or AWS
 /** Route 53 publishes health-check metrics only in us-east-1, whatever the main region is. */
 export const ROUTE53_REGION = 'us-east-1';
 
-/** The IAM action behind each operation, for AccessDenied messages and the README policy. */
+/** The IAM action behind each operation, for AccessDenied messages and the policy in docs/aws.md. */
 export const IAM_ACTION: Record<string, string> = {
   GetMetricData: 'cloudwatch:GetMetricData',
   GetMetricStatistics: 'cloudwatch:GetMetricStatistics',
@@ -320,7 +320,7 @@ export function explain(e: unknown, operation: string, service: string, endpoint
   }
   if (/^Region is missing/i.test(message)) return new TargetError(REGION_MISSING);
   if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name) || err.$metadata?.httpStatusCode === 403) {
-    return new PrivilegeError(`AWS ${service}: access denied to ${action}; allow ${action} for these credentials (README: minimal IAM policy)`);
+    return new PrivilegeError(`AWS ${service}: access denied to ${action}; allow ${action} for these credentials (docs/aws.md: minimal IAM policy)`);
   }
   if (THROTTLING.test(name)) {
     return new TargetError(`AWS ${service}: ${operation} still throttled after ${err.$metadata?.attempts ?? 'several'} attempts with backoff (${name}); try again later`);

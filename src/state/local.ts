@@ -1,5 +1,5 @@
 /**
- * The local store: append-only JSON Lines files in one directory (see README "State").
+ * The local store: append-only JSON Lines files in one directory (see docs/state-and-audit.md).
  *
  *   audit.jsonl           the hash-chained audit trail, one record a line, never rewritten
  *   audit.head            {seq, hash, at} of the last record, written when the store is created, so records cut off the end are noticed

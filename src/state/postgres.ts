@@ -157,7 +157,7 @@ export class PostgresStore implements Store {
     if (e instanceof StateError) return e;
     const err = e as { code?: string; message?: string };
     if (err.code === 'ECONNREFUSED') return new StateError(`state: ${this.location}: connection refused`);
-    if (err.code === '42501') return new StateError(`state: ${this.location}: missing privilege (${err.message}); creating or migrating schema nvcops takes its owner, and writing takes the GRANTs in README "State"`);
+    if (err.code === '42501') return new StateError(`state: ${this.location}: missing privilege (${err.message}); creating or migrating schema nvcops takes its owner, and writing takes the GRANTs in docs/state-and-audit.md`);
     return new StateError(`state: ${this.location}: ${err.message ?? String(e)}`);
   }
 
@@ -391,7 +391,7 @@ function rewriteWarning(p: { superuser: boolean; owns: string[]; grants: string[
   // The strongest reason only: an owner or superuser holds every privilege anyway.
   const power = p.superuser ? 'is a superuser' : p.owns.length ? `owns ${p.owns.map((t) => `nvcops.${t}`).join(' and ')}` : p.grants.length ? `has ${p.grants.join(', ')}` : undefined;
   if (!power) return undefined;
-  return `this role could rewrite the trail (it ${power}): the chain proves only what its anchors witness; write with a role that has INSERT and SELECT only (README "State")`;
+  return `this role could rewrite the trail (it ${power}): the chain proves only what its anchors witness; write with a role that has INSERT and SELECT only (docs/state-and-audit.md)`;
 }
 
 const RECORD_COLUMNS = 'SELECT kind, id, version, at, by, data FROM nvcops.records';

@@ -235,7 +235,7 @@ function zodToConfigError(error: z.ZodError, source: string): ConfigError {
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     path = path ? `${path}.${key}` : key;
-    message = 'unknown key; check the spelling against the config reference in the README';
+    message = 'unknown key; check the spelling against docs/configuration.md (every key) or nvcops schema config';
   }
   return new ConfigError(`${source}: ${path || '(root)'}: ${message}`);
 }

@@ -15,7 +15,7 @@ import { state } from './state.js';
 import { name, threshold } from './fields.js';
 import type { Replica } from './postgres.js';
 
-/** Every key of one environment's configuration. The keys listed in the README are a stable contract. */
+/** Every key of one environment's configuration. The keys listed in docs/configuration.md (checked by test/docs-config.test.ts) are a stable contract. */
 const environmentShape = {
   schedule,
   oncall: oncall.optional(),
