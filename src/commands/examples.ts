@@ -46,6 +46,7 @@ export const EXAMPLES: Record<string, string> = {
   history: 'nvcops history --command "health daily" --since 7d',
   'history show': 'nvcops history show 3f2a9c1e --only-problems',
   'history prune': 'nvcops history prune --older-than 400d --dry-run',
+  'history report': 'nvcops history report --days 90 --output history.html',
   'incident status': 'nvcops incident status',
   'incident deploys': 'nvcops incident deploys --since 2h',
   'incident logs': 'nvcops incident logs --since 30m --level error --top 10',
