@@ -12,6 +12,7 @@ import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
 import { Redactor } from '../engine/redact.js';
 import { paragraph, writeDocument } from '../report/document.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
 
 interface ViewFlags extends GlobalOptions {
   format: 'human' | 'json';
@@ -68,7 +69,7 @@ export async function runbookSeverity(flags: ViewFlags): Promise<number> {
       },
       paragraph([`Every alert is acknowledged within ${ackMinutes} minutes (Initial Response); "Immediate" is held to that window. nvcops incident list shows what is overdue.`]),
     ],
-    json: { acknowledgeWithinMinutes: ackMinutes, levels: levels.map(({ pagerDutySeverity: _p, ...l }) => l) },
+    json: { schemaVersion: OUTPUT_SCHEMA_VERSION, acknowledgeWithinMinutes: ackMinutes, levels: levels.map(({ pagerDutySeverity: _p, ...l }) => l) },
   }, flags.format, new Redactor());
   return EXIT.ok;
 }
@@ -117,6 +118,7 @@ export async function runbookOncall(flags: ViewFlags): Promise<number> {
       { kind: 'table', columns: ['role', 'name', 'contact'], rows: emergency.map((e) => [e.role, e.name ?? '—', e.phone || e.email ? contact(e) : 'not configured']) },
     ],
     json: {
+      schemaVersion: OUTPUT_SCHEMA_VERSION,
       ...(flags.date ? { date: flags.date } : { at: now.toISOString() }), timezone: tz, configured,
       ...(oncall.rotation && { rotation: oncall.rotation }),
       roles: roles.map((r) => ({ role: r.label, runbook: r.runbook, turns: r.turns.map(turnJson), ...(r.next && { next: turnJson(r.next) }) })),

@@ -8,6 +8,7 @@ import { write } from '../report/output.js';
 import { incidentContext } from './output.js';
 
 import type { MetricPreset, MetricsFlags } from './metric-presets.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
 
 interface Preset {
   stat: string;
@@ -139,6 +140,7 @@ export async function incidentMetrics(flags: MetricsFlags): Promise<number> {
         ]
       : [{ kind: 'paragraph', lines: [heading, 'no data: CloudWatch returned no datapoints'] }],
     json: {
+      schemaVersion: OUTPUT_SCHEMA_VERSION,
       metric: request.metric ?? null,
       description: series.what,
       stat: request.stat,
