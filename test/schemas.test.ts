@@ -1,8 +1,6 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import formats from 'ajv-formats';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { SCHEMA_NAMES, type SchemaName } from '../src/report/schemas.js';
 import { JSON_OUTPUTS } from '../src/report/schema-names.js';
 import { startAwsEndpoint, type AwsEndpoint } from './support/aws-endpoint.js';
 import { CLI, nvcops, writeConfig } from './support/cli.js';
+import { schemaValidator } from './support/schemas.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 
 const NAMES = SCHEMA_NAMES;
@@ -64,17 +63,7 @@ describe('published JSON Schemas validate real outputs', () => {
     fleet = writeConfig({ environments: { staging: { postgres: { url: pg.monitorUrl } }, production: { postgres: { url: pg.monitorUrl } } } });
     // weekly security --accept-settings reads pg_hba.conf as the monitoring role.
     await pg.sql('GRANT SELECT ON pg_hba_file_rules TO nvcops_monitor; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO nvcops_monitor');
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    // ajv-formats is CommonJS with `exports.default`: its default import is the module under NodeNext.
-    (formats as unknown as { default: (a: Ajv2020) => Ajv2020 }).default(ajv);
-    for (const name of NAMES) {
-      const r = await nvcops(['schema', name]);
-      expect(r.exitCode).toBe(0);
-      const schema = JSON.parse(r.stdout);
-      expect(schema.$id).toBe(`https://nvcops.dev/schema/${name}.json`);
-      const validate = ajv.compile(schema);
-      validators.set(name, (data) => (validate(data) ? [] : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message}`)));
-    }
+    for (const name of NAMES) validators.set(name, await schemaValidator(name));
   }, 120_000);
   afterAll(async () => {
     await pg?.stop();
