@@ -7,6 +7,7 @@ import { writeDocument, type Document, type DocumentFormat } from '../report/doc
 import type { GlobalOptions } from '../app/prepare.js';
 import { documentExitCode, investigationDocument, type Investigation, type Section } from './document.js';
 import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 export interface IncidentFlags extends GlobalOptions {
   format: DocumentFormat;
@@ -40,7 +41,7 @@ export function makeDocument(ctx: IncidentContext, title: string, runbook: strin
 export const show = (ctx: IncidentContext, doc: Document): Promise<void> => writeDocument(doc, ctx.flags.format, ctx.redactor, { color: colorFor(ctx.flags) });
 
 /** Prints an investigation in the chosen format (--format json: `json`, else the investigation itself with its schemaVersion) and returns its exit code (3 when a part could not be read). */
-export async function printDocument(ctx: IncidentContext, doc: Investigation, json: unknown = { schemaVersion: OUTPUT_SCHEMA_VERSION, ...doc }): Promise<number> {
+export async function printDocument(ctx: IncidentContext, doc: Investigation, json: unknown = { schemaVersion: OUTPUT_SCHEMA_VERSION, ...doc } satisfies OutputOf<'investigation'>): Promise<number> {
   await show(ctx, { ...investigationDocument(doc), json });
   return documentExitCode(doc);
 }

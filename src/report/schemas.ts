@@ -161,8 +161,8 @@ const pgbackrestBackup = z.looseObject({
   lsn: z.looseObject({ start: z.string(), stop: z.string() }).optional(),
   timestamp: z.looseObject({ start: z.number(), stop: z.number() }),
 });
-// Loose objects infer an index signature an interface has not: the check is that what the schema holds is what nvcops types the backup as.
-same<z.infer<typeof pgbackrestBackup> extends PgbackrestBackup ? true : false>(true);
+// Both ways apart from the index signature of a loose object (what pgBackRest adds).
+same<z.infer<typeof pgbackrestBackup> extends PgbackrestBackup ? (PgbackrestBackup extends z.infer<typeof pgbackrestBackup> ? true : false) : false>(true);
 same<Same<Manifest, z.infer<typeof manifestSchema>>>(true);
 /** `backup db|app|config|logs --format json`: the stored backup's manifest, or with backups.pgbackrest the backup pgBackRest took. */
 const backupSchema = z.union([
@@ -299,7 +299,7 @@ const incidentMetricsSchema = z.strictObject({
 
 /** `incident logs --follow --format json`: one object a line, each new log line as it is written. */
 const incidentLogLineSchema = z.strictObject({
-  schemaVersion: version, time: z.iso.datetime().nullable(), level: z.string(), fingerprint: z.string(), line: z.string(),
+  schemaVersion: version, time: z.iso.datetime().nullable(), level: z.string().optional(), fingerprint: z.string(), line: z.string(),
 });
 
 const BASE = 'https://nvcops.dev/schema';
@@ -335,6 +335,9 @@ export const SCHEMAS = {
 } as const satisfies Record<SchemaName, { schema: z.ZodType; io: 'input' | 'output'; title: string }>;
 
 export { SCHEMA_NAMES, type SchemaName };
+
+/** What an output of that name holds, as its schema says: the code that prints it `satisfies` this, so the two cannot drift. */
+export type OutputOf<N extends SchemaName> = z.infer<(typeof SCHEMAS)[N]['schema']>;
 
 /** A `${VAR}` or `${VAR:-default}` the config loader fills in from the environment (engine/config/load.ts). */
 const INTERPOLATED = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}' };
