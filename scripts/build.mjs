@@ -127,8 +127,11 @@ try {
 
 // The published JSON Schemas (`nvcops schema <name>`), shipped as files too: an editor's
 // `# yaml-language-server: $schema=` can name dist/schemas/config.json of the installed package.
+// Every name of SCHEMA_NAMES (src/report/schema-names.ts); test/schemas.test.ts checks that dist/schemas holds each and no other.
 mkdirSync(join(dist, 'schemas'));
-for (const name of ['config', 'report', 'incident', 'incident-list', 'audit', 'history', 'runbook-today', 'security-events']) {
+const namesSource = readFileSync(new URL('../src/report/schema-names.ts', import.meta.url), 'utf8').match(/SCHEMA_NAMES = \[([^\]]*)\] as const/);
+if (!namesSource) throw new Error('src/report/schema-names.ts: SCHEMA_NAMES = [...] as const not found; update scripts/build.mjs');
+for (const name of namesSource[1].match(/'[a-z-]+'/g).map((q) => q.slice(1, -1))) {
   const r = spawnSync(process.execPath, [new URL('../bin/nvcops.js', import.meta.url).pathname, 'schema', name], { encoding: 'utf8', env: { PATH: process.env.PATH } });
   if (r.status !== 0) throw new Error(`nvcops schema ${name} exited ${r.status}: ${r.stderr}`);
   writeFileSync(join(dist, 'schemas', `${name}.json`), r.stdout);

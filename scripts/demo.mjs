@@ -128,7 +128,7 @@ try {
 
   say('the Backup Schedule: database (pg_dump with its manifest), application, configuration, logs');
   await run(['backup', 'db', '--config', config]);
-  await run(['backup', 'app', '--version', '1.0.0', '--from', app, '--config', config]);
+  await run(['backup', 'app', '--app-version', '1.0.0', '--from', app, '--config', config]);
   await run(['backup', 'config', '--from', etc, '--config', config]);
   await run(['backup', 'logs', '--config', config]);
 

@@ -94,8 +94,8 @@ function commandNamed(program: Command, args: string[]): string | undefined {
 function buildProgram(finish: (code: Promise<number>) => void, args: string[]): Command {
   const program = new Command('nvcops')
     .description('The NVC banking platform Operations Runbook as one CLI')
-    // Only -V belongs to the program: commander would take --version anywhere, and `backup app --version 1.4.2` needs it (main() reads a leading --version).
-    .version(VERSION, '-V', 'output the version number (or --version before any command)')
+    // Anywhere on the line, as every global option (`health daily --version`); the application version of a backup is --app-version.
+    .version(VERSION, '-V, --version', 'output the version number')
     .option('-c, --config <path>', 'config file (default $NVCOPS_CONFIG, then ./nvcops.yaml, $XDG_CONFIG_HOME/nvcops/config.yaml, /etc/nvcops/config.yaml)', named('a config file such as ./nvcops.yaml'))
     .option('-e, --env <name>', 'environment to use from the config file; a check command also takes several (a,b,c) or all', named('an environment the config file defines, such as staging, or a list such as production,staging, or all'))
     .option('--no-color', 'no colours (NO_COLOR is honoured too; FORCE_COLOR=1 colours output that is not a terminal)')

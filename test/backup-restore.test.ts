@@ -368,7 +368,7 @@ describe('restores refuse a --target that would hit the wrong thing', () => {
     writeFileSync(config, stringify({ environment: 'staging', backups: { directory: 'backups' }, state: { path: 'state' } }));
     const from = mkdtempSync(join(tmpdir(), 'nvcops-app-src-'));
     writeFileSync(join(from, 'app.js'), 'v1\n');
-    expect((await nvcops(['backup', 'app', '--from', from, '--version', '1.0', '--config', config])).exitCode).toBe(0);
+    expect((await nvcops(['backup', 'app', '--from', from, '--app-version', '1.0', '--config', config])).exitCode).toBe(0);
     expect((await nvcops(['backup', 'config', '--from', from, '--config', config])).exitCode).toBe(0);
     const tree = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
     const before = tree(base);
@@ -394,7 +394,7 @@ describe('restores refuse a --target that would hit the wrong thing', () => {
       [homedir(), base, /is the home directory/],
     ];
     for (const [target, cwd, why] of cases) {
-      for (const args of [['backup', 'restore-app', '--version', '1.0'], ['backup', 'restore-config', '--date', '2099-01-01']]) {
+      for (const args of [['backup', 'restore-app', '--app-version', '1.0'], ['backup', 'restore-config', '--date', '2099-01-01']]) {
         const r = await nvcops([...args, '--target', target, '--yes', '--config', config], { cwd });
         expect([r.exitCode, r.stdout], `${args[1]} ${target}`).toEqual([64, '']);
         expect(r.stderr.trim().split('\n'), `${args[1]} ${target}`).toEqual([expect.stringMatching(/^nvcops: --target: /)]);
@@ -430,26 +430,26 @@ describe('application and configuration recovery', () => {
   };
 
   it('restores the application artifact of a version, checksum verified, into a new directory', async () => {
-    await snapshot('app', 'version: 2.0.0\n', ['--version', '2.0.0']);
-    await snapshot('app', 'version: 2.1.0\n', ['--version', '2.1.0']);
+    await snapshot('app', 'version: 2.0.0\n', ['--app-version', '2.0.0']);
+    await snapshot('app', 'version: 2.1.0\n', ['--app-version', '2.1.0']);
     const target = join(mkdtempSync(join(tmpdir(), 'nvcops-app-dst-')), 'current');
-    const r = await run(['backup', 'restore-app', '--config', config, '--version', '2.0.0', '--target', target, '--yes']);
+    const r = await run(['backup', 'restore-app', '--config', config, '--app-version', '2.0.0', '--target', target, '--yes']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/SHA-256 [0-9a-f]{16}… matches the manifest/);
     expect(readFileSync(join(target, 'conf.d', 'main.yaml'), 'utf8')).toBe('version: 2.0.0\n');
-    const unknown = await run(['backup', 'restore-app', '--config', config, '--version', '9.9', '--target', target, '--yes']);
+    const unknown = await run(['backup', 'restore-app', '--config', config, '--app-version', '9.9', '--target', target, '--yes']);
     expect(unknown.exitCode).toBe(64);
-    expect(unknown.stderr.trim()).toBe('nvcops: --version: no application backup of version 9.9; backed-up versions: 2.0.0, 2.1.0');
+    expect(unknown.stderr.trim()).toBe('nvcops: --app-version: no application backup of version 9.9; backed-up versions: 2.0.0, 2.1.0');
   });
 
   it('never overwrites an existing directory without --yes, and with --yes moves it aside', async () => {
     const target = mkdtempSync(join(tmpdir(), 'nvcops-app-live-'));
     writeFileSync(join(target, 'local-edit.txt'), 'keep me\n');
-    const refused = await run(['backup', 'restore-app', '--config', config, '--version', '2.1.0', '--target', target]);
+    const refused = await run(['backup', 'restore-app', '--config', config, '--app-version', '2.1.0', '--target', target]);
     expect(refused.exitCode).toBe(64);
     expect(refused.stdout).toContain(`${target} exists: it is renamed to ${target}.before-restore-`);
     expect(readdirSync(target)).toEqual(['local-edit.txt']);
-    const r = await run(['backup', 'restore-app', '--config', config, '--version', '2.1.0', '--target', target, '--yes']);
+    const r = await run(['backup', 'restore-app', '--config', config, '--app-version', '2.1.0', '--target', target, '--yes']);
     expect(r.exitCode).toBe(0);
     expect(readFileSync(join(target, 'conf.d', 'main.yaml'), 'utf8')).toBe('version: 2.1.0\n');
     const kept = readdirSync(join(target, '..')).find((d) => d.startsWith(`${target.split('/').pop()}.before-restore-`))!;
@@ -484,13 +484,13 @@ describe('application and configuration recovery', () => {
   });
 
   it('refuses an archive whose checksum does not match, leaving the target alone', async () => {
-    const m = await snapshot('app', 'version: 3.0.0\n', ['--version', '3.0.0']);
+    const m = await snapshot('app', 'version: 3.0.0\n', ['--app-version', '3.0.0']);
     const file = join(repo, `${m.id}.tar.gz`);
     const bytes = readFileSync(file);
     bytes[20] = bytes[20]! ^ 0xff;
     writeFileSync(file, bytes);
     const target = join(mkdtempSync(join(tmpdir(), 'nvcops-app-dst-')), 'v3');
-    const r = await run(['backup', 'restore-app', '--config', config, '--version', '3.0.0', '--target', target, '--yes']);
+    const r = await run(['backup', 'restore-app', '--config', config, '--app-version', '3.0.0', '--target', target, '--yes']);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toMatch(/not restoring app-\S+: app-\S+\.tar\.gz: SHA-256 [0-9a-f]{16}… does not match the manifest's/);
     expect(existsSync(target)).toBe(false);

@@ -118,7 +118,7 @@ describe('backup repository, verify and restores against a real PostgreSQL', () 
   });
 
   it('stores application, configuration and log archives', async () => {
-    const app = await nvcops(['backup', 'app', '--config', config, '--version', '1.4.2', '--from', appDir, '--format', 'json']);
+    const app = await nvcops(['backup', 'app', '--config', config, '--app-version', '1.4.2', '--from', appDir, '--format', 'json']);
     expect(app.exitCode).toBe(0);
     ids.app = JSON.parse(app.stdout).manifest.id;
     expect(JSON.parse(app.stdout).manifest).toMatchObject({ version: 1, kind: 'app', app: { version: '1.4.2' }, source: appDir });
@@ -474,12 +474,12 @@ describe('a backups.directory that cannot be used', () => {
 });
 
 describe('empty flag values (an unset shell variable)', () => {
-  it('backup app and restore-app refuse an empty --version (a backup without one could never be restored by it); nothing stored', async () => {
+  it('backup app and restore-app refuse an empty --app-version (a backup without one could never be restored by it); nothing stored', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nvcops-repo-'));
     const config = writeConfig({ backups: { directory } });
     const from = mkdtempSync(join(tmpdir(), 'nvcops-app-src-'));
-    const message = "option '--version <version>' argument '' is invalid. use a version such as 1.4.2; it cannot be empty";
-    for (const args of [['backup', 'app', '--from', from, '--version', ''], ['backup', 'restore-app', '--version', '', '--target', join(from, 'x'), '--yes']]) {
+    const message = "option '--app-version <version>' argument '' is invalid. use a version such as 1.4.2; it cannot be empty";
+    for (const args of [['backup', 'app', '--from', from, '--app-version', ''], ['backup', 'restore-app', '--app-version', '', '--target', join(from, 'x'), '--yes']]) {
       const r = await nvcops([...args, '--config', config]);
       expect([r.exitCode, r.stdout, r.stderr]).toEqual([64, '', `nvcops: ${message} (run with --help for usage)`]);
     }
@@ -491,11 +491,11 @@ describe('empty flag values (an unset shell variable)', () => {
     const config = writeConfig({ backups: { directory } });
     const from = mkdtempSync(join(tmpdir(), 'nvcops-app-src-'));
     writeFileSync(join(from, 'app.js'), 'v1\n');
-    expect((await nvcops(['backup', 'app', '--from', from, '--version', '1.0', '--config', config])).exitCode).toBe(0);
+    expect((await nvcops(['backup', 'app', '--from', from, '--app-version', '1.0', '--config', config])).exitCode).toBe(0);
     const cwd = mkdtempSync(join(tmpdir(), 'nvcops-cwd-'));
     writeFileSync(join(cwd, 'work-in-progress.txt'), 'mine\n');
     for (const [args, flag] of [
-      [['backup', 'restore-app', '--version', '1.0', '--target', '', '--yes'], "'--target <dir>' argument '' is invalid. use a directory such as /srv/app"],
+      [['backup', 'restore-app', '--app-version', '1.0', '--target', '', '--yes'], "'--target <dir>' argument '' is invalid. use a directory such as /srv/app"],
       [['backup', 'restore-config', '--date', '2099-01-01', '--target', '', '--yes'], "'--target <dir>' argument '' is invalid. use a directory such as /srv/app"],
       [['backup', 'restore-db', '--backup-id', 'db-x', '--target', '', '--yes'], "'--target <database>' argument '' is invalid. use a database name such as bank_restored"],
     ] as const) {

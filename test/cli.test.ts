@@ -53,6 +53,21 @@ describe('command line', () => {
     if (args.length > 1) expect(r.stderr).toMatch(/^nvcops: [^\n]+ \(run with --help for usage\)$/);
   });
 
+  it('--version and -V anywhere on the line print the version and exit 0, before any required option or config is looked at', async () => {
+    const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
+    const dir = mkdtempSync(join(tmpdir(), 'nvcops-version-'));
+    for (const args of [['--version'], ['-V'], ['health', 'daily', '--version'], ['health', '--version', 'daily'], ['backup', 'app', '--version'],
+      ['backup', 'restore-app', '-V', '--target', '/nonexistent'], ['--config', join(dir, 'missing.yaml'), 'incident', 'list', '--format', 'json', '--version']]) {
+      const r = await nvcops(args, { cwd: dir });
+      expect({ args, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }).toEqual({ args, exitCode: 0, stdout: version, stderr: '' });
+    }
+    // The application version of a backup is --app-version: without it backup app says so, and stores nothing.
+    const r = await nvcops(['backup', 'app', '--from', dir], { cwd: dir });
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr).toMatch(/required option '--app-version <version>' not specified/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('builds only the named command, past global options and their values, and every command otherwise', async () => {
     // The values are named like commands: the config file, relative to the working directory, and --by.
     const path = writeConfig({ environment: 'production' }, 'weekly');

@@ -170,7 +170,7 @@ describe('text from logs, servers and people reaches the terminal shown, not act
     const from = mkdtempSync(join(tmpdir(), 'nvcops-app-'));
     writeFileSync(join(from, 'index.js'), 'ok\n');
     const repo = writeConfig({ backups: { directory: mkdtempSync(join(tmpdir(), 'nvcops-backups-')) } });
-    const stored = await nvcops(['backup', 'app', '--from', from, '--version', `1.4${CLEAR}\n2.0`, '--config', repo], { env: { XDG_STATE_HOME: state } });
+    const stored = await nvcops(['backup', 'app', '--from', from, '--app-version', `1.4${CLEAR}\n2.0`, '--config', repo], { env: { XDG_STATE_HOME: state } });
     expect(stored.exitCode).toBe(0);
     const list = await nvcops(['backup', 'list', '--config', repo], { env: { XDG_STATE_HOME: state } });
     for (const out of [stored.stdout, list.stdout]) {

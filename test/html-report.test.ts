@@ -94,7 +94,7 @@ describe('--report html=PATH and history report from real health daily runs', ()
     const app = join(work, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'server.js'), 'listen()\n');
-    for (const args of [['db'], ['app', '--version', '1.0.0', '--from', app], ['config', '--from', app], ['logs']]) {
+    for (const args of [['db'], ['app', '--app-version', '1.0.0', '--from', app], ['config', '--from', app], ['logs']]) {
       const r = await nvcops(['backup', ...args, '--config', writeConfig(base)]);
       expect(r.exitCode, r.stderr).toBe(0);
     }

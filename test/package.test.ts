@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_NAMES } from '../src/report/schema-names.js';
 import { writeConfig } from './support/cli.js';
 import { startPostgres, type PgServer } from './support/servers.js';
 
@@ -39,7 +40,7 @@ describe('the packed tarball installs as a self-contained program', () => {
     const pkg = join(prefix, 'lib', 'node_modules', 'nvcops');
     expect(existsSync(join(pkg, 'node_modules'))).toBe(false);
     expect(readdirSync(pkg).sort()).toEqual(['README.md', 'bin', 'dist', 'docs', 'package.json']);
-    expect(readdirSync(join(pkg, 'dist', 'schemas')).sort()).toEqual(['audit.json', 'config.json', 'history.json', 'incident-list.json', 'incident.json', 'report.json', 'runbook-today.json', 'security-events.json']);
+    expect(readdirSync(join(pkg, 'dist', 'schemas')).sort()).toEqual(SCHEMA_NAMES.map((n) => `${n}.json`).sort());
     expect(sizeOf(prefix)).toBeLessThan(10 * 1024 * 1024);
   });
 

@@ -14,6 +14,7 @@ import { startArchivingPostgres, type ArchivingServer } from './support/pgbackre
 import pg from 'pg';
 import { asServerUser, ownedTempDir, postgresBin, secretsIn } from './support/servers.js';
 import { until } from './support/until.js';
+import { schemaValidator } from './support/schemas.js';
 
 interface Result { id: string; status: string; message: string; observed: { value: number } | null; details?: string[] }
 const results = (stdout: string): Record<string, Result> =>
@@ -62,6 +63,8 @@ describe('pgBackRest: backups, verification, point-in-time recovery', () => {
     await s.sql('INSERT INTO payments (amount) SELECT g FROM generate_series(1, 100) g');
     const incr = await run(['backup', 'db', '--format', 'json']);
     expect(incr.exitCode).toBe(0);
+    // The published schema (nvcops schema backup) holds pgBackRest's form of the output.
+    expect((await schemaValidator('backup'))(JSON.parse(incr.stdout))).toEqual([]);
     const b = JSON.parse(incr.stdout).pgbackrest.backup;
     expect(b).toMatchObject({ type: 'incr', prior: expect.stringMatching(/F$/) });
     const info = JSON.parse((await s.pgbackrest(['info', '--output=json'])).stdout)[0];
@@ -99,7 +102,9 @@ describe('pgBackRest: backups, verification, point-in-time recovery', () => {
     const human = await run(['backup', 'list']);
     expect(human.exitCode).toBe(0);
     expect(human.stdout).toMatch(/^pgBackRest stanza "nvcops" \(ok\): recoverable from \S+Z to \S+Z \(newest archived WAL [0-9A-F]{24}\)\n/);
-    const json = JSON.parse((await run(['backup', 'list', '--format', 'json'])).stdout).pgbackrest;
+    const listed = JSON.parse((await run(['backup', 'list', '--format', 'json'])).stdout);
+    expect((await schemaValidator('backup-list'))(listed)).toEqual([]);
+    const json = listed.pgbackrest;
     expect(json.backups.map((b: { type: string }) => b.type)).toEqual(['incr', 'full']);
     expect(human.stdout).toContain(json.backups[0].label);
     expect(Date.parse(json.recoverable.from)).toBe(json.backups[1].timestamp.stop * 1000);

@@ -6,6 +6,8 @@ import { readSettings } from '../probes/postgres-settings.js';
 import { ACCEPT_SETTINGS_ACTION, acceptedSettings } from '../probes/settings-baseline.js';
 import { documentFormatOf, paragraph, writeDocument } from '../report/document.js';
 import { prepare, type GlobalOptions } from './prepare.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 export async function acceptSettings(flags: GlobalOptions & { format?: string }, command: string): Promise<number> {
   const { config, redactor } = await prepare(flags);
@@ -29,7 +31,7 @@ export async function acceptSettings(flags: GlobalOptions & { format?: string },
         `Accepted the settings and pg_hba.conf of ${server.address} (${Object.keys(snapshot.items).length} items, fingerprint ${snapshot.fingerprint.slice(0, 12)})${same} in ${environment ?? 'no environment named'} by ${rec.by} at ${rec.at}.`,
         `Recorded in the audit trail of ${store.location} as seq ${rec.seq} (hash ${rec.hash}).`,
       ])],
-      json: { accepted: { server: server.address, fingerprint: snapshot.fingerprint, items: Object.keys(snapshot.items).length, by: rec.by, at: rec.at, environment, seq: rec.seq, hash: rec.hash } },
+      json: { schemaVersion: OUTPUT_SCHEMA_VERSION, accepted: { server: server.address, fingerprint: snapshot.fingerprint, items: Object.keys(snapshot.items).length, by: rec.by, at: rec.at, environment, seq: rec.seq, hash: rec.hash } } satisfies OutputOf<'attestation'>,
     }, documentFormatOf(flags.format), redactor);
     return EXIT.ok;
   } finally {

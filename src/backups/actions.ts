@@ -222,7 +222,7 @@ export async function planRestoreApplication(ctx: PlanContext, o: { version: str
   const match = apps.filter((b) => b.app?.version === o.version).at(-1);
   if (!match) {
     const versions = [...new Set(apps.flatMap((b) => (b.app ? [b.app.version] : [])))].slice(-10);
-    throw new UsageError(`--version: no application backup of version ${o.version}${versions.length ? `; backed-up versions: ${versions.join(', ')}` : '; the repository holds no application backup'}`);
+    throw new UsageError(`--app-version: no application backup of version ${o.version}${versions.length ? `; backed-up versions: ${versions.join(', ')}` : '; the repository holds no application backup'}`);
   }
   return planArtifactRestore(ctx, 'backup restore-app', match, o.target);
 }

@@ -21,7 +21,7 @@ const lsn = z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i, 'a PostgreSQL LS
  * (startLsn..stopLsn) a restore needs. Optional: the dump's format and the exact row count of every
  * table in its snapshot (restores are checked against them), and an application backup's version.
  */
-const manifestSchema = z
+export const manifestSchema = z
   .strictObject({
     version: z.literal(1),
     id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore'),

@@ -21,6 +21,8 @@ import { adminTarget } from './pgtools.js';
 import { backupsOf, backupTime, describeBackup } from '../probes/pgbackrest.js';
 import { pgbackrestSettings, takePgbackrestBackup, type BackupType } from './pgbackrest.js';
 import { PgbackrestProbe, type PgbackrestSettings } from '../probes/pgbackrest.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 type Format = 'human' | 'json';
 
@@ -55,7 +57,7 @@ function stored(m: Manifest, path: string, ms: number): Document {
     lines.push(`  ${m.kind}${m.app ? ` version ${m.app.version}` : ''} from ${m.source}`);
   }
   lines.push(`  ${formatValue(m.size, 'bytes')}, sha256 ${m.sha256}, ${formatValue(ms, 'ms')}`);
-  return { blocks: [paragraph(lines)], json: { manifest: m, path, durationMs: Math.round(ms) } };
+  return { blocks: [paragraph(lines)], json: { schemaVersion: OUTPUT_SCHEMA_VERSION, manifest: m, path, durationMs: Math.round(ms) } satisfies OutputOf<'backup'> };
 }
 
 /** Runs one backup under Ctrl-C/SIGTERM; an interruption or a failure is noted in the audit trail, then `stored` says what was made. */
@@ -127,7 +129,7 @@ function backupWithPgbackrest(flags: GlobalOptions & { format: Format; jobs: num
     const size = `${formatValue(b.info.size, 'bytes')} of database, ${formatValue(b.info.repository.delta, 'bytes')} written to the repository`;
     await writeDocument({
       blocks: [paragraph([`pgBackRest backup ${describeBackup(b)}`, `  ${size}, ${formatValue(ms, 'ms')}`])],
-      json: { pgbackrest: { stanza: config.backups!.pgbackrest!.stanza, backup: b }, durationMs: Math.round(ms) },
+      json: { schemaVersion: OUTPUT_SCHEMA_VERSION, pgbackrest: { stanza: config.backups!.pgbackrest!.stanza, backup: b }, durationMs: Math.round(ms) } satisfies OutputOf<'backup'>,
     }, flags.format, redactor);
     await noteInAuditTrail(config, redactor, flags.by, {
       outcome: 'ok', kind: 'db', message: `pgBackRest ${b.type} backup ${b.label} stored`,
@@ -136,11 +138,11 @@ function backupWithPgbackrest(flags: GlobalOptions & { format: Format; jobs: num
   }, prepared);
 }
 
-export function backupArtifact(kind: 'app' | 'config' | 'logs', flags: GlobalOptions & { format: Format; from?: string; version?: string }): Promise<number> {
+export function backupArtifact(kind: 'app' | 'config' | 'logs', flags: GlobalOptions & { format: Format; from?: string; appVersion?: string }): Promise<number> {
   return take(kind, flags, (config, signal) => {
     const from = flags.from ?? (kind === 'logs' ? config.logs?.application : undefined);
     if (!from) throw new UsageError(kind === 'logs' ? '--from: name the log file or directory (or set logs.application)' : '--from: name the directory to back up');
-    return archivePath(repositoryOf(config), kind, from, { version: flags.version, flag: flags.from ? '--from' : 'logs.application', at: new Date(), signal });
+    return archivePath(repositoryOf(config), kind, from, { version: flags.appVersion, flag: flags.from ? '--from' : 'logs.application', at: new Date(), signal });
   }, storedInRepository(flags));
 }
 
@@ -149,7 +151,7 @@ export async function backupList(flags: GlobalOptions & { format: Format; kind?:
   const pgbackrest = config.backups?.pgbackrest && (!flags.kind || flags.kind === 'db') ? await pgbackrestListing(config.backups.pgbackrest) : undefined;
   // Without a dump repository, pgBackRest's backups are the whole list.
   if (pgbackrest && !config.backups?.directory) {
-    await writeDocument({ blocks: pgbackrestBlocks(pgbackrest), json: { pgbackrest } }, flags.format, redactor);
+    await writeDocument({ blocks: pgbackrestBlocks(pgbackrest), json: { schemaVersion: OUTPUT_SCHEMA_VERSION, pgbackrest } satisfies OutputOf<'backup-list'> }, flags.format, redactor);
     return EXIT.ok;
   }
   const repo = repositoryOf(config);
@@ -170,7 +172,7 @@ export async function backupList(flags: GlobalOptions & { format: Format; kind?:
         ...(listing.partial.length ? [`${counted(listing.partial.length, 'unfinished backup')} (no manifest, ignored): ${listing.partial.join(', ')}`] : []),
       ]),
     ],
-    json: { directory: repo.directory, backups, broken: listing.broken, partial: listing.partial, ...(pgbackrest && { pgbackrest }) },
+    json: { schemaVersion: OUTPUT_SCHEMA_VERSION, directory: repo.directory, backups, broken: listing.broken, partial: listing.partial, ...(pgbackrest && { pgbackrest }) } satisfies OutputOf<'backup-list'>,
   }, flags.format, redactor);
   return EXIT.ok;
 }

@@ -6,6 +6,8 @@ import { EXIT, UsageError } from '../engine/errors.js';
 import { checkUntil, MAX_WAIVER_DAYS, recordAttestation, recordWaiver } from '../controls/attestations.js';
 import { controlsOf, type Review } from '../controls/catalogue.js';
 import type { ActionContext } from '../state/index.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 export interface AttestationFlags extends GlobalOptions {
   attest?: string;
@@ -76,7 +78,7 @@ export async function handleAttestation(
       const rec = await recordAttestation(store, ctx, { control: flags.attest, note: flags.note! });
       await writeDocument({
         blocks: [paragraph([`Attested ${flags.attest} (${title}) in ${rec.environment ?? 'no environment named'} by ${rec.by} at ${rec.at}: ${flags.note}`, `Recorded in the audit trail of ${store.location} as seq ${rec.seq} (hash ${rec.hash}).`])],
-        json: { attested: { control: rec.details?.control, title, note: rec.details?.note, by: rec.by, at: rec.at, environment: rec.environment, seq: rec.seq, hash: rec.hash } },
+        json: { schemaVersion: OUTPUT_SCHEMA_VERSION, attested: { control: flags.attest, title, note: flags.note!, by: rec.by, at: rec.at, environment: rec.environment, seq: rec.seq, hash: rec.hash } } satisfies OutputOf<'attestation'>,
       }, documentFormatOf(flags.format), redactor);
     } else {
       const w = await recordWaiver(store, ctx, { control: flags.waive!, reason: flags.reason!, until: flags.until! }, clockFromEnv()());
@@ -85,7 +87,7 @@ export async function handleAttestation(
         blocks: [paragraph(w.audit
           ? [`Waived ${r.data.control} (${title}) in ${r.data.environment ?? 'no environment named'} until ${r.data.until} (end of day UTC), by ${r.by}: ${r.data.reason}`, `Recorded in ${store.location}: waiver ${r.id} version ${r.version}, audit seq ${w.audit.seq}. It is reported as waived, never as passed.`]
           : [`Already recorded: ${r.data.control} waived until ${r.data.until} by ${r.by} (waiver ${r.id} version ${r.version}); nothing written.`])],
-        json: { waived: { control: r.data.control, title, reason: r.data.reason, until: r.data.until, by: r.by, at: r.at, environment: r.data.environment, recordVersion: r.version, seq: w.audit?.seq ?? null, alreadyRecorded: !w.audit } },
+        json: { schemaVersion: OUTPUT_SCHEMA_VERSION, waived: { control: r.data.control, title, reason: r.data.reason, until: r.data.until, by: r.by, at: r.at, environment: r.data.environment, recordVersion: r.version, seq: w.audit?.seq ?? null, alreadyRecorded: !w.audit } } satisfies OutputOf<'attestation'>,
       }, documentFormatOf(flags.format), redactor);
     }
     return EXIT.ok;

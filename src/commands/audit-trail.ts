@@ -6,6 +6,8 @@ import { openAnchors, type VerifyResult } from '../state/index.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { paragraph, writeDocument } from '../report/document.js';
 import { withStore, type ListFormat } from './state.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 export interface AuditVerifyFlags extends GlobalOptions {
   format: ListFormat;
@@ -47,7 +49,7 @@ export const auditVerify = (flags: AuditVerifyFlags): Promise<number> =>
       // syslog anchors are write-only: their lines come back as --anchor SEQ:HASH.
       const checked = [...anchors.filter((a) => !a.name.startsWith('anchor syslog')).map((a) => a.name), ...heads.map((w) => w.source)];
       const lines = [...verdictLines(v, store.location), ...(checked.length ? [`checked against ${checked.join(', ')}`] : []), ...(v.warnings ?? []).map((w) => `warning: ${w}`)];
-      await writeDocument({ blocks: [paragraph(lines)], json: { location: store.location, ...v, anchors: checked } }, flags.format, redactor);
+      await writeDocument({ blocks: [paragraph(lines)], json: { schemaVersion: OUTPUT_SCHEMA_VERSION, location: store.location, ...v, anchors: checked } satisfies OutputOf<'audit-verify'> }, flags.format, redactor);
       return v.ok ? EXIT.ok : EXIT.fail;
     });
   });
@@ -61,7 +63,7 @@ export const auditAnchor = (flags: GlobalOptions & { format: ListFormat }): Prom
       const lines = verify.ok
         ? [`anchored ${verify.count}:${verify.head} (${store.location})`, ...written.map((w) => `${w.name}: ${w.count} new record head${w.count === 1 ? '' : 's'}`)]
         : [...verdictLines(verify, store.location), 'not anchored: a broken trail is not written down as the truth'];
-      await writeDocument({ blocks: [paragraph(lines)], json: { location: store.location, ...verify, written } }, flags.format, redactor);
+      await writeDocument({ blocks: [paragraph(lines)], json: { schemaVersion: OUTPUT_SCHEMA_VERSION, location: store.location, ...verify, written } satisfies OutputOf<'audit-anchor'> }, flags.format, redactor);
       return verify.ok ? EXIT.ok : EXIT.fail;
     });
   });

@@ -30,7 +30,7 @@ export function registerBackup(program: Command, finish: Finish): void {
   backup
     .command('app')
     .description('Application backup (Backup Schedule: daily): a directory archived with its version')
-    .requiredOption('--version <version>', 'the application version the directory holds', named('a version such as 1.4.2'))
+    .requiredOption('--app-version <version>', 'the application version the directory holds', named('a version such as 1.4.2'))
     .requiredOption('--from <dir>', 'the directory to archive (the deployed artifact)')
     .addOption(listFormat())
     .action((_o, cmd: Command) => finish(backups().then((m) => m.backupArtifact('app', cmd.optsWithGlobals()))));
@@ -88,12 +88,12 @@ export function registerBackup(program: Command, finish: Finish): void {
       .option('--jobs <n>', 'pg_restore jobs', jobsArg, 1),
     (m, flags) => (ctx) => m.planRestoreDatabase(ctx, flags),
   );
-  restore<{ version: string; target: string }>(
-    backup, finish, 'restore-app', ['backups'], 'Application recovery — runbook: ./scripts/restore_application.sh --version $VERSION',
+  restore<{ appVersion: string; target: string }>(
+    backup, finish, 'restore-app', ['backups'], 'Application recovery — runbook: ./scripts/restore_application.sh --version $VERSION (here --app-version)',
     (c) => c
-      .requiredOption('--version <version>', 'the application version to restore', named('a version such as 1.4.2'))
+      .requiredOption('--app-version <version>', 'the application version to restore', named('a version such as 1.4.2'))
       .requiredOption('--target <dir>', 'directory to restore into (an existing one is moved aside, never overwritten)', named('a directory such as /srv/app')),
-    (m, flags) => (ctx) => m.planRestoreApplication(ctx, flags),
+    (m, flags) => (ctx) => m.planRestoreApplication(ctx, { version: flags.appVersion, target: flags.target }),
   );
   restore<{ date: string; target: string }>(
     backup, finish, 'restore-config', ['backups'], 'Configuration recovery — runbook: ./scripts/restore_config.sh --date $DATE',

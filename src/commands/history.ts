@@ -38,6 +38,8 @@ export function registerHistory(program: Command, finish: (code: Promise<number>
     .command('report')
     .description('The run history as one self-contained HTML page (--format html): each command\'s newest run in the runbook\'s order, a chart per measured check over the last --days with its warn and fail levels, and the DR drills\' RTO and RPO')
     .option('--days <n>', 'how many days back the charts reach (90 for a quarter; up to 400)', wholeNumberArg(1, 400), 30)
+    // Its own --format, so that help and shell completion offer the one format it writes.
+    .addOption(new Option('-f, --format <format>', 'output format: html (the page)').choices(REPORT_FORMATS).default('html'))
     .option('--output <path>', 'write the page to this file instead of stdout', outputFileArg)
     // The list's --check, --since and --limit would look as if they narrowed the page; --command does (one command's runs).
     .hook('preAction', () => {

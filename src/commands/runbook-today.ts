@@ -15,7 +15,8 @@ import { prepareReading } from '../app/prepare.js';
 import { paragraph, writeDocument, type Block } from '../report/document.js';
 import { compareText } from '../engine/order.js';
 import type * as z from 'zod';
-import { OUTPUT_SCHEMA_VERSION, type runbookTodaySchema } from '../report/schemas.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { runbookTodaySchema } from '../report/schemas.js';
 
 export interface TodayFlags extends GlobalOptions {
   date?: string;

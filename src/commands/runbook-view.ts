@@ -12,6 +12,8 @@ import type { GlobalOptions } from '../app/prepare.js';
 import { prepare } from '../app/prepare.js';
 import { Redactor } from '../engine/redact.js';
 import { paragraph, writeDocument } from '../report/document.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 interface ViewFlags extends GlobalOptions {
   format: 'human' | 'json';
@@ -45,13 +47,13 @@ export async function runbookShow(flags: ViewFlags, section?: SectionId): Promis
     json: chosen.map((s) => ({
       id: s.id, title: s.title,
       headings: s.headings.map((h) => ({
-        title: h.title, ...(h.cadence && { cadence: cadenceText(h.cadence, tz) }), ...(h.checklist && { checklist: h.checklist }),
+        title: h.title, ...(h.cadence && { cadence: cadenceText(h.cadence, tz) }), ...(h.checklist && { checklist: [...h.checklist] }),
         commands: h.commands.map((c) => ({
           command: `nvcops ${c.command}`, replaces: c.runbook, ...(c.cadence && { cadence: cadenceText(c.cadence, tz) }),
-          ...(itemsOf(c) && { checklist: itemsOf(c)!.map((i) => ({ title: i.title, checks: i.checks })) }),
+          ...(itemsOf(c) && { checklist: itemsOf(c)!.map((i) => ({ title: i.title, checks: [...i.checks] })) }),
         })),
       })),
-    })),
+    })) satisfies OutputOf<'runbook-show'>,
   }, flags.format, redactor);
   return EXIT.ok;
 }
@@ -68,7 +70,7 @@ export async function runbookSeverity(flags: ViewFlags): Promise<number> {
       },
       paragraph([`Every alert is acknowledged within ${ackMinutes} minutes (Initial Response); "Immediate" is held to that window. nvcops incident list shows what is overdue.`]),
     ],
-    json: { acknowledgeWithinMinutes: ackMinutes, levels: levels.map(({ pagerDutySeverity: _p, ...l }) => l) },
+    json: { schemaVersion: OUTPUT_SCHEMA_VERSION, acknowledgeWithinMinutes: ackMinutes, levels: levels.map(({ pagerDutySeverity: _p, ...l }) => ({ ...l, examples: [...l.examples] })) } satisfies OutputOf<'runbook-severity'>,
   }, flags.format, new Redactor());
   return EXIT.ok;
 }
@@ -117,11 +119,12 @@ export async function runbookOncall(flags: ViewFlags): Promise<number> {
       { kind: 'table', columns: ['role', 'name', 'contact'], rows: emergency.map((e) => [e.role, e.name ?? '—', e.phone || e.email ? contact(e) : 'not configured']) },
     ],
     json: {
+      schemaVersion: OUTPUT_SCHEMA_VERSION,
       ...(flags.date ? { date: flags.date } : { at: now.toISOString() }), timezone: tz, configured,
       ...(oncall.rotation && { rotation: oncall.rotation }),
       roles: roles.map((r) => ({ role: r.label, runbook: r.runbook, turns: r.turns.map(turnJson), ...(r.next && { next: turnJson(r.next) }) })),
       emergency,
-    },
+    } satisfies OutputOf<'runbook-oncall'>,
   }, flags.format, redactor);
   return EXIT.ok;
 }

@@ -19,6 +19,7 @@ import { EXIT, UsageError } from './errors.js';
 import { interruptedExitCode } from './interrupt.js';
 import { printable, printableDeep } from './printable.js';
 import { formatValue } from './units.js';
+import { OUTPUT_SCHEMA_VERSION } from './output-version.js';
 
 export interface StepContext {
   /** Aborted on Ctrl-C or SIGTERM: stop (or cancel the server-side work) and throw. */
@@ -178,7 +179,7 @@ export async function runAction(
   const human = io.format === 'human';
   const finish = (r: ActionResult) => {
     if (human) io.out(renderClosing(r, io.color));
-    else io.out(`${JSON.stringify(r, null, 2)}\n`);
+    else io.out(`${JSON.stringify({ schemaVersion: OUTPUT_SCHEMA_VERSION, ...r }, null, 2)}\n`);
     return r.exitCode;
   };
   if (human) io.out(renderPlan(result, io.color));

@@ -14,6 +14,8 @@ import { incidentContext, makeDocument, printDocument, type IncidentContext, typ
 import { NOTHING_TO_PROBE, statusSections, systemStatus } from './status.js';
 import { parseSince } from './time.js';
 import { runbookTimeZone } from '../runbook/schedule.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 /** incident status: exit 2 when something is down, 78 when nothing is configured to probe. */
 export async function status(flags: IncidentFlags): Promise<number> {
@@ -137,7 +139,7 @@ export async function logs(flags: LogsFlags): Promise<number> {
       const rec = parseLogLine(line);
       const shown = shownLine(rec, line, { level: flags.level, grep });
       if (!shown) return;
-      ctx.print(entryRenderers[flags.format]({ text: shown.line, json: { time: rec.time?.toISOString() ?? null, level: rec.level, fingerprint: fingerprint(shown.message), line: shown.line } }));
+      ctx.print(entryRenderers[flags.format]({ text: shown.line, json: { schemaVersion: OUTPUT_SCHEMA_VERSION, time: rec.time?.toISOString() ?? null, level: rec.level, fingerprint: fingerprint(shown.message), line: shown.line } satisfies OutputOf<'incident-log-line'> }));
     }, stop.signal);
   } finally {
     stop.release();

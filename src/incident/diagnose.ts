@@ -16,6 +16,8 @@ import { addEvent, chooseIncident, shownTitle, updateIncident } from './records.
 import { statusSections, systemStatus } from './status.js';
 import { formatAge, parseSince } from './time.js';
 import { runbookTimeZone } from '../runbook/schedule.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 export interface DiagnoseOptions {
   id?: string;
@@ -105,7 +107,7 @@ export async function diagnose(ctx: IncidentContext, o: DiagnoseOptions): Promis
     });
   }
   // The screen shows the report as it was recorded.
-  await writeDocument({ blocks: [{ kind: 'text', text: markdown }], json: { incident: incident?.id ?? null, report: attached || null, summary, sections: Object.fromEntries(parts) } }, ctx.flags.format, ctx.redactor);
+  await writeDocument({ blocks: [{ kind: 'text', text: markdown }], json: { schemaVersion: OUTPUT_SCHEMA_VERSION, incident: incident?.id ?? null, report: attached || null, summary, sections: Object.fromEntries(parts) } satisfies OutputOf<'incident-diagnose'> }, ctx.flags.format, ctx.redactor);
   ctx.print(attached ? `attached to ${incident!.id} as ${attached}${o.output ? `; written to ${o.output}` : ''}\n` : `no open incident: the report is not attached${o.output ? `; written to ${o.output}` : ''}\n`, process.stderr);
   return sectionsExitCode(all);
 }

@@ -23,7 +23,8 @@ import {
 import { addEvent, chooseIncident, createIncident, shownTitle, updateIncident } from './records.js';
 import { ago, formatAge } from './time.js';
 import { compareText } from '../engine/order.js';
-import { OUTPUT_SCHEMA_VERSION } from '../report/schemas.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 /** Runs with the store open and closes it whatever happens. */
 export async function withStore<T>(ctx: IncidentContext, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -241,7 +242,7 @@ export async function noteIncident(ctx: IncidentContext, text: string, id?: stri
     const now = ctx.now();
     const incident = await updateIncident(store, chosen.id, who(ctx), (i) => addEvent(i, { at: now.toISOString(), by: who(ctx), type: 'note', message: text.trim() }));
     await audit(store, ctx, 'incident note', incident, text.trim());
-    await show(ctx, { blocks: [paragraph([`${incident.id}: note added`])], json: incident.events.at(-1) });
+    await show(ctx, { blocks: [paragraph([`${incident.id}: note added`])], json: { schemaVersion: OUTPUT_SCHEMA_VERSION, incident: incident.id, ...incident.events.at(-1)! } satisfies OutputOf<'incident-note'> });
     return 0;
   });
 }
@@ -424,7 +425,7 @@ export async function timelineCommand(ctx: IncidentContext, id?: string): Promis
       title: `${i.id} [${i.severity}] ${shownTitle(i)}`, state: isOpen(i) ? 'attention' : 'ok', summary: `${entries.length} entries, ${i.status}`,
       table: { head: ['time (UTC)', 'source', 'by', 'what'], rows: entries.map((e) => [e.at, e.source, e.by, e.what]) },
     };
-    await printDocument(ctx, makeDocument(ctx, `nvcops incident timeline ${i.id}`, 'Incident Response › Resolution: Document resolution', [section]), { incident: i.id, entries });
+    await printDocument(ctx, makeDocument(ctx, `nvcops incident timeline ${i.id}`, 'Incident Response › Resolution: Document resolution', [section]), { schemaVersion: OUTPUT_SCHEMA_VERSION, incident: i.id, entries } satisfies OutputOf<'incident-timeline'>);
     return 0;
   });
 }
@@ -442,7 +443,7 @@ export async function classifyCommand(ctx: IncidentContext): Promise<number> {
     const interrupted = report.interrupted === true;
     await show(ctx, {
       blocks: [paragraph([...classificationText(c).split('\n'), ...(interrupted ? [`Health run ${interruptedNote(signal)}.`] : [])])],
-      json: { ...c, response: c.proposed ? SEVERITY_LEVELS[c.proposed].response : null, summary: report.summary, interrupted },
+      json: { schemaVersion: OUTPUT_SCHEMA_VERSION, ...c, response: c.proposed ? SEVERITY_LEVELS[c.proposed].response : null, summary: report.summary, interrupted } satisfies OutputOf<'incident-classify'>,
     });
     return interrupted ? interruptedExitCode(signal) : classificationExit(c);
   }));

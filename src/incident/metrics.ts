@@ -8,6 +8,8 @@ import { write } from '../report/output.js';
 import { incidentContext } from './output.js';
 
 import type { MetricPreset, MetricsFlags } from './metric-presets.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 interface Preset {
   stat: string;
@@ -139,6 +141,7 @@ export async function incidentMetrics(flags: MetricsFlags): Promise<number> {
         ]
       : [{ kind: 'paragraph', lines: [heading, 'no data: CloudWatch returned no datapoints'] }],
     json: {
+      schemaVersion: OUTPUT_SCHEMA_VERSION,
       metric: request.metric ?? null,
       description: series.what,
       stat: request.stat,
@@ -146,7 +149,7 @@ export async function incidentMetrics(flags: MetricsFlags): Promise<number> {
       unit: series.unit ?? null,
       datapoints: series.points.map((p) => ({ timestamp: p.t.toISOString(), value: p.v })),
       summary,
-    },
+    } satisfies OutputOf<'incident-metrics'>,
   }, flags.format, redactor);
   return summary ? EXIT.ok : EXIT.error;
 }

@@ -6,6 +6,8 @@ import { useColor, write } from '../report/output.js';
 import { writeDocument, type Document, type DocumentFormat } from '../report/document.js';
 import type { GlobalOptions } from '../app/prepare.js';
 import { documentExitCode, investigationDocument, type Investigation, type Section } from './document.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 export interface IncidentFlags extends GlobalOptions {
   format: DocumentFormat;
@@ -38,8 +40,8 @@ export function makeDocument(ctx: IncidentContext, title: string, runbook: strin
 /** Writes a document in the chosen format. */
 export const show = (ctx: IncidentContext, doc: Document): Promise<void> => writeDocument(doc, ctx.flags.format, ctx.redactor, { color: colorFor(ctx.flags) });
 
-/** Prints an investigation in the chosen format (--format json: `json`, the investigation itself unless given) and returns its exit code (3 when a part could not be read). */
-export async function printDocument(ctx: IncidentContext, doc: Investigation, json: unknown = doc): Promise<number> {
+/** Prints an investigation in the chosen format (--format json: `json`, else the investigation itself with its schemaVersion) and returns its exit code (3 when a part could not be read). */
+export async function printDocument(ctx: IncidentContext, doc: Investigation, json: unknown = { schemaVersion: OUTPUT_SCHEMA_VERSION, ...doc } satisfies OutputOf<'investigation'>): Promise<number> {
   await show(ctx, { ...investigationDocument(doc), json });
   return documentExitCode(doc);
 }

@@ -12,7 +12,7 @@ import { ConfigError, TargetError, UnavailableError } from '../engine/errors.js'
 export type PgbackrestSettings = z.infer<typeof pgbackrestSchema>;
 
 /** One backup as `pgbackrest info --output=json` lists it. */
-export interface PgbackrestBackup {
+export type PgbackrestBackup = {
   label: string;
   type: 'full' | 'diff' | 'incr';
   prior: string | null;
@@ -23,7 +23,7 @@ export interface PgbackrestBackup {
   lsn?: { start: string; stop: string };
   /** Unix seconds. */
   timestamp: { start: number; stop: number };
-}
+};
 
 export interface PgbackrestStanza {
   name: string;

@@ -126,7 +126,7 @@ export const SECTIONS = [
         title: 'Backup Schedule',
         commands: [
           { command: 'backup db', runbook: 'Database: Every 6 hours + transaction log backup' },
-          { command: 'backup app --version V --from DIR', runbook: 'Application: Daily full backup' },
+          { command: 'backup app --app-version V --from DIR', runbook: 'Application: Daily full backup' },
           { command: 'backup config --from DIR', runbook: 'Configuration: Weekly backup' },
           { command: 'backup logs', runbook: 'Logs: Continuous archival' },
           { command: 'backup verify', runbook: 'each kind against the schedule (Daily Operations: Backup verification completed)' },
@@ -136,7 +136,7 @@ export const SECTIONS = [
         title: 'Recovery Procedures',
         commands: [
           { command: 'backup restore-db --backup-id ID', runbook: './scripts/restore_database.sh --backup-id $BACKUP_ID' },
-          { command: 'backup restore-app --version V --target DIR', runbook: './scripts/restore_application.sh --version $VERSION' },
+          { command: 'backup restore-app --app-version V --target DIR', runbook: './scripts/restore_application.sh --version $VERSION' },
           { command: 'backup restore-config --date D --target DIR', runbook: './scripts/restore_config.sh --date $DATE' },
         ],
       },

@@ -11,7 +11,8 @@ import { useColor } from '../report/output.js';
 import { outgrownText, withReviews, type Reviewed } from '../checks/security-reviews.js';
 import { SEVERITIES, type SecurityScan } from '../probes/security-events.js';
 import { acknowledge } from './acks.js';
-import { OUTPUT_SCHEMA_VERSION } from '../report/schemas.js';
+import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
+import type { OutputOf } from '../report/schemas.js';
 
 const DAY_MS = 86_400_000;
 
@@ -144,7 +145,7 @@ export async function securityAck(ids: string[], flags: AckFlags): Promise<numbe
     // The plan is on the screen before anything is written; the JSON says what was done.
     await writeDocument({ blocks: [paragraph(plan)], json: undefined }, flags.format, s.redactor);
     if (flags.dryRun || !todo.length) {
-      await writeDocument({ blocks: [], json: { dryRun: Boolean(flags.dryRun), acknowledged: [], wouldAcknowledge: todo.map((e) => e.id), alreadyReviewed: already.map((e) => e.id) } }, flags.format, s.redactor);
+      await writeDocument({ blocks: [], json: { schemaVersion: OUTPUT_SCHEMA_VERSION, dryRun: Boolean(flags.dryRun), acknowledged: [], wouldAcknowledge: todo.map((e) => e.id), alreadyReviewed: already.map((e) => e.id) } satisfies OutputOf<'security-ack'> }, flags.format, s.redactor);
       return EXIT.ok;
     }
     const written = await acknowledge(s.store, todo, flags.note, by);
@@ -157,7 +158,7 @@ export async function securityAck(ids: string[], flags: AckFlags): Promise<numbe
     }, { outcome: 'ok', message: `${written.length} security event${written.length === 1 ? '' : 's'} reviewed` });
     await writeDocument({
       blocks: [paragraph([`Recorded ${written.length} acknowledgement${written.length === 1 ? '' : 's'} in ${s.store.location} and the audit trail.`])],
-      json: { dryRun: false, acknowledged: written.map((w) => ({ id: w.id, by: w.by, at: w.at })), alreadyReviewed: already.map((e) => e.id) },
+      json: { schemaVersion: OUTPUT_SCHEMA_VERSION, dryRun: false, acknowledged: written.map((w) => ({ id: w.id, by: w.by, at: w.at })), alreadyReviewed: already.map((e) => e.id) },
     }, flags.format, s.redactor);
     return EXIT.ok;
   } finally {
