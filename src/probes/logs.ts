@@ -368,6 +368,13 @@ const [TIME_IDS, LEVEL_IDS, STATUS_IDS, MESSAGE_IDS] = [idsOf(FLAT_TIME), idsOf(
 /** A key's hash as read() computes it while scanning the key, to pick the keys looked for out of the others cheaply. */
 const keyHash = (k: string) => { let h = 0; for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0; return h; };
 const KEY_HASHES = FLAT_KEYS.map(keyHash);
+/** The keys by hash, open addressing: a key is looked up in one or two probes, not compared with each of the keys. */
+const KEY_SLOTS = new Int16Array(256).fill(-1);
+KEY_HASHES.forEach((h, id) => {
+  let slot = h & 255;
+  while (KEY_SLOTS[slot] !== -1) slot = (slot + 1) & 255;
+  KEY_SLOTS[slot] = id;
+});
 
 /** One flat line's values for the keys above, as positions in the text it was read from. */
 class FlatLine {
@@ -414,7 +421,7 @@ class FlatLine {
         i = literalEnd(text, v, b);
         if (i === -1) return false;
       }
-      for (let id = 0; id < KEY_HASHES.length; id++) {
+      for (let slot = h & 255, id = KEY_SLOTS[slot]!; id !== -1; slot = (slot + 1) & 255, id = KEY_SLOTS[slot]!) {
         // A repeated key: JSON.parse keeps the last value, and so does this.
         if (KEY_HASHES[id] === h && FLAT_KEYS[id]!.length === keyEnd - keyStart && text.startsWith(FLAT_KEYS[id]!, keyStart)) {
           this.from[id] = v;
@@ -455,10 +462,10 @@ class FlatLine {
   }
 
   /**
-   * The line's time as the ISO string Date#toISOString writes (2026-11-27T08:00:00.123Z) when it is written so: such
-   * strings order as their times do, and a line's is compared without making a Date. Undefined otherwise.
+   * The line's time in milliseconds when it is written as Date#toISOString writes it (2026-11-27T08:00:00.123Z), read
+   * digit by digit without making a Date; NaN when it is written otherwise (time() reads those).
    */
-  isoTime(): string | undefined {
+  isoMs(): number {
     for (let i = 0; i < TIME_IDS.length; i++) {
       const id = TIME_IDS[i]!;
       if (this.seen[id] !== this.generation) continue;
@@ -466,9 +473,9 @@ class FlatLine {
       const e = this.to[id]!;
       const c = this.text.charCodeAt(v);
       if (c === 110 || (c === 34 && e - v === 2)) continue;
-      return c === 34 && e - v === 26 && isIsoTime(this.text, v + 1) ? this.text.slice(v + 1, e - 1) : undefined;
+      return c === 34 && e - v === 26 ? isoMs(this.text, v + 1) : NaN;
     }
-    return undefined;
+    return NaN;
   }
 
   time(): Date | undefined {
@@ -557,53 +564,30 @@ function digitsAt(text: string, at: number, len: number): number {
   return x;
 }
 
-/** text[at, at+24) is YYYY-MM-DDTHH:MM:SS.mmmZ naming a real day and time (Date.parse would roll 02-30 over into March). */
-function isIsoTime(text: string, at: number): boolean {
+/**
+ * text[at, at+24) as YYYY-MM-DDTHH:MM:SS.mmmZ naming a real day and time, in milliseconds as Date.parse reads it; NaN
+ * for anything else (Date.parse rolls 02-30 over into March, and Date.UTC reads years below 100 as 19xx: those are left
+ * to parseTime).
+ */
+function isoMs(text: string, at: number): number {
   if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45 || text.charCodeAt(at + 10) !== 84 || text.charCodeAt(at + 13) !== 58
-    || text.charCodeAt(at + 16) !== 58 || text.charCodeAt(at + 19) !== 46 || text.charCodeAt(at + 23) !== 90) return false;
+    || text.charCodeAt(at + 16) !== 58 || text.charCodeAt(at + 19) !== 46 || text.charCodeAt(at + 23) !== 90) return NaN;
   const year = digitsAt(text, at, 4);
   const month = digitsAt(text, at + 5, 2);
   const day = digitsAt(text, at + 8, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  if (year < 100 || month < 1 || month > 12 || day < 1) return NaN;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return false;
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
   const hour = digitsAt(text, at + 11, 2);
   const minute = digitsAt(text, at + 14, 2);
   const second = digitsAt(text, at + 17, 2);
-  return hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && digitsAt(text, at + 20, 3) >= 0;
+  const ms = digitsAt(text, at + 20, 3);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 /** A copy of a string that shares no memory with the chunk it was cut from: kept entries must not hold their chunks. */
 const detach = (s: string): string => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
-
-/**
- * The oldest time of a window as the line-by-line comparison `!oldest || t < oldest` found it: ISO times kept as the
- * smallest string, others as the smallest number; an unreadable first time (a number too large for a Date) stays.
- */
-class Oldest {
-  private iso?: string;
-  private ms?: number;
-  private stuck = false;
-  private any = false;
-
-  addIso(iso: string): void {
-    this.any = true;
-    if (this.iso === undefined || iso < this.iso) this.iso = iso;
-  }
-
-  addMs(t: number): void {
-    if (!this.any && Number.isNaN(t)) this.stuck = true;
-    this.any = true;
-    if (!Number.isNaN(t) && (this.ms === undefined || t < this.ms)) this.ms = t;
-  }
-
-  get(): Date | undefined {
-    if (!this.any) return undefined;
-    if (this.stuck) return new Date(NaN);
-    const iso = this.iso === undefined ? Infinity : Date.parse(this.iso);
-    return new Date(Math.min(iso, this.ms ?? Infinity));
-  }
-}
 
 /** Log files for one run, each window read once however many checks ask. */
 export class LogsProbe {
@@ -630,57 +614,65 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
   const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
   const start = since.getTime();
   const stopAt = start - SLACK_MS;
-  // ISO strings order as their times only between 0000 and 9999: other windows compare every time as a number.
-  const [startIso, stopIso] = [since, new Date(stopAt)].map((d) => (d.getUTCFullYear() >= 0 && d.getUTCFullYear() <= 9999 ? d.toISOString() : undefined));
-  const fastTimes = startIso !== undefined && stopIso !== undefined;
-  const oldest = new Oldest();
+  // The oldest time read, kept as `!oldest || t < oldest` kept it (a first NaN, from a number too large for a Date, stays).
+  let oldest: number | undefined;
+  const oldestDate = () => (oldest === undefined ? undefined : new Date(oldest));
   const flat = new FlatLine();
+  let ends = new Int32Array(4096);
   // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace), across
   // the rotation too: the top of the current log may continue the last entry of `.1`. They never end the scan.
   const continuation = new Continuation();
   // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
   for (const path of [file, `${file}.1`]) {
     if (path !== file) {
-      const o = oldest.get();
+      const o = oldestDate();
       if (!existsSync(path) || (o && o <= since)) break;
     }
     w.files.push(path);
     try {
       reading: for await (const text of chunksBackwards(path)) {
-        for (let b = text.length; b > 0;) {
-          const a = text.lastIndexOf('\n', b - 1) + 1;
-          const lineEnd = b;
-          b = a - 1;
+        // The newlines found going forward (indexOf is the fast one), the lines then read from the last.
+        let n = 0;
+        for (let p = text.indexOf('\n'); p !== -1; p = text.indexOf('\n', p + 1)) {
+          if (n === ends.length) {
+            const grown = new Int32Array(n * 2);
+            grown.set(ends);
+            ends = grown;
+          }
+          ends[n++] = p;
+        }
+        for (let k = n; k >= 0; k--) {
+          const a = k === 0 ? 0 : ends[k - 1]! + 1;
+          const lineEnd = k === n ? text.length : ends[k]!;
           if (a === lineEnd) continue;
           const isFlat = flat.read(text, a, lineEnd);
           let e: LogEntry | undefined;
-          let iso: string | undefined;
-          let time: Date | undefined;
+          // NaN: no time; a line with a time that is no date (a number too large for one) carries NaN too, and is dated.
+          let t = NaN;
+          let dated: boolean;
           if (isFlat) {
-            iso = fastTimes ? flat.isoTime() : undefined;
-            if (iso === undefined) time = flat.time();
+            t = flat.isoMs();
+            dated = t === t;
+            if (!dated) {
+              const time = flat.time();
+              dated = time !== undefined;
+              if (time !== undefined) t = time.getTime();
+            }
           } else {
             const raw = text.slice(a, lineEnd);
             if (!raw.trim()) continue;
             e = parseLine(raw, file, now);
-            time = e.time;
+            dated = e.time !== undefined;
+            if (dated) t = e.time!.getTime();
           }
-          if (iso === undefined && !time) {
+          if (!dated) {
             continuation.add(text.slice(a, lineEnd));
             continue;
           }
           const rest = continuation.take();
-          if (iso !== undefined) {
-            oldest.addIso(iso);
-            if (iso < stopIso!) break reading;
-            if (iso < startIso!) continue;
-          } else {
-            // Times compared as numbers: `<` on two Dates converts both through Symbol.toPrimitive, on every line.
-            const t = time!.getTime();
-            oldest.addMs(t);
-            if (t < stopAt) break reading;
-            if (t < start) continue;
-          }
+          if (oldest === undefined || t < oldest) oldest = t;
+          if (t < stopAt) break reading;
+          if (t < start) continue;
           w.lines++;
           const level = e ? e.level : flat.level();
           const status = e ? e.status : flat.status();
@@ -713,7 +705,7 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
       throw new TargetError(`${path}: ${err.message}`);
     }
   }
-  w.oldest = oldest.get();
+  w.oldest = oldestDate();
   // Undated lines above every dated one: in the window unless the entry below them is older than it.
   if (!w.oldest || w.oldest.getTime() >= start) w.undated = continuation.lines;
   w.notable.reverse();
