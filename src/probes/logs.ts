@@ -570,21 +570,31 @@ function digitsAt(text: string, at: number, len: number): number {
  * to parseTime).
  */
 function isoMs(text: string, at: number): number {
-  if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45 || text.charCodeAt(at + 10) !== 84 || text.charCodeAt(at + 13) !== 58
-    || text.charCodeAt(at + 16) !== 58 || text.charCodeAt(at + 19) !== 46 || text.charCodeAt(at + 23) !== 90) return NaN;
-  const year = digitsAt(text, at, 4);
-  const month = digitsAt(text, at + 5, 2);
-  const day = digitsAt(text, at + 8, 2);
-  if (year < 100 || month < 1 || month > 12 || day < 1) return NaN;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
+  if (text.charCodeAt(at + 10) !== 84 || text.charCodeAt(at + 13) !== 58 || text.charCodeAt(at + 16) !== 58 || text.charCodeAt(at + 19) !== 46
+    || text.charCodeAt(at + 23) !== 90) return NaN;
   const hour = digitsAt(text, at + 11, 2);
   const minute = digitsAt(text, at + 14, 2);
   const second = digitsAt(text, at + 17, 2);
   const ms = digitsAt(text, at + 20, 3);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Most lines fall on the day of the line before.
+  if (!text.startsWith(isoDay.text, at)) {
+    isoDay.text = '\u0000';
+    if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45) return NaN;
+    const year = digitsAt(text, at, 4);
+    const month = digitsAt(text, at + 5, 2);
+    const day = digitsAt(text, at + 8, 2);
+    if (year < 100 || month < 1 || month > 12 || day < 1) return NaN;
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
+    isoDay.ms = Date.UTC(year, month - 1, day);
+    isoDay.text = text.slice(at, at + 10);
+  }
+  return isoDay.ms + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
 }
+
+/** The last day isoMs read, as written (YYYY-MM-DD; a NUL, which no time starts with, before the first) and at its midnight UTC. */
+const isoDay = { text: '\u0000', ms: NaN };
 
 /** A copy of a string that shares no memory with the chunk it was cut from: kept entries must not hold their chunks. */
 const detach = (s: string): string => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
