@@ -11,7 +11,8 @@
 //
 // Run alone with `npm run build && node bench/logs.mjs`; `npm run bench` runs it after bench/run.mjs.
 // Env: BENCH_LOG_SIZES (MB, comma-separated; 10,100,1000), LOG_RUNS (rounds, 5), BENCH_LOG_JSON (where the
-// results go as JSON; bench/results/logs.json).
+// results go as JSON; bench/results/logs.json), BENCH_LOG_BEFORE (another build's bin/nvcops.js, e.g. main's, run in
+// the same rounds for a before/after).
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,12 +91,13 @@ export async function benchLogs({ sizes = (process.env.BENCH_LOG_SIZES ?? '10,10
         nvcops: `${process.execPath} ${CLI} health daily --config ${config} --format json`,
         grep: `tail -c ${windowBytes} ${log} | grep -c '"status":5'`,
         wc: `tail -c ${windowBytes} ${log} | wc -l`,
+        ...(process.env.BENCH_LOG_BEFORE && { before: `${process.execPath} ${process.env.BENCH_LOG_BEFORE} health daily --config ${config} --format json` }),
       };
       const once = spawnSync('sh', ['-c', commands.nvcops], { encoding: 'utf8' });
       const check = JSON.parse(once.stdout).items?.flatMap((item) => item.results).find((c) => c.id === 'logs.error-rate');
       console.log(`# ${mb} MB written in ${((performance.now() - t0) / 1000).toFixed(1)} s; window ${(windowBytes / 1048576).toFixed(1)} MB; logs.error-rate: ${check ? `${check.status}, ${check.message}` : 'not in the report'}`);
-      const times = { nvcops: [], grep: [], wc: [] };
-      const rss = { nvcops: [], grep: [], wc: [] };
+      const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+      const rss = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
       for (let round = -1; round < runs; round++) {
         for (const [name, command] of Object.entries(commands)) {
           const r = run(command);
@@ -109,7 +111,7 @@ export async function benchLogs({ sizes = (process.env.BENCH_LOG_SIZES ?? '10,10
         sizeMb: mb, windowMb: windowBytes / 1048576,
         ms: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])),
         peakRssMb: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, median(v)])),
-        overGrep: ratio('grep'), overWc: ratio('wc'),
+        overGrep: ratio('grep'), overWc: ratio('wc'), ...(times.before && { overBefore: ratio('before') }),
         msPerWindowMb: median(times.nvcops) / (windowBytes / 1048576),
       });
       rmSync(log);
@@ -122,6 +124,12 @@ export async function benchLogs({ sizes = (process.env.BENCH_LOG_SIZES ?? '10,10
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(`| ${r.sizeMb} MB | ${f(r.windowMb, 1)} MB | ${f(r.ms.nvcops)} | ${f(r.ms.grep)} | ${f(r.ms.wc)} | ${f(r.overGrep, 2)} | ${f(r.overWc, 2)} | ${f(r.msPerWindowMb, 2)} | ${f(r.peakRssMb.nvcops)} / ${f(r.peakRssMb.grep, 1)} |`);
+  }
+  if (rows.some((r) => r.overBefore !== undefined)) {
+    console.log(`\nbefore: ${process.env.BENCH_LOG_BEFORE}`);
+    console.log('| log | before ms | this build ms | before / this build | peak RSS MB before / this build |');
+    console.log('|---:|---:|---:|---:|---:|');
+    for (const r of rows) console.log(`| ${r.sizeMb} MB | ${f(r.ms.before)} | ${f(r.ms.nvcops)} | ${f(1 / r.overBefore, 2)} | ${f(r.peakRssMb.before)} / ${f(r.peakRssMb.nvcops)} |`);
   }
   const largest = rows.at(-1);
   if (largest) {

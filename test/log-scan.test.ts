@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogsProbe, MAX_LINE_BYTES, parseLine } from '../src/probes/logs.js';
+import { LogsProbe, MAX_LINE_BYTES, parseLine, readLine } from '../src/probes/logs.js';
 
 // The window is read without JSON.parse where a line is a flat JSON object, and its times are compared as strings where
 // they are written as toISOString writes them. Each case here is a line that reading could get wrong: the counts must be
@@ -132,5 +132,22 @@ describe('the flat reading of JSON lines gives what parseLine gives', () => {
     expect([w.lines, w.requests, w.failedRequests]).toEqual([3000, 3000, 0]);
     expect(w.notable.map((e) => e.message)).toEqual(['login failed password=***', 'login failed password=***', 'login failed password=***']);
     expect(JSON.stringify(w.notable)).not.toContain('hunter');
+  });
+
+  it('readLine (incident logs, the card-number scan) reads time, level, status and message as parseLine does, whatever the line', () => {
+    const lines = [
+      JSON.stringify({ time: iso(HOUR), level: 'warn', msg: 'login failed', status: 401 }),
+      JSON.stringify({ ts: NOW, lvl: 'ERROR', message: 'boom', status_code: '503' }),
+      JSON.stringify({ time: '2026-02-30T13:00:00.000Z', event: 'x', status: 200 }),
+      JSON.stringify({ time: new Date(NOW).toISOString().replace('Z', '+01:00'), msg: 7 }),
+      JSON.stringify({ level: 30, status: 200 }),
+      `{"time": "${iso(HOUR)}", "level": "info", "msg": "spaced"}`,
+      `{"time":"${iso(HOUR)}","msg":"cut`,
+      JSON.stringify({ time: iso(HOUR), msg: 'quoted "x"', res: { status: 500 } }),
+      `${iso(HOUR).replace('T', ' ').replace('Z', ' UTC')} [42] app@bank ERROR:  permission denied`,
+      '{}',
+    ];
+    const seen = (e: ReturnType<typeof readLine>) => [e.time?.getTime(), e.level, e.status, e.message, e.raw];
+    for (const l of lines) expect([l, ...seen(readLine(l, 'app.log', at))]).toEqual([l, ...seen(parseLine(l, 'app.log', at))]);
   });
 });
