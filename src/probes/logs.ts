@@ -256,28 +256,32 @@ async function* chunksBackwards(path: string): AsyncGenerator<string> {
     const { size } = await fh.stat();
     // Under 128 KiB: its text is a young-generation string, dropped by the next scavenge, so memory stays flat whatever the window.
     const chunk = 64 * 1024;
+    // Two buffers for the whole file: a chunk is read into `data` with the pending line end after it, which then goes to `rest`.
+    const data = Buffer.allocUnsafe(chunk + MAX_LINE_BYTES);
+    const restBuf = Buffer.allocUnsafe(MAX_LINE_BYTES);
+    let restLen = 0;
     let pos = size;
-    let rest = Buffer.alloc(0);
     while (pos > 0) {
       const len = Math.min(chunk, pos);
       pos -= len;
-      const buf = Buffer.allocUnsafe(len);
-      await fh.read(buf, 0, len, pos);
-      // `rest` is the end of a line that starts in this chunk or before it; it holds no newline.
-      const data = rest.length ? Buffer.concat([buf, rest]) : buf;
-      const first = data.indexOf(10);
+      await fh.read(data, 0, len, pos);
+      // The end of a line that starts in this chunk or before it; it holds no newline.
+      restBuf.copy(data, len, 0, restLen);
+      const filled = len + restLen;
+      const first = data.subarray(0, filled).indexOf(10);
       if (first === -1) {
         // Still inside one line: keep only its first bytes.
-        rest = data.length > MAX_LINE_BYTES ? Buffer.from(data.subarray(0, MAX_LINE_BYTES)) : data;
+        restLen = data.copy(restBuf, 0, 0, Math.min(filled, MAX_LINE_BYTES));
         continue;
       }
-      // The last line is the one `rest` ended: cut where a line that long is cut.
-      const last = rest.length ? data.lastIndexOf(10) : -1;
-      const end = last !== -1 && data.length - last - 1 > MAX_LINE_BYTES ? last + 1 + MAX_LINE_BYTES : data.length;
+      // The last line is the one the pending end ended: cut where a line that long is cut.
+      const last = restLen ? data.subarray(0, filled).lastIndexOf(10) : -1;
+      const end = last !== -1 && filled - last - 1 > MAX_LINE_BYTES ? last + 1 + MAX_LINE_BYTES : filled;
       const text = data.toString('utf8', first + 1, end);
-      rest = data.subarray(0, first);
+      restLen = data.copy(restBuf, 0, 0, first);
       yield text;
     }
+    const rest = restBuf.subarray(0, restLen);
     if (rest.length) yield rest.toString('utf8');
   } finally {
     await fh.close();
