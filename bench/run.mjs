@@ -14,7 +14,7 @@
 // Needs: PostgreSQL server binaries and pgbench, redis-server, check_postgres:
 //   apt-get install postgresql postgresql-contrib redis-server check-postgres
 // Env: RUNS (rounds, 15), SCALE (pgbench scale, 10); FLEET_RUNS, FLEET_ENVS for bench/fleet.mjs, then
-// BENCH_PITR_MB, PITR_RUNS for bench/pitr.mjs, which run last.
+// BENCH_PITR_MB, PITR_RUNS for bench/pitr.mjs, then BENCH_LOG_SIZES, LOG_RUNS for bench/logs.mjs, which run last.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -184,3 +184,5 @@ try {
 await (await import('./fleet.mjs')).benchFleet();
 // A point-in-time restore through nvcops beside pgbackrest restore by hand (bench/pitr.mjs, on a server of its own).
 await (await import('./pitr.mjs')).benchPitr();
+// Log scale: health daily on 10 MB to 1 GB of application log beside tail|grep and wc -l (bench/logs.mjs).
+await (await import('./logs.mjs')).benchLogs();

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { maskSecrets } from '../engine/redact.js';
 import { openRegular, refuseNotRegular } from '../engine/files.js';
-import { MAX_LINE_BYTES, maskEntry, parseLine } from './logs.js';
+import { MAX_LINE_BYTES, maskEntry, readLine } from './logs.js';
 
 /** Levels, most severe first; every format's words and HTTP statuses map onto these. */
 export const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -28,7 +28,7 @@ export const levelRank = (l: Level): number => LEVELS.indexOf(l);
 
 /** One line through the health checks' log parser (src/probes/logs.ts); a request without a level is an error at 5xx and a warning at 4xx. */
 export function parseLogLine(line: string): LogRecord {
-  const e = parseLine(line, '');
+  const e = readLine(line, '');
   const status = e.status;
   const level = e.level ? WORDS[e.level] : status === undefined ? undefined : status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
   const message = e.raw === e.message || line.trim() === e.message ? e.message.replace(TEXT_PREFIX, '') : e.message;

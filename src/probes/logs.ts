@@ -245,34 +245,44 @@ const PG_CSV = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [^,]*),("(?:[^"]|""
 export const MAX_LINE_BYTES = 1024 * 1024;
 
 /**
- * Lines of a file from the end backwards, in chunks, so a day's window of a large log costs only that
- * day. Each chunk's whole lines are decoded at once and handed over together, newest first (a newline
- * byte never falls inside a UTF-8 character, so this reads the same as decoding line by line).
+ * A file from the end backwards, in chunks, so a day's window of a large log costs only that day. Each chunk's whole
+ * lines are decoded at once and handed over as one text, to be read from its end (a newline byte never falls inside a
+ * UTF-8 character, so this reads the same as decoding line by line). A line longer than MAX_LINE_BYTES keeps its first
+ * MAX_LINE_BYTES bytes, which hold its time and level.
  */
-async function* linesBackwards(path: string): AsyncGenerator<string[]> {
+async function* chunksBackwards(path: string): AsyncGenerator<string> {
   const fh = await openRegular(path);
   try {
     const { size } = await fh.stat();
-    const chunk = 256 * 1024;
+    // Under 128 KiB: its text is a young-generation string, dropped by the next scavenge, so memory stays flat whatever the window.
+    const chunk = 64 * 1024;
+    // Two buffers for the whole file: a chunk is read into `data` with the pending line end after it, which then goes to `rest`.
+    const data = Buffer.allocUnsafe(chunk + MAX_LINE_BYTES);
+    const restBuf = Buffer.allocUnsafe(MAX_LINE_BYTES);
+    let restLen = 0;
     let pos = size;
-    let rest = Buffer.alloc(0);
     while (pos > 0) {
       const len = Math.min(chunk, pos);
       pos -= len;
-      const buf = Buffer.alloc(len);
-      await fh.read(buf, 0, len, pos);
-      const data = Buffer.concat([buf, rest]);
-      // The bytes before the first newline may be the end of a line that starts in the previous chunk.
-      const first = data.indexOf(10);
+      await fh.read(data, 0, len, pos);
+      // The end of a line that starts in this chunk or before it; it holds no newline.
+      restBuf.copy(data, len, 0, restLen);
+      const filled = len + restLen;
+      const first = data.subarray(0, filled).indexOf(10);
       if (first === -1) {
-        // Still inside one line: keep only its first bytes, which hold its time and level.
-        rest = data.length > MAX_LINE_BYTES ? data.subarray(0, MAX_LINE_BYTES) : data;
+        // Still inside one line: keep only its first bytes.
+        restLen = data.copy(restBuf, 0, 0, Math.min(filled, MAX_LINE_BYTES));
         continue;
       }
-      rest = data.subarray(0, first);
-      yield data.toString('utf8', first + 1).split('\n').reverse().filter((line) => line.trim());
+      // The last line is the one the pending end ended: cut where a line that long is cut.
+      const last = restLen ? data.subarray(0, filled).lastIndexOf(10) : -1;
+      const end = last !== -1 && filled - last - 1 > MAX_LINE_BYTES ? last + 1 + MAX_LINE_BYTES : filled;
+      const text = data.toString('utf8', first + 1, end);
+      restLen = data.copy(restBuf, 0, 0, first);
+      yield text;
     }
-    if (rest.length && rest.toString('utf8').trim()) yield [rest.toString('utf8')];
+    const rest = restBuf.subarray(0, restLen);
+    if (rest.length) yield rest.toString('utf8');
   } finally {
     await fh.close();
   }
@@ -346,6 +356,272 @@ export function maskEntry(raw: string): string {
 /** How far past the window's start to keep reading, for lines written slightly out of order. */
 const SLACK_MS = 5 * 60_000;
 
+/**
+ * A flat JSON line read without JSON.parse: an object on one line whose values are strings without escapes, numbers,
+ * true, false or null (what pino, bunyan, winston and most request loggers write), separators `,` and `:` with at most
+ * spaces after them. It gives what parseLine would read from the same line, and nothing else: every other line goes
+ * to parseLine. Nested paths (log.level, http.status) cannot be in a flat object, so only top-level keys are looked for.
+ */
+const flatKeys = (list: string[][]) => list.filter((keys) => keys.length === 1).map((keys) => keys[0]!);
+const FLAT_TIME = flatKeys(TIME);
+const FLAT_LEVEL = flatKeys(LEVEL);
+const FLAT_STATUS = flatKeys(STATUS);
+const FLAT_MESSAGE = flatKeys(MESSAGE);
+const FLAT_KEYS = [...FLAT_TIME, ...FLAT_LEVEL, ...FLAT_STATUS, ...FLAT_MESSAGE];
+const idsOf = (names: string[]) => names.map((n) => FLAT_KEYS.indexOf(n));
+const [TIME_IDS, LEVEL_IDS, STATUS_IDS, MESSAGE_IDS] = [idsOf(FLAT_TIME), idsOf(FLAT_LEVEL), idsOf(FLAT_STATUS), idsOf(FLAT_MESSAGE)];
+/** A key's hash as read() computes it while scanning the key, to pick the keys looked for out of the others cheaply. */
+const keyHash = (k: string) => { let h = 0; for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0; return h; };
+const KEY_HASHES = FLAT_KEYS.map(keyHash);
+/** The keys by hash, open addressing: a key is looked up in one or two probes, not compared with each of the keys. */
+const KEY_SLOTS = new Int16Array(256).fill(-1);
+KEY_HASHES.forEach((h, id) => {
+  let slot = h & 255;
+  while (KEY_SLOTS[slot] !== -1) slot = (slot + 1) & 255;
+  KEY_SLOTS[slot] = id;
+});
+
+/** One flat line's values for the keys above, as positions in the text it was read from. */
+class FlatLine {
+  private text = '';
+  private readonly from = new Int32Array(FLAT_KEYS.length);
+  private readonly to = new Int32Array(FLAT_KEYS.length);
+  private readonly seen = new Int32Array(FLAT_KEYS.length);
+  private generation = 0;
+
+  /**
+   * Reads text[a, b) (one line) as a flat object, a character at a time (a call per token costs more than the loop
+   * over its characters); false when it is not one, and the line is then parseLine's.
+   */
+  read(text: string, a: number, b: number): boolean {
+    if (text.charCodeAt(a) !== 123 || text.charCodeAt(b - 1) !== 125) return false;
+    this.text = text;
+    const g = ++this.generation;
+    let i = a + 1;
+    if (i === b - 1) return true;
+    for (;;) {
+      if (text.charCodeAt(i) !== 34) return false;
+      const keyStart = ++i;
+      let h = 0;
+      let c = text.charCodeAt(i);
+      // A string holds no raw control character and, here, no escape; past the line (a newline, or NaN past the text) stops it.
+      while (c !== 34) {
+        if (!(c >= 32) || c === 92) return false;
+        h = (Math.imul(h, 31) + c) | 0;
+        c = text.charCodeAt(++i);
+      }
+      const keyEnd = i;
+      if (text.charCodeAt(++i) !== 58) return false;
+      c = text.charCodeAt(++i);
+      while (c === 32) c = text.charCodeAt(++i);
+      const v = i;
+      if (c === 34) {
+        c = text.charCodeAt(++i);
+        while (c !== 34) {
+          if (!(c >= 32) || c === 92) return false;
+          c = text.charCodeAt(++i);
+        }
+        i++;
+      } else {
+        i = literalEnd(text, v, b);
+        if (i === -1) return false;
+      }
+      for (let slot = h & 255, id = KEY_SLOTS[slot]!; id !== -1; slot = (slot + 1) & 255, id = KEY_SLOTS[slot]!) {
+        // A repeated key: JSON.parse keeps the last value, and so does this.
+        if (KEY_HASHES[id] === h && FLAT_KEYS[id]!.length === keyEnd - keyStart && text.startsWith(FLAT_KEYS[id]!, keyStart)) {
+          this.from[id] = v;
+          this.to[id] = i;
+          this.seen[id] = g;
+          break;
+        }
+      }
+      c = text.charCodeAt(i);
+      if (c === 125) return i === b - 1;
+      if (c !== 44) return false;
+      c = text.charCodeAt(++i);
+      while (c === 32) c = text.charCodeAt(++i);
+    }
+  }
+
+  /** The value of key `id` as JSON.parse gives it, or undefined when the line has no such key. */
+  private value(id: number): unknown {
+    if (this.seen[id] !== this.generation) return undefined;
+    const v = this.from[id]!;
+    const e = this.to[id]!;
+    switch (this.text.charCodeAt(v)) {
+      case 34: return this.text.slice(v + 1, e - 1);
+      case 116: return true;
+      case 102: return false;
+      case 110: return null;
+      default: return Number(this.text.slice(v, e));
+    }
+  }
+
+  /** first(): the first of the keys whose value is neither null nor ''. */
+  first(ids: number[]): unknown {
+    for (let i = 0; i < ids.length; i++) {
+      const v = this.value(ids[i]!);
+      if (v !== undefined && v !== null && v !== '') return v;
+    }
+    return undefined;
+  }
+
+  /**
+   * The line's time in milliseconds when it is written as Date#toISOString writes it (2026-11-27T08:00:00.123Z), read
+   * digit by digit without making a Date; NaN when it is written otherwise (time() reads those).
+   */
+  isoMs(): number {
+    for (let i = 0; i < TIME_IDS.length; i++) {
+      const id = TIME_IDS[i]!;
+      if (this.seen[id] !== this.generation) continue;
+      const v = this.from[id]!;
+      const e = this.to[id]!;
+      const c = this.text.charCodeAt(v);
+      if (c === 110 || (c === 34 && e - v === 2)) continue;
+      return c === 34 && e - v === 26 ? isoMs(this.text, v + 1) : NaN;
+    }
+    return NaN;
+  }
+
+  time(): Date | undefined {
+    return parseTime(this.first(TIME_IDS));
+  }
+
+  /** The key first() would take its value from (the first whose value is neither null nor ''), or -1. */
+  private firstId(ids: number[]): number {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (this.seen[id] !== this.generation) continue;
+      const c = this.text.charCodeAt(this.from[id]!);
+      if (c === 110 || (c === 34 && this.to[id]! - this.from[id]! === 2)) continue;
+      return id;
+    }
+    return -1;
+  }
+
+  // What the last level, status and message read gave, by their text: most lines of a log repeat them.
+  private readonly lastText = ['', '', ''];
+  private readonly lastValue: unknown[] = [undefined, undefined, undefined];
+
+  /** `read(value)` for the first of the keys, read again only when its text differs from the last line's (`slot` names the cache). */
+  private cached<T>(slot: number, ids: number[], read: (value: unknown) => T): T | undefined {
+    const id = this.firstId(ids);
+    if (id === -1) return undefined;
+    const [v, e, last] = [this.from[id]!, this.to[id]!, this.lastText[slot]!];
+    if (e - v === last.length && this.text.startsWith(last, v)) return this.lastValue[slot] as T;
+    this.lastText[slot] = detach(this.text.slice(v, e));
+    return (this.lastValue[slot] = read(this.value(id))) as T;
+  }
+
+  level(): string | undefined {
+    return this.cached(0, LEVEL_IDS, normaliseLevel);
+  }
+
+  status(): number | undefined {
+    return this.cached(1, STATUS_IDS, statusOf);
+  }
+
+  /** The message parseLine would give, undefined when the line names none (parseLine then takes the line itself). */
+  message(): string | undefined {
+    const m = this.first(MESSAGE_IDS);
+    return m === undefined ? undefined : String(m);
+  }
+
+  /** Whether the message parseLine would give (the line itself when it names none) talks about access. */
+  notableText(a: number, b: number): boolean {
+    const notable = this.cached(2, MESSAGE_IDS, (m) => NOTABLE_TEXT.test(String(m)));
+    return notable ?? NOTABLE_TEXT.test(this.text.slice(a, b));
+  }
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** Where a number, true, false or null that starts at `v` ends (at the `,` or `}` after it), or -1 when it is not one. */
+function literalEnd(text: string, v: number, b: number): number {
+  let c = text.charCodeAt(v);
+  if (c === 116) return text.startsWith('true', v) ? v + 4 : -1;
+  if (c === 102) return text.startsWith('false', v) ? v + 5 : -1;
+  if (c === 110) return text.startsWith('null', v) ? v + 4 : -1;
+  // -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+  let i = v;
+  if (c === 45) c = text.charCodeAt(++i);
+  if (c === 48) c = text.charCodeAt(++i);
+  else if (isDigit(c)) while (isDigit(c)) c = text.charCodeAt(++i);
+  else return -1;
+  if (c === 46) {
+    c = text.charCodeAt(++i);
+    if (!isDigit(c)) return -1;
+    while (isDigit(c)) c = text.charCodeAt(++i);
+  }
+  if ((c | 32) === 101) {
+    c = text.charCodeAt(++i);
+    if (c === 43 || c === 45) c = text.charCodeAt(++i);
+    if (!isDigit(c)) return -1;
+    while (isDigit(c)) c = text.charCodeAt(++i);
+  }
+  return i < b ? i : -1;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number written by the `len` digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(text: string, at: number, len: number): number {
+  let x = 0;
+  for (let k = 0; k < len; k++) {
+    const d = text.charCodeAt(at + k) - 48;
+    if (d < 0 || d > 9) return -1;
+    x = x * 10 + d;
+  }
+  return x;
+}
+
+/**
+ * text[at, at+24) as YYYY-MM-DDTHH:MM:SS.mmmZ naming a real day and time, in milliseconds as Date.parse reads it; NaN
+ * for anything else (Date.parse rolls 02-30 over into March, and Date.UTC reads years below 100 as 19xx: those are left
+ * to parseTime).
+ */
+function isoMs(text: string, at: number): number {
+  if (text.charCodeAt(at + 10) !== 84 || text.charCodeAt(at + 13) !== 58 || text.charCodeAt(at + 16) !== 58 || text.charCodeAt(at + 19) !== 46
+    || text.charCodeAt(at + 23) !== 90) return NaN;
+  const hour = digitsAt(text, at + 11, 2);
+  const minute = digitsAt(text, at + 14, 2);
+  const second = digitsAt(text, at + 17, 2);
+  const ms = digitsAt(text, at + 20, 3);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return NaN;
+  // Most lines fall on the day of the line before.
+  if (!text.startsWith(isoDay.text, at)) {
+    isoDay.text = '\u0000';
+    if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45) return NaN;
+    const year = digitsAt(text, at, 4);
+    const month = digitsAt(text, at + 5, 2);
+    const day = digitsAt(text, at + 8, 2);
+    if (year < 100 || month < 1 || month > 12 || day < 1) return NaN;
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
+    isoDay.ms = Date.UTC(year, month - 1, day);
+    isoDay.text = text.slice(at, at + 10);
+  }
+  return isoDay.ms + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/** The last day isoMs read, as written (YYYY-MM-DD; a NUL, which no time starts with, before the first) and at its midnight UTC. */
+const isoDay = { text: '\u0000', ms: NaN };
+
+/** A copy of a string that shares no memory with the chunk it was cut from: kept entries must not hold their chunks. */
+const detach = (s: string): string => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
+
+const single = new FlatLine();
+
+/**
+ * What parseLine reads of a line that decides whether and how it is shown (time, level, status, message), without
+ * JSON.parse and without a Date per line where the line is flat JSON; parseLine itself for every other line.
+ */
+export function readLine(raw: string, file: string, now?: Date): Pick<LogEntry, 'time' | 'level' | 'status' | 'message' | 'raw'> {
+  if (!single.read(raw, 0, raw.length)) return parseLine(raw, file, now);
+  const t = single.isoMs();
+  return { time: t === t ? new Date(t) : single.time(), level: single.level(), status: single.status(), message: single.message() ?? raw, raw };
+}
+
 /** Log files for one run, each window read once however many checks ask. */
 export class LogsProbe {
   private readonly memo = new Map<string, Promise<LogWindow>>();
@@ -355,62 +631,116 @@ export class LogsProbe {
     const key = `${file}\u0000${spanMs}`;
     let w = this.memo.get(key);
     if (!w) {
-      w = this.read(file, new Date(now.getTime() - spanMs), now);
+      w = readWindow(file, new Date(now.getTime() - spanMs), now);
       this.memo.set(key, w);
     }
     return w;
   }
+}
 
-  private async read(file: string, since: Date, now: Date): Promise<LogWindow> {
-    const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
-    const start = since.getTime();
-    const stopAt = start - SLACK_MS;
-    // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace), across
-    // the rotation too: the top of the current log may continue the last entry of `.1`. They never end the scan.
-    const continuation = new Continuation();
-    // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
-    for (const path of [file, `${file}.1`]) {
-      if (path !== file && (!existsSync(path) || (w.oldest && w.oldest <= since))) break;
-      w.files.push(path);
-      try {
-        reading: for await (const lines of linesBackwards(path)) for (const raw of lines) {
-          const e = parseLine(raw, file, now);
-          if (!e.time) {
-            continuation.add(raw);
+/**
+ * One pass over the window, from the end of the log back to the line before it: each line is decided on what decides
+ * it (time, status, level, whether its message talks about access), read as a flat JSON line where it is one, and
+ * only the lines kept are parsed whole, copied and masked.
+ */
+export async function readWindow(file: string, since: Date, now: Date): Promise<LogWindow> {
+  const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
+  const start = since.getTime();
+  const stopAt = start - SLACK_MS;
+  // The oldest time read, kept as `!oldest || t < oldest` kept it (a first NaN, from a number too large for a Date, stays).
+  let oldest: number | undefined;
+  const oldestDate = () => (oldest === undefined ? undefined : new Date(oldest));
+  const flat = new FlatLine();
+  let ends = new Int32Array(4096);
+  // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace), across
+  // the rotation too: the top of the current log may continue the last entry of `.1`. They never end the scan.
+  const continuation = new Continuation();
+  // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
+  for (const path of [file, `${file}.1`]) {
+    if (path !== file) {
+      const o = oldestDate();
+      if (!existsSync(path) || (o && o <= since)) break;
+    }
+    w.files.push(path);
+    try {
+      reading: for await (const text of chunksBackwards(path)) {
+        // The newlines found going forward (indexOf is the fast one), the lines then read from the last.
+        let n = 0;
+        for (let p = text.indexOf('\n'); p !== -1; p = text.indexOf('\n', p + 1)) {
+          if (n === ends.length) {
+            const grown = new Int32Array(n * 2);
+            grown.set(ends);
+            ends = grown;
+          }
+          ends[n++] = p;
+        }
+        for (let k = n; k >= 0; k--) {
+          const a = k === 0 ? 0 : ends[k - 1]! + 1;
+          const lineEnd = k === n ? text.length : ends[k]!;
+          if (a === lineEnd) continue;
+          const isFlat = flat.read(text, a, lineEnd);
+          let e: LogEntry | undefined;
+          // NaN: no time; a line with a time that is no date (a number too large for one) carries NaN too, and is dated.
+          let t = NaN;
+          let dated: boolean;
+          if (isFlat) {
+            t = flat.isoMs();
+            dated = t === t;
+            if (!dated) {
+              const time = flat.time();
+              dated = time !== undefined;
+              if (time !== undefined) t = time.getTime();
+            }
+          } else {
+            const raw = text.slice(a, lineEnd);
+            if (!raw.trim()) continue;
+            e = parseLine(raw, file, now);
+            dated = e.time !== undefined;
+            if (dated) t = e.time!.getTime();
+          }
+          if (!dated) {
+            continuation.add(text.slice(a, lineEnd));
             continue;
           }
           const rest = continuation.take();
-          if (rest) {
-            e.message = `${e.message}\n${rest}`;
-            e.raw = `${e.raw}\n${rest}`;
-          }
-          // Times compared as numbers: `<` on two Dates converts both through Symbol.toPrimitive, on every line.
-          const t = e.time.getTime();
-          if (!w.oldest || t < w.oldest.getTime()) w.oldest = e.time;
+          if (oldest === undefined || t < oldest) oldest = t;
           if (t < stopAt) break reading;
           if (t < start) continue;
           w.lines++;
-          const error = isErrorLevel(e.level);
-          if (e.status !== undefined) {
+          const level = e ? e.level : flat.level();
+          const status = e ? e.status : flat.status();
+          const error = isErrorLevel(level);
+          if (status !== undefined) {
             w.requests++;
-            if (e.status >= 500 || error) w.failedRequests++;
+            if (status >= 500 || error) w.failedRequests++;
           } else if (error) w.errorLines++;
-          if (w.notable.length < MAX_NOTABLE && (error || e.level === 'warn' || e.level === 'fatal' || (e.status ?? 0) >= 400 || NOTABLE_TEXT.test(e.message))) {
-            // Only kept entries are masked, each whole: the others are counted and dropped, and a day of log is read on every run.
-            w.notable.push({ ...e, message: maskSecrets(e.message), raw: maskEntry(e.raw), fields: maskSecretFields(e.fields) as LogEntry['fields'] });
+          if (w.notable.length >= MAX_NOTABLE) continue;
+          const notable = error || level === 'warn' || level === 'fatal' || (status ?? 0) >= 400
+            || (e ? NOTABLE_TEXT.test(e.message) : flat.notableText(a, lineEnd))
+            || (rest !== '' && NOTABLE_TEXT.test(rest));
+          if (!notable) continue;
+          // Kept: read whole from a copy (a slice would hold its chunk), the undated lines under it appended, masked whole.
+          // Only kept entries are masked: the others are counted and dropped, and a day of log is read on every run.
+          const kept = parseLine(detach(text.slice(a, lineEnd)), file, now);
+          if (rest) {
+            const under = detach(rest);
+            kept.message = `${kept.message}\n${under}`;
+            kept.raw = `${kept.raw}\n${under}`;
           }
+          w.notable.push({ ...kept, message: maskSecrets(kept.message), raw: maskEntry(kept.raw), fields: maskSecretFields(kept.fields) as LogEntry['fields'] });
         }
-      } catch (e) {
-        if (e instanceof TargetError) throw e;
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'ENOENT') throw new TargetError(`${path}: no such file`);
-        if (err.code === 'EACCES') throw new TargetError(`${path}: permission denied: nvcops runs as a user that may not read it`);
-        throw new TargetError(`${path}: ${err.message}`);
       }
+    } catch (e) {
+      if (e instanceof TargetError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT') throw new TargetError(`${path}: no such file`);
+      if (err.code === 'EACCES') throw new TargetError(`${path}: permission denied: nvcops runs as a user that may not read it`);
+      throw new TargetError(`${path}: ${err.message}`);
     }
-    // Undated lines above every dated one: in the window unless the entry below them is older than it.
-    if ((!w.oldest || w.oldest.getTime() >= start)) w.undated = continuation.lines;
-    w.notable.reverse();
-    return w;
   }
+  w.oldest = oldestDate();
+  // Undated lines above every dated one: in the window unless the entry below them is older than it.
+  if (!w.oldest || w.oldest.getTime() >= start) w.undated = continuation.lines;
+  w.notable.reverse();
+  return w;
 }
