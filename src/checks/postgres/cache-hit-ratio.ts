@@ -10,7 +10,7 @@ const MIN_BLOCKS = 10_000;
 // tables' view sums every table's indexes and TOAST besides). The user tables are those views' own: relkind r, t or
 // m outside pg_catalog, information_schema and the TOAST schemas; their indexes are the relkind i in the same
 // schemas (an index lives in its table's schema, and a partitioned table's indexes are relkind I).
-const BLOCKS = `SELECT
+export const BLOCKS = `SELECT
   sum(pg_stat_get_blocks_hit(c.oid)) FILTER (WHERE c.relkind <> 'i')::float8 AS table_hit,
   sum(pg_stat_get_blocks_fetched(c.oid) - pg_stat_get_blocks_hit(c.oid)) FILTER (WHERE c.relkind <> 'i')::float8 AS table_read,
   sum(pg_stat_get_blocks_hit(c.oid)) FILTER (WHERE c.relkind = 'i')::float8 AS index_hit,
