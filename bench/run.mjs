@@ -177,8 +177,8 @@ try {
     console.log(`\n${name}: check_postgres x10 takes ${speedup.toFixed(1)}x as long, ${Math.min(...rounds).toFixed(1)}x to ${Math.max(...rounds).toFixed(1)}x round to round (target >= ${target.speedup}x: ${verdict(speedup >= target.speedup)}; on every round: ${verdict(Math.min(...rounds) >= target.speedup)})`);
     console.log(`${name}: floor = bare node ${m['bare node'].toFixed(1)} + connect ${connect.toFixed(1)} + server ${server.toFixed(1)} = ${(m['bare node'] + connect + server).toFixed(1)} ms; measured ${overFloor.toFixed(2)}x the floor (target <= ${target.floor}x: ${verdict(overFloor <= target.floor)})`);
     ratios.push(
-      { name: `${name}: check_postgres x10 / ${name.slice(7)} (median)`, baseline: name, ratio: speedup, target: { min: target.speedup } },
-      { name: `${name}: check_postgres x10 / ${name.slice(7)} (slowest round)`, baseline: name, ratio: Math.min(...rounds), target: { min: target.speedup } },
+      { name: `check_postgres x10 / ${name.slice(7)}, median of the rounds`, baseline: name, ratio: speedup, target: { min: target.speedup } },
+      { name: `check_postgres x10 / ${name.slice(7)}, its lowest round`, baseline: name, ratio: Math.min(...rounds), target: { min: target.speedup } },
       { name: `${name} / its floor`, baseline: 'bare node + connect + server', ratio: overFloor, target: { max: target.floor } },
     );
     kept[name] = { serverMs: server, statements: median(c.map((x) => x.statements)), speedupRounds: rounds };

@@ -1,0 +1,50 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const installs: string[] = [];
+
+// A copy of the built CLI (bin/ and dist/), so that its caches can be removed and spoilt.
+function install(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nvcops-install-'));
+  for (const part of ['bin', 'dist']) cpSync(new URL(`../${part}/`, import.meta.url).pathname, join(dir, part), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  installs.push(dir);
+  return dir;
+}
+const run = (dir: string, args: string[]) => execa('node', [join(dir, 'bin', 'nvcops.js'), ...args], { reject: false, env: { NVCOPS_DEBUG: '1' } });
+
+afterEach(() => {
+  for (const dir of installs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the top-level help starts from a code cache of its own', () => {
+  it('the build makes it smaller than the main one, and V8 takes it for --help and -h only', async () => {
+    const dir = install();
+    const help = join(dir, 'dist', 'cli-help.cjs.cache');
+    expect(statSync(help).size).toBeLessThan(statSync(join(dir, 'dist', 'cli.cjs.cache')).size / 2);
+    const before = readFileSync(help);
+    for (const flag of ['--help', '-h']) {
+      const r = await run(dir, [flag]);
+      expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+      expect(r.stdout).toMatch(/^Usage: nvcops \[options\] \[command\]/);
+    }
+    expect(readFileSync(help).equals(before)).toBe(true);
+    // Spoilt, it is what --help reads (V8 rejects it) and nothing else does.
+    writeFileSync(help, 'not a V8 code cache');
+    expect((await run(dir, ['--help'])).stderr).toContain(`nvcops: V8 rejected ${help}`);
+    for (const args of [['-V'], ['health', 'db', '--help'], ['--help', 'health']]) expect((await run(dir, args)).stderr, args.join(' ')).toBe('');
+  });
+
+  it('without it, --help starts from the main cache', async () => {
+    const dir = install();
+    rmSync(join(dir, 'dist', 'cli-help.cjs.cache'));
+    const r = await run(dir, ['--help']);
+    expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^Usage: nvcops/);
+    rmSync(join(dir, 'dist', 'cli.cjs.cache'));
+    expect((await run(dir, ['--help'])).stderr).toMatch(/^nvcops: no code cache for .*dist\/cli\.cjs: ENOENT$/);
+  });
+});
