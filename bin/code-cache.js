@@ -6,12 +6,14 @@
 // The bundles are ASCII (the build checks): their source is read as Latin-1, which costs a fraction of
 // the UTF-8 decoding Node's loader does (about 15 ms of the CLI's 1.2 MB on a small machine).
 'use strict';
-const { readFileSync, writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
 
-exports.useCodeCache = function useCodeCache(dir, { write = false } = {}) {
+// `variant`: the CLI's bundle starts from `<name>-<variant>.cjs.cache` instead, where the build made one
+// (the top-level help: bin/nvcops.js), else from its usual cache.
+exports.useCodeCache = function useCodeCache(dir, { write = false, variant } = {}) {
   const compile = Module.prototype._compile;
   // What a writing run (the build's) compiled, for its caches at exit.
   const compiled = [];
@@ -23,7 +25,7 @@ exports.useCodeCache = function useCodeCache(dir, { write = false } = {}) {
   };
   Module.prototype._compile = function (content, filename) {
     if (!ours(filename)) return compile.call(this, content, filename);
-    const cacheFile = `${filename}.cache`;
+    const cacheFile = cacheFor(filename, variant, write);
     let cachedData;
     try {
       cachedData = write ? undefined : readFileSync(cacheFile);
@@ -37,3 +39,10 @@ exports.useCodeCache = function useCodeCache(dir, { write = false } = {}) {
   };
   if (write) process.once('exit', () => { for (const { script, cacheFile } of compiled) writeFileSync(cacheFile, script.createCachedData()); });
 };
+
+/** Where a bundle's cache is: `<file>.cache`, or its variant's where the build made one (and always when writing it). */
+function cacheFor(filename, variant, write) {
+  if (!variant) return `${filename}.cache`;
+  const own = `${filename.slice(0, -'.cjs'.length)}-${variant}.cjs.cache`;
+  return write || existsSync(own) ? own : `${filename}.cache`;
+}

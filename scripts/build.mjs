@@ -121,6 +121,9 @@ try {
   const args = [new URL('code-cache.mjs', import.meta.url).pathname, 'health', 'daily', '--config', join(training, 'nvcops.yaml'), '--timeout', '5s'];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: training, env: { PATH: process.env.PATH, HOME: training } });
   if (![0, 1, 2, 3].includes(r.status) || !existsSync(join(dist, 'cli.cjs.cache'))) throw new Error(`code cache: node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  // The top-level help's own, from `nvcops --help` (bin/nvcops.js picks it for that command line only).
+  const help = spawnSync(process.execPath, [args[0], '--help'], { encoding: 'utf8', cwd: training, env: { PATH: process.env.PATH, HOME: training, NVCOPS_CODE_CACHE: 'help' } });
+  if (help.status !== 0 || !existsSync(join(dist, 'cli-help.cjs.cache'))) throw new Error(`code cache: node ${args[0]} --help exited ${help.status}: ${help.stderr}`);
 } finally {
   rmSync(training, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -49,5 +49,34 @@ describe('V8 code cache of the bundles', () => {
     expect(r.stderr).toContain('nvcops: V8 rejected');
     expect(r.stderr).toContain('/nonexistent.yaml');
     expect(readFileSync(join(dir, 'dist', 'cli.cjs.cache')).equals(spoilt)).toBe(true);
+  });
+});
+
+describe('the top-level help starts from a code cache of its own', () => {
+  it('the build makes it smaller than the main one, and V8 takes it for --help and -h only', async () => {
+    const dir = install();
+    const help = join(dir, 'dist', 'cli-help.cjs.cache');
+    expect(statSync(help).size).toBeLessThan(statSync(join(dir, 'dist', 'cli.cjs.cache')).size / 2);
+    const before = readFileSync(help);
+    for (const flag of ['--help', '-h']) {
+      const r = await run(dir, [flag]);
+      expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+      expect(r.stdout).toMatch(/^Usage: nvcops \[options\] \[command\]/);
+    }
+    expect(readFileSync(help).equals(before)).toBe(true);
+    // Spoilt, it is what --help reads (V8 rejects it) and nothing else does.
+    writeFileSync(help, 'not a V8 code cache');
+    expect((await run(dir, ['--help'])).stderr).toContain(`nvcops: V8 rejected ${help}`);
+    for (const args of [['-V'], ['health', 'db', '--help'], ['--help', 'health']]) expect((await run(dir, args)).stderr, args.join(' ')).toBe('');
+  });
+
+  it('without it, --help starts from the main cache', async () => {
+    const dir = install();
+    rmSync(join(dir, 'dist', 'cli-help.cjs.cache'));
+    const r = await run(dir, ['--help']);
+    expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^Usage: nvcops/);
+    rmSync(join(dir, 'dist', 'cli.cjs.cache'));
+    expect((await run(dir, ['--help'])).stderr).toMatch(/^nvcops: no code cache for .*dist\/cli\.cjs: ENOENT$/);
   });
 });

@@ -13,7 +13,10 @@ const OVERDUE = `WITH t AS (
     s.n_mod_since_analyze > ${autovacuumTrigger('analyze')} AS needs_analyze,
     greatest(s.last_vacuum, s.last_autovacuum) AS vacuumed,
     greatest(s.last_analyze, s.last_autoanalyze) AS analysed
-  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid),
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+  -- Nothing to judge without a dead row or a change: both triggers are at least 0 (their settings' minimum), and this
+  -- test on the view's counters reaches its scan of pg_class, before any table's trigger is worked out.
+  WHERE s.n_dead_tup > 0 OR s.n_mod_since_analyze > 0),
 origin AS (SELECT greatest(pg_postmaster_start_time(),
   (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database())) AS at)
 SELECT name, needs_vacuum AS vacuum, needs_analyze AS analyse,
