@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { StateError } from '../engine/errors.js';
 import { EMPTY_HEAD, headMissing, seal, verifyChain, type Unreadable } from './chain.js';
 import {
-  checkExpected, matchesAudit, matchesHistory, newest, REPORTED_HEADS, reportedHeads,
-  type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type PutOptions, type RecordVersion, type Store,
+  checkExpected, historyKeys, matchesAudit, matchesHistoryKeys, newest, REPORTED_HEADS, reportedHeads,
+  type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type HistoryKeys, type PutOptions, type RecordVersion, type Store,
   type ChainHead, type VerifyResult, type Witness,
 } from './store.js';
 import { tryHold, withLock } from './lock.js';
@@ -136,6 +136,90 @@ function replaceFile(path: string, text: string, onlyIfAbsent = false): void {
 }
 
 const monthOf = (iso: string) => iso.slice(0, 7);
+
+/** A kept run as a history filter sees it, and its line, parsed again for each caller that gets it (callers never share an object). */
+interface KeptRun extends HistoryKeys {
+  line: string;
+  /** The entry parsed when the line was first read, handed to the first caller that gets it (a command that reads once parses once). */
+  parsed?: HistoryEntry;
+}
+
+/** What this process has read of one month's history file: its complete lines up to `end`, the last of them from `lastStart`. */
+interface MonthRead {
+  dev: number;
+  ino: number;
+  end: number;
+  last: Buffer;
+  runs: KeptRun[];
+}
+
+/**
+ * The month files this process has read, by path. A history file only grows by whole lines under the lock
+ * (a torn tail past the last newline is cut before the next append), and prune replaces it whole (rename or
+ * unlink: another inode); so a later read of a file still on the same inode, no shorter, and with the same
+ * bytes where its last read line was, parses only what was appended since. A fleet's environments, and the
+ * checks of one run that each ask the history, then parse a month once between them instead of once each.
+ */
+const monthReads = new Map<string, MonthRead>();
+
+function readBytes(fd: number, at: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  for (let off = 0; off < length; ) {
+    const n = readSync(fd, buf, off, length - off, at + off);
+    if (n === 0) return buf.subarray(0, off);
+    off += n;
+  }
+  return buf;
+}
+
+/** The kept runs of one month's file, oldest first; a line that does not parse is left out, as is a last line without its newline. */
+function readMonth(path: string): KeptRun[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    monthReads.delete(path);
+    return [];
+  }
+  try {
+    const { dev, ino, size } = fstatSync(fd);
+    let read = monthReads.get(path);
+    if (read && (read.dev !== dev || read.ino !== ino || size < read.end || !readBytes(fd, read.end - read.last.length, read.last.length).equals(read.last))) read = undefined;
+    read ??= { dev, ino, end: 0, last: Buffer.alloc(0), runs: [] };
+    if (size > read.end) {
+      const fresh = readBytes(fd, read.end, size - read.end);
+      const whole = fresh.lastIndexOf(10) + 1;
+      if (whole > 0) {
+        for (const line of fresh.toString('utf8', 0, whole - 1).split('\n')) {
+          if (line === '') continue;
+          let entry: HistoryEntry;
+          try {
+            entry = JSON.parse(line) as HistoryEntry;
+          } catch {
+            continue;
+          }
+          const checks = new Set(entry.report?.items?.flatMap((i) => i.results.map((r) => r.id)) ?? []);
+          read.runs.push({ ...historyKeys(entry), hasCheck: (id) => checks.has(id), line, parsed: entry });
+        }
+        const lastStart = fresh.lastIndexOf(10, whole - 2) + 1;
+        read.last = Buffer.from(fresh.subarray(lastStart, whole));
+        read.end += whole;
+      }
+    }
+    monthReads.set(path, read);
+    return read.runs;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A kept run's entry of its own to the caller: the one parsed on reading, once, then a fresh parse. */
+function entryOf(run: KeptRun): HistoryEntry {
+  const { parsed } = run;
+  run.parsed = undefined;
+  return parsed ?? (JSON.parse(run.line) as HistoryEntry);
+}
 
 export class LocalStore implements Store {
   private readonly auditFile: string;
@@ -269,12 +353,12 @@ export class LocalStore implements Store {
     list: async (filter: HistoryFilter = {}): Promise<HistoryEntry[]> => {
       // Each month's file holds the runs that started in it: newest month first, and no further back
       // than `limit` needs (the last run of a command must not read years of history).
-      const matching: HistoryEntry[] = [];
+      const matching: KeptRun[] = [];
       for (const f of this.historyFiles(filter.since).reverse()) {
-        matching.push(...io(`read ${f}`, () => parseLines<HistoryEntry>(join(this.historyDir, f))).filter((e) => matchesHistory(e, filter)));
+        matching.push(...io(`read ${f}`, () => readMonth(join(this.historyDir, f))).filter((e) => matchesHistoryKeys(e, filter)));
         if (filter.limit !== undefined && matching.length >= filter.limit) break;
       }
-      return newest(matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)), filter.limit);
+      return newest(matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)), filter.limit).map(entryOf);
     },
 
     prune: (before: Date, environment: string | null): Promise<number> =>

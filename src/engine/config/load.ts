@@ -41,6 +41,12 @@ export function configPlaces(opts: LoadOptions = {}): string[] {
   return [join(cwd, 'nvcops.yaml'), join(cwd, 'nvcops.yml'), join(cwd, 'nvcops.json'), join(xdg, 'nvcops', 'config.yaml'), SYSTEM_CONFIG];
 }
 
+/**
+ * The last file parsed, and its text: a fleet (`--env all`) loads the file once per environment, and
+ * a text read again unchanged is not parsed again. Nothing changes the parsed value (interpolation copies it).
+ */
+let lastParsed: { path: string; text: string; value: unknown } | undefined;
+
 function parseFile(path: string): unknown {
   // A directory fails the read, and a FIFO or a device would block it: only a regular file is read.
   if (!statSync(path).isFile()) throw new ConfigError(`${path}: not a regular file; the configuration is a YAML or JSON file`);
@@ -50,9 +56,11 @@ function parseFile(path: string): unknown {
   } catch (e) {
     throw new ConfigError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  if (lastParsed?.path === path && lastParsed.text === text) return lastParsed.value;
   // The parsers' messages quote the text around the error, and a secret may stand there: only the position is said.
   const value = path.endsWith('.json') ? parseJson(path, text) : parseYamlText(path, text);
   refuseShape(value, path);
+  lastParsed = { path, text, value };
   return value;
 }
 
