@@ -129,9 +129,17 @@ async function fatalLines(settings: PgbackrestSettings, log: string): Promise<st
 }
 
 /**
+ * How often the restored server is asked whether it answers, then whether recovery ended: its start and
+ * the end of its recovery are each noticed within this (a connection refused, or a query on a connection
+ * already open, costs the server next to nothing).
+ */
+export const RESTORED_POLL_MS = 50;
+
+/**
  * Starts the restored server and waits until it is promoted and answers; reads the point it recovered to.
- * A server that stops during recovery (a restore point name no WAL record carries: PostgreSQL refuses
- * to promote short of its target) fails at once with its log's FATAL line, not at the timeout.
+ * One connection, once the server takes it, is asked again until recovery ended (a session outlives the
+ * promotion). A server that stops during recovery (a restore point name no WAL record carries: PostgreSQL
+ * refuses to promote short of its target) fails at once with its log's FATAL line, not at the timeout.
  */
 export async function startRestored(settings: PgbackrestSettings, admin: PgTarget, dir: string, port: number, started: number, signal: AbortSignal, timeoutMs = 60 * 60_000): Promise<RestoredServer> {
   const pgCtl = pgProgram('pg_ctl');
@@ -142,27 +150,36 @@ export async function startRestored(settings: PgbackrestSettings, admin: PgTarge
   const target: PgTarget = { ...admin, hostaddr: '127.0.0.1', port, server: `127.0.0.1:${port}`, address: `127.0.0.1:${port}/${admin.database}` };
   const end = Date.now() + timeoutMs;
   let last = '';
-  while (Date.now() < end) {
-    signal.throwIfAborted();
-    let c: Client | undefined;
-    try {
-      c = await connectAdmin(target, 5_000);
-      const { rows: [x] } = await c.query<{ recovery: boolean; replayed: Date | null }>('SELECT pg_is_in_recovery() AS recovery, pg_last_xact_replay_timestamp() AS replayed');
-      if (!x!.recovery) {
-        const answeredMs = performance.now() - started;
-        return { dir, port, target, recoveredTo: x!.replayed, restoreMs: answeredMs, answeredMs };
+  let c: Client | undefined;
+  let lastStatus = launched;
+  try {
+    while (Date.now() < end) {
+      signal.throwIfAborted();
+      try {
+        c ??= await connectAdmin(target, 5_000);
+        const { rows: [x] } = await c.query<{ recovery: boolean; replayed: Date | null }>('SELECT pg_is_in_recovery() AS recovery, pg_last_xact_replay_timestamp() AS replayed');
+        if (!x!.recovery) {
+          const answeredMs = performance.now() - started;
+          return { dir, port, target, recoveredTo: x!.replayed, restoreMs: answeredMs, answeredMs };
+        }
+        last = 'still in recovery';
+      } catch (e) {
+        last = (e as Error).message;
+        await c?.end().catch(() => undefined);
+        c = undefined;
+        // pg_ctl status exits 3 when no server runs; the first 2 s leave the postmaster time to write its pid file. Asked at most once a second.
+        const now = performance.now();
+        if (now - launched > 2_000 && now - lastStatus >= 1_000) {
+          lastStatus = now;
+          if ((await runAs(settings, pgCtl, ['-D', dir, 'status'], { timeoutMs: 10_000 })).exitCode === 3) {
+            throw new Error(`the restored server on 127.0.0.1:${port} stopped during recovery: ${await fatalLines(settings, log)}; ${dir} is left as restored (stopped); see ${log}`);
+          }
+        }
       }
-      last = 'still in recovery';
-    } catch (e) {
-      last = (e as Error).message;
-      // pg_ctl status exits 3 when no server runs; the first 2 s leave the postmaster time to write its pid file.
-      if (performance.now() - launched > 2_000 && (await runAs(settings, pgCtl, ['-D', dir, 'status'], { timeoutMs: 10_000 })).exitCode === 3) {
-        throw new Error(`the restored server on 127.0.0.1:${port} stopped during recovery: ${await fatalLines(settings, log)}; ${dir} is left as restored (stopped); see ${log}`);
-      }
-    } finally {
-      await c?.end().catch(() => undefined);
+      await new Promise((res) => setTimeout(res, RESTORED_POLL_MS));
     }
-    await new Promise((res) => setTimeout(res, 200));
+  } finally {
+    await c?.end().catch(() => undefined);
   }
   throw new UnavailableError(`the restored server on 127.0.0.1:${port} did not answer as a promoted primary within ${Math.round(timeoutMs / 60_000)} min (${last}); see ${join(dir, 'restore.log')}`);
 }
