@@ -7,7 +7,9 @@
  *   records.jsonl         record versions (incidents, attestations, waivers), one version a line
  *   lock                  the single-writer lock (O_EXCL create), held for one append
  *
- * Every write is one write(2) of whole lines on an O_APPEND descriptor, under the lock, then fsync.
+ * Every write is one write(2) of whole lines on an O_APPEND descriptor, under the lock, then fsync
+ * (a history line's after the lock, one fsync shared by the lines written while another ran: syncFile);
+ * a write's promise resolves once it is on disk.
  * A crash mid-write can leave only a last line without its newline: readers ignore it, and the next
  * writer cuts it off before appending, so no torn record ever becomes part of the trail.
  */
@@ -16,6 +18,7 @@ import {
   closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
   renameSync, unlinkSync, writeSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateError } from '../engine/errors.js';
 import { EMPTY_HEAD, headMissing, seal, verifyChain, type Unreadable } from './chain.js';
@@ -73,9 +76,10 @@ function lastLine(fd: number, size: number): string | undefined {
 
 /**
  * Appends whole lines to `path` (created if absent) and fsyncs; `before` sees the file (torn tail
- * already cut) and returns the lines to write. The caller holds the lock.
+ * already cut) and returns the lines to write. The caller holds the lock. `sync: 'later'` leaves the
+ * file's fsync to the caller (syncFile, after the lock), unless the file is new.
  */
-function append(path: string, before: (fd: number, size: number) => string[]): void {
+function append(path: string, before: (fd: number, size: number) => string[], sync: 'now' | 'later' = 'now'): void {
   const fd = openSync(path, 'a+', 0o600);
   try {
     let size = fstatSync(fd).size;
@@ -86,11 +90,53 @@ function append(path: string, before: (fd: number, size: number) => string[]): v
     }
     const lines = before(fd, size);
     writeAll(fd, Buffer.from(lines.map((l) => `${l}\n`).join('')));
-    fsyncSync(fd);
+    if (sync === 'now' || size === 0) fsyncSync(fd);
     if (size === 0) fsyncDir(join(path, '..'));
   } finally {
     closeSync(fd);
   }
+}
+
+/** The fsync of a file under way, and the one that follows it for writes made while it ran. */
+interface Syncing {
+  running?: Promise<void>;
+  next?: Promise<void>;
+}
+const syncing = new Map<string, Syncing>();
+
+/**
+ * Resolves once everything written to `path` before the call is on disk. The fsync runs off the main
+ * thread, and writes that come while one runs share the next one: a fleet's environments, each waiting
+ * for its own run to be kept, cost a few fsyncs between them instead of one each that stops every other
+ * environment's work while the disk answers.
+ */
+function syncFile(path: string): Promise<void> {
+  let s = syncing.get(path);
+  if (!s) syncing.set(path, (s = {}));
+  const state = s;
+  const start = (): Promise<void> => {
+    const run = (async () => {
+      const file = await open(path, 'r');
+      try {
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    })().catch((e: Error) => {
+      throw new StateError(`state: cannot sync ${path}: ${e.message}`);
+    }).finally(() => {
+      if (state.running === run) state.running = undefined;
+    });
+    state.running = run;
+    return run;
+  };
+  // One under way may have started before this write: the next one, shared by every write made meanwhile, covers it.
+  if (!state.running) return start();
+  const after = () => {
+    state.next = undefined;
+    return state.running ? syncFile(path) : start();
+  };
+  return (state.next ??= state.running.then(after, after));
 }
 
 /** Complete lines of a file; a last line without its newline (a write cut short) is left out. */
@@ -343,12 +389,17 @@ export class LocalStore implements Store {
   }
 
   readonly history = {
-    append: (entry: Omit<HistoryEntry, 'id'>): Promise<HistoryEntry> =>
-      this.locked(`append to ${this.historyDir}`, () => {
-        const full: HistoryEntry = { id: randomUUID(), ...entry };
-        append(join(this.historyDir, `${monthOf(entry.at)}.jsonl`), () => [JSON.stringify(full)]);
-        return full;
-      }),
+    // The line is written under the lock and made durable after it (syncFile): kept once the promise resolves.
+    append: async (entry: Omit<HistoryEntry, 'id'>): Promise<HistoryEntry> => {
+      const path = join(this.historyDir, `${monthOf(entry.at)}.jsonl`);
+      const full = await this.locked(`append to ${this.historyDir}`, () => {
+        const kept: HistoryEntry = { id: randomUUID(), ...entry };
+        append(path, () => [JSON.stringify(kept)], 'later');
+        return kept;
+      });
+      await syncFile(path);
+      return full;
+    },
 
     list: async (filter: HistoryFilter = {}): Promise<HistoryEntry[]> => {
       // Each month's file holds the runs that started in it: newest month first, and no further back
