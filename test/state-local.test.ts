@@ -89,9 +89,11 @@ describe('local store files', () => {
     await store.history.append(run(2));
     expect(await values()).toEqual([1, 2]);
     expect(await values({ check: 'postgres.connections', limit: 1 })).toEqual([2]);
-    // Another process's line, and one it is still writing (torn): the first is read, the second not yet.
-    appendFileSync(file, `${JSON.stringify({ id: 'by-another', ...run(3) })}\n{"id":"torn`);
-    expect(await values()).toEqual([1, 2, 3]);
+    // Another process's line, one damaged after the first fields (which a filter reads alone), and one still
+    // being written (torn): the first is read, the damaged one left out (the newest is the one before it), the torn one not yet.
+    const damaged = JSON.stringify({ id: 'damaged', ...run(4) }).replace(/,"items".*/, ',"ite');
+    appendFileSync(file, `${JSON.stringify({ id: 'by-another', ...run(3) })}\n${damaged}\n{"id":"torn`);
+    expect([await values(), await values({ limit: 1 }), await values({ check: 'postgres.connections', limit: 1 })]).toEqual([[1, 2, 3], [3], [3]]);
     // Every caller gets entries of its own.
     const [first] = await store.history.list();
     first!.report.items.length = 0;

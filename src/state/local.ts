@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { StateError } from '../engine/errors.js';
 import { EMPTY_HEAD, headMissing, seal, verifyChain, type Unreadable } from './chain.js';
 import {
-  checkExpected, historyKeys, matchesAudit, matchesHistoryKeys, newest, REPORTED_HEADS, reportedHeads,
+  checkExpected, matchesAudit, matchesHistoryKeys, REPORTED_HEADS, reportedHeads,
   type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type HistoryKeys, type PutOptions, type RecordVersion, type Store,
   type ChainHead, type VerifyResult, type Witness,
 } from './store.js';
@@ -186,8 +186,52 @@ const monthOf = (iso: string) => iso.slice(0, 7);
 /** A kept run as a history filter sees it, and its line, parsed again for each caller that gets it (callers never share an object). */
 interface KeptRun extends HistoryKeys {
   line: string;
-  /** The entry parsed when the line was first read, handed to the first caller that gets it (a command that reads once parses once). */
+  /** The entry parsed, held for the first caller that gets it (a command that reads once parses once); undefined once taken. */
   parsed?: HistoryEntry;
+  /** The ids of the checks the run has, read from the whole line when a filter first asks (none when the line does not parse). */
+  checks?: ReadonlySet<string>;
+}
+
+/** The line parsed whole; undefined when it does not parse (a line damaged in the middle of the file is left out, as before). */
+function parseRun(line: string): HistoryEntry | undefined {
+  try {
+    return JSON.parse(line) as HistoryEntry;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A history line as a filter sees it. The fields a filter reads come before the report in the line
+ * (recordRun writes them so), and JSON escapes every quote inside a string: the line up to its first
+ * `,"report":` is those fields, parsed without the report. A line written otherwise is parsed whole.
+ */
+function keptRun(line: string): KeptRun | undefined {
+  const cut = line.indexOf(',"report":');
+  let keys: Partial<HistoryEntry> | undefined;
+  try {
+    keys = cut > 0 ? (JSON.parse(`${line.slice(0, cut)}}`) as Partial<HistoryEntry>) : undefined;
+  } catch {
+    keys = undefined;
+  }
+  let parsed: HistoryEntry | undefined;
+  if (typeof keys?.at !== 'string' || typeof keys.command !== 'string') {
+    parsed = parseRun(line);
+    if (!parsed) return undefined;
+    keys = parsed;
+  }
+  const run: KeptRun = {
+    at: keys.at!, command: keys.command!, environment: keys.environment!, line, parsed,
+    hasCheck: (id) => {
+      if (!run.checks) {
+        const entry = run.parsed ?? parseRun(line);
+        if (entry && !run.parsed) run.parsed = entry;
+        run.checks = new Set(entry?.report?.items?.flatMap((i) => i.results.map((r) => r.id)) ?? []);
+      }
+      return run.checks.has(id);
+    },
+  };
+  return run;
 }
 
 /** What this process has read of one month's history file: its complete lines up to `end`, the last of them from `lastStart`. */
@@ -238,15 +282,8 @@ function readMonth(path: string): KeptRun[] {
       const whole = fresh.lastIndexOf(10) + 1;
       if (whole > 0) {
         for (const line of fresh.toString('utf8', 0, whole - 1).split('\n')) {
-          if (line === '') continue;
-          let entry: HistoryEntry;
-          try {
-            entry = JSON.parse(line) as HistoryEntry;
-          } catch {
-            continue;
-          }
-          const checks = new Set(entry.report?.items?.flatMap((i) => i.results.map((r) => r.id)) ?? []);
-          read.runs.push({ ...historyKeys(entry), hasCheck: (id) => checks.has(id), line, parsed: entry });
+          const run = line === '' ? undefined : keptRun(line);
+          if (run) read.runs.push(run);
         }
         const lastStart = fresh.lastIndexOf(10, whole - 2) + 1;
         read.last = Buffer.from(fresh.subarray(lastStart, whole));
@@ -260,11 +297,11 @@ function readMonth(path: string): KeptRun[] {
   }
 }
 
-/** A kept run's entry of its own to the caller: the one parsed on reading, once, then a fresh parse. */
-function entryOf(run: KeptRun): HistoryEntry {
+/** A kept run's entry of its own to the caller: the one parsed already, once, then a fresh parse. */
+function entryOf(run: KeptRun): HistoryEntry | undefined {
   const { parsed } = run;
   run.parsed = undefined;
-  return parsed ?? (JSON.parse(run.line) as HistoryEntry);
+  return parsed ?? parseRun(run.line);
 }
 
 export class LocalStore implements Store {
@@ -409,7 +446,14 @@ export class LocalStore implements Store {
         matching.push(...io(`read ${f}`, () => readMonth(join(this.historyDir, f))).filter((e) => matchesHistoryKeys(e, filter)));
         if (filter.limit !== undefined && matching.length >= filter.limit) break;
       }
-      return newest(matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)), filter.limit).map(entryOf);
+      matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      // The newest `limit` that parse, oldest first.
+      const entries: HistoryEntry[] = [];
+      for (let i = matching.length - 1; i >= 0 && (filter.limit === undefined || entries.length < filter.limit); i--) {
+        const entry = entryOf(matching[i]!);
+        if (entry) entries.push(entry);
+      }
+      return entries.reverse();
     },
 
     prune: (before: Date, environment: string | null): Promise<number> =>
