@@ -234,7 +234,7 @@ function keptRun(line: string): KeptRun | undefined {
   return run;
 }
 
-/** What this process has read of one month's history file: its complete lines up to `end`, the last of them from `lastStart`. */
+/** What this process has read of one month's history file (by inode): its complete lines up to `end`, the bytes of the last of them as `last`. */
 interface MonthRead {
   dev: number;
   ino: number;
