@@ -10,7 +10,8 @@
 // Run alone with `npm run build && node bench/fleet.mjs`; `npm run bench` runs it after bench/run.mjs.
 // Env: FLEET_RUNS (rounds, 7), FLEET_ENVS (environments, 20), FLEET_STATE=postgres (the state store in the
 // first environment's PostgreSQL, as a team shares it, instead of a local directory), FLEET_SERVERS=shared
-// (every environment names the same one PostgreSQL and Redis: nvcops's own cost alone, for comparison).
+// (every environment names the same one PostgreSQL and Redis: nvcops's own cost alone, for comparison),
+// FLEET_CONCURRENCY (--env-concurrency, default app/fleet.ts FLEET_CONCURRENCY).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,7 @@ export async function benchFleet({ runs = Number(process.env.FLEET_RUNS ?? 7), e
     }));
     const commands = {
       one: ['--config', config, '--env', 'env01', 'health', 'db', '--format', 'json'],
-      all: ['--config', config, '--env', 'all', 'health', 'db', '--format', 'json'],
+      all: ['--config', config, '--env', 'all', 'health', 'db', '--format', 'json', ...(process.env.FLEET_CONCURRENCY ? ['--env-concurrency', process.env.FLEET_CONCURRENCY] : [])],
     };
     const check = spawnSync(process.execPath, [CLI, ...commands.all], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (check.status !== 0 && check.status !== 1) console.log(check.stderr.trim());

@@ -8,7 +8,8 @@
 // (test/support/pgbackrest.ts). Both sides are timed from the command's start to its exit: nvcops'
 // own cost is its start, reading the recoverable window (pgbackrest info, repo-ls), its plan and its
 // audit record, shown by itself as `--dry-run` (for information). The restored servers are stopped
-// after each side, outside the timing. The two run in turn, the first of a round alternating, and the
+// after each side, their directories removed and `sync` run, outside the timing: a side does not
+// start while the disk still writes the last one's copy. The two run in turn, the first of a round alternating, and the
 // ratio is the median of the rounds' ratios (as bench/run.mjs does). Target: nvcops <= 1.10x by hand.
 //
 // Run alone with `npm run build && node bench/pitr.mjs`; `npm run bench` runs it after the fleet.
@@ -101,6 +102,8 @@ export async function benchPitr({ mb = Number(process.env.BENCH_PITR_MB ?? 256),
         if (round >= 0 && name === 'nvcops') inner.push(JSON.parse(r.stdout).outcomes.at(-1).data.durationMs);
         await stopServer(dir);
         rmSync(dir, { recursive: true, force: true });
+        // What the side left for the disk to write (its restored copy) is written before the next side starts.
+        spawnSync('sync');
       }
     }
     // The last restore of each side, started again, to show both recovered to the same rows (outside the timing).
