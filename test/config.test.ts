@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/engine/config/index.js';
+import { loadConfig, loadConfigs } from '../src/engine/config/index.js';
 import { ConfigError, UsageError } from '../src/engine/errors.js';
 import { Redactor } from '../src/engine/redact.js';
 import { fatal } from '../src/fatal.js';
@@ -40,6 +40,24 @@ describe('configuration', () => {
     expect(prod.postgres?.url).toBe('postgres://prod/bank');
     await expect(loadConfig({ path, env: 'qa', environ: {} })).rejects.toThrow(UsageError);
     await expect(loadConfig({ path, env: 'qa', environ: {} })).rejects.toThrow(/--env: no environment "qa" .*defined: production, staging/);
+  });
+
+  it('loads a fleet\'s environments as each alone, from one reading, with no object shared between them', async () => {
+    const path = writeConfig({
+      postgres: { url: 'postgres://nvcops:${TOP_PASSWORD}@top/bank', replicas: ['postgres://r1/bank'] },
+      thresholds: { 'postgres.connect-time': { warn: '> 1s' } },
+      environments: {
+        a: { redis: { url: 'redis://a:6379/1' } },
+        b: { postgres: { url: 'postgres://nvcops:${B_PASSWORD}@b/bank' } },
+        c: { postgres: { url: 'postgres://nvcops:${C_PASSWORD}@c/bank' } },
+      },
+    });
+    const environ = { TOP_PASSWORD: 'top-secret', B_PASSWORD: 'b-secret' };
+    const both = await loadConfigs({ path, environ }, ['a', 'b']);
+    expect(both).toEqual([await loadConfig({ path, env: 'a', environ }), await loadConfig({ path, env: 'b', environ })]);
+    expect(both[0]!.thresholds).not.toBe(both[1]!.thresholds);
+    // c is not named: its unset variable is not asked for; naming it is.
+    await expect(loadConfigs({ path, environ }, ['a', 'c'])).rejects.toThrow(/environments\.c\.postgres\.url: \$\{C_PASSWORD\} is used but C_PASSWORD is not set/);
   });
 
   it('needs the variables of the environment in use only: a production host holds no staging secrets', async () => {

@@ -76,6 +76,43 @@ describe('local store files', () => {
     expect(lines(file).map((l) => JSON.parse(l).seq)).toEqual([1, 2]);
   });
 
+  it('reads a history month again only as far as it grew, and again whole once rewritten or pruned; callers never share an entry', async () => {
+    const { store, dir } = await fresh();
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 7, 8, 0, s)).toISOString();
+    const run = (s: number, command = 'health db') => {
+      const r = report(command, at(s), [{ id: 'postgres.connections', value: s }]);
+      return { at: r.startedAt, by: 'alice', host: 'h', command: r.command, environment: r.environment, status: r.status, exitCode: r.exitCode, report: r };
+    };
+    const file = join(dir, 'history', '2026-12.jsonl');
+    const values = async (filter = {}) => (await store.history.list(filter)).map((e) => e.report.items[0]!.results[0]!.observed!.value);
+    await store.history.append(run(1));
+    await store.history.append(run(2));
+    expect(await values()).toEqual([1, 2]);
+    expect(await values({ check: 'postgres.connections', limit: 1 })).toEqual([2]);
+    // Another process's line, one damaged after the first fields (which a filter reads alone), and one still
+    // being written (torn): the first is read, the damaged one left out (the newest is the one before it), the torn one not yet.
+    const damaged = JSON.stringify({ id: 'damaged', ...run(4) }).replace(/,"items".*/, ',"ite');
+    appendFileSync(file, `${JSON.stringify({ id: 'by-another', ...run(3) })}\n${damaged}\n{"id":"torn`);
+    expect([await values(), await values({ limit: 1 }), await values({ check: 'postgres.connections', limit: 1 })]).toEqual([[1, 2, 3], [3], [3]]);
+    // Every caller gets entries of its own.
+    const [first] = await store.history.list();
+    first!.report.items.length = 0;
+    expect((await store.history.list())[0]!.report.items).toHaveLength(1);
+    // Twenty at once (a fleet): each kept, the torn line cut off by the first of them.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.history.append(run(10 + i))));
+    expect(await values()).toEqual([1, 2, 3, ...Array.from({ length: 20 }, (_, i) => 10 + i)]);
+    expect(readFileSync(file, 'utf8')).not.toContain('"torn');
+    // Written again in place, shorter, then with another last line: read again whole.
+    const kept = lines(file);
+    writeFileSync(file, `${kept.slice(0, 2).join('\n')}\n`);
+    expect(await values()).toEqual([1, 2]);
+    writeFileSync(file, `${[kept[0], kept[1]!.replace('"command":"health db"', '"command":"health daily"')].join('\n')}\n`);
+    expect([await values(), await values({ command: 'health daily' })]).toEqual([[1, 2], [2]]);
+    // Pruned (the file replaced): read again.
+    expect(await store.history.prune(new Date(at(2)), 'staging')).toBe(1);
+    expect(await values()).toEqual([2]);
+  });
+
   it('names a garbled line in the middle as an edit', async () => {
     const { store, dir } = await fresh();
     for (let i = 0; i < 3; i++) await store.audit.append(entry('incident ack'));

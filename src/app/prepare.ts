@@ -1,6 +1,6 @@
 /** Loading what every use case starts from: the config, its secrets learnt by the redactor. */
 import type { Config } from '../engine/config/index.js';
-import { definedEnvironments, loadConfig } from '../engine/config/index.js';
+import { definedEnvironments, loadConfig, loadConfigs } from '../engine/config/index.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { Redactor } from '../engine/redact.js';
 
@@ -54,12 +54,8 @@ export function fleetOf(opts: GlobalOptions): string[] | undefined {
 export async function prepareFleet(opts: GlobalOptions, names: string[]): Promise<{ configs: Config[]; redactor: Redactor }> {
   const redactor = new Redactor();
   redactor.learnEnvironment(process.env);
-  const configs: Config[] = [];
-  for (const env of names) {
-    const config = await loadConfig({ path: opts.config, env });
-    redactor.learn(config);
-    configs.push(config);
-  }
+  const configs = await loadConfigs({ path: opts.config }, names);
+  for (const config of configs) redactor.learn(config);
   return { configs, redactor };
 }
 

@@ -5,7 +5,7 @@
  * to read back from it (`pg_last_xact_replay_timestamp`). `backup restore-db --to` and the
  * monthly restore drill run this same code.
  */
-import { appendFileSync, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -129,9 +129,29 @@ async function fatalLines(settings: PgbackrestSettings, log: string): Promise<st
 }
 
 /**
+ * How often the restored server's state is looked at while it recovers: its postmaster.pid says
+ * `ready` once recovery ended and it was promoted (a file read, nothing asked of the recovering server),
+ * and only then is it connected to. Where that file cannot be read (nvcops not root, nor the server's
+ * user), a connection is tried at RESTORED_CONNECT_MS instead: each attempt during recovery is a
+ * backend started on the recovering server, taking CPU from its WAL replay.
+ */
+export const RESTORED_POLL_MS = 25;
+export const RESTORED_CONNECT_MS = 100;
+
+/** The postmaster's status line in its pid file (`starting`, `standby`, `ready`, `stopping`); undefined when there is none or it cannot be read. */
+function postmasterStatus(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[7]?.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Starts the restored server and waits until it is promoted and answers; reads the point it recovered to.
- * A server that stops during recovery (a restore point name no WAL record carries: PostgreSQL refuses
- * to promote short of its target) fails at once with its log's FATAL line, not at the timeout.
+ * Its pid file's status is watched until it says `ready` (RESTORED_POLL_MS); then one connection asks
+ * whether recovery ended, and is asked again if not (a session outlives the promotion). A server that stops during recovery (a restore point name no WAL record carries: PostgreSQL
+ * refuses to promote short of its target) fails at once with its log's FATAL line, not at the timeout.
  */
 export async function startRestored(settings: PgbackrestSettings, admin: PgTarget, dir: string, port: number, started: number, signal: AbortSignal, timeoutMs = 60 * 60_000): Promise<RestoredServer> {
   const pgCtl = pgProgram('pg_ctl');
@@ -142,27 +162,50 @@ export async function startRestored(settings: PgbackrestSettings, admin: PgTarge
   const target: PgTarget = { ...admin, hostaddr: '127.0.0.1', port, server: `127.0.0.1:${port}`, address: `127.0.0.1:${port}/${admin.database}` };
   const end = Date.now() + timeoutMs;
   let last = '';
-  while (Date.now() < end) {
-    signal.throwIfAborted();
-    let c: Client | undefined;
-    try {
-      c = await connectAdmin(target, 5_000);
-      const { rows: [x] } = await c.query<{ recovery: boolean; replayed: Date | null }>('SELECT pg_is_in_recovery() AS recovery, pg_last_xact_replay_timestamp() AS replayed');
-      if (!x!.recovery) {
-        const answeredMs = performance.now() - started;
-        return { dir, port, target, recoveredTo: x!.replayed, restoreMs: answeredMs, answeredMs };
-      }
-      last = 'still in recovery';
-    } catch (e) {
-      last = (e as Error).message;
-      // pg_ctl status exits 3 when no server runs; the first 2 s leave the postmaster time to write its pid file.
-      if (performance.now() - launched > 2_000 && (await runAs(settings, pgCtl, ['-D', dir, 'status'], { timeoutMs: 10_000 })).exitCode === 3) {
-        throw new Error(`the restored server on 127.0.0.1:${port} stopped during recovery: ${await fatalLines(settings, log)}; ${dir} is left as restored (stopped); see ${log}`);
-      }
-    } finally {
-      await c?.end().catch(() => undefined);
+  let c: Client | undefined;
+  let lastStatus = launched;
+  let lastAttempt = -Infinity;
+  // pg_ctl status exits 3 when no server runs (a pid file left behind included); the first 2 s leave the
+  // postmaster time to write its pid file. Asked at most once a second.
+  const refuseStopped = async () => {
+    const now = performance.now();
+    if (now - launched <= 2_000 || now - lastStatus < 1_000) return;
+    lastStatus = now;
+    if ((await runAs(settings, pgCtl, ['-D', dir, 'status'], { timeoutMs: 10_000 })).exitCode === 3) {
+      throw new Error(`the restored server on 127.0.0.1:${port} stopped during recovery: ${await fatalLines(settings, log)}; ${dir} is left as restored (stopped); see ${log}`);
     }
-    await new Promise((res) => setTimeout(res, 200));
+  };
+  try {
+    while (Date.now() < end) {
+      signal.throwIfAborted();
+      const status = c ? 'ready' : postmasterStatus(dir);
+      if (status !== 'ready' && (status !== undefined || performance.now() - lastAttempt < RESTORED_CONNECT_MS)) {
+        if (status) {
+          last = `postmaster ${status}`;
+          await refuseStopped();
+        }
+        await new Promise((res) => setTimeout(res, RESTORED_POLL_MS));
+        continue;
+      }
+      lastAttempt = performance.now();
+      try {
+        c ??= await connectAdmin(target, 5_000);
+        const { rows: [x] } = await c.query<{ recovery: boolean; replayed: Date | null }>('SELECT pg_is_in_recovery() AS recovery, pg_last_xact_replay_timestamp() AS replayed');
+        if (!x!.recovery) {
+          const answeredMs = performance.now() - started;
+          return { dir, port, target, recoveredTo: x!.replayed, restoreMs: answeredMs, answeredMs };
+        }
+        last = 'still in recovery';
+      } catch (e) {
+        last = (e as Error).message;
+        await c?.end().catch(() => undefined);
+        c = undefined;
+        await refuseStopped();
+      }
+      await new Promise((res) => setTimeout(res, RESTORED_POLL_MS));
+    }
+  } finally {
+    await c?.end().catch(() => undefined);
   }
   throw new UnavailableError(`the restored server on 127.0.0.1:${port} did not answer as a promoted primary within ${Math.round(timeoutMs / 60_000)} min (${last}); see ${join(dir, 'restore.log')}`);
 }

@@ -8,7 +8,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions, SecureContext } from 'node:tls';
 import type { Client, ClientConfig } from 'pg';
 import { ConfigError } from './errors.js';
 import { SECRET_SHOWN, type SettingSource } from './setting-source.js';
@@ -238,7 +238,32 @@ async function tlsOptions(c: PgConnection): Promise<ConnectionOptions> {
   if (files.root === 'system') ssl.ca = systemRoots();
   // With hostaddr the socket goes to the address; the certificate must still name the host.
   if (c.hostaddr && !isIP(c.host)) ssl.servername = c.host;
+  const context = await sharedSecureContext(ssl);
+  if (context) ssl.secureContext = context;
   return ssl;
+}
+
+/**
+ * One TLS context per set of certificates (by their contents), for every connection of the process that
+ * uses them: building one parses the CA and costs about 2 ms, and the environments of a fleet run
+ * (--env all) mostly trust the same CA. Certificates that do not load get none here: the connection
+ * then builds its own and fails as it did, with the driver's message.
+ */
+const secureContexts = new Map<string, SecureContext>();
+async function sharedSecureContext(ssl: ConnectionOptions): Promise<SecureContext | undefined> {
+  const { ca, cert, key, passphrase } = ssl;
+  const id = JSON.stringify([ca, cert, key, passphrase]);
+  let context = secureContexts.get(id);
+  if (!context) {
+    const { createSecureContext } = await import('node:tls');
+    try {
+      context = createSecureContext({ ca, cert, key, passphrase });
+    } catch {
+      return undefined;
+    }
+    secureContexts.set(id, context);
+  }
+  return context;
 }
 
 /** OpenSSL's trusted roots (libpq's sslrootcert=system): SSL_CERT_FILE, else Debian's bundle, else Node's own list. */

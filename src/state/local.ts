@@ -7,7 +7,9 @@
  *   records.jsonl         record versions (incidents, attestations, waivers), one version a line
  *   lock                  the single-writer lock (O_EXCL create), held for one append
  *
- * Every write is one write(2) of whole lines on an O_APPEND descriptor, under the lock, then fsync.
+ * Every write is one write(2) of whole lines on an O_APPEND descriptor, under the lock, then fsync
+ * (a history line's after the lock, one fsync shared by the lines written while another ran: syncFile);
+ * a write's promise resolves once it is on disk.
  * A crash mid-write can leave only a last line without its newline: readers ignore it, and the next
  * writer cuts it off before appending, so no torn record ever becomes part of the trail.
  */
@@ -16,12 +18,13 @@ import {
   closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
   renameSync, unlinkSync, writeSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateError } from '../engine/errors.js';
 import { EMPTY_HEAD, headMissing, seal, verifyChain, type Unreadable } from './chain.js';
 import {
-  checkExpected, matchesAudit, matchesHistory, newest, REPORTED_HEADS, reportedHeads,
-  type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type PutOptions, type RecordVersion, type Store,
+  checkExpected, matchesAudit, matchesHistoryKeys, REPORTED_HEADS, reportedHeads,
+  type AuditEntry, type AuditFilter, type AuditRecord, type HistoryEntry, type HistoryFilter, type HistoryKeys, type PutOptions, type RecordVersion, type Store,
   type ChainHead, type VerifyResult, type Witness,
 } from './store.js';
 import { tryHold, withLock } from './lock.js';
@@ -73,9 +76,10 @@ function lastLine(fd: number, size: number): string | undefined {
 
 /**
  * Appends whole lines to `path` (created if absent) and fsyncs; `before` sees the file (torn tail
- * already cut) and returns the lines to write. The caller holds the lock.
+ * already cut) and returns the lines to write. The caller holds the lock. `sync: 'later'` leaves the
+ * file's fsync to the caller (syncFile, after the lock), unless the file is new.
  */
-function append(path: string, before: (fd: number, size: number) => string[]): void {
+function append(path: string, before: (fd: number, size: number) => string[], sync: 'now' | 'later' = 'now'): void {
   const fd = openSync(path, 'a+', 0o600);
   try {
     let size = fstatSync(fd).size;
@@ -86,11 +90,53 @@ function append(path: string, before: (fd: number, size: number) => string[]): v
     }
     const lines = before(fd, size);
     writeAll(fd, Buffer.from(lines.map((l) => `${l}\n`).join('')));
-    fsyncSync(fd);
+    if (sync === 'now' || size === 0) fsyncSync(fd);
     if (size === 0) fsyncDir(join(path, '..'));
   } finally {
     closeSync(fd);
   }
+}
+
+/** The fsync of a file under way, and the one that follows it for writes made while it ran. */
+interface Syncing {
+  running?: Promise<void>;
+  next?: Promise<void>;
+}
+const syncing = new Map<string, Syncing>();
+
+/**
+ * Resolves once everything written to `path` before the call is on disk. The fsync runs off the main
+ * thread, and writes that come while one runs share the next one: a fleet's environments, each waiting
+ * for its own run to be kept, cost a few fsyncs between them instead of one each that stops every other
+ * environment's work while the disk answers.
+ */
+function syncFile(path: string): Promise<void> {
+  let s = syncing.get(path);
+  if (!s) syncing.set(path, (s = {}));
+  const state = s;
+  const start = (): Promise<void> => {
+    const run = (async () => {
+      const file = await open(path, 'r');
+      try {
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    })().catch((e: Error) => {
+      throw new StateError(`state: cannot sync ${path}: ${e.message}`);
+    }).finally(() => {
+      if (state.running === run) state.running = undefined;
+    });
+    state.running = run;
+    return run;
+  };
+  // One under way may have started before this write: the next one, shared by every write made meanwhile, covers it.
+  if (!state.running) return start();
+  const after = () => {
+    state.next = undefined;
+    return state.running ? syncFile(path) : start();
+  };
+  return (state.next ??= state.running.then(after, after));
 }
 
 /** Complete lines of a file; a last line without its newline (a write cut short) is left out. */
@@ -136,6 +182,127 @@ function replaceFile(path: string, text: string, onlyIfAbsent = false): void {
 }
 
 const monthOf = (iso: string) => iso.slice(0, 7);
+
+/** A kept run as a history filter sees it, and its line, parsed again for each caller that gets it (callers never share an object). */
+interface KeptRun extends HistoryKeys {
+  line: string;
+  /** The entry parsed, held for the first caller that gets it (a command that reads once parses once); undefined once taken. */
+  parsed?: HistoryEntry;
+  /** The ids of the checks the run has, read from the whole line when a filter first asks (none when the line does not parse). */
+  checks?: ReadonlySet<string>;
+}
+
+/** The line parsed whole; undefined when it does not parse (a line damaged in the middle of the file is left out, as before). */
+function parseRun(line: string): HistoryEntry | undefined {
+  try {
+    return JSON.parse(line) as HistoryEntry;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A history line as a filter sees it. The fields a filter reads come before the report in the line
+ * (recordRun writes them so), and JSON escapes every quote inside a string: the line up to its first
+ * `,"report":` is those fields, parsed without the report. A line written otherwise is parsed whole.
+ */
+function keptRun(line: string): KeptRun | undefined {
+  const cut = line.indexOf(',"report":');
+  let keys: Partial<HistoryEntry> | undefined;
+  try {
+    keys = cut > 0 ? (JSON.parse(`${line.slice(0, cut)}}`) as Partial<HistoryEntry>) : undefined;
+  } catch {
+    keys = undefined;
+  }
+  let parsed: HistoryEntry | undefined;
+  if (typeof keys?.at !== 'string' || typeof keys.command !== 'string') {
+    parsed = parseRun(line);
+    if (!parsed) return undefined;
+    keys = parsed;
+  }
+  const run: KeptRun = {
+    at: keys.at!, command: keys.command!, environment: keys.environment!, line, parsed,
+    hasCheck: (id) => {
+      if (!run.checks) {
+        const entry = run.parsed ?? parseRun(line);
+        if (entry && !run.parsed) run.parsed = entry;
+        run.checks = new Set(entry?.report?.items?.flatMap((i) => i.results.map((r) => r.id)) ?? []);
+      }
+      return run.checks.has(id);
+    },
+  };
+  return run;
+}
+
+/** What this process has read of one month's history file (by inode): its complete lines up to `end`, the bytes of the last of them as `last`. */
+interface MonthRead {
+  dev: number;
+  ino: number;
+  end: number;
+  last: Buffer;
+  runs: KeptRun[];
+}
+
+/**
+ * The month files this process has read, by path. A history file only grows by whole lines under the lock
+ * (a torn tail past the last newline is cut before the next append), and prune replaces it whole (rename or
+ * unlink: another inode); so a later read of a file still on the same inode, no shorter, and with the same
+ * bytes where its last read line was, parses only what was appended since. A fleet's environments, and the
+ * checks of one run that each ask the history, then parse a month once between them instead of once each.
+ */
+const monthReads = new Map<string, MonthRead>();
+
+function readBytes(fd: number, at: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  for (let off = 0; off < length; ) {
+    const n = readSync(fd, buf, off, length - off, at + off);
+    if (n === 0) return buf.subarray(0, off);
+    off += n;
+  }
+  return buf;
+}
+
+/** The kept runs of one month's file, oldest first; a line that does not parse is left out, as is a last line without its newline. */
+function readMonth(path: string): KeptRun[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    monthReads.delete(path);
+    return [];
+  }
+  try {
+    const { dev, ino, size } = fstatSync(fd);
+    let read = monthReads.get(path);
+    if (read && (read.dev !== dev || read.ino !== ino || size < read.end || !readBytes(fd, read.end - read.last.length, read.last.length).equals(read.last))) read = undefined;
+    read ??= { dev, ino, end: 0, last: Buffer.alloc(0), runs: [] };
+    if (size > read.end) {
+      const fresh = readBytes(fd, read.end, size - read.end);
+      const whole = fresh.lastIndexOf(10) + 1;
+      if (whole > 0) {
+        for (const line of fresh.toString('utf8', 0, whole - 1).split('\n')) {
+          const run = line === '' ? undefined : keptRun(line);
+          if (run) read.runs.push(run);
+        }
+        const lastStart = fresh.lastIndexOf(10, whole - 2) + 1;
+        read.last = Buffer.from(fresh.subarray(lastStart, whole));
+        read.end += whole;
+      }
+    }
+    monthReads.set(path, read);
+    return read.runs;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A kept run's entry of its own to the caller: the one parsed already, once, then a fresh parse. */
+function entryOf(run: KeptRun): HistoryEntry | undefined {
+  const { parsed } = run;
+  run.parsed = undefined;
+  return parsed ?? parseRun(run.line);
+}
 
 export class LocalStore implements Store {
   private readonly auditFile: string;
@@ -259,22 +426,34 @@ export class LocalStore implements Store {
   }
 
   readonly history = {
-    append: (entry: Omit<HistoryEntry, 'id'>): Promise<HistoryEntry> =>
-      this.locked(`append to ${this.historyDir}`, () => {
-        const full: HistoryEntry = { id: randomUUID(), ...entry };
-        append(join(this.historyDir, `${monthOf(entry.at)}.jsonl`), () => [JSON.stringify(full)]);
-        return full;
-      }),
+    // The line is written under the lock and made durable after it (syncFile): kept once the promise resolves.
+    append: async (entry: Omit<HistoryEntry, 'id'>): Promise<HistoryEntry> => {
+      const path = join(this.historyDir, `${monthOf(entry.at)}.jsonl`);
+      const full = await this.locked(`append to ${this.historyDir}`, () => {
+        const kept: HistoryEntry = { id: randomUUID(), ...entry };
+        append(path, () => [JSON.stringify(kept)], 'later');
+        return kept;
+      });
+      await syncFile(path);
+      return full;
+    },
 
     list: async (filter: HistoryFilter = {}): Promise<HistoryEntry[]> => {
       // Each month's file holds the runs that started in it: newest month first, and no further back
       // than `limit` needs (the last run of a command must not read years of history).
-      const matching: HistoryEntry[] = [];
+      const matching: KeptRun[] = [];
       for (const f of this.historyFiles(filter.since).reverse()) {
-        matching.push(...io(`read ${f}`, () => parseLines<HistoryEntry>(join(this.historyDir, f))).filter((e) => matchesHistory(e, filter)));
+        matching.push(...io(`read ${f}`, () => readMonth(join(this.historyDir, f))).filter((e) => matchesHistoryKeys(e, filter)));
         if (filter.limit !== undefined && matching.length >= filter.limit) break;
       }
-      return newest(matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)), filter.limit);
+      matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      // The newest `limit` that parse, oldest first.
+      const entries: HistoryEntry[] = [];
+      for (let i = matching.length - 1; i >= 0 && (filter.limit === undefined || entries.length < filter.limit); i--) {
+        const entry = entryOf(matching[i]!);
+        if (entry) entries.push(entry);
+      }
+      return entries.reverse();
     },
 
     prune: (before: Date, environment: string | null): Promise<number> =>

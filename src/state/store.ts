@@ -195,14 +195,29 @@ export function reportedHeads(entries: HistoryEntry[]): Witness[] {
 /** Did a kept run judge anything? (Every check of a run with no target configured skips.) */
 export const judgedSomething = (e: HistoryEntry): boolean => judgedAny(e.report.summary);
 
-export function matchesHistory(e: HistoryEntry, f: HistoryFilter): boolean {
+/** What a history filter looks at in a kept run: src/state/local.ts keeps these beside each line, so that it parses again only the lines asked for. */
+export interface HistoryKeys {
+  at: string;
+  command: string;
+  environment: string | null;
+  /** Does the run include this check? */
+  hasCheck(id: string): boolean;
+}
+
+export const historyKeys = (e: HistoryEntry): HistoryKeys => ({
+  at: e.at, command: e.command, environment: e.environment, hasCheck: (id) => e.report.items.some((i) => i.results.some((r) => r.id === id)),
+});
+
+export function matchesHistoryKeys(e: HistoryKeys, f: HistoryFilter): boolean {
   if (f.command !== undefined && e.command !== f.command) return false;
   if (f.environment !== undefined && e.environment !== f.environment) return false;
   if (f.since && e.at < f.since.toISOString()) return false;
   if (f.until && e.at >= f.until.toISOString()) return false;
-  if (f.check !== undefined && !e.report.items.some((i) => i.results.some((r) => r.id === f.check))) return false;
+  if (f.check !== undefined && !e.hasCheck(f.check)) return false;
   return true;
 }
+
+export const matchesHistory = (e: HistoryEntry, f: HistoryFilter): boolean => matchesHistoryKeys(historyKeys(e), f);
 
 export const newest = <T>(items: T[], limit?: number): T[] => (limit !== undefined ? items.slice(Math.max(0, items.length - limit)) : items);
 

@@ -41,6 +41,12 @@ export function configPlaces(opts: LoadOptions = {}): string[] {
   return [join(cwd, 'nvcops.yaml'), join(cwd, 'nvcops.yml'), join(cwd, 'nvcops.json'), join(xdg, 'nvcops', 'config.yaml'), SYSTEM_CONFIG];
 }
 
+/**
+ * The last file parsed, and its text: a fleet (`--env all`) loads the file once per environment, and
+ * a text read again unchanged is not parsed again. Nothing changes the parsed value (interpolation copies it).
+ */
+let lastParsed: { path: string; text: string; value: unknown } | undefined;
+
 function parseFile(path: string): unknown {
   // A directory fails the read, and a FIFO or a device would block it: only a regular file is read.
   if (!statSync(path).isFile()) throw new ConfigError(`${path}: not a regular file; the configuration is a YAML or JSON file`);
@@ -50,9 +56,11 @@ function parseFile(path: string): unknown {
   } catch (e) {
     throw new ConfigError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  if (lastParsed?.path === path && lastParsed.text === text) return lastParsed.value;
   // The parsers' messages quote the text around the error, and a secret may stand there: only the position is said.
   const value = path.endsWith('.json') ? parseJson(path, text) : parseYamlText(path, text);
   refuseShape(value, path);
+  lastParsed = { path, text, value };
   return value;
 }
 
@@ -185,12 +193,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
  * environments are filled leniently (an unset variable stays as written), so that a production
  * host need not hold staging's secrets.
  */
-function interpolateInUse(raw: unknown, environ: NodeJS.ProcessEnv, env: string | undefined): unknown {
+function interpolateInUse(raw: unknown, environ: NodeJS.ProcessEnv, envs: string[]): unknown {
   if (!isRecord(raw) || !isRecord(raw.environments)) return interpolate(raw, environ);
   const { environments, ...top } = raw;
   return {
     ...(interpolate(top, environ) as Record<string, unknown>),
-    environments: Object.fromEntries(Object.entries(environments).map(([name, e]) => [name, interpolate(e, environ, `environments.${name}`, name !== env)])),
+    environments: Object.fromEntries(Object.entries(environments).map(([name, e]) => [name, interpolate(e, environ, `environments.${name}`, !envs.includes(name))])),
   };
 }
 
@@ -261,13 +269,35 @@ export function definedEnvironments(opts: LoadOptions): { names: string[]; sourc
 
 /** Loads, interpolates, selects the environment, applies NVCOPS_* and PG* overrides, validates. */
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
+  const { source, file } = validatedFile(opts, opts.env === undefined ? [] : [opts.env]);
+  return configFor(opts, source, file, opts.env);
+}
+
+/**
+ * The configs of several environments (`--env a,b,c`), each as loadConfig with `--env NAME` would load
+ * it: the file read, filled in and validated once for all of them (every one of them filled in as the
+ * chosen one is), then each environment selected from a copy of its own.
+ */
+export async function loadConfigs(opts: Omit<LoadOptions, 'env'>, envs: string[]): Promise<Config[]> {
+  const { source, file } = validatedFile(opts, envs);
+  return envs.map((env) => configFor(opts, source, structuredClone(file), env));
+}
+
+/** The config file found, parsed, filled in (strictly for `envs`, the rest leniently) and validated. */
+function validatedFile(opts: LoadOptions, envs: string[]): { source: string | undefined; file: FileConfig } {
   const environ = opts.environ ?? process.env;
   const source = findConfigFile(opts);
   const raw = source ? parseFile(source) : {};
+  const parsed = fileSchema.safeParse(interpolateInUse(raw, environ, envs));
+  if (!parsed.success) throw zodToConfigError(parsed.error, source ?? 'config');
+  return { source, file: parsed.data };
+}
+
+/** One environment's config from the validated file: selected, merged, NVCOPS_* and PG* applied, its URLs and files checked. */
+function configFor(opts: LoadOptions, source: string | undefined, file: FileConfig, env: string | undefined): Config {
+  const environ = opts.environ ?? process.env;
   const label = source ?? 'config';
-  const parsed = fileSchema.safeParse(interpolateInUse(raw, environ, opts.env));
-  if (!parsed.success) throw zodToConfigError(parsed.error, label);
-  const file = parsed.data;
+  opts = { ...opts, env };
 
   let chosen: EnvironmentConfig;
   if (opts.env) {
