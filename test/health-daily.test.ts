@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { freePort, secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 import { requestLog } from './support/request-log.js';
+import { morning } from './support/morning.js';
 
 const PASSWORD = 'Morning-Check-S3cret';
 const DAILY_LINES = [
@@ -38,8 +39,6 @@ describe('nvcops health daily: the morning checklist against real servers', () =
   let service: ChildProcess;
   let servicePort: number;
   let work: string;
-  let logFile: string;
-  let backups: string;
   let base: Record<string, unknown>;
 
   beforeAll(async () => {
@@ -59,29 +58,8 @@ describe('nvcops health daily: the morning checklist against real servers', () =
       s.statusCode = q.url === '/error' ? 500 : 200; s.end('ok');
     }).listen(${servicePort}, '127.0.0.1', () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise((r) => service.stdout!.once('data', r));
-    logFile = join(work, 'application.log');
-    writeFileSync(logFile, requestLog(5000, 1));
-    backups = join(work, 'backups');
-    mkdirSync(backups);
-    base = {
-      environment: 'staging',
-      postgres: { url: pg.monitorUrl, adminUrl: pg.url, connectTimeout: '2s', statementTimeout: '2s' },
-      redis: { url: redis.url, connectTimeout: '2s' },
-      services: [{ name: 'payments-api', url: `http://127.0.0.1:${servicePort}/ok`, timeout: '1s', samples: 5 }],
-      logs: { application: logFile },
-      backups: { directory: backups },
-      state: { path: join(work, 'state') },
-      // The machine is shared: round-trip levels are loosened here and tested at their defaults where they are the point.
-      thresholds: { 'redis.ping': { warn: '> 2s', fail: '> 5s' }, 'http.response-time': { warn: '> 1s', fail: '> 2s' } },
-    };
     // The Backup Schedule kept: a database dump, an application artifact, a configuration snapshot and the log, taken by nvcops.
-    const app = join(work, 'app');
-    mkdirSync(app);
-    writeFileSync(join(app, 'server.js'), 'listen()\n');
-    for (const args of [['db'], ['app', '--app-version', '1.0.0', '--from', app], ['config', '--from', app], ['logs']]) {
-      const r = await nvcops(['backup', ...args, '--config', writeConfig(base)]);
-      expect(r.exitCode, r.stderr).toBe(0);
-    }
+    ({ base } = await morning(work, pg, redis, servicePort, 5));
   });
   afterAll(async () => {
     service?.kill('SIGCONT');

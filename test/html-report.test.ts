@@ -4,7 +4,7 @@
  * check shown as failed, text from outside escaped, no secret in the file, nothing it would load.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import type { RunReport } from '../src/engine/report.js';
 import { formatValue } from '../src/engine/units.js';
 import { fleetReport, renderFleet, unmadeReport } from '../src/report/fleet.js';
 import { checkChart, html } from '../src/report/html.js';
+import { morning } from './support/morning.js';
 import { requestLog } from './support/request-log.js';
 import { secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 
@@ -76,28 +77,7 @@ describe('--report html=PATH and history report from real health daily runs', ()
     });
     await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
     servicePort = (service.address() as AddressInfo).port;
-    const logFile = join(work, 'application.log');
-    writeFileSync(logFile, requestLog(5000, 1));
-    const backups = join(work, 'backups');
-    mkdirSync(backups);
-    base = {
-      environment: 'staging',
-      postgres: { url: pg.monitorUrl, adminUrl: pg.url, connectTimeout: '2s', statementTimeout: '2s' },
-      redis: { url: redis.url, connectTimeout: '2s' },
-      services: [{ name: 'payments-api', url: `http://127.0.0.1:${servicePort}/ok`, timeout: '1s', samples: 3 }],
-      logs: { application: logFile },
-      backups: { directory: backups },
-      state: { path: join(work, 'state') },
-      // The machine is shared: round-trip levels are loosened here (as in health-daily.test.ts).
-      thresholds: { 'redis.ping': { warn: '> 2s', fail: '> 5s' }, 'http.response-time': { warn: '> 1s', fail: '> 2s' } },
-    };
-    const app = join(work, 'app');
-    mkdirSync(app);
-    writeFileSync(join(app, 'server.js'), 'listen()\n');
-    for (const args of [['db'], ['app', '--app-version', '1.0.0', '--from', app], ['config', '--from', app], ['logs']]) {
-      const r = await nvcops(['backup', ...args, '--config', writeConfig(base)]);
-      expect(r.exitCode, r.stderr).toBe(0);
-    }
+    ({ base } = await morning(work, pg, redis, servicePort, 3));
   }, 120_000);
   afterAll(async () => {
     await new Promise((r) => service?.close(r));
