@@ -1,10 +1,11 @@
-import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNpmRegistry } from './support/npm-registry.js';
 import { nvcops, writeConfig } from './support/cli.js';
+import { fakeApt } from './support/fake-apt.js';
 
 /** An application directory with a lockfile naming these packages (npm audit reads the lockfile only). */
 function app(deps: Record<string, string>): string {
@@ -67,27 +68,6 @@ describe('maintain security-updates: npm audit of the configured applications', 
     expect(audit(noLock.stdout).status).toBe('error');
   });
 });
-
-/** A fake apt on PATH: `apt-get -s upgrade` prints these lines, `apt-config` names this lists directory (as real apt-config does). */
-function fakeApt(inst: string[], lists: { ageDays: number } | 'none'): Record<string, string> {
-  const root = mkdtempSync(join(tmpdir(), 'nvcops-apt-'));
-  const bin = join(root, 'bin');
-  const dir = join(root, 'lists');
-  mkdirSync(bin);
-  mkdirSync(dir);
-  writeFileSync(join(root, 'sim.txt'), ['Reading package lists...', 'Building dependency tree...', ...inst, ''].join('\n'));
-  writeFileSync(join(bin, 'apt-get'), `#!/bin/sh\ncat '${join(root, 'sim.txt')}'\n`);
-  writeFileSync(join(bin, 'apt-config'), `#!/bin/sh\necho "L='${dir}/'"\n`);
-  chmodSync(join(bin, 'apt-get'), 0o755);
-  chmodSync(join(bin, 'apt-config'), 0o755);
-  if (lists !== 'none') {
-    const file = join(dir, 'deb.debian.org_debian-security_dists_bookworm-security_InRelease');
-    writeFileSync(file, '');
-    const t = (Date.now() - lists.ageDays * 86_400_000) / 1000;
-    utimesSync(file, t, t);
-  }
-  return { PATH: `${bin}:${process.env.PATH}` };
-}
 
 const SECURITY_INST = 'Inst libssl3 [3.0.17-1~deb12u2] (3.0.17-1~deb12u3 Debian-Security:12/stable-security [amd64])';
 const osUpdates = (stdout: string): Result => JSON.parse(stdout).items[0].results.find((r: Result) => r.id === 'security.os-updates');

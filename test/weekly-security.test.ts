@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPostgres, startRedis, testCa, type PgServer, type RedisServer } from './support/servers.js';
 import { type TestCa } from './support/certs.js';
 import { nvcops, writeConfig } from './support/cli.js';
+import { fakeApt } from './support/fake-apt.js';
 
 type Result = { id: string; status: string; observed: { value: number } | null; message: string; details?: string[] };
 const results = (stdout: string): Record<string, Result> =>
@@ -69,8 +70,10 @@ describe('weekly security and maintain access against hardened and careless serv
     await Promise.all([hardPg?.stop(), softPg?.stop(), hardRedis?.stop(), softRedis?.stop()]);
   });
 
-  // Node trusts the test CA for the TLS connections to PostgreSQL and Redis.
-  const env = () => ({ NODE_EXTRA_CA_CERTS: ca.ca });
+  // Node trusts the test CA for the TLS connections to PostgreSQL and Redis. apt is a fake on PATH with nothing pending:
+  // the real simulation takes this host 20-30 s a run under load, and OS updates are the last test's (and their own file's) point.
+  const apt = fakeApt([], { ageDays: 0.1 });
+  const env = () => ({ NODE_EXTRA_CA_CERTS: ca.ca, ...apt });
 
   it('passes a hardened PostgreSQL and Redis: SSL, SCRAM, connection logging, pgAudit, protected mode, ACL, no dangerous commands, TLS, certificates, access', async () => {
     const r = await nvcops(['weekly', 'security', '--config', hardConfig, '--format', 'json'], { env: env() });
