@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdsCardNumber, luhnValid, maskSecretFields, maskSecrets } from '../src/engine/redact.js';
+import { holdsCardNumber, luhnValid, maskSecretFields, maskSecrets, Redactor } from '../src/engine/redact.js';
 
 describe('maskSecrets: PASSWORD literals in SQL', () => {
   it.each([
@@ -80,5 +80,31 @@ describe('maskSecrets: card numbers (PAN)', () => {
       expect(maskSecrets(text)).toBe(text);
       expect(holdsCardNumber(text)).toBe(false);
     }
+  });
+});
+
+describe('Redactor: every learnt secret, however many, whatever characters it holds', () => {
+  // The redactor first asks one pattern (every secret's alternation) whether a text holds any secret: each of
+  // these secrets must be found by it, regular-expression characters and all, among a fleet's many.
+  const specials = ['p.a*s+s?w(o)r[d]{1}', 'a|b^c$d\\e/f-g', 'tab\there\u001b[0m', 'dollar$$and$1', '😀emoji😀', '\ud800lone'];
+  const fleet = Array.from({ length: 60 }, (_, i) => `env${i}-${(i * 7919).toString(16)}cafe`);
+  const redactor = new Redactor();
+  for (const s of [...specials, ...fleet]) redactor.add(s);
+
+  it.each([...specials, fleet[0]!, fleet[59]!])('masks %j wherever it appears, and learning another secret later still masks it', (secret) => {
+    expect(redactor.apply(`before ${secret} after`)).toBe('before *** after');
+    expect(redactor.apply(`${secret}${secret}`)).not.toContain(secret);
+    expect(redactor.applyDeep({ a: [{ b: `x${secret}y` }] })).toEqual({ a: [{ b: 'x***y' }] });
+  });
+
+  it('masks a secret learnt after the redactor was used, and leaves a text without secrets as it was', () => {
+    const r = new Redactor();
+    r.add('first-secret');
+    expect(r.apply('no secret here: p.a*s+s')).toBe('no secret here: p.a*s+s');
+    r.add('later-secret');
+    expect(r.apply('first-secret and later-secret')).toBe('*** and ***');
+    // A shorter secret inside a longer one does not split it: the longer is masked whole.
+    r.add('secret-and-more');
+    expect(r.apply('first-secret-and-more')).not.toMatch(/secret|more/);
   });
 });

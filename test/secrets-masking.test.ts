@@ -19,6 +19,8 @@ const WAITER_PW = 'IdleLeak_P4ss77';
 const COMMENT_PW = 'Comment_P4ss33';
 const URL_PW = 'Url_P4ss55';
 const QUOTED_PW = 'Quoted_P4ss99';
+/** Only in a fleet's config (another environment's password): masked as a secret nvcops learnt, not by its shape. */
+const LEARNT_PW = 'Learnt_P4ss22';
 const CARD = '4111 1111 1111 1111';
 const SECRETS = [HOLDER_PW, WAITER_PW, COMMENT_PW, URL_PW, QUOTED_PW, CARD, CARD.replace(/ /g, '')];
 
@@ -57,7 +59,7 @@ describe('secrets in running SQL (pg_stat_activity, pg_stat_statements) never le
     await holder.query(`ALTER ROLE victim PASSWORD '${HOLDER_PW}'`);
     pending = [
       waiter.query(`ALTER ROLE victim PASSWORD '${WAITER_PW}'`).catch(() => undefined),
-      sleeper.query(`SELECT pg_sleep(600) /* password=${COMMENT_PW} card ${CARD} */, 'postgres://app:${URL_PW}@db1/bank' AS dsn`).catch(() => undefined),
+      sleeper.query(`SELECT pg_sleep(600) /* password=${COMMENT_PW} card ${CARD} */, 'postgres://app:${URL_PW}@db1/bank' AS dsn, '${LEARNT_PW}' AS note`).catch(() => undefined),
     ];
     await until('the waiter blocked and the sleeper running', async () => {
       const rows = await server.sql<{ n: string }>(
@@ -89,6 +91,29 @@ describe('secrets in running SQL (pg_stat_activity, pg_stat_statements) never le
         }
       }
     }
+  });
+
+  it('a fleet run (--env all) shows, files and keeps them masked in every format, a secret learnt from another environment too', async () => {
+    // Each environment's report is masked once, then shown, kept and gathered into the fleet's report.
+    const fleet = writeConfig({
+      environments: { live: { postgres: { url: server.url } }, other: { postgres: { url: `postgres://nvcops:${LEARNT_PW}@127.0.0.1:1/postgres` } } },
+    });
+    const fleetState = join(work, 'fleet-state');
+    const all = [...SECRETS, LEARNT_PW];
+    for (const format of FORMATS) {
+      const file = join(work, `fleet-report-${format}`);
+      const r = await nvcops(['--config', fleet, '--env', 'all', 'health', 'db', '--format', format, '--report', `${format}=${file}`], { env: { XDG_STATE_HOME: fleetState, COLUMNS: '1000' } });
+      const shown = r.stdout + r.stderr + readFileSync(file, 'utf8');
+      expect({ format, leaked: all.filter((x) => shown.includes(x)) }).toEqual({ format, leaked: [] });
+      if (format === 'json') {
+        expect(JSON.parse(r.stdout).environments).toEqual(['live', 'other']);
+        expect(r.stdout).toContain("ALTER ROLE victim PASSWORD '***'");
+        expect(r.stdout).toContain("AS dsn, '***'");
+      }
+    }
+    const kept = filesUnder(fleetState);
+    expect(kept.map((f) => f.text).join('\n')).toContain("AS dsn, '***'");
+    for (const f of kept) expect({ path: f.path, leaked: all.filter((x) => f.text.includes(x)) }).toEqual({ path: f.path, leaked: [] });
   });
 
   it('incident db shows the blocking tree, long-running and top statements masked in every format', async () => {

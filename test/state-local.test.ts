@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashOf } from '../src/state/chain.js';
 import { LocalStore } from '../src/state/local.js';
+import { HistoryProbe } from '../src/probes/history.js';
 import { statePath } from '../src/state/index.js';
 import type { RunReport } from '../src/engine/report.js';
 import { markdown } from '../src/report/markdown.js';
@@ -111,6 +112,28 @@ describe('local store files', () => {
     // Pruned (the file replaced): read again.
     expect(await store.history.prune(new Date(at(2)), 'staging')).toBe(1);
     expect(await values()).toEqual([2]);
+  });
+
+  it("a check's previous facts: the newest run that kept them, past runs where the check erred", async () => {
+    const { store } = await fresh();
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 7, 9, 0, s)).toISOString();
+    const run = (s: number, facts?: Record<string, unknown>) => {
+      const r = report('health db', at(s), [{ id: 'postgres.counters', value: s }]);
+      if (facts) r.items[0]!.results[0]!.facts = facts;
+      else r.items[0]!.results[0]!.status = 'error';
+      return { at: r.startedAt, by: 'alice', host: 'h', command: r.command, environment: r.environment, status: r.status, exitCode: r.exitCode, report: r };
+    };
+    const previous = (clock: number) => new HistoryProbe(async () => store, 'staging').previousFacts('postgres.counters', new Date(Date.parse(at(clock)) - 1));
+    expect(await previous(1)).toBeUndefined();
+    await store.history.append(run(1, { n: 1 }));
+    await store.history.append(run(2, { n: 2 }));
+    expect(await previous(3)).toEqual({ at: at(2), facts: { n: 2 } });
+    // The two newest erred: the one before them answers.
+    await store.history.append(run(3));
+    await store.history.append(run(4));
+    expect(await previous(5)).toEqual({ at: at(2), facts: { n: 2 } });
+    // Up to the run's clock only: a run that started after it is not read.
+    expect(await previous(2)).toEqual({ at: at(1), facts: { n: 1 } });
   });
 
   it('names a garbled line in the middle as an edit', async () => {

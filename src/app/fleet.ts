@@ -41,7 +41,8 @@ export async function runFleet(
   configs: Config[],
   command: { command: string; runbook: string },
   { flags, redactor }: { flags: FleetFlags; redactor: Redactor },
-  run: (i: number, signal: AbortSignal) => Promise<{ report: RunReport; exitCode: number }>,
+  /** An environment's run: its report, and that report with its secrets masked (redactor.applyDeep), which the fleet's report gathers. */
+  run: (i: number, signal: AbortSignal) => Promise<{ masked: RunReport; exitCode: number }>,
 ): Promise<number> {
   const started = new Date();
   // Listening until every environment's run is in the history: a SIGTERM while one is written must not lose it.
@@ -62,12 +63,12 @@ export async function runFleet(
       const own = new AbortController();
       running.add(own);
       try {
-        const { report, exitCode } = await run(i, own.signal);
-        reports[i] = { ...report, environment, exitCode };
+        const { masked, exitCode } = await run(i, own.signal);
+        reports[i] = { ...masked, environment: redactor.apply(environment), exitCode };
       } catch (e) {
         const code = unmadeExit(e);
         if (code === undefined) throw e;
-        reports[i] = unmadeReport(command, environment, (e as Error).message, code, at);
+        reports[i] = redactor.applyDeep(unmadeReport(command, environment, (e as Error).message, code, at));
       } finally {
         running.delete(own);
       }
@@ -78,7 +79,9 @@ export async function runFleet(
   } finally {
     interrupt.release();
   }
-  const fleet = redactor.applyDeep(fleetReport(reports, started, Date.now() - started.getTime()));
+  // Each environment's report arrives masked (each is masked once, as it is kept in the history): the fleet's own fields are masked here.
+  const made = fleetReport(reports, started, Date.now() - started.getTime());
+  const fleet = { ...redactor.applyDeep({ ...made, reports: [] }), reports: made.reports };
   const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
   write(await renderFleet(flags.format, fleet, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
   for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(await renderFleet(r.format, fleet, { color: false })));

@@ -178,7 +178,7 @@ async function runEnvironment(
   signal: AbortSignal,
   release: () => void,
   show?: (shown: RunReport, store: () => Promise<Store>) => Promise<unknown>,
-): Promise<{ report: RunReport; exitCode: number }> {
+): Promise<{ report: RunReport; masked: RunReport; exitCode: number }> {
   const now = clockFromEnv();
   const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
   // One state store serves the run's checks (attestations, history) and then the comparison with the
@@ -191,6 +191,7 @@ async function runEnvironment(
     if (s) await s.then((x) => x.close(), () => undefined);
   };
   let report: RunReport;
+  let masked: RunReport;
   let releaseRun = async () => undefined as void;
   try {
     releaseRun = await holdRun(config, `${procedureId} @ ${config.environment ?? 'no environment'}`, { ifRunning: flags.ifRunning, waitMs: flags.timeout, signal, redactor });
@@ -233,8 +234,10 @@ async function runEnvironment(
     if (opts.compareWithLastRun) report.changes = await compareWithLastRun(report, store, redactor, fleetPrefix(show, config));
     report.audit = await (await import('../state/index.js')).auditHeadOf(store);
     // Secrets masked before the renderers lay the text out: a secret a wrap cut in two would escape the mask.
-    const unwritten = await show?.(redactor.applyDeep(report), store);
-    await keepInHistory(report, store, redactor, flags.by, fleetPrefix(show, config));
+    // Masked once: what is shown is what the history keeps and what a fleet's report gathers.
+    masked = redactor.applyDeep(report);
+    const unwritten = await show?.(masked, store);
+    await keepInHistory(masked, store, redactor, flags.by, fleetPrefix(show, config));
     if (alerts) await sendAlerts(report, alerts, store, redactor);
     if (unwritten) throw unwritten;
     await opts.onReport?.(report, { config, redactor, store });
@@ -243,8 +246,8 @@ async function runEnvironment(
     await closeStore();
     await releaseRun();
   }
-  if (flags.emit === 'cloudwatch') return { report, exitCode: await emitToCloudWatch(report, config, redactor) };
-  return { report, exitCode: report.exitCode };
+  if (flags.emit === 'cloudwatch') return { report, masked, exitCode: await emitToCloudWatch(report, config, redactor) };
+  return { report, masked, exitCode: report.exitCode };
 }
 
 /** The procedure without the checks of systems the configuration does not opt into (engine/targets.ts OPT_IN_TARGETS). */
@@ -274,11 +277,14 @@ function nothingConfigured(command: string, defs: CheckDefinition[], config: Con
 /** What names the environment on a line of a fleet run's stderr (a run of one environment shows nothing: it is printed with `show`). */
 const fleetPrefix = (show: unknown, config: Config): string => (show ? '' : `environment ${config.environment}: `);
 
-/** Every run goes into the run history; a store that cannot take it costs one line on stderr, never the verdict's exit code. */
-async function keepInHistory(report: RunReport, store: () => Promise<Store>, redactor: Redactor, by?: string, where = ''): Promise<void> {
+/**
+ * Every run goes into the run history (`masked`: the report as the redactor's applyDeep made it); a store that cannot
+ * take it costs one line on stderr, never the verdict's exit code.
+ */
+async function keepInHistory(masked: RunReport, store: () => Promise<Store>, redactor: Redactor, by?: string, where = ''): Promise<void> {
   try {
     const { recordRun } = await import('../state/index.js');
-    await recordRun(await store(), report, { redactor, by });
+    await recordRun(await store(), masked, { redactor, by, masked: true });
   } catch (e) {
     write(`nvcops: ${where}run history not saved: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
   }

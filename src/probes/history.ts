@@ -15,6 +15,15 @@ export interface RunsFilter {
   limit?: number;
 }
 
+/** The facts `check` kept in the newest of `runs` that has them. */
+function factsIn(runs: HistoryEntry[], check: string): { at: string; facts: Record<string, unknown> } | undefined {
+  for (const run of [...runs].reverse()) {
+    const facts = run.report.items.flatMap((i) => i.results).find((r) => r.id === check)?.facts;
+    if (facts && typeof facts === 'object') return { at: run.at, facts };
+  }
+  return undefined;
+}
+
 /**
  * Kept check runs in this environment up to the run's clock, oldest first: each filter read once per
  * run (one HistoryProbe per Probes), however many of the review's checks ask. The clock is read at the
@@ -51,12 +60,11 @@ export class HistoryProbe {
    * with when that run started; undefined on the first run. A run where the check erred kept none: the one before answers.
    */
   async previousFacts(check: string, now: Date): Promise<{ at: string; facts: Record<string, unknown> } | undefined> {
-    const runs = await this.runs({ check, limit: 20 }, now);
-    for (const run of [...runs].reverse()) {
-      const facts = run.report.items.flatMap((i) => i.results).find((r) => r.id === check)?.facts;
-      if (facts && typeof facts === 'object') return { at: run.at, facts };
-    }
-    return undefined;
+    // The newest run first: it almost always has them, and each run read is a whole report parsed (a fleet reads one
+    // environment's history per environment). Only when it erred are the 20 before it read.
+    const newest = await this.runs({ check, limit: 1 }, now);
+    if (newest.length === 0) return undefined;
+    return factsIn(newest, check) ?? factsIn(await this.runs({ check, limit: 20 }, now), check);
   }
 
   /** The newest run of `command` in the configured environment, however old. */

@@ -150,10 +150,13 @@ export async function auditHeadOf(store: () => Promise<Store>, waitMs = 2000): P
   }
 }
 
-/** Keeps a check run's report in the run history; secrets are masked before it is written. */
-export function recordRun(store: Store, report: RunReport, ctx: { redactor: Redactor; by?: string }): Promise<HistoryEntry> {
+/**
+ * Keeps a check run's report in the run history; secrets are masked before it is written (`masked`: the report is
+ * already the redactor's applyDeep copy, as a run that printed it made it).
+ */
+export function recordRun(store: Store, report: RunReport, ctx: { redactor: Redactor; by?: string; masked?: boolean }): Promise<HistoryEntry> {
   return store.history.append({
     at: report.startedAt, by: actor(ctx.by), host: hostname(), command: report.command, environment: report.environment,
-    status: report.status, exitCode: report.exitCode, report: ctx.redactor.applyDeep(report),
+    status: report.status, exitCode: report.exitCode, report: ctx.masked ? report : ctx.redactor.applyDeep(report),
   });
 }
