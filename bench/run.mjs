@@ -13,7 +13,7 @@
 //
 // Needs: PostgreSQL server binaries and pgbench, redis-server, check_postgres:
 //   apt-get install postgresql postgresql-contrib redis-server check-postgres
-// Env: RUNS (rounds, 15), SCALE (pgbench scale, 10); BENCH_TABLES, CATALOG_RUNS for bench/catalog.mjs and
+// Env: RUNS (rounds, 15), SCALE (pgbench scale, 10), BENCH_SECTIONS (which sections, below); BENCH_TABLES, CATALOG_RUNS for bench/catalog.mjs and
 // STARTUP_RUNS for bench/startup.mjs, which run next; FLEET_RUNS, FLEET_ENVS for bench/fleet.mjs, then
 // BENCH_PITR_MB, PITR_RUNS for bench/pitr.mjs, then BENCH_LOG_SIZES, LOG_RUNS for bench/logs.mjs, which run last.
 // Every section's ratios and targets are kept under bench/results/ (BENCH_JSON, BENCH_LOG_JSON).
@@ -29,6 +29,16 @@ import { keepSection, median } from './results.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 const SCALE = Number(process.env.SCALE ?? 10);
+// BENCH_SECTIONS (comma-separated; default all): which sections run. "peers" is this file's own (check_postgres
+// and the floors); catalog, startup, fleet, pitr and logs follow in that order.
+const SECTIONS = ['peers', 'catalog', 'startup', 'fleet', 'pitr', 'logs'];
+const wanted = process.env.BENCH_SECTIONS?.split(',').map((x) => x.trim()).filter(Boolean);
+const unknown = (wanted ?? []).filter((x) => !SECTIONS.includes(x));
+if (unknown.length) {
+  console.error(`bench: BENCH_SECTIONS: unknown section ${unknown.join(', ')} (allowed: ${SECTIONS.join(', ')})`);
+  process.exit(2);
+}
+const runs = (section) => !wanted || wanted.includes(section);
 const CLI = new URL('../bin/nvcops.js', import.meta.url).pathname;
 const have = (bin) => { try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); return true; } catch { return false; } };
 const missing = ['check_postgres', 'redis-server', 'redis-cli'].filter((b) => !have(b));
@@ -46,7 +56,7 @@ const work = mkdtempSync(join(tmpdir(), 'nvcops-bench-'));
 // Last to run: whatever is still up, and the throwaway CA.
 const stops = [stopLeftovers];
 
-try {
+if (runs('peers')) try {
   say(`work dir ${work}; pgbench scale ${SCALE}; ${RUNS} runs each`);
   const server = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', archive_mode: 'on', archive_command: 'mkdir -p ../wal-archive && cp %p ../wal-archive/%f' } });
   stops.push(() => server.stop());
@@ -196,12 +206,12 @@ try {
 }
 
 // Catalog scale: health db on 10 / 1,000 / 10,000 tables (bench/catalog.mjs, on a server of its own).
-await (await import('./catalog.mjs')).benchCatalog();
+if (runs('catalog')) await (await import('./catalog.mjs')).benchCatalog();
 // Start-up: nvcops --help beside bare node (bench/startup.mjs).
-await (await import('./startup.mjs')).benchStartup();
+if (runs('startup')) await (await import('./startup.mjs')).benchStartup();
 // A fleet in one run: 20 environments of health db beside one (bench/fleet.mjs, on servers of its own).
-await (await import('./fleet.mjs')).benchFleet();
+if (runs('fleet')) await (await import('./fleet.mjs')).benchFleet();
 // A point-in-time restore through nvcops beside pgbackrest restore by hand (bench/pitr.mjs, on a server of its own).
-await (await import('./pitr.mjs')).benchPitr();
+if (runs('pitr')) await (await import('./pitr.mjs')).benchPitr();
 // Log scale: health daily on 10 MB to 1 GB of application log beside tail|grep and wc -l (bench/logs.mjs).
-await (await import('./logs.mjs')).benchLogs();
+if (runs('logs')) await (await import('./logs.mjs')).benchLogs();

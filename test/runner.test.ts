@@ -75,8 +75,8 @@ describe('runner', () => {
 
   describe('checks that time a round trip run first, by themselves', () => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const traced = (events: string[], id: string, ms: number, timesRoundTrip?: true) => defineCheck({
-      id, title: id, requires: [], unit: 'ms', ...(timesRoundTrip && { timesRoundTrip }),
+    const traced = (events: string[], id: string, ms: number, timesRoundTrip?: true, watchesMs?: number) => defineCheck({
+      id, title: id, requires: [], unit: 'ms', ...(timesRoundTrip && { timesRoundTrip }), ...(watchesMs && { watchesMs }),
       run: async () => { events.push(`${id} start`); await sleep(ms); events.push(`${id} end`); return { value: ms, message: 'ok' }; },
     });
     const run = (events: string[], roundTripMs: number, opts: Partial<RunOptions> = {}) => {
@@ -91,6 +91,17 @@ describe('runner', () => {
       expect(events.indexOf('t.work start')).toBeGreaterThan(Math.max(events.indexOf('t.connect end'), events.indexOf('t.ping end')));
       expect(events.indexOf('t.ping start')).toBeLessThan(events.indexOf('t.connect end'));
       expect(report.items[0]!.results.map((r) => r.id)).toEqual(['t.work', 't.connect', 't.ping']);
+    });
+
+    it('a check that watches a counter over a window starts first among the others, after the round trips', async () => {
+      const events: string[] = [];
+      const defs = [traced(events, 't.work', 10), traced(events, 't.more', 10), traced(events, 't.ping', 20, true), traced(events, 't.window', 60, undefined, 60)];
+      const p = { id: 'window', runbook: 't', items: [{ title: 'L', checks: defs.map((c) => c.id) }] };
+      const report = await runProcedure(p, new Map(defs.map((c) => [c.id, c])), { ...base, concurrency: 2, thresholds: new Map() });
+      expect(events.slice(0, 3)).toEqual(['t.ping start', 't.ping end', 't.window start']);
+      // Its window runs beside the others' work: both of them are done before it is.
+      expect(events.indexOf('t.more end')).toBeLessThan(events.indexOf('t.window end'));
+      expect(report.items[0]!.results.map((r) => r.id)).toEqual(['t.work', 't.more', 't.ping', 't.window']);
     });
 
     it('a slow server holds the others back one second at most, and never past the run deadline', async () => {
