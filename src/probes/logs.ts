@@ -254,6 +254,7 @@ export const MAX_LINE_BYTES = 1024 * 1024;
  */
 async function* chunksBackwards(path: string): AsyncGenerator<string> {
   const fh = await openRegular(path);
+  let pending: Promise<unknown> | undefined;
   try {
     const { size } = await fh.stat();
     // Two buffers for the whole file, taken in turn: a block is read into one with the pending line end after it
@@ -265,9 +266,12 @@ async function* chunksBackwards(path: string): AsyncGenerator<string> {
     let turn = 0;
     const readBefore = (end: number) => {
       const len = Math.min(BLOCK_BYTES, end);
-      return fh.read(bufs[turn]!, 0, len, end - len);
+      const read = fh.read(bufs[turn]!, 0, len, end - len);
+      // Its failure is thrown where it is awaited, or dropped when the reader stopped before it (the window was read).
+      read.catch(() => undefined);
+      return read;
     };
-    let pending = pos > 0 ? readBefore(pos) : undefined;
+    pending = pos > 0 ? readBefore(pos) : undefined;
     while (pending) {
       const data = bufs[turn]!;
       await pending;
@@ -300,6 +304,8 @@ async function* chunksBackwards(path: string): AsyncGenerator<string> {
     const rest = restBuf.subarray(0, restLen);
     if (rest.length) yield rest.toString('utf8');
   } finally {
+    // A read ahead still under way when the window ended is let finish before its file is closed.
+    await pending?.catch(() => undefined);
     await fh.close();
   }
 }
