@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { existsSync } from 'node:fs';
 import { TargetError } from '../engine/errors.js';
 import { maskSecretFields, maskSecrets } from '../engine/redact.js';
@@ -245,27 +246,40 @@ const PG_CSV = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [^,]*),("(?:[^"]|""
 export const MAX_LINE_BYTES = 1024 * 1024;
 
 /**
- * A file from the end backwards, in chunks, so a day's window of a large log costs only that day. Each chunk's whole
- * lines are decoded at once and handed over as one text, to be read from its end (a newline byte never falls inside a
- * UTF-8 character, so this reads the same as decoding line by line). A line longer than MAX_LINE_BYTES keeps its first
- * MAX_LINE_BYTES bytes, which hold its time and level.
+ * A file from the end backwards, in blocks, so a day's window of a large log costs only that day. Each block's whole
+ * lines are handed over in pieces of about PIECE_BYTES, decoded at once and to be read from their end (a newline byte
+ * never falls inside a UTF-8 character, so this reads the same as decoding line by line). A line longer than
+ * MAX_LINE_BYTES keeps its first MAX_LINE_BYTES bytes, which hold its time and level. The next block is read while
+ * this one's pieces are read: a read waits on the disk or the page cache, and the scan need not wait with it.
  */
 async function* chunksBackwards(path: string): AsyncGenerator<string> {
   const fh = await openRegular(path);
+  let pending: Promise<unknown> | undefined;
   try {
     const { size } = await fh.stat();
-    // Under 128 KiB: its text is a young-generation string, dropped by the next scavenge, so memory stays flat whatever the window.
-    const chunk = 64 * 1024;
-    // Two buffers for the whole file: a chunk is read into `data` with the pending line end after it, which then goes to `rest`.
-    const data = Buffer.allocUnsafe(chunk + MAX_LINE_BYTES);
+    // Two buffers for the whole file, taken in turn: a block is read into one with the pending line end after it
+    // (which then goes to `rest`) while the block before it in the file is read into the other.
+    const bufs = [Buffer.allocUnsafe(BLOCK_BYTES + MAX_LINE_BYTES), Buffer.allocUnsafe(BLOCK_BYTES + MAX_LINE_BYTES)];
     const restBuf = Buffer.allocUnsafe(MAX_LINE_BYTES);
     let restLen = 0;
     let pos = size;
-    while (pos > 0) {
-      const len = Math.min(chunk, pos);
+    let turn = 0;
+    const readBefore = (end: number) => {
+      const len = Math.min(BLOCK_BYTES, end);
+      const read = fh.read(bufs[turn]!, 0, len, end - len);
+      // Its failure is thrown where it is awaited, or dropped when the reader stopped before it (the window was read).
+      read.catch(() => undefined);
+      return read;
+    };
+    pending = pos > 0 ? readBefore(pos) : undefined;
+    while (pending) {
+      const data = bufs[turn]!;
+      await pending;
+      const len = Math.min(BLOCK_BYTES, pos);
       pos -= len;
-      await fh.read(data, 0, len, pos);
-      // The end of a line that starts in this chunk or before it; it holds no newline.
+      turn ^= 1;
+      pending = pos > 0 ? readBefore(pos) : undefined;
+      // The end of a line that starts in this block or before it; it holds no newline.
       restBuf.copy(data, len, 0, restLen);
       const filled = len + restLen;
       const first = data.subarray(0, filled).indexOf(10);
@@ -277,16 +291,31 @@ async function* chunksBackwards(path: string): AsyncGenerator<string> {
       // The last line is the one the pending end ended: cut where a line that long is cut.
       const last = restLen ? data.subarray(0, filled).lastIndexOf(10) : -1;
       const end = last !== -1 && filled - last - 1 > MAX_LINE_BYTES ? last + 1 + MAX_LINE_BYTES : filled;
-      const text = data.toString('utf8', first + 1, end);
+      // Pieces of whole lines from the end, each starting after a newline: a piece's text stays a young-generation
+      // string (under 128 KiB unless one line is longer), dropped by the next scavenge, so memory stays flat.
+      for (let hi = end; ;) {
+        const lo = hi - PIECE_BYTES <= first ? first + 1 : data.lastIndexOf(10, hi - PIECE_BYTES) + 1;
+        if (lo < hi) yield decode(data, lo, hi);
+        if (lo === first + 1) break;
+        hi = lo - 1;
+      }
       restLen = data.copy(restBuf, 0, 0, first);
-      yield text;
     }
     const rest = restBuf.subarray(0, restLen);
     if (rest.length) yield rest.toString('utf8');
   } finally {
+    // A read ahead still under way when the window ended is let finish before its file is closed.
+    await pending?.catch(() => undefined);
     await fh.close();
   }
 }
+
+/** Bytes read at once from the end of a log, and bytes of whole lines decoded at once from a block. */
+const BLOCK_BYTES = 1024 * 1024;
+const PIECE_BYTES = 64 * 1024;
+
+/** data[a, b) as UTF-8: ASCII bytes read as Latin-1, the same text without UTF-8's decoding (most logs are all ASCII). */
+const decode = (data: Buffer, a: number, b: number): string => (isAscii(data.subarray(a, b)) ? data.toString('latin1', a, b) : data.toString('utf8', a, b));
 
 /**
  * The undated lines met so far, newest first, for the entry above them: the lines nearest that entry's first line are
