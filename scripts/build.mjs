@@ -58,6 +58,28 @@ const builtinImports = {
   },
 };
 
+// Node's built-ins that a command line may not need load when first used, not when the bundle starts:
+// a static `import { spawn } from 'node:child_process'` (or commander's `require('node:child_process')`)
+// becomes a module of getters that require the built-in on first access. child_process alone brings net,
+// dgram and their stream plumbing, about 6 ms of CPU of every `nvcops --help` (issue #23). Only built-ins
+// whose exports are a plain object (not a function or class such as events or stream) can be deferred so.
+// The export names come from this Node at build time; a name Node lacks reads as undefined, as it would.
+const LAZY_BUILTINS = ['child_process', 'net', 'tls', 'dgram', 'http', 'https', 'zlib', 'readline', 'readline/promises', 'crypto', 'stream/promises', 'dns', 'diagnostics_channel', 'string_decoder', 'worker_threads', 'timers/promises'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const lazy = new Set(LAZY_BUILTINS.flatMap((m) => [m, `node:${m}`]));
+    b.onResolve({ filter: /^[\w:/]+$/ }, ({ path, namespace }) => (namespace !== 'lazy-builtin' && lazy.has(path) ? { path: path.replace(/^node:/, ''), namespace: 'lazy-builtin' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async ({ path }) => {
+      const names = Object.getOwnPropertyNames(await import(`node:${path}`).then((m) => m.default));
+      return {
+        contents: `let m;\nconst load = () => m ??= require(${JSON.stringify(`node:${path}`)});\nfor (const k of ${JSON.stringify(names)}) Object.defineProperty(exports, k, { enumerable: true, get: () => load()[k] });`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const dist = new URL('../dist/', import.meta.url).pathname;
 rmSync(dist, { recursive: true, force: true });
@@ -75,7 +97,7 @@ const common = {
   keepNames: true,
   logLevel: 'warning',
 };
-await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, plugins: [pgOnNode, awsApart, builtinImports], define: { NVCOPS_VERSION: JSON.stringify(version), NVCOPS_HTTP_WORKER: JSON.stringify('http-worker.cjs') } });
+await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, plugins: [pgOnNode, awsApart, builtinImports, lazyBuiltins], define: { NVCOPS_VERSION: JSON.stringify(version), NVCOPS_HTTP_WORKER: JSON.stringify('http-worker.cjs') } });
 await build({ ...common, entryPoints: { 'http-worker': 'src/probes/http-worker.ts' }, plugins: [builtinImports] });
 await build({
   ...common,

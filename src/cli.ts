@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerCompletion } from './commands/completion.js';
@@ -12,6 +12,7 @@ import { registerRunbook } from './commands/runbook.js';
 import { registerSchema } from './commands/schema.js';
 import { registerWeekly } from './commands/weekly.js';
 import { registerIncident } from './commands/incident.js';
+import { TOP_COMMANDS } from './commands/listing.js';
 import { EXIT } from './engine/errors.js';
 import { printable } from './engine/printable.js';
 import { actorArg, named } from './commands/options.js';
@@ -61,7 +62,7 @@ const pluginCode = (code: number): number => (AS_PLUGIN && code > EXIT.error ? E
 const VERSION = typeof NVCOPS_VERSION === 'string' ? NVCOPS_VERSION : 'dev';
 
 /** The top-level commands, each registered with its whole subtree. */
-const COMMANDS: Record<string, (program: Command, finish: (code: Promise<number>) => void) => void> = {
+const COMMANDS: Record<keyof typeof TOP_COMMANDS, (program: Command, finish: (code: Promise<number>) => void) => void> = {
   health: registerHealth,
   weekly: registerWeekly,
   maintain: registerMaintain,
@@ -90,6 +91,20 @@ function commandNamed(program: Command, args: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * What the top-level help (`nvcops --help`, the whole line) shows of each command of COMMANDS, without
+ * building its subtree (a quarter of the help's start-up): its name, description and term (TOP_COMMANDS).
+ */
+function listCommands(program: Command): void {
+  const terms: Record<string, string | undefined> = Object.fromEntries(Object.entries(TOP_COMMANDS).map(([name, listed]) => [name, 'term' in listed ? listed.term : undefined]));
+  for (const name of Object.keys(COMMANDS) as (keyof typeof TOP_COMMANDS)[]) program.command(name).description(TOP_COMMANDS[name].description);
+  program.configureHelp({
+    subcommandTerm(this: Help, cmd: Command) {
+      return (Object.hasOwn(COMMANDS, cmd.name()) && terms[cmd.name()]) || Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
+}
+
 /** The program with every command, or with only the one `args` (the command line after node and script) names. */
 function buildProgram(finish: (code: Promise<number>) => void, args: string[]): Command {
   const program = new Command('nvcops')
@@ -104,8 +119,11 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
     // One line: the error (quoting the argument as typed, controls shown), commander's suggestion if any, and where the usage is.
     .configureOutput({ outputError: (str) => errorLine.write(`${printable(str.replace(/^error: /, 'nvcops: ').trim().replace(/\s*\n\s*/g, ' '))} (run with --help for usage)\n`) })
     .addHelpText('after', EXIT_CODES_HELP);
-  const only = commandNamed(program, args);
-  for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) listCommands(program);
+  else {
+    const only = commandNamed(program, args);
+    for (const [name, register] of Object.entries(COMMANDS)) if (!only || name === only) register(program, finish);
+  }
   // Not one of COMMANDS: its scripts are made from the whole tree, which a line naming `completion` therefore builds.
   registerCompletion(program, finish);
   addExamples(program);
@@ -144,7 +162,8 @@ export async function main(argv: string[]): Promise<never> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') exit(EXIT.ok);
+      // `nvcops help` asked for the help (0); a group named without its subcommand gets it on stderr as a usage error.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0)) exit(EXIT.ok);
       exit(EXIT.usage);
     }
     exit(await fatal(e, program.opts(), errorLine));

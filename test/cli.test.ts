@@ -19,6 +19,16 @@ describe('command line', () => {
     expect(db.stdout).toMatch(/db_performance_check\.py/);
   });
 
+  it('--help, built from the list of commands alone (src/commands/listing.ts), prints what the help of the whole tree does', async () => {
+    const whole = await nvcops(['help']);
+    expect(whole.exitCode).toBe(0);
+    expect(whole.stdout).toMatch(/\n {2}history \[options\] +The run history/);
+    expect(whole.stdout).toMatch(/\n {2}schema <name> +Print the JSON Schema/);
+    for (const flag of ['--help', '-h']) expect((await nvcops([flag])).stdout, flag).toBe(whole.stdout);
+    // Only that whole line: a group's help still lists its subcommands.
+    expect((await nvcops(['health', '--help'])).stdout).toMatch(/^Usage: nvcops health[\s\S]*\n {2}db \[options\] +database performance/);
+  });
+
   it.each([
     [['bogus'], /unknown command 'bogus'/],
     [['health', 'db', '--bogus'], /unknown option '--bogus'/],

@@ -80,3 +80,35 @@ describe('the top-level help starts from a code cache of its own', () => {
     expect((await run(dir, ['--help'])).stderr).toMatch(/^nvcops: no code cache for .*dist\/cli\.cjs: ENOENT$/);
   });
 });
+
+describe('built-ins a command line does not use are not loaded (scripts/build.mjs LAZY_BUILTINS)', () => {
+  // Node's own record of the built-in modules a run loaded, printed at exit by a preloaded script.
+  const loaded = async (args: string[]) => {
+    const dir = install();
+    const preload = join(dir, 'loaded.cjs');
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeSync(2, '\\nLOADED ' + JSON.stringify(process.moduleLoadList)));");
+    const r = await execa('node', ['--require', preload, join(dir, 'bin', 'nvcops.js'), ...args], { reject: false, env: { NVCOPS_CONFIG: join(dir, 'none.yaml') } });
+    return { r, modules: JSON.parse(r.stderr.slice(r.stderr.lastIndexOf('\nLOADED ') + 8)) as string[] };
+  };
+
+  // (net itself comes with a stdout that is a pipe, as here.)
+  it('--help loads none of child_process, dgram, tls, crypto (commander and the commands import them at the top)', async () => {
+    const { r, modules } = await loaded(['--help']);
+    expect(r.exitCode).toBe(0);
+    expect(modules).toContain('NativeModule fs');
+    for (const m of ['child_process', 'dgram', 'tls', 'crypto']) expect(modules).not.toContain(`NativeModule ${m}`);
+  });
+
+  it('a command that uses one loads it when it first reaches it', async () => {
+    // The audit trail's hash chain, through the deferred crypto module: an entry written, then verified.
+    const state = mkdtempSync(join(tmpdir(), 'nvcops-state-'));
+    installs.push(state);
+    const config = join(state, 'nvcops.json');
+    writeFileSync(config, JSON.stringify({ state: { path: join(state, 'state') } }));
+    expect((await loaded(['incident', 'open', '--severity', 'P3', '--title', 'lazy built-ins', '--config', config])).r.exitCode).toBe(0);
+    const { r, modules } = await loaded(['audit', 'verify', '--config', config]);
+    expect(r).toMatchObject({ exitCode: 0 });
+    expect(r.stdout).toMatch(/^head 1:[0-9a-f]{64}$/m);
+    expect(modules).toContain('NativeModule crypto');
+  });
+});

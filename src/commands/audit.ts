@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseWitness } from '../state/anchors.js';
 import type { Witness } from '../state/store.js';
 import { limitArg, listFormat, sinceArg } from './options.js';
+import { TOP_COMMANDS } from './listing.js';
 
 /** `--anchor`: a head copied from a report, a syslog line or verify's output (`SEQ:HASH`), or an anchor file; repeatable. */
 const anchorArg = (value: string, previous: (Witness | string)[] = []): (Witness | string)[] => {
@@ -17,7 +18,7 @@ const anchorArg = (value: string, previous: (Witness | string)[] = []): (Witness
 export function registerAudit(program: Command, finish: (code: Promise<number>) => void): void {
   const audit = program
     .command('audit')
-    .description('The audit trail: who did what, where and with what outcome; hash-chained so changes are found');
+    .description(TOP_COMMANDS.audit.description);
   const run = (name: 'auditShow' | 'auditExport') => (_opts: unknown, cmd: Command) =>
     finish(import('./state.js').then((m) => m[name](cmd.optsWithGlobals())));
   const trail = (name: 'auditVerify' | 'auditAnchor') => (_opts: unknown, cmd: Command) =>

@@ -4,6 +4,7 @@ import type { Target } from '../engine/verdict.js';
 import type { Config } from '../engine/config/index.js';
 import { actionCommand, addRunOptions, jobsArg, listFormat, named, wholeNumberArg } from './options.js';
 import type { RunFlags } from '../app/run.js';
+import { TOP_COMMANDS } from './listing.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -18,7 +19,7 @@ const restore = <O>(
 const backups = () => import('../backups/take.js');
 
 export function registerBackup(program: Command, finish: Finish): void {
-  const backup = program.command('backup').description('Backup and Recovery: the Backup Schedule and the Recovery Procedures');
+  const backup = program.command('backup').description(TOP_COMMANDS.backup.description);
 
   backup
     .command('db')

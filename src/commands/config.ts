@@ -3,9 +3,10 @@ import type { Config } from '../engine/config/index.js';
 import type { Redactor } from '../engine/redact.js';
 import type { SettingSource } from '../engine/setting-source.js';
 import type { GlobalOptions } from '../app/prepare.js';
+import { TOP_COMMANDS } from './listing.js';
 
 export function registerConfig(program: Command, finish: (code: Promise<number>) => void): void {
-  const config = program.command('config').description('The configuration nvcops runs with');
+  const config = program.command('config').description(TOP_COMMANDS.config.description);
   config
     .command('check')
     .description('Validate the configuration and print it resolved (environment chosen, ${VAR} filled in, secrets redacted)')

@@ -1,11 +1,12 @@
 import { Option, type Command } from 'commander';
 import { addRunOptions, listFormat, windowSinceArg } from './options.js';
 import type { RunFlags } from '../app/run.js';
+import { TOP_COMMANDS } from './listing.js';
 
 export function registerHealth(program: Command, finish: (code: Promise<number>) => void): void {
   const health = program
     .command('health')
-    .description('Daily Operations › Morning Health Check (8:00 AM EST)');
+    .description(TOP_COMMANDS.health.description);
 
   addRunOptions(
     health

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { FORMATS } from '../report/formats.js';
 import { UsageError } from '../engine/errors.js';
 import { actionCommand, durationArg, limitArg, outputFileArg, sinceArg, wholeNumberArg } from './options.js';
+import { TOP_COMMANDS } from './listing.js';
 
 const LIST_FORMATS: readonly string[] = ['human', 'json'];
 /** history report writes one format: the page (its default, whatever history's own --format default is). */
@@ -10,7 +11,7 @@ const REPORT_FORMATS: readonly string[] = ['html'];
 export function registerHistory(program: Command, finish: (code: Promise<number>) => void): void {
   const history = program
     .command('history')
-    .description('The run history: every check run with its report, for trends and month-over-month comparisons')
+    .description(TOP_COMMANDS.history.description)
     .option('--command <command>', 'only runs of this command (`health db`)')
     .option('--check <id>', 'only runs that include this check, showing its status and observed value')
     .option('--since <when>', 'runs started since: a duration back from now (7d, 24h) or a date', sinceArg)

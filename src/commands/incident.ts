@@ -3,6 +3,7 @@ import type { DbFlags, DeploysFlags, LogsFlags } from '../incident/commands.js';
 import type { IncidentFlags } from '../incident/output.js';
 import { METRIC_PRESETS, type MetricsFlags } from '../incident/metric-presets.js';
 import { durationArg, listFormat, outputFileArg, wholeNumberArg } from './options.js';
+import { TOP_COMMANDS } from './listing.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -19,7 +20,7 @@ const load = () => import('../incident/commands.js');
 export function registerIncident(program: Command, finish: Finish): void {
   const incident = program
     .command('incident')
-    .description('Incident Response: investigation, severity and response timers, timeline, post-mortem');
+    .description(TOP_COMMANDS.incident.description);
 
   withFormat(
     incident

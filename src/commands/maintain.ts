@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Target } from '../engine/verdict.js';
 import { actionCommand, addRunOptions, durationArg, named, tableNameArg, wholeNumberArg } from './options.js';
 import type { RunFlags } from '../app/run.js';
+import { TOP_COMMANDS } from './listing.js';
 
 type Finish = (code: Promise<number>) => void;
 
@@ -22,7 +23,7 @@ function review(group: Command, finish: Finish, name: 'certs' | 'security-update
 }
 
 export function registerMaintain(program: Command, finish: Finish): void {
-  const maintain = program.command('maintain').description('Maintenance Procedures: database, application and security maintenance');
+  const maintain = program.command('maintain').description(TOP_COMMANDS.maintain.description);
 
   action<{ vacuum?: boolean; analyze?: boolean; full?: boolean; table?: string[] }>(
     maintain, finish, 'db', ['postgres'], 'Database Maintenance — runbook: python scripts/db_maintenance.py --vacuum --analyze',

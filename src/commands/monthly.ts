@@ -5,9 +5,10 @@ import { UsageError } from '../engine/errors.js';
 import { addAttestationOptions, handleAttestation, type AttestationFlags } from './attest.js';
 import { addActionOptions, addRunOptions, jobsArg, listFormat } from './options.js';
 import type { RunFlags } from '../app/run.js';
+import { TOP_COMMANDS } from './listing.js';
 
 export function registerMonthly(program: Command, finish: (code: Promise<number>) => void): void {
-  const monthly = program.command('monthly').description('Monthly Operations');
+  const monthly = program.command('monthly').description(TOP_COMMANDS.monthly.description);
 
   addActionOptions(
     monthly

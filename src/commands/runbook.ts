@@ -3,6 +3,7 @@ import { isDate, isLocalTime } from '../engine/zoned.js';
 import { TIMER_FORMATS } from '../runbook/schedule.js';
 import { SECTION_IDS } from '../runbook/sections.js';
 import { listFormat } from './options.js';
+import { TOP_COMMANDS } from './listing.js';
 
 /** The days --date takes: the calendar looks weeks past the day, and the year 10000 has no YYYY-MM-DD. */
 const FIRST_DAY = '1970-01-01';
@@ -22,7 +23,7 @@ const timeArg = (value: string): string => {
 };
 
 export function registerRunbook(program: Command, finish: (code: Promise<number>) => void): void {
-  const runbook = program.command('runbook').description('The runbook itself: its calendar, sections, severity levels and on-call rotation');
+  const runbook = program.command('runbook').description(TOP_COMMANDS.runbook.description);
   const view = (name: 'runbookShow' | 'runbookSeverity' | 'runbookOncall') => (...args: unknown[]) => {
     const cmd = args.at(-1) as Command;
     finish(import('./runbook-view.js').then((m) => m[name](cmd.optsWithGlobals(), cmd.processedArgs[0] as never)));

@@ -1,10 +1,11 @@
 import { Argument, type Command } from 'commander';
 import { SCHEMA_NAMES, type SchemaName } from '../report/schema-names.js';
+import { TOP_COMMANDS } from './listing.js';
 
 export function registerSchema(program: Command, finish: (code: Promise<number>) => void): void {
   program
     .command('schema')
-    .description('Print the JSON Schema of the config file or of a --format json output (config: for editors completing nvcops.yaml)')
+    .description(TOP_COMMANDS.schema.description)
     .addArgument(new Argument('<name>', 'which schema').choices(SCHEMA_NAMES))
     .action((name: SchemaName) =>
       finish(

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { addRunOptions } from './options.js';
 import type { RunFlags } from '../app/run.js';
+import { TOP_COMMANDS } from './listing.js';
 
 export function registerWeekly(program: Command, finish: (code: Promise<number>) => void): void {
-  const weekly = program.command('weekly').description('Weekly Operations');
+  const weekly = program.command('weekly').description(TOP_COMMANDS.weekly.description);
 
   addRunOptions(
     weekly
