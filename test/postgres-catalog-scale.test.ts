@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKS } from '../src/checks/postgres/cache-hit-ratio.js';
 import { SHOWN, sequencesSql, usedPercent } from '../src/checks/postgres/sequences.js';
@@ -99,6 +100,41 @@ describe('catalog checks that rank and skip in SQL judge as they did row by row,
     expect(hidden.message).toMatch(/^missing privilege: 11 sequences are unreadable \("Ops Data"\."Seq\.1", public\.at_level, public\.below\); GRANT SELECT ON ALL SEQUENCES IN SCHEMA "Ops Data", public TO nvcops_monitor$/);
     await server.sql(`DROP SCHEMA "Ops Data" CASCADE; DROP TABLE orders, tiny, events, wide, narrow;
       DROP SEQUENCE countdown, never_used, wheel, twin_a, twin_b, at_level`);
+  });
+
+  it('reads the sequences in a second session beside the other checks, and in the one session when the role may open only one', async () => {
+    await server.sql(`CREATE TABLE IF NOT EXISTS ledger (id serial PRIMARY KEY); SELECT setval('ledger_id_seq', 2100000000);
+      GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO nvcops_monitor`);
+    await server.sql('ALTER SYSTEM SET log_connections = on');
+    await server.sql('SELECT pg_reload_conf()');
+    // The run's logins as the monitoring role, from the server's log (written by each backend, no collector).
+    const logged = async () => {
+      const from = statSync(server.logFile).size;
+      const byId = await healthDb();
+      const log = readFileSync(server.logFile, 'utf8').slice(from);
+      // A login the role's CONNECTION LIMIT refuses is authorized first, then ends with a FATAL line of the same process.
+      const pids = (re: RegExp) => new Set([...log.matchAll(re)].map((m) => m[1]));
+      const refused = pids(/\[(\d+)\] .*FATAL: +too many connections for role "nvcops_monitor"/g);
+      const sessions = [...pids(/\[(\d+)\] .*connection authorized: user=nvcops_monitor /g)].filter((p) => !refused.has(p)).length;
+      return { byId, sessions, refused: refused.size > 0 };
+    };
+    const seen = (r: { status: string; message?: string; details?: string[] }) => ({ status: r.status, message: r.message, details: r.details });
+    try {
+      const two = await logged();
+      expect(two.sessions).toBe(2);
+      expect(seen(two.byId['postgres.sequences']!)).toMatchObject({ status: 'fail', message: expect.stringMatching(/^public\.ledger_id_seq \(feeds ledger\.id, int4\) at 97\.\d+% of its range$/) });
+      await server.sql('ALTER ROLE nvcops_monitor CONNECTION LIMIT 1');
+      const one = await logged();
+      // The first session keeps its slot (every check runs), the second is refused and the sequences are read in the first.
+      expect(one).toMatchObject({ sessions: 1, refused: true });
+      expect(one.byId['postgres.connect-time']!.status).toBe('pass');
+      expect(seen(one.byId['postgres.sequences']!)).toEqual(seen(two.byId['postgres.sequences']!));
+      for (const id of Object.keys(two.byId)) expect(one.byId[id]!.status, id).toBe(two.byId[id]!.status);
+    } finally {
+      await server.sql('ALTER ROLE nvcops_monitor CONNECTION LIMIT -1; DROP TABLE ledger');
+      await server.sql('ALTER SYSTEM RESET log_connections');
+      await server.sql('SELECT pg_reload_conf()');
+    }
   });
 
   it('finds the one table needing vacuum among 1,000 that have nothing to judge, and leaves alone one changed below its trigger', async () => {
