@@ -128,6 +128,24 @@ describe('--report html=PATH and history report from real health daily runs', ()
     expect(html.match(/<figure class="chart"/g)).toHaveLength(measured.length);
   }, 120_000);
 
+  it('a fleet\'s page charts each environment from its own kept runs', async () => {
+    // A state store of its own, so that the runs counted by the tests below are theirs alone.
+    const { environment: _, ...shared } = { ...base, state: { path: join(work, 'fleet-state') } } as Record<string, unknown>;
+    const config = writeConfig({ ...shared, environments: { staging: {}, east: {} } });
+    const first = await nvcops(['health', 'daily', '--config', config, '--env', 'staging', '--format', 'json']);
+    expect(first.stderr).toBe('');
+    const path = join(out, 'fleet.html');
+    const r = await nvcops(['health', 'daily', '--config', config, '--env', 'all', '--format', 'json', '--report', `html=${path}`]);
+    expect(r.stderr).toBe('');
+    const html = readFileSync(path, 'utf8');
+    expectSelfContained(html);
+    const [staging, east] = html.split('<h2 id="s2-h">');
+    // staging kept a run before this one; east has only this run.
+    expect(figureOf(staging!, 'postgres.connect-time')).toContain('2 runs over 30 days');
+    expect(figureOf(east!, 'postgres.connect-time')).toContain('1 run over 30 days');
+    expect(secretsIn(html, PASSWORD, pg, redis)).toEqual([]);
+  }, 60_000);
+
   it('a failing check is shown failed, with its fault charted against the levels; text from a service name stays text', async () => {
     const bad = join(work, 'bad.log');
     writeFileSync(bad, requestLog(1000, 3));
@@ -228,7 +246,7 @@ describe('--format html of a fleet run (--env a,b)', () => {
       '2 Environment dr',
     ]);
     expect(html).toContain('<p>not run: another run holds the lock (exit 75)</p>');
-    // No history read for a fleet: each chart is its run's one point.
+    // Without the environments' kept runs (renderFleet's trends), each chart is its run's one point.
     expect(figureOf(html, 'postgres.connection-saturation')).toContain('1 run over 30 days');
   });
 });

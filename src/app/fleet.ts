@@ -10,7 +10,7 @@ import type { Redactor } from '../engine/redact.js';
 import type { RunReport } from '../engine/report.js';
 import { fleetReport, renderFleet, unmadeReport, type EnvironmentReport } from '../report/fleet.js';
 import { screenWidth, write, writeReportFile } from '../report/output.js';
-import type { Format } from '../report/formats.js';
+import type { Format, Trend } from '../report/formats.js';
 
 /** The run flags a fleet's report reads (app/run.ts RunFlags). */
 interface FleetFlags {
@@ -42,12 +42,14 @@ export async function runFleet(
   command: { command: string; runbook: string },
   { flags, redactor }: { flags: FleetFlags; redactor: Redactor },
   /** An environment's run: its report, and that report with its secrets masked (redactor.applyDeep), which the fleet's report gathers. */
-  run: (i: number, signal: AbortSignal) => Promise<{ masked: RunReport; exitCode: number }>,
+  run: (i: number, signal: AbortSignal) => Promise<{ masked: RunReport; exitCode: number; trend?: Trend }>,
 ): Promise<number> {
   const started = new Date();
   // Listening until every environment's run is in the history: a SIGTERM while one is written must not lose it.
   const interrupt = interruptOnSignals();
   const reports: EnvironmentReport[] = new Array(configs.length);
+  // The HTML page's charts, each environment's from its own run history (none for one that did not run).
+  const trends: (Trend | undefined)[] = new Array(configs.length);
   let next = 0;
   const running = new Set<AbortController>();
   interrupt.signal.addEventListener('abort', () => { for (const own of running) own.abort(interrupt.signal.reason); }, { once: true });
@@ -63,7 +65,8 @@ export async function runFleet(
       const own = new AbortController();
       running.add(own);
       try {
-        const { masked, exitCode } = await run(i, own.signal);
+        const { masked, exitCode, trend } = await run(i, own.signal);
+        trends[i] = trend;
         reports[i] = { ...masked, environment: redactor.apply(environment), exitCode };
       } catch (e) {
         const code = unmadeExit(e);
@@ -83,7 +86,7 @@ export async function runFleet(
   const made = fleetReport(reports, started, Date.now() - started.getTime());
   const fleet = { ...redactor.applyDeep({ ...made, reports: [] }), reports: made.reports };
   const color = flags.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
-  write(await renderFleet(flags.format, fleet, { color, width: screenWidth(), onlyProblems: flags.onlyProblems }), redactor);
-  for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(await renderFleet(r.format, fleet, { color: false })));
+  write(await renderFleet(flags.format, fleet, { color, width: screenWidth(), onlyProblems: flags.onlyProblems, trends }), redactor);
+  for (const r of flags.report ?? []) writeReportFile(r.path, redactor.apply(await renderFleet(r.format, fleet, { color: false, trends })));
   return fleet.exitCode;
 }

@@ -113,7 +113,7 @@ export async function runChecksCommand(
     const prepared = configs.map((config) => preparedRun(procedureId, flags, extend, opts, config, redactor));
     makeReportDirectories(flags.report);
     const { runFleet } = await import('./fleet.js');
-    return runFleet(configs, { command: procedureId, runbook: procedures[procedureId].runbook }, { flags, redactor }, (i, signal) => runEnvironment(procedureId, flags, opts, prepared[i]!, signal, () => undefined));
+    return runFleet(configs, { command: procedureId, runbook: procedures[procedureId].runbook }, { flags, redactor }, (i, signal) => runEnvironment(procedureId, flags, opts, prepared[i]!, signal, () => undefined, undefined, wantsCharts(flags)));
   }
   const { config, redactor } = await prepare(flags);
   const prepared = preparedRun(procedureId, flags, extend, opts, config, redactor);
@@ -123,7 +123,7 @@ export async function runChecksCommand(
   const color = useColor(flags.color);
   const { exitCode } = await runEnvironment(procedureId, flags, opts, prepared, interrupt.signal, () => interrupt.release(), async (shown, store) => {
     // The HTML report's charts: this command's kept runs in this environment, read only when it is asked for.
-    const trend = flags.format === 'html' || flags.report?.some((r) => r.format === 'html') ? await trendOf(shown, store, redactor) : undefined;
+    const trend = wantsCharts(flags) ? await trendOf(shown, store, redactor) : undefined;
     write((await renderer(flags.format))(shown, { color, width: screenWidth(), onlyProblems: flags.onlyProblems, failOn: flags.failOn, trend }), redactor);
     // A report file that cannot be written (disk full) still leaves the run in the history.
     let unwritten: unknown;
@@ -178,7 +178,9 @@ async function runEnvironment(
   signal: AbortSignal,
   release: () => void,
   show?: (shown: RunReport, store: () => Promise<Store>) => Promise<unknown>,
-): Promise<{ report: RunReport; masked: RunReport; exitCode: number }> {
+  /** An environment of a fleet whose HTML page draws charts: its kept runs, read before this run is kept. */
+  charts = false,
+): Promise<{ report: RunReport; masked: RunReport; exitCode: number; trend?: Trend }> {
   const now = clockFromEnv();
   const waitUntil = flags.wait !== undefined ? Date.now() + flags.wait : 0;
   // One state store serves the run's checks (attestations, history) and then the comparison with the
@@ -192,6 +194,7 @@ async function runEnvironment(
   };
   let report: RunReport;
   let masked: RunReport;
+  let trend: Trend | undefined;
   let releaseRun = async () => undefined as void;
   try {
     releaseRun = await holdRun(config, `${procedureId} @ ${config.environment ?? 'no environment'}`, { ifRunning: flags.ifRunning, waitMs: flags.timeout, signal, redactor });
@@ -237,6 +240,7 @@ async function runEnvironment(
     // Masked once: what is shown is what the history keeps and what a fleet's report gathers.
     masked = redactor.applyDeep(report);
     const unwritten = await show?.(masked, store);
+    trend = charts ? await trendOf(masked, store, redactor, fleetPrefix(show, config)) : undefined;
     await keepInHistory(masked, store, redactor, flags.by, fleetPrefix(show, config));
     if (alerts) await sendAlerts(report, alerts, store, redactor);
     if (unwritten) throw unwritten;
@@ -246,8 +250,8 @@ async function runEnvironment(
     await closeStore();
     await releaseRun();
   }
-  if (flags.emit === 'cloudwatch') return { report, masked, exitCode: await emitToCloudWatch(report, config, redactor) };
-  return { report, masked, exitCode: report.exitCode };
+  if (flags.emit === 'cloudwatch') return { report, masked, trend, exitCode: await emitToCloudWatch(report, config, redactor) };
+  return { report, masked, trend, exitCode: report.exitCode };
 }
 
 /** The procedure without the checks of systems the configuration does not opt into (engine/targets.ts OPT_IN_TARGETS). */
@@ -290,11 +294,14 @@ async function keepInHistory(masked: RunReport, store: () => Promise<Store>, red
   }
 }
 
+/** Whether the run prints or files an HTML page, whose charts read the run history. */
+const wantsCharts = (flags: RunFlags): boolean => flags.format === 'html' || (flags.report ?? []).some((r) => r.format === 'html');
+
 /** How far back the HTML report's charts of a run look. */
 export const TREND_DAYS = 30;
 
 /** This command's kept runs in this environment over the TREND_DAYS before the run (and up to it: a run being made is not kept yet); unreadable, one line on stderr and charts of this run alone. */
-export async function trendOf(report: RunReport, store: () => Promise<Store>, redactor: Redactor): Promise<Trend | undefined> {
+export async function trendOf(report: RunReport, store: () => Promise<Store>, redactor: Redactor, where = ''): Promise<Trend | undefined> {
   try {
     const to = new Date(report.startedAt);
     const from = new Date(to.getTime() - TREND_DAYS * 86_400_000);
@@ -302,7 +309,7 @@ export async function trendOf(report: RunReport, store: () => Promise<Store>, re
     // Masked again: a secret known now may not have been when a run was kept.
     return { from: from.toISOString(), to: to.toISOString(), runs: redactor.applyDeep(runs.map((e) => ({ at: e.at, report: e.report }))) };
   } catch (e) {
-    write(`nvcops: run history not read, the HTML charts show this run only: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
+    write(`nvcops: ${where}run history not read, the HTML charts show this run only: ${(e as Error).message.split('\n')[0]}\n`, redactor, process.stderr);
     return undefined;
   }
 }

@@ -7,7 +7,7 @@ import { EXIT } from '../engine/errors.js';
 import { markdownCell as cell, printableDeep } from '../engine/printable.js';
 import { SCHEMA_VERSION, summarize, worst, type RunReport } from '../engine/report.js';
 import { STATUSES } from '../engine/verdict.js';
-import type { Format, RenderOptions } from './formats.js';
+import type { Format, RenderOptions, Trend } from './formats.js';
 import { renderer } from './index.js';
 import { summaryText } from './text.js';
 import { STATE } from './nagios.js';
@@ -142,15 +142,15 @@ function prometheusFleet(fleet: FleetReport, one: (r: RunReport) => string): str
   return [...families.values()].map((f) => [...f.head, ...f.samples].join('\n')).join('\n') + '\n';
 }
 
-/** HTML: one page, a section per environment (its checklist; no charts: the history is read per environment's own run). */
-function htmlFleet(fleet: FleetReport): string {
+/** HTML: one page, a section per environment: its checklist, and its charts from its own kept runs. */
+function htmlFleet(fleet: FleetReport, trends: (Trend | undefined)[] = []): string {
   return htmlPage({
     title: `nvcops ${fleet.command} in ${fleet.environments.length} environments — ${fleet.status.toUpperCase()}`,
     status: fleet.status,
     verdict: [`exit code ${fleet.exitCode}${fleet.interrupted ? ' (interrupted)' : ''}`, `${summaryText(fleet.summary)} of ${fleet.summary.total} checks`],
     meta: [['Runbook', fleet.runbook], ['Environments', fleet.environments.join(', ')], ['Started', fleet.startedAt]],
-    sections: fleet.reports.map((r) => ({ heading: `Environment ${r.environment}`, ...(r.error ? { note: `not run: ${r.error} (exit ${r.exitCode})` } : { report: r }) })),
-    footer: ['Made by nvcops. Secrets are masked. Each environment\'s own run (--report html=PATH without --env a,b) draws its charts from the run history.'],
+    sections: fleet.reports.map((r, i) => ({ heading: `Environment ${r.environment}`, ...(r.error ? { note: `not run: ${r.error} (exit ${r.exitCode})` } : { report: r, trend: trends[i] }) })),
+    footer: ['Made by nvcops. Secrets are masked; each environment\'s charts are drawn from its own run history in the state store.'],
   });
 }
 
@@ -173,7 +173,7 @@ export async function renderFleet(format: Format, shown: FleetReport, opts: Rend
     case 'markdown':
       return markdown(fleet, one);
     case 'html':
-      return htmlFleet(fleet);
+      return htmlFleet(fleet, opts.trends);
     default:
       return text(fleet, one);
   }

@@ -15,6 +15,8 @@ export interface RenderOptions {
   failOn?: FailOn;
   /** html: the kept runs its charts draw (this command in this environment) and the window they span. */
   trend?: Trend;
+  /** html of a fleet: each environment's kept runs, in the order of its reports. */
+  trends?: (Trend | undefined)[];
 }
 
 /** Kept runs of a command for the HTML report's charts: oldest first, within `from`..`to` (ISO times). */
