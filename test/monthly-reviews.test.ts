@@ -127,7 +127,7 @@ describe('monthly security: Third Monday Security Assessment', () => {
     expect(byId['security.access-audit-age']!.message).toMatch(/^last nvcops maintain access 0 days ago \(\d{4}-\d\d-\d\d, by \S+\): pass$/);
     expect(byId['security.access-audit-findings']).toMatchObject({ status: 'pass', message: expect.stringMatching(/: 0 high, 0 medium, \d+ low findings; not audited: access\.redis-users$/) });
     expect(byId['security.incident-drill']).toMatchObject({ status: 'pass', observed: { value: 10, unit: 'days' } });
-    expect(byId['security.incident-drill']!.message).toBe(`last drill INC-1 [P1] 10 days ago (${isoDate(daysAgo(10))}): resolved ${isoDate(daysAgo(10))} by ada`);
+    expect(byId['security.incident-drill']!.message).toBe(`last drill INC-1 [P1] 10 days ago (${isoDate(daysAgo(10))}): resolved ${isoDate(new Date(daysAgo(10).getTime() + 45 * 60_000))} by ada`);
     expect(byId['security.incident-drill']!.details).toEqual([
       'INC-1: Payments API returning 503 — opened by ada',
       'acknowledged: 3 min (target 5 min); response: 20 min (target 1 hour); resolved: 45 min',
