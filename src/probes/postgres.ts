@@ -90,10 +90,14 @@ export class PostgresProbe {
 
   /** Runs a read-only statement; identical statements in one run are sent once. */
   query<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const key = `${sql}\u0000${JSON.stringify(params)}`;
+    return this.once(`${sql}\u0000${JSON.stringify(params)}`, () => this.exec<T>(sql, params));
+  }
+
+  /** The rows of `key`'s statement, sent on the first call of the run only. */
+  private once<T>(key: string, send: () => Promise<T[]>): Promise<T[]> {
     let rows = this.memo.get(key) as Promise<T[]> | undefined;
     if (!rows) {
-      rows = this.exec<T>(sql, params);
+      rows = send();
       this.memo.set(key, rows);
     }
     return rows;
@@ -109,13 +113,7 @@ export class PostgresProbe {
    * (that error, as every other check gets it).
    */
   queryAside<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const key = `aside\u0000${sql}\u0000${JSON.stringify(params)}`;
-    let rows = this.memo.get(key) as Promise<T[]> | undefined;
-    if (!rows) {
-      rows = this.execAside<T>(sql, params);
-      this.memo.set(key, rows);
-    }
-    return rows;
+    return this.once(`aside\u0000${sql}\u0000${JSON.stringify(params)}`, () => this.execAside<T>(sql, params));
   }
 
   private async execAside<T extends QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
