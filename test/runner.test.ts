@@ -75,8 +75,8 @@ describe('runner', () => {
 
   describe('checks that time a round trip run first, by themselves', () => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const traced = (events: string[], id: string, ms: number, timesRoundTrip?: true, watchesMs?: number) => defineCheck({
-      id, title: id, requires: [], unit: 'ms', ...(timesRoundTrip && { timesRoundTrip }), ...(watchesMs && { watchesMs }),
+    const traced = (events: string[], id: string, ms: number, timesRoundTrip?: true, watchesWindow?: true) => defineCheck({
+      id, title: id, requires: [], unit: 'ms', ...(timesRoundTrip && { timesRoundTrip }), ...(watchesWindow && { watchesWindow }),
       run: async () => { events.push(`${id} start`); await sleep(ms); events.push(`${id} end`); return { value: ms, message: 'ok' }; },
     });
     const run = (events: string[], roundTripMs: number, opts: Partial<RunOptions> = {}) => {
@@ -95,7 +95,7 @@ describe('runner', () => {
 
     it('a check that watches a counter over a window starts first among the others, after the round trips', async () => {
       const events: string[] = [];
-      const defs = [traced(events, 't.work', 10), traced(events, 't.more', 10), traced(events, 't.ping', 20, true), traced(events, 't.window', 60, undefined, 60)];
+      const defs = [traced(events, 't.work', 10), traced(events, 't.more', 10), traced(events, 't.ping', 20, true), traced(events, 't.window', 60, undefined, true)];
       const p = { id: 'window', runbook: 't', items: [{ title: 'L', checks: defs.map((c) => c.id) }] };
       const report = await runProcedure(p, new Map(defs.map((c) => [c.id, c])), { ...base, concurrency: 2, thresholds: new Map() });
       expect(events.slice(0, 3)).toEqual(['t.ping start', 't.ping end', 't.window start']);

@@ -40,11 +40,10 @@ export interface CheckDefinition {
    */
   timesRoundTrip?: true;
   /**
-   * It watches a counter for this many ms, waiting on the clock between two readings (a rate over a window):
-   * it starts before the other checks that do not time a round trip, so that its window runs beside their
-   * work rather than after it.
+   * It watches a counter over a window, waiting on the clock between two readings (a rate): it starts before
+   * the other checks that do not time a round trip, so that its window runs beside their work rather than after it.
    */
-  watchesMs?: number;
+  watchesWindow?: true;
   /** Its value is a counter since the server started (Redis INFO stats), not a reading of now: Nagios perfdata gives it the `c` unit. */
   counter?: true;
   /** What to run next when it is not pass: an nvcops command that exists (a test runs each one's --help). */

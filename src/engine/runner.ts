@@ -177,7 +177,7 @@ export async function runProcedure(
   // The checks that time a round trip go first, by themselves; the others start when those are done, or
   // after FIRST_WAVE_MS when a server is slow to answer (its time is then long beside the others' work).
   // Of those, the ones that watch a counter over a window go first: their wait then runs beside the others' work.
-  const rank = (i: number) => (jobs[i]!.check.timesRoundTrip ? 0 : jobs[i]!.check.watchesMs ? 1 : 2);
+  const rank = (i: number) => (jobs[i]!.check.timesRoundTrip ? 0 : jobs[i]!.check.watchesWindow ? 1 : 2);
   const queue = [...jobs.keys()].sort((a, b) => rank(a) - rank(b));
   let roundTrips = queue.filter((i) => jobs[i]!.check.timesRoundTrip).length;
   let openGate!: () => void;

@@ -11,7 +11,7 @@ export default defineCheck({
   title: 'Redis error replies per second',
   requires: ['redis'],
   unit: 'count',
-  watchesMs: WINDOW_MS,
+  watchesWindow: true,
   // Datadog Redis monitor: error replies above 5 per second
   thresholds: { warn: '> 5', source: 'Datadog Redis error replies (> 5/s)' },
   run: ({ probes, signal }) =>
