@@ -69,9 +69,7 @@ function endOfLastLine(fd: number, size: number): number {
 function lastLine(fd: number, size: number): string | undefined {
   if (size === 0) return undefined;
   const start = endOfLastLine(fd, size - 1);
-  const buf = Buffer.alloc(size - 1 - start);
-  readSync(fd, buf, 0, buf.length, start);
-  return buf.toString('utf8');
+  return readBytes(fd, start, size - 1 - start).toString('utf8');
 }
 
 /**

@@ -42,8 +42,8 @@ export function configPlaces(opts: LoadOptions = {}): string[] {
 }
 
 /**
- * The last file parsed, and its text: a fleet (`--env all`) loads the file once per environment, and
- * a text read again unchanged is not parsed again. Nothing changes the parsed value (interpolation copies it).
+ * The last file parsed, and its text: a fleet (`--env all`) reads the file to name its environments and again to
+ * load them, and a text read again unchanged is not parsed again. Nothing changes the parsed value (interpolation copies it).
  */
 let lastParsed: { path: string; text: string; value: unknown } | undefined;
 
