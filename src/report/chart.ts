@@ -45,7 +45,8 @@ const W = 560;
 const H = 220;
 const M = { left: 70, right: 14, top: 14, bottom: 34 };
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Text for XML and HTML text and double-quoted attributes: &, <, > and " escaped. */
+export const escapeMarkup = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fix = (n: number): string => String(Math.round(n * 10) / 10);
 
 /** A step of 1, 2 or 5 × 10^n that splits `span` into about `parts` parts. */
@@ -106,13 +107,13 @@ export function chartSvg(spec: ChartSpec, description: string): string {
   const titleId = `${spec.id}-title`;
   const descId = `${spec.id}-desc`;
   out.push(`<svg class="chart-svg" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${titleId} ${descId}" xmlns="http://www.w3.org/2000/svg">`);
-  out.push(`<title id="${titleId}">${esc(spec.title)}</title><desc id="${descId}">${esc(description)}</desc>`);
+  out.push(`<title id="${titleId}">${escapeMarkup(spec.title)}</title><desc id="${descId}">${escapeMarkup(description)}</desc>`);
   out.push(`<rect x="${M.left}" y="${M.top}" width="${plotW}" height="${plotH}" fill="#fff" stroke="#767676"/>`);
   // Horizontal grid and the y axis labels.
   for (let v = lo; v <= hi + step / 1000; v += step) {
     const yy = y(v);
     out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${fix(yy)}" y2="${fix(yy)}" stroke="#d9d9d9"/>`);
-    out.push(`<text x="${M.left - 6}" y="${fix(yy + 4)}" text-anchor="end" class="axis">${esc(formatValue(+v.toPrecision(12), spec.unit))}</text>`);
+    out.push(`<text x="${M.left - 6}" y="${fix(yy + 4)}" text-anchor="end" class="axis">${escapeMarkup(formatValue(+v.toPrecision(12), spec.unit))}</text>`);
   }
   // Five dates along the x axis: the window's start, end and three between.
   for (let i = 0; i <= 4; i++) {
@@ -121,13 +122,13 @@ export function chartSvg(spec: ChartSpec, description: string): string {
   }
   // The levels: warn dashed, fail dotted and heavier, each labelled at its right end.
   if (above.length) {
-    out.push(`<text x="${W - M.right - 4}" y="${M.top + 13}" text-anchor="end" class="level-label" fill="#444">↑ above the scale: ${esc(above.map((l) => `${l.level} ${l.text}`).join(', '))}</text>`);
+    out.push(`<text x="${W - M.right - 4}" y="${M.top + 13}" text-anchor="end" class="level-label" fill="#444">↑ above the scale: ${escapeMarkup(above.map((l) => `${l.level} ${l.text}`).join(', '))}</text>`);
   }
   for (const l of drawn) {
     const yy = y(l.value);
     const c = STATUS_COLOUR[l.level];
     out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${fix(yy)}" y2="${fix(yy)}" stroke="${c}" stroke-width="${l.level === 'fail' ? 2 : 1.5}" stroke-dasharray="${l.level === 'fail' ? '2 3' : '7 4'}" class="level level-${l.level}"/>`);
-    out.push(`<text x="${W - M.right - 4}" y="${fix(yy - 4)}" text-anchor="end" class="level-label" fill="${c}">${l.level} ${esc(l.text)}</text>`);
+    out.push(`<text x="${W - M.right - 4}" y="${fix(yy - 4)}" text-anchor="end" class="level-label" fill="${c}">${l.level} ${escapeMarkup(l.text)}</text>`);
   }
   const pts = spec.points.filter((p) => Number.isFinite(p.value));
   if (pts.length > 1) out.push(`<polyline points="${pts.map((p) => `${fix(x(p.at))},${fix(y(p.value))}`).join(' ')}" fill="none" stroke="#1f4e99" stroke-width="1.5"/>`);

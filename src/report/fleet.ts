@@ -11,6 +11,7 @@ import type { Format, RenderOptions, Trend } from './formats.js';
 import { renderer } from './index.js';
 import { summaryText } from './text.js';
 import { STATE } from './nagios.js';
+import { escapeMarkup } from './chart.js';
 import { htmlPage } from './html.js';
 
 /** One environment's report; `error` when its run could not be made (another run held its lock, the state store refused): no items then. */
@@ -116,12 +117,12 @@ function junit(fleet: FleetReport, one: (r: RunReport) => string): string {
     }
     const xml = one(named);
     const body = (/<testsuites[^>]*>\n?([\s\S]*)<\/testsuites>/.exec(xml)?.[1] ?? '').trimEnd();
-    return `${body.replace(/<testsuite ([^>]*)>/g, `<testsuite $1>\n    <properties>\n      <property name="environment" value="${xmlAttr(r.environment)}"></property>\n    </properties>`)}\n`;
+    return `${body.replace(/<testsuite ([^>]*)>/g, `<testsuite $1>\n    <properties>\n      <property name="environment" value="${escapeMarkup(r.environment)}"></property>\n    </properties>`)}\n`;
   });
   const s = fleet.summary;
   const t = (ms: number) => (ms / 1000).toFixed(3);
   const errors = s.error + fleet.reports.filter((r) => r.error).length;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nvcops ${xmlAttr(fleet.command)} (${fleet.reports.length} environments)" tests="${s.total + fleet.reports.filter((r) => r.error).length}" failures="${s.fail}" errors="${errors}" skipped="${s.skip + s.manual + s.waived}" time="${t(fleet.durationMs)}">\n${suites.join('')}</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nvcops ${escapeMarkup(fleet.command)} (${fleet.reports.length} environments)" tests="${s.total + fleet.reports.filter((r) => r.error).length}" failures="${s.fail}" errors="${errors}" skipped="${s.skip + s.manual + s.waived}" time="${t(fleet.durationMs)}">\n${suites.join('')}</testsuites>\n`;
 }
 
 /**
@@ -154,7 +155,6 @@ function htmlFleet(fleet: FleetReport, trends: (Trend | undefined)[] = []): stri
   });
 }
 
-const xmlAttr = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The fleet's output in `format`; formats without a fleet form of their own show each environment in turn under a summary table. */
 export async function renderFleet(format: Format, shown: FleetReport, opts: RenderOptions): Promise<string> {

@@ -9,13 +9,12 @@ import type { CheckResult, RunReport } from '../engine/report.js';
 import { parseCondition } from '../engine/thresholds.js';
 import { formatValue, kindOf, toCanonical, type Unit } from '../engine/units.js';
 import type { Status } from '../engine/verdict.js';
-import { STATUS_COLOUR, chartSvg, type ChartLevel, type ChartPoint, type ChartSpec } from './chart.js';
+import { STATUS_COLOUR, chartSvg, escapeMarkup, type ChartLevel, type ChartPoint, type ChartSpec } from './chart.js';
 import type { Renderer, Trend } from './formats.js';
 import { SYMBOL, observedText, summaryText, thresholdText } from './text.js';
 
 /** Text for HTML: control characters written out (printable), then &, <, >, " and ' escaped. */
-export const esc = (s: string): string =>
-  printable(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+export const esc = (s: string): string => escapeMarkup(printable(s)).replace(/'/g, '&#39;');
 
 const LABEL: Record<Status, string> = { pass: 'Pass', warn: 'Warn', fail: 'Fail', error: 'Error', skip: 'Skipped', manual: 'Manual', waived: 'Waived' };
 
