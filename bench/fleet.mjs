@@ -18,9 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadHarness } from '../scripts/harness.mjs';
+import { median } from './results.mjs';
 
 const CLI = new URL('../bin/nvcops.js', import.meta.url).pathname;
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor((s.length - 1) / 2)]; };
 
 export async function benchFleet({ runs = Number(process.env.FLEET_RUNS ?? 7), envs = Number(process.env.FLEET_ENVS ?? 20) } = {}) {
   const { startPostgres, startRedis, stopLeftovers } = await loadHarness();

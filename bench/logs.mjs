@@ -17,9 +17,9 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { median } from './results.mjs';
 
 const CLI = new URL('../bin/nvcops.js', import.meta.url).pathname;
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor((s.length - 1) / 2)]; };
 const DAY_MS = 86_400_000;
 const SPAN_MS = 7 * DAY_MS;
 

@@ -20,9 +20,9 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadHarness } from '../scripts/harness.mjs';
+import { median } from './results.mjs';
 
 const CLI = new URL('../bin/nvcops.js', import.meta.url).pathname;
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor((s.length - 1) / 2)]; };
 /** pgbench_accounts is about 13 MB a scale unit, with its index and the other tables about 15 MB. */
 const MB_PER_SCALE = 15;
 
