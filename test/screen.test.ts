@@ -96,23 +96,26 @@ describe('the morning screen: read in ten seconds, at any width', () => {
 
   it('honours the terminal\'s own width in a real terminal (tmux, no COLUMNS) at 80 and 160 columns', async () => {
     for (const width of [80, 160]) {
-      const session = `nvcops-screen-${process.pid}-${width}`;
+      const session = `nvcops-screen-${width}`;
+      // A tmux server of its own per width: killing the last session of a shared default server while the next
+      // new-session connects to it fails with "server exited unexpectedly".
+      const tmux = (...args: string[]): string => execFileSync('tmux', ['-S', join(work, `tmux-${width}`), ...args], { encoding: 'utf8' });
       const done = join(work, `done-${width}`);
       // Only what the CLI needs: the machine's own PG*, NVCOPS_*, AWS_* and COLUMNS must not reach it.
       const env = Object.entries({ PATH: process.env.PATH!, NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent', XDG_STATE_HOME: join(work, `xdg-${width}`) }).map(([k, v]) => `${k}=${v}`).join(' ');
-      execFileSync('tmux', ['new-session', '-d', '-x', String(width), '-y', '50', '-s', session, 'sh']);
+      tmux('new-session', '-d', '-x', String(width), '-y', '50', '-s', session, 'sh');
       try {
-        execFileSync('tmux', ['send-keys', '-t', session, `env -i ${env} node ${CLI} health daily --config ${config} --only-problems; echo $? > ${done}`, 'Enter']);
+        tmux('send-keys', '-t', session, `env -i ${env} node ${CLI} health daily --config ${config} --only-problems; echo $? > ${done}`, 'Enter');
         for (let i = 0; i < 300 && !readFileSafe(done); i++) await new Promise((r) => setTimeout(r, 100));
         expect(readFileSafe(done).trim()).toBe('2');
         // -J joins the lines the terminal wrapped: a line wider than the pane would come back wider than it.
-        const pane = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session, '-S', '-100'], { encoding: 'utf8' });
+        const pane = tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-100');
         const screen = pane.slice(pane.indexOf('nvcops health daily'));
         expect(screen).toContain('– 14 checks skipped: AWS not configured');
         expect(screen).toContain(`→ next: ${ERROR_RATE_STEP}`);
         expect(screen.split('\n').filter((l) => [...l.trimEnd()].length > width && !l.includes(`node ${CLI}`))).toEqual([]);
       } finally {
-        execFileSync('tmux', ['kill-session', '-t', session]);
+        tmux('kill-server');
       }
     }
   });
