@@ -28,7 +28,7 @@ function setup(environment = 'production') {
   const evaluate = async <T>(now: Date, fn: (ctx: CheckContext) => Promise<T>): Promise<T> => {
     const probes = new Probes(config);
     try {
-      return await fn({ config, probes, signal: new AbortController().signal, now: () => now });
+      return await fn({ config, probes, signal: new AbortController().signal, now: () => now, othersDone: () => Promise.resolve() });
     } finally {
       await probes.close();
     }
@@ -57,7 +57,7 @@ describe('manual controls: attestations', () => {
     const other = { ...staging.config, environment: 'production' } as Config;
     const probes = new Probes(other);
     try {
-      expect((await controlCheck('kyc-screening').run({ config: other, probes, signal: new AbortController().signal, now: () => new Date() })).status).toBe('manual');
+      expect((await controlCheck('kyc-screening').run({ config: other, probes, signal: new AbortController().signal, now: () => new Date(), othersDone: () => Promise.resolve() })).status).toBe('manual');
     } finally {
       await probes.close();
     }

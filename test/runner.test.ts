@@ -104,6 +104,32 @@ describe('runner', () => {
       expect(report.items[0]!.results.map((r) => r.id)).toEqual(['t.work', 't.more', 't.ping', 't.window']);
     });
 
+    /** A check that watches a window: its first reading at start, its second when `othersDone` resolves. */
+    const watcher = (events: string[], id: string, timeoutMs?: number) => defineCheck({
+      id, title: id, requires: [], unit: 'count', watchesWindow: true, ...(timeoutMs && { timeoutMs }),
+      run: async ({ othersDone }) => { events.push(`${id} start`); await othersDone(); events.push(`${id} end`); return { value: 0, message: 'ok' }; },
+    });
+    const runWith = (defs: CheckDefinition[], opts: Partial<RunOptions> = {}) =>
+      runProcedure({ id: 'window', runbook: 't', items: [{ title: 'L', checks: defs.map((c) => c.id) }] }, new Map(defs.map((c) => [c.id, c])), { ...base, thresholds: new Map(), ...opts });
+
+    it('a check that watches a window ends it when every other check is done, holding no place while it waits (--concurrency 1)', async () => {
+      const events: string[] = [];
+      const report = await runWith([traced(events, 't.work', 30), watcher(events, 't.window'), traced(events, 't.more', 10), watcher(events, 't.second')], { concurrency: 1 });
+      expect(events.slice(0, 2)).toEqual(['t.window start', 't.second start']);
+      expect(events.slice(-2).sort()).toEqual(['t.second end', 't.window end']);
+      expect(report.items[0]!.results.map((r) => [r.id, r.status])).toEqual([['t.work', 'pass'], ['t.window', 'pass'], ['t.more', 'pass'], ['t.second', 'pass']]);
+    });
+
+    it('its wait on the others does not count against its own time limit; the run deadline still ends it', async () => {
+      const events: string[] = [];
+      const report = await runWith([traced(events, 't.work', 150), watcher(events, 't.window', 50)]);
+      expect(report.items[0]!.results[1]).toMatchObject({ id: 't.window', status: 'pass' });
+
+      const stuck = defineCheck({ id: 't.stuck', title: 'Stuck', requires: [], unit: 'count', timeoutMs: 60_000, run: never });
+      const cut = await runWith([stuck, watcher([], 't.window', 50)], { deadlineMs: 200 });
+      expect(cut.items[0]!.results[1]).toMatchObject({ id: 't.window', status: 'error', message: 'not finished within the run deadline of 200 ms' });
+    });
+
     it('a slow server holds the others back one second at most, and never past the run deadline', async () => {
       const events: string[] = [];
       const t0 = performance.now();

@@ -18,6 +18,12 @@ export interface CheckContext {
   probes: CheckProbes;
   signal: AbortSignal;
   now(): Date;
+  /**
+   * Resolves when every other check of the run has finished, except those that watch a window themselves
+   * (at once when there are none): a check that watches a window ends it there. The time spent waiting on
+   * it does not count against the check's own time limit; the run's deadline and Ctrl-C still stop it.
+   */
+  othersDone(): Promise<void>;
 }
 
 /** One check, one module: the typed definition the registry and the runner work from. */
@@ -40,8 +46,8 @@ export interface CheckDefinition {
    */
   timesRoundTrip?: true;
   /**
-   * It watches a counter over a window, waiting on the clock between two readings (a rate): it starts before
-   * the other checks that do not time a round trip, so that its window runs beside their work rather than after it.
+   * It watches a counter over a window (a rate): it takes its first reading before the other checks that do not
+   * time a round trip start, and its second when they are done (`othersDone`), so the window is the run's own span.
    */
   watchesWindow?: true;
   /** Its value is a counter since the server started (Redis INFO stats), not a reading of now: Nagios perfdata gives it the `c` unit. */

@@ -30,9 +30,16 @@ export interface RunOptions {
 /** Thrown by the runner's timers; never escapes a check. */
 class Stop extends Error {}
 
-function withTimeout<T>(work: Promise<T>, ms: number, signals: readonly AbortSignal[], why: (s?: AbortSignal) => string): Promise<T> {
+/** Rejects when `spent()`, the part of its time limit the work has used, reaches `ms`, or when a signal stops it. */
+function withTimeout<T>(work: Promise<T>, ms: number, spent: () => number, signals: readonly AbortSignal[], why: (s?: AbortSignal) => string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Stop(why())), ms);
+    let timer: ReturnType<typeof setTimeout>;
+    const expire = () => {
+      const left = ms - spent();
+      if (left > 0) timer = setTimeout(expire, left);
+      else reject(new Stop(why()));
+    };
+    timer = setTimeout(expire, ms);
     const onAbort = (s: AbortSignal) => () => reject(new Stop(why(s)));
     const listeners = signals.map((s) => [s, onAbort(s)] as const);
     for (const [s, l] of listeners) {
@@ -91,7 +98,7 @@ export async function runCheck(
   check: CheckDefinition,
   probes: CheckProbes,
   clock: () => Date,
-  opts: { thresholds?: ReadonlyMap<string, Threshold>; stops?: CheckStops; onStart?: () => void } = {},
+  opts: { thresholds?: ReadonlyMap<string, Threshold>; stops?: CheckStops; onStart?: () => void; othersDone?: Promise<void> } = {},
 ): Promise<CheckResult> {
   const t0 = performance.now();
   const missing = check.requires.map((t) => missingTarget(t, probes.config)).find(Boolean);
@@ -102,11 +109,24 @@ export async function runCheck(
   opts.onStart?.();
   const own = new AbortController();
   const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  // Its wait on the other checks is left out of its time limit: the run's deadline bounds that.
+  const began = performance.now();
+  let waitedFrom: number | undefined;
+  let waited = 0;
+  let waiting: Promise<void> | undefined;
+  const othersDone = () => (waiting ??= (async () => {
+    waitedFrom = performance.now();
+    await opts.othersDone;
+    waited = performance.now() - waitedFrom;
+    waitedFrom = undefined;
+  })());
+  const spent = () => performance.now() - began - waited - (waitedFrom === undefined ? 0 : performance.now() - waitedFrom);
   let output: CheckOutput;
   try {
     output = await withTimeout(
-      check.run({ config: probes.config, probes, signal: own.signal, now: clock }),
+      check.run({ config: probes.config, probes, signal: own.signal, now: clock, othersDone }),
       timeoutMs,
+      spent,
       stops.signals,
       (s) => (s ? stops.reason(s) : `timed out after ${formatValue(timeoutMs, 'ms')}`),
     );
@@ -149,6 +169,11 @@ export async function runProcedure(
   const results: (CheckResult | undefined)[] = new Array(jobs.length);
   const running = new Set<string>();
   let done = 0;
+  // What a check that watches a window waits on for its second reading: every check that does not watch one.
+  let othersLeft = jobs.filter(({ check }) => !check.watchesWindow).length;
+  let othersFinished!: () => void;
+  const othersDone = new Promise<void>((resolve) => { othersFinished = resolve; });
+  if (!othersLeft) othersFinished();
 
   const stops: CheckStops = {
     signals,
@@ -162,12 +187,14 @@ export async function runProcedure(
     results[index] = await runCheck(check, probes, now, {
       thresholds: opts.thresholds,
       stops,
+      othersDone,
       onStart: () => {
         started = true;
         running.add(check.id);
         opts.onProgress?.(done, jobs.length, [...running]);
       },
     });
+    if (!check.watchesWindow && --othersLeft === 0) othersFinished();
     if (!started) return;
     running.delete(check.id);
     done++;
@@ -176,7 +203,8 @@ export async function runProcedure(
 
   // The checks that time a round trip go first, by themselves; the others start when those are done, or
   // after FIRST_WAVE_MS when a server is slow to answer (its time is then long beside the others' work).
-  // Of those, the ones that watch a counter over a window go first: their wait then runs beside the others' work.
+  // Of those, the ones that watch a counter over a window go first, and hold no place among the `concurrency`
+  // while they wait for the others (two readings are all their work; at --concurrency 1 the others could never start).
   const rank = (i: number) => (jobs[i]!.check.timesRoundTrip ? 0 : jobs[i]!.check.watchesWindow ? 1 : 2);
   const queue = [...jobs.keys()].sort((a, b) => rank(a) - rank(b));
   let roundTrips = queue.filter((i) => jobs[i]!.check.timesRoundTrip).length;
@@ -186,15 +214,18 @@ export async function runProcedure(
   if (!roundTrips) openGate();
   for (const s of signals) s.addEventListener('abort', openGate, { once: true });
   let next = 0;
+  const watching: Promise<void>[] = [];
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, jobs.length)) }, async () => {
     while (next < queue.length) {
       const index = queue[next++]!;
-      const roundTrip = jobs[index]!.check.timesRoundTrip;
+      const { timesRoundTrip: roundTrip, watchesWindow } = jobs[index]!.check;
       if (!roundTrip) await gate;
-      await runOne(index);
+      if (watchesWindow) watching.push(runOne(index));
+      else await runOne(index);
       if (roundTrip && --roundTrips === 0) openGate();
     }
   }));
+  await Promise.all(watching);
   clearTimeout(gateTimer);
   // The caller's signal outlives this run (--wait runs again on it): its listener must not pile up.
   for (const s of signals) s.removeEventListener('abort', openGate);
