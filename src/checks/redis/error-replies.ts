@@ -28,8 +28,10 @@ export default defineCheck({
       const first = await count();
       const from = performance.now();
       await othersDone();
-      const short = MIN_WINDOW_MS - (performance.now() - from);
-      if (short > 0) await delay(short, undefined, { signal }).catch(() => undefined);
+      // Again while short of it: a timer counts from the event loop's clock and may fire a millisecond early.
+      for (let short: number; !signal.aborted && (short = MIN_WINDOW_MS - (performance.now() - from)) > 0;) {
+        await delay(short, undefined, { signal }).catch(() => undefined);
+      }
       const errors = await count() - first;
       const windowMs = performance.now() - from;
       const rate = Math.round((errors * 10_000) / windowMs) / 10;
