@@ -438,18 +438,23 @@ export class LocalStore implements Store {
 
     list: async (filter: HistoryFilter = {}): Promise<HistoryEntry[]> => {
       // Each month's file holds the runs that started in it: newest month first, and no further back
-      // than `limit` needs (the last run of a command must not read years of history).
-      const matching: KeptRun[] = [];
-      for (const f of this.historyFiles(filter.since).reverse()) {
-        matching.push(...io(`read ${f}`, () => readMonth(join(this.historyDir, f))).filter((e) => matchesHistoryKeys(e, filter)));
-        if (filter.limit !== undefined && matching.length >= filter.limit) break;
-      }
-      matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-      // The newest `limit` that parse, oldest first.
+      // than `limit` needs (the last run of a command must not read years of history). Within a month the
+      // runs are judged newest first and only until `limit` are found: a filter on a check parses each run
+      // it judges whole, and the last run with that check must not parse every run of the month.
+      const { limit } = filter;
       const entries: HistoryEntry[] = [];
-      for (let i = matching.length - 1; i >= 0 && (filter.limit === undefined || entries.length < filter.limit); i--) {
-        const entry = entryOf(matching[i]!);
-        if (entry) entries.push(entry);
+      let matched = 0;
+      for (const f of this.historyFiles(filter.since).reverse()) {
+        // By start, oldest first; the sort is stable, so runs that started at the same time keep the file's order.
+        const runs = [...io(`read ${f}`, () => readMonth(join(this.historyDir, f)))].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+        // The newest `limit` that parse.
+        for (let i = runs.length - 1; i >= 0 && (limit === undefined || entries.length < limit); i--) {
+          if (!matchesHistoryKeys(runs[i]!, filter)) continue;
+          matched++;
+          const entry = entryOf(runs[i]!);
+          if (entry) entries.push(entry);
+        }
+        if (limit !== undefined && matched >= limit) break;
       }
       return entries.reverse();
     },
