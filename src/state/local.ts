@@ -181,9 +181,12 @@ function replaceFile(path: string, text: string, onlyIfAbsent = false): void {
 
 const monthOf = (iso: string) => iso.slice(0, 7);
 
+const REPORT_KEY = Buffer.from(',"report":');
+
 /** A kept run as a history filter sees it, and its line, parsed again for each caller that gets it (callers never share an object). */
 interface KeptRun extends HistoryKeys {
-  line: string;
+  /** The line's bytes, decoded only when it is parsed whole. */
+  line: Buffer;
   /** The entry parsed, held for the first caller that gets it (a command that reads once parses once); undefined once taken. */
   parsed?: HistoryEntry;
   /** The ids of the checks the run has, read from the whole line when a filter first asks (none when the line does not parse). */
@@ -191,9 +194,9 @@ interface KeptRun extends HistoryKeys {
 }
 
 /** The line parsed whole; undefined when it does not parse (a line damaged in the middle of the file is left out, as before). */
-function parseRun(line: string): HistoryEntry | undefined {
+function parseRun(line: Buffer): HistoryEntry | undefined {
   try {
-    return JSON.parse(line) as HistoryEntry;
+    return JSON.parse(line.toString('utf8')) as HistoryEntry;
   } catch {
     return undefined;
   }
@@ -202,13 +205,14 @@ function parseRun(line: string): HistoryEntry | undefined {
 /**
  * A history line as a filter sees it. The fields a filter reads come before the report in the line
  * (recordRun writes them so), and JSON escapes every quote inside a string: the line up to its first
- * `,"report":` is those fields, parsed without the report. A line written otherwise is parsed whole.
+ * `,"report":` is those fields, parsed without the report (and the rest of the line is not even decoded: a
+ * month of runs is megabytes). A line written otherwise is parsed whole.
  */
-function keptRun(line: string): KeptRun | undefined {
-  const cut = line.indexOf(',"report":');
+function keptRun(line: Buffer): KeptRun | undefined {
+  const cut = line.indexOf(REPORT_KEY);
   let keys: Partial<HistoryEntry> | undefined;
   try {
-    keys = cut > 0 ? (JSON.parse(`${line.slice(0, cut)}}`) as Partial<HistoryEntry>) : undefined;
+    keys = cut > 0 ? (JSON.parse(`${line.toString('utf8', 0, cut)}}`) as Partial<HistoryEntry>) : undefined;
   } catch {
     keys = undefined;
   }
@@ -279,9 +283,12 @@ function readMonth(path: string): KeptRun[] {
       const fresh = readBytes(fd, read.end, size - read.end);
       const whole = fresh.lastIndexOf(10) + 1;
       if (whole > 0) {
-        for (const line of fresh.toString('utf8', 0, whole - 1).split('\n')) {
-          const run = line === '' ? undefined : keptRun(line);
+        // Line by line on the bytes: a newline byte is never part of a UTF-8 sequence.
+        for (let start = 0; start < whole; ) {
+          const end = fresh.indexOf(10, start);
+          const run = end === start ? undefined : keptRun(fresh.subarray(start, end));
           if (run) read.runs.push(run);
+          start = end + 1;
         }
         const lastStart = fresh.lastIndexOf(10, whole - 2) + 1;
         read.last = Buffer.from(fresh.subarray(lastStart, whole));
