@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { stringify as stringifyYaml } from 'yaml';
 
 // pg asks at load time whether it runs on Cloudflare Workers by constructing a fetch `Response`: on
 // Node 20 that loads the whole fetch implementation (undici), ~30 ms of every command that imports pg.
@@ -131,7 +132,8 @@ const training = mkdtempSync(join(tmpdir(), 'nvcops-build-'));
 try {
   writeFileSync(join(training, 'application.log'), `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'request', status: 200 })}\n`);
   const refused = '127.0.0.1:1';
-  writeFileSync(join(training, 'nvcops.yaml'), JSON.stringify({
+  // Written as people write it (block YAML, not JSON's flow style): yaml's parser takes another path through each.
+  writeFileSync(join(training, 'nvcops.yaml'), stringifyYaml({
     postgres: { url: `postgres://nvcops@${refused}/postgres` },
     redis: { url: `redis://${refused}` },
     services: [{ name: 'api', url: `http://${refused}/` }],

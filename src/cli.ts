@@ -130,10 +130,30 @@ function buildProgram(finish: (code: Promise<number>) => void, args: string[]): 
   return program;
 }
 
+/**
+ * Writes to a pipe are asynchronous on POSIX: what the pipe cannot take at once is queued, and
+ * process.exit drops the queue (a 200 KB JSON report cut short, exit 0). Blocking writes keep every byte.
+ * The stream is made blocking when first used: Node builds it (and loads its stream, tty or pipe code)
+ * on that first use, a few ms that a run which never writes to it (stderr, mostly) need not pay.
+ */
+function blockingWhenUsed(name: 'stdout' | 'stderr'): void {
+  const block = (stream: NodeJS.WriteStream) => (stream as unknown as { _handle?: { setBlocking?: (on: boolean) => void } })._handle?.setBlocking?.(true);
+  const own = Object.getOwnPropertyDescriptor(process, name);
+  if (!own?.get || !own.configurable) return void block(process[name]);
+  Object.defineProperty(process, name, {
+    ...own,
+    get() {
+      Object.defineProperty(process, name, own);
+      const stream = process[name];
+      block(stream);
+      return stream;
+    },
+  });
+}
+
 export async function main(argv: string[]): Promise<never> {
-  // Writes to a pipe are asynchronous on POSIX: what the pipe cannot take at once is queued, and
-  // process.exit drops the queue (a 200 KB JSON report cut short, exit 0). Blocking writes keep every byte.
-  for (const stream of [process.stdout, process.stderr]) (stream as unknown as { _handle?: { setBlocking?: (on: boolean) => void } })._handle?.setBlocking?.(true);
+  blockingWhenUsed('stdout');
+  blockingWhenUsed('stderr');
   // Node leaves when nothing is pending, whatever main() was awaiting: a run that ends that way has
   // printed no verdict, and must not read as a pass (exit 0) to a gate.
   process.once('beforeExit', () => {

@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { hashOf } from '../src/state/chain.js';
 import { LocalStore } from '../src/state/local.js';
 import { HistoryProbe } from '../src/probes/history.js';
@@ -112,6 +112,28 @@ describe('local store files', () => {
     // Pruned (the file replaced): read again.
     expect(await store.history.prune(new Date(at(2)), 'staging')).toBe(1);
     expect(await values()).toEqual([2]);
+  });
+
+  it('the newest runs with a check by their start, in whatever order they were kept, parsing whole only the runs it judges', async () => {
+    const { store } = await fresh();
+    const at = (month: number, hour: number, s: number) => new Date(Date.UTC(2026, month, 7, hour, 0, s)).toISOString();
+    const run = (month: number, hour: number, s: number, check = 'postgres.connections') => {
+      const r = report('health db', at(month, hour, s), [{ id: check, value: s }]);
+      return { at: r.startedAt, by: 'alice', host: 'h', command: r.command, environment: r.environment, status: r.status, exitCode: r.exitCode, report: r };
+    };
+    // Thirty older runs of another check; then a long run kept after a later short one; the month before holds an older run.
+    await store.history.append(run(10, 8, 1));
+    for (let s = 10; s < 40; s++) await store.history.append(run(11, 7, s, 'redis.ping'));
+    for (const s of [2, 5, 3]) await store.history.append(run(11, 8, s));
+    const values = async (limit: number) => (await store.history.list({ check: 'postgres.connections', limit })).map((e) => e.report.items[0]!.results[0]!.observed!.value);
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(await values(1)).toEqual([5]);
+      expect(parse.mock.calls.filter(([text]) => String(text).includes('"report":'))).toHaveLength(1);
+    } finally {
+      parse.mockRestore();
+    }
+    expect([await values(2), await values(4), await values(9)]).toEqual([[3, 5], [1, 2, 3, 5], [1, 2, 3, 5]]);
   });
 
   it("a check's previous facts: the newest run that kept them, past runs where the check erred", async () => {

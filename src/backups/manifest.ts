@@ -10,8 +10,6 @@ import { compareText } from '../engine/order.js';
 // Kept apart from this module (and zod) so that the command line's choices load at start-up without it.
 export { BACKUP_KINDS, type BackupKind } from './kinds.js';
 
-const lsn = z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i, 'a PostgreSQL LSN such as 0/3000028');
-
 /**
  * One backup, described by `<anything>.manifest.json` in `backups.directory`. Version 1 fields:
  * id, kind, created (ISO 8601: for a database dump, when its snapshot was taken), size (bytes),
@@ -21,32 +19,39 @@ const lsn = z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i, 'a PostgreSQL LS
  * (startLsn..stopLsn) a restore needs. Optional: the dump's format and the exact row count of every
  * table in its snapshot (restores are checked against them), and an application backup's version.
  */
-export const manifestSchema = z
-  .strictObject({
-    version: z.literal(1),
-    id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore'),
-    kind: z.enum(BACKUP_KINDS),
-    created: z.iso.datetime({ offset: true }),
-    size: z.int().min(0),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
-    file: z.string().min(1).refine((f) => !f.startsWith('/') && !f.split('/').includes('..'), 'a path inside the backup directory'),
-    source: z.string().min(1),
-    postgres: z
-      .strictObject({
-        version: z.string().min(1),
-        startLsn: lsn,
-        stopLsn: lsn,
-        /** custom = pg_dump -Fc (one file); directory = pg_dump -Fd -j N (written in parallel). */
-        format: z.enum(['custom', 'directory']).optional(),
-        /** `schema.table` → rows, counted in the dump's own snapshot. */
-        rowCounts: z.record(z.string(), z.int().min(0)).optional(),
-      })
-      .optional(),
-    app: z.strictObject({ version: z.string().min(1) }).optional(),
-  })
-  .refine((m) => m.kind !== 'db' || m.postgres, { message: 'a db backup needs postgres { version, startLsn, stopLsn }', path: ['postgres'] });
+function buildManifestSchema() {
+  const lsn = z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i, 'a PostgreSQL LSN such as 0/3000028');
+  return z
+    .strictObject({
+      version: z.literal(1),
+      id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore'),
+      kind: z.enum(BACKUP_KINDS),
+      created: z.iso.datetime({ offset: true }),
+      size: z.int().min(0),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
+      file: z.string().min(1).refine((f) => !f.startsWith('/') && !f.split('/').includes('..'), 'a path inside the backup directory'),
+      source: z.string().min(1),
+      postgres: z
+        .strictObject({
+          version: z.string().min(1),
+          startLsn: lsn,
+          stopLsn: lsn,
+          /** custom = pg_dump -Fc (one file); directory = pg_dump -Fd -j N (written in parallel). */
+          format: z.enum(['custom', 'directory']).optional(),
+          /** `schema.table` → rows, counted in the dump's own snapshot. */
+          rowCounts: z.record(z.string(), z.int().min(0)).optional(),
+        })
+        .optional(),
+      app: z.strictObject({ version: z.string().min(1) }).optional(),
+    })
+    .refine((m) => m.kind !== 'db' || m.postgres, { message: 'a db backup needs postgres { version, startLsn, stopLsn }', path: ['postgres'] });
+}
 
-export type Manifest = z.infer<typeof manifestSchema>;
+let builtSchema: ReturnType<typeof buildManifestSchema> | undefined;
+/** The schema, built on first use: every check run registers the backup checks, and most read no manifest (health db). */
+export const manifestSchema = () => (builtSchema ??= buildManifestSchema());
+
+export type Manifest = z.infer<ReturnType<typeof manifestSchema>>;
 
 interface ManifestFile {
   /** Where the manifest is. */
@@ -76,7 +81,7 @@ export async function readManifests(directory: string): Promise<{ manifests: Man
       invalid.push(`${name}: not valid JSON (${(e as Error).message})`);
       continue;
     }
-    const parsed = manifestSchema.safeParse(data);
+    const parsed = manifestSchema().safeParse(data);
     if (parsed.success) manifests.push({ path, manifest: parsed.data });
     else {
       const issue = parsed.error.issues[0]!;

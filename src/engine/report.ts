@@ -14,69 +14,78 @@ import { UNITS } from './units.js';
  */
 export const SCHEMA_VERSION = 2;
 
-const status = z.enum(STATUSES);
+/**
+ * The check run report (--format json, the history's records): the one definition its type and its published JSON Schema
+ * come from. Built on first use (`nvcops schema`): a check run only writes reports.
+ */
+function buildRunReportSchema() {
+  const status = z.enum(STATUSES);
 
-const checkResultSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  status,
-  /** `counter`: the value is a count since the server started (the check's `counter`). */
-  observed: z.object({ value: z.number(), unit: z.enum(UNITS), counter: z.literal(true).optional() }).nullable(),
-  /** The levels judged against, as written (`> 200ms`), or null when the check has none. */
-  threshold: z.object({ warn: z.string().optional(), fail: z.string().optional() }).nullable(),
-  message: z.string(),
-  details: z.array(z.string()).optional(),
-  /** On a warn, fail or error: the nvcops command to run next (the check's own `nextStep`). */
-  nextStep: z.string().optional(),
-  /** What the check saw that its next run compares with (CheckOutput.facts). */
-  facts: z.record(z.string(), z.unknown()).optional(),
-  durationMs: z.number(),
-});
-export type CheckResult = z.infer<typeof checkResultSchema>;
+  const checkResultSchema = z.object({
+    id: z.string(),
+    title: z.string(),
+    status,
+    /** `counter`: the value is a count since the server started (the check's `counter`). */
+    observed: z.object({ value: z.number(), unit: z.enum(UNITS), counter: z.literal(true).optional() }).nullable(),
+    /** The levels judged against, as written (`> 200ms`), or null when the check has none. */
+    threshold: z.object({ warn: z.string().optional(), fail: z.string().optional() }).nullable(),
+    message: z.string(),
+    details: z.array(z.string()).optional(),
+    /** On a warn, fail or error: the nvcops command to run next (the check's own `nextStep`). */
+    nextStep: z.string().optional(),
+    /** What the check saw that its next run compares with (CheckOutput.facts). */
+    facts: z.record(z.string(), z.unknown()).optional(),
+    durationMs: z.number(),
+  });
 
-const itemResultSchema = z.object({
-  /** The runbook checklist line, in the runbook's words. */
-  title: z.string(),
-  status,
-  results: z.array(checkResultSchema),
-});
-export type ItemResult = z.infer<typeof itemResultSchema>;
+  const itemResultSchema = z.object({
+    /** The runbook checklist line, in the runbook's words. */
+    title: z.string(),
+    status,
+    results: z.array(checkResultSchema),
+  });
 
-const summarySchema = z.object({ ...Object.fromEntries(STATUSES.map((s) => [s, z.number().int()])) as Record<Status, z.ZodNumber>, total: z.number().int() });
-export type Summary = z.infer<typeof summarySchema>;
+  const summarySchema = z.object({ ...Object.fromEntries(STATUSES.map((s) => [s, z.number().int()])) as Record<Status, z.ZodNumber>, total: z.number().int() });
 
-const runChangesSchema = z.object({
-  /** When the run compared with started; null when there was none. */
-  since: z.string().nullable(),
-  /** One line per change: a status that moved, a finding that appeared or went away. */
-  lines: z.array(z.string()),
-});
-export type RunChanges = z.infer<typeof runChangesSchema>;
+  const runChangesSchema = z.object({
+    /** When the run compared with started; null when there was none. */
+    since: z.string().nullable(),
+    /** One line per change: a status that moved, a finding that appeared or went away. */
+    lines: z.array(z.string()),
+  });
 
-/** The check run report (--format json, the history's records): the one definition its type and its published JSON Schema come from. */
-export const runReportSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  command: z.string(),
-  /** The runbook section the command automates. */
-  runbook: z.string(),
-  environment: z.string().nullable(),
-  startedAt: z.string(),
-  durationMs: z.number(),
-  status,
-  exitCode: z.number().int(),
-  /** True when Ctrl-C or the deadline stopped the run before every check finished. */
-  interrupted: z.boolean(),
-  summary: summarySchema,
-  items: z.array(itemResultSchema),
-  /** What changed since the previous run of the same command (set by reviews that compare, e.g. weekly security). */
-  changes: runChangesSchema.optional(),
-  /** The audit trail's head when the run ended, so every kept report (CI logs) witnesses it; head null with the reason when unreadable. */
-  audit: z.object({
-    head: z.object({ seq: z.number().int(), hash: z.string(), at: z.string().optional() }).nullable(),
-    error: z.string().optional(),
-  }).optional(),
-});
-export type RunReport = z.infer<typeof runReportSchema>;
+  return z.object({
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    command: z.string(),
+    /** The runbook section the command automates. */
+    runbook: z.string(),
+    environment: z.string().nullable(),
+    startedAt: z.string(),
+    durationMs: z.number(),
+    status,
+    exitCode: z.number().int(),
+    /** True when Ctrl-C or the deadline stopped the run before every check finished. */
+    interrupted: z.boolean(),
+    summary: summarySchema,
+    items: z.array(itemResultSchema),
+    /** What changed since the previous run of the same command (set by reviews that compare, e.g. weekly security). */
+    changes: runChangesSchema.optional(),
+    /** The audit trail's head when the run ended, so every kept report (CI logs) witnesses it; head null with the reason when unreadable. */
+    audit: z.object({
+      head: z.object({ seq: z.number().int(), hash: z.string(), at: z.string().optional() }).nullable(),
+      error: z.string().optional(),
+    }).optional(),
+  });
+}
+
+let builtSchema: ReturnType<typeof buildRunReportSchema> | undefined;
+export const runReportSchema = () => (builtSchema ??= buildRunReportSchema());
+
+export type RunReport = z.infer<ReturnType<typeof runReportSchema>>;
+export type ItemResult = RunReport['items'][number];
+export type CheckResult = ItemResult['results'][number];
+export type Summary = RunReport['summary'];
+export type RunChanges = NonNullable<RunReport['changes']>;
 
 /** Severity order for rolling results up: the worst status wins (a line with a waived control is never shown as passed). */
 const RANK: Record<Status, number> = { skip: 0, pass: 1, waived: 2, manual: 3, warn: 4, error: 5, fail: 6 };

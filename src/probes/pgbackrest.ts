@@ -4,7 +4,6 @@
  * passphrase) reach it as PGBACKREST_* variables or in its configuration file, never on argv.
  */
 import { userInfo } from 'node:os';
-import { execa } from 'execa';
 import type * as z from 'zod';
 import type { pgbackrest as pgbackrestSchema } from '../engine/config/backups.js';
 import { ConfigError, TargetError, UnavailableError } from '../engine/errors.js';
@@ -70,6 +69,8 @@ export const pgbackrestCommand = (s: PgbackrestSettings, args: string[]): { file
 /** Runs pgbackrest; its failure becomes a TargetError naming the command and pgBackRest's own error line. */
 export async function runPgbackrest(s: PgbackrestSettings, args: string[], o: RunOptions): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const { file, args: argv } = pgbackrestCommand(s, args);
+  // Loaded here, not with the module: the checks that import this one are registered in every check run (health db too).
+  const { execa } = await import('execa');
   const r = await execa(file, argv, { reject: false, timeout: o.timeoutMs, cancelSignal: o.signal, stdin: 'ignore', cwd: '/' });
   const what = `pgbackrest ${args[0]}`;
   if (r.code === 'ENOENT' || (r.exitCode === 127 && file === 'pgbackrest')) throw new UnavailableError(`${what}: pgbackrest not found on PATH: install it (apt-get install pgbackrest)`);

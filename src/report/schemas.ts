@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { fileSchema } from '../engine/config/schema.js';
-import { runReportSchema } from '../engine/report.js';
+import { runReportSchema as reportSchema } from '../engine/report.js';
 import { SEVERITIES as INCIDENT_SEVERITIES } from '../runbook/severity.js';
 import type { Incident } from '../probes/incidents.js';
 import type { SecurityEvent } from '../probes/security-events.js';
@@ -24,6 +24,8 @@ import { SCHEMA_NAMES, type SchemaName } from './schema-names.js';
 import { OUTPUT_SCHEMA_VERSION } from '../engine/output-version.js';
 
 export { OUTPUT_SCHEMA_VERSION };
+
+const runReportSchema = reportSchema();
 
 /** True only when A and B are each assignable to the other. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -163,10 +165,10 @@ const pgbackrestBackup = z.looseObject({
 });
 // Both ways apart from the index signature of a loose object (what pgBackRest adds).
 same<z.infer<typeof pgbackrestBackup> extends PgbackrestBackup ? (PgbackrestBackup extends z.infer<typeof pgbackrestBackup> ? true : false) : false>(true);
-same<Same<Manifest, z.infer<typeof manifestSchema>>>(true);
+same<Same<Manifest, z.infer<ReturnType<typeof manifestSchema>>>>(true);
 /** `backup db|app|config|logs --format json`: the stored backup's manifest, or with backups.pgbackrest the backup pgBackRest took. */
 const backupSchema = z.union([
-  z.strictObject({ schemaVersion: version, manifest: manifestSchema, path: z.string(), durationMs: z.number().int() }),
+  z.strictObject({ schemaVersion: version, manifest: manifestSchema(), path: z.string(), durationMs: z.number().int() }),
   z.strictObject({ schemaVersion: version, pgbackrest: z.strictObject({ stanza: z.string(), backup: pgbackrestBackup }), durationMs: z.number().int() }),
 ]);
 
@@ -178,7 +180,7 @@ const pgbackrestListing = z.strictObject({
 /** `backup list --format json`: the dump repository's backups (oldest first), and pgBackRest's when configured; pgBackRest's alone without backups.directory. */
 const backupListSchema = z.union([
   z.strictObject({
-    schemaVersion: version, directory: z.string(), backups: z.array(manifestSchema), broken: z.array(z.string()), partial: z.array(z.string()),
+    schemaVersion: version, directory: z.string(), backups: z.array(manifestSchema()), broken: z.array(z.string()), partial: z.array(z.string()),
     pgbackrest: pgbackrestListing.optional(),
   }),
   z.strictObject({ schemaVersion: version, pgbackrest: pgbackrestListing }),

@@ -181,9 +181,12 @@ function replaceFile(path: string, text: string, onlyIfAbsent = false): void {
 
 const monthOf = (iso: string) => iso.slice(0, 7);
 
+const REPORT_KEY = Buffer.from(',"report":');
+
 /** A kept run as a history filter sees it, and its line, parsed again for each caller that gets it (callers never share an object). */
 interface KeptRun extends HistoryKeys {
-  line: string;
+  /** The line's bytes, decoded only when it is parsed whole. */
+  line: Buffer;
   /** The entry parsed, held for the first caller that gets it (a command that reads once parses once); undefined once taken. */
   parsed?: HistoryEntry;
   /** The ids of the checks the run has, read from the whole line when a filter first asks (none when the line does not parse). */
@@ -191,9 +194,9 @@ interface KeptRun extends HistoryKeys {
 }
 
 /** The line parsed whole; undefined when it does not parse (a line damaged in the middle of the file is left out, as before). */
-function parseRun(line: string): HistoryEntry | undefined {
+function parseRun(line: Buffer): HistoryEntry | undefined {
   try {
-    return JSON.parse(line) as HistoryEntry;
+    return JSON.parse(line.toString('utf8')) as HistoryEntry;
   } catch {
     return undefined;
   }
@@ -202,13 +205,14 @@ function parseRun(line: string): HistoryEntry | undefined {
 /**
  * A history line as a filter sees it. The fields a filter reads come before the report in the line
  * (recordRun writes them so), and JSON escapes every quote inside a string: the line up to its first
- * `,"report":` is those fields, parsed without the report. A line written otherwise is parsed whole.
+ * `,"report":` is those fields, parsed without the report (and the rest of the line is not even decoded: a
+ * month of runs is megabytes). A line written otherwise is parsed whole.
  */
-function keptRun(line: string): KeptRun | undefined {
-  const cut = line.indexOf(',"report":');
+function keptRun(line: Buffer): KeptRun | undefined {
+  const cut = line.indexOf(REPORT_KEY);
   let keys: Partial<HistoryEntry> | undefined;
   try {
-    keys = cut > 0 ? (JSON.parse(`${line.slice(0, cut)}}`) as Partial<HistoryEntry>) : undefined;
+    keys = cut > 0 ? (JSON.parse(`${line.toString('utf8', 0, cut)}}`) as Partial<HistoryEntry>) : undefined;
   } catch {
     keys = undefined;
   }
@@ -279,9 +283,12 @@ function readMonth(path: string): KeptRun[] {
       const fresh = readBytes(fd, read.end, size - read.end);
       const whole = fresh.lastIndexOf(10) + 1;
       if (whole > 0) {
-        for (const line of fresh.toString('utf8', 0, whole - 1).split('\n')) {
-          const run = line === '' ? undefined : keptRun(line);
+        // Line by line on the bytes: a newline byte is never part of a UTF-8 sequence.
+        for (let start = 0; start < whole; ) {
+          const end = fresh.indexOf(10, start);
+          const run = end === start ? undefined : keptRun(fresh.subarray(start, end));
           if (run) read.runs.push(run);
+          start = end + 1;
         }
         const lastStart = fresh.lastIndexOf(10, whole - 2) + 1;
         read.last = Buffer.from(fresh.subarray(lastStart, whole));
@@ -438,18 +445,23 @@ export class LocalStore implements Store {
 
     list: async (filter: HistoryFilter = {}): Promise<HistoryEntry[]> => {
       // Each month's file holds the runs that started in it: newest month first, and no further back
-      // than `limit` needs (the last run of a command must not read years of history).
-      const matching: KeptRun[] = [];
-      for (const f of this.historyFiles(filter.since).reverse()) {
-        matching.push(...io(`read ${f}`, () => readMonth(join(this.historyDir, f))).filter((e) => matchesHistoryKeys(e, filter)));
-        if (filter.limit !== undefined && matching.length >= filter.limit) break;
-      }
-      matching.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-      // The newest `limit` that parse, oldest first.
+      // than `limit` needs (the last run of a command must not read years of history). Within a month the
+      // runs are judged newest first and only until `limit` are found: a filter on a check parses each run
+      // it judges whole, and the last run with that check must not parse every run of the month.
+      const { limit } = filter;
       const entries: HistoryEntry[] = [];
-      for (let i = matching.length - 1; i >= 0 && (filter.limit === undefined || entries.length < filter.limit); i--) {
-        const entry = entryOf(matching[i]!);
-        if (entry) entries.push(entry);
+      let matched = 0;
+      for (const f of this.historyFiles(filter.since).reverse()) {
+        // By start, oldest first; the sort is stable, so runs that started at the same time keep the file's order.
+        const runs = [...io(`read ${f}`, () => readMonth(join(this.historyDir, f)))].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+        // The newest `limit` that parse.
+        for (let i = runs.length - 1; i >= 0 && (limit === undefined || entries.length < limit); i--) {
+          if (!matchesHistoryKeys(runs[i]!, filter)) continue;
+          matched++;
+          const entry = entryOf(runs[i]!);
+          if (entry) entries.push(entry);
+        }
+        if (limit !== undefined && matched >= limit) break;
       }
       return entries.reverse();
     },

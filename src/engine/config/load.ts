@@ -288,7 +288,9 @@ function validatedFile(opts: LoadOptions, envs: string[]): { source: string | un
   const environ = opts.environ ?? process.env;
   const source = findConfigFile(opts);
   const raw = source ? parseFile(source) : {};
-  const parsed = fileSchema.safeParse(interpolateInUse(raw, environ, envs));
+  // jitless: zod would otherwise generate and compile a parser for each object schema (new Function), which a
+  // process that validates one file once pays for and never gets back; the same result and the same issues.
+  const parsed = fileSchema.safeParse(interpolateInUse(raw, environ, envs), { jitless: true });
   if (!parsed.success) throw zodToConfigError(parsed.error, source ?? 'config');
   return { source, file: parsed.data };
 }
