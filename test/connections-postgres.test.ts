@@ -416,3 +416,30 @@ describe('PostgreSQL connections by libpq rules', { timeout: 180_000 }, () => {
     expect(row('postgres.replicas[0].adminUrl password')).toEqual({ setting: 'postgres.replicas[0].adminUrl password', value: '(secret)', source: 'postgres.replicas[0].adminUrl' });
   });
 });
+
+describe('one session, one statement at a time', () => {
+  let server: PgServer;
+  beforeAll(async () => { server = await startPostgres(); });
+  afterAll(async () => { await server?.stop(); });
+
+  it('sends queryNext() before the statements already waiting, and a failed statement does not hold up the rest', async () => {
+    const probe = new PostgresProbe({ name: 'primary', url: server.monitorUrl, setting: 'postgres.url', connectTimeoutMs: 5000, statementTimeoutMs: 5000 });
+    try {
+      const order: string[] = [];
+      const sent = (name: string, p: Promise<unknown>) => p.then(() => order.push(name), () => order.push(`${name} failed`));
+      await probe.connect();
+      const all = [
+        sent('first', probe.query('SELECT pg_sleep(0.2)')),
+        sent('second', probe.query('SELECT 2')),
+        sent('third', probe.query('SELECT 3')),
+        sent('broken', probe.queryNext('SELECT * FROM no_such_table')),
+        sent('next', probe.queryNext('SELECT 4')),
+      ];
+      await Promise.all(all);
+      // The one in flight finishes first; then the later queryNext() (each goes to the front), then the broken one, then the rest in order.
+      expect(order).toEqual(['first', 'next', 'broken failed', 'second', 'third']);
+    } finally {
+      await probe.close();
+    }
+  });
+});

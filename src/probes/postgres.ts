@@ -29,7 +29,9 @@ export class PostgresProbe {
   /** The driver's client from the moment it exists, so close() can cut a connect still in progress. */
   private raw?: Client;
   private readonly memo = new Map<string, Promise<unknown[]>>();
-  private last: Promise<unknown> = Promise.resolve();
+  /** Statements waiting for the one connection, in the order they go; one is in flight while `sending`. */
+  private readonly waiting: (() => Promise<void>)[] = [];
+  private sending = false;
   /** The second session of queryAside(), opened on its first use. */
   private aside?: PostgresProbe;
   private closed = false;
@@ -93,6 +95,11 @@ export class PostgresProbe {
     return this.once(`${sql}\u0000${JSON.stringify(params)}`, () => this.exec<T>(sql, params));
   }
 
+  /** As query(), but sent before the statements already waiting: a cheap statement whose answer decides where a costly one runs. */
+  queryNext<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.once(`${sql}\u0000${JSON.stringify(params)}`, () => this.exec<T>(sql, params, true));
+  }
+
   /** The rows of `key`'s statement, sent on the first call of the run only. */
   private once<T>(key: string, send: () => Promise<T[]>): Promise<T[]> {
     let rows = this.memo.get(key) as Promise<T[]> | undefined;
@@ -131,9 +138,9 @@ export class PostgresProbe {
   }
 
   /** Runs a statement every time it is called (no memo): for maintenance and for polling progress. */
-  exec<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  exec<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = [], ahead = false): Promise<T[]> {
     return this.connect().then(({ client }) =>
-      this.serial(async () => {
+      this.serial(ahead, async () => {
         this.queryCount++;
         try {
           return (await client.query<T>(sql, params)).rows;
@@ -144,11 +151,25 @@ export class PostgresProbe {
     );
   }
 
-  /** One statement at a time on the one connection (node-postgres deprecates overlapping queries), in the order asked. */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.last.then(fn, fn);
-    this.last = run.catch(() => undefined);
-    return run;
+  /** One statement at a time on the one connection (node-postgres deprecates overlapping queries), in the order asked, or `ahead` of those waiting. */
+  private serial<T>(ahead: boolean, fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const send = () => fn().then(resolve, reject);
+      if (ahead) this.waiting.unshift(send);
+      else this.waiting.push(send);
+      this.sendNext();
+    });
+  }
+
+  private sendNext(): void {
+    if (this.sending) return;
+    const send = this.waiting.shift();
+    if (!send) return;
+    this.sending = true;
+    void send().finally(() => {
+      this.sending = false;
+      this.sendNext();
+    });
   }
 
   async close(): Promise<void> {
