@@ -566,10 +566,13 @@ class FlatLine {
 
   /** Whether the message parseLine would give (the line itself when it names none) talks about access. */
   notableText(a: number, b: number): boolean {
-    const notable = this.cached(2, MESSAGE_IDS, (m) => NOTABLE_TEXT.test(String(m)));
+    const notable = this.cached(2, MESSAGE_IDS, notableValue);
     return notable ?? NOTABLE_TEXT.test(this.bytes.toString('utf8', a, b));
   }
 }
+
+/** Whether a message value talks about access (one function for every line: a closure per call would be garbage per line). */
+const notableValue = (m: unknown): boolean => NOTABLE_TEXT.test(String(m));
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1')) as [Buffer, Buffer, Buffer];
