@@ -390,9 +390,9 @@ const FLAT_MESSAGE = flatKeys(MESSAGE);
 const FLAT_KEYS = [...FLAT_TIME, ...FLAT_LEVEL, ...FLAT_STATUS, ...FLAT_MESSAGE];
 const idsOf = (names: string[]) => names.map((n) => FLAT_KEYS.indexOf(n));
 const [TIME_IDS, LEVEL_IDS, STATUS_IDS, MESSAGE_IDS] = [idsOf(FLAT_TIME), idsOf(FLAT_LEVEL), idsOf(FLAT_STATUS), idsOf(FLAT_MESSAGE)];
-/** A key's hash as read() computes it while scanning the key, to pick the keys looked for out of the others cheaply. */
-const keyHash = (k: string) => { let h = 0; for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0; return h; };
-const KEY_HASHES = FLAT_KEYS.map(keyHash);
+/** A key's hash as read() computes it from the key's length, first and last byte, to pick the keys looked for out of the others cheaply. */
+const hashOf = (length: number, first: number, last: number) => (length * 31 + first) * 31 + last;
+const KEY_HASHES = FLAT_KEYS.map((k) => hashOf(k.length, k.charCodeAt(0), k.charCodeAt(k.length - 1)));
 /** The keys as bytes (all ASCII), compared with a key whose hash matched. */
 const KEY_BYTES = FLAT_KEYS.map((k) => Buffer.from(k, 'latin1'));
 /** The keys by hash, open addressing: a key is looked up in one or two probes, not compared with each of the keys. */
@@ -432,16 +432,15 @@ class FlatLine {
     for (;;) {
       if (bytes[i] !== 34) return false;
       const keyStart = ++i;
-      let h = 0;
       let c = bytes[i]!;
       // A string holds no raw control character and, here, no escape; past the line (a newline, or undefined past the
       // bytes) stops it. A byte of a multi-byte character is 128 or more: part of the string, as its character is.
       while (c !== 34) {
         if (!(c >= 32) || c === 92) return false;
-        h = (Math.imul(h, 31) + c) | 0;
         c = bytes[++i]!;
       }
       const keyEnd = i;
+      const h = hashOf(keyEnd - keyStart, bytes[keyStart]!, bytes[keyEnd - 1]!);
       if (bytes[++i] !== 58) return false;
       c = bytes[++i]!;
       while (c === 32) c = bytes[++i]!;
