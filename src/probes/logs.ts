@@ -636,31 +636,31 @@ function digitsAt(bytes: Uint8Array, at: number, len: number): number {
  * to parseTime).
  */
 function isoMs(bytes: Uint8Array, at: number): number {
-  if (bytes[at + 10] !== 84 || bytes[at + 13] !== 58 || bytes[at + 16] !== 58 || bytes[at + 19] !== 46 || bytes[at + 23] !== 90) return NaN;
-  const hour = digitsAt(bytes, at + 11, 2);
-  const minute = digitsAt(bytes, at + 14, 2);
+  if (bytes[at + 16] !== 58 || bytes[at + 19] !== 46 || bytes[at + 23] !== 90) return NaN;
   const second = digitsAt(bytes, at + 17, 2);
   const ms = digitsAt(bytes, at + 20, 3);
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return NaN;
-  // Most lines fall on the day of the line before.
-  if (!isoDay.valid || !bytesAt(bytes, at, isoDay.bytes)) {
-    isoDay.valid = false;
-    if (bytes[at + 4] !== 45 || bytes[at + 7] !== 45) return NaN;
+  if (second < 0 || second > 59 || ms < 0) return NaN;
+  // Most lines fall in the minute of the line before.
+  if (!isoMinute.valid || !bytesAt(bytes, at, isoMinute.bytes)) {
+    isoMinute.valid = false;
+    if (bytes[at + 4] !== 45 || bytes[at + 7] !== 45 || bytes[at + 10] !== 84 || bytes[at + 13] !== 58) return NaN;
     const year = digitsAt(bytes, at, 4);
     const month = digitsAt(bytes, at + 5, 2);
     const day = digitsAt(bytes, at + 8, 2);
-    if (year < 100 || month < 1 || month > 12 || day < 1) return NaN;
+    const hour = digitsAt(bytes, at + 11, 2);
+    const minute = digitsAt(bytes, at + 14, 2);
+    if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
     const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
     if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
-    isoDay.ms = Date.UTC(year, month - 1, day);
-    isoDay.bytes.set(bytes.subarray(at, at + 10));
-    isoDay.valid = true;
+    isoMinute.ms = Date.UTC(year, month - 1, day, hour, minute);
+    isoMinute.bytes.set(bytes.subarray(at, at + 16));
+    isoMinute.valid = true;
   }
-  return isoDay.ms + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+  return isoMinute.ms + second * 1000 + ms;
 }
 
-/** The last day isoMs read, as written (YYYY-MM-DD; valid once one was read) and at its midnight UTC. */
-const isoDay = { bytes: new Uint8Array(10), valid: false, ms: NaN };
+/** The last minute isoMs read, as written (YYYY-MM-DDTHH:MM; valid once one was read) and in milliseconds. */
+const isoMinute = { bytes: new Uint8Array(16), valid: false, ms: NaN };
 
 const single = new FlatLine();
 
