@@ -529,32 +529,38 @@ class FlatLine {
     return -1;
   }
 
-  // What the last level, status and message read gave, by their bytes (a copy: the bytes read are the block's, read
-  // over by the next one) and length (-1 before the first): most lines of a log repeat them.
+  // The last level, status and message read, by their bytes (a copy: the bytes read are the block's, read over by the
+  // next one) and length (-1 before the first), and what they gave: most lines of a log repeat them.
   private readonly lastBytes = [new Uint8Array(64), new Uint8Array(64), new Uint8Array(64)];
   private readonly lastLength = new Int32Array(3).fill(-1);
-  private readonly lastValue: unknown[] = [undefined, undefined, undefined];
+  private lastLevel: string | undefined;
+  private lastStatus: number | undefined;
+  private lastNotable = false;
 
-  /** `read(value)` for the first of the keys, read again only when its bytes differ from the last line's (`slot` names the cache). */
-  private cached<T>(slot: number, ids: number[], read: (value: unknown) => T): T | undefined {
-    const id = this.firstId(ids);
-    if (id === -1) return undefined;
+  /** Whether key `id`'s value has the bytes `slot` kept from the last line read; when not, the slot keeps these. */
+  private repeats(slot: number, id: number): boolean {
     const v = this.from[id]!;
     const e = this.to[id]!;
     let last = this.lastBytes[slot]!;
-    if (e - v === this.lastLength[slot] && bytesAt(this.bytes, v, last, e - v)) return this.lastValue[slot] as T;
+    if (e - v === this.lastLength[slot] && bytesAt(this.bytes, v, last, e - v)) return true;
     if (e - v > last.length) last = this.lastBytes[slot] = new Uint8Array(e - v);
     for (let k = v; k < e; k++) last[k - v] = this.bytes[k]!;
     this.lastLength[slot] = e - v;
-    return (this.lastValue[slot] = read(this.value(id))) as T;
+    return false;
   }
 
   level(): string | undefined {
-    return this.cached(0, LEVEL_IDS, normaliseLevel);
+    const id = this.firstId(LEVEL_IDS);
+    if (id === -1) return undefined;
+    if (!this.repeats(0, id)) this.lastLevel = normaliseLevel(this.value(id));
+    return this.lastLevel;
   }
 
   status(): number | undefined {
-    return this.cached(1, STATUS_IDS, statusOf);
+    const id = this.firstId(STATUS_IDS);
+    if (id === -1) return undefined;
+    if (!this.repeats(1, id)) this.lastStatus = statusOf(this.value(id));
+    return this.lastStatus;
   }
 
   /** The message parseLine would give, undefined when the line names none (parseLine then takes the line itself). */
@@ -565,13 +571,12 @@ class FlatLine {
 
   /** Whether the message parseLine would give (the line itself when it names none) talks about access. */
   notableText(a: number, b: number): boolean {
-    const notable = this.cached(2, MESSAGE_IDS, notableValue);
-    return notable ?? NOTABLE_TEXT.test(this.bytes.toString('utf8', a, b));
+    const id = this.firstId(MESSAGE_IDS);
+    if (id === -1) return NOTABLE_TEXT.test(this.bytes.toString('utf8', a, b));
+    if (!this.repeats(2, id)) this.lastNotable = NOTABLE_TEXT.test(String(this.value(id)));
+    return this.lastNotable;
   }
 }
-
-/** Whether a message value talks about access (one function for every line: a closure per call would be garbage per line). */
-const notableValue = (m: unknown): boolean => NOTABLE_TEXT.test(String(m));
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1')) as [Buffer, Buffer, Buffer];
