@@ -414,6 +414,8 @@ const EMPTY = Buffer.alloc(0);
 /** One flat line's values for the keys above, as positions in the bytes it was read from. */
 class FlatLine {
   private bytes: Buffer = EMPTY;
+  /** The same bytes, to read four at once. */
+  private view: DataView = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
   private readonly from = new Int32Array(FLAT_KEYS.length);
   private readonly to = new Int32Array(FLAT_KEYS.length);
   private readonly seen = new Int32Array(FLAT_KEYS.length);
@@ -425,7 +427,10 @@ class FlatLine {
    */
   read(bytes: Buffer, a: number, b: number): boolean {
     if (bytes[a] !== 123 || bytes[b - 1] !== 125) return false;
-    this.bytes = bytes;
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
     const g = ++this.generation;
     let i = a + 1;
     if (i === b - 1) return true;
@@ -508,7 +513,7 @@ class FlatLine {
       const e = this.to[id]!;
       const c = this.bytes[v];
       if (c === 110 || (c === 34 && e - v === 2)) continue;
-      return c === 34 && e - v === 26 ? isoMs(this.bytes, v + 1) : NaN;
+      return c === 34 && e - v === 26 ? isoMs(this.bytes, this.view, v + 1) : NaN;
     }
     return NaN;
   }
@@ -640,14 +645,14 @@ function digitsAt(bytes: Uint8Array, at: number, len: number): number {
  * for anything else (Date.parse rolls 02-30 over into March, and Date.UTC reads years below 100 as 19xx: those are left
  * to parseTime).
  */
-function isoMs(bytes: Uint8Array, at: number): number {
+function isoMs(bytes: Uint8Array, view: DataView, at: number): number {
   if (bytes[at + 16] !== 58 || bytes[at + 19] !== 46 || bytes[at + 23] !== 90) return NaN;
   const second = digitsAt(bytes, at + 17, 2);
   const ms = digitsAt(bytes, at + 20, 3);
   if (second < 0 || second > 59 || ms < 0) return NaN;
-  // Most lines fall in the minute of the line before.
-  if (!isoMinute.valid || !bytesAt(bytes, at, isoMinute.bytes)) {
-    isoMinute.valid = false;
+  // Most lines fall in the minute of the line before: its 16 bytes compared four at a time.
+  const m = isoMinute.words;
+  if (view.getInt32(at) !== m[0] || view.getInt32(at + 4) !== m[1] || view.getInt32(at + 8) !== m[2] || view.getInt32(at + 12) !== m[3]) {
     if (bytes[at + 4] !== 45 || bytes[at + 7] !== 45 || bytes[at + 10] !== 84 || bytes[at + 13] !== 58) return NaN;
     const year = digitsAt(bytes, at, 4);
     const month = digitsAt(bytes, at + 5, 2);
@@ -658,14 +663,16 @@ function isoMs(bytes: Uint8Array, at: number): number {
     const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
     if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
     isoMinute.ms = Date.UTC(year, month - 1, day, hour, minute);
-    isoMinute.bytes.set(bytes.subarray(at, at + 16));
-    isoMinute.valid = true;
+    for (let k = 0; k < 4; k++) m[k] = view.getInt32(at + 4 * k);
   }
   return isoMinute.ms + second * 1000 + ms;
 }
 
-/** The last minute isoMs read, as written (YYYY-MM-DDTHH:MM; valid once one was read) and in milliseconds. */
-const isoMinute = { bytes: new Uint8Array(16), valid: false, ms: NaN };
+/**
+ * The last minute isoMs read, as written (YYYY-MM-DDTHH:MM, as four 32-bit words; zeros before the first, which no time
+ * starts with) and in milliseconds.
+ */
+const isoMinute = { words: new Int32Array(4), ms: NaN };
 
 const single = new FlatLine();
 
