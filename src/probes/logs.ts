@@ -371,6 +371,9 @@ export function maskEntry(raw: string): string {
   return walk(o) ? out : JSON.stringify(maskSecretFields(o));
 }
 
+/** A time in milliseconds as a Date, undefined kept. */
+const dateOf = (ms: number | undefined): Date | undefined => (ms === undefined ? undefined : new Date(ms));
+
 /** How far past the window's start to keep reading, for lines written slightly out of order. */
 const SLACK_MS = 5 * 60_000;
 
@@ -714,9 +717,9 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
   const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
   const start = since.getTime();
   const stopAt = start - SLACK_MS;
-  // The oldest time read, kept as `!oldest || t < oldest` kept it (a first NaN, from a number too large for a Date, stays).
+  // The oldest time read, kept as `!oldest || t < oldest` kept it (a first NaN, from a number too large for a Date, stays);
+  // read by no closure, whose numbers are kept boxed: a new box each line the oldest moves back.
   let oldest: number | undefined;
-  const oldestDate = () => (oldest === undefined ? undefined : new Date(oldest));
   const flat = new FlatLine();
   let ends = new Int32Array(4096);
   // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace), across
@@ -725,7 +728,7 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
   // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
   for (const path of [file, `${file}.1`]) {
     if (path !== file) {
-      const o = oldestDate();
+      const o = dateOf(oldest);
       if (!existsSync(path) || (o && o <= since)) break;
     }
     w.files.push(path);
@@ -806,7 +809,7 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
       throw new TargetError(`${path}: ${err.message}`);
     }
   }
-  w.oldest = oldestDate();
+  w.oldest = dateOf(oldest);
   // Undated lines above every dated one: in the window unless the entry below them is older than it.
   if (!w.oldest || w.oldest.getTime() >= start) w.undated = continuation.lines;
   w.notable.reverse();
