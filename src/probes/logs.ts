@@ -406,9 +406,9 @@ KEY_HASHES.forEach((h, id) => {
   KEY_SLOTS[slot] = id;
 });
 
-/** Whether bytes[at, at + len) are the first `len` bytes of word. */
-function bytesAt(bytes: Uint8Array, at: number, word: Uint8Array, len = word.length): boolean {
-  for (let k = 0; k < len; k++) if (bytes[at + k] !== word[k]) return false;
+/** Whether bytes[at, at + word.length) are word's bytes. */
+function bytesAt(bytes: Uint8Array, at: number, word: Uint8Array): boolean {
+  for (let k = 0; k < word.length; k++) if (bytes[at + k] !== word[k]) return false;
   return true;
 }
 
