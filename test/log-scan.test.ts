@@ -150,4 +150,18 @@ describe('the flat reading of JSON lines gives what parseLine gives', () => {
     const seen = (e: ReturnType<typeof readLine>) => [e.time?.getTime(), e.level, e.status, e.message, e.raw];
     for (const l of lines) expect([l, ...seen(readLine(l, 'app.log', at))]).toEqual([l, ...seen(parseLine(l, 'app.log', at))]);
   });
+
+  it('readLine reads a line as its UTF-8 bytes only where they give the line back: a lone surrogate, non-ASCII, a control character', () => {
+    // In these literals \uD800, \u0000 and \t are the characters themselves, raw in the line, not JSON escapes.
+    const lines = [
+      `{"time":"${iso(HOUR)}","level":"warn","msg":"a\uD800b","status":401}`,
+      `{"time":"${iso(HOUR)}","level":"warn","msg":"a\uDC00","status":401}`,
+      `{"time":"${iso(HOUR)}","level":"warn","msg":"naïve 🚀","status":401}`,
+      `{"time":"${iso(HOUR)}","level":"warn","msg":"a\u0000b","status":401}`,
+      `{"time":"${iso(HOUR)}","level":"warn","msg":"tab\there","status":401}`,
+    ];
+    const seen = (e: ReturnType<typeof readLine>) => [e.time?.getTime(), e.level, e.status, e.message, e.raw];
+    for (const l of lines) expect([l, ...seen(readLine(l, 'app.log', at))]).toEqual([l, ...seen(parseLine(l, 'app.log', at))]);
+    expect(readLine(lines[0]!, 'app.log', at).message).toBe('a\uD800b');
+  });
 });

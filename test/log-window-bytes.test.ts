@@ -115,3 +115,65 @@ describe('the window read in blocks and pieces, ASCII pieces as Latin-1', () => 
     expect(w.notable.map((e) => e.message).slice(-3)).toEqual(['caf\uFFFD \uFFFD\uFFFD', expect.stringContaining('login for caf\uFFFD denied'), expect.any(String)]);
   });
 });
+
+describe('lines the flat reading must hand to parseLine, between two flat lines', () => {
+  const T = new Date(NOW - 3600_000).toISOString();
+  const flatLine = (msAgo: number) => Buffer.from(`{"time":"${new Date(NOW - msAgo).toISOString()}","level":"info","msg":"request completed","status":200}`);
+  /** Each line between two flat ones, as parseLine reads it: a dated line counts on its own, an undated one continues the line above. */
+  async function expectEachAsParseLine(lines: Buffer[]) {
+    for (const line of lines) {
+      const bytes = Buffer.concat([flatLine(7200_000), Buffer.from('\n'), line, Buffer.from('\n'), flatLine(60_000), Buffer.from('\n')]);
+      const w = await new LogsProbe().window(fileOf(bytes), DAY, at);
+      const e = parseLine(line.toString('utf8'), 'app.log', at);
+      const failed = e.status !== undefined && (e.status >= 500 || e.level === 'error') ? 1 : 0;
+      const want = e.time === undefined
+        ? { lines: 2, requests: 2, failedRequests: 0, raws: [] as string[] }
+        : { lines: 3, requests: 2 + (e.status === undefined ? 0 : 1), failedRequests: failed, raws: [line.toString('utf8')] };
+      const raws = w.notable.map((n) => n.raw);
+      expect({ line: line.toString('utf8'), lines: w.lines, requests: w.requests, failedRequests: w.failedRequests, raws }).toEqual({ line: line.toString('utf8'), ...want });
+      if (e.time !== undefined) expect(w.notable[0]).toMatchObject({ level: e.level, status: e.status, message: e.message });
+    }
+  }
+
+  it('escapes, nested values and whitespace JSON allows (JSON.parse reads them: dated)', async () => {
+    await expectEachAsParseLine([
+      `{"time":"${T}","level":"error","msg":"say \\"hi\\"","status":500}`,
+      `{"time":"${T}","level":"error","msg":"\\u0041BC","status":502}`,
+      `{"ti\\u006de":"${T}","level":"error","msg":"an escaped key is still time","status":500}`,
+      `{"time":"${T}","status":500,"res":{"status":200}}`,
+      `{"time":"${T}","status":503,"tags":["a","b"]}`,
+      `{"time":"${T}",\t"status":500}`,
+      `{"time":"${T}","status":500}\r`,
+      ` {"time":"${T}","status":500}`,
+      `{"time":"${T}","status":5e2,"level":"warn"}`,
+      `{"time":"${T}","status":-0,"level":"warn"}`,
+      `{"time":"${T}","status":500.0,"level":"warn"}`,
+      `{"time":"${T}","status":1000000000000000500,"level":"warn"}`,
+      `{"time":"${T}","status":"502"}`,
+    ].map((l) => Buffer.from(l)));
+  });
+
+  it('a stray quote, a control byte, a cut line, a bad literal or separator (not JSON: undated, under the line above)', async () => {
+    await expectEachAsParseLine([
+      `{"time":"${T}","msg":"a"b","status":500}`,
+      `{"time":"${T}","msg":"a\tb","status":500}`,
+      `{"time":"${T}","msg":"a\u0001b","status":500}`,
+      `{"time":"${T}","status":500,"msg":"cu`,
+      `{"time":"${T}","status":500,}`,
+      `{"time":"${T}" "status":500}`,
+      `{"time":"${T}","status":0500}`,
+      `{"time":"${T}","status":500,"ok":tru}`,
+      `{"time":"${T}","status":500} and more`,
+      `{"time":"${T}",\u00a0"status":500}`,
+    ].map((l) => Buffer.from(l)));
+  });
+
+  it('non-ASCII in values and keys, and bytes that are not UTF-8 inside a string (read by the flat reading as JSON.parse reads them)', async () => {
+    await expectEachAsParseLine([
+      Buffer.from(`{"time":"${T}","level":"warn","msg":"naïve ✓","status":404}`),
+      Buffer.from(`{"tïme":"x","time":"${T}","level":"warn","msg":"ключ","status":500}`),
+      Buffer.concat([Buffer.from(`{"time":"${T}","level":"warn","msg":"caf`), Buffer.from([0xc3]), Buffer.from('","status":404}')]),
+      Buffer.concat([Buffer.from(`{"time":"${T}","level":"warn","msg":"x`), Buffer.from([0xe2, 0x82]), Buffer.from('y","status":404}')]),
+    ]);
+  });
+});

@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import { existsSync } from 'node:fs';
 import { TargetError } from '../engine/errors.js';
 import { maskSecretFields, maskSecrets } from '../engine/redact.js';
@@ -247,12 +246,13 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 
 /**
  * A file from the end backwards, in blocks, so a day's window of a large log costs only that day. Each block's whole
- * lines are handed over in pieces of about PIECE_BYTES, decoded at once and to be read from their end (a newline byte
- * never falls inside a UTF-8 character, so this reads the same as decoding line by line). A line longer than
- * MAX_LINE_BYTES keeps its first MAX_LINE_BYTES bytes, which hold its time and level. The next block is read while
- * this one's pieces are read: a read waits on the disk or the page cache, and the scan need not wait with it.
+ * lines are handed over as bytes, to be read from their end and decoded only where a line is not flat JSON (a newline
+ * byte never falls inside a UTF-8 character, so a line decoded alone reads as it does in its file). The bytes handed
+ * over are the reader's until it asks for the next block. A line longer than MAX_LINE_BYTES keeps its first
+ * MAX_LINE_BYTES bytes, which hold its time and level. The next block is read while this one is read: a read waits on
+ * the disk or the page cache, and the scan need not wait with it.
  */
-async function* chunksBackwards(path: string): AsyncGenerator<string> {
+async function* blocksBackwards(path: string): AsyncGenerator<Buffer> {
   const fh = await openRegular(path);
   let pending: Promise<unknown> | undefined;
   try {
@@ -291,18 +291,11 @@ async function* chunksBackwards(path: string): AsyncGenerator<string> {
       // The last line is the one the pending end ended: cut where a line that long is cut.
       const last = restLen ? data.subarray(0, filled).lastIndexOf(10) : -1;
       const end = last !== -1 && filled - last - 1 > MAX_LINE_BYTES ? last + 1 + MAX_LINE_BYTES : filled;
-      // Pieces of whole lines from the end, each starting after a newline: a piece's text stays a young-generation
-      // string (under 128 KiB unless one line is longer), dropped by the next scavenge, so memory stays flat.
-      for (let hi = end; ;) {
-        const lo = hi - PIECE_BYTES <= first ? first + 1 : data.lastIndexOf(10, hi - PIECE_BYTES) + 1;
-        if (lo < hi) yield decode(data, lo, hi);
-        if (lo === first + 1) break;
-        hi = lo - 1;
-      }
+      yield data.subarray(first + 1, end);
       restLen = data.copy(restBuf, 0, 0, first);
     }
     const rest = restBuf.subarray(0, restLen);
-    if (rest.length) yield rest.toString('utf8');
+    if (rest.length) yield rest;
   } finally {
     // A read ahead still under way when the window ended is let finish before its file is closed.
     await pending?.catch(() => undefined);
@@ -310,12 +303,8 @@ async function* chunksBackwards(path: string): AsyncGenerator<string> {
   }
 }
 
-/** Bytes read at once from the end of a log, and bytes of whole lines decoded at once from a block. */
+/** Bytes read at once from the end of a log. */
 const BLOCK_BYTES = 1024 * 1024;
-const PIECE_BYTES = 64 * 1024;
-
-/** data[a, b) as UTF-8: ASCII bytes read as Latin-1, the same text without UTF-8's decoding (most logs are all ASCII). */
-const decode = (data: Buffer, a: number, b: number): string => (isAscii(data.subarray(a, b)) ? data.toString('latin1', a, b) : data.toString('utf8', a, b));
 
 /**
  * The undated lines met so far, newest first, for the entry above them: the lines nearest that entry's first line are
@@ -382,6 +371,9 @@ export function maskEntry(raw: string): string {
   return walk(o) ? out : JSON.stringify(maskSecretFields(o));
 }
 
+/** A time in milliseconds as a Date, undefined kept. */
+const dateOf = (ms: number | undefined): Date | undefined => (ms === undefined ? undefined : new Date(ms));
+
 /** How far past the window's start to keep reading, for lines written slightly out of order. */
 const SLACK_MS = 5 * 60_000;
 
@@ -390,6 +382,8 @@ const SLACK_MS = 5 * 60_000;
  * true, false or null (what pino, bunyan, winston and most request loggers write), separators `,` and `:` with at most
  * spaces after them. It gives what parseLine would read from the same line, and nothing else: every other line goes
  * to parseLine. Nested paths (log.level, http.status) cannot be in a flat object, so only top-level keys are looked for.
+ * It reads the line's UTF-8 bytes, not decoded text: every byte that decides the line's shape is ASCII, a byte of a
+ * multi-byte character is never one of them, and only the values asked for are decoded.
  */
 const flatKeys = (list: string[][]) => list.filter((keys) => keys.length === 1).map((keys) => keys[0]!);
 const FLAT_TIME = flatKeys(TIME);
@@ -399,9 +393,11 @@ const FLAT_MESSAGE = flatKeys(MESSAGE);
 const FLAT_KEYS = [...FLAT_TIME, ...FLAT_LEVEL, ...FLAT_STATUS, ...FLAT_MESSAGE];
 const idsOf = (names: string[]) => names.map((n) => FLAT_KEYS.indexOf(n));
 const [TIME_IDS, LEVEL_IDS, STATUS_IDS, MESSAGE_IDS] = [idsOf(FLAT_TIME), idsOf(FLAT_LEVEL), idsOf(FLAT_STATUS), idsOf(FLAT_MESSAGE)];
-/** A key's hash as read() computes it while scanning the key, to pick the keys looked for out of the others cheaply. */
-const keyHash = (k: string) => { let h = 0; for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0; return h; };
-const KEY_HASHES = FLAT_KEYS.map(keyHash);
+/** A key's hash as read() computes it from the key's length, first and last byte, to pick the keys looked for out of the others cheaply. */
+const hashOf = (length: number, first: number, last: number) => (length * 31 + first) * 31 + last;
+const KEY_HASHES = FLAT_KEYS.map((k) => hashOf(k.length, k.charCodeAt(0), k.charCodeAt(k.length - 1)));
+/** The keys as bytes (all ASCII), compared with a key whose hash matched. */
+const KEY_BYTES = FLAT_KEYS.map((k) => Buffer.from(k, 'latin1'));
 /** The keys by hash, open addressing: a key is looked up in one or two probes, not compared with each of the keys. */
 const KEY_SLOTS = new Int16Array(256).fill(-1);
 KEY_HASHES.forEach((h, id) => {
@@ -410,65 +406,78 @@ KEY_HASHES.forEach((h, id) => {
   KEY_SLOTS[slot] = id;
 });
 
-/** One flat line's values for the keys above, as positions in the text it was read from. */
+/** Whether bytes[at, at + word.length) are word's bytes. */
+function bytesAt(bytes: Uint8Array, at: number, word: Uint8Array): boolean {
+  for (let k = 0; k < word.length; k++) if (bytes[at + k] !== word[k]) return false;
+  return true;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** One flat line's values for the keys above, as positions in the bytes it was read from. */
 class FlatLine {
-  private text = '';
+  private bytes: Buffer = EMPTY;
+  /** The same bytes, to read four at once. */
+  private view: DataView = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
   private readonly from = new Int32Array(FLAT_KEYS.length);
   private readonly to = new Int32Array(FLAT_KEYS.length);
   private readonly seen = new Int32Array(FLAT_KEYS.length);
   private generation = 0;
 
   /**
-   * Reads text[a, b) (one line) as a flat object, a character at a time (a call per token costs more than the loop
-   * over its characters); false when it is not one, and the line is then parseLine's.
+   * Reads bytes[a, b) (one line) as a flat object, a byte at a time (a call per token costs more than the loop over
+   * its bytes); false when it is not one, and the line is then parseLine's.
    */
-  read(text: string, a: number, b: number): boolean {
-    if (text.charCodeAt(a) !== 123 || text.charCodeAt(b - 1) !== 125) return false;
-    this.text = text;
+  read(bytes: Buffer, a: number, b: number): boolean {
+    if (bytes[a] !== 123 || bytes[b - 1] !== 125) return false;
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
     const g = ++this.generation;
     let i = a + 1;
     if (i === b - 1) return true;
     for (;;) {
-      if (text.charCodeAt(i) !== 34) return false;
+      if (bytes[i] !== 34) return false;
       const keyStart = ++i;
-      let h = 0;
-      let c = text.charCodeAt(i);
-      // A string holds no raw control character and, here, no escape; past the line (a newline, or NaN past the text) stops it.
+      let c = bytes[i]!;
+      // A string holds no raw control character and, here, no escape; past the line (a newline, or undefined past the
+      // bytes) stops it. A byte of a multi-byte character is 128 or more: part of the string, as its character is.
       while (c !== 34) {
         if (!(c >= 32) || c === 92) return false;
-        h = (Math.imul(h, 31) + c) | 0;
-        c = text.charCodeAt(++i);
+        c = bytes[++i]!;
       }
       const keyEnd = i;
-      if (text.charCodeAt(++i) !== 58) return false;
-      c = text.charCodeAt(++i);
-      while (c === 32) c = text.charCodeAt(++i);
+      const h = hashOf(keyEnd - keyStart, bytes[keyStart]!, bytes[keyEnd - 1]!);
+      if (bytes[++i] !== 58) return false;
+      c = bytes[++i]!;
+      while (c === 32) c = bytes[++i]!;
       const v = i;
       if (c === 34) {
-        c = text.charCodeAt(++i);
+        c = bytes[++i]!;
         while (c !== 34) {
           if (!(c >= 32) || c === 92) return false;
-          c = text.charCodeAt(++i);
+          c = bytes[++i]!;
         }
         i++;
       } else {
-        i = literalEnd(text, v, b);
+        i = literalEnd(bytes, v, b);
         if (i === -1) return false;
       }
       for (let slot = h & 255, id = KEY_SLOTS[slot]!; id !== -1; slot = (slot + 1) & 255, id = KEY_SLOTS[slot]!) {
         // A repeated key: JSON.parse keeps the last value, and so does this.
-        if (KEY_HASHES[id] === h && FLAT_KEYS[id]!.length === keyEnd - keyStart && text.startsWith(FLAT_KEYS[id]!, keyStart)) {
+        if (KEY_HASHES[id] === h && KEY_BYTES[id]!.length === keyEnd - keyStart && bytesAt(bytes, keyStart, KEY_BYTES[id]!)) {
           this.from[id] = v;
           this.to[id] = i;
           this.seen[id] = g;
           break;
         }
       }
-      c = text.charCodeAt(i);
+      c = bytes[i]!;
       if (c === 125) return i === b - 1;
       if (c !== 44) return false;
-      c = text.charCodeAt(++i);
-      while (c === 32) c = text.charCodeAt(++i);
+      c = bytes[++i]!;
+      while (c === 32) c = bytes[++i]!;
     }
   }
 
@@ -477,12 +486,12 @@ class FlatLine {
     if (this.seen[id] !== this.generation) return undefined;
     const v = this.from[id]!;
     const e = this.to[id]!;
-    switch (this.text.charCodeAt(v)) {
-      case 34: return this.text.slice(v + 1, e - 1);
+    switch (this.bytes[v]) {
+      case 34: return this.bytes.toString('utf8', v + 1, e - 1);
       case 116: return true;
       case 102: return false;
       case 110: return null;
-      default: return Number(this.text.slice(v, e));
+      default: return numberAt(this.bytes, v, e);
     }
   }
 
@@ -505,9 +514,9 @@ class FlatLine {
       if (this.seen[id] !== this.generation) continue;
       const v = this.from[id]!;
       const e = this.to[id]!;
-      const c = this.text.charCodeAt(v);
+      const c = this.bytes[v];
       if (c === 110 || (c === 34 && e - v === 2)) continue;
-      return c === 34 && e - v === 26 ? isoMs(this.text, v + 1) : NaN;
+      return c === 34 && e - v === 26 ? isoMs(this.bytes, this.view, v + 1) : NaN;
     }
     return NaN;
   }
@@ -521,33 +530,51 @@ class FlatLine {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (this.seen[id] !== this.generation) continue;
-      const c = this.text.charCodeAt(this.from[id]!);
+      const c = this.bytes[this.from[id]!];
       if (c === 110 || (c === 34 && this.to[id]! - this.from[id]! === 2)) continue;
       return id;
     }
     return -1;
   }
 
-  // What the last level, status and message read gave, by their text: most lines of a log repeat them.
-  private readonly lastText = ['', '', ''];
-  private readonly lastValue: unknown[] = [undefined, undefined, undefined];
+  // The last level, status and message read, by their bytes (a copy: the bytes read are the block's, read over by the
+  // next one) and length (-1 before the first), and what they gave: most lines of a log repeat them.
+  private readonly lastBytes = [new DataView(new ArrayBuffer(64)), new DataView(new ArrayBuffer(64)), new DataView(new ArrayBuffer(64))];
+  private readonly lastLength = new Int32Array(3).fill(-1);
+  private lastLevel: string | undefined;
+  private lastStatus: number | undefined;
+  private lastNotable = false;
 
-  /** `read(value)` for the first of the keys, read again only when its text differs from the last line's (`slot` names the cache). */
-  private cached<T>(slot: number, ids: number[], read: (value: unknown) => T): T | undefined {
-    const id = this.firstId(ids);
-    if (id === -1) return undefined;
-    const [v, e, last] = [this.from[id]!, this.to[id]!, this.lastText[slot]!];
-    if (e - v === last.length && this.text.startsWith(last, v)) return this.lastValue[slot] as T;
-    this.lastText[slot] = detach(this.text.slice(v, e));
-    return (this.lastValue[slot] = read(this.value(id))) as T;
+  /** Whether key `id`'s value has the bytes `slot` kept from the last line read (compared four at a time); when not, the slot keeps these. */
+  private repeats(slot: number, id: number): boolean {
+    const v = this.from[id]!;
+    const len = this.to[id]! - v;
+    const view = this.view;
+    let last = this.lastBytes[slot]!;
+    if (len === this.lastLength[slot]) {
+      let k = 0;
+      while (k + 4 <= len && view.getInt32(v + k) === last.getInt32(k)) k += 4;
+      while (k < len && view.getUint8(v + k) === last.getUint8(k)) k++;
+      if (k === len) return true;
+    }
+    if (len > last.byteLength) last = this.lastBytes[slot] = new DataView(new ArrayBuffer(len));
+    for (let k = 0; k < len; k++) last.setUint8(k, view.getUint8(v + k));
+    this.lastLength[slot] = len;
+    return false;
   }
 
   level(): string | undefined {
-    return this.cached(0, LEVEL_IDS, normaliseLevel);
+    const id = this.firstId(LEVEL_IDS);
+    if (id === -1) return undefined;
+    if (!this.repeats(0, id)) this.lastLevel = normaliseLevel(this.value(id));
+    return this.lastLevel;
   }
 
   status(): number | undefined {
-    return this.cached(1, STATUS_IDS, statusOf);
+    const id = this.firstId(STATUS_IDS);
+    if (id === -1) return undefined;
+    if (!this.repeats(1, id)) this.lastStatus = statusOf(this.value(id));
+    return this.lastStatus;
   }
 
   /** The message parseLine would give, undefined when the line names none (parseLine then takes the line itself). */
@@ -558,95 +585,115 @@ class FlatLine {
 
   /** Whether the message parseLine would give (the line itself when it names none) talks about access. */
   notableText(a: number, b: number): boolean {
-    const notable = this.cached(2, MESSAGE_IDS, (m) => NOTABLE_TEXT.test(String(m)));
-    return notable ?? NOTABLE_TEXT.test(this.text.slice(a, b));
+    const id = this.firstId(MESSAGE_IDS);
+    if (id === -1) return NOTABLE_TEXT.test(this.bytes.toString('utf8', a, b));
+    if (!this.repeats(2, id)) this.lastNotable = NOTABLE_TEXT.test(String(this.value(id)));
+    return this.lastNotable;
   }
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1')) as [Buffer, Buffer, Buffer];
 
 /** Where a number, true, false or null that starts at `v` ends (at the `,` or `}` after it), or -1 when it is not one. */
-function literalEnd(text: string, v: number, b: number): number {
-  let c = text.charCodeAt(v);
-  if (c === 116) return text.startsWith('true', v) ? v + 4 : -1;
-  if (c === 102) return text.startsWith('false', v) ? v + 5 : -1;
-  if (c === 110) return text.startsWith('null', v) ? v + 4 : -1;
+function literalEnd(bytes: Uint8Array, v: number, b: number): number {
+  let c = bytes[v]!;
+  if (c === 116) return bytesAt(bytes, v, TRUE) ? v + 4 : -1;
+  if (c === 102) return bytesAt(bytes, v, FALSE) ? v + 5 : -1;
+  if (c === 110) return bytesAt(bytes, v, NULL) ? v + 4 : -1;
   // -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
   let i = v;
-  if (c === 45) c = text.charCodeAt(++i);
-  if (c === 48) c = text.charCodeAt(++i);
-  else if (isDigit(c)) while (isDigit(c)) c = text.charCodeAt(++i);
+  if (c === 45) c = bytes[++i]!;
+  if (c === 48) c = bytes[++i]!;
+  else if (isDigit(c)) while (isDigit(c)) c = bytes[++i]!;
   else return -1;
   if (c === 46) {
-    c = text.charCodeAt(++i);
+    c = bytes[++i]!;
     if (!isDigit(c)) return -1;
-    while (isDigit(c)) c = text.charCodeAt(++i);
+    while (isDigit(c)) c = bytes[++i]!;
   }
   if ((c | 32) === 101) {
-    c = text.charCodeAt(++i);
-    if (c === 43 || c === 45) c = text.charCodeAt(++i);
+    c = bytes[++i]!;
+    if (c === 43 || c === 45) c = bytes[++i]!;
     if (!isDigit(c)) return -1;
-    while (isDigit(c)) c = text.charCodeAt(++i);
+    while (isDigit(c)) c = bytes[++i]!;
   }
   return i < b ? i : -1;
+}
+
+/**
+ * The number literalEnd found at bytes[v, e), as JSON.parse reads it: up to 15 digits are an integer read digit by digit
+ * (exact, as Number reads it), anything else is read by Number.
+ */
+function numberAt(bytes: Buffer, v: number, e: number): number {
+  if (e - v > 15) return Number(bytes.toString('latin1', v, e));
+  let x = 0;
+  for (let i = v; i < e; i++) {
+    const d = bytes[i]! - 48;
+    if (!(d >= 0 && d <= 9)) return Number(bytes.toString('latin1', v, e));
+    x = x * 10 + d;
+  }
+  return x;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The number written by the `len` digits at `at`, or -1 when one of them is not a digit. */
-function digitsAt(text: string, at: number, len: number): number {
+function digitsAt(bytes: Uint8Array, at: number, len: number): number {
   let x = 0;
   for (let k = 0; k < len; k++) {
-    const d = text.charCodeAt(at + k) - 48;
-    if (d < 0 || d > 9) return -1;
+    const d = bytes[at + k]! - 48;
+    if (!(d >= 0 && d <= 9)) return -1;
     x = x * 10 + d;
   }
   return x;
 }
 
 /**
- * text[at, at+24) as YYYY-MM-DDTHH:MM:SS.mmmZ naming a real day and time, in milliseconds as Date.parse reads it; NaN
+ * bytes[at, at+24) as YYYY-MM-DDTHH:MM:SS.mmmZ naming a real day and time, in milliseconds as Date.parse reads it; NaN
  * for anything else (Date.parse rolls 02-30 over into March, and Date.UTC reads years below 100 as 19xx: those are left
  * to parseTime).
  */
-function isoMs(text: string, at: number): number {
-  if (text.charCodeAt(at + 10) !== 84 || text.charCodeAt(at + 13) !== 58 || text.charCodeAt(at + 16) !== 58 || text.charCodeAt(at + 19) !== 46
-    || text.charCodeAt(at + 23) !== 90) return NaN;
-  const hour = digitsAt(text, at + 11, 2);
-  const minute = digitsAt(text, at + 14, 2);
-  const second = digitsAt(text, at + 17, 2);
-  const ms = digitsAt(text, at + 20, 3);
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return NaN;
-  // Most lines fall on the day of the line before.
-  if (!text.startsWith(isoDay.text, at)) {
-    isoDay.text = '\u0000';
-    if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45) return NaN;
-    const year = digitsAt(text, at, 4);
-    const month = digitsAt(text, at + 5, 2);
-    const day = digitsAt(text, at + 8, 2);
-    if (year < 100 || month < 1 || month > 12 || day < 1) return NaN;
+function isoMs(bytes: Uint8Array, view: DataView, at: number): number {
+  if (bytes[at + 16] !== 58 || bytes[at + 19] !== 46 || bytes[at + 23] !== 90) return NaN;
+  const second = digitsAt(bytes, at + 17, 2);
+  const ms = digitsAt(bytes, at + 20, 3);
+  if (second < 0 || second > 59 || ms < 0) return NaN;
+  // Most lines fall in the minute of the line before: its 16 bytes compared four at a time.
+  const m = isoMinute.words;
+  if (view.getInt32(at) !== m[0] || view.getInt32(at + 4) !== m[1] || view.getInt32(at + 8) !== m[2] || view.getInt32(at + 12) !== m[3]) {
+    if (bytes[at + 4] !== 45 || bytes[at + 7] !== 45 || bytes[at + 10] !== 84 || bytes[at + 13] !== 58) return NaN;
+    const year = digitsAt(bytes, at, 4);
+    const month = digitsAt(bytes, at + 5, 2);
+    const day = digitsAt(bytes, at + 8, 2);
+    const hour = digitsAt(bytes, at + 11, 2);
+    const minute = digitsAt(bytes, at + 14, 2);
+    if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
     const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
     if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
-    isoDay.ms = Date.UTC(year, month - 1, day);
-    isoDay.text = text.slice(at, at + 10);
+    isoMinute.ms = Date.UTC(year, month - 1, day, hour, minute);
+    for (let k = 0; k < 4; k++) m[k] = view.getInt32(at + 4 * k);
   }
-  return isoDay.ms + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+  return isoMinute.ms + second * 1000 + ms;
 }
 
-/** The last day isoMs read, as written (YYYY-MM-DD; a NUL, which no time starts with, before the first) and at its midnight UTC. */
-const isoDay = { text: '\u0000', ms: NaN };
-
-/** A copy of a string that shares no memory with the chunk it was cut from: kept entries must not hold their chunks. */
-const detach = (s: string): string => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
+/**
+ * The last minute isoMs read, as written (YYYY-MM-DDTHH:MM, as four 32-bit words; zeros before the first, which no time
+ * starts with) and in milliseconds.
+ */
+const isoMinute = { words: new Int32Array(4), ms: NaN };
 
 const single = new FlatLine();
 
 /**
  * What parseLine reads of a line that decides whether and how it is shown (time, level, status, message), without
- * JSON.parse and without a Date per line where the line is flat JSON; parseLine itself for every other line.
+ * JSON.parse and without a Date per line where the line is flat JSON; parseLine itself for every other line. The line
+ * is read as its UTF-8 bytes, which give it back unless it holds a lone surrogate (text that was never UTF-8).
  */
 export function readLine(raw: string, file: string, now?: Date): Pick<LogEntry, 'time' | 'level' | 'status' | 'message' | 'raw'> {
-  if (!single.read(raw, 0, raw.length)) return parseLine(raw, file, now);
+  const bytes = Buffer.from(raw, 'utf8');
+  // As many bytes as characters: all ASCII. Otherwise the bytes are read only when they decode back to the line.
+  if ((bytes.length !== raw.length && bytes.toString('utf8') !== raw) || !single.read(bytes, 0, bytes.length)) return parseLine(raw, file, now);
   const t = single.isoMs();
   return { time: t === t ? new Date(t) : single.time(), level: single.level(), status: single.status(), message: single.message() ?? raw, raw };
 }
@@ -670,15 +717,15 @@ export class LogsProbe {
 /**
  * One pass over the window, from the end of the log back to the line before it: each line is decided on what decides
  * it (time, status, level, whether its message talks about access), read as a flat JSON line where it is one, and
- * only the lines kept are parsed whole, copied and masked.
+ * only the lines kept are decoded, parsed whole and masked.
  */
 export async function readWindow(file: string, since: Date, now: Date): Promise<LogWindow> {
   const w: LogWindow = { file, files: [], since, lines: 0, requests: 0, failedRequests: 0, errorLines: 0, undated: 0, notable: [] };
   const start = since.getTime();
   const stopAt = start - SLACK_MS;
-  // The oldest time read, kept as `!oldest || t < oldest` kept it (a first NaN, from a number too large for a Date, stays).
+  // The oldest time read, kept as `!oldest || t < oldest` kept it (a first NaN, from a number too large for a Date, stays);
+  // read by no closure, whose numbers are kept boxed: a new box each line the oldest moves back.
   let oldest: number | undefined;
-  const oldestDate = () => (oldest === undefined ? undefined : new Date(oldest));
   const flat = new FlatLine();
   let ends = new Int32Array(4096);
   // Lines without a time of their own continue the entry above them (a multi-line statement, a stack trace), across
@@ -687,15 +734,15 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
   // The current log, then the one rotated before it (logrotate's .1) while the window reaches back.
   for (const path of [file, `${file}.1`]) {
     if (path !== file) {
-      const o = oldestDate();
+      const o = dateOf(oldest);
       if (!existsSync(path) || (o && o <= since)) break;
     }
     w.files.push(path);
     try {
-      reading: for await (const text of chunksBackwards(path)) {
+      reading: for await (const bytes of blocksBackwards(path)) {
         // The newlines found going forward (indexOf is the fast one), the lines then read from the last.
         let n = 0;
-        for (let p = text.indexOf('\n'); p !== -1; p = text.indexOf('\n', p + 1)) {
+        for (let p = bytes.indexOf(10); p !== -1; p = bytes.indexOf(10, p + 1)) {
           if (n === ends.length) {
             const grown = new Int32Array(n * 2);
             grown.set(ends);
@@ -705,9 +752,11 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
         }
         for (let k = n; k >= 0; k--) {
           const a = k === 0 ? 0 : ends[k - 1]! + 1;
-          const lineEnd = k === n ? text.length : ends[k]!;
+          const lineEnd = k === n ? bytes.length : ends[k]!;
           if (a === lineEnd) continue;
-          const isFlat = flat.read(text, a, lineEnd);
+          const isFlat = flat.read(bytes, a, lineEnd);
+          // Any other line is decoded, and read as parseLine reads it.
+          let raw: string | undefined;
           let e: LogEntry | undefined;
           // NaN: no time; a line with a time that is no date (a number too large for one) carries NaN too, and is dated.
           let t = NaN;
@@ -721,14 +770,14 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
               if (time !== undefined) t = time.getTime();
             }
           } else {
-            const raw = text.slice(a, lineEnd);
+            raw = bytes.toString('utf8', a, lineEnd);
             if (!raw.trim()) continue;
             e = parseLine(raw, file, now);
             dated = e.time !== undefined;
             if (dated) t = e.time!.getTime();
           }
           if (!dated) {
-            continuation.add(text.slice(a, lineEnd));
+            continuation.add(raw ?? bytes.toString('utf8', a, lineEnd));
             continue;
           }
           const rest = continuation.take();
@@ -748,13 +797,12 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
             || (e ? NOTABLE_TEXT.test(e.message) : flat.notableText(a, lineEnd))
             || (rest !== '' && NOTABLE_TEXT.test(rest));
           if (!notable) continue;
-          // Kept: read whole from a copy (a slice would hold its chunk), the undated lines under it appended, masked whole.
-          // Only kept entries are masked: the others are counted and dropped, and a day of log is read on every run.
-          const kept = parseLine(detach(text.slice(a, lineEnd)), file, now);
+          // Kept: read whole, the undated lines under it appended, masked whole. Only kept entries are masked: the
+          // others are counted and dropped, and a day of log is read on every run.
+          const kept = e ?? parseLine(bytes.toString('utf8', a, lineEnd), file, now);
           if (rest) {
-            const under = detach(rest);
-            kept.message = `${kept.message}\n${under}`;
-            kept.raw = `${kept.raw}\n${under}`;
+            kept.message = `${kept.message}\n${rest}`;
+            kept.raw = `${kept.raw}\n${rest}`;
           }
           w.notable.push({ ...kept, message: maskSecrets(kept.message), raw: maskEntry(kept.raw), fields: maskSecretFields(kept.fields) as LogEntry['fields'] });
         }
@@ -767,7 +815,7 @@ export async function readWindow(file: string, since: Date, now: Date): Promise<
       throw new TargetError(`${path}: ${err.message}`);
     }
   }
-  w.oldest = oldestDate();
+  w.oldest = dateOf(oldest);
   // Undated lines above every dated one: in the window unless the entry below them is older than it.
   if (!w.oldest || w.oldest.getTime() >= start) w.undated = continuation.lines;
   w.notable.reverse();
