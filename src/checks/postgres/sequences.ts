@@ -117,8 +117,8 @@ const check: CheckDefinition = defineCheck({
     // Many sequences are read beside the other checks (this statement's time grows with them, theirs hardly does);
     // a few in the one session, where a second login (TLS, SCRAM, a backend) would cost more than they do.
     const { n } = (await probe.queryNext<{ n: number }>('SELECT count(*)::int AS n FROM pg_sequence'))[0]!;
-    const read = n >= ASIDE_FROM ? probe.queryAside.bind(probe) : probe.query.bind(probe);
-    const rows = await read<Ranked>(sequencesSql(SHOWN), [at?.value ?? null, at?.op ?? null]);
+    const [sql, params] = [sequencesSql(SHOWN), [at?.value ?? null, at?.op ?? null]];
+    const rows = await (n >= ASIDE_FROM ? probe.queryAside<Ranked>(sql, params) : probe.query<Ranked>(sql, params));
     const { total, hidden, used, breaching } = rows[0]!;
     if (hidden) {
       const names = rows[0]!.hidden_names ?? [];
