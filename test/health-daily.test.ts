@@ -8,17 +8,9 @@ import { nvcops, writeConfig } from './support/cli.js';
 import { parseReport } from './support/report.js';
 import { freePort, secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 import { requestLog } from './support/request-log.js';
-import { morning } from './support/morning.js';
+import { DAILY_LINES, morning } from './support/morning.js';
 
 const PASSWORD = 'Morning-Check-S3cret';
-const DAILY_LINES = [
-  'All services running (target: 99.9% uptime)',
-  'Database connections healthy',
-  'API response times < 200ms',
-  'Error rates < 0.1%',
-  'Security alerts reviewed',
-  'Backup verification completed',
-];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Writes a database backup and its manifest; `created` in the past by `ageMs`. */

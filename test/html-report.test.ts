@@ -15,20 +15,12 @@ import type { RunReport } from '../src/engine/report.js';
 import { formatValue } from '../src/engine/units.js';
 import { fleetReport, renderFleet, unmadeReport } from '../src/report/fleet.js';
 import { checkChart, html } from '../src/report/html.js';
-import { morning } from './support/morning.js';
+import { DAILY_LINES, morning } from './support/morning.js';
 import { requestLog } from './support/request-log.js';
 import { secretsIn, startPostgres, startRedis, type PgServer, type RedisServer } from './support/servers.js';
 
 const PASSWORD = 'Html-Report-S3cret';
 const HOSTILE = '<script>alert("x")</script>&ledger';
-const DAILY_LINES = [
-  'All services running (target: 99.9% uptime)',
-  'Database connections healthy',
-  'API response times < 200ms',
-  'Error rates < 0.1%',
-  'Security alerts reviewed',
-  'Backup verification completed',
-];
 
 const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 

@@ -6,6 +6,16 @@ import { nvcops, writeConfig } from './cli.js';
 import { requestLog } from './request-log.js';
 import type { PgServer, RedisServer } from './servers.js';
 
+/** The runbook's Daily Operations checklist, in its words and order: the morning report's lines. */
+export const DAILY_LINES = [
+  'All services running (target: 99.9% uptime)',
+  'Database connections healthy',
+  'API response times < 200ms',
+  'Error rates < 0.1%',
+  'Security alerts reviewed',
+  'Backup verification completed',
+];
+
 export interface Morning { base: Record<string, unknown>; logFile: string; backups: string }
 
 /** Writes a day of request log (one failed in 5,000) and takes the Backup Schedule's four backups (database, application, configuration, log) with nvcops. */
